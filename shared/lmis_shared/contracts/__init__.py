@@ -1,0 +1,9 @@
+"""Integration-event contracts, one module per producing service.
+
+Importing this package registers every event type in the catalogue. A consumer imports the
+contract module of the producer it reads, never the producer's domain.
+"""
+
+from lmis_shared.contracts import registry
+
+__all__ = ["registry"]

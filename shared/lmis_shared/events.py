@@ -1,0 +1,125 @@
+"""Events: the typed payloads, their metadata, and the catalogue that names them.
+
+An event type is a frozen pydantic model whose class variable `event_type` is its versioned
+name on the wire (`lmis.registry.worker.registered.v1`). Each producing service defines its
+events once, under `lmis_shared.contracts.<producer>`, and registers them with `@event`.
+Consumers look types up in the catalogue by name and read only the fields they need.
+
+`NewEvent` is what a command handler hands to the event store; `RecordedEvent` is what comes
+back out of the store (or off Kafka), with its metadata.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+
+class EventPayload(BaseModel):
+    """Base of every event's data. Frozen; unknown fields are refused when we produce."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_type: ClassVar[str]
+    """Versioned wire name, e.g. `lmis.registry.worker.registered.v1`."""
+    stream_type: ClassVar[str]
+    """The aggregate kind whose stream this event belongs to, e.g. `worker`."""
+
+
+E = TypeVar("E", bound=type[EventPayload])
+
+_CATALOGUE: dict[str, type[EventPayload]] = {}
+
+
+def event(name: str, *, stream_type: str) -> Callable[[E], E]:
+    """Register an event payload class under its versioned wire name."""
+
+    def register(cls: E) -> E:
+        if name in _CATALOGUE and _CATALOGUE[name] is not cls:
+            raise ValueError(f"event type {name} is defined twice")
+        if not name.split(".")[-1].startswith("v"):
+            raise ValueError(f"event type {name} must end in a version, e.g. .v1")
+        cls.event_type = name
+        cls.stream_type = stream_type
+        _CATALOGUE[name] = cls
+        return cls
+
+    return register
+
+
+def catalogue() -> dict[str, type[EventPayload]]:
+    """Every registered event type by wire name (import `lmis_shared.contracts` first)."""
+    return dict(_CATALOGUE)
+
+
+def payload_class(event_type: str) -> type[EventPayload]:
+    try:
+        return _CATALOGUE[event_type]
+    except KeyError:
+        raise UnknownEventType(event_type) from None
+
+
+class UnknownEventType(LookupError):
+    def __init__(self, event_type: str) -> None:
+        super().__init__(f"unknown event type {event_type!r}")
+        self.event_type = event_type
+
+
+class EventMetadata(BaseModel):
+    """What every event carries besides its data. Never personal data."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: UUID
+    event_type: str
+    stream_id: UUID
+    stream_type: str
+    stream_version: int
+    recorded_at: AwareDatetime
+    actor: str
+    """Who caused it: the token subject (an officer id), never a name."""
+    correlation_id: UUID
+    causation_id: UUID | None = None
+    traceparent: str | None = None
+    """W3C trace context of the command that appended it, so the trace continues downstream."""
+    source: str = ""
+    """CloudEvents source: `/lmis/<service>`."""
+
+
+class NewEvent(BaseModel):
+    """An event decided by a handler, not yet stored."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    event_id: UUID
+    payload: EventPayload
+
+
+class RecordedEvent(BaseModel):
+    """An event as stored: metadata plus the JSON data.
+
+    `data` stays a plain dict so that a reader that does not know the type (a relay, an old
+    consumer) can still pass it on; `payload()` validates it into the typed model.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    metadata: EventMetadata
+    data: dict[str, Any]
+    position: tuple[int, int] | None = None
+    """Global order in the producing store: (transaction id, sequence). None off Kafka."""
+
+    @property
+    def event_type(self) -> str:
+        return self.metadata.event_type
+
+    def payload(self) -> EventPayload:
+        return payload_class(self.event_type).model_validate(self.data)
+
+
+def utc_iso(dt: datetime) -> str:
+    return dt.isoformat().replace("+00:00", "Z")
