@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, Any
 
 PG_SYSTEM_USER = "embedded_postgres"
 PG_DATABASE = "lmis"
@@ -64,6 +65,22 @@ def wait_for_port(host: str, port: int, timeout: float, proc: subprocess.Popen[b
             return
         time.sleep(0.1)
     raise TimeoutError(f"nothing listened on {host}:{port} within {timeout}s")
+
+
+def _as_user(user: str | None) -> dict[str, Any]:
+    """subprocess arguments that drop to `user` entirely: uid, gid and no root groups."""
+    if user is None:
+        return {}
+    entry = pwd.getpwnam(user)
+    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+
+
+def _run_checked(args: list[str], user: str | None = None) -> None:
+    """Run a PostgreSQL tool; on failure, raise with what it printed (it says why)."""
+    res = subprocess.run(args, capture_output=True, cwd="/", **_as_user(user))
+    if res.returncode != 0:
+        output = (res.stdout + res.stderr).decode(errors="replace").strip()
+        raise RuntimeError(f"{Path(args[0]).name} failed ({res.returncode}): {output}")
 
 
 def _run_as_pg_user() -> str | None:
@@ -126,7 +143,7 @@ class EmbeddedPostgres:
         if user:
             _open_for_pg_user(self.data_dir, user)
         if not (self.data_dir / "PG_VERSION").exists():
-            subprocess.run(
+            _run_checked(
                 [
                     _pg_bin("initdb"),
                     "-D",
@@ -137,16 +154,20 @@ class EmbeddedPostgres:
                     "-U",
                     "postgres",
                 ],
-                check=True,
-                capture_output=True,
-                user=user,
+                user,
             )
         socket_dir = self.data_dir.parent / "postgres-run"
         socket_dir.mkdir(exist_ok=True)
         if user:
             _open_for_pg_user(socket_dir, user)
-        log = open(self.data_dir.parent / "postgres.log", "ab")  # noqa: SIM115 - the child keeps it
-        self.proc = subprocess.Popen(
+        with open(self.data_dir.parent / "postgres.log", "ab") as log:
+            self.proc = self._spawn(socket_dir, log, user)
+        wait_for_port("127.0.0.1", self.port, timeout, self.proc)
+        self._wait_ready(timeout)
+        self._ensure_database()
+
+    def _spawn(self, socket_dir: Path, log: IO[bytes], user: str | None) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
             [
                 _pg_bin("postgres"),
                 "-D",
@@ -165,12 +186,9 @@ class EmbeddedPostgres:
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
-            user=user,
             start_new_session=True,
+            **_as_user(user),
         )
-        wait_for_port("127.0.0.1", self.port, timeout, self.proc)
-        self._wait_ready(timeout)
-        self._ensure_database()
 
     def _psql(self, sql: str, database: str = "postgres") -> str:
         out = subprocess.run(
@@ -235,8 +253,13 @@ class EmbeddedBroker:
     def start(self, timeout: float = 30.0, new_cluster: bool = True) -> None:
         if new_cluster:
             self.cluster_id = f"lmis-{secrets.token_hex(6)}"
-        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self.proc = subprocess.Popen(
+        log_path = self.log_path or Path(os.devnull)
+        with open(log_path, "ab") as out:
+            self.proc = self._spawn(out)
+        wait_for_port("127.0.0.1", self.port, timeout, self.proc)
+
+    def _spawn(self, out: IO[bytes]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
             [
                 tansu_binary(),
                 "broker",
@@ -253,7 +276,6 @@ class EmbeddedBroker:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        wait_for_port("127.0.0.1", self.port, timeout, self.proc)
 
     def stop(self, timeout: float = 10.0) -> None:
         if self.proc is None or self.proc.poll() is not None:
