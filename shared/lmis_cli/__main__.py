@@ -1,0 +1,3 @@
+from lmis_cli.main import app
+
+app()

@@ -1,0 +1,153 @@
+"""`lmis up`: the whole platform on one machine, in the foreground, stopped by Ctrl-C.
+
+Order matters and is kept here: the embedded PostgreSQL and broker first (owned by this
+process), then migrations, then every service, relay and processor as separate processes under
+honcho (which stops them all, process groups included, when one dies or on Ctrl-C), then the
+demo data through the public API once every service answers /readyz. The servers are stopped
+last, after every client is gone.
+
+A second `lmis up` keeps PostgreSQL's data. The broker keeps messages in memory only, so it
+starts as a new cluster; the relays see the new cluster id and republish from the event stores,
+and the projections skip what they have already applied.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+from honcho.manager import Manager
+from rich.console import Console
+
+from lmis_cli.embedded import EmbeddedBroker, EmbeddedPostgres
+from lmis_cli.services import SERVICES
+
+console = Console(stderr=True)
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+class Launcher:
+    def __init__(self, data_dir: Path, *, load_demo: bool = True) -> None:
+        self.data_dir = data_dir
+        self.load_demo = load_demo
+        self.logs = data_dir / "logs"
+        self.pg = EmbeddedPostgres(
+            data_dir / "postgres", int(os.environ.get("LMIS_EMBEDDED_PG_PORT", "5433"))
+        )
+        self.broker = EmbeddedBroker(
+            int(os.environ.get("LMIS_EMBEDDED_KAFKA_PORT", "9092")), self.logs / "broker.log"
+        )
+
+    def run(self) -> int:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        busy = [p for p in (self.pg.port, self.broker.port, *self._service_ports()) if not _port_free(p)]
+        if busy:
+            console.print(f"[red]Ports already in use: {busy}. Is another `lmis up` running?[/]")
+            return 1
+        try:
+            with console.status("Starting PostgreSQL…"):
+                self.pg.start()
+            with console.status("Starting the Kafka-protocol broker…"):
+                self.broker.start()
+            env = self._environment()
+            with console.status("Migrating schemas…"):
+                self._lmis(env, "migrate")
+            return self._supervise(env)
+        finally:
+            with console.status("Stopping the broker and PostgreSQL…"):
+                self.broker.stop()
+                self.pg.stop()
+            console.print("Stopped.")
+
+    def _service_ports(self) -> list[int]:
+        return [
+            int(os.environ.get(f"LMIS_{name.upper()}_PORT", spec.default_port))
+            for name, spec in SERVICES.items()
+        ]
+
+    def _environment(self) -> dict[str, str]:
+        from lmis_shared.auth import ensure_local_keypair
+
+        _, public = ensure_local_keypair(self.data_dir / "keys")
+        return os.environ | {
+            "LMIS_MODE": "embedded",
+            "LMIS_DATA_DIR": str(self.data_dir),
+            "LMIS_DATABASE_URL": self.pg.dsn,
+            "LMIS_KAFKA_BOOTSTRAP": self.broker.bootstrap,
+            "LMIS_JWT_PUBLIC_KEY_FILE": str(public),
+        }
+
+    def _lmis(self, env: dict[str, str], *args: str) -> None:
+        import subprocess
+
+        subprocess.run([sys.executable, "-m", "lmis_cli", *args], env=env, check=True)
+
+    def _command(self, log_name: str, *args: str) -> str:
+        argv = " ".join(shlex.quote(a) for a in (sys.executable, "-m", "lmis_cli", *args))
+        return f"exec {argv} >> {shlex.quote(str(self.logs / log_name))} 2>&1"
+
+    def _supervise(self, env: dict[str, str]) -> int:
+        manager = Manager()
+        for name, spec in SERVICES.items():
+            manager.add_process(f"{name}", self._command(f"{name}.log", "serve", name), env=env)
+            if spec.publishes_events:
+                manager.add_process(
+                    f"{name}-relay", self._command(f"{name}-relay.log", "relay", name), env=env
+                )
+            if spec.processor:
+                manager.add_process(
+                    f"{name}-processor",
+                    self._command(f"{name}-processor.log", "process", name),
+                    env=env,
+                )
+        threading.Thread(target=self._when_ready, args=(env,), daemon=True).start()
+        manager.loop()
+        return int(manager.returncode or 0)
+
+    def _when_ready(self, env: dict[str, str]) -> None:
+        ports = dict(zip(SERVICES, self._service_ports(), strict=True))
+        deadline = time.monotonic() + 120
+        pending = dict(ports)
+        while pending and time.monotonic() < deadline:
+            for name, port in list(pending.items()):
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                        del pending[name]
+                except httpx.HTTPError:
+                    pass
+            time.sleep(0.5)
+        if pending:
+            console.print(f"[red]Not ready after 120 s: {', '.join(pending)} (see {self.logs})[/]")
+            return
+        if self.load_demo:
+            try:
+                self._lmis(env, "demo", "load")
+            except Exception as exc:  # the platform stays up; the user sees why demo failed
+                console.print(f"[yellow]Demo data not loaded: {exc}[/]")
+        self._print_urls(ports)
+
+    def _print_urls(self, ports: dict[str, int]) -> None:
+        console.rule("LMIS is running — Ctrl-C stops everything")
+        for name, port in ports.items():
+            console.print(f"  {name:<10} http://127.0.0.1:{port}/docs")
+        reporting = ports["reporting"]
+        console.print(
+            f"  indicator  http://127.0.0.1:{reporting}/v1/indicators/workers_registered"
+            "?period=<YYYY-MM>&unit=12"
+        )
+        console.print(f"  token      {sys.executable} -m lmis_cli token --role admin --scope 12")
+        console.print(f"  data       {self.data_dir}   logs {self.logs}")

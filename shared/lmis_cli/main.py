@@ -1,0 +1,137 @@
+"""`lmis`: the one command-line entry point (fixed interface: `lmis up`, `lmis token`, ...)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, cast
+
+import typer
+
+from lmis_cli.services import SERVICES, load
+
+app = typer.Typer(
+    help="LMIS: Labour Migration Information System",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals may hold personal data
+)
+
+ROLES = ["admin", "province_officer", "commune_officer", "bank", "police", "foreign_affairs"]
+
+
+def _service(name: str) -> str:
+    if name not in SERVICES:
+        raise typer.BadParameter(f"unknown service {name!r}; one of {', '.join(SERVICES)}")
+    return name
+
+
+ServiceArg = Annotated[str, typer.Argument(help="registry | permits | reporting | notify", callback=_service)]
+
+
+@app.command()
+def up(
+    data_dir: Annotated[Path, typer.Option(envvar="LMIS_DATA_DIR", help="where data lives")] = Path(".lmis"),
+    demo: Annotated[bool, typer.Option(help="load the demo data set")] = True,
+) -> None:
+    """Run the whole platform on this machine: PostgreSQL, broker, services, processors."""
+    from lmis_cli.launcher import Launcher
+
+    raise typer.Exit(Launcher(data_dir.resolve(), load_demo=demo).run())
+
+
+@app.command()
+def token(
+    role: Annotated[str, typer.Option(help=f"one of {', '.join(ROLES)}")] = "admin",
+    scope: Annotated[str, typer.Option(help="administrative unit code (province '12' or commune)")] = "12",
+    subject: Annotated[str, typer.Option(help="officer id (not a name)")] = "officer-1",
+    hours: Annotated[int, typer.Option(help="validity in hours")] = 12,
+) -> None:
+    """Print a bearer token signed with the embedded key pair."""
+    if role not in ROLES:
+        raise typer.BadParameter(f"role must be one of {', '.join(ROLES)}", param_hint="--role")
+    from lmis_shared.auth import ensure_local_keypair, issue_token
+    from lmis_shared.settings import CommonSettings
+
+    settings = CommonSettings()
+    private, _ = ensure_local_keypair(settings.keys_dir)
+    typer.echo(
+        issue_token(
+            private,
+            subject=subject,
+            role=role,
+            scope=scope,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            ttl=timedelta(hours=hours),
+        )
+    )
+
+
+@app.command()
+def serve(service: ServiceArg) -> None:
+    """Run one service's HTTP API (uvicorn)."""
+    import uvicorn
+
+    spec = SERVICES[service]
+    prefix = f"LMIS_{service.upper()}_"
+    uvicorn.run(
+        spec.app_factory,
+        factory=True,
+        host=os.environ.get(prefix + "HOST", "127.0.0.1"),
+        port=int(os.environ.get(prefix + "PORT", spec.default_port)),
+        log_config=None,  # our JSON logging, set up by the app
+        access_log=False,  # the request span records each request; access lines hold query strings
+    )
+
+
+@app.command()
+def relay(service: ServiceArg) -> None:
+    """Publish one service's committed events to its Kafka topic, for ever."""
+    from lmis_shared.relay import main as relay_main
+
+    relay_main(service_schema=SERVICES[service].schema, domain=service)
+
+
+@app.command()
+def process(service: ServiceArg) -> None:
+    """Run one service's stream processor (faust worker)."""
+    ref = SERVICES[service].processor
+    if ref is None:
+        raise typer.BadParameter(f"{service} has no stream processor")
+    cast(Any, load(ref))()
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade every service's schema (safe to run again)."""
+    from lmis_shared.eventstore import create_pool
+    from lmis_shared.settings import CommonSettings
+
+    async def run() -> None:
+        pool = await create_pool(CommonSettings().database_url)
+        try:
+            for spec in SERVICES.values():
+                await cast(Any, load(spec.migrate))(pool, spec.schema)
+                typer.echo(f"migrated {spec.name}")
+        finally:
+            await pool.close()
+
+    asyncio.run(run())
+
+
+demo_app = typer.Typer(help="Demo data", no_args_is_help=True)
+app.add_typer(demo_app, name="demo")
+
+
+@demo_app.command("load")
+def demo_load(
+    workers: Annotated[int, typer.Option(help="how many worker files")] = 40,
+    seed: Annotated[int, typer.Option(help="same seed, same data (and no duplicates)")] = 2026,
+) -> None:
+    """Register demo worker files in Lai Châu through the registry API (idempotent)."""
+    from lmis_cli.demo import load_demo
+
+    loaded = load_demo(workers=workers, seed=seed)
+    typer.echo(f"demo: {loaded} worker files registered or already there")

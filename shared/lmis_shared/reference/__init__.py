@@ -1,0 +1,1 @@
+"""Reference data every service validates against: units, ethnic groups, citizen ID rules."""
