@@ -116,7 +116,11 @@ class Launcher:
                 )
         threading.Thread(target=self._when_ready, args=(env,), daemon=True).start()
         manager.loop()
-        return int(manager.returncode or 0)
+        # honcho reports Ctrl-C / SIGTERM as 130 / 143: a clean stop asked for by the user
+        if manager.returncode in (130, 143):
+            return 0
+        console.print(f"[red]A process stopped (code {manager.returncode}); see {self.logs}[/]")
+        return int(manager.returncode or 1)
 
     def _when_ready(self, env: dict[str, str]) -> None:
         ports = dict(zip(SERVICES, self._service_ports(), strict=True))
