@@ -1,34 +1,25 @@
-"""The registry's errors. Each carries structured context; entrypoints map them to problems."""
+"""The registry's errors: the shared kinds, named for this domain.
+
+Subclassing `lmis_shared.errors` means the one problem-detail mapping in the web foundation
+already knows how to show them (status, type, extension fields); nothing is mapped per route.
+"""
 
 from __future__ import annotations
 
 from uuid import UUID
 
-
-class RegistryError(Exception):
-    """Base of every error the registry's domain raises."""
+from lmis_shared.errors import InvalidInput, InvalidTransition, NotFound
 
 
-class InvalidField(RegistryError):
+class InvalidField(InvalidInput):
     """A field's value breaks a business rule that needs more than the field itself."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
-
-class InvalidTransition(RegistryError):
+class IllegalTransition(InvalidTransition):
     """The command is not allowed in the file's current state."""
 
-    def __init__(self, command: str, current_state: str, allowed_commands: list[str]) -> None:
-        super().__init__(f"{command} is not allowed when the file is {current_state}")
-        self.command = command
-        self.current_state = current_state
-        self.allowed_commands = allowed_commands
 
-
-class WorkerNotFound(RegistryError):
+class WorkerNotFound(NotFound):
     def __init__(self, worker_id: UUID) -> None:
-        super().__init__(f"no worker file {worker_id}")
+        super().__init__("worker file", str(worker_id))
         self.worker_id = worker_id

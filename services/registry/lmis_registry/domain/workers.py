@@ -17,7 +17,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from lmis_registry.domain.errors import InvalidField, InvalidTransition
+from lmis_registry.domain.errors import IllegalTransition, InvalidField
 from lmis_shared.contracts.registry import Person, PriorityGroup, Sex, WorkerRegistered
 from lmis_shared.events import EventPayload
 from lmis_shared.reference import citizen_id, ethnicities, units
@@ -160,7 +160,7 @@ def evolve(state: WorkerFile | None, event: EventPayload, stream_id: UUID) -> Wo
                 registered_on=event.registered_on,
             )
     if state is None:
-        raise InvalidTransition(event.event_type, "absent", ["register"])
+        raise IllegalTransition("absent", ["register"], command=event.event_type)
     return state
 
 
