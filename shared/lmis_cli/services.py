@@ -29,7 +29,7 @@ SERVICES: dict[str, ServiceSpec] = {
         ServiceSpec(
             "registry",
             8001,
-            "lmis_registry.entrypoints.http:create_app",
+            "lmis_registry.entrypoints.http:create_app_from_env",
             "lmis_registry.bootstrap:migrate",
         ),
         ServiceSpec(

@@ -51,7 +51,7 @@ class CommandResult:
 
 class IdempotencyKeyReused(InvalidInput):
     def __init__(self) -> None:
-        super().__init__("Idempotency-Key", "was already used for a different request")
+        super().__init__("header.Idempotency-Key", "was already used for a different request")
 
 
 def request_fingerprint(command_name: str, body: dict[str, Any]) -> str:
