@@ -19,6 +19,7 @@ from lmis_registry.domain.errors import WorkerNotFound
 from lmis_shared.auth import READ, WRITE, Authorizer, Principal
 from lmis_shared.clock import Clock
 from lmis_shared.errors import InvalidInput
+from lmis_shared.events import EventPayload, NewEvent
 from lmis_shared.eventstore import (
     AppendContext,
     DuplicateCommand,
@@ -26,7 +27,6 @@ from lmis_shared.eventstore import (
     IdempotencyRecord,
     StoredResponse,
 )
-from lmis_shared.events import EventPayload, NewEvent
 
 SOURCE = "/lmis/registry"
 STREAM_TYPE = "worker"
@@ -76,9 +76,15 @@ class WorkerFiles:
         worker_id = uuid.uuid4()
         body = {"id": str(worker_id), "version": len(decided)}
         try:
-            await self._append(worker_id, 0, decided, ctx, IdempotencyRecord(
-                ctx.idempotency_key, fingerprint, 201, body
-            ) if ctx.idempotency_key else None)
+            await self._append(
+                worker_id,
+                0,
+                decided,
+                ctx,
+                IdempotencyRecord(ctx.idempotency_key, fingerprint, 201, body)
+                if ctx.idempotency_key
+                else None,
+            )
         except DuplicateCommand as twin:  # a concurrent request with the same key won
             return _replay(twin.stored, fingerprint)
         return CommandResult(201, body)

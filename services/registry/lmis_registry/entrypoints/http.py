@@ -6,12 +6,11 @@ authorisation happens in the application layer, on the loaded object.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
+import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -20,12 +19,11 @@ from lmis_registry.application.workers import CommandContext
 from lmis_registry.bootstrap import Registry, bootstrap
 from lmis_registry.domain.workers import RegisterWorker, WorkerFile
 from lmis_registry.settings import RegistrySettings
-from lmis_shared.auth import authenticator_from_settings
-from lmis_shared.eventstore import PostgresEventStore, create_pool
+from lmis_shared.eventstore import PostgresEventStore
 from lmis_shared.reference.ethnicities import ETHNIC_GROUPS
 from lmis_shared.settings import CommonSettings
-from lmis_shared.web import RequestContext, create_app, etag, request_context
-from lmis_shared.web.readiness import broker_check, database_check
+from lmis_shared.web import RequestContext, etag, request_context
+from lmis_shared.web.service import service_app
 
 VERSION = "0.1.0"
 
@@ -117,25 +115,16 @@ async def get_worker(worker_id: UUID, ctx: Context, app: App) -> JSONResponse:
 
 
 def create_app_with(common: CommonSettings, own: RegistrySettings) -> FastAPI:
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
-        pool = await create_pool(common.database_url)
+    def build(app: FastAPI, pool: asyncpg.Pool) -> None:
         app.state.registry = bootstrap(PostgresEventStore(pool, own.schema_name))
-        app.state.readiness_checks["database"] = database_check(pool)
-        try:
-            yield {}
-        finally:
-            await pool.close()
 
-    return create_app(
+    return service_app(
         service="registry",
-        settings=common,
+        common=common,
         routers=[workers],
-        readiness_checks={"broker": broker_check(common.kafka_bootstrap)},
-        authenticator=authenticator_from_settings(common),
         version=VERSION,
-        lifespan=lifespan,
         description="Outbound workers (người lao động đi làm việc ở nước ngoài) and their loans.",
+        on_pool=build,
     )
 
 

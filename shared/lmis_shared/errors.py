@@ -1,0 +1,94 @@
+"""Errors every service shares, with the structured context a problem detail shows.
+
+Pure Python (no FastAPI), so a service's `domain/` may raise these or subclass them.
+`lmis_shared.web.problems.ProblemMapping` turns each into an RFC 9457 problem detail; a service
+registers its own error classes there, in one place.
+
+Messages and extension fields are shown to API clients and logged: never put a personal
+identifier (citizen ID, passport number, name) in them.
+
+Public API:
+    DomainError                                   base; `.extensions() -> dict[str, object]`
+    NotFound(kind: str, key: str)                 -> 404
+    Forbidden(reason: str)                        -> 403
+    ConcurrencyConflict(expected: int | None, actual: int | None)   -> 409
+    PreconditionFailed(expected: int, actual: int)                  -> 412 (stale If-Match)
+    InvalidTransition(current_state, allowed_commands, command=None) -> 409
+    InvalidInput(field: str, message: str)        -> 422 with errors=[{field, message}]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class DomainError(Exception):
+    """Base of the shared errors; `extensions()` are extra members of the problem detail."""
+
+    def extensions(self) -> dict[str, object]:
+        return {}
+
+
+class NotFound(DomainError):
+    def __init__(self, kind: str, key: str) -> None:
+        super().__init__(f"no {kind} {key}")
+        self.kind = kind
+        self.key = key
+
+
+class Forbidden(DomainError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ConcurrencyConflict(DomainError):
+    """Someone else appended to the stream first; reload and try again."""
+
+    def __init__(self, expected: int | None, actual: int | None) -> None:
+        super().__init__(f"expected version {expected}, found {actual}")
+        self.expected = expected
+        self.actual = actual
+
+    def extensions(self) -> dict[str, object]:
+        return {"expected_version": self.expected, "current_version": self.actual}
+
+
+class PreconditionFailed(DomainError):
+    """The client's If-Match version is not the current one."""
+
+    def __init__(self, expected: int, actual: int) -> None:
+        super().__init__(f"If-Match asked for version {expected}; the current version is {actual}")
+        self.expected = expected
+        self.actual = actual
+
+    def extensions(self) -> dict[str, object]:
+        return {"expected_version": self.expected, "current_version": self.actual}
+
+
+class InvalidTransition(DomainError):
+    """The command is not allowed in the object's current state."""
+
+    def __init__(
+        self, current_state: str, allowed_commands: Sequence[str], command: str | None = None
+    ) -> None:
+        what = command or "this command"
+        super().__init__(f"{what} is not allowed in state {current_state}")
+        self.current_state = current_state
+        self.allowed_commands = list(allowed_commands)
+        self.command = command
+
+    def extensions(self) -> dict[str, object]:
+        return {"current_state": self.current_state, "allowed_commands": self.allowed_commands}
+
+
+class InvalidInput(DomainError):
+    """A value breaks a rule that needs more than the field's own schema to check."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+    def extensions(self) -> dict[str, object]:
+        return {"errors": [{"field": self.field, "message": self.message}]}

@@ -1,0 +1,113 @@
+"""`create_app`: the one way an LMIS service builds its FastAPI application.
+
+What every service gets from it, so no service repeats it:
+  * JSON logging (`lmis_shared.logging`) and tracing (`lmis_shared.telemetry`), the FastAPI
+    instrumentation with query strings scrubbed and `/healthz`, `/readyz` left out;
+  * problem details for every error (`lmis_shared.web.problems`);
+  * the bearer-token gate on every route of `routers` (`lmis_shared.web.security`);
+    `/healthz`, `/readyz`, `/docs` and `/openapi.json` stay public;
+  * `X-Correlation-ID` handling and the 500 safety net (`lmis_shared.web.context`).
+
+Resources (pools, producers) are built in the `lifespan` the service passes, never at import;
+the app's own tracer provider is shut down (its spans flushed) when the lifespan ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.sdk.trace import TracerProvider
+
+from lmis_shared.auth import Authenticator
+from lmis_shared.logging import setup_logging
+from lmis_shared.settings import CommonSettings
+from lmis_shared.telemetry import scrub_http_span, setup_telemetry
+from lmis_shared.web.context import RequestContextMiddleware
+from lmis_shared.web.health import ReadinessCheck, health_router
+from lmis_shared.web.problems import Problem, ProblemMapping, install_problem_handlers
+from lmis_shared.web.security import current_principal, install_auth_handlers
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Mapping[str, Any] | None]]
+
+# `model` puts Problem in the components (FastAPI also lists it under application/json).
+_PROBLEM = {
+    "model": Problem,
+    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {**_PROBLEM, "description": "missing, invalid or expired bearer token"},
+    403: {**_PROBLEM, "description": "the caller's role or scope does not allow it"},
+    422: {**_PROBLEM, "description": "invalid data; `errors` names each field"},
+    500: {**_PROBLEM, "description": "internal error; quote `trace_id` to support"},
+}
+
+
+def create_app(
+    *,
+    service: str,
+    settings: CommonSettings,
+    routers: Sequence[APIRouter],
+    readiness_checks: Mapping[str, ReadinessCheck],
+    authenticator: Authenticator,
+    version: str,
+    lifespan: Lifespan | None = None,
+    problems: ProblemMapping | None = None,
+    description: str | None = None,
+    tracer_provider: TracerProvider | None = None,
+) -> FastAPI:
+    """Build the service's app.
+
+    `problems` maps the service's own error classes (default: the shared ones only).
+    `tracer_provider` lets a caller (a test) own tracing; otherwise the app builds one from
+    `settings` and shuts it down with its lifespan.
+    """
+    setup_logging(service, settings.log_level)
+    provider = tracer_provider or setup_telemetry(service, settings)
+    app = FastAPI(
+        title=f"LMIS {service} API",
+        description=description or f"LMIS {service} service. Errors are RFC 9457 problems.",
+        version=version,
+        lifespan=_lifespan(lifespan, provider if tracer_provider is None else None),
+    )
+    app.state.service = service
+    app.state.authenticator = authenticator
+    app.state.readiness_checks = dict(readiness_checks)
+    app.state.tracer_provider = provider
+    install_problem_handlers(app, problems or ProblemMapping())
+    install_auth_handlers(app)
+    app.include_router(health_router(service, version))
+    for router in routers:
+        app.include_router(
+            router, dependencies=[Depends(current_principal)], responses=PROBLEM_RESPONSES
+        )
+    app.add_middleware(RequestContextMiddleware)
+    FastAPIInstrumentor.instrument_app(
+        app,
+        tracer_provider=provider,
+        excluded_urls="/healthz,/readyz",
+        server_request_hook=scrub_http_span,
+        exclude_spans=["receive", "send"],
+    )
+    return app
+
+
+def _lifespan(
+    inner: Lifespan | None, owned_provider: TracerProvider | None
+) -> Callable[[FastAPI], AbstractAsyncContextManager[Mapping[str, Any]]]:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[Mapping[str, Any]]:
+        try:
+            if inner is None:
+                yield {}
+            else:
+                async with inner(app) as state:
+                    yield dict(state or {})
+        finally:
+            if owned_provider is not None:
+                owned_provider.shutdown()  # flushes the spans still in the batch
+
+    return lifespan

@@ -1,0 +1,56 @@
+"""`service_app`: a service's app with its database pool and readiness checks wired the same way
+in all four services, so each service's `entrypoints/http.py` only names its routers and what it
+builds from the pool."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+from fastapi import APIRouter, FastAPI
+
+from lmis_shared.auth import authenticator_from_settings
+from lmis_shared.eventstore import create_pool
+from lmis_shared.settings import CommonSettings
+from lmis_shared.web.app import create_app
+from lmis_shared.web.problems import ProblemMapping
+from lmis_shared.web.readiness import broker_check, database_check
+
+OnPool = Callable[[FastAPI, asyncpg.Pool], None]
+
+
+def service_app(
+    *,
+    service: str,
+    common: CommonSettings,
+    routers: Sequence[APIRouter],
+    version: str,
+    description: str,
+    on_pool: OnPool,
+    problems: ProblemMapping | None = None,
+) -> FastAPI:
+    """`on_pool(app, pool)` builds the service's objects (e.g. `app.state.registry = ...`)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
+        pool = await create_pool(common.database_url)
+        try:
+            on_pool(app, pool)
+            app.state.readiness_checks["database"] = database_check(pool)
+            yield {}
+        finally:
+            await pool.close()
+
+    return create_app(
+        service=service,
+        settings=common,
+        routers=routers,
+        readiness_checks={"broker": broker_check(common.kafka_bootstrap)},
+        authenticator=authenticator_from_settings(common),
+        version=version,
+        lifespan=lifespan,
+        problems=problems,
+        description=description,
+    )

@@ -1,0 +1,67 @@
+"""Trace context travels as a W3C traceparent; finished spans land in a JSON-lines file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+
+from lmis_shared.settings import CommonSettings
+from lmis_shared.telemetry import context_from_traceparent, current_traceparent, setup_telemetry
+
+CITIZEN_ID = "012198001234"
+
+
+def test_there_is_no_traceparent_outside_a_span() -> None:
+    assert current_traceparent() is None
+
+
+def test_a_consumer_span_continues_the_producers_trace() -> None:
+    tracer = TracerProvider().get_tracer("test")
+    with tracer.start_as_current_span("append") as producer:
+        carried = current_traceparent()
+
+    with tracer.start_as_current_span("project", context=context_from_traceparent(carried)) as c:
+        consumer = c
+
+    assert consumer.get_span_context().trace_id == producer.get_span_context().trace_id
+    assert consumer.parent is not None
+    assert consumer.parent.span_id == producer.get_span_context().span_id
+
+
+def test_a_missing_or_garbled_traceparent_starts_a_new_trace() -> None:
+    for garbage in (None, "", "not-a-traceparent"):
+        parent = trace.get_current_span(context_from_traceparent(garbage))
+        assert not parent.get_span_context().is_valid
+
+
+def test_finished_spans_are_written_one_json_object_a_line(tmp_path: Path) -> None:
+    settings = CommonSettings(data_dir=tmp_path, otel_exporter="jsonl")
+    provider = setup_telemetry("registry", settings, set_global=False)
+    tracer = provider.get_tracer("test")
+    with (
+        tracer.start_as_current_span("command") as parent,
+        tracer.start_as_current_span("append", attributes={"note": f"id {CITIZEN_ID}"}),
+    ):
+        pass
+    provider.shutdown()
+
+    text = (tmp_path / "traces" / "registry.jsonl").read_text()
+    child, root = (json.loads(line) for line in text.splitlines())
+    assert root["trace_id"] == format(parent.get_span_context().trace_id, "032x")
+    assert child["parent_span_id"] == root["span_id"]
+    assert child["service"] == "lmis-registry"
+    assert child["kind"] == "INTERNAL"
+    assert CITIZEN_ID not in text
+
+
+def test_exporter_none_still_gives_trace_ids(tmp_path: Path) -> None:
+    provider = setup_telemetry(
+        "notify", CommonSettings(data_dir=tmp_path, otel_exporter="none"), set_global=False
+    )
+
+    with provider.get_tracer("test").start_as_current_span("sweep"):
+        assert current_traceparent() is not None
+    assert not (tmp_path / "traces").exists()
