@@ -35,7 +35,7 @@ SERVICES: dict[str, ServiceSpec] = {
         ServiceSpec(
             "permits",
             8002,
-            "lmis_permits.entrypoints.http:create_app",
+            "lmis_permits.entrypoints.http:create_app_from_env",
             "lmis_permits.bootstrap:migrate",
         ),
         ServiceSpec(
@@ -48,7 +48,7 @@ SERVICES: dict[str, ServiceSpec] = {
         ServiceSpec(
             "notify",
             8004,
-            "lmis_notify.entrypoints.http:create_app",
+            "lmis_notify.entrypoints.http:create_app_from_env",
             "lmis_notify.bootstrap:migrate",
         ),
     )

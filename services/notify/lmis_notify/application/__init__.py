@@ -1,0 +1,1 @@
+"""Notify application layer."""

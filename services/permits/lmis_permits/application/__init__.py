@@ -1,0 +1,1 @@
+"""Permits application layer."""

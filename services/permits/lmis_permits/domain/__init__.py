@@ -1,0 +1,1 @@
+"""Permits domain layer."""

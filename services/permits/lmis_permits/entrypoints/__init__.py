@@ -1,0 +1,1 @@
+"""Permits entrypoints layer."""
