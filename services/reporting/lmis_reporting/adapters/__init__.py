@@ -1,0 +1,1 @@
+"""The reporting service's adapters: PostgreSQL tables of units and indicator counts."""

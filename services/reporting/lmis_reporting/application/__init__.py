@@ -1,0 +1,1 @@
+"""Use cases of the reporting service: the read queries behind its API."""

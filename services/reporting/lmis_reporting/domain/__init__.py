@@ -1,0 +1,1 @@
+"""The reporting service's rules: administrative units, periods, indicators (pure)."""

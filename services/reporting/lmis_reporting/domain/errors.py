@@ -1,0 +1,30 @@
+"""The reporting service's errors, built on the shared ones (`lmis_shared.errors`).
+
+Each names the input it is about (`field`: `period`, `unit`, `parent`, `code`); the HTTP
+layer says where that input travels (query or path) when it maps them to problem details, in
+one place. Messages never quote what the caller sent.
+"""
+
+from __future__ import annotations
+
+from lmis_shared.errors import InvalidInput, NotFound
+
+
+class InvalidPeriod(InvalidInput):
+    def __init__(self, reason: str) -> None:
+        super().__init__("period", reason)
+
+
+class UnitNotFound(NotFound):
+    def __init__(self, code: str, hierarchy: str, field: str) -> None:
+        super().__init__(f"{hierarchy} administrative unit", code)
+        self.code = code
+        self.hierarchy = hierarchy
+        self.field = field
+
+
+class UnknownIndicator(NotFound):
+    def __init__(self, code: str) -> None:
+        super().__init__("indicator", code)
+        self.code = code
+        self.field = "code"

@@ -1,0 +1,1 @@
+"""The reporting service's entry points: HTTP routes and stream agents."""
