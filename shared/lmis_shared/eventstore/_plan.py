@@ -1,0 +1,89 @@
+"""Turning appends into rows, shared by both stores so that they number events alike."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+from uuid import UUID
+
+from lmis_shared.events import EventMetadata, RecordedEvent
+from lmis_shared.eventstore.api import AppendContext, AppendResult, Position, StreamAppend
+from lmis_shared.eventstore.errors import ConcurrencyConflict
+
+
+class PlannedEvent(NamedTuple):  # a tuple: a batch makes thousands, and they stay internal
+    event_id: UUID
+    event_type: str
+    stream_id: UUID
+    stream_type: str
+    version: int
+    data: dict[str, Any]
+    context: AppendContext
+
+
+@dataclass(frozen=True)
+class Plan:
+    checks: list[tuple[UUID, int]]
+    """(stream id, version it must be at) for each stream, before the batch."""
+    events: list[PlannedEvent]
+
+
+def plan(batch: Sequence[StreamAppend]) -> Plan:
+    """Number every event; a stream may appear twice if its versions follow on."""
+    running: dict[UUID, int] = {}
+    checks: list[tuple[UUID, int]] = []
+    events: list[PlannedEvent] = []
+    for item in batch:
+        if item.expected_version < 0:
+            raise ValueError("expected_version must be 0 (new stream) or more")
+        if item.stream_id not in running:
+            checks.append((item.stream_id, item.expected_version))
+        elif running[item.stream_id] != item.expected_version:
+            raise ConcurrencyConflict(item.stream_id, item.expected_version, None)
+        version = item.expected_version
+        for new in item.events:
+            version += 1
+            events.append(
+                PlannedEvent(
+                    event_id=new.event_id,
+                    event_type=new.payload.event_type,
+                    stream_id=item.stream_id,
+                    stream_type=item.stream_type,
+                    version=version,
+                    data=new.payload.model_dump(mode="json"),
+                    context=item.context,
+                )
+            )
+        running[item.stream_id] = version
+    return Plan(checks, events)
+
+
+def recorded(event: PlannedEvent, position: Position) -> RecordedEvent:
+    """The stored form of a planned event."""
+    ctx = event.context
+    metadata = EventMetadata(
+        event_id=event.event_id,
+        event_type=event.event_type,
+        stream_id=event.stream_id,
+        stream_type=event.stream_type,
+        stream_version=event.version,
+        recorded_at=ctx.recorded_at,
+        actor=ctx.actor,
+        correlation_id=ctx.correlation_id,
+        causation_id=ctx.causation_id,
+        traceparent=ctx.traceparent,
+        source=ctx.source,
+    )
+    return RecordedEvent(metadata=metadata, data=event.data, position=position)
+
+
+def results(batch: Sequence[StreamAppend], events: list[RecordedEvent]) -> list[AppendResult]:
+    """One result per batch item, each with its own events (in the order they were planned)."""
+    out: list[AppendResult] = []
+    start = 0
+    for item in batch:
+        mine = events[start : start + len(item.events)]
+        start += len(item.events)
+        out.append(AppendResult(item.stream_id, item.expected_version + len(mine), mine))
+    return out

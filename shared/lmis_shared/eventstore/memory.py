@@ -1,0 +1,95 @@
+"""The in-memory event store: the fake of the port for unit tests, same contract as PostgreSQL.
+
+Each method runs to completion without awaiting, so concurrent tasks see each append whole,
+as they would a committed transaction.
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+from collections.abc import Sequence
+from uuid import UUID
+
+from lmis_shared.events import NewEvent, RecordedEvent
+from lmis_shared.eventstore._plan import Plan, plan, recorded, results
+from lmis_shared.eventstore.api import (
+    AppendContext,
+    AppendResult,
+    EventStore,
+    IdempotencyRecord,
+    Position,
+    StoredResponse,
+    StreamAppend,
+)
+from lmis_shared.eventstore.errors import ConcurrencyConflict, DuplicateCommand, DuplicateEventId
+
+
+class InMemoryEventStore(EventStore):
+    def __init__(self) -> None:
+        self._streams: dict[UUID, list[RecordedEvent]] = {}
+        self._log: list[RecordedEvent] = []
+        self._positions: list[Position] = []
+        self._event_ids: set[UUID] = set()
+        self._responses: dict[str, StoredResponse] = {}
+        self._last_tx = 0
+        self._last_seq = 0
+
+    async def append(
+        self,
+        stream_id: UUID,
+        stream_type: str,
+        expected_version: int,
+        events: Sequence[NewEvent],
+        context: AppendContext,
+        *,
+        idempotency: IdempotencyRecord | None = None,
+    ) -> AppendResult:
+        if idempotency is not None and idempotency.key in self._responses:
+            raise DuplicateCommand(self._responses[idempotency.key])
+        batch = [StreamAppend(stream_id, stream_type, expected_version, events, context)]
+        [result] = self._commit(batch, plan(batch))
+        if idempotency is not None:
+            self._responses[idempotency.key] = StoredResponse(
+                idempotency.status_code,
+                copy.deepcopy(idempotency.response),
+                idempotency.fingerprint,
+            )
+        return result
+
+    async def append_many(self, batch: Sequence[StreamAppend]) -> list[AppendResult]:
+        return self._commit(batch, plan(batch))
+
+    async def read_stream(self, stream_id: UUID) -> list[RecordedEvent]:
+        return list(self._streams.get(stream_id, []))
+
+    async def read_all(self, after: Position | None, limit: int = 500) -> list[RecordedEvent]:
+        start = 0 if after is None else bisect.bisect_right(self._positions, after)
+        return self._log[start : start + limit]
+
+    async def find_response(self, key: str) -> StoredResponse | None:
+        return self._responses.get(key)
+
+    def _commit(self, batch: Sequence[StreamAppend], planned: Plan) -> list[AppendResult]:
+        """Check everything first, then write: all or nothing."""
+        for stream_id, expected in planned.checks:
+            actual = len(self._streams.get(stream_id, []))
+            if actual != expected:
+                raise ConcurrencyConflict(stream_id, expected, actual)
+        seen: set[UUID] = set()
+        for event in planned.events:
+            if event.event_id in self._event_ids or event.event_id in seen:
+                raise DuplicateEventId(event.event_id)
+            seen.add(event.event_id)
+        self._last_tx += 1
+        written: list[RecordedEvent] = []
+        for event in planned.events:
+            self._last_seq += 1
+            position = (self._last_tx, self._last_seq)
+            stored = recorded(event, position)
+            self._streams.setdefault(event.stream_id, []).append(stored)
+            self._log.append(stored)
+            self._positions.append(position)
+            self._event_ids.add(event.event_id)
+            written.append(stored)
+        return results(batch, written)

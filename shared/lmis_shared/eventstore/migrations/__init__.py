@@ -1,0 +1,1 @@
+"""SQL migrations of the event store, applied by `lmis_shared.migrations`."""
