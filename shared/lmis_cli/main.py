@@ -27,12 +27,16 @@ def _service(name: str) -> str:
     return name
 
 
-ServiceArg = Annotated[str, typer.Argument(help="registry | permits | reporting | notify", callback=_service)]
+ServiceArg = Annotated[
+    str, typer.Argument(help="registry | permits | reporting | notify", callback=_service)
+]
 
 
 @app.command()
 def up(
-    data_dir: Annotated[Path, typer.Option(envvar="LMIS_DATA_DIR", help="where data lives")] = Path(".lmis"),
+    data_dir: Annotated[Path, typer.Option(envvar="LMIS_DATA_DIR", help="where data lives")] = Path(
+        ".lmis"
+    ),
     demo: Annotated[bool, typer.Option(help="load the demo data set")] = True,
 ) -> None:
     """Run the whole platform on this machine: PostgreSQL, broker, services, processors."""
@@ -44,7 +48,9 @@ def up(
 @app.command()
 def token(
     role: Annotated[str, typer.Option(help=f"one of {', '.join(ROLES)}")] = "admin",
-    scope: Annotated[str, typer.Option(help="administrative unit code (province '12' or commune)")] = "12",
+    scope: Annotated[
+        str, typer.Option(help="administrative unit code (province '12' or commune)")
+    ] = "12",
     subject: Annotated[str, typer.Option(help="officer id (not a name)")] = "officer-1",
     hours: Annotated[int, typer.Option(help="validity in hours")] = 12,
 ) -> None:

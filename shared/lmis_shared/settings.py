@@ -36,7 +36,9 @@ class CommonSettings(BaseSettings):
     jwt_public_key_file: Path | None = Field(
         None, description="PEM public key to verify tokens (embedded: <data_dir>/keys/jwt.pub)"
     )
-    jwt_jwks_url: str | None = Field(None, description="issuer JWKS URL (production, e.g. Keycloak)")
+    jwt_jwks_url: str | None = Field(
+        None, description="issuer JWKS URL (production, e.g. Keycloak)"
+    )
     jwt_issuer: str = Field("lmis-embedded", description="expected `iss` claim")
     jwt_audience: str = Field("lmis", description="expected `aud` claim")
 

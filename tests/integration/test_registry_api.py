@@ -116,9 +116,7 @@ async def test_a_repeated_idempotency_key_returns_the_first_answer_and_appends_n
 async def test_an_idempotency_key_reused_for_another_request_is_refused(api: Api) -> None:
     headers = api.auth() | {"Idempotency-Key": "import-row-18"}
     await api.client.post("/v1/workers", json=worker(), headers=headers)
-    other = await api.client.post(
-        "/v1/workers", json=worker(commune_code="03640"), headers=headers
-    )
+    other = await api.client.post("/v1/workers", json=worker(commune_code="03640"), headers=headers)
     assert other.status_code == 422
     assert [e["field"] for e in other.json()["errors"]] == ["header.Idempotency-Key"]
     assert len(await api.store.read_all(None)) == 1

@@ -1,6 +1,6 @@
-"""Builds the notify service. Its alert rules and agency subscriptions
-come with the stream-processor issue; the event store and the API shell are here so that the platform
-runs as four services from the start."""
+"""Builds the notify service. Its alert rules and agency subscriptions come with the
+stream-processor issue; the event store and the API shell are here so that the platform runs
+as four services from the start."""
 
 from __future__ import annotations
 
