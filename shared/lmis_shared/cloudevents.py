@@ -13,9 +13,10 @@ Extension attribute names follow the spec: lower-case letters and digits only.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+import re
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 from uuid import UUID
 
 from lmis_shared.events import EventMetadata, RecordedEvent, utc_iso
@@ -24,6 +25,8 @@ SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
 
 Headers = list[tuple[str, bytes]]
+T = TypeVar("T")
+_POSITIVE_INT = re.compile(r"[1-9][0-9]*")
 
 
 class EnvelopeError(ValueError):
@@ -43,7 +46,7 @@ def to_kafka(event: RecordedEvent) -> tuple[bytes, bytes, Headers]:
         ("ce_source", m.source.encode()),
         ("ce_type", m.event_type.encode()),
         ("ce_subject", str(m.stream_id).encode()),
-        ("ce_time", utc_iso(m.recorded_at).encode()),
+        ("ce_time", utc_iso(m.recorded_at.astimezone(UTC)).encode()),
         ("content-type", CONTENT_TYPE.encode()),
         ("ce_streamtype", m.stream_type.encode()),
         ("ce_streamversion", str(m.stream_version).encode()),
@@ -71,35 +74,78 @@ def header_map(headers: Sequence[tuple[str, bytes]] | None) -> dict[str, str]:
 def from_kafka(
     key: bytes | None, value: bytes | None, headers: Sequence[tuple[str, bytes]] | None
 ) -> RecordedEvent:
-    """The RecordedEvent in a Kafka record, or EnvelopeError saying what is wrong with it."""
+    """The RecordedEvent in a Kafka record, or EnvelopeError saying what is wrong with it.
+
+    A reason names the header at fault but never quotes its value: reasons are logged and
+    put on dead-letter records, and a malformed header may hold anything.
+    """
     h = header_map(headers)
     if h.get("ce_specversion") != SPEC_VERSION:
-        raise EnvelopeError(f"ce_specversion must be {SPEC_VERSION}, got {h.get('ce_specversion')!r}")
-    content_type = h.get("content-type", "")
-    if not content_type.startswith(CONTENT_TYPE):
-        raise EnvelopeError(f"content-type must be {CONTENT_TYPE}, got {content_type!r}")
+        raise EnvelopeError(f"ce_specversion must be {SPEC_VERSION}")
+    # the media type without its parameters (`; charset=utf-8`)
+    if h.get("content-type", "").split(";")[0].strip().lower() != CONTENT_TYPE:
+        raise EnvelopeError(f"content-type must be {CONTENT_TYPE}")
+    metadata = EventMetadata(
+        event_id=_required(h, "ce_id", UUID, "a UUID"),
+        event_type=_required(h, "ce_type", _non_empty, "a non-empty string"),
+        stream_id=_required(h, "ce_subject", UUID, "a UUID"),
+        stream_type=h.get("ce_streamtype", ""),
+        stream_version=_required(h, "ce_streamversion", _positive_int, "a positive integer"),
+        recorded_at=_required(h, "ce_time", _aware_time, "an RFC 3339 time with an offset"),
+        actor=h.get("ce_actor", ""),
+        correlation_id=_required(h, "ce_correlationid", UUID, "a UUID"),
+        causation_id=_optional(h, "ce_causationid", UUID, "a UUID"),
+        traceparent=h.get("traceparent") or None,
+        source=h.get("ce_source", ""),
+    )
+    return RecordedEvent(metadata=metadata, data=_data(value))
+
+
+def _data(value: bytes | None) -> dict[str, Any]:
     try:
         data: Any = json.loads(value or b"")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise EnvelopeError(f"value is not JSON: {exc.msg if hasattr(exc, 'msg') else exc}") from None
+    except json.JSONDecodeError as exc:
+        raise EnvelopeError(f"value is not JSON: {exc.msg}") from None
+    except UnicodeDecodeError:
+        raise EnvelopeError("value is not JSON: not UTF-8") from None
+    except RecursionError:  # a hostile record must not take the consumer down
+        raise EnvelopeError("value is not JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise EnvelopeError("value must be a JSON object")
+    return data
+
+
+def _required(h: dict[str, str], name: str, parse: Callable[[str], T], expected: str) -> T:
+    if name not in h:
+        raise EnvelopeError(f"missing header {name}")
+    return _parsed(h[name], name, parse, expected)
+
+
+def _optional(h: dict[str, str], name: str, parse: Callable[[str], T], expected: str) -> T | None:
+    return _parsed(h[name], name, parse, expected) if h.get(name) else None
+
+
+def _parsed(raw: str, name: str, parse: Callable[[str], T], expected: str) -> T:
     try:
-        metadata = EventMetadata(
-            event_id=UUID(h["ce_id"]),
-            event_type=h["ce_type"],
-            stream_id=UUID(h["ce_subject"]),
-            stream_type=h.get("ce_streamtype", ""),
-            stream_version=int(h["ce_streamversion"]),
-            recorded_at=datetime.fromisoformat(h["ce_time"].replace("Z", "+00:00")),
-            actor=h.get("ce_actor", ""),
-            correlation_id=UUID(h["ce_correlationid"]),
-            causation_id=UUID(h["ce_causationid"]) if h.get("ce_causationid") else None,
-            traceparent=h.get("traceparent") or None,
-            source=h.get("ce_source", ""),
-        )
-    except KeyError as exc:
-        raise EnvelopeError(f"missing header {exc.args[0]}") from None
-    except ValueError as exc:
-        raise EnvelopeError(f"bad header value: {exc}") from None
-    return RecordedEvent(metadata=metadata, data=data)
+        return parse(raw)
+    except ValueError:
+        raise EnvelopeError(f"header {name} must be {expected}") from None
+
+
+def _non_empty(raw: str) -> str:
+    if not raw:
+        raise ValueError("empty")
+    return raw
+
+
+def _positive_int(raw: str) -> int:
+    if not _POSITIVE_INT.fullmatch(raw):
+        raise ValueError("not a positive integer")
+    return int(raw)
+
+
+def _aware_time(raw: str) -> datetime:
+    parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    if parsed.utcoffset() is None:
+        raise ValueError("no offset")
+    return parsed

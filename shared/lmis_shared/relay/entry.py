@@ -1,0 +1,113 @@
+"""Running the relay as a process: `lmis relay <service>` calls `main`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Iterator
+
+import asyncpg
+from opentelemetry.trace import Tracer
+
+from lmis_shared.eventstore import PostgresEventStore, create_pool
+from lmis_shared.logging import get_logger, setup_logging
+from lmis_shared.relay.checkpoints import PostgresCheckpoints, migrate
+from lmis_shared.relay.core import Relay, RelayStats
+from lmis_shared.relay.kafka_publisher import KafkaPublisher
+from lmis_shared.relay.settings import RelaySettings
+from lmis_shared.settings import CommonSettings
+
+log = get_logger(__name__)
+
+
+def build_relay(
+    pool: asyncpg.Pool,
+    schema: str,
+    *,
+    bootstrap: str,
+    topic: str,
+    settings: RelaySettings | None = None,
+    tracer: Tracer | None = None,
+) -> Relay:
+    """A relay from `schema`'s event store to `topic` (the checkpoint table must exist)."""
+    settings = settings or RelaySettings()
+    return Relay(
+        PostgresEventStore(pool, schema),
+        PostgresCheckpoints(pool, schema),
+        KafkaPublisher(bootstrap, topic, settings),
+        settings,
+        tracer=tracer,
+    )
+
+
+async def run_relay(
+    settings: CommonSettings,
+    schema: str,
+    domain: str,
+    stop: asyncio.Event | None = None,
+    *,
+    relay_settings: RelaySettings | None = None,
+    tracer: Tracer | None = None,
+) -> RelayStats:
+    """Publish `schema`'s events to the `domain` topic until `stop` is set.
+
+    Without `stop`, SIGTERM or SIGINT stops it. Either way the round in flight is finished
+    and the producer closed before it returns.
+    """
+    pool = await create_pool(settings.database_url, min_size=1, max_size=2)
+    try:
+        await migrate(pool, schema)
+        relay = build_relay(
+            pool,
+            schema,
+            bootstrap=settings.kafka_bootstrap,
+            topic=settings.topic(domain),
+            settings=relay_settings,
+            tracer=tracer,
+        )
+        try:
+            with _signals_set(stop) as until:
+                await relay.run(until)
+        finally:
+            await relay.close()
+    finally:
+        await pool.close()
+    return relay.stats
+
+
+@contextlib.contextmanager
+def _signals_set(stop: asyncio.Event | None) -> Iterator[asyncio.Event]:
+    """`stop` itself, or an event that SIGTERM and SIGINT set while inside."""
+    if stop is not None:
+        yield stop
+        return
+    loop = asyncio.get_running_loop()
+    event = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, event.set)
+    try:
+        yield event
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+
+
+def main(service_schema: str, domain: str) -> None:
+    """The relay process of one service: settings from `LMIS_*`, runs until signalled."""
+    from lmis_shared.telemetry import setup_telemetry  # the SDK belongs to processes only
+
+    settings = CommonSettings()
+    name = f"{domain}-relay"
+    setup_logging(name, settings.log_level)
+    # kafka-python narrates every connection at INFO; the relay logs the state that matters
+    logging.getLogger("kafka").setLevel(max(logging.WARNING, logging.getLogger().level))
+    provider = setup_telemetry(name, settings)
+    try:
+        asyncio.run(run_relay(settings, service_schema, domain))
+    except Exception:
+        log.exception("relay.failed", schema=service_schema, domain=domain)
+        raise SystemExit(1) from None
+    finally:
+        provider.shutdown()
