@@ -1,0 +1,41 @@
+"""Stream processing: faust drives consumption, PostgreSQL keeps the state.
+
+Public API:
+    make_app(name: str, settings: CommonSettings, **overrides) -> faust.App
+    serve(app: faust.App, stop: asyncio.Event) -> None            run until `stop` is set
+    projection_agent(app, topic, projection, *, batch_size=500, tracer_provider=None)
+    Projection (abstract: name, event_types, migrations(), apply(), clear())
+        .migrate() / .process(events) -> list[bool] / .rebuild(source) -> int
+    all_events(store: EventStore, page=500) -> AsyncIterator[RecordedEvent]
+    Decoded, Rejected, decode_record(key, value, headers, handled), validate_payload(event)
+    DeadLetters, dead_letter_topic(topic), dead_letter_headers(...)
+    POSITIONS_MIGRATION
+"""
+
+from lmis_shared.processing.agent import projection_agent
+from lmis_shared.processing.app import make_app, serve
+from lmis_shared.processing.decoding import Decoded, Rejected, decode_record, validate_payload
+from lmis_shared.processing.dlq import DeadLetters, dead_letter_headers, dead_letter_topic
+from lmis_shared.processing.projection import (
+    POSITIONS_MIGRATION,
+    Connection,
+    Projection,
+    all_events,
+)
+
+__all__ = [
+    "POSITIONS_MIGRATION",
+    "Connection",
+    "DeadLetters",
+    "Decoded",
+    "Projection",
+    "Rejected",
+    "all_events",
+    "dead_letter_headers",
+    "dead_letter_topic",
+    "decode_record",
+    "make_app",
+    "projection_agent",
+    "serve",
+    "validate_payload",
+]

@@ -1,0 +1,218 @@
+"""The agent that feeds one topic into one projection: decode, apply, dead-letter, acknowledge.
+
+How records flow, and why this shape:
+* The agent runs at `concurrency=1` (faust-streaming issue #606: with more, faust can commit
+  past a record still in flight and lose it on restart). One actor reads every assigned
+  partition, so each partition stays in order.
+* Acknowledgement is manual (`stream.noack()`), and comes only after a record's effect is
+  committed in PostgreSQL or the record is on the dead-letter topic. faust's automatic ack
+  fires in a `finally`, so a failed or cancelled apply would otherwise still be acknowledged,
+  committed, and lost (faust-streaming issue #315). What is not acknowledged comes again after
+  a restart, and the projection's positions make that harmless.
+* The agent only queues records; a drain task takes whatever is queued (up to `batch_size`)
+  and applies it in one transaction. A quiet stream is handled one record at a time with no
+  added delay; a busy one in batches as large as the backlog, like a group commit.
+* Failures to reach PostgreSQL or the broker are retried with backoff, for ever: skipping
+  would make the counts wrong, while waiting only delays them. The log says what is failing.
+* Each handled record gets a span `process <event type>` whose parent is the record's
+  `traceparent`, so it joins the trace of the command that produced the event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, TypeVar, cast
+
+import faust
+from faust.types import EventT, StreamT
+from opentelemetry import propagate, trace
+from opentelemetry.context import Context
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from lmis_shared.logging import get_logger
+from lmis_shared.processing.decoding import Decoded, Rejected, decode_record
+from lmis_shared.processing.dlq import DeadLetters, header_pairs
+from lmis_shared.processing.projection import Projection
+
+log = get_logger(__name__)
+T = TypeVar("T")
+_EVENT_TYPE = re.compile(r"[a-z0-9][a-z0-9._-]{0,119}")
+_MAX_BACKOFF = 10.0
+
+
+def projection_agent(
+    app: faust.App,
+    topic: str,
+    projection: Projection,
+    *,
+    batch_size: int = 500,
+    tracer_provider: trace.TracerProvider | None = None,
+) -> Any:
+    """Register on `app` an agent that applies `topic`'s events to `projection`."""
+    source = app.topic(topic, key_type=bytes, value_type=bytes, allow_empty=True)
+    handler = _BatchHandler(
+        projection,
+        DeadLetters(app, topic),
+        trace.get_tracer(__name__, tracer_provider=tracer_provider),
+    )
+
+    async def consume(stream: StreamT[bytes]) -> None:
+        await _retrying("declare", handler.dead_letters.declare)
+        # `noack` is on faust's Stream, not on the StreamT interface it is typed with
+        manual = cast(StreamT[bytes], cast(Any, stream).noack())
+        queue: asyncio.Queue[EventT[bytes]] = asyncio.Queue(maxsize=batch_size)
+        drain = asyncio.create_task(handler.drain(queue, manual, batch_size))
+        try:
+            async for event in manual.events():
+                await _put(queue, event, drain)
+        except Exception as exc:
+            # faust would restart the agent, which then acknowledges newer records while the
+            # queued ones never will be; faust can commit past such a gap (issue #606). Stop
+            # the whole processor instead: a restart reads again from the last commit.
+            await app.crash(exc)
+            raise
+        finally:
+            drain.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await drain
+
+    return app.agent(source, name=f"{projection.name}.{topic}", concurrency=1)(consume)
+
+
+async def _put(queue: asyncio.Queue[T], item: T, drain: asyncio.Task[None]) -> None:
+    """Queue `item`, unless the drain task died: then raise its error instead of waiting."""
+    if not queue.full():
+        queue.put_nowait(item)
+        return
+    put = asyncio.ensure_future(queue.put(item))
+    await asyncio.wait({put, drain}, return_when=asyncio.FIRST_COMPLETED)
+    if not put.done():
+        put.cancel()
+        drain.result()  # raises what killed it
+        raise RuntimeError("the projection's drain task stopped")
+
+
+@dataclass
+class _Item:
+    event: EventT[bytes]
+    decoded: Decoded | None = None
+    rejected: str | None = None
+    span: trace.Span | None = None
+
+
+class _BatchHandler:
+    def __init__(
+        self, projection: Projection, dead_letters: DeadLetters, tracer: trace.Tracer
+    ) -> None:
+        self.projection = projection
+        self.dead_letters = dead_letters
+        self.tracer = tracer
+
+    async def drain(
+        self, queue: asyncio.Queue[EventT[bytes]], stream: StreamT[bytes], batch_size: int
+    ) -> None:
+        while True:
+            batch = [await queue.get()]
+            while len(batch) < batch_size and not queue.empty():
+                batch.append(queue.get_nowait())
+            await self.handle(batch, stream)
+
+    async def handle(self, events: Sequence[EventT[bytes]], stream: StreamT[bytes]) -> None:
+        items = [self._open(event) for event in events]
+        decoded = [item.decoded for item in items if item.decoded is not None]
+        applied = iter(await _retrying("apply", partial(self.projection.process, decoded)))
+        for item in items:
+            if item.rejected is not None:
+                publish = partial(self.dead_letters.publish, item.event.message, item.rejected)
+                await _retrying("dead-letter", publish)
+        for item in items:
+            await stream.ack(item.event)
+        for item in items:
+            self._close(item, next(applied) if item.decoded is not None else False)
+
+    def _open(self, event: EventT[bytes]) -> _Item:
+        message = event.message
+        headers = header_pairs(message.headers)
+        item = _Item(event)
+        try:
+            item.decoded = decode_record(
+                message.key, message.value, headers, self.projection.event_types
+            )
+        except Rejected as exc:
+            item.rejected = exc.reason
+            log.warning(
+                "processing.dead_letter",
+                topic=message.topic,
+                partition=message.partition,
+                offset=message.offset,
+                reason=exc.reason,
+            )
+        if item.decoded is None and item.rejected is None:
+            return item  # a type this projection does not handle: skipped, no span
+        item.span = self.tracer.start_span(
+            f"process {_event_type(headers)}",
+            context=_parent_context(headers),
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.operation.type": "process",
+                "messaging.destination.name": message.topic,
+                "messaging.destination.partition.id": str(message.partition),
+                "messaging.kafka.offset": message.offset,
+                "lmis.projection": self.projection.name,
+            },
+        )
+        return item
+
+    def _close(self, item: _Item, applied: bool) -> None:
+        if item.span is None:
+            return
+        if item.decoded is not None:
+            meta = item.decoded.event.metadata
+            item.span.set_attribute("messaging.message.id", str(meta.event_id))
+            item.span.set_attribute("lmis.stream_version", meta.stream_version)
+            # False: a redelivery or replay the positions recognised and skipped
+            item.span.set_attribute("lmis.projection.applied", applied)
+        else:
+            item.span.set_attribute("lmis.dead_letter.topic", self.dead_letters.name)
+            item.span.set_status(Status(StatusCode.ERROR, item.rejected))
+        item.span.end()
+
+
+async def _retrying(step: str, call: Callable[[], Awaitable[T]]) -> T:
+    delay = 0.1
+    while True:
+        try:
+            return await call()
+        except Exception as exc:
+            # the type and SQLSTATE only: driver messages can quote row values
+            log.error(
+                "processing.retrying",
+                step=step,
+                error=type(exc).__name__,
+                sqlstate=getattr(exc, "sqlstate", None),
+                retry_in_seconds=delay,
+            )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, _MAX_BACKOFF)
+
+
+def _text_headers(headers: Sequence[tuple[str, bytes]]) -> dict[str, str]:
+    return {name: value.decode("utf-8", "replace") for name, value in headers if value is not None}
+
+
+def _parent_context(headers: Sequence[tuple[str, bytes]]) -> Context:
+    # an explicit empty context: without a traceparent the span is a root, never a child of
+    # whatever happens to be current in the agent's task
+    return propagate.extract(_text_headers(headers), context=Context())
+
+
+def _event_type(headers: Sequence[tuple[str, bytes]]) -> str:
+    """The record's `ce_type` when it looks like one (a span name must stay tame)."""
+    value = _text_headers(headers).get("ce_type", "")
+    return value if _EVENT_TYPE.fullmatch(value) else "unknown"

@@ -1,0 +1,96 @@
+"""The faust application every LMIS stream processor is built on, and how it runs.
+
+faust drives consumption only: which records arrive, in order per partition, and which
+offsets are committed. State never lives in faust tables (they lost counts across restarts on
+the embedded broker, see docs/architecture.md); projections keep it in PostgreSQL, with their
+positions in the same transaction. Settings that matter, and why:
+
+* `web_enabled=False` — faust's web server would serve `/table` pages, which may hold
+  personal data, and nothing here needs it;
+* session 6 s, heartbeat 1 s, rebalance 3 s — a worker joins its group on Tansu in about
+  3 s instead of about 30 s with faust's defaults; fine on Apache Kafka too;
+* `topic_disable_leader=True` — no `on_leader` tasks, so no leader-election topic;
+* `topic_allow_declare=True` — a processor declares the dead-letter topics it owns;
+* `processing_guarantee="at_least_once"` — Tansu has no transactions (exactly-once fails in
+  InitProducerId); redeliveries are made harmless by the projections' positions;
+* raw key and value serialisers — records are CloudEvents in binary mode, decoded by us from
+  their headers, never by faust's model codecs;
+* `stream_wait_empty=False` — events are acknowledged only after their effects commit, so on
+  a stop there is nothing worth waiting for: what is not acknowledged comes again.
+
+`serve` runs an app in the current event loop until told to stop (or until it crashes); the
+processors' `main()` and the integration tests use it alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from pathlib import Path
+from typing import Any, cast
+
+import faust
+
+from lmis_shared.logging import get_logger
+from lmis_shared.settings import CommonSettings
+
+log = get_logger(__name__)
+
+
+def make_app(name: str, settings: CommonSettings, **overrides: Any) -> faust.App:
+    """A faust app whose id (and consumer group) is `name`, on the settings' broker."""
+    conf: dict[str, Any] = {
+        "broker": [f"kafka://{host.strip()}" for host in settings.kafka_bootstrap.split(",")],
+        "web_enabled": False,
+        "broker_session_timeout": 6.0,
+        "broker_heartbeat_interval": 1.0,
+        "broker_rebalance_timeout": 3.0,
+        "topic_allow_declare": True,
+        "topic_disable_leader": True,
+        "store": "memory://",
+        "processing_guarantee": "at_least_once",
+        "key_serializer": "raw",
+        "value_serializer": "raw",
+        "consumer_auto_offset_reset": "earliest",
+        "stream_wait_empty": False,
+        "autodiscover": False,
+        # faust creates this directory even with the memory store: keep it with our data
+        "datadir": str(settings.data_dir / "faust" / name),
+    }
+    conf.update(overrides)
+    return faust.App(name, **conf)
+
+
+async def serve(app: faust.App, stop: asyncio.Event) -> None:
+    """Run `app` until `stop` is set; raise if the app crashes instead."""
+    joined = _log_group_joins(app)
+    # faust makes its data directory (even for the memory store) but not the parents
+    Path(app.conf.datadir).parent.mkdir(parents=True, exist_ok=True)
+    await app.start()
+    try:
+        while not stop.is_set() and not app.crashed:
+            # a crash is a flag on the app, not an awaitable; once a second is enough
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=1.0)
+    finally:
+        app.on_partitions_assigned.disconnect(joined)
+        await app.stop()
+    if app.crashed:
+        raise RuntimeError(f"stream processor {app.conf.id} crashed") from app.crash_reason
+
+
+def _log_group_joins(app: faust.App) -> Any:
+    started = time.monotonic()
+
+    async def joined(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
+        assigned = args[0] if args else kwargs.get("assigned", ())
+        log.info(
+            "processing.group_joined",
+            app=app.conf.id,
+            partitions=len(assigned),
+            seconds_since_start=round(time.monotonic() - started, 2),
+        )
+
+    app.on_partitions_assigned.connect(cast(Any, joined))  # mode's handler type is too narrow
+    return joined

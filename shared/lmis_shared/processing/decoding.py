@@ -1,0 +1,77 @@
+"""From a Kafka record to an event a projection can apply, or the reason it cannot.
+
+Three outcomes, each a decision a consumer must make the same way:
+* a well-formed event of a type the consumer handles: `Decoded` (metadata + typed payload);
+* a well-formed event of any other type, known to the catalogue or not: `None`, skipped.
+  A topic carries many event types and a producer may ship a new one before its consumers
+  know it; that is not an error;
+* a record that is not a valid CloudEvent, or whose payload does not match the contract of a
+  type the consumer handles: `Rejected`, with a reason fit for a dead-letter header.
+
+Payloads are validated against the producer's contract with unknown fields ignored (a newer
+producer may add fields; a consumer reads only what it needs). Reasons name fields and kinds of
+error, never values: a payload holds personal data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Sequence
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from lmis_shared.cloudevents import EnvelopeError, from_kafka
+from lmis_shared.events import EventPayload, RecordedEvent, payload_class
+
+_MAX_PROBLEMS = 5
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """An event off the wire (or out of a store) with its payload validated."""
+
+    event: RecordedEvent
+    payload: EventPayload
+
+
+class Rejected(ValueError):
+    """A record no consumer can use; `reason` is safe to log and to put on a header."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def decode_record(
+    key: bytes | None,
+    value: bytes | None,
+    headers: Sequence[tuple[str, bytes]] | None,
+    handled: Container[str],
+) -> Decoded | None:
+    """The event in a record if its type is `handled`; None to skip; `Rejected` if malformed."""
+    try:
+        event = from_kafka(key, value, headers)
+    except EnvelopeError as exc:
+        raise Rejected(f"not a valid LMIS CloudEvent: {exc.reason}") from None
+    except ValidationError as exc:  # metadata the envelope parsed but the model refuses
+        raise Rejected(f"not a valid LMIS CloudEvent: {_problems(exc)}") from None
+    if event.event_type not in handled:
+        return None
+    return Decoded(event, validate_payload(event))
+
+
+def validate_payload(event: RecordedEvent) -> EventPayload:
+    """The typed payload of `event` (its type must be in the catalogue), or `Rejected`."""
+    try:
+        return payload_class(event.event_type).model_validate(event.data, extra="ignore")
+    except ValidationError as exc:
+        raise Rejected(f"payload does not match {event.event_type}: {_problems(exc)}") from None
+
+
+def _problems(exc: ValidationError) -> str:
+    # `loc` and `type` only: pydantic's messages and inputs may quote the value
+    errors = exc.errors(include_url=False, include_input=False, include_context=False)
+    shown = [f"{'.'.join(str(p) for p in e['loc']) or '(payload)'} ({e['type']})" for e in errors]
+    more = len(shown) - _MAX_PROBLEMS
+    text = ", ".join(shown[:_MAX_PROBLEMS])
+    return f"{text} and {more} more" if more > 0 else text

@@ -1,0 +1,582 @@
+"""The reporting processor on the real broker and PostgreSQL: exact counts, whatever Kafka does.
+
+Each test has its own schema, topic prefix and consumer group. Records are CloudEvents built
+with `to_kafka` from hand-made events, as the relay would publish them. The expected numbers
+are always a straight count over the events published.
+
+The worker runs in-process (faust started in the test's event loop, the same wiring as
+`main()`), so a failure shows its traceback and the tracing test can hand it an in-memory span
+exporter; the kill test runs it as a subprocess, because SIGKILL is the honest way to die
+mid-stream. The DLQ is read by a consumer without a group (assigned partition, from the
+start): a group consumer would wait `max_poll_interval_ms` for its first assignment here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+from uuid import uuid4
+
+import asyncpg
+import pytest
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import KafkaAdminClient, NewTopic
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from lmis_reporting.adapters.indicator_store import IndicatorProjection, IndicatorStore
+from lmis_reporting.entrypoints.processor import ProcessorSettings, build_processor
+from lmis_shared.cloudevents import header_map, to_kafka
+from lmis_shared.contracts.registry import Person, PriorityGroup, Sex, WorkerRegistered
+from lmis_shared.events import EventMetadata, NewEvent, RecordedEvent
+from lmis_shared.eventstore import AppendContext, PostgresEventStore
+from lmis_shared.processing import Rejected, all_events, decode_record, serve, validate_payload
+from lmis_shared.processing.decoding import Decoded
+from lmis_shared.settings import CommonSettings
+from tests.conftest import unique
+
+pytestmark = pytest.mark.integration
+
+T = TypeVar("T")
+Record = tuple[bytes | None, bytes | None, list[tuple[str, bytes]]]
+CountKey = tuple[str, date]
+
+COMMUNES = ("03637", "03640", "03643", "03646")
+CITIZEN_ID = "012198001234"
+FULL_NAME = "Lò Thị Mai"
+PARTITIONS = 3
+
+
+# -- events and records ---------------------------------------------------------------------
+
+
+def registration(
+    commune: str,
+    registered_on: date,
+    sex: Sex = Sex.female,
+    groups: tuple[PriorityGroup, ...] = (),
+    traceparent: str | None = None,
+) -> RecordedEvent:
+    payload = WorkerRegistered(
+        person=Person(full_name=FULL_NAME, date_of_birth=date(1998, 4, 12), citizen_id=CITIZEN_ID),
+        sex=sex,
+        ethnicity="Thái",
+        commune_code=commune,
+        province_code="12",
+        priority_groups=groups,
+        registered_on=registered_on,
+    )
+    return RecordedEvent(
+        metadata=EventMetadata(
+            event_id=uuid4(),
+            event_type=payload.event_type,
+            stream_id=uuid4(),
+            stream_type="worker",
+            stream_version=1,
+            recorded_at=datetime.now(UTC),
+            actor="officer-1",
+            correlation_id=uuid4(),
+            traceparent=traceparent,
+            source="/lmis/registry",
+        ),
+        data=payload.model_dump(mode="json"),
+    )
+
+
+def registrations(n: int, seed: int = 7) -> list[RecordedEvent]:
+    rnd = random.Random(seed)
+    return [
+        registration(
+            rnd.choice(COMMUNES),
+            date(2026, rnd.randint(1, 4), rnd.randint(1, 28)),
+            rnd.choice(list(Sex)),
+            tuple(rnd.sample(list(PriorityGroup), rnd.randint(0, 2))),
+        )
+        for _ in range(n)
+    ]
+
+
+def straight_count(events: Sequence[RecordedEvent]) -> Counter[CountKey]:
+    """The truth: registrations per commune and month, each event once."""
+    unique_events = {e.metadata.event_id: e for e in events}.values()
+    return Counter(
+        (e.data["commune_code"], date.fromisoformat(e.data["registered_on"]).replace(day=1))
+        for e in unique_events
+    )
+
+
+def record(event: RecordedEvent) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
+    return to_kafka(event)
+
+
+# -- the broker -------------------------------------------------------------------------------
+
+
+def create_topic(bootstrap: str, topic: str) -> None:
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        admin.create_topics([NewTopic(topic, PARTITIONS, 1)])
+    finally:
+        admin.close()
+
+
+def publish(
+    bootstrap: str, topic: str, records: Sequence[Record], partition: int | None = None
+) -> list[tuple[int, int]]:
+    """Publish in order (by key, or all to `partition`); returns each (partition, offset)."""
+    producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
+    try:
+        sent = [
+            producer.send(topic, key=k, value=v, headers=h, partition=partition)
+            for k, v, h in records
+        ]
+        producer.flush()
+        return [(m.partition, m.offset) for m in (f.get(timeout=10) for f in sent)]
+    finally:
+        producer.close()
+
+
+def read_all(bootstrap: str, topic: str, idle_ms: int = 1500) -> list[Any]:
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, auto_offset_reset="earliest", consumer_timeout_ms=idle_ms
+    )
+    try:
+        consumer.assign([TopicPartition(topic, 0)])
+        consumer.seek_to_beginning()
+        return list(consumer)
+    finally:
+        consumer.close()
+
+
+# -- PostgreSQL -------------------------------------------------------------------------------
+
+
+async def counts(pool: asyncpg.Pool, schema: str) -> Counter[CountKey]:
+    rows = await pool.fetch(
+        f"SELECT unit_code, period, value FROM {schema}.indicator_counts"  # noqa: S608
+        " WHERE indicator = 'workers_registered' AND dimension = ''"
+    )
+    return Counter({(r["unit_code"], r["period"]): r["value"] for r in rows})
+
+
+async def positions(pool: asyncpg.Pool, schema: str) -> int:
+    return int(await pool.fetchval(f"SELECT count(*) FROM {schema}.projection_positions"))  # noqa: S608
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T | None]],
+    what: str,
+    within: float = 40,
+    worker: asyncio.Task[None] | None = None,
+) -> T:
+    """Poll until `probe` gives a value (a wait, not a timing assertion); stop if `worker` dies."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if worker is not None and worker.done():
+            worker.result()  # its error, rather than a timeout
+            pytest.fail(f"the worker stopped before {what}")
+        value = await probe()
+        if value is not None:
+            return value
+        await asyncio.sleep(0.05)
+    pytest.fail(f"gave up waiting for {what}")
+
+
+async def counts_reach(
+    pool: asyncpg.Pool,
+    schema: str,
+    expected: Counter[CountKey],
+    worker: asyncio.Task[None] | None = None,
+) -> Counter[CountKey]:
+    async def probe() -> Counter[CountKey] | None:
+        now = await counts(pool, schema)
+        return now if sum(now.values()) >= sum(expected.values()) else None
+
+    return await eventually(
+        probe, f"{sum(expected.values())} registrations to be counted", worker=worker
+    )
+
+
+# -- fixtures -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def schema(pg_pool: asyncpg.Pool, fresh_schema: str) -> AsyncIterator[str]:
+    await IndicatorProjection(pg_pool, fresh_schema).migrate()
+    yield fresh_schema
+    await pg_pool.execute(f"DROP SCHEMA {fresh_schema} CASCADE")
+
+
+@pytest.fixture
+def common(
+    kafka_bootstrap: str, database_url: str, fresh_topic: str, tmp_path: Path
+) -> CommonSettings:
+    return CommonSettings(
+        kafka_bootstrap=kafka_bootstrap,
+        database_url=database_url,
+        topic_prefix=fresh_topic,
+        data_dir=tmp_path,
+        otel_exporter="none",
+    )
+
+
+@pytest.fixture
+def topic(common: CommonSettings, kafka_bootstrap: str) -> str:
+    name = common.topic("registry")
+    create_topic(kafka_bootstrap, name)
+    return name
+
+
+@pytest.fixture
+def processor() -> ProcessorSettings:
+    return ProcessorSettings(id=unique("lmis-reporting-test"), sources=["registry"], batch_size=50)
+
+
+@contextlib.asynccontextmanager
+async def running(
+    common: CommonSettings,
+    processor: ProcessorSettings,
+    pool: asyncpg.Pool,
+    schema: str,
+    tracer_provider: TracerProvider | None = None,
+) -> AsyncIterator[asyncio.Task[None]]:
+    """The processor's faust app, started in this event loop and stopped on exit."""
+    stop = asyncio.Event()
+    app = build_processor(common, processor, pool, schema, tracer_provider)
+    task = asyncio.create_task(serve(app, stop))
+    try:
+        yield task
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)
+
+
+# -- the tests --------------------------------------------------------------------------------
+
+
+async def test_counts_per_commune_and_month_equal_a_straight_count(
+    common: CommonSettings,
+    processor: ProcessorSettings,
+    topic: str,
+    pg_pool: asyncpg.Pool,
+    schema: str,
+) -> None:
+    events = registrations(120)
+    await asyncio.to_thread(publish, common.kafka_bootstrap, topic, [record(e) for e in events])
+
+    async with running(common, processor, pg_pool, schema) as worker:
+        counted = await counts_reach(pg_pool, schema, straight_count(events), worker)
+
+    assert counted == straight_count(events)
+    store = IndicatorStore(pg_pool, schema)
+    q1 = [e for e in events if e.data["registered_on"] < "2026-04-01"]
+    assert await store.sum_indicator(
+        "workers_registered", list(COMMUNES[:2]), date(2026, 1, 1), date(2026, 3, 31)
+    ) == sum(1 for e in q1 if e.data["commune_code"] in COMMUNES[:2])
+    by_sex = await store.sum_indicator(
+        "workers_registered", list(COMMUNES), date(2026, 1, 1), date(2026, 12, 31), "sex"
+    )
+    assert by_sex == dict(Counter(e.data["sex"] for e in events))
+
+
+async def test_every_record_delivered_twice_still_counts_once(
+    common: CommonSettings,
+    processor: ProcessorSettings,
+    topic: str,
+    pg_pool: asyncpg.Pool,
+    schema: str,
+) -> None:
+    events = registrations(80, seed=11)
+    # twice in a row (likely the same batch), then all of them again (later batches)
+    doubled = [r for e in events for r in (record(e), record(e))] + [record(e) for e in events]
+    await asyncio.to_thread(publish, common.kafka_bootstrap, topic, doubled)
+    # one last event per partition: once they are counted, every copy before them was handled
+    sentinels = registrations(PARTITIONS, seed=12)
+    for partition, sentinel in enumerate(sentinels):
+        await asyncio.to_thread(
+            publish, common.kafka_bootstrap, topic, [record(sentinel)], partition
+        )
+
+    async with running(common, processor, pg_pool, schema) as worker:
+        await counts_reach(pg_pool, schema, straight_count(events + sentinels), worker)
+
+    assert await counts(pg_pool, schema) == straight_count(events + sentinels)
+    assert await positions(pg_pool, schema) == len(events) + len(sentinels)
+
+
+async def _applied_any(pool: asyncpg.Pool, schema: str) -> bool | None:
+    return True if await positions(pool, schema) > 0 else None
+
+
+async def test_a_malformed_record_goes_to_the_dead_letter_topic_and_the_rest_is_counted(
+    common: CommonSettings,
+    processor: ProcessorSettings,
+    topic: str,
+    pg_pool: asyncpg.Pool,
+    schema: str,
+) -> None:
+    before, after = registrations(5, seed=1), registrations(5, seed=2)
+    key, value, headers = record(registration("03637", date(2026, 2, 3)))
+    not_json = (key, b"{not json", headers)
+    bad_date = value.replace(b'"registered_on":"2026-02-03"', b'"registered_on":"someday"')
+    bad_payload = (key, bad_date, headers)
+    assert bad_date != value
+    teleported = [
+        (n, b"lmis.registry.worker.teleported.v1" if n == "ce_type" else v) for n, v in headers
+    ]
+    unknown_type = (key, value, teleported)
+    records = [
+        *map(record, before),
+        not_json,
+        bad_payload,
+        unknown_type,
+        *map(record, after),
+    ]
+    offsets = await asyncio.to_thread(publish, common.kafka_bootstrap, topic, records)
+
+    async with running(common, processor, pg_pool, schema) as worker:
+        await counts_reach(pg_pool, schema, straight_count(before + after), worker)
+        dead = await eventually(
+            lambda: _dead_letters(common.kafka_bootstrap, f"{topic}.dlq", 2), "two dead letters"
+        )
+
+    assert await counts(pg_pool, schema) == straight_count(before + after)
+    assert [(m.key, m.value) for m in dead] == [not_json[:2], bad_payload[:2]]
+    first, second = (header_map(m.headers) for m in dead)
+    assert first["dlq_reason"].startswith("not a valid LMIS CloudEvent: value is not JSON")
+    assert second["dlq_reason"].startswith("payload does not match lmis.registry.worker.registered")
+    assert "registered_on" in second["dlq_reason"]
+    for letter, (partition, offset) in zip((first, second), offsets[5:7], strict=True):
+        assert letter["dlq_source_topic"] == topic
+        assert (int(letter["dlq_source_partition"]), int(letter["dlq_source_offset"])) == (
+            partition,
+            offset,
+        )
+        assert letter["ce_id"] == header_map(headers)["ce_id"]  # the original headers travel
+        assert CITIZEN_ID not in letter["dlq_reason"]
+        assert FULL_NAME not in letter["dlq_reason"]
+
+
+async def _dead_letters(bootstrap: str, dlq: str, n: int) -> list[Any] | None:
+    found = await asyncio.to_thread(read_all, bootstrap, dlq, 500)
+    return found if len(found) >= n else None
+
+
+async def test_a_processor_killed_mid_stream_and_restarted_counts_exactly(
+    common: CommonSettings,
+    processor: ProcessorSettings,
+    topic: str,
+    pg_pool: asyncpg.Pool,
+    schema: str,
+    tmp_path: Path,
+) -> None:
+    events = registrations(2000, seed=5)
+    await asyncio.to_thread(publish, common.kafka_bootstrap, topic, [record(e) for e in events])
+    env = os.environ | {
+        "LMIS_KAFKA_BOOTSTRAP": common.kafka_bootstrap,
+        "LMIS_DATABASE_URL": common.database_url,
+        "LMIS_TOPIC_PREFIX": common.topic_prefix,
+        "LMIS_DATA_DIR": str(tmp_path),
+        "LMIS_OTEL_EXPORTER": "none",
+        "LMIS_REPORTING_SCHEMA_NAME": schema,
+        "LMIS_REPORTING_PROCESSOR_ID": processor.id,
+        "LMIS_REPORTING_PROCESSOR_BATCH_SIZE": "5",  # small batches: many commits to die between
+    }
+    log = tmp_path / "processor.log"
+
+    first = _start(env, log)
+    try:
+        await eventually(lambda: _applied_any(pg_pool, schema), "the first events applied")
+        first.send_signal(signal.SIGKILL)
+    finally:
+        first.kill()
+        first.wait(10)
+    counted_at_kill = await positions(pg_pool, schema)
+    assert 0 < counted_at_kill < len(events), "the kill should land mid-stream"
+
+    second = _start(env, log)
+    try:
+        # each partition is read in order and the redelivered copies come first: once the
+        # total is reached, every copy has been judged
+        counted = await counts_reach(pg_pool, schema, straight_count(events))
+        assert counted == straight_count(events)
+        second.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(second.wait, 30) == 0, log.read_text()[-3000:]
+    finally:
+        second.kill()
+
+
+async def test_a_processor_stopped_while_its_writes_wait_has_acknowledged_none_of_them(
+    common: CommonSettings,
+    processor: ProcessorSettings,
+    topic: str,
+    pg_pool: asyncpg.Pool,
+    database_url: str,
+    schema: str,
+) -> None:
+    """faust acknowledges an event in a `finally`, even when its handling was cancelled; an
+    acknowledgement that ran ahead of the commit would lose the batch on the next start."""
+    events = registrations(30, seed=21)
+    await asyncio.to_thread(publish, common.kafka_bootstrap, topic, [record(e) for e in events])
+    blocker = await asyncpg.connect(database_url)
+    try:
+        holding = blocker.transaction()
+        await holding.start()
+        await blocker.execute(f"LOCK TABLE {schema}.indicator_counts IN ACCESS EXCLUSIVE MODE")
+        async with running(common, processor, pg_pool, schema) as worker:
+            await eventually(
+                lambda: _waiting_on_lock(pg_pool, schema), "a write to wait", worker=worker
+            )
+        await holding.rollback()
+    finally:
+        await blocker.close()
+    assert await counts(pg_pool, schema) == Counter()
+
+    async with running(common, processor, pg_pool, schema) as worker:
+        counted = await counts_reach(pg_pool, schema, straight_count(events), worker)
+
+    assert counted == straight_count(events)
+
+
+async def _waiting_on_lock(pool: asyncpg.Pool, schema: str) -> bool | None:
+    waiting = await pool.fetchval(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE wait_event_type = 'Lock' AND position($1 in query) > 0",
+        f'"{schema}".indicator_counts',
+    )
+    return True if waiting else None
+
+
+def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "lmis_reporting.entrypoints.processor"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+async def test_a_rebuild_from_a_list_of_events_gives_the_straight_count_again(
+    pg_pool: asyncpg.Pool, schema: str
+) -> None:
+    events = registrations(150, seed=3)
+    projection = IndicatorProjection(pg_pool, schema)
+    await projection.process([Decoded(e, validate_payload(e)) for e in events])
+    # drift: a count edited by hand and a lost position
+    await pg_pool.execute(f"UPDATE {schema}.indicator_counts SET value = value + 100")  # noqa: S608
+    await pg_pool.execute(f"DELETE FROM {schema}.projection_positions WHERE version = 1")  # noqa: S608
+
+    applied = await projection.rebuild(events, batch_size=40)
+
+    assert applied == len(events)
+    assert await counts(pg_pool, schema) == straight_count(events)
+    assert await positions(pg_pool, schema) == len(events)
+
+
+async def test_a_rebuild_from_the_event_store_matches_the_live_projection(
+    pg_pool: asyncpg.Pool, schema: str
+) -> None:
+    store_schema = unique("t_store")
+    await PostgresEventStore.migrate(pg_pool, store_schema)
+    try:
+        store = PostgresEventStore(pg_pool, store_schema)
+        for event in registrations(60, seed=9):
+            await store.append(
+                event.metadata.stream_id,
+                "worker",
+                0,
+                [NewEvent(event_id=event.metadata.event_id, payload=validate_payload(event))],
+                AppendContext(
+                    "officer-1", uuid4(), None, None, "/lmis/registry", datetime.now(UTC)
+                ),
+            )
+        stored = [e async for e in all_events(store, page=25)]
+        projection = IndicatorProjection(pg_pool, schema)
+        await projection.process([Decoded(e, validate_payload(e)) for e in stored])
+        live = await counts(pg_pool, schema)
+
+        await projection.rebuild(all_events(store, page=25))
+
+        assert len(stored) == 60
+        assert await counts(pg_pool, schema) == live == straight_count(stored)
+    finally:
+        await pg_pool.execute(f"DROP SCHEMA {store_schema} CASCADE")
+
+
+async def test_the_processor_span_continues_the_trace_of_the_record(
+    common: CommonSettings,
+    processor: ProcessorSettings,
+    topic: str,
+    pg_pool: asyncpg.Pool,
+    schema: str,
+) -> None:
+    trace_id, parent_id = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    event = registration("03637", date(2026, 2, 3), traceparent=f"00-{trace_id}-{parent_id}-01")
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    await asyncio.to_thread(publish, common.kafka_bootstrap, topic, [record(event)])
+
+    async with running(common, processor, pg_pool, schema, tracer_provider=provider) as worker:
+        await counts_reach(pg_pool, schema, straight_count([event]), worker)
+        spans = await eventually(
+            lambda: _finished(exporter), "the processor span to end", within=10
+        )
+
+    (span,) = spans
+    assert span.name == "process lmis.registry.worker.registered.v1"
+    assert format(span.context.trace_id, "032x") == trace_id
+    assert span.parent is not None
+    assert format(span.parent.span_id, "016x") == parent_id
+    assert span.attributes is not None
+    assert span.attributes["lmis.projection.applied"] is True
+    assert CITIZEN_ID not in str(span.attributes)
+    assert FULL_NAME not in str(span.attributes)
+
+
+async def _finished(exporter: InMemorySpanExporter) -> Sequence[Any] | None:
+    spans = exporter.get_finished_spans()
+    return spans if spans else None
+
+
+# -- decoding, without the servers -----------------------------------------------------------
+
+
+def test_fields_a_newer_producer_added_are_ignored_not_refused() -> None:
+    key, value, headers = record(registration("03637", date(2026, 2, 3)))
+    data = json.loads(value)
+    data["passport_office"] = "Hà Nội"
+    data["person"]["nickname"] = "Mai"
+
+    decoded = decode_record(key, json.dumps(data).encode(), headers, {WorkerRegistered.event_type})
+
+    assert decoded is not None
+    assert isinstance(decoded.payload, WorkerRegistered)
+    assert decoded.payload.commune_code == "03637"
+
+
+def test_a_rejected_payload_is_named_by_its_field_never_by_its_value() -> None:
+    key, value, headers = record(registration("03637", date(2026, 2, 3)))
+    data = json.loads(value) | {"registered_on": CITIZEN_ID, "sex": FULL_NAME}
+
+    with pytest.raises(Rejected) as rejected:
+        decode_record(key, json.dumps(data).encode(), headers, {WorkerRegistered.event_type})
+
+    assert "registered_on" in rejected.value.reason
+    assert "sex" in rejected.value.reason
+    assert CITIZEN_ID not in rejected.value.reason
+    assert FULL_NAME not in rejected.value.reason
