@@ -12,6 +12,7 @@ from lmis_reporting.adapters.indicator_reads import PostgresIndicatorReads
 from lmis_reporting.adapters.units import PostgresUnits, migrate_units
 from lmis_reporting.application.queries import CountReader, ReportingQueries, UnitReader
 from lmis_shared.auth import Authorizer
+from lmis_shared.eventstore import PostgresEventStore
 
 
 @dataclass(frozen=True)
@@ -39,5 +40,7 @@ async def migrate(pool: asyncpg.Pool, schema: str) -> None:
     The API reads `indicator_counts` before the processor may have started, so the
     projection's tables are created here too, not only by the processor.
     """
+    # reporting's own facts (targets set, reports submitted) are events too
+    await PostgresEventStore.migrate(pool, schema)
     await indicator_store.migrate(pool, schema)
     await migrate_units(pool, schema)
