@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import httpx
 import psutil
@@ -48,14 +48,15 @@ class Platform:
     env: dict[str, str]
     ports: dict[str, int]
     proc: subprocess.Popen[bytes] | None = None
+    log: IO[bytes] | None = None
 
     def start(self) -> None:
-        log = open(self.data_dir / "up.log", "ab")  # noqa: SIM115 - closed in stop()
-        self._log = log
+        if self.log is None:
+            self.log = open(self.data_dir / "up.log", "ab")  # noqa: SIM115 - closed by the fixture
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "lmis_cli", "up", "--no-demo"],
             env=self.env,
-            stdout=log,
+            stdout=self.log,
             stderr=subprocess.STDOUT,
         )
         for name in SERVICES:
@@ -93,11 +94,7 @@ class Platform:
     def stop(self) -> int:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGINT)
-        try:
-            code = self.proc.wait(60)
-        finally:
-            self._log.close()
-        return code
+        return self.proc.wait(60)
 
     def spans(self, service: str) -> list[dict[str, Any]]:
         path = self.data_dir / "traces" / f"{service}.jsonl"
@@ -119,9 +116,12 @@ def platform(tmp_path: Path) -> Iterator[Platform]:
     running = Platform(tmp_path / "lmis", env, ports)
     yield running
     if running.proc is not None and running.proc.poll() is None:
-        running.proc.kill()
         for child in running.descendants():
             child.kill()
+        running.proc.kill()
+        running.proc.wait()
+    if running.log is not None:
+        running.log.close()
 
 
 def worker_body(commune: str = "03637") -> dict[str, Any]:
