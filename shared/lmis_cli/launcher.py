@@ -33,6 +33,8 @@ console = Console(stderr=True)
 
 def _port_free(port: int) -> bool:
     with socket.socket() as s:
+        # as servers do: a port whose last connections linger in TIME_WAIT is still free
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
