@@ -149,13 +149,16 @@ class Launcher:
         self._print_urls(ports)
 
     def _print_urls(self, ports: dict[str, int]) -> None:
+        lmis = Path(sys.executable).parent / "lmis"
         console.rule("LMIS is running — Ctrl-C stops everything")
-        for name, port in ports.items():
-            console.print(f"  {name:<10} http://127.0.0.1:{port}/docs")
-        reporting = ports["reporting"]
-        console.print(
-            f"  indicator  http://127.0.0.1:{reporting}/v1/indicators/workers_registered"
-            "?period=<YYYY-MM>&unit=12"
-        )
-        console.print(f"  token      {sys.executable} -m lmis_cli token --role admin --scope 12")
-        console.print(f"  data       {self.data_dir}   logs {self.logs}")
+        lines = [f"  {name:<10} http://127.0.0.1:{port}/docs" for name, port in ports.items()]
+        lines += [
+            f"  indicator  http://127.0.0.1:{ports['reporting']}/v1/indicators/workers_registered"
+            "?period=YYYY-MM&unit=12",
+            f"  units      http://127.0.0.1:{ports['reporting']}/v1/units?parent=12",
+            f"  token      {lmis} token --role province_officer --scope 12",
+            f"  data       {self.data_dir}",
+            f"  logs       {self.logs}",
+        ]
+        for line in lines:
+            console.print(line, soft_wrap=True, highlight=False)
