@@ -183,6 +183,17 @@ def test_a_registration_moves_the_indicator_in_one_trace_and_ctrl_c_stops_everyt
 
     trace_id = eventually(shared_trace, "the HTTP span and the processor span to share a trace id")
 
+    def published_in_trace() -> bool | None:
+        return (
+            any(
+                s["trace_id"] == trace_id and s["name"].startswith("relay.publish")
+                for s in platform.spans("registry-relay")
+            )
+            or None
+        )
+
+    eventually(published_in_trace, "the relay's publish span in the same trace")
+
     children = platform.descendants()
     assert children, "lmis up should run its servers and services as child processes"
     assert platform.stop() == 0
