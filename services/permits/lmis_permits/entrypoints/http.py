@@ -1,28 +1,360 @@
-"""The permits service's HTTP API (foreign workers in the province). Routes come with its issue."""
+"""The permits service's HTTP API: routes translate between the wire and use cases, nothing more.
+
+Authentication, problem details, tracing and health come from `lmis_shared.web`; authorisation
+happens in the application layer, on the loaded object. Every command answers with the
+object's new version in `ETag`; send it back as `If-Match` to be refused (412) rather than
+overwrite a change you have not seen, and send an `Idempotency-Key` to make retries safe.
+"""
 
 from __future__ import annotations
 
-import asyncpg
-from fastapi import FastAPI
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+from uuid import UUID
 
-from lmis_shared.eventstore import PostgresEventStore
+import asyncpg
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import JSONResponse
+
+from lmis_permits.application.common import CommandContext, CommandResult
+from lmis_permits.application.ports import WorkerQuery
+from lmis_permits.bootstrap import Permits, bootstrap_postgres
+from lmis_permits.domain import fields
+from lmis_permits.domain import foreign_worker_commands as commands
+from lmis_permits.domain.demands import ApproveDemand, RejectDemand, SubmitDemand
+from lmis_permits.domain.employers import RegisterEmployer, UpdateEmployer
+from lmis_permits.domain.errors import HeadcountExceeded
+from lmis_permits.domain.permit_status import PermitStatus
+from lmis_permits.entrypoints import views
+from lmis_permits.settings import PermitsSettings
+from lmis_shared.clock import Clock
+from lmis_shared.contracts.permits import PositionType
+from lmis_shared.errors import InvalidInput
 from lmis_shared.settings import CommonSettings
+from lmis_shared.web import ProblemMapping, RequestContext, etag, request_context
 from lmis_shared.web.service import service_app
 
 VERSION = "0.1.0"
-SCHEMA = "permits"
+_IDEMPOTENT = " Send an `Idempotency-Key` header to make retries safe."
+_IF_MATCH = " Send `If-Match` with the version you read: a stale one is refused with 412."
+
+employers = APIRouter(prefix="/v1/employers", tags=["employers"])
+demands = APIRouter(prefix="/v1/demands", tags=["demand approvals"])
+workers = APIRouter(prefix="/v1/foreign-workers", tags=["foreign workers"])
 
 
-def create_app_from_env() -> FastAPI:
+def permits(request: Request) -> Permits:
+    app_permits: Permits = request.app.state.permits
+    return app_permits
+
+
+Context = Annotated[RequestContext, Depends(request_context)]
+App = Annotated[Permits, Depends(permits)]
+
+
+def command_context(ctx: RequestContext) -> CommandContext:
+    return CommandContext(
+        principal=ctx.principal,
+        correlation_id=ctx.correlation_id,
+        traceparent=ctx.traceparent,
+        idempotency_key=ctx.idempotency_key,
+        if_match=ctx.if_match,
+    )
+
+
+def answer(result: CommandResult, location: str | None = None) -> JSONResponse:
+    headers = {"ETag": etag(result.version)}
+    if location is not None:
+        headers["Location"] = location
+    if result.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(result.body, status_code=result.status_code, headers=headers)
+
+
+# --- employers ------------------------------------------------------------------------------
+
+
+@employers.post(
+    "",
+    status_code=201,
+    response_model=views.EmployerChanged,
+    summary="Register an employer of foreign workers",
+    description="Registers an enterprise by its tax code, at its work location." + _IDEMPOTENT,
+)
+async def register_employer(body: RegisterEmployer, ctx: Context, app: App) -> JSONResponse:
+    result = await app.employers.register(body, command_context(ctx))
+    return answer(result, f"/v1/employers/{result.body['tax_code']}")
+
+
+@employers.get(
+    "/{tax_code}",
+    response_model=views.EmployerView,
+    summary="An employer, its demands, headcount and permits",
+)
+async def get_employer(tax_code: str, ctx: Context, app: App) -> JSONResponse:
+    summary = await app.employers.summary(tax_code, ctx.principal)
+    view = views.EmployerView.of(summary)
+    return JSONResponse(view.model_dump(mode="json"), headers={"ETag": etag(view.version)})
+
+
+@employers.patch(
+    "/{tax_code}",
+    response_model=views.EmployerChanged,
+    summary="Update an employer's name, work location or sector",
+    description="Only the fields sent change; `industrial_zone: null` clears the zone."
+    + _IF_MATCH
+    + _IDEMPOTENT,
+)
+async def update_employer(
+    tax_code: str, body: UpdateEmployer, ctx: Context, app: App
+) -> JSONResponse:
+    return answer(await app.employers.update(tax_code, body, command_context(ctx)))
+
+
+@employers.post(
+    "/{tax_code}/demands",
+    status_code=201,
+    response_model=views.Changed,
+    summary="Submit an explanation of need for foreign workers in one position",
+    description="Starts a demand approval; the province approves or rejects it." + _IDEMPOTENT,
+)
+async def submit_demand(tax_code: str, body: SubmitDemand, ctx: Context, app: App) -> JSONResponse:
+    result = await app.demands.submit(tax_code, body, command_context(ctx))
+    return answer(result, f"/v1/demands/{result.body['id']}")
+
+
+# --- demand approvals -----------------------------------------------------------------------
+
+
+@demands.get("/{demand_id}", response_model=views.DemandView, summary="A demand approval")
+async def get_demand(demand_id: UUID, ctx: Context, app: App) -> JSONResponse:
+    view = views.DemandView.of(await app.demands.get(demand_id, ctx.principal))
+    return JSONResponse(view.model_dump(mode="json"), headers={"ETag": etag(view.version)})
+
+
+@demands.post(
+    "/{demand_id}/approve",
+    response_model=views.Changed,
+    summary="Approve a demand, for up to the number requested",
+    description="The approved number caps how many foreigners the employer may engage in the "
+    "position during the demand's period." + _IF_MATCH + _IDEMPOTENT,
+)
+async def approve_demand(
+    demand_id: UUID, body: ApproveDemand, ctx: Context, app: App
+) -> JSONResponse:
+    return answer(await app.demands.approve(demand_id, body, command_context(ctx)))
+
+
+@demands.post(
+    "/{demand_id}/reject",
+    response_model=views.Changed,
+    summary="Reject a demand, with the reason",
+    description=_IF_MATCH + _IDEMPOTENT,
+)
+async def reject_demand(
+    demand_id: UUID, body: RejectDemand, ctx: Context, app: App
+) -> JSONResponse:
+    return answer(await app.demands.reject(demand_id, body, command_context(ctx)))
+
+
+# --- foreign workers ------------------------------------------------------------------------
+
+
+@workers.post(
+    "",
+    status_code=201,
+    response_model=views.Changed,
+    summary="Open a foreign worker file",
+    description="Registers a foreigner engaged by a registered employer in one position. "
+    "Refused (409) when it would exceed the approved demand for that position." + _IDEMPOTENT,
+    responses={409: {"description": "the approved headcount for the position is full"}},
+)
+async def register_foreign_worker(
+    body: commands.RegisterForeignWorker, ctx: Context, app: App
+) -> JSONResponse:
+    result = await app.foreign_workers.register(body, command_context(ctx))
+    return answer(result, f"/v1/foreign-workers/{result.body['id']}")
+
+
+@workers.get(
+    "",
+    response_model=views.ForeignWorkerPage,
+    summary="Foreign worker files in your scope, filtered, a page at a time",
+    description="`permit_status` is computed today from the stored dates: a permit past its "
+    "expiry date is `expired` though no event says so. `expiring` means valid and expiring "
+    "within `within_days` days.",
+)
+async def list_foreign_workers(
+    ctx: Context,
+    app: App,
+    nationality: Annotated[str | None, Query(examples=["KR"])] = None,
+    employer_tax_code: Annotated[str | None, Query()] = None,
+    position: Annotated[PositionType | None, Query()] = None,
+    permit_status: Annotated[PermitStatus | None, Query()] = None,
+    within_days: Annotated[int | None, Query(ge=0, le=3650)] = None,
+    unit: Annotated[
+        str | None, Query(description="a province or commune code inside your scope")
+    ] = None,
+    employed: Annotated[bool | None, Query(description="false: employment ended")] = None,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the page before")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> views.ForeignWorkerPage:
+    query = WorkerQuery(
+        unit_code=unit,
+        nationality=_query_field("nationality", fields.nationality, nationality),
+        employer_tax_code=_query_field("employer_tax_code", fields.tax_code, employer_tax_code),
+        position=position,
+        permit_status=permit_status,
+        within_days=within_days,
+        employed=employed,
+        limit=limit,
+    )
+    page = await app.foreign_workers.search(query, ctx.principal, cursor)
+    items = [
+        views.ForeignWorkerItem.of(row, app.foreign_workers.permit_status(row.facts, within_days))
+        for row in page.items
+    ]
+    return views.ForeignWorkerPage(items=items, next_cursor=page.next_cursor)
+
+
+@workers.get(
+    "/{worker_id}",
+    response_model=views.ForeignWorkerView,
+    summary="A foreign worker file, with its permit status today",
+)
+async def get_foreign_worker(worker_id: UUID, ctx: Context, app: App) -> JSONResponse:
+    state = await app.foreign_workers.get(worker_id, ctx.principal)
+    status = app.foreign_workers.permit_status(state.permit_facts())
+    view = views.ForeignWorkerView.of(state, status)
+    return JSONResponse(view.model_dump(mode="json"), headers={"ETag": etag(state.version)})
+
+
+@workers.get(
+    "/{worker_id}/history",
+    response_model=list[views.HistoryEntry],
+    summary="Every fact recorded on a foreign worker file, oldest first",
+)
+async def foreign_worker_history(
+    worker_id: UUID, ctx: Context, app: App
+) -> list[views.HistoryEntry]:
+    return [
+        views.HistoryEntry.of(r)
+        for r in await app.foreign_workers.history(worker_id, ctx.principal)
+    ]
+
+
+_COMMANDS: list[tuple[type[commands.FileCommand], str, str]] = [
+    (commands.ApplyForPermit, "Apply for a work permit", "Records the application."),
+    (
+        commands.IssuePermit,
+        "Issue the work permit",
+        "At most 2 years from `issue_date` (settings). A historical permit may be issued "
+        "without its application.",
+    ),
+    (
+        commands.ApplyForExtension,
+        "Apply to extend the permit",
+        "Only within the window before expiry that the settings define (default: 45 to 5 "
+        "days before); a permit is extended once.",
+    ),
+    (commands.ExtendPermit, "Extend the permit", "By at most 2 years (settings)."),
+    (commands.RevokePermit, "Revoke the permit", "With the reason and date."),
+    (
+        commands.CertifyExemption,
+        "Certify exemption from a work permit",
+        "The certificate replaces the permit for its validity (at most 2 years).",
+    ),
+    (
+        commands.EndEmployment,
+        "Record the end of employment",
+        "Closes the file: contract end, early termination or departure.",
+    ),
+    (commands.RecordHealthCheck, "Record a health check", "Date, result, facility."),
+    (
+        commands.RegisterResidence,
+        "Register temporary residence",
+        "The police's record: card number and validity.",
+    ),
+]
+
+
+def _command_route(
+    model: type[commands.FileCommand],
+) -> Callable[..., Awaitable[JSONResponse]]:
+    async def route(
+        worker_id: UUID, ctx: Context, app: App, body: commands.FileCommand | None = None
+    ) -> JSONResponse:
+        command = body if body is not None else model.model_validate({})
+        return answer(await app.foreign_workers.handle(worker_id, command, command_context(ctx)))
+
+    # FastAPI reads the body's model from the signature: name the one concrete command, and
+    # make the body optional only when every field is (`apply-permit` needs none).
+    optional = all(not f.is_required() for f in model.model_fields.values())
+    signature = inspect.signature(route)
+    body = signature.parameters["body"].replace(
+        annotation=model | None if optional else model,
+        default=None if optional else inspect.Parameter.empty,
+    )
+    route.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[*list(signature.parameters.values())[:-1], body]
+    )
+    route.__name__ = model.__name__
+    return route
+
+
+for _model, _summary, _description in _COMMANDS:
+    workers.add_api_route(
+        f"/{{worker_id}}/{_model.name}",
+        _command_route(_model),
+        methods=["POST"],
+        response_model=views.Changed,
+        summary=_summary,
+        description=_description + _IF_MATCH + _IDEMPOTENT,
+        responses={409: {"description": "not allowed in the file's current state"}},
+    )
+
+
+def _query_field(name: str, check: Callable[[str], str], value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return check(value)
+    except ValueError as refused:
+        raise InvalidInput(f"query.{name}", str(refused)) from None
+
+
+def problem_mapping() -> ProblemMapping:
+    problems = ProblemMapping()
+    problems.register(
+        HeadcountExceeded,
+        status=409,
+        type="headcount-exceeded",
+        title="More foreigners than the approved demand",
+        title_vi="Vượt số lượng lao động nước ngoài được chấp thuận",
+    )
+    return problems
+
+
+def create_app_with(
+    common: CommonSettings, own: PermitsSettings, clock: Clock | None = None
+) -> FastAPI:
+    """`clock` lets a test set the date; production reads the system clock."""
+
     def build(app: FastAPI, pool: asyncpg.Pool) -> None:
-        app.state.store = PostgresEventStore(pool, SCHEMA)
+        app.state.permits = bootstrap_postgres(pool, own.schema_name, clock, own.rules())
 
     return service_app(
         service="permits",
-        common=CommonSettings(),
-        routers=[],
+        common=common,
+        routers=[employers, demands, workers],
         version=VERSION,
-        description="Foreign workers in the province (người lao động nước ngoài): "
-        "employer demand, work permits, exemptions.",
+        description="Foreign workers in the province (người lao động nước ngoài): employers, "
+        "demand approvals, work permits, extensions, exemptions, health checks, residence.",
         on_pool=build,
+        problems=problem_mapping(),
     )
+
+
+def create_app_from_env() -> FastAPI:
+    return create_app_with(CommonSettings(), PermitsSettings())

@@ -1,0 +1,234 @@
+"""The ledger on PostgreSQL: the service's event store plus its read model, in one schema, and
+the read model's queries.
+
+`record` appends with `PostgresEventStore.append_in` inside a transaction of its own and writes
+the read-model row after it, so the row commits with the events or not at all. Append first:
+a write before the append could make a concurrent append to the same stream fail (see
+`append_in`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+import asyncpg
+
+from lmis_permits.adapters import projection
+from lmis_permits.adapters._sql import in_schema
+from lmis_permits.application.ports import (
+    Change,
+    DemandRow,
+    HeadcountGuard,
+    WorkerQuery,
+    WorkerRow,
+)
+from lmis_permits.domain.headcount import Headcount
+from lmis_permits.domain.permit_status import Authorisation, PermitFacts, PermitStatus
+from lmis_shared.contracts.permits import PositionType
+from lmis_shared.events import RecordedEvent
+from lmis_shared.eventstore import PostgresEventStore, StoredResponse
+from lmis_shared.eventstore.postgres import Connection
+from lmis_shared.migrations import apply_migrations, load_migrations
+
+MIGRATIONS = load_migrations("lmis_permits.adapters.migrations", "permits")
+
+# Keeps the headcount locks apart from other advisory locks ("PMIT").
+_HEADCOUNT_LOCK_CLASS = 0x504D4954
+
+_HEADCOUNT = """
+select
+    (select coalesce(sum(approved_number), 0)::int from {s}.demands
+        where employer_tax_code = $1 and position = $2 and status = 'approved'
+          and period_start <= $3 and period_end >= $3) as approved,
+    (select count(*)::int from {s}.foreign_workers
+        where employer_tax_code = $1 and position = $2
+          and engaged_on <= $3 and (ended_on is null or ended_on >= $3)) as engaged
+"""
+
+# Each status as a condition on the stored facts; {t} is today, {w} the `expiring` horizon.
+# The same rules as domain/permit_status.py, which tests/integration/test_permits_api.py
+# checks row by row across a walked clock.
+_STATUS_CONDITIONS: dict[PermitStatus, str] = {
+    PermitStatus.revoked: "authorisation = 'revoked'",
+    PermitStatus.none: "(authorisation = 'none'"
+    " or (authorisation in ('permit', 'exempt') and valid_from > {t}))",
+    PermitStatus.expired: "(authorisation in ('permit', 'exempt') and valid_until < {t})",
+    PermitStatus.exempt: "(authorisation = 'exempt' and valid_from <= {t} and valid_until >= {t})",
+    PermitStatus.expiring: "(authorisation = 'permit' and valid_from <= {t}"
+    " and valid_until >= {t} and valid_until <= {t} + {w})",
+    PermitStatus.valid: "(authorisation = 'permit' and valid_from <= {t}"
+    " and valid_until > {t} + {w})",
+}
+
+_WORKER_COLUMNS = (
+    "seq, id, version, status, full_name, nationality, employer_tax_code, position,"
+    " commune_code, province_code, engaged_on, ended_on, authorisation, valid_from,"
+    " valid_until, permit_number"
+)
+
+
+async def migrate(pool: asyncpg.Pool, schema: str) -> None:
+    """The event store's tables, then the read model's, in the service's schema."""
+    await PostgresEventStore.migrate(pool, schema)
+    await apply_migrations(pool, schema, MIGRATIONS)
+
+
+class PostgresLedger:
+    def __init__(self, pool: asyncpg.Pool, schema: str) -> None:
+        self._pool = pool
+        self._schema = schema
+        self._store = PostgresEventStore(pool, schema)
+
+    async def read_stream(self, stream_id: UUID) -> list[RecordedEvent]:
+        return await self._store.read_stream(stream_id)
+
+    async def find_response(self, key: str) -> StoredResponse | None:
+        return await self._store.find_response(key)
+
+    async def record(self, change: Change) -> None:
+        async with self._pool.acquire() as conn, conn.transaction():
+            await self._store.append_in(
+                conn,
+                change.stream_id,
+                change.stream_type,
+                change.expected_version,
+                change.events,
+                change.context,
+                idempotency=change.idempotency,
+            )
+            await projection.project(conn, self._schema, change.state_after)
+            if change.headcount_guard is not None:
+                await self._check_headcount(conn, change.headcount_guard)
+
+    async def _check_headcount(self, conn: Connection, guard: HeadcountGuard) -> None:
+        # Serialise registrations per employer and position until commit; the count that
+        # follows is a new statement, so it sees every registration committed before ours.
+        key = f"{guard.employer_tax_code}/{guard.position.value}"
+        await conn.execute(
+            "select pg_advisory_xact_lock($1, hashtext($2))", _HEADCOUNT_LOCK_CLASS, key
+        )
+        row = await conn.fetchrow(
+            in_schema(_HEADCOUNT, self._schema),
+            guard.employer_tax_code,
+            guard.position.value,
+            guard.on,
+        )
+        assert row is not None
+        Headcount(guard.position, row["approved"], row["engaged"]).check_within()
+
+
+class PostgresPermitsReads:
+    def __init__(self, pool: asyncpg.Pool, schema: str) -> None:
+        self._pool = pool
+        self._schema = schema
+
+    async def headcount(
+        self, employer_tax_code: str, position: PositionType, on: date
+    ) -> Headcount:
+        row = await self._pool.fetchrow(
+            in_schema(_HEADCOUNT, self._schema), employer_tax_code, position.value, on
+        )
+        assert row is not None
+        return Headcount(position, row["approved"], row["engaged"])
+
+    async def demands_of(self, employer_tax_code: str) -> list[DemandRow]:
+        rows = await self._pool.fetch(
+            in_schema(
+                "select * from {s}.demands where employer_tax_code = $1 order by period_start, id",
+                self._schema,
+            ),
+            employer_tax_code,
+        )
+        return [
+            DemandRow(
+                id=r["id"],
+                version=r["version"],
+                status=r["status"],
+                position=PositionType(r["position"]),
+                job_title=r["job_title"],
+                number_of_foreigners=r["number_of_foreigners"],
+                period_start=r["period_start"],
+                period_end=r["period_end"],
+                approved_number=r["approved_number"],
+                decision_number=r["decision_number"],
+                decision_date=r["decision_date"],
+            )
+            for r in rows
+        ]
+
+    async def permits_of(self, employer_tax_code: str) -> list[PermitFacts]:
+        rows = await self._pool.fetch(
+            in_schema(
+                "select authorisation, valid_from, valid_until from {s}.foreign_workers"
+                " where employer_tax_code = $1 and ended_on is null",
+                self._schema,
+            ),
+            employer_tax_code,
+        )
+        return [_facts(r) for r in rows]
+
+    async def foreign_workers(self, query: WorkerQuery, today: date) -> list[WorkerRow]:
+        where, args = _conditions(query, today)
+        args.append(query.limit)
+        statement = (
+            f"select {_WORKER_COLUMNS} from {{s}}.foreign_workers"  # noqa: S608 - fixed text
+            f" where {' and '.join(where) or 'true'} order by seq limit ${len(args)}"
+        )
+        rows = await self._pool.fetch(in_schema(statement, self._schema), *args)
+        return [_worker(r) for r in rows]
+
+
+def _conditions(query: WorkerQuery, today: date) -> tuple[list[str], list[object]]:
+    """SQL conditions with numbered parameters: only fixed text is spliced, values are bound."""
+    where: list[str] = []
+    args: list[object] = []
+
+    def bind(value: object) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    if query.unit_code is not None:
+        column = "province_code" if len(query.unit_code) == 2 else "commune_code"
+        where.append(f"{column} = {bind(query.unit_code)}")
+    for column, value in (
+        ("nationality", query.nationality),
+        ("employer_tax_code", query.employer_tax_code),
+        ("position", query.position.value if query.position else None),
+    ):
+        if value is not None:
+            where.append(f"{column} = {bind(value)}")
+    if query.employed is not None:
+        where.append("ended_on is null" if query.employed else "ended_on is not null")
+    if query.permit_status is not None:
+        condition = _STATUS_CONDITIONS[query.permit_status]
+        # bind only what the condition uses: PostgreSQL cannot type an unused parameter
+        t = bind(today) if "{t}" in condition else ""
+        w = bind(query.within_days or 0) + "::int" if "{w}" in condition else ""
+        where.append(condition.format(t=t, w=w))
+    if query.after is not None:
+        where.append(f"seq > {bind(query.after)}")
+    return where, args
+
+
+def _facts(row: asyncpg.Record) -> PermitFacts:
+    return PermitFacts(Authorisation(row["authorisation"]), row["valid_from"], row["valid_until"])
+
+
+def _worker(row: asyncpg.Record) -> WorkerRow:
+    return WorkerRow(
+        position_key=row["seq"],
+        id=row["id"],
+        version=row["version"],
+        status=row["status"],
+        full_name=row["full_name"],
+        nationality=row["nationality"],
+        employer_tax_code=row["employer_tax_code"],
+        position=PositionType(row["position"]),
+        commune_code=row["commune_code"],
+        province_code=row["province_code"],
+        engaged_on=row["engaged_on"],
+        permit_number=row["permit_number"],
+        facts=_facts(row),
+        ended_on=row["ended_on"],
+    )

@@ -1,0 +1,125 @@
+"""The read model's rows, written from an aggregate's state after its events.
+
+One upsert per state, run in the transaction that appended the events (`PostgresLedger`), or
+by `rebuild` from the whole event store: either way the row is a function of the stream, so
+both give the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from lmis_permits.adapters._sql import in_schema
+from lmis_permits.application.ports import State
+from lmis_permits.domain import demands, employers
+from lmis_permits.domain import foreign_workers as fw
+from lmis_shared.events import EventPayload
+from lmis_shared.eventstore import PostgresEventStore
+from lmis_shared.eventstore.postgres import Connection
+
+_UPSERT_DEMAND = """
+insert into {s}.demands (
+    id, employer_tax_code, position, job_title, number_of_foreigners, period_start, period_end,
+    status, approved_number, decision_number, decision_date, version
+) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+on conflict (id) do update set
+    status = excluded.status, approved_number = excluded.approved_number,
+    decision_number = excluded.decision_number, decision_date = excluded.decision_date,
+    version = excluded.version
+"""
+
+_UPSERT_WORKER = """
+insert into {s}.foreign_workers (
+    id, version, status, full_name, nationality, employer_tax_code, position, commune_code,
+    province_code, engaged_on, ended_on, authorisation, valid_from, valid_until, permit_number
+) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+on conflict (id) do update set
+    version = excluded.version, status = excluded.status, ended_on = excluded.ended_on,
+    authorisation = excluded.authorisation, valid_from = excluded.valid_from,
+    valid_until = excluded.valid_until, permit_number = excluded.permit_number
+"""
+
+Evolve = Callable[[Any, EventPayload, UUID], Any]
+EVOLVE_BY_STREAM_TYPE: dict[str, Evolve] = {
+    "employer": employers.evolve,
+    "demand": demands.evolve,
+    "foreign_worker": fw.evolve,
+}
+
+
+async def project(conn: Connection, schema: str, state: State) -> None:
+    match state:
+        case demands.Demand():
+            await conn.execute(in_schema(_UPSERT_DEMAND, schema), *_demand_row(state))
+        case fw.ForeignWorkerFile():
+            await conn.execute(in_schema(_UPSERT_WORKER, schema), *_worker_row(state))
+        case employers.Employer():
+            pass  # an employer is read from its own stream; nothing to query across employers
+
+
+async def rebuild(pool: asyncpg.Pool, schema: str, batch_size: int = 1000) -> int:
+    """Empty the read model and fill it again from the event store; returns the rows written.
+
+    Streams are folded in the global order of their first event, so rows are numbered in
+    the order the files were registered, as they were live.
+    """
+    store = PostgresEventStore(pool, schema)
+    states: dict[UUID, State] = {}
+    after = None
+    while batch := await store.read_all(after, batch_size):
+        for recorded in batch:
+            meta = recorded.metadata
+            evolve = EVOLVE_BY_STREAM_TYPE[meta.stream_type]
+            state = evolve(states.get(meta.stream_id), recorded.payload(), meta.stream_id)
+            states[meta.stream_id] = state.with_version(meta.stream_version)
+        after = batch[-1].position
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            in_schema("truncate {s}.demands, {s}.foreign_workers restart identity", schema)
+        )
+        for state in states.values():
+            await project(conn, schema, state)
+    return sum(not isinstance(s, employers.Employer) for s in states.values())
+
+
+def _demand_row(state: demands.Demand) -> tuple[object, ...]:
+    return (
+        state.id,
+        state.employer_tax_code,
+        state.position.value,
+        state.job_title,
+        state.number_of_foreigners,
+        state.period_start,
+        state.period_end,
+        state.status.value,
+        state.approved_number,
+        state.decision_number,
+        state.decision_date,
+        state.version,
+    )
+
+
+def _worker_row(state: fw.ForeignWorkerFile) -> tuple[object, ...]:
+    facts = state.permit_facts()
+    permit = state.permit
+    return (
+        state.id,
+        state.version,
+        state.status.value,
+        state.person.full_name,
+        state.nationality,
+        state.employer_tax_code,
+        state.position.value,
+        state.commune_code,
+        state.province_code,
+        state.engaged_on,
+        state.employment_end.ended_on if state.employment_end else None,
+        facts.kind.value,
+        facts.valid_from,
+        facts.valid_until,
+        permit.permit_number if permit else None,
+    )

@@ -1,0 +1,146 @@
+"""What every permits use case shares: the caller's context, the result, and `Recorder`, the
+one path from decided events to the ledger (idempotency, If-Match, conflicts).
+
+Idempotency: a command that carries an idempotency key stores its response in the same
+transaction as its events; a repeat (or a racing twin) gets that first response back and
+appends nothing. A key reused for a different request is refused. If-Match: a command on an
+existing object that names a version other than the current one is refused with 412 before
+anything is decided.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from lmis_permits.application.ports import Change, HeadcountGuard, Ledger, State
+from lmis_shared import errors
+from lmis_shared.auth import Principal
+from lmis_shared.clock import Clock
+from lmis_shared.events import EventPayload, NewEvent
+from lmis_shared.eventstore import (
+    AppendContext,
+    ConcurrencyConflict,
+    DuplicateCommand,
+    IdempotencyRecord,
+    StoredResponse,
+)
+
+SOURCE = "/lmis/permits"
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """Who asks, and the request's correlation, trace, idempotency and If-Match data."""
+
+    principal: Principal
+    correlation_id: UUID
+    traceparent: str | None = None
+    idempotency_key: str | None = None
+    if_match: int | None = None
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    status_code: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+    @property
+    def version(self) -> int:
+        return int(self.body["version"])
+
+
+class IdempotencyKeyReused(errors.InvalidInput):
+    def __init__(self) -> None:
+        super().__init__("header.Idempotency-Key", "was already used for a different request")
+
+
+def request_fingerprint(command_name: str, target: object, body: dict[str, Any]) -> str:
+    canonical = json.dumps(
+        [command_name, str(target), body], sort_keys=True, ensure_ascii=False, default=str
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def check_if_match(ctx: CommandContext, current_version: int) -> None:
+    if ctx.if_match is not None and ctx.if_match != current_version:
+        raise errors.PreconditionFailed(ctx.if_match, current_version)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a decided command asks the recorder to store, and to answer."""
+
+    stream_id: UUID
+    stream_type: str
+    expected_version: int
+    events: Sequence[EventPayload]
+    state_after: State
+    status_code: int
+    body: dict[str, Any]
+    headcount_guard: HeadcountGuard | None = None
+
+
+class Recorder:
+    def __init__(self, ledger: Ledger, clock: Clock) -> None:
+        self._ledger = ledger
+        self._clock = clock
+
+    async def replay(self, ctx: CommandContext, fingerprint: str) -> CommandResult | None:
+        """The first answer to this idempotency key, if it was already applied."""
+        if not ctx.idempotency_key:
+            return None
+        stored = await self._ledger.find_response(ctx.idempotency_key)
+        return None if stored is None else _replayed(stored, fingerprint)
+
+    async def record(
+        self, outcome: Outcome, ctx: CommandContext, fingerprint: str
+    ) -> CommandResult:
+        if not outcome.events:  # nothing changed: answer with the current version
+            return CommandResult(200, outcome.body)
+        idempotency = (
+            IdempotencyRecord(ctx.idempotency_key, fingerprint, outcome.status_code, outcome.body)
+            if ctx.idempotency_key
+            else None
+        )
+        change = Change(
+            stream_id=outcome.stream_id,
+            stream_type=outcome.stream_type,
+            expected_version=outcome.expected_version,
+            events=[NewEvent(event_id=uuid.uuid4(), payload=e) for e in outcome.events],
+            context=self._context(ctx),
+            state_after=outcome.state_after,
+            idempotency=idempotency,
+            headcount_guard=outcome.headcount_guard,
+        )
+        try:
+            await self._ledger.record(change)
+        except DuplicateCommand as twin:  # a concurrent request with the same key won
+            return _replayed(twin.stored, fingerprint)
+        except ConcurrencyConflict as conflict:  # another writer got there first
+            raise errors.ConcurrencyConflict(
+                conflict.expected_version, conflict.actual_version
+            ) from None
+        return CommandResult(outcome.status_code, outcome.body)
+
+    def _context(self, ctx: CommandContext) -> AppendContext:
+        return AppendContext(
+            actor=ctx.principal.subject,
+            correlation_id=ctx.correlation_id,
+            causation_id=None,
+            traceparent=ctx.traceparent,
+            source=SOURCE,
+            recorded_at=self._clock.now(),
+        )
+
+
+def _replayed(stored: StoredResponse, fingerprint: str) -> CommandResult:
+    if stored.fingerprint != fingerprint:
+        raise IdempotencyKeyReused()
+    return CommandResult(stored.status_code, stored.response, replayed=True)

@@ -1,0 +1,215 @@
+"""Demand approval: an employer explains why it needs foreigners in one position, and the
+province approves a number (by decision) or rejects it. Approved numbers are the ceiling of
+how many foreigners the employer may engage in that position during the demand's period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from enum import StrEnum
+from typing import Self
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from lmis_permits.domain import fields
+from lmis_permits.domain.employers import Employer
+from lmis_permits.domain.errors import IllegalTransition, InvalidField
+from lmis_shared.contracts.permits import (
+    DemandApproved,
+    DemandRejected,
+    DemandSubmitted,
+    PositionType,
+)
+from lmis_shared.events import EventPayload
+
+
+class DemandStatus(StrEnum):
+    submitted = "submitted"
+    approved = "approved"
+    rejected = "rejected"
+
+
+ALLOWED: Mapping[DemandStatus, tuple[str, ...]] = {
+    DemandStatus.submitted: ("approve", "reject"),
+    DemandStatus.approved: (),
+    DemandStatus.rejected: (),
+}
+
+
+class SubmitDemand(BaseModel):
+    """The employer's explanation of its need for foreigners in one position."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    position: PositionType
+    job_title: str = Field(min_length=2, max_length=150, examples=["Kỹ sư vận hành dây chuyền"])
+    number_of_foreigners: int = Field(ge=1, le=10_000, examples=[3])
+    period_start: date = Field(examples=["2026-01-01"])
+    period_end: date = Field(examples=["2027-12-31"])
+    reason: str = Field(
+        min_length=10,
+        max_length=4000,
+        description="why Vietnamese workers cannot fill the position",
+        examples=["Dây chuyền SMT mới cần kỹ sư có 5 năm kinh nghiệm; chưa tuyển được trong nước"],
+    )
+    submitted_on: date | None = Field(None, description="defaults to today; may be in the past")
+
+    @field_validator("job_title", "reason")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        return fields.text(value)
+
+    @field_validator("period_end")
+    @classmethod
+    def _period(cls, value: date, info: ValidationInfo) -> date:
+        start = info.data.get("period_start")
+        if start is not None and value < start:
+            raise ValueError("must not be before period_start")
+        return value
+
+
+class ApproveDemand(BaseModel):
+    """Approve the demand by decision, for up to the number requested."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    approved_number: int = Field(ge=1, le=10_000, examples=[2])
+    decision_number: str = Field(examples=["1520/QĐ-UBND"])
+    decision_date: date = Field(examples=["2026-02-10"])
+
+    _decision_number = field_validator("decision_number")(fields.document_number)
+
+
+class RejectDemand(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    reason: str = Field(min_length=5, max_length=4000, examples=["Vị trí có thể tuyển trong nước"])
+    decided_on: date | None = Field(None, description="defaults to today")
+
+    @field_validator("reason")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        return fields.text(value)
+
+
+@dataclass(frozen=True)
+class Demand:
+    id: UUID
+    version: int
+    status: DemandStatus
+    employer_tax_code: str
+    commune_code: str
+    province_code: str
+    position: PositionType
+    job_title: str
+    number_of_foreigners: int
+    period_start: date
+    period_end: date
+    reason: str
+    submitted_on: date
+    approved_number: int | None = None
+    decision_number: str | None = None
+    decision_date: date | None = None
+    rejection_reason: str | None = None
+    decided_on: date | None = None
+
+    def with_version(self, version: int) -> Self:
+        return replace(self, version=version)
+
+
+def decide_submit(employer: Employer, command: SubmitDemand, today: date) -> list[EventPayload]:
+    submitted_on = command.submitted_on or today
+    if submitted_on > today:
+        raise InvalidField("submitted_on", "must not be in the future")
+    return [
+        DemandSubmitted(
+            employer_tax_code=employer.tax_code,
+            commune_code=employer.commune_code,
+            province_code=employer.province_code,
+            position=command.position,
+            job_title=command.job_title,
+            number_of_foreigners=command.number_of_foreigners,
+            period_start=command.period_start,
+            period_end=command.period_end,
+            reason=command.reason,
+            submitted_on=submitted_on,
+        )
+    ]
+
+
+def decide_approve(state: Demand, command: ApproveDemand, today: date) -> list[EventPayload]:
+    _require(state, "approve")
+    if command.approved_number > state.number_of_foreigners:
+        raise InvalidField(
+            "approved_number",
+            f"must not exceed the {state.number_of_foreigners} foreigner(s) requested",
+        )
+    _decided_between(state.submitted_on, command.decision_date, today, "decision_date")
+    return [
+        DemandApproved(
+            approved_number=command.approved_number,
+            decision_number=command.decision_number,
+            decision_date=command.decision_date,
+        )
+    ]
+
+
+def decide_reject(state: Demand, command: RejectDemand, today: date) -> list[EventPayload]:
+    _require(state, "reject")
+    decided_on = command.decided_on or today
+    _decided_between(state.submitted_on, decided_on, today, "decided_on")
+    return [DemandRejected(reason=command.reason, decided_on=decided_on)]
+
+
+def evolve(state: Demand | None, event: EventPayload, stream_id: UUID) -> Demand:
+    if isinstance(event, DemandSubmitted):
+        return Demand(
+            id=stream_id,
+            version=0,
+            status=DemandStatus.submitted,
+            employer_tax_code=event.employer_tax_code,
+            commune_code=event.commune_code,
+            province_code=event.province_code,
+            position=event.position,
+            job_title=event.job_title,
+            number_of_foreigners=event.number_of_foreigners,
+            period_start=event.period_start,
+            period_end=event.period_end,
+            reason=event.reason,
+            submitted_on=event.submitted_on,
+        )
+    if state is None:
+        raise IllegalTransition("absent", ["submit"], command=event.event_type)
+    match event:
+        case DemandApproved():
+            return replace(
+                state,
+                status=DemandStatus.approved,
+                approved_number=event.approved_number,
+                decision_number=event.decision_number,
+                decision_date=event.decision_date,
+            )
+        case DemandRejected():
+            return replace(
+                state,
+                status=DemandStatus.rejected,
+                rejection_reason=event.reason,
+                decided_on=event.decided_on,
+            )
+    return state
+
+
+def _require(state: Demand, command: str) -> None:
+    allowed = ALLOWED[state.status]
+    if command not in allowed:
+        raise IllegalTransition(state.status.value, allowed, command=command)
+
+
+def _decided_between(submitted_on: date, decided_on: date, today: date, field: str) -> None:
+    if decided_on > today:
+        raise InvalidField(field, "must not be in the future")
+    if decided_on < submitted_on:
+        raise InvalidField(field, f"must not be before the submission ({submitted_on})")

@@ -1,0 +1,189 @@
+"""The employer: registered once per enterprise tax code, then renamed, relocated or moved to
+another sector. Its work location (commune, province) is the administrative scope of every
+demand and foreign worker file opened for it.
+
+The stream id is derived from the tax code, so a second registration of the same code lands on
+the same stream and is refused by the event store's version check, even under a race.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Self
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from lmis_permits.domain import fields
+from lmis_permits.domain.errors import IllegalTransition, InvalidField
+from lmis_shared.contracts.permits import (
+    EmployerRegistered,
+    EmployerRelocated,
+    EmployerRenamed,
+    EmployerSectorChanged,
+)
+from lmis_shared.events import EventPayload
+from lmis_shared.reference import units
+
+_EMPLOYER_NAMESPACE = UUID("6c1f7a3e-2b4d-5e8f-9a0b-1c2d3e4f5a6b")
+ALLOWED_WHEN_REGISTERED = ("update",)
+
+
+def employer_stream_id(tax_code: str) -> UUID:
+    return uuid.uuid5(_EMPLOYER_NAMESPACE, tax_code)
+
+
+class RegisterEmployer(BaseModel):
+    """Register an enterprise that employs (or wants to employ) foreign workers."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    tax_code: str = Field(description="enterprise tax code (mã số thuế)", examples=["1101234567"])
+    name: str = Field(min_length=2, max_length=200, examples=["Công ty TNHH Điện tử Hòa Bình"])
+    address: str = Field(min_length=5, max_length=300, examples=["Lô B2, KCN Đức Hòa 1, Long An"])
+    commune_code: str = Field(description="commune of the work location", examples=["27937"])
+    industrial_zone: str | None = Field(None, max_length=200, examples=["KCN Đức Hòa 1"])
+    sector: str = Field(min_length=2, max_length=100, examples=["electronics manufacturing"])
+    registered_on: date | None = Field(None, description="defaults to today; may be in the past")
+
+    _tax_code = field_validator("tax_code")(fields.tax_code)
+    _commune = field_validator("commune_code")(fields.commune_code)
+
+    @field_validator("name", "address", "industrial_zone", "sector")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        return None if value is None else fields.text(value)
+
+
+class UpdateEmployer(BaseModel):
+    """Change what changed: the name, the work location, or the sector (absent: unchanged)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(None, min_length=2, max_length=200)
+    address: str | None = Field(None, min_length=5, max_length=300)
+    commune_code: str | None = Field(None, examples=["27991"])
+    industrial_zone: str | None = Field(None, max_length=200)
+    sector: str | None = Field(None, min_length=2, max_length=100)
+
+    @field_validator("commune_code")
+    @classmethod
+    def _commune(cls, value: str | None) -> str | None:
+        return None if value is None else fields.commune_code(value)
+
+    @field_validator("name", "address", "industrial_zone", "sector")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        return None if value is None else fields.text(value)
+
+
+@dataclass(frozen=True)
+class Employer:
+    id: UUID
+    version: int
+    tax_code: str
+    name: str
+    address: str
+    commune_code: str
+    province_code: str
+    industrial_zone: str | None
+    sector: str
+    registered_on: date
+
+    @property
+    def status(self) -> str:
+        return "registered"
+
+    def with_version(self, version: int) -> Self:
+        return replace(self, version=version)
+
+
+def decide_register(
+    state: Employer | None, command: RegisterEmployer, today: date
+) -> list[EventPayload]:
+    if state is not None:
+        raise IllegalTransition(state.status, ALLOWED_WHEN_REGISTERED, command="register")
+    registered_on = command.registered_on or today
+    if registered_on > today:
+        raise InvalidField("registered_on", "must not be in the future")
+    return [
+        EmployerRegistered(
+            tax_code=command.tax_code,
+            name=command.name,
+            address=command.address,
+            commune_code=command.commune_code,
+            province_code=_province(command.commune_code),
+            industrial_zone=command.industrial_zone,
+            sector=command.sector,
+            registered_on=registered_on,
+        )
+    ]
+
+
+def decide_update(state: Employer, command: UpdateEmployer) -> list[EventPayload]:
+    """One event per kind of change; nothing when nothing differs (a repeat is harmless)."""
+    decided: list[EventPayload] = []
+    if command.name is not None and command.name != state.name:
+        decided.append(EmployerRenamed(tax_code=state.tax_code, name=command.name))
+    # an explicit null clears the industrial zone (the firm moved out of it); absent keeps it
+    zone = (
+        command.industrial_zone
+        if "industrial_zone" in command.model_fields_set
+        else state.industrial_zone
+    )
+    address = command.address or state.address
+    commune = command.commune_code or state.commune_code
+    if (address, commune, zone) != (state.address, state.commune_code, state.industrial_zone):
+        decided.append(
+            EmployerRelocated(
+                tax_code=state.tax_code,
+                address=address,
+                commune_code=commune,
+                province_code=_province(commune),
+                industrial_zone=zone,
+            )
+        )
+    if command.sector is not None and command.sector != state.sector:
+        decided.append(EmployerSectorChanged(tax_code=state.tax_code, sector=command.sector))
+    return decided
+
+
+def evolve(state: Employer | None, event: EventPayload, stream_id: UUID) -> Employer:
+    if isinstance(event, EmployerRegistered):
+        return Employer(
+            id=stream_id,
+            version=0,
+            tax_code=event.tax_code,
+            name=event.name,
+            address=event.address,
+            commune_code=event.commune_code,
+            province_code=event.province_code,
+            industrial_zone=event.industrial_zone,
+            sector=event.sector,
+            registered_on=event.registered_on,
+        )
+    if state is None:
+        raise IllegalTransition("absent", ["register"], command=event.event_type)
+    match event:
+        case EmployerRenamed():
+            return replace(state, name=event.name)
+        case EmployerRelocated():
+            return replace(
+                state,
+                address=event.address,
+                commune_code=event.commune_code,
+                province_code=event.province_code,
+                industrial_zone=event.industrial_zone,
+            )
+        case EmployerSectorChanged():
+            return replace(state, sector=event.sector)
+    return state
+
+
+def _province(commune_code: str) -> str:
+    province = units.province_of(commune_code)
+    if province is None:  # the command validated the commune; the table must know it
+        raise InvalidField("commune_code", "is not a current commune code")
+    return province

@@ -1,0 +1,262 @@
+"""What the permits API answers: response models built from domain states and read rows.
+
+Personal fields (name, passport number, date of birth, residence card) appear only in the
+views of callers the application layer allowed to read the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+from uuid import UUID
+
+from pydantic import BaseModel
+
+from lmis_permits.application.employers import EmployerSummary
+from lmis_permits.application.ports import DemandRow, WorkerRow
+from lmis_permits.domain import demands
+from lmis_permits.domain import foreign_workers as fw
+from lmis_permits.domain.nationalities import country_name
+from lmis_permits.domain.permit_status import PermitStatus
+from lmis_shared.events import RecordedEvent
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Changed(BaseModel):
+    """The object a command changed: its id and new version (also the `ETag`)."""
+
+    id: UUID
+    version: int
+    status: str
+
+
+class EmployerChanged(BaseModel):
+    tax_code: str
+    version: int
+
+
+class DemandView(BaseModel):
+    id: UUID
+    version: int
+    status: str
+    position: str
+    job_title: str
+    number_of_foreigners: int
+    period_start: date
+    period_end: date
+    approved_number: int | None
+    decision_number: str | None
+    decision_date: date | None
+
+    @classmethod
+    def of(cls, demand: demands.Demand | DemandRow) -> DemandView:
+        status = demand.status.value if isinstance(demand, demands.Demand) else demand.status
+        return cls(
+            id=demand.id,
+            version=demand.version,
+            status=status,
+            position=demand.position.value,
+            job_title=demand.job_title,
+            number_of_foreigners=demand.number_of_foreigners,
+            period_start=demand.period_start,
+            period_end=demand.period_end,
+            approved_number=demand.approved_number,
+            decision_number=demand.decision_number,
+            decision_date=demand.decision_date,
+        )
+
+
+class PositionHeadcount(BaseModel):
+    position: str
+    approved: int
+    """Approved by demands whose period covers today."""
+    engaged: int
+    """Files of this position employed today."""
+
+
+class EmployerView(BaseModel):
+    tax_code: str
+    version: int
+    name: str
+    address: str
+    commune_code: str
+    province_code: str
+    industrial_zone: str | None
+    sector: str
+    registered_on: date
+    headcount: list[PositionHeadcount]
+    demands: list[DemandView]
+    permits: dict[str, int]
+    """Files still employed, by permit status today."""
+
+    @classmethod
+    def of(cls, summary: EmployerSummary) -> EmployerView:
+        e = summary.employer
+        return cls(
+            tax_code=e.tax_code,
+            version=e.version,
+            name=e.name,
+            address=e.address,
+            commune_code=e.commune_code,
+            province_code=e.province_code,
+            industrial_zone=e.industrial_zone,
+            sector=e.sector,
+            registered_on=e.registered_on,
+            headcount=[
+                PositionHeadcount(position=h.position.value, approved=h.approved, engaged=h.engaged)
+                for h in summary.headcount
+            ],
+            demands=[DemandView.of(d) for d in summary.demands],
+            permits={status.value: n for status, n in summary.permits.items()},
+        )
+
+
+class PermitView(BaseModel):
+    permit_number: str
+    issue_date: date
+    expiry_date: date
+    original_expiry_date: date | None
+    position: str
+    work_location: str | None
+    extension_applied_on: date | None
+    extended_on: date | None
+
+
+class ExemptionView(BaseModel):
+    legal_ground: str
+    certificate_number: str | None
+    valid_from: date
+    valid_until: date
+
+
+class ForeignWorkerView(BaseModel):
+    id: UUID
+    version: int
+    status: str
+    allowed_commands: list[str]
+    permit_status: PermitStatus
+    full_name: str
+    passport_number: str
+    date_of_birth: date
+    sex: str
+    nationality: str
+    nationality_name: str | None
+    employer_tax_code: str
+    position: str
+    job_title: str | None
+    qualifications: list[str]
+    commune_code: str
+    province_code: str
+    engaged_on: date
+    permit: PermitView | None
+    exemption: ExemptionView | None
+    revocation: dict[str, Any] | None
+    employment_end: dict[str, Any] | None
+    health_check: dict[str, Any] | None
+    residence: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, state: fw.ForeignWorkerFile, status: PermitStatus) -> ForeignWorkerView:
+        held = state.authorisation
+        return cls(
+            id=state.id,
+            version=state.version,
+            status=state.status.value,
+            allowed_commands=[c.value for c in fw.ALLOWED[state.status]],
+            permit_status=status,
+            full_name=state.person.full_name,
+            passport_number=state.person.passport_number,
+            date_of_birth=state.person.date_of_birth,
+            sex=state.sex.value,
+            nationality=state.nationality,
+            nationality_name=country_name(state.nationality),
+            employer_tax_code=state.employer_tax_code,
+            position=state.position.value,
+            job_title=state.job_title,
+            qualifications=list(state.qualifications),
+            commune_code=state.commune_code,
+            province_code=state.province_code,
+            engaged_on=state.engaged_on,
+            permit=_record(held, PermitView) if isinstance(held, fw.PermitRecord) else None,
+            exemption=(
+                _record(held, ExemptionView) if isinstance(held, fw.ExemptionRecord) else None
+            ),
+            revocation=_plain(state.revocation),
+            employment_end=_plain(state.employment_end),
+            health_check=_plain(state.health_check),
+            residence=_plain(state.residence),
+        )
+
+
+class ForeignWorkerItem(BaseModel):
+    id: UUID
+    version: int
+    status: str
+    permit_status: PermitStatus
+    full_name: str
+    nationality: str
+    employer_tax_code: str
+    position: str
+    commune_code: str
+    province_code: str
+    engaged_on: date
+    permit_number: str | None
+    valid_until: date | None
+    employment_ended_on: date | None
+
+    @classmethod
+    def of(cls, row: WorkerRow, status: PermitStatus) -> ForeignWorkerItem:
+        return cls(
+            id=row.id,
+            version=row.version,
+            status=row.status,
+            permit_status=status,
+            full_name=row.full_name,
+            nationality=row.nationality,
+            employer_tax_code=row.employer_tax_code,
+            position=row.position.value,
+            commune_code=row.commune_code,
+            province_code=row.province_code,
+            engaged_on=row.engaged_on,
+            permit_number=row.permit_number,
+            valid_until=row.facts.valid_until,
+            employment_ended_on=row.ended_on,
+        )
+
+
+class ForeignWorkerPage(BaseModel):
+    items: list[ForeignWorkerItem]
+    next_cursor: str | None
+    """Pass as `cursor` for the next page; null on the last page."""
+
+
+class HistoryEntry(BaseModel):
+    version: int
+    event_type: str
+    recorded_at: datetime
+    actor: str
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, recorded: RecordedEvent) -> HistoryEntry:
+        meta = recorded.metadata
+        return cls(
+            version=meta.stream_version,
+            event_type=meta.event_type,
+            recorded_at=meta.recorded_at,
+            actor=meta.actor,
+            data=recorded.data,
+        )
+
+
+def _record(record: object, model: type[M]) -> M:
+    return model.model_validate(record, from_attributes=True)
+
+
+def _plain(record: DataclassInstance | None) -> dict[str, Any] | None:
+    return None if record is None else dataclasses.asdict(record)

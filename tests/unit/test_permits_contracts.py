@@ -1,0 +1,152 @@
+"""The permits service's event contracts: the JSON of every event is locked by a golden file
+(tests/golden/permits/<aggregate>_<fact>_v1.json), and each golden file reads back as its event.
+
+Changing a contract means a new version (`….v2`) and an upcaster, not an edited golden file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from lmis_shared.contracts import permits as c
+from lmis_shared.events import EventPayload, catalogue, payload_class
+
+GOLDEN = Path(__file__).parent.parent / "golden" / "permits"
+
+PERSON = c.ForeignPerson(
+    full_name="KIM MIN JUN", passport_number="M12345678", date_of_birth=date(1985, 7, 21)
+)
+
+SAMPLES: list[EventPayload] = [
+    c.EmployerRegistered(
+        tax_code="1101234567",
+        name="Công ty TNHH Điện tử Hòa Bình",
+        address="Lô B2, KCN Đức Hòa 1",
+        commune_code="27937",
+        province_code="80",
+        industrial_zone="KCN Đức Hòa 1",
+        sector="electronics manufacturing",
+        registered_on=date(2020, 5, 4),
+    ),
+    c.EmployerRenamed(tax_code="1101234567", name="Công ty TNHH Hòa Bình Việt Nam"),
+    c.EmployerRelocated(
+        tax_code="1101234567",
+        address="Đường số 3, KCN Tân Đức",
+        commune_code="27991",
+        province_code="80",
+        industrial_zone=None,
+    ),
+    c.EmployerSectorChanged(tax_code="1101234567", sector="textiles"),
+    c.DemandSubmitted(
+        employer_tax_code="1101234567",
+        commune_code="27937",
+        province_code="80",
+        position=c.PositionType.expert,
+        job_title="Kỹ sư vận hành dây chuyền SMT",
+        number_of_foreigners=3,
+        period_start=date(2026, 1, 1),
+        period_end=date(2027, 12, 31),
+        reason="Dây chuyền mới cần kỹ sư có 5 năm kinh nghiệm",
+        submitted_on=date(2025, 11, 2),
+    ),
+    c.DemandApproved(
+        approved_number=2, decision_number="1520/QĐ-UBND", decision_date=date(2025, 11, 20)
+    ),
+    c.DemandRejected(reason="Vị trí có thể tuyển trong nước", decided_on=date(2025, 11, 21)),
+    c.ForeignWorkerRegistered(
+        person=PERSON,
+        sex=c.Sex.male,
+        nationality="KR",
+        employer_tax_code="1101234567",
+        position=c.PositionType.expert,
+        job_title="Kỹ sư vận hành dây chuyền SMT",
+        qualifications=("B.Eng. Electronics",),
+        commune_code="27937",
+        province_code="80",
+        engaged_on=date(2026, 3, 1),
+    ),
+    c.PermitApplied(applied_on=date(2026, 2, 1)),
+    c.PermitIssued(
+        permit_number="LA-2026-000123",
+        issue_date=date(2026, 3, 1),
+        expiry_date=date(2028, 2, 28),
+        position=c.PositionType.expert,
+        employer_tax_code="1101234567",
+        work_location="Lô B2, KCN Đức Hòa 1",
+    ),
+    c.PermitExtensionApplied(applied_on=date(2028, 1, 20), current_expiry_date=date(2028, 2, 28)),
+    c.PermitExtended(
+        permit_number="LA-2026-000123",
+        previous_expiry_date=date(2028, 2, 28),
+        new_expiry_date=date(2030, 2, 27),
+        extended_on=date(2028, 2, 10),
+    ),
+    c.PermitRevoked(
+        permit_number="LA-2026-000123",
+        reason=c.RevocationReason.contract_ended_early,
+        revoked_on=date(2027, 6, 1),
+    ),
+    c.ExemptionCertified(
+        legal_ground="Nghị định 152/2020/NĐ-CP, Điều 7 khoản 4",
+        certificate_number="125/XN-SNV",
+        valid_from=date(2026, 3, 1),
+        valid_until=date(2028, 2, 28),
+    ),
+    c.EmploymentEnded(ended_on=date(2027, 6, 30), reason=c.EmploymentEndReason.early_termination),
+    c.HealthCheckRecorded(
+        checked_on=date(2026, 2, 15), result=c.HealthResult.fit, facility="Bệnh viện Long An"
+    ),
+    c.TemporaryResidenceRegistered(
+        card=c.ResidenceCard(number="TT123456"),
+        valid_from=date(2026, 3, 10),
+        valid_until=date(2028, 2, 28),
+    ),
+]
+
+
+def golden_path(payload: EventPayload) -> Path:
+    name = payload.event_type.removeprefix("lmis.permits.").replace(".", "_")
+    return GOLDEN / f"{name}.json"
+
+
+def wire(payload: EventPayload) -> str:
+    body = {"type": payload.event_type, "data": payload.model_dump(mode="json")}
+    return json.dumps(body, ensure_ascii=False, indent=2) + "\n"
+
+
+def test_every_permits_event_type_has_a_sample_here() -> None:
+    produced = {name for name in catalogue() if name.startswith("lmis.permits.")}
+    assert produced == {sample.event_type for sample in SAMPLES}
+
+
+def test_every_event_type_is_versioned_and_names_its_aggregate() -> None:
+    for sample in SAMPLES:
+        lmis, service, aggregate, _fact, version = sample.event_type.split(".")
+        assert (lmis, service, version) == ("lmis", "permits", "v1")
+        assert aggregate == sample.stream_type
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.event_type)
+def test_the_event_json_matches_its_golden_file_byte_for_byte(sample: EventPayload) -> None:
+    path = golden_path(sample)
+    if os.environ.get("LMIS_UPDATE_GOLDEN") == "1":  # a new event type or version only
+        path.write_text(wire(sample), encoding="utf-8")
+    assert wire(sample) == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.event_type)
+def test_the_golden_file_reads_back_as_the_event(sample: EventPayload) -> None:
+    golden = json.loads(golden_path(sample).read_text(encoding="utf-8"))
+    assert payload_class(golden["type"]).model_validate(golden["data"]) == sample
+
+
+def test_personal_identifiers_sit_only_under_person_and_card() -> None:
+    personal = {"full_name", "passport_number", "date_of_birth", "number"}
+    for sample in SAMPLES:
+        top_level = set(sample.model_dump()) - {"person", "card"}
+        assert not top_level & personal, sample.event_type
