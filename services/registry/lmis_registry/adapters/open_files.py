@@ -1,0 +1,56 @@
+"""One open file per citizen, enforced by a table written in the append's transaction.
+
+`open_files` holds one row per citizen with an open file, keyed by an HMAC of the citizen ID
+(`citizen_key`): the table can answer "is this person's file open?" but not "whose ID is
+this?", and rotating the key means rebuilding the table (`rebuild.rebuild_open_files`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from uuid import UUID
+
+from lmis_registry.adapters._sql import in_schema
+from lmis_registry.domain.workers import OpenFileExists, WorkerFile
+from lmis_shared.eventstore.postgres import Connection
+
+_CLAIM = (
+    "insert into {s}.open_files (citizen_key, worker_id) values ($1, $2)"
+    " on conflict (citizen_key) do nothing returning worker_id"
+)
+_RELEASE = "delete from {s}.open_files where worker_id = $1"
+
+
+def citizen_key(secret: bytes, citizen_id: str) -> str:
+    return hmac.new(secret, citizen_id.encode(), hashlib.sha256).hexdigest()
+
+
+def claim_of(secret: bytes, state: WorkerFile | None) -> str | None:
+    """The key a file holds in `open_files`: its citizen's while it is open, else none."""
+    if state is None or not state.is_open:
+        return None
+    return citizen_key(secret, state.person.citizen_id)
+
+
+async def sync(
+    conn: Connection,
+    schema: str,
+    secret: bytes,
+    before: WorkerFile | None,
+    after: WorkerFile,
+) -> None:
+    """Move the file's claim from `before` to `after` (opened, closed, or a corrected ID).
+
+    Raises OpenFileExists when another open file holds the citizen's key. A racing claim
+    of the same key waits for the first transaction and then finds the row: never both.
+    """
+    held, wanted = claim_of(secret, before), claim_of(secret, after)
+    if held == wanted:
+        return
+    if held is not None:
+        await conn.execute(in_schema(_RELEASE, schema), after.id)
+    if wanted is not None:
+        claimed: UUID | None = await conn.fetchval(in_schema(_CLAIM, schema), wanted, after.id)
+        if claimed is None:
+            raise OpenFileExists()

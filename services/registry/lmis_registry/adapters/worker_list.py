@@ -1,0 +1,189 @@
+"""The list read model `worker_list`: written with each append, read by `GET /v1/workers`.
+
+Each command's transaction upserts the file's row from its new state; an upsert never goes
+back to an older version, so a rebuild racing a command (`rebuild.py`) cannot undo it.
+
+Pages are ordered newest registration first (ties by id); the cursor is that sort key of the
+last row, base64url-encoded: opaque to clients, and stable while rows are added or changed,
+since neither column of the key ever changes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from lmis_registry.adapters._sql import in_schema
+from lmis_registry.adapters.text_search import like_word_prefix, search_key
+from lmis_registry.application.worker_ports import WorkerPage, WorkerSearch, WorkerSummary
+from lmis_registry.domain.workers import WorkerFile, WorkerStatus
+from lmis_shared.contracts.registry import PriorityGroup
+from lmis_shared.errors import InvalidInput
+from lmis_shared.eventstore.postgres import Connection
+
+COLUMNS = (
+    "worker_id",
+    "version",
+    "status",
+    "full_name",
+    "search_name",
+    "commune_code",
+    "province_code",
+    "priority_groups",
+    "registered_on",
+    "destination_country",
+    "programme",
+    "sending_kind",
+    "sending_name",
+    "sending_licence",
+    "departure_date",
+)
+# built from the constant COLUMNS; {s} is filled by `in_schema`, never from a request
+_PARAMS = ", ".join(f"${i}" for i in range(1, len(COLUMNS) + 1))
+_SETS = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:])
+_INSERT = "insert into {s}.worker_list (" + ", ".join(COLUMNS) + ") values (" + _PARAMS  # noqa: S608
+_UPSERT = (
+    _INSERT
+    + ") on conflict (worker_id) do update set "
+    + _SETS
+    + " where worker_list.version < excluded.version"
+)
+_SELECT = (
+    "select worker_id, version, status, full_name, commune_code, province_code,"
+    " priority_groups, registered_on, destination_country, programme, departure_date"
+    " from {s}.worker_list"
+)
+
+
+def row_of(state: WorkerFile) -> tuple[Any, ...]:
+    """The file's `worker_list` row, in `COLUMNS` order."""
+    contract, abroad = state.contract, state.abroad
+    sending = contract.sending_organisation if contract else None
+    return (
+        state.id,
+        state.version,
+        state.status.value,
+        state.person.full_name,
+        " " + search_key(state.person.full_name),
+        state.commune_code,
+        state.province_code,
+        [g.value for g in state.priority_groups],
+        state.registered_on,
+        contract.destination_country if contract else None,
+        contract.programme if contract else None,
+        sending.kind.value if sending else None,
+        sending.name if sending else None,
+        sending.licence_number if sending else None,
+        abroad.departure_date if abroad else None,
+    )
+
+
+async def upsert(conn: Connection, schema: str, states: Sequence[WorkerFile]) -> None:
+    await conn.executemany(in_schema(_UPSERT, schema), [row_of(s) for s in states])
+
+
+class PostgresWorkerList:
+    """Implements the application's `WorkerListing` port."""
+
+    def __init__(self, pool: asyncpg.Pool, schema: str) -> None:
+        self._pool = pool
+        self._schema = schema
+
+    async def search(self, query: WorkerSearch) -> WorkerPage:
+        where, args = _conditions(query)
+        args.append(query.limit + 1)  # one more than asked tells whether a next page exists
+        sql = (
+            _SELECT
+            + (" where " + " and ".join(where) if where else "")
+            + f" order by registered_on desc, worker_id desc limit ${len(args)}"
+        )
+        rows = await self._pool.fetch(in_schema(sql, self._schema), *args)
+        items = [_summary(r) for r in rows[: query.limit]]
+        more = len(rows) > query.limit
+        return WorkerPage(items, encode_cursor(items[-1]) if more and items else None)
+
+
+class _Where:
+    """Conditions with numbered parameters, in the order they are added."""
+
+    def __init__(self) -> None:
+        self.conditions: list[str] = []
+        self.args: list[Any] = []
+
+    def add(self, condition: str, *values: Any) -> None:
+        """`condition` has a `?` for each of `values`, in order."""
+        for value in values:
+            self.args.append(value)
+            condition = condition.replace("?", f"${len(self.args)}", 1)
+        self.conditions.append(condition)
+
+
+def _conditions(q: WorkerSearch) -> tuple[list[str], list[Any]]:
+    w = _Where()
+    if q.scope is not None:
+        w.add("(province_code = ? or commune_code = ?)", q.scope, q.scope)
+    if q.statuses:
+        w.add("status = any(?::text[])", [s.value for s in q.statuses])
+    exact = {
+        "province_code": q.province_code,
+        "commune_code": q.commune_code,
+        "destination_country": q.destination_country,
+        "programme": q.programme,
+    }
+    for column, value in exact.items():
+        if value is not None:
+            w.add(f"{column} = ?", value)
+    if q.sending_organisation is not None:
+        w.add(
+            "(sending_licence = ? or lower(sending_name) = lower(?) or sending_kind = ?)",
+            *[q.sending_organisation] * 3,
+        )
+    if q.priority_group is not None:
+        w.add("priority_groups @> array[?::text]", q.priority_group.value)
+    if q.departed_from is not None:
+        w.add("departure_date >= ?", q.departed_from)
+    if q.departed_to is not None:
+        w.add("departure_date <= ?", q.departed_to)
+    for word in search_key(q.text or "").split():
+        w.add("search_name like ?", like_word_prefix(word))
+    if q.cursor is not None:
+        registered_on, worker_id = decode_cursor(q.cursor)
+        w.add("(registered_on, worker_id) < (?, ?)", registered_on, worker_id)
+    return w.conditions, w.args
+
+
+def encode_cursor(last: WorkerSummary) -> str:
+    raw = json.dumps([last.registered_on.isoformat(), str(last.id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[date, UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        registered_on, worker_id = json.loads(raw)
+        return date.fromisoformat(registered_on), UUID(worker_id)
+    except (binascii.Error, ValueError, TypeError):
+        raise InvalidInput("query.cursor", "is not a cursor this API gave out") from None
+
+
+def _summary(row: asyncpg.Record) -> WorkerSummary:
+    return WorkerSummary(
+        id=row["worker_id"],
+        version=row["version"],
+        status=WorkerStatus(row["status"]),
+        full_name=row["full_name"],
+        commune_code=row["commune_code"],
+        province_code=row["province_code"],
+        priority_groups=tuple(PriorityGroup(g) for g in row["priority_groups"]),
+        registered_on=row["registered_on"],
+        destination_country=row["destination_country"],
+        programme=row["programme"],
+        departure_date=row["departure_date"],
+    )

@@ -1,0 +1,75 @@
+"""The outbound worker file: one aggregate per person and departure (domain.md, domain 1).
+
+Pure: commands (`commands`), state (`state`), the lifecycle table (`lifecycle`), `decide`
+and `evolve`/`fold`. Nothing here knows HTTP, PostgreSQL or Kafka: handlers pass in the state
+and today's date and get events back, which makes every rule testable with plain values.
+"""
+
+from lmis_registry.domain.workers.commands import (
+    AnyWorkerCommand,
+    EnrolTraining,
+    ExtendContract,
+    RecordDeparture,
+    RecordReturn,
+    RecordTrainingResult,
+    RegisterWorker,
+    ReportAbsconded,
+    ReportOverstaying,
+    SendingOrganisationInput,
+    SignContract,
+    UpdateProfile,
+    Withdraw,
+    WorkerCommand,
+    normalise_text,
+)
+from lmis_registry.domain.workers.decide import MINIMUM_AGE, decide, decide_register, expected_end
+from lmis_registry.domain.workers.errors import OpenFileExists
+from lmis_registry.domain.workers.evolve import apply, evolve, fold
+from lmis_registry.domain.workers.lifecycle import TRANSITIONS, allowed_commands, ensure_allowed
+from lmis_registry.domain.workers.state import (
+    CLOSED,
+    Abroad,
+    Contact,
+    Contract,
+    Training,
+    Withdrawal,
+    WorkerFile,
+    WorkerStatus,
+)
+
+__all__ = [
+    "CLOSED",
+    "MINIMUM_AGE",
+    "TRANSITIONS",
+    "Abroad",
+    "AnyWorkerCommand",
+    "Contact",
+    "Contract",
+    "EnrolTraining",
+    "ExtendContract",
+    "OpenFileExists",
+    "RecordDeparture",
+    "RecordReturn",
+    "RecordTrainingResult",
+    "RegisterWorker",
+    "ReportAbsconded",
+    "ReportOverstaying",
+    "SendingOrganisationInput",
+    "SignContract",
+    "Training",
+    "UpdateProfile",
+    "Withdraw",
+    "Withdrawal",
+    "WorkerCommand",
+    "WorkerFile",
+    "WorkerStatus",
+    "allowed_commands",
+    "apply",
+    "decide",
+    "decide_register",
+    "ensure_allowed",
+    "evolve",
+    "expected_end",
+    "fold",
+    "normalise_text",
+]

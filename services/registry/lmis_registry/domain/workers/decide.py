@@ -1,0 +1,263 @@
+"""`decide`: a command and the file's state in, the events it causes out (or a refusal).
+
+Today's date is an argument, never read here. Dates follow two rules:
+  * a fact that has happened cannot be dated in the future (a departure tomorrow); a date in
+    the past is normal (files are often recorded after the fact);
+  * a file's facts stay in order: a result after its enrolment, a departure after the
+    signing, a return after the departure, overstaying after the contract's end.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from typing import Any
+
+from lmis_registry.domain.errors import InvalidField
+from lmis_registry.domain.workers import commands as c
+from lmis_registry.domain.workers.lifecycle import ensure_allowed
+from lmis_registry.domain.workers.state import Abroad, Contract, WorkerFile
+from lmis_shared.contracts.registry import (
+    Person,
+    PersonChanges,
+    WorkerAbsconded,
+    WorkerContractExtended,
+    WorkerContractSigned,
+    WorkerDeparted,
+    WorkerEnrolledInTraining,
+    WorkerOverstayed,
+    WorkerProfileUpdated,
+    WorkerRegistered,
+    WorkerReturned,
+    WorkerTrainingResultRecorded,
+    WorkerWithdrawn,
+)
+from lmis_shared.events import EventPayload
+from lmis_shared.reference import citizen_id, units
+
+MINIMUM_AGE = 18  # Law 69/2020/QH14, art. 44: a worker going abroad must be at least 18
+PERSON_FIELDS = ("full_name", "date_of_birth", "citizen_id", "passport_number", "phone", "village")
+
+
+def decide_register(command: c.RegisterWorker, today: date) -> list[EventPayload]:
+    registered_on = _happened("registered_on", command.registered_on or today, today)
+    _happened("date_of_birth", command.date_of_birth, today)
+    _check_age(command.date_of_birth, registered_on)
+    province = units.province_of(command.commune_code)
+    assert province is not None  # the command validated the commune
+    return [
+        WorkerRegistered(
+            person=Person(
+                full_name=command.full_name,
+                date_of_birth=command.date_of_birth,
+                citizen_id=command.citizen_id,
+            ),
+            sex=command.sex,
+            ethnicity=command.ethnicity,
+            commune_code=command.commune_code,
+            province_code=province,
+            priority_groups=command.priority_groups,
+            registered_on=registered_on,
+        )
+    ]
+
+
+def decide(state: WorkerFile, command: c.AnyWorkerCommand, today: date) -> list[EventPayload]:
+    """The events `command` causes on `state`; raises IllegalTransition or InvalidField."""
+    ensure_allowed(state, command.command_name)
+    match command:
+        case c.UpdateProfile():
+            return _update_profile(state, command, today)
+        case c.EnrolTraining():
+            return [_enrol(command, today)]
+        case c.RecordTrainingResult():
+            return [_training_result(state, command, today)]
+        case c.SignContract():
+            return [_sign(command, today)]
+        case c.RecordDeparture():
+            return [_depart(_contract(state), command, today)]
+        case c.ExtendContract():
+            return [_extend(state, command)]
+        case c.RecordReturn():
+            return [_return(_abroad(state), command, today)]
+        case c.ReportAbsconded():
+            return [_abscond(state, command, today)]
+        case c.ReportOverstaying():
+            return [_overstay(state, command, today)]
+        case c.Withdraw():
+            when = _happened("withdrawn_on", command.withdrawn_on or today, today)
+            return [WorkerWithdrawn(withdrawn_on=when, reason=command.reason)]
+
+
+def expected_end(start: date, months: int) -> date:
+    """`start` plus whole months; a day the target month lacks becomes its last day."""
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+# --- profile ------------------------------------------------------------------------------
+
+
+def _update_profile(state: WorkerFile, command: c.UpdateProfile, today: date) -> list[EventPayload]:
+    changed = {k: v for k, v in command.changes().items() if v != _current(state, k)}
+    if not changed:
+        return []  # nothing differs: a no-op, not an event
+    _check_identity(state, changed, today)
+    if "commune_code" in changed:
+        province = units.province_of(changed["commune_code"])
+        if province != state.province_code:
+            changed["province_code"] = province
+    person = {k: changed[k] for k in PERSON_FIELDS if k in changed}
+    others = {k: v for k, v in changed.items() if k not in PERSON_FIELDS}
+    return [
+        WorkerProfileUpdated(
+            changed=tuple(f"person.{k}" if k in PERSON_FIELDS else k for k in changed),
+            person=PersonChanges(**person) if person else None,
+            **others,
+        )
+    ]
+
+
+def _current(state: WorkerFile, field: str) -> Any:
+    for holder in (state.person, state.contact, state):
+        if hasattr(holder, field):
+            return getattr(holder, field)
+    raise AttributeError(field)
+
+
+def _check_identity(state: WorkerFile, changed: dict[str, Any], today: date) -> None:
+    """A changed citizen ID, date of birth or sex must agree with the rest of the identity."""
+    if not changed.keys() & {"citizen_id", "date_of_birth", "sex"}:
+        return
+    number = changed.get("citizen_id", state.person.citizen_id)
+    born = changed.get("date_of_birth", state.person.date_of_birth)
+    sex = changed.get("sex", state.sex)
+    if "date_of_birth" in changed:
+        _happened("date_of_birth", born, today)
+        _check_age(born, state.registered_on)
+    try:
+        citizen_id.check_matches(number, born, sex)
+    except citizen_id.CitizenIdProblem as problem:
+        field = next(f for f in ("citizen_id", "date_of_birth", "sex") if f in changed)
+        raise InvalidField(field, str(problem)) from None
+
+
+# --- training and contract ----------------------------------------------------------------
+
+
+def _enrol(command: c.EnrolTraining, today: date) -> EventPayload:
+    return WorkerEnrolledInTraining(
+        kind=command.kind,
+        centre=command.centre,
+        language=command.language,
+        enrolled_on=_happened("enrolled_on", command.enrolled_on or today, today),
+    )
+
+
+def _training_result(
+    state: WorkerFile, command: c.RecordTrainingResult, today: date
+) -> EventPayload:
+    training = state.pending_training(command.kind)
+    if training is None:
+        raise InvalidField("kind", "no enrolment in this kind of training awaits a result")
+    completed_on = _happened("completed_on", command.completed_on or today, today)
+    _in_order("completed_on", completed_on, "enrolment", training.enrolled_on)
+    return WorkerTrainingResultRecorded(
+        kind=command.kind,
+        completed_on=completed_on,
+        passed=command.passed,
+        exam=command.exam,
+        score=command.score,
+    )
+
+
+def _sign(command: c.SignContract, today: date) -> EventPayload:
+    signed_on = _happened("signed_on", command.signed_on or today, today)
+    return WorkerContractSigned(
+        destination_country=command.destination_country,
+        programme=command.programme,
+        sending_organisation=command.sending_organisation.to_contract(),
+        employer=command.employer,
+        sector=command.sector,
+        start_date=command.start_date,
+        duration_months=command.duration_months,
+        end_date=expected_end(command.start_date, command.duration_months),
+        monthly_salary_vnd=command.monthly_salary_vnd,
+        fees_vnd=dict(command.fees_vnd),
+        signed_on=signed_on,
+    )
+
+
+# --- abroad and back ----------------------------------------------------------------------
+
+
+def _depart(contract: Contract, command: c.RecordDeparture, today: date) -> EventPayload:
+    departed = _happened("departure_date", command.departure_date, today)
+    _in_order("departure_date", departed, "contract signing", contract.signed_on)
+    if departed >= contract.end_date:
+        raise InvalidField("departure_date", "must be before the contract's end date")
+    return WorkerDeparted(departure_date=departed, border_gate=command.border_gate)
+
+
+def _extend(state: WorkerFile, command: c.ExtendContract) -> EventPayload:
+    contract = _contract(state)
+    if command.new_end_date <= contract.end_date:
+        raise InvalidField("new_end_date", "must be after the contract's current end date")
+    return WorkerContractExtended(
+        previous_end_date=contract.end_date, new_end_date=command.new_end_date
+    )
+
+
+def _return(abroad: Abroad, command: c.RecordReturn, today: date) -> EventPayload:
+    returned = _happened("return_date", command.return_date, today)
+    _in_order("return_date", returned, "departure", abroad.departure_date)
+    _in_order("return_date", returned, "absconding", abroad.absconded_on)
+    _in_order("return_date", returned, "start of the overstay", abroad.overstaying_since)
+    return WorkerReturned(return_date=returned, reason=command.reason)
+
+
+def _abscond(state: WorkerFile, command: c.ReportAbsconded, today: date) -> EventPayload:
+    left = _happened("date", command.date, today)
+    _in_order("date", left, "departure", _abroad(state).departure_date)
+    if left > _contract(state).end_date:
+        raise InvalidField("date", "is after the contract's end: report overstaying instead")
+    return WorkerAbsconded(absconded_on=left, source=command.source)
+
+
+def _overstay(state: WorkerFile, command: c.ReportOverstaying, today: date) -> EventPayload:
+    since = _happened("date", command.date, today)
+    if since <= _contract(state).end_date:
+        raise InvalidField("date", "must be after the contract's end date")
+    _in_order("date", since, "absconding", _abroad(state).absconded_on)
+    return WorkerOverstayed(overstaying_since=since, source=command.source)
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _contract(state: WorkerFile) -> Contract:
+    assert state.contract is not None  # the lifecycle only allows this once contracted
+    return state.contract
+
+
+def _abroad(state: WorkerFile) -> Abroad:
+    assert state.abroad is not None  # the lifecycle only allows this once departed
+    return state.abroad
+
+
+def _happened(field: str, day: date, today: date) -> date:
+    if day > today:
+        raise InvalidField(field, "must not be in the future")
+    return day
+
+
+def _in_order(field: str, day: date, what: str, earlier: date | None) -> None:
+    if earlier is not None and day < earlier:
+        raise InvalidField(field, f"must not be before the {what}")
+
+
+def _check_age(born: date, on: date) -> None:
+    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    if age < MINIMUM_AGE:
+        raise InvalidField("date_of_birth", f"the worker must be at least {MINIMUM_AGE}")

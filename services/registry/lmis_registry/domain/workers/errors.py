@@ -1,0 +1,15 @@
+"""Refusals of the worker-file rules that span more than one file."""
+
+from __future__ import annotations
+
+from lmis_shared.errors import DomainError
+
+
+class OpenFileExists(DomainError):
+    """The citizen already has an open worker file (one open file per person at a time).
+
+    Which file it is stays out of the message: the caller may not be allowed to see it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("this citizen already has an open worker file")

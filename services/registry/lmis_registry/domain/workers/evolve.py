@@ -1,0 +1,176 @@
+"""`evolve`: the file's state after one more event; `fold`: the state after all of them.
+
+Events are facts already decided and stored, so nothing here refuses anything but an event
+that cannot belong to a worker stream at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+from uuid import UUID
+
+from lmis_registry.domain.errors import IllegalTransition
+from lmis_registry.domain.workers.state import (
+    Abroad,
+    Contract,
+    Training,
+    Withdrawal,
+    WorkerFile,
+    WorkerStatus,
+)
+from lmis_shared.contracts.registry import (
+    WorkerAbsconded,
+    WorkerContractExtended,
+    WorkerContractSigned,
+    WorkerDeparted,
+    WorkerEnrolledInTraining,
+    WorkerOverstayed,
+    WorkerProfileUpdated,
+    WorkerRegistered,
+    WorkerReturned,
+    WorkerTrainingResultRecorded,
+    WorkerWithdrawn,
+)
+from lmis_shared.events import EventPayload
+
+
+def fold(stream_id: UUID, events: Iterable[tuple[int, EventPayload]]) -> WorkerFile | None:
+    """The state after `(version, event)` pairs in version order; None for an empty stream."""
+    state: WorkerFile | None = None
+    for version, event in events:
+        state = evolve(state, event, stream_id).with_version(version)
+    return state
+
+
+def evolve(state: WorkerFile | None, event: EventPayload, stream_id: UUID) -> WorkerFile:
+    if isinstance(event, WorkerRegistered):
+        return _registered(event, stream_id)
+    if state is None:
+        raise IllegalTransition("absent", ["register"], command=event.event_type)
+    return _evolve(state, event)
+
+
+def _registered(event: WorkerRegistered, stream_id: UUID) -> WorkerFile:
+    return WorkerFile(
+        id=stream_id,
+        version=0,
+        status=WorkerStatus.registered,
+        person=event.person,
+        sex=event.sex,
+        ethnicity=event.ethnicity,
+        commune_code=event.commune_code,
+        province_code=event.province_code,
+        priority_groups=event.priority_groups,
+        registered_on=event.registered_on,
+    )
+
+
+def _evolve(state: WorkerFile, event: EventPayload) -> WorkerFile:
+    match event:
+        case WorkerProfileUpdated():
+            return _profile_updated(state, event)
+        case WorkerEnrolledInTraining():
+            training = Training(event.kind, event.centre, event.language, event.enrolled_on)
+            status = (
+                WorkerStatus.in_training
+                if state.status == WorkerStatus.registered
+                else state.status
+            )
+            return replace(state, trainings=(*state.trainings, training), status=status)
+        case WorkerTrainingResultRecorded():
+            return replace(state, trainings=_with_result(state.trainings, event))
+        case WorkerContractSigned():
+            return replace(state, contract=_contract(event), status=WorkerStatus.contracted)
+        case WorkerDeparted():
+            abroad = Abroad(event.departure_date, event.border_gate)
+            return replace(state, abroad=abroad, status=WorkerStatus.departed)
+        case WorkerContractExtended():
+            assert state.contract is not None
+            contract = replace(state.contract, end_date=event.new_end_date)
+            return replace(state, contract=contract)
+        case WorkerAbsconded() | WorkerOverstayed() | WorkerReturned():
+            return _abroad_changed(state, event)
+        case WorkerWithdrawn():
+            withdrawal = Withdrawal(event.withdrawn_on, event.reason)
+            return replace(state, withdrawal=withdrawal, status=WorkerStatus.withdrawn)
+    raise IllegalTransition(state.status.value, [], command=event.event_type)
+
+
+def _profile_updated(state: WorkerFile, event: WorkerProfileUpdated) -> WorkerFile:
+    named = set(event.changed)
+    person_changes = event.person.model_dump() if event.person else {}
+    person = {k: v for k, v in person_changes.items() if f"person.{k}" in named}
+    identity: dict[str, Any] = {
+        k: person.pop(k) for k in ("full_name", "date_of_birth", "citizen_id") if k in person
+    }
+    own = {k: getattr(event, k) for k in named if "." not in k}
+    return replace(
+        state,
+        person=state.person.model_copy(update=identity),
+        contact=replace(state.contact, **person) if person else state.contact,
+        **own,
+    )
+
+
+def _with_result(
+    trainings: tuple[Training, ...], event: WorkerTrainingResultRecorded
+) -> tuple[Training, ...]:
+    """The latest pending enrolment of the event's kind gets the result."""
+    index = max(i for i, t in enumerate(trainings) if t.kind == event.kind and t.pending)
+    done = replace(
+        trainings[index],
+        completed_on=event.completed_on,
+        passed=event.passed,
+        exam=event.exam,
+        score=event.score,
+    )
+    return (*trainings[:index], done, *trainings[index + 1 :])
+
+
+def _contract(event: WorkerContractSigned) -> Contract:
+    return Contract(
+        destination_country=event.destination_country,
+        programme=event.programme,
+        sending_organisation=event.sending_organisation,
+        employer=event.employer,
+        sector=event.sector,
+        start_date=event.start_date,
+        duration_months=event.duration_months,
+        end_date=event.end_date,
+        monthly_salary_vnd=event.monthly_salary_vnd,
+        fees_vnd=dict(event.fees_vnd),
+        signed_on=event.signed_on,
+    )
+
+
+def _abroad_changed(
+    state: WorkerFile, event: WorkerAbsconded | WorkerOverstayed | WorkerReturned
+) -> WorkerFile:
+    assert state.abroad is not None
+    match event:
+        case WorkerAbsconded():
+            abroad = replace(
+                state.abroad, absconded_on=event.absconded_on, absconded_source=event.source
+            )
+            return replace(state, abroad=abroad, status=WorkerStatus.absconded)
+        case WorkerOverstayed():
+            abroad = replace(
+                state.abroad,
+                overstaying_since=event.overstaying_since,
+                overstaying_source=event.source,
+            )
+            return replace(state, abroad=abroad, status=WorkerStatus.overstaying)
+        case WorkerReturned():
+            abroad = replace(
+                state.abroad, return_date=event.return_date, return_reason=event.reason
+            )
+            return replace(state, abroad=abroad, status=WorkerStatus.returned)
+
+
+def apply(state: WorkerFile, events: Iterable[EventPayload]) -> WorkerFile:
+    """`state` after newly decided `events`, numbered on from its version."""
+    for event in events:
+        state = _evolve(state, event).with_version(state.version + 1)
+    return state

@@ -1,0 +1,39 @@
+"""What every worker-file command is made of: text kept as typed, amounts in VND, the base.
+
+Text is kept exactly as typed, in NFC, with runs of white space folded: "Nguyễn Văn An"
+typed with combining marks and typed precomposed are one name.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Annotated, ClassVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+MAX_VND = 10_000_000_000  # ten billion: above any salary or fee, below any typing slip
+
+
+def normalise_text(value: str) -> str:
+    """NFC, trimmed, inner runs of white space folded: Vietnamese kept exactly as typed."""
+    return " ".join(unicodedata.normalize("NFC", value).split())
+
+
+def wording(value: str) -> str:
+    value = normalise_text(value)
+    if not any(c.isalpha() for c in value):
+        raise ValueError("must contain letters")
+    return value
+
+
+Wording = Annotated[str, StringConstraints(min_length=2, max_length=200), AfterValidator(wording)]
+Vnd = Annotated[int, Field(gt=0, le=MAX_VND)]
+FeeName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
+
+
+class WorkerCommand(BaseModel):
+    """Base of the commands on an existing file; `command_name` is its name in the API."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    command_name: ClassVar[str]

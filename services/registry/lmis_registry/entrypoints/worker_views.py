@@ -1,0 +1,231 @@
+"""What the worker routes answer and the list's query parameters: wire shapes only."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lmis_registry.application.worker_ports import WorkerPage, WorkerSearch, WorkerSummary
+from lmis_registry.domain.workers import WorkerFile, WorkerStatus, allowed_commands
+from lmis_shared.contracts.registry import (
+    Education,
+    Exam,
+    PriorityGroup,
+    ReportSource,
+    ReturnReason,
+    Sector,
+    SendingOrganisation,
+    TrainingKind,
+    WithdrawalReason,
+)
+from lmis_shared.events import RecordedEvent
+from lmis_shared.reference.ethnicities import ETHNIC_GROUPS
+
+
+class WorkerCreated(BaseModel):
+    id: UUID
+    version: int
+
+
+class CommandAccepted(BaseModel):
+    """The file after the command: send `version` as `If-Match` with the next one."""
+
+    id: UUID
+    version: int
+    status: WorkerStatus
+
+
+class _FromState(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class TrainingView(_FromState):
+    kind: TrainingKind
+    centre: str
+    language: str | None
+    enrolled_on: date
+    completed_on: date | None
+    passed: bool | None
+    exam: Exam | None
+    score: int | None
+
+
+class ContractView(_FromState):
+    destination_country: str
+    programme: str
+    sending_organisation: SendingOrganisation
+    employer: str
+    sector: Sector
+    start_date: date
+    duration_months: int
+    end_date: date
+    monthly_salary_vnd: int
+    fees_vnd: dict[str, int]
+    signed_on: date
+
+
+class AbroadView(_FromState):
+    departure_date: date
+    border_gate: str
+    absconded_on: date | None
+    absconded_source: ReportSource | None
+    overstaying_since: date | None
+    overstaying_source: ReportSource | None
+    return_date: date | None
+    return_reason: ReturnReason | None
+
+
+class WithdrawalView(_FromState):
+    withdrawn_on: date
+    reason: WithdrawalReason
+
+
+class WorkerView(BaseModel):
+    id: UUID
+    version: int
+    status: WorkerStatus
+    allowed_commands: list[str] = Field(description="the commands the file accepts now")
+    full_name: str
+    date_of_birth: date
+    sex: str
+    ethnicity: str
+    ethnicity_name: str
+    citizen_id: str
+    passport_number: str | None
+    phone: str | None
+    commune_code: str
+    province_code: str
+    village: str | None
+    priority_groups: list[PriorityGroup]
+    education: Education | None
+    occupation: str | None
+    registered_on: date
+    trainings: list[TrainingView]
+    contract: ContractView | None
+    abroad: AbroadView | None
+    withdrawal: WithdrawalView | None
+
+    @classmethod
+    def of(cls, state: WorkerFile) -> WorkerView:
+        return cls(
+            id=state.id,
+            version=state.version,
+            status=state.status,
+            allowed_commands=allowed_commands(state),
+            full_name=state.person.full_name,
+            date_of_birth=state.person.date_of_birth,
+            sex=state.sex.value,
+            ethnicity=state.ethnicity,
+            ethnicity_name=ETHNIC_GROUPS[state.ethnicity],
+            citizen_id=state.person.citizen_id,
+            passport_number=state.contact.passport_number,
+            phone=state.contact.phone,
+            commune_code=state.commune_code,
+            province_code=state.province_code,
+            village=state.contact.village,
+            priority_groups=list(state.priority_groups),
+            education=state.education,
+            occupation=state.occupation,
+            registered_on=state.registered_on,
+            trainings=[TrainingView.model_validate(t) for t in state.trainings],
+            contract=ContractView.model_validate(state.contract) if state.contract else None,
+            abroad=AbroadView.model_validate(state.abroad) if state.abroad else None,
+            withdrawal=(
+                WithdrawalView.model_validate(state.withdrawal) if state.withdrawal else None
+            ),
+        )
+
+
+class HistoryEntry(BaseModel):
+    type: str = Field(examples=["lmis.registry.worker.departed.v1"])
+    version: int
+    recorded_at: datetime
+    actor: str = Field(description="the officer id that issued the command")
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, event: RecordedEvent) -> HistoryEntry:
+        meta = event.metadata
+        return cls(
+            type=meta.event_type,
+            version=meta.stream_version,
+            recorded_at=meta.recorded_at,
+            actor=meta.actor,
+            data=event.data,
+        )
+
+
+class WorkerHistory(BaseModel):
+    id: UUID
+    events: list[HistoryEntry]
+
+
+class WorkerListItem(_FromState):
+    id: UUID
+    version: int
+    status: WorkerStatus
+    full_name: str
+    commune_code: str
+    province_code: str
+    priority_groups: list[PriorityGroup]
+    registered_on: date
+    destination_country: str | None
+    programme: str | None
+    departure_date: date | None
+
+    @classmethod
+    def of(cls, summary: WorkerSummary) -> WorkerListItem:
+        return cls.model_validate(summary)
+
+
+class WorkerList(BaseModel):
+    items: list[WorkerListItem]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page")
+
+    @classmethod
+    def of(cls, page: WorkerPage) -> WorkerList:
+        return cls(items=[WorkerListItem.of(s) for s in page.items], next_cursor=page.next_cursor)
+
+
+class WorkerFilters(BaseModel):
+    """Query parameters of `GET /v1/workers`; every filter given must hold."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: list[WorkerStatus] = Field([], description="repeat for several")
+    province: str | None = Field(None, pattern=r"^\d{2}$", examples=["12"])
+    commune: str | None = Field(None, pattern=r"^\d{5}$", examples=["03637"])
+    destination: str | None = Field(None, pattern=r"^[A-Za-z]{2}$", examples=["KR"])
+    programme: str | None = Field(None, max_length=50, examples=["korea_eps"])
+    sending_organisation: str | None = Field(
+        None,
+        max_length=200,
+        description="licence number or name of the organisation, or `individual_contract`",
+    )
+    priority_group: PriorityGroup | None = None
+    departed_from: date | None = None
+    departed_to: date | None = None
+    q: str | None = Field(
+        None, max_length=100, description="words of the name, with or without diacritics"
+    )
+    cursor: str | None = Field(None, max_length=200)
+    limit: int = Field(50, ge=1, le=200)
+
+    def search(self) -> WorkerSearch:
+        return WorkerSearch(
+            statuses=tuple(self.status),
+            province_code=self.province,
+            commune_code=self.commune,
+            destination_country=self.destination.upper() if self.destination else None,
+            programme=self.programme,
+            sending_organisation=self.sending_organisation,
+            priority_group=self.priority_group,
+            departed_from=self.departed_from,
+            departed_to=self.departed_to,
+            text=self.q,
+            cursor=self.cursor,
+            limit=self.limit,
+        )

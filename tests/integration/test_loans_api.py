@@ -1,0 +1,298 @@
+"""The loans HTTP API on the real PostgreSQL, with a fixed clock: today is 2026-11-23 in Hanoi."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from lmis_registry.application.loans import build_loans
+from lmis_registry.bootstrap import migrate
+from lmis_registry.entrypoints.loans_http import LOANS_STATE, loans_router
+from lmis_shared.auth import Authorizer, ensure_local_keypair, issue_token
+from lmis_shared.clock import FixedClock
+from lmis_shared.contracts.registry import Person, Sex, WorkerRegistered
+from lmis_shared.events import NewEvent
+from lmis_shared.eventstore import AppendContext, PostgresEventStore
+from lmis_shared.settings import CommonSettings
+from lmis_shared.web.service import service_app
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+
+
+@dataclass
+class Api:
+    client: httpx.AsyncClient
+    private_key: Path
+    store: PostgresEventStore
+
+    def auth(self, role: str = "bank", scope: str = "12") -> dict[str, str]:
+        token = issue_token(
+            self.private_key,
+            subject="officer-1",
+            role=role,
+            scope=scope,
+            issuer="lmis-test",
+            audience="lmis",
+            ttl=timedelta(minutes=5),
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+    async def worker(self) -> str:
+        """A worker file of commune 03637 (province 12), written as the registry writes it."""
+        worker_id = uuid.uuid4()
+        registered = WorkerRegistered(
+            person=Person(
+                full_name="Lò Thị Mai", date_of_birth=date(1998, 4, 12), citizen_id="012198001234"
+            ),
+            sex=Sex.female,
+            ethnicity="03",
+            commune_code="03637",
+            province_code="12",
+            registered_on=date(2025, 6, 2),
+        )
+        context = AppendContext("officer-1", uuid.uuid4(), None, None, "/lmis/registry", NOW)
+        await self.store.append(
+            worker_id, "worker", 0, [NewEvent(event_id=uuid.uuid4(), payload=registered)], context
+        )
+        return str(worker_id)
+
+    async def command(
+        self, loan_id: str, name: str, body: dict[str, Any] | None, **headers: str
+    ) -> httpx.Response:
+        return await self.client.post(
+            f"/v1/loans/{loan_id}/{name}", json=body, headers=self.auth() | headers
+        )
+
+    async def disbursed_loan(self) -> str:
+        """12,000,000 VND over 12 months at 1 % a month, paid out on 2026-09-10."""
+        applied = await self.client.post(
+            "/v1/loans",
+            json={
+                "worker_id": await self.worker(),
+                "purpose": "going_abroad",
+                "amount_vnd": 12_000_000,
+                "applied_on": "2026-09-01",
+            },
+            headers=self.auth(),
+        )
+        assert applied.status_code == 201, applied.text
+        loan_id: str = applied.json()["id"]
+        approved = await self.command(loan_id, "approve", {"approved_on": "2026-09-05"})
+        assert approved.status_code == 200, approved.text
+        disbursed = await self.command(
+            loan_id,
+            "disburse",
+            {
+                "amount_vnd": 12_000_000,
+                "disbursed_on": "2026-09-10",
+                "term_months": 12,
+                "annual_interest_rate_bp": 1_200,
+            },
+        )
+        assert disbursed.status_code == 200, disbursed.text
+        return loan_id
+
+
+@pytest.fixture
+async def api(
+    tmp_path: Path, database_url: str, fresh_schema: str, pg_pool: asyncpg.Pool
+) -> AsyncIterator[Api]:
+    private, public = ensure_local_keypair(tmp_path / "keys")
+    await migrate(pg_pool, fresh_schema)
+    common = CommonSettings(
+        database_url=database_url,
+        data_dir=tmp_path,
+        otel_exporter="none",
+        jwt_public_key_file=public,
+        jwt_issuer="lmis-test",
+        jwt_audience="lmis",
+    )
+
+    def build(app: FastAPI, pool: asyncpg.Pool) -> None:
+        store = PostgresEventStore(pool, fresh_schema)
+        setattr(app.state, LOANS_STATE, build_loans(store, FixedClock(NOW), Authorizer()))
+
+    app = service_app(
+        service="registry",
+        common=common,
+        routers=[loans_router],
+        version="test",
+        description="loans under test",
+        on_pool=build,
+    )
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://registry") as c,
+    ):
+        yield Api(c, private, PostgresEventStore(pg_pool, fresh_schema))
+
+
+async def test_a_loan_is_applied_for_paid_out_repaid_and_settled(api: Api) -> None:
+    applied = await api.client.post(
+        "/v1/loans",
+        json={"worker_id": await api.worker(), "purpose": "job_creation", "amount_vnd": 3_000_000},
+        headers=api.auth(),
+    )
+    assert applied.status_code == 201, applied.text
+    loan_id = applied.json()["id"]
+    assert applied.headers["Location"] == f"/v1/loans/{loan_id}"
+    assert (applied.json()["status"], applied.headers["ETag"]) == ("applied", '"1"')
+
+    steps: list[tuple[str, dict[str, Any] | None, str]] = [
+        ("approve", None, "approved"),  # no body: today, the full amount
+        (
+            "disburse",
+            {"amount_vnd": 3_000_000, "term_months": 3, "annual_interest_rate_bp": 0},
+            "disbursed",
+        ),
+        ("record-repayment", {"amount_vnd": 1_000_000}, "repaying"),
+        ("record-repayment", {"amount_vnd": 2_000_000}, "repaying"),
+        ("settle", None, "settled"),
+    ]
+    for version, (name, body, status) in enumerate(steps, start=2):
+        answer = await api.command(loan_id, name, body, **{"If-Match": f'"{version - 1}"'})
+        assert answer.status_code == 200, answer.text
+        assert (answer.json()["status"], answer.json()["version"]) == (status, version)
+
+    loan = (await api.client.get(f"/v1/loans/{loan_id}", headers=api.auth())).json()
+    assert (loan["status"], loan["repaid_vnd"], loan["outstanding_vnd"]) == (
+        "settled",
+        3_000_000,
+        0,
+    )
+    assert loan["closed_on"] == "2026-11-23"
+    history = (await api.client.get(f"/v1/loans/{loan_id}/history", headers=api.auth())).json()
+    assert [i["event_type"].split(".")[3] for i in history["items"]] == [
+        "applied",
+        "approved",
+        "disbursed",
+        "repayment_received",
+        "repayment_received",
+        "settled",
+    ]
+    assert [i["version"] for i in history["items"]] == [1, 2, 3, 4, 5, 6]
+
+
+async def test_the_loan_view_derives_outstanding_next_due_and_overdue_as_of_today(
+    api: Api,
+) -> None:
+    loan_id = await api.disbursed_loan()
+    await api.command(
+        loan_id, "record-repayment", {"amount_vnd": 1_120_000, "paid_on": "2026-10-09"}
+    )
+
+    loan = (await api.client.get(f"/v1/loans/{loan_id}", headers=api.auth())).json()
+    assert loan["as_of"] == "2026-11-23"
+    assert sum(i["principal_vnd"] for i in loan["schedule"]) == 12_000_000
+    assert loan["schedule"][0] == {
+        "number": 1,
+        "due_on": "2026-10-10",
+        "principal_vnd": 1_000_000,
+        "interest_vnd": 120_000,
+        "amount_vnd": 1_120_000,
+        "paid_vnd": 1_120_000,
+    }
+    assert loan["outstanding_vnd"] == 11_000_000
+    # instalment 2 (1,000,000 + 1 % of 11,000,000) fell due on 2026-11-10 and is unpaid
+    assert loan["next_due"] == {"number": 2, "due_on": "2026-11-10", "amount_vnd": 1_110_000}
+    assert (loan["overdue"], loan["overdue_amount_vnd"]) == (True, 1_110_000)
+    assert (loan["overdue_since"], loan["days_past_due"]) == ("2026-11-10", 13)
+    assert loan["allowed_commands"] == ["record-repayment", "restructure", "write-off"]
+
+
+async def test_an_illegal_transition_is_a_conflict_naming_state_and_allowed_commands(
+    api: Api,
+) -> None:
+    loan_id = await api.disbursed_loan()
+    refused = await api.command(loan_id, "settle", {})
+    assert refused.status_code == 409
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    problem = refused.json()
+    assert problem["current_state"] == "disbursed"
+    assert problem["allowed_commands"] == ["record-repayment", "restructure", "write-off"]
+    again = await api.command(loan_id, "approve", {})
+    assert (again.status_code, again.json()["current_state"]) == (409, "disbursed")
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "field"),
+    [
+        ("record-repayment", {"amount_vnd": 1000.0}, "body.amount_vnd"),
+        ("record-repayment", {"amount_vnd": "1000"}, "body.amount_vnd"),
+        ("record-repayment", {"amount_vnd": 0}, "body.amount_vnd"),
+        ("record-repayment", {"amount_vnd": 12_780_001}, "amount_vnd"),  # more than still due
+        ("record-repayment", {"amount_vnd": 1, "paid_on": "2026-11-24"}, "paid_on"),
+        ("restructure", {"reason": "flood", "term_months": 0}, "body.term_months"),
+        ("write-off", {}, "body.reason"),
+    ],
+)
+async def test_an_invalid_field_is_a_problem_naming_the_field(
+    api: Api, name: str, body: dict[str, Any], field: str
+) -> None:
+    loan_id = await api.disbursed_loan()
+    refused = await api.command(loan_id, name, body)
+    assert refused.status_code == 422, refused.text
+    assert [e["field"] for e in refused.json()["errors"]] == [field]
+    assert len(await api.store.read_stream(uuid.UUID(loan_id))) == 3
+
+
+async def test_a_loan_for_a_worker_file_that_does_not_exist_names_worker_id(api: Api) -> None:
+    refused = await api.client.post(
+        "/v1/loans",
+        json={"worker_id": str(uuid.uuid4()), "purpose": "going_abroad", "amount_vnd": 1},
+        headers=api.auth(),
+    )
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["worker_id"]
+
+
+async def test_a_stale_if_match_is_refused_and_a_repeated_key_appends_nothing(api: Api) -> None:
+    loan_id = await api.disbursed_loan()
+    stale = await api.command(loan_id, "record-repayment", {"amount_vnd": 5}, **{"If-Match": '"2"'})
+    assert (stale.status_code, stale.json()["current_version"]) == (412, 3)
+
+    receipt = {"Idempotency-Key": f"receipt-{loan_id}"}
+    first = await api.command(loan_id, "record-repayment", {"amount_vnd": 5}, **receipt)
+    again = await api.command(loan_id, "record-repayment", {"amount_vnd": 5}, **receipt)
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert len(await api.store.read_stream(uuid.UUID(loan_id))) == 4
+
+
+async def test_only_the_bank_and_province_of_the_borrower_see_and_act_on_the_loan(
+    api: Api,
+) -> None:
+    loan_id = await api.disbursed_loan()
+    url = f"/v1/loans/{loan_id}"
+    for role, scope in [("bank", "01"), ("commune_officer", "03637"), ("police", "12")]:
+        assert (await api.client.get(url, headers=api.auth(role, scope))).status_code == 403
+        answer = await api.client.post(
+            f"{url}/record-repayment", json={"amount_vnd": 1}, headers=api.auth(role, scope)
+        )
+        assert answer.status_code == 403
+    for role, scope in [("bank", "12"), ("bank", "03637"), ("province_officer", "12")]:
+        assert (await api.client.get(url, headers=api.auth(role, scope))).status_code == 200
+
+
+async def test_the_bank_sees_no_personal_data_of_the_worker_file(api: Api) -> None:
+    loan_id = await api.disbursed_loan()
+    loan = await api.client.get(f"/v1/loans/{loan_id}", headers=api.auth())
+    history = await api.client.get(f"/v1/loans/{loan_id}/history", headers=api.auth())
+    for text in (loan.text, history.text):
+        assert "012198001234" not in text
+        assert "Lò Thị Mai" not in text
+        assert "1998-04-12" not in text
+    worker_id = loan.json()["worker_id"]
+    assert (await api.client.get(f"/v1/loans/{worker_id}", headers=api.auth())).status_code == 404

@@ -1,0 +1,126 @@
+"""The registry's app on the real PostgreSQL, for the worker-file API tests.
+
+Each test gets its own schema; the app's clock stands at `NOW`, so the dates in these tests
+mean the same whenever they run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+from lmis_registry.bootstrap import migrate
+from lmis_registry.entrypoints.http import create_app_with
+from lmis_registry.settings import RegistrySettings
+from lmis_shared.auth import ensure_local_keypair, issue_token
+from lmis_shared.clock import FixedClock
+from lmis_shared.eventstore import PostgresEventStore
+from lmis_shared.settings import CommonSettings
+
+NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+
+
+@dataclass
+class Api:
+    client: httpx.AsyncClient
+    private_key: Path
+    store: PostgresEventStore
+    pool: asyncpg.Pool
+    schema: str
+
+    tokens: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def auth(self, role: str = "province_officer", scope: str = "12") -> dict[str, str]:
+        # signing costs tens of milliseconds: one token per role and scope is enough
+        if (role, scope) not in self.tokens:
+            self.tokens[role, scope] = issue_token(
+                self.private_key,
+                subject="officer-1",
+                role=role,
+                scope=scope,
+                issuer="lmis-test",
+                audience="lmis",
+                ttl=timedelta(minutes=30),
+            )
+        return {"Authorization": f"Bearer {self.tokens[role, scope]}"}
+
+    async def register(self, headers: dict[str, str] | None = None, **changes: Any) -> str:
+        created = await self.client.post(
+            "/v1/workers", json=worker(**changes), headers=headers or self.auth()
+        )
+        assert created.status_code == 201, created.text
+        return str(created.json()["id"])
+
+    async def command(
+        self, worker_id: str, name: str, body: dict[str, Any], **headers: str
+    ) -> httpx.Response:
+        return await self.client.post(
+            f"/v1/workers/{worker_id}/{name}", json=body, headers=self.auth() | headers
+        )
+
+    async def run(self, worker_id: str, *steps: tuple[str, dict[str, Any]]) -> None:
+        for name, body in steps:
+            response = await self.command(worker_id, name, body)
+            assert response.status_code == 200, response.text
+
+
+@asynccontextmanager
+async def running_api(
+    tmp_path: Path, database_url: str, schema: str, pool: asyncpg.Pool
+) -> AsyncIterator[Api]:
+    private, public = ensure_local_keypair(tmp_path / "keys")
+    await migrate(pool, schema)
+    common = CommonSettings(
+        database_url=database_url,
+        data_dir=tmp_path,
+        otel_exporter="none",
+        jwt_public_key_file=public,
+        jwt_issuer="lmis-test",
+        jwt_audience="lmis",
+    )
+    app = create_app_with(common, RegistrySettings(schema_name=schema), FixedClock(NOW))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://registry") as c,
+    ):
+        yield Api(c, private, PostgresEventStore(pool, schema), pool, schema)
+
+
+def worker(**changes: Any) -> dict[str, Any]:
+    return {
+        "full_name": "Lò Thị Mai",
+        "date_of_birth": "1998-04-12",
+        "sex": "female",
+        "ethnicity": "Thái",
+        "citizen_id": "012198001234",
+        "commune_code": "03637",
+        "priority_groups": ["ethnic_minority"],
+        "registered_on": "2026-11-02",
+    } | changes
+
+
+SIGN_CONTRACT = {
+    "destination_country": "KR",
+    "programme": "korea_eps",
+    "sending_organisation": {
+        "kind": "licensed_enterprise",
+        "name": "Công ty Cổ phần Nhân lực Sona",
+        "licence_number": "123/LĐTBXH-GP",
+    },
+    "employer": "Hanil Manufacturing Co.",
+    "sector": "manufacturing",
+    "start_date": "2021-09-01",
+    "duration_months": 36,
+    "monthly_salary_vnd": 42_000_000,
+    "fees_vnd": {"service_fee": 650_000, "deposit": 100_000_000},
+    "signed_on": "2021-07-15",
+}
+DEPART = {"departure_date": "2021-08-28", "border_gate": "Nội Bài"}
+RETURN = {"return_date": "2024-09-03", "reason": "contract_completed"}

@@ -1,0 +1,116 @@
+"""The worker events' wire format, locked by golden files (tests/golden/registry/).
+
+A change to an event's JSON breaks its golden file: a new version of the event (`….v2`, with
+an upcaster) is due, not an edit. `LMIS_UPDATE_GOLDEN=1` rewrites the files after a
+deliberate change, to be reviewed like code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from lmis_shared.contracts import registry as r
+from lmis_shared.events import EventPayload, catalogue, payload_class
+
+GOLDEN = Path(__file__).parent.parent / "golden" / "registry"
+
+PERSON = r.Person(
+    full_name="Lò Thị Mai", date_of_birth=date(1998, 4, 12), citizen_id="012198001234"
+)
+
+EXAMPLES: list[EventPayload] = [
+    r.WorkerRegistered(
+        person=PERSON,
+        sex=r.Sex.female,
+        ethnicity="03",
+        commune_code="03637",
+        province_code="12",
+        priority_groups=(r.PriorityGroup.ethnic_minority, r.PriorityGroup.poor_household),
+        registered_on=date(2021, 1, 4),
+    ),
+    r.WorkerProfileUpdated(
+        changed=("person.phone", "person.village", "commune_code", "province_code"),
+        person=r.PersonChanges(phone="0912345678"),
+        commune_code="00004",
+        province_code="01",
+    ),
+    r.WorkerEnrolledInTraining(
+        kind=r.TrainingKind.language,
+        centre="Trung tâm Ngoại ngữ Lai Châu",
+        language="ko",
+        enrolled_on=date(2021, 2, 1),
+    ),
+    r.WorkerTrainingResultRecorded(
+        kind=r.TrainingKind.language,
+        completed_on=date(2021, 6, 30),
+        passed=True,
+        exam=r.Exam.eps_topik,
+        score=142,
+    ),
+    r.WorkerContractSigned(
+        destination_country="KR",
+        programme="korea_eps",
+        sending_organisation=r.SendingOrganisation(
+            kind=r.SendingOrganisationKind.licensed_enterprise,
+            name="Công ty Cổ phần Nhân lực Sona",
+            licence_number="123/LĐTBXH-GP",
+        ),
+        employer="Hanil Manufacturing Co.",
+        sector=r.Sector.manufacturing,
+        start_date=date(2021, 9, 1),
+        duration_months=36,
+        end_date=date(2024, 9, 1),
+        monthly_salary_vnd=42_000_000,
+        fees_vnd={"service_fee": 650_000, "deposit": 100_000_000},
+        signed_on=date(2021, 7, 15),
+    ),
+    r.WorkerDeparted(departure_date=date(2021, 8, 28), border_gate="Nội Bài"),
+    r.WorkerContractExtended(previous_end_date=date(2024, 9, 1), new_end_date=date(2025, 8, 31)),
+    r.WorkerReturned(return_date=date(2025, 9, 3), reason=r.ReturnReason.contract_completed),
+    r.WorkerAbsconded(absconded_on=date(2022, 5, 20), source=r.ReportSource.employer),
+    r.WorkerOverstayed(overstaying_since=date(2024, 9, 15), source=r.ReportSource.embassy),
+    r.WorkerWithdrawn(withdrawn_on=date(2021, 7, 1), reason=r.WithdrawalReason.failed_exam),
+]
+
+
+def golden_path(payload: EventPayload) -> Path:
+    return GOLDEN / f"{payload.event_type.removeprefix('lmis.registry.').replace('.', '_')}.json"
+
+
+def wire(payload: EventPayload) -> dict[str, object]:
+    return {"type": payload.event_type, "data": payload.model_dump(mode="json")}
+
+
+def test_every_worker_event_of_the_catalogue_has_a_golden_example() -> None:
+    worker_events = {
+        name
+        for name, cls in catalogue().items()
+        if cls.__module__ == r.__name__ and cls.stream_type == "worker"
+    }
+    assert {e.event_type for e in EXAMPLES} == worker_events
+
+
+@pytest.mark.parametrize("payload", EXAMPLES, ids=lambda p: p.event_type)
+def test_the_event_matches_its_golden_file(payload: EventPayload) -> None:
+    path = golden_path(payload)
+    if os.environ.get("LMIS_UPDATE_GOLDEN") == "1":
+        text = json.dumps(wire(payload), ensure_ascii=False, indent=2) + "\n"
+        path.write_text(text, encoding="utf-8")
+    assert wire(payload) == json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("payload", EXAMPLES, ids=lambda p: p.event_type)
+def test_the_golden_file_reads_back_as_the_event(payload: EventPayload) -> None:
+    golden = json.loads(golden_path(payload).read_text(encoding="utf-8"))
+    assert payload_class(golden["type"]).model_validate(golden["data"]) == payload
+
+
+def test_every_event_name_is_versioned_under_the_registry() -> None:
+    for payload in EXAMPLES:
+        assert payload.event_type.startswith("lmis.registry.worker.")
+        assert payload.event_type.endswith(".v1")
