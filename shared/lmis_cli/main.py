@@ -127,6 +127,16 @@ def migrate() -> None:
     asyncio.run(run())
 
 
+@app.command()
+def contracts(
+    out_dir: Annotated[Path, typer.Argument(help="where to write")] = Path("docs/contracts"),
+) -> None:
+    """Write the event contracts' JSON Schemas and AsyncAPI document (for agencies)."""
+    from lmis_shared.contracts.publish import export_contracts
+
+    typer.echo(f"wrote {len(export_contracts(out_dir))} files to {out_dir}")
+
+
 demo_app = typer.Typer(help="Demo data", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
 

@@ -6,7 +6,8 @@ events once, under `lmis_shared.contracts.<producer>`, and registers them with `
 Consumers look types up in the catalogue by name and read only the fields they need.
 
 `NewEvent` is what a command handler hands to the event store; `RecordedEvent` is what comes
-back out of the store (or off Kafka), with its metadata.
+back out of the store (or off Kafka), with its metadata; its `payload()` reads an old version
+of a type as the newest one, through the upcasters of `lmis_shared.upcasting`.
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from lmis_shared import upcasting
+
 
 class EventPayload(BaseModel):
     """Base of every event's data. Frozen; unknown fields are refused when we produce."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # attribute docstrings become field descriptions in the published JSON Schemas
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     event_type: ClassVar[str]
     """Versioned wire name, e.g. `lmis.registry.worker.registered.v1`."""
@@ -117,8 +121,18 @@ class RecordedEvent(BaseModel):
     def event_type(self) -> str:
         return self.metadata.event_type
 
+    def upcast(self) -> RecordedEvent:
+        """This event as the newest version of its type (itself if none is newer)."""
+        event_type, data = upcasting.upcast(self.event_type, self.data)
+        if event_type == self.event_type:
+            return self
+        metadata = self.metadata.model_copy(update={"event_type": event_type})
+        return self.model_copy(update={"metadata": metadata, "data": data})
+
     def payload(self) -> EventPayload:
-        return payload_class(self.event_type).model_validate(self.data)
+        """The typed data, upcast to the newest version: folds never see an old one."""
+        event = self.upcast()
+        return payload_class(event.event_type).model_validate(event.data)
 
 
 def utc_iso(dt: datetime) -> str:

@@ -55,6 +55,8 @@ def decode_record(
         raise Rejected(f"not a valid LMIS CloudEvent: {exc.reason}") from None
     except ValidationError as exc:  # metadata the envelope parsed but the model refuses
         raise Rejected(f"not a valid LMIS CloudEvent: {_problems(exc)}") from None
+    # an older version is read as the newest, so projections handle one version per fact
+    event = event.upcast()
     if event.event_type not in handled:
         return None
     return Decoded(event, validate_payload(event))

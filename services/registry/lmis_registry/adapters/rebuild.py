@@ -8,6 +8,7 @@ the streams in order through a server-side cursor, one file in memory at a time.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from uuid import UUID
 
@@ -18,6 +19,7 @@ from lmis_registry.adapters._sql import in_schema
 from lmis_registry.domain import workers
 from lmis_shared.events import EventPayload, payload_class
 from lmis_shared.eventstore.postgres import Connection
+from lmis_shared.upcasting import upcast
 
 _STREAMS = (
     "select stream_id, version, event_type, data::text from {s}.events"
@@ -69,7 +71,8 @@ async def folded_files(conn: Connection, schema: str) -> AsyncIterator[workers.W
             if current is not None and (state := workers.fold(current, events)) is not None:
                 yield state
             current, events = row["stream_id"], []
-        payload = payload_class(row["event_type"]).model_validate_json(row["data"])
+        event_type, data = upcast(row["event_type"], json.loads(row["data"]))
+        payload = payload_class(event_type).model_validate(data)
         events.append((row["version"], payload))
     if current is not None and (state := workers.fold(current, events)) is not None:
         yield state
