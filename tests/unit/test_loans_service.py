@@ -10,11 +10,11 @@ from uuid import UUID
 import pytest
 
 from lmis_registry.application.loans import Loans, build_loans
-from lmis_registry.application.workers import CommandContext
 from lmis_registry.domain import loans
 from lmis_registry.domain.errors import InvalidField
 from lmis_shared.auth import READ, Authorizer, Principal, Role
 from lmis_shared.clock import FixedClock
+from lmis_shared.commands import CommandContext
 from lmis_shared.contracts.registry import Person, Sex, WorkerRegistered
 from lmis_shared.errors import ConcurrencyConflict, Forbidden, InvalidInput, PreconditionFailed
 from lmis_shared.events import NewEvent, RecordedEvent

@@ -10,7 +10,6 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from lmis_permits.application.common import CommandContext
 from lmis_permits.application.foreign_workers import decode_cursor, encode_cursor
 from lmis_permits.application.ports import (
     Change,
@@ -28,6 +27,7 @@ from lmis_permits.domain.headcount import Headcount
 from lmis_permits.domain.permit_status import PermitFacts, permit_status
 from lmis_shared.auth import Principal, Role
 from lmis_shared.clock import FixedClock
+from lmis_shared.commands import CommandContext
 from lmis_shared.contracts.permits import PositionType
 from lmis_shared.errors import Forbidden, InvalidInput, PreconditionFailed
 from lmis_shared.events import RecordedEvent

@@ -12,14 +12,11 @@ import pytest
 
 from lmis_registry.adapters.memory import InMemoryWorkerFiles
 from lmis_registry.application.worker_ports import WorkerPage, WorkerSearch
-from lmis_registry.application.workers import (
-    CommandContext,
-    IdempotencyKeyReused,
-    WorkerFiles,
-)
+from lmis_registry.application.workers import WorkerFiles
 from lmis_registry.domain import workers as w
 from lmis_shared.auth import Authorizer, Principal, Role
 from lmis_shared.clock import FixedClock
+from lmis_shared.commands import CommandContext, IdempotencyKeyReused
 from lmis_shared.errors import ConcurrencyConflict, Forbidden, PreconditionFailed
 from lmis_shared.events import RecordedEvent
 from tests.unit.worker_examples import command, registration

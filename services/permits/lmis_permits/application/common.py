@@ -10,8 +10,6 @@ anything is decided.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,57 +18,21 @@ from uuid import UUID
 
 from lmis_permits.application.ports import Change, HeadcountGuard, Ledger, State
 from lmis_shared import errors
-from lmis_shared.auth import Principal
 from lmis_shared.clock import Clock
+from lmis_shared.commands import (
+    CommandContext,
+    CommandResult,
+    replayed,
+)
 from lmis_shared.events import EventPayload, NewEvent
 from lmis_shared.eventstore import (
     AppendContext,
     ConcurrencyConflict,
     DuplicateCommand,
     IdempotencyRecord,
-    StoredResponse,
 )
 
 SOURCE = "/lmis/permits"
-
-
-@dataclass(frozen=True)
-class CommandContext:
-    """Who asks, and the request's correlation, trace, idempotency and If-Match data."""
-
-    principal: Principal
-    correlation_id: UUID
-    traceparent: str | None = None
-    idempotency_key: str | None = None
-    if_match: int | None = None
-
-
-@dataclass(frozen=True)
-class CommandResult:
-    status_code: int
-    body: dict[str, Any]
-    replayed: bool = False
-
-    @property
-    def version(self) -> int:
-        return int(self.body["version"])
-
-
-class IdempotencyKeyReused(errors.InvalidInput):
-    def __init__(self) -> None:
-        super().__init__("header.Idempotency-Key", "was already used for a different request")
-
-
-def request_fingerprint(command_name: str, target: object, body: dict[str, Any]) -> str:
-    canonical = json.dumps(
-        [command_name, str(target), body], sort_keys=True, ensure_ascii=False, default=str
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def check_if_match(ctx: CommandContext, current_version: int) -> None:
-    if ctx.if_match is not None and ctx.if_match != current_version:
-        raise errors.PreconditionFailed(ctx.if_match, current_version)
 
 
 @dataclass(frozen=True)
@@ -97,7 +59,7 @@ class Recorder:
         if not ctx.idempotency_key:
             return None
         stored = await self._ledger.find_response(ctx.idempotency_key)
-        return None if stored is None else _replayed(stored, fingerprint)
+        return None if stored is None else replayed(stored, fingerprint)
 
     async def record(
         self, outcome: Outcome, ctx: CommandContext, fingerprint: str
@@ -122,7 +84,7 @@ class Recorder:
         try:
             await self._ledger.record(change)
         except DuplicateCommand as twin:  # a concurrent request with the same key won
-            return _replayed(twin.stored, fingerprint)
+            return replayed(twin.stored, fingerprint)
         except ConcurrencyConflict as conflict:  # another writer got there first
             raise errors.ConcurrencyConflict(
                 conflict.expected_version, conflict.actual_version
@@ -138,9 +100,3 @@ class Recorder:
             source=SOURCE,
             recorded_at=self._clock.now(),
         )
-
-
-def _replayed(stored: StoredResponse, fingerprint: str) -> CommandResult:
-    if stored.fingerprint != fingerprint:
-        raise IdempotencyKeyReused()
-    return CommandResult(stored.status_code, stored.response, replayed=True)

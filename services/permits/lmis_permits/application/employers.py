@@ -15,14 +15,7 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
-from lmis_permits.application.common import (
-    CommandContext,
-    CommandResult,
-    Outcome,
-    Recorder,
-    check_if_match,
-    request_fingerprint,
-)
+from lmis_permits.application.common import Outcome, Recorder
 from lmis_permits.application.ports import DemandRow, Ledger, PermitsReads
 from lmis_permits.domain import demands, employers
 from lmis_permits.domain.errors import DemandNotFound, EmployerNotFound
@@ -32,6 +25,7 @@ from lmis_permits.domain.rules import PermitRules
 from lmis_permits.domain.streams import fold, fold_more
 from lmis_shared.auth import READ, WRITE, Authorizer, Principal
 from lmis_shared.clock import Clock
+from lmis_shared.commands import CommandContext, CommandResult, check_if_match, request_fingerprint
 from lmis_shared.contracts.permits import PositionType
 from lmis_shared.events import EventPayload, RecordedEvent
 

@@ -13,14 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID
 
-from lmis_permits.application.common import (
-    CommandContext,
-    CommandResult,
-    Outcome,
-    Recorder,
-    check_if_match,
-    request_fingerprint,
-)
+from lmis_permits.application.common import Outcome, Recorder
 from lmis_permits.application.employers import Employers
 from lmis_permits.application.ports import (
     HeadcountGuard,
@@ -37,6 +30,7 @@ from lmis_permits.domain.rules import PermitRules
 from lmis_permits.domain.streams import fold, fold_more
 from lmis_shared.auth import READ, WRITE, Authorizer, Principal
 from lmis_shared.clock import Clock
+from lmis_shared.commands import CommandContext, CommandResult, check_if_match, request_fingerprint
 from lmis_shared.errors import Forbidden, InvalidInput
 from lmis_shared.events import RecordedEvent
 

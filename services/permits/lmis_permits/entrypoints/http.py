@@ -17,7 +17,6 @@ import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 
-from lmis_permits.application.common import CommandContext, CommandResult
 from lmis_permits.application.ports import WorkerQuery
 from lmis_permits.bootstrap import Permits, bootstrap_postgres
 from lmis_permits.domain import fields
@@ -29,6 +28,7 @@ from lmis_permits.domain.permit_status import PermitStatus
 from lmis_permits.entrypoints import views
 from lmis_permits.settings import PermitsSettings
 from lmis_shared.clock import Clock
+from lmis_shared.commands import CommandContext, CommandResult
 from lmis_shared.contracts.permits import PositionType
 from lmis_shared.errors import InvalidInput
 from lmis_shared.settings import CommonSettings

@@ -24,17 +24,17 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from lmis_registry.application.workers import (
-    CommandContext,
-    CommandResult,
-    IdempotencyKeyReused,
-    request_fingerprint,
-)
 from lmis_registry.domain import loans, workers
 from lmis_registry.domain.errors import InvalidField
 from lmis_shared import errors
 from lmis_shared.auth import READ, WRITE, Authorizer, Principal
 from lmis_shared.clock import Clock
+from lmis_shared.commands import (
+    CommandContext,
+    CommandResult,
+    replayed,
+    request_fingerprint,
+)
 from lmis_shared.events import EventPayload, NewEvent, RecordedEvent
 from lmis_shared.eventstore import (
     AppendContext,
@@ -42,7 +42,6 @@ from lmis_shared.eventstore import (
     DuplicateCommand,
     EventStore,
     IdempotencyRecord,
-    StoredResponse,
 )
 
 SOURCE = "/lmis/registry"
@@ -131,7 +130,7 @@ class Loans:
         if not ctx.idempotency_key:
             return None
         stored = await self._store.find_response(ctx.idempotency_key)
-        return None if stored is None else _replay(stored, fingerprint)
+        return None if stored is None else replayed(stored, fingerprint)
 
     async def _append(
         self,
@@ -163,7 +162,7 @@ class Loans:
                 idempotency=idempotency,
             )
         except DuplicateCommand as twin:  # a concurrent request with the same key won
-            return _replay(twin.stored, fingerprint)
+            return replayed(twin.stored, fingerprint)
         except ConcurrencyConflict as conflict:
             raise errors.ConcurrencyConflict(
                 conflict.expected_version, conflict.actual_version
@@ -191,9 +190,3 @@ def _fold(loan_id: UUID, recorded: list[RecordedEvent]) -> loans.Loan:
     if loan is None:
         raise loans.LoanNotFound(loan_id)
     return loan
-
-
-def _replay(stored: StoredResponse, fingerprint: str) -> CommandResult:
-    if stored.fingerprint != fingerprint:
-        raise IdempotencyKeyReused()
-    return CommandResult(stored.status_code, stored.response, replayed=True)

@@ -14,10 +14,8 @@ losing a race to another writer between load and append is a 409 (`ConcurrencyCo
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
@@ -32,46 +30,23 @@ from lmis_registry.domain import workers
 from lmis_registry.domain.errors import WorkerNotFound
 from lmis_shared.auth import READ, WRITE, Authorizer, Principal
 from lmis_shared.clock import Clock
-from lmis_shared.errors import ConcurrencyConflict, InvalidInput, PreconditionFailed
+from lmis_shared.commands import (
+    CommandContext,
+    CommandResult,
+    replayed,
+    request_fingerprint,
+)
+from lmis_shared.errors import ConcurrencyConflict, PreconditionFailed
 from lmis_shared.events import EventPayload, NewEvent, RecordedEvent
 from lmis_shared.eventstore import (
     AppendContext,
     DuplicateCommand,
     IdempotencyRecord,
-    StoredResponse,
 )
 from lmis_shared.eventstore import ConcurrencyConflict as StoreConflict
 
 SOURCE = "/lmis/registry"
 STREAM_TYPE = "worker"
-
-
-@dataclass(frozen=True)
-class CommandContext:
-    """Who asks, and the request's correlation, trace, idempotency and If-Match data."""
-
-    principal: Principal
-    correlation_id: UUID
-    traceparent: str | None = None
-    idempotency_key: str | None = None
-    if_match: int | None = None
-
-
-@dataclass(frozen=True)
-class CommandResult:
-    status_code: int
-    body: dict[str, Any]
-    replayed: bool = False
-
-
-class IdempotencyKeyReused(InvalidInput):
-    def __init__(self) -> None:
-        super().__init__("header.Idempotency-Key", "was already used for a different request")
-
-
-def request_fingerprint(command_name: str, body: dict[str, Any]) -> str:
-    canonical = json.dumps([command_name, body], sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class WorkerFiles:
@@ -151,7 +126,7 @@ class WorkerFiles:
         if not ctx.idempotency_key:
             return None
         stored = await self._files.find_response(ctx.idempotency_key)
-        return None if stored is None else _replayed(stored, fingerprint)
+        return None if stored is None else replayed(stored, fingerprint)
 
     async def _save(
         self,
@@ -177,7 +152,7 @@ class WorkerFiles:
         try:
             await self._files.save(change)
         except DuplicateCommand as twin:  # a concurrent request with the same key won
-            return _replayed(twin.stored, fingerprint)
+            return replayed(twin.stored, fingerprint)
         except StoreConflict as race:
             raise ConcurrencyConflict(expected, race.actual_version) from None
         return CommandResult(status_code, body)
@@ -212,9 +187,3 @@ def _within_scope(
         return query
     authorizer.check(principal, READ, principal.scope, STREAM_TYPE)
     return replace(query, scope=principal.scope)
-
-
-def _replayed(stored: StoredResponse, fingerprint: str) -> CommandResult:
-    if stored.fingerprint != fingerprint:
-        raise IdempotencyKeyReused()
-    return CommandResult(stored.status_code, stored.response, replayed=True)

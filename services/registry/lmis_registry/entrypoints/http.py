@@ -19,7 +19,6 @@ import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 
-from lmis_registry.application.workers import CommandContext, CommandResult
 from lmis_registry.bootstrap import Registry, bootstrap_postgres
 from lmis_registry.domain import workers as w
 from lmis_registry.entrypoints.loans_http import LOANS_STATE, loans_router
@@ -34,6 +33,7 @@ from lmis_registry.entrypoints.worker_views import (
 )
 from lmis_registry.settings import RegistrySettings
 from lmis_shared.clock import Clock
+from lmis_shared.commands import CommandContext, CommandResult
 from lmis_shared.settings import CommonSettings
 from lmis_shared.web import PROBLEM_RESPONSES, ProblemMapping, RequestContext, etag, request_context
 from lmis_shared.web.service import service_app

@@ -22,8 +22,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from lmis_registry.application.loans import LoanReport, Loans
-from lmis_registry.application.workers import CommandContext, CommandResult
 from lmis_registry.domain import loans as domain
+from lmis_shared.commands import CommandContext, CommandResult
 from lmis_shared.web import PROBLEM_RESPONSES, RequestContext, etag, request_context
 
 LOANS_STATE = "loans"
