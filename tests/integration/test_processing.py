@@ -47,6 +47,8 @@ from lmis_shared.processing import Rejected, all_events, decode_record, serve, v
 from lmis_shared.processing.decoding import Decoded
 from lmis_shared.settings import CommonSettings
 from tests.conftest import unique
+from tests.integration.test_indicators_projection import recorded
+from tests.unit.test_indicator_rules import foreign_worker, permit_issued
 
 pytestmark = pytest.mark.integration
 
@@ -290,6 +292,45 @@ async def test_counts_per_commune_and_month_equal_a_straight_count(
         "workers_registered", list(COMMUNES), date(2026, 1, 1), date(2026, 12, 31), "sex"
     )
     assert by_sex == dict(Counter(e.data["sex"] for e in events))
+
+
+async def test_by_default_the_processor_counts_the_permits_topic_as_well(
+    common: CommonSettings,
+    topic: str,
+    pg_pool: asyncpg.Pool,
+    schema: str,
+) -> None:
+    permits_topic = common.topic("permits")
+    create_topic(common.kafka_bootstrap, permits_topic)
+    events = registrations(10, seed=31)
+    stream = uuid4()
+    permit = [
+        recorded(stream, n + 1, e)
+        for n, e in enumerate([foreign_worker("03637"), permit_issued(date(2026, 3, 1))])
+    ]
+    await asyncio.to_thread(publish, common.kafka_bootstrap, topic, [record(e) for e in events])
+    await asyncio.to_thread(
+        publish, common.kafka_bootstrap, permits_topic, [record(e) for e in permit]
+    )
+    defaults = ProcessorSettings(id=unique("lmis-reporting-test"), batch_size=50)
+
+    async with running(common, defaults, pg_pool, schema) as worker:
+        await counts_reach(pg_pool, schema, straight_count(events), worker)
+        issued = await eventually(
+            lambda: _issued(pg_pool, schema), "the permit to be counted", worker=worker
+        )
+
+    assert defaults.sources == ["registry", "permits"]
+    assert permits_topic == f"{common.topic_prefix}.permits.events"
+    assert issued == 1
+
+
+async def _issued(pool: asyncpg.Pool, schema: str) -> int | None:
+    value = await pool.fetchval(
+        f"SELECT sum(value) FROM {schema}.indicator_counts"  # noqa: S608
+        " WHERE indicator = 'permits_issued' AND dimension = ''"
+    )
+    return int(value) if value else None
 
 
 async def test_every_record_delivered_twice_still_counts_once(

@@ -1,22 +1,45 @@
-"""The reporting API over the real PostgreSQL: units to pick from, and indicator values summed
-from the projection's commune counts up to any unit and over a month, a quarter or a year."""
+"""The reporting API over the real PostgreSQL: units to pick from; indicator values summed from
+the projection's commune counts up to any unit and over a month, a quarter or a year, with
+breakdowns, targets and progress; stocks counted on the date of a clock the tests move; and
+targets set through the API, each change an event naming who made it.
+
+The module shares one schema: each test counts in its own years or indicators."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import date
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, date, datetime
+from uuid import uuid4
 
 import asyncpg
 import httpx
 import pytest
 
 from lmis_reporting.adapters._sql import in_schema
+from lmis_reporting.adapters.indicator_store import IndicatorProjection
+from lmis_reporting.bootstrap import migrate
+from lmis_reporting.domain.targets import target_stream_id
 from lmis_reporting.entrypoints.http import create_app
 from lmis_reporting.settings import ReportingSettings
 from lmis_shared.auth import Principal, Role
+from lmis_shared.clock import FixedClock
+from lmis_shared.events import EventPayload
+from lmis_shared.eventstore import PostgresEventStore
 from lmis_shared.settings import CommonSettings
 from lmis_shared.telemetry import setup_telemetry
 from tests.conftest import unique
+from tests.integration.test_indicators_projection import decoded, recorded
+from tests.unit.test_indicator_rules import (
+    contract,
+    departed,
+    foreign_worker,
+    loan_applied,
+    loan_approved,
+    loan_disbursed,
+    permit_issued,
+    registered,
+    repaid,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -44,8 +67,14 @@ async def schema(database_url: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="module")
+def clock() -> FixedClock:
+    """The service's clock; a test that moves it sets it first."""
+    return FixedClock(datetime(2026, 6, 15, 3, 0, tzinfo=UTC))
+
+
+@pytest.fixture(scope="module")
 async def client(
-    database_url: str, schema: str, tmp_path_factory: pytest.TempPathFactory
+    database_url: str, schema: str, clock: FixedClock, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[httpx.AsyncClient]:
     common = CommonSettings(
         database_url=database_url,
@@ -57,6 +86,7 @@ async def client(
         ReportingSettings(schema_name=schema),
         authenticator=TokenIsTheCaller(),
         tracer_provider=setup_telemetry("reporting", common, set_global=False),
+        clock=clock,
     )
     async with app.router.lifespan_context(app):  # migrates: the units load on first start
         transport = httpx.ASGITransport(app)
@@ -71,6 +101,34 @@ async def client(
 async def counts(pg_pool: asyncpg.Pool, schema: str, client: httpx.AsyncClient) -> CountWriter:
     """The client's start-up migrated the schema, the projection's `indicator_counts` too."""
     return CountWriter(pg_pool, schema)
+
+
+@pytest.fixture
+async def streams(pg_pool: asyncpg.Pool, schema: str, client: httpx.AsyncClient) -> StreamWriter:
+    return StreamWriter(pg_pool, schema)
+
+
+class StreamWriter:
+    """Applies streams of events with the projection the processor runs."""
+
+    def __init__(self, pool: asyncpg.Pool, schema: str) -> None:
+        self._projection = IndicatorProjection(pool, schema)
+
+    async def add(self, *events: EventPayload) -> None:
+        stream = uuid4()
+        batch = [recorded(stream, n + 1, e) for n, e in enumerate(events)]
+        await self._projection.process(decoded(batch))
+
+    async def departures(self, commune: str, countries: Sequence[str], on: date) -> None:
+        for country in countries:
+            await self.add(registered(commune), contract(country), departed(on))
+
+
+async def value(client: httpx.AsyncClient, code: str, **params: str) -> dict[str, object]:
+    response = await client.get(f"/v1/indicators/{code}", params={"unit": "12", **params})
+    assert response.status_code == 200, response.text
+    found: dict[str, object] = response.json()
+    return found
 
 
 class CountWriter:
@@ -164,6 +222,33 @@ async def test_the_catalogue_defines_workers_registered_in_both_languages(
     assert workers["definition_en"]
 
 
+async def test_the_catalogue_lists_every_indicator_with_its_dimensions(
+    client: httpx.AsyncClient,
+) -> None:
+    items = {i["code"]: i for i in (await client.get("/v1/indicators")).json()["items"]}
+
+    for code in (
+        "departed",
+        "departed_high_income_share",
+        "returned",
+        "overstaying",
+        "loans_overdue_amount_vnd",
+        "foreign_workers_valid_permit",
+        "permits_issued",
+        "workers_abroad",
+    ):
+        assert items[code]["definition_en"]
+        assert items[code]["definition_vi"]
+    assert {"destination_country", "market_tier", "programme", "unit"} <= set(
+        items["departed"]["dimensions"]
+    )
+    assert items["foreign_workers_valid_permit"]["kind"] == "stock"
+    assert items["departed_high_income_share"]["unit_of_measure"] == "ratio"
+    assert {"nationality", "position", "employer"} <= set(
+        items["foreign_workers_valid_permit"]["dimensions"]
+    )
+
+
 async def test_a_province_value_sums_its_communes_and_leaves_out_breakdowns(
     client: httpx.AsyncClient, counts: CountWriter
 ) -> None:
@@ -184,13 +269,21 @@ async def test_a_province_value_sums_its_communes_and_leaves_out_breakdowns(
     assert province.status_code == 200
     assert province.json() == {
         "indicator": WORKERS,
+        "kind": "flow",
+        "unit_of_measure": "persons",
         "hierarchy": "current",
         "unit": "12",
         "unit_name": "Lai Châu",
         "period": "2026-11",
         "period_start": "2026-11-01",
         "period_end": "2026-11-30",
+        "as_of": None,
         "value": 7,
+        "target": None,
+        "progress": None,
+        "target_detail": None,
+        "by": None,
+        "breakdown": None,
     }
     assert commune.json()["value"] == 3
 
@@ -267,3 +360,183 @@ async def test_without_a_token_nothing_is_answered(client: httpx.AsyncClient) ->
     response = await client.get("/v1/units", headers={"Authorization": ""})
 
     assert response.status_code == 401
+
+
+# -- breakdowns, targets and progress ---------------------------------------------------------
+
+
+async def test_departures_break_down_by_destination_market_tier_and_commune(
+    client: httpx.AsyncClient, streams: StreamWriter
+) -> None:
+    await streams.departures(MUONG_KIM, ["KR", "JP", "LA"], date(2027, 3, 9))
+    await streams.departures(KHOEN_ON, ["KR"], date(2027, 4, 1))
+    await streams.departures(HOAN_KIEM, ["KR"], date(2027, 4, 1))  # another province
+
+    by_country = await value(client, "departed", period="2027", by="destination_country")
+    by_tier = await value(client, "departed", period="2027", by="market_tier")
+    by_commune = await value(client, "departed", period="2027", by="unit")
+
+    assert by_country["value"] == 4
+    assert by_country["breakdown"] == {"JP": 1, "KR": 2, "LA": 1}
+    assert by_tier["breakdown"] == {"high_income": 3, "other": 1}
+    assert by_commune["breakdown"] == {KHOEN_ON: 1, MUONG_KIM: 3}
+
+
+async def test_a_year_is_compared_with_the_seeded_target_and_a_quarter_with_its_share(
+    client: httpx.AsyncClient, streams: StreamWriter
+) -> None:
+    await streams.departures(MUONG_KIM, ["KR"] * 3, date(2028, 2, 10))
+
+    year = await value(client, "departed", period="2028")
+    quarter = await value(client, "departed", period="2028-Q1")
+
+    assert (year["value"], year["target"], year["progress"]) == (3, 750, 3 / 750)
+    assert year["target_detail"]["basis"] == "year"  # type: ignore[index]
+    assert "29-CTr/TU" in year["target_detail"]["source"]  # type: ignore[index]
+    assert (quarter["target"], quarter["progress"]) == (187.5, 3 / 187.5)
+
+
+async def test_the_high_income_share_meets_the_2030_target_only_above_80_percent(
+    client: httpx.AsyncClient, streams: StreamWriter
+) -> None:
+    await streams.departures(KHOEN_ON, ["KR", "JP", "TW", "DE", "LA"], date(2030, 5, 5))
+
+    share = await value(client, "departed_high_income_share", period="2030")
+
+    assert share["value"] == 0.8
+    assert share["target"] == 0.8
+    assert share["progress"] == 1.0
+    assert share["target_detail"]["met"] is False  # type: ignore[index]
+
+
+async def test_a_by_the_indicator_does_not_have_is_a_422_naming_by(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get(
+        "/v1/indicators/departed", params={"period": "2026", "unit": "12", "by": "nationality"}
+    )
+
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["query.by"]
+
+
+# -- stocks on the clock's date ---------------------------------------------------------------
+
+
+async def test_foreign_workers_with_a_valid_permit_as_the_clock_crosses_its_expiry(
+    client: httpx.AsyncClient, streams: StreamWriter, clock: FixedClock
+) -> None:
+    clock.set(datetime(2026, 6, 15, 3, 0, tzinfo=UTC))
+    await streams.add(
+        foreign_worker(MUONG_KIM, "CN", engaged_on=date(2025, 1, 6)),
+        permit_issued(date(2025, 1, 6), date(2026, 6, 15)),
+    )
+
+    before = await value(client, "foreign_workers_valid_permit", by="nationality")
+    clock.set(datetime(2026, 6, 16, 3, 0, tzinfo=UTC))
+    after = await value(client, "foreign_workers_valid_permit")
+    without = await value(client, "foreign_workers_without_permit")
+
+    assert (before["as_of"], before["value"], before["breakdown"]) == ("2026-06-15", 1, {"CN": 1})
+    assert (after["as_of"], after["value"]) == ("2026-06-16", 0)
+    assert without["value"] == 1
+
+
+async def test_a_loan_instalment_is_overdue_once_the_clock_passes_its_due_date(
+    client: httpx.AsyncClient, streams: StreamWriter, clock: FixedClock
+) -> None:
+    clock.set(datetime(2026, 2, 15, 3, 0, tzinfo=UTC))
+    await streams.add(
+        loan_applied(KHOEN_ON),
+        loan_approved(),
+        loan_disbursed(date(2026, 1, 15), date(2026, 2, 15)),
+        repaid(date(2026, 2, 10), 120_000),
+    )
+
+    due_day = await value(client, "loans_overdue_amount_vnd")
+    clock.set(datetime(2026, 2, 16, 3, 0, tzinfo=UTC))
+    day_after = await value(client, "loans_overdue_amount_vnd", by="unit")
+    ratio = await value(client, "loans_overdue_ratio")
+
+    assert due_day["value"] == 0
+    assert (day_after["value"], day_after["breakdown"]) == (4_000_000, {KHOEN_ON: 4_000_000})
+    assert ratio["value"] == 4_000_000 / 12_000_000
+
+
+# -- targets ----------------------------------------------------------------------------------
+
+
+async def test_the_seeded_plan_and_baseline_of_lai_chau_are_listed(
+    client: httpx.AsyncClient,
+) -> None:
+    plan = (await client.get("/v1/targets", params={"unit": "12", "year": "2025"})).json()
+    baseline = (await client.get("/v1/targets", params={"unit": "12", "year": "2023"})).json()
+
+    found = {(t["indicator"], t["first_year"], t["value"]) for t in plan["items"]}
+    assert found == {("departed", 2025, 450), ("trained_for_eps", 2023, 200)}
+    assert {(t["indicator"], t["kind"], t["value"]) for t in baseline["items"]} >= {
+        ("departed", "baseline", 1042),
+        ("overstayed", "baseline", 11),
+    }
+
+
+async def test_loading_the_seeds_again_changes_nothing(
+    client: httpx.AsyncClient, pg_pool: asyncpg.Pool, schema: str
+) -> None:
+    targets = "SELECT * FROM {s}.targets WHERE set_by = 'seed' ORDER BY 1, 2, 3, 4, 5"
+    markets = "SELECT * FROM {s}.high_income_markets ORDER BY 1, 2"
+
+    async def seeded() -> list[object]:
+        return [
+            r for query in (targets, markets) for r in await pg_pool.fetch(in_schema(query, schema))
+        ]
+
+    before = await seeded()
+    await migrate(pg_pool, schema)
+
+    assert len(before) == 13 + 14
+    assert await seeded() == before
+
+
+async def test_a_target_set_through_the_api_is_an_event_naming_who_set_it(
+    client: httpx.AsyncClient, pg_pool: asyncpg.Pool, schema: str
+) -> None:
+    officer = {"Authorization": "Bearer province_officer:12"}
+    body = {"value": 120, "comparison": "at_least", "source": "Kế hoạch số 7/KH-UBND"}
+    url = f"/v1/targets/returned/{MUONG_KIM}/2031"
+
+    first = await client.put(url, json=body, headers=officer)
+    again = await client.put(url, json=body, headers=officer)
+    listed = await client.get("/v1/targets", params={"unit": MUONG_KIM, "year": "2031"})
+
+    assert first.status_code == 200, first.text
+    assert (first.json()["set_by"], first.json()["version"]) == ("officer-1", 1)
+    assert again.json()["version"] == 1  # the same target again changed nothing
+    assert [(t["indicator"], t["value"]) for t in listed.json()["items"]] == [("returned", 120)]
+    store = PostgresEventStore(pg_pool, schema)
+    (event,) = await store.read_stream(target_stream_id("returned", "current", MUONG_KIM, 2031))
+    assert event.event_type == "lmis.reporting.target.set.v1"
+    assert event.metadata.actor == "officer-1"
+    assert event.data["value"] == 120
+
+
+async def test_a_commune_officer_may_not_set_a_target(client: httpx.AsyncClient) -> None:
+    response = await client.put(
+        f"/v1/targets/departed/{MUONG_KIM}/2031",
+        json={"value": 5, "source": "x"},
+        headers={"Authorization": f"Bearer commune_officer:{MUONG_KIM}"},
+    )
+
+    assert response.status_code == 403
+
+
+async def test_an_invalid_target_names_its_input(client: httpx.AsyncClient) -> None:
+    share = await client.put(
+        "/v1/targets/departed_high_income_share/12/2031", json={"value": 80, "source": "x"}
+    )
+    unknown = await client.put("/v1/targets/nothing/12/2031", json={"value": 1, "source": "x"})
+
+    assert share.status_code == 422
+    assert [e["field"] for e in share.json()["errors"]] == ["body.value"]
+    assert unknown.status_code == 404
+    assert [e["field"] for e in unknown.json()["errors"]] == ["path.indicator"]

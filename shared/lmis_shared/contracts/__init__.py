@@ -4,8 +4,6 @@ Importing this package registers every event type in the catalogue. A consumer i
 contract module of the producer it reads, never the producer's domain.
 """
 
-from lmis_shared.contracts import permits as permits
-from lmis_shared.contracts import registry
-from lmis_shared.contracts import registry_loans as registry_loans
+from lmis_shared.contracts import notify, permits, registry, registry_loans, reporting
 
-__all__ = ["registry"]
+__all__ = ["notify", "permits", "registry", "registry_loans", "reporting"]

@@ -1,10 +1,10 @@
-"""Reading indicator totals: the projection's leaf counts summed over a unit and a period.
+"""Reading indicators: the projection's leaf counts and facts, summed over a unit's subtree.
 
 `indicator_counts` (written by the projection, `adapters/indicator_store.py`) holds one row
 per indicator, leaf unit, month and breakdown; the row with `dimension = ''` is the total, the
 others split it (by sex, ...) and must not be added to it. The unit closure table
 (`unit_ancestors`, see `adapters/units.py`) turns "under this unit" into an index range, and
-each of its leaves into a range of the counts' primary key.
+"the child of this unit that a leaf lies under" into the closure row one step less deep.
 """
 
 from __future__ import annotations
@@ -13,7 +13,10 @@ from datetime import date
 
 import asyncpg
 
+from lmis_reporting.adapters import facts_store
 from lmis_reporting.adapters._sql import in_schema
+from lmis_reporting.domain.facts import Facts
+from lmis_reporting.domain.indicators import TOTAL
 from lmis_reporting.domain.units import Hierarchy
 
 _TOTAL = """
@@ -23,9 +26,36 @@ _TOTAL = """
     WHERE a.hierarchy = $1 AND a.ancestor_code = $2
       AND c.indicator = $3 AND c.period BETWEEN $4 AND $5 AND c.dimension = ''"""
 
+_BY_VALUE = """
+    SELECT c.dim_value, sum(c.value)::bigint AS value
+    FROM {s}.unit_ancestors a
+    JOIN {s}.indicator_counts c ON c.unit_code = a.code
+    WHERE a.hierarchy = $1 AND a.ancestor_code = $2
+      AND c.indicator = $3 AND c.period BETWEEN $4 AND $5 AND c.dimension = $6
+    GROUP BY c.dim_value"""
+
+# `child` is the leaf's ancestor one step below the unit asked for (none for the unit itself)
+_BY_CHILD = """
+    SELECT child.ancestor_code AS child, c.dim_value, sum(c.value)::bigint AS value
+    FROM {s}.unit_ancestors a
+    JOIN {s}.unit_ancestors child
+      ON child.hierarchy = a.hierarchy AND child.code = a.code AND child.depth = a.depth - 1
+    JOIN {s}.indicator_counts c ON c.unit_code = a.code
+    WHERE a.hierarchy = $1 AND a.ancestor_code = $2
+      AND c.indicator = $3 AND c.period BETWEEN $4 AND $5 AND c.dimension = $6
+    GROUP BY child.ancestor_code, c.dim_value"""
+
+_FACTS = """
+    SELECT child.ancestor_code AS child, f.stream_type, f.facts::text AS facts
+    FROM {s}.unit_ancestors a
+    JOIN {s}.stream_facts f ON f.commune_code = a.code AND f.stream_type = $3
+    LEFT JOIN {s}.unit_ancestors child
+      ON child.hierarchy = a.hierarchy AND child.code = a.code AND child.depth = a.depth - 1
+    WHERE a.hierarchy = $1 AND a.ancestor_code = $2"""
+
 
 class PostgresIndicatorReads:
-    """Implements the application's `CountReader` port."""
+    """Implements the application's `CountReader` and `FactsReader` ports."""
 
     def __init__(self, pool: asyncpg.Pool, schema: str) -> None:
         self._pool = pool
@@ -38,3 +68,44 @@ class PostgresIndicatorReads:
         query = in_schema(_TOTAL, self._schema)
         value = await self._pool.fetchval(query, hierarchy, unit_code, indicator, start, end)
         return int(value)
+
+    async def breakdown(
+        self,
+        indicator: str,
+        hierarchy: Hierarchy,
+        unit_code: str,
+        start: date,
+        end: date,
+        dimension: str,
+    ) -> dict[str, int]:
+        """The same sum per value of `dimension`."""
+        query = in_schema(_BY_VALUE, self._schema)
+        args = (hierarchy, unit_code, indicator, start, end, dimension)
+        return {r["dim_value"]: int(r["value"]) for r in await self._pool.fetch(query, *args)}
+
+    async def per_child(
+        self,
+        indicator: str,
+        hierarchy: Hierarchy,
+        unit_code: str,
+        start: date,
+        end: date,
+        dimension: str = TOTAL,
+    ) -> dict[str, dict[str, int]]:
+        """Per unit directly under `unit_code`: the sum per value of `dimension` (`''` for
+        the total, under the key `''`)."""
+        query = in_schema(_BY_CHILD, self._schema)
+        args = (hierarchy, unit_code, indicator, start, end, dimension)
+        found: dict[str, dict[str, int]] = {}
+        for row in await self._pool.fetch(query, *args):
+            found.setdefault(row["child"], {})[row["dim_value"]] = int(row["value"])
+        return found
+
+    async def facts_under(
+        self, stream_type: str, hierarchy: Hierarchy, unit_code: str
+    ) -> list[tuple[str | None, Facts]]:
+        """Every stream of `stream_type` counted under `unit_code`, with the unit directly
+        under `unit_code` that it lies in (None when it lies in `unit_code` itself)."""
+        query = in_schema(_FACTS, self._schema)
+        rows = await self._pool.fetch(query, hierarchy, unit_code, stream_type)
+        return [(r["child"], facts_store.parse(r["stream_type"], r["facts"])) for r in rows]

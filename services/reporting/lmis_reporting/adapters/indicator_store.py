@@ -1,11 +1,16 @@
-"""Indicator counts in PostgreSQL: the table, the projection that writes it, a read query.
+"""Indicator counts in PostgreSQL: the tables, the projection that writes them, a read query.
 
 `indicator_counts` holds one row per indicator, leaf unit (commune), month and breakdown;
-`dimension = ''` is the total, the other rows split it (see `domain/indicators.py`). The
-projection adds the domain's increments with one upsert per batch, in the transaction that
-also moves its positions (`lmis_shared.processing.projection`). Sums over a unit's subtree
-and over a quarter or year are made at read time; `adapters/indicator_reads.py` joins the
-unit closure, and `IndicatorStore.sum_indicator` here takes the leaf codes directly.
+`dimension = ''` is the total, the other rows split it (see `domain/indicators.py`).
+`stream_facts` (`adapters/facts_store.py`) holds what each stream's earlier events said.
+
+The projection handles a batch in the transaction that also moves its positions
+(`lmis_shared.processing.projection`), so only events new to it get here, in order: it loads
+the facts of the batch's streams, folds each event into its stream's facts and counts it with
+the facts after it, then writes the changed facts back and adds the counts with one upsert.
+Sums over a unit's subtree and over a quarter or year are made at read time;
+`adapters/indicator_reads.py` joins the unit closure, and `IndicatorStore.sum_indicator` here
+takes the leaf codes directly.
 
 Public API:
     MIGRATIONS, migrate(pool, schema) -> list[str]     positions + indicator tables
@@ -19,11 +24,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from typing import ClassVar, overload
+from uuid import UUID
 
 import asyncpg
 
+from lmis_reporting.adapters import facts_store
 from lmis_reporting.adapters._sql import in_schema
-from lmis_reporting.domain.indicators import TOTAL, handled_event_types, increments, merge
+from lmis_reporting.domain.facts import Facts, evolve
+from lmis_reporting.domain.indicators import (
+    TOTAL,
+    Increment,
+    handled_event_types,
+    increments,
+    merge,
+)
 from lmis_shared.migrations import Migration, apply_migrations
 from lmis_shared.processing import POSITIONS_MIGRATION, Connection, Decoded, Projection
 
@@ -44,7 +58,8 @@ CREATE TABLE indicator_counts (
     PRIMARY KEY (indicator, unit_code, period, dimension, dim_value)
 );
 """,
-    )
+    ),
+    facts_store.MIGRATION,
 ]
 
 _ADD = """
@@ -72,7 +87,7 @@ async def migrate(pool: asyncpg.Pool, schema: str = DEFAULT_SCHEMA) -> list[str]
 
 
 class IndicatorProjection(Projection):
-    """Keeps `indicator_counts` from the events the domain's counting rules name."""
+    """Keeps `indicator_counts` and `stream_facts` from the events the domain's rules name."""
 
     name: ClassVar[str] = "reporting.indicator_counts"
     event_types: ClassVar[frozenset[str]] = handled_event_types()
@@ -84,7 +99,21 @@ class IndicatorProjection(Projection):
         return MIGRATIONS
 
     async def apply(self, conn: Connection, events: Sequence[Decoded]) -> None:
-        rows = merge(item for d in events for item in increments(d.payload))
+        streams = {d.event.metadata.stream_id for d in events}
+        facts = await facts_store.load(conn, self.schema, streams)
+        changed: dict[UUID, tuple[str, Facts]] = {}
+        found: list[Increment] = []
+        for d in events:
+            stream = d.event.metadata.stream_id
+            after = evolve(facts.get(stream), d.payload)
+            if after is not None and after is not facts.get(stream):
+                facts[stream] = after
+                changed[stream] = (d.event.metadata.stream_type, after)
+            found.extend(increments(d.payload, after))
+        await facts_store.save(conn, self.schema, changed)
+        await self._add(conn, merge(found))
+
+    async def _add(self, conn: Connection, rows: Sequence[Increment]) -> None:
         if not rows:
             return
         await conn.execute(
@@ -100,6 +129,7 @@ class IndicatorProjection(Projection):
     async def clear(self, conn: Connection) -> None:
         # DELETE, not TRUNCATE: readers keep seeing the old numbers until the rebuild commits
         await conn.execute(in_schema("DELETE FROM {s}.indicator_counts", self.schema))
+        await conn.execute(in_schema("DELETE FROM {s}.stream_facts", self.schema))
 
 
 class IndicatorStore:

@@ -3,19 +3,45 @@
 Authorisation happens here, once, after the unit is known: administrative units are reference
 data every caller may read; an indicator's figures need a grant on `indicator` whose scope
 covers the unit (a commune officer sees the commune, a province officer the province).
+
+An indicator value answers for a unit and either a period (a flow: months summed) or a date
+(a stock: `as_of`, by default the clock's today, or the period's last day if that came
+first). It carries the target that applies (`domain/targets.py` says which and how) and the
+progress towards it. Inputs are checked in the order indicator, `by`, period, unit, so the
+error names the first wrong one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
+from lmis_reporting.application.measures import (
+    CountReader,
+    FactsReader,
+    MarketReader,
+    Measures,
+    Number,
+    Scope,
+)
 from lmis_reporting.domain.catalogue import CATALOGUE, IndicatorDefinition, find_indicator
-from lmis_reporting.domain.errors import UnitNotFound, UnknownIndicator
+from lmis_reporting.domain.errors import (
+    InvalidPeriod,
+    UnitNotFound,
+    UnknownDimension,
+    UnknownIndicator,
+)
+from lmis_reporting.domain.facts import Facts
 from lmis_reporting.domain.periods import Period, parse_period
+from lmis_reporting.domain.targets import AppliedTarget, Target, TargetKind, applicable, met
+from lmis_reporting.domain.targets import progress as progress_of
 from lmis_reporting.domain.units import Hierarchy, Unit
 from lmis_shared.auth import READ, Authorizer, Principal
+from lmis_shared.clock import Clock, SystemClock
+
+__all__ = ["CountReader", "FactsReader", "MarketReader", "ReportingQueries", "UnitReader"]
 
 
 class UnitReader(Protocol):
@@ -26,10 +52,15 @@ class UnitReader(Protocol):
     async def ancestors(self, hierarchy: Hierarchy, code: str) -> list[Unit]: ...
 
 
-class CountReader(Protocol):
-    async def total(
-        self, indicator: str, hierarchy: Hierarchy, unit_code: str, start: date, end: date
-    ) -> int: ...
+class TargetReader(Protocol):
+    async def find(
+        self,
+        indicator: str,
+        hierarchy: Hierarchy,
+        unit_code: str,
+        year: int,
+        kind: TargetKind = "target",
+    ) -> Target | None: ...
 
 
 @dataclass(frozen=True)
@@ -40,18 +71,44 @@ class UnitDetail:
 
 
 @dataclass(frozen=True)
+class TargetView:
+    applied: AppliedTarget
+    compared_value: Number | None
+    """What the target is measured against: the value, or its sum over the target's years."""
+    progress: float | None
+    met: bool | None
+
+
+@dataclass(frozen=True)
 class IndicatorValue:
     indicator: IndicatorDefinition
     unit: Unit
-    period: Period
-    value: int
+    period: Period | None
+    as_of: date | None
+    """The date a stock was judged on (None for a flow)."""
+    value: Number | None
+    by: str | None = None
+    breakdown: Mapping[str, Number | None] | None = None
+    target: TargetView | None = None
 
 
 class ReportingQueries:
-    def __init__(self, units: UnitReader, counts: CountReader, authorizer: Authorizer) -> None:
+    def __init__(
+        self,
+        units: UnitReader,
+        counts: CountReader,
+        authorizer: Authorizer,
+        *,
+        facts: FactsReader | None = None,
+        markets: MarketReader | None = None,
+        targets: TargetReader | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         self._units = units
-        self._counts = counts
         self._authorizer = authorizer
+        self._measures = Measures(counts, facts or _NoFacts(), markets or _NoMarkets())
+        self._targets = targets or _NoTargets()
+        self._clock = clock or SystemClock()
 
     async def list_units(
         self, principal: Principal, hierarchy: Hierarchy, parent: str | None
@@ -72,17 +129,71 @@ class ReportingQueries:
         return list(CATALOGUE)
 
     async def indicator_value(
-        self, principal: Principal, code: str, period: str, unit: str, hierarchy: Hierarchy
+        self,
+        principal: Principal,
+        code: str,
+        period: str | None,
+        unit: str,
+        hierarchy: Hierarchy,
+        *,
+        by: str | None = None,
+        as_of: date | None = None,
     ) -> IndicatorValue:
-        """The indicator summed over every commune under `unit` and every month of `period`."""
+        """The indicator over every commune under `unit`, for `period` or on `as_of`."""
         indicator = find_indicator(code)
         if indicator is None:
             raise UnknownIndicator(code)
-        parsed = parse_period(period)
+        if by is not None and by not in indicator.dimensions:
+            raise UnknownDimension(indicator.dimensions)
+        parsed = parse_period(period) if period is not None else None
+        if parsed is None and indicator.kind == "flow":
+            raise InvalidPeriod("a flow indicator counts over a period: give one")
         found = await self._unit(hierarchy, unit, field="unit")
-        self._authorizer.check(principal, READ, _scope_unit(found), "indicator")
-        value = await self._counts.total(code, hierarchy, unit, parsed.start, parsed.end)
-        return IndicatorValue(indicator, found, parsed, value)
+        self._authorizer.check(principal, READ, scope_unit(found), "indicator")
+        scope = self._scope(indicator, found, parsed, as_of)
+        measured = await self._measures.measure(code, scope, by)
+        target = await self._target(indicator, scope, parsed, measured.value)
+        return IndicatorValue(
+            indicator=indicator,
+            unit=found,
+            period=parsed,
+            as_of=scope.as_of if indicator.kind == "stock" else None,
+            value=measured.value,
+            by=by,
+            breakdown=measured.breakdown,
+            target=target,
+        )
+
+    def _scope(
+        self, indicator: IndicatorDefinition, unit: Unit, period: Period | None, as_of: date | None
+    ) -> Scope:
+        today = self._clock.today()
+        if period is not None:
+            day = as_of or min(period.end, today)
+            return Scope(unit, period.start, period.end, day)
+        day = as_of or today
+        return Scope(unit, date(day.year, 1, 1), date(day.year, 12, 31), day)
+
+    async def _target(
+        self,
+        indicator: IndicatorDefinition,
+        scope: Scope,
+        period: Period | None,
+        value: Number | None,
+    ) -> TargetView | None:
+        year = period.start.year if period is not None else scope.as_of.year
+        unit = scope.unit
+        found = await self._targets.find(indicator.code, unit.hierarchy, unit.code, year)
+        applied = applicable(found, indicator, period) if found is not None else None
+        if applied is None:
+            return None
+        compared = value
+        if applied.basis == "span":
+            over_span = Scope(unit, applied.start, applied.end, scope.as_of)
+            compared = (await self._measures.measure(indicator.code, over_span)).value
+        return TargetView(
+            applied, compared, progress_of(compared, applied.value), met(compared, applied)
+        )
 
     async def _unit(self, hierarchy: Hierarchy, code: str, *, field: str) -> Unit:
         found = await self._units.get(hierarchy, code)
@@ -91,7 +202,7 @@ class ReportingQueries:
         return found
 
 
-def _scope_unit(unit: Unit) -> str:
+def scope_unit(unit: Unit) -> str:
     """The code to check against a caller's scope, which is always a current unit.
 
     A legacy unit is checked by its province's code: Lai Châu (12) kept its code in 2025, so
@@ -99,3 +210,27 @@ def _scope_unit(unit: Unit) -> str:
     until a legacy → current mapping is kept as data.
     """
     return unit.code if unit.hierarchy == "current" else unit.province_code
+
+
+class _NoFacts:
+    async def facts_under(
+        self, stream_type: str, hierarchy: Hierarchy, unit_code: str
+    ) -> list[tuple[str | None, Facts]]:
+        return []
+
+
+class _NoMarkets:
+    async def high_income(self, province_code: str) -> frozenset[str]:
+        return frozenset()
+
+
+class _NoTargets:
+    async def find(
+        self,
+        indicator: str,
+        hierarchy: Hierarchy,
+        unit_code: str,
+        year: int,
+        kind: TargetKind = "target",
+    ) -> Target | None:
+        return None

@@ -1,8 +1,8 @@
 """The reporting service's errors, built on the shared ones (`lmis_shared.errors`).
 
-Each names the input it is about (`field`: `period`, `unit`, `parent`, `code`); the HTTP
-layer says where that input travels (query or path) when it maps them to problem details, in
-one place. Messages never quote what the caller sent.
+Each names the input it is about (`field`: `period`, `unit`, `parent`, `code`, `by`, ...);
+the HTTP layer says where that input travels (query, path or body) when it maps them to
+problem details, in one place. Messages never quote what the caller sent.
 """
 
 from __future__ import annotations
@@ -24,7 +24,18 @@ class UnitNotFound(NotFound):
 
 
 class UnknownIndicator(NotFound):
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, field: str = "code") -> None:
         super().__init__("indicator", code)
         self.code = code
-        self.field = "code"
+        self.field = field
+
+
+class UnknownDimension(InvalidInput):
+    """`by` names no dimension of the indicator; the message lists the ones it has."""
+
+    def __init__(self, dimensions: tuple[str, ...]) -> None:
+        super().__init__("by", f"must be one of: {', '.join(dimensions)}")
+
+
+class InvalidTarget(InvalidInput):
+    """A target's year, span or value that no comparison could use (`field` names which)."""

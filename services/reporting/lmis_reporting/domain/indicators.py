@@ -1,12 +1,17 @@
-"""Which event moves which indicator, in which unit and month: the counting rules, as data.
+"""Which event moves which flow indicator, in which unit and month: the counting rules, as data.
 
-Counts are kept per leaf administrative unit (the commune named in the event) and per month
-(the first day of the month stands for it); sums up the unit hierarchy and over quarters and
-years are made when they are read. A rule says: an event of this type adds `delta` to this
-indicator, in the unit its `unit_field` names and the month of its `date_field`. Each rule
+Flow indicators count facts of a period (departures, permits issued, VND disbursed). Counts
+are kept per leaf administrative unit (the stream's commune) and per month (the first day of
+the month stands for it); sums up the unit hierarchy and over quarters and years are made when
+they are read. A rule says: an event of this type adds one (or the amount in `amount_field`)
+to this indicator, in the month of its `date_field`, if the `where` conditions hold. Each rule
 writes a total row (dimension `''`) and, per breakdown in `dimensions`, one row per value of
-that field (a field holding several values, like priority groups, counts once per value).
-Breakdown rows split the total; they are never added to it.
+that attribute (an attribute holding several values, like priority groups, counts once per
+value). Breakdown rows split the total; they are never added to it.
+
+An attribute is looked up in the event's payload if the payload has that field, else in the
+stream's facts after the event (`domain/facts.py`): a `departed` event has no commune, sex or
+destination of its own, the stream's registration and contract gave them.
 
 A new indicator is a new row in `RULES`, not new code. Pure: no I/O.
 """
@@ -18,24 +23,34 @@ from dataclasses import dataclass, replace
 from datetime import date
 from enum import Enum
 
-from lmis_shared.contracts.registry import WorkerRegistered
+from lmis_reporting.domain.facts import FACT_EVENT_TYPES, FACTS_BY_STREAM, Facts
+from lmis_shared.contracts import permits as p
+from lmis_shared.contracts import registry as r
+from lmis_shared.contracts import registry_loans as loans
 from lmis_shared.events import EventPayload
 
 TOTAL = ""
 """The dimension (and dimension value) of a total row."""
+
+PERSON = ("sex", "ethnicity", "priority_groups")
+CONTRACT = ("destination_country", "programme", "sending_organisation")
+FOREIGN = ("nationality", "position", "employer")
 
 
 @dataclass(frozen=True)
 class CountRule:
     event_type: str
     indicator: str
-    unit_field: str
-    """Payload field holding the leaf unit code (a commune)."""
     date_field: str
-    """Payload field holding the date whose month the event counts in."""
+    """Attribute holding the date whose month the event counts in."""
     dimensions: tuple[str, ...] = ()
-    """Payload fields to break the count down by; each is also the dimension's name."""
-    delta: int = 1
+    """Attributes to break the count down by; each is also the dimension's name."""
+    where: tuple[tuple[str, object], ...] = ()
+    """(attribute, value) pairs that must all hold for the event to count."""
+    amount_field: str | None = None
+    """Add this attribute's value (VND) instead of one."""
+    unit_field: str = "commune_code"
+    """Attribute holding the leaf unit code."""
 
 
 @dataclass(frozen=True)
@@ -53,35 +68,104 @@ class Increment:
         return (self.indicator, self.unit_code, self.period, self.dimension, self.dim_value)
 
 
+def _rule(
+    event: type[EventPayload],
+    indicator: str,
+    date_field: str,
+    *dimensions: str,
+    where: tuple[tuple[str, object], ...] = (),
+    amount_field: str | None = None,
+) -> CountRule:
+    return CountRule(event.event_type, indicator, date_field, dimensions, where, amount_field)
+
+
+_EPS = ("exam", r.Exam.eps_topik)
+
 RULES: tuple[CountRule, ...] = (
-    CountRule(
-        event_type=WorkerRegistered.event_type,
-        indicator="workers_registered",
-        unit_field="commune_code",
-        date_field="registered_on",
-        dimensions=("sex", "priority_groups"),
+    # outbound workers (registry)
+    _rule(r.WorkerRegistered, "workers_registered", "registered_on", *PERSON),
+    _rule(
+        r.WorkerEnrolledInTraining,
+        "enrolled_in_training",
+        "enrolled_on",
+        "kind",
+        "language",
+        *PERSON,
     ),
+    _rule(
+        r.WorkerTrainingResultRecorded,
+        "trained",
+        "completed_on",
+        "kind",
+        "exam",
+        *PERSON,
+        where=(("passed", True),),
+    ),
+    _rule(
+        r.WorkerTrainingResultRecorded,
+        "trained_for_eps",
+        "completed_on",
+        "passed",
+        *PERSON,
+        where=(_EPS,),
+    ),
+    _rule(
+        r.WorkerTrainingResultRecorded,
+        "eps_topik_passed",
+        "completed_on",
+        *PERSON,
+        where=(_EPS, ("passed", True)),
+    ),
+    _rule(r.WorkerContractSigned, "contracts_signed", "signed_on", *CONTRACT, "sector", *PERSON),
+    _rule(r.WorkerDeparted, "departed", "departure_date", *CONTRACT, *PERSON),
+    _rule(r.WorkerReturned, "returned", "return_date", "reason", *CONTRACT, *PERSON),
+    _rule(r.WorkerAbsconded, "absconded", "absconded_on", *CONTRACT, *PERSON),
+    _rule(r.WorkerOverstayed, "overstayed", "overstaying_since", *CONTRACT, *PERSON),
+    # preferential loans (registry)
+    _rule(loans.LoanApplied, "loan_applications", "applied_on", "purpose"),
+    _rule(loans.LoanApproved, "loan_approvals", "approved_on", "purpose"),
+    _rule(
+        loans.LoanDisbursed,
+        "loans_disbursed_vnd",
+        "disbursed_on",
+        "purpose",
+        amount_field="amount_vnd",
+    ),
+    # foreign workers (permits)
+    _rule(p.PermitIssued, "permits_issued", "issue_date", *FOREIGN, "sex"),
+    _rule(p.PermitExtended, "permits_extended", "extended_on", *FOREIGN, "sex"),
+    _rule(p.PermitRevoked, "permits_revoked", "revoked_on", "reason", *FOREIGN, "sex"),
+    _rule(p.ExemptionCertified, "exemptions_certified", "valid_from", *FOREIGN, "sex"),
 )
 
 
 class RuleError(LookupError):
-    """A rule names a field its event does not have, or one of the wrong kind (a bug)."""
+    """A rule names an attribute its event and facts lack, or one of the wrong kind (a bug)."""
+
+
+def rule_for(indicator: str, rules: Sequence[CountRule] = RULES) -> CountRule | None:
+    return next((rule for rule in rules if rule.indicator == indicator), None)
 
 
 def handled_event_types(rules: Sequence[CountRule] = RULES) -> frozenset[str]:
-    return frozenset(rule.event_type for rule in rules)
+    """What the projection must see: events that count, and events that change facts."""
+    return frozenset(rule.event_type for rule in rules) | FACT_EVENT_TYPES
 
 
 def month_of(day: date) -> date:
     return day.replace(day=1)
 
 
-def increments(payload: EventPayload, rules: Sequence[CountRule] = RULES) -> list[Increment]:
-    """What `payload` adds to the counts: nothing unless a rule names its type."""
+def increments(
+    payload: EventPayload, facts: Facts | None = None, rules: Sequence[CountRule] = RULES
+) -> list[Increment]:
+    """What `payload` adds to the counts, given its stream's `facts` after it."""
+    if facts is None:  # a stream whose first event never came: its counts go to no unit
+        facts = FACTS_BY_STREAM.get(payload.stream_type, Facts)()
     out: list[Increment] = []
     for rule in rules:
-        if rule.event_type == payload.event_type:
-            out.extend(_apply(rule, payload))
+        if rule.event_type == payload.event_type and _holds(rule, payload, facts):
+            out.extend(_apply(rule, payload, facts))
     return out
 
 
@@ -94,36 +178,43 @@ def merge(items: Iterable[Increment]) -> list[Increment]:
     return [item for item in merged.values() if item.delta != 0]
 
 
-def _apply(rule: CountRule, payload: EventPayload) -> list[Increment]:
-    unit = _field(payload, rule.unit_field)
-    day = _field(payload, rule.date_field)
-    if not isinstance(unit, str) or not isinstance(day, date):
-        raise RuleError(
-            f"{rule.indicator}: unit or date field of {rule.event_type} has the wrong type"
-        )
+def _holds(rule: CountRule, payload: EventPayload, facts: Facts) -> bool:
+    return all(_text(attribute(payload, facts, name)) == _text(value) for name, value in rule.where)
+
+
+def _apply(rule: CountRule, payload: EventPayload, facts: Facts) -> list[Increment]:
+    unit = attribute(payload, facts, rule.unit_field)
+    day = attribute(payload, facts, rule.date_field)
+    delta = attribute(payload, facts, rule.amount_field) if rule.amount_field else 1
+    if not isinstance(unit, str) or not isinstance(day, date) or not isinstance(delta, int):
+        raise RuleError(f"{rule.indicator}: a unit, date or amount of {rule.event_type} is wrong")
 
     def row(dimension: str, value: str) -> Increment:
-        return Increment(rule.indicator, unit, month_of(day), dimension, value, rule.delta)
+        return Increment(rule.indicator, unit, month_of(day), dimension, value, delta)
 
     rows = [row(TOTAL, TOTAL)]
     for dimension in rule.dimensions:
-        rows.extend(row(dimension, value) for value in _values(_field(payload, dimension)))
+        values = dimension_values(attribute(payload, facts, dimension))
+        rows.extend(row(dimension, value) for value in values)
     return rows
 
 
-def _field(payload: EventPayload, name: str) -> object:
-    try:
-        value: object = getattr(payload, name)
-    except AttributeError:
-        raise RuleError(f"{payload.event_type} has no field {name!r}") from None
-    return value
+def attribute(payload: EventPayload, facts: Facts, name: str) -> object:
+    """The payload's field `name` if it has one, else the facts'."""
+    if name in type(payload).model_fields:
+        return getattr(payload, name)
+    if name in type(facts).model_fields:
+        return getattr(facts, name)
+    raise RuleError(f"neither {payload.event_type} nor its stream's facts have {name!r}")
 
 
-def _values(value: object) -> list[str]:
-    """A breakdown field's values: one for a plain field, each element of a collection."""
+def dimension_values(value: object) -> list[str]:
+    """A breakdown attribute's values: one for a plain value, each element of a collection."""
     items = value if isinstance(value, tuple | list | frozenset | set) else (value,)
     return sorted({_text(item) for item in items if item is not None})
 
 
 def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return str(value.value) if isinstance(value, Enum) else str(value)

@@ -1,4 +1,4 @@
-"""The reporting stream processor: domain events in, indicator counts (PostgreSQL) out.
+"""The reporting stream processor: domain events in, indicator counts and facts (PostgreSQL) out.
 
 `main()` is what `lmis process reporting` calls (also `python -m
 lmis_reporting.entrypoints.processor`): it reads the settings, sets up logs and traces, makes
@@ -8,7 +8,9 @@ the app from its parts, so tests run exactly this wiring in their own event loop
 Settings (besides the common `LMIS_*` ones):
     LMIS_REPORTING_SCHEMA_NAME            the service's schema (default `reporting`)
     LMIS_REPORTING_PROCESSOR_ID           faust app id = consumer group (`lmis-reporting`)
-    LMIS_REPORTING_PROCESSOR_SOURCES      domains whose topics it reads (`["registry"]`)
+    LMIS_REPORTING_PROCESSOR_SOURCES      domains whose topics it reads
+                                          (`["registry","permits"]`: topics from
+                                          `CommonSettings.topic`, e.g. `lmis.permits.events`)
     LMIS_REPORTING_PROCESSOR_BATCH_SIZE   most events applied in one transaction (500)
 """
 
@@ -39,7 +41,9 @@ class ProcessorSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LMIS_REPORTING_PROCESSOR_", extra="ignore")
 
     id: str = Field("lmis-reporting", description="faust app id, also the consumer group")
-    sources: list[str] = Field(["registry"], description="domains whose event topics it reads")
+    sources: list[str] = Field(
+        ["registry", "permits"], description="domains whose event topics it reads"
+    )
     batch_size: int = Field(500, ge=1, description="most events applied in one transaction")
 
 
@@ -50,7 +54,8 @@ def build_processor(
     schema: str,
     tracer_provider: trace.TracerProvider | None = None,
 ) -> faust.App:
-    """The faust app with one agent per source topic, all feeding the indicator projection."""
+    """The faust app with one agent per source topic (each at concurrency 1), all feeding the
+    one indicator projection, whose lock serialises their transactions."""
     app = make_app(processor.id, common)
     projection = IndicatorProjection(pool, schema)
     for domain in processor.sources:

@@ -1,0 +1,183 @@
+"""Targets in PostgreSQL: the table, the seeds' plans loaded with it, reads, and recording a change.
+
+`targets` holds one row per indicator, unit, year and kind (`target` or `baseline`, see
+`domain/targets.py`). The seeds' figures are loaded by the migration that creates the table
+(once per schema, and `ON CONFLICT DO NOTHING` besides). A target set through the API is an
+event in the service's own event store (`lmis.reporting.target.set.v1`, the actor in its
+metadata) appended in the same transaction that writes the row; the row's `version` is its
+stream's, so two officers setting one target at once cannot both win.
+
+Seeded for Lai Châu (province 12, programme 29-CTr/TU of 2 March 2023):
+  departed ≥ 450 a year 2023–2025 and ≥ 750 a year 2026–2030; trained for EPS 200 over
+  2023–2025 and more than 1,000 over 2026–2030; more than 80 % of departures to high-income
+  markets in 2030; baseline 2013–2023: 1,042 departed, 11 overstayed.
+Not seeded: the Đồng Tháp district plan of 2020 (≥ 100 sent abroad among jobs for 2,600): the
+plan never names its district, so no unit can hold it; set it through the API once known.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import cast
+
+import asyncpg
+
+from lmis_reporting.adapters._sql import in_schema
+from lmis_reporting.domain.targets import Target, TargetKind, target_stream_id
+from lmis_reporting.domain.units import Hierarchy
+from lmis_shared.contracts.reporting import TargetComparison, TargetSet
+from lmis_shared.events import NewEvent
+from lmis_shared.eventstore import AppendContext, PostgresEventStore
+from lmis_shared.migrations import Migration, apply_migrations
+
+MIGRATIONS = [
+    Migration(
+        "targets/0001_targets.sql",
+        """
+CREATE TABLE targets (
+    indicator text NOT NULL,
+    hierarchy text NOT NULL CHECK (hierarchy IN ('current', 'legacy')),
+    unit_code text NOT NULL,
+    year integer NOT NULL,
+    kind text NOT NULL DEFAULT 'target' CHECK (kind IN ('target', 'baseline')),
+    first_year integer NOT NULL CHECK (first_year <= year),
+    value double precision NOT NULL CHECK (value >= 0),
+    comparison text NOT NULL
+        CHECK (comparison IN ('at_least', 'more_than', 'at_most', 'less_than')),
+    source text NOT NULL,
+    set_by text NOT NULL DEFAULT 'seed',
+    set_at timestamptz NULL,
+    version integer NOT NULL DEFAULT 0,
+    PRIMARY KEY (indicator, hierarchy, unit_code, year, kind)
+);
+CREATE INDEX targets_by_unit ON targets (hierarchy, unit_code, year);
+INSERT INTO targets (indicator, hierarchy, unit_code, year, kind, first_year, value,
+                     comparison, source)
+SELECT t.indicator, 'current', '12', t.year, t.kind, t.first_year, t.value, t.comparison,
+       'Chương trình hành động số 29-CTr/TU ngày 02/3/2023 của Ban Thường vụ Tỉnh ủy Lai Châu'
+       || ' thực hiện Chỉ thị số 20-CT/TW' || t.note
+FROM (VALUES
+    ('departed', 2023, 'target', 2023, 450, 'at_least', ': bình quân mỗi năm, đến năm 2025'),
+    ('departed', 2024, 'target', 2024, 450, 'at_least', ': bình quân mỗi năm, đến năm 2025'),
+    ('departed', 2025, 'target', 2025, 450, 'at_least', ': bình quân mỗi năm, đến năm 2025'),
+    ('departed', 2026, 'target', 2026, 750, 'at_least', ': bình quân mỗi năm, đến năm 2030'),
+    ('departed', 2027, 'target', 2027, 750, 'at_least', ': bình quân mỗi năm, đến năm 2030'),
+    ('departed', 2028, 'target', 2028, 750, 'at_least', ': bình quân mỗi năm, đến năm 2030'),
+    ('departed', 2029, 'target', 2029, 750, 'at_least', ': bình quân mỗi năm, đến năm 2030'),
+    ('departed', 2030, 'target', 2030, 750, 'at_least', ': bình quân mỗi năm, đến năm 2030'),
+    ('trained_for_eps', 2025, 'target', 2023, 200, 'at_least', ': đến năm 2025'),
+    ('trained_for_eps', 2030, 'target', 2026, 1000, 'more_than', ': đến năm 2030'),
+    ('departed_high_income_share', 2030, 'target', 2030, 0.8, 'more_than', ': đến năm 2030'),
+    ('departed', 2023, 'baseline', 2013, 1042, 'at_least', ': kết quả từ năm 2013'),
+    ('overstayed', 2023, 'baseline', 2013, 11, 'at_most', ': kết quả từ năm 2013')
+) AS t(indicator, year, kind, first_year, value, comparison, note)
+ON CONFLICT DO NOTHING;
+""",
+    )
+]
+
+_FIND = """
+    SELECT * FROM {s}.targets
+    WHERE indicator = $1 AND hierarchy = $2 AND unit_code = $3 AND year = $4 AND kind = $5"""
+_LIST = """
+    SELECT * FROM {s}.targets
+    WHERE hierarchy = $1 AND unit_code = $2 AND ($3::integer IS NULL OR year = $3)
+    ORDER BY indicator, year, kind"""
+_UPSERT = """
+    INSERT INTO {s}.targets (indicator, hierarchy, unit_code, year, kind, first_year, value,
+                             comparison, source, set_by, set_at, version)
+    VALUES ($1, $2, $3, $4, 'target', $5, $6, $7, $8, $9, $10, $11)
+    ON CONFLICT (indicator, hierarchy, unit_code, year, kind) DO UPDATE SET
+        first_year = excluded.first_year, value = excluded.value,
+        comparison = excluded.comparison, source = excluded.source,
+        set_by = excluded.set_by, set_at = excluded.set_at, version = excluded.version"""
+
+
+async def migrate(pool: asyncpg.Pool, schema: str) -> list[str]:
+    return await apply_migrations(pool, schema, MIGRATIONS)
+
+
+def _target(row: asyncpg.Record) -> Target:
+    return Target(
+        indicator=row["indicator"],
+        hierarchy=cast(Hierarchy, row["hierarchy"]),
+        unit_code=row["unit_code"],
+        year=row["year"],
+        first_year=row["first_year"],
+        value=row["value"],
+        comparison=TargetComparison(row["comparison"]),
+        source=row["source"],
+        kind=cast(TargetKind, row["kind"]),
+        set_by=row["set_by"],
+        set_at=row["set_at"],
+        version=row["version"],
+    )
+
+
+class PostgresTargets:
+    """Implements the application's `TargetReader` and `TargetLedger` ports."""
+
+    def __init__(self, pool: asyncpg.Pool, schema: str) -> None:
+        self._pool = pool
+        self._schema = schema
+        self._store = PostgresEventStore(pool, schema)
+
+    async def find(
+        self,
+        indicator: str,
+        hierarchy: Hierarchy,
+        unit_code: str,
+        year: int,
+        kind: TargetKind = "target",
+    ) -> Target | None:
+        query = in_schema(_FIND, self._schema)
+        row = await self._pool.fetchrow(query, indicator, hierarchy, unit_code, year, kind)
+        return _target(row) if row else None
+
+    async def list(self, hierarchy: Hierarchy, unit_code: str, year: int | None) -> list[Target]:
+        rows = await self._pool.fetch(in_schema(_LIST, self._schema), hierarchy, unit_code, year)
+        return [_target(r) for r in rows]
+
+    async def record(self, target: Target, context: AppendContext) -> Target:
+        """Append the change as an event after the target's current version, and write the
+        row, in one transaction; a stale version raises the store's ConcurrencyConflict."""
+        event = TargetSet(
+            indicator=target.indicator,
+            hierarchy=target.hierarchy,
+            unit_code=target.unit_code,
+            year=target.year,
+            first_year=target.first_year,
+            value=target.value,
+            comparison=target.comparison,
+            source=target.source,
+        )
+        stream = target_stream_id(target.indicator, target.hierarchy, target.unit_code, target.year)
+        new = NewEvent(event_id=uuid.uuid4(), payload=event)
+        async with self._pool.acquire() as conn, conn.transaction():
+            appended = await self._store.append_in(
+                conn, stream, "target", target.version, [new], context
+            )
+            await conn.execute(
+                in_schema(_UPSERT, self._schema),
+                *_upsert_args(target, context, appended.new_version),
+            )
+        version = appended.new_version
+        return replace(target, set_by=context.actor, set_at=context.recorded_at, version=version)
+
+
+def _upsert_args(target: Target, context: AppendContext, version: int) -> Sequence[object]:
+    return (
+        target.indicator,
+        target.hierarchy,
+        target.unit_code,
+        target.year,
+        target.first_year,
+        target.value,
+        target.comparison.value,
+        target.source,
+        context.actor,
+        context.recorded_at,
+        version,
+    )

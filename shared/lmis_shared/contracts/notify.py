@@ -1,0 +1,126 @@
+"""Events produced by the notify service: alerts and the statutory reports they wait for.
+
+An alert is its own stream (stream type `alert`), whose id is deterministic per problem (the
+rule, the subject and the date the problem began), so a problem raises one alert however often
+it is looked at: `raised`, then `acknowledged` (someone has seen it) and `resolved` (the event
+that fixes it arrived) in either order. Agencies subscribe to them on `lmis.notify.events`.
+
+A report stream (stream type `report`) holds one statutory report of one unit and period; its
+`submitted` event is the fact that resolves `report_due` and `report_late`.
+
+No personal data travels here: a subject is named by its stream id (the worker, permit file or
+loan), its unit and the rule, never by a name or an identity number.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from lmis_shared.events import EventPayload, event
+
+__all__ = [
+    "AlertAcknowledged",
+    "AlertRaised",
+    "AlertResolved",
+    "AlertRule",
+    "ReportRef",
+    "ReportSubmitted",
+    "SubjectKind",
+]
+
+
+class AlertRule(StrEnum):
+    """The problems flagged as they happen (domain.md, Domain 5)."""
+
+    permit_expiring = "permit_expiring"
+    """Within the extension window before expiry, and no extension applied for."""
+    permit_expired = "permit_expired"
+    """Past its last valid day with no extension, revocation or end of employment."""
+    working_without_permit = "working_without_permit"
+    """Employed with no valid work permit or exemption."""
+    overdue_return = "overdue_return"
+    """The contract ended more than the grace period ago and no return was recorded."""
+    absconded = "absconded"
+    """The worker left the employer during the contract."""
+    loan_overdue = "loan_overdue"
+    """An instalment is past its due date and unpaid."""
+    report_due = "report_due"
+    """A statutory report falls due within a few days and was not submitted."""
+    report_late = "report_late"
+    """A statutory report is past its due date and was not submitted."""
+
+
+class SubjectKind(StrEnum):
+    """What an alert's `subject_id` names: the stream of the object with the problem."""
+
+    worker = "worker"
+    foreign_worker = "foreign_worker"
+    loan = "loan"
+    report = "report"
+
+
+PERIOD_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2]))?$"
+
+
+class ReportRef(BaseModel):
+    """Which statutory report: its kind, the unit that files it, the period it covers."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    """`monthly` (by the 10th of the next month), `yearly_agencies` (by 30 November),
+    `yearly_department` (by 15 December), or another kind a province configures."""
+    unit_code: str
+    period: str = Field(pattern=PERIOD_PATTERN)
+    """`2026-03` for a month, `2026` for a year."""
+
+
+@event("lmis.notify.alert.raised.v1", stream_type="alert")
+class AlertRaised(EventPayload):
+    """A problem was found: the first event of an alert's stream."""
+
+    rule: AlertRule
+    subject_id: UUID
+    subject_kind: SubjectKind
+    unit_code: str | None
+    """The subject's commune (or province, for a province's report); null if not known."""
+    province_code: str | None
+    due_on: date
+    """The first day of the problem: the deadline that passed or the day of the fact."""
+    raised_at: AwareDatetime
+    report: ReportRef | None = None
+    """For `report_due` and `report_late`: the report awaited."""
+
+
+@event("lmis.notify.alert.resolved.v1", stream_type="alert")
+class AlertResolved(EventPayload):
+    """The fact that fixes the problem arrived (its id is the event's `causation_id`)."""
+
+    rule: AlertRule
+    subject_id: UUID
+    fixed_by: str
+    """The event type of that fact, e.g. `lmis.registry.worker.returned.v1`."""
+    resolved_at: AwareDatetime
+
+
+@event("lmis.notify.alert.acknowledged.v1", stream_type="alert")
+class AlertAcknowledged(EventPayload):
+    """Someone responsible has seen the alert; it stays until it is resolved."""
+
+    acknowledged_by: str
+    """The officer id of the token's subject, never a name."""
+    acknowledged_at: AwareDatetime
+
+
+@event("lmis.notify.report.submitted.v1", stream_type="report")
+class ReportSubmitted(EventPayload):
+    """A unit filed a statutory report for a period."""
+
+    report: ReportRef
+    submitted_on: date
+    submitted_by: str
+    """The officer id of the token's subject, never a name."""

@@ -1,0 +1,317 @@
+"""The indicator projection on the real PostgreSQL: exact under redelivery and rebuild.
+
+A seeded mix of streams (worker files through their lifecycle, with moves between communes;
+loans with repayments; foreign workers with permits) is applied in small batches, then every
+event again in other batches. The counts must equal a straight count computed here, from the
+events' JSON, by a few lines that share nothing with the projection's rules; and a rebuild
+from the event store, in one big batch, must give the very same rows, facts included.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import asyncpg
+import pytest
+
+from lmis_reporting.adapters.indicator_store import IndicatorProjection
+from lmis_shared.contracts import registry as r
+from lmis_shared.events import EventMetadata, EventPayload, NewEvent, RecordedEvent
+from lmis_shared.eventstore import AppendContext, PostgresEventStore
+from lmis_shared.processing import Decoded, all_events, validate_payload
+from tests.conftest import unique
+from tests.unit.test_indicator_rules import (
+    absconded,
+    contract,
+    departed,
+    employment_ended,
+    enrolled,
+    exemption,
+    foreign_worker,
+    loan_applied,
+    loan_approved,
+    loan_disbursed,
+    loan_settled,
+    moved,
+    overstayed,
+    permit_extended,
+    permit_issued,
+    permit_revoked,
+    registered,
+    repaid,
+    result,
+    returned,
+)
+
+pytestmark = pytest.mark.integration
+
+COMMUNES = ("03637", "03640", "03643", "00070")
+COUNTRIES = ("KR", "JP", "TW", "LA", "MY", "DE")
+Key = tuple[str, str, date]
+
+# -- a seeded scenario ------------------------------------------------------------------------
+
+
+def day(rnd: random.Random, year: int) -> date:
+    return date(year, rnd.randint(1, 12), rnd.randint(1, 28))
+
+
+def worker_stream(rnd: random.Random) -> list[EventPayload]:
+    events: list[EventPayload] = [
+        registered(rnd.choice(COMMUNES), day(rnd, 2025), rnd.choice(list(r.Sex)))
+    ]
+    if rnd.random() < 0.2:
+        events.append(moved(rnd.choice(COMMUNES)))
+    if rnd.random() < 0.5:
+        events += [enrolled(day(rnd, 2026)), result(day(rnd, 2026), passed=rnd.random() < 0.6)]
+    if rnd.random() < 0.8:
+        events += [contract(rnd.choice(COUNTRIES), day(rnd, 2026)), departed(day(rnd, 2027))]
+        ending = rnd.random()
+        if ending < 0.3:
+            events.append(returned(day(rnd, 2029)))
+        elif ending < 0.45:
+            events += [absconded(day(rnd, 2028)), overstayed(day(rnd, 2029))]
+    return events
+
+
+def loan_stream(rnd: random.Random) -> list[EventPayload]:
+    events: list[EventPayload] = [loan_applied(rnd.choice(COMMUNES), day(rnd, 2026))]
+    if rnd.random() < 0.8:
+        events += [loan_approved(day(rnd, 2026)), loan_disbursed(date(2026, 12, 1))]
+        events += [repaid(date(2027, 1, n + 1), 1_000_000) for n in range(rnd.randint(0, 3))]
+        if rnd.random() < 0.3:
+            events.append(loan_settled(date(2027, 6, 1)))
+    return events
+
+
+def foreign_worker_stream(rnd: random.Random) -> list[EventPayload]:
+    start = day(rnd, 2026)
+    events: list[EventPayload] = [
+        foreign_worker(rnd.choice(COMMUNES), rnd.choice(("KR", "CN", "JP")), engaged_on=start)
+    ]
+    if rnd.random() < 0.3:
+        return [*events, exemption(start, start.replace(year=2027))]
+    events.append(permit_issued(start, start.replace(year=2028)))
+    later = rnd.random()
+    if later < 0.3:
+        events.append(
+            permit_extended(start.replace(year=2028), date(2030, 1, 1), date(2027, 12, 1))
+        )
+    elif later < 0.5:
+        events += [permit_revoked(date(2027, 3, 1)), employment_ended(date(2027, 3, 1))]
+    return events
+
+
+def recorded(stream: UUID, version: int, payload: EventPayload) -> RecordedEvent:
+    return RecordedEvent(
+        metadata=EventMetadata(
+            event_id=uuid4(),
+            event_type=payload.event_type,
+            stream_id=stream,
+            stream_type=payload.stream_type,
+            stream_version=version,
+            recorded_at=datetime(2026, 1, 1, tzinfo=UTC),
+            actor="officer-1",
+            correlation_id=uuid4(),
+            source="/lmis/test",
+        ),
+        data=payload.model_dump(mode="json"),
+    )
+
+
+def scenario(seed: int) -> list[RecordedEvent]:
+    """Every stream's events in version order, the streams interleaved at random."""
+    rnd = random.Random(seed)
+    makers = [worker_stream] * 40 + [loan_stream] * 12 + [foreign_worker_stream] * 12
+    pending = [
+        [recorded(stream, n + 1, e) for n, e in enumerate(make(rnd))]
+        for stream, make in ((uuid4(), m) for m in makers)
+    ]
+    out: list[RecordedEvent] = []
+    while pending:
+        stream = rnd.choice(pending)
+        out.append(stream.pop(0))
+        if not stream:
+            pending.remove(stream)
+    return out
+
+
+# -- the straight count -----------------------------------------------------------------------
+
+# event type suffix -> (indicator, date field), for events counted as they are
+_PLAIN = {
+    "worker.registered": ("workers_registered", "registered_on"),
+    "worker.enrolled_in_training": ("enrolled_in_training", "enrolled_on"),
+    "worker.contract_signed": ("contracts_signed", "signed_on"),
+    "worker.departed": ("departed", "departure_date"),
+    "worker.returned": ("returned", "return_date"),
+    "worker.absconded": ("absconded", "absconded_on"),
+    "worker.overstayed": ("overstayed", "overstaying_since"),
+    "loan.applied": ("loan_applications", "applied_on"),
+    "loan.approved": ("loan_approvals", "approved_on"),
+    "foreign_worker.permit_issued": ("permits_issued", "issue_date"),
+    "foreign_worker.permit_extended": ("permits_extended", "extended_on"),
+    "foreign_worker.permit_revoked": ("permits_revoked", "revoked_on"),
+    "foreign_worker.exemption_certified": ("exemptions_certified", "valid_from"),
+}
+
+
+def straight_count(events: Sequence[RecordedEvent]) -> Counter[Key]:
+    """Totals per indicator, commune and month: each event once, in the commune its stream
+    named last before it (registration, move, loan application, foreign worker's file)."""
+    seen = {e.metadata.event_id: e for e in events}.values()
+    ordered = sorted(seen, key=lambda e: (str(e.metadata.stream_id), e.metadata.stream_version))
+    commune: dict[UUID, str] = {}
+    counts: Counter[Key] = Counter()
+    for e in ordered:
+        stream, data = e.metadata.stream_id, e.data
+        if data.get("commune_code"):
+            commune[stream] = data["commune_code"]
+        for indicator, field, amount in _counted(_kind(e.event_type), data):
+            month = date.fromisoformat(data[field]).replace(day=1)
+            counts[(indicator, commune[stream], month)] += amount
+    return counts
+
+
+def _counted(kind: str, data: dict[str, Any]) -> list[tuple[str, str, int]]:
+    if kind in _PLAIN:
+        return [(*_PLAIN[kind], 1)]
+    if kind == "loan.disbursed":
+        return [("loans_disbursed_vnd", "disbursed_on", data["amount_vnd"])]
+    if kind != "worker.training_result_recorded":
+        return []
+    eps, passed = data["exam"] == "eps_topik", data["passed"]
+    found = [("trained", "completed_on", 1)] if passed else []
+    found += [("trained_for_eps", "completed_on", 1)] if eps else []
+    return found + ([("eps_topik_passed", "completed_on", 1)] if eps and passed else [])
+
+
+def _kind(event_type: str) -> str:
+    return ".".join(event_type.split(".")[2:4])
+
+
+# -- PostgreSQL -------------------------------------------------------------------------------
+
+
+async def totals(pool: asyncpg.Pool, schema: str) -> Counter[Key]:
+    rows = await pool.fetch(
+        f"SELECT indicator, unit_code, period, value FROM {schema}.indicator_counts"  # noqa: S608
+        " WHERE dimension = ''"
+    )
+    return Counter({(r["indicator"], r["unit_code"], r["period"]): r["value"] for r in rows})
+
+
+async def tables(pool: asyncpg.Pool, schema: str) -> tuple[list[Any], list[Any]]:
+    """Every row the projection wrote, in a stable order."""
+    counts = await pool.fetch(f"SELECT * FROM {schema}.indicator_counts ORDER BY 1, 2, 3, 4, 5")  # noqa: S608
+    facts = await pool.fetch(f"SELECT * FROM {schema}.stream_facts ORDER BY stream_id")  # noqa: S608
+    return [tuple(r) for r in counts], [tuple(r) for r in facts]
+
+
+def decoded(events: Sequence[RecordedEvent]) -> list[Decoded]:
+    return [Decoded(e, validate_payload(e)) for e in events]
+
+
+async def in_batches(
+    projection: IndicatorProjection, events: Sequence[RecordedEvent], size: int
+) -> None:
+    for start in range(0, len(events), size):
+        await projection.process(decoded(events[start : start + size]))
+
+
+@pytest.fixture
+async def schema(pg_pool: asyncpg.Pool, fresh_schema: str) -> AsyncIterator[str]:
+    await IndicatorProjection(pg_pool, fresh_schema).migrate()
+    yield fresh_schema
+    await pg_pool.execute(f"DROP SCHEMA {fresh_schema} CASCADE")
+
+
+# -- the tests --------------------------------------------------------------------------------
+
+
+async def test_every_event_delivered_twice_counts_once_and_equals_a_straight_count(
+    pg_pool: asyncpg.Pool, schema: str
+) -> None:
+    events = scenario(seed=5)
+    projection = IndicatorProjection(pg_pool, schema)
+
+    await in_batches(projection, events, 7)
+    once = await tables(pg_pool, schema)
+    # again: some copies inside one batch next to their first delivery, the rest later
+    doubled = [copy for e in events[:40] for copy in (e, e)] + events[40:]
+    await in_batches(projection, doubled, 13)
+
+    expected = straight_count(events)
+    assert {key[0] for key in expected} >= {"departed", "permits_issued", "loans_disbursed_vnd"}
+    assert await totals(pg_pool, schema) == expected
+    assert await tables(pg_pool, schema) == once
+
+
+async def test_a_rebuild_from_the_event_store_gives_identical_tables(
+    pg_pool: asyncpg.Pool, schema: str
+) -> None:
+    events = scenario(seed=9)
+    projection = IndicatorProjection(pg_pool, schema)
+    await in_batches(projection, events, 5)
+    live = await tables(pg_pool, schema)
+    store_schema = unique("t_store")
+    await PostgresEventStore.migrate(pg_pool, store_schema)
+    try:
+        store = PostgresEventStore(pg_pool, store_schema)
+        for e in events:
+            new = NewEvent(event_id=e.metadata.event_id, payload=validate_payload(e))
+            context = AppendContext(
+                "officer-1", uuid4(), None, None, "/lmis/test", e.metadata.recorded_at
+            )
+            await store.append(
+                e.metadata.stream_id,
+                e.metadata.stream_type,
+                e.metadata.stream_version - 1,
+                [new],
+                context,
+            )
+        # drift the live tables: the rebuild must not keep anything of them
+        await pg_pool.execute(f"UPDATE {schema}.indicator_counts SET value = value + 1")  # noqa: S608
+        await pg_pool.execute(f"DELETE FROM {schema}.stream_facts WHERE commune_code = '03637'")  # noqa: S608
+
+        applied = await projection.rebuild(all_events(store, page=100))
+    finally:
+        await pg_pool.execute(f"DROP SCHEMA {store_schema} CASCADE")
+
+    assert applied == len(events)
+    assert await tables(pg_pool, schema) == live
+    assert await totals(pg_pool, schema) == straight_count(events)
+
+
+async def test_a_departure_in_the_same_batch_as_its_registration_counts_in_its_commune(
+    pg_pool: asyncpg.Pool, schema: str
+) -> None:
+    stream = uuid4()
+    events = [
+        recorded(stream, n + 1, e)
+        for n, e in enumerate(
+            [
+                registered("03640"),
+                contract("JP"),
+                departed(date(2027, 1, 9)),
+                moved("00070"),
+                returned(date(2029, 1, 2)),
+            ]
+        )
+    ]
+
+    await IndicatorProjection(pg_pool, schema).process(decoded(events))
+
+    found = await totals(pg_pool, schema)
+    assert found[("departed", "03640", date(2027, 1, 1))] == 1
+    assert found[("returned", "00070", date(2029, 1, 1))] == 1
+    by_destination = await pg_pool.fetchval(
+        f"SELECT value FROM {schema}.indicator_counts"  # noqa: S608
+        " WHERE indicator = 'departed' AND dimension = 'destination_country' AND dim_value = 'JP'"
+    )
+    assert by_destination == 1

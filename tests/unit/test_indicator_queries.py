@@ -1,0 +1,365 @@
+"""Indicator values on fakes of the ports: breakdowns, market tiers, shares, stocks on the
+clock's date, and the target and progress that come with a value."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+
+import pytest
+
+from lmis_reporting.application.queries import ReportingQueries
+from lmis_reporting.domain.errors import InvalidPeriod, UnknownDimension
+from lmis_reporting.domain.facts import Facts
+from lmis_reporting.domain.indicators import TOTAL, Increment, merge
+from lmis_reporting.domain.targets import Target, TargetKind
+from lmis_reporting.domain.units import Hierarchy, Unit
+from lmis_shared.auth import Authorizer, Principal, Role
+from lmis_shared.clock import VIETNAM_TZ, FixedClock
+from lmis_shared.contracts.reporting import TargetComparison
+from lmis_shared.events import EventPayload
+from tests.unit.test_indicator_rules import (
+    contract,
+    departed,
+    fold,
+    foreign_worker,
+    loan_applied,
+    loan_approved,
+    loan_disbursed,
+    permit_issued,
+    registered,
+    repaid,
+)
+
+LAI_CHAU = Unit("12", "Lai Châu", "province", None, "current", "12")
+MUONG_KIM = Unit("03637", "Xã Mường Kim", "commune", "12", "current", "12")
+KHOEN_ON = Unit("03640", "Xã Khoen On", "commune", "12", "current", "12")
+UNITS = (LAI_CHAU, MUONG_KIM, KHOEN_ON)
+ADMIN = Principal("a-1", Role.ADMIN, "*")
+MARKETS = frozenset({"JP", "KR", "TW", "SG", "AU", "DE", "RO"})
+
+
+class FakeUnits:
+    async def get(self, hierarchy: Hierarchy, code: str) -> Unit | None:
+        return next((u for u in UNITS if u.code == code), None)
+
+    async def children(self, hierarchy: Hierarchy, parent_code: str | None) -> list[Unit]:
+        return [u for u in UNITS if u.parent_code == parent_code]
+
+    async def ancestors(self, hierarchy: Hierarchy, code: str) -> list[Unit]:
+        return []
+
+
+def child_of(unit_code: str, leaf: str) -> str | None:
+    """The unit directly under `unit_code` that `leaf` lies in (this tree has two levels)."""
+    return leaf if unit_code == "12" and leaf != "12" else None
+
+
+def under(unit_code: str, leaf: str) -> bool:
+    return leaf == unit_code or child_of(unit_code, leaf) is not None
+
+
+class Streams:
+    """The projection in memory: each stream folded as the projection folds it."""
+
+    def __init__(self) -> None:
+        self.increments: list[Increment] = []
+        self.facts: list[Facts] = []
+
+    def add(self, *events: EventPayload) -> None:
+        facts, found = fold(list(events))
+        assert facts is not None
+        self.facts.append(facts)
+        self.increments = merge([*self.increments, *found])
+
+
+class FakeReads:
+    """Answers the counts and facts ports from `Streams`, remembering the periods asked."""
+
+    def __init__(self, streams: Streams) -> None:
+        self._streams = streams
+        self.periods: list[tuple[str, date, date]] = []
+
+    def _rows(
+        self, indicator: str, unit_code: str, start: date, end: date, dimension: str
+    ) -> Sequence[Increment]:
+        self.periods.append((indicator, start, end))
+        return [
+            i
+            for i in self._streams.increments
+            if i.indicator == indicator
+            and under(unit_code, i.unit_code)
+            and start <= i.period <= end
+            and i.dimension == dimension
+        ]
+
+    async def total(
+        self, indicator: str, hierarchy: Hierarchy, unit_code: str, start: date, end: date
+    ) -> int:
+        return sum(i.delta for i in self._rows(indicator, unit_code, start, end, TOTAL))
+
+    async def breakdown(
+        self,
+        indicator: str,
+        hierarchy: Hierarchy,
+        unit_code: str,
+        start: date,
+        end: date,
+        dimension: str,
+    ) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for i in self._rows(indicator, unit_code, start, end, dimension):
+            found[i.dim_value] = found.get(i.dim_value, 0) + i.delta
+        return found
+
+    async def per_child(
+        self,
+        indicator: str,
+        hierarchy: Hierarchy,
+        unit_code: str,
+        start: date,
+        end: date,
+        dimension: str = TOTAL,
+    ) -> dict[str, dict[str, int]]:
+        found: dict[str, dict[str, int]] = {}
+        for i in self._rows(indicator, unit_code, start, end, dimension):
+            child = child_of(unit_code, i.unit_code)
+            if child is not None:
+                values = found.setdefault(child, {})
+                values[i.dim_value] = values.get(i.dim_value, 0) + i.delta
+        return found
+
+    async def facts_under(
+        self, stream_type: str, hierarchy: Hierarchy, unit_code: str
+    ) -> list[tuple[str | None, Facts]]:
+        kinds = {
+            "worker": "WorkerFacts",
+            "loan": "LoanFacts",
+            "foreign_worker": "ForeignWorkerFacts",
+        }
+        return [
+            (child_of(unit_code, f.commune_code), f)
+            for f in self._streams.facts
+            if type(f).__name__ == kinds[stream_type] and under(unit_code, f.commune_code)
+        ]
+
+
+class FakeMarkets:
+    async def high_income(self, province_code: str) -> frozenset[str]:
+        return MARKETS if province_code == "12" else frozenset()
+
+
+class FakeTargets:
+    def __init__(self, *targets: Target) -> None:
+        self._targets = targets
+
+    async def find(
+        self,
+        indicator: str,
+        hierarchy: Hierarchy,
+        unit_code: str,
+        year: int,
+        kind: TargetKind = "target",
+    ) -> Target | None:
+        key = (indicator, unit_code, year)
+        return next((t for t in self._targets if (t.indicator, t.unit_code, t.year) == key), None)
+
+
+def target(indicator: str, year: int, value: float, first_year: int | None = None) -> Target:
+    return Target(
+        indicator,
+        "current",
+        "12",
+        year,
+        first_year or year,
+        value,
+        TargetComparison.at_least,
+        "29-CTr/TU",
+    )
+
+
+@pytest.fixture
+def streams() -> Streams:
+    return Streams()
+
+
+@pytest.fixture
+def reads(streams: Streams) -> FakeReads:
+    return FakeReads(streams)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 6, 15, 9, 0, tzinfo=VIETNAM_TZ))
+
+
+def queries_with(reads: FakeReads, clock: FixedClock, *targets: Target) -> ReportingQueries:
+    return ReportingQueries(
+        FakeUnits(),
+        reads,
+        Authorizer(),
+        facts=reads,
+        markets=FakeMarkets(),
+        targets=FakeTargets(*targets),
+        clock=clock,
+    )
+
+
+@pytest.fixture
+def queries(reads: FakeReads, clock: FixedClock) -> ReportingQueries:
+    return queries_with(reads, clock)
+
+
+def departure(streams: Streams, commune: str, country: str, on: date) -> None:
+    streams.add(registered(commune), contract(country), departed(on))
+
+
+# -- flows ----------------------------------------------------------------------------------
+
+
+async def test_departures_break_down_by_market_tier_from_the_provinces_list(
+    queries: ReportingQueries, streams: Streams
+) -> None:
+    for country in ("KR", "JP", "LA", "KR"):
+        departure(streams, "03637", country, date(2026, 2, 3))
+
+    found = await queries.indicator_value(
+        ADMIN, "departed", "2026", "12", "current", by="market_tier"
+    )
+
+    assert found.value == 4
+    assert found.breakdown == {"high_income": 3, "other": 1}
+    assert found.as_of is None
+
+
+async def test_the_high_income_share_divides_the_high_income_part_by_every_departure(
+    queries: ReportingQueries, streams: Streams
+) -> None:
+    departure(streams, "03637", "KR", date(2026, 2, 3))
+    departure(streams, "03640", "KR", date(2026, 2, 3))
+    departure(streams, "03640", "LA", date(2026, 3, 9))
+
+    share = await queries.indicator_value(
+        ADMIN, "departed_high_income_share", "2026", "12", "current"
+    )
+    by_commune = await queries.indicator_value(
+        ADMIN, "departed_high_income_share", "2026", "12", "current", by="unit"
+    )
+    nobody = await queries.indicator_value(
+        ADMIN, "departed_high_income_share", "2025", "12", "current"
+    )
+
+    assert share.value == pytest.approx(2 / 3)
+    assert by_commune.breakdown == {"03637": 1.0, "03640": 0.5}
+    assert nobody.value is None
+
+
+async def test_by_must_name_a_dimension_of_the_indicator(queries: ReportingQueries) -> None:
+    with pytest.raises(UnknownDimension) as refused:
+        await queries.indicator_value(ADMIN, "departed", "2026", "12", "current", by="nationality")
+
+    assert refused.value.field == "by"
+    assert "destination_country" in refused.value.message
+
+
+async def test_a_flow_needs_a_period(queries: ReportingQueries) -> None:
+    with pytest.raises(InvalidPeriod):
+        await queries.indicator_value(ADMIN, "departed", None, "12", "current")
+
+
+# -- stocks on the clock's date ---------------------------------------------------------------
+
+
+async def test_permits_are_counted_on_the_clocks_date_as_it_walks_across_an_expiry(
+    queries: ReportingQueries, streams: Streams, clock: FixedClock
+) -> None:
+    streams.add(
+        foreign_worker("03637", engaged_on=date(2026, 1, 2)),
+        permit_issued(date(2026, 1, 2), date(2026, 6, 15)),
+    )
+
+    async def now(code: str) -> tuple[date | None, object]:
+        found = await queries.indicator_value(ADMIN, code, None, "12", "current")
+        return found.as_of, found.value
+
+    assert await now("foreign_workers_valid_permit") == (date(2026, 6, 15), 1)
+    clock.set(datetime(2026, 6, 16, 0, 5, tzinfo=VIETNAM_TZ))
+    assert await now("foreign_workers_valid_permit") == (date(2026, 6, 16), 0)
+    assert await now("foreign_workers_without_permit") == (date(2026, 6, 16), 1)
+
+
+async def test_a_loan_is_overdue_from_the_day_after_its_due_date_on_the_clock(
+    queries: ReportingQueries, streams: Streams, clock: FixedClock
+) -> None:
+    streams.add(
+        loan_applied("03640"),
+        loan_approved(),
+        loan_disbursed(date(2026, 5, 15), date(2026, 6, 15)),
+        repaid(date(2026, 6, 1), 2_000_000),
+    )
+
+    async def overdue() -> tuple[object, object]:
+        amount = await queries.indicator_value(
+            ADMIN, "loans_overdue_amount_vnd", None, "12", "current"
+        )
+        ratio = await queries.indicator_value(ADMIN, "loans_overdue_ratio", None, "12", "current")
+        return amount.value, ratio.value
+
+    assert await overdue() == (0, 0.0)
+    clock.set(datetime(2026, 6, 16, 9, 0, tzinfo=UTC))
+    # instalment 1 (4,000,000 + 120,000) less the 2,000,000 paid; 10,120,000 still owed
+    assert await overdue() == (2_120_000, pytest.approx(2_120_000 / 10_120_000))
+
+
+async def test_a_stock_asked_for_a_past_period_is_counted_on_its_last_day(
+    queries: ReportingQueries, streams: Streams
+) -> None:
+    departure(streams, "03637", "KR", date(2026, 2, 3))
+
+    q4 = await queries.indicator_value(ADMIN, "workers_abroad", "2025-Q4", "12", "current")
+    q1 = await queries.indicator_value(ADMIN, "workers_abroad", "2026-Q1", "12", "current")
+    asked = await queries.indicator_value(
+        ADMIN, "workers_abroad", None, "12", "current", as_of=date(2026, 2, 2)
+    )
+
+    assert (q4.as_of, q4.value) == (date(2025, 12, 31), 0)
+    assert (q1.as_of, q1.value) == (date(2026, 3, 31), 1)
+    assert (asked.as_of, asked.value) == (date(2026, 2, 2), 0)
+
+
+# -- targets and progress ---------------------------------------------------------------------
+
+
+async def test_a_quarter_is_compared_with_the_years_target_pro_rated(
+    reads: FakeReads, streams: Streams, clock: FixedClock
+) -> None:
+    queries = queries_with(reads, clock, target("departed", 2026, 450))
+    for _ in range(45):
+        departure(streams, "03637", "KR", date(2026, 2, 3))
+
+    found = await queries.indicator_value(ADMIN, "departed", "2026-Q1", "12", "current")
+
+    assert found.target is not None
+    assert found.target.applied.value == 112.5
+    assert found.target.progress == pytest.approx(45 / 112.5)
+    assert found.target.met is False
+
+
+async def test_a_target_over_several_years_is_compared_with_the_value_over_them(
+    reads: FakeReads, streams: Streams, clock: FixedClock
+) -> None:
+    queries = queries_with(reads, clock, target("trained_for_eps", 2025, 200, first_year=2023))
+
+    found = await queries.indicator_value(ADMIN, "trained_for_eps", "2025", "12", "current")
+
+    assert found.target is not None
+    assert found.target.applied.basis == "span"
+    assert ("trained_for_eps", date(2023, 1, 1), date(2025, 12, 31)) in reads.periods
+    assert found.target.compared_value == 0
+    assert found.target.progress == 0
+
+
+async def test_without_a_target_there_is_no_progress(queries: ReportingQueries) -> None:
+    found = await queries.indicator_value(ADMIN, "departed", "2026", "03637", "current")
+
+    assert found.target is None

@@ -1,0 +1,329 @@
+"""Targets: which one applies to a value, how progress is measured, who may set one, and the
+wire format of the event that records a change (locked by tests/golden/reporting/)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+
+from lmis_reporting.application.targets import Caller, SetTarget, TargetCommands
+from lmis_reporting.domain.catalogue import find_indicator
+from lmis_reporting.domain.errors import InvalidTarget, UnitNotFound, UnknownIndicator
+from lmis_reporting.domain.periods import parse_period
+from lmis_reporting.domain.targets import (
+    Target,
+    TargetKind,
+    applicable,
+    check_target,
+    met,
+    progress,
+    target_stream_id,
+)
+from lmis_reporting.domain.units import Hierarchy, Unit
+from lmis_shared.auth import Authorizer, Principal, Role
+from lmis_shared.clock import FixedClock
+from lmis_shared.contracts.reporting import TargetComparison, TargetSet
+from lmis_shared.errors import ConcurrencyConflict, Forbidden
+from lmis_shared.events import payload_class
+from lmis_shared.eventstore import AppendContext
+from lmis_shared.eventstore import ConcurrencyConflict as StaleStream
+
+GOLDEN = Path(__file__).parent.parent / "golden" / "reporting"
+DEPARTED = find_indicator("departed")
+SHARE = find_indicator("departed_high_income_share")
+ABROAD = find_indicator("workers_abroad")
+assert DEPARTED and SHARE and ABROAD  # noqa: PT018
+
+
+def target(
+    value: float = 450,
+    year: int = 2025,
+    first_year: int | None = None,
+    indicator: str = "departed",
+    comparison: TargetComparison = TargetComparison.at_least,
+) -> Target:
+    return Target(
+        indicator=indicator,
+        hierarchy="current",
+        unit_code="12",
+        year=year,
+        first_year=first_year if first_year is not None else year,
+        value=value,
+        comparison=comparison,
+        source="29-CTr/TU",
+    )
+
+
+# -- which target applies ---------------------------------------------------------------------
+
+
+def test_a_yearly_target_applies_to_its_year_as_it_is() -> None:
+    applied = applicable(target(450), DEPARTED, parse_period("2025"))
+
+    assert applied is not None
+    assert (applied.value, applied.basis) == (450, "year")
+
+
+def test_a_flows_yearly_target_is_pro_rated_to_a_quarter_or_a_month() -> None:
+    quarter = applicable(target(450), DEPARTED, parse_period("2025-Q2"))
+    month = applicable(target(450), DEPARTED, parse_period("2025-02"))
+
+    assert quarter is not None
+    assert month is not None
+    assert (quarter.value, quarter.basis) == (112.5, "pro_rated")
+    assert month.value == 37.5
+
+
+def test_a_share_or_a_stock_target_is_not_pro_rated() -> None:
+    share = applicable(target(0.8, indicator=SHARE.code), SHARE, parse_period("2030-Q1"))
+    stock = applicable(target(100, indicator=ABROAD.code), ABROAD, None)
+
+    assert share is not None
+    assert stock is not None
+    assert (share.value, share.basis) == (0.8, "year")
+    assert (stock.value, stock.basis) == (100, "year")
+
+
+def test_a_target_over_several_years_applies_to_its_last_year_over_all_of_them() -> None:
+    over_plan = target(200, year=2025, first_year=2023)
+
+    applied = applicable(over_plan, DEPARTED, parse_period("2025"))
+
+    assert applied is not None
+    assert (applied.basis, applied.start, applied.end) == (
+        "span",
+        date(2023, 1, 1),
+        date(2025, 12, 31),
+    )
+    assert applicable(over_plan, DEPARTED, parse_period("2025-Q4")) is None
+
+
+def test_progress_is_the_value_over_the_target_and_none_without_one() -> None:
+    assert progress(225, 450) == 0.5
+    assert progress(None, 450) is None
+    assert progress(3, 0) is None
+
+
+def test_a_more_than_target_is_not_met_by_reaching_it_exactly() -> None:
+    at_least = applicable(target(0.8, indicator=SHARE.code), SHARE, parse_period("2030"))
+    more_than = applicable(
+        target(0.8, indicator=SHARE.code, comparison=TargetComparison.more_than),
+        SHARE,
+        parse_period("2030"),
+    )
+
+    assert at_least is not None
+    assert more_than is not None
+    assert met(0.8, at_least) is True
+    assert met(0.8, more_than) is False
+    assert met(None, more_than) is None
+
+
+@pytest.mark.parametrize(
+    ("year", "first_year", "value", "field"),
+    [
+        (1850, 1850, 1, "year"),
+        (2025, 2026, 1, "first_year"),
+        (2025, 2023, -1, "value"),
+    ],
+)
+def test_a_target_no_comparison_could_use_names_its_input(
+    year: int, first_year: int, value: float, field: str
+) -> None:
+    with pytest.raises(InvalidTarget) as refused:
+        check_target(DEPARTED, year, first_year, value)
+
+    assert refused.value.field == field
+
+
+def test_a_ratio_target_is_a_share_and_a_stock_target_covers_one_year() -> None:
+    with pytest.raises(InvalidTarget, match="share"):
+        check_target(SHARE, 2030, 2030, 80)
+    with pytest.raises(InvalidTarget) as span:
+        check_target(ABROAD, 2030, 2026, 100)
+
+    assert span.value.field == "first_year"
+
+
+# -- the event --------------------------------------------------------------------------------
+
+EXAMPLE = TargetSet(
+    indicator="departed",
+    hierarchy="current",
+    unit_code="12",
+    year=2026,
+    first_year=2026,
+    value=750,
+    comparison=TargetComparison.at_least,
+    source="Chương trình hành động số 29-CTr/TU ngày 02/3/2023 của Tỉnh ủy Lai Châu",
+)
+
+
+def test_the_target_set_event_matches_its_golden_file() -> None:
+    path = GOLDEN / "target_set_v1.json"
+    wire = {"type": EXAMPLE.event_type, "data": EXAMPLE.model_dump(mode="json")}
+    if os.environ.get("LMIS_UPDATE_GOLDEN") == "1":
+        path.write_text(json.dumps(wire, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    golden = json.loads(path.read_text(encoding="utf-8"))
+
+    assert wire == golden
+    assert payload_class(golden["type"]).model_validate(golden["data"]) == EXAMPLE
+    assert EXAMPLE.event_type == "lmis.reporting.target.set.v1"
+
+
+def test_each_indicator_unit_and_year_has_its_own_target_stream() -> None:
+    one = target_stream_id("departed", "current", "12", 2025)
+
+    assert one == target_stream_id("departed", "current", "12", 2025)
+    assert one != target_stream_id("departed", "current", "12", 2026)
+    assert one != target_stream_id("departed", "legacy", "12", 2025)
+
+
+# -- setting one, on fakes --------------------------------------------------------------------
+
+LAI_CHAU = Unit("12", "Lai Châu", "province", None, "current", "12")
+MUONG_KIM = Unit("03637", "Xã Mường Kim", "commune", "12", "current", "12")
+NOW = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
+
+
+class FakeUnits:
+    async def get(self, hierarchy: Hierarchy, code: str) -> Unit | None:
+        return next((u for u in (LAI_CHAU, MUONG_KIM) if u.code == code), None)
+
+    async def children(self, hierarchy: Hierarchy, parent_code: str | None) -> list[Unit]:
+        return []
+
+    async def ancestors(self, hierarchy: Hierarchy, code: str) -> list[Unit]:
+        return []
+
+
+class FakeLedger:
+    """Keeps targets in a dict and the recorded changes in a list, as the event store would."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str, str, int], Target] = {}
+        self.recorded: list[tuple[Target, AppendContext]] = []
+        self.reads_lag = False
+        """Answer `find` with the version before: another officer's change came in between."""
+
+    async def find(
+        self,
+        indicator: str,
+        hierarchy: Hierarchy,
+        unit_code: str,
+        year: int,
+        kind: TargetKind = "target",
+    ) -> Target | None:
+        found = self.rows.get((indicator, hierarchy, unit_code, year))
+        if found is not None and self.reads_lag:
+            return replace(found, value=-1, version=found.version - 1)
+        return found
+
+    async def list(self, hierarchy: Hierarchy, unit_code: str, year: int | None) -> list[Target]:
+        return list(self.rows.values())
+
+    async def record(self, wanted: Target, context: AppendContext) -> Target:
+        key = (wanted.indicator, wanted.hierarchy, wanted.unit_code, wanted.year)
+        current = self.rows.get(key)
+        if (current.version if current else 0) != wanted.version:
+            raise StaleStream(uuid4(), wanted.version, current.version if current else 0)
+        stored = replace(
+            wanted, set_by=context.actor, set_at=context.recorded_at, version=wanted.version + 1
+        )
+        self.rows[key] = stored
+        self.recorded.append((stored, context))
+        return stored
+
+
+@pytest.fixture
+def ledger() -> FakeLedger:
+    return FakeLedger()
+
+
+@pytest.fixture
+def commands(ledger: FakeLedger) -> TargetCommands:
+    return TargetCommands(FakeUnits(), ledger, Authorizer(), FixedClock(NOW))
+
+
+def caller(role: Role, scope: str, subject: str = "officer-7") -> Caller:
+    return Caller(Principal(subject, role, scope), uuid4())
+
+
+def set_departed(value: float, unit: str = "12") -> SetTarget:
+    return SetTarget("departed", "current", unit, 2026, value, source="Kế hoạch 2026")
+
+
+async def test_a_province_officer_sets_a_target_and_the_change_is_recorded_with_the_officer(
+    commands: TargetCommands, ledger: FakeLedger
+) -> None:
+    stored = await commands.set_target(caller(Role.PROVINCE_OFFICER, "12"), set_departed(800))
+
+    ((recorded, context),) = ledger.recorded
+    assert (stored.value, stored.set_by, stored.set_at, stored.version) == (
+        800,
+        "officer-7",
+        NOW,
+        1,
+    )
+    assert recorded == stored
+    assert context.actor == "officer-7"
+    assert context.source == "/lmis/reporting"
+
+
+async def test_setting_a_target_to_what_it_already_says_records_nothing(
+    commands: TargetCommands, ledger: FakeLedger
+) -> None:
+    officer = caller(Role.PROVINCE_OFFICER, "12")
+    await commands.set_target(officer, set_departed(800))
+
+    again = await commands.set_target(officer, set_departed(800))
+    changed = await commands.set_target(officer, set_departed(900))
+
+    assert again.version == 1
+    assert changed.version == 2
+    assert [t.value for t, _ in ledger.recorded] == [800, 900]
+
+
+async def test_a_commune_officer_or_another_province_may_not_set_a_target(
+    commands: TargetCommands, ledger: FakeLedger
+) -> None:
+    with pytest.raises(Forbidden):
+        await commands.set_target(caller(Role.COMMUNE_OFFICER, "03637"), set_departed(5, "03637"))
+    with pytest.raises(Forbidden):
+        await commands.set_target(caller(Role.PROVINCE_OFFICER, "01"), set_departed(5))
+
+    assert ledger.recorded == []
+
+
+async def test_a_change_that_lost_a_race_is_a_conflict(
+    commands: TargetCommands, ledger: FakeLedger
+) -> None:
+    officer = caller(Role.ADMIN, "*")
+    await commands.set_target(officer, set_departed(800))
+    ledger.reads_lag = True
+
+    with pytest.raises(ConcurrencyConflict):
+        await commands.set_target(officer, set_departed(900))
+    assert len(ledger.recorded) == 1
+
+
+async def test_each_refusal_names_the_input_it_is_about(commands: TargetCommands) -> None:
+    admin = caller(Role.ADMIN, "*")
+    with pytest.raises(UnknownIndicator) as indicator:
+        await commands.set_target(admin, replace(set_departed(1), indicator="nothing"))
+    with pytest.raises(UnitNotFound) as unit:
+        await commands.set_target(admin, set_departed(1, "99"))
+    with pytest.raises(InvalidTarget) as value:
+        await commands.set_target(admin, set_departed(-1))
+
+    assert [e.value.field for e in (indicator, unit, value)] == [
+        "indicator",
+        "target_unit",
+        "value",
+    ]
