@@ -93,6 +93,10 @@ class Launcher:
             "LMIS_DATABASE_URL": self.pg.dsn,
             "LMIS_KAFKA_BOOTSTRAP": self.broker.bootstrap,
             "LMIS_JWT_PUBLIC_KEY_FILE": str(public),
+            # alerts that fall due show up within seconds on a demo, not a minute
+            "LMIS_NOTIFY_SWEEP_INTERVAL_SECONDS": os.environ.get(
+                "LMIS_NOTIFY_SWEEP_INTERVAL_SECONDS", "5"
+            ),
         }
 
     def _lmis(self, env: dict[str, str], *args: str) -> None:

@@ -50,6 +50,7 @@ SERVICES: dict[str, ServiceSpec] = {
             8004,
             "lmis_notify.entrypoints.http:create_app_from_env",
             "lmis_notify.bootstrap:migrate",
+            processor="lmis_notify.entrypoints.processor:main",
         ),
     )
 }

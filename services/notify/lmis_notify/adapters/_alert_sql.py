@@ -1,0 +1,147 @@
+"""The alert tables' statements, and rows to values and back (for `alert_book.py` and
+`alert_reads.py`). jsonb travels as text: asyncpg's default codec."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from lmis_notify.domain.model import Alert, Cause, Deadline, Subject
+from lmis_shared.contracts.notify import AlertRaised, AlertRule, ReportRef, SubjectKind
+
+ADD_SUBJECTS = """
+    INSERT INTO {s}.alert_subjects
+        (subject_id, kind, unit_code, province_code, schedule, report, deadlines)
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[],
+                         $6::jsonb[], $7::jsonb[])
+    ON CONFLICT (subject_id) DO NOTHING"""
+
+SAVE_SUBJECTS = ADD_SUBJECTS.replace(
+    "DO NOTHING",
+    "DO UPDATE SET kind = excluded.kind, unit_code = excluded.unit_code,"
+    " province_code = excluded.province_code, schedule = excluded.schedule,"
+    " report = excluded.report, deadlines = excluded.deadlines",
+)
+
+ADD_DEADLINES = """
+    INSERT INTO {s}.deadlines AS d (subject_id, rule, due_on, status)
+    SELECT s, r, o, 'pending' FROM unnest($1::uuid[], $2::text[], $3::date[]) AS t(s, r, o)
+    ON CONFLICT (subject_id, rule, due_on) DO NOTHING"""
+
+SET_DEADLINES = ADD_DEADLINES.replace(
+    "DO NOTHING", "DO UPDATE SET status = 'pending' WHERE d.status = 'cancelled'"
+)
+
+CANCEL = """
+    UPDATE {s}.deadlines AS d SET status = 'cancelled'
+    FROM unnest($1::uuid[], $2::text[], $3::date[]) AS f(s, r, o)
+    WHERE d.subject_id = f.s AND d.rule = f.r AND d.due_on = f.o AND d.status = 'pending'"""
+
+DUE = """
+    SELECT d.rule, d.due_on, s.* FROM {s}.deadlines d
+    JOIN {s}.alert_subjects s ON s.subject_id = d.subject_id
+    WHERE d.status = 'pending' AND d.due_on <= $1
+    ORDER BY d.due_on, d.subject_id, d.rule
+    LIMIT $2"""
+
+INSERT_ALERTS = """
+    INSERT INTO {s}.alerts (id, rule, subject_id, subject_kind, unit_code, province_code,
+                           due_on, report, raised_at, version)
+    SELECT *, 1 FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[],
+                            $6::text[], $7::date[], $8::jsonb[], $9::timestamptz[])
+    ON CONFLICT (id) DO NOTHING"""
+
+
+def deadline_columns(deadlines: Sequence[Deadline]) -> tuple[list[Any], ...]:
+    return (
+        [d.subject_id for d in deadlines],
+        [d.rule.value for d in deadlines],
+        [d.due_on for d in deadlines],
+    )
+
+
+def raised(d: Deadline, s: Subject, cause: Cause) -> tuple[UUID, AlertRaised]:
+    return d.alert_id, AlertRaised(
+        rule=d.rule,
+        subject_id=d.subject_id,
+        subject_kind=s.kind,
+        unit_code=s.unit_code,
+        province_code=s.province_code,
+        due_on=d.due_on,
+        raised_at=cause.at,
+        report=s.report,
+    )
+
+
+def alert_columns(alerts: Sequence[tuple[UUID, AlertRaised]]) -> tuple[list[Any], ...]:
+    return (
+        [alert_id for alert_id, _ in alerts],
+        [a.rule.value for _, a in alerts],
+        [a.subject_id for _, a in alerts],
+        [a.subject_kind.value for _, a in alerts],
+        [a.unit_code for _, a in alerts],
+        [a.province_code for _, a in alerts],
+        [a.due_on for _, a in alerts],
+        [a.report.model_dump_json() if a.report else None for _, a in alerts],
+        [a.raised_at for _, a in alerts],
+    )
+
+
+def subject_columns(subjects: Sequence[Subject]) -> tuple[list[Any], ...]:
+    return (
+        [s.id for s in subjects],
+        [s.kind.value for s in subjects],
+        [s.unit_code for s in subjects],
+        [s.province_code for s in subjects],
+        [json.dumps([[n, d.isoformat()] for n, d in s.schedule]) for s in subjects],
+        [s.report.model_dump_json() if s.report else None for s in subjects],
+        [
+            json.dumps([[d.rule, d.due_on.isoformat()] for d in sorted(s.deadlines)])
+            for s in subjects
+        ],
+    )
+
+
+def subject_from_row(row: asyncpg.Record) -> Subject:
+    schedule = tuple((int(n), date.fromisoformat(d)) for n, d in json.loads(row["schedule"]))
+    subject_id = row["subject_id"]
+    deadlines = frozenset(
+        Deadline(AlertRule(rule), subject_id, date.fromisoformat(due))
+        for rule, due in json.loads(row["deadlines"])
+    )
+    return Subject(
+        id=subject_id,
+        kind=SubjectKind(row["kind"]),
+        unit_code=row["unit_code"],
+        province_code=row["province_code"],
+        schedule=schedule,
+        report=_report(row["report"]),
+        deadlines=deadlines,
+    )
+
+
+def _report(value: str | None) -> ReportRef | None:
+    return ReportRef.model_validate_json(value) if value else None
+
+
+def alert_from_row(row: asyncpg.Record) -> Alert:
+    return Alert(
+        id=row["id"],
+        rule=AlertRule(row["rule"]),
+        subject_id=row["subject_id"],
+        subject_kind=SubjectKind(row["subject_kind"]),
+        unit_code=row["unit_code"],
+        province_code=row["province_code"],
+        due_on=row["due_on"],
+        raised_at=row["raised_at"],
+        version=row["version"],
+        report=_report(row["report"]),
+        resolved_at=row["resolved_at"],
+        acknowledged_by=row["acknowledged_by"],
+        acknowledged_at=row["acknowledged_at"],
+    )

@@ -1,0 +1,43 @@
+"""The alert list, read from the `alerts` read model (no lock: readers never wait)."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from lmis_notify.adapters._alert_sql import alert_from_row
+from lmis_notify.adapters._sql import in_schema
+from lmis_notify.application.ports import AlertQuery
+from lmis_notify.domain.model import Alert
+
+# $3: rules seen in every unit; otherwise the alert's commune or province must be the
+# caller's scope, the SQL form of `unit_in_scope` (alerts carry both codes).
+_LIST = """
+    SELECT * FROM {s}.alerts
+    WHERE rule = ANY($1::text[])
+      AND ($2::text IS NULL OR status = $2)
+      AND (rule = ANY($3::text[]) OR unit_code = $4 OR province_code = $4)
+      AND ($5::text IS NULL OR unit_code = $5 OR province_code = $5)
+      AND ($6::timestamptz IS NULL OR (raised_at, id) < ($6, $7::uuid))
+    ORDER BY raised_at DESC, id DESC
+    LIMIT $8"""
+
+
+class PostgresAlertReads:
+    def __init__(self, pool: asyncpg.Pool, schema: str) -> None:
+        self._pool = pool
+        self._statement = in_schema(_LIST, schema)
+
+    async def list(self, query: AlertQuery) -> list[Alert]:
+        after_at, after_id = query.after or (None, None)
+        rows = await self._pool.fetch(
+            self._statement,
+            [r.value for r in query.rules],
+            query.status.value if query.status else None,
+            [r.value for r in query.anywhere],
+            query.scope,
+            query.unit,
+            after_at,
+            after_id,
+            query.limit,
+        )
+        return [alert_from_row(row) for row in rows]

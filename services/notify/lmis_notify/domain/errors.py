@@ -1,0 +1,17 @@
+"""The notify service's own errors; `entrypoints/http.py` maps each to a problem detail."""
+
+from __future__ import annotations
+
+from lmis_shared.errors import InvalidInput, NotFound
+
+
+class InvalidReport(InvalidInput):
+    """A report kind, unit or period that does not exist; `field` names the path part."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"path.{field}", message)
+
+
+class AlertNotFound(NotFound):
+    def __init__(self, alert_id: str) -> None:
+        super().__init__("alert", alert_id)

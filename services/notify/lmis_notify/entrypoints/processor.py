@@ -1,0 +1,129 @@
+"""The notify stream processor: deadlines from events, alerts from deadlines.
+
+`main()` is what `lmis process notify` calls (also `python -m lmis_notify.entrypoints.processor`):
+it reads the settings, sets up logs and traces, makes sure its tables exist, stores the report
+obligations of the settings, and runs the faust app until SIGINT or SIGTERM. The app has
+  * one agent per source topic (`lmis.registry.events`, `lmis.permits.events`,
+    `lmis.notify.events` for report submissions) feeding the deadline projection, at
+    concurrency 1, state and positions in PostgreSQL;
+  * a timer every `LMIS_NOTIFY_SWEEP_INTERVAL_SECONDS` that runs the sweeper. faust's timers
+    only drive the sweep: what falls due is decided by the stored deadlines and the `Clock`
+    (fixed on `LMIS_NOTIFY_AS_OF` for a demo), never by a window closing.
+`build_processor` wires the app from its parts, so tests run exactly this wiring in their own
+event loop, with a clock of their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import asyncpg
+import faust
+from opentelemetry import trace
+from opentelemetry.context import Context
+
+from lmis_notify.application.sweeper import Sweeper
+from lmis_notify.bootstrap import deadline_projection, migrate, sweeper
+from lmis_notify.settings import NotifySettings
+from lmis_shared.clock import Clock
+from lmis_shared.eventstore import create_pool
+from lmis_shared.logging import get_logger, setup_logging
+from lmis_shared.processing import make_app, projection_agent, serve
+from lmis_shared.settings import CommonSettings
+from lmis_shared.telemetry import current_traceparent, setup_telemetry
+
+log = get_logger(__name__)
+
+
+def build_processor(
+    common: CommonSettings,
+    settings: NotifySettings,
+    pool: asyncpg.Pool,
+    clock: Clock,
+    tracer_provider: trace.TracerProvider | None = None,
+) -> tuple[faust.App, Sweeper]:
+    """The faust app (agents + sweep timer) and the sweeper its timer runs."""
+    app = make_app(settings.processor_id, common)
+    projection = deadline_projection(pool, settings.schema_name, settings.rules(), clock)
+    for domain in settings.sources:
+        projection_agent(
+            app,
+            common.topic(domain),
+            projection,
+            batch_size=settings.batch_size,
+            tracer_provider=tracer_provider,
+        )
+    sweeps = sweeper(pool, settings, clock)
+    tracer = trace.get_tracer(__name__, tracer_provider=tracer_provider)
+
+    async def sweep() -> None:
+        # a failed sweep (the database away) is retried at the next tick: deadlines wait
+        # a root span: a sweep is caused by time, not by whatever ran before in this task
+        with tracer.start_as_current_span("notify sweep", context=Context()) as span:
+            try:
+                raised = await sweeps.sweep(current_traceparent())
+            except Exception as exc:
+                log.error("notify.sweep_failed", error=type(exc).__name__)
+                span.set_status(trace.Status(trace.StatusCode.ERROR, type(exc).__name__))
+                return
+            span.set_attribute("lmis.alerts_raised", raised)
+            if raised:
+                log.info("notify.alerts_raised", count=raised)
+
+    app.timer(settings.sweep_interval_seconds, name="notify.sweep")(sweep)
+    return app, sweeps
+
+
+async def run(
+    common: CommonSettings,
+    settings: NotifySettings,
+    stop: asyncio.Event,
+    tracer_provider: trace.TracerProvider | None = None,
+) -> None:
+    pool = await create_pool(common.database_url)
+    try:
+        # idempotent, under the migration lock: safe next to `lmis migrate`
+        await migrate(pool, settings.schema_name)
+        app, sweeps = build_processor(common, settings, pool, settings.clock(), tracer_provider)
+        await sweeps.sync_obligations()
+        await serve(app, stop)
+    finally:
+        await pool.close()
+
+
+def main() -> None:
+    common = CommonSettings()
+    settings = NotifySettings()
+    setup_logging("notify-processor", common.log_level)
+    # faust logs events' reprs in some errors; a record's value may hold personal data
+    logging.getLogger("faust").setLevel(logging.WARNING)
+    provider = setup_telemetry("notify", common)
+    try:
+        asyncio.run(_until_signalled(common, settings, provider))
+    finally:
+        provider.shutdown()
+
+
+async def _until_signalled(
+    common: CommonSettings, settings: NotifySettings, provider: trace.TracerProvider
+) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    log.info(
+        "processing.starting",
+        app=settings.processor_id,
+        sources=settings.sources,
+        schema=settings.schema_name,
+        as_of=settings.as_of.isoformat() if settings.as_of else None,
+        sweep_interval_seconds=settings.sweep_interval_seconds,
+    )
+    await run(common, settings, stop, provider)
+    log.info("processing.stopped", app=settings.processor_id)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""The notify service's settings: the common ones (`CommonSettings`, `LMIS_*`) plus its own,
+prefixed `LMIS_NOTIFY_`. The API and the processor read the same object, so both see the same
+clock and the same rules.
+
+    LMIS_NOTIFY_SCHEMA_NAME                 the service's schema (`notify`)
+    LMIS_NOTIFY_AS_OF                       a date: the clock stands still on it (demo, tests)
+    LMIS_NOTIFY_PROCESSOR_ID                faust app id = consumer group (`lmis-notify`)
+    LMIS_NOTIFY_SOURCES                     domains whose topics it reads
+    LMIS_NOTIFY_BATCH_SIZE                  most events applied in one transaction (500)
+    LMIS_NOTIFY_SWEEP_INTERVAL_SECONDS      how often fallen-due deadlines are raised (60)
+    LMIS_NOTIFY_EXTENSION_OPENS_DAYS_BEFORE / _CLOSES_DAYS_BEFORE   permit window (45 / 5)
+    LMIS_NOTIFY_RETURN_GRACE_DAYS           after a contract's end (30)
+    LMIS_NOTIFY_REPORT_DUE_SOON_DAYS        `report_due` this many days before (5)
+    LMIS_NOTIFY_REPORT_OBLIGATIONS          JSON: report kind -> filing units (a province
+                                            under `monthly` stands for all its communes)
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from lmis_notify.domain.rules import RuleSettings
+from lmis_shared.clock import VIETNAM_TZ, Clock, FixedClock, SystemClock
+
+# The demo province (Lai Châu) files all three kinds of the seeds' reports.
+DEMO_OBLIGATIONS = {"monthly": ["12"], "yearly_agencies": ["12"], "yearly_department": ["12"]}
+
+
+class NotifySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LMIS_NOTIFY_", extra="ignore")
+
+    schema_name: str = Field("notify", description="the PostgreSQL schema the service owns")
+    as_of: date | None = Field(
+        None, description="stand the clock still on this date (a demo's `--as-of`)"
+    )
+    processor_id: str = Field("lmis-notify", description="faust app id, also the consumer group")
+    sources: list[str] = Field(
+        ["registry", "permits", "notify"],
+        description="domains whose event topics the processor reads (notify: report submissions)",
+    )
+    batch_size: int = Field(500, ge=1, description="most events applied in one transaction")
+    sweep_interval_seconds: float = Field(
+        60.0, gt=0, description="how often the sweeper raises the deadlines that fell due"
+    )
+    extension_opens_days_before: int = Field(45, ge=1, description="permit extension window")
+    extension_closes_days_before: int = Field(5, ge=0, description="permit extension window")
+    return_grace_days: int = Field(30, ge=0, description="days after a contract's end")
+    report_due_soon_days: int = Field(5, ge=0, description="`report_due` before the due date")
+    report_obligations: dict[str, list[str]] = Field(
+        default_factory=lambda: {k: list(v) for k, v in DEMO_OBLIGATIONS.items()},
+        description="report kind -> units that file it",
+    )
+
+    def rules(self) -> RuleSettings:
+        return RuleSettings(
+            extension_opens_days_before=self.extension_opens_days_before,
+            extension_closes_days_before=self.extension_closes_days_before,
+            return_grace_days=self.return_grace_days,
+            report_due_soon_days=self.report_due_soon_days,
+        )
+
+    def clock(self) -> Clock:
+        if self.as_of is None:
+            return SystemClock()
+        # noon in Vietnam: unambiguously that calendar day whatever zone reads it
+        return FixedClock(datetime.combine(self.as_of, time(12), tzinfo=VIETNAM_TZ))

@@ -1,0 +1,425 @@
+"""Deadlines and alerts on the real PostgreSQL, with a settable clock walked across each deadline.
+
+The deadline projection is fed hand-made events (as faust would hand them over, decoded), and
+the sweeper is called directly: each kind of deadline is raised once when the clock reaches it
+(a second sweep raises nothing), and resolved by the event that fixes it. Every alert is also
+an event in notify's own store: `raised` once, `resolved` once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID, uuid4
+
+import asyncpg
+import pytest
+
+from lmis_notify.adapters.alert_book import PostgresAlertBooks
+from lmis_notify.adapters.projection import DeadlineProjection
+from lmis_notify.application.sweeper import Sweeper
+from lmis_notify.bootstrap import migrate
+from lmis_notify.domain.model import alert_id, report_id
+from lmis_notify.domain.rules import RuleSettings
+from lmis_shared.clock import VIETNAM_TZ, FixedClock
+from lmis_shared.contracts import permits as p
+from lmis_shared.contracts import registry as r
+from lmis_shared.contracts import registry_loans as loans
+from lmis_shared.contracts.notify import AlertRule, ReportRef, ReportSubmitted
+from lmis_shared.events import EventMetadata, EventPayload, RecordedEvent
+from lmis_shared.eventstore import PostgresEventStore
+from lmis_shared.processing import Decoded, all_events
+
+pytestmark = pytest.mark.integration
+
+COMMUNE, PROVINCE = "03637", "12"
+DAY = timedelta(days=1)
+RULES = RuleSettings()
+
+
+class Stream:
+    """One aggregate's events, numbered as its producer's store would number them."""
+
+    def __init__(self, stream_type: str) -> None:
+        self.id = uuid4()
+        self.stream_type = stream_type
+        self.version = 0
+
+    def event(self, payload: EventPayload) -> Decoded:
+        self.version += 1
+        recorded = RecordedEvent(
+            metadata=EventMetadata(
+                event_id=uuid4(),
+                event_type=payload.event_type,
+                stream_id=self.id,
+                stream_type=self.stream_type,
+                stream_version=self.version,
+                recorded_at=datetime.now(UTC),
+                actor="officer-1",
+                correlation_id=uuid4(),
+                source="/lmis/test",
+            ),
+            data=payload.model_dump(mode="json"),
+        )
+        return Decoded(recorded, payload)
+
+
+class World:
+    """The projection, the sweeper and the clock of one schema."""
+
+    def __init__(self, pool: asyncpg.Pool, schema: str, obligations: list[tuple[str, str, str]]):
+        self.pool = pool
+        self.schema = schema
+        self.clock = FixedClock(datetime(2026, 1, 1, 9, tzinfo=VIETNAM_TZ))
+        self.projection = DeadlineProjection(pool, schema, RULES, self.clock)
+        self.sweeper = Sweeper(PostgresAlertBooks(pool, schema), self.clock, RULES, obligations)
+        self.store = PostgresEventStore(pool, schema)
+        self.applied: list[Decoded] = []
+
+    async def apply(self, *events: Decoded) -> None:
+        self.applied.extend(events)
+        await self.projection.process(list(events))
+
+    async def sweep_on(self, day: date) -> int:
+        self.clock.set(datetime.combine(day, datetime.min.time(), VIETNAM_TZ) + timedelta(hours=9))
+        return await self.sweeper.sweep()
+
+    async def status(self, rule: AlertRule, subject: UUID, due_on: date) -> str | None:
+        value: str | None = await self.pool.fetchval(
+            f"SELECT status FROM {self.schema}.alerts WHERE id = $1",  # noqa: S608
+            alert_id(rule, subject, due_on),
+        )
+        return value
+
+    async def open_rules(self, subject: UUID) -> list[AlertRule]:
+        rows = await self.pool.fetch(
+            f"SELECT rule FROM {self.schema}.alerts"  # noqa: S608
+            " WHERE subject_id = $1 AND status <> 'resolved' ORDER BY rule",
+            subject,
+        )
+        return [AlertRule(row["rule"]) for row in rows]
+
+    async def alert_events(self) -> Counter[tuple[UUID, str]]:
+        """(alert id, fact) -> how many such events the store holds."""
+        found = [e async for e in all_events(self.store)]
+        return Counter(
+            (e.metadata.stream_id, e.event_type.split(".")[-2])
+            for e in found
+            if e.metadata.stream_type == "alert"
+        )
+
+
+@pytest.fixture
+async def world(pg_pool: asyncpg.Pool, fresh_schema: str) -> AsyncIterator[World]:
+    await migrate(pg_pool, fresh_schema)
+    yield World(pg_pool, fresh_schema, [("monthly", COMMUNE, PROVINCE)])
+    await pg_pool.execute(f"DROP SCHEMA {fresh_schema} CASCADE")
+
+
+async def raised_once_on(world: World, rule: AlertRule, subject: UUID, due_on: date) -> None:
+    """Not raised the day before; raised on the day; a second sweep changes nothing."""
+    await world.sweep_on(due_on - DAY)
+    assert await world.status(rule, subject, due_on) is None, f"{rule} raised early"
+    await world.sweep_on(due_on)
+    assert await world.status(rule, subject, due_on) == "open", f"{rule} not raised"
+    assert await world.sweep_on(due_on) == 0
+    events = await world.alert_events()
+    assert events[(alert_id(rule, subject, due_on), "raised")] == 1
+
+
+async def resolved(world: World, rule: AlertRule, subject: UUID, due_on: date) -> bool:
+    events = await world.alert_events()
+    return (
+        await world.status(rule, subject, due_on) == "resolved"
+        and events[(alert_id(rule, subject, due_on), "resolved")] == 1
+    )
+
+
+# --- events ----------------------------------------------------------------------------------
+
+
+def foreign_worker_registered(engaged_on: date) -> p.ForeignWorkerRegistered:
+    return p.ForeignWorkerRegistered(
+        person=p.ForeignPerson(
+            full_name="KIM MIN JUN", passport_number="M12345678", date_of_birth=date(1985, 7, 21)
+        ),
+        sex=p.Sex.male,
+        nationality="KR",
+        employer_tax_code="1101234567",
+        position=p.PositionType.expert,
+        commune_code=COMMUNE,
+        province_code=PROVINCE,
+        engaged_on=engaged_on,
+    )
+
+
+def permit_issued(issued: date, expiry: date) -> p.PermitIssued:
+    return p.PermitIssued(
+        permit_number="LC-2026-000123",
+        issue_date=issued,
+        expiry_date=expiry,
+        position=p.PositionType.expert,
+        employer_tax_code="1101234567",
+    )
+
+
+def worker_registered() -> r.WorkerRegistered:
+    return r.WorkerRegistered(
+        person=r.Person(
+            full_name="Lò Thị Mai", date_of_birth=date(1998, 4, 12), citizen_id="012198001234"
+        ),
+        sex=r.Sex.female,
+        ethnicity="03",
+        commune_code=COMMUNE,
+        province_code=PROVINCE,
+        registered_on=date(2026, 1, 5),
+    )
+
+
+def contract_signed(end: date) -> r.WorkerContractSigned:
+    return r.WorkerContractSigned(
+        destination_country="KR",
+        programme="eps",
+        sending_organisation=r.SendingOrganisation(
+            kind=r.SendingOrganisationKind.public_service_centre
+        ),
+        employer="Hanil Co.",
+        sector=r.Sector.manufacturing,
+        start_date=date(2026, 3, 1),
+        duration_months=3,
+        end_date=end,
+        monthly_salary_vnd=35_000_000,
+        fees_vnd={"service": 0},
+        signed_on=date(2026, 2, 1),
+    )
+
+
+def loan_disbursed(*due: date) -> loans.LoanDisbursed:
+    return loans.LoanDisbursed(
+        amount_vnd=12_000_000,
+        disbursed_on=date(2026, 1, 15),
+        term_months=len(due),
+        annual_interest_rate_bp=792,
+        schedule=tuple(
+            loans.Instalment(number=n, due_on=d, principal_vnd=4_000_000, interest_vnd=80_000)
+            for n, d in enumerate(due, start=1)
+        ),
+    )
+
+
+def repayment(through: int) -> loans.LoanRepaymentReceived:
+    return loans.LoanRepaymentReceived(
+        amount_vnd=4_080_000 * through,
+        paid_on=date(2026, 4, 1),
+        principal_vnd=4_000_000 * through,
+        interest_vnd=80_000 * through,
+        outstanding_vnd=12_000_000 - 4_000_000 * through,
+        paid_through_instalment=through,
+    )
+
+
+# --- walking the clock across each deadline -------------------------------------------------
+
+
+async def test_a_permit_expiring_then_expired_is_raised_once_each_and_resolved_by_its_fix(
+    world: World,
+) -> None:
+    fw, expiry = Stream("foreign_worker"), date(2026, 6, 30)
+    await world.apply(
+        fw.event(foreign_worker_registered(date(2026, 1, 1))),
+        fw.event(permit_issued(date(2026, 1, 1), expiry)),
+    )
+    opens = expiry - timedelta(days=45)
+
+    await raised_once_on(world, AlertRule.permit_expiring, fw.id, opens)
+    applied = p.PermitExtensionApplied(applied_on=opens + DAY, current_expiry_date=expiry)
+    await world.apply(fw.event(applied))
+    assert await resolved(world, AlertRule.permit_expiring, fw.id, opens)
+
+    await raised_once_on(world, AlertRule.permit_expired, fw.id, expiry + DAY)
+    assert await world.open_rules(fw.id) == [
+        AlertRule.permit_expired,
+        AlertRule.working_without_permit,
+    ]
+    extended = p.PermitExtended(
+        permit_number="LC-2026-000123",
+        previous_expiry_date=expiry,
+        new_expiry_date=date(2028, 6, 29),
+        extended_on=expiry + 2 * DAY,
+    )
+    await world.apply(fw.event(extended))
+    assert await resolved(world, AlertRule.permit_expired, fw.id, expiry + DAY)
+    assert await resolved(world, AlertRule.working_without_permit, fw.id, expiry + DAY)
+    assert await world.sweep_on(date(2027, 1, 1)) == 0  # the new expiry is far away
+
+
+async def test_a_foreign_worker_without_a_permit_is_raised_from_the_first_day_of_work(
+    world: World,
+) -> None:
+    fw, first_day = Stream("foreign_worker"), date(2026, 3, 2)
+    await world.apply(fw.event(foreign_worker_registered(first_day)))
+
+    await raised_once_on(world, AlertRule.working_without_permit, fw.id, first_day)
+    await world.apply(fw.event(permit_issued(date(2026, 3, 5), date(2028, 3, 4))))
+
+    assert await resolved(world, AlertRule.working_without_permit, fw.id, first_day)
+
+
+async def test_a_worker_not_back_after_contract_end_and_grace_is_overdue_until_the_return(
+    world: World,
+) -> None:
+    worker, end = Stream("worker"), date(2026, 5, 31)
+    await world.apply(worker.event(worker_registered()), worker.event(contract_signed(end)))
+    overdue_from = end + timedelta(days=RULES.return_grace_days) + DAY
+
+    await raised_once_on(world, AlertRule.overdue_return, worker.id, overdue_from)
+    returned = r.WorkerReturned(return_date=date(2026, 7, 20), reason=r.ReturnReason.personal)
+    await world.apply(worker.event(returned))
+
+    assert await resolved(world, AlertRule.overdue_return, worker.id, overdue_from)
+
+
+async def test_an_extended_contract_is_not_overdue_at_its_first_end(world: World) -> None:
+    worker, end = Stream("worker"), date(2026, 5, 31)
+    extended = r.WorkerContractExtended(previous_end_date=end, new_end_date=date(2027, 5, 31))
+    await world.apply(
+        worker.event(worker_registered()),
+        worker.event(contract_signed(end)),
+        worker.event(extended),
+    )
+
+    assert await world.sweep_on(date(2026, 12, 31)) == 0
+    assert await world.open_rules(worker.id) == []
+
+
+async def test_absconding_is_raised_at_once_and_a_redelivery_raises_nothing_more(
+    world: World,
+) -> None:
+    worker = Stream("worker")
+    absconded = r.WorkerAbsconded(absconded_on=date(2026, 4, 2), source=r.ReportSource.employer)
+    events = [worker.event(worker_registered()), worker.event(absconded)]
+
+    await world.apply(*events)
+    await world.apply(*events)  # Kafka delivered them again
+
+    assert await world.status(AlertRule.absconded, worker.id, date(2026, 4, 2)) == "open"
+    assert sum((await world.alert_events()).values()) == 1
+    returned = r.WorkerReturned(return_date=date(2026, 8, 1), reason=r.ReturnReason.deported)
+    await world.apply(worker.event(returned))
+    assert await resolved(world, AlertRule.absconded, worker.id, date(2026, 4, 2))
+
+
+async def test_each_overdue_instalment_is_raised_and_a_repayment_resolves_those_it_covers(
+    world: World,
+) -> None:
+    loan = Stream("loan")
+    dues = (date(2026, 2, 15), date(2026, 3, 15), date(2026, 4, 15))
+    applied = loans.LoanApplied(
+        worker_id=uuid4(),
+        purpose=loans.LoanPurpose.going_abroad,
+        amount_vnd=12_000_000,
+        commune_code=COMMUNE,
+        province_code=PROVINCE,
+        applied_on=date(2026, 1, 5),
+    )
+    await world.apply(loan.event(applied), loan.event(loan_disbursed(*dues)))
+
+    await raised_once_on(world, AlertRule.loan_overdue, loan.id, dues[0] + DAY)
+    await raised_once_on(world, AlertRule.loan_overdue, loan.id, dues[1] + DAY)
+    await world.apply(loan.event(repayment(through=2)))
+    assert await resolved(world, AlertRule.loan_overdue, loan.id, dues[0] + DAY)
+    assert await resolved(world, AlertRule.loan_overdue, loan.id, dues[1] + DAY)
+
+    await raised_once_on(world, AlertRule.loan_overdue, loan.id, dues[2] + DAY)
+    await world.apply(loan.event(loans.LoanSettled(settled_on=date(2026, 5, 2), repaid_vnd=1)))
+    assert await resolved(world, AlertRule.loan_overdue, loan.id, dues[2] + DAY)
+
+
+async def test_a_monthly_report_is_due_then_late_until_it_is_submitted(world: World) -> None:
+    world.clock.set(datetime(2026, 3, 20, 9, tzinfo=VIETNAM_TZ))
+    await world.sweeper.sync_obligations()  # tracked from 20 March: March's report first
+    ref = ReportRef(kind="monthly", unit_code=COMMUNE, period="2026-03")
+    report = report_id(ref)
+
+    await raised_once_on(world, AlertRule.report_due, report, date(2026, 4, 5))
+    await raised_once_on(world, AlertRule.report_late, report, date(2026, 4, 11))
+    submitted = ReportSubmitted(report=ref, submitted_on=date(2026, 4, 12), submitted_by="o-3")
+    stream = Stream("report")
+    stream.id = report
+    await world.apply(stream.event(submitted))
+
+    assert await resolved(world, AlertRule.report_due, report, date(2026, 4, 5))
+    assert await resolved(world, AlertRule.report_late, report, date(2026, 4, 11))
+    rows = await world.pool.fetch(
+        f"SELECT unit_code, province_code, report FROM {world.schema}.alerts"  # noqa: S608
+    )
+    assert {(row["unit_code"], row["province_code"]) for row in rows} == {(COMMUNE, PROVINCE)}
+
+
+async def test_a_report_submitted_early_never_falls_due(world: World) -> None:
+    world.clock.set(datetime(2026, 3, 20, 9, tzinfo=VIETNAM_TZ))
+    await world.sweeper.sync_obligations()
+    ref = ReportRef(kind="monthly", unit_code=COMMUNE, period="2026-03")
+    stream = Stream("report")
+    stream.id = report_id(ref)
+    submitted = ReportSubmitted(report=ref, submitted_on=date(2026, 3, 31), submitted_by="o-3")
+    await world.apply(stream.event(submitted))
+
+    assert await world.sweep_on(date(2026, 4, 30)) == 0
+    assert await world.open_rules(stream.id) == []
+
+
+# --- raising nothing twice ------------------------------------------------------------------
+
+
+async def test_two_sweeps_at_once_raise_each_alert_once(world: World) -> None:
+    dues = tuple(date(2026, 2, 1) + timedelta(days=d) for d in range(40))
+    for _ in range(5):
+        loan = Stream("loan")
+        await world.apply(loan.event(loan_disbursed(*dues)))
+    world.clock.set(datetime(2026, 6, 1, 9, tzinfo=VIETNAM_TZ))
+
+    counts = await asyncio.gather(world.sweeper.sweep(), world.sweeper.sweep())
+
+    assert sum(counts) == 5 * 40
+    events = await world.alert_events()
+    assert len(events) == 5 * 40
+    assert set(events.values()) == {1}
+
+
+async def test_a_rebuild_and_a_new_sweep_after_a_restart_raise_nothing_again(
+    world: World,
+) -> None:
+    worker, loan, fw = Stream("worker"), Stream("loan"), Stream("foreign_worker")
+    first, second = date(2026, 3, 31), date(2026, 7, 31)
+    extended = p.PermitExtended(
+        permit_number="LC-2026-000123",
+        previous_expiry_date=first,
+        new_expiry_date=second,
+        extended_on=date(2026, 2, 20),
+    )
+    await world.apply(
+        worker.event(worker_registered()),
+        worker.event(contract_signed(date(2026, 5, 31))),
+        loan.event(loan_disbursed(date(2026, 2, 15), date(2026, 3, 15))),
+        fw.event(foreign_worker_registered(date(2026, 1, 1))),
+        fw.event(permit_issued(date(2026, 1, 1), first)),
+        fw.event(p.PermitExtensionApplied(applied_on=date(2026, 2, 16), current_expiry_date=first)),
+        fw.event(extended),
+    )
+    await world.sweep_on(date(2026, 7, 15))  # the extended permit is in its window again
+    before = await world.alert_events()
+    assert len(before) == 4
+    assert await world.open_rules(fw.id) == [AlertRule.permit_expiring]
+
+    # a restarted processor: new objects, and the projection rebuilt from nothing
+    restarted = World(world.pool, world.schema, [])
+    restarted.clock.set(world.clock.now())
+    assert await restarted.projection.rebuild(e.event for e in world.applied) == len(world.applied)
+    assert await restarted.sweeper.sweep() == 0
+
+    assert await restarted.alert_events() == before
+    # the extension applied for the first permit did not resolve the second one's alert
+    assert await world.open_rules(fw.id) == [AlertRule.permit_expiring]

@@ -1,0 +1,243 @@
+"""The notify processor end to end on the real broker and PostgreSQL: its faust agent turns
+registry events into deadlines, its timer sweeps them into alerts against a fixed clock, and a
+restarted processor that reads every event again raises nothing twice.
+
+One test, because a faust worker takes a few seconds to join its group; the rules and the
+sweeper are tested directly in test_alerts.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TypeVar
+from uuid import UUID, uuid4
+
+import asyncpg
+import pytest
+from kafka import KafkaProducer
+from kafka.admin import KafkaAdminClient, NewTopic
+
+from lmis_notify.bootstrap import migrate
+from lmis_notify.domain.model import alert_id
+from lmis_notify.entrypoints.processor import build_processor
+from lmis_notify.settings import NotifySettings
+from lmis_shared.clock import VIETNAM_TZ, FixedClock
+from lmis_shared.cloudevents import to_kafka
+from lmis_shared.contracts import registry as r
+from lmis_shared.contracts.notify import AlertRule
+from lmis_shared.events import EventMetadata, EventPayload, RecordedEvent
+from lmis_shared.eventstore import PostgresEventStore
+from lmis_shared.processing import all_events, serve
+from lmis_shared.settings import CommonSettings
+from tests.conftest import unique
+
+pytestmark = pytest.mark.integration
+
+T = TypeVar("T")
+Record = tuple[bytes, bytes, list[tuple[str, bytes]]]
+
+
+class Worker:
+    def __init__(self) -> None:
+        self.id = uuid4()
+        self.version = 0
+
+    def record(self, payload: EventPayload) -> Record:
+        self.version += 1
+        event = RecordedEvent(
+            metadata=EventMetadata(
+                event_id=uuid4(),
+                event_type=payload.event_type,
+                stream_id=self.id,
+                stream_type="worker",
+                stream_version=self.version,
+                recorded_at=datetime.now(UTC),
+                actor="officer-1",
+                correlation_id=uuid4(),
+                source="/lmis/registry",
+            ),
+            data=payload.model_dump(mode="json"),
+        )
+        return to_kafka(event)
+
+    def registered(self) -> Record:
+        return self.record(
+            r.WorkerRegistered(
+                person=r.Person(
+                    full_name="Lò Văn Páo",
+                    date_of_birth=date(1996, 2, 3),
+                    citizen_id="012096001234",
+                ),
+                sex=r.Sex.male,
+                ethnicity="03",
+                commune_code="03637",
+                province_code="12",
+                registered_on=date(2025, 10, 1),
+            )
+        )
+
+    def signed(self, end: date) -> Record:
+        return self.record(
+            r.WorkerContractSigned(
+                destination_country="JP",
+                programme="technical_intern",
+                sending_organisation=r.SendingOrganisation(
+                    kind=r.SendingOrganisationKind.licensed_enterprise,
+                    name="Công ty cổ phần Nhân lực Quốc tế",
+                    licence_number="123/LĐTBXH-GP",
+                ),
+                employer="Sanko Kogyo",
+                sector=r.Sector.construction,
+                start_date=date(2025, 12, 1),
+                duration_months=6,
+                end_date=end,
+                monthly_salary_vnd=28_000_000,
+                fees_vnd={"service": 30_000_000},
+                signed_on=date(2025, 11, 1),
+            )
+        )
+
+
+def publish(bootstrap: str, topic: str, records: list[Record]) -> None:
+    producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
+    try:
+        for key, value, headers in records:
+            producer.send(topic, key=key, value=value, headers=headers)
+        producer.flush()
+    finally:
+        producer.close()
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T | None]], what: str, worker: asyncio.Task[None]
+) -> T:
+    """Poll until `probe` gives a value (a wait, not a timing assertion); stop if `worker` dies."""
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline:
+        if worker.done():
+            worker.result()
+            pytest.fail(f"the processor stopped before {what}")
+        value = await probe()
+        if value is not None:
+            return value
+        await asyncio.sleep(0.1)
+    pytest.fail(f"gave up waiting for {what}")
+
+
+@pytest.fixture
+async def schema(pg_pool: asyncpg.Pool, fresh_schema: str) -> AsyncIterator[str]:
+    await migrate(pg_pool, fresh_schema)
+    yield fresh_schema
+    await pg_pool.execute(f"DROP SCHEMA {fresh_schema} CASCADE")
+
+
+@contextlib.asynccontextmanager
+async def running(
+    common: CommonSettings, settings: NotifySettings, pool: asyncpg.Pool, clock: FixedClock
+) -> AsyncIterator[asyncio.Task[None]]:
+    stop = asyncio.Event()
+    app, sweeper = build_processor(common, settings, pool, clock)
+    await sweeper.sync_obligations()
+    task = asyncio.create_task(serve(app, stop))
+    try:
+        yield task
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)
+
+
+async def test_the_processor_raises_and_resolves_alerts_and_a_restart_raises_nothing_twice(
+    pg_pool: asyncpg.Pool,
+    schema: str,
+    kafka_bootstrap: str,
+    database_url: str,
+    fresh_topic: str,
+    tmp_path: Path,
+) -> None:
+    common = CommonSettings(
+        kafka_bootstrap=kafka_bootstrap,
+        database_url=database_url,
+        topic_prefix=fresh_topic,
+        data_dir=tmp_path,
+        otel_exporter="none",
+    )
+    topic = common.topic("registry")
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    try:  # one partition: a record read means every record before it was read too
+        admin.create_topics([NewTopic(topic, 1, 1)])
+    finally:
+        admin.close()
+
+    def settings() -> NotifySettings:  # a new group each run: the restart reads everything
+        return NotifySettings(
+            schema_name=schema,
+            processor_id=unique("lmis-notify-test"),
+            sources=["registry"],
+            sweep_interval_seconds=0.2,
+            report_obligations={},
+        )
+
+    clock = FixedClock(datetime(2026, 7, 15, 9, tzinfo=VIETNAM_TZ))
+    back, away, later = Worker(), Worker(), Worker()
+    absconded = r.WorkerAbsconded(absconded_on=date(2026, 7, 10), source=r.ReportSource.employer)
+    records = [
+        back.registered(),
+        back.signed(date(2026, 5, 31)),  # overdue from 1 July (30 days' grace)
+        away.registered(),
+        away.record(absconded),
+        later.registered(),
+        later.signed(date(2026, 7, 31)),  # overdue from 31 August
+    ]
+    store = PostgresEventStore(pg_pool, schema)
+
+    async def alert_events() -> Counter[tuple[UUID, str]]:
+        found = [e async for e in all_events(store)]
+        return Counter((e.metadata.stream_id, e.event_type.split(".")[-2]) for e in found)
+
+    def has(*wanted: tuple[UUID, str]) -> Callable[[], Awaitable[bool | None]]:
+        async def probe() -> bool | None:
+            found = await alert_events()
+            return True if all(found[w] for w in wanted) else None
+
+        return probe
+
+    overdue = alert_id(AlertRule.overdue_return, back.id, date(2026, 7, 1))
+    fled = alert_id(AlertRule.absconded, away.id, date(2026, 7, 10))
+    overdue_later = alert_id(AlertRule.overdue_return, later.id, date(2026, 8, 31))
+    await asyncio.to_thread(publish, kafka_bootstrap, topic, records)
+
+    async with running(common, settings(), pg_pool, clock) as worker:
+        await eventually(has((overdue, "raised"), (fled, "raised")), "two alerts", worker)
+        returned = r.WorkerReturned(return_date=date(2026, 7, 14), reason=r.ReturnReason.personal)
+        await asyncio.to_thread(publish, kafka_bootstrap, topic, [back.record(returned)])
+        await eventually(has((overdue, "resolved")), "the return to resolve it", worker)
+
+    clock.set(datetime(2026, 9, 1, 9, tzinfo=VIETNAM_TZ))
+    async with running(common, settings(), pg_pool, clock) as worker:
+        await eventually(has((overdue_later, "raised")), "the later deadline", worker)
+        sentinel = Worker()
+        await asyncio.to_thread(publish, kafka_bootstrap, topic, [sentinel.registered()])
+
+        async def sentinel_read() -> bool | None:
+            found = await pg_pool.fetchval(
+                f"SELECT count(*) FROM {schema}.projection_positions WHERE stream_id = $1",  # noqa: S608
+                sentinel.id,
+            )
+            return True if found else None
+
+        await eventually(sentinel_read, "every record read again", worker)
+
+    assert await alert_events() == Counter(
+        {
+            (overdue, "raised"): 1,
+            (overdue, "resolved"): 1,
+            (fled, "raised"): 1,
+            (overdue_later, "raised"): 1,
+        }
+    )
