@@ -140,14 +140,84 @@ def contracts(
 demo_app = typer.Typer(help="Demo data", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
 
+Province = Annotated[int, typer.Option(help="current province code (12: Lai Châu)")]
+Workers = Annotated[int, typer.Option(help="outbound worker files (with loans for some)")]
+Employers = Annotated[int, typer.Option(help="employers of foreign workers")]
+ForeignWorkers = Annotated[int, typer.Option(help="foreign worker files (with permits)")]
+Seed = Annotated[int, typer.Option(help="same seed, same data (and no duplicates)")]
+Today = Annotated[
+    str | None,
+    typer.Option(
+        metavar="YYYY-MM-DD",
+        help="the plan's today; default: the day this seed was first loaded (kept in the data "
+        "directory), or today when writing a plan",
+    ),
+]
+Concurrency = Annotated[int, typer.Option(help="commands in flight per service")]
+Again = Annotated[
+    bool, typer.Option("--again", help="send every command even if this plan was loaded in full")
+]
+
 
 @demo_app.command("load")
 def demo_load(
-    workers: Annotated[int, typer.Option(help="how many worker files")] = 40,
-    seed: Annotated[int, typer.Option(help="same seed, same data (and no duplicates)")] = 2026,
+    province: Province = 12,
+    workers: Workers = 200,
+    employers: Employers = 15,
+    foreign_workers: ForeignWorkers = 60,
+    seed: Seed = 2026,
+    today: Today = None,
+    plan: Annotated[
+        Path | None, typer.Option(help="load this plan (JSON lines) instead of generating one")
+    ] = None,
+    concurrency: Concurrency = 8,
+    again: Again = False,
 ) -> None:
-    """Register demo worker files in Lai Châu through the registry API (idempotent)."""
-    from lmis_cli.demo import load_demo
+    """Load the demo data set through the services' APIs; loading it again adds nothing."""
+    from lmis_cli.demo import cli
 
-    loaded = load_demo(workers=workers, seed=seed)
-    typer.echo(f"demo: {loaded} worker files registered or already there")
+    cli.run_load(
+        province=province,
+        sizes=cli.sizes(workers, employers, foreign_workers),
+        seed=seed,
+        today=cli.day(today),
+        plan_file=plan,
+        concurrency=concurrency,
+        again=again,
+    )
+
+
+@demo_app.command("generate")
+def demo_generate(
+    province: Province = 12,
+    workers: Workers = 200,
+    employers: Employers = 15,
+    foreign_workers: ForeignWorkers = 60,
+    seed: Seed = 2026,
+    today: Today = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="write the plan as JSON lines to this file ('-': stdout), not load it"),
+    ] = None,
+    concurrency: Concurrency = 8,
+    again: Again = False,
+) -> None:
+    """Generate a realistic demo data set: load it, or write it as JSON lines with --out.
+
+    Outbound workers across their lifecycle with loans; employers, demand approvals, foreign
+    workers with permits in every state. Deterministic for a seed and a day.
+    """
+    from lmis_cli.demo import cli
+
+    sizes = cli.sizes(workers, employers, foreign_workers)
+    if out is not None:
+        cli.write_plan(province, sizes, seed, cli.day(today), out)
+        return
+    cli.run_load(
+        province=province,
+        sizes=sizes,
+        seed=seed,
+        today=cli.day(today),
+        concurrency=concurrency,
+        again=again,
+    )
