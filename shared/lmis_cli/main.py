@@ -10,6 +10,7 @@ from typing import Annotated, Any, cast
 
 import typer
 
+from lmis_cli.imports import imports_app
 from lmis_cli.services import SERVICES, load
 
 app = typer.Typer(
@@ -136,6 +137,8 @@ def contracts(
 
     typer.echo(f"wrote {len(export_contracts(out_dir))} files to {out_dir}")
 
+
+app.add_typer(imports_app, name="import")
 
 demo_app = typer.Typer(help="Demo data", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")

@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 
 from lmis_registry.bootstrap import Registry, bootstrap_postgres
 from lmis_registry.domain import workers as w
+from lmis_registry.entrypoints.imports_http import imports_router, install_worker_imports
 from lmis_registry.entrypoints.loans_http import LOANS_STATE, loans_router
 from lmis_registry.entrypoints.worker_views import (
     CommandAccepted,
@@ -313,11 +314,12 @@ def create_app_with(
     def build(app: FastAPI, pool: asyncpg.Pool) -> None:
         app.state.registry = bootstrap_postgres(pool, own.schema_name, secret, clock)
         setattr(app.state, LOANS_STATE, app.state.registry.loans)
+        install_worker_imports(app, pool, own.schema_name, secret, clock)
 
     return service_app(
         service="registry",
         common=common,
-        routers=[workers, loans_router],
+        routers=[workers, loans_router, imports_router],
         version=VERSION,
         description="Outbound workers (người lao động đi làm việc ở nước ngoài) and their loans.",
         on_pool=build,

@@ -1,0 +1,126 @@
+"""From an imported row to the events of a new worker file, with the API's own rules.
+
+Each row is built into the API's command models (`build_command`), checked against the
+caller's scope, and decided by the domain (`decide_register`, then `decide` for each later
+command of the row): a row is all its commands or none. Rows are planned in the file's order;
+the planner remembers what earlier rows opened, so a row repeating an earlier row's file, or
+opening a second file for the same citizen, is refused as the API would refuse it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import partial
+from uuid import UUID
+
+from lmis_registry.domain import workers
+from lmis_registry.domain.errors import InvalidField
+from lmis_shared.auth import WRITE, Authorizer, Principal
+from lmis_shared.errors import InvalidTransition
+from lmis_shared.events import EventPayload
+from lmis_shared.imports import Row, RowError, RowRejected, Table, build_command
+
+STREAM_TYPE = "worker"
+OPEN_FILE = "the citizen already has an open worker file"
+OUT_OF_SCOPE = "is outside the administrative unit you may write in"
+
+FileId = Callable[[str, date], UUID]
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A later command of the row, fed by the template's columns `group.*`."""
+
+    group: str
+    command: type[workers.AnyWorkerCommand]
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    row: Row
+    citizen_id: str
+    events: list[EventPayload]
+    after: workers.WorkerFile
+
+
+class RowPlanner:
+    """Plans the rows of one import, in order (`plan` is called batch after batch)."""
+
+    def __init__(
+        self,
+        table: Table,
+        principal: Principal,
+        today: date,
+        authorizer: Authorizer,
+        file_id: FileId,
+        follow_ups: Sequence[FollowUp] = (),
+    ) -> None:
+        self._table = table
+        self._principal = principal
+        self._today = today
+        self._authorizer = authorizer
+        self._file_id = file_id
+        self._follow_ups = tuple(follow_ups)
+        self._files_seen: dict[UUID, int] = {}
+        self._opened_by: dict[str, int] = {}
+
+    def plan(self, rows: Sequence[Row]) -> tuple[list[PlannedFile], list[RowError]]:
+        """The rows' new files, and the errors of the rows refused."""
+        planned: list[PlannedFile] = []
+        errors: list[RowError] = []
+        for row in rows:
+            try:
+                planned.append(self._once_in_file(self._plan(row)))
+            except RowRejected as rejected:
+                errors.extend(rejected.errors)
+        return planned, errors
+
+    def _plan(self, row: Row) -> PlannedFile:
+        table, today = self._table, self._today
+        register = build_command(table, row, workers.RegisterWorker)
+        if not self._authorizer.allows(self._principal, WRITE, register.commune_code, STREAM_TYPE):
+            raise RowRejected([table.error(row, "commune_code", OUT_OF_SCOPE)])
+        registered_on = register.registered_on or today  # the template requires it
+        file_id = self._file_id(register.citizen_id, registered_on)
+        events = _decided(table, row, "", partial(workers.decide_register, register, today))
+        after = workers.fold(file_id, enumerate(events, start=1))
+        assert after is not None
+        for follow_up in self._follow_ups:
+            if any(f.startswith(follow_up.group + ".") for f in row.values):
+                command = build_command(table, row, follow_up.command, group=follow_up.group)
+                decide = partial(workers.decide, after, command, today)
+                more = _decided(table, row, follow_up.group, decide)
+                after = workers.apply(after, more)
+                events = events + more
+        return PlannedFile(row, register.citizen_id, events, after)
+
+    def _once_in_file(self, planned: PlannedFile) -> PlannedFile:
+        """The first row of a file or of a citizen's open file wins, as in the API."""
+        number, file_id, citizen = planned.row.number, planned.after.id, planned.citizen_id
+        reason = None
+        if file_id in self._files_seen:
+            reason = f"repeats row {self._files_seen[file_id]} (same citizen and registration date)"
+        elif planned.after.is_open and citizen in self._opened_by:
+            reason = f"{OPEN_FILE} (row {self._opened_by[citizen]})"
+        if reason:
+            raise RowRejected([self._table.error(planned.row, "citizen_id", reason)])
+        self._files_seen[file_id] = number
+        if planned.after.is_open:
+            self._opened_by[citizen] = number
+        return planned
+
+
+def _decided(
+    table: Table, row: Row, group: str, decide: Callable[[], list[EventPayload]]
+) -> list[EventPayload]:
+    """`decide()`'s events, or the row rejected on the column the refusal names."""
+    prefix = f"{group}." if group else ""
+    try:
+        return decide()
+    except InvalidField as invalid:
+        raise RowRejected([table.error(row, prefix + invalid.field, invalid.message)]) from None
+    except InvalidTransition as illegal:
+        first = next(f for f in row.values if f.startswith(prefix))
+        raise RowRejected([table.error(row, first, str(illegal))]) from None

@@ -1,0 +1,220 @@
+"""Bulk import of existing worker files: each row becomes the API's own commands, decided by
+the domain (`import_rows.py`), and the good rows are saved in batches.
+
+Nothing is half-applied: a row is all its commands or none, and a batch is saved in one
+transaction (events, open-file claims and list rows together, as a single command is).
+
+Re-running is exact. A row's file id is derived, not drawn: uuid5 of the citizen ID's keyed
+hash (the service's lookup key, as for the one-open-file rule) and the registration date,
+which together identify a file whatever sheet, order or format it was read from; a file
+fingerprint would not survive the province re-saving the sheet or fixing a bad row. The id
+is the row's idempotency key: the new stream is appended at expected version 0, so the
+events' primary key refuses a second import of that file inside the database even when two
+imports race; the import looks first and reports such rows as skipped. No idempotency record
+is written: the stream itself is the record. Hashing under the key keeps the id from
+revealing the citizen ID. A file made under the import's own correlation id was made by an
+earlier part of the same import (the CLI sends a file in chunks under one correlation id): that
+row repeats an earlier row, a mistake in the file, not a re-run.
+
+Planning (CPU: validating and deciding) runs in a thread, batch k + 1 while batch k is being
+saved (mostly the database's time), so the two overlap and the service keeps answering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date
+from typing import Protocol
+from uuid import UUID
+
+from lmis_registry.application.import_rows import (
+    OPEN_FILE,
+    STREAM_TYPE,
+    FollowUp,
+    PlannedFile,
+    RowPlanner,
+)
+from lmis_registry.application.import_template import WORKER_TEMPLATE
+from lmis_registry.application.worker_ports import FileChange
+from lmis_registry.application.workers import SOURCE
+from lmis_registry.domain import workers
+from lmis_shared.auth import WRITE, Authorizer, Principal
+from lmis_shared.clock import Clock
+from lmis_shared.commands import CommandContext
+from lmis_shared.errors import ConcurrencyConflict, Forbidden
+from lmis_shared.events import NewEvent
+from lmis_shared.eventstore import AppendContext
+from lmis_shared.eventstore import ConcurrencyConflict as StoreConflict
+from lmis_shared.imports import ImportSummary, Row, Table, Template
+
+FILE_ID_NAMESPACE = uuid.UUID("5b0f6a52-2c2e-5d8e-9a36-7f1c2b9e4d10")
+BATCH_SIZE = 1000
+MAX_ATTEMPTS = 5
+REPEATED = "repeats an earlier row of this import (same citizen and registration date)"
+FOLLOW_UPS: tuple[FollowUp, ...] = ()
+"""Later commands a row may carry (a contract, a departure): none yet."""
+
+Progress = Callable[[int], None]
+
+
+def import_file_id(citizen_key: str, registered_on: date) -> UUID:
+    """The id of the file a row registers: its citizen's keyed hash and registration date."""
+    return uuid.uuid5(FILE_ID_NAMESPACE, f"{citizen_key}|{registered_on.isoformat()}")
+
+
+class BulkFiles(Protocol):
+    """Where imported files go: PostgreSQL (`adapters/bulk_files.py`) or the fake."""
+
+    def file_id(self, citizen_id: str, registered_on: date) -> UUID:
+        """`import_file_id` with the citizen ID hashed under the service's lookup key."""
+        ...
+
+    async def existing(self, file_ids: Sequence[UUID]) -> dict[UUID, UUID]:
+        """Those of `file_ids` that already have events → the correlation id that made them."""
+        ...
+
+    async def with_open_file(self, citizen_ids: Sequence[str]) -> set[str]:
+        """Those of `citizen_ids` that already have an open file."""
+        ...
+
+    async def save_new(self, changes: Sequence[FileChange]) -> None:
+        """Save new files all together or not at all; raises the store's ConcurrencyConflict
+        (a file exists) or OpenFileExists (a citizen's file is open) and saves nothing."""
+        ...
+
+
+class WorkerImports:
+    def __init__(
+        self,
+        files: BulkFiles,
+        clock: Clock,
+        authorizer: Authorizer,
+        *,
+        template: Template = WORKER_TEMPLATE,
+        follow_ups: Sequence[FollowUp] = FOLLOW_UPS,
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
+        self._files = files
+        self._clock = clock
+        self._authorizer = authorizer
+        self.template = template
+        self._follow_ups = tuple(follow_ups)
+        self._batch_size = batch_size
+
+    async def run(
+        self, table: Table, ctx: CommandContext, progress: Progress | None = None
+    ) -> ImportSummary:
+        """Import `table`'s rows; `progress(n)` hears of every `n` rows dealt with."""
+        self._authorise(ctx.principal)
+        summary = ImportSummary(rows=len(table.rows), unrecognised_columns=table.unrecognised)
+        planner = RowPlanner(
+            table,
+            ctx.principal,
+            self._clock.today(),
+            self._authorizer,
+            self._files.file_id,
+            self._follow_ups,
+        )
+        context = self._append_context(ctx)
+        saving: asyncio.Task[None] | None = None
+        try:
+            for rows in _batches(table.rows, self._batch_size):
+                planned, errors = await asyncio.to_thread(planner.plan, rows)
+                summary.errors += errors
+                if saving is not None:
+                    await saving
+                saving = asyncio.create_task(
+                    self._save(table, planned, context, summary, progress, len(rows))
+                )
+            if saving is not None:
+                await saving
+        finally:
+            if saving is not None and not saving.done():  # planning failed: stop saving
+                saving.cancel()
+                await asyncio.gather(saving, return_exceptions=True)
+        return summary
+
+    def _authorise(self, principal: Principal) -> None:
+        """The caller's role must let it write worker files somewhere (rows are checked one
+        by one against their commune)."""
+        if not (
+            self._authorizer.allows(principal, WRITE, None, STREAM_TYPE)
+            or self._authorizer.allows(principal, WRITE, principal.scope, STREAM_TYPE)
+        ):
+            raise Forbidden(f"role {principal.role} may not write {STREAM_TYPE} files")
+
+    async def _save(
+        self,
+        table: Table,
+        batch: list[PlannedFile],
+        context: AppendContext,
+        summary: ImportSummary,
+        progress: Progress | None,
+        rows: int,
+    ) -> None:
+        """Save the batch's new files; those already there are skipped, those whose citizen
+        has an open file rejected. A file saved by someone else between the look and the
+        save rolls the batch back: look again, save the rest."""
+        for _ in range(MAX_ATTEMPTS):
+            batch = await self._still_new(table, batch, summary, context.correlation_id)
+            try:
+                await self._files.save_new([_change(p, context) for p in batch])
+            except (StoreConflict, workers.OpenFileExists):
+                continue
+            summary.imported += len(batch)
+            if progress:
+                progress(rows)
+            return
+        raise ConcurrencyConflict(None, None)
+
+    async def _still_new(
+        self, table: Table, batch: list[PlannedFile], summary: ImportSummary, this_import: UUID
+    ) -> list[PlannedFile]:
+        # claims first, files second: a claim and its file commit together, so a claim seen
+        # here whose file is not seen below belongs to another file (this order cannot
+        # mistake a file another import commits in between for a second open file)
+        with_open_file = await self._files.with_open_file(
+            [p.citizen_id for p in batch if p.after.is_open]
+        )
+        existing = await self._files.existing([p.after.id for p in batch])
+        ready: list[PlannedFile] = []
+        for planned in batch:
+            made_by = existing.get(planned.after.id)
+            if made_by == this_import:  # a row of an earlier part (CLI chunk) of this import
+                summary.errors.append(table.error(planned.row, "citizen_id", REPEATED))
+            elif made_by is not None:
+                summary.skipped_rows.append(planned.row.number)
+            elif planned.after.is_open and planned.citizen_id in with_open_file:
+                summary.errors.append(table.error(planned.row, "citizen_id", OPEN_FILE))
+            else:
+                ready.append(planned)
+        return ready
+
+    def _append_context(self, ctx: CommandContext) -> AppendContext:
+        return AppendContext(
+            actor=ctx.principal.subject,
+            correlation_id=ctx.correlation_id,
+            causation_id=None,
+            traceparent=ctx.traceparent,
+            source=SOURCE,
+            recorded_at=self._clock.now(),
+        )
+
+
+def _change(planned: PlannedFile, context: AppendContext) -> FileChange:
+    return FileChange(
+        worker_id=planned.after.id,
+        expected_version=0,
+        events=[NewEvent(event_id=uuid.uuid4(), payload=e) for e in planned.events],
+        context=context,
+        idempotency=None,
+        before=None,
+        after=planned.after,
+    )
+
+
+def _batches(rows: list[Row], size: int) -> Iterator[list[Row]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]

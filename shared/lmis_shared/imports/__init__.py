@@ -1,0 +1,63 @@
+"""Bulk import of existing records from CSV or XLSX files with Vietnamese headings.
+
+Shared by the services (the registry's workers, the permits register): a service declares its
+`Template` as data and maps each row to its own API command models with `build_command`, so
+an imported row is validated exactly as a request body is. This package reads and reports;
+deciding and appending stay in the service.
+
+Public API:
+    Column(heading, field, required=False, example="", help="", aliases=(), parse=None,
+           digits=None)                          one column of a template (frozen)
+    Template(name, sheet, columns, ignored=("STT", "Ghi chú"), notes=())
+        .match(heading) -> Column | None         case-, diacritics- and spacing-blind
+    vietnamese_date(text) -> date                dd/mm/yyyy or yyyy-mm-dd
+    choice(labels) -> Parse, choices(labels) -> Parse      Vietnamese label -> API value(s)
+    read_table(data: bytes, template, *, max_rows=MAX_ROWS) -> Table
+    Table(template, headings, rows, unrecognised, format, example_skipped)
+        .heading(field) -> str, .error(row, field, reason) -> RowError
+    Row(number: int, values: Mapping[str, str])
+    build_command(table, row, model, *, group="", extra=None) -> model instance
+                                                 raises RowRejected(errors)
+    RowError(row_number, column, field, reason), RowRejected, UnreadableFile (422, `file`)
+    ImportSummary(rows, imported, skipped_rows, errors, unrecognised_columns).as_json()
+    template_xlsx(template) -> bytes, error_report_xlsx(errors, summary=None) -> bytes
+    uploaded_file(body: bytes, content_type: str | None) -> bytes
+    XLSX_MEDIA_TYPE, REPORT_HEADINGS ("Dòng", "Cột", "Lý do")
+"""
+
+from lmis_shared.imports.commands import build_command
+from lmis_shared.imports.errors import RowError, RowRejected, UnreadableFile
+from lmis_shared.imports.reading import MAX_ROWS, Row, Table, read_table
+from lmis_shared.imports.summary import ImportSummary
+from lmis_shared.imports.template import Column, Parse, Template
+from lmis_shared.imports.upload import uploaded_file
+from lmis_shared.imports.values import choice, choices, vietnamese_date
+from lmis_shared.imports.workbooks import (
+    REPORT_HEADINGS,
+    XLSX_MEDIA_TYPE,
+    error_report_xlsx,
+    template_xlsx,
+)
+
+__all__ = [
+    "MAX_ROWS",
+    "REPORT_HEADINGS",
+    "XLSX_MEDIA_TYPE",
+    "Column",
+    "ImportSummary",
+    "Parse",
+    "Row",
+    "RowError",
+    "RowRejected",
+    "Table",
+    "Template",
+    "UnreadableFile",
+    "build_command",
+    "choice",
+    "choices",
+    "error_report_xlsx",
+    "read_table",
+    "template_xlsx",
+    "uploaded_file",
+    "vietnamese_date",
+]

@@ -1,0 +1,115 @@
+"""From a row to the API's own command model: the import validates exactly as the API does.
+
+`build_command` translates the row's cells (the columns' `parse`) and hands them to the
+command's pydantic model, the same model the HTTP route validates a request body with. Each
+refusal becomes a `RowError` on the column it concerns, with pydantic's reason and never the
+value. A row may feed several commands (a registration, then a contract): columns whose field
+is `group.name` go to the command built with `group=...`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from lmis_shared.imports.errors import RowError, RowRejected
+from lmis_shared.imports.reading import Row, Table
+from lmis_shared.logging import REDACTED, redact_text
+
+M = TypeVar("M", bound=BaseModel)
+
+REQUIRED = "is required"
+_MIN_SCRUBBED = 3  # a shorter quoted input is more likely a word of the message than the value
+_PYDANTIC_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def build_command(
+    table: Table,
+    row: Row,
+    model: type[M],
+    *,
+    group: str = "",
+    extra: Mapping[str, Any] | None = None,
+) -> M:
+    """`model` from the row's columns of `group` (plus `extra`), or RowRejected with every
+    problem of those columns at once."""
+    prefix = f"{group}." if group else ""
+    data: dict[str, Any] = dict(extra or {})
+    errors = _missing(table, row, prefix)
+    for field_name, text in row.values.items():
+        name = _in_group(field_name, prefix)
+        if name is None:
+            continue
+        parse = table.template.by_field[field_name].parse
+        try:
+            data[name] = parse(text) if parse else text
+        except ValueError as problem:
+            errors.append(table.error(row, field_name, _scrubbed(str(problem), text)))
+    failed = {e.field for e in errors}
+    try:
+        command = model.model_validate(data)
+    except ValidationError as invalid:
+        errors += _row_errors(table, row, prefix, invalid.errors(), failed)
+    else:
+        if not errors:
+            return command
+    raise RowRejected(sorted(errors, key=lambda e: table.template.position(e.field)))
+
+
+def _missing(table: Table, row: Row, prefix: str) -> list[RowError]:
+    """A blank cell in a column the template requires (the command may have a default the
+    import must not use, such as today's date for a historical record)."""
+    return [
+        table.error(row, column.field, REQUIRED)
+        for column in table.template.columns
+        if column.required
+        and _in_group(column.field, prefix) is not None
+        and column.field not in row.values
+    ]
+
+
+def _in_group(field_name: str, prefix: str) -> str | None:
+    if prefix:
+        return field_name[len(prefix) :] if field_name.startswith(prefix) else None
+    return None if "." in field_name else field_name
+
+
+def _row_errors(
+    table: Table, row: Row, prefix: str, raw: Sequence[Any], failed: set[str]
+) -> list[RowError]:
+    errors: list[RowError] = []
+    for error in raw:
+        field_name = _field_of(table, prefix, error.get("loc", ()))
+        if field_name in failed:  # already reported: its cell could not even be translated
+            continue
+        errors.append(table.error(row, field_name, _reason(error)))
+    return errors
+
+
+def _field_of(table: Table, prefix: str, loc: Sequence[int | str]) -> str:
+    """The template field a pydantic error location points into (the longest that exists)."""
+    parts = [str(p) for p in loc]
+    for end in range(len(parts), 0, -1):
+        candidate = prefix + ".".join(parts[:end])
+        if candidate in table.template.by_field:
+            return candidate
+    return prefix + (parts[0] if parts else "row")
+
+
+def _reason(error: Mapping[str, Any]) -> str:
+    message = str(error.get("msg", "invalid value"))
+    for noise in _PYDANTIC_PREFIXES:
+        message = message.removeprefix(noise)
+    value = error.get("input")
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        message = _scrubbed(message, str(value))
+    return message
+
+
+def _scrubbed(message: str, value: str) -> str:
+    """The message with the cell's text cut out, should a validator have quoted it."""
+    if len(value) >= _MIN_SCRUBBED:
+        message = message.replace(value, REDACTED)
+    return redact_text(message)

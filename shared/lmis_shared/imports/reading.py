@@ -1,0 +1,229 @@
+"""Reading an uploaded CSV or XLSX file into rows keyed by the template's fields.
+
+The format is told by the content, not the name: an XLSX workbook is a ZIP archive, anything
+else is read as CSV text. CSV must be UTF-8 (with or without a byte-order mark) or UTF-16 with
+its byte-order mark (Excel's "Unicode text"); the separator is whichever of `,` `;` or tab
+makes the heading row match the template. Windows-1258, TCVN3 (ABC) and VNI files are refused,
+not guessed: they cannot be told apart reliably, and a wrong guess would import garbled names
+that look valid.
+
+The heading row is the first of the first ten rows with the most recognised headings, so a
+title row above it ("DANH SÁCH NGƯỜI LAO ĐỘNG ...") does no harm. Rows are numbered as the
+spreadsheet numbers them. Blank rows, and a row equal to the template's example row, are
+skipped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import warnings
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
+
+from lmis_shared.imports.errors import RowError, UnreadableFile
+from lmis_shared.imports.template import Column, Template
+from lmis_shared.logging import redact_text
+
+MAX_ROWS = 200_000
+HEADER_SEARCH_ROWS = 10
+_XLSX_MAGIC = b"PK\x03\x04"
+_XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE: Excel 97-2003, or an encrypted XLSX
+_SEPARATORS = (",", ";", "\t")
+_MAX_HEADING_SHOWN = 60
+
+Grid = Sequence[Sequence[object]]
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int
+    """As the spreadsheet numbers it: the first row of the file is 1."""
+    values: Mapping[str, str]
+    """Field → the cell's text, trimmed; empty cells are left out."""
+
+
+@dataclass(frozen=True)
+class Table:
+    template: Template
+    headings: Mapping[str, str]
+    """Field → its heading as written in the file."""
+    rows: list[Row]
+    unrecognised: tuple[str, ...] = ()
+    """Headings that match no column (shown back: a misspelt optional column is not silent)."""
+    format: str = "csv"
+    example_skipped: bool = field(default=False)
+
+    def heading(self, field_name: str) -> str:
+        if field_name in self.headings:
+            return self.headings[field_name]
+        column = self.template.by_field.get(field_name)
+        return column.heading if column else field_name
+
+    def error(self, row: Row, field_name: str, reason: str) -> RowError:
+        return RowError(row.number, self.heading(field_name), field_name, reason)
+
+
+def read_table(data: bytes, template: Template, *, max_rows: int = MAX_ROWS) -> Table:
+    """The file's rows, or UnreadableFile saying why nothing can be read."""
+    if not data.strip():
+        raise UnreadableFile("the file is empty")
+    if data.startswith(_XLS_MAGIC):
+        raise UnreadableFile(
+            "Excel 97-2003 (.xls) and password-protected workbooks are not read: "
+            "save the file as .xlsx (Excel Workbook) or as CSV UTF-8"
+        )
+    if data.startswith(_XLSX_MAGIC):
+        return _table(_xlsx_grid(data, template), template, "xlsx", max_rows)
+    text = _decode(data)
+    return _table(_csv_grid(text, template), template, "csv", max_rows)
+
+
+# --- formats ------------------------------------------------------------------------------
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _strict(data, "utf-16")
+    if b"\x00" in data[:4096]:
+        raise UnreadableFile("the file is neither an XLSX workbook nor CSV text")
+    return _strict(data, "utf-8-sig")
+
+
+def _strict(data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        raise UnreadableFile(
+            "the CSV file is not UTF-8 (Windows-1258, TCVN3 and VNI are not read): in Excel "
+            "save it as 'CSV UTF-8 (Comma delimited)', or upload the .xlsx workbook"
+        ) from None
+
+
+def _csv_grid(text: str, template: Template) -> Grid:
+    head = text.splitlines()[:HEADER_SEARCH_ROWS]
+    try:
+        separator = max(
+            _SEPARATORS,
+            key=lambda s: _best_header(list(csv.reader(head, delimiter=s)), template)[1],
+        )
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+    except csv.Error as error:
+        raise UnreadableFile(f"the CSV file is malformed ({type(error).__name__})") from None
+
+
+def _xlsx_grid(data: bytes, template: Template) -> Grid:
+    # openpyxl warns about workbook features it drops (styles, extensions) that we never read
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+            raise UnreadableFile(
+                f"the file is not a readable XLSX workbook ({type(error).__name__})"
+            ) from None
+        try:
+            names = book.sheetnames
+            sheet = book[template.sheet] if template.sheet in names else book.worksheets[0]
+            return [tuple(r) for r in sheet.iter_rows(values_only=True)]
+        finally:
+            book.close()
+
+
+# --- rows ---------------------------------------------------------------------------------
+
+
+def _table(grid: Grid, template: Template, fmt: str, max_rows: int) -> Table:
+    header_index, matched = _best_header(grid, template)
+    if matched == 0:
+        expected = ", ".join(c.heading for c in template.columns if c.required)
+        raise UnreadableFile(f"no heading row found: the template's headings are {expected}")
+    positions, headings, unrecognised = _headings(grid[header_index], template)
+    example = template.example_row()
+    rows: list[Row] = []
+    example_skipped = False
+    for index in range(header_index + 1, len(grid)):
+        values = _values(grid[index], positions, template)
+        if not values:
+            continue
+        if values == example:
+            example_skipped = True
+            continue
+        if len(rows) == max_rows:
+            raise UnreadableFile(f"the file has more than {max_rows} rows: split it")
+        rows.append(Row(index + 1, values))
+    return Table(template, headings, rows, unrecognised, fmt, example_skipped)
+
+
+def _best_header(grid: Grid, template: Template) -> tuple[int, int]:
+    """(index, matches) of the first of the first rows with the most recognised headings."""
+    best = (0, 0)
+    for index, cells in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        matches = sum(1 for c in cells if isinstance(c, str) and template.match(c))
+        if matches > best[1]:
+            best = (index, matches)
+    return best
+
+
+def _headings(
+    cells: Sequence[object], template: Template
+) -> tuple[dict[str, int], dict[str, str], tuple[str, ...]]:
+    positions: dict[str, int] = {}
+    headings: dict[str, str] = {}
+    unrecognised: list[str] = []
+    for index, cell in enumerate(cells):
+        text = "" if cell is None else " ".join(str(cell).split())
+        column = template.match(text) if text else None
+        if column is None:
+            if text and not template.is_ignored(text):
+                unrecognised.append(redact_text(text)[:_MAX_HEADING_SHOWN])
+            continue
+        if column.field in positions:
+            raise UnreadableFile(f"two columns stand for {column.heading!r}: keep one")
+        positions[column.field] = index
+        headings[column.field] = text
+    missing = [c.heading for c in template.columns if c.required and c.field not in positions]
+    if missing:
+        raise UnreadableFile(f"required columns are missing: {', '.join(missing)}")
+    return positions, headings, tuple(unrecognised)
+
+
+def _values(
+    cells: Sequence[object], positions: Mapping[str, int], template: Template
+) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for field_name, index in positions.items():
+        if index < len(cells):
+            text = _cell_text(cells[index], template.by_field[field_name])
+            if text:
+                values[field_name] = text
+    return values
+
+
+def _cell_text(value: object, column: Column) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, datetime):
+        # a date cell comes as midnight; a time of day is kept, for the command to refuse
+        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        return _padded(str(value), column.digits)
+    return str(value).strip() or None
+
+
+def _padded(digits: str, width: int | None) -> str:
+    if width is None or not digits.isdigit():
+        return digits
+    return digits.zfill(width)
