@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, cast
 
@@ -39,10 +39,20 @@ def up(
         ".lmis"
     ),
     demo: Annotated[bool, typer.Option(help="load the demo data set")] = True,
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="raise alerts as if today were this date (YYYY-MM-DD), for a demo"),
+    ] = None,
 ) -> None:
     """Run the whole platform on this machine: PostgreSQL, broker, services, processors."""
     from lmis_cli.launcher import Launcher
 
+    if as_of is not None:
+        try:
+            date.fromisoformat(as_of)
+        except ValueError:
+            raise typer.BadParameter("must be a date YYYY-MM-DD", param_hint="--as-of") from None
+        os.environ["LMIS_NOTIFY_AS_OF"] = as_of
     raise typer.Exit(Launcher(data_dir.resolve(), load_demo=demo).run())
 
 
@@ -122,6 +132,40 @@ def migrate() -> None:
             for spec in SERVICES.values():
                 await cast(Any, load(spec.migrate))(pool, spec.schema)
                 typer.echo(f"migrated {spec.name}")
+        finally:
+            await pool.close()
+
+    asyncio.run(run())
+
+
+@app.command()
+def rebuild(
+    service: Annotated[str, typer.Argument(help="registry | permits")],
+) -> None:
+    """Rebuild a service's read models from its event store (safe while it runs)."""
+    from lmis_shared.eventstore import create_pool
+    from lmis_shared.settings import CommonSettings
+
+    async def run() -> None:
+        common = CommonSettings()
+        pool = await create_pool(common.database_url)
+        try:
+            if service == "registry":
+                from lmis_registry.adapters.rebuild import rebuild_open_files, rebuild_worker_list
+                from lmis_registry.settings import RegistrySettings
+
+                own = RegistrySettings()
+                files = await rebuild_worker_list(pool, own.schema_name)
+                await rebuild_open_files(pool, own.schema_name, own.lookup_secret(common.mode))
+                typer.echo(f"registry: {files} worker files rebuilt")
+            elif service == "permits":
+                from lmis_permits.adapters.projection import rebuild as rebuild_permits
+                from lmis_permits.settings import PermitsSettings
+
+                schema = PermitsSettings().schema_name
+                typer.echo(f"permits: {await rebuild_permits(pool, schema)} files rebuilt")
+            else:
+                raise typer.BadParameter("one of registry, permits", param_hint="SERVICE")
         finally:
             await pool.close()
 

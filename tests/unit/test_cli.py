@@ -35,3 +35,9 @@ def test_serving_an_unknown_service_is_refused_with_the_list_of_services() -> No
     result = runner.invoke(app, ["serve", "payroll"])
     assert result.exit_code != 0
     assert "registry" in result.output
+
+
+def test_up_refuses_an_as_of_that_is_not_a_date() -> None:
+    result = runner.invoke(app, ["up", "--as-of", "next tuesday"])
+    assert result.exit_code != 0
+    assert "YYYY-MM-DD" in result.output
