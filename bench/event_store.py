@@ -313,6 +313,9 @@ async def measure(
         "peer_concurrent_commands_per_s": concurrent["peer"],
         "concurrent_ratio": round(concurrent["lmis"] / concurrent["peer"], 2),
         "notes": {
+            "lmis": "PostgresEventStore.append: one INSERT in autocommit that checks the "
+            "stream's version and its writer's xid order itself (no function call), one "
+            "(tx_id, seq) row back per event",
             "peer": "eventsourcing PostgresApplicationRecorder (psycopg 3): its default mode, "
             "a pipelined transaction with LOCK TABLE (its gap-safety), NOTIFY and the insert",
             "peer_db_functions": "the same recorder with enable_db_functions=True: one "

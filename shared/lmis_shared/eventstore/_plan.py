@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 from uuid import UUID
 
-from lmis_shared.events import EventMetadata, RecordedEvent
+from lmis_shared.events import RecordedEvent
 from lmis_shared.eventstore.api import AppendContext, AppendResult, Position, StreamAppend
 from lmis_shared.eventstore.errors import ConcurrencyConflict
 
@@ -60,22 +60,29 @@ def plan(batch: Sequence[StreamAppend]) -> Plan:
 
 
 def recorded(event: PlannedEvent, position: Position) -> RecordedEvent:
-    """The stored form of a planned event."""
+    """The stored form of a planned event.
+
+    Validated in one call from plain values: measured, that is cheaper than validating the
+    metadata and then the event, and cheaper still than pydantic's unvalidated
+    `model_construct`, which runs in Python.
+    """
     ctx = event.context
-    metadata = EventMetadata(
-        event_id=event.event_id,
-        event_type=event.event_type,
-        stream_id=event.stream_id,
-        stream_type=event.stream_type,
-        stream_version=event.version,
-        recorded_at=ctx.recorded_at,
-        actor=ctx.actor,
-        correlation_id=ctx.correlation_id,
-        causation_id=ctx.causation_id,
-        traceparent=ctx.traceparent,
-        source=ctx.source,
+    metadata = {
+        "event_id": event.event_id,
+        "event_type": event.event_type,
+        "stream_id": event.stream_id,
+        "stream_type": event.stream_type,
+        "stream_version": event.version,
+        "recorded_at": ctx.recorded_at,
+        "actor": ctx.actor,
+        "correlation_id": ctx.correlation_id,
+        "causation_id": ctx.causation_id,
+        "traceparent": ctx.traceparent,
+        "source": ctx.source,
+    }
+    return RecordedEvent.model_validate(
+        {"metadata": metadata, "data": event.data, "position": position}
     )
-    return RecordedEvent(metadata=metadata, data=event.data, position=position)
 
 
 def results(batch: Sequence[StreamAppend], events: list[RecordedEvent]) -> list[AppendResult]:

@@ -1,9 +1,10 @@
 """The event store on PostgreSQL (asyncpg), one schema per service.
 
-An append is one statement in autocommit, the schema's `append_events` function: one round
-trip per command, no BEGIN/COMMIT, and the idempotency record is written by the same
-statement as the events. Reading the global order is gap safe through transaction ids.
-`migrations/0001_event_store.sql` explains both.
+An append is one statement in autocommit: one round trip per command, no BEGIN/COMMIT, and
+the idempotency record is written by the same statement as the events. One stream's append
+is a plain INSERT that checks the version itself; a batch calls the schema's `append_events`
+function (`_sql.py` says why two). Reading the global order is gap safe through transaction
+ids. `migrations/0001_event_store.sql` explains both.
 
 Measured in bench/event_store.py against the `eventsourcing` library's recorder.
 """
@@ -93,10 +94,9 @@ class PostgresEventStore(EventStore):
         *,
         idempotency: IdempotencyRecord | None = None,
     ) -> AppendResult:
-        batch = [StreamAppend(stream_id, stream_type, expected_version, events, context)]
+        item = StreamAppend(stream_id, stream_type, expected_version, events, context)
         async with self._pool.acquire() as conn:
-            [result] = await self._append(conn, batch, idempotency)
-        return result
+            return await self._append_one(conn, item, idempotency)
 
     async def append_in(
         self,
@@ -116,9 +116,8 @@ class PostgresEventStore(EventStore):
         stream can make this one fail with ConcurrencyConflict (see `append_events`), and any
         refusal leaves the caller's transaction to roll back.
         """
-        batch = [StreamAppend(stream_id, stream_type, expected_version, events, context)]
-        [result] = await self._append(conn, batch, idempotency)
-        return result
+        item = StreamAppend(stream_id, stream_type, expected_version, events, context)
+        return await self._append_one(conn, item, idempotency)
 
     async def append_many(self, batch: Sequence[StreamAppend]) -> list[AppendResult]:
         if not batch:
@@ -137,9 +136,25 @@ class PostgresEventStore(EventStore):
 
     async def find_response(self, key: str) -> StoredResponse | None:
         row = await self._pool.fetchrow(self._sql.find_response, key)
-        if row is None:
-            return None
-        return StoredResponse(row["status_code"], json.loads(row["response"]), row["fingerprint"])
+        return None if row is None else _stored(row)
+
+    async def _append_one(
+        self, conn: Connection, item: StreamAppend, idempotency: IdempotencyRecord | None
+    ) -> AppendResult:
+        """One stream's append as one INSERT: a row per event written, none if refused."""
+        if not item.events:  # no row to tell success from refusal: the function says which
+            [result] = await self._append(conn, [item], idempotency)
+            return result
+        planned = plan([item])
+        sql, args = _stream_args(self._sql, planned, item.context, idempotency)
+        try:
+            rows = await conn.fetch(sql, *args)
+        except asyncpg.UniqueViolationError as e:
+            raise await self._refusal(_reader(conn, self._pool), planned, idempotency, e) from None
+        if not rows:
+            raise await self._refusal(conn, planned, idempotency, None)
+        written = [recorded(e, (r[0], r[1])) for e, r in zip(planned.events, rows, strict=True)]
+        return AppendResult(item.stream_id, planned.events[-1].version, written)
 
     async def _append(
         self,
@@ -152,37 +167,82 @@ class PostgresEventStore(EventStore):
         try:
             row = await conn.fetchrow(self._sql.append, *args)
         except asyncpg.UniqueViolationError as e:
-            if e.constraint_name == "events_event_id":
-                found = _UUID.search(e.detail or "")
-                raise DuplicateEventId(UUID(found[0]) if found else None) from None
-            raise await self._refusal(planned, idempotency, None) from None
+            raise await self._refusal(_reader(conn, self._pool), planned, idempotency, e) from None
         assert row is not None
         if row["ok"] and (idempotency is None or row["idem_applied"]):
             position_of = [(row["tx_id"], seq) for seq in row["seqs"] or []]
             written = [recorded(e, p) for e, p in zip(planned.events, position_of, strict=True)]
             return results(batch, written)
-        raise await self._refusal(planned, idempotency, row["actuals"])
+        raise await self._refusal(conn, planned, idempotency, row["actuals"])
 
     async def _refusal(
-        self, planned: Plan, idempotency: IdempotencyRecord | None, actuals: list[int] | None
-    ) -> DuplicateCommand | ConcurrencyConflict:
-        """Why an append did not happen: a key already applied, else a conflict.
+        self,
+        reader: Connection | asyncpg.Pool,
+        planned: Plan,
+        idempotency: IdempotencyRecord | None,
+        refused: asyncpg.UniqueViolationError | list[int] | None,
+    ) -> DuplicateEventId | DuplicateCommand | ConcurrencyConflict:
+        """Why an append did not happen: an event id already stored, a key already applied,
+        else a conflict. `refused` is the violation, or the versions the function found.
 
-        Runs on the pool, not on the writer's connection: that one may sit in an aborted
-        transaction.
+        Looks on `reader`: the writer's connection, unless it sits in an aborted transaction
+        (`_reader`).
         """
+        if isinstance(refused, asyncpg.UniqueViolationError):
+            if refused.constraint_name == "events_event_id":
+                found = _UUID.search(refused.detail or "")
+                return DuplicateEventId(UUID(found[0]) if found else None)
+            refused = None  # lost a race for a version: look again below
         if idempotency is not None:
-            stored = await self.find_response(idempotency.key)
-            if stored is not None:
-                return DuplicateCommand(stored)
-        if actuals is None:  # lost a race on the primary key: look again
-            actuals = [await self._pool.fetchval(self._sql.version, s) for s, _ in planned.checks]
+            row = await reader.fetchrow(self._sql.find_response, idempotency.key)
+            if row is not None:
+                return DuplicateCommand(_stored(row))
+        actuals = refused
+        if actuals is None:
+            actuals = [await reader.fetchval(self._sql.version, s) for s, _ in planned.checks]
         for (stream_id, expected), actual in zip(planned.checks, actuals, strict=True):
             if actual != expected:
                 return ConcurrencyConflict(stream_id, expected, actual)
         # every stream is where it was expected: a writer got in between and out again
         stream_id, expected = planned.checks[0]
         return ConcurrencyConflict(stream_id, expected, None)
+
+
+def _reader(conn: Connection, pool: asyncpg.Pool) -> Connection | asyncpg.Pool:
+    """Where to look after a refusal: the writer's connection, unless the refusal aborted the
+    caller's transaction on it (then the pool: a connection of the store's own)."""
+    return pool if conn.is_in_transaction() else conn
+
+
+def _stream_args(
+    sql: Statements,
+    planned: Plan,
+    ctx: AppendContext,
+    idempotency: IdempotencyRecord | None,
+) -> tuple[str, list[Any]]:
+    """The single-stream INSERT and its arguments: the stream and its context once, not per
+    event; versions follow from the expected one on the server."""
+    ev = planned.events
+    [(stream_id, expected)] = planned.checks
+    args: list[Any] = [
+        stream_id,
+        ev[0].stream_type,
+        expected,
+        [e.event_id for e in ev],
+        [e.event_type for e in ev],
+        [_json(e.data) for e in ev],
+        ctx.recorded_at,
+        ctx.actor,
+        ctx.correlation_id,
+        ctx.causation_id,
+        ctx.traceparent,
+        ctx.source,
+    ]
+    if idempotency is None:
+        return sql.append_stream, args
+    i = idempotency
+    args += [i.key, i.fingerprint, i.status_code, _json(i.response)]
+    return sql.append_stream_keyed, args
 
 
 def _append_args(
@@ -216,8 +276,12 @@ def _append_args(
     ]
 
 
-def _json(value: dict[str, Any]) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""Compact JSON text, with one encoder made once rather than one per call (json.dumps)."""
+
+
+def _stored(row: asyncpg.Record) -> StoredResponse:
+    return StoredResponse(row["status_code"], json.loads(row["response"]), row["fingerprint"])
 
 
 def _from_row(row: asyncpg.Record) -> RecordedEvent:
