@@ -193,6 +193,8 @@ def test_a_registration_moves_the_indicator_in_one_trace_and_ctrl_c_stops_everyt
         )
 
     eventually(published_in_trace, "the relay's publish span in the same trace")
+    appends = [s for s in platform.spans("registry") if s["name"] == "eventstore.append"]
+    assert trace_id in {s["trace_id"] for s in appends}, "the append is in the command's trace"
 
     children = platform.descendants()
     assert children, "lmis up should run its servers and services as child processes"

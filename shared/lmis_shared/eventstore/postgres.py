@@ -14,11 +14,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
+from opentelemetry import trace
+from opentelemetry.trace import Span, SpanKind
 
 from lmis_shared.events import EventMetadata, NewEvent, RecordedEvent
 from lmis_shared.eventstore._plan import Plan, plan, recorded, results
@@ -34,6 +37,8 @@ from lmis_shared.eventstore.api import (
 )
 from lmis_shared.eventstore.errors import ConcurrencyConflict, DuplicateCommand, DuplicateEventId
 from lmis_shared.migrations import apply_migrations, load_migrations
+
+_tracer = trace.get_tracer(__name__)
 
 MIGRATIONS = load_migrations("lmis_shared.eventstore.migrations", "eventstore")
 
@@ -77,6 +82,7 @@ async def create_pool(
 class PostgresEventStore(EventStore):
     def __init__(self, pool: asyncpg.Pool, schema: str) -> None:
         self._pool = pool
+        self._schema = schema
         self._sql = Statements.for_schema(schema)
 
     @classmethod
@@ -95,8 +101,9 @@ class PostgresEventStore(EventStore):
         idempotency: IdempotencyRecord | None = None,
     ) -> AppendResult:
         item = StreamAppend(stream_id, stream_type, expected_version, events, context)
-        async with self._pool.acquire() as conn:
-            return await self._append_one(conn, item, idempotency)
+        with self._span(stream_type, len(events)):
+            async with self._pool.acquire() as conn:
+                return await self._append_one(conn, item, idempotency)
 
     async def append_in(
         self,
@@ -117,7 +124,21 @@ class PostgresEventStore(EventStore):
         refusal leaves the caller's transaction to roll back.
         """
         item = StreamAppend(stream_id, stream_type, expected_version, events, context)
-        return await self._append_one(conn, item, idempotency)
+        with self._span(stream_type, len(events)):
+            return await self._append_one(conn, item, idempotency)
+
+    def _span(self, stream_type: str, count: int) -> AbstractContextManager[Span]:
+        """The append's span, child of the command's: ids and counts only, never data."""
+        return _tracer.start_as_current_span(
+            "eventstore.append",
+            kind=SpanKind.CLIENT,
+            attributes={
+                "db.system": "postgresql",
+                "db.namespace": self._schema,
+                "lmis.stream_type": stream_type,
+                "lmis.event_count": count,
+            },
+        )
 
     async def append_many(self, batch: Sequence[StreamAppend]) -> list[AppendResult]:
         if not batch:
