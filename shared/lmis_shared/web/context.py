@@ -32,6 +32,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lmis_shared.auth import Principal
+from lmis_shared.commands import CommandContext
 from lmis_shared.errors import InvalidInput
 from lmis_shared.telemetry import current_traceparent
 from lmis_shared.web.problems import problem_response
@@ -51,6 +52,16 @@ class RequestContext:
     idempotency_key: str | None
     if_match: int | None
     traceparent: str | None
+
+    def command(self) -> CommandContext:
+        """What the application layer needs of this request to run a command."""
+        return CommandContext(
+            principal=self.principal,
+            correlation_id=self.correlation_id,
+            traceparent=self.traceparent,
+            idempotency_key=self.idempotency_key,
+            if_match=self.if_match,
+        )
 
 
 async def request_context(

@@ -28,7 +28,7 @@ from lmis_permits.domain.permit_status import PermitStatus
 from lmis_permits.entrypoints import views
 from lmis_permits.settings import PermitsSettings
 from lmis_shared.clock import Clock
-from lmis_shared.commands import CommandContext, CommandResult
+from lmis_shared.commands import CommandResult
 from lmis_shared.contracts.permits import PositionType
 from lmis_shared.errors import InvalidInput
 from lmis_shared.settings import CommonSettings
@@ -53,16 +53,6 @@ Context = Annotated[RequestContext, Depends(request_context)]
 App = Annotated[Permits, Depends(permits)]
 
 
-def command_context(ctx: RequestContext) -> CommandContext:
-    return CommandContext(
-        principal=ctx.principal,
-        correlation_id=ctx.correlation_id,
-        traceparent=ctx.traceparent,
-        idempotency_key=ctx.idempotency_key,
-        if_match=ctx.if_match,
-    )
-
-
 def answer(result: CommandResult, location: str | None = None) -> JSONResponse:
     headers = {"ETag": etag(result.version)}
     if location is not None:
@@ -83,7 +73,7 @@ def answer(result: CommandResult, location: str | None = None) -> JSONResponse:
     description="Registers an enterprise by its tax code, at its work location." + _IDEMPOTENT,
 )
 async def register_employer(body: RegisterEmployer, ctx: Context, app: App) -> JSONResponse:
-    result = await app.employers.register(body, command_context(ctx))
+    result = await app.employers.register(body, ctx.command())
     return answer(result, f"/v1/employers/{result.body['tax_code']}")
 
 
@@ -109,7 +99,7 @@ async def get_employer(tax_code: str, ctx: Context, app: App) -> JSONResponse:
 async def update_employer(
     tax_code: str, body: UpdateEmployer, ctx: Context, app: App
 ) -> JSONResponse:
-    return answer(await app.employers.update(tax_code, body, command_context(ctx)))
+    return answer(await app.employers.update(tax_code, body, ctx.command()))
 
 
 @employers.post(
@@ -120,7 +110,7 @@ async def update_employer(
     description="Starts a demand approval; the province approves or rejects it." + _IDEMPOTENT,
 )
 async def submit_demand(tax_code: str, body: SubmitDemand, ctx: Context, app: App) -> JSONResponse:
-    result = await app.demands.submit(tax_code, body, command_context(ctx))
+    result = await app.demands.submit(tax_code, body, ctx.command())
     return answer(result, f"/v1/demands/{result.body['id']}")
 
 
@@ -143,7 +133,7 @@ async def get_demand(demand_id: UUID, ctx: Context, app: App) -> JSONResponse:
 async def approve_demand(
     demand_id: UUID, body: ApproveDemand, ctx: Context, app: App
 ) -> JSONResponse:
-    return answer(await app.demands.approve(demand_id, body, command_context(ctx)))
+    return answer(await app.demands.approve(demand_id, body, ctx.command()))
 
 
 @demands.post(
@@ -155,7 +145,7 @@ async def approve_demand(
 async def reject_demand(
     demand_id: UUID, body: RejectDemand, ctx: Context, app: App
 ) -> JSONResponse:
-    return answer(await app.demands.reject(demand_id, body, command_context(ctx)))
+    return answer(await app.demands.reject(demand_id, body, ctx.command()))
 
 
 # --- foreign workers ------------------------------------------------------------------------
@@ -173,7 +163,7 @@ async def reject_demand(
 async def register_foreign_worker(
     body: commands.RegisterForeignWorker, ctx: Context, app: App
 ) -> JSONResponse:
-    result = await app.foreign_workers.register(body, command_context(ctx))
+    result = await app.foreign_workers.register(body, ctx.command())
     return answer(result, f"/v1/foreign-workers/{result.body['id']}")
 
 
@@ -286,7 +276,7 @@ def _command_route(
         worker_id: UUID, ctx: Context, app: App, body: commands.FileCommand | None = None
     ) -> JSONResponse:
         command = body if body is not None else model.model_validate({})
-        return answer(await app.foreign_workers.handle(worker_id, command, command_context(ctx)))
+        return answer(await app.foreign_workers.handle(worker_id, command, ctx.command()))
 
     # FastAPI reads the body's model from the signature: name the one concrete command, and
     # make the body optional only when every field is (`apply-permit` needs none).

@@ -34,7 +34,7 @@ from lmis_registry.entrypoints.worker_views import (
 )
 from lmis_registry.settings import RegistrySettings
 from lmis_shared.clock import Clock
-from lmis_shared.commands import CommandContext, CommandResult
+from lmis_shared.commands import CommandResult
 from lmis_shared.settings import CommonSettings
 from lmis_shared.web import PROBLEM_RESPONSES, ProblemMapping, RequestContext, etag, request_context
 from lmis_shared.web.service import service_app
@@ -68,16 +68,6 @@ Context = Annotated[RequestContext, Depends(request_context)]
 App = Annotated[Registry, Depends(registry)]
 
 
-def command_context(ctx: RequestContext) -> CommandContext:
-    return CommandContext(
-        principal=ctx.principal,
-        correlation_id=ctx.correlation_id,
-        traceparent=ctx.traceparent,
-        idempotency_key=ctx.idempotency_key,
-        if_match=ctx.if_match,
-    )
-
-
 def answer(result: CommandResult, **headers: str) -> JSONResponse:
     headers["ETag"] = etag(int(result.body["version"]))
     if result.replayed:
@@ -88,7 +78,7 @@ def answer(result: CommandResult, **headers: str) -> JSONResponse:
 async def run(
     app: Registry, worker_id: UUID, command: w.AnyWorkerCommand, ctx: RequestContext
 ) -> JSONResponse:
-    return answer(await app.workers.execute(worker_id, command, command_context(ctx)))
+    return answer(await app.workers.execute(worker_id, command, ctx.command()))
 
 
 # --- reads --------------------------------------------------------------------------------
@@ -149,7 +139,7 @@ async def worker_history(worker_id: UUID, ctx: Context, app: App) -> WorkerHisto
     responses={409: COMMAND_RESPONSES[409]},
 )
 async def register_worker(body: w.RegisterWorker, ctx: Context, app: App) -> JSONResponse:
-    result = await app.workers.register(body, command_context(ctx))
+    result = await app.workers.register(body, ctx.command())
     return answer(result, Location=f"/v1/workers/{result.body['id']}")
 
 

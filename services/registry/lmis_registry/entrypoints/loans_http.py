@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from lmis_registry.application.loans import LoanReport, Loans
 from lmis_registry.domain import loans as domain
-from lmis_shared.commands import CommandContext, CommandResult
+from lmis_shared.commands import CommandResult
 from lmis_shared.web import PROBLEM_RESPONSES, RequestContext, etag, request_context
 
 LOANS_STATE = "loans"
@@ -177,7 +177,7 @@ class LoanHistory(BaseModel):
     "to that file's commune. 422 names `worker_id` when no worker file has that id.",
 )
 async def apply_for_loan(body: domain.ApplyForLoan, ctx: Context, loans: Service) -> JSONResponse:
-    result = await loans.apply(body, _command_context(ctx))
+    result = await loans.apply(body, ctx.command())
     return _answer(result, {"Location": f"/v1/loans/{result.body['id']}"})
 
 
@@ -306,18 +306,8 @@ async def loan_history(loan_id: UUID, ctx: Context, loans: Service) -> LoanHisto
 async def _execute(
     loans: Loans, loan_id: UUID, command: domain.LoanCommand, ctx: RequestContext
 ) -> JSONResponse:
-    result = await loans.execute(loan_id, command, _command_context(ctx))
+    result = await loans.execute(loan_id, command, ctx.command())
     return _answer(result)
-
-
-def _command_context(ctx: RequestContext) -> CommandContext:
-    return CommandContext(
-        principal=ctx.principal,
-        correlation_id=ctx.correlation_id,
-        traceparent=ctx.traceparent,
-        idempotency_key=ctx.idempotency_key,
-        if_match=ctx.if_match,
-    )
 
 
 def _answer(result: CommandResult, headers: dict[str, str] | None = None) -> JSONResponse:
