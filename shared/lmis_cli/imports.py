@@ -89,6 +89,31 @@ def import_workers(
     run_import(workers_target(), file, report, base, token or _embedded_token(), chunk_rows)
 
 
+def permits_target() -> Target:
+    from lmis_permits.application.import_template import PERMIT_TEMPLATE
+
+    return Target("/v1/imports/permits", PERMIT_TEMPLATE)
+
+
+@imports_app.command("permits")
+def import_permits(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX")],
+    report: Annotated[
+        Path | None, typer.Option(help="write the rejected rows to this XLSX workbook")
+    ] = None,
+    url: Annotated[
+        str | None, typer.Option(envvar="LMIS_PERMITS_URL", help="the permits service's base URL")
+    ] = None,
+    token: Annotated[
+        str | None, typer.Option(envvar="LMIS_TOKEN", help="bearer token (embedded: optional)")
+    ] = None,
+    chunk_rows: Annotated[int, typer.Option(min=1, help="rows per request")] = DEFAULT_CHUNK_ROWS,
+) -> None:
+    """Import the permit register from the template (mau_nhap_giay_phep_lao_dong.xlsx)."""
+    base = url or f"http://127.0.0.1:{os.environ.get('LMIS_PERMITS_PORT', '8002')}"
+    run_import(permits_target(), file, report, base, token or _embedded_token(), chunk_rows)
+
+
 def run_import(
     target: Target, file: Path, report: Path | None, base_url: str, token: str, chunk_rows: int
 ) -> None:

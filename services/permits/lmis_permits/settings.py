@@ -4,10 +4,11 @@ marks the extension window *(check)*) and provinces differ."""
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lmis_permits.domain.rules import PermitRules
+from lmis_shared.lookup_keys import DEVELOPMENT_LOOKUP_KEY, lookup_secret
 
 
 class PermitsSettings(BaseSettings):
@@ -28,6 +29,15 @@ class PermitsSettings(BaseSettings):
     expiring_within_days: int = Field(
         default=45, ge=0, description="default horizon of the `expiring` permit status"
     )
+
+    lookup_key: SecretStr = Field(
+        default=SecretStr(DEVELOPMENT_LOOKUP_KEY),
+        description="HMAC key of passport lookups (import file ids); "
+        "the development default is refused outside embedded mode",
+    )
+
+    def lookup_secret(self, mode: str) -> bytes:
+        return lookup_secret(self.lookup_key, mode, "LMIS_PERMITS_LOOKUP_KEY")
 
     def rules(self) -> PermitRules:
         return PermitRules(

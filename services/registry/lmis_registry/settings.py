@@ -5,8 +5,9 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEVELOPMENT_LOOKUP_KEY = "lmis-development-lookup-key-not-for-production"
-MIN_LOOKUP_KEY_LENGTH = 32
+from lmis_shared.lookup_keys import DEVELOPMENT_LOOKUP_KEY, MIN_LOOKUP_KEY_LENGTH, lookup_secret
+
+__all__ = ["DEVELOPMENT_LOOKUP_KEY", "MIN_LOOKUP_KEY_LENGTH", "RegistrySettings"]
 
 
 class RegistrySettings(BaseSettings):
@@ -23,12 +24,4 @@ class RegistrySettings(BaseSettings):
 
     def lookup_secret(self, mode: str) -> bytes:
         """The lookup key for a process running in `mode` ("embedded" or "production")."""
-        key = self.lookup_key.get_secret_value()
-        if mode != "embedded" and (
-            key == DEVELOPMENT_LOOKUP_KEY or len(key) < MIN_LOOKUP_KEY_LENGTH
-        ):
-            raise ValueError(
-                "LMIS_REGISTRY_LOOKUP_KEY must be set to a secret of at least "
-                f"{MIN_LOOKUP_KEY_LENGTH} characters outside embedded mode"
-            )
-        return key.encode()
+        return lookup_secret(self.lookup_key, mode, "LMIS_REGISTRY_LOOKUP_KEY")

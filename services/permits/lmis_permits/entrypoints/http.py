@@ -26,6 +26,7 @@ from lmis_permits.domain.employers import RegisterEmployer, UpdateEmployer
 from lmis_permits.domain.errors import HeadcountExceeded
 from lmis_permits.domain.permit_status import PermitStatus
 from lmis_permits.entrypoints import views
+from lmis_permits.entrypoints.imports_http import imports_router, install_permit_imports
 from lmis_permits.settings import PermitsSettings
 from lmis_shared.clock import Clock
 from lmis_shared.commands import CommandResult
@@ -330,14 +331,16 @@ def create_app_with(
     common: CommonSettings, own: PermitsSettings, clock: Clock | None = None
 ) -> FastAPI:
     """`clock` lets a test set the date; production reads the system clock."""
+    secret = own.lookup_secret(common.mode)  # refuses the development key in production
 
     def build(app: FastAPI, pool: asyncpg.Pool) -> None:
         app.state.permits = bootstrap_postgres(pool, own.schema_name, clock, own.rules())
+        install_permit_imports(app, pool, own.schema_name, secret, clock=clock, rules=own.rules())
 
     return service_app(
         service="permits",
         common=common,
-        routers=[employers, demands, workers],
+        routers=[employers, demands, workers, imports_router],
         version=VERSION,
         description="Foreign workers in the province (người lao động nước ngoài): employers, "
         "demand approvals, work permits, extensions, exemptions, health checks, residence.",

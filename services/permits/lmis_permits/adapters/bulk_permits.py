@@ -1,0 +1,55 @@
+"""The permit-register import on PostgreSQL: the ledger and read model of the API (each row
+is saved by `PostgresLedger.record`, as a command is), plus one look at which of a batch's
+files already exist."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from uuid import UUID
+
+import asyncpg
+
+from lmis_permits.adapters._sql import in_schema
+from lmis_permits.adapters.postgres import PostgresLedger, PostgresPermitsReads
+from lmis_permits.application.imports import import_file_id
+from lmis_permits.application.ports import Change
+from lmis_permits.domain import employers
+from lmis_permits.domain.headcount import Headcount
+from lmis_permits.domain.streams import fold
+from lmis_shared.contracts.permits import PositionType
+
+_EXISTING = (
+    "select stream_id, correlation_id from {s}.events"
+    " where stream_id = any($1::uuid[]) and version = 1"
+)
+
+
+class PostgresPermitImports:
+    """Implements the application's `PermitImportStore` port."""
+
+    def __init__(self, pool: asyncpg.Pool, schema: str, lookup_secret: bytes) -> None:
+        self._pool = pool
+        self._schema = schema
+        self._secret = lookup_secret
+        self._ledger = PostgresLedger(pool, schema)
+        self._reads = PostgresPermitsReads(pool, schema)
+
+    def file_id(self, passport_number: str, tax_code: str, engaged_on: date) -> UUID:
+        return import_file_id(self._secret, passport_number, tax_code, engaged_on)
+
+    async def existing(self, file_ids: Sequence[UUID]) -> dict[UUID, UUID]:
+        rows = await self._pool.fetch(in_schema(_EXISTING, self._schema), list(file_ids))
+        return {r["stream_id"]: r["correlation_id"] for r in rows}
+
+    async def employer(self, tax_code: str) -> employers.Employer | None:
+        stream_id = employers.employer_stream_id(tax_code)
+        recorded = await self._ledger.read_stream(stream_id)
+        versioned = ((r.metadata.stream_version, r.payload()) for r in recorded)
+        return fold(employers.evolve, stream_id, versioned)
+
+    async def headcount(self, tax_code: str, position: PositionType, on: date) -> Headcount:
+        return await self._reads.headcount(tax_code, position, on)
+
+    async def save(self, change: Change) -> None:
+        await self._ledger.record(change)

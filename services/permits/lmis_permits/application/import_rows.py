@@ -1,0 +1,132 @@
+"""From an imported row to the events of a new foreign worker file, with the API's own rules.
+
+`build_row` builds the row into the API's command models (`build_command`): the registration,
+then the permit or the exemption, then the end of employment, each present when one of its
+columns is filled. `decide_row` decides them in that order with the domain's own functions
+(`decide_register`, then `decide` on the state each leaves), so a row is all its commands or
+none, and any refusal lands on the column it concerns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from functools import partial
+from uuid import UUID
+
+from lmis_permits.application.import_template import END, EXEMPT, ISSUE
+from lmis_permits.domain import foreign_workers as fw
+from lmis_permits.domain.employers import Employer
+from lmis_permits.domain.errors import HeadcountExceeded, InvalidField
+from lmis_permits.domain.foreign_worker_commands import (
+    CertifyExemption,
+    EndEmployment,
+    FileCommand,
+    IssuePermit,
+    RegisterForeignWorker,
+)
+from lmis_permits.domain.headcount import Headcount
+from lmis_permits.domain.rules import PermitRules
+from lmis_permits.domain.streams import fold, fold_more
+from lmis_shared.errors import InvalidTransition
+from lmis_shared.events import EventPayload
+from lmis_shared.imports import Row, RowError, RowRejected, Table, build_command
+
+FOLLOW_UPS: tuple[tuple[str, type[FileCommand]], ...] = (
+    (ISSUE, IssuePermit),
+    (EXEMPT, CertifyExemption),
+    (END, EndEmployment),
+)
+"""The later commands of a row, in the order they are decided."""
+
+BOTH = "a row holds a work permit or an exemption, not both"
+
+
+@dataclass(frozen=True)
+class RowCommands:
+    row: Row
+    register: RegisterForeignWorker
+    follow_ups: tuple[tuple[str, FileCommand], ...]
+    """(group, command) of the row's later commands, in the order they are decided."""
+
+    @property
+    def engaged_on(self) -> date:
+        assert self.register.engaged_on is not None  # the template requires it
+        return self.register.engaged_on
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    row: Row
+    events: list[EventPayload]
+    after: fw.ForeignWorkerFile
+
+
+def build_row(table: Table, row: Row) -> RowCommands:
+    """The row's commands, or RowRejected with every problem of every command at once."""
+    errors: list[RowError] = []
+    register: RegisterForeignWorker | None = None
+    try:
+        register = build_command(table, row, RegisterForeignWorker)
+    except RowRejected as rejected:
+        errors += rejected.errors
+    present = [(g, m) for g, m in FOLLOW_UPS if _has_group(row, g)]
+    if _has_group(row, ISSUE) and _has_group(row, EXEMPT):
+        errors.append(table.error(row, _first_field(row, EXEMPT), BOTH))
+    follow_ups: list[tuple[str, FileCommand]] = []
+    for group, model in present:
+        try:
+            follow_ups.append((group, build_command(table, row, model, group=group)))
+        except RowRejected as rejected:
+            errors += rejected.errors
+    if errors or register is None:
+        raise RowRejected(sorted(errors, key=lambda e: table.template.position(e.field)))
+    return RowCommands(row, register, tuple(follow_ups))
+
+
+def decide_row(
+    table: Table,
+    commands: RowCommands,
+    file_id: UUID,
+    employer: Employer,
+    headcount: Headcount,
+    today: date,
+    rules: PermitRules,
+) -> PlannedFile:
+    """The new file's events: the registration, then each later command on the state the
+    earlier ones left, exactly as the API would decide them one request after another."""
+    row = commands.row
+    register = partial(fw.decide_register, employer, commands.register, today, rules, headcount)
+    events = _decided(table, row, "", register)
+    after = fold(fw.evolve, file_id, enumerate(events, start=1))
+    assert after is not None
+    for group, command in commands.follow_ups:
+        more = _decided(table, row, group, partial(fw.decide, after, command, today, rules))
+        after = fold_more(fw.evolve, after, more)
+        events = events + more
+    return PlannedFile(row, events, after)
+
+
+def _has_group(row: Row, group: str) -> bool:
+    return any(f.startswith(group + ".") for f in row.values)
+
+
+def _first_field(row: Row, group: str) -> str:
+    return next(f for f in row.values if f.startswith(group + "."))
+
+
+def _decided(
+    table: Table, row: Row, group: str, decide: Callable[[], list[EventPayload]]
+) -> list[EventPayload]:
+    """`decide()`'s events, or the row rejected on the column the refusal names."""
+    prefix = f"{group}." if group else ""
+    try:
+        return decide()
+    except InvalidField as invalid:
+        raise RowRejected([table.error(row, prefix + invalid.field, invalid.message)]) from None
+    except HeadcountExceeded as full:
+        raise RowRejected([table.error(row, "position", str(full))]) from None
+    except InvalidTransition as illegal:
+        field = _first_field(row, group) if group else "employer_tax_code"
+        raise RowRejected([table.error(row, field, str(illegal))]) from None

@@ -1,0 +1,249 @@
+"""Bulk import of the province's existing permit register: each row becomes the API's own
+commands (`import_rows.py`), decided by the domain, and is saved on its own, all of its
+events or none, through the ledger's own `record` (events, read-model row and headcount
+guard in one transaction, as a single API command is).
+
+Row by row rather than in batches, because of the headcount rule: whether a row fits the
+approved demand depends on every file registered before it, including the rows above it in
+the same file, and the ledger's headcount guard is exact only for one registration per
+transaction. A province's register holds thousands of rows, not hundreds of thousands.
+
+Re-running is exact, as in the registry's import (read its reasoning in
+`lmis_registry/application/imports.py`). A row's file id is derived, not drawn: uuid5 of the
+keyed hash of the passport number, the employer's tax code and the first day of work, which
+together identify one engagement whatever sheet, order or format it was read from. The file
+is appended at expected version 0, so the events' primary key refuses a second import of it
+inside the database even when two imports race; the import looks first and reports such rows
+as skipped. Hashing under a key keeps the id from revealing the passport number. A file made
+under this import's own correlation id was made by an earlier chunk of the same import (the
+CLI sends a file in chunks): that row repeats an earlier row, a mistake in the file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date
+from typing import Protocol
+from uuid import UUID
+
+from lmis_permits.application.common import SOURCE
+from lmis_permits.application.foreign_workers import PERMIT, STREAM_TYPE
+from lmis_permits.application.import_rows import (
+    PlannedFile,
+    RowCommands,
+    build_row,
+    decide_row,
+)
+from lmis_permits.application.import_template import PERMIT_TEMPLATE
+from lmis_permits.application.ports import Change, HeadcountGuard
+from lmis_permits.domain.employers import Employer
+from lmis_permits.domain.errors import HeadcountExceeded
+from lmis_permits.domain.headcount import Headcount
+from lmis_permits.domain.rules import PermitRules
+from lmis_shared.auth import WRITE, Authorizer, Principal
+from lmis_shared.clock import Clock
+from lmis_shared.commands import CommandContext
+from lmis_shared.contracts.permits import PositionType
+from lmis_shared.errors import Forbidden
+from lmis_shared.events import NewEvent
+from lmis_shared.eventstore import AppendContext
+from lmis_shared.eventstore import ConcurrencyConflict as StoreConflict
+from lmis_shared.imports import ImportSummary, Row, RowError, RowRejected, Table, Template
+
+FILE_ID_NAMESPACE = uuid.UUID("0d6c1e2a-7f43-5b9e-8c21-4a5e9b3f6d70")
+BATCH_SIZE = 500
+NO_EMPLOYER = "no employer is registered under it"
+OUT_OF_SCOPE = "the employer is outside the administrative unit you may write in"
+REPEATED = "repeats an earlier row of this import (same passport, employer and start date)"
+
+Progress = Callable[[int], None]
+
+
+def import_file_id(secret: bytes, passport_number: str, tax_code: str, engaged_on: date) -> UUID:
+    """The id of the file a row opens: the keyed hash of what identifies the engagement."""
+    message = f"{passport_number}|{tax_code}|{engaged_on.isoformat()}".encode()
+    return uuid.uuid5(FILE_ID_NAMESPACE, hmac.new(secret, message, hashlib.sha256).hexdigest())
+
+
+class PermitImportStore(Protocol):
+    """What the import needs: PostgreSQL (`adapters/bulk_permits.py`) or a test's fake."""
+
+    def file_id(self, passport_number: str, tax_code: str, engaged_on: date) -> UUID:
+        """`import_file_id` under the service's key."""
+        ...
+
+    async def existing(self, file_ids: Sequence[UUID]) -> dict[UUID, UUID]:
+        """Those of `file_ids` that already have events → the correlation id that made them."""
+        ...
+
+    async def employer(self, tax_code: str) -> Employer | None: ...
+
+    async def headcount(self, tax_code: str, position: PositionType, on: date) -> Headcount: ...
+
+    async def save(self, change: Change) -> None:
+        """The ledger's `record`: raises the store's ConcurrencyConflict (the file exists) or
+        HeadcountExceeded (the guard found the position full) and saves nothing."""
+        ...
+
+
+class PermitImports:
+    def __init__(
+        self,
+        store: PermitImportStore,
+        clock: Clock,
+        authorizer: Authorizer,
+        rules: PermitRules,
+        *,
+        template: Template = PERMIT_TEMPLATE,
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._authorizer = authorizer
+        self._rules = rules
+        self.template = template
+        self._batch_size = batch_size
+
+    async def run(
+        self, table: Table, ctx: CommandContext, progress: Progress | None = None
+    ) -> ImportSummary:
+        """Import `table`'s rows; `progress(n)` hears of every `n` rows dealt with."""
+        self._authorise(ctx.principal)
+        run = _Run(self._store, self._authorizer, self._rules, self._clock, table, ctx)
+        for rows in _batches(table.rows, self._batch_size):
+            await run.batch(rows)
+            if progress:
+                progress(len(rows))
+        return run.summary
+
+    def _authorise(self, principal: Principal) -> None:
+        """The caller's role must let it write permits somewhere (rows are checked one by one
+        against their employer's commune)."""
+        if not (
+            self._authorizer.allows(principal, WRITE, None, PERMIT)
+            or self._authorizer.allows(principal, WRITE, principal.scope, PERMIT)
+        ):
+            raise Forbidden(f"role {principal.role} may not write {PERMIT} files")
+
+
+class _Run:
+    """One import: what it has seen so far (file ids by row, employers by tax code)."""
+
+    def __init__(
+        self,
+        store: PermitImportStore,
+        authorizer: Authorizer,
+        rules: PermitRules,
+        clock: Clock,
+        table: Table,
+        ctx: CommandContext,
+    ) -> None:
+        self.summary = ImportSummary(rows=len(table.rows), unrecognised_columns=table.unrecognised)
+        self._store = store
+        self._authorizer = authorizer
+        self._rules = rules
+        self._table = table
+        self._ctx = ctx
+        self._today = clock.today()
+        self._context = AppendContext(
+            actor=ctx.principal.subject,
+            correlation_id=ctx.correlation_id,
+            causation_id=None,
+            traceparent=ctx.traceparent,
+            source=SOURCE,
+            recorded_at=clock.now(),
+        )
+        self._seen: dict[UUID, int] = {}
+        self._employers: dict[str, Employer | None] = {}
+
+    async def batch(self, rows: Sequence[Row]) -> None:
+        built, errors = await asyncio.to_thread(_build_all, self._table, rows)
+        self.summary.errors += errors
+        ids = [self._file_id(c) for c in built]
+        existing = await self._store.existing(ids)
+        for commands, file_id in zip(built, ids, strict=True):
+            try:
+                await self._one(commands, file_id, existing.get(file_id))
+            except RowRejected as rejected:
+                self.summary.errors += rejected.errors
+
+    def _file_id(self, commands: RowCommands) -> UUID:
+        register = commands.register
+        return self._store.file_id(
+            register.passport_number, register.employer_tax_code, commands.engaged_on
+        )
+
+    async def _one(self, commands: RowCommands, file_id: UUID, made_by: UUID | None) -> None:
+        row = commands.row
+        if file_id in self._seen:
+            reason = f"repeats row {self._seen[file_id]} (same passport, employer and start date)"
+            raise RowRejected([self._table.error(row, "passport_number", reason)])
+        self._seen[file_id] = row.number
+        if made_by == self._ctx.correlation_id:
+            raise RowRejected([self._table.error(row, "passport_number", REPEATED)])
+        if made_by is not None:
+            self.summary.skipped_rows.append(row.number)
+            return
+        planned = await self._plan(commands, file_id)
+        try:
+            await self._store.save(self._change(commands, planned))
+        except StoreConflict:  # another import saved this very file since we looked
+            self.summary.skipped_rows.append(row.number)
+            return
+        except HeadcountExceeded as full:  # another registration took the last place
+            raise RowRejected([self._table.error(row, "position", str(full))]) from None
+        self.summary.imported += 1
+
+    async def _plan(self, commands: RowCommands, file_id: UUID) -> PlannedFile:
+        row, register = commands.row, commands.register
+        employer = await self._employer(register.employer_tax_code)
+        if employer is None:
+            raise RowRejected([self._table.error(row, "employer_tax_code", NO_EMPLOYER)])
+        if not self._authorizer.allows(self._ctx.principal, WRITE, employer.commune_code, PERMIT):
+            raise RowRejected([self._table.error(row, "employer_tax_code", OUT_OF_SCOPE)])
+        headcount = await self._store.headcount(
+            employer.tax_code, register.position, commands.engaged_on
+        )
+        return decide_row(
+            self._table, commands, file_id, employer, headcount, self._today, self._rules
+        )
+
+    async def _employer(self, tax_code: str) -> Employer | None:
+        if tax_code not in self._employers:
+            self._employers[tax_code] = await self._store.employer(tax_code)
+        return self._employers[tax_code]
+
+    def _change(self, commands: RowCommands, planned: PlannedFile) -> Change:
+        register = commands.register
+        return Change(
+            stream_id=planned.after.id,
+            stream_type=STREAM_TYPE,
+            expected_version=0,
+            events=[NewEvent(event_id=uuid.uuid4(), payload=e) for e in planned.events],
+            context=self._context,
+            state_after=planned.after,
+            idempotency=None,  # the stream itself is the row's idempotency record
+            headcount_guard=HeadcountGuard(
+                register.employer_tax_code, register.position, commands.engaged_on
+            ),
+        )
+
+
+def _build_all(table: Table, rows: Sequence[Row]) -> tuple[list[RowCommands], list[RowError]]:
+    built: list[RowCommands] = []
+    errors: list[RowError] = []
+    for row in rows:
+        try:
+            built.append(build_row(table, row))
+        except RowRejected as rejected:
+            errors += rejected.errors
+    return built, errors
+
+
+def _batches(rows: list[Row], size: int) -> Iterator[list[Row]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
