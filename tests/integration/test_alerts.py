@@ -88,14 +88,14 @@ class World:
 
     async def status(self, rule: AlertRule, subject: UUID, due_on: date) -> str | None:
         value: str | None = await self.pool.fetchval(
-            f"SELECT status FROM {self.schema}.alerts WHERE id = $1",  # noqa: S608
+            f"SELECT status FROM {self.schema}.alerts WHERE id = $1",
             alert_id(rule, subject, due_on),
         )
         return value
 
     async def open_rules(self, subject: UUID) -> list[AlertRule]:
         rows = await self.pool.fetch(
-            f"SELECT rule FROM {self.schema}.alerts"  # noqa: S608
+            f"SELECT rule FROM {self.schema}.alerts"
             " WHERE subject_id = $1 AND status <> 'resolved' ORDER BY rule",
             subject,
         )
@@ -353,7 +353,7 @@ async def test_a_monthly_report_is_due_then_late_until_it_is_submitted(world: Wo
     assert await resolved(world, AlertRule.report_due, report, date(2026, 4, 5))
     assert await resolved(world, AlertRule.report_late, report, date(2026, 4, 11))
     rows = await world.pool.fetch(
-        f"SELECT unit_code, province_code, report FROM {world.schema}.alerts"  # noqa: S608
+        f"SELECT unit_code, province_code, report FROM {world.schema}.alerts"
     )
     assert {(row["unit_code"], row["province_code"]) for row in rows} == {(COMMUNE, PROVINCE)}
 

@@ -226,7 +226,7 @@ async def test_the_processor_raises_and_resolves_alerts_and_a_restart_raises_not
 
         async def sentinel_read() -> bool | None:
             found = await pg_pool.fetchval(
-                f"SELECT count(*) FROM {schema}.projection_positions WHERE stream_id = $1",  # noqa: S608
+                f"SELECT count(*) FROM {schema}.projection_positions WHERE stream_id = $1",
                 sentinel.id,
             )
             return True if found else None

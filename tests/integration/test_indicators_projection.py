@@ -200,7 +200,7 @@ def _kind(event_type: str) -> str:
 
 async def totals(pool: asyncpg.Pool, schema: str) -> Counter[Key]:
     rows = await pool.fetch(
-        f"SELECT indicator, unit_code, period, value FROM {schema}.indicator_counts"  # noqa: S608
+        f"SELECT indicator, unit_code, period, value FROM {schema}.indicator_counts"
         " WHERE dimension = ''"
     )
     return Counter({(r["indicator"], r["unit_code"], r["period"]): r["value"] for r in rows})
@@ -208,8 +208,8 @@ async def totals(pool: asyncpg.Pool, schema: str) -> Counter[Key]:
 
 async def tables(pool: asyncpg.Pool, schema: str) -> tuple[list[Any], list[Any]]:
     """Every row the projection wrote, in a stable order."""
-    counts = await pool.fetch(f"SELECT * FROM {schema}.indicator_counts ORDER BY 1, 2, 3, 4, 5")  # noqa: S608
-    facts = await pool.fetch(f"SELECT * FROM {schema}.stream_facts ORDER BY stream_id")  # noqa: S608
+    counts = await pool.fetch(f"SELECT * FROM {schema}.indicator_counts ORDER BY 1, 2, 3, 4, 5")
+    facts = await pool.fetch(f"SELECT * FROM {schema}.stream_facts ORDER BY stream_id")
     return [tuple(r) for r in counts], [tuple(r) for r in facts]
 
 
@@ -276,8 +276,8 @@ async def test_a_rebuild_from_the_event_store_gives_identical_tables(
                 context,
             )
         # drift the live tables: the rebuild must not keep anything of them
-        await pg_pool.execute(f"UPDATE {schema}.indicator_counts SET value = value + 1")  # noqa: S608
-        await pg_pool.execute(f"DELETE FROM {schema}.stream_facts WHERE commune_code = '03637'")  # noqa: S608
+        await pg_pool.execute(f"UPDATE {schema}.indicator_counts SET value = value + 1")
+        await pg_pool.execute(f"DELETE FROM {schema}.stream_facts WHERE commune_code = '03637'")
 
         applied = await projection.rebuild(all_events(store, page=100))
     finally:
@@ -311,7 +311,7 @@ async def test_a_departure_in_the_same_batch_as_its_registration_counts_in_its_c
     assert found[("departed", "03640", date(2027, 1, 1))] == 1
     assert found[("returned", "00070", date(2029, 1, 1))] == 1
     by_destination = await pg_pool.fetchval(
-        f"SELECT value FROM {schema}.indicator_counts"  # noqa: S608
+        f"SELECT value FROM {schema}.indicator_counts"
         " WHERE indicator = 'departed' AND dimension = 'destination_country' AND dim_value = 'JP'"
     )
     assert by_destination == 1

@@ -384,7 +384,7 @@ async def test_two_concurrent_registrations_cannot_both_take_the_last_place(api:
         e for e in await api.store.read_all(None) if e.metadata.stream_type == "foreign_worker"
     ]
     assert len(files) == 1
-    assert len(await api.pool.fetch(f'select id from "{api.schema}".foreign_workers')) == 1  # noqa: S608
+    assert len(await api.pool.fetch(f'select id from "{api.schema}".foreign_workers')) == 1
 
 
 def registration_change(api: Api, n: int) -> Change:
@@ -597,7 +597,7 @@ async def read_model(api: Api) -> list[list[dict[str, Any]]]:
     """Every row, in list order; `seq` values themselves may differ (upserts skip some)."""
     tables = {"demands": "id", "foreign_workers": "seq"}
     rows = [
-        await api.pool.fetch(f'select * from "{api.schema}".{table} order by {key}')  # noqa: S608
+        await api.pool.fetch(f'select * from "{api.schema}".{table} order by {key}')
         for table, key in tables.items()
     ]
     return [[{k: v for k, v in r.items() if k != "seq"} for r in table] for table in rows]

@@ -168,14 +168,14 @@ def read_all(bootstrap: str, topic: str, idle_ms: int = 1500) -> list[Any]:
 
 async def counts(pool: asyncpg.Pool, schema: str) -> Counter[CountKey]:
     rows = await pool.fetch(
-        f"SELECT unit_code, period, value FROM {schema}.indicator_counts"  # noqa: S608
+        f"SELECT unit_code, period, value FROM {schema}.indicator_counts"
         " WHERE indicator = 'workers_registered' AND dimension = ''"
     )
     return Counter({(r["unit_code"], r["period"]): r["value"] for r in rows})
 
 
 async def positions(pool: asyncpg.Pool, schema: str) -> int:
-    return int(await pool.fetchval(f"SELECT count(*) FROM {schema}.projection_positions"))  # noqa: S608
+    return int(await pool.fetchval(f"SELECT count(*) FROM {schema}.projection_positions"))
 
 
 async def eventually(
@@ -327,7 +327,7 @@ async def test_by_default_the_processor_counts_the_permits_topic_as_well(
 
 async def _issued(pool: asyncpg.Pool, schema: str) -> int | None:
     value = await pool.fetchval(
-        f"SELECT sum(value) FROM {schema}.indicator_counts"  # noqa: S608
+        f"SELECT sum(value) FROM {schema}.indicator_counts"
         " WHERE indicator = 'permits_issued' AND dimension = ''"
     )
     return int(value) if value else None
@@ -518,8 +518,8 @@ async def test_a_rebuild_from_a_list_of_events_gives_the_straight_count_again(
     projection = IndicatorProjection(pg_pool, schema)
     await projection.process([Decoded(e, validate_payload(e)) for e in events])
     # drift: a count edited by hand and a lost position
-    await pg_pool.execute(f"UPDATE {schema}.indicator_counts SET value = value + 100")  # noqa: S608
-    await pg_pool.execute(f"DELETE FROM {schema}.projection_positions WHERE version = 1")  # noqa: S608
+    await pg_pool.execute(f"UPDATE {schema}.indicator_counts SET value = value + 100")
+    await pg_pool.execute(f"DELETE FROM {schema}.projection_positions WHERE version = 1")
 
     applied = await projection.rebuild(events, batch_size=40)
 

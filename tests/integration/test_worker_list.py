@@ -182,9 +182,9 @@ async def test_a_bad_query_parameter_is_a_422_naming_it(
 
 
 async def test_a_rebuild_from_the_event_store_gives_the_same_read_model(files: Files) -> None:
-    query = f"select * from {files.api.schema}.worker_list order by worker_id"  # noqa: S608
+    query = f"select * from {files.api.schema}.worker_list order by worker_id"
     before = [dict(r) for r in await files.api.pool.fetch(query)]
-    vandalism = f"update {files.api.schema}.worker_list set status = 'x'"  # noqa: S608
+    vandalism = f"update {files.api.schema}.worker_list set status = 'x'"
     await files.api.pool.execute(vandalism)
     assert await rebuild_worker_list(files.api.pool, files.api.schema) == 4
     assert [dict(r) for r in await files.api.pool.fetch(query)] == before

@@ -30,7 +30,7 @@ async def api(
 
 
 async def claims(api: Api) -> list[tuple[str, str]]:
-    query = f"select citizen_key, worker_id::text from {api.schema}.open_files"  # noqa: S608
+    query = f"select citizen_key, worker_id::text from {api.schema}.open_files"
     return [(r[0], r[1]) for r in await api.pool.fetch(query)]
 
 
@@ -94,6 +94,6 @@ async def test_the_claims_rebuild_from_the_event_store(api: Api) -> None:
     await api.register()
     await api.register(citizen_id="012198005678")
     before = sorted(await claims(api))
-    await api.pool.execute(f"delete from {api.schema}.open_files")  # noqa: S608
+    await api.pool.execute(f"delete from {api.schema}.open_files")
     assert await rebuild_open_files(api.pool, api.schema, DEVELOPMENT_LOOKUP_KEY.encode()) == 2
     assert sorted(await claims(api)) == before
