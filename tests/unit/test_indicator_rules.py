@@ -332,6 +332,14 @@ def test_a_departure_counts_where_the_worker_registered_with_the_contracts_break
     }
 
 
+def test_a_signed_contract_breaks_down_by_the_same_organisation_name_as_the_departure() -> None:
+    _, found = fold([registered(KHOEN_ON), contract("JP"), departed(date(2026, 9, 3))])
+
+    signed = breakdown(found, "contracts_signed")["sending_organisation"]
+    assert signed == {"Công ty Cổ phần Nhân lực Sona"}
+    assert signed == breakdown(found, "departed")["sending_organisation"]
+
+
 def test_after_a_move_later_events_count_in_the_new_commune_and_earlier_ones_stay() -> None:
     stream = [registered(MUONG_KIM), moved(HOAN_KIEM, "01"), contract(), departed()]
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from enum import Enum
 
+from pydantic import BaseModel
+
 from lmis_reporting.domain.facts import FACT_EVENT_TYPES, FACTS_BY_STREAM, Facts
 from lmis_shared.contracts import permits as p
 from lmis_shared.contracts import registry as r
@@ -200,9 +202,15 @@ def _apply(rule: CountRule, payload: EventPayload, facts: Facts) -> list[Increme
 
 
 def attribute(payload: EventPayload, facts: Facts, name: str) -> object:
-    """The payload's field `name` if it has one, else the facts'."""
+    """The payload's field `name` if it has one as a plain value, else the facts'.
+
+    A structured field (a sending organisation: kind, name, licence) is counted by the facts'
+    normalised form of it, so that every indicator breaks down by the same values.
+    """
     if name in type(payload).model_fields:
-        return getattr(payload, name)
+        value = getattr(payload, name)
+        if not isinstance(value, BaseModel) or name not in type(facts).model_fields:
+            return value
     if name in type(facts).model_fields:
         return getattr(facts, name)
     raise RuleError(f"neither {payload.event_type} nor its stream's facts have {name!r}")

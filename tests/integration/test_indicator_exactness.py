@@ -1,0 +1,419 @@
+"""Every indicator the reporting processor keeps equals a straight count over the event stores,
+however Kafka delivers (issue 5, "Exactness is the bar"; architecture property 3).
+
+One realistic history is made once for the module: a demo plan (outbound workers through
+their whole lifecycle, loans, employers, foreign workers with permits) sent through the
+registry's and the permits service's real HTTP apps. The relays publish their event stores to
+fresh topics for each run, and each run keeps its counts in a schema of its own. Afterwards
+every flow row (indicator, commune, month, breakdown) and every stock row on one date must
+equal what `exactness.py` counts from the stores by itself: after a normal run, after a run
+where every record comes twice, after a run whose processor was SIGKILLed mid-stream and
+restarted, and after a rebuild from the stores.
+
+"Finished" is observed, never slept for: every stream's position has reached its last event,
+and the consumer group's committed offsets have reached the end of every partition (so the
+copies after the last new event were judged too).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import TypeVar
+from uuid import UUID
+
+import asyncpg
+import httpx
+import pytest
+from kafka import KafkaConsumer, TopicPartition
+
+from lmis_cli.demo import Sizes, generate_plan, load_plan
+from lmis_permits.bootstrap import migrate as migrate_permits
+from lmis_permits.entrypoints.http import create_app_with as permits_app
+from lmis_permits.settings import PermitsSettings
+from lmis_registry.bootstrap import migrate as migrate_registry
+from lmis_registry.entrypoints.http import create_app_with as registry_app
+from lmis_registry.settings import RegistrySettings
+from lmis_reporting.adapters import facts_store
+from lmis_reporting.adapters.indicator_store import IndicatorProjection
+from lmis_reporting.domain.facts import Facts
+from lmis_reporting.domain.indicators import RULES
+from lmis_reporting.domain.stocks import STOCK_RULES, evaluate
+from lmis_reporting.entrypoints.processor import ProcessorSettings, build_processor
+from lmis_shared.auth import ensure_local_keypair, issue_token
+from lmis_shared.clock import FixedClock
+from lmis_shared.events import RecordedEvent
+from lmis_shared.eventstore import PostgresEventStore
+from lmis_shared.processing import all_events, serve
+from lmis_shared.relay import build_relay
+from lmis_shared.relay import migrate as migrate_relay
+from lmis_shared.settings import CommonSettings
+from tests.conftest import unique
+from tests.integration.exactness import FlowKey, StockKey, straight_flows, straight_stocks
+from tests.integration.worker_api import NOW
+
+pytestmark = pytest.mark.integration
+
+T = TypeVar("T")
+K = TypeVar("K", FlowKey, StockKey)
+TODAY = FixedClock(NOW).today()
+SIZES = Sizes(workers=300, employers=8, foreign_workers=80)
+HIGH_INCOME = frozenset({"JP", "KR", "TW", "SG", "AU", "DE", "RO"})
+DOMAINS = ("registry", "permits")
+
+
+@dataclass(frozen=True)
+class History:
+    database_url: str
+    stores: dict[str, str]
+    """Domain -> the schema of its event store."""
+    events: list[RecordedEvent]
+    data_dir: Path
+
+    @property
+    def last_versions(self) -> dict[UUID, int]:
+        """Each stream's last event the projection handles: where its position must end."""
+        handled = IndicatorProjection.event_types
+        last: dict[UUID, int] = {}
+        for e in self.events:
+            if e.event_type in handled:
+                last[e.metadata.stream_id] = e.metadata.stream_version
+        return last
+
+
+# -- the history, made once -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+async def history(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[History]:
+    data_dir = tmp_path_factory.mktemp("exactness")
+    stores = {domain: unique(f"t_{domain}") for domain in DOMAINS}
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=10)
+    try:
+        await migrate_registry(pool, stores["registry"])
+        await migrate_permits(pool, stores["permits"])
+        for schema in stores.values():
+            await migrate_relay(pool, schema)
+        await _load_demo(database_url, data_dir, stores)
+        events = [e for schema in stores.values() async for e in _stored(pool, schema)]
+        yield History(database_url, stores, events, data_dir)
+        for schema in stores.values():
+            await pool.execute(f"DROP SCHEMA {schema} CASCADE")
+    finally:
+        await pool.close()
+
+
+async def _load_demo(database_url: str, data_dir: Path, stores: dict[str, str]) -> None:
+    private, public = ensure_local_keypair(data_dir / "keys")
+    common = CommonSettings(
+        database_url=database_url,
+        data_dir=data_dir,
+        otel_exporter="none",
+        jwt_public_key_file=public,
+        jwt_issuer="lmis-test",
+        jwt_audience="lmis",
+    )
+    token = issue_token(
+        private,
+        subject="demo-loader",
+        role="admin",
+        scope="12",
+        issuer="lmis-test",
+        audience="lmis",
+        ttl=timedelta(minutes=30),
+    )
+    clock = FixedClock(NOW)
+    registry = registry_app(common, RegistrySettings(schema_name=stores["registry"]), clock)
+    permits = permits_app(common, PermitsSettings(schema_name=stores["permits"]), clock)
+    auth = {"Authorization": f"Bearer {token}"}
+    async with (
+        registry.router.lifespan_context(registry),
+        permits.router.lifespan_context(permits),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(registry), base_url="http://registry", headers=auth
+        ) as registry_client,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(permits), base_url="http://permits", headers=auth
+        ) as permits_client,
+    ):
+        plan = generate_plan(12, SIZES, 5, TODAY)
+        report = await load_plan(plan, {"registry": registry_client, "permits": permits_client})
+    assert report.refused == {}
+    assert report.unavailable == {}
+
+
+async def _stored(pool: asyncpg.Pool, schema: str) -> AsyncIterator[RecordedEvent]:
+    async for event in all_events(PostgresEventStore(pool, schema)):
+        yield event
+
+
+# -- one run's surroundings -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Run:
+    common: CommonSettings
+    processor: ProcessorSettings
+    schema: str
+    pool: asyncpg.Pool
+    history: History
+
+    async def publish(self) -> int:
+        """Every stored event, through each store's relay, to this run's topics."""
+        published = 0
+        for domain, store in self.history.stores.items():
+            relay = build_relay(
+                self.pool, store, bootstrap=self.common.kafka_bootstrap, topic=self.topic(domain)
+            )
+            try:
+                while sent := await relay.publish_pending():
+                    published += sent
+            finally:
+                await relay.close()
+        return published
+
+    async def forget_publishing(self) -> None:
+        """Drop the relays' checkpoints for this run's topics: the next publish starts over."""
+        for store in self.history.stores.values():
+            await self.pool.execute(
+                f"DELETE FROM {store}.relay_checkpoints WHERE topic = ANY($1::text[])",
+                [self.topic(d) for d in DOMAINS],
+            )
+
+    def topic(self, domain: str) -> str:
+        return self.common.topic(domain)
+
+    async def positions(self) -> dict[UUID, int]:
+        rows = await self.pool.fetch(
+            f"SELECT stream_id, version FROM {self.schema}.projection_positions"
+        )
+        return {r["stream_id"]: r["version"] for r in rows}
+
+    async def finished(self) -> bool | None:
+        if await self.positions() != self.history.last_versions:
+            return None
+        topics = [self.topic(d) for d in DOMAINS]
+        done = await asyncio.to_thread(
+            _consumed_to_end, self.common.kafka_bootstrap, self.processor.id, topics
+        )
+        return True if done else None
+
+    async def flows(self) -> Counter[FlowKey]:
+        rows = await self.pool.fetch(
+            "SELECT indicator, unit_code, period, dimension, dim_value, value"
+            f" FROM {self.schema}.indicator_counts WHERE value <> 0"
+        )
+        return Counter({tuple(r.values())[:5]: r["value"] for r in rows})
+
+    async def stocks(self) -> Counter[StockKey]:
+        """The stock rules over the projection's facts on `TODAY`, per commune."""
+        rows = await self.pool.fetch(
+            "SELECT stream_type, commune_code, facts::text AS facts"
+            f" FROM {self.schema}.stream_facts"
+        )
+        by_commune: dict[str, list[tuple[str | None, Facts]]] = defaultdict(list)
+        for r in rows:
+            by_commune[r["commune_code"]].append(
+                (None, facts_store.parse(r["stream_type"], r["facts"]))
+            )
+        found: Counter[StockKey] = Counter()
+        for commune, facts in by_commune.items():
+            for rule in STOCK_RULES:
+                found[rule.indicator, commune, "", ""] += evaluate(rule, facts, TODAY).value
+                for dimension in rule.dimensions:
+                    measured = evaluate(rule, facts, TODAY, dimension, HIGH_INCOME)
+                    for value, amount in (measured.breakdown or {}).items():
+                        found[rule.indicator, commune, dimension, value] += amount
+        return +found
+
+
+def _consumed_to_end(bootstrap: str, group: str, topics: list[str]) -> bool:
+    """Whether `group` has committed every partition of `topics` up to its end."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    try:
+        partitions = [
+            TopicPartition(t, p) for t in topics for p in consumer.partitions_for_topic(t) or ()
+        ]
+        ends = consumer.end_offsets(partitions)
+        return all((consumer.committed(tp) or 0) >= ends[tp] for tp in partitions)
+    finally:
+        consumer.close()
+
+
+@pytest.fixture
+async def run(
+    history: History, kafka_bootstrap: str, fresh_topic: str, fresh_schema: str
+) -> AsyncIterator[Run]:
+    pool = await asyncpg.create_pool(history.database_url, min_size=1, max_size=10)
+    try:
+        await IndicatorProjection(pool, fresh_schema).migrate()
+        common = CommonSettings(
+            kafka_bootstrap=kafka_bootstrap,
+            database_url=history.database_url,
+            topic_prefix=fresh_topic,
+            data_dir=history.data_dir,
+            otel_exporter="none",
+        )
+        processor = ProcessorSettings(id=unique("lmis-reporting-exact"), batch_size=100)
+        yield Run(common, processor, fresh_schema, pool, history)
+        await pool.execute(f"DROP SCHEMA {fresh_schema} CASCADE")
+    finally:
+        await pool.close()
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T | None]],
+    what: str,
+    within: float = 90,
+    worker: asyncio.Task[None] | None = None,
+) -> T:
+    """Poll until `probe` gives a value (a wait, not a timing assertion)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while loop.time() < deadline:
+        if worker is not None and worker.done():
+            worker.result()
+            pytest.fail(f"the processor stopped before {what}")
+        if (value := await probe()) is not None:
+            return value
+        await asyncio.sleep(0.1)
+    pytest.fail(f"gave up waiting for {what}")
+
+
+async def process_in_process(run: Run) -> None:
+    """The processor's own wiring (`build_processor`), in this loop, until it has finished."""
+    stop = asyncio.Event()
+    app = build_processor(run.common, run.processor, run.pool, run.schema)
+    worker = asyncio.create_task(serve(app, stop))
+    try:
+        await eventually(run.finished, "every event processed", worker=worker)
+    finally:
+        stop.set()
+        await asyncio.wait_for(worker, timeout=30)
+
+
+async def assert_exact(run: Run) -> None:
+    events = run.history.events
+    flows, stocks = await run.flows(), await run.stocks()
+    assert not differences(flows, straight_flows(events))
+    assert not differences(stocks, straight_stocks(events, TODAY, HIGH_INCOME))
+    assert flows == straight_flows(events)
+    assert stocks == straight_stocks(events, TODAY, HIGH_INCOME)
+
+
+def differences(found: Counter[K], truth: Counter[K]) -> Counter[str]:
+    """Rows that differ, counted per indicator and dimension: short enough to read."""
+    keys = {k for k in found.keys() | truth.keys() if found[k] != truth[k]}
+    return Counter(f"{k[0]} by {k[-2] or 'total'}" for k in keys)
+
+
+# -- the tests --------------------------------------------------------------------------------
+
+
+async def test_the_history_moves_every_flow_and_stock_indicator(history: History) -> None:
+    flows = straight_flows(history.events)
+    stocks = straight_stocks(history.events, TODAY, HIGH_INCOME)
+
+    assert {key[0] for key in flows} == {rule.indicator for rule in RULES}
+    assert {key[0] for key in stocks} == {rule.indicator for rule in STOCK_RULES}
+    assert len({key[1] for key in flows}) > 1, "more than one commune"
+
+
+async def test_a_normal_run_equals_a_straight_count(run: Run) -> None:
+    assert await run.publish() == len(run.history.events)
+
+    await process_in_process(run)
+
+    await assert_exact(run)
+
+
+async def test_every_record_delivered_twice_still_equals_a_straight_count(run: Run) -> None:
+    await run.publish()
+    await run.forget_publishing()
+    assert await run.publish() == len(run.history.events)  # the second copy of each
+
+    await process_in_process(run)
+
+    await assert_exact(run)
+
+
+async def test_a_processor_killed_mid_stream_and_restarted_equals_a_straight_count(
+    run: Run,
+) -> None:
+    await run.publish()
+    env = os.environ | {
+        "LMIS_KAFKA_BOOTSTRAP": run.common.kafka_bootstrap,
+        "LMIS_DATABASE_URL": run.common.database_url,
+        "LMIS_TOPIC_PREFIX": run.common.topic_prefix,
+        "LMIS_DATA_DIR": str(run.history.data_dir),
+        "LMIS_OTEL_EXPORTER": "none",
+        "LMIS_REPORTING_SCHEMA_NAME": run.schema,
+        "LMIS_REPORTING_PROCESSOR_ID": run.processor.id,
+        "LMIS_REPORTING_PROCESSOR_BATCH_SIZE": "5",  # many commits to die between
+    }
+    log = run.history.data_dir / f"{run.processor.id}.log"
+
+    first = _start(env, log)
+    try:
+        await eventually(_some_applied(run), "the first events applied", within=60)
+        first.send_signal(signal.SIGKILL)
+    finally:
+        first.kill()
+        first.wait(10)
+    applied_at_kill = len(await run.positions())
+    assert 0 < applied_at_kill < len(run.history.last_versions), "the kill must land mid-stream"
+
+    second = _start(env, log)
+    try:
+        await eventually(run.finished, "every event processed after the restart")
+        second.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(second.wait, 30) == 0, log.read_text()[-3000:]
+    finally:
+        second.kill()
+
+    await assert_exact(run)
+
+
+def _some_applied(run: Run) -> Callable[[], Awaitable[bool | None]]:
+    async def probe() -> bool | None:
+        return True if await run.positions() else None
+
+    return probe
+
+
+def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "lmis_reporting.entrypoints.processor"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+async def test_a_rebuild_from_the_event_stores_equals_a_straight_count(run: Run) -> None:
+    projection = IndicatorProjection(run.pool, run.schema)
+    # something to throw away first: half the history, counted live
+    half = run.history.events[: len(run.history.events) // 2]
+    await projection.rebuild(half)
+
+    async def both_stores() -> AsyncIterator[RecordedEvent]:
+        for schema in run.history.stores.values():
+            async for event in _stored(run.pool, schema):
+                yield event
+
+    applied = await projection.rebuild(both_stores())
+
+    assert applied == sum(e.event_type in projection.event_types for e in run.history.events)
+    assert await run.positions() == run.history.last_versions
+    await assert_exact(run)
