@@ -28,23 +28,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import httpx
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from lmis_shared.imports import (
-    ImportSummary,
-    Row,
-    RowError,
-    Table,
-    Template,
-    UnreadableFile,
-    error_report_xlsx,
-    read_table,
-)
+if TYPE_CHECKING:  # the import package (openpyxl) loads only when a command runs
+    from lmis_shared.imports import ImportSummary, Row, Table, Template
 
 imports_app = typer.Typer(help="Import existing records from CSV or XLSX", no_args_is_help=True)
 
@@ -117,6 +109,8 @@ def import_permits(
 def run_import(
     target: Target, file: Path, report: Path | None, base_url: str, token: str, chunk_rows: int
 ) -> None:
+    from lmis_shared.imports import UnreadableFile, error_report_xlsx, read_table
+
     console = Console()
     try:
         table = read_table(file.read_bytes(), target.template)
@@ -163,6 +157,8 @@ def upload(
     table: Table, chunk_rows: int, post: Post, advance: Callable[[int], None] | None = None
 ) -> ImportSummary:
     """Send `table` chunk by chunk; the summary's rows and columns are the file's own."""
+    from lmis_shared.imports import ImportSummary
+
     summary = ImportSummary(rows=len(table.rows), unrecognised_columns=table.unrecognised)
     for start in range(0, len(table.rows), chunk_rows):
         chunk = table.rows[start : start + chunk_rows]
@@ -186,6 +182,8 @@ def chunk_csv(template: Template, rows: Sequence[Row]) -> bytes:
 def _merge(
     summary: ImportSummary, table: Table, chunk: Sequence[Row], answer: dict[str, Any]
 ) -> None:
+    from lmis_shared.imports import RowError
+
     def original(number: int) -> Row:
         return chunk[number - 2]
 
