@@ -17,12 +17,12 @@ import pytest
 from lmis_shared.events import EventPayload, NewEvent, RecordedEvent
 from lmis_shared.eventstore import (
     AppendContext,
-    ConcurrencyConflict,
     DuplicateCommand,
     DuplicateEventId,
     EventStore,
     IdempotencyRecord,
     StreamAppend,
+    WrongExpectedVersion,
 )
 
 T0 = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
@@ -113,7 +113,7 @@ class EventStoreContract:
     ) -> None:
         stream = uuid.uuid4()
         await store.append(stream, "note", 0, notes(1, 2), ctx())
-        with pytest.raises(ConcurrencyConflict) as caught:
+        with pytest.raises(WrongExpectedVersion) as caught:
             await store.append(stream, "note", 1, notes(99), ctx())
         assert (caught.value.stream_id, caught.value.expected_version) == (stream, 1)
         assert caught.value.actual_version == 2
@@ -122,7 +122,7 @@ class EventStoreContract:
     async def test_creating_a_stream_that_exists_is_a_conflict(self, store: EventStore) -> None:
         stream = uuid.uuid4()
         await store.append(stream, "note", 0, notes(1), ctx())
-        with pytest.raises(ConcurrencyConflict):
+        with pytest.raises(WrongExpectedVersion):
             await store.append(stream, "note", 0, notes(99), ctx())
         assert numbers(await store.read_stream(stream)) == [1]
 
@@ -131,10 +131,10 @@ class EventStoreContract:
     ) -> None:
         stream = uuid.uuid4()
         await store.append(stream, "note", 0, notes(1, 2, 3), ctx())
-        with pytest.raises(ConcurrencyConflict) as caught:
+        with pytest.raises(WrongExpectedVersion) as caught:
             await store.append(stream, "note", 5, notes(6), ctx())
         assert caught.value.actual_version == 3
-        with pytest.raises(ConcurrencyConflict):
+        with pytest.raises(WrongExpectedVersion):
             await store.append(uuid.uuid4(), "note", 1, notes(2), ctx())  # no version 1 yet
         assert versions(await store.read_stream(stream)) == [1, 2, 3]
 
@@ -182,7 +182,7 @@ class EventStoreContract:
     async def test_a_refused_append_does_not_spend_its_key(self, store: EventStore) -> None:
         stream = uuid.uuid4()
         await store.append(stream, "note", 0, notes(1), ctx())
-        with pytest.raises(ConcurrencyConflict):
+        with pytest.raises(WrongExpectedVersion):
             await store.append(stream, "note", 0, notes(2), ctx(), idempotency=key_record("k-3"))
         assert await store.find_response("k-3") is None
         await store.append(stream, "note", 1, notes(2), ctx(), idempotency=key_record("k-3"))
@@ -225,7 +225,7 @@ class EventStoreContract:
         a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
         await store.append(b, "note", 0, notes(1, 2), ctx())
         before = await store.read_all(None)
-        with pytest.raises(ConcurrencyConflict) as caught:
+        with pytest.raises(WrongExpectedVersion) as caught:
             await store.append_many(
                 [
                     StreamAppend(a, "note", 0, notes(1), ctx()),
@@ -242,7 +242,7 @@ class EventStoreContract:
         self, store: EventStore
     ) -> None:
         a = uuid.uuid4()
-        with pytest.raises(ConcurrencyConflict):
+        with pytest.raises(WrongExpectedVersion):
             await store.append_many(
                 [
                     StreamAppend(a, "note", 0, notes(1), ctx()),

@@ -17,9 +17,9 @@ import pytest
 
 from lmis_shared.events import RecordedEvent
 from lmis_shared.eventstore import (
-    ConcurrencyConflict,
     EventStore,
     PostgresEventStore,
+    WrongExpectedVersion,
     create_pool,
 )
 from lmis_shared.eventstore.postgres import MIGRATIONS
@@ -78,7 +78,7 @@ class Hammer:
             while True:
                 try:
                     result = await self._append(rng, stream, known[stream], i % 2 == 0)
-                except ConcurrencyConflict:
+                except WrongExpectedVersion:
                     known[stream] = len(await self.store.read_stream(stream))
                     continue
                 known[stream] = max(known[stream], result)
@@ -152,7 +152,7 @@ async def test_an_append_after_an_earlier_write_in_its_transaction_cannot_reorde
         await tx.start()
         await conn.execute("select pg_current_xact_id()")  # an xid taken early
         await store.append(stream, "note", 1, notes(2), ctx())  # a later xid commits version 2
-        with pytest.raises(ConcurrencyConflict):
+        with pytest.raises(WrongExpectedVersion):
             await store.append_in(conn, stream, "note", 2, notes(3), ctx())
         await tx.rollback()
     assert versions(await store.read_stream(stream)) == [1, 2]

@@ -12,10 +12,10 @@ import asyncpg
 import pytest
 
 from lmis_shared.eventstore import (
-    ConcurrencyConflict,
     DuplicateCommand,
     DuplicateEventId,
     PostgresEventStore,
+    WrongExpectedVersion,
     create_pool,
 )
 from tests.eventstore_contract import ctx, key_record, notes, numbers
@@ -71,7 +71,7 @@ async def test_every_refusal_is_explained_on_a_pool_of_one_connection(
     async with asyncio.timeout(10):
         with pytest.raises(DuplicateCommand):
             await store.append(stream, "note", 1, notes(2), ctx(), idempotency=key_record("k-1"))
-        with pytest.raises(ConcurrencyConflict) as caught:
+        with pytest.raises(WrongExpectedVersion) as caught:
             await store.append(stream, "note", 0, notes(2), ctx())
         with pytest.raises(DuplicateEventId) as duplicate:
             await store.append(uuid.uuid4(), "note", 0, [first], ctx())
@@ -110,7 +110,7 @@ async def test_a_writer_that_loses_the_race_for_a_version_learns_the_winning_ver
         racing = asyncio.create_task(lose())
         await _waits_for_a_lock(pg_pool, loser.get_server_pid())
         await first.commit()
-        with pytest.raises(ConcurrencyConflict) as caught:
+        with pytest.raises(WrongExpectedVersion) as caught:
             await racing
     assert caught.value.actual_version == 1
     assert numbers(await store.read_stream(stream)) == [1]

@@ -38,8 +38,7 @@ from lmis_registry.entrypoints.imports_http import imports_router, install_worke
 from lmis_shared.auth import Authorizer, Principal, Role, ensure_local_keypair, issue_token
 from lmis_shared.clock import FixedClock
 from lmis_shared.events import NewEvent
-from lmis_shared.eventstore import AppendContext
-from lmis_shared.eventstore import ConcurrencyConflict as StoreConflict
+from lmis_shared.eventstore import AppendContext, WrongExpectedVersion
 from lmis_shared.imports import XLSX_MEDIA_TYPE, read_table
 from lmis_shared.settings import CommonSettings
 from lmis_shared.web.service import service_app
@@ -283,7 +282,7 @@ async def test_a_batch_is_saved_whole_or_not_at_all(registry: Registry) -> None:
     good = [r for r in sample_rows() if not r["Ghi chú"]][:3]
     first, *others = planned_changes(good, bulk)
     await bulk.save_new([first])
-    with pytest.raises(StoreConflict):
+    with pytest.raises(WrongExpectedVersion):
         await bulk.save_new([*others, first])  # the same file again: refused, with the rest
     assert [await registry.count(t) for t in ("events", "open_files", "worker_list")] == [1] * 3
 

@@ -29,7 +29,7 @@ from lmis_shared.clock import FixedClock
 from lmis_shared.commands import CommandContext
 from lmis_shared.contracts.permits import EmploymentEnded, PermitIssued, PositionType
 from lmis_shared.errors import Forbidden
-from lmis_shared.eventstore import ConcurrencyConflict
+from lmis_shared.eventstore import WrongExpectedVersion
 from lmis_shared.imports import ImportSummary, read_table
 from tests.unit.import_files import csv_bytes, xlsx_bytes
 
@@ -103,7 +103,7 @@ class FakeStore:
 
     async def save(self, change: Change) -> None:
         if change.stream_id in self.saved:
-            raise ConcurrencyConflict(change.stream_id, 0, 1)
+            raise WrongExpectedVersion(change.stream_id, 0, 1)
         self.saved[change.stream_id] = change
 
     def files(self) -> list[fw.ForeignWorkerFile]:

@@ -31,8 +31,7 @@ from lmis_shared.clock import FixedClock
 from lmis_shared.contracts.reporting import TargetComparison, TargetSet
 from lmis_shared.errors import ConcurrencyConflict, Forbidden
 from lmis_shared.events import payload_class
-from lmis_shared.eventstore import AppendContext
-from lmis_shared.eventstore import ConcurrencyConflict as StaleStream
+from lmis_shared.eventstore import AppendContext, WrongExpectedVersion
 
 GOLDEN = Path(__file__).parent.parent / "golden" / "reporting"
 DEPARTED = find_indicator("departed")
@@ -232,7 +231,7 @@ class FakeLedger:
         key = (wanted.indicator, wanted.hierarchy, wanted.unit_code, wanted.year)
         current = self.rows.get(key)
         if (current.version if current else 0) != wanted.version:
-            raise StaleStream(uuid4(), wanted.version, current.version if current else 0)
+            raise WrongExpectedVersion(uuid4(), wanted.version, current.version if current else 0)
         stored = replace(
             wanted, set_by=context.actor, set_at=context.recorded_at, version=wanted.version + 1
         )

@@ -9,14 +9,13 @@ from lmis_shared.eventstore.api import (
     StoredResponse,
     StreamAppend,
 )
-from lmis_shared.eventstore.errors import ConcurrencyConflict, DuplicateCommand, DuplicateEventId
+from lmis_shared.eventstore.errors import DuplicateCommand, DuplicateEventId, WrongExpectedVersion
 from lmis_shared.eventstore.memory import InMemoryEventStore
 from lmis_shared.eventstore.postgres import PostgresEventStore, create_pool
 
 __all__ = [
     "AppendContext",
     "AppendResult",
-    "ConcurrencyConflict",
     "DuplicateCommand",
     "DuplicateEventId",
     "EventStore",
@@ -26,5 +25,6 @@ __all__ = [
     "PostgresEventStore",
     "StoredResponse",
     "StreamAppend",
+    "WrongExpectedVersion",
     "create_pool",
 ]

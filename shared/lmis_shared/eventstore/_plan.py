@@ -9,7 +9,7 @@ from uuid import UUID
 
 from lmis_shared.events import RecordedEvent
 from lmis_shared.eventstore.api import AppendContext, AppendResult, Position, StreamAppend
-from lmis_shared.eventstore.errors import ConcurrencyConflict
+from lmis_shared.eventstore.errors import WrongExpectedVersion
 
 
 class PlannedEvent(NamedTuple):  # a tuple: a batch makes thousands, and they stay internal
@@ -40,7 +40,7 @@ def plan(batch: Sequence[StreamAppend]) -> Plan:
         if item.stream_id not in running:
             checks.append((item.stream_id, item.expected_version))
         elif running[item.stream_id] != item.expected_version:
-            raise ConcurrencyConflict(item.stream_id, item.expected_version, None)
+            raise WrongExpectedVersion(item.stream_id, item.expected_version, None)
         version = item.expected_version
         for new in item.events:
             version += 1

@@ -82,7 +82,7 @@ class EventStore(Protocol):
     ) -> AppendResult:
         """Append after version `expected_version` (0: a new stream), all or nothing.
 
-        Raises ConcurrencyConflict when the stream is at another version, DuplicateCommand
+        Raises WrongExpectedVersion when the stream is at another version, DuplicateCommand
         when `idempotency.key` was already applied (nothing is appended then).
         """
         ...

@@ -7,7 +7,7 @@ from uuid import UUID
 from lmis_shared.eventstore.api import StoredResponse
 
 
-class ConcurrencyConflict(Exception):
+class WrongExpectedVersion(Exception):
     """The stream is not at the version the writer expected: reload, decide again, retry.
 
     `actual_version` is None when the store could not tell (a writer committed in between).

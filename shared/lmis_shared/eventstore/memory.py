@@ -22,7 +22,7 @@ from lmis_shared.eventstore.api import (
     StoredResponse,
     StreamAppend,
 )
-from lmis_shared.eventstore.errors import ConcurrencyConflict, DuplicateCommand, DuplicateEventId
+from lmis_shared.eventstore.errors import DuplicateCommand, DuplicateEventId, WrongExpectedVersion
 
 
 class InMemoryEventStore(EventStore):
@@ -75,7 +75,7 @@ class InMemoryEventStore(EventStore):
         for stream_id, expected in planned.checks:
             actual = len(self._streams.get(stream_id, []))
             if actual != expected:
-                raise ConcurrencyConflict(stream_id, expected, actual)
+                raise WrongExpectedVersion(stream_id, expected, actual)
         seen: set[UUID] = set()
         for event in planned.events:
             if event.event_id in self._event_ids or event.event_id in seen:

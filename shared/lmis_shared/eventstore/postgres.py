@@ -35,7 +35,7 @@ from lmis_shared.eventstore.api import (
     StoredResponse,
     StreamAppend,
 )
-from lmis_shared.eventstore.errors import ConcurrencyConflict, DuplicateCommand, DuplicateEventId
+from lmis_shared.eventstore.errors import DuplicateCommand, DuplicateEventId, WrongExpectedVersion
 from lmis_shared.migrations import apply_migrations, load_migrations
 
 _tracer = trace.get_tracer(__name__)
@@ -120,7 +120,7 @@ class PostgresEventStore(EventStore):
 
         For a handler that must write a row of its own atomically with the events. Append
         first, write after: if the transaction wrote before, a concurrent append to the same
-        stream can make this one fail with ConcurrencyConflict (see `append_events`), and any
+        stream can make this one fail with WrongExpectedVersion (see `append_events`), and any
         refusal leaves the caller's transaction to roll back.
         """
         item = StreamAppend(stream_id, stream_type, expected_version, events, context)
@@ -202,7 +202,7 @@ class PostgresEventStore(EventStore):
         planned: Plan,
         idempotency: IdempotencyRecord | None,
         refused: asyncpg.UniqueViolationError | list[int] | None,
-    ) -> DuplicateEventId | DuplicateCommand | ConcurrencyConflict:
+    ) -> DuplicateEventId | DuplicateCommand | WrongExpectedVersion:
         """Why an append did not happen: an event id already stored, a key already applied,
         else a conflict. `refused` is the violation, or the versions the function found.
 
@@ -223,10 +223,10 @@ class PostgresEventStore(EventStore):
             actuals = [await reader.fetchval(self._sql.version, s) for s, _ in planned.checks]
         for (stream_id, expected), actual in zip(planned.checks, actuals, strict=True):
             if actual != expected:
-                return ConcurrencyConflict(stream_id, expected, actual)
+                return WrongExpectedVersion(stream_id, expected, actual)
         # every stream is where it was expected: a writer got in between and out again
         stream_id, expected = planned.checks[0]
-        return ConcurrencyConflict(stream_id, expected, None)
+        return WrongExpectedVersion(stream_id, expected, None)
 
 
 def _reader(conn: Connection, pool: asyncpg.Pool) -> Connection | asyncpg.Pool:

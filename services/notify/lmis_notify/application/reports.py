@@ -20,7 +20,7 @@ from lmis_shared.auth import WRITE, Authorizer, Principal
 from lmis_shared.clock import Clock
 from lmis_shared.contracts.notify import ReportSubmitted
 from lmis_shared.events import NewEvent, RecordedEvent
-from lmis_shared.eventstore import AppendContext, ConcurrencyConflict, EventStore
+from lmis_shared.eventstore import AppendContext, EventStore, WrongExpectedVersion
 from lmis_shared.reference.units import province_of as current_province_of
 
 SOURCE = "/lmis/notify"
@@ -79,7 +79,7 @@ class Reports:
             await self._store.append(
                 stream, "report", 0, [NewEvent(event_id=uuid4(), payload=payload)], context
             )
-        except ConcurrencyConflict:  # submitted by someone else a moment ago
+        except WrongExpectedVersion:  # submitted by someone else a moment ago
             return _first(stream, await self._store.read_stream(stream))
         return Submission(stream, payload, created=True)
 

@@ -27,9 +27,9 @@ from lmis_shared.commands import (
 from lmis_shared.events import EventPayload, NewEvent
 from lmis_shared.eventstore import (
     AppendContext,
-    ConcurrencyConflict,
     DuplicateCommand,
     IdempotencyRecord,
+    WrongExpectedVersion,
 )
 
 SOURCE = "/lmis/permits"
@@ -85,7 +85,7 @@ class Recorder:
             await self._ledger.record(change)
         except DuplicateCommand as twin:  # a concurrent request with the same key won
             return replayed(twin.stored, fingerprint)
-        except ConcurrencyConflict as conflict:  # another writer got there first
+        except WrongExpectedVersion as conflict:  # another writer got there first
             raise errors.ConcurrencyConflict(
                 conflict.expected_version, conflict.actual_version
             ) from None

@@ -50,8 +50,7 @@ from lmis_shared.commands import CommandContext
 from lmis_shared.contracts.permits import PositionType
 from lmis_shared.errors import Forbidden
 from lmis_shared.events import NewEvent
-from lmis_shared.eventstore import AppendContext
-from lmis_shared.eventstore import ConcurrencyConflict as StoreConflict
+from lmis_shared.eventstore import AppendContext, WrongExpectedVersion
 from lmis_shared.imports import ImportSummary, Row, RowError, RowRejected, Table, Template
 
 FILE_ID_NAMESPACE = uuid.UUID("0d6c1e2a-7f43-5b9e-8c21-4a5e9b3f6d70")
@@ -85,7 +84,7 @@ class PermitImportStore(Protocol):
     async def headcount(self, tax_code: str, position: PositionType, on: date) -> Headcount: ...
 
     async def save(self, change: Change) -> None:
-        """The ledger's `record`: raises the store's ConcurrencyConflict (the file exists) or
+        """The ledger's `record`: raises the store's WrongExpectedVersion (the file exists) or
         HeadcountExceeded (the guard found the position full) and saves nothing."""
         ...
 
@@ -191,7 +190,7 @@ class _Run:
         planned = await self._plan(commands, file_id)
         try:
             await self._store.save(self._change(commands, planned))
-        except StoreConflict:  # another import saved this very file since we looked
+        except WrongExpectedVersion:  # another import saved this very file since we looked
             self.summary.skipped_rows.append(row.number)
             return
         except HeadcountExceeded as full:  # another registration took the last place

@@ -55,7 +55,7 @@ class Ledger(Protocol):
     async def record(self, change: Change) -> None:
         """Append the events and update the read model, all or nothing.
 
-        Raises what `EventStore.append` raises (ConcurrencyConflict, DuplicateCommand), and
+        Raises what `EventStore.append` raises (WrongExpectedVersion, DuplicateCommand), and
         HeadcountExceeded when the guard finds the position full.
         """
         ...

@@ -16,7 +16,7 @@ from lmis_registry.adapters.open_files import citizen_key
 from lmis_registry.application.imports import import_file_id
 from lmis_registry.application.worker_ports import FileChange
 from lmis_registry.domain.workers import OpenFileExists
-from lmis_shared.eventstore import ConcurrencyConflict
+from lmis_shared.eventstore import WrongExpectedVersion
 
 _SECRET = b"in-memory-imports"
 
@@ -46,7 +46,7 @@ class InMemoryBulkFiles:
         opened = self._open_citizens()
         for change in changes:
             if change.worker_id in self.files.files:
-                raise ConcurrencyConflict(change.worker_id, 0, change.after.version)
+                raise WrongExpectedVersion(change.worker_id, 0, change.after.version)
             if change.after.is_open:
                 if change.after.person.citizen_id in opened:
                     raise OpenFileExists()

@@ -45,8 +45,7 @@ from lmis_shared.clock import Clock
 from lmis_shared.commands import CommandContext
 from lmis_shared.errors import ConcurrencyConflict, Forbidden
 from lmis_shared.events import NewEvent
-from lmis_shared.eventstore import AppendContext
-from lmis_shared.eventstore import ConcurrencyConflict as StoreConflict
+from lmis_shared.eventstore import AppendContext, WrongExpectedVersion
 from lmis_shared.imports import ImportSummary, Row, Table, Template
 
 FILE_ID_NAMESPACE = uuid.UUID("5b0f6a52-2c2e-5d8e-9a36-7f1c2b9e4d10")
@@ -80,7 +79,7 @@ class BulkFiles(Protocol):
         ...
 
     async def save_new(self, changes: Sequence[FileChange]) -> None:
-        """Save new files all together or not at all; raises the store's ConcurrencyConflict
+        """Save new files all together or not at all; raises the store's WrongExpectedVersion
         (a file exists) or OpenFileExists (a citizen's file is open) and saves nothing."""
         ...
 
@@ -161,7 +160,7 @@ class WorkerImports:
             batch = await self._still_new(table, batch, summary, context.correlation_id)
             try:
                 await self._files.save_new([_change(p, context) for p in batch])
-            except (StoreConflict, workers.OpenFileExists):
+            except (WrongExpectedVersion, workers.OpenFileExists):
                 continue
             summary.imported += len(batch)
             if progress:

@@ -38,10 +38,10 @@ from lmis_shared.commands import (
 from lmis_shared.events import EventPayload, NewEvent, RecordedEvent
 from lmis_shared.eventstore import (
     AppendContext,
-    ConcurrencyConflict,
     DuplicateCommand,
     EventStore,
     IdempotencyRecord,
+    WrongExpectedVersion,
 )
 
 SOURCE = "/lmis/registry"
@@ -163,7 +163,7 @@ class Loans:
             )
         except DuplicateCommand as twin:  # a concurrent request with the same key won
             return replayed(twin.stored, fingerprint)
-        except ConcurrencyConflict as conflict:
+        except WrongExpectedVersion as conflict:
             raise errors.ConcurrencyConflict(
                 conflict.expected_version, conflict.actual_version
             ) from conflict

@@ -43,7 +43,7 @@ class WorkerRepository(Protocol):
     async def save(self, change: FileChange) -> None:
         """Append and apply the change atomically.
 
-        Raises the store's ConcurrencyConflict or DuplicateCommand, and OpenFileExists when
+        Raises the store's WrongExpectedVersion or DuplicateCommand, and OpenFileExists when
         the change would give a citizen a second open file; nothing is stored then.
         """
         ...

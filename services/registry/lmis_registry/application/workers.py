@@ -42,8 +42,8 @@ from lmis_shared.eventstore import (
     AppendContext,
     DuplicateCommand,
     IdempotencyRecord,
+    WrongExpectedVersion,
 )
-from lmis_shared.eventstore import ConcurrencyConflict as StoreConflict
 
 SOURCE = "/lmis/registry"
 STREAM_TYPE = "worker"
@@ -153,7 +153,7 @@ class WorkerFiles:
             await self._files.save(change)
         except DuplicateCommand as twin:  # a concurrent request with the same key won
             return replayed(twin.stored, fingerprint)
-        except StoreConflict as race:
+        except WrongExpectedVersion as race:
             raise ConcurrencyConflict(expected, race.actual_version) from None
         return CommandResult(status_code, body)
 

@@ -142,7 +142,7 @@ class PostgresTargets:
 
     async def record(self, target: Target, context: AppendContext) -> Target:
         """Append the change as an event after the target's current version, and write the
-        row, in one transaction; a stale version raises the store's ConcurrencyConflict."""
+        row, in one transaction; a stale version raises the store's WrongExpectedVersion."""
         event = TargetSet(
             indicator=target.indicator,
             hierarchy=target.hierarchy,

@@ -22,8 +22,7 @@ from lmis_shared import errors
 from lmis_shared.auth import READ, WRITE, Authorizer, Principal
 from lmis_shared.clock import Clock
 from lmis_shared.contracts.reporting import TargetComparison
-from lmis_shared.eventstore import AppendContext
-from lmis_shared.eventstore import ConcurrencyConflict as StaleStream
+from lmis_shared.eventstore import AppendContext, WrongExpectedVersion
 
 SOURCE = "/lmis/reporting"
 
@@ -103,7 +102,7 @@ class TargetCommands:
             return current
         try:
             return await self._ledger.record(wanted, self._context(caller))
-        except StaleStream as stale:  # another officer set it in between
+        except WrongExpectedVersion as stale:  # another officer set it in between
             raise errors.ConcurrencyConflict(stale.expected_version, stale.actual_version) from None
 
     async def list_targets(

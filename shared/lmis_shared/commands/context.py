@@ -1,5 +1,4 @@
-"""What every service's command handling shares: the caller's context, the result, and the
-idempotency and If-Match rules.
+"""The caller's context, the result, and the idempotency and If-Match rules of every command.
 
 Idempotency: a command that carries an idempotency key stores its response in the same
 transaction as its events; a repeat (or a racing twin) gets that first response back and
@@ -12,12 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from lmis_shared.auth import Principal
 from lmis_shared.errors import InvalidInput, PreconditionFailed
-from lmis_shared.eventstore import StoredResponse
+from lmis_shared.eventstore.api import AppendContext, StoredResponse
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,17 @@ class CommandContext:
     traceparent: str | None = None
     idempotency_key: str | None = None
     if_match: int | None = None
+
+    def append_context(self, source: str, at: datetime) -> AppendContext:
+        """The store's context of the events this command appends, recorded at `at`."""
+        return AppendContext(
+            actor=self.principal.subject,
+            correlation_id=self.correlation_id,
+            causation_id=None,
+            traceparent=self.traceparent,
+            source=source,
+            recorded_at=at,
+        )
 
 
 @dataclass(frozen=True)
