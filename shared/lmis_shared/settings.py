@@ -53,3 +53,15 @@ class CommonSettings(BaseSettings):
     @property
     def keys_dir(self) -> Path:
         return self.data_dir / "keys"
+
+
+class ServiceSettings(BaseSettings):
+    """What every service's own settings have; each service subclasses it in its `settings.py`
+    with its prefix (`LMIS_REGISTRY_`, ...), its defaults and its own values. The CLI reads a
+    service's host and port from here, never from the environment directly."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    host: str = Field("127.0.0.1", description="where the API listens")
+    port: int = Field(8000, ge=1, le=65535, description="the API's port")
+    schema_name: str = Field(..., description="the PostgreSQL schema the service owns")

@@ -15,7 +15,6 @@ import asyncpg
 import httpx
 import pytest
 
-from lmis_reporting.adapters._sql import in_schema
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from lmis_reporting.bootstrap import migrate
 from lmis_reporting.domain.targets import target_stream_id
@@ -26,6 +25,7 @@ from lmis_shared.clock import FixedClock
 from lmis_shared.events import EventPayload
 from lmis_shared.eventstore import PostgresEventStore
 from lmis_shared.settings import CommonSettings
+from lmis_shared.sql import in_schema
 from lmis_shared.telemetry import setup_telemetry
 from tests.conftest import unique
 from tests.integration.test_indicators_projection import decoded, recorded

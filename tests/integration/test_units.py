@@ -10,10 +10,10 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from lmis_reporting.adapters._sql import in_schema
 from lmis_reporting.adapters.units import PostgresUnits, UnitSource, migrate_units
 from lmis_reporting.bootstrap import migrate
 from lmis_reporting.domain.units import Hierarchy, Unit, unit_sort_key
+from lmis_shared.sql import in_schema
 from tests.conftest import unique
 
 pytestmark = pytest.mark.integration

@@ -30,7 +30,6 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from lmis_notify.adapters import _alert_sql as q
-from lmis_notify.adapters._sql import in_schema
 from lmis_notify.adapters.migrations import MIGRATIONS
 from lmis_notify.domain.model import Alert, Cause, Deadline, Decision, Subject, report_id
 from lmis_notify.domain.reports import Obligation
@@ -44,6 +43,7 @@ from lmis_shared.events import EventPayload, NewEvent
 from lmis_shared.eventstore import AppendContext, PostgresEventStore
 from lmis_shared.migrations import apply_migrations
 from lmis_shared.processing import POSITIONS_MIGRATION, Connection
+from lmis_shared.sql import in_schema
 
 ALERTS_LOCK = 0x4C4D4E54  # "LMNT": the alerts lock, apart from the projections' and migrations'
 SOURCE = "/lmis/notify"

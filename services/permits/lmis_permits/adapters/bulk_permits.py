@@ -10,7 +10,6 @@ from uuid import UUID
 
 import asyncpg
 
-from lmis_permits.adapters._sql import in_schema
 from lmis_permits.adapters.postgres import PostgresLedger, PostgresPermitsReads
 from lmis_permits.application.imports import import_file_id
 from lmis_permits.application.ports import Change
@@ -18,6 +17,7 @@ from lmis_permits.domain import employers
 from lmis_permits.domain.headcount import Headcount
 from lmis_permits.domain.streams import fold
 from lmis_shared.contracts.permits import PositionType
+from lmis_shared.sql import in_schema
 
 _EXISTING = (
     "select stream_id, correlation_id from {s}.events"

@@ -15,7 +15,6 @@ from uuid import UUID
 import asyncpg
 
 from lmis_permits.adapters import projection
-from lmis_permits.adapters._sql import in_schema
 from lmis_permits.application.ports import (
     Change,
     DemandRow,
@@ -30,6 +29,7 @@ from lmis_shared.events import RecordedEvent
 from lmis_shared.eventstore import PostgresEventStore, StoredResponse
 from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.migrations import apply_migrations, load_migrations
+from lmis_shared.sql import in_schema
 
 MIGRATIONS = load_migrations("lmis_permits.adapters.migrations", "permits")
 

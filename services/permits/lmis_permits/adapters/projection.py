@@ -13,13 +13,13 @@ from uuid import UUID
 
 import asyncpg
 
-from lmis_permits.adapters._sql import in_schema
 from lmis_permits.application.ports import State
 from lmis_permits.domain import demands, employers
 from lmis_permits.domain import foreign_workers as fw
 from lmis_shared.events import EventPayload
 from lmis_shared.eventstore import PostgresEventStore
 from lmis_shared.eventstore.postgres import Connection
+from lmis_shared.sql import in_schema
 
 _UPSERT_DEMAND = """
 insert into {s}.demands (

@@ -15,12 +15,12 @@ from uuid import UUID
 import asyncpg
 
 from lmis_registry.adapters import open_files, worker_list
-from lmis_registry.adapters._sql import in_schema
 from lmis_registry.application.imports import import_file_id
 from lmis_registry.application.worker_ports import FileChange
 from lmis_registry.domain.workers import OpenFileExists
 from lmis_shared.eventstore import AppendResult, PostgresEventStore, StreamAppend
 from lmis_shared.eventstore.postgres import Connection
+from lmis_shared.sql import in_schema
 
 STREAM_TYPE = "worker"
 

@@ -11,9 +11,9 @@ import hashlib
 import hmac
 from uuid import UUID
 
-from lmis_registry.adapters._sql import in_schema
 from lmis_registry.domain.workers import OpenFileExists, WorkerFile
 from lmis_shared.eventstore.postgres import Connection
+from lmis_shared.sql import in_schema
 
 _CLAIM = (
     "insert into {s}.open_files (citizen_key, worker_id) values ($1, $2)"

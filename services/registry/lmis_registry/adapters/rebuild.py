@@ -15,10 +15,10 @@ from uuid import UUID
 import asyncpg
 
 from lmis_registry.adapters import open_files, worker_list
-from lmis_registry.adapters._sql import in_schema
 from lmis_registry.domain import workers
 from lmis_shared.events import EventPayload, payload_class
 from lmis_shared.eventstore.postgres import Connection
+from lmis_shared.sql import in_schema
 from lmis_shared.upcasting import upcast
 
 _STREAMS = (

@@ -20,13 +20,13 @@ from uuid import UUID
 
 import asyncpg
 
-from lmis_registry.adapters._sql import in_schema
 from lmis_registry.adapters.text_search import like_word_prefix, search_key
 from lmis_registry.application.worker_ports import WorkerPage, WorkerSearch, WorkerSummary
 from lmis_registry.domain.workers import WorkerFile, WorkerStatus
 from lmis_shared.contracts.registry import PriorityGroup
 from lmis_shared.errors import InvalidInput
 from lmis_shared.eventstore.postgres import Connection
+from lmis_shared.sql import in_schema
 
 COLUMNS = (
     "worker_id",

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from uuid import UUID
 
-from lmis_reporting.adapters._sql import in_schema
 from lmis_reporting.domain.facts import FACTS_BY_STREAM, Facts
 from lmis_shared.migrations import Migration
 from lmis_shared.processing import Connection
+from lmis_shared.sql import in_schema
 
 MIGRATION = Migration(
     "indicators/0002_stream_facts.sql",

@@ -14,10 +14,10 @@ from datetime import date
 import asyncpg
 
 from lmis_reporting.adapters import facts_store
-from lmis_reporting.adapters._sql import in_schema
 from lmis_reporting.domain.facts import Facts
 from lmis_reporting.domain.indicators import TOTAL
 from lmis_reporting.domain.units import Hierarchy
+from lmis_shared.sql import in_schema
 
 _TOTAL = """
     SELECT coalesce(sum(c.value), 0)::bigint

@@ -29,7 +29,6 @@ from uuid import UUID
 import asyncpg
 
 from lmis_reporting.adapters import facts_store
-from lmis_reporting.adapters._sql import in_schema
 from lmis_reporting.domain.facts import Facts, evolve
 from lmis_reporting.domain.indicators import (
     TOTAL,
@@ -40,6 +39,7 @@ from lmis_reporting.domain.indicators import (
 )
 from lmis_shared.migrations import Migration, apply_migrations
 from lmis_shared.processing import POSITIONS_MIGRATION, Connection, Decoded, Projection
+from lmis_shared.sql import in_schema
 
 DEFAULT_SCHEMA = "reporting"
 

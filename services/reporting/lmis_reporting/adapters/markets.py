@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncpg
 
-from lmis_reporting.adapters._sql import in_schema
 from lmis_shared.migrations import Migration, apply_migrations
+from lmis_shared.sql import in_schema
 
 MIGRATIONS = [
     Migration(

@@ -24,13 +24,13 @@ from typing import cast
 
 import asyncpg
 
-from lmis_reporting.adapters._sql import in_schema
 from lmis_reporting.domain.targets import Target, TargetKind, target_stream_id
 from lmis_reporting.domain.units import Hierarchy
 from lmis_shared.contracts.reporting import TargetComparison, TargetSet
 from lmis_shared.events import NewEvent
 from lmis_shared.eventstore import AppendContext, PostgresEventStore
 from lmis_shared.migrations import Migration, apply_migrations
+from lmis_shared.sql import in_schema
 
 MIGRATIONS = [
     Migration(

@@ -27,9 +27,9 @@ from vietnam_provinces import Province, Ward
 from vietnam_provinces import __data_version__ as vp_data_version
 from vietnam_provinces import __version__ as vp_version
 
-from lmis_reporting.adapters._sql import in_schema
 from lmis_reporting.domain.units import Hierarchy, Level, Unit, closure, unit_sort_key
 from lmis_shared.migrations import Migration, apply_migrations
+from lmis_shared.sql import in_schema
 
 LEGACY_FILE = "legacy_units.json.gz"
 

@@ -1,4 +1,4 @@
-"""Statements with the service's schema in them.
+"""Statements with a service's schema in them.
 
 A schema name cannot be a bind parameter, so it is spliced into the text; it comes from
 settings or tests, never from a request, and `quoted_schema` accepts plain identifiers only.
