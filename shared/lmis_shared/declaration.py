@@ -9,8 +9,7 @@ not import FastAPI, faust and openpyxl to start.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 ENTRY_POINT_GROUP = "lmis.services"
 
@@ -45,4 +44,3 @@ class ServiceDeclaration:
     publishes_events: bool = True
     """Whether it has an event store whose events a relay publishes."""
     imports: tuple[ImportKind, ...] = ()
-    extra: Mapping[str, str] = field(default_factory=dict)
