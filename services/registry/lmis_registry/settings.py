@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from lmis_shared.lookup_keys import DEVELOPMENT_LOOKUP_KEY, MIN_LOOKUP_KEY_LENGTH, lookup_secret
+from lmis_shared.settings import ServiceSettings
 
 __all__ = ["DEVELOPMENT_LOOKUP_KEY", "MIN_LOOKUP_KEY_LENGTH", "RegistrySettings"]
 
 
-class RegistrySettings(BaseSettings):
+class RegistrySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="LMIS_REGISTRY_", extra="ignore")
 
     host: str = "127.0.0.1"

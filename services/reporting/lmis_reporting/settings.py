@@ -4,10 +4,12 @@ own, prefixed `LMIS_REPORTING_`."""
 from __future__ import annotations
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from lmis_shared.settings import ServiceSettings
 
 
-class ReportingSettings(BaseSettings):
+class ReportingSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="LMIS_REPORTING_", extra="ignore")
 
     host: str = Field(default="127.0.0.1", description="where the API listens")

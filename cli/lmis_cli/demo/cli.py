@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
-import os
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -38,14 +37,6 @@ def pinned_today(data_dir: Path, province: int, seed: int, today: date) -> date:
     pin.parent.mkdir(parents=True, exist_ok=True)
     pin.write_text(today.isoformat() + "\n")
     return today
-
-
-def service_url(name: str, default_port: int) -> str:
-    prefix = f"LMIS_{name.upper()}_"
-    if url := os.environ.get(prefix + "URL"):
-        return url
-    host = os.environ.get(prefix + "HOST", "127.0.0.1")
-    return f"http://{host}:{os.environ.get(prefix + 'PORT', default_port)}"
 
 
 def plan_digest(plan: Plan) -> str:
@@ -97,13 +88,13 @@ def load_demo(
 async def _send_plan(
     plan: Plan, headers: dict[str, str], concurrency: int, console: Console, *, unless_loaded: bool
 ) -> LoadReport:
-    from lmis_cli.services import SERVICES
+    from lmis_cli.services import service_url
 
     limits = httpx.Limits(max_connections=concurrency)
     timeout = httpx.Timeout(60.0)
     clients = {
         name: httpx.AsyncClient(
-            base_url=service_url(name, SERVICES[name].default_port),
+            base_url=service_url(name),
             headers=headers,
             limits=limits,
             timeout=timeout,

@@ -26,7 +26,7 @@ from honcho.manager import Manager
 from rich.console import Console
 
 from lmis_cli.embedded import EmbeddedBroker, EmbeddedPostgres
-from lmis_cli.services import SERVICES
+from lmis_cli.services import SERVICES, settings_of
 
 console = Console(stderr=True)
 
@@ -78,10 +78,7 @@ class Launcher:
             console.print("Stopped.")
 
     def _service_ports(self) -> list[int]:
-        return [
-            int(os.environ.get(f"LMIS_{name.upper()}_PORT", spec.default_port))
-            for name, spec in SERVICES.items()
-        ]
+        return [settings_of(name).port for name in SERVICES]
 
     def _environment(self) -> dict[str, str]:
         from lmis_shared.auth import ensure_local_keypair

@@ -6,12 +6,12 @@ import asyncio
 import os
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import Annotated
 
 import typer
 
 from lmis_cli.imports import imports_app
-from lmis_cli.services import SERVICES, load
+from lmis_cli.services import SERVICES, load, settings_of
 
 app = typer.Typer(
     help="LMIS: Labour Migration Information System",
@@ -28,9 +28,7 @@ def _service(name: str) -> str:
     return name
 
 
-ServiceArg = Annotated[
-    str, typer.Argument(help="registry | permits | reporting | notify", callback=_service)
-]
+ServiceArg = Annotated[str, typer.Argument(help=" | ".join(SERVICES), callback=_service)]
 
 
 @app.command()
@@ -91,13 +89,12 @@ def serve(service: ServiceArg) -> None:
     """Run one service's HTTP API (uvicorn)."""
     import uvicorn
 
-    spec = SERVICES[service]
-    prefix = f"LMIS_{service.upper()}_"
+    settings = settings_of(service)
     uvicorn.run(
-        spec.app_factory,
+        SERVICES[service].app,
         factory=True,
-        host=os.environ.get(prefix + "HOST", "127.0.0.1"),
-        port=int(os.environ.get(prefix + "PORT", spec.default_port)),
+        host=settings.host,
+        port=settings.port,
         log_config=None,  # our JSON logging, set up by the app
         access_log=False,  # the request span records each request; access lines hold query strings
     )
@@ -108,7 +105,7 @@ def relay(service: ServiceArg) -> None:
     """Publish one service's committed events to its Kafka topic, for ever."""
     from lmis_shared.relay import main as relay_main
 
-    relay_main(service_schema=SERVICES[service].schema, domain=service)
+    relay_main(service_schema=settings_of(service).schema_name, domain=service)
 
 
 @app.command()
@@ -117,7 +114,7 @@ def process(service: ServiceArg) -> None:
     ref = SERVICES[service].processor
     if ref is None:
         raise typer.BadParameter(f"{service} has no stream processor")
-    cast(Any, load(ref))()
+    load(ref)()
 
 
 @app.command()
@@ -129,9 +126,9 @@ def migrate() -> None:
     async def run() -> None:
         pool = await create_pool(CommonSettings().database_url)
         try:
-            for spec in SERVICES.values():
-                await cast(Any, load(spec.migrate))(pool, spec.schema)
-                typer.echo(f"migrated {spec.name}")
+            for name, declaration in SERVICES.items():
+                await load(declaration.migrate)(pool, settings_of(name).schema_name)
+                typer.echo(f"migrated {name}")
         finally:
             await pool.close()
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -34,6 +33,9 @@ import httpx
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from lmis_cli.services import SERVICES, load, service_url
+from lmis_shared.declaration import ImportKind
 
 if TYPE_CHECKING:  # the import package (openpyxl) loads only when a command runs
     from lmis_shared.imports import ImportSummary, Row, Table, Template
@@ -51,59 +53,43 @@ class Target:
     template: Template
 
 
-def workers_target() -> Target:
-    from lmis_registry.application.import_template import WORKER_TEMPLATE
-
-    return Target("/v1/imports/workers", WORKER_TEMPLATE)
-
-
 @imports_app.callback()
 def imports() -> None:
     """Import existing records from CSV or XLSX files in the published templates."""
 
 
-@imports_app.command("workers")
-def import_workers(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX")],
-    report: Annotated[
-        Path | None, typer.Option(help="write the rejected rows to this XLSX workbook")
-    ] = None,
-    url: Annotated[
-        str | None, typer.Option(envvar="LMIS_REGISTRY_URL", help="the registry's base URL")
-    ] = None,
-    token: Annotated[
-        str | None, typer.Option(envvar="LMIS_TOKEN", help="bearer token (embedded: optional)")
-    ] = None,
-    chunk_rows: Annotated[int, typer.Option(min=1, help="rows per request")] = DEFAULT_CHUNK_ROWS,
-) -> None:
-    """Import outbound-worker files from the template (mau_nhap_nguoi_lao_dong.xlsx)."""
-    base = url or f"http://127.0.0.1:{os.environ.get('LMIS_REGISTRY_PORT', '8001')}"
-    run_import(workers_target(), file, report, base, token or _embedded_token(), chunk_rows)
+File = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX")]
+Report = Annotated[Path | None, typer.Option(help="write the rejected rows to this XLSX workbook")]
+Url = Annotated[
+    str | None, typer.Option(help="the service's base URL (default: LMIS_<SERVICE>_URL)")
+]
+Token = Annotated[
+    str | None, typer.Option(envvar="LMIS_TOKEN", help="bearer token (embedded: optional)")
+]
+ChunkRows = Annotated[int, typer.Option(min=1, help="rows per request")]
 
 
-def permits_target() -> Target:
-    from lmis_permits.application.import_template import PERMIT_TEMPLATE
+def _import_command(service: str, kind: ImportKind) -> Callable[..., None]:
+    """`lmis import <kind> FILE`: one command per import kind a service declares."""
 
-    return Target("/v1/imports/permits", PERMIT_TEMPLATE)
+    def command(
+        file: File,
+        report: Report = None,
+        url: Url = None,
+        token: Token = None,
+        chunk_rows: ChunkRows = DEFAULT_CHUNK_ROWS,
+    ) -> None:
+        target = Target(kind.path, load(kind.template))
+        base = url or service_url(service)
+        run_import(target, file, report, base, token or _embedded_token(), chunk_rows)
+
+    command.__doc__ = kind.help
+    return command
 
 
-@imports_app.command("permits")
-def import_permits(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX")],
-    report: Annotated[
-        Path | None, typer.Option(help="write the rejected rows to this XLSX workbook")
-    ] = None,
-    url: Annotated[
-        str | None, typer.Option(envvar="LMIS_PERMITS_URL", help="the permits service's base URL")
-    ] = None,
-    token: Annotated[
-        str | None, typer.Option(envvar="LMIS_TOKEN", help="bearer token (embedded: optional)")
-    ] = None,
-    chunk_rows: Annotated[int, typer.Option(min=1, help="rows per request")] = DEFAULT_CHUNK_ROWS,
-) -> None:
-    """Import the permit register from the template (mau_nhap_giay_phep_lao_dong.xlsx)."""
-    base = url or f"http://127.0.0.1:{os.environ.get('LMIS_PERMITS_PORT', '8002')}"
-    run_import(permits_target(), file, report, base, token or _embedded_token(), chunk_rows)
+for _service, _declaration in SERVICES.items():
+    for _kind in _declaration.imports:
+        imports_app.command(_kind.name)(_import_command(_service, _kind))
 
 
 def run_import(
