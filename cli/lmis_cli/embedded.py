@@ -17,7 +17,6 @@ import importlib.util
 import os
 import pwd
 import secrets
-import shutil
 import socket
 import stat
 import subprocess
@@ -136,10 +135,6 @@ class EmbeddedPostgres:
     @property
     def dsn(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{PG_DATABASE}"
-
-    @property
-    def admin_dsn(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     def start(self, timeout: float = 60.0) -> None:
         user = _run_as_pg_user()
@@ -305,7 +300,3 @@ def running(*servers: EmbeddedPostgres | EmbeddedBroker) -> Iterator[None]:
     finally:
         for server in reversed(started):
             server.stop()
-
-
-def wipe(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)

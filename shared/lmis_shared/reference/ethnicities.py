@@ -46,7 +46,3 @@ def ethnicity_code(value: str) -> str | None:
         code = value.zfill(2)
         return code if code in ETHNIC_GROUPS else None
     return _by_folded_name().get(fold(value))
-
-
-def is_minority(code: str) -> bool:
-    return code != KINH
