@@ -89,7 +89,7 @@ class EventStoreStreams(Generic[S]):
 
     def __init__(self, store: EventStore, read_model: ReadModel[S] | None = None) -> None:
         self.store = store
-        self._read_model: ReadModel[S] = read_model or NoReadModel()
+        self.read_model: ReadModel[S] = read_model or NoReadModel()
 
     async def read(self, stream_id: UUID) -> list[RecordedEvent]:
         return await self.store.read_stream(stream_id)
@@ -98,7 +98,7 @@ class EventStoreStreams(Generic[S]):
         return await self.store.find_response(key)
 
     async def save(self, change: Change[S]) -> None:
-        await self._read_model.guard(None, change)
+        await self.read_model.guard(None, change)
         await self.store.append(
             change.stream_id,
             change.stream_type,
@@ -107,4 +107,4 @@ class EventStoreStreams(Generic[S]):
             change.context,
             idempotency=change.idempotency,
         )
-        await self._read_model.apply(None, change)
+        await self.read_model.apply(None, change)
