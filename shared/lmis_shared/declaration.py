@@ -44,3 +44,28 @@ class ServiceDeclaration:
     publishes_events: bool = True
     """Whether it has an event store whose events a relay publishes."""
     imports: tuple[ImportKind, ...] = ()
+
+    @classmethod
+    def standard(
+        cls,
+        name: str,
+        *,
+        order: int,
+        settings_class: str,
+        processor: bool = False,
+        imports: tuple[ImportKind, ...] = (),
+    ) -> ServiceDeclaration:
+        """A service in the one template (docs/architecture.md): its references are the
+        template's fixed names, so the declaration says only what differs between services."""
+        package = f"lmis_{name}"
+        return cls(
+            name=name,
+            order=order,
+            settings=f"{package}.settings:{settings_class}",
+            app=f"{package}.entrypoints.http:create_app",
+            migrate=f"{package}.bootstrap:migrate",
+            processor=f"{package}.entrypoints.processor:main" if processor else None,
+            rebuild=f"{package}.bootstrap:rebuild",
+            imports=imports,
+        )
+
