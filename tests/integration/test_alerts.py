@@ -19,6 +19,7 @@ import pytest
 
 from lmis_notify.adapters.alert_book import PostgresAlertBooks
 from lmis_notify.adapters.projection import DeadlineProjection
+from lmis_notify.application.deadlines import Deadlines
 from lmis_notify.application.sweeper import Sweeper
 from lmis_notify.bootstrap import migrate
 from lmis_notify.domain.model import alert_id, report_id
@@ -73,7 +74,7 @@ class World:
         self.pool = pool
         self.schema = schema
         self.clock = FixedClock(datetime(2026, 1, 1, 9, tzinfo=VIETNAM_TZ))
-        self.projection = DeadlineProjection(pool, schema, RULES, self.clock)
+        self.projection = DeadlineProjection(pool, schema, Deadlines(RULES, self.clock))
         self.sweeper = Sweeper(PostgresAlertBooks(pool, schema), self.clock, RULES, obligations)
         self.store = PostgresEventStore(pool, schema)
         self.applied: list[Decoded] = []
