@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
@@ -29,9 +29,16 @@ from lmis_shared.contracts.notify import (
     ReportSubmitted,
     SubjectKind,
 )
-from lmis_shared.events import EventMetadata, EventPayload
+from lmis_shared.events import EventPayload
+from lmis_shared.processing import Decoded
+from tests.unit.alert_examples import (
+    COMMUNE,
+    PROVINCE,
+    Stream,
+    contract_signed,
+    worker_registered,
+)
 
-COMMUNE, PROVINCE = "03637", "12"
 RULES = RuleSettings()
 
 
@@ -129,28 +136,6 @@ class MemoryBooks:
         yield self.book
 
 
-class Stream:
-    def __init__(self, stream_type: str, stream_id: UUID | None = None) -> None:
-        self.id = stream_id or uuid4()
-        self.stream_type = stream_type
-        self.version = 0
-
-    def event(self, payload: EventPayload) -> tuple[EventMetadata, EventPayload]:
-        self.version += 1
-        meta = EventMetadata(
-            event_id=uuid4(),
-            event_type=payload.event_type,
-            stream_id=self.id,
-            stream_type=self.stream_type,
-            stream_version=self.version,
-            recorded_at=datetime.now(UTC),
-            actor="officer-1",
-            correlation_id=uuid4(),
-            source="/lmis/test",
-        )
-        return meta, payload
-
-
 class World:
     def __init__(self, obligations: Sequence[tuple[str, str, str]] = ()) -> None:
         self.clock = FixedClock(datetime(2026, 1, 1, 9, tzinfo=VIETNAM_TZ))
@@ -159,12 +144,23 @@ class World:
         self.deadlines = Deadlines(RULES, self.clock)
         self.sweeper = Sweeper(self.books, self.clock, RULES, obligations, batch_size=2)
 
-    async def apply(self, *events: tuple[EventMetadata, EventPayload]) -> None:
-        await self.deadlines.apply(self.book, events)
+    async def apply(self, *events: Decoded) -> None:
+        await self.deadlines.apply(self.book, [(d.event.metadata, d.payload) for d in events])
 
     async def sweep_on(self, day: date) -> int:
         self.clock.set(datetime.combine(day, datetime.min.time(), VIETNAM_TZ) + timedelta(hours=9))
         return await self.sweeper.sweep()
+
+
+def abroad(worker: Stream) -> tuple[Decoded, Decoded]:
+    """A worker registered with a contract that ends on 31 May 2026 (overdue from 1 July)."""
+    return worker.event(worker_registered()), worker.event(contract_signed(date(2026, 5, 31)))
+
+
+def report_stream(report: UUID) -> Stream:
+    stream = Stream("report")
+    stream.id = report
+    return stream
 
 
 @pytest.fixture
@@ -172,43 +168,14 @@ def world() -> World:
     return World()
 
 
-def registered() -> r.WorkerRegistered:
-    return r.WorkerRegistered(
-        person=r.Person(
-            full_name="Lò Thị Mai", date_of_birth=date(1998, 4, 12), citizen_id="012198001234"
-        ),
-        sex=r.Sex.female,
-        ethnicity="03",
-        commune_code=COMMUNE,
-        province_code=PROVINCE,
-        registered_on=date(2026, 1, 5),
-    )
-
-
-def signed(end: date) -> r.WorkerContractSigned:
-    return r.WorkerContractSigned(
-        destination_country="KR",
-        programme="eps",
-        sending_organisation=r.SendingOrganisation(
-            kind=r.SendingOrganisationKind.public_service_centre
-        ),
-        employer="Hanil Co.",
-        sector=r.Sector.manufacturing,
-        start_date=date(2026, 3, 1),
-        duration_months=3,
-        end_date=end,
-        monthly_salary_vnd=35_000_000,
-        fees_vnd={"service": 0},
-        signed_on=date(2026, 2, 1),
-    )
-
-
 # --- the event half sets deadlines, the clock half raises them --------------------------------
 
 
 async def test_a_deadline_set_by_an_event_is_raised_on_its_day_once(world: World) -> None:
     worker = Stream("worker")
-    await world.apply(worker.event(registered()), worker.event(signed(date(2026, 5, 31))))
+    await world.apply(
+        worker.event(worker_registered()), worker.event(contract_signed(date(2026, 5, 31)))
+    )
     overdue = Deadline(AlertRule.overdue_return, worker.id, date(2026, 7, 1))
     assert world.book.deadlines == {overdue: "pending"}
 
@@ -227,7 +194,9 @@ async def test_a_deadline_set_by_an_event_is_raised_on_its_day_once(world: World
 
 async def test_the_fixing_event_resolves_the_alert_and_names_itself(world: World) -> None:
     worker = Stream("worker")
-    await world.apply(worker.event(registered()), worker.event(signed(date(2026, 5, 31))))
+    await world.apply(
+        worker.event(worker_registered()), worker.event(contract_signed(date(2026, 5, 31)))
+    )
     await world.sweep_on(date(2026, 7, 1))
     returned = worker.event(
         r.WorkerReturned(return_date=date(2026, 7, 20), reason=r.ReturnReason.personal)
@@ -241,7 +210,7 @@ async def test_the_fixing_event_resolves_the_alert_and_names_itself(world: World
     _, version, resolved, cause = world.book.events[-1]
     assert isinstance(resolved, AlertResolved)
     assert (version, resolved.fixed_by) == (2, "lmis.registry.worker.returned.v1")
-    assert (cause.event_id, cause.actor) == (returned[0].event_id, "officer-1")
+    assert (cause.event_id, cause.actor) == (returned.event.metadata.event_id, "officer-1")
     assert world.book.alerts_by_id[overdue].resolved_at == world.clock.now()
 
 
@@ -249,7 +218,9 @@ async def test_a_fix_before_the_day_cancels_the_deadline_and_nothing_is_raised(
     world: World,
 ) -> None:
     worker = Stream("worker")
-    await world.apply(worker.event(registered()), worker.event(signed(date(2026, 5, 31))))
+    await world.apply(
+        worker.event(worker_registered()), worker.event(contract_signed(date(2026, 5, 31)))
+    )
     await world.apply(
         worker.event(r.WorkerReturned(return_date=date(2026, 6, 2), reason=r.ReturnReason.personal))
     )
@@ -263,7 +234,7 @@ async def test_an_absconding_is_raised_by_the_event_itself(world: World) -> None
     worker = Stream("worker")
     fled = r.WorkerAbsconded(absconded_on=date(2026, 4, 2), source=r.ReportSource.employer)
 
-    await world.apply(worker.event(registered()), worker.event(fled))
+    await world.apply(worker.event(worker_registered()), worker.event(fled))
 
     absconded = alert_id(AlertRule.absconded, worker.id, date(2026, 4, 2))
     assert world.book.facts(absconded) == ["AlertRaised"]
@@ -273,7 +244,9 @@ async def test_an_absconding_is_raised_by_the_event_itself(world: World) -> None
 async def test_a_sweep_raises_everything_due_batch_after_batch(world: World) -> None:
     workers = [Stream("worker") for _ in range(5)]
     for worker in workers:
-        await world.apply(worker.event(registered()), worker.event(signed(date(2026, 5, 31))))
+        await world.apply(
+            worker.event(worker_registered()), worker.event(contract_signed(date(2026, 5, 31)))
+        )
 
     assert await world.sweep_on(date(2026, 8, 1)) == 5  # batches of 2, 2 and 1
 
@@ -305,7 +278,7 @@ async def test_a_report_is_due_then_late_until_the_submission_resolves_both() ->
     assert await world.sweep_on(date(2026, 4, 5)) == 1
     assert await world.sweep_on(date(2026, 4, 11)) == 1
     submitted = ReportSubmitted(report=ref, submitted_on=date(2026, 4, 12), submitted_by="o-3")
-    await world.apply(Stream("report", report).event(submitted))
+    await world.apply(report_stream(report).event(submitted))
 
     for rule, day in ((AlertRule.report_due, 5), (AlertRule.report_late, 11)):
         alert = alert_id(rule, report, date(2026, 4, day))
@@ -319,7 +292,7 @@ async def test_a_report_submitted_early_never_falls_due() -> None:
     await world.sweeper.sync_obligations()
     ref = ReportRef(kind="monthly", unit_code=COMMUNE, period="2026-03")
     submitted = ReportSubmitted(report=ref, submitted_on=date(2026, 3, 31), submitted_by="o-3")
-    await world.apply(Stream("report", report_id(ref)).event(submitted))
+    await world.apply(report_stream(report_id(ref)).event(submitted))
 
     assert await world.sweep_on(date(2026, 4, 30)) == 0
     assert world.book.events == []
