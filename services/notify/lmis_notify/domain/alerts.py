@@ -141,18 +141,7 @@ def _raised(d: Deadline, s: Subject, now: datetime) -> AlertRaised:
 
 def evolve(state: Alert | None, event: EventPayload, stream_id: UUID) -> Alert:
     if isinstance(event, AlertRaised):
-        return Alert(
-            id=stream_id,
-            rule=event.rule,
-            subject_id=event.subject_id,
-            subject_kind=event.subject_kind,
-            unit_code=event.unit_code,
-            province_code=event.province_code,
-            due_on=event.due_on,
-            raised_at=event.raised_at,
-            version=0,
-            report=event.report,
-        )
+        return Alert(id=stream_id, version=0, **dict(event))  # the alert is what was raised
     if state is None:
         raise ValueError(f"{event.event_type} before the alert was raised")
     if isinstance(event, AlertResolved):
@@ -164,8 +153,8 @@ def evolve(state: Alert | None, event: EventPayload, stream_id: UUID) -> Alert:
     raise ValueError(f"{event.event_type} is no event of an alert")
 
 
-def not_found(alert_id: UUID) -> AlertNotFound:
+def _not_found(alert_id: UUID) -> AlertNotFound:
     return AlertNotFound(str(alert_id))
 
 
-AGGREGATE: Aggregate[Alert] = Aggregate(STREAM_TYPE, evolve, not_found)
+AGGREGATE: Aggregate[Alert] = Aggregate(STREAM_TYPE, evolve, _not_found)
