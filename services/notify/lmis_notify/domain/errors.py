@@ -1,4 +1,5 @@
-"""The notify service's own errors; `entrypoints/http.py` maps each to a problem detail."""
+"""The notify service's own errors: kinds of the shared ones, whose problem types serve them
+(`entrypoints/problems.py`)."""
 
 from __future__ import annotations
 
