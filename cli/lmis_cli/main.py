@@ -136,10 +136,11 @@ def migrate() -> None:
 
 
 @app.command()
-def rebuild(
-    service: Annotated[str, typer.Argument(help="registry | permits")],
-) -> None:
-    """Rebuild a service's read models from its event store (safe while it runs)."""
+def rebuild(service: ServiceArg) -> None:
+    """Rebuild a service's read models from the event stores (safe while it runs)."""
+    ref = SERVICES[service].rebuild
+    if ref is None:
+        raise typer.BadParameter(f"{service} has no read models to rebuild")
     from lmis_shared.eventstore import create_pool
     from lmis_shared.settings import CommonSettings
 
@@ -147,22 +148,7 @@ def rebuild(
         common = CommonSettings()
         pool = await create_pool(common.database_url)
         try:
-            if service == "registry":
-                from lmis_registry.adapters.rebuild import rebuild_open_files, rebuild_worker_list
-                from lmis_registry.settings import RegistrySettings
-
-                own = RegistrySettings()
-                files = await rebuild_worker_list(pool, own.schema_name)
-                await rebuild_open_files(pool, own.schema_name, own.lookup_secret(common.mode))
-                typer.echo(f"registry: {files} worker files rebuilt")
-            elif service == "permits":
-                from lmis_permits.adapters.projection import rebuild as rebuild_permits
-                from lmis_permits.settings import PermitsSettings
-
-                schema = PermitsSettings().schema_name
-                typer.echo(f"permits: {await rebuild_permits(pool, schema)} files rebuilt")
-            else:
-                raise typer.BadParameter("one of registry, permits", param_hint="SERVICE")
+            typer.echo(await load(ref)(pool, settings_of(service), common))
         finally:
             await pool.close()
 

@@ -19,51 +19,34 @@ import pytest
 
 from lmis_notify.adapters.alert_book import PostgresAlertBooks
 from lmis_notify.adapters.projection import DeadlineProjection
+from lmis_notify.application.deadlines import Deadlines
 from lmis_notify.application.sweeper import Sweeper
-from lmis_notify.bootstrap import migrate
+from lmis_notify.bootstrap import migrate, rebuild
 from lmis_notify.domain.model import alert_id, report_id
 from lmis_notify.domain.rules import RuleSettings
+from lmis_notify.settings import NotifySettings
 from lmis_shared.clock import VIETNAM_TZ, FixedClock
 from lmis_shared.contracts import permits as p
 from lmis_shared.contracts import registry as r
 from lmis_shared.contracts import registry_loans as loans
 from lmis_shared.contracts.notify import AlertRule, ReportRef, ReportSubmitted
-from lmis_shared.events import EventMetadata, EventPayload, RecordedEvent
-from lmis_shared.eventstore import PostgresEventStore
+from lmis_shared.events import NewEvent
+from lmis_shared.eventstore import AppendContext, PostgresEventStore
 from lmis_shared.processing import Decoded, all_events
+from lmis_shared.settings import CommonSettings
+from tests.conftest import unique
+from tests.unit.alert_examples import (
+    COMMUNE,
+    PROVINCE,
+    Stream,
+    contract_signed,
+    worker_registered,
+)
 
 pytestmark = pytest.mark.integration
 
-COMMUNE, PROVINCE = "03637", "12"
 DAY = timedelta(days=1)
 RULES = RuleSettings()
-
-
-class Stream:
-    """One aggregate's events, numbered as its producer's store would number them."""
-
-    def __init__(self, stream_type: str) -> None:
-        self.id = uuid4()
-        self.stream_type = stream_type
-        self.version = 0
-
-    def event(self, payload: EventPayload) -> Decoded:
-        self.version += 1
-        recorded = RecordedEvent(
-            metadata=EventMetadata(
-                event_id=uuid4(),
-                event_type=payload.event_type,
-                stream_id=self.id,
-                stream_type=self.stream_type,
-                stream_version=self.version,
-                recorded_at=datetime.now(UTC),
-                actor="officer-1",
-                correlation_id=uuid4(),
-                source="/lmis/test",
-            ),
-            data=payload.model_dump(mode="json"),
-        )
-        return Decoded(recorded, payload)
 
 
 class World:
@@ -73,7 +56,7 @@ class World:
         self.pool = pool
         self.schema = schema
         self.clock = FixedClock(datetime(2026, 1, 1, 9, tzinfo=VIETNAM_TZ))
-        self.projection = DeadlineProjection(pool, schema, RULES, self.clock)
+        self.projection = DeadlineProjection(pool, schema, Deadlines(RULES, self.clock))
         self.sweeper = Sweeper(PostgresAlertBooks(pool, schema), self.clock, RULES, obligations)
         self.store = PostgresEventStore(pool, schema)
         self.applied: list[Decoded] = []
@@ -162,37 +145,6 @@ def permit_issued(issued: date, expiry: date) -> p.PermitIssued:
         expiry_date=expiry,
         position=p.PositionType.expert,
         employer_tax_code="1101234567",
-    )
-
-
-def worker_registered() -> r.WorkerRegistered:
-    return r.WorkerRegistered(
-        person=r.Person(
-            full_name="Lò Thị Mai", date_of_birth=date(1998, 4, 12), citizen_id="012198001234"
-        ),
-        sex=r.Sex.female,
-        ethnicity="03",
-        commune_code=COMMUNE,
-        province_code=PROVINCE,
-        registered_on=date(2026, 1, 5),
-    )
-
-
-def contract_signed(end: date) -> r.WorkerContractSigned:
-    return r.WorkerContractSigned(
-        destination_country="KR",
-        programme="eps",
-        sending_organisation=r.SendingOrganisation(
-            kind=r.SendingOrganisationKind.public_service_centre
-        ),
-        employer="Hanil Co.",
-        sector=r.Sector.manufacturing,
-        start_date=date(2026, 3, 1),
-        duration_months=3,
-        end_date=end,
-        monthly_salary_vnd=35_000_000,
-        fees_vnd={"service": 0},
-        signed_on=date(2026, 2, 1),
     )
 
 
@@ -423,3 +375,42 @@ async def test_a_rebuild_and_a_new_sweep_after_a_restart_raise_nothing_again(
     assert await restarted.alert_events() == before
     # the extension applied for the first permit did not resolve the second one's alert
     assert await world.open_rules(fw.id) == [AlertRule.permit_expiring]
+
+
+async def test_rebuild_replays_the_stores_of_the_sources_and_raises_nothing_twice(
+    world: World, database_url: str
+) -> None:
+    """`lmis rebuild notify`: a source domain's events are in the schema of its name, notify's
+    own (report submissions) in notify's schema."""
+    source = unique("t_registry")
+    await PostgresEventStore.migrate(world.pool, source)
+    worker = Stream("worker")
+    absconded = r.WorkerAbsconded(absconded_on=date(2026, 4, 2), source=r.ReportSource.employer)
+    facts = [worker.event(worker_registered()), worker.event(absconded)]
+    ref = ReportRef(kind="monthly", unit_code=COMMUNE, period="2026-03")
+    report = Stream("report")
+    report.id = report_id(ref)
+    submitted = report.event(
+        ReportSubmitted(report=ref, submitted_on=date(2026, 4, 8), submitted_by="o-3")
+    )
+    context = AppendContext("officer-1", uuid4(), None, None, "/lmis/test", datetime.now(UTC))
+    for store, stream, decoded in [
+        (PostgresEventStore(world.pool, source), worker, facts),
+        (world.store, report, [submitted]),
+    ]:
+        new = [NewEvent(event_id=d.event.metadata.event_id, payload=d.payload) for d in decoded]
+        await store.append(stream.id, stream.stream_type, 0, new, context)
+    settings = NotifySettings(schema_name=world.schema, sources=[source, "notify"])
+    common = CommonSettings(database_url=database_url, otel_exporter="none")
+    try:
+        first = await rebuild(world.pool, settings, common)
+        again = await rebuild(world.pool, settings, common)
+    finally:
+        await world.pool.execute(f"DROP SCHEMA {source} CASCADE")
+
+    assert first == again == "notify: 3 events replayed"
+    assert await world.status(AlertRule.absconded, worker.id, date(2026, 4, 2)) == "open"
+    assert sum((await world.alert_events()).values()) == 1
+    assert await world.pool.fetchval(
+        f"SELECT count(*) FROM {world.schema}.report_submissions WHERE report_id = $1", report.id
+    )

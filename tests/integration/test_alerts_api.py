@@ -19,10 +19,12 @@ import pytest
 
 from lmis_notify.adapters.alert_book import PostgresAlertBooks
 from lmis_notify.adapters.projection import DeadlineProjection
+from lmis_notify.application.deadlines import Deadlines, raise_alerts, resolve_alerts
 from lmis_notify.application.sweeper import Sweeper
+from lmis_notify.bootstrap import migrate
 from lmis_notify.domain.model import Cause, Deadline, Subject
 from lmis_notify.domain.rules import RuleSettings
-from lmis_notify.entrypoints.http import create_app_from_env, create_app_with
+from lmis_notify.entrypoints.http import create_app
 from lmis_notify.settings import NotifySettings
 from lmis_shared.auth import Principal, Role, ensure_local_keypair
 from lmis_shared.clock import VIETNAM_TZ, FixedClock
@@ -30,7 +32,6 @@ from lmis_shared.contracts.notify import AlertRule, SubjectKind
 from lmis_shared.eventstore import PostgresEventStore
 from lmis_shared.processing import Decoded, all_events, validate_payload
 from lmis_shared.settings import CommonSettings
-from lmis_shared.telemetry import setup_telemetry
 from tests.conftest import unique
 
 pytestmark = pytest.mark.integration
@@ -103,14 +104,14 @@ async def client(
     common = CommonSettings(
         database_url=database_url, data_dir=tmp_path_factory.mktemp("notify"), otel_exporter="none"
     )
-    app = create_app_with(
-        common,
-        NotifySettings(schema_name=schema),
-        clock=clock,
-        authenticator=TokenIsTheCaller(),
-        tracer_provider=setup_telemetry("notify", common, set_global=False),
-    )
-    async with app.router.lifespan_context(app):  # migrates the schema
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=1)
+    assert pool is not None
+    await migrate(pool, schema)
+    await pool.close()
+    ensure_local_keypair(common.keys_dir)
+    app = create_app(common, NotifySettings(schema_name=schema), clock=clock)
+    app.state.authenticator = TokenIsTheCaller()  # these tests are about scope, not tokens
+    async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app)
         async with httpx.AsyncClient(transport=transport, base_url="http://notify") as c:
             yield c
@@ -129,14 +130,14 @@ async def alerts(
         for n, (name, rule, kind, unit, province) in enumerate(SEEDS):
             deadline = Deadline(rule, uuid4(), date(2026, 6, 1) + timedelta(days=n))
             subject = Subject(deadline.subject_id, kind, unit, province)
-            await book.raise_alerts([(deadline, subject)], cause)
+            await raise_alerts(book, [(deadline, subject)], cause)
             seeded.ids[name] = deadline.alert_id
             seeded.deadlines[name] = deadline
             if name == "paid":
                 fixed_by = Cause(
                     "officer-9", uuid4(), NOW, uuid4(), "lmis.registry.loan.settled.v1"
                 )
-                await book.fix([deadline], fixed_by)
+                await resolve_alerts(book, [deadline], fixed_by)
     yield seeded
     await pool.close()
 
@@ -273,6 +274,8 @@ async def test_acknowledging_records_who_and_when_once(
     assert first.json()["acknowledged_by"] == "officer-17"
     assert datetime.fromisoformat(first.json()["acknowledged_at"]) == NOW
     assert again.json() == first.json()
+    response = await client.get("/v1/alerts", params={"status": "acknowledged"}, headers=officer)
+    assert first.json() in response.json()["items"]  # the same body as the list's, to the byte
     stream = await PostgresEventStore(pg_pool, schema).read_stream(alerts["to_ack"])
     assert [e.event_type for e in stream] == [
         "lmis.notify.alert.raised.v1",
@@ -290,7 +293,7 @@ async def test_an_acknowledged_alert_is_still_resolved_by_its_fix(
 
     returned = Cause("officer-9", uuid4(), NOW, uuid4(), "lmis.registry.worker.returned.v1")
     async with PostgresAlertBooks(pg_pool, schema).open() as book:
-        await book.fix([alerts.deadlines["to_fix"]], returned)
+        await resolve_alerts(book, [alerts.deadlines["to_fix"]], returned)
 
     response = await client.get("/v1/alerts", params={"status": "resolved"}, headers=admin)
     [item] = [i for i in response.json()["items"] if i["id"] == str(alerts["to_fix"])]
@@ -337,19 +340,37 @@ async def test_submitting_a_report_resolves_its_due_and_late_alerts(
 
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json() == first.json()
+    keyed = {**commune, "Idempotency-Key": "submit-1"}
+    retried = [await client.post(path, headers=keyed) for _ in range(2)]
+    assert [r.status_code for r in retried] == [200, 200]
+    assert all(r.json() == first.json() for r in retried)
     assert first.json()["submitted_on"] == "2026-07-11"
     assert first.json()["submitted_by"] == "officer-3"
     store = PostgresEventStore(pg_pool, schema)
     [submitted] = await store.read_stream(UUID(first.json()["report_id"]))
     # the processor reads it back off lmis.notify.events; here, straight from the store
     assert len(await listed(client, commune, rule="report_late", status="open")) == 1
-    projection = DeadlineProjection(pg_pool, schema, rules, clock)
+    projection = DeadlineProjection(pg_pool, schema, Deadlines(rules, clock))
     await projection.process([Decoded(submitted, validate_payload(submitted))])
     for rule in ("report_due", "report_late"):
         assert await listed(client, commune, rule=rule, status="open") == set()
         assert len(await listed(client, commune, rule=rule, status="resolved")) == 1
     types = [e.event_type async for e in all_events(store)]
     assert types.count("lmis.notify.report.submitted.v1") == 1
+
+
+async def test_a_submission_retried_with_its_idempotency_key_answers_as_the_first_time(
+    client: httpx.AsyncClient,
+) -> None:
+    path = f"/v1/reports/monthly/{KHOEN_ON}/2026-04/submit"
+    keyed = {**caller("commune_officer", KHOEN_ON, "officer-3"), "Idempotency-Key": "k-1"}
+
+    first = await client.post(path, headers=keyed)
+    retried = await client.post(path, headers=keyed)
+    other_key = await client.post(path, headers={**keyed, "Idempotency-Key": "k-2"})
+
+    assert (first.status_code, retried.status_code, other_key.status_code) == (201, 201, 200)
+    assert retried.json() == other_key.json() == first.json()
 
 
 @pytest.mark.parametrize(
@@ -388,7 +409,7 @@ def test_the_app_builds_from_the_environment(
     monkeypatch.setenv("LMIS_NOTIFY_AS_OF", "2026-07-01")
     ensure_local_keypair(tmp_path / "keys")
 
-    app = create_app_from_env()
+    app = create_app()
 
     assert app.title == "LMIS notify API"
     assert {"/v1/alerts", "/v1/reports/{kind}/{unit}/{period}/submit"} <= set(

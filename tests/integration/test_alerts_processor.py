@@ -13,10 +13,10 @@ import contextlib
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TypeVar
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import asyncpg
 import pytest
@@ -31,11 +31,12 @@ from lmis_shared.clock import VIETNAM_TZ, FixedClock
 from lmis_shared.cloudevents import to_kafka
 from lmis_shared.contracts import registry as r
 from lmis_shared.contracts.notify import AlertRule
-from lmis_shared.events import EventMetadata, EventPayload, RecordedEvent
+from lmis_shared.events import EventPayload
 from lmis_shared.eventstore import PostgresEventStore
 from lmis_shared.processing import all_events, serve
 from lmis_shared.settings import CommonSettings
 from tests.conftest import unique
+from tests.unit.alert_examples import Stream
 
 pytestmark = pytest.mark.integration
 
@@ -43,28 +44,12 @@ T = TypeVar("T")
 Record = tuple[bytes, bytes, list[tuple[str, bytes]]]
 
 
-class Worker:
+class Worker(Stream):
     def __init__(self) -> None:
-        self.id = uuid4()
-        self.version = 0
+        super().__init__("worker")
 
     def record(self, payload: EventPayload) -> Record:
-        self.version += 1
-        event = RecordedEvent(
-            metadata=EventMetadata(
-                event_id=uuid4(),
-                event_type=payload.event_type,
-                stream_id=self.id,
-                stream_type="worker",
-                stream_version=self.version,
-                recorded_at=datetime.now(UTC),
-                actor="officer-1",
-                correlation_id=uuid4(),
-                source="/lmis/registry",
-            ),
-            data=payload.model_dump(mode="json"),
-        )
-        return to_kafka(event)
+        return to_kafka(self.event(payload).event)
 
     def registered(self) -> Record:
         return self.record(

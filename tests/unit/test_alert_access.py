@@ -3,8 +3,6 @@ units the caller may see, and each row is checked again on the way out."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from uuid import uuid4
 
@@ -12,12 +10,14 @@ import pytest
 
 from lmis_notify.application.access import NOTIFY_GRANTS
 from lmis_notify.application.alerts import Alerts
-from lmis_notify.application.ports import AlertBook, AlertQuery
-from lmis_notify.domain.model import Alert
+from lmis_notify.application.ports import AlertQuery
+from lmis_notify.domain.alerts import Alert
 from lmis_shared.auth import Authorizer, Principal, Role
 from lmis_shared.clock import FixedClock
+from lmis_shared.commands import EventStoreStreams
 from lmis_shared.contracts.notify import AlertRule, SubjectKind
 from lmis_shared.errors import Forbidden
+from lmis_shared.eventstore import InMemoryEventStore
 
 NOW = datetime(2026, 7, 1, 2, tzinfo=UTC)
 
@@ -48,15 +48,9 @@ class FakeReads:
         return self.rows[: query.limit]
 
 
-class NoBooks:
-    @asynccontextmanager
-    async def open(self) -> AsyncIterator[AlertBook]:
-        raise AssertionError("listing writes nothing")
-        yield  # pragma: no cover
-
-
 def service(reads: FakeReads) -> Alerts:
-    return Alerts(NoBooks(), reads, FixedClock(NOW), Authorizer(NOTIFY_GRANTS))
+    streams = EventStoreStreams[Alert](InMemoryEventStore())
+    return Alerts(streams, reads, FixedClock(NOW), Authorizer(NOTIFY_GRANTS))
 
 
 async def test_the_bank_is_asked_about_loans_only_and_within_its_scope() -> None:

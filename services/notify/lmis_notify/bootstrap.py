@@ -1,71 +1,100 @@
-"""Builds the notify service from its parts. Every side-effecting dependency is a parameter, so
-tests hand in fakes or real servers and production hands in the real ones.
-
-The API (`Notify`: alerts and report submissions) and the stream processor (the deadline
-projection and the `Sweeper`) share the tables `migrate` creates.
+"""Builds the notify service from its parts: the API's use cases (alerts, report submissions) and
+the stream processor's halves (the deadline projection, fed by events, and the sweeper, driven by
+the clock). They share the tables `migrate` creates.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import asyncpg
 
 from lmis_notify.adapters import alert_book
-from lmis_notify.adapters.alert_book import PostgresAlertBooks
+from lmis_notify.adapters.alert_book import AlertRows, PostgresAlertBooks
 from lmis_notify.adapters.alert_reads import PostgresAlertReads
 from lmis_notify.adapters.projection import DeadlineProjection
 from lmis_notify.adapters.units import communes_of
 from lmis_notify.application.access import NOTIFY_GRANTS
 from lmis_notify.application.alerts import Alerts
+from lmis_notify.application.deadlines import Deadlines
 from lmis_notify.application.reports import Reports
 from lmis_notify.application.sweeper import Sweeper
 from lmis_notify.domain.reports import expand_obligations
-from lmis_notify.domain.rules import RuleSettings
 from lmis_notify.settings import NotifySettings
 from lmis_shared.auth import Authorizer
 from lmis_shared.clock import Clock
+from lmis_shared.commands.postgres import PostgresStreams
+from lmis_shared.events import RecordedEvent
 from lmis_shared.eventstore import PostgresEventStore
+from lmis_shared.processing import all_events
 from lmis_shared.reference.units import province_of
+from lmis_shared.settings import CommonSettings
+
+SERVICE = "notify"
 
 
 @dataclass(frozen=True)
 class Notify:
-    """Everything the notify API calls."""
+    """Everything the notify entrypoints call: the API its use cases, the processor the
+    deadline projection (events in) and the sweeper (the clock)."""
 
     alerts: Alerts
     reports: Reports
+    deadlines: DeadlineProjection
+    sweeper: Sweeper
 
 
-def bootstrap_postgres(
-    pool: asyncpg.Pool, schema: str, clock: Clock, authorizer: Authorizer | None = None
+def bootstrap(
+    pool: asyncpg.Pool,
+    settings: NotifySettings,
+    common: CommonSettings,
+    *,
+    clock: Clock | None = None,
+    authorizer: Authorizer | None = None,
 ) -> Notify:
+    """`clock` defaults to the settings' (a fixed one under `LMIS_NOTIFY_AS_OF`)."""
+    clock = clock or settings.clock()
     authorizer = authorizer or Authorizer(NOTIFY_GRANTS)
-    books = PostgresAlertBooks(pool, schema)
-    return Notify(
-        alerts=Alerts(books, PostgresAlertReads(pool, schema), clock, authorizer),
-        reports=Reports(PostgresEventStore(pool, schema), clock, authorizer),
-    )
-
-
-def deadline_projection(
-    pool: asyncpg.Pool, schema: str, rules: RuleSettings, clock: Clock
-) -> DeadlineProjection:
-    return DeadlineProjection(pool, schema, rules, clock)
-
-
-def sweeper(pool: asyncpg.Pool, settings: NotifySettings, clock: Clock) -> Sweeper:
+    schema = settings.schema_name
     obligations = expand_obligations(settings.report_obligations, communes_of, province_of)
-    return Sweeper(
-        PostgresAlertBooks(pool, settings.schema_name),
-        clock,
-        settings.rules(),
-        obligations,
-        batch_size=settings.batch_size,
+    return Notify(
+        alerts=Alerts(
+            PostgresStreams(pool, schema, AlertRows(schema)),
+            PostgresAlertReads(pool, schema),
+            clock,
+            authorizer,
+        ),
+        reports=Reports(PostgresStreams(pool, schema), clock, authorizer),
+        deadlines=DeadlineProjection(pool, schema, Deadlines(settings.rules(), clock)),
+        sweeper=Sweeper(
+            PostgresAlertBooks(pool, schema),
+            clock,
+            settings.rules(),
+            obligations,
+            batch_size=settings.batch_size,
+        ),
     )
 
 
 async def migrate(pool: asyncpg.Pool, schema: str) -> None:
     """The event store (alerts and reports are events), the projection's positions and the
-    alert tables; idempotent, run by `lmis migrate`, the API and the processor alike."""
+    alert tables; idempotent, run by `lmis migrate` and the processor alike."""
     await alert_book.migrate(pool, schema)
+
+
+async def rebuild(pool: asyncpg.Pool, settings: NotifySettings, common: CommonSettings) -> str:
+    """Rebuild the deadline projection from the event stores of its sources (each source
+    domain's events are in the schema of that name; notify's own in its schema), in one
+    transaction. Alerts are events and stay; the next sweep finds them again."""
+    notify = bootstrap(pool, settings, common)
+    replayed = await notify.deadlines.rebuild(_sources(pool, settings))
+    return f"{SERVICE}: {replayed} events replayed"
+
+
+async def _sources(pool: asyncpg.Pool, settings: NotifySettings) -> AsyncIterator[RecordedEvent]:
+    # one store after the other: each stream's events stay in order, which is what counts
+    for domain in settings.sources:
+        schema = settings.schema_name if domain == SERVICE else domain
+        async for event in all_events(PostgresEventStore(pool, schema), page=settings.batch_size):
+            yield event

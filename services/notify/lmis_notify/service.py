@@ -3,11 +3,6 @@
 
 from lmis_shared.declaration import ServiceDeclaration
 
-SERVICE = ServiceDeclaration(
-    name="notify",
-    order=4,
-    settings="lmis_notify.settings:NotifySettings",
-    app="lmis_notify.entrypoints.http:create_app_from_env",
-    migrate="lmis_notify.bootstrap:migrate",
-    processor="lmis_notify.entrypoints.processor:main",
+SERVICE = ServiceDeclaration.standard(
+    "notify", order=4, settings_class="NotifySettings", processor=True
 )

@@ -2,10 +2,12 @@
 prefixed `LMIS_NOTIFY_`. The API and the processor read the same object, so both see the same
 clock and the same rules.
 
+    LMIS_NOTIFY_HOST / _PORT                where the API listens (127.0.0.1:8004)
     LMIS_NOTIFY_SCHEMA_NAME                 the service's schema (`notify`)
     LMIS_NOTIFY_AS_OF                       a date: the clock stands still on it (demo, tests)
     LMIS_NOTIFY_PROCESSOR_ID                faust app id = consumer group (`lmis-notify`)
-    LMIS_NOTIFY_SOURCES                     domains whose topics it reads
+    LMIS_NOTIFY_SOURCES                     domains whose topics it reads (and whose schemas
+                                            a rebuild replays)
     LMIS_NOTIFY_BATCH_SIZE                  most events applied in one transaction (500)
     LMIS_NOTIFY_SWEEP_INTERVAL_SECONDS      how often fallen-due deadlines are raised (60)
     LMIS_NOTIFY_EXTENSION_OPENS_DAYS_BEFORE / _CLOSES_DAYS_BEFORE   permit window (45 / 5)
@@ -33,7 +35,7 @@ DEMO_OBLIGATIONS = {"monthly": ["12"], "yearly_agencies": ["12"], "yearly_depart
 class NotifySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="LMIS_NOTIFY_", extra="ignore")
 
-    port: int = Field(8004, description="the API's port")
+    port: int = Field(8004, ge=1, le=65535, description="the API's port")
     schema_name: str = Field("notify", description="the PostgreSQL schema the service owns")
     as_of: date | None = Field(
         None, description="stand the clock still on this date (a demo's `--as-of`)"

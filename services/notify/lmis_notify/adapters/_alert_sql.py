@@ -7,12 +7,12 @@ import json
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
-from uuid import UUID
 
 import asyncpg
 
-from lmis_notify.domain.model import Alert, Cause, Deadline, Subject
-from lmis_shared.contracts.notify import AlertRaised, AlertRule, ReportRef, SubjectKind
+from lmis_notify.domain.alerts import Alert
+from lmis_notify.domain.model import Deadline, Subject
+from lmis_shared.contracts.notify import AlertRule, ReportRef, SubjectKind
 
 ADD_SUBJECTS = """
     INSERT INTO {s}.alert_subjects
@@ -37,10 +37,13 @@ SET_DEADLINES = ADD_DEADLINES.replace(
     "DO NOTHING", "DO UPDATE SET status = 'pending' WHERE d.status = 'cancelled'"
 )
 
-CANCEL = """
-    UPDATE {s}.deadlines AS d SET status = 'cancelled'
-    FROM unnest($1::uuid[], $2::text[], $3::date[]) AS f(s, r, o)
-    WHERE d.subject_id = f.s AND d.rule = f.r AND d.due_on = f.o AND d.status = 'pending'"""
+_FROM_PENDING = """
+    UPDATE {s}.deadlines AS d SET status = '%s'
+    FROM unnest($1::uuid[], $2::text[], $3::date[]) AS t(s, r, o)
+    WHERE d.subject_id = t.s AND d.rule = t.r AND d.due_on = t.o AND d.status = 'pending'"""
+
+CANCEL = _FROM_PENDING % "cancelled"
+MARK_RAISED = _FROM_PENDING % "raised"
 
 DUE = """
     SELECT d.rule, d.due_on, s.* FROM {s}.deadlines d
@@ -49,12 +52,16 @@ DUE = """
     ORDER BY d.due_on, d.subject_id, d.rule
     LIMIT $2"""
 
-INSERT_ALERTS = """
-    INSERT INTO {s}.alerts (id, rule, subject_id, subject_kind, unit_code, province_code,
-                           due_on, report, raised_at, version)
-    SELECT *, 1 FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[],
-                            $6::text[], $7::date[], $8::jsonb[], $9::timestamptz[])
-    ON CONFLICT (id) DO NOTHING"""
+SAVE_ALERTS = """
+    INSERT INTO {s}.alerts (id, rule, subject_id, subject_kind, unit_code, province_code, due_on,
+                           report, raised_at, resolved_at, acknowledged_by, acknowledged_at,
+                           version)
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[],
+                         $7::date[], $8::jsonb[], $9::timestamptz[], $10::timestamptz[],
+                         $11::text[], $12::timestamptz[], $13::int[])
+    ON CONFLICT (id) DO UPDATE SET resolved_at = excluded.resolved_at,
+        acknowledged_by = excluded.acknowledged_by, acknowledged_at = excluded.acknowledged_at,
+        version = excluded.version"""
 
 
 def deadline_columns(deadlines: Sequence[Deadline]) -> tuple[list[Any], ...]:
@@ -65,30 +72,21 @@ def deadline_columns(deadlines: Sequence[Deadline]) -> tuple[list[Any], ...]:
     )
 
 
-def raised(d: Deadline, s: Subject, cause: Cause) -> tuple[UUID, AlertRaised]:
-    return d.alert_id, AlertRaised(
-        rule=d.rule,
-        subject_id=d.subject_id,
-        subject_kind=s.kind,
-        unit_code=s.unit_code,
-        province_code=s.province_code,
-        due_on=d.due_on,
-        raised_at=cause.at,
-        report=s.report,
-    )
-
-
-def alert_columns(alerts: Sequence[tuple[UUID, AlertRaised]]) -> tuple[list[Any], ...]:
+def alert_columns(alerts: Sequence[Alert]) -> tuple[list[Any], ...]:
     return (
-        [alert_id for alert_id, _ in alerts],
-        [a.rule.value for _, a in alerts],
-        [a.subject_id for _, a in alerts],
-        [a.subject_kind.value for _, a in alerts],
-        [a.unit_code for _, a in alerts],
-        [a.province_code for _, a in alerts],
-        [a.due_on for _, a in alerts],
-        [a.report.model_dump_json() if a.report else None for _, a in alerts],
-        [a.raised_at for _, a in alerts],
+        [a.id for a in alerts],
+        [a.rule.value for a in alerts],
+        [a.subject_id for a in alerts],
+        [a.subject_kind.value for a in alerts],
+        [a.unit_code for a in alerts],
+        [a.province_code for a in alerts],
+        [a.due_on for a in alerts],
+        [_report_json(a.report) for a in alerts],
+        [a.raised_at for a in alerts],
+        [a.resolved_at for a in alerts],
+        [a.acknowledged_by for a in alerts],
+        [a.acknowledged_at for a in alerts],
+        [a.version for a in alerts],
     )
 
 
@@ -99,7 +97,7 @@ def subject_columns(subjects: Sequence[Subject]) -> tuple[list[Any], ...]:
         [s.unit_code for s in subjects],
         [s.province_code for s in subjects],
         [json.dumps([[n, d.isoformat()] for n, d in s.schedule]) for s in subjects],
-        [s.report.model_dump_json() if s.report else None for s in subjects],
+        [_report_json(s.report) for s in subjects],
         [
             json.dumps([[d.rule, d.due_on.isoformat()] for d in sorted(s.deadlines)])
             for s in subjects
@@ -127,6 +125,10 @@ def subject_from_row(row: asyncpg.Record) -> Subject:
 
 def _report(value: str | None) -> ReportRef | None:
     return ReportRef.model_validate_json(value) if value else None
+
+
+def _report_json(report: ReportRef | None) -> str | None:
+    return report.model_dump_json() if report else None
 
 
 def alert_from_row(row: asyncpg.Record) -> Alert:

@@ -6,7 +6,7 @@ import asyncpg
 
 from lmis_notify.adapters._alert_sql import alert_from_row
 from lmis_notify.application.ports import AlertQuery
-from lmis_notify.domain.model import Alert
+from lmis_notify.domain.alerts import Alert
 from lmis_shared.sql import in_schema
 
 # $3: rules seen in every unit; otherwise the alert's commune or province must be the

@@ -2,22 +2,29 @@
 
 Authorisation is the `Authorizer`'s, on the alert's unit and its rule (`access.py`); the list
 query is narrowed in SQL to the rules and units the caller may see, and each row is checked
-again on the way out, so a query that went wrong can only show less.
+again on the way out, so a query that went wrong can only show less. Acknowledging is a command
+on the alert's stream (`CommandPath`); the `Streams` it is given write the `alerts` row in the
+same transaction, under the alerts lock.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from lmis_notify.application.access import ACKNOWLEDGE, alert_kind
-from lmis_notify.application.ports import AlertBooks, AlertQuery, AlertReads
+from lmis_notify.application.ports import SOURCE, AlertQuery, AlertReads
+from lmis_notify.domain import alerts
+from lmis_notify.domain.alerts import AcknowledgeAlert, Alert, AlertStatus
 from lmis_notify.domain.errors import AlertNotFound
-from lmis_notify.domain.model import Alert, AlertStatus, Cause
 from lmis_shared.auth import READ, Authorizer, Principal
 from lmis_shared.clock import Clock
+from lmis_shared.commands import Command, CommandContext, CommandPath, CommandResult, Streams
 from lmis_shared.contracts.notify import AlertRule
+from lmis_shared.events import EventPayload
 
 MAX_PAGE = 500
 
@@ -30,9 +37,9 @@ class AlertPage:
 
 class Alerts:
     def __init__(
-        self, books: AlertBooks, reads: AlertReads, clock: Clock, authorizer: Authorizer
+        self, streams: Streams[Alert], reads: AlertReads, clock: Clock, authorizer: Authorizer
     ) -> None:
-        self._books = books
+        self._path = CommandPath(alerts.AGGREGATE, streams, clock, SOURCE)
         self._reads = reads
         self._clock = clock
         self._authorizer = authorizer
@@ -62,25 +69,22 @@ class Alerts:
         return AlertPage(items, (last.raised_at, last.id) if last else None)
 
     async def acknowledge(
-        self,
-        alert_id: UUID,
-        principal: Principal,
-        correlation_id: UUID,
-        traceparent: str | None = None,
-    ) -> Alert:
-        """Record that `principal` has seen the alert; a second time changes nothing."""
-        cause = Cause(
-            actor=principal.subject,
-            correlation_id=correlation_id,
-            at=self._clock.now(),
-            traceparent=traceparent,
-        )
-        async with self._books.open() as book:
-            alert = await book.alert(alert_id)
-            if alert is None or not self._may(principal, READ, alert.unit_code, alert.rule):
+        self, alert_id: UUID, ctx: CommandContext, respond: Callable[[Alert], dict[str, Any]]
+    ) -> CommandResult:
+        """Record that the caller has seen the alert; a second time changes nothing."""
+        principal = ctx.principal
+
+        def authorise(alert: Alert | None) -> None:
+            assert alert is not None
+            if not self._may(principal, READ, alert.unit_code, alert.rule):
                 raise AlertNotFound(str(alert_id))  # not 403: do not confirm it exists
             self._authorizer.check(principal, ACKNOWLEDGE, alert.unit_code, alert_kind(alert.rule))
-            return await book.acknowledge(alert, principal.subject, cause)
+
+        def decide(alert: Alert | None) -> list[EventPayload]:
+            return alerts.decide(alert, AcknowledgeAlert(principal.subject), self._clock.now())
+
+        command = Command("acknowledge_alert", alert_id, {}, decide, respond, authorise)
+        return await self._path.run(command, ctx)
 
     def _may(self, principal: Principal, action: str, unit: str | None, rule: AlertRule) -> bool:
         return self._authorizer.allows(principal, action, unit, alert_kind(rule))

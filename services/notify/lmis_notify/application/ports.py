@@ -1,49 +1,106 @@
-"""What the application layer asks of storage; `adapters/` implements each on PostgreSQL."""
+"""What the application layer asks of storage; `adapters/` implements each on PostgreSQL and the
+unit tests in memory."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
 
-from lmis_notify.domain.model import Alert, AlertStatus, Cause, Deadline, Subject
+from lmis_notify.domain.alerts import Alert, AlertStatus
+from lmis_notify.domain.model import Cause, Deadline, Subject
 from lmis_notify.domain.reports import Obligation
-from lmis_shared.contracts.notify import AlertRule
+from lmis_shared.contracts.notify import AlertRule, ReportRef
+from lmis_shared.events import EventPayload
+
+SOURCE = "/lmis/notify"
+"""The source of every event notify records (alerts and report submissions)."""
+
+
+@dataclass(frozen=True)
+class AlertChange:
+    """What `decide` added to one alert: its events after `before` (None: a new alert), and
+    the alert after them."""
+
+    before: Alert | None
+    events: tuple[EventPayload, ...]
+    after: Alert
 
 
 class AlertBook(Protocol):
-    """The alert tables inside one transaction that holds the alerts lock."""
+    """The alert tables inside one transaction that holds the alerts lock: everything written
+    through one book commits together, or nothing does."""
 
-    async def due(self, today: date, limit: int) -> list[tuple[Deadline, Subject]]: ...
+    # --- what the rules remember of each stream ---
 
-    async def raise_alerts(
-        self, items: Sequence[tuple[Deadline, Subject]], cause: Cause
-    ) -> int: ...
+    async def subjects(self, ids: Iterable[UUID]) -> dict[UUID, Subject]: ...
 
-    async def sync_obligations(
-        self, wanted: Sequence[tuple[str, str, str]], since: date
-    ) -> None: ...
+    async def save_subjects(self, subjects: Sequence[Subject], *, replace: bool = True) -> None:
+        """Store the subjects; without `replace`, one already stored is kept as it is."""
+        ...
 
-    async def obligations(self) -> list[tuple[Obligation, date | None]]: ...
+    # --- alerts ---
 
-    async def store_report_deadlines(
-        self,
-        obligation: Obligation,
-        reports: Sequence[tuple[Subject, tuple[Deadline, ...]]],
-        through: date,
-    ) -> None: ...
+    async def alerts(self, ids: Iterable[UUID]) -> dict[UUID, Alert]:
+        """The alerts among `ids` that exist."""
+        ...
 
-    async def alert(self, alert_id: UUID) -> Alert | None: ...
+    async def save_alerts(self, changes: Sequence[AlertChange], cause: Cause) -> None:
+        """Append each change's events to its alert's stream (caused by `cause`) and write
+        the alerts as they are after them."""
+        ...
 
-    async def acknowledge(self, alert: Alert, by: str, cause: Cause) -> Alert: ...
+    # --- deadlines ---
+
+    async def set_deadlines(self, deadlines: Sequence[Deadline], *, revive: bool = True) -> None:
+        """Store deadlines as pending; with `revive`, a cancelled one becomes pending again
+        (a raised one stays raised: its alert exists, and its id would be the same)."""
+        ...
+
+    async def cancel(self, deadlines: Sequence[Deadline]) -> None:
+        """Cancel those of the deadlines that are pending."""
+        ...
+
+    async def due(self, today: date, limit: int) -> list[tuple[Deadline, Subject]]:
+        """Pending deadlines whose day has come, oldest first, with their subjects."""
+        ...
+
+    async def mark_raised(self, deadlines: Sequence[Deadline]) -> None:
+        """Mark those of the deadlines that are pending as raised."""
+        ...
+
+    # --- statutory reports ---
+
+    async def record_submission(self, ref: ReportRef) -> None: ...
+
+    async def submitted(self, report_ids: Sequence[UUID]) -> set[UUID]:
+        """Those of the reports that were submitted."""
+        ...
+
+    async def sync_obligations(self, wanted: Sequence[tuple[str, str, str]], since: date) -> None:
+        """Make the obligations those of the settings; new ones are tracked from `since`."""
+        ...
+
+    async def obligations(self) -> list[tuple[Obligation, date | None]]:
+        """Each obligation with the day its report deadlines are stored through."""
+        ...
+
+    async def stored_through(self, obligation: Obligation, through: date) -> None:
+        """Note that the obligation's report deadlines are stored through `through`."""
+        ...
+
+    async def clear(self) -> None:
+        """Forget every subject, deadline and submission (a rebuild replays them); alerts
+        stay: they are events, and their ids make the replayed deadlines find them."""
+        ...
 
 
 class AlertBooks(Protocol):
     def open(self) -> AbstractAsyncContextManager[AlertBook]:
-        """One transaction: everything written in it commits together, or nothing does."""
+        """A book in a transaction of its own that holds the alerts lock."""
         ...
 
 

@@ -3,46 +3,38 @@ reports. The fact is an event (`lmis.notify.report.submitted.v1`) on the report'
 the deadline projection reads it back off `lmis.notify.events` and resolves `report_due` and
 `report_late`, as it would a submission made by another service.
 
-A report is submitted once: a repeat returns the first submission and appends nothing.
+A report is submitted once: a repeat answers the first submission (200) and appends nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from uuid import UUID, uuid4
+from dataclasses import replace
+from typing import Any
 
 from lmis_notify.application.access import REPORT
+from lmis_notify.application.ports import SOURCE
+from lmis_notify.domain import reports
 from lmis_notify.domain.errors import InvalidReport
 from lmis_notify.domain.model import report_id
-from lmis_notify.domain.reports import report_ref
-from lmis_shared.auth import WRITE, Authorizer, Principal
+from lmis_notify.domain.reports import Report, SubmitReport, report_ref
+from lmis_shared.auth import WRITE, Authorizer
 from lmis_shared.clock import Clock
-from lmis_shared.contracts.notify import ReportSubmitted
-from lmis_shared.events import NewEvent, RecordedEvent
-from lmis_shared.eventstore import AppendContext, EventStore, WrongExpectedVersion
+from lmis_shared.commands import Command, CommandContext, CommandPath, CommandResult, Streams
+from lmis_shared.errors import ConcurrencyConflict
+from lmis_shared.events import EventPayload
 from lmis_shared.reference.units import province_of as current_province_of
-
-SOURCE = "/lmis/notify"
-
-
-@dataclass(frozen=True)
-class Submission:
-    report_id: UUID
-    submitted: ReportSubmitted
-    created: bool
-    """False when the report had been submitted before (nothing was appended)."""
 
 
 class Reports:
     def __init__(
         self,
-        store: EventStore,
+        streams: Streams[Report],
         clock: Clock,
         authorizer: Authorizer,
         province_of: Callable[[str], str | None] = current_province_of,
     ) -> None:
-        self._store = store
+        self._path = CommandPath(reports.AGGREGATE, streams, clock, SOURCE)
         self._clock = clock
         self._authorizer = authorizer
         self._province_of = province_of
@@ -52,39 +44,25 @@ class Reports:
         kind: str,
         unit_code: str,
         period: str,
-        principal: Principal,
-        correlation_id: UUID,
-        traceparent: str | None = None,
-    ) -> Submission:
+        ctx: CommandContext,
+        respond: Callable[[Report], dict[str, Any]],
+    ) -> CommandResult:
         ref = report_ref(kind, unit_code, period)
         if self._province_of(unit_code) is None:
             raise InvalidReport("unit", "no such administrative unit")
-        self._authorizer.check(principal, WRITE, unit_code, REPORT)
-        stream = report_id(ref)
-        earlier = await self._store.read_stream(stream)
-        if earlier:
-            return _first(stream, earlier)
-        payload = ReportSubmitted(
-            report=ref, submitted_on=self._clock.today(), submitted_by=principal.subject
-        )
-        context = AppendContext(
-            actor=principal.subject,
-            correlation_id=correlation_id,
-            causation_id=None,
-            traceparent=traceparent,
-            source=SOURCE,
-            recorded_at=self._clock.now(),
+        principal = ctx.principal
+
+        def authorise(_: Report | None) -> None:
+            self._authorizer.check(principal, WRITE, unit_code, REPORT)
+
+        def decide(state: Report | None) -> list[EventPayload]:
+            return reports.decide(state, SubmitReport(ref, principal.subject), self._clock.today())
+
+        request = {"kind": kind, "unit": unit_code, "period": period}
+        command = Command(
+            "submit_report", report_id(ref), request, decide, respond, authorise, creates=True
         )
         try:
-            await self._store.append(
-                stream, "report", 0, [NewEvent(event_id=uuid4(), payload=payload)], context
-            )
-        except WrongExpectedVersion:  # submitted by someone else a moment ago
-            return _first(stream, await self._store.read_stream(stream))
-        return Submission(stream, payload, created=True)
-
-
-def _first(stream: UUID, events: list[RecordedEvent]) -> Submission:
-    submitted = events[0].payload()
-    assert isinstance(submitted, ReportSubmitted)
-    return Submission(stream, submitted, created=False)
+            return await self._path.run(command, ctx)
+        except ConcurrencyConflict:  # submitted before, or by someone else a moment ago
+            return await self._path.run(replace(command, creates=False), ctx)

@@ -1,4 +1,4 @@
-"""The sweeper: raises every deadline that has fallen due against the clock.
+"""The clock half of notify: the sweeper raises every deadline that has fallen due.
 
 A faust timer calls `sweep()` every few seconds (see `entrypoints/processor.py`); nothing here
 knows about faust, and nothing reads the wall clock: today is the `Clock`'s. A sweep
@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from uuid import uuid4
 
+from lmis_notify.application.deadlines import raise_alerts
 from lmis_notify.application.ports import AlertBook, AlertBooks
 from lmis_notify.domain.model import Cause
 from lmis_notify.domain.reports import report_deadlines
@@ -59,7 +60,7 @@ class Sweeper:
         while True:
             async with self._books.open() as book:
                 due = await book.due(today, self._batch_size)
-                raised += await book.raise_alerts(due, cause)
+                raised += await raise_alerts(book, due, cause)
             if len(due) < self._batch_size:
                 return raised
 
@@ -71,4 +72,9 @@ class Sweeper:
             if first > last:
                 continue
             reports = report_deadlines(obligation, first, last, soon)
-            await book.store_report_deadlines(obligation, reports, last)
+            # a report submitted early has nothing left to wait for
+            done = await book.submitted([s.id for s, _ in reports])
+            awaited = [(s, d) for s, d in reports if s.id not in done]
+            await book.save_subjects([s for s, _ in awaited], replace=False)
+            await book.set_deadlines([d for _, ds in awaited for d in ds], revive=False)
+            await book.stored_through(obligation, last)

@@ -1,4 +1,5 @@
-"""The notify service's own errors; `entrypoints/http.py` maps each to a problem detail."""
+"""The notify service's own errors: kinds of the shared ones, whose problem types serve them
+(`entrypoints/problems.py`)."""
 
 from __future__ import annotations
 
@@ -15,3 +16,8 @@ class InvalidReport(InvalidInput):
 class AlertNotFound(NotFound):
     def __init__(self, alert_id: str) -> None:
         super().__init__("alert", alert_id)
+
+
+class ReportNotFound(NotFound):
+    def __init__(self, report_id: str) -> None:
+        super().__init__("report", report_id)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 from uuid import UUID, uuid5
 
 from lmis_shared.contracts.notify import AlertRule, ReportRef, SubjectKind
@@ -70,41 +69,6 @@ class Decision:
     raise_now: tuple[Deadline, ...] = ()
     """Problems the event itself reports (an absconding): raised without waiting for a sweep."""
     report_submitted: ReportRef | None = None
-
-
-class AlertStatus(StrEnum):
-    open = "open"
-    acknowledged = "acknowledged"
-    """Seen by someone responsible, not fixed yet."""
-    resolved = "resolved"
-    """The fixing event arrived (whether or not anyone acknowledged it before)."""
-
-
-@dataclass(frozen=True)
-class Alert:
-    """An alert as the read model holds it."""
-
-    id: UUID
-    rule: AlertRule
-    subject_id: UUID
-    subject_kind: SubjectKind
-    unit_code: str | None
-    province_code: str | None
-    due_on: date
-    raised_at: datetime
-    version: int
-    report: ReportRef | None = None
-    resolved_at: datetime | None = None
-    acknowledged_by: str | None = None
-    acknowledged_at: datetime | None = None
-
-    @property
-    def status(self) -> AlertStatus:
-        if self.resolved_at is not None:
-            return AlertStatus.resolved
-        if self.acknowledged_at is not None:
-            return AlertStatus.acknowledged
-        return AlertStatus.open
 
 
 @dataclass(frozen=True)

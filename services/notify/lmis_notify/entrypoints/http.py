@@ -10,31 +10,30 @@ alert is decided in `application/alerts.py` with the grants of `application/acce
 
 from __future__ import annotations
 
-import base64
-import binascii
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
+import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from fastapi.responses import JSONResponse
-from opentelemetry.sdk.trace import TracerProvider
-from pydantic import BaseModel
 
-from lmis_notify.application.alerts import AlertPage
-from lmis_notify.bootstrap import Notify, bootstrap_postgres, migrate
-from lmis_notify.domain.model import Alert, AlertStatus
+from lmis_notify.bootstrap import Notify, bootstrap
+from lmis_notify.domain.alerts import AlertStatus
+from lmis_notify.entrypoints.problems import problem_mapping
+from lmis_notify.entrypoints.views import (
+    AlertList,
+    AlertOut,
+    SubmissionOut,
+    after,
+    alert_body,
+    submission_body,
+)
 from lmis_notify.settings import NotifySettings
-from lmis_shared.auth import Authenticator, Authorizer, authenticator_from_settings
 from lmis_shared.clock import Clock
-from lmis_shared.contracts.notify import AlertRule, ReportRef, SubjectKind
-from lmis_shared.errors import InvalidInput
-from lmis_shared.eventstore import create_pool
+from lmis_shared.contracts.notify import AlertRule
 from lmis_shared.settings import CommonSettings
-from lmis_shared.web import PROBLEM_RESPONSES, RequestContext, create_app, request_context
-from lmis_shared.web.readiness import broker_check, database_check
+from lmis_shared.web import PROBLEM_RESPONSES, RequestContext, request_context
+from lmis_shared.web.service import service_app
 
 VERSION = "0.2.0"
 UNIT_PATTERN = r"^\d{2}(\d{3})?$"
@@ -49,59 +48,6 @@ def notify(request: Request) -> Notify:
 
 App = Annotated[Notify, Depends(notify)]
 Context = Annotated[RequestContext, Depends(request_context)]
-
-
-class AlertOut(BaseModel):
-    id: UUID
-    rule: AlertRule
-    subject: UUID
-    """The worker file, foreign worker file, loan or report the alert is about."""
-    subject_kind: SubjectKind
-    unit_code: str | None
-    province_code: str | None
-    due_on: date
-    raised_at: datetime
-    status: AlertStatus
-    resolved_at: datetime | None
-    acknowledged_by: str | None
-    acknowledged_at: datetime | None
-    report: ReportRef | None
-
-    @classmethod
-    def of(cls, a: Alert) -> AlertOut:
-        return cls(
-            id=a.id,
-            rule=a.rule,
-            subject=a.subject_id,
-            subject_kind=a.subject_kind,
-            unit_code=a.unit_code,
-            province_code=a.province_code,
-            due_on=a.due_on,
-            raised_at=a.raised_at,
-            status=a.status,
-            resolved_at=a.resolved_at,
-            acknowledged_by=a.acknowledged_by,
-            acknowledged_at=a.acknowledged_at,
-            report=a.report,
-        )
-
-
-class AlertList(BaseModel):
-    items: list[AlertOut]
-    next_cursor: str | None
-    """Pass as `cursor` for the next page; null on the last one."""
-
-    @classmethod
-    def of(cls, page: AlertPage) -> AlertList:
-        cursor = _cursor(page.next_after) if page.next_after else None
-        return cls(items=[AlertOut.of(a) for a in page.items], next_cursor=cursor)
-
-
-class SubmissionOut(BaseModel):
-    report_id: UUID
-    report: ReportRef
-    submitted_on: date
-    submitted_by: str
 
 
 @router.get(
@@ -128,7 +74,7 @@ async def list_alerts(
         rule=rule,
         unit=unit,
         limit=limit,
-        after=_after(cursor) if cursor else None,
+        after=after(cursor) if cursor else None,
     )
     return AlertList.of(page)
 
@@ -142,11 +88,9 @@ async def list_alerts(
     "alert stays until the event that fixes the problem resolves it.",
     responses={404: {**PROBLEM_RESPONSES[403], "description": "no such alert for the caller"}},
 )
-async def acknowledge(alert_id: UUID, ctx: Context, app: App) -> AlertOut:
-    alert = await app.alerts.acknowledge(
-        alert_id, ctx.principal, ctx.correlation_id, ctx.traceparent
-    )
-    return AlertOut.of(alert)
+async def acknowledge(alert_id: UUID, ctx: Context, app: App) -> JSONResponse:
+    done = await app.alerts.acknowledge(alert_id, ctx.command(), alert_body)
+    return JSONResponse(done.body, status_code=done.status_code)
 
 
 @router.post(
@@ -166,68 +110,31 @@ async def submit_report(
     ctx: Context,
     app: App,
 ) -> JSONResponse:
-    done = await app.reports.submit(
-        kind, unit, period, ctx.principal, ctx.correlation_id, ctx.traceparent
-    )
-    body = SubmissionOut(
-        report_id=done.report_id,
-        report=done.submitted.report,
-        submitted_on=done.submitted.submitted_on,
-        submitted_by=done.submitted.submitted_by,
-    )
-    return JSONResponse(body.model_dump(mode="json"), status_code=201 if done.created else 200)
+    done = await app.reports.submit(kind, unit, period, ctx.command(), submission_body)
+    return JSONResponse(done.body, status_code=done.status_code)
 
 
-def _cursor(after: tuple[datetime, UUID]) -> str:
-    raised_at, alert_id = after
-    return base64.urlsafe_b64encode(f"{raised_at.isoformat()}|{alert_id}".encode()).decode()
-
-
-def _after(cursor: str) -> tuple[datetime, UUID]:
-    try:
-        raised_at, _, alert_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        return datetime.fromisoformat(raised_at), UUID(alert_id)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidInput("query.cursor", "not a cursor this API returned") from None
-
-
-def create_app_with(
-    common: CommonSettings,
-    own: NotifySettings,
+def create_app(
+    common: CommonSettings | None = None,
+    settings: NotifySettings | None = None,
     *,
     clock: Clock | None = None,
-    authenticator: Authenticator | None = None,
-    authorizer: Authorizer | None = None,
-    tracer_provider: TracerProvider | None = None,
 ) -> FastAPI:
-    """The notify API; `clock` defaults to the settings' (a fixed one under `LMIS_NOTIFY_AS_OF`)."""
+    """The notify API; with no arguments, from the environment (the uvicorn factory).
+    `clock` defaults to the settings' (a fixed one under `LMIS_NOTIFY_AS_OF`)."""
+    common = common or CommonSettings()
+    own = settings or NotifySettings()
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = await create_pool(common.database_url)
-        try:
-            await migrate(pool, own.schema_name)  # idempotent: the API may start first
-            app.state.readiness_checks["database"] = database_check(pool)
-            app.state.notify = bootstrap_postgres(
-                pool, own.schema_name, clock or own.clock(), authorizer
-            )
-            yield
-        finally:
-            await pool.close()
+    def build(app: FastAPI, pool: asyncpg.Pool) -> None:
+        app.state.notify = bootstrap(pool, own, common, clock=clock)
 
-    return create_app(
+    return service_app(
         service="notify",
-        settings=common,
+        common=common,
         routers=[router],
-        readiness_checks={"broker": broker_check(common.kafka_bootstrap)},
-        authenticator=authenticator or authenticator_from_settings(common),
         version=VERSION,
-        lifespan=lifespan,
         description="Alerts (cảnh báo) and agency subscriptions: permits expiring, overdue "
         "returns, absconded workers, overdue loans, statutory reports due or late.",
-        tracer_provider=tracer_provider,
+        on_pool=build,
+        problems=problem_mapping(),
     )
-
-
-def create_app_from_env() -> FastAPI:
-    return create_app_with(CommonSettings(), NotifySettings())

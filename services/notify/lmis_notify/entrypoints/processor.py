@@ -25,7 +25,7 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 
 from lmis_notify.application.sweeper import Sweeper
-from lmis_notify.bootstrap import deadline_projection, migrate, sweeper
+from lmis_notify.bootstrap import bootstrap, migrate
 from lmis_notify.settings import NotifySettings
 from lmis_shared.clock import Clock
 from lmis_shared.eventstore import create_pool
@@ -46,16 +46,16 @@ def build_processor(
 ) -> tuple[faust.App, Sweeper]:
     """The faust app (agents + sweep timer) and the sweeper its timer runs."""
     app = make_app(settings.processor_id, common)
-    projection = deadline_projection(pool, settings.schema_name, settings.rules(), clock)
+    notify = bootstrap(pool, settings, common, clock=clock)
     for domain in settings.sources:
         projection_agent(
             app,
             common.topic(domain),
-            projection,
+            notify.deadlines,
             batch_size=settings.batch_size,
             tracer_provider=tracer_provider,
         )
-    sweeps = sweeper(pool, settings, clock)
+    sweeps = notify.sweeper
     tracer = trace.get_tracer(__name__, tracer_provider=tracer_provider)
 
     async def sweep() -> None:
