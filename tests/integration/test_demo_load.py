@@ -15,7 +15,7 @@ import pytest
 from lmis_cli.demo import Plan, Sizes, Step, generate_plan, load_plan
 from lmis_cli.demo.plan import KINDS
 from lmis_permits.bootstrap import migrate as migrate_permits
-from lmis_permits.entrypoints.http import create_app_with as permits_app
+from lmis_permits.entrypoints.http import create_app as permits_app
 from lmis_permits.settings import PermitsSettings
 from lmis_shared.auth import ensure_local_keypair, issue_token
 from lmis_shared.clock import FixedClock
@@ -56,7 +56,9 @@ async def services(
             jwt_issuer="lmis-test",
             jwt_audience="lmis",
         )
-        app = permits_app(common, PermitsSettings(schema_name=permits_schema), FixedClock(NOW))
+        app = permits_app(
+            common, PermitsSettings(schema_name=permits_schema), clock=FixedClock(NOW)
+        )
         token = issue_token(
             private,
             subject="demo-loader",

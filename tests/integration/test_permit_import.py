@@ -23,20 +23,19 @@ from fastapi import FastAPI
 from typer.testing import CliRunner
 
 from lmis_cli.imports import imports_app
-from lmis_permits.bootstrap import bootstrap_postgres, migrate
-from lmis_permits.entrypoints.http import demands, employers, problem_mapping, workers
-from lmis_permits.entrypoints.imports_http import imports_router, install_permit_imports
+from lmis_permits.bootstrap import migrate
+from lmis_permits.entrypoints.http import create_app
+from lmis_permits.settings import PermitsSettings
 from lmis_shared.auth import ensure_local_keypair, issue_token
 from lmis_shared.clock import FixedClock
 from lmis_shared.imports import XLSX_MEDIA_TYPE
 from lmis_shared.settings import CommonSettings
-from lmis_shared.web.service import service_app
 from tests.integration.test_worker_import import serving
 
 pytestmark = pytest.mark.integration
 
 NOW = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
-SECRET = b"test-import-key-test-import-key-test"
+SECRET = "test-import-key-test-import-key-test"
 SAMPLE = files("lmis_permits").joinpath("data", "import", "sample_permits.csv")
 CSV = {"Content-Type": "text/csv"}
 FIRMS = {"1101234567": "27937", "1100987654": "27991"}  # Đức Hòa, Bến Lức (province 80)
@@ -80,20 +79,8 @@ async def running_permits(
         jwt_audience="lmis",
     )
 
-    def build(app: FastAPI, pool: asyncpg.Pool) -> None:
-        clock = FixedClock(NOW)
-        app.state.permits = bootstrap_postgres(pool, fresh_schema, clock)
-        install_permit_imports(app, pool, fresh_schema, SECRET, clock)
-
-    app = service_app(
-        service="permits",
-        common=common,
-        routers=[employers, demands, workers, imports_router],
-        version="test",
-        description="permits with imports",
-        on_pool=build,
-        problems=problem_mapping(),
-    )
+    settings = PermitsSettings(schema_name=fresh_schema, lookup_key=SECRET)
+    app = create_app(common, settings, clock=FixedClock(NOW))
     token = issue_token(
         private,
         subject="officer-1",
