@@ -5,8 +5,9 @@ and the read model's queries (`PostgresPermitsReads`).
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import asyncpg
 
@@ -23,6 +24,7 @@ from lmis_shared.migrations import apply_migrations, load_migrations
 from lmis_shared.sql import in_schema
 
 S = TypeVar("S", bound=projection.State)
+R = TypeVar("R", DemandRow, WorkerRow)
 
 MIGRATIONS = load_migrations("lmis_permits.adapters.migrations", "permits")
 
@@ -126,22 +128,7 @@ class PostgresPermitsReads:
             ),
             employer_tax_code,
         )
-        return [
-            DemandRow(
-                id=r["id"],
-                version=r["version"],
-                status=r["status"],
-                position=PositionType(r["position"]),
-                job_title=r["job_title"],
-                number_of_foreigners=r["number_of_foreigners"],
-                period_start=r["period_start"],
-                period_end=r["period_end"],
-                approved_number=r["approved_number"],
-                decision_number=r["decision_number"],
-                decision_date=r["decision_date"],
-            )
-            for r in rows
-        ]
+        return [_record(DemandRow, r, position=PositionType(r["position"])) for r in rows]
 
     async def permits_of(self, employer_tax_code: str) -> list[PermitFacts]:
         rows = await self._pool.fetch(
@@ -202,19 +189,16 @@ def _facts(row: asyncpg.Record) -> PermitFacts:
 
 
 def _worker(row: asyncpg.Record) -> WorkerRow:
-    return WorkerRow(
+    return _record(
+        WorkerRow,
+        row,
         position_key=row["seq"],
-        id=row["id"],
-        version=row["version"],
-        status=row["status"],
-        full_name=row["full_name"],
-        nationality=row["nationality"],
-        employer_tax_code=row["employer_tax_code"],
         position=PositionType(row["position"]),
-        commune_code=row["commune_code"],
-        province_code=row["province_code"],
-        engaged_on=row["engaged_on"],
-        permit_number=row["permit_number"],
         facts=_facts(row),
-        ended_on=row["ended_on"],
     )
+
+
+def _record(kind: type[R], row: asyncpg.Record, **computed: Any) -> R:
+    """A `kind` from the row's columns of its fields' names, and the `computed` others."""
+    columns = {f.name: row[f.name] for f in fields(kind) if f.name not in computed}
+    return kind(**columns, **computed)

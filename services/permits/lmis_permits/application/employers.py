@@ -39,116 +39,103 @@ class EmployerSummary:
     """Files still employed, by permit status today."""
 
 
+@dataclass(frozen=True)
 class Employers:
-    def __init__(
-        self,
-        commands: CommandPath[employers.Employer],
-        reads: PermitsReads,
-        clock: Clock,
-        authorizer: Authorizer,
-        rules: PermitRules,
-    ) -> None:
-        self._commands = commands
-        self._reads = reads
-        self._clock = clock
-        self._authorizer = authorizer
-        self._rules = rules
+    commands: CommandPath[employers.Employer]
+    reads: PermitsReads
+    clock: Clock
+    authorizer: Authorizer
+    rules: PermitRules
 
     async def register(
         self, command: employers.RegisterEmployer, ctx: CommandContext
     ) -> CommandResult:
         stream_id = employers.employer_stream_id(command.tax_code)
         try:  # registered already: refused as a transition (409 naming the state), not a race
-            current: employers.Employer | None = await self._commands.load(stream_id)
+            current: employers.Employer | None = await self.commands.load(stream_id)
         except EmployerNotFound:
             current = None
 
         def authorise(_: employers.Employer | None) -> None:
-            self._authorizer.check(ctx.principal, WRITE, command.commune_code, EMPLOYER)
+            self.authorizer.check(ctx.principal, WRITE, command.commune_code, EMPLOYER)
 
         register = Command[employers.Employer](
             "register-employer",
             stream_id,
             command.model_dump(mode="json"),
-            decide=lambda _: employers.decide(current, command, self._clock.today()),
+            decide=lambda _: employers.decide(current, command, self.clock.today()),
             respond=_body,
             authorise=authorise,
             creates=True,
         )
-        return await self._commands.run(register, ctx)
+        return await self.commands.run(register, ctx)
 
     async def update(
         self, tax_code: str, command: employers.UpdateEmployer, ctx: CommandContext
     ) -> CommandResult:
-        where = in_scope(self._authorizer, ctx.principal, WRITE, EMPLOYER)
+        where = in_scope(self.authorizer, ctx.principal, WRITE, EMPLOYER)
 
         def authorise(state: employers.Employer | None) -> None:
             where(state)
             if command.commune_code is not None:  # moving it: the new place must be ours too
-                self._authorizer.check(ctx.principal, WRITE, command.commune_code, EMPLOYER)
+                self.authorizer.check(ctx.principal, WRITE, command.commune_code, EMPLOYER)
 
         update = Command[employers.Employer](
             "update-employer",
             employers.employer_stream_id(tax_code),
             command.model_dump(mode="json", exclude_unset=True),
-            decide=lambda state: employers.decide(state, command, self._clock.today()),
+            decide=lambda state: employers.decide(state, command, self.clock.today()),
             respond=_body,
             authorise=authorise,
         )
         with _named(tax_code):
-            return await self._commands.run(update, ctx)
+            return await self.commands.run(update, ctx)
 
     async def get(
         self, tax_code: str, principal: Principal, action: str = READ
     ) -> employers.Employer:
         with _named(tax_code):
-            state = await self._commands.load(employers.employer_stream_id(tax_code))
-        self._authorizer.check(principal, action, state.commune_code, EMPLOYER)
+            state = await self.commands.load(employers.employer_stream_id(tax_code))
+        self.authorizer.check(principal, action, state.commune_code, EMPLOYER)
         return state
 
     async def summary(self, tax_code: str, principal: Principal) -> EmployerSummary:
         employer = await self.get(tax_code, principal)
-        today = self._clock.today()
+        today = self.clock.today()
         positions = [
-            await self._reads.headcount(tax_code, position, today) for position in PositionType
+            await self.reads.headcount(tax_code, position, today) for position in PositionType
         ]
         counts = dict.fromkeys(PermitStatus, 0)
-        for facts in await self._reads.permits_of(tax_code):
-            counts[permit_status(facts, today, self._rules.expiring_within_days)] += 1
+        for facts in await self.reads.permits_of(tax_code):
+            counts[permit_status(facts, today, self.rules.expiring_within_days)] += 1
         return EmployerSummary(
             employer=employer,
-            demands=await self._reads.demands_of(tax_code),
+            demands=await self.reads.demands_of(tax_code),
             headcount=[h for h in positions if h.approved or h.engaged],
             permits=counts,
         )
 
 
+@dataclass(frozen=True)
 class Demands:
-    def __init__(
-        self,
-        commands: CommandPath[demands.Demand],
-        clock: Clock,
-        authorizer: Authorizer,
-        employers_: Employers,
-    ) -> None:
-        self._commands = commands
-        self._clock = clock
-        self._authorizer = authorizer
-        self._employers = employers_
+    commands: CommandPath[demands.Demand]
+    clock: Clock
+    authorizer: Authorizer
+    employers: Employers
 
     async def submit(
         self, tax_code: str, command: demands.SubmitDemand, ctx: CommandContext
     ) -> CommandResult:
-        employer = await self._employers.get(tax_code, ctx.principal, WRITE)
+        employer = await self.employers.get(tax_code, ctx.principal, WRITE)
         submit = Command[demands.Demand](
             "submit-demand",
             new_stream_id(),
             {"tax_code": tax_code, "demand": command.model_dump(mode="json")},
-            decide=lambda _: demands.decide(None, command, self._clock.today(), employer=employer),
+            decide=lambda _: demands.decide(None, command, self.clock.today(), employer=employer),
             respond=changed,
             creates=True,
         )
-        return await self._commands.run(submit, ctx)
+        return await self.commands.run(submit, ctx)
 
     async def handle(
         self,
@@ -161,15 +148,15 @@ class Demands:
             "approve" if isinstance(command, demands.ApproveDemand) else "reject",
             demand_id,
             command.model_dump(mode="json"),
-            decide=lambda state: demands.decide(state, command, self._clock.today()),
+            decide=lambda state: demands.decide(state, command, self.clock.today()),
             respond=changed,
-            authorise=in_scope(self._authorizer, ctx.principal, WRITE, EMPLOYER),
+            authorise=in_scope(self.authorizer, ctx.principal, WRITE, EMPLOYER),
         )
-        return await self._commands.run(decision, ctx)
+        return await self.commands.run(decision, ctx)
 
     async def get(self, demand_id: UUID, principal: Principal) -> demands.Demand:
-        state = await self._commands.load(demand_id)
-        self._authorizer.check(principal, READ, state.commune_code, EMPLOYER)
+        state = await self.commands.load(demand_id)
+        self.authorizer.check(principal, READ, state.commune_code, EMPLOYER)
         return state
 
 

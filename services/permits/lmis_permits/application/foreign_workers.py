@@ -36,27 +36,19 @@ class WorkerPage:
     next_cursor: str | None
 
 
+@dataclass(frozen=True)
 class ForeignWorkers:
-    def __init__(
-        self,
-        commands: CommandPath[fw.ForeignWorkerFile],
-        reads: PermitsReads,
-        clock: Clock,
-        authorizer: Authorizer,
-        rules: PermitRules,
-        employers_: Employers,
-    ) -> None:
-        self._commands = commands
-        self._reads = reads
-        self._clock = clock
-        self._authorizer = authorizer
-        self._rules = rules
-        self._employers = employers_
+    commands: CommandPath[fw.ForeignWorkerFile]
+    reads: PermitsReads
+    clock: Clock
+    authorizer: Authorizer
+    rules: PermitRules
+    employers: Employers
 
     def permit_status(self, facts: PermitFacts, within_days: int | None = None) -> PermitStatus:
         """The status today; `within_days` defaults to the configured `expiring` horizon."""
-        horizon = self._rules.expiring_within_days if within_days is None else within_days
-        return permit_status(facts, self._clock.today(), horizon)
+        horizon = self.rules.expiring_within_days if within_days is None else within_days
+        return permit_status(facts, self.clock.today(), horizon)
 
     async def register(
         self, command: fw.RegisterForeignWorker, ctx: CommandContext
@@ -64,24 +56,24 @@ class ForeignWorkers:
         """Open a file, within the employer's approved headcount (re-checked by the read model
         in the append's transaction, so two registrations cannot both take the last place)."""
         try:
-            employer = await self._employers.get(command.employer_tax_code, ctx.principal)
+            employer = await self.employers.get(command.employer_tax_code, ctx.principal)
         except EmployerNotFound:
             raise InvalidInput("employer_tax_code", "no employer is registered under it") from None
-        self._authorizer.check(ctx.principal, WRITE, employer.commune_code, PERMIT)
-        today = self._clock.today()
+        self.authorizer.check(ctx.principal, WRITE, employer.commune_code, PERMIT)
+        today = self.clock.today()
         engaged_on = command.engaged_on or today
-        headcount = await self._reads.headcount(employer.tax_code, command.position, engaged_on)
+        headcount = await self.reads.headcount(employer.tax_code, command.position, engaged_on)
         register = Command[fw.ForeignWorkerFile](
             "register",
             new_stream_id(),
             command.model_dump(mode="json"),
             decide=lambda _: fw.decide(
-                None, command, today, rules=self._rules, employer=employer, headcount=headcount
+                None, command, today, rules=self.rules, employer=employer, headcount=headcount
             ),
             respond=changed,
             creates=True,
         )
-        return await self._commands.run(register, ctx)
+        return await self.commands.run(register, ctx)
 
     async def handle(
         self, worker_id: UUID, command: fw.FileCommand, ctx: CommandContext
@@ -91,11 +83,11 @@ class ForeignWorkers:
             command.name.value,
             worker_id,
             command.model_dump(mode="json"),
-            decide=lambda state: fw.decide(state, command, self._clock.today(), rules=self._rules),
+            decide=lambda state: fw.decide(state, command, self.clock.today(), rules=self.rules),
             respond=changed,
-            authorise=in_scope(self._authorizer, ctx.principal, WRITE, kind),
+            authorise=in_scope(self.authorizer, ctx.principal, WRITE, kind),
         )
-        return await self._commands.run(change, ctx)
+        return await self.commands.run(change, ctx)
 
     async def get(self, worker_id: UUID, principal: Principal) -> fw.ForeignWorkerFile:
         state, _ = await self.history(worker_id, principal)
@@ -105,8 +97,8 @@ class ForeignWorkers:
         self, worker_id: UUID, principal: Principal
     ) -> tuple[fw.ForeignWorkerFile, list[RecordedEvent]]:
         """The file and every event recorded on it, oldest first."""
-        state, recorded = await self._commands.history(worker_id)
-        self._authorizer.check(principal, READ, state.commune_code, PERMIT)
+        state, recorded = await self.commands.history(worker_id)
+        self.authorizer.check(principal, READ, state.commune_code, PERMIT)
         return state, recorded
 
     async def search(
@@ -118,22 +110,22 @@ class ForeignWorkers:
             unit_code=self._scope(principal, query.unit_code),
             after=decode_cursor(cursor),
             within_days=(
-                self._rules.expiring_within_days if query.within_days is None else query.within_days
+                self.rules.expiring_within_days if query.within_days is None else query.within_days
             ),
         )
-        rows = await self._reads.foreign_workers(
-            replace(scoped, limit=scoped.limit + 1), self._clock.today()
+        rows = await self.reads.foreign_workers(
+            replace(scoped, limit=scoped.limit + 1), self.clock.today()
         )
         more = len(rows) > scoped.limit
         rows = rows[: scoped.limit]
         return WorkerPage(rows, encode_cursor(rows[-1].position_key) if more else None)
 
     def _scope(self, principal: Principal, asked: str | None) -> str | None:
-        if self._authorizer.allows(principal, READ, None, PERMIT):
+        if self.authorizer.allows(principal, READ, None, PERMIT):
             return asked  # an unscoped grant (admin): the whole country unless a unit is asked
         if asked is None:
             asked = principal.scope
-        if not self._authorizer.allows(principal, READ, asked, PERMIT):
+        if not self.authorizer.allows(principal, READ, asked, PERMIT):
             raise Forbidden(f"role {principal.role} may not read permits in unit {asked}")
         return asked
 

@@ -169,22 +169,8 @@ def _approve(state: Demand, command: ApproveDemand, today: date) -> DemandApprov
 
 
 def evolve(state: Demand | None, event: EventPayload, stream_id: UUID) -> Demand:
-    if isinstance(event, DemandSubmitted):
-        return Demand(
-            id=stream_id,
-            version=0,
-            status=DemandStatus.submitted,
-            employer_tax_code=event.employer_tax_code,
-            commune_code=event.commune_code,
-            province_code=event.province_code,
-            position=event.position,
-            job_title=event.job_title,
-            number_of_foreigners=event.number_of_foreigners,
-            period_start=event.period_start,
-            period_end=event.period_end,
-            reason=event.reason,
-            submitted_on=event.submitted_on,
-        )
+    if isinstance(event, DemandSubmitted):  # the demand starts as submitted, field by field
+        return Demand(id=stream_id, version=0, status=DemandStatus.submitted, **dict(event))
     state = existing(state, "submit", event.event_type)
     match event:
         case DemandApproved():

@@ -149,19 +149,8 @@ def _update(state: Employer, command: UpdateEmployer) -> list[EventPayload]:
 
 
 def evolve(state: Employer | None, event: EventPayload, stream_id: UUID) -> Employer:
-    if isinstance(event, EmployerRegistered):
-        return Employer(
-            id=stream_id,
-            version=0,
-            tax_code=event.tax_code,
-            name=event.name,
-            address=event.address,
-            commune_code=event.commune_code,
-            province_code=event.province_code,
-            industrial_zone=event.industrial_zone,
-            sector=event.sector,
-            registered_on=event.registered_on,
-        )
+    if isinstance(event, EmployerRegistered):  # the employer starts as registered, field by field
+        return Employer(id=stream_id, version=0, **dict(event))
     state = existing(state, "register", event.event_type)
     match event:
         case EmployerRenamed():

@@ -48,29 +48,13 @@ NEXT_STATUS: Mapping[type[EventPayload], FileStatus | None] = {
 def evolve(
     state: ForeignWorkerFile | None, event: EventPayload, stream_id: UUID
 ) -> ForeignWorkerFile:
-    if isinstance(event, ForeignWorkerRegistered):
-        return _registered(event, stream_id)
+    if isinstance(event, ForeignWorkerRegistered):  # the file starts as registered, field by field
+        return ForeignWorkerFile(
+            id=stream_id, version=0, status=FileStatus.registered, **dict(event)
+        )
     state = _record(existing(state, "register", event.event_type), event)
     next_status = NEXT_STATUS.get(type(event))
     return state if next_status is None else replace(state, status=next_status)
-
-
-def _registered(event: ForeignWorkerRegistered, stream_id: UUID) -> ForeignWorkerFile:
-    return ForeignWorkerFile(
-        id=stream_id,
-        version=0,
-        status=FileStatus.registered,
-        person=event.person,
-        sex=event.sex,
-        nationality=event.nationality,
-        employer_tax_code=event.employer_tax_code,
-        position=event.position,
-        job_title=event.job_title,
-        qualifications=event.qualifications,
-        commune_code=event.commune_code,
-        province_code=event.province_code,
-        engaged_on=event.engaged_on,
-    )
 
 
 def _record(state: ForeignWorkerFile, event: EventPayload) -> ForeignWorkerFile:
