@@ -18,14 +18,13 @@ import pytest
 
 from lmis_permits.adapters.postgres import PermitsReadModel
 from lmis_permits.application.ports import SOURCE
-from lmis_permits.bootstrap import migrate, rebuild
+from lmis_permits.bootstrap import rebuild
 from lmis_permits.domain import employers as employers_domain
 from lmis_permits.domain import foreign_workers as fw
 from lmis_permits.domain.headcount import Headcount
 from lmis_permits.domain.rules import PermitRules
-from lmis_permits.entrypoints.http import create_app
 from lmis_permits.settings import PermitsSettings
-from lmis_shared.auth import Principal, Role, ensure_local_keypair, issue_token
+from lmis_shared.auth import Principal, Role, issue_token
 from lmis_shared.clock import FixedClock
 from lmis_shared.commands import Change, CommandContext
 from lmis_shared.commands.postgres import PostgresStreams
@@ -33,6 +32,7 @@ from lmis_shared.contracts.permits import PositionType
 from lmis_shared.events import NewEvent
 from lmis_shared.eventstore import PostgresEventStore
 from lmis_shared.settings import CommonSettings
+from tests.integration.permits_api import running_permits
 
 pytestmark = pytest.mark.integration
 
@@ -82,25 +82,10 @@ class Api:
 async def api(
     tmp_path: Path, database_url: str, fresh_schema: str, pg_pool: asyncpg.Pool
 ) -> AsyncIterator[Api]:
-    private, public = ensure_local_keypair(tmp_path / "keys")
-    await migrate(pg_pool, fresh_schema)
-    common = CommonSettings(
-        database_url=database_url,
-        data_dir=tmp_path,
-        otel_exporter="none",
-        jwt_public_key_file=public,
-        jwt_issuer="lmis-test",
-        jwt_audience="lmis",
-    )
     clock = FixedClock(noon(date(2026, 11, 23)))
-    app = create_app(common, PermitsSettings(schema_name=fresh_schema), clock=clock)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://permits") as c,
-    ):
-        yield Api(
-            c, private, PostgresEventStore(pg_pool, fresh_schema), clock, pg_pool, fresh_schema
-        )
+    async with running_permits(tmp_path, database_url, fresh_schema, pg_pool, clock) as running:
+        store = PostgresEventStore(pg_pool, fresh_schema)
+        yield Api(running.client, running.private_key, store, clock, pg_pool, fresh_schema)
 
 
 def employer(**changes: Any) -> dict[str, Any]:

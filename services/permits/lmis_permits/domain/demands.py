@@ -173,14 +173,8 @@ def evolve(state: Demand | None, event: EventPayload, stream_id: UUID) -> Demand
         return Demand(id=stream_id, version=0, status=DemandStatus.submitted, **dict(event))
     state = existing(state, "submit", event.event_type)
     match event:
-        case DemandApproved():
-            return replace(
-                state,
-                status=DemandStatus.approved,
-                approved_number=event.approved_number,
-                decision_number=event.decision_number,
-                decision_date=event.decision_date,
-            )
+        case DemandApproved():  # the approved number and the decision, by field name
+            return replace(state, status=DemandStatus.approved, **dict(event))
         case DemandRejected():
             return replace(
                 state,

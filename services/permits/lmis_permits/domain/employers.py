@@ -153,18 +153,8 @@ def evolve(state: Employer | None, event: EventPayload, stream_id: UUID) -> Empl
         return Employer(id=stream_id, version=0, **dict(event))
     state = existing(state, "register", event.event_type)
     match event:
-        case EmployerRenamed():
-            return replace(state, name=event.name)
-        case EmployerRelocated():
-            return replace(
-                state,
-                address=event.address,
-                commune_code=event.commune_code,
-                province_code=event.province_code,
-                industrial_zone=event.industrial_zone,
-            )
-        case EmployerSectorChanged():
-            return replace(state, sector=event.sector)
+        case EmployerRenamed() | EmployerRelocated() | EmployerSectorChanged():
+            return replace(state, **dict(event))  # each carries the fields it changes
     return state
 
 

@@ -23,7 +23,7 @@ from lmis_permits.domain.foreign_workers.commands import (
     RevokePermit,
 )
 from lmis_permits.domain.foreign_workers.decide import decide
-from lmis_permits.domain.foreign_workers.evolve import NEXT_STATUS, evolve
+from lmis_permits.domain.foreign_workers.evolve import evolve
 from lmis_permits.domain.foreign_workers.state import (
     ALLOWED,
     EmploymentEnd,
@@ -42,7 +42,6 @@ AGGREGATE = Aggregate("foreign_worker", evolve, ForeignWorkerNotFound)
 __all__ = [
     "AGGREGATE",
     "ALLOWED",
-    "NEXT_STATUS",
     "ApplyForExtension",
     "ApplyForPermit",
     "CertifyExemption",
