@@ -14,13 +14,10 @@ import pytest
 
 from lmis_cli.demo import Plan, Sizes, Step, generate_plan, load_plan
 from lmis_cli.demo.plan import KINDS
-from lmis_permits.bootstrap import migrate as migrate_permits
-from lmis_permits.entrypoints.http import create_app_with as permits_app
-from lmis_permits.settings import PermitsSettings
-from lmis_shared.auth import ensure_local_keypair, issue_token
+from lmis_shared.auth import issue_token
 from lmis_shared.clock import FixedClock
 from lmis_shared.eventstore import PostgresEventStore
-from lmis_shared.settings import CommonSettings
+from tests.integration.permits_api import running_permits
 from tests.integration.worker_api import NOW, running_api
 
 pytestmark = pytest.mark.integration
@@ -45,20 +42,14 @@ async def services(
     tmp_path: Path, database_url: str, fresh_schema: str, pg_pool: asyncpg.Pool
 ) -> AsyncIterator[Services]:
     permits_schema = f"{fresh_schema}_permits"
-    async with running_api(tmp_path, database_url, fresh_schema, pg_pool) as registry:
-        private, public = ensure_local_keypair(tmp_path / "keys")
-        await migrate_permits(pg_pool, permits_schema)
-        common = CommonSettings(
-            database_url=database_url,
-            data_dir=tmp_path,
-            otel_exporter="none",
-            jwt_public_key_file=public,
-            jwt_issuer="lmis-test",
-            jwt_audience="lmis",
-        )
-        app = permits_app(common, PermitsSettings(schema_name=permits_schema), FixedClock(NOW))
+    async with (
+        running_api(tmp_path, database_url, fresh_schema, pg_pool) as registry,
+        running_permits(
+            tmp_path, database_url, permits_schema, pg_pool, FixedClock(NOW)
+        ) as permits,
+    ):
         token = issue_token(
-            private,
+            registry.private_key,
             subject="demo-loader",
             role="admin",
             scope="12",
@@ -67,18 +58,13 @@ async def services(
             ttl=timedelta(minutes=30),
         )
         auth = {"Authorization": f"Bearer {token}"}
-        registry.client.headers.update(auth)
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app), base_url="http://permits", headers=auth
-            ) as permits,
-        ):
-            yield Services(
-                {"registry": registry.client, "permits": permits},
-                registry.store,
-                PostgresEventStore(pg_pool, permits_schema),
-            )
+        for client in (registry.client, permits.client):
+            client.headers.update(auth)
+        yield Services(
+            {"registry": registry.client, "permits": permits.client},
+            registry.store,
+            PostgresEventStore(pg_pool, permits_schema),
+        )
 
 
 async def test_a_plan_loads_without_refusals_and_loading_it_again_adds_nothing(

@@ -37,7 +37,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from lmis_cli.demo import Sizes, generate_plan, load_plan
 from lmis_permits.bootstrap import migrate as migrate_permits
-from lmis_permits.entrypoints.http import create_app_with as permits_app
+from lmis_permits.entrypoints.http import create_app as permits_app
 from lmis_permits.settings import PermitsSettings
 from lmis_registry.bootstrap import migrate as migrate_registry
 from lmis_registry.entrypoints.http import create_app_with as registry_app
@@ -134,7 +134,7 @@ async def _load_demo(database_url: str, data_dir: Path, stores: dict[str, str]) 
     )
     clock = FixedClock(NOW)
     registry = registry_app(common, RegistrySettings(schema_name=stores["registry"]), clock)
-    permits = permits_app(common, PermitsSettings(schema_name=stores["permits"]), clock)
+    permits = permits_app(common, PermitsSettings(schema_name=stores["permits"]), clock=clock)
     auth = {"Authorization": f"Bearer {token}"}
     async with (
         registry.router.lifespan_context(registry),

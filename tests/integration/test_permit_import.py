@@ -23,20 +23,16 @@ from fastapi import FastAPI
 from typer.testing import CliRunner
 
 from lmis_cli.imports import imports_app
-from lmis_permits.bootstrap import bootstrap_postgres, migrate
-from lmis_permits.entrypoints.http import demands, employers, problem_mapping, workers
-from lmis_permits.entrypoints.imports_http import imports_router, install_permit_imports
-from lmis_shared.auth import ensure_local_keypair, issue_token
+from lmis_shared.auth import issue_token
 from lmis_shared.clock import FixedClock
 from lmis_shared.imports import XLSX_MEDIA_TYPE
-from lmis_shared.settings import CommonSettings
-from lmis_shared.web.service import service_app
+from tests.integration.permits_api import running_permits
 from tests.integration.test_worker_import import serving
 
 pytestmark = pytest.mark.integration
 
 NOW = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
-SECRET = b"test-import-key-test-import-key-test"
+SECRET = "test-import-key-test-import-key-test"
 SAMPLE = files("lmis_permits").joinpath("data", "import", "sample_permits.csv")
 CSV = {"Content-Type": "text/csv"}
 FIRMS = {"1101234567": "27937", "1100987654": "27991"}  # Đức Hòa, Bến Lức (province 80)
@@ -65,58 +61,34 @@ class Permits:
 
 
 @asynccontextmanager
-async def running_permits(
+async def permits_with_firms(
     tmp_path: Path, database_url: str, fresh_schema: str, pg_pool: asyncpg.Pool
 ) -> AsyncIterator[tuple[FastAPI, Permits]]:
     """The service with its import routes, and the register's employers already in it."""
-    private, public = ensure_local_keypair(tmp_path / "keys")
-    await migrate(pg_pool, fresh_schema)
-    common = CommonSettings(
-        database_url=database_url,
-        data_dir=tmp_path,
-        otel_exporter="none",
-        jwt_public_key_file=public,
-        jwt_issuer="lmis-test",
-        jwt_audience="lmis",
+    running = running_permits(
+        tmp_path, database_url, fresh_schema, pg_pool, FixedClock(NOW), lookup_key=SECRET
     )
-
-    def build(app: FastAPI, pool: asyncpg.Pool) -> None:
-        clock = FixedClock(NOW)
-        app.state.permits = bootstrap_postgres(pool, fresh_schema, clock)
-        install_permit_imports(app, pool, fresh_schema, SECRET, clock)
-
-    app = service_app(
-        service="permits",
-        common=common,
-        routers=[employers, demands, workers, imports_router],
-        version="test",
-        description="permits with imports",
-        on_pool=build,
-        problems=problem_mapping(),
-    )
-    token = issue_token(
-        private,
-        subject="officer-1",
-        role="province_officer",
-        scope="80",
-        issuer="lmis-test",
-        audience="lmis",
-        ttl=timedelta(minutes=10),
-    )
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://permits") as c,
-    ):
-        api = Permits(c, {"Authorization": f"Bearer {token}"}, pg_pool, fresh_schema)
+    async with running as permits:
+        token = issue_token(
+            permits.private_key,
+            subject="officer-1",
+            role="province_officer",
+            scope="80",
+            issuer="lmis-test",
+            audience="lmis",
+            ttl=timedelta(minutes=10),
+        )
+        headers = {"Authorization": f"Bearer {token}"}
+        api = Permits(permits.client, headers, pg_pool, fresh_schema)
         await register_firms(api)
-        yield app, api
+        yield permits.app, api
 
 
 @pytest.fixture
 async def permits(
     tmp_path: Path, database_url: str, fresh_schema: str, pg_pool: asyncpg.Pool
 ) -> AsyncIterator[Permits]:
-    async with running_permits(tmp_path, database_url, fresh_schema, pg_pool) as (_, api):
+    async with permits_with_firms(tmp_path, database_url, fresh_schema, pg_pool) as (_, api):
         yield api
 
 
@@ -221,7 +193,7 @@ async def test_the_error_report_and_the_template_are_workbooks(permits: Permits)
 async def test_the_cli_imports_the_register_in_chunks(
     tmp_path: Path, database_url: str, fresh_schema: str, pg_pool: asyncpg.Pool
 ) -> None:
-    async with running_permits(tmp_path, database_url, fresh_schema, pg_pool) as (app, api):
+    async with permits_with_firms(tmp_path, database_url, fresh_schema, pg_pool) as (app, api):
         token = api.headers["Authorization"].removeprefix("Bearer ")
     source = tmp_path / "giay_phep.csv"
     source.write_bytes(SAMPLE.read_bytes())

@@ -16,24 +16,23 @@ import asyncpg
 import httpx
 import pytest
 
-from lmis_permits.adapters.postgres import PostgresLedger
-from lmis_permits.adapters.projection import rebuild
-from lmis_permits.application.ports import Change, HeadcountGuard
-from lmis_permits.bootstrap import migrate
+from lmis_permits.adapters.postgres import PermitsReadModel
+from lmis_permits.application.ports import SOURCE
+from lmis_permits.bootstrap import rebuild
 from lmis_permits.domain import employers as employers_domain
 from lmis_permits.domain import foreign_workers as fw
-from lmis_permits.domain.foreign_worker_commands import RegisterForeignWorker
 from lmis_permits.domain.headcount import Headcount
 from lmis_permits.domain.rules import PermitRules
-from lmis_permits.domain.streams import fold
-from lmis_permits.entrypoints.http import create_app_with
 from lmis_permits.settings import PermitsSettings
-from lmis_shared.auth import ensure_local_keypair, issue_token
+from lmis_shared.auth import Principal, Role, issue_token
 from lmis_shared.clock import FixedClock
+from lmis_shared.commands import Change, CommandContext
+from lmis_shared.commands.postgres import PostgresStreams
 from lmis_shared.contracts.permits import PositionType
 from lmis_shared.events import NewEvent
-from lmis_shared.eventstore import AppendContext, PostgresEventStore
+from lmis_shared.eventstore import PostgresEventStore
 from lmis_shared.settings import CommonSettings
+from tests.integration.permits_api import running_permits
 
 pytestmark = pytest.mark.integration
 
@@ -83,25 +82,10 @@ class Api:
 async def api(
     tmp_path: Path, database_url: str, fresh_schema: str, pg_pool: asyncpg.Pool
 ) -> AsyncIterator[Api]:
-    private, public = ensure_local_keypair(tmp_path / "keys")
-    await migrate(pg_pool, fresh_schema)
-    common = CommonSettings(
-        database_url=database_url,
-        data_dir=tmp_path,
-        otel_exporter="none",
-        jwt_public_key_file=public,
-        jwt_issuer="lmis-test",
-        jwt_audience="lmis",
-    )
     clock = FixedClock(noon(date(2026, 11, 23)))
-    app = create_app_with(common, PermitsSettings(schema_name=fresh_schema), clock)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://permits") as c,
-    ):
-        yield Api(
-            c, private, PostgresEventStore(pg_pool, fresh_schema), clock, pg_pool, fresh_schema
-        )
+    async with running_permits(tmp_path, database_url, fresh_schema, pg_pool, clock) as running:
+        store = PostgresEventStore(pg_pool, fresh_schema)
+        yield Api(running.client, running.private_key, store, clock, pg_pool, fresh_schema)
 
 
 def employer(**changes: Any) -> dict[str, Any]:
@@ -373,10 +357,12 @@ async def test_two_concurrent_registrations_cannot_both_take_the_last_place(api:
     """Both writers decided on the same stale count (one place left): the guard in the
     append's transaction lets exactly one of them commit."""
     await employer_with_demand(api, approved=1)
-    ledger = PostgresLedger(api.pool, api.schema)
+    streams = PostgresStreams(
+        api.pool, api.schema, PermitsReadModel[fw.ForeignWorkerFile](api.schema)
+    )
     answers = await asyncio.gather(
-        ledger.record(registration_change(api, 1)),
-        ledger.record(registration_change(api, 2)),
+        streams.save(registration_change(api, 1)),
+        streams.save(registration_change(api, 2)),
         return_exceptions=True,
     )
     assert sorted(type(a).__name__ for a in answers) == ["HeadcountExceeded", "NoneType"]
@@ -387,9 +373,9 @@ async def test_two_concurrent_registrations_cannot_both_take_the_last_place(api:
     assert len(await api.pool.fetch(f'select id from "{api.schema}".foreign_workers')) == 1
 
 
-def registration_change(api: Api, n: int) -> Change:
+def registration_change(api: Api, n: int) -> Change[fw.ForeignWorkerFile]:
     """A registration decided as if the position still had room."""
-    command = RegisterForeignWorker.model_validate(worker(n))
+    command = fw.RegisterForeignWorker.model_validate(worker(n))
     employer_state = employers_domain.Employer(
         id=employers_domain.employer_stream_id(TAX_CODE),
         version=1,
@@ -403,18 +389,25 @@ def registration_change(api: Api, n: int) -> Change:
         registered_on=date(2020, 1, 1),
     )
     room = Headcount(PositionType.expert, approved=1, engaged=0)
-    events = fw.decide_register(employer_state, command, api.clock.today(), PermitRules(), room)
+    events = fw.decide(
+        None,
+        command,
+        api.clock.today(),
+        rules=PermitRules(),
+        employer=employer_state,
+        headcount=room,
+    )
     stream_id = uuid4()
-    state = fold(fw.evolve, stream_id, enumerate(events, start=1))
-    assert state is not None
+    ctx = CommandContext(Principal("officer-1", Role.PROVINCE_OFFICER, TAY_NINH), uuid4())
     return Change(
         stream_id=stream_id,
-        stream_type="foreign_worker",
+        stream_type=fw.AGGREGATE.stream_type,
         expected_version=0,
         events=[NewEvent(event_id=uuid4(), payload=e) for e in events],
-        context=AppendContext("officer-1", uuid4(), None, None, "/lmis/permits", api.clock.now()),
-        state_after=state,
-        headcount_guard=HeadcountGuard(TAX_CODE, PositionType.expert, date(2025, 1, 10)),
+        context=ctx.append_context(SOURCE, api.clock.now()),
+        idempotency=None,
+        before=None,
+        after=fw.AGGREGATE.fold_more(None, stream_id, events),
     )
 
 
@@ -589,7 +582,8 @@ async def test_rebuilding_the_read_model_from_the_event_store_gives_the_same_row
         {"date": "2026-11-01", "reason": "departure"},
     )
     before = await read_model(api)
-    assert await rebuild(api.pool, api.schema) == 4
+    settings = PermitsSettings(schema_name=api.schema)
+    assert await rebuild(api.pool, settings, CommonSettings()) == "permits: 4 files rebuilt"
     assert await read_model(api) == before
 
 

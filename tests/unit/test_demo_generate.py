@@ -20,7 +20,7 @@ from lmis_cli.main import app
 from lmis_permits.domain import demands as dm
 from lmis_permits.domain import employers as em
 from lmis_permits.domain import foreign_workers as fw
-from lmis_permits.domain.foreign_worker_commands import FileCommand, RegisterForeignWorker
+from lmis_permits.domain.foreign_workers import FileCommand, RegisterForeignWorker
 from lmis_permits.domain.headcount import Headcount
 from lmis_permits.domain.permit_status import PermitStatus
 from lmis_permits.domain.rules import PermitRules
@@ -112,7 +112,7 @@ def replay_permits(plan: Plan) -> list[tuple[Entity, fw.ForeignWorkerFile]]:
     employers: dict[str, em.Employer] = {}
     for entity in plan.of_kind("employer"):
         registration = em.RegisterEmployer.model_validate(entity.steps[0].body)
-        [event] = em.decide_register(None, registration, TODAY)
+        [event] = em.decide(None, registration, TODAY)
         employers[entity.ref] = em.evolve(None, event, uuid.uuid4())
     approved = [replay_demand(e, employers[str(e.parent)]) for e in plan.of_kind("demand")]
     files: list[tuple[Entity, fw.ForeignWorkerFile]] = []
@@ -120,28 +120,24 @@ def replay_permits(plan: Plan) -> list[tuple[Entity, fw.ForeignWorkerFile]]:
         command = RegisterForeignWorker.model_validate(entity.steps[0].body)
         employer = employers[str(entity.parent)]
         count = headcount(approved, [f for _, f in files], employer, command)
-        [event] = fw.decide_register(employer, command, TODAY, rules, count)
+        [event] = fw.decide(None, command, TODAY, rules=rules, employer=employer, headcount=count)
         state = fw.evolve(None, event, uuid.uuid4())
         for step in entity.steps[1:]:
             file_command = FILE_COMMANDS[step.command].model_validate(step.body)
-            for event in fw.decide(state, file_command, TODAY, rules):
+            for event in fw.decide(state, file_command, TODAY, rules=rules):
                 state = fw.evolve(state, event, state.id)
         files.append((entity, state))
     return files
 
 
 def replay_demand(entity: Entity, employer: em.Employer) -> dm.Demand:
-    [submitted] = dm.decide_submit(
-        employer, dm.SubmitDemand.model_validate(entity.steps[0].body), TODAY
-    )
+    submit = dm.SubmitDemand.model_validate(entity.steps[0].body)
+    [submitted] = dm.decide(None, submit, TODAY, employer=employer)
     demand = dm.evolve(None, submitted, uuid.uuid4())
     for step in entity.steps[1:]:
         body: Any = step.body
-        if step.command == "approve":
-            events = dm.decide_approve(demand, dm.ApproveDemand.model_validate(body), TODAY)
-        else:
-            events = dm.decide_reject(demand, dm.RejectDemand.model_validate(body), TODAY)
-        for event in events:
+        model = dm.ApproveDemand if step.command == "approve" else dm.RejectDemand
+        for event in dm.decide(demand, model.model_validate(body), TODAY):
             demand = dm.evolve(demand, event, demand.id)
     return demand
 

@@ -16,20 +16,18 @@ import pytest
 
 from lmis_permits.application.import_template import PERMIT_TEMPLATE, nationality
 from lmis_permits.application.imports import PermitImports, import_file_id
-from lmis_permits.application.ports import Change
 from lmis_permits.bootstrap import PERMITS_GRANTS
 from lmis_permits.domain import employers as emp
 from lmis_permits.domain import foreign_workers as fw
 from lmis_permits.domain.employers import Employer, RegisterEmployer
 from lmis_permits.domain.headcount import Headcount
 from lmis_permits.domain.rules import PermitRules
-from lmis_permits.domain.streams import fold
 from lmis_shared.auth import Authorizer, Principal, Role
 from lmis_shared.clock import FixedClock
-from lmis_shared.commands import CommandContext
+from lmis_shared.commands import Change, CommandContext, EventStoreStreams
 from lmis_shared.contracts.permits import EmploymentEnded, PermitIssued, PositionType
 from lmis_shared.errors import Forbidden
-from lmis_shared.eventstore import WrongExpectedVersion
+from lmis_shared.eventstore import InMemoryEventStore
 from lmis_shared.imports import ImportSummary, read_table
 from tests.unit.import_files import csv_bytes, xlsx_bytes
 
@@ -64,14 +62,12 @@ def employer(tax_code: str, commune_code: str) -> Employer:
         registered_on=date(2022, 1, 1),
     )
     stream_id = emp.employer_stream_id(tax_code)
-    events = emp.decide_register(None, command, TODAY)
-    state = fold(emp.evolve, stream_id, enumerate(events, start=1))
-    assert state is not None
-    return state
+    return emp.AGGREGATE.fold_more(None, stream_id, emp.decide(None, command, TODAY))
 
 
 class FakeStore:
-    """The `PermitImportStore` port in memory: employers, approved places, saved files."""
+    """The `PermitImportStore` port in memory: employers, approved places, and the files'
+    streams on the in-memory store, with itself as their read model (`saved`)."""
 
     def __init__(self, approved: int = 10) -> None:
         self.employers = {
@@ -79,7 +75,8 @@ class FakeStore:
             BEN_LUC_FIRM: employer(BEN_LUC_FIRM, "27991"),
         }
         self.approved = approved
-        self.saved: dict[UUID, Change] = {}
+        self.saved: dict[UUID, Change[fw.ForeignWorkerFile]] = {}
+        self.streams = EventStoreStreams(InMemoryEventStore(), self)
 
     def file_id(self, passport_number: str, tax_code: str, engaged_on: date) -> UUID:
         return import_file_id(b"unit-test-key", passport_number, tax_code, engaged_on)
@@ -93,25 +90,21 @@ class FakeStore:
     async def headcount(self, tax_code: str, position: PositionType, on: date) -> Headcount:
         engaged = sum(
             1
-            for c in self.saved.values()
-            if isinstance(f := c.state_after, fw.ForeignWorkerFile)
-            and (f.employer_tax_code, f.position) == (tax_code, position)
+            for f in self.files()
+            if (f.employer_tax_code, f.position) == (tax_code, position)
             and f.engaged_on <= on
             and (f.employment_end is None or f.employment_end.ended_on >= on)
         )
         return Headcount(position, self.approved, engaged)
 
-    async def save(self, change: Change) -> None:
-        if change.stream_id in self.saved:
-            raise WrongExpectedVersion(change.stream_id, 0, 1)
+    async def guard(self, connection: None, change: Change[fw.ForeignWorkerFile]) -> None:
+        return None
+
+    async def apply(self, connection: None, change: Change[fw.ForeignWorkerFile]) -> None:
         self.saved[change.stream_id] = change
 
     def files(self) -> list[fw.ForeignWorkerFile]:
-        return [
-            c.state_after
-            for c in self.saved.values()
-            if isinstance(c.state_after, fw.ForeignWorkerFile)
-        ]
+        return [c.after for c in self.saved.values()]
 
 
 def importer(store: FakeStore, batch_size: int = 500) -> PermitImports:
@@ -216,8 +209,7 @@ async def test_a_row_becomes_the_events_the_api_would_decide() -> None:
         "KR",
         "27937",
     )
-    assert change.expected_version == 0
-    assert change.headcount_guard is not None
+    assert (change.expected_version, change.before) == (0, None)  # re-checks the headcount
 
 
 async def test_rows_beyond_the_approved_demand_are_refused_counting_rows_above() -> None:

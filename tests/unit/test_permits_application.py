@@ -3,83 +3,69 @@ idempotency, the headcount guard and the cursor, without a database."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 
-from lmis_permits.application.foreign_workers import decode_cursor, encode_cursor
-from lmis_permits.application.ports import (
-    Change,
-    DemandRow,
-    State,
-    WorkerQuery,
-    WorkerRow,
+from lmis_permits.application.employers import Demands, Employers
+from lmis_permits.application.foreign_workers import (
+    ForeignWorkers,
+    decode_cursor,
+    encode_cursor,
 )
-from lmis_permits.bootstrap import Permits, bootstrap
+from lmis_permits.application.ports import SOURCE, DemandRow, WorkerQuery, WorkerRow
+from lmis_permits.bootstrap import PERMITS_GRANTS
 from lmis_permits.domain import demands, employers
-from lmis_permits.domain import foreign_worker_commands as cmd
 from lmis_permits.domain import foreign_workers as fw
 from lmis_permits.domain.errors import HeadcountExceeded
 from lmis_permits.domain.headcount import Headcount
 from lmis_permits.domain.permit_status import PermitFacts, permit_status
-from lmis_shared.auth import Principal, Role
+from lmis_permits.domain.rules import PermitRules
+from lmis_shared.auth import Authorizer, Principal, Role
 from lmis_shared.clock import FixedClock
-from lmis_shared.commands import CommandContext
+from lmis_shared.commands import Aggregate, Change, CommandContext, CommandPath, EventStoreStreams
 from lmis_shared.contracts.permits import PositionType
 from lmis_shared.errors import Forbidden, InvalidInput, PreconditionFailed
-from lmis_shared.events import RecordedEvent
-from lmis_shared.eventstore import InMemoryEventStore, StoredResponse
+from lmis_shared.eventstore import InMemoryEventStore
 
 TAY_NINH, DUC_HOA, BEN_LUC = "80", "27937", "27991"
 
 
-class FakeLedger:
-    """The event store's in-memory fake, plus the latest state of each stream as read model."""
+class FakeReadModel:
+    """The latest state of each stream, as the read model keeps it; a new file re-checks the
+    headcount before the append (the in-memory store has no transaction to undo)."""
 
     def __init__(self) -> None:
-        self.store = InMemoryEventStore()
-        self.states: dict[UUID, State] = {}
+        self.states: dict[UUID, Any] = {}
 
-    async def read_stream(self, stream_id: UUID) -> list[RecordedEvent]:
-        return await self.store.read_stream(stream_id)
-
-    async def find_response(self, key: str) -> StoredResponse | None:
-        return await self.store.find_response(key)
-
-    async def record(self, change: Change) -> None:
-        guard = change.headcount_guard
-        if guard is not None:  # checked before the append: the fake has no transaction to undo
+    async def guard(self, connection: Any, change: Change[Any]) -> None:
+        new = change.after
+        if change.before is None and isinstance(new, fw.ForeignWorkerFile):
             counted = await FakeReads(self).headcount(
-                guard.employer_tax_code, guard.position, guard.on
+                new.employer_tax_code, new.position, new.engaged_on
             )
             replace(counted, engaged=counted.engaged + 1).check_within()
-        await self.store.append(
-            change.stream_id,
-            change.stream_type,
-            change.expected_version,
-            change.events,
-            change.context,
-            idempotency=change.idempotency,
-        )
-        self.states[change.stream_id] = change.state_after
+
+    async def apply(self, connection: Any, change: Change[Any]) -> None:
+        self.states[change.stream_id] = change.after
 
 
 class FakeReads:
-    def __init__(self, ledger: FakeLedger) -> None:
-        self._ledger = ledger
+    def __init__(self, read_model: FakeReadModel) -> None:
+        self._rows = read_model
 
     def _files(self) -> list[fw.ForeignWorkerFile]:
-        return [s for s in self._ledger.states.values() if isinstance(s, fw.ForeignWorkerFile)]
+        return [s for s in self._rows.states.values() if isinstance(s, fw.ForeignWorkerFile)]
 
     async def headcount(
         self, employer_tax_code: str, position: PositionType, on: date
     ) -> Headcount:
         approved = sum(
             s.approved_number or 0
-            for s in self._ledger.states.values()
+            for s in self._rows.states.values()
             if isinstance(s, demands.Demand)
             and (s.employer_tax_code, s.position, s.status)
             == (employer_tax_code, position, "approved")
@@ -137,10 +123,35 @@ def ctx(role: Role = Role.PROVINCE_OFFICER, scope: str = TAY_NINH, **more: Any) 
     return CommandContext(Principal("officer-1", role, scope), uuid4(), **more)
 
 
+@dataclass(frozen=True)
+class Permits:
+    employers: Employers
+    demands: Demands
+    foreign_workers: ForeignWorkers
+
+
+def use_cases() -> Permits:
+    """The use cases as `bootstrap` wires them, on the in-memory store and the fakes."""
+    clock = FixedClock(datetime(2026, 11, 23, 5, tzinfo=UTC))
+    authorizer, rules = Authorizer(PERMITS_GRANTS), PermitRules()
+    store, rows = InMemoryEventStore(), FakeReadModel()
+
+    def commands(aggregate: Aggregate[Any]) -> CommandPath[Any]:
+        return CommandPath(aggregate, EventStoreStreams(store, rows), clock, SOURCE)
+
+    employers_ = Employers(commands(employers.AGGREGATE), FakeReads(rows), clock, authorizer, rules)
+    return Permits(
+        employers_,
+        Demands(commands(demands.AGGREGATE), clock, authorizer, employers_),
+        ForeignWorkers(
+            commands(fw.AGGREGATE), FakeReads(rows), clock, authorizer, rules, employers_
+        ),
+    )
+
+
 @pytest.fixture
 async def permits() -> Permits:
-    ledger = FakeLedger()
-    app = bootstrap(ledger, FakeReads(ledger), FixedClock(datetime(2026, 11, 23, 5, tzinfo=UTC)))
+    app = use_cases()
     for tax_code, commune in (("1101234567", DUC_HOA), ("1107654321", BEN_LUC)):
         employer = employers.RegisterEmployer(
             tax_code=tax_code,
@@ -165,12 +176,12 @@ async def permits() -> Permits:
         approval = demands.ApproveDemand(
             approved_number=2, decision_number="1/QĐ", decision_date=date(2026, 11, 23)
         )
-        await app.demands.approve(UUID(submitted.body["id"]), approval, ctx())
+        await app.demands.handle(UUID(submitted.body["id"]), approval, ctx())
     return app
 
 
-def registration(n: int, tax_code: str = "1101234567") -> cmd.RegisterForeignWorker:
-    return cmd.RegisterForeignWorker(
+def registration(n: int, tax_code: str = "1101234567") -> fw.RegisterForeignWorker:
+    return fw.RegisterForeignWorker(
         employer_tax_code=tax_code,
         full_name="KIM MIN JUN",
         nationality="KR",
@@ -197,9 +208,9 @@ async def test_a_stale_if_match_is_refused_before_anything_is_decided(permits: P
     created = await permits.foreign_workers.register(registration(1), ctx())
     worker_id = UUID(created.body["id"])
     with pytest.raises(PreconditionFailed) as caught:
-        await permits.foreign_workers.handle(worker_id, cmd.ApplyForPermit(), ctx(if_match=0))
+        await permits.foreign_workers.handle(worker_id, fw.ApplyForPermit(), ctx(if_match=0))
     assert (caught.value.expected, caught.value.actual) == (0, 1)
-    done = await permits.foreign_workers.handle(worker_id, cmd.ApplyForPermit(), ctx(if_match=1))
+    done = await permits.foreign_workers.handle(worker_id, fw.ApplyForPermit(), ctx(if_match=1))
     assert done.version == 2
 
 
@@ -207,8 +218,8 @@ async def test_a_replayed_command_answers_the_same_and_appends_nothing(permits: 
     created = await permits.foreign_workers.register(registration(1), ctx())
     worker_id = UUID(created.body["id"])
     key = ctx(idempotency_key="row-9")
-    first = await permits.foreign_workers.handle(worker_id, cmd.ApplyForPermit(), key)
-    again = await permits.foreign_workers.handle(worker_id, cmd.ApplyForPermit(), key)
+    first = await permits.foreign_workers.handle(worker_id, fw.ApplyForPermit(), key)
+    again = await permits.foreign_workers.handle(worker_id, fw.ApplyForPermit(), key)
     assert (again.body, again.replayed) == (first.body, True)
     assert (await permits.foreign_workers.get(worker_id, key.principal)).version == 2
 

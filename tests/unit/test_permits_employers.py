@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from pydantic import ValidationError
 
 from lmis_permits.domain import demands, employers
-from lmis_permits.domain.errors import IllegalTransition, InvalidField
-from lmis_permits.domain.streams import fold, fold_more
+from lmis_permits.domain.errors import IllegalTransition
 from lmis_shared.contracts.permits import (
     DemandApproved,
     DemandRejected,
@@ -18,6 +18,7 @@ from lmis_shared.contracts.permits import (
     EmployerRenamed,
     EmployerSectorChanged,
 )
+from lmis_shared.errors import InvalidInput
 
 TODAY = date(2026, 11, 23)
 TAX_CODE = "1101234567"
@@ -37,10 +38,7 @@ def register(**changes: Any) -> employers.RegisterEmployer:
 
 def employer() -> employers.Employer:
     stream_id = employers.employer_stream_id(TAX_CODE)
-    decided = employers.decide_register(None, register(), TODAY)
-    state = fold(employers.evolve, stream_id, enumerate(decided, start=1))
-    assert state is not None
-    return state
+    return employers.AGGREGATE.fold_more(None, stream_id, employers.decide(None, register(), TODAY))
 
 
 def submit(**changes: Any) -> demands.SubmitDemand:
@@ -57,10 +55,12 @@ def submit(**changes: Any) -> demands.SubmitDemand:
 
 
 def submitted_demand() -> demands.Demand:
-    decided = demands.decide_submit(employer(), submit(), TODAY)
-    state = fold(demands.evolve, employers.employer_stream_id("x"), enumerate(decided, start=1))
-    assert state is not None
-    return state
+    decided = demands.decide(None, submit(), TODAY, employer=employer())
+    return demands.AGGREGATE.fold_more(None, uuid4(), decided)
+
+
+def decided(state: demands.Demand, command: demands.DemandCommand) -> demands.Demand:
+    return demands.AGGREGATE.fold_more(state, state.id, demands.decide(state, command, TODAY))
 
 
 def approve(**changes: Any) -> demands.ApproveDemand:
@@ -83,7 +83,7 @@ def test_the_same_tax_code_always_names_the_same_stream() -> None:
 
 def test_registering_an_employer_twice_is_an_illegal_transition() -> None:
     with pytest.raises(IllegalTransition) as caught:
-        employers.decide_register(employer(), register(), TODAY)
+        employers.decide(employer(), register(), TODAY)
     assert (caught.value.current_state, caught.value.allowed_commands) == ("registered", ["update"])
 
 
@@ -112,18 +112,18 @@ def test_a_branch_tax_code_is_accepted() -> None:
 
 def test_an_update_records_one_fact_per_kind_of_change() -> None:
     update = employers.UpdateEmployer(name="Công ty TNHH Hòa Bình Việt Nam", commune_code="27991")
-    renamed, relocated = employers.decide_update(employer(), update)
+    renamed, relocated = employers.decide(employer(), update, TODAY)
     assert isinstance(renamed, EmployerRenamed)
     assert isinstance(relocated, EmployerRelocated)
     assert (relocated.commune_code, relocated.province_code) == ("27991", "80")
     assert relocated.industrial_zone == "KCN Đức Hòa 1"  # absent: kept
-    state = fold_more(employers.evolve, employer(), [renamed, relocated])
+    state = employers.AGGREGATE.fold_more(employer(), employer().id, [renamed, relocated])
     assert (state.name, state.commune_code, state.version) == (update.name, "27991", 3)
 
 
 def test_an_explicit_null_industrial_zone_means_the_firm_left_it() -> None:
-    [relocated] = employers.decide_update(
-        employer(), employers.UpdateEmployer(industrial_zone=None)
+    [relocated] = employers.decide(
+        employer(), employers.UpdateEmployer(industrial_zone=None), TODAY
     )
     assert isinstance(relocated, EmployerRelocated)
     assert relocated.industrial_zone is None
@@ -133,14 +133,14 @@ def test_an_update_that_changes_nothing_records_nothing() -> None:
     same = employers.UpdateEmployer(
         name="Công ty TNHH Điện tử Hòa Bình", sector="electronics manufacturing"
     )
-    assert employers.decide_update(employer(), same) == []
-    [changed] = employers.decide_update(employer(), employers.UpdateEmployer(sector="textiles"))
+    assert employers.decide(employer(), same, TODAY) == []
+    [changed] = employers.decide(employer(), employers.UpdateEmployer(sector="textiles"), TODAY)
     assert isinstance(changed, EmployerSectorChanged)
 
 
 def test_an_employer_registration_in_the_future_is_refused() -> None:
-    with pytest.raises(InvalidField) as caught:
-        employers.decide_register(None, register(registered_on="2027-01-01"), TODAY)
+    with pytest.raises(InvalidInput) as caught:
+        employers.decide(None, register(registered_on="2027-01-01"), TODAY)
     assert caught.value.field == "registered_on"
 
 
@@ -157,9 +157,9 @@ def test_a_demand_period_that_ends_before_it_starts_is_refused() -> None:
 
 
 def test_an_approved_demand_carries_the_number_and_the_decision() -> None:
-    [approved] = demands.decide_approve(submitted_demand(), approve(), TODAY)
+    [approved] = demands.decide(submitted_demand(), approve(), TODAY)
     assert isinstance(approved, DemandApproved)
-    state = fold_more(demands.evolve, submitted_demand(), [approved])
+    state = decided(submitted_demand(), approve())
     assert (state.status, state.approved_number, state.decision_number) == (
         demands.DemandStatus.approved,
         2,
@@ -168,34 +168,30 @@ def test_an_approved_demand_carries_the_number_and_the_decision() -> None:
 
 
 def test_approving_more_than_requested_is_refused() -> None:
-    with pytest.raises(InvalidField) as caught:
-        demands.decide_approve(submitted_demand(), approve(approved_number=4), TODAY)
+    with pytest.raises(InvalidInput) as caught:
+        demands.decide(submitted_demand(), approve(approved_number=4), TODAY)
     assert caught.value.field == "approved_number"
 
 
 @pytest.mark.parametrize("decision_date", ["2026-10-01", "2026-11-24"])
 def test_a_decision_before_the_submission_or_in_the_future_is_refused(decision_date: str) -> None:
-    with pytest.raises(InvalidField) as caught:
-        demands.decide_approve(submitted_demand(), approve(decision_date=decision_date), TODAY)
+    with pytest.raises(InvalidInput) as caught:
+        demands.decide(submitted_demand(), approve(decision_date=decision_date), TODAY)
     assert caught.value.field == "decision_date"
 
 
 def test_a_rejected_demand_cannot_be_approved_and_says_what_it_allows() -> None:
     reject = demands.RejectDemand(reason="Vị trí có thể tuyển trong nước")
-    [rejected] = demands.decide_reject(submitted_demand(), reject, TODAY)
+    [rejected] = demands.decide(submitted_demand(), reject, TODAY)
     assert isinstance(rejected, DemandRejected)
-    state = fold_more(demands.evolve, submitted_demand(), [rejected])
+    state = decided(submitted_demand(), reject)
     with pytest.raises(IllegalTransition) as caught:
-        demands.decide_approve(state, approve(), TODAY)
+        demands.decide(state, approve(), TODAY)
     assert (caught.value.current_state, caught.value.allowed_commands) == ("rejected", [])
 
 
 def test_an_approved_demand_cannot_be_decided_again() -> None:
-    approved = fold_more(
-        demands.evolve,
-        submitted_demand(),
-        demands.decide_approve(submitted_demand(), approve(), TODAY),
-    )
+    approved = decided(submitted_demand(), approve())
     with pytest.raises(IllegalTransition) as caught:
-        demands.decide_reject(approved, demands.RejectDemand(reason="changed our mind"), TODAY)
+        demands.decide(approved, demands.RejectDemand(reason="changed our mind"), TODAY)
     assert caught.value.current_state == "approved"

@@ -11,13 +11,13 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from lmis_permits.domain import employers
-from lmis_permits.domain import foreign_worker_commands as cmd
 from lmis_permits.domain import foreign_workers as fw
-from lmis_permits.domain.errors import HeadcountExceeded, IllegalTransition, InvalidField
+from lmis_permits.domain.errors import HeadcountExceeded, IllegalTransition
 from lmis_permits.domain.headcount import Headcount
 from lmis_permits.domain.rules import PermitRules
-from lmis_permits.domain.streams import fold, fold_more
 from lmis_shared.contracts.permits import ForeignWorkerRegistered, PermitIssued, PositionType
+from lmis_shared.errors import InvalidInput
+from lmis_shared.events import EventPayload
 
 TODAY = date(2026, 11, 23)
 RULES = PermitRules()
@@ -40,7 +40,7 @@ def employer() -> employers.Employer:
     )
 
 
-def registration(**changes: Any) -> cmd.RegisterForeignWorker:
+def registration(**changes: Any) -> fw.RegisterForeignWorker:
     body: dict[str, Any] = {
         "employer_tax_code": "1101234567",
         "full_name": "KIM  MIN JUN",
@@ -51,36 +51,38 @@ def registration(**changes: Any) -> cmd.RegisterForeignWorker:
         "position": "expert",
         "engaged_on": "2024-03-01",
     }
-    return cmd.RegisterForeignWorker.model_validate(body | changes)
+    return fw.RegisterForeignWorker.model_validate(body | changes)
+
+
+def register(command: fw.RegisterForeignWorker, headcount: Headcount = ROOM) -> list[EventPayload]:
+    return fw.decide(None, command, TODAY, rules=RULES, employer=employer(), headcount=headcount)
 
 
 def registered() -> fw.ForeignWorkerFile:
-    decided = fw.decide_register(employer(), registration(), TODAY, RULES, ROOM)
-    state = fold(fw.evolve, uuid4(), enumerate(decided, start=1))
-    assert state is not None
-    return state
+    return fw.AGGREGATE.fold_more(None, uuid4(), register(registration()))
 
 
 def run(
-    state: fw.ForeignWorkerFile, *commands: cmd.FileCommand, today: date = TODAY
+    state: fw.ForeignWorkerFile, *commands: fw.FileCommand, today: date = TODAY
 ) -> fw.ForeignWorkerFile:
     for command in commands:
-        state = fold_more(fw.evolve, state, fw.decide(state, command, today, RULES))
+        decided = fw.decide(state, command, today, rules=RULES)
+        state = fw.AGGREGATE.fold_more(state, state.id, decided)
     return state
 
 
-ISSUE = cmd.IssuePermit(
+ISSUE = fw.IssuePermit(
     permit_number="LA-2024-000123", issue_date=date(2024, 3, 1), expiry_date=date(2026, 2, 28)
 )
-ISSUE_RECENT = cmd.IssuePermit(
+ISSUE_RECENT = fw.IssuePermit(
     permit_number="LA-2025-000456", issue_date=date(2025, 1, 10), expiry_date=date(2026, 12, 31)
 )
-APPLY_EXTENSION = cmd.ApplyForExtension(applied_on=date(2026, 11, 20))
-EXTEND = cmd.ExtendPermit(new_expiry_date=date(2028, 12, 31))
+APPLY_EXTENSION = fw.ApplyForExtension(applied_on=date(2026, 11, 20))
+EXTEND = fw.ExtendPermit(new_expiry_date=date(2028, 12, 31))
 
 
 def test_registration_opens_the_file_in_the_employers_commune() -> None:
-    [event] = fw.decide_register(employer(), registration(), TODAY, RULES, ROOM)
+    [event] = register(registration())
     assert isinstance(event, ForeignWorkerRegistered)
     assert (event.commune_code, event.province_code, event.nationality) == ("27937", "80", "KR")
     assert event.person.passport_number == "M12345678"
@@ -91,15 +93,13 @@ def test_registration_opens_the_file_in_the_employers_commune() -> None:
 def test_registration_beyond_the_approved_headcount_is_refused() -> None:
     full = Headcount(PositionType.expert, approved=2, engaged=2)
     with pytest.raises(HeadcountExceeded) as caught:
-        fw.decide_register(employer(), registration(), TODAY, RULES, full)
+        register(registration(), full)
     assert caught.value.extensions() == {"position": "expert", "approved": 2, "engaged": 2}
 
 
 def test_registration_with_no_approved_demand_is_refused() -> None:
     with pytest.raises(HeadcountExceeded):
-        fw.decide_register(
-            employer(), registration(), TODAY, RULES, Headcount(PositionType.expert, 0, 0)
-        )
+        register(registration(), Headcount(PositionType.expert, 0, 0))
 
 
 @pytest.mark.parametrize(
@@ -134,13 +134,13 @@ def test_a_refused_passport_number_is_not_echoed_in_the_message() -> None:
 
 
 def test_a_worker_under_eighteen_on_the_first_day_is_refused() -> None:
-    with pytest.raises(InvalidField) as caught:
-        fw.decide_register(employer(), registration(date_of_birth="2006-03-02"), TODAY, RULES, ROOM)
+    with pytest.raises(InvalidInput) as caught:
+        register(registration(date_of_birth="2006-03-02"))
     assert caught.value.field == "date_of_birth"
 
 
 def test_apply_then_issue_gives_a_permitted_file_with_the_permit() -> None:
-    state = run(registered(), cmd.ApplyForPermit(applied_on=date(2024, 2, 1)), ISSUE)
+    state = run(registered(), fw.ApplyForPermit(applied_on=date(2024, 2, 1)), ISSUE)
     assert state.status == FileStatus.permitted
     assert state.permit is not None
     assert (state.permit.permit_number, state.permit.applied_on) == (
@@ -150,33 +150,33 @@ def test_apply_then_issue_gives_a_permitted_file_with_the_permit() -> None:
 
 
 def test_a_historical_permit_can_be_issued_without_its_application() -> None:
-    [issued] = fw.decide(registered(), ISSUE, TODAY, RULES)
+    [issued] = fw.decide(registered(), ISSUE, TODAY, rules=RULES)
     assert isinstance(issued, PermitIssued)
     assert (issued.position, issued.employer_tax_code) == ("expert", "1101234567")
 
 
 def test_a_permit_longer_than_two_years_is_refused() -> None:
     too_long = ISSUE.model_copy(update={"expiry_date": date(2026, 3, 2)})
-    with pytest.raises(InvalidField) as caught:
-        fw.decide(registered(), too_long, TODAY, RULES)
+    with pytest.raises(InvalidInput) as caught:
+        fw.decide(registered(), too_long, TODAY, rules=RULES)
     assert caught.value.field == "expiry_date"
 
 
 def test_a_permit_issued_before_its_application_or_in_the_future_is_refused() -> None:
-    applied = run(registered(), cmd.ApplyForPermit(applied_on=date(2024, 3, 5)))
-    with pytest.raises(InvalidField) as caught:
-        fw.decide(applied, ISSUE, TODAY, RULES)
+    applied = run(registered(), fw.ApplyForPermit(applied_on=date(2024, 3, 5)))
+    with pytest.raises(InvalidInput) as caught:
+        fw.decide(applied, ISSUE, TODAY, rules=RULES)
     assert caught.value.field == "issue_date"
     future = ISSUE.model_copy(
         update={"issue_date": date(2026, 11, 24), "expiry_date": date(2027, 1, 1)}
     )
-    with pytest.raises(InvalidField):
-        fw.decide(registered(), future, TODAY, RULES)
+    with pytest.raises(InvalidInput):
+        fw.decide(registered(), future, TODAY, rules=RULES)
 
 
 def test_a_permit_expiring_before_it_is_issued_is_refused_naming_the_field() -> None:
     with pytest.raises(ValidationError) as caught:
-        cmd.IssuePermit.model_validate(
+        fw.IssuePermit.model_validate(
             {"permit_number": "LA-1", "issue_date": "2026-01-01", "expiry_date": "2026-01-01"}
         )
     assert [e["loc"] for e in caught.value.errors()] == [("expiry_date",)]
@@ -205,29 +205,29 @@ def test_an_extension_is_applied_for_between_45_and_5_days_before_expiry(
     applied_on: date, accepted: bool
 ) -> None:
     state = run(registered(), ISSUE_RECENT)
-    command = cmd.ApplyForExtension(applied_on=applied_on)
+    command = fw.ApplyForExtension(applied_on=applied_on)
     if accepted:
-        assert fw.decide(state, command, date(2026, 12, 31), RULES)
+        assert fw.decide(state, command, date(2026, 12, 31), rules=RULES)
     else:
-        with pytest.raises(InvalidField) as caught:
-            fw.decide(state, command, date(2026, 12, 31), RULES)
+        with pytest.raises(InvalidInput) as caught:
+            fw.decide(state, command, date(2026, 12, 31), rules=RULES)
         assert caught.value.field == "applied_on"
 
 
 def test_the_extension_window_comes_from_the_rules() -> None:
     state = run(registered(), ISSUE_RECENT)
     wide = PermitRules(extension_opens_days_before=90, extension_closes_days_before=1)
-    command = cmd.ApplyForExtension(applied_on=date(2026, 10, 15))
-    assert fw.decide(state, command, TODAY, wide)
-    with pytest.raises(InvalidField):
-        fw.decide(state, command, TODAY, RULES)
+    command = fw.ApplyForExtension(applied_on=date(2026, 10, 15))
+    assert fw.decide(state, command, TODAY, rules=wide)
+    with pytest.raises(InvalidInput):
+        fw.decide(state, command, TODAY, rules=RULES)
 
 
 @pytest.mark.parametrize("new_expiry", [date(2026, 12, 31), date(2029, 1, 1)])
 def test_an_extension_must_add_at_most_two_years(new_expiry: date) -> None:
     state = run(registered(), ISSUE_RECENT, APPLY_EXTENSION)
-    with pytest.raises(InvalidField) as caught:
-        fw.decide(state, cmd.ExtendPermit(new_expiry_date=new_expiry), TODAY, RULES)
+    with pytest.raises(InvalidInput) as caught:
+        fw.decide(state, fw.ExtendPermit(new_expiry_date=new_expiry), TODAY, rules=RULES)
     assert caught.value.field == "new_expiry_date"
 
 
@@ -235,7 +235,10 @@ def test_a_permit_is_extended_only_once() -> None:
     state = run(registered(), ISSUE_RECENT, APPLY_EXTENSION, EXTEND)
     with pytest.raises(IllegalTransition) as caught:
         fw.decide(
-            state, cmd.ApplyForExtension(applied_on=date(2028, 12, 1)), date(2028, 12, 1), RULES
+            state,
+            fw.ApplyForExtension(applied_on=date(2028, 12, 1)),
+            date(2028, 12, 1),
+            rules=RULES,
         )
     assert caught.value.current_state == "extended"
     assert "apply-extension" not in caught.value.allowed_commands
@@ -243,11 +246,11 @@ def test_a_permit_is_extended_only_once() -> None:
 
 
 def test_a_revoked_permit_is_revoked_and_allows_only_what_an_employed_person_needs() -> None:
-    revoke = cmd.RevokePermit(reason="broke_the_law", revoked_on=date(2025, 6, 1))
+    revoke = fw.RevokePermit(reason="broke_the_law", revoked_on=date(2025, 6, 1))
     state = run(registered(), ISSUE_RECENT, revoke)
     assert state.status == FileStatus.revoked
     with pytest.raises(IllegalTransition) as caught:
-        fw.decide(state, APPLY_EXTENSION, TODAY, RULES)
+        fw.decide(state, APPLY_EXTENSION, TODAY, rules=RULES)
     assert caught.value.allowed_commands == [
         "record-health-check",
         "register-residence",
@@ -256,14 +259,14 @@ def test_a_revoked_permit_is_revoked_and_allows_only_what_an_employed_person_nee
 
 
 def test_a_revocation_before_the_issue_date_is_refused() -> None:
-    revoke = cmd.RevokePermit(reason="obtained_wrongly", revoked_on=date(2025, 1, 9))
-    with pytest.raises(InvalidField) as caught:
-        fw.decide(run(registered(), ISSUE_RECENT), revoke, TODAY, RULES)
+    revoke = fw.RevokePermit(reason="obtained_wrongly", revoked_on=date(2025, 1, 9))
+    with pytest.raises(InvalidInput) as caught:
+        fw.decide(run(registered(), ISSUE_RECENT), revoke, TODAY, rules=RULES)
     assert caught.value.field == "revoked_on"
 
 
 def test_an_exemption_replaces_the_permit_for_its_validity() -> None:
-    exempt = cmd.CertifyExemption(
+    exempt = fw.CertifyExemption(
         legal_ground="Nghị định 152/2020/NĐ-CP, Điều 7 khoản 4",
         valid_from=date(2026, 1, 1),
         valid_until=date(2027, 12, 31),
@@ -271,8 +274,8 @@ def test_an_exemption_replaces_the_permit_for_its_validity() -> None:
     state = run(registered(), exempt)
     assert state.status == FileStatus.exempt
     too_long = exempt.model_copy(update={"valid_until": date(2028, 1, 2)})
-    with pytest.raises(InvalidField) as caught:
-        fw.decide(registered(), too_long, TODAY, RULES)
+    with pytest.raises(InvalidInput) as caught:
+        fw.decide(registered(), too_long, TODAY, rules=RULES)
     assert caught.value.field == "valid_until"
 
 
@@ -280,8 +283,8 @@ def test_health_checks_and_residence_are_recorded_without_changing_the_status() 
     state = run(
         registered(),
         ISSUE,
-        cmd.RecordHealthCheck(checked_on=date(2024, 2, 20), result="fit"),
-        cmd.RegisterResidence(
+        fw.RecordHealthCheck(checked_on=date(2024, 2, 20), result="fit"),
+        fw.RegisterResidence(
             card_number="tt 123456", valid_from=date(2024, 3, 10), valid_until=date(2026, 2, 28)
         ),
     )
@@ -293,47 +296,47 @@ def test_health_checks_and_residence_are_recorded_without_changing_the_status() 
 
 
 def test_end_of_employment_closes_the_file_to_every_command() -> None:
-    end = cmd.EndEmployment.model_validate({"date": "2026-02-28", "reason": "contract_end"})
+    end = fw.EndEmployment.model_validate({"date": "2026-02-28", "reason": "contract_end"})
     state = run(registered(), ISSUE, end)
     assert state.status == FileStatus.ended
     assert state.employment_end is not None
     with pytest.raises(IllegalTransition) as caught:
-        fw.decide(state, cmd.RecordHealthCheck(checked_on=TODAY, result="fit"), TODAY, RULES)
+        fw.decide(state, fw.RecordHealthCheck(checked_on=TODAY, result="fit"), TODAY, rules=RULES)
     assert (caught.value.current_state, caught.value.allowed_commands) == ("ended", [])
 
 
 def test_end_of_employment_before_the_engagement_is_refused_naming_date() -> None:
-    end = cmd.EndEmployment.model_validate({"date": "2024-02-28", "reason": "departure"})
-    with pytest.raises(InvalidField) as caught:
-        fw.decide(registered(), end, TODAY, RULES)
+    end = fw.EndEmployment.model_validate({"date": "2024-02-28", "reason": "departure"})
+    with pytest.raises(InvalidInput) as caught:
+        fw.decide(registered(), end, TODAY, rules=RULES)
     assert caught.value.field == "date"
 
 
-SAMPLES: dict[cmd.Command, cmd.FileCommand] = {
-    cmd.Command.apply_permit: cmd.ApplyForPermit(),
-    cmd.Command.issue_permit: ISSUE,
-    cmd.Command.apply_extension: APPLY_EXTENSION,
-    cmd.Command.extend_permit: EXTEND,
-    cmd.Command.revoke_permit: cmd.RevokePermit(reason="contract_ended_early"),
-    cmd.Command.certify_exemption: cmd.CertifyExemption(
+SAMPLES: dict[fw.CommandName, fw.FileCommand] = {
+    fw.CommandName.apply_permit: fw.ApplyForPermit(),
+    fw.CommandName.issue_permit: ISSUE,
+    fw.CommandName.apply_extension: APPLY_EXTENSION,
+    fw.CommandName.extend_permit: EXTEND,
+    fw.CommandName.revoke_permit: fw.RevokePermit(reason="contract_ended_early"),
+    fw.CommandName.certify_exemption: fw.CertifyExemption(
         legal_ground="Điều 7", valid_from=date(2026, 1, 1), valid_until=date(2027, 1, 1)
     ),
-    cmd.Command.end_employment: cmd.EndEmployment(ended_on=TODAY, reason="departure"),
-    cmd.Command.record_health_check: cmd.RecordHealthCheck(checked_on=TODAY, result="fit"),
-    cmd.Command.register_residence: cmd.RegisterResidence(
+    fw.CommandName.end_employment: fw.EndEmployment(ended_on=TODAY, reason="departure"),
+    fw.CommandName.record_health_check: fw.RecordHealthCheck(checked_on=TODAY, result="fit"),
+    fw.CommandName.register_residence: fw.RegisterResidence(
         card_number="TT123456", valid_from=TODAY, valid_until=date(2027, 1, 1)
     ),
 }
 
-STATES: dict[FileStatus, tuple[cmd.FileCommand, ...]] = {
+STATES: dict[FileStatus, tuple[fw.FileCommand, ...]] = {
     FileStatus.registered: (),
-    FileStatus.permit_applied: (cmd.ApplyForPermit(),),
+    FileStatus.permit_applied: (fw.ApplyForPermit(),),
     FileStatus.permitted: (ISSUE_RECENT,),
     FileStatus.extension_applied: (ISSUE_RECENT, APPLY_EXTENSION),
     FileStatus.extended: (ISSUE_RECENT, APPLY_EXTENSION, EXTEND),
-    FileStatus.revoked: (ISSUE_RECENT, SAMPLES[cmd.Command.revoke_permit]),
-    FileStatus.exempt: (SAMPLES[cmd.Command.certify_exemption],),
-    FileStatus.ended: (SAMPLES[cmd.Command.end_employment],),
+    FileStatus.revoked: (ISSUE_RECENT, SAMPLES[fw.CommandName.revoke_permit]),
+    FileStatus.exempt: (SAMPLES[fw.CommandName.certify_exemption],),
+    FileStatus.ended: (SAMPLES[fw.CommandName.end_employment],),
 }
 
 
@@ -342,22 +345,22 @@ STATES: dict[FileStatus, tuple[cmd.FileCommand, ...]] = {
     [
         (status, command)
         for status in FileStatus
-        for command in cmd.Command
+        for command in fw.CommandName
         if command not in fw.ALLOWED[status]
     ],
 )
 def test_every_command_outside_the_table_is_refused_naming_state_and_allowed_commands(
-    status: FileStatus, command: cmd.Command
+    status: FileStatus, command: fw.CommandName
 ) -> None:
     state = run(registered(), *STATES[status])
     assert state.status == status
     with pytest.raises(IllegalTransition) as caught:
-        fw.decide(state, SAMPLES[command], TODAY, RULES)
+        fw.decide(state, SAMPLES[command], TODAY, rules=RULES)
     assert caught.value.current_state == status.value
     assert caught.value.allowed_commands == list(fw.ALLOWED[status])
     assert caught.value.command == command.value
 
 
 def test_every_command_model_knows_its_name() -> None:
-    assert {type(sample).name for sample in SAMPLES.values()} == set(cmd.Command)
+    assert {type(sample).name for sample in SAMPLES.values()} == set(fw.CommandName)
     assert all(isinstance(sample, BaseModel) for sample in SAMPLES.values())

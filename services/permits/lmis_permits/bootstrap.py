@@ -1,5 +1,6 @@
-"""Builds the permits service from its parts. Every side-effecting dependency is a parameter,
-so tests hand in a settable clock and the real PostgreSQL, and production the real ones.
+"""Builds the permits service from its parts: `bootstrap` wires the use cases on PostgreSQL,
+`migrate` creates its schema, `rebuild` refills its read model from the event store. The
+clock and the authorizer are parameters, so tests hand in a settable clock.
 
 The service's grants extend the shared defaults (`lmis_shared.auth.DEFAULT_GRANTS`) without
 editing them: commune officers read the files and employers of their commune; the police read
@@ -14,13 +15,20 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from lmis_permits.adapters import postgres
+from lmis_permits.adapters import postgres, projection
+from lmis_permits.adapters.bulk_permits import PostgresPermitImports
 from lmis_permits.application.employers import Demands, Employers
 from lmis_permits.application.foreign_workers import ForeignWorkers
-from lmis_permits.application.ports import Ledger, PermitsReads
-from lmis_permits.domain.rules import PermitRules
+from lmis_permits.application.imports import PermitImports
+from lmis_permits.application.ports import SOURCE
+from lmis_permits.domain import demands, employers
+from lmis_permits.domain import foreign_workers as fw
+from lmis_permits.settings import PermitsSettings
 from lmis_shared.auth import DEFAULT_GRANTS, READ, WRITE, Authorizer, Grant, Role, grant
 from lmis_shared.clock import Clock, SystemClock
+from lmis_shared.commands import Aggregate, CommandPath
+from lmis_shared.commands.postgres import PostgresStreams
+from lmis_shared.settings import CommonSettings
 
 PERMITS_GRANTS: Mapping[Role, tuple[Grant, ...]] = {
     **DEFAULT_GRANTS,
@@ -44,40 +52,48 @@ class Permits:
     employers: Employers
     demands: Demands
     foreign_workers: ForeignWorkers
+    imports: PermitImports
 
 
 def bootstrap(
-    ledger: Ledger,
-    reads: PermitsReads,
+    pool: asyncpg.Pool,
+    settings: PermitsSettings,
+    common: CommonSettings,
+    *,
     clock: Clock | None = None,
     authorizer: Authorizer | None = None,
-    rules: PermitRules | None = None,
 ) -> Permits:
+    """The use cases on PostgreSQL. Refuses the development lookup key outside embedded mode."""
     clock = clock or SystemClock()
     authorizer = authorizer or Authorizer(PERMITS_GRANTS)
-    rules = rules or PermitRules()
-    employers = Employers(ledger, reads, clock, authorizer, rules)
+    rules = settings.rules()
+    schema = settings.schema_name
+    reads = postgres.PostgresPermitsReads(pool, schema)
+
+    def commands(aggregate: Aggregate[postgres.S]) -> CommandPath[postgres.S]:
+        streams = PostgresStreams(pool, schema, postgres.PermitsReadModel[postgres.S](schema))
+        return CommandPath(aggregate, streams, clock, SOURCE)
+
+    employers_ = Employers(commands(employers.AGGREGATE), reads, clock, authorizer, rules)
+    secret = settings.lookup_secret(common.mode)
     return Permits(
-        employers=employers,
-        demands=Demands(ledger, clock, authorizer, employers),
-        foreign_workers=ForeignWorkers(ledger, reads, clock, authorizer, rules, employers),
-    )
-
-
-def bootstrap_postgres(
-    pool: asyncpg.Pool,
-    schema: str,
-    clock: Clock | None = None,
-    rules: PermitRules | None = None,
-) -> Permits:
-    return bootstrap(
-        postgres.PostgresLedger(pool, schema),
-        postgres.PostgresPermitsReads(pool, schema),
-        clock=clock,
-        rules=rules,
+        employers=employers_,
+        demands=Demands(commands(demands.AGGREGATE), clock, authorizer, employers_),
+        foreign_workers=ForeignWorkers(
+            commands(fw.AGGREGATE), reads, clock, authorizer, rules, employers_
+        ),
+        imports=PermitImports(
+            PostgresPermitImports(pool, schema, secret), clock, authorizer, rules
+        ),
     )
 
 
 async def migrate(pool: asyncpg.Pool, schema: str) -> None:
     """Create or upgrade the event store and the read model (idempotent)."""
     await postgres.migrate(pool, schema)
+
+
+async def rebuild(pool: asyncpg.Pool, settings: PermitsSettings, common: CommonSettings) -> str:
+    """Empty the read model and fill it again from the event store."""
+    rebuilt = await projection.rebuild(pool, settings.schema_name)
+    return f"permits: {rebuilt} files rebuilt"

@@ -4,6 +4,8 @@ marks the extension window *(check)*) and provinces differ."""
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
@@ -15,8 +17,7 @@ from lmis_shared.settings import ServiceSettings
 class PermitsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="LMIS_PERMITS_", extra="ignore")
 
-    host: str = Field(default="127.0.0.1", description="where the API listens")
-    port: int = Field(default=8002, description="the API's port")
+    port: int = Field(default=8002, ge=1, le=65535, description="the API's port")
     schema_name: str = Field(default="permits", description="the PostgreSQL schema it owns")
     max_permit_years: int = Field(default=2, ge=1, description="longest work permit")
     max_extension_years: int = Field(default=2, ge=1, description="longest (single) extension")
@@ -41,11 +42,6 @@ class PermitsSettings(ServiceSettings):
         return lookup_secret(self.lookup_key, mode, "LMIS_PERMITS_LOOKUP_KEY")
 
     def rules(self) -> PermitRules:
-        return PermitRules(
-            max_permit_years=self.max_permit_years,
-            max_extension_years=self.max_extension_years,
-            max_exemption_years=self.max_exemption_years,
-            extension_opens_days_before=self.extension_opens_days_before,
-            extension_closes_days_before=self.extension_closes_days_before,
-            expiring_within_days=self.expiring_within_days,
-        )
+        """The legal limits as the domain takes them: each is the setting of the same name."""
+        names = {f.name for f in fields(PermitRules)} & set(type(self).model_fields)
+        return PermitRules(**{name: getattr(self, name) for name in names})

@@ -1,6 +1,6 @@
-"""The permit-register import on PostgreSQL: the ledger and read model of the API (each row
-is saved by `PostgresLedger.record`, as a command is), plus one look at which of a batch's
-files already exist."""
+"""The permit-register import on PostgreSQL: the streams and read model of the API (each row
+is saved as a command is, by `PostgresStreams` with `PermitsReadModel`), plus one look at
+which of a batch's files already exist."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from uuid import UUID
 
 import asyncpg
 
-from lmis_permits.adapters.postgres import PostgresLedger, PostgresPermitsReads
+from lmis_permits.adapters.postgres import PermitsReadModel, PostgresPermitsReads
 from lmis_permits.application.imports import import_file_id
-from lmis_permits.application.ports import Change
 from lmis_permits.domain import employers
+from lmis_permits.domain import foreign_workers as fw
+from lmis_permits.domain.errors import EmployerNotFound
 from lmis_permits.domain.headcount import Headcount
-from lmis_permits.domain.streams import fold
+from lmis_shared.commands.postgres import PostgresStreams
 from lmis_shared.contracts.permits import PositionType
 from lmis_shared.sql import in_schema
 
@@ -32,8 +33,14 @@ class PostgresPermitImports:
         self._pool = pool
         self._schema = schema
         self._secret = lookup_secret
-        self._ledger = PostgresLedger(pool, schema)
+        self._streams = PostgresStreams[fw.ForeignWorkerFile](
+            pool, schema, PermitsReadModel(schema)
+        )
         self._reads = PostgresPermitsReads(pool, schema)
+
+    @property
+    def streams(self) -> PostgresStreams[fw.ForeignWorkerFile]:
+        return self._streams
 
     def file_id(self, passport_number: str, tax_code: str, engaged_on: date) -> UUID:
         return import_file_id(self._secret, passport_number, tax_code, engaged_on)
@@ -44,12 +51,10 @@ class PostgresPermitImports:
 
     async def employer(self, tax_code: str) -> employers.Employer | None:
         stream_id = employers.employer_stream_id(tax_code)
-        recorded = await self._ledger.read_stream(stream_id)
-        versioned = ((r.metadata.stream_version, r.payload()) for r in recorded)
-        return fold(employers.evolve, stream_id, versioned)
+        try:
+            return employers.AGGREGATE.fold_recorded(stream_id, await self._streams.read(stream_id))
+        except EmployerNotFound:
+            return None
 
     async def headcount(self, tax_code: str, position: PositionType, on: date) -> Headcount:
         return await self._reads.headcount(tax_code, position, on)
-
-    async def save(self, change: Change) -> None:
-        await self._ledger.record(change)

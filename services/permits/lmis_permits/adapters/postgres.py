@@ -1,35 +1,30 @@
-"""The ledger on PostgreSQL: the service's event store plus its read model, in one schema, and
-the read model's queries.
-
-`record` appends with `PostgresEventStore.append_in` inside a transaction of its own and writes
-the read-model row after it, so the row commits with the events or not at all. Append first:
-a write before the append could make a concurrent append to the same stream fail (see
-`append_in`).
+"""The permits read model on PostgreSQL: what changes with each command in the append's
+transaction (`PermitsReadModel`, handed to `lmis_shared.commands.postgres.PostgresStreams`),
+and the read model's queries (`PostgresPermitsReads`).
 """
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date
-from uuid import UUID
+from typing import Any, Generic, TypeVar
 
 import asyncpg
 
 from lmis_permits.adapters import projection
-from lmis_permits.application.ports import (
-    Change,
-    DemandRow,
-    HeadcountGuard,
-    WorkerQuery,
-    WorkerRow,
-)
+from lmis_permits.application.ports import DemandRow, WorkerQuery, WorkerRow
+from lmis_permits.domain import foreign_workers as fw
 from lmis_permits.domain.headcount import Headcount
 from lmis_permits.domain.permit_status import Authorisation, PermitFacts, PermitStatus
+from lmis_shared.commands import Change
 from lmis_shared.contracts.permits import PositionType
-from lmis_shared.events import RecordedEvent
-from lmis_shared.eventstore import PostgresEventStore, StoredResponse
+from lmis_shared.eventstore import PostgresEventStore
 from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.migrations import apply_migrations, load_migrations
 from lmis_shared.sql import in_schema
+
+S = TypeVar("S", bound=projection.State)
+R = TypeVar("R", DemandRow, WorkerRow)
 
 MIGRATIONS = load_migrations("lmis_permits.adapters.migrations", "permits")
 
@@ -74,48 +69,45 @@ async def migrate(pool: asyncpg.Pool, schema: str) -> None:
     await apply_migrations(pool, schema, MIGRATIONS)
 
 
-class PostgresLedger:
-    def __init__(self, pool: asyncpg.Pool, schema: str) -> None:
-        self._pool = pool
+class PermitsReadModel(Generic[S]):
+    """The changed stream's row (`projection.project`) written after the append, in its
+    transaction; for a new foreign worker file, the headcount re-checked there too."""
+
+    def __init__(self, schema: str) -> None:
         self._schema = schema
-        self._store = PostgresEventStore(pool, schema)
 
-    async def read_stream(self, stream_id: UUID) -> list[RecordedEvent]:
-        return await self._store.read_stream(stream_id)
+    async def guard(self, connection: Connection, change: Change[S]) -> None:
+        return None
 
-    async def find_response(self, key: str) -> StoredResponse | None:
-        return await self._store.find_response(key)
+    async def apply(self, connection: Connection, change: Change[S]) -> None:
+        await projection.project(connection, self._schema, change.after)
+        if change.before is None and isinstance(change.after, fw.ForeignWorkerFile):
+            await self._check_headcount(connection, change.after)
 
-    async def record(self, change: Change) -> None:
-        async with self._pool.acquire() as conn, conn.transaction():
-            await self._store.append_in(
-                conn,
-                change.stream_id,
-                change.stream_type,
-                change.expected_version,
-                change.events,
-                change.context,
-                idempotency=change.idempotency,
-            )
-            await projection.project(conn, self._schema, change.state_after)
-            if change.headcount_guard is not None:
-                await self._check_headcount(conn, change.headcount_guard)
-
-    async def _check_headcount(self, conn: Connection, guard: HeadcountGuard) -> None:
+    async def _check_headcount(self, conn: Connection, file: fw.ForeignWorkerFile) -> None:
         # Serialise registrations per employer and position until commit; the count that
-        # follows is a new statement, so it sees every registration committed before ours.
-        key = f"{guard.employer_tax_code}/{guard.position.value}"
+        # follows is a new statement, so it sees every registration committed before ours
+        # (the decision counted before the append, and may have counted a place since taken).
+        key = f"{file.employer_tax_code}/{file.position.value}"
         await conn.execute(
             "select pg_advisory_xact_lock($1, hashtext($2))", _HEADCOUNT_LOCK_CLASS, key
         )
-        row = await conn.fetchrow(
-            in_schema(_HEADCOUNT, self._schema),
-            guard.employer_tax_code,
-            guard.position.value,
-            guard.on,
+        counted = await _headcount(
+            conn, self._schema, file.employer_tax_code, file.position, file.engaged_on
         )
-        assert row is not None
-        Headcount(guard.position, row["approved"], row["engaged"]).check_within()
+        counted.check_within()
+
+
+async def _headcount(
+    conn: Connection | asyncpg.Pool,
+    schema: str,
+    employer_tax_code: str,
+    position: PositionType,
+    on: date,
+) -> Headcount:
+    row = await conn.fetchrow(in_schema(_HEADCOUNT, schema), employer_tax_code, position.value, on)
+    assert row is not None
+    return Headcount(position, row["approved"], row["engaged"])
 
 
 class PostgresPermitsReads:
@@ -126,11 +118,7 @@ class PostgresPermitsReads:
     async def headcount(
         self, employer_tax_code: str, position: PositionType, on: date
     ) -> Headcount:
-        row = await self._pool.fetchrow(
-            in_schema(_HEADCOUNT, self._schema), employer_tax_code, position.value, on
-        )
-        assert row is not None
-        return Headcount(position, row["approved"], row["engaged"])
+        return await _headcount(self._pool, self._schema, employer_tax_code, position, on)
 
     async def demands_of(self, employer_tax_code: str) -> list[DemandRow]:
         rows = await self._pool.fetch(
@@ -140,22 +128,7 @@ class PostgresPermitsReads:
             ),
             employer_tax_code,
         )
-        return [
-            DemandRow(
-                id=r["id"],
-                version=r["version"],
-                status=r["status"],
-                position=PositionType(r["position"]),
-                job_title=r["job_title"],
-                number_of_foreigners=r["number_of_foreigners"],
-                period_start=r["period_start"],
-                period_end=r["period_end"],
-                approved_number=r["approved_number"],
-                decision_number=r["decision_number"],
-                decision_date=r["decision_date"],
-            )
-            for r in rows
-        ]
+        return [_record(DemandRow, r, position=PositionType(r["position"])) for r in rows]
 
     async def permits_of(self, employer_tax_code: str) -> list[PermitFacts]:
         rows = await self._pool.fetch(
@@ -216,19 +189,16 @@ def _facts(row: asyncpg.Record) -> PermitFacts:
 
 
 def _worker(row: asyncpg.Record) -> WorkerRow:
-    return WorkerRow(
+    return _record(
+        WorkerRow,
+        row,
         position_key=row["seq"],
-        id=row["id"],
-        version=row["version"],
-        status=row["status"],
-        full_name=row["full_name"],
-        nationality=row["nationality"],
-        employer_tax_code=row["employer_tax_code"],
         position=PositionType(row["position"]),
-        commune_code=row["commune_code"],
-        province_code=row["province_code"],
-        engaged_on=row["engaged_on"],
-        permit_number=row["permit_number"],
         facts=_facts(row),
-        ended_on=row["ended_on"],
     )
+
+
+def _record(kind: type[R], row: asyncpg.Record, **computed: Any) -> R:
+    """A `kind` from the row's columns of its fields' names, and the `computed` others."""
+    columns = {f.name: row[f.name] for f in fields(kind) if f.name not in computed}
+    return kind(**columns, **computed)

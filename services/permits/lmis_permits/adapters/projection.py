@@ -1,22 +1,20 @@
 """The read model's rows, written from an aggregate's state after its events.
 
-One upsert per state, run in the transaction that appended the events (`PostgresLedger`), or
-by `rebuild` from the whole event store: either way the row is a function of the stream, so
+One upsert per state, run in the transaction that appended the events (`PermitsReadModel`),
+or by `rebuild` from the whole event store: either way the row is a function of the stream, so
 both give the same rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
-from lmis_permits.application.ports import State
 from lmis_permits.domain import demands, employers
 from lmis_permits.domain import foreign_workers as fw
-from lmis_shared.events import EventPayload
+from lmis_shared.commands import Aggregate
 from lmis_shared.eventstore import PostgresEventStore
 from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.sql import in_schema
@@ -43,11 +41,9 @@ on conflict (id) do update set
     valid_until = excluded.valid_until, permit_number = excluded.permit_number
 """
 
-Evolve = Callable[[Any, EventPayload, UUID], Any]
-EVOLVE_BY_STREAM_TYPE: dict[str, Evolve] = {
-    "employer": employers.evolve,
-    "demand": demands.evolve,
-    "foreign_worker": fw.evolve,
+State = employers.Employer | demands.Demand | fw.ForeignWorkerFile
+AGGREGATES: dict[str, Aggregate[Any]] = {
+    a.stream_type: a for a in (employers.AGGREGATE, demands.AGGREGATE, fw.AGGREGATE)
 }
 
 
@@ -73,9 +69,11 @@ async def rebuild(pool: asyncpg.Pool, schema: str, batch_size: int = 1000) -> in
     while batch := await store.read_all(after, batch_size):
         for recorded in batch:
             meta = recorded.metadata
-            evolve = EVOLVE_BY_STREAM_TYPE[meta.stream_type]
-            state = evolve(states.get(meta.stream_id), recorded.payload(), meta.stream_id)
-            states[meta.stream_id] = state.with_version(meta.stream_version)
+            aggregate = AGGREGATES[meta.stream_type]
+            state = states.get(meta.stream_id)
+            states[meta.stream_id] = aggregate.fold_more(
+                state, meta.stream_id, [recorded.payload()]
+            )
         after = batch[-1].position
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(

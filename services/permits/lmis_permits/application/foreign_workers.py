@@ -1,4 +1,5 @@
-"""Use cases on foreign worker files: authorise, load, decide, record; and the queries.
+"""Use cases on foreign worker files: each command runs on the shared command path
+(`lmis_shared.commands.CommandPath`); the queries read the stream and the read model.
 
 A file's scope is the employer's work location copied into it at registration (resource
 kind `permit`; registering temporary residence is kind `residence`, which the police hold).
@@ -8,35 +9,24 @@ from __future__ import annotations
 
 import base64
 import binascii
-import uuid
 from dataclasses import dataclass, replace
-from typing import Any
 from uuid import UUID
 
-from lmis_permits.application.common import Outcome, Recorder
 from lmis_permits.application.employers import Employers
-from lmis_permits.application.ports import (
-    HeadcountGuard,
-    Ledger,
-    PermitsReads,
-    WorkerQuery,
-    WorkerRow,
-)
+from lmis_permits.application.ports import PermitsReads, WorkerQuery, WorkerRow
+from lmis_permits.application.scope import changed, in_scope
 from lmis_permits.domain import foreign_workers as fw
-from lmis_permits.domain.errors import EmployerNotFound, ForeignWorkerNotFound, InvalidField
-from lmis_permits.domain.foreign_worker_commands import Command, FileCommand, RegisterForeignWorker
+from lmis_permits.domain.errors import EmployerNotFound
 from lmis_permits.domain.permit_status import PermitFacts, PermitStatus, permit_status
 from lmis_permits.domain.rules import PermitRules
-from lmis_permits.domain.streams import fold, fold_more
 from lmis_shared.auth import READ, WRITE, Authorizer, Principal
 from lmis_shared.clock import Clock
-from lmis_shared.commands import CommandContext, CommandResult, check_if_match, request_fingerprint
+from lmis_shared.commands import Command, CommandContext, CommandPath, CommandResult, new_stream_id
 from lmis_shared.errors import Forbidden, InvalidInput
 from lmis_shared.events import RecordedEvent
 
 PERMIT = "permit"
 RESIDENCE = "residence"
-STREAM_TYPE = "foreign_worker"
 _CURSOR_PREFIX = "fw1:"
 
 
@@ -46,76 +36,70 @@ class WorkerPage:
     next_cursor: str | None
 
 
+@dataclass(frozen=True)
 class ForeignWorkers:
-    def __init__(
-        self,
-        ledger: Ledger,
-        reads: PermitsReads,
-        clock: Clock,
-        authorizer: Authorizer,
-        rules: PermitRules,
-        employers_: Employers,
-    ) -> None:
-        self._ledger = ledger
-        self._reads = reads
-        self._clock = clock
-        self._authorizer = authorizer
-        self._rules = rules
-        self._employers = employers_
-        self._recorder = Recorder(ledger, clock)
+    commands: CommandPath[fw.ForeignWorkerFile]
+    reads: PermitsReads
+    clock: Clock
+    authorizer: Authorizer
+    rules: PermitRules
+    employers: Employers
 
     def permit_status(self, facts: PermitFacts, within_days: int | None = None) -> PermitStatus:
         """The status today; `within_days` defaults to the configured `expiring` horizon."""
-        horizon = self._rules.expiring_within_days if within_days is None else within_days
-        return permit_status(facts, self._clock.today(), horizon)
+        horizon = self.rules.expiring_within_days if within_days is None else within_days
+        return permit_status(facts, self.clock.today(), horizon)
 
-    async def register(self, command: RegisterForeignWorker, ctx: CommandContext) -> CommandResult:
+    async def register(
+        self, command: fw.RegisterForeignWorker, ctx: CommandContext
+    ) -> CommandResult:
+        """Open a file, within the employer's approved headcount (re-checked by the read model
+        in the append's transaction, so two registrations cannot both take the last place)."""
         try:
-            employer = await self._employers.get(command.employer_tax_code, ctx.principal)
+            employer = await self.employers.get(command.employer_tax_code, ctx.principal)
         except EmployerNotFound:
-            raise InvalidField("employer_tax_code", "no employer is registered under it") from None
-        self._authorizer.check(ctx.principal, WRITE, employer.commune_code, PERMIT)
-        fingerprint = request_fingerprint("register", "", command.model_dump(mode="json"))
-        if replayed := await self._recorder.replay(ctx, fingerprint):
-            return replayed
-        today = self._clock.today()
+            raise InvalidInput("employer_tax_code", "no employer is registered under it") from None
+        self.authorizer.check(ctx.principal, WRITE, employer.commune_code, PERMIT)
+        today = self.clock.today()
         engaged_on = command.engaged_on or today
-        headcount = await self._reads.headcount(employer.tax_code, command.position, engaged_on)
-        decided = fw.decide_register(employer, command, today, self._rules, headcount)
-        worker_id = uuid.uuid4()
-        state = fold(fw.evolve, worker_id, enumerate(decided, start=1))
-        assert state is not None
-        guard = HeadcountGuard(employer.tax_code, command.position, engaged_on)
-        outcome = Outcome(worker_id, STREAM_TYPE, 0, decided, state, 201, _body(state), guard)
-        return await self._recorder.record(outcome, ctx, fingerprint)
+        headcount = await self.reads.headcount(employer.tax_code, command.position, engaged_on)
+        register = Command[fw.ForeignWorkerFile](
+            "register",
+            new_stream_id(),
+            command.model_dump(mode="json"),
+            decide=lambda _: fw.decide(
+                None, command, today, rules=self.rules, employer=employer, headcount=headcount
+            ),
+            respond=changed,
+            creates=True,
+        )
+        return await self.commands.run(register, ctx)
 
     async def handle(
-        self, worker_id: UUID, command: FileCommand, ctx: CommandContext
+        self, worker_id: UUID, command: fw.FileCommand, ctx: CommandContext
     ) -> CommandResult:
-        kind = RESIDENCE if command.name is Command.register_residence else PERMIT
-        state = await self._load(worker_id)
-        self._authorizer.check(ctx.principal, WRITE, state.commune_code, kind)
-        fingerprint = request_fingerprint(
-            command.name.value, worker_id, command.model_dump(mode="json")
+        kind = RESIDENCE if command.name is fw.CommandName.register_residence else PERMIT
+        change = Command[fw.ForeignWorkerFile](
+            command.name.value,
+            worker_id,
+            command.model_dump(mode="json"),
+            decide=lambda state: fw.decide(state, command, self.clock.today(), rules=self.rules),
+            respond=changed,
+            authorise=in_scope(self.authorizer, ctx.principal, WRITE, kind),
         )
-        if replayed := await self._recorder.replay(ctx, fingerprint):
-            return replayed
-        check_if_match(ctx, state.version)
-        decided = fw.decide(state, command, self._clock.today(), self._rules)
-        after = fold_more(fw.evolve, state, decided)
-        outcome = Outcome(worker_id, STREAM_TYPE, state.version, decided, after, 200, _body(after))
-        return await self._recorder.record(outcome, ctx, fingerprint)
+        return await self.commands.run(change, ctx)
 
     async def get(self, worker_id: UUID, principal: Principal) -> fw.ForeignWorkerFile:
-        state = await self._load(worker_id)
-        self._authorizer.check(principal, READ, state.commune_code, PERMIT)
+        state, _ = await self.history(worker_id, principal)
         return state
 
-    async def history(self, worker_id: UUID, principal: Principal) -> list[RecordedEvent]:
-        recorded = await self._ledger.read_stream(worker_id)
-        state = _fold(worker_id, recorded)
-        self._authorizer.check(principal, READ, state.commune_code, PERMIT)
-        return recorded
+    async def history(
+        self, worker_id: UUID, principal: Principal
+    ) -> tuple[fw.ForeignWorkerFile, list[RecordedEvent]]:
+        """The file and every event recorded on it, oldest first."""
+        state, recorded = await self.commands.history(worker_id)
+        self.authorizer.check(principal, READ, state.commune_code, PERMIT)
+        return state, recorded
 
     async def search(
         self, query: WorkerQuery, principal: Principal, cursor: str | None
@@ -126,38 +110,24 @@ class ForeignWorkers:
             unit_code=self._scope(principal, query.unit_code),
             after=decode_cursor(cursor),
             within_days=(
-                self._rules.expiring_within_days if query.within_days is None else query.within_days
+                self.rules.expiring_within_days if query.within_days is None else query.within_days
             ),
         )
-        rows = await self._reads.foreign_workers(
-            replace(scoped, limit=scoped.limit + 1), self._clock.today()
+        rows = await self.reads.foreign_workers(
+            replace(scoped, limit=scoped.limit + 1), self.clock.today()
         )
         more = len(rows) > scoped.limit
         rows = rows[: scoped.limit]
         return WorkerPage(rows, encode_cursor(rows[-1].position_key) if more else None)
 
     def _scope(self, principal: Principal, asked: str | None) -> str | None:
-        if self._authorizer.allows(principal, READ, None, PERMIT):
+        if self.authorizer.allows(principal, READ, None, PERMIT):
             return asked  # an unscoped grant (admin): the whole country unless a unit is asked
         if asked is None:
             asked = principal.scope
-        if not self._authorizer.allows(principal, READ, asked, PERMIT):
+        if not self.authorizer.allows(principal, READ, asked, PERMIT):
             raise Forbidden(f"role {principal.role} may not read permits in unit {asked}")
         return asked
-
-    async def _load(self, worker_id: UUID) -> fw.ForeignWorkerFile:
-        return _fold(worker_id, await self._ledger.read_stream(worker_id))
-
-
-def _fold(worker_id: UUID, recorded: list[RecordedEvent]) -> fw.ForeignWorkerFile:
-    state = fold(fw.evolve, worker_id, ((r.metadata.stream_version, r.payload()) for r in recorded))
-    if state is None:
-        raise ForeignWorkerNotFound(worker_id)
-    return state
-
-
-def _body(state: fw.ForeignWorkerFile) -> dict[str, Any]:
-    return {"id": str(state.id), "version": state.version, "status": state.status.value}
 
 
 def encode_cursor(position_key: int) -> str:

@@ -2,9 +2,9 @@
 
 `build_row` builds the row into the API's command models (`build_command`): the registration,
 then the permit or the exemption, then the end of employment, each present when one of its
-columns is filled. `decide_row` decides them in that order with the domain's own functions
-(`decide_register`, then `decide` on the state each leaves), so a row is all its commands or
-none, and any refusal lands on the column it concerns.
+columns is filled. `decide_row` decides them in that order with the domain's own `decide`
+(each on the state the one before leaves), so a row is all its commands or none, and any
+refusal lands on the column it concerns.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from uuid import UUID
 from lmis_permits.application.import_template import END, EXEMPT, ISSUE
 from lmis_permits.domain import foreign_workers as fw
 from lmis_permits.domain.employers import Employer
-from lmis_permits.domain.errors import HeadcountExceeded, InvalidField
-from lmis_permits.domain.foreign_worker_commands import (
+from lmis_permits.domain.errors import HeadcountExceeded
+from lmis_permits.domain.foreign_workers import (
     CertifyExemption,
     EndEmployment,
     FileCommand,
@@ -28,8 +28,7 @@ from lmis_permits.domain.foreign_worker_commands import (
 )
 from lmis_permits.domain.headcount import Headcount
 from lmis_permits.domain.rules import PermitRules
-from lmis_permits.domain.streams import fold, fold_more
-from lmis_shared.errors import InvalidTransition
+from lmis_shared.errors import InvalidInput, InvalidTransition
 from lmis_shared.events import EventPayload
 from lmis_shared.imports import Row, RowError, RowRejected, Table, build_command
 
@@ -54,13 +53,6 @@ class RowCommands:
     def engaged_on(self) -> date:
         assert self.register.engaged_on is not None  # the template requires it
         return self.register.engaged_on
-
-
-@dataclass(frozen=True)
-class PlannedFile:
-    row: Row
-    events: list[EventPayload]
-    after: fw.ForeignWorkerFile
 
 
 def build_row(table: Table, row: Row) -> RowCommands:
@@ -93,19 +85,26 @@ def decide_row(
     headcount: Headcount,
     today: date,
     rules: PermitRules,
-) -> PlannedFile:
+) -> list[EventPayload]:
     """The new file's events: the registration, then each later command on the state the
     earlier ones left, exactly as the API would decide them one request after another."""
     row = commands.row
-    register = partial(fw.decide_register, employer, commands.register, today, rules, headcount)
+    register = partial(
+        fw.decide,
+        None,
+        commands.register,
+        today,
+        rules=rules,
+        employer=employer,
+        headcount=headcount,
+    )
     events = _decided(table, row, "", register)
-    after = fold(fw.evolve, file_id, enumerate(events, start=1))
-    assert after is not None
+    after = fw.AGGREGATE.fold_more(None, file_id, events)
     for group, command in commands.follow_ups:
-        more = _decided(table, row, group, partial(fw.decide, after, command, today, rules))
-        after = fold_more(fw.evolve, after, more)
+        more = _decided(table, row, group, partial(fw.decide, after, command, today, rules=rules))
+        after = fw.AGGREGATE.fold_more(after, file_id, more)
         events = events + more
-    return PlannedFile(row, events, after)
+    return events
 
 
 def _has_group(row: Row, group: str) -> bool:
@@ -123,7 +122,7 @@ def _decided(
     prefix = f"{group}." if group else ""
     try:
         return decide()
-    except InvalidField as invalid:
+    except InvalidInput as invalid:
         raise RowRejected([table.error(row, prefix + invalid.field, invalid.message)]) from None
     except HeadcountExceeded as full:
         raise RowRejected([table.error(row, "position", str(full))]) from None

@@ -1,11 +1,11 @@
 """Bulk import of the province's existing permit register: each row becomes the API's own
 commands (`import_rows.py`), decided by the domain, and is saved on its own, all of its
-events or none, through the ledger's own `record` (events, read-model row and headcount
-guard in one transaction, as a single API command is).
+events or none, on the command path of the API's files (events, read-model row and headcount
+re-check in one transaction, as a single API command is).
 
 Row by row rather than in batches, because of the headcount rule: whether a row fits the
 approved demand depends on every file registered before it, including the rows above it in
-the same file, and the ledger's headcount guard is exact only for one registration per
+the same file, and the read model's headcount re-check is exact only for one registration per
 transaction. A province's register holds thousands of rows, not hundreds of thousands.
 
 Re-running is exact, as in the registry's import (read its reasoning in
@@ -26,31 +26,27 @@ import hashlib
 import hmac
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Protocol
 from uuid import UUID
 
-from lmis_permits.application.common import SOURCE
-from lmis_permits.application.foreign_workers import PERMIT, STREAM_TYPE
-from lmis_permits.application.import_rows import (
-    PlannedFile,
-    RowCommands,
-    build_row,
-    decide_row,
-)
+from lmis_permits.application.foreign_workers import PERMIT
+from lmis_permits.application.import_rows import RowCommands, build_row, decide_row
 from lmis_permits.application.import_template import PERMIT_TEMPLATE
-from lmis_permits.application.ports import Change, HeadcountGuard
+from lmis_permits.application.ports import SOURCE
+from lmis_permits.application.scope import changed
+from lmis_permits.domain import foreign_workers as fw
 from lmis_permits.domain.employers import Employer
 from lmis_permits.domain.errors import HeadcountExceeded
 from lmis_permits.domain.headcount import Headcount
 from lmis_permits.domain.rules import PermitRules
 from lmis_shared.auth import WRITE, Authorizer, Principal
 from lmis_shared.clock import Clock
-from lmis_shared.commands import CommandContext
+from lmis_shared.commands import Command, CommandContext, CommandPath, Streams
 from lmis_shared.contracts.permits import PositionType
-from lmis_shared.errors import Forbidden
-from lmis_shared.events import NewEvent
-from lmis_shared.eventstore import AppendContext, WrongExpectedVersion
+from lmis_shared.errors import ConcurrencyConflict, Forbidden
+from lmis_shared.events import EventPayload
 from lmis_shared.imports import ImportSummary, Row, RowError, RowRejected, Table, Template
 
 FILE_ID_NAMESPACE = uuid.UUID("0d6c1e2a-7f43-5b9e-8c21-4a5e9b3f6d70")
@@ -83,9 +79,11 @@ class PermitImportStore(Protocol):
 
     async def headcount(self, tax_code: str, position: PositionType, on: date) -> Headcount: ...
 
-    async def save(self, change: Change) -> None:
-        """The ledger's `record`: raises the store's WrongExpectedVersion (the file exists) or
-        HeadcountExceeded (the guard found the position full) and saves nothing."""
+    @property
+    def streams(self) -> Streams[fw.ForeignWorkerFile]:
+        """The files' streams, as the API's command path writes them: a save raises the store's
+        WrongExpectedVersion (the file exists) or HeadcountExceeded (the read model found the
+        position full) and saves nothing."""
         ...
 
 
@@ -101,6 +99,7 @@ class PermitImports:
         batch_size: int = BATCH_SIZE,
     ) -> None:
         self._store = store
+        self._commands = CommandPath(fw.AGGREGATE, store.streams, clock, SOURCE)
         self._clock = clock
         self._authorizer = authorizer
         self._rules = rules
@@ -112,7 +111,9 @@ class PermitImports:
     ) -> ImportSummary:
         """Import `table`'s rows; `progress(n)` hears of every `n` rows dealt with."""
         self._authorise(ctx.principal)
-        run = _Run(self._store, self._authorizer, self._rules, self._clock, table, ctx)
+        run = _Run(
+            self._store, self._commands, self._authorizer, self._rules, self._clock, table, ctx
+        )
         for rows in _batches(table.rows, self._batch_size):
             await run.batch(rows)
             if progress:
@@ -135,6 +136,7 @@ class _Run:
     def __init__(
         self,
         store: PermitImportStore,
+        commands: CommandPath[fw.ForeignWorkerFile],
         authorizer: Authorizer,
         rules: PermitRules,
         clock: Clock,
@@ -143,19 +145,13 @@ class _Run:
     ) -> None:
         self.summary = ImportSummary(rows=len(table.rows), unrecognised_columns=table.unrecognised)
         self._store = store
+        self._commands = commands
         self._authorizer = authorizer
         self._rules = rules
         self._table = table
-        self._ctx = ctx
+        # the file's stream is the row's idempotency record, and a row has no version to match
+        self._ctx = replace(ctx, idempotency_key=None, if_match=None)
         self._today = clock.today()
-        self._context = AppendContext(
-            actor=ctx.principal.subject,
-            correlation_id=ctx.correlation_id,
-            causation_id=None,
-            traceparent=ctx.traceparent,
-            source=SOURCE,
-            recorded_at=clock.now(),
-        )
         self._seen: dict[UUID, int] = {}
         self._employers: dict[str, Employer | None] = {}
 
@@ -187,17 +183,25 @@ class _Run:
         if made_by is not None:
             self.summary.skipped_rows.append(row.number)
             return
-        planned = await self._plan(commands, file_id)
+        events = await self._decide(commands, file_id)
+        opened = Command[fw.ForeignWorkerFile](
+            "import-permit-row",
+            file_id,
+            {"row": row.number},
+            decide=lambda _: events,
+            respond=changed,
+            creates=True,
+        )
         try:
-            await self._store.save(self._change(commands, planned))
-        except WrongExpectedVersion:  # another import saved this very file since we looked
+            await self._commands.run(opened, self._ctx)
+        except ConcurrencyConflict:  # another import saved this very file since we looked
             self.summary.skipped_rows.append(row.number)
             return
         except HeadcountExceeded as full:  # another registration took the last place
             raise RowRejected([self._table.error(row, "position", str(full))]) from None
         self.summary.imported += 1
 
-    async def _plan(self, commands: RowCommands, file_id: UUID) -> PlannedFile:
+    async def _decide(self, commands: RowCommands, file_id: UUID) -> list[EventPayload]:
         row, register = commands.row, commands.register
         employer = await self._employer(register.employer_tax_code)
         if employer is None:
@@ -215,21 +219,6 @@ class _Run:
         if tax_code not in self._employers:
             self._employers[tax_code] = await self._store.employer(tax_code)
         return self._employers[tax_code]
-
-    def _change(self, commands: RowCommands, planned: PlannedFile) -> Change:
-        register = commands.register
-        return Change(
-            stream_id=planned.after.id,
-            stream_type=STREAM_TYPE,
-            expected_version=0,
-            events=[NewEvent(event_id=uuid.uuid4(), payload=e) for e in planned.events],
-            context=self._context,
-            state_after=planned.after,
-            idempotency=None,  # the stream itself is the row's idempotency record
-            headcount_guard=HeadcountGuard(
-                register.employer_tax_code, register.position, commands.engaged_on
-            ),
-        )
 
 
 def _build_all(table: Table, rows: Sequence[Row]) -> tuple[list[RowCommands], list[RowError]]:

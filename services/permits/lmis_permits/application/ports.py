@@ -1,64 +1,22 @@
-"""What the use cases need from the outside: a ledger that appends a stream's events and
-updates the read model in one transaction, and the read model's queries.
-
-`adapters/postgres.py` implements both on PostgreSQL. The read model answers what no single
-stream can: how many foreigners an employer engages in a position, and the filtered list.
+"""What the use cases need from the outside besides the command path's streams
+(`lmis_shared.commands.Streams`): the read model's queries. The read model answers what no
+single stream can: how many foreigners an employer engages in a position, and the filtered
+list. `adapters/postgres.py` implements it on PostgreSQL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 from uuid import UUID
 
-from lmis_permits.domain.demands import Demand
-from lmis_permits.domain.employers import Employer
-from lmis_permits.domain.foreign_workers import ForeignWorkerFile
 from lmis_permits.domain.headcount import Headcount
 from lmis_permits.domain.permit_status import PermitFacts, PermitStatus
 from lmis_shared.contracts.permits import PositionType
-from lmis_shared.events import NewEvent, RecordedEvent
-from lmis_shared.eventstore import AppendContext, IdempotencyRecord, StoredResponse
 
-State = Employer | Demand | ForeignWorkerFile
-
-
-@dataclass(frozen=True)
-class HeadcountGuard:
-    """Re-check the headcount inside the append's transaction, serialised per position, so two
-    concurrent registrations cannot both take the last place."""
-
-    employer_tax_code: str
-    position: PositionType
-    on: date
-
-
-@dataclass(frozen=True)
-class Change:
-    stream_id: UUID
-    stream_type: str
-    expected_version: int
-    events: Sequence[NewEvent]
-    context: AppendContext
-    state_after: State
-    idempotency: IdempotencyRecord | None = None
-    headcount_guard: HeadcountGuard | None = None
-
-
-class Ledger(Protocol):
-    async def read_stream(self, stream_id: UUID) -> list[RecordedEvent]: ...
-
-    async def find_response(self, key: str) -> StoredResponse | None: ...
-
-    async def record(self, change: Change) -> None:
-        """Append the events and update the read model, all or nothing.
-
-        Raises what `EventStore.append` raises (WrongExpectedVersion, DuplicateCommand), and
-        HeadcountExceeded when the guard finds the position full.
-        """
-        ...
+SOURCE = "/lmis/permits"
+"""The source of the events the permits use cases append."""
 
 
 @dataclass(frozen=True)

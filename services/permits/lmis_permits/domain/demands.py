@@ -16,14 +16,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from lmis_permits.domain import fields
 from lmis_permits.domain.employers import Employer
-from lmis_permits.domain.errors import IllegalTransition, InvalidField
+from lmis_permits.domain.errors import DemandNotFound, IllegalTransition, existing
+from lmis_shared.commands import Aggregate
 from lmis_shared.contracts.permits import (
     DemandApproved,
     DemandRejected,
     DemandSubmitted,
     PositionType,
 )
+from lmis_shared.dates import happened, not_before
+from lmis_shared.errors import InvalidInput
 from lmis_shared.events import EventPayload
+from lmis_shared.text import clean_text
 
 
 class DemandStatus(StrEnum):
@@ -57,10 +61,7 @@ class SubmitDemand(BaseModel):
     )
     submitted_on: date | None = Field(None, description="defaults to today; may be in the past")
 
-    @field_validator("job_title", "reason")
-    @classmethod
-    def _text(cls, value: str) -> str:
-        return fields.text(value)
+    _text = field_validator("job_title", "reason")(clean_text)
 
     @field_validator("period_end")
     @classmethod
@@ -89,10 +90,10 @@ class RejectDemand(BaseModel):
     reason: str = Field(min_length=5, max_length=4000, examples=["Vị trí có thể tuyển trong nước"])
     decided_on: date | None = Field(None, description="defaults to today")
 
-    @field_validator("reason")
-    @classmethod
-    def _text(cls, value: str) -> str:
-        return fields.text(value)
+    _text = field_validator("reason")(clean_text)
+
+
+DemandCommand = SubmitDemand | ApproveDemand | RejectDemand
 
 
 @dataclass(frozen=True)
@@ -120,78 +121,60 @@ class Demand:
         return replace(self, version=version)
 
 
-def decide_submit(employer: Employer, command: SubmitDemand, today: date) -> list[EventPayload]:
-    submitted_on = command.submitted_on or today
-    if submitted_on > today:
-        raise InvalidField("submitted_on", "must not be in the future")
-    return [
-        DemandSubmitted(
-            employer_tax_code=employer.tax_code,
-            commune_code=employer.commune_code,
-            province_code=employer.province_code,
-            position=command.position,
-            job_title=command.job_title,
-            number_of_foreigners=command.number_of_foreigners,
-            period_start=command.period_start,
-            period_end=command.period_end,
-            reason=command.reason,
-            submitted_on=submitted_on,
-        )
-    ]
+def decide(
+    state: Demand | None, command: DemandCommand, today: date, *, employer: Employer | None = None
+) -> list[EventPayload]:
+    """A demand is submitted for `employer` (required then), then approved or rejected once."""
+    match command:
+        case SubmitDemand():
+            if state is not None:
+                raise IllegalTransition(state.status.value, ALLOWED[state.status], command="submit")
+            if employer is None:
+                raise TypeError("a demand is submitted for an employer")
+            return [_submit(employer, command, today)]
+        case ApproveDemand():
+            return [_approve(_require(state, "approve"), command, today)]
+        case RejectDemand():
+            state = _require(state, "reject")
+            decided_on = _decided_on(state, "decided_on", command.decided_on, today)
+            return [DemandRejected(reason=command.reason, decided_on=decided_on)]
 
 
-def decide_approve(state: Demand, command: ApproveDemand, today: date) -> list[EventPayload]:
-    _require(state, "approve")
+def _submit(employer: Employer, command: SubmitDemand, today: date) -> DemandSubmitted:
+    return DemandSubmitted(
+        employer_tax_code=employer.tax_code,
+        commune_code=employer.commune_code,
+        province_code=employer.province_code,
+        position=command.position,
+        job_title=command.job_title,
+        number_of_foreigners=command.number_of_foreigners,
+        period_start=command.period_start,
+        period_end=command.period_end,
+        reason=command.reason,
+        submitted_on=happened("submitted_on", command.submitted_on, today),
+    )
+
+
+def _approve(state: Demand, command: ApproveDemand, today: date) -> DemandApproved:
     if command.approved_number > state.number_of_foreigners:
-        raise InvalidField(
+        raise InvalidInput(
             "approved_number",
             f"must not exceed the {state.number_of_foreigners} foreigner(s) requested",
         )
-    _decided_between(state.submitted_on, command.decision_date, today, "decision_date")
-    return [
-        DemandApproved(
-            approved_number=command.approved_number,
-            decision_number=command.decision_number,
-            decision_date=command.decision_date,
-        )
-    ]
-
-
-def decide_reject(state: Demand, command: RejectDemand, today: date) -> list[EventPayload]:
-    _require(state, "reject")
-    decided_on = command.decided_on or today
-    _decided_between(state.submitted_on, decided_on, today, "decided_on")
-    return [DemandRejected(reason=command.reason, decided_on=decided_on)]
+    return DemandApproved(
+        approved_number=command.approved_number,
+        decision_number=command.decision_number,
+        decision_date=_decided_on(state, "decision_date", command.decision_date, today),
+    )
 
 
 def evolve(state: Demand | None, event: EventPayload, stream_id: UUID) -> Demand:
-    if isinstance(event, DemandSubmitted):
-        return Demand(
-            id=stream_id,
-            version=0,
-            status=DemandStatus.submitted,
-            employer_tax_code=event.employer_tax_code,
-            commune_code=event.commune_code,
-            province_code=event.province_code,
-            position=event.position,
-            job_title=event.job_title,
-            number_of_foreigners=event.number_of_foreigners,
-            period_start=event.period_start,
-            period_end=event.period_end,
-            reason=event.reason,
-            submitted_on=event.submitted_on,
-        )
-    if state is None:
-        raise IllegalTransition("absent", ["submit"], command=event.event_type)
+    if isinstance(event, DemandSubmitted):  # the demand starts as submitted, field by field
+        return Demand(id=stream_id, version=0, status=DemandStatus.submitted, **dict(event))
+    state = existing(state, "submit", event.event_type)
     match event:
-        case DemandApproved():
-            return replace(
-                state,
-                status=DemandStatus.approved,
-                approved_number=event.approved_number,
-                decision_number=event.decision_number,
-                decision_date=event.decision_date,
-            )
+        case DemandApproved():  # the approved number and the decision, by field name
+            return replace(state, status=DemandStatus.approved, **dict(event))
         case DemandRejected():
             return replace(
                 state,
@@ -202,14 +185,16 @@ def evolve(state: Demand | None, event: EventPayload, stream_id: UUID) -> Demand
     return state
 
 
-def _require(state: Demand, command: str) -> None:
+def _require(state: Demand | None, command: str) -> Demand:
+    state = existing(state, "submit", command)
     allowed = ALLOWED[state.status]
     if command not in allowed:
         raise IllegalTransition(state.status.value, allowed, command=command)
+    return state
 
 
-def _decided_between(submitted_on: date, decided_on: date, today: date, field: str) -> None:
-    if decided_on > today:
-        raise InvalidField(field, "must not be in the future")
-    if decided_on < submitted_on:
-        raise InvalidField(field, f"must not be before the submission ({submitted_on})")
+def _decided_on(state: Demand, field: str, day: date | None, today: date) -> date:
+    return not_before(field, happened(field, day, today), state.submitted_on, "submission")
+
+
+AGGREGATE = Aggregate("demand", evolve, DemandNotFound)

@@ -2,22 +2,29 @@
 
 Subclassing `lmis_shared.errors` means the one problem-detail mapping in the web foundation
 already knows how to show them; the one error of our own (`HeadcountExceeded`) is mapped in
-`entrypoints/http.py`. Messages never carry a personal identifier (name, passport number).
+`entrypoints/problems.py`. A field's value that breaks a rule is the shared `InvalidInput`,
+naming the field. Messages never carry a personal identifier (name, passport number).
 """
 
 from __future__ import annotations
 
+from typing import TypeVar
 from uuid import UUID
 
-from lmis_shared.errors import DomainError, InvalidInput, InvalidTransition, NotFound
+from lmis_shared.errors import DomainError, InvalidTransition, NotFound
 
-
-class InvalidField(InvalidInput):
-    """A field's value breaks a business rule that needs more than the field itself."""
+T = TypeVar("T")
 
 
 class IllegalTransition(InvalidTransition):
     """The command is not allowed in the object's current state."""
+
+
+def existing(state: T | None, creates: str, command: str) -> T:
+    """`state`; a command (or event) on a stream that `creates` has not started is refused."""
+    if state is None:
+        raise IllegalTransition("absent", [creates], command=command)
+    return state
 
 
 class EmployerNotFound(NotFound):

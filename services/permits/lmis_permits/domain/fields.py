@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
+from collections.abc import Callable
 
 from lmis_permits.domain import nationalities
 from lmis_shared.reference import units
+from lmis_shared.text import clean_text
 
 # 10 digits for an enterprise, plus "-NNN" for a branch (Law on Tax Administration 2019).
 TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$")
@@ -15,13 +16,17 @@ _PASSPORT = re.compile(r"^[A-Z0-9]{5,12}$")
 _CARD_NUMBER = re.compile(r"^[A-Z0-9]{6,20}$")
 
 
-def text(value: str) -> str:
-    """NFC, trimmed, inner runs of white space folded: text kept exactly as typed."""
-    return " ".join(unicodedata.normalize("NFC", value).split())
+def optional(check: Callable[[str], str]) -> Callable[[str | None], str | None]:
+    """`check` as the validator of a field that may be absent (None passes unchecked)."""
+
+    def validate(value: str | None) -> str | None:
+        return None if value is None else check(value)
+
+    return validate
 
 
 def person_name(value: str) -> str:
-    value = text(value)
+    value = clean_text(value)
     if not any(c.isalpha() for c in value):
         raise ValueError("must contain letters")
     if any(c.isdigit() for c in value):
@@ -60,7 +65,7 @@ def passport_number(value: str) -> str:
 
 def document_number(value: str) -> str:
     """Permit, decision and certificate numbers, e.g. '123/QĐ-UBND' or 'LA-2023-000123'."""
-    value = text(value)
+    value = clean_text(value)
     shaped = 2 <= len(value) <= 40 and all(c.isalnum() or c in "/.- " for c in value)
     if not shaped or not any(c.isdigit() for c in value):
         raise ValueError("must be 2 to 40 letters, digits, spaces, '/', '.' or '-', with a digit")

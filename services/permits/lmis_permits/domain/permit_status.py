@@ -3,7 +3,7 @@
 No event says "expired": a permit whose expiry date has passed is expired whatever the stream
 holds, so the status is a pure function of the recorded facts and the clock's today. The read
 model stores the same facts (kind and validity period) and filters with the same rules
-(`adapters/read_model.py`); a test walks a settable clock across expiry on both.
+(`adapters/postgres.py`); a test walks a settable clock across expiry on both.
 """
 
 from __future__ import annotations

@@ -18,22 +18,22 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 
 from lmis_permits.application.ports import WorkerQuery
-from lmis_permits.bootstrap import Permits, bootstrap_postgres
+from lmis_permits.bootstrap import Permits, bootstrap
 from lmis_permits.domain import fields
-from lmis_permits.domain import foreign_worker_commands as commands
+from lmis_permits.domain import foreign_workers as commands
 from lmis_permits.domain.demands import ApproveDemand, RejectDemand, SubmitDemand
 from lmis_permits.domain.employers import RegisterEmployer, UpdateEmployer
-from lmis_permits.domain.errors import HeadcountExceeded
 from lmis_permits.domain.permit_status import PermitStatus
 from lmis_permits.entrypoints import views
-from lmis_permits.entrypoints.imports_http import imports_router, install_permit_imports
+from lmis_permits.entrypoints.imports_http import imports_router
+from lmis_permits.entrypoints.problems import problem_mapping
 from lmis_permits.settings import PermitsSettings
 from lmis_shared.clock import Clock
 from lmis_shared.commands import CommandResult
 from lmis_shared.contracts.permits import PositionType
 from lmis_shared.errors import InvalidInput
 from lmis_shared.settings import CommonSettings
-from lmis_shared.web import ProblemMapping, RequestContext, etag, request_context
+from lmis_shared.web import RequestContext, etag, request_context
 from lmis_shared.web.service import service_app
 
 VERSION = "0.1.0"
@@ -134,7 +134,7 @@ async def get_demand(demand_id: UUID, ctx: Context, app: App) -> JSONResponse:
 async def approve_demand(
     demand_id: UUID, body: ApproveDemand, ctx: Context, app: App
 ) -> JSONResponse:
-    return answer(await app.demands.approve(demand_id, body, ctx.command()))
+    return answer(await app.demands.handle(demand_id, body, ctx.command()))
 
 
 @demands.post(
@@ -146,7 +146,7 @@ async def approve_demand(
 async def reject_demand(
     demand_id: UUID, body: RejectDemand, ctx: Context, app: App
 ) -> JSONResponse:
-    return answer(await app.demands.reject(demand_id, body, ctx.command()))
+    return answer(await app.demands.handle(demand_id, body, ctx.command()))
 
 
 # --- foreign workers ------------------------------------------------------------------------
@@ -229,10 +229,8 @@ async def get_foreign_worker(worker_id: UUID, ctx: Context, app: App) -> JSONRes
 async def foreign_worker_history(
     worker_id: UUID, ctx: Context, app: App
 ) -> list[views.HistoryEntry]:
-    return [
-        views.HistoryEntry.of(r)
-        for r in await app.foreign_workers.history(worker_id, ctx.principal)
-    ]
+    _, recorded = await app.foreign_workers.history(worker_id, ctx.principal)
+    return [views.HistoryEntry.of(r) for r in recorded]
 
 
 _COMMANDS: list[tuple[type[commands.FileCommand], str, str]] = [
@@ -315,27 +313,20 @@ def _query_field(name: str, check: Callable[[str], str], value: str | None) -> s
         raise InvalidInput(f"query.{name}", str(refused)) from None
 
 
-def problem_mapping() -> ProblemMapping:
-    problems = ProblemMapping()
-    problems.register(
-        HeadcountExceeded,
-        status=409,
-        type="headcount-exceeded",
-        title="More foreigners than the approved demand",
-        title_vi="Vượt số lượng lao động nước ngoài được chấp thuận",
-    )
-    return problems
-
-
-def create_app_with(
-    common: CommonSettings, own: PermitsSettings, clock: Clock | None = None
+def create_app(
+    common: CommonSettings | None = None,
+    settings: PermitsSettings | None = None,
+    *,
+    clock: Clock | None = None,
 ) -> FastAPI:
-    """`clock` lets a test set the date; production reads the system clock."""
-    secret = own.lookup_secret(common.mode)  # refuses the development key in production
+    """The permits API; with no arguments it reads the environment (the uvicorn factory).
+    `clock` lets a test set the date; production reads the system clock."""
+    common = common or CommonSettings()
+    settings = settings or PermitsSettings()
 
     def build(app: FastAPI, pool: asyncpg.Pool) -> None:
-        app.state.permits = bootstrap_postgres(pool, own.schema_name, clock, own.rules())
-        install_permit_imports(app, pool, own.schema_name, secret, clock=clock, rules=own.rules())
+        app.state.permits = bootstrap(pool, settings, common, clock=clock)
+        app.state.permit_imports = app.state.permits.imports  # read by `imports_router`
 
     return service_app(
         service="permits",
@@ -347,7 +338,3 @@ def create_app_with(
         on_pool=build,
         problems=problem_mapping(),
     )
-
-
-def create_app_from_env() -> FastAPI:
-    return create_app_with(CommonSettings(), PermitsSettings())

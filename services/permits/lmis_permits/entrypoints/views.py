@@ -55,20 +55,7 @@ class DemandView(BaseModel):
 
     @classmethod
     def of(cls, demand: demands.Demand | DemandRow) -> DemandView:
-        status = demand.status.value if isinstance(demand, demands.Demand) else demand.status
-        return cls(
-            id=demand.id,
-            version=demand.version,
-            status=status,
-            position=demand.position.value,
-            job_title=demand.job_title,
-            number_of_foreigners=demand.number_of_foreigners,
-            period_start=demand.period_start,
-            period_end=demand.period_end,
-            approved_number=demand.approved_number,
-            decision_number=demand.decision_number,
-            decision_date=demand.decision_date,
-        )
+        return _of(cls, demand)
 
 
 class PositionHeadcount(BaseModel):
@@ -96,17 +83,9 @@ class EmployerView(BaseModel):
 
     @classmethod
     def of(cls, summary: EmployerSummary) -> EmployerView:
-        e = summary.employer
-        return cls(
-            tax_code=e.tax_code,
-            version=e.version,
-            name=e.name,
-            address=e.address,
-            commune_code=e.commune_code,
-            province_code=e.province_code,
-            industrial_zone=e.industrial_zone,
-            sector=e.sector,
-            registered_on=e.registered_on,
+        return _of(
+            cls,
+            summary.employer,
             headcount=[
                 PositionHeadcount(position=h.position.value, approved=h.approved, engaged=h.engaged)
                 for h in summary.headcount
@@ -163,29 +142,17 @@ class ForeignWorkerView(BaseModel):
     @classmethod
     def of(cls, state: fw.ForeignWorkerFile, status: PermitStatus) -> ForeignWorkerView:
         held = state.authorisation
-        return cls(
-            id=state.id,
-            version=state.version,
-            status=state.status.value,
+        return _of(
+            cls,
+            state,
             allowed_commands=[c.value for c in fw.ALLOWED[state.status]],
             permit_status=status,
             full_name=state.person.full_name,
             passport_number=state.person.passport_number,
             date_of_birth=state.person.date_of_birth,
-            sex=state.sex.value,
-            nationality=state.nationality,
             nationality_name=country_name(state.nationality),
-            employer_tax_code=state.employer_tax_code,
-            position=state.position.value,
-            job_title=state.job_title,
-            qualifications=list(state.qualifications),
-            commune_code=state.commune_code,
-            province_code=state.province_code,
-            engaged_on=state.engaged_on,
-            permit=_record(held, PermitView) if isinstance(held, fw.PermitRecord) else None,
-            exemption=(
-                _record(held, ExemptionView) if isinstance(held, fw.ExemptionRecord) else None
-            ),
+            permit=_of(PermitView, held) if isinstance(held, fw.PermitRecord) else None,
+            exemption=(_of(ExemptionView, held) if isinstance(held, fw.ExemptionRecord) else None),
             revocation=_plain(state.revocation),
             employment_end=_plain(state.employment_end),
             health_check=_plain(state.health_check),
@@ -211,19 +178,10 @@ class ForeignWorkerItem(BaseModel):
 
     @classmethod
     def of(cls, row: WorkerRow, status: PermitStatus) -> ForeignWorkerItem:
-        return cls(
-            id=row.id,
-            version=row.version,
-            status=row.status,
+        return _of(
+            cls,
+            row,
             permit_status=status,
-            full_name=row.full_name,
-            nationality=row.nationality,
-            employer_tax_code=row.employer_tax_code,
-            position=row.position.value,
-            commune_code=row.commune_code,
-            province_code=row.province_code,
-            engaged_on=row.engaged_on,
-            permit_number=row.permit_number,
             valid_until=row.facts.valid_until,
             employment_ended_on=row.ended_on,
         )
@@ -245,17 +203,14 @@ class HistoryEntry(BaseModel):
     @classmethod
     def of(cls, recorded: RecordedEvent) -> HistoryEntry:
         meta = recorded.metadata
-        return cls(
-            version=meta.stream_version,
-            event_type=meta.event_type,
-            recorded_at=meta.recorded_at,
-            actor=meta.actor,
-            data=recorded.data,
-        )
+        return _of(cls, meta, version=meta.stream_version, data=recorded.data)
 
 
-def _record(record: object, model: type[M]) -> M:
-    return model.model_validate(record, from_attributes=True)
+def _of(model: type[M], source: object, **computed: Any) -> M:
+    """`model` from the attributes of `source` named as its fields, and the `computed` others
+    (enumerations become their values, tuples lists, as the fields say)."""
+    names = model.model_fields.keys() - computed.keys()
+    return model.model_validate({name: getattr(source, name) for name in names} | computed)
 
 
 def _plain(record: DataclassInstance | None) -> dict[str, Any] | None:

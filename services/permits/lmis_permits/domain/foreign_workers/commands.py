@@ -1,5 +1,5 @@
 """Commands on a foreign worker file, as the API receives them. Each validates its own fields
-(shapes, dates in order); rules that need the file's state live in `foreign_workers.py`.
+(shapes, dates in order); rules that need the file's state live in `decide.py`.
 
 `name` is the command's name in the URL (`POST /v1/foreign-workers/{id}/<name>`) and in the
 `allowed_commands` of a refused transition.
@@ -22,9 +22,10 @@ from lmis_shared.contracts.permits import (
     RevocationReason,
     Sex,
 )
+from lmis_shared.text import clean_text
 
 
-class Command(StrEnum):
+class CommandName(StrEnum):
     apply_permit = "apply-permit"
     issue_permit = "issue-permit"
     apply_extension = "apply-extension"
@@ -39,7 +40,7 @@ class Command(StrEnum):
 class _Command(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
-    name: ClassVar[Command]
+    name: ClassVar[CommandName]
 
 
 def _after(earlier: str) -> Callable[[date, ValidationInfo], date]:
@@ -81,28 +82,25 @@ class RegisterForeignWorker(BaseModel):
     _nationality = field_validator("nationality")(fields.nationality)
     _passport = field_validator("passport_number")(fields.passport_number)
 
-    @field_validator("job_title")
-    @classmethod
-    def _job_title(cls, value: str | None) -> str | None:
-        return None if value is None else fields.text(value)
+    _job_title = field_validator("job_title")(fields.optional(clean_text))
 
     @field_validator("qualifications")
     @classmethod
     def _qualifications(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        cleaned = tuple(fields.text(q) for q in value)
+        cleaned = tuple(clean_text(q) for q in value)
         if any(not 2 <= len(q) <= 200 for q in cleaned):
             raise ValueError("each qualification must be 2 to 200 characters")
         return tuple(dict.fromkeys(cleaned))
 
 
 class ApplyForPermit(_Command):
-    name = Command.apply_permit
+    name = CommandName.apply_permit
 
     applied_on: date | None = Field(None, description="defaults to today")
 
 
 class IssuePermit(_Command):
-    name = Command.issue_permit
+    name = CommandName.issue_permit
 
     permit_number: str = Field(examples=["LA-2026-000123"])
     issue_date: date = Field(examples=["2026-03-01"])
@@ -113,15 +111,11 @@ class IssuePermit(_Command):
 
     _number = field_validator("permit_number")(fields.document_number)
     _expiry = field_validator("expiry_date")(_after("issue_date"))
-
-    @field_validator("work_location")
-    @classmethod
-    def _location(cls, value: str | None) -> str | None:
-        return None if value is None else fields.text(value)
+    _location = field_validator("work_location")(fields.optional(clean_text))
 
 
 class ApplyForExtension(_Command):
-    name = Command.apply_extension
+    name = CommandName.apply_extension
 
     applied_on: date | None = Field(
         None, description="defaults to today; must fall within the window before expiry"
@@ -129,21 +123,21 @@ class ApplyForExtension(_Command):
 
 
 class ExtendPermit(_Command):
-    name = Command.extend_permit
+    name = CommandName.extend_permit
 
     new_expiry_date: date = Field(examples=["2030-02-28"])
     extended_on: date | None = Field(None, description="defaults to today")
 
 
 class RevokePermit(_Command):
-    name = Command.revoke_permit
+    name = CommandName.revoke_permit
 
     reason: RevocationReason
     revoked_on: date | None = Field(None, description="defaults to today")
 
 
 class CertifyExemption(_Command):
-    name = Command.certify_exemption
+    name = CommandName.certify_exemption
 
     legal_ground: str = Field(
         min_length=3, max_length=300, examples=["Nghị định 152/2020/NĐ-CP, Điều 7 khoản 4"]
@@ -153,41 +147,30 @@ class CertifyExemption(_Command):
     valid_until: date = Field(examples=["2028-02-28"])
 
     _until = field_validator("valid_until")(_after("valid_from"))
-
-    @field_validator("legal_ground")
-    @classmethod
-    def _text(cls, value: str) -> str:
-        return fields.text(value)
-
-    @field_validator("certificate_number")
-    @classmethod
-    def _number(cls, value: str | None) -> str | None:
-        return None if value is None else fields.document_number(value)
+    _text = field_validator("legal_ground")(clean_text)
+    _number = field_validator("certificate_number")(fields.optional(fields.document_number))
 
 
 class EndEmployment(_Command):
     model_config = ConfigDict(validate_by_name=True, validate_by_alias=True)
-    name = Command.end_employment
+    name = CommandName.end_employment
 
     ended_on: date = Field(alias="date", description="last day of work", examples=["2026-06-30"])
     reason: EmploymentEndReason
 
 
 class RecordHealthCheck(_Command):
-    name = Command.record_health_check
+    name = CommandName.record_health_check
 
     checked_on: date = Field(examples=["2026-02-15"])
     result: HealthResult
     facility: str | None = Field(None, max_length=200, examples=["Bệnh viện Đa khoa Long An"])
 
-    @field_validator("facility")
-    @classmethod
-    def _facility(cls, value: str | None) -> str | None:
-        return None if value is None else fields.text(value)
+    _facility = field_validator("facility")(fields.optional(clean_text))
 
 
 class RegisterResidence(_Command):
-    name = Command.register_residence
+    name = CommandName.register_residence
 
     card_number: str = Field(description="temporary residence card number", examples=["TT123456"])
     valid_from: date = Field(examples=["2026-03-10"])
@@ -208,3 +191,6 @@ FileCommand = (
     | RecordHealthCheck
     | RegisterResidence
 )
+"""A command on an existing file (`RegisterForeignWorker` opens one)."""
+
+ForeignWorkerCommand = RegisterForeignWorker | FileCommand

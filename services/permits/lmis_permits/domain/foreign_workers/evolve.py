@@ -1,0 +1,102 @@
+"""How each event changes a foreign worker file: what it records (`_record`) and the status it
+leads to (`NEXT_STATUS`). Pure; refuses only an event that cannot belong to the stream."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from uuid import UUID
+
+from lmis_permits.domain.errors import existing
+from lmis_permits.domain.foreign_workers.state import (
+    EmploymentEnd,
+    ExemptionRecord,
+    FileStatus,
+    ForeignWorkerFile,
+    HealthCheck,
+    PermitRecord,
+    Residence,
+    Revocation,
+)
+from lmis_shared.contracts.permits import (
+    EmploymentEnded,
+    ExemptionCertified,
+    ForeignWorkerRegistered,
+    HealthCheckRecorded,
+    PermitApplied,
+    PermitExtended,
+    PermitExtensionApplied,
+    PermitIssued,
+    PermitRevoked,
+    TemporaryResidenceRegistered,
+)
+from lmis_shared.events import EventPayload
+
+NEXT_STATUS: Mapping[type[EventPayload], FileStatus | None] = {
+    PermitApplied: FileStatus.permit_applied,
+    PermitIssued: FileStatus.permitted,
+    PermitExtensionApplied: FileStatus.extension_applied,
+    PermitExtended: FileStatus.extended,
+    PermitRevoked: FileStatus.revoked,
+    ExemptionCertified: FileStatus.exempt,
+    EmploymentEnded: FileStatus.ended,
+    HealthCheckRecorded: None,  # None: the status stays
+    TemporaryResidenceRegistered: None,
+}
+
+
+def evolve(
+    state: ForeignWorkerFile | None, event: EventPayload, stream_id: UUID
+) -> ForeignWorkerFile:
+    if isinstance(event, ForeignWorkerRegistered):  # the file starts as registered, field by field
+        return ForeignWorkerFile(
+            id=stream_id, version=0, status=FileStatus.registered, **dict(event)
+        )
+    state = _record(existing(state, "register", event.event_type), event)
+    next_status = NEXT_STATUS.get(type(event))
+    return state if next_status is None else replace(state, status=next_status)
+
+
+def _record(state: ForeignWorkerFile, event: EventPayload) -> ForeignWorkerFile:
+    """What the event adds to the file, apart from the status change."""
+    match event:
+        case PermitApplied():
+            return replace(state, permit_applied_on=event.applied_on)
+        case PermitIssued():
+            permit = PermitRecord(
+                permit_number=event.permit_number,
+                issue_date=event.issue_date,
+                expiry_date=event.expiry_date,
+                position=event.position,
+                work_location=event.work_location,
+                applied_on=state.permit_applied_on,
+            )
+            return replace(state, authorisation=permit, revocation=None, permit_applied_on=None)
+        case PermitExtensionApplied():
+            permit = replace(state.held_permit(), extension_applied_on=event.applied_on)
+            return replace(state, authorisation=permit)
+        case PermitExtended():
+            permit = replace(
+                state.held_permit(),
+                expiry_date=event.new_expiry_date,
+                extended_on=event.extended_on,
+                original_expiry_date=event.previous_expiry_date,
+            )
+            return replace(state, authorisation=permit)
+        case PermitRevoked():
+            return replace(state, revocation=Revocation(event.reason, event.revoked_on))
+        case ExemptionCertified():
+            exemption = ExemptionRecord(
+                event.legal_ground, event.certificate_number, event.valid_from, event.valid_until
+            )
+            return replace(state, authorisation=exemption, revocation=None, permit_applied_on=None)
+        case EmploymentEnded():
+            return replace(state, employment_end=EmploymentEnd(event.ended_on, event.reason))
+        case HealthCheckRecorded():
+            return replace(
+                state, health_check=HealthCheck(event.checked_on, event.result, event.facility)
+            )
+        case TemporaryResidenceRegistered():
+            residence = Residence(event.card.number, event.valid_from, event.valid_until)
+            return replace(state, residence=residence)
+    return state
