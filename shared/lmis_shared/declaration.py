@@ -68,4 +68,3 @@ class ServiceDeclaration:
             rebuild=f"{package}.bootstrap:rebuild",
             imports=imports,
         )
-

@@ -3,12 +3,10 @@
 
 from lmis_shared.declaration import ImportKind, ServiceDeclaration
 
-SERVICE = ServiceDeclaration(
-    name="permits",
+SERVICE = ServiceDeclaration.standard(
+    "permits",
     order=2,
-    settings="lmis_permits.settings:PermitsSettings",
-    app="lmis_permits.entrypoints.http:create_app_from_env",
-    migrate="lmis_permits.bootstrap:migrate",
+    settings_class="PermitsSettings",
     imports=(
         ImportKind(
             name="permits",
