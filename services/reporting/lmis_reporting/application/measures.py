@@ -14,9 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
 
-from lmis_reporting.domain.facts import Facts
+from lmis_reporting.application.ports import CountReader, FactsReader, MarketReader
 from lmis_reporting.domain.indicators import TOTAL
 from lmis_reporting.domain.markets import DESTINATION, MARKET_TIER, by_tier
 from lmis_reporting.domain.measures import (
@@ -28,45 +27,9 @@ from lmis_reporting.domain.measures import (
     ratio_rule,
 )
 from lmis_reporting.domain.stocks import StockRule, evaluate, stock_rule
-from lmis_reporting.domain.units import Hierarchy, Unit
+from lmis_reporting.domain.units import Unit
 
 Number = int | float
-
-
-class CountReader(Protocol):
-    async def total(
-        self, indicator: str, hierarchy: Hierarchy, unit_code: str, start: date, end: date
-    ) -> int: ...
-
-    async def breakdown(
-        self,
-        indicator: str,
-        hierarchy: Hierarchy,
-        unit_code: str,
-        start: date,
-        end: date,
-        dimension: str,
-    ) -> dict[str, int]: ...
-
-    async def per_child(
-        self,
-        indicator: str,
-        hierarchy: Hierarchy,
-        unit_code: str,
-        start: date,
-        end: date,
-        dimension: str = TOTAL,
-    ) -> dict[str, dict[str, int]]: ...
-
-
-class FactsReader(Protocol):
-    async def facts_under(
-        self, stream_type: str, hierarchy: Hierarchy, unit_code: str
-    ) -> list[tuple[str | None, Facts]]: ...
-
-
-class MarketReader(Protocol):
-    async def high_income(self, province_code: str) -> frozenset[str]: ...
 
 
 @dataclass(frozen=True)
