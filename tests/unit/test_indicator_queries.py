@@ -12,12 +12,12 @@ from lmis_reporting.application.queries import ReportingQueries
 from lmis_reporting.domain.errors import InvalidPeriod, UnknownDimension
 from lmis_reporting.domain.facts import Facts
 from lmis_reporting.domain.indicators import TOTAL, Increment, merge
-from lmis_reporting.domain.targets import Target, TargetKind
-from lmis_reporting.domain.units import Hierarchy, Unit
+from lmis_reporting.domain.targets import Target
+from lmis_reporting.domain.units import Hierarchy
 from lmis_shared.auth import Authorizer, Principal, Role
 from lmis_shared.clock import VIETNAM_TZ, FixedClock
-from lmis_shared.contracts.reporting import TargetComparison
 from lmis_shared.events import EventPayload
+from tests.unit.reporting_fakes import FakeMarkets, FakeTargets, FakeUnits, target
 from tests.unit.test_indicator_rules import (
     contract,
     departed,
@@ -31,23 +31,8 @@ from tests.unit.test_indicator_rules import (
     repaid,
 )
 
-LAI_CHAU = Unit("12", "Lai Châu", "province", None, "current", "12")
-MUONG_KIM = Unit("03637", "Xã Mường Kim", "commune", "12", "current", "12")
-KHOEN_ON = Unit("03640", "Xã Khoen On", "commune", "12", "current", "12")
-UNITS = (LAI_CHAU, MUONG_KIM, KHOEN_ON)
 ADMIN = Principal("a-1", Role.ADMIN, "*")
 MARKETS = frozenset({"JP", "KR", "TW", "SG", "AU", "DE", "RO"})
-
-
-class FakeUnits:
-    async def get(self, hierarchy: Hierarchy, code: str) -> Unit | None:
-        return next((u for u in UNITS if u.code == code), None)
-
-    async def children(self, hierarchy: Hierarchy, parent_code: str | None) -> list[Unit]:
-        return [u for u in UNITS if u.parent_code == parent_code]
-
-    async def ancestors(self, hierarchy: Hierarchy, code: str) -> list[Unit]:
-        return []
 
 
 def child_of(unit_code: str, leaf: str) -> str | None:
@@ -144,40 +129,6 @@ class FakeReads:
         ]
 
 
-class FakeMarkets:
-    async def high_income(self, province_code: str) -> frozenset[str]:
-        return MARKETS if province_code == "12" else frozenset()
-
-
-class FakeTargets:
-    def __init__(self, *targets: Target) -> None:
-        self._targets = targets
-
-    async def find(
-        self,
-        indicator: str,
-        hierarchy: Hierarchy,
-        unit_code: str,
-        year: int,
-        kind: TargetKind = "target",
-    ) -> Target | None:
-        key = (indicator, unit_code, year)
-        return next((t for t in self._targets if (t.indicator, t.unit_code, t.year) == key), None)
-
-
-def target(indicator: str, year: int, value: float, first_year: int | None = None) -> Target:
-    return Target(
-        indicator,
-        "current",
-        "12",
-        year,
-        first_year or year,
-        value,
-        TargetComparison.at_least,
-        "29-CTr/TU",
-    )
-
-
 @pytest.fixture
 def streams() -> Streams:
     return Streams()
@@ -194,14 +145,9 @@ def clock() -> FixedClock:
 
 
 def queries_with(reads: FakeReads, clock: FixedClock, *targets: Target) -> ReportingQueries:
+    markets = FakeMarkets({"12": MARKETS})
     return ReportingQueries(
-        FakeUnits(),
-        reads,
-        Authorizer(),
-        facts=reads,
-        markets=FakeMarkets(),
-        targets=FakeTargets(*targets),
-        clock=clock,
+        FakeUnits(), reads, reads, markets, FakeTargets(*targets), Authorizer(), clock
     )
 
 
@@ -333,7 +279,7 @@ async def test_a_stock_asked_for_a_past_period_is_counted_on_its_last_day(
 async def test_a_quarter_is_compared_with_the_years_target_pro_rated(
     reads: FakeReads, streams: Streams, clock: FixedClock
 ) -> None:
-    queries = queries_with(reads, clock, target("departed", 2026, 450))
+    queries = queries_with(reads, clock, target(450, 2026))
     for _ in range(45):
         departure(streams, "03637", "KR", date(2026, 2, 3))
 
@@ -348,7 +294,7 @@ async def test_a_quarter_is_compared_with_the_years_target_pro_rated(
 async def test_a_target_over_several_years_is_compared_with_the_value_over_them(
     reads: FakeReads, streams: Streams, clock: FixedClock
 ) -> None:
-    queries = queries_with(reads, clock, target("trained_for_eps", 2025, 200, first_year=2023))
+    queries = queries_with(reads, clock, target(200, 2025, 2023, "trained_for_eps"))
 
     found = await queries.indicator_value(ADMIN, "trained_for_eps", "2025", "12", "current")
 

@@ -3,7 +3,7 @@ an error is about."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -11,7 +11,9 @@ from lmis_reporting.application.queries import ReportingQueries
 from lmis_reporting.domain.errors import InvalidPeriod, UnitNotFound, UnknownIndicator
 from lmis_reporting.domain.units import Hierarchy, Unit
 from lmis_shared.auth import Authorizer, Principal, Role
+from lmis_shared.clock import FixedClock
 from lmis_shared.errors import Forbidden
+from tests.unit.reporting_fakes import FakeFacts, FakeMarkets, FakeTargets, FakeUnits
 
 UNITS = [
     Unit("12", "Lai Châu", "province", None, "current", "12"),
@@ -25,17 +27,6 @@ ADMIN = Principal("a-1", Role.ADMIN, "*")
 LAI_CHAU_OFFICER = Principal("p-1", Role.PROVINCE_OFFICER, "12")
 MUONG_KIM_OFFICER = Principal("c-1", Role.COMMUNE_OFFICER, "03637")
 POLICE = Principal("x-1", Role.POLICE, "12")
-
-
-class FakeUnits:
-    async def get(self, hierarchy: Hierarchy, code: str) -> Unit | None:
-        return next((u for u in UNITS if (u.hierarchy, u.code) == (hierarchy, code)), None)
-
-    async def children(self, hierarchy: Hierarchy, parent_code: str | None) -> list[Unit]:
-        return [u for u in UNITS if (u.hierarchy, u.parent_code) == (hierarchy, parent_code)]
-
-    async def ancestors(self, hierarchy: Hierarchy, code: str) -> list[Unit]:
-        return []
 
 
 class FakeCounts:
@@ -58,7 +49,10 @@ def counts() -> FakeCounts:
 
 @pytest.fixture
 def queries(counts: FakeCounts) -> ReportingQueries:
-    return ReportingQueries(FakeUnits(), counts, Authorizer())
+    units, clock = FakeUnits(UNITS), FixedClock(datetime(2026, 12, 4, 9, tzinfo=UTC))
+    return ReportingQueries(
+        units, counts, FakeFacts(), FakeMarkets(), FakeTargets(), Authorizer(), clock
+    )
 
 
 async def test_the_value_is_asked_for_the_unit_over_the_whole_period(
