@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from lmis_reporting.application.ports import CountRange
 from lmis_reporting.application.queries import ReportingQueries
 from lmis_reporting.domain.errors import InvalidPeriod, UnknownDimension
 from lmis_reporting.domain.facts import Facts
@@ -65,50 +66,32 @@ class FakeReads:
         self._streams = streams
         self.periods: list[tuple[str, date, date]] = []
 
-    def _rows(
-        self, indicator: str, unit_code: str, start: date, end: date, dimension: str
-    ) -> Sequence[Increment]:
-        self.periods.append((indicator, start, end))
+    def _rows(self, counts: CountRange, dimension: str) -> Sequence[Increment]:
+        self.periods.append((counts.indicator, counts.start, counts.end))
         return [
             i
             for i in self._streams.increments
-            if i.indicator == indicator
-            and under(unit_code, i.unit_code)
-            and start <= i.period <= end
+            if i.indicator == counts.indicator
+            and under(counts.unit_code, i.unit_code)
+            and counts.start <= i.period <= counts.end
             and i.dimension == dimension
         ]
 
-    async def total(
-        self, indicator: str, hierarchy: Hierarchy, unit_code: str, start: date, end: date
-    ) -> int:
-        return sum(i.delta for i in self._rows(indicator, unit_code, start, end, TOTAL))
+    async def total(self, counts: CountRange) -> int:
+        return sum(i.delta for i in self._rows(counts, TOTAL))
 
-    async def breakdown(
-        self,
-        indicator: str,
-        hierarchy: Hierarchy,
-        unit_code: str,
-        start: date,
-        end: date,
-        dimension: str,
-    ) -> dict[str, int]:
+    async def breakdown(self, counts: CountRange, dimension: str) -> dict[str, int]:
         found: dict[str, int] = {}
-        for i in self._rows(indicator, unit_code, start, end, dimension):
+        for i in self._rows(counts, dimension):
             found[i.dim_value] = found.get(i.dim_value, 0) + i.delta
         return found
 
     async def per_child(
-        self,
-        indicator: str,
-        hierarchy: Hierarchy,
-        unit_code: str,
-        start: date,
-        end: date,
-        dimension: str = TOTAL,
+        self, counts: CountRange, dimension: str = TOTAL
     ) -> dict[str, dict[str, int]]:
         found: dict[str, dict[str, int]] = {}
-        for i in self._rows(indicator, unit_code, start, end, dimension):
-            child = child_of(unit_code, i.unit_code)
+        for i in self._rows(counts, dimension):
+            child = child_of(counts.unit_code, i.unit_code)
             if child is not None:
                 values = found.setdefault(child, {})
                 values[i.dim_value] = values.get(i.dim_value, 0) + i.delta

@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from lmis_reporting.application.ports import CountRange
 from lmis_reporting.application.queries import ReportingQueries
 from lmis_reporting.domain.errors import InvalidPeriod, UnitNotFound, UnknownIndicator
-from lmis_reporting.domain.units import Hierarchy, Unit
+from lmis_reporting.domain.units import Unit
 from lmis_shared.auth import Authorizer, Principal, Role
 from lmis_shared.clock import FixedClock
 from lmis_shared.errors import Forbidden
@@ -33,12 +34,10 @@ class FakeCounts:
     """Answers 42 for anything and remembers what it was asked."""
 
     def __init__(self) -> None:
-        self.asked: list[tuple[str, Hierarchy, str, date, date]] = []
+        self.asked: list[CountRange] = []
 
-    async def total(
-        self, indicator: str, hierarchy: Hierarchy, unit_code: str, start: date, end: date
-    ) -> int:
-        self.asked.append((indicator, hierarchy, unit_code, start, end))
+    async def total(self, counts: CountRange) -> int:
+        self.asked.append(counts)
         return 42
 
 
@@ -63,7 +62,7 @@ async def test_the_value_is_asked_for_the_unit_over_the_whole_period(
     assert found.value == 42
     assert found.unit.name == "Lai Châu"
     assert counts.asked == [
-        ("workers_registered", "current", "12", date(2026, 10, 1), date(2026, 12, 31))
+        CountRange("workers_registered", "current", "12", date(2026, 10, 1), date(2026, 12, 31))
     ]
 
 

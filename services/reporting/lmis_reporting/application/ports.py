@@ -35,34 +35,27 @@ class UnitReader(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class CountRange:
+    """Which of the projection's leaf counts to sum: an indicator's, over every unit under
+    `unit_code` (itself included) and the months whose first day lies in `start`..`end`."""
+
+    indicator: str
+    hierarchy: Hierarchy
+    unit_code: str
+    start: date
+    end: date
+
+
 class CountReader(Protocol):
-    """Sums of the projection's leaf counts over every unit under `unit_code` (itself
-    included) and the months whose first day lies in `start`..`end`."""
+    async def total(self, counts: CountRange) -> int: ...
 
-    async def total(
-        self, indicator: str, hierarchy: Hierarchy, unit_code: str, start: date, end: date
-    ) -> int: ...
-
-    async def breakdown(
-        self,
-        indicator: str,
-        hierarchy: Hierarchy,
-        unit_code: str,
-        start: date,
-        end: date,
-        dimension: str,
-    ) -> dict[str, int]:
+    async def breakdown(self, counts: CountRange, dimension: str) -> dict[str, int]:
         """The same sum per value of `dimension`."""
         ...
 
     async def per_child(
-        self,
-        indicator: str,
-        hierarchy: Hierarchy,
-        unit_code: str,
-        start: date,
-        end: date,
-        dimension: str = TOTAL,
+        self, counts: CountRange, dimension: str = TOTAL
     ) -> dict[str, dict[str, int]]:
         """Per unit directly under `unit_code`: the sum per value of `dimension` (the total
         under the key `''` when `dimension` is `''`)."""

@@ -24,9 +24,9 @@ the stream's first event. Pure: no I/O.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import date, datetime
-from typing import Literal, Self, cast
+from typing import Any, Literal, Self
 
 from lmis_reporting.domain.catalogue import IndicatorDefinition
 from lmis_reporting.domain.errors import InvalidTarget
@@ -46,7 +46,9 @@ _STREAMS = uuid.UUID("4ebe1df7-8be3-40f1-8e9f-c46cd294b25b")
 
 
 @dataclass(frozen=True)
-class Target:
+class TargetFigures:
+    """What a target asks: a value of an indicator, in a unit, over one or more years."""
+
     indicator: str
     hierarchy: Hierarchy
     unit_code: str
@@ -57,6 +59,15 @@ class Target:
     comparison: TargetComparison
     source: str
     """The plan or decision it comes from."""
+
+    def figures(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(TargetFigures)}
+
+
+@dataclass(frozen=True)
+class Target(TargetFigures):
+    """A target's row, as the reads see it."""
+
     kind: TargetKind = "target"
     set_by: str = "seed"
     """The officer id of the last change (`seed`: loaded with the platform)."""
@@ -161,38 +172,18 @@ class SetTarget:
 
 
 @dataclass(frozen=True)
-class TargetState:
+class TargetState(TargetFigures):
     """A target's stream: what its last `TargetSet` said."""
 
     id: uuid.UUID
     version: int
-    indicator: str
-    hierarchy: Hierarchy
-    unit_code: str
-    year: int
-    first_year: int
-    value: float
-    comparison: TargetComparison
-    source: str
 
     def with_version(self, version: int) -> Self:
         return replace(self, version=version)
 
     def target(self, set_by: str, set_at: datetime | None) -> Target:
         """The row the reads see, after a change by `set_by` at `set_at`."""
-        return Target(
-            indicator=self.indicator,
-            hierarchy=self.hierarchy,
-            unit_code=self.unit_code,
-            year=self.year,
-            first_year=self.first_year,
-            value=self.value,
-            comparison=self.comparison,
-            source=self.source,
-            set_by=set_by,
-            set_at=set_at,
-            version=self.version,
-        )
+        return Target(**self.figures(), set_by=set_by, set_at=set_at, version=self.version)
 
 
 def decide(
@@ -205,16 +196,7 @@ def decide(
     """The event setting the target; none if it (or the seed, before any event) says it."""
     first_year = command.first_year if command.first_year is not None else command.year
     check_target(indicator, command.year, first_year, command.value)
-    wanted = TargetSet(
-        indicator=command.indicator,
-        hierarchy=command.hierarchy,
-        unit_code=command.unit_code,
-        year=command.year,
-        first_year=first_year,
-        value=command.value,
-        comparison=command.comparison,
-        source=command.source,
-    )
+    wanted = TargetSet(**(asdict(command) | {"first_year": first_year}))
     current = state if state is not None else seeded
     if current is not None and _figures(current) == _figures(wanted):
         return []
@@ -228,18 +210,8 @@ def _figures(t: TargetState | Target | TargetSet) -> tuple[object, ...]:
 def evolve(state: TargetState | None, event: EventPayload, stream_id: uuid.UUID) -> TargetState:
     if not isinstance(event, TargetSet):
         raise ValueError(f"{event.event_type} is no event of a target")
-    return TargetState(
-        id=stream_id,
-        version=state.version if state is not None else 0,
-        indicator=event.indicator,
-        hierarchy=cast(Hierarchy, event.hierarchy),
-        unit_code=event.unit_code,
-        year=event.year,
-        first_year=event.first_year,
-        value=event.value,
-        comparison=event.comparison,
-        source=event.source,
-    )
+    version = state.version if state is not None else 0
+    return TargetState(**event.model_dump(), id=stream_id, version=version)
 
 
 def not_found(stream_id: uuid.UUID) -> NotFound:
