@@ -11,7 +11,7 @@ Which target a value is compared with (the choice, documented in the API as well
   quarter: a pace, not a promise, since departures are seasonal); a stock's or a ratio's
   target as it is (a level or a share does not scale with time);
 * a target over several years is compared only with a year period naming its last year, and
-  then with the value summed over all its years (`value_over_span`), not the year's alone.
+  then with the value summed over all its years (basis `span`), not the year's alone.
 `progress` is the value over the target (1.0 = reached), None without a target or a value.
 
 Setting a target is a command on the target's aggregate: one stream (type `target`) per
