@@ -43,8 +43,9 @@ from lmis_cli.embedded import EmbeddedBroker, EmbeddedPostgres, free_port, runni
 from lmis_registry.bootstrap import migrate as migrate_registry
 from lmis_registry.entrypoints.http import create_app_with as registry_app
 from lmis_registry.settings import RegistrySettings
-from lmis_reporting.adapters.indicator_store import IndicatorProjection, IndicatorStore
-from lmis_reporting.entrypoints.processor import ProcessorSettings, build_processor
+from lmis_reporting.adapters.indicator_store import IndicatorProjection
+from lmis_reporting.entrypoints.processor import build_processor
+from lmis_reporting.settings import ReportingSettings
 from lmis_shared.auth import ensure_local_keypair, issue_token
 from lmis_shared.clock import FixedClock
 from lmis_shared.cloudevents import to_kafka
@@ -101,6 +102,15 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def processor_settings(schema: str, app_id: str) -> ReportingSettings:
+    return ReportingSettings(
+        schema_name=schema,
+        processor_id=app_id,
+        processor_sources=["registry"],
+        processor_batch_size=500,
+    )
+
+
 # -- 1. latency -------------------------------------------------------------------------------
 
 
@@ -131,16 +141,17 @@ async def latency(common: CommonSettings, pool: asyncpg.Pool, commands: int) -> 
         settings=RelaySettings(poll_interval=0.005),
     )
     stop = asyncio.Event()
-    processor = ProcessorSettings(id="bench-latency", sources=["registry"], batch_size=500)
-    worker = asyncio.create_task(
-        serve(build_processor(common, processor, pool, reporting_schema), stop)
-    )
+    processor = processor_settings(reporting_schema, "bench-latency")
+    worker = asyncio.create_task(serve(build_processor(common, processor, pool), stop))
     relaying = asyncio.create_task(relay.run(stop))
-    counts = IndicatorStore(pool, reporting_schema)
 
     async def registered() -> int:
-        return await counts.sum_indicator(
-            "workers_registered", ["03637"], date(2026, 1, 1), date(2026, 12, 31)
+        return int(
+            await pool.fetchval(
+                f"SELECT coalesce(sum(value), 0) FROM {reporting_schema}.indicator_counts"  # noqa: S608
+                " WHERE indicator = 'workers_registered' AND unit_code = '03637'"
+                " AND dimension = ''"
+            )
         )
 
     samples: list[float] = []
@@ -221,8 +232,8 @@ async def applied_window(probe: Any, total: int) -> float:
 async def faust_rate(common: CommonSettings, pool: asyncpg.Pool, schema: str, total: int) -> float:
     await IndicatorProjection(pool, schema).migrate()
     stop = asyncio.Event()
-    processor = ProcessorSettings(id="bench-faust", sources=["registry"], batch_size=500)
-    worker = asyncio.create_task(serve(build_processor(common, processor, pool, schema), stop))
+    processor = processor_settings(schema, "bench-faust")
+    worker = asyncio.create_task(serve(build_processor(common, processor, pool), stop))
 
     async def applied() -> int:
         return int(await pool.fetchval(f"SELECT count(*) FROM {schema}.projection_positions"))  # noqa: S608

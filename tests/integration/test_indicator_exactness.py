@@ -44,15 +44,16 @@ from lmis_registry.entrypoints.http import create_app_with as registry_app
 from lmis_registry.settings import RegistrySettings
 from lmis_reporting.adapters import facts_store
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
+from lmis_reporting.bootstrap import domain_events, rebuild
 from lmis_reporting.domain.facts import Facts
 from lmis_reporting.domain.indicators import RULES
 from lmis_reporting.domain.stocks import STOCK_RULES, evaluate
-from lmis_reporting.entrypoints.processor import ProcessorSettings, build_processor
+from lmis_reporting.entrypoints.processor import build_processor
+from lmis_reporting.settings import ReportingSettings
 from lmis_shared.auth import ensure_local_keypair, issue_token
 from lmis_shared.clock import FixedClock
 from lmis_shared.events import RecordedEvent
-from lmis_shared.eventstore import PostgresEventStore
-from lmis_shared.processing import all_events, serve
+from lmis_shared.processing import serve
 from lmis_shared.relay import build_relay
 from lmis_shared.relay import migrate as migrate_relay
 from lmis_shared.settings import CommonSettings
@@ -105,7 +106,7 @@ async def history(
         for schema in stores.values():
             await migrate_relay(pool, schema)
         await _load_demo(database_url, data_dir, stores)
-        events = [e for schema in stores.values() async for e in _stored(pool, schema)]
+        events = [e async for e in domain_events(pool, list(stores.values()))]
         yield History(database_url, stores, events, data_dir)
         for schema in stores.values():
             await pool.execute(f"DROP SCHEMA {schema} CASCADE")
@@ -152,18 +153,13 @@ async def _load_demo(database_url: str, data_dir: Path, stores: dict[str, str]) 
     assert report.unavailable == {}
 
 
-async def _stored(pool: asyncpg.Pool, schema: str) -> AsyncIterator[RecordedEvent]:
-    async for event in all_events(PostgresEventStore(pool, schema)):
-        yield event
-
-
 # -- one run's surroundings -------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Run:
     common: CommonSettings
-    processor: ProcessorSettings
+    settings: ReportingSettings
     schema: str
     pool: asyncpg.Pool
     history: History
@@ -204,7 +200,7 @@ class Run:
             return None
         topics = [self.topic(d) for d in DOMAINS]
         done = await asyncio.to_thread(
-            _consumed_to_end, self.common.kafka_bootstrap, self.processor.id, topics
+            _consumed_to_end, self.common.kafka_bootstrap, self.settings.processor_id, topics
         )
         return True if done else None
 
@@ -264,8 +260,13 @@ async def run(
             data_dir=history.data_dir,
             otel_exporter="none",
         )
-        processor = ProcessorSettings(id=unique("lmis-reporting-exact"), batch_size=100)
-        yield Run(common, processor, fresh_schema, pool, history)
+        settings = ReportingSettings(
+            schema_name=fresh_schema,
+            processor_id=unique("lmis-reporting-exact"),
+            processor_sources=list(DOMAINS),
+            processor_batch_size=100,
+        )
+        yield Run(common, settings, fresh_schema, pool, history)
         await pool.execute(f"DROP SCHEMA {fresh_schema} CASCADE")
     finally:
         await pool.close()
@@ -293,7 +294,7 @@ async def eventually(
 async def process_in_process(run: Run) -> None:
     """The processor's own wiring (`build_processor`), in this loop, until it has finished."""
     stop = asyncio.Event()
-    app = build_processor(run.common, run.processor, run.pool, run.schema)
+    app = build_processor(run.common, run.settings, run.pool)
     worker = asyncio.create_task(serve(app, stop))
     try:
         await eventually(run.finished, "every event processed", worker=worker)
@@ -358,10 +359,10 @@ async def test_a_processor_killed_mid_stream_and_restarted_equals_a_straight_cou
         "LMIS_DATA_DIR": str(run.history.data_dir),
         "LMIS_OTEL_EXPORTER": "none",
         "LMIS_REPORTING_SCHEMA_NAME": run.schema,
-        "LMIS_REPORTING_PROCESSOR_ID": run.processor.id,
+        "LMIS_REPORTING_PROCESSOR_ID": run.settings.processor_id,
         "LMIS_REPORTING_PROCESSOR_BATCH_SIZE": "5",  # many commits to die between
     }
-    log = run.history.data_dir / f"{run.processor.id}.log"
+    log = run.history.data_dir / f"{run.settings.processor_id}.log"
 
     first = _start(env, log)
     try:
@@ -407,13 +408,12 @@ async def test_a_rebuild_from_the_event_stores_equals_a_straight_count(run: Run)
     half = run.history.events[: len(run.history.events) // 2]
     await projection.rebuild(half)
 
-    async def both_stores() -> AsyncIterator[RecordedEvent]:
-        for schema in run.history.stores.values():
-            async for event in _stored(run.pool, schema):
-                yield event
+    # the service's own rebuild, over this history's stores
+    stores = [run.history.stores[d] for d in run.settings.processor_sources]
+    settings = run.settings.model_copy(update={"processor_sources": stores})
+    summary = await rebuild(run.pool, settings, run.common)
 
-    applied = await projection.rebuild(both_stores())
-
-    assert applied == sum(e.event_type in projection.event_types for e in run.history.events)
+    applied = sum(e.event_type in projection.event_types for e in run.history.events)
+    assert summary == f"reporting: {applied} events replayed"
     assert await run.positions() == run.history.last_versions
     await assert_exact(run)

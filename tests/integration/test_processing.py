@@ -37,13 +37,15 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from lmis_reporting.adapters.indicator_store import IndicatorProjection, IndicatorStore
-from lmis_reporting.entrypoints.processor import ProcessorSettings, build_processor
+from lmis_reporting.adapters.indicator_store import IndicatorProjection
+from lmis_reporting.bootstrap import rebuild
+from lmis_reporting.entrypoints.processor import build_processor
+from lmis_reporting.settings import ReportingSettings
 from lmis_shared.cloudevents import header_map, to_kafka
 from lmis_shared.contracts.registry import Person, PriorityGroup, Sex, WorkerRegistered
 from lmis_shared.events import EventMetadata, NewEvent, RecordedEvent
 from lmis_shared.eventstore import AppendContext, PostgresEventStore
-from lmis_shared.processing import Rejected, all_events, decode_record, serve, validate_payload
+from lmis_shared.processing import Rejected, decode_record, serve, validate_payload
 from lmis_shared.processing.decoding import Decoded
 from lmis_shared.settings import CommonSettings
 from tests.conftest import unique
@@ -243,21 +245,25 @@ def topic(common: CommonSettings, kafka_bootstrap: str) -> str:
 
 
 @pytest.fixture
-def processor() -> ProcessorSettings:
-    return ProcessorSettings(id=unique("lmis-reporting-test"), sources=["registry"], batch_size=50)
+def processor(schema: str) -> ReportingSettings:
+    return ReportingSettings(
+        schema_name=schema,
+        processor_id=unique("lmis-reporting-test"),
+        processor_sources=["registry"],
+        processor_batch_size=50,
+    )
 
 
 @contextlib.asynccontextmanager
 async def running(
     common: CommonSettings,
-    processor: ProcessorSettings,
+    processor: ReportingSettings,
     pool: asyncpg.Pool,
-    schema: str,
     tracer_provider: TracerProvider | None = None,
 ) -> AsyncIterator[asyncio.Task[None]]:
     """The processor's faust app, started in this event loop and stopped on exit."""
     stop = asyncio.Event()
-    app = build_processor(common, processor, pool, schema, tracer_provider)
+    app = build_processor(common, processor, pool, tracer_provider)
     task = asyncio.create_task(serve(app, stop))
     try:
         yield task
@@ -271,7 +277,7 @@ async def running(
 
 async def test_counts_per_commune_and_month_equal_a_straight_count(
     common: CommonSettings,
-    processor: ProcessorSettings,
+    processor: ReportingSettings,
     topic: str,
     pg_pool: asyncpg.Pool,
     schema: str,
@@ -279,19 +285,15 @@ async def test_counts_per_commune_and_month_equal_a_straight_count(
     events = registrations(120)
     await asyncio.to_thread(publish, common.kafka_bootstrap, topic, [record(e) for e in events])
 
-    async with running(common, processor, pg_pool, schema) as worker:
+    async with running(common, processor, pg_pool) as worker:
         counted = await counts_reach(pg_pool, schema, straight_count(events), worker)
 
     assert counted == straight_count(events)
-    store = IndicatorStore(pg_pool, schema)
-    q1 = [e for e in events if e.data["registered_on"] < "2026-04-01"]
-    assert await store.sum_indicator(
-        "workers_registered", list(COMMUNES[:2]), date(2026, 1, 1), date(2026, 3, 31)
-    ) == sum(1 for e in q1 if e.data["commune_code"] in COMMUNES[:2])
-    by_sex = await store.sum_indicator(
-        "workers_registered", list(COMMUNES), date(2026, 1, 1), date(2026, 12, 31), "sex"
+    by_sex = await pg_pool.fetch(
+        f"SELECT dim_value, sum(value) AS n FROM {schema}.indicator_counts"
+        " WHERE indicator = 'workers_registered' AND dimension = 'sex' GROUP BY dim_value"
     )
-    assert by_sex == dict(Counter(e.data["sex"] for e in events))
+    assert {r["dim_value"]: r["n"] for r in by_sex} == dict(Counter(e.data["sex"] for e in events))
 
 
 async def test_by_default_the_processor_counts_the_permits_topic_as_well(
@@ -312,15 +314,17 @@ async def test_by_default_the_processor_counts_the_permits_topic_as_well(
     await asyncio.to_thread(
         publish, common.kafka_bootstrap, permits_topic, [record(e) for e in permit]
     )
-    defaults = ProcessorSettings(id=unique("lmis-reporting-test"), batch_size=50)
+    defaults = ReportingSettings(
+        schema_name=schema, processor_id=unique("lmis-reporting-test"), processor_batch_size=50
+    )
 
-    async with running(common, defaults, pg_pool, schema) as worker:
+    async with running(common, defaults, pg_pool) as worker:
         await counts_reach(pg_pool, schema, straight_count(events), worker)
         issued = await eventually(
             lambda: _issued(pg_pool, schema), "the permit to be counted", worker=worker
         )
 
-    assert defaults.sources == ["registry", "permits"]
+    assert defaults.processor_sources == ["registry", "permits"]
     assert permits_topic == f"{common.topic_prefix}.permits.events"
     assert issued == 1
 
@@ -335,7 +339,7 @@ async def _issued(pool: asyncpg.Pool, schema: str) -> int | None:
 
 async def test_every_record_delivered_twice_still_counts_once(
     common: CommonSettings,
-    processor: ProcessorSettings,
+    processor: ReportingSettings,
     topic: str,
     pg_pool: asyncpg.Pool,
     schema: str,
@@ -351,7 +355,7 @@ async def test_every_record_delivered_twice_still_counts_once(
             publish, common.kafka_bootstrap, topic, [record(sentinel)], partition
         )
 
-    async with running(common, processor, pg_pool, schema) as worker:
+    async with running(common, processor, pg_pool) as worker:
         await counts_reach(pg_pool, schema, straight_count(events + sentinels), worker)
 
     assert await counts(pg_pool, schema) == straight_count(events + sentinels)
@@ -364,7 +368,7 @@ async def _applied_any(pool: asyncpg.Pool, schema: str) -> bool | None:
 
 async def test_a_malformed_record_goes_to_the_dead_letter_topic_and_the_rest_is_counted(
     common: CommonSettings,
-    processor: ProcessorSettings,
+    processor: ReportingSettings,
     topic: str,
     pg_pool: asyncpg.Pool,
     schema: str,
@@ -388,7 +392,7 @@ async def test_a_malformed_record_goes_to_the_dead_letter_topic_and_the_rest_is_
     ]
     offsets = await asyncio.to_thread(publish, common.kafka_bootstrap, topic, records)
 
-    async with running(common, processor, pg_pool, schema) as worker:
+    async with running(common, processor, pg_pool) as worker:
         await counts_reach(pg_pool, schema, straight_count(before + after), worker)
         dead = await eventually(
             lambda: _dead_letters(common.kafka_bootstrap, f"{topic}.dlq", 2), "two dead letters"
@@ -418,7 +422,7 @@ async def _dead_letters(bootstrap: str, dlq: str, n: int) -> list[Any] | None:
 
 async def test_a_processor_killed_mid_stream_and_restarted_counts_exactly(
     common: CommonSettings,
-    processor: ProcessorSettings,
+    processor: ReportingSettings,
     topic: str,
     pg_pool: asyncpg.Pool,
     schema: str,
@@ -433,7 +437,7 @@ async def test_a_processor_killed_mid_stream_and_restarted_counts_exactly(
         "LMIS_DATA_DIR": str(tmp_path),
         "LMIS_OTEL_EXPORTER": "none",
         "LMIS_REPORTING_SCHEMA_NAME": schema,
-        "LMIS_REPORTING_PROCESSOR_ID": processor.id,
+        "LMIS_REPORTING_PROCESSOR_ID": processor.processor_id,
         "LMIS_REPORTING_PROCESSOR_BATCH_SIZE": "5",  # small batches: many commits to die between
     }
     log = tmp_path / "processor.log"
@@ -462,7 +466,7 @@ async def test_a_processor_killed_mid_stream_and_restarted_counts_exactly(
 
 async def test_a_processor_stopped_while_its_writes_wait_has_acknowledged_none_of_them(
     common: CommonSettings,
-    processor: ProcessorSettings,
+    processor: ReportingSettings,
     topic: str,
     pg_pool: asyncpg.Pool,
     database_url: str,
@@ -477,7 +481,7 @@ async def test_a_processor_stopped_while_its_writes_wait_has_acknowledged_none_o
         holding = blocker.transaction()
         await holding.start()
         await blocker.execute(f"LOCK TABLE {schema}.indicator_counts IN ACCESS EXCLUSIVE MODE")
-        async with running(common, processor, pg_pool, schema) as worker:
+        async with running(common, processor, pg_pool) as worker:
             await eventually(
                 lambda: _waiting_on_lock(pg_pool, schema), "a write to wait", worker=worker
             )
@@ -486,7 +490,7 @@ async def test_a_processor_stopped_while_its_writes_wait_has_acknowledged_none_o
         await blocker.close()
     assert await counts(pg_pool, schema) == Counter()
 
-    async with running(common, processor, pg_pool, schema) as worker:
+    async with running(common, processor, pg_pool) as worker:
         counted = await counts_reach(pg_pool, schema, straight_count(events), worker)
 
     assert counted == straight_count(events)
@@ -528,39 +532,43 @@ async def test_a_rebuild_from_a_list_of_events_gives_the_straight_count_again(
     assert await positions(pg_pool, schema) == len(events)
 
 
-async def test_a_rebuild_from_the_event_store_matches_the_live_projection(
+async def test_a_rebuild_from_the_event_stores_matches_the_live_projection(
     pg_pool: asyncpg.Pool, schema: str
 ) -> None:
-    store_schema = unique("t_store")
-    await PostgresEventStore.migrate(pg_pool, store_schema)
+    """`bootstrap.rebuild` replays each source domain's store, one after the other."""
+    stores = [unique("t_store"), unique("t_store")]
+    events = registrations(60, seed=9)
     try:
-        store = PostgresEventStore(pg_pool, store_schema)
-        for event in registrations(60, seed=9):
-            await store.append(
-                event.metadata.stream_id,
-                "worker",
-                0,
-                [NewEvent(event_id=event.metadata.event_id, payload=validate_payload(event))],
-                AppendContext(
-                    "officer-1", uuid4(), None, None, "/lmis/registry", datetime.now(UTC)
-                ),
-            )
-        stored = [e async for e in all_events(store, page=25)]
+        for store_schema, part in zip(stores, (events[:40], events[40:]), strict=True):
+            await PostgresEventStore.migrate(pg_pool, store_schema)
+            store = PostgresEventStore(pg_pool, store_schema)
+            for event in part:
+                await store.append(
+                    event.metadata.stream_id,
+                    "worker",
+                    0,
+                    [NewEvent(event_id=event.metadata.event_id, payload=validate_payload(event))],
+                    AppendContext(
+                        "officer-1", uuid4(), None, None, "/lmis/registry", datetime.now(UTC)
+                    ),
+                )
         projection = IndicatorProjection(pg_pool, schema)
-        await projection.process([Decoded(e, validate_payload(e)) for e in stored])
+        await projection.process([Decoded(e, validate_payload(e)) for e in events])
         live = await counts(pg_pool, schema)
 
-        await projection.rebuild(all_events(store, page=25))
+        settings = ReportingSettings(schema_name=schema, processor_sources=stores)
+        summary = await rebuild(pg_pool, settings, CommonSettings())
 
-        assert len(stored) == 60
-        assert await counts(pg_pool, schema) == live == straight_count(stored)
+        assert summary == "reporting: 60 events replayed"
+        assert await counts(pg_pool, schema) == live == straight_count(events)
     finally:
-        await pg_pool.execute(f"DROP SCHEMA {store_schema} CASCADE")
+        for store_schema in stores:
+            await pg_pool.execute(f"DROP SCHEMA IF EXISTS {store_schema} CASCADE")
 
 
 async def test_the_processor_span_continues_the_trace_of_the_record(
     common: CommonSettings,
-    processor: ProcessorSettings,
+    processor: ReportingSettings,
     topic: str,
     pg_pool: asyncpg.Pool,
     schema: str,
@@ -572,7 +580,7 @@ async def test_the_processor_span_continues_the_trace_of_the_record(
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     await asyncio.to_thread(publish, common.kafka_bootstrap, topic, [record(event)])
 
-    async with running(common, processor, pg_pool, schema, tracer_provider=provider) as worker:
+    async with running(common, processor, pg_pool, tracer_provider=provider) as worker:
         await counts_reach(pg_pool, schema, straight_count([event]), worker)
         spans = await eventually(
             lambda: _finished(exporter), "the processor span to end", within=10

@@ -20,13 +20,12 @@ from lmis_reporting.bootstrap import migrate
 from lmis_reporting.domain.targets import target_stream_id
 from lmis_reporting.entrypoints.http import create_app
 from lmis_reporting.settings import ReportingSettings
-from lmis_shared.auth import Principal, Role
+from lmis_shared.auth import Principal, Role, ensure_local_keypair
 from lmis_shared.clock import FixedClock
 from lmis_shared.events import EventPayload
 from lmis_shared.eventstore import PostgresEventStore
 from lmis_shared.settings import CommonSettings
 from lmis_shared.sql import in_schema
-from lmis_shared.telemetry import setup_telemetry
 from tests.conftest import unique
 from tests.integration.test_indicators_projection import decoded, recorded
 from tests.unit.test_indicator_rules import (
@@ -58,12 +57,16 @@ class TokenIsTheCaller:
 
 @pytest.fixture(scope="module")
 async def schema(database_url: str) -> AsyncIterator[str]:
+    """A migrated schema: the units, the seeded targets and markets loaded."""
     name = unique("t_reporting")
-    yield name
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=1)
     assert pool is not None
-    await pool.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
-    await pool.close()
+    try:
+        await migrate(pool, name)
+        yield name
+        await pool.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+    finally:
+        await pool.close()
 
 
 @pytest.fixture(scope="module")
@@ -81,14 +84,10 @@ async def client(
         data_dir=tmp_path_factory.mktemp("reporting"),
         otel_exporter="none",
     )
-    app = create_app(
-        common,
-        ReportingSettings(schema_name=schema),
-        authenticator=TokenIsTheCaller(),
-        tracer_provider=setup_telemetry("reporting", common, set_global=False),
-        clock=clock,
-    )
-    async with app.router.lifespan_context(app):  # migrates: the units load on first start
+    ensure_local_keypair(common.keys_dir)  # the app's own authenticator needs the key
+    app = create_app(common, ReportingSettings(schema_name=schema), clock=clock)
+    app.state.authenticator = TokenIsTheCaller()
+    async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app)
         headers = {"Authorization": "Bearer admin:*"}
         async with httpx.AsyncClient(
@@ -99,7 +98,7 @@ async def client(
 
 @pytest.fixture
 async def counts(pg_pool: asyncpg.Pool, schema: str, client: httpx.AsyncClient) -> CountWriter:
-    """The client's start-up migrated the schema, the projection's `indicator_counts` too."""
+    """The schema is migrated, the projection's `indicator_counts` too."""
     return CountWriter(pg_pool, schema)
 
 
@@ -463,6 +462,15 @@ async def test_a_loan_instalment_is_overdue_once_the_clock_passes_its_due_date(
     assert ratio["value"] == 4_000_000 / 12_000_000
 
 
+# -- readiness --------------------------------------------------------------------------------
+
+
+async def test_readiness_checks_the_database(client: httpx.AsyncClient) -> None:
+    response = await client.get("/readyz")
+
+    assert response.json()["checks"]["database"] == "ok"
+
+
 # -- targets ----------------------------------------------------------------------------------
 
 
@@ -511,6 +519,7 @@ async def test_a_target_set_through_the_api_is_an_event_naming_who_set_it(
 
     assert first.status_code == 200, first.text
     assert (first.json()["set_by"], first.json()["version"]) == ("officer-1", 1)
+    assert first.headers["ETag"] == '"1"'
     assert again.json()["version"] == 1  # the same target again changed nothing
     assert [(t["indicator"], t["value"]) for t in listed.json()["items"]] == [("returned", 120)]
     store = PostgresEventStore(pg_pool, schema)
@@ -518,6 +527,24 @@ async def test_a_target_set_through_the_api_is_an_event_naming_who_set_it(
     assert event.event_type == "lmis.reporting.target.set.v1"
     assert event.metadata.actor == "officer-1"
     assert event.data["value"] == 120
+
+
+async def test_a_retried_put_with_its_idempotency_key_gets_the_first_answer(
+    client: httpx.AsyncClient,
+) -> None:
+    url = f"/v1/targets/absconded/{MUONG_KIM}/2031"
+    keyed = {"Idempotency-Key": unique("target")}
+
+    first = await client.put(url, json={"value": 3, "source": "x"}, headers=keyed)
+    retry = await client.put(url, json={"value": 3, "source": "x"}, headers=keyed)
+    other = await client.put(url, json={"value": 4, "source": "x"}, headers=keyed)
+    stale = await client.put(url, json={"value": 5, "source": "x"}, headers={"If-Match": '"7"'})
+
+    assert (first.status_code, retry.status_code) == (200, 200)
+    assert retry.json() == first.json()
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert other.status_code == 422
+    assert stale.status_code == 412
 
 
 async def test_a_commune_officer_may_not_set_a_target(client: httpx.AsyncClient) -> None:

@@ -8,16 +8,17 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from lmis_reporting.application.ports import CountRange
 from lmis_reporting.application.queries import ReportingQueries
 from lmis_reporting.domain.errors import InvalidPeriod, UnknownDimension
 from lmis_reporting.domain.facts import Facts
 from lmis_reporting.domain.indicators import TOTAL, Increment, merge
-from lmis_reporting.domain.targets import Target, TargetKind
-from lmis_reporting.domain.units import Hierarchy, Unit
+from lmis_reporting.domain.targets import Target
+from lmis_reporting.domain.units import Hierarchy
 from lmis_shared.auth import Authorizer, Principal, Role
 from lmis_shared.clock import VIETNAM_TZ, FixedClock
-from lmis_shared.contracts.reporting import TargetComparison
 from lmis_shared.events import EventPayload
+from tests.unit.reporting_fakes import FakeMarkets, FakeTargets, FakeUnits, target
 from tests.unit.test_indicator_rules import (
     contract,
     departed,
@@ -31,23 +32,8 @@ from tests.unit.test_indicator_rules import (
     repaid,
 )
 
-LAI_CHAU = Unit("12", "Lai Châu", "province", None, "current", "12")
-MUONG_KIM = Unit("03637", "Xã Mường Kim", "commune", "12", "current", "12")
-KHOEN_ON = Unit("03640", "Xã Khoen On", "commune", "12", "current", "12")
-UNITS = (LAI_CHAU, MUONG_KIM, KHOEN_ON)
 ADMIN = Principal("a-1", Role.ADMIN, "*")
 MARKETS = frozenset({"JP", "KR", "TW", "SG", "AU", "DE", "RO"})
-
-
-class FakeUnits:
-    async def get(self, hierarchy: Hierarchy, code: str) -> Unit | None:
-        return next((u for u in UNITS if u.code == code), None)
-
-    async def children(self, hierarchy: Hierarchy, parent_code: str | None) -> list[Unit]:
-        return [u for u in UNITS if u.parent_code == parent_code]
-
-    async def ancestors(self, hierarchy: Hierarchy, code: str) -> list[Unit]:
-        return []
 
 
 def child_of(unit_code: str, leaf: str) -> str | None:
@@ -80,50 +66,32 @@ class FakeReads:
         self._streams = streams
         self.periods: list[tuple[str, date, date]] = []
 
-    def _rows(
-        self, indicator: str, unit_code: str, start: date, end: date, dimension: str
-    ) -> Sequence[Increment]:
-        self.periods.append((indicator, start, end))
+    def _rows(self, counts: CountRange, dimension: str) -> Sequence[Increment]:
+        self.periods.append((counts.indicator, counts.start, counts.end))
         return [
             i
             for i in self._streams.increments
-            if i.indicator == indicator
-            and under(unit_code, i.unit_code)
-            and start <= i.period <= end
+            if i.indicator == counts.indicator
+            and under(counts.unit_code, i.unit_code)
+            and counts.start <= i.period <= counts.end
             and i.dimension == dimension
         ]
 
-    async def total(
-        self, indicator: str, hierarchy: Hierarchy, unit_code: str, start: date, end: date
-    ) -> int:
-        return sum(i.delta for i in self._rows(indicator, unit_code, start, end, TOTAL))
+    async def total(self, counts: CountRange) -> int:
+        return sum(i.delta for i in self._rows(counts, TOTAL))
 
-    async def breakdown(
-        self,
-        indicator: str,
-        hierarchy: Hierarchy,
-        unit_code: str,
-        start: date,
-        end: date,
-        dimension: str,
-    ) -> dict[str, int]:
+    async def breakdown(self, counts: CountRange, dimension: str) -> dict[str, int]:
         found: dict[str, int] = {}
-        for i in self._rows(indicator, unit_code, start, end, dimension):
+        for i in self._rows(counts, dimension):
             found[i.dim_value] = found.get(i.dim_value, 0) + i.delta
         return found
 
     async def per_child(
-        self,
-        indicator: str,
-        hierarchy: Hierarchy,
-        unit_code: str,
-        start: date,
-        end: date,
-        dimension: str = TOTAL,
+        self, counts: CountRange, dimension: str = TOTAL
     ) -> dict[str, dict[str, int]]:
         found: dict[str, dict[str, int]] = {}
-        for i in self._rows(indicator, unit_code, start, end, dimension):
-            child = child_of(unit_code, i.unit_code)
+        for i in self._rows(counts, dimension):
+            child = child_of(counts.unit_code, i.unit_code)
             if child is not None:
                 values = found.setdefault(child, {})
                 values[i.dim_value] = values.get(i.dim_value, 0) + i.delta
@@ -144,40 +112,6 @@ class FakeReads:
         ]
 
 
-class FakeMarkets:
-    async def high_income(self, province_code: str) -> frozenset[str]:
-        return MARKETS if province_code == "12" else frozenset()
-
-
-class FakeTargets:
-    def __init__(self, *targets: Target) -> None:
-        self._targets = targets
-
-    async def find(
-        self,
-        indicator: str,
-        hierarchy: Hierarchy,
-        unit_code: str,
-        year: int,
-        kind: TargetKind = "target",
-    ) -> Target | None:
-        key = (indicator, unit_code, year)
-        return next((t for t in self._targets if (t.indicator, t.unit_code, t.year) == key), None)
-
-
-def target(indicator: str, year: int, value: float, first_year: int | None = None) -> Target:
-    return Target(
-        indicator,
-        "current",
-        "12",
-        year,
-        first_year or year,
-        value,
-        TargetComparison.at_least,
-        "29-CTr/TU",
-    )
-
-
 @pytest.fixture
 def streams() -> Streams:
     return Streams()
@@ -194,14 +128,9 @@ def clock() -> FixedClock:
 
 
 def queries_with(reads: FakeReads, clock: FixedClock, *targets: Target) -> ReportingQueries:
+    markets = FakeMarkets({"12": MARKETS})
     return ReportingQueries(
-        FakeUnits(),
-        reads,
-        Authorizer(),
-        facts=reads,
-        markets=FakeMarkets(),
-        targets=FakeTargets(*targets),
-        clock=clock,
+        FakeUnits(), reads, reads, markets, FakeTargets(*targets), Authorizer(), clock
     )
 
 
@@ -333,7 +262,7 @@ async def test_a_stock_asked_for_a_past_period_is_counted_on_its_last_day(
 async def test_a_quarter_is_compared_with_the_years_target_pro_rated(
     reads: FakeReads, streams: Streams, clock: FixedClock
 ) -> None:
-    queries = queries_with(reads, clock, target("departed", 2026, 450))
+    queries = queries_with(reads, clock, target(450, 2026))
     for _ in range(45):
         departure(streams, "03637", "KR", date(2026, 2, 3))
 
@@ -348,7 +277,7 @@ async def test_a_quarter_is_compared_with_the_years_target_pro_rated(
 async def test_a_target_over_several_years_is_compared_with_the_value_over_them(
     reads: FakeReads, streams: Streams, clock: FixedClock
 ) -> None:
-    queries = queries_with(reads, clock, target("trained_for_eps", 2025, 200, first_year=2023))
+    queries = queries_with(reads, clock, target(200, 2025, 2023, "trained_for_eps"))
 
     found = await queries.indicator_value(ADMIN, "trained_for_eps", "2025", "12", "current")
 

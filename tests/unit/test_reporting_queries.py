@@ -3,15 +3,18 @@ an error is about."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
+from lmis_reporting.application.ports import CountRange
 from lmis_reporting.application.queries import ReportingQueries
 from lmis_reporting.domain.errors import InvalidPeriod, UnitNotFound, UnknownIndicator
-from lmis_reporting.domain.units import Hierarchy, Unit
+from lmis_reporting.domain.units import Unit
 from lmis_shared.auth import Authorizer, Principal, Role
+from lmis_shared.clock import FixedClock
 from lmis_shared.errors import Forbidden
+from tests.unit.reporting_fakes import FakeFacts, FakeMarkets, FakeTargets, FakeUnits
 
 UNITS = [
     Unit("12", "Lai Châu", "province", None, "current", "12"),
@@ -27,27 +30,14 @@ MUONG_KIM_OFFICER = Principal("c-1", Role.COMMUNE_OFFICER, "03637")
 POLICE = Principal("x-1", Role.POLICE, "12")
 
 
-class FakeUnits:
-    async def get(self, hierarchy: Hierarchy, code: str) -> Unit | None:
-        return next((u for u in UNITS if (u.hierarchy, u.code) == (hierarchy, code)), None)
-
-    async def children(self, hierarchy: Hierarchy, parent_code: str | None) -> list[Unit]:
-        return [u for u in UNITS if (u.hierarchy, u.parent_code) == (hierarchy, parent_code)]
-
-    async def ancestors(self, hierarchy: Hierarchy, code: str) -> list[Unit]:
-        return []
-
-
 class FakeCounts:
     """Answers 42 for anything and remembers what it was asked."""
 
     def __init__(self) -> None:
-        self.asked: list[tuple[str, Hierarchy, str, date, date]] = []
+        self.asked: list[CountRange] = []
 
-    async def total(
-        self, indicator: str, hierarchy: Hierarchy, unit_code: str, start: date, end: date
-    ) -> int:
-        self.asked.append((indicator, hierarchy, unit_code, start, end))
+    async def total(self, counts: CountRange) -> int:
+        self.asked.append(counts)
         return 42
 
 
@@ -58,7 +48,10 @@ def counts() -> FakeCounts:
 
 @pytest.fixture
 def queries(counts: FakeCounts) -> ReportingQueries:
-    return ReportingQueries(FakeUnits(), counts, Authorizer())
+    units, clock = FakeUnits(UNITS), FixedClock(datetime(2026, 12, 4, 9, tzinfo=UTC))
+    return ReportingQueries(
+        units, counts, FakeFacts(), FakeMarkets(), FakeTargets(), Authorizer(), clock
+    )
 
 
 async def test_the_value_is_asked_for_the_unit_over_the_whole_period(
@@ -69,7 +62,7 @@ async def test_the_value_is_asked_for_the_unit_over_the_whole_period(
     assert found.value == 42
     assert found.unit.name == "Lai Châu"
     assert counts.asked == [
-        ("workers_registered", "current", "12", date(2026, 10, 1), date(2026, 12, 31))
+        CountRange("workers_registered", "current", "12", date(2026, 10, 1), date(2026, 12, 31))
     ]
 
 

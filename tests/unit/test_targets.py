@@ -12,51 +12,34 @@ from uuid import uuid4
 
 import pytest
 
-from lmis_reporting.application.targets import Caller, SetTarget, TargetCommands
+from lmis_reporting.application.targets import TargetCommands, target_body
 from lmis_reporting.domain.catalogue import find_indicator
 from lmis_reporting.domain.errors import InvalidTarget, UnitNotFound, UnknownIndicator
 from lmis_reporting.domain.periods import parse_period
 from lmis_reporting.domain.targets import (
-    Target,
-    TargetKind,
+    SetTarget,
     applicable,
     check_target,
+    decide,
+    evolve,
     met,
     progress,
     target_stream_id,
 )
-from lmis_reporting.domain.units import Hierarchy, Unit
 from lmis_shared.auth import Authorizer, Principal, Role
 from lmis_shared.clock import FixedClock
+from lmis_shared.commands import CommandContext, EventStoreStreams, IdempotencyKeyReused
 from lmis_shared.contracts.reporting import TargetComparison, TargetSet
-from lmis_shared.errors import ConcurrencyConflict, Forbidden
-from lmis_shared.events import payload_class
-from lmis_shared.eventstore import AppendContext, WrongExpectedVersion
+from lmis_shared.errors import ConcurrencyConflict, Forbidden, PreconditionFailed
+from lmis_shared.events import RecordedEvent, payload_class
+from lmis_shared.eventstore import InMemoryEventStore
+from tests.unit.reporting_fakes import FakeTargets, FakeUnits, target
 
 GOLDEN = Path(__file__).parent.parent / "golden" / "reporting"
 DEPARTED = find_indicator("departed")
 SHARE = find_indicator("departed_high_income_share")
 ABROAD = find_indicator("workers_abroad")
 assert DEPARTED and SHARE and ABROAD  # noqa: PT018
-
-
-def target(
-    value: float = 450,
-    year: int = 2025,
-    first_year: int | None = None,
-    indicator: str = "departed",
-    comparison: TargetComparison = TargetComparison.at_least,
-) -> Target:
-    return Target(
-        indicator=indicator,
-        hierarchy="current",
-        unit_code="12",
-        year=year,
-        first_year=first_year if first_year is not None else year,
-        value=value,
-        comparison=comparison,
-        source="29-CTr/TU",
-    )
 
 
 # -- which target applies ---------------------------------------------------------------------
@@ -184,99 +167,80 @@ def test_each_indicator_unit_and_year_has_its_own_target_stream() -> None:
     assert one != target_stream_id("departed", "legacy", "12", 2025)
 
 
+# -- the aggregate ------------------------------------------------------------------------------
+
+
+def test_a_target_decides_nothing_when_it_or_its_seed_already_says_what_is_asked() -> None:
+    seed = target(450, year=2026)
+    (event,) = decide(None, set_departed(800), indicator=DEPARTED)
+    state = evolve(None, event, uuid4()).with_version(1)
+
+    assert decide(state, set_departed(800), indicator=DEPARTED) == []
+    assert (
+        decide(
+            None, replace(set_departed(450), source=seed.source), indicator=DEPARTED, seeded=seed
+        )
+        == []
+    )
+    assert decide(state, set_departed(900), indicator=DEPARTED) != []
+
+
 # -- setting one, on fakes --------------------------------------------------------------------
 
-LAI_CHAU = Unit("12", "Lai Châu", "province", None, "current", "12")
-MUONG_KIM = Unit("03637", "Xã Mường Kim", "commune", "12", "current", "12")
 NOW = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
 
 
-class FakeUnits:
-    async def get(self, hierarchy: Hierarchy, code: str) -> Unit | None:
-        return next((u for u in (LAI_CHAU, MUONG_KIM) if u.code == code), None)
-
-    async def children(self, hierarchy: Hierarchy, parent_code: str | None) -> list[Unit]:
-        return []
-
-    async def ancestors(self, hierarchy: Hierarchy, code: str) -> list[Unit]:
-        return []
-
-
-class FakeLedger:
-    """Keeps targets in a dict and the recorded changes in a list, as the event store would."""
-
-    def __init__(self) -> None:
-        self.rows: dict[tuple[str, str, str, int], Target] = {}
-        self.recorded: list[tuple[Target, AppendContext]] = []
-        self.reads_lag = False
-        """Answer `find` with the version before: another officer's change came in between."""
-
-    async def find(
-        self,
-        indicator: str,
-        hierarchy: Hierarchy,
-        unit_code: str,
-        year: int,
-        kind: TargetKind = "target",
-    ) -> Target | None:
-        found = self.rows.get((indicator, hierarchy, unit_code, year))
-        if found is not None and self.reads_lag:
-            return replace(found, value=-1, version=found.version - 1)
-        return found
-
-    async def list(self, hierarchy: Hierarchy, unit_code: str, year: int | None) -> list[Target]:
-        return list(self.rows.values())
-
-    async def record(self, wanted: Target, context: AppendContext) -> Target:
-        key = (wanted.indicator, wanted.hierarchy, wanted.unit_code, wanted.year)
-        current = self.rows.get(key)
-        if (current.version if current else 0) != wanted.version:
-            raise WrongExpectedVersion(uuid4(), wanted.version, current.version if current else 0)
-        stored = replace(
-            wanted, set_by=context.actor, set_at=context.recorded_at, version=wanted.version + 1
-        )
-        self.rows[key] = stored
-        self.recorded.append((stored, context))
-        return stored
+@pytest.fixture
+def rows() -> FakeTargets:
+    return FakeTargets()
 
 
 @pytest.fixture
-def ledger() -> FakeLedger:
-    return FakeLedger()
+def store() -> InMemoryEventStore:
+    return InMemoryEventStore()
 
 
 @pytest.fixture
-def commands(ledger: FakeLedger) -> TargetCommands:
-    return TargetCommands(FakeUnits(), ledger, Authorizer(), FixedClock(NOW))
+def commands(rows: FakeTargets, store: InMemoryEventStore) -> TargetCommands:
+    streams = EventStoreStreams(store, rows)
+    return TargetCommands(FakeUnits(), rows, streams, Authorizer(), FixedClock(NOW))
 
 
-def caller(role: Role, scope: str, subject: str = "officer-7") -> Caller:
-    return Caller(Principal(subject, role, scope), uuid4())
+def caller(
+    role: Role, scope: str, key: str | None = None, if_match: int | None = None
+) -> CommandContext:
+    return CommandContext(Principal("officer-7", role, scope), uuid4(), None, key, if_match)
 
 
 def set_departed(value: float, unit: str = "12") -> SetTarget:
     return SetTarget("departed", "current", unit, 2026, value, source="Kế hoạch 2026")
 
 
+async def recorded(store: InMemoryEventStore) -> list[RecordedEvent]:
+    return await store.read_all(None, 100)
+
+
 async def test_a_province_officer_sets_a_target_and_the_change_is_recorded_with_the_officer(
-    commands: TargetCommands, ledger: FakeLedger
+    commands: TargetCommands, rows: FakeTargets, store: InMemoryEventStore
 ) -> None:
     stored = await commands.set_target(caller(Role.PROVINCE_OFFICER, "12"), set_departed(800))
 
-    ((recorded, context),) = ledger.recorded
-    assert (stored.value, stored.set_by, stored.set_at, stored.version) == (
+    (event,) = await recorded(store)
+    body = stored.body
+    assert (body["value"], body["set_by"], body["set_at"], body["version"]) == (
         800,
         "officer-7",
-        NOW,
+        NOW.isoformat(),
         1,
     )
-    assert recorded == stored
-    assert context.actor == "officer-7"
-    assert context.source == "/lmis/reporting"
+    assert target_body(await rows.find("departed", "current", "12", 2026)) == body
+    assert isinstance(event.payload(), TargetSet)
+    assert (event.metadata.actor, event.metadata.recorded_at) == ("officer-7", NOW)
+    assert event.metadata.source == "/lmis/reporting"
 
 
 async def test_setting_a_target_to_what_it_already_says_records_nothing(
-    commands: TargetCommands, ledger: FakeLedger
+    commands: TargetCommands, store: InMemoryEventStore
 ) -> None:
     officer = caller(Role.PROVINCE_OFFICER, "12")
     await commands.set_target(officer, set_departed(800))
@@ -284,32 +248,67 @@ async def test_setting_a_target_to_what_it_already_says_records_nothing(
     again = await commands.set_target(officer, set_departed(800))
     changed = await commands.set_target(officer, set_departed(900))
 
-    assert again.version == 1
+    assert (again.version, again.body["set_by"]) == (1, "officer-7")
     assert changed.version == 2
-    assert [t.value for t, _ in ledger.recorded] == [800, 900]
+    assert [e.data["value"] for e in await recorded(store)] == [800, 900]
+
+
+async def test_a_seeded_target_set_to_what_it_says_stays_the_seed_until_it_changes(
+    rows: FakeTargets, store: InMemoryEventStore, commands: TargetCommands
+) -> None:
+    seed = replace(target(450, year=2026), source="Kế hoạch 2026")
+    rows.rows[("departed", "current", "12", 2026)] = seed
+    officer = caller(Role.PROVINCE_OFFICER, "12")
+
+    same = await commands.set_target(officer, set_departed(450))
+    changed = await commands.set_target(officer, set_departed(500))
+
+    assert same.body == target_body(seed)
+    assert (changed.version, changed.body["set_by"]) == (1, "officer-7")
+    assert [e.data["value"] for e in await recorded(store)] == [500]
+
+
+async def test_a_repeated_idempotency_key_answers_the_first_answer_again(
+    commands: TargetCommands, store: InMemoryEventStore
+) -> None:
+    first = await commands.set_target(caller(Role.ADMIN, "*", key="k-1"), set_departed(800))
+    again = await commands.set_target(caller(Role.ADMIN, "*", key="k-1"), set_departed(800))
+
+    with pytest.raises(IdempotencyKeyReused):
+        await commands.set_target(caller(Role.ADMIN, "*", key="k-1"), set_departed(900))
+    assert again.replayed
+    assert again.body == first.body
+    assert len(await recorded(store)) == 1
+
+
+async def test_a_stale_if_match_is_refused(commands: TargetCommands) -> None:
+    await commands.set_target(caller(Role.ADMIN, "*"), set_departed(800))
+
+    with pytest.raises(PreconditionFailed):
+        await commands.set_target(caller(Role.ADMIN, "*", if_match=7), set_departed(900))
 
 
 async def test_a_commune_officer_or_another_province_may_not_set_a_target(
-    commands: TargetCommands, ledger: FakeLedger
+    commands: TargetCommands, store: InMemoryEventStore
 ) -> None:
     with pytest.raises(Forbidden):
         await commands.set_target(caller(Role.COMMUNE_OFFICER, "03637"), set_departed(5, "03637"))
     with pytest.raises(Forbidden):
         await commands.set_target(caller(Role.PROVINCE_OFFICER, "01"), set_departed(5))
 
-    assert ledger.recorded == []
+    assert await recorded(store) == []
 
 
 async def test_a_change_that_lost_a_race_is_a_conflict(
-    commands: TargetCommands, ledger: FakeLedger
+    commands: TargetCommands, rows: FakeTargets, store: InMemoryEventStore
 ) -> None:
     officer = caller(Role.ADMIN, "*")
     await commands.set_target(officer, set_departed(800))
-    ledger.reads_lag = True
+    rows.reads_lag = True  # the row read says no stream yet: the append finds one
 
     with pytest.raises(ConcurrencyConflict):
         await commands.set_target(officer, set_departed(900))
-    assert len(ledger.recorded) == 1
+    assert len(await recorded(store)) == 1
 
 
 async def test_each_refusal_names_the_input_it_is_about(commands: TargetCommands) -> None:

@@ -1,28 +1,29 @@
-"""Builds the reporting service from its parts. Every side-effecting dependency is a parameter,
-so tests hand in fakes (unit) or real servers (integration) and production the real ones."""
+"""Builds the reporting service from its parts (the composition root), creates its tables and
+rebuilds its read model. Tests build the use cases from fakes instead (tests/unit)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 import asyncpg
 
-from lmis_reporting.adapters import indicator_store, markets, targets
+from lmis_reporting.adapters import markets, targets
 from lmis_reporting.adapters.indicator_reads import PostgresIndicatorReads
+from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from lmis_reporting.adapters.markets import PostgresMarkets
-from lmis_reporting.adapters.targets import PostgresTargets
+from lmis_reporting.adapters.targets import PostgresTargets, TargetRows
 from lmis_reporting.adapters.units import PostgresUnits, migrate_units
-from lmis_reporting.application.queries import (
-    CountReader,
-    FactsReader,
-    MarketReader,
-    ReportingQueries,
-    UnitReader,
-)
-from lmis_reporting.application.targets import TargetCommands, TargetLedger
+from lmis_reporting.application.queries import ReportingQueries
+from lmis_reporting.application.targets import TargetCommands
+from lmis_reporting.settings import ReportingSettings
 from lmis_shared.auth import Authorizer
 from lmis_shared.clock import Clock, SystemClock
+from lmis_shared.commands.postgres import PostgresStreams
+from lmis_shared.events import RecordedEvent
 from lmis_shared.eventstore import PostgresEventStore
+from lmis_shared.processing import all_events
+from lmis_shared.settings import CommonSettings
 
 
 @dataclass(frozen=True)
@@ -34,38 +35,25 @@ class Reporting:
 
 
 def bootstrap(
-    units: UnitReader,
-    counts: CountReader,
-    facts: FactsReader,
-    markets: MarketReader,
-    ledger: TargetLedger,
-    authorizer: Authorizer | None = None,
+    pool: asyncpg.Pool,
+    settings: ReportingSettings,
+    common: CommonSettings,
+    *,
     clock: Clock | None = None,
+    authorizer: Authorizer | None = None,
 ) -> Reporting:
+    """`clock` dates the stock indicators and the targets set (default: the system's)."""
+    schema = settings.schema_name
     authorizer = authorizer or Authorizer()
     clock = clock or SystemClock()
-    queries = ReportingQueries(
-        units, counts, authorizer, facts=facts, markets=markets, targets=ledger, clock=clock
-    )
-    return Reporting(queries, TargetCommands(units, ledger, authorizer, clock))
-
-
-def bootstrap_postgres(
-    pool: asyncpg.Pool,
-    schema: str,
-    authorizer: Authorizer | None = None,
-    clock: Clock | None = None,
-) -> Reporting:
+    units = PostgresUnits(pool, schema)
     reads = PostgresIndicatorReads(pool, schema)
-    return bootstrap(
-        PostgresUnits(pool, schema),
-        reads,
-        reads,
-        PostgresMarkets(pool, schema),
-        PostgresTargets(pool, schema),
-        authorizer,
-        clock,
+    rows = PostgresTargets(pool, schema)
+    queries = ReportingQueries(
+        units, reads, reads, PostgresMarkets(pool, schema), rows, authorizer, clock
     )
+    streams = PostgresStreams(pool, schema, TargetRows(schema))
+    return Reporting(queries, TargetCommands(units, rows, streams, authorizer, clock))
 
 
 async def migrate(pool: asyncpg.Pool, schema: str) -> None:
@@ -75,9 +63,26 @@ async def migrate(pool: asyncpg.Pool, schema: str) -> None:
     The API reads `indicator_counts` and `stream_facts` before the processor may have
     started, so the projection's tables are created here too, not only by the processor.
     """
-    # reporting's own facts (targets set, reports submitted) are events too
+    # reporting's own facts (targets set) are events too
     await PostgresEventStore.migrate(pool, schema)
-    await indicator_store.migrate(pool, schema)
+    await IndicatorProjection(pool, schema).migrate()
     await migrate_units(pool, schema)
     await targets.migrate(pool, schema)
     await markets.migrate(pool, schema)
+
+
+async def rebuild(pool: asyncpg.Pool, settings: ReportingSettings, common: CommonSettings) -> str:
+    """Rebuild the indicator counts and facts from the event stores of the domains the
+    processor reads (each in the PostgreSQL schema of its name), safe while the processor
+    runs (`Projection.rebuild`)."""
+    projection = IndicatorProjection(pool, settings.schema_name)
+    replayed = await projection.rebuild(domain_events(pool, settings.processor_sources))
+    return f"reporting: {replayed} events replayed"
+
+
+async def domain_events(pool: asyncpg.Pool, schemas: Sequence[str]) -> AsyncIterator[RecordedEvent]:
+    """Every event of each store in turn, each in its store's order (per-stream order is what
+    the projection needs: a stream lives in one store)."""
+    for schema in schemas:
+        async for event in all_events(PostgresEventStore(pool, schema)):
+            yield event

@@ -3,7 +3,7 @@
 One row per stream: its type, the commune it counts in (a column, for the stock indicators'
 "under this unit" join) and the facts as JSON (`domain/facts.py` says what they hold). Rows
 are loaded for a batch's streams at its start and written back once at its end, inside the
-projection's transaction.
+projection's transaction (`application/counting.py`); `parse` also serves the reads.
 """
 
 from __future__ import annotations
@@ -55,20 +55,25 @@ def dump(facts: Facts) -> str:
     return facts.model_dump_json(exclude_defaults=True)
 
 
-async def load(conn: Connection, schema: str, stream_ids: Collection[UUID]) -> dict[UUID, Facts]:
-    rows = await conn.fetch(in_schema(_LOAD, schema), list(stream_ids))
-    return {row["stream_id"]: parse(row["stream_type"], row["facts"]) for row in rows}
+class PostgresStreamFacts:
+    """The `StreamFacts` port on one transaction's connection."""
 
+    def __init__(self, conn: Connection, schema: str) -> None:
+        self._conn = conn
+        self._schema = schema
 
-async def save(conn: Connection, schema: str, facts: Mapping[UUID, tuple[str, Facts]]) -> None:
-    """Write `stream id -> (stream type, facts)`, replacing what was there."""
-    if not facts:
-        return
-    ids = list(facts)
-    await conn.execute(
-        in_schema(_SAVE, schema),
-        ids,
-        [facts[i][0] for i in ids],
-        [facts[i][1].commune_code for i in ids],
-        [dump(facts[i][1]) for i in ids],
-    )
+    async def load(self, stream_ids: Collection[UUID]) -> dict[UUID, Facts]:
+        rows = await self._conn.fetch(in_schema(_LOAD, self._schema), list(stream_ids))
+        return {row["stream_id"]: parse(row["stream_type"], row["facts"]) for row in rows}
+
+    async def save(self, facts: Mapping[UUID, tuple[str, Facts]]) -> None:
+        if not facts:
+            return
+        ids = list(facts)
+        await self._conn.execute(
+            in_schema(_SAVE, self._schema),
+            ids,
+            [facts[i][0] for i in ids],
+            [facts[i][1].commune_code for i in ids],
+            [dump(facts[i][1]) for i in ids],
+        )

@@ -9,11 +9,10 @@ others split it (by sex, ...) and must not be added to it. The unit closure tabl
 
 from __future__ import annotations
 
-from datetime import date
-
 import asyncpg
 
 from lmis_reporting.adapters import facts_store
+from lmis_reporting.application.ports import CountRange
 from lmis_reporting.domain.facts import Facts
 from lmis_reporting.domain.indicators import TOTAL
 from lmis_reporting.domain.units import Hierarchy
@@ -55,49 +54,26 @@ _FACTS = """
 
 
 class PostgresIndicatorReads:
-    """Implements the application's `CountReader` and `FactsReader` ports."""
+    """Implements the application's `CountReader` and `FactsReader` ports (`application/
+    ports.py` says what each answers)."""
 
     def __init__(self, pool: asyncpg.Pool, schema: str) -> None:
         self._pool = pool
         self._schema = schema
 
-    async def total(
-        self, indicator: str, hierarchy: Hierarchy, unit_code: str, start: date, end: date
-    ) -> int:
-        """The sum over every unit under `unit_code` (itself included), months `start`..`end`."""
-        query = in_schema(_TOTAL, self._schema)
-        value = await self._pool.fetchval(query, hierarchy, unit_code, indicator, start, end)
-        return int(value)
+    async def total(self, counts: CountRange) -> int:
+        return int(await self._pool.fetchval(in_schema(_TOTAL, self._schema), *_args(counts)))
 
-    async def breakdown(
-        self,
-        indicator: str,
-        hierarchy: Hierarchy,
-        unit_code: str,
-        start: date,
-        end: date,
-        dimension: str,
-    ) -> dict[str, int]:
-        """The same sum per value of `dimension`."""
-        query = in_schema(_BY_VALUE, self._schema)
-        args = (hierarchy, unit_code, indicator, start, end, dimension)
-        return {r["dim_value"]: int(r["value"]) for r in await self._pool.fetch(query, *args)}
+    async def breakdown(self, counts: CountRange, dimension: str) -> dict[str, int]:
+        rows = await self._pool.fetch(in_schema(_BY_VALUE, self._schema), *_args(counts), dimension)
+        return {r["dim_value"]: int(r["value"]) for r in rows}
 
     async def per_child(
-        self,
-        indicator: str,
-        hierarchy: Hierarchy,
-        unit_code: str,
-        start: date,
-        end: date,
-        dimension: str = TOTAL,
+        self, counts: CountRange, dimension: str = TOTAL
     ) -> dict[str, dict[str, int]]:
-        """Per unit directly under `unit_code`: the sum per value of `dimension` (`''` for
-        the total, under the key `''`)."""
         query = in_schema(_BY_CHILD, self._schema)
-        args = (hierarchy, unit_code, indicator, start, end, dimension)
         found: dict[str, dict[str, int]] = {}
-        for row in await self._pool.fetch(query, *args):
+        for row in await self._pool.fetch(query, *_args(counts), dimension):
             found.setdefault(row["child"], {})[row["dim_value"]] = int(row["value"])
         return found
 
@@ -109,3 +85,7 @@ class PostgresIndicatorReads:
         query = in_schema(_FACTS, self._schema)
         rows = await self._pool.fetch(query, hierarchy, unit_code, stream_type)
         return [(r["child"], facts_store.parse(r["stream_type"], r["facts"])) for r in rows]
+
+
+def _args(counts: CountRange) -> tuple[object, ...]:
+    return (counts.hierarchy, counts.unit_code, counts.indicator, counts.start, counts.end)

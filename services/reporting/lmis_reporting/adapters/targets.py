@@ -4,8 +4,8 @@
 `domain/targets.py`). The seeds' figures are loaded by the migration that creates the table
 (once per schema, and `ON CONFLICT DO NOTHING` besides). A target set through the API is an
 event in the service's own event store (`lmis.reporting.target.set.v1`, the actor in its
-metadata) appended in the same transaction that writes the row; the row's `version` is its
-stream's, so two officers setting one target at once cannot both win.
+metadata); `TargetRows` writes the row in the transaction that appends it
+(`PostgresStreams`). The row's `version` is its stream's.
 
 Seeded for Lai Châu (province 12, programme 29-CTr/TU of 2 March 2023):
   departed ≥ 450 a year 2023–2025 and ≥ 750 a year 2026–2030; trained for EPS 200 over
@@ -17,18 +17,14 @@ plan never names its district, so no unit can hold it; set it through the API on
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Sequence
-from dataclasses import replace
-from typing import cast
+from typing import Any, cast
 
 import asyncpg
 
-from lmis_reporting.domain.targets import Target, TargetKind, target_stream_id
+from lmis_reporting.domain.targets import Target, TargetKind, TargetState
 from lmis_reporting.domain.units import Hierarchy
-from lmis_shared.contracts.reporting import TargetComparison, TargetSet
-from lmis_shared.events import NewEvent
-from lmis_shared.eventstore import AppendContext, PostgresEventStore
+from lmis_shared.commands import Change
+from lmis_shared.contracts.reporting import TargetComparison
 from lmis_shared.migrations import Migration, apply_migrations
 from lmis_shared.sql import in_schema
 
@@ -80,7 +76,7 @@ ON CONFLICT DO NOTHING;
 
 _FIND = """
     SELECT * FROM {s}.targets
-    WHERE indicator = $1 AND hierarchy = $2 AND unit_code = $3 AND year = $4 AND kind = $5"""
+    WHERE indicator = $1 AND hierarchy = $2 AND unit_code = $3 AND year = $4 AND kind = 'target'"""
 _LIST = """
     SELECT * FROM {s}.targets
     WHERE hierarchy = $1 AND unit_code = $2 AND ($3::integer IS NULL OR year = $3)
@@ -117,67 +113,46 @@ def _target(row: asyncpg.Record) -> Target:
 
 
 class PostgresTargets:
-    """Implements the application's `TargetReader` and `TargetLedger` ports."""
+    """Implements the application's `TargetReader` port."""
 
     def __init__(self, pool: asyncpg.Pool, schema: str) -> None:
         self._pool = pool
         self._schema = schema
-        self._store = PostgresEventStore(pool, schema)
 
     async def find(
-        self,
-        indicator: str,
-        hierarchy: Hierarchy,
-        unit_code: str,
-        year: int,
-        kind: TargetKind = "target",
+        self, indicator: str, hierarchy: Hierarchy, unit_code: str, year: int
     ) -> Target | None:
         query = in_schema(_FIND, self._schema)
-        row = await self._pool.fetchrow(query, indicator, hierarchy, unit_code, year, kind)
+        row = await self._pool.fetchrow(query, indicator, hierarchy, unit_code, year)
         return _target(row) if row else None
 
     async def list(self, hierarchy: Hierarchy, unit_code: str, year: int | None) -> list[Target]:
         rows = await self._pool.fetch(in_schema(_LIST, self._schema), hierarchy, unit_code, year)
         return [_target(r) for r in rows]
 
-    async def record(self, target: Target, context: AppendContext) -> Target:
-        """Append the change as an event after the target's current version, and write the
-        row, in one transaction; a stale version raises the store's WrongExpectedVersion."""
-        event = TargetSet(
-            indicator=target.indicator,
-            hierarchy=target.hierarchy,
-            unit_code=target.unit_code,
-            year=target.year,
-            first_year=target.first_year,
-            value=target.value,
-            comparison=target.comparison,
-            source=target.source,
+
+class TargetRows:
+    """The targets' read model: a target's row follows its stream, in the append's transaction."""
+
+    def __init__(self, schema: str) -> None:
+        self._schema = schema
+
+    async def guard(self, connection: Any, change: Change[TargetState]) -> None:
+        return None
+
+    async def apply(self, connection: Any, change: Change[TargetState]) -> None:
+        t = change.after.target(change.context.actor, change.context.recorded_at)
+        await connection.execute(
+            in_schema(_UPSERT, self._schema),
+            t.indicator,
+            t.hierarchy,
+            t.unit_code,
+            t.year,
+            t.first_year,
+            t.value,
+            t.comparison.value,
+            t.source,
+            t.set_by,
+            t.set_at,
+            t.version,
         )
-        stream = target_stream_id(target.indicator, target.hierarchy, target.unit_code, target.year)
-        new = NewEvent(event_id=uuid.uuid4(), payload=event)
-        async with self._pool.acquire() as conn, conn.transaction():
-            appended = await self._store.append_in(
-                conn, stream, "target", target.version, [new], context
-            )
-            await conn.execute(
-                in_schema(_UPSERT, self._schema),
-                *_upsert_args(target, context, appended.new_version),
-            )
-        version = appended.new_version
-        return replace(target, set_by=context.actor, set_at=context.recorded_at, version=version)
-
-
-def _upsert_args(target: Target, context: AppendContext, version: int) -> Sequence[object]:
-    return (
-        target.indicator,
-        target.hierarchy,
-        target.unit_code,
-        target.year,
-        target.first_year,
-        target.value,
-        target.comparison.value,
-        target.source,
-        context.actor,
-        context.recorded_at,
-        version,
-    )

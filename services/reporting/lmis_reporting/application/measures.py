@@ -14,9 +14,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
 
-from lmis_reporting.domain.facts import Facts
+from lmis_reporting.application.ports import (
+    CountRange,
+    CountReader,
+    FactsReader,
+    MarketReader,
+)
 from lmis_reporting.domain.indicators import TOTAL
 from lmis_reporting.domain.markets import DESTINATION, MARKET_TIER, by_tier
 from lmis_reporting.domain.measures import (
@@ -28,45 +32,9 @@ from lmis_reporting.domain.measures import (
     ratio_rule,
 )
 from lmis_reporting.domain.stocks import StockRule, evaluate, stock_rule
-from lmis_reporting.domain.units import Hierarchy, Unit
+from lmis_reporting.domain.units import Unit
 
 Number = int | float
-
-
-class CountReader(Protocol):
-    async def total(
-        self, indicator: str, hierarchy: Hierarchy, unit_code: str, start: date, end: date
-    ) -> int: ...
-
-    async def breakdown(
-        self,
-        indicator: str,
-        hierarchy: Hierarchy,
-        unit_code: str,
-        start: date,
-        end: date,
-        dimension: str,
-    ) -> dict[str, int]: ...
-
-    async def per_child(
-        self,
-        indicator: str,
-        hierarchy: Hierarchy,
-        unit_code: str,
-        start: date,
-        end: date,
-        dimension: str = TOTAL,
-    ) -> dict[str, dict[str, int]]: ...
-
-
-class FactsReader(Protocol):
-    async def facts_under(
-        self, stream_type: str, hierarchy: Hierarchy, unit_code: str
-    ) -> list[tuple[str | None, Facts]]: ...
-
-
-class MarketReader(Protocol):
-    async def high_income(self, province_code: str) -> frozenset[str]: ...
 
 
 @dataclass(frozen=True)
@@ -106,17 +74,17 @@ class Measures:
 
     async def _flow(self, code: str, scope: Scope, by: str | None) -> Measured:
         unit = scope.unit
-        args = (code, unit.hierarchy, unit.code, scope.start, scope.end)
-        total = await self._counts.total(*args)
+        counts = CountRange(code, unit.hierarchy, unit.code, scope.start, scope.end)
+        total = await self._counts.total(counts)
         if by is None:
             return Measured(total)
         if by == UNIT:
-            per_child = await self._counts.per_child(*args)
+            per_child = await self._counts.per_child(counts)
             return Measured(total, {c: v.get(TOTAL, 0) for c, v in sorted(per_child.items())})
         if by == MARKET_TIER:
-            countries = await self._counts.breakdown(*args, DESTINATION)
+            countries = await self._counts.breakdown(counts, DESTINATION)
             return Measured(total, by_tier(countries, await self._high_income(unit)))
-        return Measured(total, dict(sorted((await self._counts.breakdown(*args, by)).items())))
+        return Measured(total, dict(sorted((await self._counts.breakdown(counts, by)).items())))
 
     async def _stock(self, rule: StockRule, scope: Scope, by: str | None) -> Measured:
         unit = scope.unit
@@ -143,9 +111,8 @@ class Measures:
         if by is None:
             return Measured(part)
         unit = scope.unit
-        per_child = await self._counts.per_child(
-            rule.numerator, unit.hierarchy, unit.code, scope.start, scope.end, DESTINATION
-        )
+        counts = CountRange(rule.numerator, unit.hierarchy, unit.code, scope.start, scope.end)
+        per_child = await self._counts.per_child(counts, DESTINATION)
         high_income = await self._high_income(unit)
         return Measured(
             part, {c: by_tier(v, high_income)[wanted] for c, v in sorted(per_child.items())}

@@ -16,15 +16,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
 
-from lmis_reporting.application.measures import (
+from lmis_reporting.application.measures import Measures, Number, Scope
+from lmis_reporting.application.ports import (
     CountReader,
     FactsReader,
     MarketReader,
-    Measures,
-    Number,
-    Scope,
+    TargetReader,
+    UnitReader,
 )
 from lmis_reporting.domain.catalogue import CATALOGUE, IndicatorDefinition, find_indicator
 from lmis_reporting.domain.errors import (
@@ -33,34 +32,12 @@ from lmis_reporting.domain.errors import (
     UnknownDimension,
     UnknownIndicator,
 )
-from lmis_reporting.domain.facts import Facts
 from lmis_reporting.domain.periods import Period, parse_period
-from lmis_reporting.domain.targets import AppliedTarget, Target, TargetKind, applicable, met
+from lmis_reporting.domain.targets import AppliedTarget, applicable, met
 from lmis_reporting.domain.targets import progress as progress_of
 from lmis_reporting.domain.units import Hierarchy, Unit
 from lmis_shared.auth import READ, Authorizer, Principal
-from lmis_shared.clock import Clock, SystemClock
-
-__all__ = ["CountReader", "FactsReader", "MarketReader", "ReportingQueries", "UnitReader"]
-
-
-class UnitReader(Protocol):
-    async def get(self, hierarchy: Hierarchy, code: str) -> Unit | None: ...
-
-    async def children(self, hierarchy: Hierarchy, parent_code: str | None) -> list[Unit]: ...
-
-    async def ancestors(self, hierarchy: Hierarchy, code: str) -> list[Unit]: ...
-
-
-class TargetReader(Protocol):
-    async def find(
-        self,
-        indicator: str,
-        hierarchy: Hierarchy,
-        unit_code: str,
-        year: int,
-        kind: TargetKind = "target",
-    ) -> Target | None: ...
+from lmis_shared.clock import Clock
 
 
 @dataclass(frozen=True)
@@ -97,18 +74,17 @@ class ReportingQueries:
         self,
         units: UnitReader,
         counts: CountReader,
+        facts: FactsReader,
+        markets: MarketReader,
+        targets: TargetReader,
         authorizer: Authorizer,
-        *,
-        facts: FactsReader | None = None,
-        markets: MarketReader | None = None,
-        targets: TargetReader | None = None,
-        clock: Clock | None = None,
+        clock: Clock,
     ) -> None:
         self._units = units
         self._authorizer = authorizer
-        self._measures = Measures(counts, facts or _NoFacts(), markets or _NoMarkets())
-        self._targets = targets or _NoTargets()
-        self._clock = clock or SystemClock()
+        self._measures = Measures(counts, facts, markets)
+        self._targets = targets
+        self._clock = clock
 
     async def list_units(
         self, principal: Principal, hierarchy: Hierarchy, parent: str | None
@@ -196,10 +172,15 @@ class ReportingQueries:
         )
 
     async def _unit(self, hierarchy: Hierarchy, code: str, *, field: str) -> Unit:
-        found = await self._units.get(hierarchy, code)
-        if found is None:
-            raise UnitNotFound(code, hierarchy, field)
-        return found
+        return await find_unit(self._units, hierarchy, code, field)
+
+
+async def find_unit(units: UnitReader, hierarchy: Hierarchy, code: str, field: str) -> Unit:
+    """The unit, or `UnitNotFound` naming the input (`field`) that gave its code."""
+    found = await units.get(hierarchy, code)
+    if found is None:
+        raise UnitNotFound(code, hierarchy, field)
+    return found
 
 
 def scope_unit(unit: Unit) -> str:
@@ -210,27 +191,3 @@ def scope_unit(unit: Unit) -> str:
     until a legacy → current mapping is kept as data.
     """
     return unit.code if unit.hierarchy == "current" else unit.province_code
-
-
-class _NoFacts:
-    async def facts_under(
-        self, stream_type: str, hierarchy: Hierarchy, unit_code: str
-    ) -> list[tuple[str | None, Facts]]:
-        return []
-
-
-class _NoMarkets:
-    async def high_income(self, province_code: str) -> frozenset[str]:
-        return frozenset()
-
-
-class _NoTargets:
-    async def find(
-        self,
-        indicator: str,
-        hierarchy: Hierarchy,
-        unit_code: str,
-        year: int,
-        kind: TargetKind = "target",
-    ) -> Target | None:
-        return None

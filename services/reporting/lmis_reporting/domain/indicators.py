@@ -145,10 +145,6 @@ class RuleError(LookupError):
     """A rule names an attribute its event and facts lack, or one of the wrong kind (a bug)."""
 
 
-def rule_for(indicator: str, rules: Sequence[CountRule] = RULES) -> CountRule | None:
-    return next((rule for rule in rules if rule.indicator == indicator), None)
-
-
 def handled_event_types(rules: Sequence[CountRule] = RULES) -> frozenset[str]:
     """What the projection must see: events that count, and events that change facts."""
     return frozenset(rule.event_type for rule in rules) | FACT_EVENT_TYPES

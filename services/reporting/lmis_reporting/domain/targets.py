@@ -11,23 +11,31 @@ Which target a value is compared with (the choice, documented in the API as well
   quarter: a pace, not a promise, since departures are seasonal); a stock's or a ratio's
   target as it is (a level or a share does not scale with time);
 * a target over several years is compared only with a year period naming its last year, and
-  then with the value summed over all its years (`value_over_span`), not the year's alone.
+  then with the value summed over all its years (basis `span`), not the year's alone.
 `progress` is the value over the target (1.0 = reached), None without a target or a value.
-Pure: no I/O.
+
+Setting a target is a command on the target's aggregate: one stream (type `target`) per
+indicator, unit and year, whose events (`TargetSet`) say what it was set to; `decide` refuses
+a target no comparison could use and decides nothing when the target already says what is
+asked. A seeded target has a row but no stream: `decide` compares with it (`seeded`) until
+the stream's first event. Pure: no I/O.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal, Self
 
 from lmis_reporting.domain.catalogue import IndicatorDefinition
 from lmis_reporting.domain.errors import InvalidTarget
 from lmis_reporting.domain.periods import Period
 from lmis_reporting.domain.units import Hierarchy
-from lmis_shared.contracts.reporting import TargetComparison
+from lmis_shared.commands import Aggregate
+from lmis_shared.contracts.reporting import TargetComparison, TargetSet
+from lmis_shared.errors import NotFound
+from lmis_shared.events import EventPayload
 
 TargetKind = Literal["target", "baseline"]
 Basis = Literal["year", "pro_rated", "span"]
@@ -38,7 +46,9 @@ _STREAMS = uuid.UUID("4ebe1df7-8be3-40f1-8e9f-c46cd294b25b")
 
 
 @dataclass(frozen=True)
-class Target:
+class TargetFigures:
+    """What a target asks: a value of an indicator, in a unit, over one or more years."""
+
     indicator: str
     hierarchy: Hierarchy
     unit_code: str
@@ -49,6 +59,15 @@ class Target:
     comparison: TargetComparison
     source: str
     """The plan or decision it comes from."""
+
+    def figures(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(TargetFigures)}
+
+
+@dataclass(frozen=True)
+class Target(TargetFigures):
+    """A target's row, as the reads see it."""
+
     kind: TargetKind = "target"
     set_by: str = "seed"
     """The officer id of the last change (`seed`: loaded with the platform)."""
@@ -134,3 +153,69 @@ def check_target(indicator: IndicatorDefinition, year: int, first_year: int, val
         raise InvalidTarget("value", "must not be negative")
     if indicator.is_ratio and value > 1:
         raise InvalidTarget("value", "a ratio target is a share from 0 to 1")
+
+
+# -- the aggregate -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SetTarget:
+    indicator: str
+    hierarchy: Hierarchy
+    unit_code: str
+    year: int
+    value: float
+    source: str
+    comparison: TargetComparison = TargetComparison.at_least
+    first_year: int | None = None
+    """None: the target covers `year` alone."""
+
+
+@dataclass(frozen=True)
+class TargetState(TargetFigures):
+    """A target's stream: what its last `TargetSet` said."""
+
+    id: uuid.UUID
+    version: int
+
+    def with_version(self, version: int) -> Self:
+        return replace(self, version=version)
+
+    def target(self, set_by: str, set_at: datetime | None) -> Target:
+        """The row the reads see, after a change by `set_by` at `set_at`."""
+        return Target(**self.figures(), set_by=set_by, set_at=set_at, version=self.version)
+
+
+def decide(
+    state: TargetState | None,
+    command: SetTarget,
+    *,
+    indicator: IndicatorDefinition,
+    seeded: Target | None = None,
+) -> list[EventPayload]:
+    """The event setting the target; none if it (or the seed, before any event) says it."""
+    first_year = command.first_year if command.first_year is not None else command.year
+    check_target(indicator, command.year, first_year, command.value)
+    wanted = TargetSet(**(asdict(command) | {"first_year": first_year}))
+    current = state if state is not None else seeded
+    if current is not None and _figures(current) == _figures(wanted):
+        return []
+    return [wanted]
+
+
+def _figures(t: TargetState | Target | TargetSet) -> tuple[object, ...]:
+    return (t.first_year, t.value, t.comparison, t.source)
+
+
+def evolve(state: TargetState | None, event: EventPayload, stream_id: uuid.UUID) -> TargetState:
+    if not isinstance(event, TargetSet):
+        raise ValueError(f"{event.event_type} is no event of a target")
+    version = state.version if state is not None else 0
+    return TargetState(**event.model_dump(), id=stream_id, version=version)
+
+
+def not_found(stream_id: uuid.UUID) -> NotFound:
+    return NotFound("target", str(stream_id))
+
+
+AGGREGATE = Aggregate("target", evolve, not_found)

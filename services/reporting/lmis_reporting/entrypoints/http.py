@@ -1,196 +1,93 @@
 """The reporting service's HTTP API: administrative units, indicator values and targets.
 
 Routes translate parameters into calls of the application (`ReportingQueries`,
-`TargetCommands`) and its answers into JSON; authorisation and every rule live behind those
-calls. Errors become problem details here, in `problems()`, naming the parameter
-(`query.period`, `query.unit`, `query.by`, `path.code`, `body.value`, ...).
+`TargetCommands`) and its answers into JSON (`views.py`); authorisation and every rule live
+behind those calls. Errors become problem details (`problems.py`) naming the parameter.
 
 `GET /v1/indicators/{code}` answers a flow for a `period` and a stock on a date (`as_of`,
 default today by the service's clock, or the period's last day if that came first), with the
 target of the period's year (pro-rated by months for a flow asked by month or quarter; a
 target over several years compared with the value over those years, for its last year only)
 and `progress` = value / target.
+
+    GET /v1/targets?unit=12&year=2025&hierarchy=current
+    PUT /v1/targets/{indicator}/{unit}/{year}?hierarchy=current
+        {"value": 450, "comparison": "at_least", "first_year": 2023, "source": "Kế hoạch …"}
+
+Setting a target to what it already says changes nothing and records nothing; a change is
+an event `lmis.reporting.target.set.v1` whose actor is the caller. The answer carries the
+target's version in `ETag`: send it back as `If-Match` to be refused (412) rather than
+overwrite a change you have not seen; send an `Idempotency-Key` to make retries safe.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
-from opentelemetry.sdk.trace import TracerProvider
-from pydantic import BaseModel
+import asyncpg
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
 
-from lmis_reporting.application.queries import IndicatorValue, ReportingQueries, TargetView
-from lmis_reporting.bootstrap import bootstrap_postgres, migrate
-from lmis_reporting.domain.catalogue import Kind
-from lmis_reporting.domain.errors import (
-    InvalidPeriod,
-    InvalidTarget,
-    UnitNotFound,
-    UnknownDimension,
-    UnknownIndicator,
+from lmis_reporting.bootstrap import Reporting, bootstrap
+from lmis_reporting.domain.targets import SetTarget
+from lmis_reporting.domain.units import Hierarchy
+from lmis_reporting.entrypoints.problems import problem_mapping
+from lmis_reporting.entrypoints.views import (
+    IndicatorList,
+    IndicatorOut,
+    IndicatorValueOut,
+    TargetIn,
+    TargetList,
+    TargetOut,
+    UnitDetailOut,
+    UnitList,
+    UnitOut,
 )
-from lmis_reporting.domain.units import Hierarchy, Level, Unit
-from lmis_reporting.entrypoints import targets_http
 from lmis_reporting.settings import ReportingSettings
-from lmis_shared.auth import Authenticator, Principal, authenticator_from_settings
+from lmis_shared.auth import Principal
 from lmis_shared.clock import Clock
-from lmis_shared.contracts.reporting import TargetComparison
-from lmis_shared.eventstore import create_pool
 from lmis_shared.settings import CommonSettings
-from lmis_shared.web import ProblemMapping, current_principal
-from lmis_shared.web import create_app as create_service_app
+from lmis_shared.web import RequestContext, current_principal, etag, request_context
+from lmis_shared.web.service import service_app
 
 VERSION = "0.1.0"
 
 router = APIRouter(prefix="/v1")
 
-CallerDep = Annotated[Principal, Depends(current_principal)]
+
+def reporting(request: Request) -> Reporting:
+    found: Reporting = request.app.state.reporting
+    return found
+
+
+App = Annotated[Reporting, Depends(reporting)]
+Caller = Annotated[Principal, Depends(current_principal)]
+Context = Annotated[RequestContext, Depends(request_context)]
 HierarchyQuery = Annotated[
     Hierarchy,
     Query(description="`current` (since 2025-07-01: province → commune) or `legacy`"),
 ]
 
 
-def queries(request: Request) -> ReportingQueries:
-    reporting: ReportingQueries = request.app.state.reporting.queries
-    return reporting
-
-
-QueriesDep = Annotated[ReportingQueries, Depends(queries)]
-
-
-class UnitOut(BaseModel):
-    code: str
-    name: str
-    level: Level
-    parent: str | None
-
-    @classmethod
-    def of(cls, unit: Unit) -> UnitOut:
-        return cls(code=unit.code, name=unit.name, level=unit.level, parent=unit.parent_code)
-
-
-class UnitList(BaseModel):
-    items: list[UnitOut]
-
-
-class UnitDetailOut(UnitOut):
-    hierarchy: Hierarchy
-    ancestors: list[UnitOut]
-    """From the province down to the parent."""
-
-
-class IndicatorOut(BaseModel):
-    code: str
-    kind: Kind
-    """`flow`: summed over a period; `stock`: counted on a date (`as_of`)."""
-    unit_of_measure: str
-    definition_en: str
-    definition_vi: str
-    dimensions: list[str]
-    """What `by` may name."""
-
-
-class IndicatorList(BaseModel):
-    items: list[IndicatorOut]
-
-
-class TargetDetailOut(BaseModel):
-    basis: str
-    """`year`; `pro_rated` (a yearly flow target scaled to a month or quarter); `span` (a
-    target over several years, compared with the value over all of them)."""
-    first_year: int
-    last_year: int
-    comparison: TargetComparison
-    compared_value: int | float | None
-    """The value the target was compared with (over the span, for `span`)."""
-    met: bool | None
-    source: str
-    set_by: str
-
-    @classmethod
-    def of(cls, view: TargetView) -> TargetDetailOut:
-        target = view.applied.target
-        return cls(
-            basis=view.applied.basis,
-            first_year=target.first_year,
-            last_year=target.year,
-            comparison=target.comparison,
-            compared_value=view.compared_value,
-            met=view.met,
-            source=target.source,
-            set_by=target.set_by,
-        )
-
-
-class IndicatorValueOut(BaseModel):
-    indicator: str
-    kind: Kind
-    unit_of_measure: str
-    hierarchy: Hierarchy
-    unit: str
-    unit_name: str
-    period: str | None
-    period_start: date | None
-    period_end: date | None
-    as_of: date | None
-    """The date a stock was counted on (null for a flow)."""
-    value: int | float | None
-    """Null for a ratio whose denominator is zero."""
-    target: float | None
-    progress: float | None
-    """`value / target`; null without a target."""
-    target_detail: TargetDetailOut | None
-    by: str | None
-    breakdown: dict[str, int | float | None] | None
-    """With `by`: the value per value of the dimension (for a ratio, the ratio in each)."""
-
-    @classmethod
-    def of(cls, found: IndicatorValue) -> IndicatorValueOut:
-        view, period = found.target, found.period
-        return cls(
-            indicator=found.indicator.code,
-            kind=found.indicator.kind,
-            unit_of_measure=found.indicator.unit_of_measure,
-            hierarchy=found.unit.hierarchy,
-            unit=found.unit.code,
-            unit_name=found.unit.name,
-            period=period.label if period else None,
-            period_start=period.start if period else None,
-            period_end=period.end if period else None,
-            as_of=found.as_of,
-            value=found.value,
-            target=view.applied.value if view else None,
-            progress=view.progress if view else None,
-            target_detail=TargetDetailOut.of(view) if view else None,
-            by=found.by,
-            breakdown=dict(found.breakdown) if found.breakdown is not None else None,
-        )
-
-
 @router.get("/units", summary="Administrative units under a parent (provinces without one)")
 async def list_units(
-    caller: CallerDep,
-    reporting: QueriesDep,
+    caller: Caller,
+    app: App,
     parent: Annotated[str | None, Query(description="code of the parent unit")] = None,
     hierarchy: HierarchyQuery = "current",
 ) -> UnitList:
-    units = await reporting.list_units(caller, hierarchy, parent)
+    units = await app.queries.list_units(caller, hierarchy, parent)
     return UnitList(items=[UnitOut.of(u) for u in units])
 
 
 @router.get("/units/{code}", summary="One administrative unit and the units above it")
 async def get_unit(
-    caller: CallerDep,
-    reporting: QueriesDep,
+    caller: Caller,
+    app: App,
     code: Annotated[str, Path(description="unit code, e.g. 12 or 03637")],
     hierarchy: HierarchyQuery = "current",
 ) -> UnitDetailOut:
-    detail = await reporting.unit(caller, hierarchy, code)
+    detail = await app.queries.unit(caller, hierarchy, code)
     unit = detail.unit
     return UnitDetailOut(
         **UnitOut.of(unit).model_dump(),
@@ -200,25 +97,14 @@ async def get_unit(
 
 
 @router.get("/indicators", summary="The catalogue of indicators")
-async def list_indicators(reporting: QueriesDep) -> IndicatorList:
-    items = [
-        IndicatorOut(
-            code=d.code,
-            kind=d.kind,
-            unit_of_measure=d.unit_of_measure,
-            definition_en=d.definition_en,
-            definition_vi=d.definition_vi,
-            dimensions=list(d.dimensions),
-        )
-        for d in reporting.catalogue()
-    ]
-    return IndicatorList(items=items)
+async def list_indicators(app: App) -> IndicatorList:
+    return IndicatorList(items=[IndicatorOut.of(d) for d in app.queries.catalogue()])
 
 
 @router.get("/indicators/{code}", summary="An indicator's value for a unit, period or date")
 async def indicator_value(
-    caller: CallerDep,
-    reporting: QueriesDep,
+    caller: Caller,
+    app: App,
     code: Annotated[str, Path(description="indicator code, e.g. departed")],
     unit: Annotated[str, Query(description="unit code; the value sums every commune under it")],
     period: Annotated[
@@ -233,74 +119,57 @@ async def indicator_value(
         date | None, Query(description="for a stock: the date to count on (default today)")
     ] = None,
 ) -> IndicatorValueOut:
-    found = await reporting.indicator_value(
+    found = await app.queries.indicator_value(
         caller, code, period, unit, hierarchy, by=by, as_of=as_of
     )
     return IndicatorValueOut.of(found)
 
 
-# Where each named input travels, so a problem names it as validation errors do.
-_LOCATION = {
-    "period": "query.period",
-    "unit": "query.unit",
-    "parent": "query.parent",
-    "by": "query.by",
-    "code": "path.code",
-    "indicator": "path.indicator",
-    "target_unit": "path.unit",
-    "year": "path.year",
-    "first_year": "body.first_year",
-    "value": "body.value",
-}
+@router.get("/targets", summary="A unit's targets and baselines")
+async def list_targets(
+    ctx: Context,
+    app: App,
+    unit: Annotated[str, Query(description="unit code")],
+    year: Annotated[int | None, Query(description="only this year")] = None,
+    hierarchy: HierarchyQuery = "current",
+) -> TargetList:
+    found = await app.targets.list_targets(ctx.principal, hierarchy, unit, year)
+    return TargetList(items=[TargetOut.of(t) for t in found])
 
 
-def _named(field: str, message: str) -> dict[str, object]:
-    return {"errors": [{"field": _LOCATION[field], "message": message}]}
-
-
-def problems() -> ProblemMapping:
-    mapping = ProblemMapping()
-    mapping.register(
-        InvalidPeriod,
-        status=422,
-        type="validation",
-        title="Invalid data",
-        title_vi="Dữ liệu không hợp lệ",
-        extensions=lambda e: _named(e.field, e.message),
+@router.put("/targets/{indicator}/{unit}/{year}", summary="Set a target (recorded as an event)")
+async def set_target(
+    ctx: Context,
+    app: App,
+    response: Response,
+    indicator: Annotated[str, Path(description="indicator code, e.g. departed")],
+    unit: Annotated[str, Path(description="unit code, e.g. 12")],
+    year: Annotated[int, Path(description="the (last) year the target covers")],
+    body: TargetIn,
+    hierarchy: HierarchyQuery = "current",
+) -> TargetOut:
+    command = SetTarget(
+        indicator=indicator,
+        hierarchy=hierarchy,
+        unit_code=unit,
+        year=year,
+        value=body.value,
+        source=body.source,
+        comparison=body.comparison,
+        first_year=body.first_year,
     )
-    for invalid in (UnknownDimension, InvalidTarget):
-        mapping.register(
-            invalid,
-            status=422,
-            type="validation",
-            title="Invalid data",
-            title_vi="Dữ liệu không hợp lệ",
-            extensions=lambda e: _named(e.field, e.message),
-        )
-    mapping.register(
-        UnitNotFound,
-        status=404,
-        type="unit-not-found",
-        title="Administrative unit not found",
-        title_vi="Không tìm thấy đơn vị hành chính",
-        extensions=lambda e: _named(e.field, str(e)),
-    )
-    mapping.register(
-        UnknownIndicator,
-        status=404,
-        type="indicator-not-found",
-        title="Indicator not found",
-        title_vi="Không tìm thấy chỉ tiêu",
-        extensions=lambda e: _named(e.field, str(e)),
-    )
-    return mapping
+    result = await app.targets.set_target(ctx.command(), command)
+    # 200 whether or not the target existed: a PUT sets it either way
+    response.headers["ETag"] = etag(result.version)
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return TargetOut.model_validate(result.body)
 
 
 def create_app(
     common: CommonSettings | None = None,
     settings: ReportingSettings | None = None,
-    authenticator: Authenticator | None = None,
-    tracer_provider: TracerProvider | None = None,
+    *,
     clock: Clock | None = None,
 ) -> FastAPI:
     """The reporting API (a uvicorn factory: with no arguments, everything from the env).
@@ -310,29 +179,15 @@ def create_app(
     common = common or CommonSettings()
     own = settings or ReportingSettings()
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = await create_pool(common.database_url)
-        try:
-            await migrate(pool, own.schema_name)  # loads the units on a first start
+    def build(app: FastAPI, pool: asyncpg.Pool) -> None:
+        app.state.reporting = bootstrap(pool, own, common, clock=clock)
 
-            async def database() -> None:
-                await pool.fetchval("SELECT 1")
-
-            app.state.readiness_checks["database"] = database
-            app.state.reporting = bootstrap_postgres(pool, own.schema_name, clock=clock)
-            yield
-        finally:
-            await pool.close()
-
-    return create_service_app(
+    return service_app(
         service="reporting",
-        settings=common,
-        routers=[router, targets_http.router],
-        readiness_checks={},
-        authenticator=authenticator or authenticator_from_settings(common),
+        common=common,
+        routers=[router],
         version=VERSION,
-        lifespan=lifespan,
-        problems=problems(),
-        tracer_provider=tracer_provider,
+        description="LMIS reporting service. Errors are RFC 9457 problems.",
+        on_pool=build,
+        problems=problem_mapping(),
     )

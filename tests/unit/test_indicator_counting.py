@@ -1,0 +1,104 @@
+"""The counting use case on in-memory ports: a batch of new events folded into the stored
+facts of their streams and counted with them, as the projection does in one transaction."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID, uuid4
+
+import pytest
+
+from lmis_reporting.application.counting import count
+from lmis_reporting.application.ports import StreamEvent
+from lmis_reporting.domain.facts import WorkerFacts
+from lmis_reporting.domain.indicators import TOTAL, Increment, merge
+from lmis_shared.events import EventPayload
+from tests.unit.reporting_fakes import MemoryCounts, MemoryFacts
+from tests.unit.test_indicator_rules import (
+    KHOEN_ON,
+    MUONG_KIM,
+    contract,
+    departed,
+    enrolled,
+    fold,
+    loan_applied,
+    registered,
+    repaid,
+    totals,
+)
+
+
+@pytest.fixture
+def facts() -> MemoryFacts:
+    return MemoryFacts()
+
+
+@pytest.fixture
+def counts() -> MemoryCounts:
+    return MemoryCounts()
+
+
+def on(stream: UUID, *events: EventPayload) -> list[StreamEvent]:
+    return [StreamEvent(stream, e.stream_type, e) for e in events]
+
+
+async def test_a_batch_counts_what_folding_each_stream_alone_counts(
+    facts: MemoryFacts, counts: MemoryCounts
+) -> None:
+    worker = [registered(MUONG_KIM), contract("KR"), departed(date(2026, 8, 20))]
+    loan = [loan_applied(KHOEN_ON), repaid(date(2026, 2, 1), 1_000_000)]
+    one, two = uuid4(), uuid4()
+
+    await count([*on(one, *worker), *on(two, *loan)], facts, counts)
+
+    worker_facts, worker_counts = fold(worker)
+    loan_facts, loan_counts = fold(loan)
+    assert facts.streams == {one: ("worker", worker_facts), two: ("loan", loan_facts)}
+    assert sorted(counts.rows, key=str) == sorted(merge(worker_counts + loan_counts), key=str)
+
+
+async def test_a_later_batch_counts_with_the_facts_an_earlier_one_stored(
+    facts: MemoryFacts, counts: MemoryCounts
+) -> None:
+    stream = uuid4()
+    await count(on(stream, registered(KHOEN_ON)), facts, counts)
+
+    await count(on(stream, contract("JP"), departed(date(2026, 8, 20))), facts, counts)
+
+    (departure,) = totals(counts.rows, "departed")
+    assert (departure.unit_code, departure.period) == (KHOEN_ON, date(2026, 8, 1))
+    stored = facts.streams[stream][1]
+    assert isinstance(stored, WorkerFacts)
+    assert stored.destination_country == "JP"
+
+
+async def test_only_streams_whose_facts_changed_are_written_back(
+    facts: MemoryFacts, counts: MemoryCounts
+) -> None:
+    stream = uuid4()
+    await count(on(stream, registered()), facts, counts)
+    await count(on(stream, enrolled()), facts, counts)  # counted, but no fact of the stream
+
+    assert facts.saved[-1] == {}
+    assert totals(counts.added[-1], "enrolled_in_training") != []
+
+
+async def test_a_batchs_increments_are_added_once_per_row(
+    facts: MemoryFacts, counts: MemoryCounts
+) -> None:
+    batch = [e for _ in range(3) for e in on(uuid4(), registered(MUONG_KIM, date(2026, 2, 3)))]
+
+    await count(batch, facts, counts)
+
+    (added,) = counts.added
+    assert totals(added) == [
+        Increment("workers_registered", MUONG_KIM, date(2026, 2, 1), TOTAL, TOTAL, 3)
+    ]
+
+
+async def test_a_stream_whose_first_event_never_came_counts_in_no_unit(
+    facts: MemoryFacts, counts: MemoryCounts
+) -> None:
+    await count(on(uuid4(), departed(date(2026, 8, 20))), facts, counts)
+
+    assert [(i.unit_code, i.delta) for i in totals(counts.rows)] == [("", 1)]
