@@ -3,11 +3,6 @@
 
 from lmis_shared.declaration import ServiceDeclaration
 
-SERVICE = ServiceDeclaration(
-    name="reporting",
-    order=3,
-    settings="lmis_reporting.settings:ReportingSettings",
-    app="lmis_reporting.entrypoints.http:create_app",
-    migrate="lmis_reporting.bootstrap:migrate",
-    processor="lmis_reporting.entrypoints.processor:main",
+SERVICE = ServiceDeclaration.standard(
+    "reporting", order=3, settings_class="ReportingSettings", processor=True
 )

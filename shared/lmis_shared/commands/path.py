@@ -24,6 +24,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Generic
 from uuid import UUID
 
@@ -51,7 +52,10 @@ def _no_check(state: Any) -> None:
 class Command(Generic[S]):
     """One request to change one stream.
 
-    `name` and `request` identify what was asked (the idempotency fingerprint);
+    `name`, `target` and `request` identify what was asked (the idempotency fingerprint);
+    `target` defaults to the stream id, except for a command that starts a stream under a
+    fresh random id (that id is not part of what was asked); a stream with a natural key
+    (an upsert) names it, so a retry matches whether or not the stream existed;
     `creates` is True for a command that starts the stream (201, no If-Match, the stream
     must not exist yet: a second create is a 409 from the store);
     `authorise(state)` raises Forbidden (state is None when `creates`);
@@ -66,6 +70,11 @@ class Command(Generic[S]):
     respond: Callable[[S], dict[str, Any]]
     authorise: Callable[[S | None], None] = field(default=_no_check)
     creates: bool = False
+    target: str | None = None
+
+    def fingerprint(self) -> str:
+        target = self.target or (None if self.creates else str(self.stream_id))
+        return request_fingerprint(self.name, target, dict(self.request))
 
 
 class CommandPath(Generic[S]):
@@ -88,11 +97,13 @@ class CommandPath(Generic[S]):
         recorded = await self.streams.read(stream_id)
         return self.aggregate.fold_recorded(stream_id, recorded), recorded
 
-    async def run(self, command: Command[S], ctx: CommandContext) -> CommandResult:
+    async def run(
+        self, command: Command[S], ctx: CommandContext, *, at: datetime | None = None
+    ) -> CommandResult:
+        """Run `command`; its events are recorded at `at` (default: the clock's now)."""
         before = None if command.creates else await self.load(command.stream_id)
         command.authorise(before)
-        target = None if command.creates else str(command.stream_id)
-        fingerprint = request_fingerprint(command.name, target, dict(command.request))
+        fingerprint = command.fingerprint()
         if ctx.idempotency_key and (
             stored := await self.streams.find_response(ctx.idempotency_key)
         ):
@@ -112,7 +123,7 @@ class CommandPath(Generic[S]):
             stream_type=self.aggregate.stream_type,
             expected_version=0 if before is None else before.version,
             events=[NewEvent(event_id=uuid.uuid4(), payload=e) for e in decided],
-            context=ctx.append_context(self._source, self._clock.now()),
+            context=ctx.append_context(self._source, at or self._clock.now()),
             idempotency=IdempotencyRecord(key, fingerprint, status_code, body) if key else None,
             before=before,
             after=after,

@@ -10,7 +10,7 @@ and the row the reads use are written in one transaction (the `ReadModel` the ad
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from typing import Any
 
 from lmis_reporting.application.ports import TargetReader, UnitReader
@@ -21,13 +21,12 @@ from lmis_reporting.domain.errors import UnknownIndicator
 from lmis_reporting.domain.targets import SetTarget, Target, TargetState
 from lmis_reporting.domain.units import Hierarchy
 from lmis_shared.auth import READ, WRITE, Authorizer, Principal
-from lmis_shared.clock import Clock, FixedClock
+from lmis_shared.clock import Clock
 from lmis_shared.commands import (
     Command,
     CommandContext,
     CommandPath,
     CommandResult,
-    IdempotencyKeyReused,
     Streams,
 )
 from lmis_shared.events import EventPayload
@@ -46,7 +45,7 @@ class TargetCommands:
     ) -> None:
         self._units = units
         self._rows = rows
-        self._streams = streams
+        self._path = CommandPath(targets.AGGREGATE, streams, clock, SOURCE)
         self._authorizer = authorizer
         self._clock = clock
 
@@ -85,6 +84,9 @@ class TargetCommands:
             respond,
             authorise,
             creates=row is None or seeded is not None,
+            # the stream's key is natural: a retry is the same request whether or not the
+            # first one started the stream
+            target=str(stream_id),
         )
         if seeded is not None:
             # a seed has a row but no stream yet, and a command that starts a stream must
@@ -92,15 +94,7 @@ class TargetCommands:
             authorise(None)
             if not decide(None):
                 return CommandResult(200, target_body(seeded))
-        path = CommandPath(targets.AGGREGATE, self._streams, FixedClock(at), SOURCE)
-        try:
-            return await path.run(run, ctx)
-        except IdempotencyKeyReused:
-            if run.creates:
-                raise
-            # maybe a retry of the request that started the stream, whose answer was stored
-            # as a creation's: the path replays it, or refuses the key again
-            return await path.run(replace(run, creates=True), ctx)
+        return await self._path.run(run, ctx, at=at)
 
     async def list_targets(
         self, principal: Principal, hierarchy: Hierarchy, unit_code: str, year: int | None
