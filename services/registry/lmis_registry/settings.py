@@ -1,21 +1,22 @@
-"""The registry's settings: the common ones plus its own, prefixed `LMIS_REGISTRY_`."""
+"""The registry's settings: everything it reads from the environment, prefixed
+`LMIS_REGISTRY_` (the common ones are `lmis_shared.settings.CommonSettings`)."""
 
 from __future__ import annotations
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from lmis_shared.lookup_keys import DEVELOPMENT_LOOKUP_KEY, MIN_LOOKUP_KEY_LENGTH, lookup_secret
+from lmis_shared.settings import ServiceSettings
 
 __all__ = ["DEVELOPMENT_LOOKUP_KEY", "MIN_LOOKUP_KEY_LENGTH", "RegistrySettings"]
 
 
-class RegistrySettings(BaseSettings):
+class RegistrySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="LMIS_REGISTRY_", extra="ignore")
 
-    host: str = "127.0.0.1"
-    port: int = 8001
-    schema_name: str = "registry"
+    port: int = Field(8001, ge=1, le=65535, description="the API's port")
+    schema_name: str = Field("registry", description="the PostgreSQL schema the service owns")
     lookup_key: SecretStr = Field(
         SecretStr(DEVELOPMENT_LOOKUP_KEY),
         description="HMAC key of citizen-ID lookups (one open file per citizen); "
