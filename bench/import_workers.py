@@ -217,7 +217,7 @@ async def measure(server: EmbeddedPostgres, n: int, batch_size: int, xlsx: bool)
             "seconds": round(time.perf_counter() - start, 2),
         }
     result["notes"] = {
-        "import": "CSV bytes → read → validate with RegisterWorker → decide_register → "
+        "import": "CSV bytes → read → validate with RegisterWorker → decide → "
         "save in batches (append_events for the batch, open_files claims, worker_list COPY, "
         "one transaction per batch), into the embedded PostgreSQL with default durability",
         "peer": "WorkerFiles.register per row on PostgreSQL: what POST /v1/workers runs, "

@@ -1,7 +1,6 @@
-"""`evolve`: a loan's state after one more event (the command path folds with it).
-
-Events are facts already decided and stored, so nothing here refuses anything but an event
-that cannot belong to a loan stream at all.
+"""`evolve`: a loan's state after one more event; the command path (`AGGREGATE`) folds a
+loan's stream with it. Only an event with no loan to apply to (no `LoanApplied` first) is
+refused: every other event is a fact already decided.
 """
 
 from __future__ import annotations
