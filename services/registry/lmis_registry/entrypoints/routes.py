@@ -100,7 +100,9 @@ def command_route(
             return answer(result, Location=f"{router.prefix}/{result.body['id']}")
         return answer(await run(values[id_name], command, ctx))
 
-    endpoint.__signature__ = inspect.Signature(parameters, return_annotation=JSONResponse)  # type: ignore[attr-defined]
+    # FastAPI reads the parameters (path id, body, dependencies) from the signature
+    signature = inspect.Signature(parameters, return_annotation=JSONResponse)
+    endpoint.__signature__ = signature  # type: ignore[attr-defined]
     endpoint.__name__ = name
     router.add_api_route(
         path,
