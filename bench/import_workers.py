@@ -34,8 +34,9 @@ from lmis_cli.embedded import EmbeddedPostgres, free_port
 from lmis_registry.adapters.bulk_files import PostgresBulkFiles
 from lmis_registry.application.import_template import WORKER_TEMPLATE
 from lmis_registry.application.imports import WorkerImports
-from lmis_registry.bootstrap import bootstrap_postgres, migrate
+from lmis_registry.bootstrap import bootstrap, migrate
 from lmis_registry.domain.workers import RegisterWorker
+from lmis_registry.settings import RegistrySettings
 from lmis_shared.auth import Authorizer, Principal, Role
 from lmis_shared.clock import FixedClock
 from lmis_shared.commands import CommandContext
@@ -43,6 +44,7 @@ from lmis_shared.eventstore import create_pool
 from lmis_shared.imports import read_table
 from lmis_shared.reference.citizen_id import century_sex_digit
 from lmis_shared.reference.units import commune_code_str, province_of
+from lmis_shared.settings import CommonSettings
 
 RESULTS = Path(__file__).parent / "results" / "import_workers.json"
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
@@ -155,7 +157,8 @@ async def bulk(pool: asyncpg.Pool, schema: str, data: bytes, batch_size: int) ->
 
 async def single(pool: asyncpg.Pool, schema: str, rows: list[list[str]]) -> dict[str, Any]:
     """The peer: one `register` use case per row, as `POST /v1/workers` runs it."""
-    registry = bootstrap_postgres(pool, schema, SECRET, FixedClock(NOW))
+    settings = RegistrySettings(schema_name=schema, lookup_key=SECRET.decode())
+    registry = bootstrap(pool, settings, CommonSettings(), clock=FixedClock(NOW))
     table = read_table(as_csv(rows), WORKER_TEMPLATE)
     from lmis_shared.imports import build_command
 
@@ -214,7 +217,7 @@ async def measure(server: EmbeddedPostgres, n: int, batch_size: int, xlsx: bool)
             "seconds": round(time.perf_counter() - start, 2),
         }
     result["notes"] = {
-        "import": "CSV bytes → read → validate with RegisterWorker → decide_register → "
+        "import": "CSV bytes → read → validate with RegisterWorker → decide → "
         "save in batches (append_events for the batch, open_files claims, worker_list COPY, "
         "one transaction per batch), into the embedded PostgreSQL with default durability",
         "peer": "WorkerFiles.register per row on PostgreSQL: what POST /v1/workers runs, "

@@ -41,7 +41,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 
 from lmis_cli.embedded import EmbeddedBroker, EmbeddedPostgres, free_port, running
 from lmis_registry.bootstrap import migrate as migrate_registry
-from lmis_registry.entrypoints.http import create_app_with as registry_app
+from lmis_registry.entrypoints.http import create_app as registry_app
 from lmis_registry.settings import RegistrySettings
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from lmis_reporting.entrypoints.processor import build_processor
@@ -132,7 +132,8 @@ async def latency(common: CommonSettings, pool: asyncpg.Pool, commands: int) -> 
         audience="lmis",
         ttl=timedelta(hours=1),
     )
-    app = registry_app(app_common, RegistrySettings(schema_name=registry_schema), FixedClock(NOW))
+    settings = RegistrySettings(schema_name=registry_schema)
+    app = registry_app(app_common, settings, clock=FixedClock(NOW))
     relay = build_relay(
         pool,
         registry_schema,

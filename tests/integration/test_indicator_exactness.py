@@ -40,7 +40,7 @@ from lmis_permits.bootstrap import migrate as migrate_permits
 from lmis_permits.entrypoints.http import create_app as permits_app
 from lmis_permits.settings import PermitsSettings
 from lmis_registry.bootstrap import migrate as migrate_registry
-from lmis_registry.entrypoints.http import create_app_with as registry_app
+from lmis_registry.entrypoints.http import create_app as registry_app
 from lmis_registry.settings import RegistrySettings
 from lmis_reporting.adapters import facts_store
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
@@ -134,7 +134,7 @@ async def _load_demo(database_url: str, data_dir: Path, stores: dict[str, str]) 
         ttl=timedelta(minutes=30),
     )
     clock = FixedClock(NOW)
-    registry = registry_app(common, RegistrySettings(schema_name=stores["registry"]), clock)
+    registry = registry_app(common, RegistrySettings(schema_name=stores["registry"]), clock=clock)
     permits = permits_app(common, PermitsSettings(schema_name=stores["permits"]), clock=clock)
     auth = {"Authorization": f"Bearer {token}"}
     async with (

@@ -4,49 +4,28 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import asyncpg
-import httpx
 import pytest
-from fastapi import FastAPI
 
-from lmis_registry.application.loans import build_loans
-from lmis_registry.bootstrap import migrate
-from lmis_registry.entrypoints.loans_http import LOANS_STATE, loans_router
-from lmis_shared.auth import Authorizer, ensure_local_keypair, issue_token
-from lmis_shared.clock import FixedClock
 from lmis_shared.contracts.registry import Person, Sex, WorkerRegistered
 from lmis_shared.events import NewEvent
-from lmis_shared.eventstore import AppendContext, PostgresEventStore
-from lmis_shared.settings import CommonSettings
-from lmis_shared.web.service import service_app
+from lmis_shared.eventstore import AppendContext
+from tests.integration.worker_api import NOW, Api, running_api
 
 pytestmark = pytest.mark.integration
 
-NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 
+class LoansApi(Api):
+    """The registry's API, as a bank officer of province 12 uses it."""
 
-@dataclass
-class Api:
-    client: httpx.AsyncClient
-    private_key: Path
-    store: PostgresEventStore
+    commands = "/v1/loans"
 
     def auth(self, role: str = "bank", scope: str = "12") -> dict[str, str]:
-        token = issue_token(
-            self.private_key,
-            subject="officer-1",
-            role=role,
-            scope=scope,
-            issuer="lmis-test",
-            audience="lmis",
-            ttl=timedelta(minutes=5),
-        )
-        return {"Authorization": f"Bearer {token}"}
+        return super().auth(role, scope)
 
     async def worker(self) -> str:
         """A worker file of commune 03637 (province 12), written as the registry writes it."""
@@ -66,13 +45,6 @@ class Api:
             worker_id, "worker", 0, [NewEvent(event_id=uuid.uuid4(), payload=registered)], context
         )
         return str(worker_id)
-
-    async def command(
-        self, loan_id: str, name: str, body: dict[str, Any] | None, **headers: str
-    ) -> httpx.Response:
-        return await self.client.post(
-            f"/v1/loans/{loan_id}/{name}", json=body, headers=self.auth() | headers
-        )
 
     async def disbursed_loan(self) -> str:
         """12,000,000 VND over 12 months at 1 % a month, paid out on 2026-09-10."""
@@ -107,38 +79,13 @@ class Api:
 @pytest.fixture
 async def api(
     tmp_path: Path, database_url: str, fresh_schema: str, pg_pool: asyncpg.Pool
-) -> AsyncIterator[Api]:
-    private, public = ensure_local_keypair(tmp_path / "keys")
-    await migrate(pg_pool, fresh_schema)
-    common = CommonSettings(
-        database_url=database_url,
-        data_dir=tmp_path,
-        otel_exporter="none",
-        jwt_public_key_file=public,
-        jwt_issuer="lmis-test",
-        jwt_audience="lmis",
-    )
-
-    def build(app: FastAPI, pool: asyncpg.Pool) -> None:
-        store = PostgresEventStore(pool, fresh_schema)
-        setattr(app.state, LOANS_STATE, build_loans(store, FixedClock(NOW), Authorizer()))
-
-    app = service_app(
-        service="registry",
-        common=common,
-        routers=[loans_router],
-        version="test",
-        description="loans under test",
-        on_pool=build,
-    )
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://registry") as c,
-    ):
-        yield Api(c, private, PostgresEventStore(pg_pool, fresh_schema))
+) -> AsyncIterator[LoansApi]:
+    async with running_api(tmp_path, database_url, fresh_schema, pg_pool, LoansApi) as running:
+        assert isinstance(running, LoansApi)
+        yield running
 
 
-async def test_a_loan_is_applied_for_paid_out_repaid_and_settled(api: Api) -> None:
+async def test_a_loan_is_applied_for_paid_out_repaid_and_settled(api: LoansApi) -> None:
     applied = await api.client.post(
         "/v1/loans",
         json={"worker_id": await api.worker(), "purpose": "job_creation", "amount_vnd": 3_000_000},
@@ -185,7 +132,7 @@ async def test_a_loan_is_applied_for_paid_out_repaid_and_settled(api: Api) -> No
 
 
 async def test_the_loan_view_derives_outstanding_next_due_and_overdue_as_of_today(
-    api: Api,
+    api: LoansApi,
 ) -> None:
     loan_id = await api.disbursed_loan()
     await api.command(
@@ -212,7 +159,7 @@ async def test_the_loan_view_derives_outstanding_next_due_and_overdue_as_of_toda
 
 
 async def test_an_illegal_transition_is_a_conflict_naming_state_and_allowed_commands(
-    api: Api,
+    api: LoansApi,
 ) -> None:
     loan_id = await api.disbursed_loan()
     refused = await api.command(loan_id, "settle", {})
@@ -238,7 +185,7 @@ async def test_an_illegal_transition_is_a_conflict_naming_state_and_allowed_comm
     ],
 )
 async def test_an_invalid_field_is_a_problem_naming_the_field(
-    api: Api, name: str, body: dict[str, Any], field: str
+    api: LoansApi, name: str, body: dict[str, Any], field: str
 ) -> None:
     loan_id = await api.disbursed_loan()
     refused = await api.command(loan_id, name, body)
@@ -247,7 +194,7 @@ async def test_an_invalid_field_is_a_problem_naming_the_field(
     assert len(await api.store.read_stream(uuid.UUID(loan_id))) == 3
 
 
-async def test_a_loan_for_a_worker_file_that_does_not_exist_names_worker_id(api: Api) -> None:
+async def test_a_loan_for_a_worker_file_that_does_not_exist_names_worker_id(api: LoansApi) -> None:
     refused = await api.client.post(
         "/v1/loans",
         json={"worker_id": str(uuid.uuid4()), "purpose": "going_abroad", "amount_vnd": 1},
@@ -257,7 +204,9 @@ async def test_a_loan_for_a_worker_file_that_does_not_exist_names_worker_id(api:
     assert [e["field"] for e in refused.json()["errors"]] == ["worker_id"]
 
 
-async def test_a_stale_if_match_is_refused_and_a_repeated_key_appends_nothing(api: Api) -> None:
+async def test_a_stale_if_match_is_refused_and_a_repeated_key_appends_nothing(
+    api: LoansApi,
+) -> None:
     loan_id = await api.disbursed_loan()
     stale = await api.command(loan_id, "record-repayment", {"amount_vnd": 5}, **{"If-Match": '"2"'})
     assert (stale.status_code, stale.json()["current_version"]) == (412, 3)
@@ -272,7 +221,7 @@ async def test_a_stale_if_match_is_refused_and_a_repeated_key_appends_nothing(ap
 
 
 async def test_only_the_bank_and_province_of_the_borrower_see_and_act_on_the_loan(
-    api: Api,
+    api: LoansApi,
 ) -> None:
     loan_id = await api.disbursed_loan()
     url = f"/v1/loans/{loan_id}"
@@ -286,7 +235,7 @@ async def test_only_the_bank_and_province_of_the_borrower_see_and_act_on_the_loa
         assert (await api.client.get(url, headers=api.auth(role, scope))).status_code == 200
 
 
-async def test_the_bank_sees_no_personal_data_of_the_worker_file(api: Api) -> None:
+async def test_the_bank_sees_no_personal_data_of_the_worker_file(api: LoansApi) -> None:
     loan_id = await api.disbursed_loan()
     loan = await api.client.get(f"/v1/loans/{loan_id}", headers=api.auth())
     history = await api.client.get(f"/v1/loans/{loan_id}/history", headers=api.auth())

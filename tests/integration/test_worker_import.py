@@ -11,9 +11,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
 
@@ -30,97 +28,27 @@ from lmis_cli.imports import imports_app
 from lmis_registry.adapters.bulk_files import PostgresBulkFiles
 from lmis_registry.application.import_rows import RowPlanner
 from lmis_registry.application.import_template import WORKER_TEMPLATE
-from lmis_registry.application.worker_ports import FileChange
-from lmis_registry.bootstrap import bootstrap_postgres, migrate
-from lmis_registry.domain.workers import OpenFileExists
-from lmis_registry.entrypoints.http import problems, workers
-from lmis_registry.entrypoints.imports_http import imports_router, install_worker_imports
-from lmis_shared.auth import Authorizer, Principal, Role, ensure_local_keypair, issue_token
-from lmis_shared.clock import FixedClock
+from lmis_registry.domain.workers import OpenFileExists, WorkerFile
+from lmis_registry.settings import DEVELOPMENT_LOOKUP_KEY
+from lmis_shared.auth import Authorizer, Principal, Role
+from lmis_shared.commands import Change
 from lmis_shared.events import NewEvent
 from lmis_shared.eventstore import AppendContext, WrongExpectedVersion
 from lmis_shared.imports import XLSX_MEDIA_TYPE, read_table
-from lmis_shared.settings import CommonSettings
-from lmis_shared.web.service import service_app
+from tests.integration.worker_api import NOW, Api, running_api
 
 pytestmark = pytest.mark.integration
 
-NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
-SECRET = b"test-lookup-key-test-lookup-key-test"
+SECRET = DEVELOPMENT_LOOKUP_KEY.encode()  # the key of the app `running_api` runs
 SAMPLE = files("lmis_registry").joinpath("data", "import", "sample_workers.csv")
 CSV = {"Content-Type": "text/csv"}
-
-
-@dataclass
-class Registry:
-    app: FastAPI
-    client: httpx.AsyncClient
-    private_key: Path
-    pool: asyncpg.Pool
-    schema: str
-    tokens: dict[tuple[str, str], str] = field(default_factory=dict)
-
-    def token(self, role: str = "province_officer", scope: str = "12") -> str:
-        if (role, scope) not in self.tokens:
-            self.tokens[role, scope] = issue_token(
-                self.private_key,
-                subject="officer-1",
-                role=role,
-                scope=scope,
-                issuer="lmis-test",
-                audience="lmis",
-                ttl=timedelta(minutes=30),
-            )
-        return self.tokens[role, scope]
-
-    def auth(self, role: str = "province_officer", scope: str = "12") -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(role, scope)}"}
-
-    async def count(self, table: str) -> int:
-        return int(await self.pool.fetchval(f'select count(*) from "{self.schema}".{table}'))
-
-
-@asynccontextmanager
-async def running_registry(
-    tmp_path: Path, database_url: str, schema: str, pool: asyncpg.Pool
-) -> AsyncIterator[Registry]:
-    private, public = ensure_local_keypair(tmp_path / "keys")
-    await migrate(pool, schema)
-    common = CommonSettings(
-        database_url=database_url,
-        data_dir=tmp_path,
-        otel_exporter="none",
-        jwt_public_key_file=public,
-        jwt_issuer="lmis-test",
-        jwt_audience="lmis",
-    )
-
-    def build(app: FastAPI, app_pool: asyncpg.Pool) -> None:
-        clock = FixedClock(NOW)
-        app.state.registry = bootstrap_postgres(app_pool, schema, SECRET, clock)
-        install_worker_imports(app, app_pool, schema, SECRET, clock)
-
-    app = service_app(
-        service="registry",
-        common=common,
-        routers=[workers, imports_router],
-        version="test",
-        description="registry with imports",
-        on_pool=build,
-        problems=problems(),
-    )
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://registry") as c,
-    ):
-        yield Registry(app, c, private, pool, schema)
 
 
 @pytest.fixture
 async def registry(
     tmp_path: Path, database_url: str, fresh_schema: str, pg_pool: asyncpg.Pool
-) -> AsyncIterator[Registry]:
-    async with running_registry(tmp_path, database_url, fresh_schema, pg_pool) as running:
+) -> AsyncIterator[Api]:
+    async with running_api(tmp_path, database_url, fresh_schema, pg_pool) as running:
         yield running
 
 
@@ -153,7 +81,7 @@ def workbook_rows(data: bytes) -> list[tuple[object, ...]]:
 
 
 async def test_the_sample_imports_through_the_api_and_every_bad_row_is_reported(
-    registry: Registry,
+    registry: Api,
 ) -> None:
     response = await registry.client.post(
         "/v1/imports/workers", content=SAMPLE.read_bytes(), headers=registry.auth() | CSV
@@ -171,7 +99,7 @@ async def test_the_sample_imports_through_the_api_and_every_bad_row_is_reported(
 
 
 async def test_the_same_records_uploaded_again_as_an_xlsx_form_import_nothing(
-    registry: Registry,
+    registry: Api,
 ) -> None:
     await registry.client.post(
         "/v1/imports/workers", content=SAMPLE.read_bytes(), headers=registry.auth() | CSV
@@ -188,7 +116,7 @@ async def test_the_same_records_uploaded_again_as_an_xlsx_form_import_nothing(
 
 
 async def test_the_error_report_downloads_as_a_workbook_with_the_counts(
-    registry: Registry,
+    registry: Api,
 ) -> None:
     response = await registry.client.post(
         "/v1/imports/workers?report=xlsx", content=SAMPLE.read_bytes(), headers=registry.auth()
@@ -203,7 +131,7 @@ async def test_the_error_report_downloads_as_a_workbook_with_the_counts(
     assert {"Số CCCD", "Mã xã"} <= {r[1] for r in rows[1:]}
 
 
-async def test_the_blank_template_downloads(registry: Registry) -> None:
+async def test_the_blank_template_downloads(registry: Api) -> None:
     response = await registry.client.get(
         "/v1/imports/workers/template.xlsx", headers=registry.auth()
     )
@@ -216,7 +144,7 @@ async def test_the_blank_template_downloads(registry: Registry) -> None:
 
 
 async def test_a_commune_officer_imports_only_the_rows_of_that_commune(
-    registry: Registry,
+    registry: Api,
 ) -> None:
     officer = registry.auth(role="commune_officer", scope="03637")
     response = await registry.client.post(
@@ -233,7 +161,7 @@ async def test_a_commune_officer_imports_only_the_rows_of_that_commune(
     assert await registry.count("events") == 1
 
 
-async def test_an_unreadable_file_is_a_problem_naming_the_file(registry: Registry) -> None:
+async def test_an_unreadable_file_is_a_problem_naming_the_file(registry: Api) -> None:
     data = "Họ và tên,Số CCCD\r\nLò Thị Mai,012198001234\r\n".encode("utf-16-le")
     response = await registry.client.post(
         "/v1/imports/workers", content=b"\xff\xfe" + data, headers=registry.auth() | CSV
@@ -243,7 +171,7 @@ async def test_an_unreadable_file_is_a_problem_naming_the_file(registry: Registr
     assert [e["field"] for e in response.json()["errors"]] == ["file"]
 
 
-async def test_a_role_that_may_not_write_worker_files_may_not_import(registry: Registry) -> None:
+async def test_a_role_that_may_not_write_worker_files_may_not_import(registry: Api) -> None:
     response = await registry.client.post(
         "/v1/imports/workers", content=SAMPLE.read_bytes(), headers=registry.auth("bank") | CSV
     )
@@ -253,7 +181,9 @@ async def test_a_role_that_may_not_write_worker_files_may_not_import(registry: R
 # --- batches on PostgreSQL ----------------------------------------------------------------
 
 
-def planned_changes(rows: list[dict[str, str]], bulk: PostgresBulkFiles) -> list[FileChange]:
+def planned_changes(
+    rows: list[dict[str, str]], bulk: PostgresBulkFiles
+) -> list[Change[WorkerFile]]:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerows([list(rows[0]), *(list(r.values()) for r in rows)])
@@ -264,8 +194,9 @@ def planned_changes(rows: list[dict[str, str]], bulk: PostgresBulkFiles) -> list
     assert errors == []
     context = AppendContext("officer-1", uuid.uuid4(), None, None, "/lmis/registry", NOW)
     return [
-        FileChange(
-            worker_id=p.after.id,
+        Change(
+            stream_id=p.after.id,
+            stream_type="worker",
             expected_version=0,
             events=[NewEvent(event_id=uuid.uuid4(), payload=e) for e in p.events],
             context=context,
@@ -277,7 +208,7 @@ def planned_changes(rows: list[dict[str, str]], bulk: PostgresBulkFiles) -> list
     ]
 
 
-async def test_a_batch_is_saved_whole_or_not_at_all(registry: Registry) -> None:
+async def test_a_batch_is_saved_whole_or_not_at_all(registry: Api) -> None:
     bulk = PostgresBulkFiles(registry.pool, registry.schema, SECRET)
     good = [r for r in sample_rows() if not r["Ghi chú"]][:3]
     first, *others = planned_changes(good, bulk)
@@ -296,7 +227,7 @@ async def test_a_batch_is_saved_whole_or_not_at_all(registry: Registry) -> None:
     assert [await registry.count(t) for t in ("events", "open_files", "worker_list")] == [3] * 3
 
 
-async def test_two_imports_of_one_file_at_once_import_each_row_once(registry: Registry) -> None:
+async def test_two_imports_of_one_file_at_once_import_each_row_once(registry: Api) -> None:
     async def post() -> httpx.Response:
         return await registry.client.post(
             "/v1/imports/workers", content=SAMPLE.read_bytes(), headers=registry.auth() | CSV
@@ -337,7 +268,7 @@ def serving(app: FastAPI) -> Iterator[str]:
 async def test_the_cli_imports_in_chunks_and_reports_rows_as_numbered_in_the_file(
     tmp_path: Path, database_url: str, fresh_schema: str, pg_pool: asyncpg.Pool
 ) -> None:
-    async with running_registry(tmp_path, database_url, fresh_schema, pg_pool) as registry:
+    async with running_api(tmp_path, database_url, fresh_schema, pg_pool) as registry:
         token = registry.token()
         app = registry.app
     report = tmp_path / "loi.xlsx"

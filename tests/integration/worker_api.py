@@ -1,4 +1,5 @@
-"""The registry's app on the real PostgreSQL, for the worker-file API tests.
+"""The registry's app on the real PostgreSQL, for the registry's API tests (worker files,
+loans, imports, rebuild).
 
 Each test gets its own schema; the app's clock stands at `NOW`, so the dates in these tests
 mean the same whenever they run.
@@ -11,13 +12,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import asyncpg
 import httpx
+from fastapi import FastAPI
 
 from lmis_registry.bootstrap import migrate
-from lmis_registry.entrypoints.http import create_app_with
+from lmis_registry.entrypoints.http import create_app
 from lmis_registry.settings import RegistrySettings
 from lmis_shared.auth import ensure_local_keypair, issue_token
 from lmis_shared.clock import FixedClock
@@ -29,6 +31,10 @@ NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 
 @dataclass
 class Api:
+    commands: ClassVar[str] = "/v1/workers"
+    """Where `command` posts: `<commands>/<id>/<name>`."""
+
+    app: FastAPI
     client: httpx.AsyncClient
     private_key: Path
     store: PostgresEventStore
@@ -37,7 +43,7 @@ class Api:
 
     tokens: dict[tuple[str, str], str] = field(default_factory=dict)
 
-    def auth(self, role: str = "province_officer", scope: str = "12") -> dict[str, str]:
+    def token(self, role: str = "province_officer", scope: str = "12") -> str:
         # signing costs tens of milliseconds: one token per role and scope is enough
         if (role, scope) not in self.tokens:
             self.tokens[role, scope] = issue_token(
@@ -49,7 +55,13 @@ class Api:
                 audience="lmis",
                 ttl=timedelta(minutes=30),
             )
-        return {"Authorization": f"Bearer {self.tokens[role, scope]}"}
+        return self.tokens[role, scope]
+
+    def auth(self, role: str = "province_officer", scope: str = "12") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(role, scope)}"}
+
+    async def count(self, table: str) -> int:
+        return int(await self.pool.fetchval(f'select count(*) from "{self.schema}".{table}'))
 
     async def register(self, headers: dict[str, str] | None = None, **changes: Any) -> str:
         created = await self.client.post(
@@ -59,10 +71,10 @@ class Api:
         return str(created.json()["id"])
 
     async def command(
-        self, worker_id: str, name: str, body: dict[str, Any], **headers: str
+        self, target: str, name: str, body: dict[str, Any] | None, **headers: str
     ) -> httpx.Response:
         return await self.client.post(
-            f"/v1/workers/{worker_id}/{name}", json=body, headers=self.auth() | headers
+            f"{self.commands}/{target}/{name}", json=body, headers=self.auth() | headers
         )
 
     async def run(self, worker_id: str, *steps: tuple[str, dict[str, Any]]) -> None:
@@ -73,8 +85,13 @@ class Api:
 
 @asynccontextmanager
 async def running_api(
-    tmp_path: Path, database_url: str, schema: str, pool: asyncpg.Pool
+    tmp_path: Path,
+    database_url: str,
+    schema: str,
+    pool: asyncpg.Pool,
+    api: type[Api] = Api,
 ) -> AsyncIterator[Api]:
+    """The registry's whole app in `schema`, and a client of it (`api`: which helpers)."""
     private, public = ensure_local_keypair(tmp_path / "keys")
     await migrate(pool, schema)
     common = CommonSettings(
@@ -85,12 +102,12 @@ async def running_api(
         jwt_issuer="lmis-test",
         jwt_audience="lmis",
     )
-    app = create_app_with(common, RegistrySettings(schema_name=schema), FixedClock(NOW))
+    app = create_app(common, RegistrySettings(schema_name=schema), clock=FixedClock(NOW))
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://registry") as c,
     ):
-        yield Api(c, private, PostgresEventStore(pool, schema), pool, schema)
+        yield api(app, c, private, PostgresEventStore(pool, schema), pool, schema)
 
 
 def worker(**changes: Any) -> dict[str, Any]:

@@ -87,22 +87,20 @@ def worker_files(plan: Plan) -> dict[str, w.WorkerFile]:
 
 def replay_worker(entity: Entity) -> w.WorkerFile:
     register = w.RegisterWorker.model_validate(entity.steps[0].body)
-    state = w.fold(uuid.uuid4(), enumerate(w.decide_register(register, TODAY), start=1))
-    assert state is not None
+    state = w.AGGREGATE.fold_more(None, uuid.uuid4(), w.decide(None, register, TODAY))
     for step in entity.steps[1:]:
         command = WORKER_COMMANDS[step.command].model_validate(step.body)
-        state = w.apply(state, w.decide(state, command, TODAY))
+        state = w.AGGREGATE.fold_more(state, state.id, w.decide(state, command, TODAY))
     return state
 
 
 def replay_loan(entity: Entity) -> ln.Loan:
     applied = ln.ApplyForLoan.model_validate({**entity.steps[0].body, "worker_id": uuid.uuid4()})
-    loan = ln.fold(uuid.uuid4(), enumerate(ln.decide_apply(applied, "03637", "12", TODAY), 1))
-    assert loan is not None
+    events = ln.decide(None, applied, TODAY, borrower=ln.Borrower("03637", "12"))
+    loan = ln.AGGREGATE.fold_more(None, uuid.uuid4(), events)
     for step in entity.steps[1:]:
         command = LOAN_COMMANDS[step.command].model_validate(step.body)
-        for event in ln.decide(loan, command, TODAY):
-            loan = ln.evolve(loan, event, loan.id).with_version(loan.version + 1)
+        loan = ln.AGGREGATE.fold_more(loan, loan.id, ln.decide(loan, command, TODAY))
     return loan
 
 

@@ -18,12 +18,12 @@ from lmis_registry.adapters.bulk_memory import InMemoryBulkFiles
 from lmis_registry.application.import_rows import FollowUp
 from lmis_registry.application.import_template import WORKER_TEMPLATE
 from lmis_registry.application.imports import WorkerImports
-from lmis_registry.application.worker_ports import FileChange, WorkerPage, WorkerSearch
+from lmis_registry.application.worker_ports import WorkerPage, WorkerSearch
 from lmis_registry.application.workers import WorkerFiles
 from lmis_registry.domain import workers as w
 from lmis_shared.auth import Authorizer, Principal, Role
 from lmis_shared.clock import FixedClock
-from lmis_shared.commands import CommandContext
+from lmis_shared.commands import Change, CommandContext
 from lmis_shared.errors import Forbidden
 from lmis_shared.imports import (
     Column,
@@ -87,6 +87,11 @@ def importer(
     )
 
 
+def worker_files(bulk: InMemoryBulkFiles) -> WorkerFiles:
+    """The worker-file use cases over the files `bulk` imports."""
+    return WorkerFiles(bulk.streams, NoListing(), FixedClock(NOW), Authorizer())
+
+
 def table_of(*rows: dict[str, str], template_headings: Sequence[str] = HEADINGS) -> Table:
     lines = [list(template_headings)] + [[r.get(h, "") for h in template_headings] for r in rows]
     return read_table(csv_bytes(lines), WORKER_TEMPLATE)
@@ -120,11 +125,11 @@ async def test_no_reported_reason_or_column_repeats_a_name_or_a_citizen_id() -> 
 async def test_running_the_same_file_again_imports_nothing_and_says_which_rows_it_skipped() -> None:
     bulk = InMemoryBulkFiles()
     first = await importer(bulk).run(sample_table(), ctx())
-    events = len(await bulk.files.store.read_all(None))
+    events = len(await bulk.store.read_all(None))
     again = await importer(bulk).run(sample_table(), ctx())
     assert (again.imported, again.skipped, again.rejected) == (0, 20, first.rejected)
     assert again.skipped_rows == list(range(2, 22))
-    assert len(await bulk.files.store.read_all(None)) == events
+    assert len(await bulk.store.read_all(None)) == events
 
 
 async def test_a_corrected_row_imports_on_the_next_run_and_the_others_are_skipped() -> None:
@@ -165,7 +170,7 @@ async def test_a_role_that_may_not_write_worker_files_is_refused_the_whole_impor
 
 async def test_a_citizen_whose_file_is_open_is_refused_and_the_other_rows_imported() -> None:
     bulk = InMemoryBulkFiles()
-    api = WorkerFiles(bulk.files, NoListing(), FixedClock(NOW), Authorizer())
+    api = worker_files(bulk)
     registered = table_of(GIANG | {"Ngày đăng ký": "01/01/2025"})
     await api.register(build_command(registered, registered.rows[0], w.RegisterWorker), ctx())
     summary = await importer(bulk).run(table_of(GIANG, TONG), ctx())
@@ -230,7 +235,7 @@ class Racing(InMemoryBulkFiles):
 
     rival: Table | None = None
 
-    async def save_new(self, changes: Sequence[FileChange]) -> None:
+    async def save_new(self, changes: Sequence[Change[w.WorkerFile]]) -> None:
         if self.rival is not None:
             rival, self.rival = self.rival, None
             await importer(self).run(rival, ctx())  # same store: the same files
@@ -269,7 +274,7 @@ async def test_imported_files_are_ordinary_files_the_api_reads_with_a_derived_id
     await importer(bulk).run(table_of(GIANG), ctx())
     [file_id] = bulk.files.files
     assert file_id == bulk.file_id("012096220871", datetime(2024, 3, 15).date())
-    api = WorkerFiles(bulk.files, NoListing(), FixedClock(NOW), Authorizer())
+    api = worker_files(bulk)
     state = await api.get(UUID(str(file_id)), PROVINCE)
     assert (state.status, state.version, state.person.full_name) == ("registered", 1, "Giàng A Sử")
     assert state.priority_groups == ("ethnic_minority", "poor_household")

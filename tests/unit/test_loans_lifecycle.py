@@ -11,13 +11,14 @@ import pytest
 from pydantic import ValidationError
 
 from lmis_registry.domain import loans
-from lmis_registry.domain.errors import IllegalTransition, InvalidField
+from lmis_registry.domain.errors import IllegalTransition
 from lmis_registry.domain.loans import schedule as sched
 from lmis_shared.contracts.registry_loans import (
     LoanRepaymentReceived,
     LoanRestructured,
     LoanWrittenOff,
 )
+from lmis_shared.errors import InvalidInput
 
 TODAY = date(2026, 11, 23)
 WORKER = UUID("5d0c1e7a-3b2f-4a8e-9c61-2f4e8d7b9a10")
@@ -30,15 +31,13 @@ def applied(amount: int = 100_000_000, on: str = "2026-01-05") -> loans.Loan:
         amount_vnd=amount,
         applied_on=date.fromisoformat(on),
     )
-    loan = loans.fold(uuid4(), enumerate(loans.decide_apply(command, "03637", "12", TODAY), 1))
-    assert loan is not None
-    return loan
+    events = loans.decide(None, command, TODAY, borrower=loans.Borrower("03637", "12"))
+    return loans.AGGREGATE.fold_more(None, uuid4(), events)
 
 
 def run(loan: loans.Loan, *commands: loans.LoanCommand, today: date = TODAY) -> loans.Loan:
     for command in commands:
-        for event in loans.decide(loan, command, today):
-            loan = loans.evolve(loan, event, loan.id).with_version(loan.version + 1)
+        loan = loans.AGGREGATE.fold_more(loan, loan.id, loans.decide(loan, command, today))
     return loan
 
 
@@ -154,7 +153,7 @@ def test_a_restructuring_that_would_ask_less_than_the_interest_paid_ahead_is_ref
         annual_interest_rate_bp=0,
         restructured_on=date(2026, 1, 25),
     )
-    with pytest.raises(InvalidField) as refused:
+    with pytest.raises(InvalidInput) as refused:
         loans.decide(loan, command, TODAY)
     assert refused.value.field == "annual_interest_rate_bp"
 
@@ -235,7 +234,7 @@ def test_an_illegal_transition_names_the_state_and_the_allowed_commands(
 def test_a_value_that_breaks_a_rule_is_refused_naming_the_field(
     state: str, command: loans.LoanCommand, field: str
 ) -> None:
-    with pytest.raises(InvalidField) as refused:
+    with pytest.raises(InvalidInput) as refused:
         loans.decide(LOAN_IN[state](), command, TODAY)
     assert refused.value.field == field
 
@@ -243,7 +242,7 @@ def test_a_value_that_breaks_a_rule_is_refused_naming_the_field(
 def test_disbursing_more_than_was_approved_is_refused() -> None:
     approved = run(applied(), loans.ApproveLoan(approved_amount_vnd=50_000_000))
     command = loans.DisburseLoan(amount_vnd=50_000_001, term_months=12, annual_interest_rate_bp=792)
-    with pytest.raises(InvalidField) as refused:
+    with pytest.raises(InvalidInput) as refused:
         loans.decide(approved, command, TODAY)
     assert refused.value.field == "amount_vnd"
 

@@ -9,12 +9,12 @@ from uuid import UUID
 
 import pytest
 
-from lmis_registry.application.loans import Loans, build_loans
+from lmis_registry.application.loans import Loans
 from lmis_registry.domain import loans
 from lmis_registry.domain.errors import InvalidField
 from lmis_shared.auth import READ, Authorizer, Principal, Role
 from lmis_shared.clock import FixedClock
-from lmis_shared.commands import CommandContext
+from lmis_shared.commands import CommandContext, EventStoreStreams
 from lmis_shared.contracts.registry import Person, Sex, WorkerRegistered
 from lmis_shared.errors import ConcurrencyConflict, Forbidden, InvalidInput, PreconditionFailed
 from lmis_shared.events import NewEvent, RecordedEvent
@@ -62,7 +62,7 @@ class World:
     def __init__(self) -> None:
         self.store: InMemoryEventStore = InMemoryEventStore()
         self.clock = FixedClock(LAST_SECOND_OF_DUE_DATE)
-        self.loans: Loans = build_loans(self.store, self.clock, Authorizer())
+        self.loans = Loans(EventStoreStreams(self.store), self.clock, Authorizer())
 
     async def disbursed_loan(self) -> UUID:
         """12,000,000 VND over 12 months at 1 % a month, paid out on 2026-01-15."""
@@ -205,7 +205,7 @@ class RacingStore(InMemoryEventStore):
 
 async def test_a_writer_that_loses_the_race_gets_a_conflict(world: World) -> None:
     world.store = racing = RacingStore()
-    world.loans = build_loans(racing, world.clock, Authorizer())
+    world.loans = Loans(EventStoreStreams(racing), world.clock, Authorizer())
     loan_id = await world.disbursed_loan()
     racing.interloper = lambda: world.loans.execute(
         loan_id, loans.RecordRepayment(amount_vnd=1), ctx()

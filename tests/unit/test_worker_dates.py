@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 
 from lmis_registry.domain import workers as w
-from lmis_registry.domain.errors import InvalidField
 from lmis_shared.contracts.registry import WorkerWithdrawn
+from lmis_shared.errors import InvalidInput
 from tests.unit.worker_examples import (
     TODAY,
     absconded,
@@ -47,7 +47,7 @@ TOMORROW = "2026-11-24"
 def test_a_fact_dated_in_the_future_is_refused(
     stage: Stage, refused: w.AnyWorkerCommand, field: str
 ) -> None:
-    with pytest.raises(InvalidField) as caught:
+    with pytest.raises(InvalidInput) as caught:
         w.decide(stage(), refused, TODAY)
     assert caught.value.field == field
 
@@ -81,7 +81,7 @@ def test_a_fact_dated_in_the_future_is_refused(
 def test_facts_out_of_order_are_refused_naming_the_field(
     stage: Stage, refused: w.AnyWorkerCommand, field: str
 ) -> None:
-    with pytest.raises(InvalidField) as caught:
+    with pytest.raises(InvalidInput) as caught:
         w.decide(stage(), refused, TODAY)
     assert caught.value.field == field
 

@@ -16,9 +16,10 @@ from lmis_registry.application.workers import WorkerFiles
 from lmis_registry.domain import workers as w
 from lmis_shared.auth import Authorizer, Principal, Role
 from lmis_shared.clock import FixedClock
-from lmis_shared.commands import CommandContext, IdempotencyKeyReused
+from lmis_shared.commands import CommandContext, EventStoreStreams, IdempotencyKeyReused
 from lmis_shared.errors import ConcurrencyConflict, Forbidden, PreconditionFailed
 from lmis_shared.events import RecordedEvent
+from lmis_shared.eventstore import InMemoryEventStore
 from tests.unit.worker_examples import command, registration
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
@@ -34,13 +35,13 @@ class RecordingListing:
         return WorkerPage([], None)
 
 
-class LaggingReads(InMemoryWorkerFiles):
+class LaggingReads(EventStoreStreams[w.WorkerFile]):
     """Reads that miss the last `lag` events: a writer that loaded before another committed."""
 
     lag = 0
 
-    async def events(self, worker_id: UUID) -> list[RecordedEvent]:
-        recorded = await super().events(worker_id)
+    async def read(self, stream_id: UUID) -> list[RecordedEvent]:
+        recorded = await super().read(stream_id)
         return recorded[: len(recorded) - self.lag]
 
 
@@ -72,7 +73,7 @@ def ctx(principal: Principal = PROVINCE, **fields: Any) -> CommandContext:
 
 @pytest.fixture
 def world() -> World:
-    files, listing = LaggingReads(), RecordingListing()
+    files, listing = LaggingReads(InMemoryEventStore(), InMemoryWorkerFiles()), RecordingListing()
     return World(files, listing, WorkerFiles(files, listing, FixedClock(NOW), Authorizer()))
 
 

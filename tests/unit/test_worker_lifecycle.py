@@ -51,7 +51,7 @@ def test_a_file_goes_from_registration_to_return_one_event_per_step() -> None:
     for version, (each, event_type, status) in enumerate(steps, start=2):
         event = decide_one(state, each)
         assert isinstance(event, event_type)
-        state = w.apply(state, [event])
+        state = w.AGGREGATE.fold_more(state, state.id, [event])
         assert (state.status, state.version) == (status, version)
     assert state.contract is not None
     assert state.contract.end_date == date(2025, 8, 31)

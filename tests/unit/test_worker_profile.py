@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from lmis_registry.domain import workers as w
-from lmis_registry.domain.errors import InvalidField
 from lmis_shared.contracts.registry import Education, PersonChanges, WorkerProfileUpdated
+from lmis_shared.errors import InvalidInput
 from tests.unit.worker_examples import TODAY, command, decide_one, registered, run
 
 
@@ -45,7 +45,7 @@ def test_a_cleared_optional_field_is_named_and_becomes_empty() -> None:
     event = decide_one(with_phone, update(phone=None))
     assert isinstance(event, WorkerProfileUpdated)
     assert event.changed == ("person.phone",)
-    cleared = w.apply(with_phone, [event])
+    cleared = w.AGGREGATE.fold_more(with_phone, with_phone.id, [event])
     assert (cleared.contact.phone, cleared.occupation) == (None, "farmer")
 
 
@@ -66,7 +66,7 @@ def test_a_corrected_name_and_citizen_id_are_folded_into_the_person() -> None:
     ],
 )
 def test_an_identity_that_no_longer_agrees_is_refused(fields: dict[str, str], field: str) -> None:
-    with pytest.raises(InvalidField) as caught:
+    with pytest.raises(InvalidInput) as caught:
         w.decide(registered(), update(**fields), TODAY)
     assert caught.value.field == field
 

@@ -76,15 +76,13 @@ def command(kind: type[C], /, **changes: Any) -> C:
 
 
 def registered() -> w.WorkerFile:
-    state = w.fold(WORKER_ID, enumerate(w.decide_register(registration(), TODAY), start=1))
-    assert state is not None
-    return state
+    return w.AGGREGATE.fold_more(None, WORKER_ID, w.decide(None, registration(), TODAY))
 
 
 def run(state: w.WorkerFile, *commands: w.AnyWorkerCommand) -> w.WorkerFile:
     """`state` after deciding and applying each command in turn."""
     for each in commands:
-        state = w.apply(state, w.decide(state, each, TODAY))
+        state = w.AGGREGATE.fold_more(state, state.id, w.decide(state, each, TODAY))
     return state
 
 

@@ -1,5 +1,6 @@
-"""Builds the registry from its parts. Every side-effecting dependency is a parameter, so tests
-hand in fakes (unit) or real servers (integration) and production hands in the real ones."""
+"""Builds the registry from its parts on PostgreSQL, creates its tables, rebuilds its read
+models. Tests hand in their own pool, clock and authorizer; unit tests build the use cases
+on the in-memory fakes instead (`adapters/memory.py`)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,21 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from lmis_registry.adapters.worker_files import PostgresWorkerFiles
+from lmis_registry.adapters.bulk_files import PostgresBulkFiles
+from lmis_registry.adapters.migrations import MIGRATIONS
+from lmis_registry.adapters.rebuild import rebuild_open_files, rebuild_worker_list
+from lmis_registry.adapters.worker_files import WorkerReadModel
 from lmis_registry.adapters.worker_list import PostgresWorkerList
-from lmis_registry.application.loans import Loans, build_loans
-from lmis_registry.application.worker_ports import WorkerListing, WorkerRepository
+from lmis_registry.application.imports import WorkerImports
+from lmis_registry.application.loans import Loans
 from lmis_registry.application.workers import WorkerFiles
+from lmis_registry.settings import RegistrySettings
 from lmis_shared.auth import Authorizer
 from lmis_shared.clock import Clock, SystemClock
-from lmis_shared.eventstore import EventStore, PostgresEventStore
+from lmis_shared.commands.postgres import PostgresStreams
+from lmis_shared.eventstore import PostgresEventStore
+from lmis_shared.migrations import apply_migrations
+from lmis_shared.settings import CommonSettings
 
 
 @dataclass(frozen=True)
@@ -23,41 +31,40 @@ class Registry:
 
     workers: WorkerFiles
     loans: Loans
-    store: EventStore
+    imports: WorkerImports
 
 
 def bootstrap(
-    store: EventStore,
-    files: WorkerRepository,
-    listing: WorkerListing,
+    pool: asyncpg.Pool,
+    settings: RegistrySettings,
+    common: CommonSettings,
+    *,
     clock: Clock | None = None,
     authorizer: Authorizer | None = None,
 ) -> Registry:
+    """The registry on PostgreSQL; the lookup key (refused in production when it is the
+    development one) keys the citizen-ID lookups."""
     clock = clock or SystemClock()
     authorizer = authorizer or Authorizer()
+    schema = settings.schema_name
+    secret = settings.lookup_secret(common.mode)
+    files = PostgresStreams(pool, schema, WorkerReadModel(schema, secret))
     return Registry(
-        workers=WorkerFiles(files, listing, clock, authorizer),
-        loans=build_loans(store, clock, authorizer),
-        store=store,
-    )
-
-
-def bootstrap_postgres(
-    pool: asyncpg.Pool,
-    schema: str,
-    lookup_secret: bytes,
-    clock: Clock | None = None,
-    authorizer: Authorizer | None = None,
-) -> Registry:
-    """The registry on PostgreSQL; `lookup_secret` keys the citizen-ID lookups."""
-    return bootstrap(
-        PostgresEventStore(pool, schema),
-        PostgresWorkerFiles(pool, schema, lookup_secret),
-        PostgresWorkerList(pool, schema),
-        clock,
-        authorizer,
+        workers=WorkerFiles(files, PostgresWorkerList(pool, schema), clock, authorizer),
+        loans=Loans(PostgresStreams(pool, schema), clock, authorizer),
+        imports=WorkerImports(PostgresBulkFiles(pool, schema, secret), clock, authorizer),
     )
 
 
 async def migrate(pool: asyncpg.Pool, schema: str) -> None:
-    await PostgresWorkerFiles.migrate(pool, schema)
+    """The event store's tables, then the registry's own (`adapters/migrations/`)."""
+    await PostgresEventStore.migrate(pool, schema)
+    await apply_migrations(pool, schema, MIGRATIONS)
+
+
+async def rebuild(pool: asyncpg.Pool, settings: RegistrySettings, common: CommonSettings) -> str:
+    """The worker list and the open-file claims, folded again from the event store."""
+    schema = settings.schema_name
+    files = await rebuild_worker_list(pool, schema)
+    await rebuild_open_files(pool, schema, settings.lookup_secret(common.mode))
+    return f"registry: {files} worker files rebuilt"

@@ -3,12 +3,10 @@ entry point): everything else about it is inside this package."""
 
 from lmis_shared.declaration import ImportKind, ServiceDeclaration
 
-SERVICE = ServiceDeclaration(
-    name="registry",
+SERVICE = ServiceDeclaration.standard(
+    "registry",
     order=1,
-    settings="lmis_registry.settings:RegistrySettings",
-    app="lmis_registry.entrypoints.http:create_app_from_env",
-    migrate="lmis_registry.bootstrap:migrate",
+    settings_class="RegistrySettings",
     imports=(
         ImportKind(
             name="workers",

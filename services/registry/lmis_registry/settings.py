@@ -1,4 +1,5 @@
-"""The registry's settings: the common ones plus its own, prefixed `LMIS_REGISTRY_`."""
+"""The registry's settings: everything it reads from the environment, prefixed
+`LMIS_REGISTRY_` (the common ones are `lmis_shared.settings.CommonSettings`)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,8 @@ __all__ = ["DEVELOPMENT_LOOKUP_KEY", "MIN_LOOKUP_KEY_LENGTH", "RegistrySettings"
 class RegistrySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="LMIS_REGISTRY_", extra="ignore")
 
-    host: str = "127.0.0.1"
-    port: int = 8001
-    schema_name: str = "registry"
+    port: int = Field(8001, ge=1, le=65535, description="the API's port")
+    schema_name: str = Field("registry", description="the PostgreSQL schema the service owns")
     lookup_key: SecretStr = Field(
         SecretStr(DEVELOPMENT_LOOKUP_KEY),
         description="HMAC key of citizen-ID lookups (one open file per citizen); "

@@ -1,15 +1,24 @@
 """The HTTP side of a bulk import, the same in every service: read the upload, run the
 service's import, answer a JSON summary or the XLSX error report; serve the blank template.
 
-A service's router keeps only its paths, texts and the dependency giving its import use case.
+A service makes its router with `imports_router(kind, dependency, ...)`, giving only its
+path, texts, limits and the dependency that hands out its import use case:
+
+    POST /v1/imports/<kind>                 the file as the body (`text/csv` or the XLSX
+                                            media type) or as the `file` part of a form;
+                                            answers the JSON summary, or with `?report=xlsx`
+                                            the error workbook (counts in `X-Import-*`)
+    GET  /v1/imports/<kind>/template.xlsx   the blank template
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: the routes `imports_router` makes name its
+# arguments in their annotations, which FastAPI must see as objects, not strings.
 
 import asyncio
-from typing import Any, Literal, Protocol
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, Protocol
 
-from fastapi import HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -27,6 +36,7 @@ from lmis_shared.imports import (
 )
 from lmis_shared.telemetry import current_traceparent
 from lmis_shared.web.app import PROBLEM_RESPONSES
+from lmis_shared.web.security import current_principal
 
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 UPLOAD_OPENAPI: dict[str, Any] = {
@@ -79,6 +89,62 @@ class ImportUseCase(Protocol):
     template: Template
 
     async def run(self, table: Table, ctx: CommandContext) -> ImportSummary: ...
+
+
+def imports_router(
+    kind: str,
+    use_case: Callable[[Request], ImportUseCase],
+    *,
+    summary: str,
+    description: str,
+    template_summary: str,
+    report_file: str,
+    max_bytes: int,
+    endpoint_names: tuple[str, str],
+) -> APIRouter:
+    """The import routes of one kind of file (see the module doc). `use_case` is the FastAPI
+    dependency giving the service's import; `endpoint_names` name the upload and template
+    endpoints (their OpenAPI operation ids)."""
+    router = APIRouter(prefix="/v1/imports", tags=["imports"])
+    upload_name, template_name = endpoint_names
+
+    async def upload(
+        request: Request,
+        caller: Annotated[Principal, Depends(current_principal)],
+        imports: Annotated[ImportUseCase, Depends(use_case)],
+        report: Annotated[
+            Literal["json", "xlsx"], Query(description="`xlsx`: answer the error report workbook")
+        ] = "json",
+    ) -> Response:
+        return await import_upload(
+            request, caller, imports, report=report, report_file=report_file, max_bytes=max_bytes
+        )
+
+    async def template(imports: Annotated[ImportUseCase, Depends(use_case)]) -> Response:
+        return template_response(imports.template)
+
+    router.add_api_route(
+        f"/{kind}",
+        upload,
+        methods=["POST"],
+        name=upload_name,
+        response_model=ImportReport,
+        summary=summary,
+        description=description,
+        openapi_extra=UPLOAD_OPENAPI,
+        responses=IMPORT_RESPONSES,
+    )
+    router.add_api_route(
+        f"/{kind}/template.xlsx",
+        template,
+        methods=["GET"],
+        name=template_name,
+        summary=template_summary,
+        description="Headings, an example row (skipped on import) and a sheet of instructions.",
+        responses=TEMPLATE_RESPONSES,
+        response_class=Response,
+    )
+    return router
 
 
 async def import_upload(

@@ -1,11 +1,7 @@
 """HTTP routes of the permit-register import: upload a CSV/XLSX of existing foreign worker
-files and their permits, get the template. The registry's import, for permits.
-
-`POST /v1/imports/permits` takes the file as the body (`text/csv` or the XLSX media type) or
-as the `file` part of a `multipart/form-data` form. It answers a JSON summary
-`{rows, imported, skipped, rejected, errors: [{row, column, field, reason}], ...}`, or, with
-`?report=xlsx`, the error report as a workbook (headings "Dòng", "Cột", "Lý do") with the
-counts in `X-Import-*` headers. Posting the same file again imports nothing twice.
+files and their permits, get the template (`lmis_shared.web.imports` describes the upload and
+its answers). The registry's import, for permits. Posting the same file again imports
+nothing twice.
 
 Wiring (in `entrypoints/http.py`): call `install_permit_imports(app, pool, schema, secret,
 clock, rules)` where the service is built from the pool, and add `imports_router` to the
@@ -14,31 +10,19 @@ routers.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-
 import asyncpg
-from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi import FastAPI, Request
 
 from lmis_permits.adapters.bulk_permits import PostgresPermitImports
 from lmis_permits.application.imports import PermitImports
 from lmis_permits.bootstrap import PERMITS_GRANTS
 from lmis_permits.domain.rules import PermitRules
-from lmis_shared.auth import Authorizer, Principal
+from lmis_shared.auth import Authorizer
 from lmis_shared.clock import Clock, SystemClock
-from lmis_shared.web import current_principal
-from lmis_shared.web.imports import (
-    IMPORT_RESPONSES,
-    TEMPLATE_RESPONSES,
-    UPLOAD_OPENAPI,
-    ImportReport,
-    import_upload,
-    template_response,
-)
+from lmis_shared.web.imports import imports_router as shared_imports_router
 
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024  # a province's register is thousands of rows, < 2 MB
 REPORT_FILE = "loi_nhap_giay_phep_lao_dong.xlsx"
-
-imports_router = APIRouter(prefix="/v1/imports", tags=["imports"])
 
 
 def install_permit_imports(
@@ -64,13 +48,9 @@ def permit_imports(request: Request) -> PermitImports:
     return imports
 
 
-Caller = Annotated[Principal, Depends(current_principal)]
-Imports = Annotated[PermitImports, Depends(permit_imports)]
-
-
-@imports_router.post(
-    "/permits",
-    response_model=ImportReport,
+imports_router = shared_imports_router(
+    "permits",
+    permit_imports,
     summary="Import the existing permit register from CSV or XLSX",
     description="Rows in the template's columns (`GET /v1/imports/permits/template.xlsx`) "
     "become foreign worker files with their work permit or exemption (and end of employment), "
@@ -79,33 +59,8 @@ Imports = Annotated[PermitImports, Depends(permit_imports)]
     "imported, bad rows reported by row, column and reason; a row is imported whole or not at "
     "all; rows imported before are skipped. Rows of employers outside the caller's unit are "
     "refused row by row. A file that cannot be read at all is a 422 naming `file`.",
-    openapi_extra=UPLOAD_OPENAPI,
-    responses=IMPORT_RESPONSES,
+    template_summary="The blank permit-register template",
+    report_file=REPORT_FILE,
+    max_bytes=MAX_UPLOAD_BYTES,
+    endpoint_names=("import_permits", "permit_template"),
 )
-async def import_permits(
-    request: Request,
-    caller: Caller,
-    imports: Imports,
-    report: Annotated[
-        Literal["json", "xlsx"], Query(description="`xlsx`: answer the error report workbook")
-    ] = "json",
-) -> Response:
-    return await import_upload(
-        request,
-        caller,
-        imports,
-        report=report,
-        report_file=REPORT_FILE,
-        max_bytes=MAX_UPLOAD_BYTES,
-    )
-
-
-@imports_router.get(
-    "/permits/template.xlsx",
-    summary="The blank permit-register template",
-    description="Headings, an example row (skipped on import) and a sheet of instructions.",
-    responses=TEMPLATE_RESPONSES,
-    response_class=Response,
-)
-async def permit_template(imports: Imports) -> Response:
-    return template_response(imports.template)

@@ -16,13 +16,11 @@ import asyncpg
 
 from lmis_registry.adapters import open_files, worker_list
 from lmis_registry.application.imports import import_file_id
-from lmis_registry.application.worker_ports import FileChange
-from lmis_registry.domain.workers import OpenFileExists
+from lmis_registry.domain.workers import OpenFileExists, WorkerFile
+from lmis_shared.commands import Change
 from lmis_shared.eventstore import AppendResult, PostgresEventStore, StreamAppend
 from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.sql import in_schema
-
-STREAM_TYPE = "worker"
 
 _EXISTING = (
     "select stream_id, correlation_id from {s}.events"
@@ -68,13 +66,16 @@ class PostgresBulkFiles:
         rows = await self._pool.fetch(in_schema(_OPEN, self._schema), list(by_key))
         return {by_key[r["citizen_key"]] for r in rows}
 
-    async def save_new(self, changes: Sequence[FileChange]) -> None:
+    async def save_new(self, changes: Sequence[Change[WorkerFile]]) -> None:
         if not changes:
             return
-        ordered = sorted(changes, key=lambda c: c.worker_id)
-        appends = [StreamAppend(c.worker_id, STREAM_TYPE, 0, c.events, c.context) for c in ordered]
+        ordered = sorted(changes, key=lambda c: c.stream_id)
+        appends = [
+            StreamAppend(c.stream_id, c.stream_type, c.expected_version, c.events, c.context)
+            for c in ordered
+        ]
         claims = sorted(
-            (key, c.worker_id)
+            (key, c.stream_id)
             for c in ordered
             if (key := open_files.claim_of(self._secret, c.after)) is not None
         )

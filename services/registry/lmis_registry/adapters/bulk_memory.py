@@ -1,5 +1,5 @@
-"""The in-memory fake of `BulkFiles`, on top of `InMemoryWorkerFiles` so that imported files
-are seen by the worker-file use cases of the same test.
+"""The in-memory fake of `BulkFiles`, on the same store and worker read model as the
+worker-file use cases of a test (`streams`), so that imported files are seen by them.
 
 Same contract as PostgreSQL: the whole batch is checked before anything is written, and each
 call runs without yielding to other tasks in between.
@@ -14,16 +14,21 @@ from uuid import UUID
 from lmis_registry.adapters.memory import InMemoryWorkerFiles
 from lmis_registry.adapters.open_files import citizen_key
 from lmis_registry.application.imports import import_file_id
-from lmis_registry.application.worker_ports import FileChange
-from lmis_registry.domain.workers import OpenFileExists
-from lmis_shared.eventstore import WrongExpectedVersion
+from lmis_registry.domain.workers import OpenFileExists, WorkerFile
+from lmis_shared.commands import Change, EventStoreStreams
+from lmis_shared.eventstore import InMemoryEventStore, WrongExpectedVersion
 
 _SECRET = b"in-memory-imports"
 
 
 class InMemoryBulkFiles:
-    def __init__(self, files: InMemoryWorkerFiles | None = None) -> None:
+    def __init__(
+        self, store: InMemoryEventStore | None = None, files: InMemoryWorkerFiles | None = None
+    ) -> None:
+        self.store = store or InMemoryEventStore()
         self.files = files or InMemoryWorkerFiles()
+        self.streams = EventStoreStreams(self.store, self.files)
+        """The worker files' streams, for `WorkerFiles` over the same files."""
         self.saves = 0
         """How many batches were saved (a test can see the import batched)."""
 
@@ -33,26 +38,26 @@ class InMemoryBulkFiles:
     async def existing(self, file_ids: Sequence[UUID]) -> dict[UUID, UUID]:
         found: dict[UUID, UUID] = {}
         for file_id in file_ids:
-            if recorded := await self.files.events(file_id):
+            if recorded := await self.store.read_stream(file_id):
                 found[file_id] = recorded[0].metadata.correlation_id
         return found
 
     async def with_open_file(self, citizen_ids: Sequence[str]) -> set[str]:
         return set(citizen_ids) & self._open_citizens()
 
-    async def save_new(self, changes: Sequence[FileChange]) -> None:
+    async def save_new(self, changes: Sequence[Change[WorkerFile]]) -> None:
         if not changes:
             return
         opened = self._open_citizens()
         for change in changes:
-            if change.worker_id in self.files.files:
-                raise WrongExpectedVersion(change.worker_id, 0, change.after.version)
+            if change.stream_id in self.files.files:
+                raise WrongExpectedVersion(change.stream_id, 0, change.after.version)
             if change.after.is_open:
                 if change.after.person.citizen_id in opened:
                     raise OpenFileExists()
                 opened.add(change.after.person.citizen_id)
         for change in changes:  # every check passed: write them all
-            await self.files.save(change)
+            await self.streams.save(change)
         self.saves += 1
 
     def _open_citizens(self) -> set[str]:

@@ -64,17 +64,18 @@ async def rebuild_open_files(pool: asyncpg.Pool, schema: str, secret: bytes) -> 
 
 async def folded_files(conn: Connection, schema: str) -> AsyncIterator[workers.WorkerFile]:
     """Every worker file's current state, folded from its events (needs a transaction)."""
+    fold = workers.AGGREGATE.fold
     current: UUID | None = None
     events: list[tuple[int, EventPayload]] = []
     async for row in conn.cursor(in_schema(_STREAMS, schema), prefetch=_BATCH):
         if row["stream_id"] != current:
-            if current is not None and (state := workers.fold(current, events)) is not None:
+            if current is not None and (state := fold(current, events)) is not None:
                 yield state
             current, events = row["stream_id"], []
         event_type, data = upcast(row["event_type"], json.loads(row["data"]))
         payload = payload_class(event_type).model_validate(data)
         events.append((row["version"], payload))
-    if current is not None and (state := workers.fold(current, events)) is not None:
+    if current is not None and (state := fold(current, events)) is not None:
         yield state
 
 

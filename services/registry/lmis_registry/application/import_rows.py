@@ -1,7 +1,7 @@
 """From an imported row to the events of a new worker file, with the API's own rules.
 
 Each row is built into the API's command models (`build_command`), checked against the
-caller's scope, and decided by the domain (`decide_register`, then `decide` for each later
+caller's scope, and decided by the domain (`decide`, the registration and then each later
 command of the row): a row is all its commands or none. Rows are planned in the file's order;
 the planner remembers what earlier rows opened, so a row repeating an earlier row's file, or
 opening a second file for the same citizen, is refused as the API would refuse it.
@@ -16,13 +16,12 @@ from functools import partial
 from uuid import UUID
 
 from lmis_registry.domain import workers
-from lmis_registry.domain.errors import InvalidField
 from lmis_shared.auth import WRITE, Authorizer, Principal
-from lmis_shared.errors import InvalidTransition
+from lmis_shared.errors import InvalidInput, InvalidTransition
 from lmis_shared.events import EventPayload
 from lmis_shared.imports import Row, RowError, RowRejected, Table, build_command
 
-STREAM_TYPE = "worker"
+STREAM_TYPE = workers.AGGREGATE.stream_type
 OPEN_FILE = "the citizen already has an open worker file"
 OUT_OF_SCOPE = "is outside the administrative unit you may write in"
 
@@ -84,15 +83,14 @@ class RowPlanner:
             raise RowRejected([table.error(row, "commune_code", OUT_OF_SCOPE)])
         registered_on = register.registered_on or today  # the template requires it
         file_id = self._file_id(register.citizen_id, registered_on)
-        events = _decided(table, row, "", partial(workers.decide_register, register, today))
-        after = workers.fold(file_id, enumerate(events, start=1))
-        assert after is not None
+        events = _decided(table, row, "", partial(workers.decide, None, register, today))
+        after = workers.AGGREGATE.fold_more(None, file_id, events)
         for follow_up in self._follow_ups:
             if any(f.startswith(follow_up.group + ".") for f in row.values):
                 command = build_command(table, row, follow_up.command, group=follow_up.group)
                 decide = partial(workers.decide, after, command, today)
                 more = _decided(table, row, follow_up.group, decide)
-                after = workers.apply(after, more)
+                after = workers.AGGREGATE.fold_more(after, file_id, more)
                 events = events + more
         return PlannedFile(row, register.citizen_id, events, after)
 
@@ -119,7 +117,7 @@ def _decided(
     prefix = f"{group}." if group else ""
     try:
         return decide()
-    except InvalidField as invalid:
+    except InvalidInput as invalid:
         raise RowRejected([table.error(row, prefix + invalid.field, invalid.message)]) from None
     except InvalidTransition as illegal:
         first = next(f for f in row.values if f.startswith(prefix))

@@ -37,12 +37,11 @@ from lmis_registry.application.import_rows import (
     RowPlanner,
 )
 from lmis_registry.application.import_template import WORKER_TEMPLATE
-from lmis_registry.application.worker_ports import FileChange
 from lmis_registry.application.workers import SOURCE
 from lmis_registry.domain import workers
 from lmis_shared.auth import WRITE, Authorizer, Principal
 from lmis_shared.clock import Clock
-from lmis_shared.commands import CommandContext
+from lmis_shared.commands import Change, CommandContext
 from lmis_shared.errors import ConcurrencyConflict, Forbidden
 from lmis_shared.events import NewEvent
 from lmis_shared.eventstore import AppendContext, WrongExpectedVersion
@@ -78,7 +77,7 @@ class BulkFiles(Protocol):
         """Those of `citizen_ids` that already have an open file."""
         ...
 
-    async def save_new(self, changes: Sequence[FileChange]) -> None:
+    async def save_new(self, changes: Sequence[Change[workers.WorkerFile]]) -> None:
         """Save new files all together or not at all; raises the store's WrongExpectedVersion
         (a file exists) or OpenFileExists (a citizen's file is open) and saves nothing."""
         ...
@@ -116,7 +115,7 @@ class WorkerImports:
             self._files.file_id,
             self._follow_ups,
         )
-        context = self._append_context(ctx)
+        context = ctx.append_context(SOURCE, self._clock.now())
         saving: asyncio.Task[None] | None = None
         try:
             for rows in _batches(table.rows, self._batch_size):
@@ -191,20 +190,11 @@ class WorkerImports:
                 ready.append(planned)
         return ready
 
-    def _append_context(self, ctx: CommandContext) -> AppendContext:
-        return AppendContext(
-            actor=ctx.principal.subject,
-            correlation_id=ctx.correlation_id,
-            causation_id=None,
-            traceparent=ctx.traceparent,
-            source=SOURCE,
-            recorded_at=self._clock.now(),
-        )
 
-
-def _change(planned: PlannedFile, context: AppendContext) -> FileChange:
-    return FileChange(
-        worker_id=planned.after.id,
+def _change(planned: PlannedFile, context: AppendContext) -> Change[workers.WorkerFile]:
+    return Change(
+        stream_id=planned.after.id,
+        stream_type=STREAM_TYPE,
         expected_version=0,
         events=[NewEvent(event_id=uuid.uuid4(), payload=e) for e in planned.events],
         context=context,

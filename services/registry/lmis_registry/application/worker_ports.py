@@ -1,9 +1,9 @@
 """What the worker-file use cases need from the outside, as protocols and plain values.
 
-`WorkerRepository` stores a command's events together with everything that must change with
-them (the one-open-file-per-citizen claim, the list read model) in one transaction;
-`WorkerListing` answers list queries from the read model. PostgreSQL implements both
-(`adapters/`); unit tests use the in-memory fakes there.
+Commands write through the command path's `Streams[WorkerFile]` (`lmis_shared.commands`),
+whose read model (`adapters/worker_files.py`) keeps the one-open-file-per-citizen claim and
+the list rows in the append's transaction. `WorkerListing` answers list queries from those
+rows. PostgreSQL implements both (`adapters/`); unit tests use the in-memory fakes there.
 """
 
 from __future__ import annotations
@@ -13,40 +13,8 @@ from datetime import date
 from typing import Protocol
 from uuid import UUID
 
-from lmis_registry.domain.workers import WorkerFile, WorkerStatus
+from lmis_registry.domain.workers import WorkerStatus
 from lmis_shared.contracts.registry import PriorityGroup
-from lmis_shared.events import NewEvent, RecordedEvent
-from lmis_shared.eventstore import AppendContext, IdempotencyRecord, StoredResponse
-
-
-@dataclass(frozen=True)
-class FileChange:
-    """One command's outcome: the events to append after `expected_version`, and the file's
-    state before (None for a registration) and after them."""
-
-    worker_id: UUID
-    expected_version: int
-    events: list[NewEvent]
-    context: AppendContext
-    idempotency: IdempotencyRecord | None
-    before: WorkerFile | None
-    after: WorkerFile
-
-
-class WorkerRepository(Protocol):
-    async def events(self, worker_id: UUID) -> list[RecordedEvent]:
-        """The file's events in version order (empty when there is no such file)."""
-        ...
-
-    async def find_response(self, key: str) -> StoredResponse | None: ...
-
-    async def save(self, change: FileChange) -> None:
-        """Append and apply the change atomically.
-
-        Raises the store's WrongExpectedVersion or DuplicateCommand, and OpenFileExists when
-        the change would give a citizen a second open file; nothing is stored then.
-        """
-        ...
 
 
 @dataclass(frozen=True)

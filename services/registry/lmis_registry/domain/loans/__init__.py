@@ -3,8 +3,9 @@
 Pure like every domain module: no HTTP, database or broker. The parts:
     commands   what an officer asks (`ApplyForLoan`, `ApproveLoan`, ... `SettleLoan`)
     schedule   the instalment arithmetic (integer VND, rounding rule in its docstring)
-    state      `Loan`, `LoanStatus`, `evolve`, `fold`, `allowed_commands`
-    decide     `decide_apply(command, commune, province, today)`, `decide(loan, command, today)`
+    state      `Loan`, `LoanStatus`, `allowed_commands`
+    decide     `decide(loan | None, command, today, borrower=...)`
+    evolve     `evolve(loan | None, event, stream_id)`; `AGGREGATE` for the command path
     position   `position(loan, as_of)`: outstanding, next due instalment, overdue (derived)
 """
 
@@ -19,14 +20,21 @@ from lmis_registry.domain.loans.commands import (
     SettleLoan,
     WriteOffLoan,
 )
-from lmis_registry.domain.loans.decide import decide, decide_apply
+from lmis_registry.domain.loans.decide import Borrower, decide
 from lmis_registry.domain.loans.errors import LoanNotFound
+from lmis_registry.domain.loans.evolve import evolve
 from lmis_registry.domain.loans.position import DueInstalment, LoanPosition, position
-from lmis_registry.domain.loans.state import Loan, LoanStatus, allowed_commands, evolve, fold
+from lmis_registry.domain.loans.state import Loan, LoanStatus, allowed_commands
+from lmis_shared.commands import Aggregate
+
+AGGREGATE = Aggregate("loan", evolve, LoanNotFound)
+"""The loan for the command path: stream type `loan`, its `evolve`, its 404."""
 
 __all__ = [
+    "AGGREGATE",
     "ApplyForLoan",
     "ApproveLoan",
+    "Borrower",
     "DisburseLoan",
     "DueInstalment",
     "Loan",
@@ -41,8 +49,6 @@ __all__ = [
     "WriteOffLoan",
     "allowed_commands",
     "decide",
-    "decide_apply",
     "evolve",
-    "fold",
     "position",
 ]

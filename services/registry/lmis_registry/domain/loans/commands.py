@@ -8,7 +8,6 @@ are normal (records are often entered late), future dates are refused by the dec
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date
 from typing import Annotated, ClassVar
 from uuid import UUID
@@ -16,6 +15,7 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from lmis_shared.contracts.registry_loans import LoanPurpose
+from lmis_shared.text import nfc
 
 # A ceiling far above any VBSP loan that keeps every amount exact in a JavaScript client too.
 MAX_AMOUNT_VND = 100_000_000_000
@@ -36,14 +36,10 @@ RateBp = Annotated[
 ]
 
 
-def _nfc(value: str) -> str:
-    return unicodedata.normalize("NFC", value)
-
-
 Reason = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
-    AfterValidator(_nfc),
+    AfterValidator(nfc),
 ]
 
 

@@ -1,16 +1,19 @@
-"""The loan's rules: `decide_apply` opens a loan, `decide` answers every later command.
+"""The loan's rules: `decide` opens a loan (`ApplyForLoan` on no state) and answers every
+later command.
 
-Both are pure: the caller passes today's date (from its clock) and, for an application, the
-borrower's commune as the worker file records it. They return the events to append or raise
-`IllegalTransition` (409) or `InvalidField` (422, naming the field).
+Pure: the caller passes today's date (from its clock) and, for an application, the
+`borrower`'s commune and province as the worker file records them. It returns the events to
+append or raises `IllegalTransition` (409) or `InvalidField` (422, naming the field). Dates
+follow `lmis_shared.dates`: not in the future, not before the fact they follow.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import assert_never
 
-from lmis_registry.domain.errors import InvalidField
+from lmis_registry.domain.errors import IllegalTransition, InvalidField
 from lmis_registry.domain.loans import schedule as sched
 from lmis_registry.domain.loans.commands import (
     ApplyForLoan,
@@ -23,7 +26,7 @@ from lmis_registry.domain.loans.commands import (
     SettleLoan,
     WriteOffLoan,
 )
-from lmis_registry.domain.loans.state import Loan, require_allowed
+from lmis_registry.domain.loans.state import Loan, allowed_commands, require_allowed
 from lmis_shared.contracts.registry_loans import (
     LoanApplied,
     LoanApproved,
@@ -34,31 +37,42 @@ from lmis_shared.contracts.registry_loans import (
     LoanSettled,
     LoanWrittenOff,
 )
+from lmis_shared.dates import happened, not_before
 from lmis_shared.events import EventPayload
 
 
-def decide_apply(
-    command: ApplyForLoan, commune_code: str, province_code: str, today: date
+@dataclass(frozen=True)
+class Borrower:
+    """Where the borrower's worker file is, when the loan is applied for: the loan's units."""
+
+    commune_code: str
+    province_code: str
+
+
+def decide(
+    loan: Loan | None,
+    command: ApplyForLoan | LoanCommand,
+    today: date,
+    *,
+    borrower: Borrower | None = None,
 ) -> list[EventPayload]:
-    return [
-        LoanApplied(
-            worker_id=command.worker_id,
-            purpose=command.purpose,
-            amount_vnd=command.amount_vnd,
-            commune_code=commune_code,
-            province_code=province_code,
-            applied_on=_day(command.applied_on, today, "applied_on"),
-        )
-    ]
-
-
-def decide(loan: Loan, command: LoanCommand, today: date) -> list[EventPayload]:
+    """The events `command` causes on `loan` (None: no loan yet, only `apply` runs;
+    `borrower` is needed then)."""
+    if isinstance(command, ApplyForLoan):
+        if loan is not None:
+            raise IllegalTransition(loan.status.value, allowed_commands(loan), command=command.name)
+        if borrower is None:
+            raise ValueError("an application needs the borrower's units")
+        return [_apply(command, borrower, today)]
+    if loan is None:
+        raise IllegalTransition("absent", [ApplyForLoan.name], command=command.name)
     require_allowed(loan, command.name)
     match command:
         case ApproveLoan():
             return [_approve(loan, command, today)]
         case RejectLoan():
-            on = _day(command.rejected_on, today, "rejected_on", loan.applied_on, "application")
+            on = happened("rejected_on", command.rejected_on, today)
+            not_before("rejected_on", on, loan.applied_on, "application")
             return [LoanRejected(reason=command.reason, rejected_on=on)]
         case DisburseLoan():
             return [_disburse(loan, command, today)]
@@ -69,10 +83,22 @@ def decide(loan: Loan, command: LoanCommand, today: date) -> list[EventPayload]:
         case WriteOffLoan():
             return [_write_off(loan, command, today)]
         case SettleLoan():
-            on = _day(command.settled_on, today, "settled_on", loan.last_dated_on, "last entry")
+            on = happened("settled_on", command.settled_on, today)
+            not_before("settled_on", on, loan.last_dated_on, "last entry")
             return [LoanSettled(settled_on=on, repaid_vnd=loan.repaid_vnd)]
         case _:
             assert_never(command)
+
+
+def _apply(command: ApplyForLoan, borrower: Borrower, today: date) -> LoanApplied:
+    return LoanApplied(
+        worker_id=command.worker_id,
+        purpose=command.purpose,
+        amount_vnd=command.amount_vnd,
+        commune_code=borrower.commune_code,
+        province_code=borrower.province_code,
+        applied_on=happened("applied_on", command.applied_on, today),
+    )
 
 
 def _approve(loan: Loan, command: ApproveLoan, today: date) -> LoanApproved:
@@ -82,7 +108,8 @@ def _approve(loan: Loan, command: ApproveLoan, today: date) -> LoanApproved:
             "approved_amount_vnd",
             f"must not exceed the {loan.applied_amount_vnd} VND applied for",
         )
-    on = _day(command.approved_on, today, "approved_on", loan.applied_on, "application")
+    on = happened("approved_on", command.approved_on, today)
+    not_before("approved_on", on, loan.applied_on, "application")
     return LoanApproved(approved_amount_vnd=amount, approved_on=on)
 
 
@@ -90,7 +117,8 @@ def _disburse(loan: Loan, command: DisburseLoan, today: date) -> LoanDisbursed:
     approved = loan.approved_amount_vnd or 0
     if command.amount_vnd > approved:
         raise InvalidField("amount_vnd", f"must not exceed the {approved} VND approved")
-    on = _day(command.disbursed_on, today, "disbursed_on", loan.last_dated_on, "approval")
+    on = happened("disbursed_on", command.disbursed_on, today)
+    not_before("disbursed_on", on, loan.last_dated_on, "approval")
     return LoanDisbursed(
         amount_vnd=command.amount_vnd,
         disbursed_on=on,
@@ -108,7 +136,8 @@ def _repay(loan: Loan, command: RecordRepayment, today: date) -> LoanRepaymentRe
         raise InvalidField("amount_vnd", f"is more than the {remaining} VND still due")
     # A late-entered repayment may predate other repayments, not the schedule it pays.
     starts = loan.schedule_starts_on or loan.last_dated_on
-    on = _day(command.paid_on, today, "paid_on", starts, "start of the schedule")
+    on = happened("paid_on", command.paid_on, today)
+    not_before("paid_on", on, starts, "start of the schedule")
     before = loan.allocations()
     after = sched.allocate(loan.schedule, loan.paid_on_schedule_vnd + command.amount_vnd)
     principal = sched.principal_paid_vnd(after) - sched.principal_paid_vnd(before)
@@ -123,7 +152,8 @@ def _repay(loan: Loan, command: RecordRepayment, today: date) -> LoanRepaymentRe
 
 
 def _restructure(loan: Loan, command: RestructureLoan, today: date) -> LoanRestructured:
-    on = _day(command.restructured_on, today, "restructured_on", loan.last_dated_on, "last entry")
+    on = happened("restructured_on", command.restructured_on, today)
+    not_before("restructured_on", on, loan.last_dated_on, "last entry")
     allocations = loan.allocations()
     outstanding = sched.principal_vnd(loan.schedule) - sched.principal_paid_vnd(allocations)
     carried = sched.unpaid_interest_due_vnd(allocations, on)
@@ -151,7 +181,8 @@ def _restructure(loan: Loan, command: RestructureLoan, today: date) -> LoanRestr
 
 
 def _write_off(loan: Loan, command: WriteOffLoan, today: date) -> LoanWrittenOff:
-    on = _day(command.written_off_on, today, "written_off_on", loan.last_dated_on, "last entry")
+    on = happened("written_off_on", command.written_off_on, today)
+    not_before("written_off_on", on, loan.last_dated_on, "last entry")
     allocations = loan.allocations()
     return LoanWrittenOff(
         reason=command.reason,
@@ -159,19 +190,3 @@ def _write_off(loan: Loan, command: WriteOffLoan, today: date) -> LoanWrittenOff
         outstanding_vnd=sched.principal_vnd(loan.schedule) - sched.principal_paid_vnd(allocations),
         unpaid_interest_vnd=sched.unpaid_interest_due_vnd(allocations, on),
     )
-
-
-def _day(
-    given: date | None,
-    today: date,
-    field: str,
-    not_before: date | None = None,
-    what: str = "",
-) -> date:
-    """The command's date (today if none), refused in the future or before `not_before`."""
-    day = given or today
-    if day > today:
-        raise InvalidField(field, "must not be in the future")
-    if not_before is not None and day < not_before:
-        raise InvalidField(field, f"must not be before the {what} on {not_before.isoformat()}")
-    return day

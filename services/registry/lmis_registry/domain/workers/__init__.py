@@ -1,10 +1,12 @@
 """The outbound worker file: one aggregate per person and departure (domain.md, domain 1).
 
-Pure: commands (`commands`), state (`state`), the lifecycle table (`lifecycle`), `decide`
-and `evolve`/`fold`. Nothing here knows HTTP, PostgreSQL or Kafka: handlers pass in the state
-and today's date and get events back, which makes every rule testable with plain values.
+Pure: commands (`commands`, `profile`), state (`state`), the lifecycle table (`lifecycle`),
+`decide` and `evolve`, and `AGGREGATE` for the command path. Nothing here knows HTTP,
+PostgreSQL or Kafka: handlers pass in the state and today's date and get events back, which
+makes every rule testable with plain values.
 """
 
+from lmis_registry.domain.errors import WorkerNotFound
 from lmis_registry.domain.workers.commands import (
     AnyWorkerCommand,
     EnrolTraining,
@@ -20,11 +22,10 @@ from lmis_registry.domain.workers.commands import (
     UpdateProfile,
     Withdraw,
     WorkerCommand,
-    normalise_text,
 )
-from lmis_registry.domain.workers.decide import MINIMUM_AGE, decide, decide_register, expected_end
+from lmis_registry.domain.workers.decide import MINIMUM_AGE, decide, expected_end
 from lmis_registry.domain.workers.errors import OpenFileExists
-from lmis_registry.domain.workers.evolve import apply, evolve, fold
+from lmis_registry.domain.workers.evolve import evolve
 from lmis_registry.domain.workers.lifecycle import TRANSITIONS, allowed_commands, ensure_allowed
 from lmis_registry.domain.workers.state import (
     CLOSED,
@@ -36,8 +37,13 @@ from lmis_registry.domain.workers.state import (
     WorkerFile,
     WorkerStatus,
 )
+from lmis_shared.commands import Aggregate
+
+AGGREGATE = Aggregate("worker", evolve, WorkerNotFound)
+"""The worker file for the command path: stream type `worker`, its `evolve`, its 404."""
 
 __all__ = [
+    "AGGREGATE",
     "CLOSED",
     "MINIMUM_AGE",
     "TRANSITIONS",
@@ -64,12 +70,8 @@ __all__ = [
     "WorkerFile",
     "WorkerStatus",
     "allowed_commands",
-    "apply",
     "decide",
-    "decide_register",
     "ensure_allowed",
     "evolve",
     "expected_end",
-    "fold",
-    "normalise_text",
 ]

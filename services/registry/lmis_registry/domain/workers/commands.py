@@ -18,7 +18,6 @@ from lmis_registry.domain.workers.fields import (
     Vnd,
     Wording,
     WorkerCommand,
-    normalise_text,
 )
 from lmis_registry.domain.workers.profile import RegisterWorker, UpdateProfile
 from lmis_shared.contracts.registry import (
@@ -31,6 +30,7 @@ from lmis_shared.contracts.registry import (
     TrainingKind,
     WithdrawalReason,
 )
+from lmis_shared.text import clean_text
 
 EXAM_MAXIMUM = {Exam.eps_topik: 200, Exam.jlpt: 180, Exam.other: 1000}
 
@@ -150,7 +150,7 @@ class SendingOrganisationInput(BaseModel):
             return None
         if not licensed:
             raise ValueError("is only given for a licensed enterprise")
-        value = normalise_text(value)
+        value = clean_text(value)
         if not any(c.isdigit() for c in value):
             raise ValueError("must contain the licence's number")
         return value
@@ -331,5 +331,4 @@ __all__ = [
     "UpdateProfile",
     "Withdraw",
     "WorkerCommand",
-    "normalise_text",
 ]

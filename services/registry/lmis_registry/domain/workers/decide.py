@@ -1,6 +1,8 @@
-"""`decide`: a command and the file's state in, the events it causes out (or a refusal).
+"""`decide`: a command and the file's state (None before registration) in, the events it causes
+out, or a refusal.
 
-Today's date is an argument, never read here. Dates follow two rules:
+Today's date is an argument, never read here. Dates follow two rules
+(`lmis_shared.dates`):
   * a fact that has happened cannot be dated in the future (a departure tomorrow); a date in
     the past is normal (files are often recorded after the fact);
   * a file's facts stay in order: a result after its enrolment, a departure after the
@@ -13,9 +15,9 @@ import calendar
 from datetime import date
 from typing import Any
 
-from lmis_registry.domain.errors import InvalidField
+from lmis_registry.domain.errors import IllegalTransition, InvalidField
 from lmis_registry.domain.workers import commands as c
-from lmis_registry.domain.workers.lifecycle import ensure_allowed
+from lmis_registry.domain.workers.lifecycle import allowed_commands, ensure_allowed
 from lmis_registry.domain.workers.state import Abroad, Contract, WorkerFile
 from lmis_shared.contracts.registry import (
     Person,
@@ -32,6 +34,7 @@ from lmis_shared.contracts.registry import (
     WorkerTrainingResultRecorded,
     WorkerWithdrawn,
 )
+from lmis_shared.dates import happened, not_before
 from lmis_shared.events import EventPayload
 from lmis_shared.reference import citizen_id, units
 
@@ -39,31 +42,18 @@ MINIMUM_AGE = 18  # Law 69/2020/QH14, art. 44: a worker going abroad must be at 
 PERSON_FIELDS = ("full_name", "date_of_birth", "citizen_id", "passport_number", "phone", "village")
 
 
-def decide_register(command: c.RegisterWorker, today: date) -> list[EventPayload]:
-    registered_on = _happened("registered_on", command.registered_on or today, today)
-    _happened("date_of_birth", command.date_of_birth, today)
-    _check_age(command.date_of_birth, registered_on)
-    province = units.province_of(command.commune_code)
-    assert province is not None  # the command validated the commune
-    return [
-        WorkerRegistered(
-            person=Person(
-                full_name=command.full_name,
-                date_of_birth=command.date_of_birth,
-                citizen_id=command.citizen_id,
-            ),
-            sex=command.sex,
-            ethnicity=command.ethnicity,
-            commune_code=command.commune_code,
-            province_code=province,
-            priority_groups=command.priority_groups,
-            registered_on=registered_on,
-        )
-    ]
-
-
-def decide(state: WorkerFile, command: c.AnyWorkerCommand, today: date) -> list[EventPayload]:
-    """The events `command` causes on `state`; raises IllegalTransition or InvalidField."""
+def decide(
+    state: WorkerFile | None, command: c.AnyWorkerCommand | c.RegisterWorker, today: date
+) -> list[EventPayload]:
+    """The events `command` causes on `state` (None: no file yet, only `register` runs);
+    raises IllegalTransition or InvalidField."""
+    if isinstance(command, c.RegisterWorker):
+        if state is not None:
+            allowed = allowed_commands(state)
+            raise IllegalTransition(state.status.value, allowed, command=command.command_name)
+        return _register(command, today)
+    if state is None:
+        raise IllegalTransition("absent", [c.RegisterWorker.command_name], command.command_name)
     ensure_allowed(state, command.command_name)
     match command:
         case c.UpdateProfile():
@@ -85,7 +75,7 @@ def decide(state: WorkerFile, command: c.AnyWorkerCommand, today: date) -> list[
         case c.ReportOverstaying():
             return [_overstay(state, command, today)]
         case c.Withdraw():
-            when = _happened("withdrawn_on", command.withdrawn_on or today, today)
+            when = happened("withdrawn_on", command.withdrawn_on, today)
             return [WorkerWithdrawn(withdrawn_on=when, reason=command.reason)]
 
 
@@ -96,7 +86,30 @@ def expected_end(start: date, months: int) -> date:
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
-# --- profile ------------------------------------------------------------------------------
+# --- registration and profile -----------------------------------------------------------
+
+
+def _register(command: c.RegisterWorker, today: date) -> list[EventPayload]:
+    registered_on = happened("registered_on", command.registered_on, today)
+    happened("date_of_birth", command.date_of_birth, today)
+    _check_age(command.date_of_birth, registered_on)
+    province = units.province_of(command.commune_code)
+    assert province is not None  # the command validated the commune
+    return [
+        WorkerRegistered(
+            person=Person(
+                full_name=command.full_name,
+                date_of_birth=command.date_of_birth,
+                citizen_id=command.citizen_id,
+            ),
+            sex=command.sex,
+            ethnicity=command.ethnicity,
+            commune_code=command.commune_code,
+            province_code=province,
+            priority_groups=command.priority_groups,
+            registered_on=registered_on,
+        )
+    ]
 
 
 def _update_profile(state: WorkerFile, command: c.UpdateProfile, today: date) -> list[EventPayload]:
@@ -134,7 +147,7 @@ def _check_identity(state: WorkerFile, changed: dict[str, Any], today: date) -> 
     born = changed.get("date_of_birth", state.person.date_of_birth)
     sex = changed.get("sex", state.sex)
     if "date_of_birth" in changed:
-        _happened("date_of_birth", born, today)
+        happened("date_of_birth", born, today)
         _check_age(born, state.registered_on)
     try:
         citizen_id.check_matches(number, born, sex)
@@ -151,7 +164,7 @@ def _enrol(command: c.EnrolTraining, today: date) -> EventPayload:
         kind=command.kind,
         centre=command.centre,
         language=command.language,
-        enrolled_on=_happened("enrolled_on", command.enrolled_on or today, today),
+        enrolled_on=happened("enrolled_on", command.enrolled_on, today),
     )
 
 
@@ -161,8 +174,8 @@ def _training_result(
     training = state.pending_training(command.kind)
     if training is None:
         raise InvalidField("kind", "no enrolment in this kind of training awaits a result")
-    completed_on = _happened("completed_on", command.completed_on or today, today)
-    _in_order("completed_on", completed_on, "enrolment", training.enrolled_on)
+    completed_on = happened("completed_on", command.completed_on, today)
+    not_before("completed_on", completed_on, training.enrolled_on, "enrolment")
     return WorkerTrainingResultRecorded(
         kind=command.kind,
         completed_on=completed_on,
@@ -173,7 +186,7 @@ def _training_result(
 
 
 def _sign(command: c.SignContract, today: date) -> EventPayload:
-    signed_on = _happened("signed_on", command.signed_on or today, today)
+    signed_on = happened("signed_on", command.signed_on, today)
     return WorkerContractSigned(
         destination_country=command.destination_country,
         programme=command.programme,
@@ -193,8 +206,8 @@ def _sign(command: c.SignContract, today: date) -> EventPayload:
 
 
 def _depart(contract: Contract, command: c.RecordDeparture, today: date) -> EventPayload:
-    departed = _happened("departure_date", command.departure_date, today)
-    _in_order("departure_date", departed, "contract signing", contract.signed_on)
+    departed = happened("departure_date", command.departure_date, today)
+    not_before("departure_date", departed, contract.signed_on, "contract signing")
     if departed >= contract.end_date:
         raise InvalidField("departure_date", "must be before the contract's end date")
     return WorkerDeparted(departure_date=departed, border_gate=command.border_gate)
@@ -210,26 +223,26 @@ def _extend(state: WorkerFile, command: c.ExtendContract) -> EventPayload:
 
 
 def _return(abroad: Abroad, command: c.RecordReturn, today: date) -> EventPayload:
-    returned = _happened("return_date", command.return_date, today)
-    _in_order("return_date", returned, "departure", abroad.departure_date)
-    _in_order("return_date", returned, "absconding", abroad.absconded_on)
-    _in_order("return_date", returned, "start of the overstay", abroad.overstaying_since)
+    returned = happened("return_date", command.return_date, today)
+    not_before("return_date", returned, abroad.departure_date, "departure")
+    not_before("return_date", returned, abroad.absconded_on, "absconding")
+    not_before("return_date", returned, abroad.overstaying_since, "start of the overstay")
     return WorkerReturned(return_date=returned, reason=command.reason)
 
 
 def _abscond(state: WorkerFile, command: c.ReportAbsconded, today: date) -> EventPayload:
-    left = _happened("date", command.date, today)
-    _in_order("date", left, "departure", _abroad(state).departure_date)
+    left = happened("date", command.date, today)
+    not_before("date", left, _abroad(state).departure_date, "departure")
     if left > _contract(state).end_date:
         raise InvalidField("date", "is after the contract's end: report overstaying instead")
     return WorkerAbsconded(absconded_on=left, source=command.source)
 
 
 def _overstay(state: WorkerFile, command: c.ReportOverstaying, today: date) -> EventPayload:
-    since = _happened("date", command.date, today)
+    since = happened("date", command.date, today)
     if since <= _contract(state).end_date:
         raise InvalidField("date", "must be after the contract's end date")
-    _in_order("date", since, "absconding", _abroad(state).absconded_on)
+    not_before("date", since, _abroad(state).absconded_on, "absconding")
     return WorkerOverstayed(overstaying_since=since, source=command.source)
 
 
@@ -244,17 +257,6 @@ def _contract(state: WorkerFile) -> Contract:
 def _abroad(state: WorkerFile) -> Abroad:
     assert state.abroad is not None  # the lifecycle only allows this once departed
     return state.abroad
-
-
-def _happened(field: str, day: date, today: date) -> date:
-    if day > today:
-        raise InvalidField(field, "must not be in the future")
-    return day
-
-
-def _in_order(field: str, day: date, what: str, earlier: date | None) -> None:
-    if earlier is not None and day < earlier:
-        raise InvalidField(field, f"must not be before the {what}")
 
 
 def _check_age(born: date, on: date) -> None:

@@ -1,4 +1,4 @@
-"""`evolve`: the file's state after one more event; `fold`: the state after all of them.
+"""`evolve`: the file's state after one more event (the command path folds with it).
 
 Events are facts already decided and stored, so nothing here refuses anything but an event
 that cannot belong to a worker stream at all.
@@ -6,7 +6,6 @@ that cannot belong to a worker stream at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 from uuid import UUID
@@ -34,14 +33,6 @@ from lmis_shared.contracts.registry import (
     WorkerWithdrawn,
 )
 from lmis_shared.events import EventPayload
-
-
-def fold(stream_id: UUID, events: Iterable[tuple[int, EventPayload]]) -> WorkerFile | None:
-    """The state after `(version, event)` pairs in version order; None for an empty stream."""
-    state: WorkerFile | None = None
-    for version, event in events:
-        state = evolve(state, event, stream_id).with_version(version)
-    return state
 
 
 def evolve(state: WorkerFile | None, event: EventPayload, stream_id: UUID) -> WorkerFile:
@@ -167,10 +158,3 @@ def _abroad_changed(
                 state.abroad, return_date=event.return_date, return_reason=event.reason
             )
             return replace(state, abroad=abroad, status=WorkerStatus.returned)
-
-
-def apply(state: WorkerFile, events: Iterable[EventPayload]) -> WorkerFile:
-    """`state` after newly decided `events`, numbered on from its version."""
-    for event in events:
-        state = _evolve(state, event).with_version(state.version + 1)
-    return state

@@ -6,21 +6,17 @@ typed with combining marks and typed precomposed are one name.
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from lmis_shared.text import clean_text
+
 MAX_VND = 10_000_000_000  # ten billion: above any salary or fee, below any typing slip
 
 
-def normalise_text(value: str) -> str:
-    """NFC, trimmed, inner runs of white space folded: Vietnamese kept exactly as typed."""
-    return " ".join(unicodedata.normalize("NFC", value).split())
-
-
 def wording(value: str) -> str:
-    value = normalise_text(value)
+    value = clean_text(value)
     if not any(c.isalpha() for c in value):
         raise ValueError("must contain letters")
     return value

@@ -13,9 +13,10 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from lmis_registry.domain.workers import lifecycle
-from lmis_registry.domain.workers.fields import WorkerCommand, normalise_text, wording
+from lmis_registry.domain.workers.fields import WorkerCommand, wording
 from lmis_shared.contracts.registry import Education, PriorityGroup, Sex
 from lmis_shared.reference import citizen_id, ethnicities, units
+from lmis_shared.text import clean_text
 
 _PHONE = re.compile(r"^(?:\+84|0)\d{9,10}$")
 _PASSPORT = re.compile(r"^[A-Z]\d{7}$")  # Vietnamese passports: a letter and seven digits
@@ -27,7 +28,7 @@ _PASSPORT = re.compile(r"^[A-Z]\d{7}$")  # Vietnamese passports: a letter and se
 def _full_name(value: str | None) -> str | None:
     if value is None:
         return None
-    value = normalise_text(value)
+    value = clean_text(value)
     if not any(c.isalpha() for c in value):
         raise ValueError("must contain letters")
     if any(c.isdigit() for c in value):

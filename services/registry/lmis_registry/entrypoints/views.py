@@ -1,4 +1,9 @@
-"""What the worker routes answer and the list's query parameters: wire shapes only."""
+"""What the registry's routes answer (worker files, then loans) and the worker list's query
+parameters: wire shapes only.
+
+Over 350 lines on purpose: one flat field per line for every answer of the API, the file and
+the loan views (with their `of` builders) side by side; split, the wire shapes of one
+service would be spread over two modules for no gain in reading them."""
 
 from __future__ import annotations
 
@@ -8,7 +13,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lmis_registry.application.loans import LoanReport
 from lmis_registry.application.worker_ports import WorkerPage, WorkerSearch, WorkerSummary
+from lmis_registry.domain import loans
 from lmis_registry.domain.workers import WorkerFile, WorkerStatus, allowed_commands
 from lmis_shared.contracts.registry import (
     Education,
@@ -228,4 +235,133 @@ class WorkerFilters(BaseModel):
             text=self.q,
             cursor=self.cursor,
             limit=self.limit,
+        )
+
+
+# --- loans -------------------------------------------------------------------------------
+
+
+class CommandAnswer(BaseModel):
+    id: UUID
+    version: int
+    status: str
+
+
+class InstalmentView(BaseModel):
+    number: int
+    due_on: date
+    principal_vnd: int
+    interest_vnd: int
+    amount_vnd: int
+    paid_vnd: int
+
+
+class DueView(BaseModel):
+    number: int
+    due_on: date
+    amount_vnd: int
+
+
+class LoanView(BaseModel):
+    id: UUID
+    version: int
+    status: str
+    allowed_commands: list[str]
+    worker_id: UUID
+    purpose: str
+    commune_code: str
+    province_code: str
+    applied_amount_vnd: int
+    applied_on: date
+    approved_amount_vnd: int | None
+    disbursed_amount_vnd: int | None
+    disbursed_on: date | None
+    term_months: int | None
+    annual_interest_rate_bp: int | None
+    restructurings: int
+    schedule: list[InstalmentView]
+    repaid_vnd: int
+    written_off_vnd: int | None
+    closed_on: date | None
+    as_of: date
+    outstanding_vnd: int
+    remaining_due_vnd: int
+    next_due: DueView | None
+    overdue: bool
+    overdue_amount_vnd: int
+    overdue_since: date | None
+    days_past_due: int
+
+    @classmethod
+    def of(cls, report: LoanReport) -> LoanView:
+        loan, where = report.loan, report.position
+        paid = loan.disbursement
+        return cls(
+            id=loan.id,
+            version=loan.version,
+            status=loan.status.value,
+            allowed_commands=loans.allowed_commands(loan),
+            worker_id=loan.worker_id,
+            purpose=loan.purpose.value,
+            commune_code=loan.commune_code,
+            province_code=loan.province_code,
+            applied_amount_vnd=loan.applied_amount_vnd,
+            applied_on=loan.applied_on,
+            approved_amount_vnd=loan.approved_amount_vnd,
+            disbursed_amount_vnd=paid.amount_vnd if paid else None,
+            disbursed_on=paid.disbursed_on if paid else None,
+            term_months=paid.term_months if paid else None,
+            annual_interest_rate_bp=loan.annual_interest_rate_bp if paid else None,
+            restructurings=loan.restructurings,
+            schedule=[
+                InstalmentView(
+                    number=a.instalment.number,
+                    due_on=a.instalment.due_on,
+                    principal_vnd=a.instalment.principal_vnd,
+                    interest_vnd=a.instalment.interest_vnd,
+                    amount_vnd=a.instalment.amount_vnd,
+                    paid_vnd=a.paid_vnd,
+                )
+                for a in loan.allocations()
+            ],
+            repaid_vnd=loan.repaid_vnd,
+            written_off_vnd=loan.written_off_vnd,
+            closed_on=loan.closed_on,
+            as_of=where.as_of,
+            outstanding_vnd=where.outstanding_vnd,
+            remaining_due_vnd=where.remaining_due_vnd,
+            next_due=DueView(**vars(where.next_due)) if where.next_due else None,
+            overdue=where.overdue,
+            overdue_amount_vnd=where.overdue_amount_vnd,
+            overdue_since=where.overdue_since,
+            days_past_due=where.days_past_due,
+        )
+
+
+class HistoryItem(BaseModel):
+    version: int
+    event_type: str
+    recorded_at: datetime
+    actor: str
+    data: dict[str, Any]
+
+
+class LoanHistory(BaseModel):
+    id: UUID
+    items: list[HistoryItem]
+
+    @classmethod
+    def of(cls, loan_id: UUID, recorded: list[RecordedEvent]) -> LoanHistory:
+        return cls(
+            id=loan_id,
+            items=[
+                HistoryItem(
+                    version=r.metadata.stream_version,
+                    event_type=r.event_type,
+                    recorded_at=r.metadata.recorded_at,
+                    actor=r.metadata.actor,
+                    data=r.data,
+                )
+                for r in recorded
+            ],
         )
