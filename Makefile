@@ -23,6 +23,7 @@ up: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check shared cli services tests bench
 	$(VENV)/bin/ruff format --check shared cli services tests bench
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy shared cli services

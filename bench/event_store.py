@@ -40,7 +40,8 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 
 from lmis_cli.embedded import EmbeddedPostgres, free_port
 from lmis_shared.events import EventPayload, NewEvent, event
-from lmis_shared.eventstore import AppendContext, PostgresEventStore, StreamAppend, create_pool
+from lmis_shared.eventstore import AppendContext, StreamAppend
+from lmis_shared.eventstore.postgres import PostgresEventStore, create_pool
 
 RESULTS = Path(__file__).parent / "results" / "event_store.json"
 STREAMS = 200  # commands go round-robin over this many streams, each growing

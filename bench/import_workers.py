@@ -40,7 +40,7 @@ from lmis_registry.settings import RegistrySettings
 from lmis_shared.auth import Authorizer, Principal, Role
 from lmis_shared.clock import FixedClock
 from lmis_shared.commands import CommandContext
-from lmis_shared.eventstore import create_pool
+from lmis_shared.eventstore.postgres import create_pool
 from lmis_shared.imports import read_table
 from lmis_shared.reference.citizen_id import century_sex_digit
 from lmis_shared.reference.units import commune_code_str, province_of

@@ -51,7 +51,8 @@ from lmis_shared.clock import FixedClock
 from lmis_shared.cloudevents import to_kafka
 from lmis_shared.contracts.registry import Person, Sex, WorkerRegistered
 from lmis_shared.events import NewEvent, RecordedEvent
-from lmis_shared.eventstore import AppendContext, PostgresEventStore, StreamAppend, create_pool
+from lmis_shared.eventstore import AppendContext, StreamAppend
+from lmis_shared.eventstore.postgres import PostgresEventStore, create_pool
 from lmis_shared.processing import all_events, serve
 from lmis_shared.relay import RelaySettings, build_relay
 from lmis_shared.relay import migrate as migrate_relay

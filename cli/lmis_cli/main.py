@@ -120,7 +120,7 @@ def process(service: ServiceArg) -> None:
 @app.command()
 def migrate() -> None:
     """Create or upgrade every service's schema (safe to run again)."""
-    from lmis_shared.eventstore import create_pool
+    from lmis_shared.eventstore.postgres import create_pool
     from lmis_shared.settings import CommonSettings
 
     async def run() -> None:
@@ -141,7 +141,7 @@ def rebuild(service: ServiceArg) -> None:
     ref = SERVICES[service].rebuild
     if ref is None:
         raise typer.BadParameter(f"{service} has no read models to rebuild")
-    from lmis_shared.eventstore import create_pool
+    from lmis_shared.eventstore.postgres import create_pool
     from lmis_shared.settings import CommonSettings
 
     async def run() -> None:

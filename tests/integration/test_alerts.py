@@ -31,7 +31,8 @@ from lmis_shared.contracts import registry as r
 from lmis_shared.contracts import registry_loans as loans
 from lmis_shared.contracts.notify import AlertRule, ReportRef, ReportSubmitted
 from lmis_shared.events import NewEvent
-from lmis_shared.eventstore import AppendContext, PostgresEventStore
+from lmis_shared.eventstore import AppendContext
+from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.processing import Decoded, all_events
 from lmis_shared.settings import CommonSettings
 from tests.conftest import unique

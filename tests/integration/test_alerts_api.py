@@ -29,7 +29,7 @@ from lmis_notify.settings import NotifySettings
 from lmis_shared.auth import Principal, Role, ensure_local_keypair
 from lmis_shared.clock import VIETNAM_TZ, FixedClock
 from lmis_shared.contracts.notify import AlertRule, SubjectKind
-from lmis_shared.eventstore import PostgresEventStore
+from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.processing import Decoded, all_events, validate_payload
 from lmis_shared.settings import CommonSettings
 from tests.conftest import unique

@@ -32,7 +32,7 @@ from lmis_shared.cloudevents import to_kafka
 from lmis_shared.contracts import registry as r
 from lmis_shared.contracts.notify import AlertRule
 from lmis_shared.events import EventPayload
-from lmis_shared.eventstore import PostgresEventStore
+from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.processing import all_events, serve
 from lmis_shared.settings import CommonSettings
 from tests.conftest import unique

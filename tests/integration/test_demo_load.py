@@ -16,7 +16,7 @@ from lmis_cli.demo import Plan, Sizes, Step, generate_plan, load_plan
 from lmis_cli.demo.plan import KINDS
 from lmis_shared.auth import issue_token
 from lmis_shared.clock import FixedClock
-from lmis_shared.eventstore import PostgresEventStore
+from lmis_shared.eventstore.postgres import PostgresEventStore
 from tests.integration.permits_api import running_permits
 from tests.integration.worker_api import NOW, running_api
 

@@ -16,13 +16,8 @@ import asyncpg
 import pytest
 
 from lmis_shared.events import RecordedEvent
-from lmis_shared.eventstore import (
-    EventStore,
-    PostgresEventStore,
-    WrongExpectedVersion,
-    create_pool,
-)
-from lmis_shared.eventstore.postgres import MIGRATIONS
+from lmis_shared.eventstore import EventStore, WrongExpectedVersion
+from lmis_shared.eventstore.postgres import MIGRATIONS, PostgresEventStore, create_pool
 from lmis_shared.migrations import Migration, MigrationError, apply_migrations, quoted_schema
 from tests.eventstore_contract import EventStoreContract, ctx, notes, numbers, versions
 

@@ -11,13 +11,8 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from lmis_shared.eventstore import (
-    DuplicateCommand,
-    DuplicateEventId,
-    PostgresEventStore,
-    WrongExpectedVersion,
-    create_pool,
-)
+from lmis_shared.eventstore import DuplicateCommand, DuplicateEventId, WrongExpectedVersion
+from lmis_shared.eventstore.postgres import PostgresEventStore, create_pool
 from tests.eventstore_contract import ctx, key_record, notes, numbers
 
 PLAN_COUNTS = (

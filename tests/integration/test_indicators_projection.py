@@ -22,7 +22,8 @@ import pytest
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from lmis_shared.contracts import registry as r
 from lmis_shared.events import EventMetadata, EventPayload, NewEvent, RecordedEvent
-from lmis_shared.eventstore import AppendContext, PostgresEventStore
+from lmis_shared.eventstore import AppendContext
+from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.processing import Decoded, all_events, validate_payload
 from tests.conftest import unique
 from tests.unit.test_indicator_rules import (

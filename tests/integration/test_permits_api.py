@@ -30,7 +30,7 @@ from lmis_shared.commands import Change, CommandContext
 from lmis_shared.commands.postgres import PostgresStreams
 from lmis_shared.contracts.permits import PositionType
 from lmis_shared.events import NewEvent
-from lmis_shared.eventstore import PostgresEventStore
+from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.settings import CommonSettings
 from tests.integration.permits_api import running_permits
 

@@ -44,7 +44,8 @@ from lmis_reporting.settings import ReportingSettings
 from lmis_shared.cloudevents import header_map, to_kafka
 from lmis_shared.contracts.registry import Person, PriorityGroup, Sex, WorkerRegistered
 from lmis_shared.events import EventMetadata, NewEvent, RecordedEvent
-from lmis_shared.eventstore import AppendContext, PostgresEventStore
+from lmis_shared.eventstore import AppendContext
+from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.processing import Rejected, decode_record, serve, validate_payload
 from lmis_shared.processing.decoding import Decoded
 from lmis_shared.settings import CommonSettings

@@ -31,7 +31,8 @@ from lmis_cli.embedded import EmbeddedBroker, free_port
 from lmis_shared.cloudevents import from_kafka, header_map
 from lmis_shared.contracts.registry import Person, Sex, WorkerRegistered
 from lmis_shared.events import NewEvent, RecordedEvent
-from lmis_shared.eventstore import AppendContext, Position, PostgresEventStore
+from lmis_shared.eventstore import AppendContext, Position
+from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.relay import (
     TRANSIENT_ERRORS,
     Relay,

@@ -23,7 +23,7 @@ from lmis_reporting.settings import ReportingSettings
 from lmis_shared.auth import Principal, Role, ensure_local_keypair
 from lmis_shared.clock import FixedClock
 from lmis_shared.events import EventPayload
-from lmis_shared.eventstore import PostgresEventStore
+from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.settings import CommonSettings
 from lmis_shared.sql import in_schema
 from tests.conftest import unique

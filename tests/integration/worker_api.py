@@ -23,7 +23,7 @@ from lmis_registry.entrypoints.http import create_app
 from lmis_registry.settings import RegistrySettings
 from lmis_shared.auth import ensure_local_keypair, issue_token
 from lmis_shared.clock import FixedClock
-from lmis_shared.eventstore import PostgresEventStore
+from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.settings import CommonSettings
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)

@@ -18,7 +18,7 @@ from lmis_registry.adapters.bulk_memory import InMemoryBulkFiles
 from lmis_registry.application.import_rows import FollowUp
 from lmis_registry.application.import_template import WORKER_TEMPLATE
 from lmis_registry.application.imports import WorkerImports
-from lmis_registry.application.worker_ports import WorkerPage, WorkerSearch
+from lmis_registry.application.ports import WorkerPage, WorkerSearch
 from lmis_registry.application.workers import WorkerFiles
 from lmis_registry.domain import workers as w
 from lmis_shared.auth import Authorizer, Principal, Role

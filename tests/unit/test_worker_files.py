@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from lmis_registry.adapters.memory import InMemoryWorkerFiles
-from lmis_registry.application.worker_ports import WorkerPage, WorkerSearch
+from lmis_registry.application.ports import WorkerPage, WorkerSearch
 from lmis_registry.application.workers import WorkerFiles
 from lmis_registry.domain import workers as w
 from lmis_shared.auth import Authorizer, Principal, Role

@@ -9,7 +9,7 @@ import pytest
 
 from lmis_registry.adapters.text_search import like_word_prefix, search_key
 from lmis_registry.adapters.worker_list import decode_cursor, encode_cursor
-from lmis_registry.application.worker_ports import WorkerSummary
+from lmis_registry.application.ports import WorkerSummary
 from lmis_registry.domain.workers import WorkerStatus
 from lmis_shared.errors import InvalidInput
 

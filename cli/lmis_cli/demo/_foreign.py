@@ -9,6 +9,9 @@ position whose period covers every engagement and whose number covers every work
 headcount rule never refuses one. Dates follow the permits service's rules: a permit of at
 most two years, one extension applied for 45 to 5 days before expiry (the settings'
 defaults), no recorded fact after `today`.
+
+Over 350 lines on purpose: the permit states, their dates and the demands cut to fit them are
+one derivation; split, each half would need the other's rules to be read.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ names its people carry, its villages, training centres, industrial zones and clu
 kinds of enterprise that bring in foreign experts (hydropower, rare-earth mining, tea). Any
 other province gets a plain profile built from its communes. Site and enterprise names are
 demo data modelled on the province's plans, not a register.
+
+Over 350 lines on purpose: most of it is the province's tables (names, villages, sites,
+enterprise kinds), one entry per line, kept beside the few functions that read them.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from lmis_shared.auth import Authorizer
 from lmis_shared.clock import Clock
 from lmis_shared.commands.postgres import PostgresStreams
 from lmis_shared.events import RecordedEvent
-from lmis_shared.eventstore import PostgresEventStore
+from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.processing import all_events
 from lmis_shared.reference.units import province_of
 from lmis_shared.settings import CommonSettings

@@ -20,7 +20,7 @@ from lmis_registry.settings import RegistrySettings
 from lmis_shared.auth import Authorizer
 from lmis_shared.clock import Clock, SystemClock
 from lmis_shared.commands.postgres import PostgresStreams
-from lmis_shared.eventstore import PostgresEventStore
+from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.migrations import apply_migrations
 from lmis_shared.settings import CommonSettings
 

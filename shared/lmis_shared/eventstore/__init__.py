@@ -1,4 +1,7 @@
-"""The event store: the port, its PostgreSQL implementation and its in-memory fake."""
+"""The event store: the port, its errors and its in-memory fake.
+
+The PostgreSQL store is `lmis_shared.eventstore.postgres` (import it from there): this package
+loads no driver, so a service's domain and application layers may use the port."""
 
 from lmis_shared.eventstore.api import (
     AppendContext,
@@ -11,7 +14,6 @@ from lmis_shared.eventstore.api import (
 )
 from lmis_shared.eventstore.errors import DuplicateCommand, DuplicateEventId, WrongExpectedVersion
 from lmis_shared.eventstore.memory import InMemoryEventStore
-from lmis_shared.eventstore.postgres import PostgresEventStore, create_pool
 
 __all__ = [
     "AppendContext",
@@ -22,9 +24,7 @@ __all__ = [
     "IdempotencyRecord",
     "InMemoryEventStore",
     "Position",
-    "PostgresEventStore",
     "StoredResponse",
     "StreamAppend",
     "WrongExpectedVersion",
-    "create_pool",
 ]

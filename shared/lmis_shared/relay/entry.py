@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import asyncpg
 from opentelemetry.trace import Tracer
 
-from lmis_shared.eventstore import PostgresEventStore, create_pool
+from lmis_shared.eventstore.postgres import PostgresEventStore, create_pool
 from lmis_shared.logging import get_logger, setup_logging
 from lmis_shared.relay.checkpoints import PostgresCheckpoints, migrate
 from lmis_shared.relay.core import Relay, RelayStats

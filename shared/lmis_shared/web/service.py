@@ -12,7 +12,7 @@ import asyncpg
 from fastapi import APIRouter, FastAPI
 
 from lmis_shared.auth import authenticator_from_settings
-from lmis_shared.eventstore import create_pool
+from lmis_shared.eventstore.postgres import create_pool
 from lmis_shared.settings import CommonSettings
 from lmis_shared.web.app import create_app
 from lmis_shared.web.problems import ProblemMapping

@@ -42,7 +42,8 @@ from lmis_notify.domain.reports import Obligation
 from lmis_shared.commands import Change
 from lmis_shared.contracts.notify import AlertRule, ReportRef
 from lmis_shared.events import NewEvent
-from lmis_shared.eventstore import AppendContext, PostgresEventStore
+from lmis_shared.eventstore import AppendContext
+from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.migrations import apply_migrations
 from lmis_shared.processing import POSITIONS_MIGRATION, Connection
 from lmis_shared.sql import in_schema

@@ -21,7 +21,7 @@ from lmis_notify.adapters.alert_book import PostgresAlertBook
 from lmis_notify.adapters.migrations import MIGRATIONS
 from lmis_notify.application.deadlines import Deadlines
 from lmis_notify.domain.rules import HANDLED_EVENT_TYPES
-from lmis_shared.eventstore import PostgresEventStore
+from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.migrations import Migration
 from lmis_shared.processing import Connection, Decoded, Projection
 

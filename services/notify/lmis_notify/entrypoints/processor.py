@@ -28,7 +28,7 @@ from lmis_notify.application.sweeper import Sweeper
 from lmis_notify.bootstrap import bootstrap, migrate
 from lmis_notify.settings import NotifySettings
 from lmis_shared.clock import Clock
-from lmis_shared.eventstore import create_pool
+from lmis_shared.eventstore.postgres import create_pool
 from lmis_shared.logging import get_logger, setup_logging
 from lmis_shared.processing import make_app, projection_agent, serve
 from lmis_shared.settings import CommonSettings

@@ -18,8 +18,7 @@ from lmis_permits.domain.headcount import Headcount
 from lmis_permits.domain.permit_status import Authorisation, PermitFacts, PermitStatus
 from lmis_shared.commands import Change
 from lmis_shared.contracts.permits import PositionType
-from lmis_shared.eventstore import PostgresEventStore
-from lmis_shared.eventstore.postgres import Connection
+from lmis_shared.eventstore.postgres import Connection, PostgresEventStore
 from lmis_shared.migrations import apply_migrations, load_migrations
 from lmis_shared.sql import in_schema
 

@@ -15,8 +15,7 @@ import asyncpg
 from lmis_permits.domain import demands, employers
 from lmis_permits.domain import foreign_workers as fw
 from lmis_shared.commands import Aggregate
-from lmis_shared.eventstore import PostgresEventStore
-from lmis_shared.eventstore.postgres import Connection
+from lmis_shared.eventstore.postgres import Connection, PostgresEventStore
 from lmis_shared.sql import in_schema
 
 _UPSERT_DEMAND = """

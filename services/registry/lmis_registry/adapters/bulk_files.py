@@ -18,8 +18,8 @@ from lmis_registry.adapters import open_files, worker_list
 from lmis_registry.application.imports import import_file_id
 from lmis_registry.domain.workers import OpenFileExists, WorkerFile
 from lmis_shared.commands import Change
-from lmis_shared.eventstore import AppendResult, PostgresEventStore, StreamAppend
-from lmis_shared.eventstore.postgres import Connection
+from lmis_shared.eventstore import AppendResult, StreamAppend
+from lmis_shared.eventstore.postgres import Connection, PostgresEventStore
 from lmis_shared.sql import in_schema
 
 _EXISTING = (

@@ -21,7 +21,7 @@ from uuid import UUID
 import asyncpg
 
 from lmis_registry.adapters.text_search import like_word_prefix, search_key
-from lmis_registry.application.worker_ports import WorkerPage, WorkerSearch, WorkerSummary
+from lmis_registry.application.ports import WorkerPage, WorkerSearch, WorkerSummary
 from lmis_registry.domain.workers import WorkerFile, WorkerStatus
 from lmis_shared.contracts.registry import PriorityGroup
 from lmis_shared.errors import InvalidInput

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
-from lmis_registry.application.worker_ports import WorkerListing, WorkerPage, WorkerSearch
+from lmis_registry.application.ports import WorkerListing, WorkerPage, WorkerSearch
 from lmis_registry.domain import workers
 from lmis_shared.auth import READ, WRITE, Authorizer, Principal
 from lmis_shared.clock import Clock

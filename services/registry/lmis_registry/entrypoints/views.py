@@ -14,7 +14,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from lmis_registry.application.loans import LoanReport
-from lmis_registry.application.worker_ports import WorkerPage, WorkerSearch, WorkerSummary
+from lmis_registry.application.ports import WorkerPage, WorkerSearch, WorkerSummary
 from lmis_registry.domain import loans
 from lmis_registry.domain.workers import WorkerFile, WorkerStatus, allowed_commands
 from lmis_shared.contracts.registry import (

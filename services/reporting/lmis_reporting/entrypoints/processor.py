@@ -20,7 +20,7 @@ from opentelemetry import trace
 
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from lmis_reporting.settings import ReportingSettings
-from lmis_shared.eventstore import create_pool
+from lmis_shared.eventstore.postgres import create_pool
 from lmis_shared.logging import get_logger, setup_logging
 from lmis_shared.processing import make_app, projection_agent, serve
 from lmis_shared.settings import CommonSettings
