@@ -14,13 +14,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import asyncpg
 import httpx
 import pytest
 import structlog
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, FastAPI
 from opentelemetry.sdk.trace import TracerProvider
 from pydantic import BaseModel, Field
 
@@ -31,7 +31,7 @@ from lmis_shared.errors import NotFound
 from lmis_shared.logging import get_logger
 from lmis_shared.settings import CommonSettings
 from lmis_shared.telemetry import setup_telemetry
-from lmis_shared.web import RequestContext, create_app, request_context
+from lmis_shared.web import Context, create_app
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +40,6 @@ CITIZEN_ID = "012198001234"
 WORKER_IN_03637, WORKER_IN_03640 = uuid.uuid4(), uuid.uuid4()
 COMMUNE_OF = {WORKER_IN_03637: "03637", WORKER_IN_03640: "03640"}  # both in Lai Châu (12)
 
-Ctx = Annotated[RequestContext, Depends(request_context)]
 policy = Authorizer()
 log = get_logger("demo")
 router = APIRouter(prefix="/v1", tags=["workers"])
@@ -52,7 +51,7 @@ class Registration(BaseModel):
 
 
 @router.get("/workers/{worker_id}")
-async def read_worker(worker_id: uuid.UUID, ctx: Ctx) -> dict[str, str]:
+async def read_worker(worker_id: uuid.UUID, ctx: Context) -> dict[str, str]:
     commune = COMMUNE_OF.get(worker_id)
     if commune is None:
         raise NotFound("worker file", str(worker_id))
@@ -61,12 +60,12 @@ async def read_worker(worker_id: uuid.UUID, ctx: Ctx) -> dict[str, str]:
 
 
 @router.get("/workers")
-async def search(q: str, ctx: Ctx) -> dict[str, int]:
+async def search(q: str, ctx: Context) -> dict[str, int]:
     return {"matches": 0}
 
 
 @router.post("/workers", status_code=201)
-async def register(body: Registration, ctx: Ctx) -> dict[str, Any]:
+async def register(body: Registration, ctx: Context) -> dict[str, Any]:
     log.info("worker registered", citizen_id=body.citizen_id, note=f"id {body.citizen_id}")
     return {
         "correlation_id": str(ctx.correlation_id),

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
 
 import httpx
 import pytest
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, Field, field_validator
 
 from lmis_shared.auth import Principal, Role
 from lmis_shared.errors import ConcurrencyConflict, InvalidTransition, NotFound, PreconditionFailed
 from lmis_shared.settings import CommonSettings
 from lmis_shared.telemetry import setup_telemetry
-from lmis_shared.web import ProblemMapping, RequestContext, create_app, request_context
+from lmis_shared.web import Context, ProblemMapping, create_app
 from lmis_shared.web.fields import field_errors
 
 CITIZEN_ID = "012198001234"
@@ -58,7 +57,7 @@ async def register(body: WorkerBody) -> dict[str, str]:
 
 
 @router.post("/workers/{worker_id}/departure")
-async def depart(worker_id: str, ctx: Annotated[RequestContext, Depends(request_context)]) -> None:
+async def depart(worker_id: str, ctx: Context) -> None:
     if worker_id == "closed":
         raise FileClosed("2026-01-02")
     if worker_id == "stale":

@@ -3,7 +3,7 @@
 Public API (details in each module):
     create_app(*, service, settings, routers, readiness_checks, authenticator, version,
                lifespan=None, problems=None, description=None, tracer_provider=None) -> FastAPI
-    RequestContext, request_context, etag           per-request data for routes
+    Context, request_context, etag                  per-request data for routes
     current_principal                               the bearer-token dependency
     ProblemMapping, problem_response, Problem, ProblemResponse     RFC 9457 answers
     ReadinessCheck                                  `async () -> None`, raises when not ready
@@ -12,7 +12,7 @@ Public API (details in each module):
 from lmis_shared.web.app import PROBLEM_RESPONSES, create_app
 from lmis_shared.web.context import (
     CORRELATION_HEADER,
-    RequestContext,
+    Context,
     RequestContextMiddleware,
     etag,
     request_context,
@@ -29,11 +29,11 @@ from lmis_shared.web.security import current_principal
 __all__ = [
     "CORRELATION_HEADER",
     "PROBLEM_RESPONSES",
+    "Context",
     "Problem",
     "ProblemMapping",
     "ProblemResponse",
     "ReadinessCheck",
-    "RequestContext",
     "RequestContextMiddleware",
     "create_app",
     "current_principal",

@@ -5,13 +5,12 @@ when absent or malformed), echoes it on the response, binds it to every log line
 unhandled exception into a generic 500 problem (logged with its trace id; no stack trace or
 message goes to the client).
 
-Routes take `ctx: Annotated[RequestContext, Depends(request_context)]` and pass its fields to
-the application layer.
+Routes take `ctx: Context` (the request's `CommandContext`) and hand it to the application
+layer as it is.
 
 Public API:
-    RequestContext(principal, correlation_id: UUID, idempotency_key: str | None,
-                   if_match: int | None, traceparent: str | None)     frozen dataclass
-    request_context(...) -> RequestContext                 FastAPI dependency
+    request_context(...) -> CommandContext                 FastAPI dependency
+    Context = Annotated[CommandContext, Depends(request_context)]   a route's `ctx`
     etag(version: int) -> str                              the ETag a stream version answers
     RequestContextMiddleware(app)                          pure ASGI middleware
     CORRELATION_HEADER = "X-Correlation-ID"
@@ -21,7 +20,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID
 
@@ -45,25 +43,6 @@ _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")  # visible ASCII, as HTTP
 _log = structlog.stdlib.get_logger("lmis.web")
 
 
-@dataclass(frozen=True)
-class RequestContext:
-    principal: Principal
-    correlation_id: UUID
-    idempotency_key: str | None
-    if_match: int | None
-    traceparent: str | None
-
-    def command(self) -> CommandContext:
-        """What the application layer needs of this request to run a command."""
-        return CommandContext(
-            principal=self.principal,
-            correlation_id=self.correlation_id,
-            traceparent=self.traceparent,
-            idempotency_key=self.idempotency_key,
-            if_match=self.if_match,
-        )
-
-
 async def request_context(
     request: Request,
     principal: Annotated[Principal, Depends(current_principal)],
@@ -73,14 +52,20 @@ async def request_context(
     if_match: Annotated[
         str | None, Header(alias="If-Match", description='expected version, e.g. "3"')
     ] = None,
-) -> RequestContext:
-    return RequestContext(
+) -> CommandContext:
+    """The request as the application layer sees it: who asks, the correlation and trace, and
+    the Idempotency-Key and If-Match headers, checked."""
+    return CommandContext(
         principal=principal,
         correlation_id=request.state.correlation_id,
+        traceparent=current_traceparent(),
         idempotency_key=_idempotency_key(idempotency_key),
         if_match=_version(if_match),
-        traceparent=current_traceparent(),
     )
+
+
+Context = Annotated[CommandContext, Depends(request_context)]
+"""What a route takes as `ctx`: the request's `CommandContext`."""
 
 
 def etag(version: int) -> str:

@@ -32,7 +32,7 @@ from lmis_notify.settings import NotifySettings
 from lmis_shared.clock import Clock
 from lmis_shared.contracts.notify import AlertRule
 from lmis_shared.settings import CommonSettings
-from lmis_shared.web import PROBLEM_RESPONSES, RequestContext, request_context
+from lmis_shared.web import PROBLEM_RESPONSES, Context
 from lmis_shared.web.service import service_app
 
 VERSION = "0.2.0"
@@ -47,7 +47,6 @@ def notify(request: Request) -> Notify:
 
 
 App = Annotated[Notify, Depends(notify)]
-Context = Annotated[RequestContext, Depends(request_context)]
 
 
 @router.get(
@@ -89,7 +88,7 @@ async def list_alerts(
     responses={404: {**PROBLEM_RESPONSES[403], "description": "no such alert for the caller"}},
 )
 async def acknowledge(alert_id: UUID, ctx: Context, app: App) -> JSONResponse:
-    done = await app.alerts.acknowledge(alert_id, ctx.command(), alert_body)
+    done = await app.alerts.acknowledge(alert_id, ctx, alert_body)
     return JSONResponse(done.body, status_code=done.status_code)
 
 
@@ -110,7 +109,7 @@ async def submit_report(
     ctx: Context,
     app: App,
 ) -> JSONResponse:
-    done = await app.reports.submit(kind, unit, period, ctx.command(), submission_body)
+    done = await app.reports.submit(kind, unit, period, ctx, submission_body)
     return JSONResponse(done.body, status_code=done.status_code)
 
 

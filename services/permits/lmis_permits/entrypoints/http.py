@@ -33,7 +33,7 @@ from lmis_shared.commands import CommandResult
 from lmis_shared.contracts.permits import PositionType
 from lmis_shared.errors import InvalidInput
 from lmis_shared.settings import CommonSettings
-from lmis_shared.web import RequestContext, etag, request_context
+from lmis_shared.web import Context, etag
 from lmis_shared.web.service import service_app
 
 VERSION = "0.1.0"
@@ -50,7 +50,6 @@ def permits(request: Request) -> Permits:
     return app_permits
 
 
-Context = Annotated[RequestContext, Depends(request_context)]
 App = Annotated[Permits, Depends(permits)]
 
 
@@ -74,7 +73,7 @@ def answer(result: CommandResult, location: str | None = None) -> JSONResponse:
     description="Registers an enterprise by its tax code, at its work location." + _IDEMPOTENT,
 )
 async def register_employer(body: RegisterEmployer, ctx: Context, app: App) -> JSONResponse:
-    result = await app.employers.register(body, ctx.command())
+    result = await app.employers.register(body, ctx)
     return answer(result, f"/v1/employers/{result.body['tax_code']}")
 
 
@@ -100,7 +99,7 @@ async def get_employer(tax_code: str, ctx: Context, app: App) -> JSONResponse:
 async def update_employer(
     tax_code: str, body: UpdateEmployer, ctx: Context, app: App
 ) -> JSONResponse:
-    return answer(await app.employers.update(tax_code, body, ctx.command()))
+    return answer(await app.employers.update(tax_code, body, ctx))
 
 
 @employers.post(
@@ -111,7 +110,7 @@ async def update_employer(
     description="Starts a demand approval; the province approves or rejects it." + _IDEMPOTENT,
 )
 async def submit_demand(tax_code: str, body: SubmitDemand, ctx: Context, app: App) -> JSONResponse:
-    result = await app.demands.submit(tax_code, body, ctx.command())
+    result = await app.demands.submit(tax_code, body, ctx)
     return answer(result, f"/v1/demands/{result.body['id']}")
 
 
@@ -134,7 +133,7 @@ async def get_demand(demand_id: UUID, ctx: Context, app: App) -> JSONResponse:
 async def approve_demand(
     demand_id: UUID, body: ApproveDemand, ctx: Context, app: App
 ) -> JSONResponse:
-    return answer(await app.demands.handle(demand_id, body, ctx.command()))
+    return answer(await app.demands.handle(demand_id, body, ctx))
 
 
 @demands.post(
@@ -146,7 +145,7 @@ async def approve_demand(
 async def reject_demand(
     demand_id: UUID, body: RejectDemand, ctx: Context, app: App
 ) -> JSONResponse:
-    return answer(await app.demands.handle(demand_id, body, ctx.command()))
+    return answer(await app.demands.handle(demand_id, body, ctx))
 
 
 # --- foreign workers ------------------------------------------------------------------------
@@ -164,7 +163,7 @@ async def reject_demand(
 async def register_foreign_worker(
     body: commands.RegisterForeignWorker, ctx: Context, app: App
 ) -> JSONResponse:
-    result = await app.foreign_workers.register(body, ctx.command())
+    result = await app.foreign_workers.register(body, ctx)
     return answer(result, f"/v1/foreign-workers/{result.body['id']}")
 
 
@@ -275,7 +274,7 @@ def _command_route(
         worker_id: UUID, ctx: Context, app: App, body: commands.FileCommand | None = None
     ) -> JSONResponse:
         command = body if body is not None else model.model_validate({})
-        return answer(await app.foreign_workers.handle(worker_id, command, ctx.command()))
+        return answer(await app.foreign_workers.handle(worker_id, command, ctx))
 
     # FastAPI reads the body's model from the signature: name the one concrete command, and
     # make the body optional only when every field is (`apply-permit` needs none).

@@ -24,7 +24,7 @@ from lmis_registry.domain import workers as w
 from lmis_registry.entrypoints.imports_http import imports_router
 from lmis_registry.entrypoints.loans_http import loans_router
 from lmis_registry.entrypoints.problems import problem_mapping
-from lmis_registry.entrypoints.routes import App, Context, command_responses, command_route
+from lmis_registry.entrypoints.routes import App, command_responses, command_route
 from lmis_registry.entrypoints.views import (
     CommandAccepted,
     HistoryEntry,
@@ -37,7 +37,7 @@ from lmis_registry.entrypoints.views import (
 from lmis_registry.settings import RegistrySettings
 from lmis_shared.clock import Clock
 from lmis_shared.settings import CommonSettings
-from lmis_shared.web import etag
+from lmis_shared.web import Context, etag
 from lmis_shared.web.service import service_app
 
 VERSION = "0.2.0"

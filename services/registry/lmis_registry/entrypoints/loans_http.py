@@ -16,9 +16,9 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from lmis_registry.domain import loans as domain
-from lmis_registry.entrypoints.routes import App, Context, command_responses, command_route
+from lmis_registry.entrypoints.routes import App, command_responses, command_route
 from lmis_registry.entrypoints.views import CommandAnswer, LoanHistory, LoanView
-from lmis_shared.web import etag
+from lmis_shared.web import Context, etag
 
 COMMAND_RESPONSES = command_responses(
     "no such loan",

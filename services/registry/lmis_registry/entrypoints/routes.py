@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from lmis_registry.bootstrap import Registry
 from lmis_shared.commands import CommandResult
-from lmis_shared.web import PROBLEM_RESPONSES, RequestContext, etag, request_context
+from lmis_shared.web import PROBLEM_RESPONSES, Context, etag
 
 Responses = dict[int | str, dict[str, Any]]
 UseCase = Callable[..., Awaitable[CommandResult]]
@@ -36,7 +36,6 @@ def registry(request: Request) -> Registry:
     return app_registry
 
 
-Context = Annotated[RequestContext, Depends(request_context)]
 App = Annotated[Registry, Depends(registry)]
 
 
@@ -94,7 +93,7 @@ def command_route(
 
     async def endpoint(**values: Any) -> JSONResponse:
         run = use_case(values["app"])
-        command, ctx = values["body"], values["ctx"].command()
+        command, ctx = values["body"], values["ctx"]
         if id_name is None:
             result = await run(command, ctx)
             return answer(result, Location=f"{router.prefix}/{result.body['id']}")

@@ -47,7 +47,7 @@ from lmis_reporting.settings import ReportingSettings
 from lmis_shared.auth import Principal
 from lmis_shared.clock import Clock
 from lmis_shared.settings import CommonSettings
-from lmis_shared.web import RequestContext, current_principal, etag, request_context
+from lmis_shared.web import Context, current_principal, etag
 from lmis_shared.web.service import service_app
 
 VERSION = "0.1.0"
@@ -62,7 +62,6 @@ def reporting(request: Request) -> Reporting:
 
 App = Annotated[Reporting, Depends(reporting)]
 Caller = Annotated[Principal, Depends(current_principal)]
-Context = Annotated[RequestContext, Depends(request_context)]
 HierarchyQuery = Annotated[
     Hierarchy,
     Query(description="`current` (since 2025-07-01: province → commune) or `legacy`"),
@@ -158,7 +157,7 @@ async def set_target(
         comparison=body.comparison,
         first_year=body.first_year,
     )
-    result = await app.targets.set_target(ctx.command(), command)
+    result = await app.targets.set_target(ctx, command)
     # 200 whether or not the target existed: a PUT sets it either way
     response.headers["ETag"] = etag(result.version)
     if result.replayed:
