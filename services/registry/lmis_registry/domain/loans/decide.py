@@ -71,8 +71,7 @@ def decide(
         case ApproveLoan():
             return [_approve(loan, command, today)]
         case RejectLoan():
-            on = happened("rejected_on", command.rejected_on, today)
-            not_before("rejected_on", on, loan.applied_on, "application")
+            on = _dated("rejected_on", command.rejected_on, today, loan.applied_on, "application")
             return [LoanRejected(reason=command.reason, rejected_on=on)]
         case DisburseLoan():
             return [_disburse(loan, command, today)]
@@ -83,8 +82,7 @@ def decide(
         case WriteOffLoan():
             return [_write_off(loan, command, today)]
         case SettleLoan():
-            on = happened("settled_on", command.settled_on, today)
-            not_before("settled_on", on, loan.last_dated_on, "last entry")
+            on = _after_last_entry(loan, "settled_on", command.settled_on, today)
             return [LoanSettled(settled_on=on, repaid_vnd=loan.repaid_vnd)]
         case _:
             assert_never(command)
@@ -108,8 +106,7 @@ def _approve(loan: Loan, command: ApproveLoan, today: date) -> LoanApproved:
             "approved_amount_vnd",
             f"must not exceed the {loan.applied_amount_vnd} VND applied for",
         )
-    on = happened("approved_on", command.approved_on, today)
-    not_before("approved_on", on, loan.applied_on, "application")
+    on = _dated("approved_on", command.approved_on, today, loan.applied_on, "application")
     return LoanApproved(approved_amount_vnd=amount, approved_on=on)
 
 
@@ -117,8 +114,7 @@ def _disburse(loan: Loan, command: DisburseLoan, today: date) -> LoanDisbursed:
     approved = loan.approved_amount_vnd or 0
     if command.amount_vnd > approved:
         raise InvalidField("amount_vnd", f"must not exceed the {approved} VND approved")
-    on = happened("disbursed_on", command.disbursed_on, today)
-    not_before("disbursed_on", on, loan.last_dated_on, "approval")
+    on = _dated("disbursed_on", command.disbursed_on, today, loan.last_dated_on, "approval")
     return LoanDisbursed(
         amount_vnd=command.amount_vnd,
         disbursed_on=on,
@@ -136,8 +132,7 @@ def _repay(loan: Loan, command: RecordRepayment, today: date) -> LoanRepaymentRe
         raise InvalidField("amount_vnd", f"is more than the {remaining} VND still due")
     # A late-entered repayment may predate other repayments, not the schedule it pays.
     starts = loan.schedule_starts_on or loan.last_dated_on
-    on = happened("paid_on", command.paid_on, today)
-    not_before("paid_on", on, starts, "start of the schedule")
+    on = _dated("paid_on", command.paid_on, today, starts, "start of the schedule")
     before = loan.allocations()
     after = sched.allocate(loan.schedule, loan.paid_on_schedule_vnd + command.amount_vnd)
     principal = sched.principal_paid_vnd(after) - sched.principal_paid_vnd(before)
@@ -152,8 +147,7 @@ def _repay(loan: Loan, command: RecordRepayment, today: date) -> LoanRepaymentRe
 
 
 def _restructure(loan: Loan, command: RestructureLoan, today: date) -> LoanRestructured:
-    on = happened("restructured_on", command.restructured_on, today)
-    not_before("restructured_on", on, loan.last_dated_on, "last entry")
+    on = _after_last_entry(loan, "restructured_on", command.restructured_on, today)
     allocations = loan.allocations()
     outstanding = sched.principal_vnd(loan.schedule) - sched.principal_paid_vnd(allocations)
     carried = sched.unpaid_interest_due_vnd(allocations, on)
@@ -181,8 +175,7 @@ def _restructure(loan: Loan, command: RestructureLoan, today: date) -> LoanRestr
 
 
 def _write_off(loan: Loan, command: WriteOffLoan, today: date) -> LoanWrittenOff:
-    on = happened("written_off_on", command.written_off_on, today)
-    not_before("written_off_on", on, loan.last_dated_on, "last entry")
+    on = _after_last_entry(loan, "written_off_on", command.written_off_on, today)
     allocations = loan.allocations()
     return LoanWrittenOff(
         reason=command.reason,
@@ -190,3 +183,13 @@ def _write_off(loan: Loan, command: WriteOffLoan, today: date) -> LoanWrittenOff
         outstanding_vnd=sched.principal_vnd(loan.schedule) - sched.principal_paid_vnd(allocations),
         unpaid_interest_vnd=sched.unpaid_interest_due_vnd(allocations, on),
     )
+
+
+def _dated(field: str, day: date | None, today: date, earlier: date | None, what: str) -> date:
+    """The date of the fact `field` records: `today` when not given, never in the future, never
+    before `earlier` (the date of `what`)."""
+    return not_before(field, happened(field, day, today), earlier, what)
+
+
+def _after_last_entry(loan: Loan, field: str, day: date | None, today: date) -> date:
+    return _dated(field, day, today, loan.last_dated_on, "last entry")

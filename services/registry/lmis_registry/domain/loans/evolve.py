@@ -6,6 +6,8 @@ refused: every other event is a fact already decided.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
+from typing import Any
 from uuid import UUID
 
 from lmis_registry.domain.errors import IllegalTransition
@@ -30,41 +32,44 @@ def evolve(state: Loan | None, event: EventPayload, stream_id: UUID) -> Loan:
         raise IllegalTransition("absent", ["apply"], command=event.event_type)
     match event:
         case LoanApproved():
-            return replace(
+            return _dated(
                 state,
-                status=LoanStatus.approved,
+                LoanStatus.approved,
+                event.approved_on,
                 approved_amount_vnd=event.approved_amount_vnd,
-                last_dated_on=event.approved_on,
             )
         case LoanRejected():
-            return replace(
-                state,
-                status=LoanStatus.rejected,
-                rejection_reason=event.reason,
-                closed_on=event.rejected_on,
-                last_dated_on=event.rejected_on,
+            return _closed(
+                state, LoanStatus.rejected, event.rejected_on, rejection_reason=event.reason
             )
         case LoanDisbursed():
-            return _disbursed(state, event)
+            disbursement = Disbursement(
+                event.amount_vnd,
+                event.disbursed_on,
+                event.term_months,
+                event.annual_interest_rate_bp,
+            )
+            return _scheduled(
+                state, LoanStatus.disbursed, event.disbursed_on, event, disbursement=disbursement
+            )
         case LoanRepaymentReceived():
             return _repaid(state, event)
         case LoanRestructured():
-            return _restructured(state, event)
-        case LoanWrittenOff():
-            return replace(
+            return _scheduled(
                 state,
-                status=LoanStatus.written_off,
-                written_off_vnd=event.outstanding_vnd + event.unpaid_interest_vnd,
-                closed_on=event.written_off_on,
-                last_dated_on=event.written_off_on,
+                LoanStatus.restructured,
+                event.restructured_on,
+                event,
+                paid_on_schedule_vnd=event.credit_vnd,
+                restructurings=state.restructurings + 1,
+            )
+        case LoanWrittenOff():
+            written_off = event.outstanding_vnd + event.unpaid_interest_vnd
+            return _closed(
+                state, LoanStatus.written_off, event.written_off_on, written_off_vnd=written_off
             )
         case LoanSettled():
-            return replace(
-                state,
-                status=LoanStatus.settled,
-                closed_on=event.settled_on,
-                last_dated_on=event.settled_on,
-            )
+            return _closed(state, LoanStatus.settled, event.settled_on)
     return state  # an event type of another version this fold does not know changes nothing
 
 
@@ -83,17 +88,33 @@ def _applied(event: LoanApplied, stream_id: UUID) -> Loan:
     )
 
 
-def _disbursed(state: Loan, event: LoanDisbursed) -> Loan:
-    return replace(
+def _dated(state: Loan, status: LoanStatus, on: date, **changes: Any) -> Loan:
+    """`state` moved to `status` by a decision dated `on`, the loan's latest date from now."""
+    return replace(state, status=status, last_dated_on=on, **changes)
+
+
+def _closed(state: Loan, status: LoanStatus, on: date, **changes: Any) -> Loan:
+    """The loan closed on `on` (rejected, written off or settled)."""
+    return _dated(state, status, on, closed_on=on, **changes)
+
+
+def _scheduled(
+    state: Loan,
+    status: LoanStatus,
+    on: date,
+    event: LoanDisbursed | LoanRestructured,
+    **changes: Any,
+) -> Loan:
+    """The event's schedule, at its rate, runs from `on` (the disbursement, or the
+    restructuring that replaces the unpaid rest of the schedule before)."""
+    return _dated(
         state,
-        status=LoanStatus.disbursed,
-        disbursement=Disbursement(
-            event.amount_vnd, event.disbursed_on, event.term_months, event.annual_interest_rate_bp
-        ),
+        status,
+        on,
         schedule=event.schedule,
-        schedule_starts_on=event.disbursed_on,
+        schedule_starts_on=on,
         annual_interest_rate_bp=event.annual_interest_rate_bp,
-        last_dated_on=event.disbursed_on,
+        **changes,
     )
 
 
@@ -104,17 +125,4 @@ def _repaid(state: Loan, event: LoanRepaymentReceived) -> Loan:
         paid_on_schedule_vnd=state.paid_on_schedule_vnd + event.amount_vnd,
         repaid_vnd=state.repaid_vnd + event.amount_vnd,
         last_dated_on=max(state.last_dated_on, event.paid_on),
-    )
-
-
-def _restructured(state: Loan, event: LoanRestructured) -> Loan:
-    return replace(
-        state,
-        status=LoanStatus.restructured,
-        schedule=event.schedule,
-        schedule_starts_on=event.restructured_on,
-        annual_interest_rate_bp=event.annual_interest_rate_bp,
-        paid_on_schedule_vnd=event.credit_vnd,
-        restructurings=state.restructurings + 1,
-        last_dated_on=event.restructured_on,
     )

@@ -36,26 +36,11 @@ from lmis_shared.events import EventPayload
 
 
 def evolve(state: WorkerFile | None, event: EventPayload, stream_id: UUID) -> WorkerFile:
-    if isinstance(event, WorkerRegistered):
-        return _registered(event, stream_id)
+    if isinstance(event, WorkerRegistered):  # the file starts as registered, field by field
+        return WorkerFile(id=stream_id, version=0, status=WorkerStatus.registered, **dict(event))
     if state is None:
         raise IllegalTransition("absent", ["register"], command=event.event_type)
     return _evolve(state, event)
-
-
-def _registered(event: WorkerRegistered, stream_id: UUID) -> WorkerFile:
-    return WorkerFile(
-        id=stream_id,
-        version=0,
-        status=WorkerStatus.registered,
-        person=event.person,
-        sex=event.sex,
-        ethnicity=event.ethnicity,
-        commune_code=event.commune_code,
-        province_code=event.province_code,
-        priority_groups=event.priority_groups,
-        registered_on=event.registered_on,
-    )
 
 
 def _evolve(state: WorkerFile, event: EventPayload) -> WorkerFile:
