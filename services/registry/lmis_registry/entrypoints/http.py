@@ -24,10 +24,9 @@ from lmis_registry.domain import workers as w
 from lmis_registry.entrypoints.imports_http import imports_router
 from lmis_registry.entrypoints.loans_http import loans_router
 from lmis_registry.entrypoints.problems import problem_mapping
-from lmis_registry.entrypoints.routes import App, command_responses, command_route
+from lmis_registry.entrypoints.routes import App, command_responses, command_route, current
 from lmis_registry.entrypoints.views import (
     CommandAccepted,
-    HistoryEntry,
     WorkerCreated,
     WorkerFilters,
     WorkerHistory,
@@ -37,7 +36,7 @@ from lmis_registry.entrypoints.views import (
 from lmis_registry.settings import RegistrySettings
 from lmis_shared.clock import Clock
 from lmis_shared.settings import CommonSettings
-from lmis_shared.web import Context, etag
+from lmis_shared.web import Context
 from lmis_shared.web.service import service_app
 
 VERSION = "0.2.0"
@@ -82,9 +81,7 @@ async def list_workers(
 )
 async def get_worker(worker_id: UUID, ctx: Context, app: App) -> JSONResponse:
     state = await app.workers.get(worker_id, ctx.principal)
-    return JSONResponse(
-        WorkerView.of(state).model_dump(mode="json"), headers={"ETag": etag(state.version)}
-    )
+    return current(WorkerView.of(state), state.version)
 
 
 @workers.get(
@@ -95,8 +92,7 @@ async def get_worker(worker_id: UUID, ctx: Context, app: App) -> JSONResponse:
     responses={404: COMMAND_RESPONSES[404]},
 )
 async def worker_history(worker_id: UUID, ctx: Context, app: App) -> WorkerHistory:
-    events = await app.workers.history(worker_id, ctx.principal)
-    return WorkerHistory(id=worker_id, events=[HistoryEntry.of(e) for e in events])
+    return WorkerHistory.of(worker_id, await app.workers.history(worker_id, ctx.principal))
 
 
 # --- commands -----------------------------------------------------------------------------

@@ -16,9 +16,9 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from lmis_registry.domain import loans as domain
-from lmis_registry.entrypoints.routes import App, command_responses, command_route
+from lmis_registry.entrypoints.routes import App, command_responses, command_route, current
 from lmis_registry.entrypoints.views import CommandAnswer, LoanHistory, LoanView
-from lmis_shared.web import Context, etag
+from lmis_shared.web import Context
 
 COMMAND_RESPONSES = command_responses(
     "no such loan",
@@ -102,9 +102,7 @@ _add_loan_commands()
 )
 async def get_loan(loan_id: UUID, ctx: Context, app: App) -> JSONResponse:
     report = await app.loans.get(loan_id, ctx.principal)
-    return JSONResponse(
-        LoanView.of(report).model_dump(mode="json"), headers={"ETag": etag(report.loan.version)}
-    )
+    return current(LoanView.of(report), report.loan.version)
 
 
 @loans_router.get(

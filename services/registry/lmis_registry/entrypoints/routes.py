@@ -1,5 +1,6 @@
 """How every command route of the registry is made: one factory (`command_route`) for the
-worker-file and loan commands, the problems they document, and the answer they give.
+worker-file and loan commands, the problems they document, and the answer they give (and
+`current`, the answer of a read).
 
 A command route takes the command's body, runs it through a use case of the `Registry` with
 the request's context (`Idempotency-Key`, `If-Match`) and answers the use case's body with
@@ -53,6 +54,11 @@ def answer(result: CommandResult, **headers: str) -> JSONResponse:
     if result.replayed:
         headers["Idempotent-Replayed"] = "true"
     return JSONResponse(result.body, status_code=result.status_code, headers=headers)
+
+
+def current(view: BaseModel, version: int) -> JSONResponse:
+    """What a read answers: the `view` of an object, its `version` as `ETag`."""
+    return JSONResponse(view.model_dump(mode="json"), headers={"ETag": etag(version)})
 
 
 def command_route(

@@ -155,19 +155,16 @@ class HistoryEntry(BaseModel):
 
     @classmethod
     def of(cls, event: RecordedEvent) -> HistoryEntry:
-        meta = event.metadata
-        return cls(
-            type=meta.event_type,
-            version=meta.stream_version,
-            recorded_at=meta.recorded_at,
-            actor=meta.actor,
-            data=event.data,
-        )
+        return cls(type=event.event_type, **_history_line(event))
 
 
 class WorkerHistory(BaseModel):
     id: UUID
     events: list[HistoryEntry]
+
+    @classmethod
+    def of(cls, worker_id: UUID, recorded: list[RecordedEvent]) -> WorkerHistory:
+        return cls(id=worker_id, events=[HistoryEntry.of(r) for r in recorded])
 
 
 class WorkerListItem(_FromState):
@@ -352,16 +349,17 @@ class LoanHistory(BaseModel):
 
     @classmethod
     def of(cls, loan_id: UUID, recorded: list[RecordedEvent]) -> LoanHistory:
-        return cls(
-            id=loan_id,
-            items=[
-                HistoryItem(
-                    version=r.metadata.stream_version,
-                    event_type=r.event_type,
-                    recorded_at=r.metadata.recorded_at,
-                    actor=r.metadata.actor,
-                    data=r.data,
-                )
-                for r in recorded
-            ],
-        )
+        items = [HistoryItem(event_type=r.event_type, **_history_line(r)) for r in recorded]
+        return cls(id=loan_id, items=items)
+
+
+def _history_line(recorded: RecordedEvent) -> dict[str, Any]:
+    """What a line of a history shows of a recorded event, besides its type (named `type` in
+    a worker file's history, `event_type` in a loan's)."""
+    meta = recorded.metadata
+    return {
+        "version": meta.stream_version,
+        "recorded_at": meta.recorded_at,
+        "actor": meta.actor,
+        "data": recorded.data,
+    }
