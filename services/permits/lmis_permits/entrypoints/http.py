@@ -16,6 +16,7 @@ from uuid import UUID
 import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from lmis_permits.application.ports import WorkerQuery
 from lmis_permits.bootstrap import Permits, bootstrap
@@ -62,6 +63,11 @@ def answer(result: CommandResult, location: str | None = None) -> JSONResponse:
     return JSONResponse(result.body, status_code=result.status_code, headers=headers)
 
 
+def current(view: BaseModel, version: int) -> JSONResponse:
+    """What a read answers: the `view` of an object, its `version` as `ETag`."""
+    return JSONResponse(view.model_dump(mode="json"), headers={"ETag": etag(version)})
+
+
 # --- employers ------------------------------------------------------------------------------
 
 
@@ -84,8 +90,7 @@ async def register_employer(body: RegisterEmployer, ctx: Context, app: App) -> J
 )
 async def get_employer(tax_code: str, ctx: Context, app: App) -> JSONResponse:
     summary = await app.employers.summary(tax_code, ctx.principal)
-    view = views.EmployerView.of(summary)
-    return JSONResponse(view.model_dump(mode="json"), headers={"ETag": etag(view.version)})
+    return current(views.EmployerView.of(summary), summary.employer.version)
 
 
 @employers.patch(
@@ -119,8 +124,8 @@ async def submit_demand(tax_code: str, body: SubmitDemand, ctx: Context, app: Ap
 
 @demands.get("/{demand_id}", response_model=views.DemandView, summary="A demand approval")
 async def get_demand(demand_id: UUID, ctx: Context, app: App) -> JSONResponse:
-    view = views.DemandView.of(await app.demands.get(demand_id, ctx.principal))
-    return JSONResponse(view.model_dump(mode="json"), headers={"ETag": etag(view.version)})
+    demand = await app.demands.get(demand_id, ctx.principal)
+    return current(views.DemandView.of(demand), demand.version)
 
 
 @demands.post(
@@ -216,8 +221,7 @@ async def list_foreign_workers(
 async def get_foreign_worker(worker_id: UUID, ctx: Context, app: App) -> JSONResponse:
     state = await app.foreign_workers.get(worker_id, ctx.principal)
     status = app.foreign_workers.permit_status(state.permit_facts())
-    view = views.ForeignWorkerView.of(state, status)
-    return JSONResponse(view.model_dump(mode="json"), headers={"ETag": etag(state.version)})
+    return current(views.ForeignWorkerView.of(state, status), state.version)
 
 
 @workers.get(
