@@ -10,12 +10,14 @@ Public API:
     Decoded, Rejected, decode_record(key, value, headers, handled), validate_payload(event)
     DeadLetters, dead_letter_topic(topic), dead_letter_headers(...)
     POSITIONS_MIGRATION
+    run_processor(service, common, app_id, run, **starting)   a processor's main(), until signalled
 """
 
 from lmis_shared.processing.agent import projection_agent
 from lmis_shared.processing.app import make_app, serve
 from lmis_shared.processing.decoding import Decoded, Rejected, decode_record, validate_payload
 from lmis_shared.processing.dlq import DeadLetters, dead_letter_headers, dead_letter_topic
+from lmis_shared.processing.process import run_processor
 from lmis_shared.processing.projection import (
     POSITIONS_MIGRATION,
     Connection,
@@ -36,6 +38,7 @@ __all__ = [
     "decode_record",
     "make_app",
     "projection_agent",
+    "run_processor",
     "serve",
     "validate_payload",
 ]
