@@ -7,6 +7,7 @@ Public API:
     Projection (abstract: name, event_types, migrations(), apply(), clear())
         .migrate() / .process(events) -> list[bool] / .rebuild(source) -> int
     all_events(store: EventStore, page=500) -> AsyncIterator[RecordedEvent]
+    all_events_in(pool, schemas, page=500)   the same over several stores, one after the other
     Decoded, Rejected, decode_record(key, value, headers, handled), validate_payload(event)
     DeadLetters, dead_letter_topic(topic), dead_letter_headers(...)
     POSITIONS_MIGRATION
@@ -23,6 +24,7 @@ from lmis_shared.processing.projection import (
     Connection,
     Projection,
     all_events,
+    all_events_in,
 )
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "Projection",
     "Rejected",
     "all_events",
+    "all_events_in",
     "dead_letter_headers",
     "dead_letter_topic",
     "decode_record",
