@@ -11,7 +11,8 @@ Public API:
     Decoded, Rejected, decode_record(key, value, headers, handled), validate_payload(event)
     DeadLetters, dead_letter_topic(topic), dead_letter_headers(...)
     POSITIONS_MIGRATION
-    run_processor(service, common, app_id, run, **starting)   a processor's main(), until signalled
+    run_processor(service, common, app_id, run, **starting)   a processor's main():
+        logs, traces, a pool, run(pool, stop, provider) until SIGINT or SIGTERM
 """
 
 from lmis_shared.processing.agent import projection_agent

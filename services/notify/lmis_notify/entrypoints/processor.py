@@ -27,7 +27,6 @@ from lmis_notify.application.sweeper import Sweeper
 from lmis_notify.bootstrap import bootstrap, migrate
 from lmis_notify.settings import NotifySettings
 from lmis_shared.clock import Clock
-from lmis_shared.eventstore.postgres import create_pool
 from lmis_shared.logging import get_logger
 from lmis_shared.processing import make_app, projection_agent, run_processor, serve
 from lmis_shared.settings import CommonSettings
@@ -78,18 +77,15 @@ def build_processor(
 async def run(
     common: CommonSettings,
     settings: NotifySettings,
+    pool: asyncpg.Pool,
     stop: asyncio.Event,
     tracer_provider: trace.TracerProvider | None = None,
 ) -> None:
-    pool = await create_pool(common.database_url)
-    try:
-        # idempotent, under the migration lock: safe next to `lmis migrate`
-        await migrate(pool, settings.schema_name)
-        app, sweeps = build_processor(common, settings, pool, settings.clock(), tracer_provider)
-        await sweeps.sync_obligations()
-        await serve(app, stop)
-    finally:
-        await pool.close()
+    # idempotent, under the migration lock: safe next to `lmis migrate`
+    await migrate(pool, settings.schema_name)
+    app, sweeps = build_processor(common, settings, pool, settings.clock(), tracer_provider)
+    await sweeps.sync_obligations()
+    await serve(app, stop)
 
 
 def main() -> None:

@@ -19,7 +19,6 @@ from opentelemetry import trace
 
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from lmis_reporting.settings import ReportingSettings
-from lmis_shared.eventstore.postgres import create_pool
 from lmis_shared.processing import make_app, projection_agent, run_processor, serve
 from lmis_shared.settings import CommonSettings
 
@@ -48,16 +47,13 @@ def build_processor(
 async def run(
     common: CommonSettings,
     settings: ReportingSettings,
+    pool: asyncpg.Pool,
     stop: asyncio.Event,
     tracer_provider: trace.TracerProvider | None = None,
 ) -> None:
-    pool = await create_pool(common.database_url)
-    try:
-        # idempotent, under the migration lock: safe next to `lmis migrate`
-        await IndicatorProjection(pool, settings.schema_name).migrate()
-        await serve(build_processor(common, settings, pool, tracer_provider), stop)
-    finally:
-        await pool.close()
+    # idempotent, under the migration lock: safe next to `lmis migrate`
+    await IndicatorProjection(pool, settings.schema_name).migrate()
+    await serve(build_processor(common, settings, pool, tracer_provider), stop)
 
 
 def main() -> None:
