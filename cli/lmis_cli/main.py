@@ -237,17 +237,19 @@ def demo_generate(
     Outbound workers across their lifecycle with loans; employers, demand approvals, foreign
     workers with permits in every state. Deterministic for a seed and a day.
     """
+    if out is None:  # what `lmis demo load` does without a plan
+        demo_load(
+            province,
+            workers,
+            employers,
+            foreign_workers,
+            seed,
+            today,
+            concurrency=concurrency,
+            again=again,
+        )
+        return
     from lmis_cli.demo import cli
 
     sizes = cli.sizes(workers, employers, foreign_workers)
-    if out is not None:
-        cli.write_plan(province, sizes, seed, cli.day(today), out)
-        return
-    cli.run_load(
-        province=province,
-        sizes=sizes,
-        seed=seed,
-        today=cli.day(today),
-        concurrency=concurrency,
-        again=again,
-    )
+    cli.write_plan(province, sizes, seed, cli.day(today), out)

@@ -11,6 +11,7 @@ Public API:
     DomainError                                   base; `.extensions() -> dict[str, object]`
     NotFound(kind: str, key: str)                 -> 404
     Forbidden(reason: str)                        -> 403
+    VersionMismatch                               base of the two below; `.expected`, `.actual`
     ConcurrencyConflict(expected: int | None, actual: int | None)   -> 409
     PreconditionFailed(expected: int, actual: int)                  -> 412 (stale If-Match)
     InvalidTransition(current_state, allowed_commands, command=None) -> 409
@@ -42,28 +43,31 @@ class Forbidden(DomainError):
         self.reason = reason
 
 
-class ConcurrencyConflict(DomainError):
+class VersionMismatch(DomainError):
+    """A stream is not at the version someone expected; the problem shows both versions."""
+
+    def __init__(self, message: str, expected: int | None, actual: int | None) -> None:
+        super().__init__(message)
+        self.expected = expected
+        self.actual = actual
+
+    def extensions(self) -> dict[str, object]:
+        return {"expected_version": self.expected, "current_version": self.actual}
+
+
+class ConcurrencyConflict(VersionMismatch):
     """Someone else appended to the stream first; reload and try again."""
 
     def __init__(self, expected: int | None, actual: int | None) -> None:
-        super().__init__(f"expected version {expected}, found {actual}")
-        self.expected = expected
-        self.actual = actual
-
-    def extensions(self) -> dict[str, object]:
-        return {"expected_version": self.expected, "current_version": self.actual}
+        super().__init__(f"expected version {expected}, found {actual}", expected, actual)
 
 
-class PreconditionFailed(DomainError):
+class PreconditionFailed(VersionMismatch):
     """The client's If-Match version is not the current one."""
 
     def __init__(self, expected: int, actual: int) -> None:
-        super().__init__(f"If-Match asked for version {expected}; the current version is {actual}")
-        self.expected = expected
-        self.actual = actual
-
-    def extensions(self) -> dict[str, object]:
-        return {"expected_version": self.expected, "current_version": self.actual}
+        message = f"If-Match asked for version {expected}; the current version is {actual}"
+        super().__init__(message, expected, actual)
 
 
 class InvalidTransition(DomainError):

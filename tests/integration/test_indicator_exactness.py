@@ -44,7 +44,7 @@ from lmis_registry.entrypoints.http import create_app as registry_app
 from lmis_registry.settings import RegistrySettings
 from lmis_reporting.adapters import facts_store
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
-from lmis_reporting.bootstrap import domain_events, rebuild
+from lmis_reporting.bootstrap import rebuild
 from lmis_reporting.domain.facts import Facts
 from lmis_reporting.domain.indicators import RULES
 from lmis_reporting.domain.stocks import STOCK_RULES, evaluate
@@ -53,7 +53,7 @@ from lmis_reporting.settings import ReportingSettings
 from lmis_shared.auth import ensure_local_keypair, issue_token
 from lmis_shared.clock import FixedClock
 from lmis_shared.events import RecordedEvent
-from lmis_shared.processing import serve
+from lmis_shared.processing import all_events_in, serve
 from lmis_shared.relay import build_relay
 from lmis_shared.relay import migrate as migrate_relay
 from lmis_shared.settings import CommonSettings
@@ -106,7 +106,7 @@ async def history(
         for schema in stores.values():
             await migrate_relay(pool, schema)
         await _load_demo(database_url, data_dir, stores)
-        events = [e async for e in domain_events(pool, list(stores.values()))]
+        events = [e async for e in all_events_in(pool, stores.values())]
         yield History(database_url, stores, events, data_dir)
         for schema in stores.values():
             await pool.execute(f"DROP SCHEMA {schema} CASCADE")

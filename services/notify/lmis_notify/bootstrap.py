@@ -5,7 +5,6 @@ the clock). They share the tables `migrate` creates.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import asyncpg
@@ -25,9 +24,7 @@ from lmis_notify.settings import NotifySettings
 from lmis_shared.auth import Authorizer
 from lmis_shared.clock import Clock
 from lmis_shared.commands.postgres import PostgresStreams
-from lmis_shared.events import RecordedEvent
-from lmis_shared.eventstore.postgres import PostgresEventStore
-from lmis_shared.processing import all_events
+from lmis_shared.processing import all_events_in
 from lmis_shared.reference.units import province_of
 from lmis_shared.settings import CommonSettings
 
@@ -88,13 +85,6 @@ async def rebuild(pool: asyncpg.Pool, settings: NotifySettings, common: CommonSe
     domain's events are in the schema of that name; notify's own in its schema), in one
     transaction. Alerts are events and stay; the next sweep finds them again."""
     notify = bootstrap(pool, settings, common)
-    replayed = await notify.deadlines.rebuild(_sources(pool, settings))
+    schemas = [settings.schema_name if d == SERVICE else d for d in settings.sources]
+    replayed = await notify.deadlines.rebuild(all_events_in(pool, schemas, settings.batch_size))
     return f"{SERVICE}: {replayed} events replayed"
-
-
-async def _sources(pool: asyncpg.Pool, settings: NotifySettings) -> AsyncIterator[RecordedEvent]:
-    # one store after the other: each stream's events stay in order, which is what counts
-    for domain in settings.sources:
-        schema = settings.schema_name if domain == SERVICE else domain
-        async for event in all_events(PostgresEventStore(pool, schema), page=settings.batch_size):
-            yield event

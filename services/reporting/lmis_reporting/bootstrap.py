@@ -3,7 +3,6 @@ rebuilds its read model. Tests build the use cases from fakes instead (tests/uni
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 import asyncpg
@@ -20,9 +19,8 @@ from lmis_reporting.settings import ReportingSettings
 from lmis_shared.auth import Authorizer
 from lmis_shared.clock import Clock, SystemClock
 from lmis_shared.commands.postgres import PostgresStreams
-from lmis_shared.events import RecordedEvent
 from lmis_shared.eventstore.postgres import PostgresEventStore
-from lmis_shared.processing import all_events
+from lmis_shared.processing import all_events_in
 from lmis_shared.settings import CommonSettings
 
 
@@ -76,13 +74,5 @@ async def rebuild(pool: asyncpg.Pool, settings: ReportingSettings, common: Commo
     processor reads (each in the PostgreSQL schema of its name), safe while the processor
     runs (`Projection.rebuild`)."""
     projection = IndicatorProjection(pool, settings.schema_name)
-    replayed = await projection.rebuild(domain_events(pool, settings.processor_sources))
+    replayed = await projection.rebuild(all_events_in(pool, settings.processor_sources))
     return f"reporting: {replayed} events replayed"
-
-
-async def domain_events(pool: asyncpg.Pool, schemas: Sequence[str]) -> AsyncIterator[RecordedEvent]:
-    """Every event of each store in turn, each in its store's order (per-stream order is what
-    the projection needs: a stream lives in one store)."""
-    for schema in schemas:
-        async for event in all_events(PostgresEventStore(pool, schema)):
-            yield event

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import asyncpg
 
 from lmis_shared.commands.streams import Change, EventStoreStreams, ReadModel, S
@@ -21,14 +23,4 @@ class PostgresStreams(EventStoreStreams[S]):
 
     async def save(self, change: Change[S]) -> None:
         async with self._pool.acquire() as conn, conn.transaction():
-            await self.read_model.guard(conn, change)
-            await self._postgres.append_in(
-                conn,
-                change.stream_id,
-                change.stream_type,
-                change.expected_version,
-                change.events,
-                change.context,
-                idempotency=change.idempotency,
-            )
-            await self.read_model.apply(conn, change)
+            await self._save(change, conn, partial(self._postgres.append_in, conn))

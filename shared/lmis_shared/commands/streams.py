@@ -15,7 +15,7 @@ application layers may use them; only `postgres.py` needs asyncpg.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
@@ -98,8 +98,15 @@ class EventStoreStreams(Generic[S]):
         return await self.store.find_response(key)
 
     async def save(self, change: Change[S]) -> None:
-        await self.read_model.guard(None, change)
-        await self.store.append(
+        await self._save(change, None, self.store.append)
+
+    async def _save(
+        self, change: Change[S], connection: Any, append: Callable[..., Awaitable[object]]
+    ) -> None:
+        """Guard, append (`append` takes `EventStore.append`'s arguments), apply: the order of
+        every save, whatever the connection (`ReadModel` says why)."""
+        await self.read_model.guard(connection, change)
+        await append(
             change.stream_id,
             change.stream_type,
             change.expected_version,
@@ -107,4 +114,4 @@ class EventStoreStreams(Generic[S]):
             change.context,
             idempotency=change.idempotency,
         )
-        await self.read_model.apply(None, change)
+        await self.read_model.apply(connection, change)

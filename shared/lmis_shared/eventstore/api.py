@@ -85,6 +85,14 @@ class EventStore(Protocol):
         Raises WrongExpectedVersion when the stream is at another version, DuplicateCommand
         when `idempotency.key` was already applied (nothing is appended then).
         """
+        item = StreamAppend(stream_id, stream_type, expected_version, events, context)
+        return await self.append_stream(item, idempotency)
+
+    async def append_stream(
+        self, item: StreamAppend, idempotency: IdempotencyRecord | None
+    ) -> AppendResult:
+        """`append` of one stream's share: what an implementation provides (`append` is the
+        port's own)."""
         ...
 
     async def append_many(self, batch: Sequence[StreamAppend]) -> list[AppendResult]:

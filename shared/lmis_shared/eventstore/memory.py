@@ -11,10 +11,9 @@ import copy
 from collections.abc import Sequence
 from uuid import UUID
 
-from lmis_shared.events import NewEvent, RecordedEvent
+from lmis_shared.events import RecordedEvent
 from lmis_shared.eventstore._plan import Plan, plan, recorded, results
 from lmis_shared.eventstore.api import (
-    AppendContext,
     AppendResult,
     EventStore,
     IdempotencyRecord,
@@ -35,20 +34,12 @@ class InMemoryEventStore(EventStore):
         self._last_tx = 0
         self._last_seq = 0
 
-    async def append(
-        self,
-        stream_id: UUID,
-        stream_type: str,
-        expected_version: int,
-        events: Sequence[NewEvent],
-        context: AppendContext,
-        *,
-        idempotency: IdempotencyRecord | None = None,
+    async def append_stream(
+        self, item: StreamAppend, idempotency: IdempotencyRecord | None
     ) -> AppendResult:
         if idempotency is not None and idempotency.key in self._responses:
             raise DuplicateCommand(self._responses[idempotency.key])
-        batch = [StreamAppend(stream_id, stream_type, expected_version, events, context)]
-        [result] = self._commit(batch, plan(batch))
+        [result] = self._commit([item], plan([item]))
         if idempotency is not None:
             self._responses[idempotency.key] = StoredResponse(
                 idempotency.status_code,

@@ -90,18 +90,10 @@ class PostgresEventStore(EventStore):
         """Create the schema and the store's tables, or bring them up to date."""
         return await apply_migrations(pool, schema, MIGRATIONS)
 
-    async def append(
-        self,
-        stream_id: UUID,
-        stream_type: str,
-        expected_version: int,
-        events: Sequence[NewEvent],
-        context: AppendContext,
-        *,
-        idempotency: IdempotencyRecord | None = None,
+    async def append_stream(
+        self, item: StreamAppend, idempotency: IdempotencyRecord | None
     ) -> AppendResult:
-        item = StreamAppend(stream_id, stream_type, expected_version, events, context)
-        with self._span(stream_type, len(events)):
+        with self._span(item):
             async with self._pool.acquire() as conn:
                 return await self._append_one(conn, item, idempotency)
 
@@ -124,10 +116,10 @@ class PostgresEventStore(EventStore):
         refusal leaves the caller's transaction to roll back.
         """
         item = StreamAppend(stream_id, stream_type, expected_version, events, context)
-        with self._span(stream_type, len(events)):
+        with self._span(item):
             return await self._append_one(conn, item, idempotency)
 
-    def _span(self, stream_type: str, count: int) -> AbstractContextManager[Span]:
+    def _span(self, item: StreamAppend) -> AbstractContextManager[Span]:
         """The append's span, child of the command's: ids and counts only, never data."""
         return _tracer.start_as_current_span(
             "eventstore.append",
@@ -135,8 +127,8 @@ class PostgresEventStore(EventStore):
             attributes={
                 "db.system": "postgresql",
                 "db.namespace": self._schema,
-                "lmis.stream_type": stream_type,
-                "lmis.event_count": count,
+                "lmis.stream_type": item.stream_type,
+                "lmis.event_count": len(item.events),
             },
         )
 

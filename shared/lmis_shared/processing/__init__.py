@@ -7,20 +7,25 @@ Public API:
     Projection (abstract: name, event_types, migrations(), apply(), clear())
         .migrate() / .process(events) -> list[bool] / .rebuild(source) -> int
     all_events(store: EventStore, page=500) -> AsyncIterator[RecordedEvent]
+    all_events_in(pool, schemas, page=500)   the same over several stores, one after the other
     Decoded, Rejected, decode_record(key, value, headers, handled), validate_payload(event)
     DeadLetters, dead_letter_topic(topic), dead_letter_headers(...)
     POSITIONS_MIGRATION
+    run_processor(service, common, app_id, run, **starting)   a processor's main():
+        logs, traces, a pool, run(pool, stop, provider) until SIGINT or SIGTERM
 """
 
 from lmis_shared.processing.agent import projection_agent
 from lmis_shared.processing.app import make_app, serve
 from lmis_shared.processing.decoding import Decoded, Rejected, decode_record, validate_payload
 from lmis_shared.processing.dlq import DeadLetters, dead_letter_headers, dead_letter_topic
+from lmis_shared.processing.process import run_processor
 from lmis_shared.processing.projection import (
     POSITIONS_MIGRATION,
     Connection,
     Projection,
     all_events,
+    all_events_in,
 )
 
 __all__ = [
@@ -31,11 +36,13 @@ __all__ = [
     "Projection",
     "Rejected",
     "all_events",
+    "all_events_in",
     "dead_letter_headers",
     "dead_letter_topic",
     "decode_record",
     "make_app",
     "projection_agent",
+    "run_processor",
     "serve",
     "validate_payload",
 ]

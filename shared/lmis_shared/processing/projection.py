@@ -31,6 +31,7 @@ from asyncpg.pool import PoolConnectionProxy
 
 from lmis_shared.events import RecordedEvent, payload_class
 from lmis_shared.eventstore.api import EventStore, Position
+from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.migrations import Migration, apply_migrations, quoted_schema
 from lmis_shared.processing.decoding import Decoded, validate_payload
 
@@ -189,3 +190,14 @@ async def all_events(store: EventStore, page: int = 500) -> AsyncIterator[Record
         for event in events:
             yield event
         after = events[-1].position
+
+
+async def all_events_in(
+    pool: asyncpg.Pool, schemas: Iterable[str], page: int = 500
+) -> AsyncIterator[RecordedEvent]:
+    """Every event of the PostgreSQL stores of `schemas`, one store after the other, each in
+    its global order: a stream lives in one store, so its events stay in order (what a
+    projection's `rebuild` needs)."""
+    for schema in schemas:
+        async for event in all_events(PostgresEventStore(pool, schema), page):
+            yield event

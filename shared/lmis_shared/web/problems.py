@@ -132,48 +132,38 @@ class ProblemMapping:
         return list(self._types)
 
     def _register_shared_errors(self) -> None:
-        self.register(
-            errors.NotFound,
-            status=404,
-            type="not-found",
-            title="Not found",
-            title_vi="Không tìm thấy",
-        )
-        self.register(
-            errors.Forbidden,
-            status=403,
-            type="forbidden",
-            title="Forbidden",
-            title_vi="Không có quyền truy cập",
-        )
-        self.register(
-            errors.ConcurrencyConflict,
-            status=409,
-            type="concurrency-conflict",
-            title="Changed by someone else",
-            title_vi="Dữ liệu đã bị người khác thay đổi",
-        )
-        self.register(
-            errors.PreconditionFailed,
-            status=412,
-            type="precondition-failed",
-            title="Stale version",
-            title_vi="Phiên bản dữ liệu đã cũ",
-        )
-        self.register(
-            errors.InvalidTransition,
-            status=409,
-            type="invalid-transition",
-            title="Not allowed in the current state",
-            title_vi="Không được phép ở trạng thái hiện tại",
-        )
-        self.register(
-            errors.InvalidInput,
-            status=422,
-            type="validation",
-            title="Invalid data",
-            title_vi="Dữ liệu không hợp lệ",
-        )
+        for error, status, type_, title, title_vi in _SHARED_PROBLEMS:
+            self.register(error, status=status, type=type_, title=title, title_vi=title_vi)
+
+
+_SHARED_PROBLEMS: tuple[tuple[type[Exception], int, str, str, str], ...] = (
+    (errors.NotFound, 404, "not-found", "Not found", "Không tìm thấy"),
+    (errors.Forbidden, 403, "forbidden", "Forbidden", "Không có quyền truy cập"),
+    (
+        errors.ConcurrencyConflict,
+        409,
+        "concurrency-conflict",
+        "Changed by someone else",
+        "Dữ liệu đã bị người khác thay đổi",
+    ),
+    (
+        errors.PreconditionFailed,
+        412,
+        "precondition-failed",
+        "Stale version",
+        "Phiên bản dữ liệu đã cũ",
+    ),
+    (
+        errors.InvalidTransition,
+        409,
+        "invalid-transition",
+        "Not allowed in the current state",
+        "Không được phép ở trạng thái hiện tại",
+    ),
+    (errors.InvalidInput, 422, "validation", "Invalid data", "Dữ liệu không hợp lệ"),
+)
+"""The problem type of each error of `lmis_shared.errors`: (class, status, type, title,
+title_vi), registered by every `ProblemMapping`."""
 
 
 def problem_response(

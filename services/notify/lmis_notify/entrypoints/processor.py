@@ -16,8 +16,7 @@ event loop, with a clock of their own.
 from __future__ import annotations
 
 import asyncio
-import logging
-import signal
+from functools import partial
 
 import asyncpg
 import faust
@@ -28,11 +27,10 @@ from lmis_notify.application.sweeper import Sweeper
 from lmis_notify.bootstrap import bootstrap, migrate
 from lmis_notify.settings import NotifySettings
 from lmis_shared.clock import Clock
-from lmis_shared.eventstore.postgres import create_pool
-from lmis_shared.logging import get_logger, setup_logging
-from lmis_shared.processing import make_app, projection_agent, serve
+from lmis_shared.logging import get_logger
+from lmis_shared.processing import make_app, projection_agent, run_processor, serve
 from lmis_shared.settings import CommonSettings
-from lmis_shared.telemetry import current_traceparent, setup_telemetry
+from lmis_shared.telemetry import current_traceparent
 
 log = get_logger(__name__)
 
@@ -79,50 +77,30 @@ def build_processor(
 async def run(
     common: CommonSettings,
     settings: NotifySettings,
+    pool: asyncpg.Pool,
     stop: asyncio.Event,
     tracer_provider: trace.TracerProvider | None = None,
 ) -> None:
-    pool = await create_pool(common.database_url)
-    try:
-        # idempotent, under the migration lock: safe next to `lmis migrate`
-        await migrate(pool, settings.schema_name)
-        app, sweeps = build_processor(common, settings, pool, settings.clock(), tracer_provider)
-        await sweeps.sync_obligations()
-        await serve(app, stop)
-    finally:
-        await pool.close()
+    # idempotent, under the migration lock: safe next to `lmis migrate`
+    await migrate(pool, settings.schema_name)
+    app, sweeps = build_processor(common, settings, pool, settings.clock(), tracer_provider)
+    await sweeps.sync_obligations()
+    await serve(app, stop)
 
 
 def main() -> None:
     common = CommonSettings()
     settings = NotifySettings()
-    setup_logging("notify-processor", common.log_level)
-    # faust logs events' reprs in some errors; a record's value may hold personal data
-    logging.getLogger("faust").setLevel(logging.WARNING)
-    provider = setup_telemetry("notify", common)
-    try:
-        asyncio.run(_until_signalled(common, settings, provider))
-    finally:
-        provider.shutdown()
-
-
-async def _until_signalled(
-    common: CommonSettings, settings: NotifySettings, provider: trace.TracerProvider
-) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    log.info(
-        "processing.starting",
-        app=settings.processor_id,
+    run_processor(
+        "notify",
+        common,
+        settings.processor_id,
+        partial(run, common, settings),
         sources=settings.sources,
         schema=settings.schema_name,
         as_of=settings.as_of.isoformat() if settings.as_of else None,
         sweep_interval_seconds=settings.sweep_interval_seconds,
     )
-    await run(common, settings, stop, provider)
-    log.info("processing.stopped", app=settings.processor_id)
 
 
 if __name__ == "__main__":

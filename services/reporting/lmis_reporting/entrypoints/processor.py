@@ -11,8 +11,7 @@ records to the projection, whose `apply` is the counting use case (`application/
 from __future__ import annotations
 
 import asyncio
-import logging
-import signal
+from functools import partial
 
 import asyncpg
 import faust
@@ -20,13 +19,8 @@ from opentelemetry import trace
 
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from lmis_reporting.settings import ReportingSettings
-from lmis_shared.eventstore.postgres import create_pool
-from lmis_shared.logging import get_logger, setup_logging
-from lmis_shared.processing import make_app, projection_agent, serve
+from lmis_shared.processing import make_app, projection_agent, run_processor, serve
 from lmis_shared.settings import CommonSettings
-from lmis_shared.telemetry import setup_telemetry
-
-log = get_logger(__name__)
 
 
 def build_processor(
@@ -50,42 +44,29 @@ def build_processor(
     return app
 
 
-async def run(common: CommonSettings, settings: ReportingSettings, stop: asyncio.Event) -> None:
-    pool = await create_pool(common.database_url)
-    try:
-        # idempotent, under the migration lock: safe next to `lmis migrate`
-        await IndicatorProjection(pool, settings.schema_name).migrate()
-        await serve(build_processor(common, settings, pool), stop)
-    finally:
-        await pool.close()
+async def run(
+    common: CommonSettings,
+    settings: ReportingSettings,
+    pool: asyncpg.Pool,
+    stop: asyncio.Event,
+    tracer_provider: trace.TracerProvider | None = None,
+) -> None:
+    # idempotent, under the migration lock: safe next to `lmis migrate`
+    await IndicatorProjection(pool, settings.schema_name).migrate()
+    await serve(build_processor(common, settings, pool, tracer_provider), stop)
 
 
 def main() -> None:
     common = CommonSettings()
     settings = ReportingSettings()
-    setup_logging("reporting-processor", common.log_level)
-    # faust logs events' reprs in some errors; a record's value may hold personal data
-    logging.getLogger("faust").setLevel(logging.WARNING)
-    provider = setup_telemetry("reporting", common)
-    try:
-        asyncio.run(_until_signalled(common, settings))
-    finally:
-        provider.shutdown()
-
-
-async def _until_signalled(common: CommonSettings, settings: ReportingSettings) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    log.info(
-        "processing.starting",
-        app=settings.processor_id,
+    run_processor(
+        "reporting",
+        common,
+        settings.processor_id,
+        partial(run, common, settings),
         sources=settings.processor_sources,
         schema=settings.schema_name,
     )
-    await run(common, settings, stop)
-    log.info("processing.stopped", app=settings.processor_id)
 
 
 if __name__ == "__main__":

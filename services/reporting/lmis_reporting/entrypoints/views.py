@@ -53,14 +53,7 @@ class IndicatorOut(BaseModel):
 
     @classmethod
     def of(cls, d: IndicatorDefinition) -> IndicatorOut:
-        return cls(
-            code=d.code,
-            kind=d.kind,
-            unit_of_measure=d.unit_of_measure,
-            definition_en=d.definition_en,
-            definition_vi=d.definition_vi,
-            dimensions=list(d.dimensions),
-        )
+        return cls.model_validate(d, from_attributes=True)
 
 
 class IndicatorList(BaseModel):
