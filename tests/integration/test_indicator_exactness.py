@@ -25,23 +25,15 @@ import sys
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 from uuid import UUID
 
 import asyncpg
-import httpx
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from lmis_cli.demo import Sizes, generate_plan, load_plan
-from lmis_permits.bootstrap import migrate as migrate_permits
-from lmis_permits.entrypoints.http import create_app as permits_app
-from lmis_permits.settings import PermitsSettings
-from lmis_registry.bootstrap import migrate as migrate_registry
-from lmis_registry.entrypoints.http import create_app as registry_app
-from lmis_registry.settings import RegistrySettings
 from lmis_reporting.adapters import facts_store
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from lmis_reporting.bootstrap import domain_events, rebuild
@@ -50,7 +42,6 @@ from lmis_reporting.domain.indicators import RULES
 from lmis_reporting.domain.stocks import STOCK_RULES, evaluate
 from lmis_reporting.entrypoints.processor import build_processor
 from lmis_reporting.settings import ReportingSettings
-from lmis_shared.auth import ensure_local_keypair, issue_token
 from lmis_shared.clock import FixedClock
 from lmis_shared.events import RecordedEvent
 from lmis_shared.processing import serve
@@ -59,6 +50,7 @@ from lmis_shared.relay import migrate as migrate_relay
 from lmis_shared.settings import CommonSettings
 from tests.conftest import unique
 from tests.integration.exactness import FlowKey, StockKey, straight_flows, straight_stocks
+from tests.integration.permits_api import demo_services
 from tests.integration.worker_api import NOW
 
 pytestmark = pytest.mark.integration
@@ -101,56 +93,18 @@ async def history(
     stores = {domain: unique(f"t_{domain}") for domain in DOMAINS}
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=10)
     try:
-        await migrate_registry(pool, stores["registry"])
-        await migrate_permits(pool, stores["permits"])
+        async with demo_services(data_dir, database_url, stores, pool) as clients:
+            report = await load_plan(generate_plan(12, SIZES, 5, TODAY), clients)
+        assert report.refused == {}
+        assert report.unavailable == {}
         for schema in stores.values():
             await migrate_relay(pool, schema)
-        await _load_demo(database_url, data_dir, stores)
         events = [e async for e in domain_events(pool, list(stores.values()))]
         yield History(database_url, stores, events, data_dir)
         for schema in stores.values():
             await pool.execute(f"DROP SCHEMA {schema} CASCADE")
     finally:
         await pool.close()
-
-
-async def _load_demo(database_url: str, data_dir: Path, stores: dict[str, str]) -> None:
-    private, public = ensure_local_keypair(data_dir / "keys")
-    common = CommonSettings(
-        database_url=database_url,
-        data_dir=data_dir,
-        otel_exporter="none",
-        jwt_public_key_file=public,
-        jwt_issuer="lmis-test",
-        jwt_audience="lmis",
-    )
-    token = issue_token(
-        private,
-        subject="demo-loader",
-        role="admin",
-        scope="12",
-        issuer="lmis-test",
-        audience="lmis",
-        ttl=timedelta(minutes=30),
-    )
-    clock = FixedClock(NOW)
-    registry = registry_app(common, RegistrySettings(schema_name=stores["registry"]), clock=clock)
-    permits = permits_app(common, PermitsSettings(schema_name=stores["permits"]), clock=clock)
-    auth = {"Authorization": f"Bearer {token}"}
-    async with (
-        registry.router.lifespan_context(registry),
-        permits.router.lifespan_context(permits),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(registry), base_url="http://registry", headers=auth
-        ) as registry_client,
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(permits), base_url="http://permits", headers=auth
-        ) as permits_client,
-    ):
-        plan = generate_plan(12, SIZES, 5, TODAY)
-        report = await load_plan(plan, {"registry": registry_client, "permits": permits_client})
-    assert report.refused == {}
-    assert report.unavailable == {}
 
 
 # -- one run's surroundings -------------------------------------------------------------------
