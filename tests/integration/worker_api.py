@@ -24,6 +24,7 @@ from lmis_registry.settings import RegistrySettings
 from lmis_shared.clock import FixedClock
 from lmis_shared.eventstore.postgres import PostgresEventStore
 from tests.integration.apps import app_client, signed_settings, signed_token
+from tests.unit.worker_examples import PERSON
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 
@@ -91,16 +92,7 @@ async def running_api(
 
 
 def worker(**changes: Any) -> dict[str, Any]:
-    return {
-        "full_name": "Lò Thị Mai",
-        "date_of_birth": "1998-04-12",
-        "sex": "female",
-        "ethnicity": "Thái",
-        "citizen_id": "012198001234",
-        "commune_code": "03637",
-        "priority_groups": ["ethnic_minority"],
-        "registered_on": "2026-11-02",
-    } | changes
+    return PERSON | {"registered_on": "2026-11-02"} | changes
 
 
 SIGN_CONTRACT = {
