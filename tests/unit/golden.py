@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from lmis_shared.events import EventPayload, payload_class
+from lmis_shared.events import EventPayload, catalogue, payload_class
 
 GOLDEN = Path(__file__).parent.parent / "golden"
 
@@ -29,10 +29,23 @@ def wire(payload: EventPayload) -> str:
 
 
 def assert_matches_golden_file(payload: EventPayload) -> None:
+    """`payload`'s JSON is its golden file byte for byte, and the file reads back as it."""
     path = golden_path(payload)
     if os.environ.get("LMIS_UPDATE_GOLDEN") == "1":  # a new event type or version only
         path.write_text(wire(payload), encoding="utf-8")
     assert wire(payload) == path.read_text(encoding="utf-8")
+    assert read_golden(payload) == payload
+
+
+def assert_samples_of_every_event_type(producer: str, samples: list[EventPayload]) -> None:
+    """`samples` hold one event of each type `producer` publishes, and each type is named
+    `lmis.<producer>.<stream>.<fact>.v1` after its stream."""
+    produced = {name for name in catalogue() if name.startswith(f"lmis.{producer}.")}
+    assert produced == {sample.event_type for sample in samples}
+    for sample in samples:
+        lmis, service, stream, _fact, version = sample.event_type.split(".")
+        assert (lmis, service, version) == ("lmis", producer, "v1")
+        assert stream == sample.stream_type
 
 
 def golden_data(payload: EventPayload) -> dict[str, Any]:
