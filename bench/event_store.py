@@ -24,7 +24,6 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -38,7 +37,8 @@ import asyncpg
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 
-from lmis_cli.embedded import EmbeddedPostgres, free_port
+from harness import on_embedded_postgres, write_figures
+from lmis_cli.embedded import EmbeddedPostgres
 from lmis_shared.events import EventPayload, NewEvent, event
 from lmis_shared.eventstore import AppendContext, StreamAppend
 from lmis_shared.eventstore.postgres import PostgresEventStore, create_pool
@@ -340,17 +340,10 @@ def main() -> None:
     parser.add_argument("--writers", type=int, default=8, help="concurrent connections")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="lmis-bench-") as tmp:
-        server = EmbeddedPostgres(Path(tmp) / "pg", free_port())
-        server.start()
-        try:
-            result = asyncio.run(
-                measure(server, args.commands, args.batch_size, args.rounds, args.writers)
-            )
-        finally:
-            server.stop()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    result = on_embedded_postgres(
+        lambda server: measure(server, args.commands, args.batch_size, args.rounds, args.writers)
+    )
+    write_figures(args.out, result)
     print(json.dumps({k: v for k, v in result.items() if k.endswith(("per_s", "ratio"))}, indent=2))
 
 

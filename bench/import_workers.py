@@ -14,13 +14,11 @@ from an XLSX workbook (openpyxl is the slow part of an XLSX import).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import io
 import json
 import os
 import platform
 import random
-import tempfile
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -30,7 +28,8 @@ from typing import Any
 import asyncpg
 import openpyxl
 
-from lmis_cli.embedded import EmbeddedPostgres, free_port
+from harness import on_embedded_postgres, write_figures
+from lmis_cli.embedded import EmbeddedPostgres
 from lmis_registry.adapters.bulk_files import PostgresBulkFiles
 from lmis_registry.application.import_template import WORKER_TEMPLATE
 from lmis_registry.application.imports import WorkerImports
@@ -243,15 +242,10 @@ def main() -> None:
     parser.add_argument("--no-xlsx", action="store_true", help="skip the XLSX reading figure")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="lmis-bench-") as tmp:
-        server = EmbeddedPostgres(Path(tmp) / "pg", free_port())
-        server.start()
-        try:
-            result = asyncio.run(measure(server, args.rows, args.batch_size, not args.no_xlsx))
-        finally:
-            server.stop()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    result = on_embedded_postgres(
+        lambda server: measure(server, args.rows, args.batch_size, not args.no_xlsx)
+    )
+    write_figures(args.out, result)
     print(json.dumps(result, indent=2, ensure_ascii=False))
 
 

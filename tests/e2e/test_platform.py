@@ -24,6 +24,7 @@ import psutil
 import pytest
 
 from lmis_cli.embedded import free_port
+from tests.unit.worker_examples import PERSON
 
 pytestmark = pytest.mark.e2e
 
@@ -125,15 +126,8 @@ def platform(tmp_path: Path) -> Iterator[Platform]:
 
 
 def worker_body(commune: str = "03637") -> dict[str, Any]:
-    return {
-        "full_name": "Lò Thị Mai",
-        "date_of_birth": "1998-04-12",
-        "sex": "female",
-        "ethnicity": "Thái",
-        "citizen_id": "012198001234",
-        "commune_code": commune,
-        "priority_groups": ["ethnic_minority"],
-    }
+    """Registered today (no date given), so that this month's indicator counts it."""
+    return PERSON | {"commune_code": commune}
 
 
 def indicator(platform: Platform, token: str, unit: str) -> int:

@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import TypeVar
 from uuid import UUID
 
 import asyncpg
 import pytest
-from kafka import KafkaProducer
-from kafka.admin import KafkaAdminClient, NewTopic
 
 from lmis_notify.bootstrap import migrate
 from lmis_notify.domain.model import alert_id
@@ -33,15 +29,20 @@ from lmis_shared.contracts import registry as r
 from lmis_shared.contracts.notify import AlertRule
 from lmis_shared.events import EventPayload
 from lmis_shared.eventstore.postgres import PostgresEventStore
-from lmis_shared.processing import all_events, serve
+from lmis_shared.processing import all_events
 from lmis_shared.settings import CommonSettings
 from tests.conftest import unique
-from tests.unit.alert_examples import Stream
+from tests.integration.processors import (
+    Record,
+    broker_settings,
+    create_topic,
+    eventually,
+    publish,
+    serving,
+)
+from tests.unit.alert_examples import Stream, contract_signed, worker_registered
 
 pytestmark = pytest.mark.integration
-
-T = TypeVar("T")
-Record = tuple[bytes, bytes, list[tuple[str, bytes]]]
 
 
 class Worker(Stream):
@@ -52,67 +53,10 @@ class Worker(Stream):
         return to_kafka(self.event(payload).event)
 
     def registered(self) -> Record:
-        return self.record(
-            r.WorkerRegistered(
-                person=r.Person(
-                    full_name="Lò Văn Páo",
-                    date_of_birth=date(1996, 2, 3),
-                    citizen_id="012096001234",
-                ),
-                sex=r.Sex.male,
-                ethnicity="03",
-                commune_code="03637",
-                province_code="12",
-                registered_on=date(2025, 10, 1),
-            )
-        )
+        return self.record(worker_registered())
 
     def signed(self, end: date) -> Record:
-        return self.record(
-            r.WorkerContractSigned(
-                destination_country="JP",
-                programme="technical_intern",
-                sending_organisation=r.SendingOrganisation(
-                    kind=r.SendingOrganisationKind.licensed_enterprise,
-                    name="Công ty cổ phần Nhân lực Quốc tế",
-                    licence_number="123/LĐTBXH-GP",
-                ),
-                employer="Sanko Kogyo",
-                sector=r.Sector.construction,
-                start_date=date(2025, 12, 1),
-                duration_months=6,
-                end_date=end,
-                monthly_salary_vnd=28_000_000,
-                fees_vnd={"service": 30_000_000},
-                signed_on=date(2025, 11, 1),
-            )
-        )
-
-
-def publish(bootstrap: str, topic: str, records: list[Record]) -> None:
-    producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
-    try:
-        for key, value, headers in records:
-            producer.send(topic, key=key, value=value, headers=headers)
-        producer.flush()
-    finally:
-        producer.close()
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[T | None]], what: str, worker: asyncio.Task[None]
-) -> T:
-    """Poll until `probe` gives a value (a wait, not a timing assertion); stop if `worker` dies."""
-    deadline = time.monotonic() + 40
-    while time.monotonic() < deadline:
-        if worker.done():
-            worker.result()
-            pytest.fail(f"the processor stopped before {what}")
-        value = await probe()
-        if value is not None:
-            return value
-        await asyncio.sleep(0.1)
-    pytest.fail(f"gave up waiting for {what}")
+        return self.record(contract_signed(end))
 
 
 @pytest.fixture
@@ -126,15 +70,10 @@ async def schema(pg_pool: asyncpg.Pool, fresh_schema: str) -> AsyncIterator[str]
 async def running(
     common: CommonSettings, settings: NotifySettings, pool: asyncpg.Pool, clock: FixedClock
 ) -> AsyncIterator[asyncio.Task[None]]:
-    stop = asyncio.Event()
     app, sweeper = build_processor(common, settings, pool, clock)
     await sweeper.sync_obligations()
-    task = asyncio.create_task(serve(app, stop))
-    try:
+    async with serving(app) as task:
         yield task
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, timeout=30)
 
 
 async def test_the_processor_raises_and_resolves_alerts_and_a_restart_raises_nothing_twice(
@@ -145,19 +84,10 @@ async def test_the_processor_raises_and_resolves_alerts_and_a_restart_raises_not
     fresh_topic: str,
     tmp_path: Path,
 ) -> None:
-    common = CommonSettings(
-        kafka_bootstrap=kafka_bootstrap,
-        database_url=database_url,
-        topic_prefix=fresh_topic,
-        data_dir=tmp_path,
-        otel_exporter="none",
-    )
+    common = broker_settings(kafka_bootstrap, database_url, fresh_topic, tmp_path)
     topic = common.topic("registry")
-    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
-    try:  # one partition: a record read means every record before it was read too
-        admin.create_topics([NewTopic(topic, 1, 1)])
-    finally:
-        admin.close()
+    # one partition: a record read means every record before it was read too
+    create_topic(kafka_bootstrap, topic, 1)
 
     def settings() -> NotifySettings:  # a new group each run: the restart reads everything
         return NotifySettings(
@@ -198,14 +128,14 @@ async def test_the_processor_raises_and_resolves_alerts_and_a_restart_raises_not
     await asyncio.to_thread(publish, kafka_bootstrap, topic, records)
 
     async with running(common, settings(), pg_pool, clock) as worker:
-        await eventually(has((overdue, "raised"), (fled, "raised")), "two alerts", worker)
+        await eventually(has((overdue, "raised"), (fled, "raised")), "two alerts", worker=worker)
         returned = r.WorkerReturned(return_date=date(2026, 7, 14), reason=r.ReturnReason.personal)
         await asyncio.to_thread(publish, kafka_bootstrap, topic, [back.record(returned)])
-        await eventually(has((overdue, "resolved")), "the return to resolve it", worker)
+        await eventually(has((overdue, "resolved")), "the return to resolve it", worker=worker)
 
     clock.set(datetime(2026, 9, 1, 9, tzinfo=VIETNAM_TZ))
     async with running(common, settings(), pg_pool, clock) as worker:
-        await eventually(has((overdue_later, "raised")), "the later deadline", worker)
+        await eventually(has((overdue_later, "raised")), "the later deadline", worker=worker)
         sentinel = Worker()
         await asyncio.to_thread(publish, kafka_bootstrap, topic, [sentinel.registered()])
 
@@ -216,7 +146,7 @@ async def test_the_processor_raises_and_resolves_alerts_and_a_restart_raises_not
             )
             return True if found else None
 
-        await eventually(sentinel_read, "every record read again", worker)
+        await eventually(sentinel_read, "every record read again", worker=worker)
 
     assert await alert_events() == Counter(
         {

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
-from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -14,11 +13,10 @@ import pytest
 
 from lmis_cli.demo import Plan, Sizes, Step, generate_plan, load_plan
 from lmis_cli.demo.plan import KINDS
-from lmis_shared.auth import issue_token
 from lmis_shared.clock import FixedClock
 from lmis_shared.eventstore.postgres import PostgresEventStore
-from tests.integration.permits_api import running_permits
-from tests.integration.worker_api import NOW, running_api
+from tests.integration.permits_api import demo_services
+from tests.integration.worker_api import NOW
 
 pytestmark = pytest.mark.integration
 
@@ -41,29 +39,12 @@ class Services:
 async def services(
     tmp_path: Path, database_url: str, fresh_schema: str, pg_pool: asyncpg.Pool
 ) -> AsyncIterator[Services]:
-    permits_schema = f"{fresh_schema}_permits"
-    async with (
-        running_api(tmp_path, database_url, fresh_schema, pg_pool) as registry,
-        running_permits(
-            tmp_path, database_url, permits_schema, pg_pool, FixedClock(NOW)
-        ) as permits,
-    ):
-        token = issue_token(
-            registry.private_key,
-            subject="demo-loader",
-            role="admin",
-            scope="12",
-            issuer="lmis-test",
-            audience="lmis",
-            ttl=timedelta(minutes=30),
-        )
-        auth = {"Authorization": f"Bearer {token}"}
-        for client in (registry.client, permits.client):
-            client.headers.update(auth)
+    schemas = {"registry": fresh_schema, "permits": f"{fresh_schema}_permits"}
+    async with demo_services(tmp_path, database_url, schemas, pg_pool) as clients:
         yield Services(
-            {"registry": registry.client, "permits": permits.client},
-            registry.store,
-            PostgresEventStore(pg_pool, permits_schema),
+            clients,
+            PostgresEventStore(pg_pool, schemas["registry"]),
+            PostgresEventStore(pg_pool, schemas["permits"]),
         )
 
 

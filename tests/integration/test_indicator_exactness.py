@@ -18,30 +18,19 @@ copies after the last new event were judged too).
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 from uuid import UUID
 
 import asyncpg
-import httpx
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from lmis_cli.demo import Sizes, generate_plan, load_plan
-from lmis_permits.bootstrap import migrate as migrate_permits
-from lmis_permits.entrypoints.http import create_app as permits_app
-from lmis_permits.settings import PermitsSettings
-from lmis_registry.bootstrap import migrate as migrate_registry
-from lmis_registry.entrypoints.http import create_app as registry_app
-from lmis_registry.settings import RegistrySettings
 from lmis_reporting.adapters import facts_store
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from lmis_reporting.bootstrap import rebuild
@@ -50,20 +39,20 @@ from lmis_reporting.domain.indicators import RULES
 from lmis_reporting.domain.stocks import STOCK_RULES, evaluate
 from lmis_reporting.entrypoints.processor import build_processor
 from lmis_reporting.settings import ReportingSettings
-from lmis_shared.auth import ensure_local_keypair, issue_token
 from lmis_shared.clock import FixedClock
 from lmis_shared.events import RecordedEvent
-from lmis_shared.processing import all_events_in, serve
+from lmis_shared.processing import all_events_in
 from lmis_shared.relay import build_relay
 from lmis_shared.relay import migrate as migrate_relay
 from lmis_shared.settings import CommonSettings
 from tests.conftest import unique
 from tests.integration.exactness import FlowKey, StockKey, straight_flows, straight_stocks
+from tests.integration.permits_api import demo_services
+from tests.integration.processors import broker_settings, eventually, reporting_process, serving
 from tests.integration.worker_api import NOW
 
 pytestmark = pytest.mark.integration
 
-T = TypeVar("T")
 K = TypeVar("K", FlowKey, StockKey)
 TODAY = FixedClock(NOW).today()
 SIZES = Sizes(workers=300, employers=8, foreign_workers=80)
@@ -101,56 +90,18 @@ async def history(
     stores = {domain: unique(f"t_{domain}") for domain in DOMAINS}
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=10)
     try:
-        await migrate_registry(pool, stores["registry"])
-        await migrate_permits(pool, stores["permits"])
+        async with demo_services(data_dir, database_url, stores, pool) as clients:
+            report = await load_plan(generate_plan(12, SIZES, 5, TODAY), clients)
+        assert report.refused == {}
+        assert report.unavailable == {}
         for schema in stores.values():
             await migrate_relay(pool, schema)
-        await _load_demo(database_url, data_dir, stores)
         events = [e async for e in all_events_in(pool, stores.values())]
         yield History(database_url, stores, events, data_dir)
         for schema in stores.values():
             await pool.execute(f"DROP SCHEMA {schema} CASCADE")
     finally:
         await pool.close()
-
-
-async def _load_demo(database_url: str, data_dir: Path, stores: dict[str, str]) -> None:
-    private, public = ensure_local_keypair(data_dir / "keys")
-    common = CommonSettings(
-        database_url=database_url,
-        data_dir=data_dir,
-        otel_exporter="none",
-        jwt_public_key_file=public,
-        jwt_issuer="lmis-test",
-        jwt_audience="lmis",
-    )
-    token = issue_token(
-        private,
-        subject="demo-loader",
-        role="admin",
-        scope="12",
-        issuer="lmis-test",
-        audience="lmis",
-        ttl=timedelta(minutes=30),
-    )
-    clock = FixedClock(NOW)
-    registry = registry_app(common, RegistrySettings(schema_name=stores["registry"]), clock=clock)
-    permits = permits_app(common, PermitsSettings(schema_name=stores["permits"]), clock=clock)
-    auth = {"Authorization": f"Bearer {token}"}
-    async with (
-        registry.router.lifespan_context(registry),
-        permits.router.lifespan_context(permits),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(registry), base_url="http://registry", headers=auth
-        ) as registry_client,
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(permits), base_url="http://permits", headers=auth
-        ) as permits_client,
-    ):
-        plan = generate_plan(12, SIZES, 5, TODAY)
-        report = await load_plan(plan, {"registry": registry_client, "permits": permits_client})
-    assert report.refused == {}
-    assert report.unavailable == {}
 
 
 # -- one run's surroundings -------------------------------------------------------------------
@@ -253,12 +204,8 @@ async def run(
     pool = await asyncpg.create_pool(history.database_url, min_size=1, max_size=10)
     try:
         await IndicatorProjection(pool, fresh_schema).migrate()
-        common = CommonSettings(
-            kafka_bootstrap=kafka_bootstrap,
-            database_url=history.database_url,
-            topic_prefix=fresh_topic,
-            data_dir=history.data_dir,
-            otel_exporter="none",
+        common = broker_settings(
+            kafka_bootstrap, history.database_url, fresh_topic, history.data_dir
         )
         settings = ReportingSettings(
             schema_name=fresh_schema,
@@ -272,35 +219,10 @@ async def run(
         await pool.close()
 
 
-async def eventually(
-    probe: Callable[[], Awaitable[T | None]],
-    what: str,
-    within: float = 90,
-    worker: asyncio.Task[None] | None = None,
-) -> T:
-    """Poll until `probe` gives a value (a wait, not a timing assertion)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while loop.time() < deadline:
-        if worker is not None and worker.done():
-            worker.result()
-            pytest.fail(f"the processor stopped before {what}")
-        if (value := await probe()) is not None:
-            return value
-        await asyncio.sleep(0.1)
-    pytest.fail(f"gave up waiting for {what}")
-
-
 async def process_in_process(run: Run) -> None:
     """The processor's own wiring (`build_processor`), in this loop, until it has finished."""
-    stop = asyncio.Event()
-    app = build_processor(run.common, run.settings, run.pool)
-    worker = asyncio.create_task(serve(app, stop))
-    try:
-        await eventually(run.finished, "every event processed", worker=worker)
-    finally:
-        stop.set()
-        await asyncio.wait_for(worker, timeout=30)
+    async with serving(build_processor(run.common, run.settings, run.pool)) as worker:
+        await eventually(run.finished, "every event processed", within=90, worker=worker)
 
 
 async def assert_exact(run: Run) -> None:
@@ -352,19 +274,9 @@ async def test_a_processor_killed_mid_stream_and_restarted_equals_a_straight_cou
     run: Run,
 ) -> None:
     await run.publish()
-    env = os.environ | {
-        "LMIS_KAFKA_BOOTSTRAP": run.common.kafka_bootstrap,
-        "LMIS_DATABASE_URL": run.common.database_url,
-        "LMIS_TOPIC_PREFIX": run.common.topic_prefix,
-        "LMIS_DATA_DIR": str(run.history.data_dir),
-        "LMIS_OTEL_EXPORTER": "none",
-        "LMIS_REPORTING_SCHEMA_NAME": run.schema,
-        "LMIS_REPORTING_PROCESSOR_ID": run.settings.processor_id,
-        "LMIS_REPORTING_PROCESSOR_BATCH_SIZE": "5",  # many commits to die between
-    }
     log = run.history.data_dir / f"{run.settings.processor_id}.log"
 
-    first = _start(env, log)
+    first = reporting_process(run.common, run.settings, log)
     try:
         await eventually(_some_applied(run), "the first events applied", within=60)
         first.send_signal(signal.SIGKILL)
@@ -374,9 +286,9 @@ async def test_a_processor_killed_mid_stream_and_restarted_equals_a_straight_cou
     applied_at_kill = len(await run.positions())
     assert 0 < applied_at_kill < len(run.history.last_versions), "the kill must land mid-stream"
 
-    second = _start(env, log)
+    second = reporting_process(run.common, run.settings, log)
     try:
-        await eventually(run.finished, "every event processed after the restart")
+        await eventually(run.finished, "every event processed after the restart", within=90)
         second.send_signal(signal.SIGTERM)
         assert await asyncio.to_thread(second.wait, 30) == 0, log.read_text()[-3000:]
     finally:
@@ -390,16 +302,6 @@ def _some_applied(run: Run) -> Callable[[], Awaitable[bool | None]]:
         return True if await run.positions() else None
 
     return probe
-
-
-def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "lmis_reporting.entrypoints.processor"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
 
 
 async def test_a_rebuild_from_the_event_stores_equals_a_straight_count(run: Run) -> None:

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
 
-from lmis_shared.contracts.registry import Person, Sex, WorkerRegistered
-from lmis_shared.events import NewEvent
-from lmis_shared.eventstore import AppendContext
 from tests.integration.worker_api import NOW, Api, running_api
+from tests.unit.test_loans_service import seed_worker
 
 pytestmark = pytest.mark.integration
 
@@ -29,22 +26,7 @@ class LoansApi(Api):
 
     async def worker(self) -> str:
         """A worker file of commune 03637 (province 12), written as the registry writes it."""
-        worker_id = uuid.uuid4()
-        registered = WorkerRegistered(
-            person=Person(
-                full_name="Lò Thị Mai", date_of_birth=date(1998, 4, 12), citizen_id="012198001234"
-            ),
-            sex=Sex.female,
-            ethnicity="03",
-            commune_code="03637",
-            province_code="12",
-            registered_on=date(2025, 6, 2),
-        )
-        context = AppendContext("officer-1", uuid.uuid4(), None, None, "/lmis/registry", NOW)
-        await self.store.append(
-            worker_id, "worker", 0, [NewEvent(event_id=uuid.uuid4(), payload=registered)], context
-        )
-        return str(worker_id)
+        return str(await seed_worker(self.store, at=NOW))
 
     async def disbursed_loan(self) -> str:
         """12,000,000 VND over 12 months at 1 % a month, paid out on 2026-09-10."""

@@ -10,7 +10,7 @@ import io
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -23,9 +23,9 @@ from fastapi import FastAPI
 from typer.testing import CliRunner
 
 from lmis_cli.imports import imports_app
-from lmis_shared.auth import issue_token
 from lmis_shared.clock import FixedClock
 from lmis_shared.imports import XLSX_MEDIA_TYPE
+from tests.integration.apps import bearer
 from tests.integration.permits_api import running_permits
 from tests.integration.test_worker_import import serving
 
@@ -69,16 +69,7 @@ async def permits_with_firms(
         tmp_path, database_url, fresh_schema, pg_pool, FixedClock(NOW), lookup_key=SECRET
     )
     async with running as permits:
-        token = issue_token(
-            permits.private_key,
-            subject="officer-1",
-            role="province_officer",
-            scope="80",
-            issuer="lmis-test",
-            audience="lmis",
-            ttl=timedelta(minutes=10),
-        )
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = bearer(permits.private_key, "province_officer", "80")
         api = Permits(permits.client, headers, pg_pool, fresh_schema)
         await register_firms(api)
         yield permits.app, api

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -24,7 +24,7 @@ from lmis_permits.domain import foreign_workers as fw
 from lmis_permits.domain.headcount import Headcount
 from lmis_permits.domain.rules import PermitRules
 from lmis_permits.settings import PermitsSettings
-from lmis_shared.auth import Principal, Role, issue_token
+from lmis_shared.auth import Principal, Role
 from lmis_shared.clock import FixedClock
 from lmis_shared.commands import Change, CommandContext
 from lmis_shared.commands.postgres import PostgresStreams
@@ -32,6 +32,7 @@ from lmis_shared.contracts.permits import PositionType
 from lmis_shared.events import NewEvent
 from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.settings import CommonSettings
+from tests.integration.apps import bearer
 from tests.integration.permits_api import running_permits
 
 pytestmark = pytest.mark.integration
@@ -54,16 +55,7 @@ class Api:
     schema: str
 
     def auth(self, role: str = "province_officer", scope: str = TAY_NINH) -> dict[str, str]:
-        token = issue_token(
-            self.private_key,
-            subject="officer-1",
-            role=role,
-            scope=scope,
-            issuer="lmis-test",
-            audience="lmis",
-            ttl=timedelta(minutes=5),
-        )
-        return {"Authorization": f"Bearer {token}"}
+        return bearer(self.private_key, role, scope)
 
     async def post(self, path: str, body: dict[str, Any], **headers: str) -> httpx.Response:
         return await self.client.post(path, json=body, headers=self.auth() | headers)

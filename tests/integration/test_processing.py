@@ -16,23 +16,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import random
 import signal
-import subprocess
-import sys
-import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from uuid import uuid4
 
 import asyncpg
 import pytest
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import KafkaAdminClient, NewTopic
+from kafka import KafkaConsumer, TopicPartition
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -46,17 +42,24 @@ from lmis_shared.contracts.registry import Person, PriorityGroup, Sex, WorkerReg
 from lmis_shared.events import EventMetadata, NewEvent, RecordedEvent
 from lmis_shared.eventstore import AppendContext
 from lmis_shared.eventstore.postgres import PostgresEventStore
-from lmis_shared.processing import Rejected, decode_record, serve, validate_payload
+from lmis_shared.processing import Rejected, decode_record, validate_payload
 from lmis_shared.processing.decoding import Decoded
 from lmis_shared.settings import CommonSettings
 from tests.conftest import unique
+from tests.integration.processors import (
+    Record,
+    broker_settings,
+    create_topic,
+    eventually,
+    publish,
+    reporting_process,
+    serving,
+)
 from tests.integration.test_indicators_projection import recorded
 from tests.unit.test_indicator_rules import foreign_worker, permit_issued
 
 pytestmark = pytest.mark.integration
 
-T = TypeVar("T")
-Record = tuple[bytes | None, bytes | None, list[tuple[str, bytes]]]
 CountKey = tuple[str, date]
 
 COMMUNES = ("03637", "03640", "03643", "03646")
@@ -130,30 +133,6 @@ def record(event: RecordedEvent) -> tuple[bytes, bytes, list[tuple[str, bytes]]]
 # -- the broker -------------------------------------------------------------------------------
 
 
-def create_topic(bootstrap: str, topic: str) -> None:
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-    try:
-        admin.create_topics([NewTopic(topic, PARTITIONS, 1)])
-    finally:
-        admin.close()
-
-
-def publish(
-    bootstrap: str, topic: str, records: Sequence[Record], partition: int | None = None
-) -> list[tuple[int, int]]:
-    """Publish in order (by key, or all to `partition`); returns each (partition, offset)."""
-    producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
-    try:
-        sent = [
-            producer.send(topic, key=k, value=v, headers=h, partition=partition)
-            for k, v, h in records
-        ]
-        producer.flush()
-        return [(m.partition, m.offset) for m in (f.get(timeout=10) for f in sent)]
-    finally:
-        producer.close()
-
-
 def read_all(bootstrap: str, topic: str, idle_ms: int = 1500) -> list[Any]:
     consumer = KafkaConsumer(
         bootstrap_servers=bootstrap, auto_offset_reset="earliest", consumer_timeout_ms=idle_ms
@@ -181,25 +160,6 @@ async def positions(pool: asyncpg.Pool, schema: str) -> int:
     return int(await pool.fetchval(f"SELECT count(*) FROM {schema}.projection_positions"))
 
 
-async def eventually(
-    probe: Callable[[], Awaitable[T | None]],
-    what: str,
-    within: float = 40,
-    worker: asyncio.Task[None] | None = None,
-) -> T:
-    """Poll until `probe` gives a value (a wait, not a timing assertion); stop if `worker` dies."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if worker is not None and worker.done():
-            worker.result()  # its error, rather than a timeout
-            pytest.fail(f"the worker stopped before {what}")
-        value = await probe()
-        if value is not None:
-            return value
-        await asyncio.sleep(0.05)
-    pytest.fail(f"gave up waiting for {what}")
-
-
 async def counts_reach(
     pool: asyncpg.Pool,
     schema: str,
@@ -225,102 +185,105 @@ async def schema(pg_pool: asyncpg.Pool, fresh_schema: str) -> AsyncIterator[str]
     await pg_pool.execute(f"DROP SCHEMA {fresh_schema} CASCADE")
 
 
-@pytest.fixture
-def common(
-    kafka_bootstrap: str, database_url: str, fresh_topic: str, tmp_path: Path
-) -> CommonSettings:
-    return CommonSettings(
-        kafka_bootstrap=kafka_bootstrap,
-        database_url=database_url,
-        topic_prefix=fresh_topic,
-        data_dir=tmp_path,
-        otel_exporter="none",
-    )
+@dataclass
+class Pipeline:
+    """One test's topic of registry records and the processor that counts them in `schema`."""
+
+    common: CommonSettings
+    processor: ReportingSettings
+    topic: str
+    pool: asyncpg.Pool
+    schema: str
+
+    async def publish(
+        self, records: Sequence[Record], partition: int | None = None, topic: str | None = None
+    ) -> list[tuple[int, int]]:
+        bootstrap = self.common.kafka_bootstrap
+        return await asyncio.to_thread(publish, bootstrap, topic or self.topic, records, partition)
+
+    async def publish_events(self, events: Sequence[RecordedEvent]) -> None:
+        await self.publish([record(e) for e in events])
+
+    def running(
+        self,
+        processor: ReportingSettings | None = None,
+        tracer_provider: TracerProvider | None = None,
+    ) -> contextlib.AbstractAsyncContextManager[asyncio.Task[None]]:
+        """The processor's faust app (the same wiring as `main()`), in this event loop."""
+        settings = processor or self.processor
+        return serving(build_processor(self.common, settings, self.pool, tracer_provider))
+
+    async def counts(self) -> Counter[CountKey]:
+        return await counts(self.pool, self.schema)
+
+    async def positions(self) -> int:
+        return await positions(self.pool, self.schema)
+
+    async def counts_reach(
+        self, events: Sequence[RecordedEvent], worker: asyncio.Task[None] | None = None
+    ) -> Counter[CountKey]:
+        return await counts_reach(self.pool, self.schema, straight_count(events), worker)
 
 
 @pytest.fixture
-def topic(common: CommonSettings, kafka_bootstrap: str) -> str:
-    name = common.topic("registry")
-    create_topic(kafka_bootstrap, name)
-    return name
-
-
-@pytest.fixture
-def processor(schema: str) -> ReportingSettings:
-    return ReportingSettings(
+def pipeline(
+    kafka_bootstrap: str,
+    database_url: str,
+    fresh_topic: str,
+    tmp_path: Path,
+    pg_pool: asyncpg.Pool,
+    schema: str,
+) -> Pipeline:
+    common = broker_settings(kafka_bootstrap, database_url, fresh_topic, tmp_path)
+    topic = common.topic("registry")
+    create_topic(kafka_bootstrap, topic, PARTITIONS)
+    processor = ReportingSettings(
         schema_name=schema,
         processor_id=unique("lmis-reporting-test"),
         processor_sources=["registry"],
         processor_batch_size=50,
     )
-
-
-@contextlib.asynccontextmanager
-async def running(
-    common: CommonSettings,
-    processor: ReportingSettings,
-    pool: asyncpg.Pool,
-    tracer_provider: TracerProvider | None = None,
-) -> AsyncIterator[asyncio.Task[None]]:
-    """The processor's faust app, started in this event loop and stopped on exit."""
-    stop = asyncio.Event()
-    app = build_processor(common, processor, pool, tracer_provider)
-    task = asyncio.create_task(serve(app, stop))
-    try:
-        yield task
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, timeout=30)
+    return Pipeline(common, processor, topic, pg_pool, schema)
 
 
 # -- the tests --------------------------------------------------------------------------------
 
 
-async def test_counts_per_commune_and_month_equal_a_straight_count(
-    common: CommonSettings,
-    processor: ReportingSettings,
-    topic: str,
-    pg_pool: asyncpg.Pool,
-    schema: str,
-) -> None:
+async def test_counts_per_commune_and_month_equal_a_straight_count(pipeline: Pipeline) -> None:
     events = registrations(120)
-    await asyncio.to_thread(publish, common.kafka_bootstrap, topic, [record(e) for e in events])
+    await pipeline.publish_events(events)
 
-    async with running(common, processor, pg_pool) as worker:
-        counted = await counts_reach(pg_pool, schema, straight_count(events), worker)
+    async with pipeline.running() as worker:
+        counted = await pipeline.counts_reach(events, worker)
 
     assert counted == straight_count(events)
-    by_sex = await pg_pool.fetch(
-        f"SELECT dim_value, sum(value) AS n FROM {schema}.indicator_counts"
+    by_sex = await pipeline.pool.fetch(
+        f"SELECT dim_value, sum(value) AS n FROM {pipeline.schema}.indicator_counts"
         " WHERE indicator = 'workers_registered' AND dimension = 'sex' GROUP BY dim_value"
     )
     assert {r["dim_value"]: r["n"] for r in by_sex} == dict(Counter(e.data["sex"] for e in events))
 
 
 async def test_by_default_the_processor_counts_the_permits_topic_as_well(
-    common: CommonSettings,
-    topic: str,
-    pg_pool: asyncpg.Pool,
-    schema: str,
+    pipeline: Pipeline,
 ) -> None:
+    common, pg_pool, schema = pipeline.common, pipeline.pool, pipeline.schema
     permits_topic = common.topic("permits")
-    create_topic(common.kafka_bootstrap, permits_topic)
+    create_topic(common.kafka_bootstrap, permits_topic, PARTITIONS)
     events = registrations(10, seed=31)
     stream = uuid4()
     permit = [
         recorded(stream, n + 1, e)
         for n, e in enumerate([foreign_worker("03637"), permit_issued(date(2026, 3, 1))])
     ]
-    await asyncio.to_thread(publish, common.kafka_bootstrap, topic, [record(e) for e in events])
-    await asyncio.to_thread(
-        publish, common.kafka_bootstrap, permits_topic, [record(e) for e in permit]
-    )
+    await pipeline.publish_events(events)
+    await pipeline.publish([record(e) for e in permit], topic=permits_topic)
     defaults = ReportingSettings(
         schema_name=schema, processor_id=unique("lmis-reporting-test"), processor_batch_size=50
     )
 
-    async with running(common, defaults, pg_pool) as worker:
-        await counts_reach(pg_pool, schema, straight_count(events), worker)
+    async with pipeline.running(defaults) as worker:
+        await pipeline.counts_reach(events, worker)
         issued = await eventually(
             lambda: _issued(pg_pool, schema), "the permit to be counted", worker=worker
         )
@@ -338,42 +301,31 @@ async def _issued(pool: asyncpg.Pool, schema: str) -> int | None:
     return int(value) if value else None
 
 
-async def test_every_record_delivered_twice_still_counts_once(
-    common: CommonSettings,
-    processor: ReportingSettings,
-    topic: str,
-    pg_pool: asyncpg.Pool,
-    schema: str,
-) -> None:
+async def test_every_record_delivered_twice_still_counts_once(pipeline: Pipeline) -> None:
     events = registrations(80, seed=11)
     # twice in a row (likely the same batch), then all of them again (later batches)
     doubled = [r for e in events for r in (record(e), record(e))] + [record(e) for e in events]
-    await asyncio.to_thread(publish, common.kafka_bootstrap, topic, doubled)
+    await pipeline.publish(doubled)
     # one last event per partition: once they are counted, every copy before them was handled
     sentinels = registrations(PARTITIONS, seed=12)
     for partition, sentinel in enumerate(sentinels):
-        await asyncio.to_thread(
-            publish, common.kafka_bootstrap, topic, [record(sentinel)], partition
-        )
+        await pipeline.publish([record(sentinel)], partition)
 
-    async with running(common, processor, pg_pool) as worker:
-        await counts_reach(pg_pool, schema, straight_count(events + sentinels), worker)
+    async with pipeline.running() as worker:
+        await pipeline.counts_reach(events + sentinels, worker)
 
-    assert await counts(pg_pool, schema) == straight_count(events + sentinels)
-    assert await positions(pg_pool, schema) == len(events) + len(sentinels)
+    assert await pipeline.counts() == straight_count(events + sentinels)
+    assert await pipeline.positions() == len(events) + len(sentinels)
 
 
-async def _applied_any(pool: asyncpg.Pool, schema: str) -> bool | None:
-    return True if await positions(pool, schema) > 0 else None
+async def _applied_any(pipeline: Pipeline) -> bool | None:
+    return True if await pipeline.positions() > 0 else None
 
 
 async def test_a_malformed_record_goes_to_the_dead_letter_topic_and_the_rest_is_counted(
-    common: CommonSettings,
-    processor: ReportingSettings,
-    topic: str,
-    pg_pool: asyncpg.Pool,
-    schema: str,
+    pipeline: Pipeline,
 ) -> None:
+    common, topic = pipeline.common, pipeline.topic
     before, after = registrations(5, seed=1), registrations(5, seed=2)
     key, value, headers = record(registration("03637", date(2026, 2, 3)))
     not_json = (key, b"{not json", headers)
@@ -391,15 +343,15 @@ async def test_a_malformed_record_goes_to_the_dead_letter_topic_and_the_rest_is_
         unknown_type,
         *map(record, after),
     ]
-    offsets = await asyncio.to_thread(publish, common.kafka_bootstrap, topic, records)
+    offsets = await pipeline.publish(records)
 
-    async with running(common, processor, pg_pool) as worker:
-        await counts_reach(pg_pool, schema, straight_count(before + after), worker)
+    async with pipeline.running() as worker:
+        await pipeline.counts_reach(before + after, worker)
         dead = await eventually(
             lambda: _dead_letters(common.kafka_bootstrap, f"{topic}.dlq", 2), "two dead letters"
         )
 
-    assert await counts(pg_pool, schema) == straight_count(before + after)
+    assert await pipeline.counts() == straight_count(before + after)
     assert [(m.key, m.value) for m in dead] == [not_json[:2], bad_payload[:2]]
     first, second = (header_map(m.headers) for m in dead)
     assert first["dlq_reason"].startswith("not a valid LMIS CloudEvent: value is not JSON")
@@ -422,42 +374,27 @@ async def _dead_letters(bootstrap: str, dlq: str, n: int) -> list[Any] | None:
 
 
 async def test_a_processor_killed_mid_stream_and_restarted_counts_exactly(
-    common: CommonSettings,
-    processor: ReportingSettings,
-    topic: str,
-    pg_pool: asyncpg.Pool,
-    schema: str,
-    tmp_path: Path,
+    pipeline: Pipeline, tmp_path: Path
 ) -> None:
     events = registrations(2000, seed=5)
-    await asyncio.to_thread(publish, common.kafka_bootstrap, topic, [record(e) for e in events])
-    env = os.environ | {
-        "LMIS_KAFKA_BOOTSTRAP": common.kafka_bootstrap,
-        "LMIS_DATABASE_URL": common.database_url,
-        "LMIS_TOPIC_PREFIX": common.topic_prefix,
-        "LMIS_DATA_DIR": str(tmp_path),
-        "LMIS_OTEL_EXPORTER": "none",
-        "LMIS_REPORTING_SCHEMA_NAME": schema,
-        "LMIS_REPORTING_PROCESSOR_ID": processor.processor_id,
-        "LMIS_REPORTING_PROCESSOR_BATCH_SIZE": "5",  # small batches: many commits to die between
-    }
+    await pipeline.publish_events(events)
     log = tmp_path / "processor.log"
 
-    first = _start(env, log)
+    first = reporting_process(pipeline.common, pipeline.processor, log)
     try:
-        await eventually(lambda: _applied_any(pg_pool, schema), "the first events applied")
+        await eventually(lambda: _applied_any(pipeline), "the first events applied")
         first.send_signal(signal.SIGKILL)
     finally:
         first.kill()
         first.wait(10)
-    counted_at_kill = await positions(pg_pool, schema)
+    counted_at_kill = await pipeline.positions()
     assert 0 < counted_at_kill < len(events), "the kill should land mid-stream"
 
-    second = _start(env, log)
+    second = reporting_process(pipeline.common, pipeline.processor, log)
     try:
         # each partition is read in order and the redelivered copies come first: once the
         # total is reached, every copy has been judged
-        counted = await counts_reach(pg_pool, schema, straight_count(events))
+        counted = await pipeline.counts_reach(events)
         assert counted == straight_count(events)
         second.send_signal(signal.SIGTERM)
         assert await asyncio.to_thread(second.wait, 30) == 0, log.read_text()[-3000:]
@@ -466,33 +403,32 @@ async def test_a_processor_killed_mid_stream_and_restarted_counts_exactly(
 
 
 async def test_a_processor_stopped_while_its_writes_wait_has_acknowledged_none_of_them(
-    common: CommonSettings,
-    processor: ReportingSettings,
-    topic: str,
-    pg_pool: asyncpg.Pool,
-    database_url: str,
-    schema: str,
+    pipeline: Pipeline, database_url: str
 ) -> None:
     """faust acknowledges an event in a `finally`, even when its handling was cancelled; an
     acknowledgement that ran ahead of the commit would lose the batch on the next start."""
     events = registrations(30, seed=21)
-    await asyncio.to_thread(publish, common.kafka_bootstrap, topic, [record(e) for e in events])
+    await pipeline.publish_events(events)
     blocker = await asyncpg.connect(database_url)
     try:
         holding = blocker.transaction()
         await holding.start()
-        await blocker.execute(f"LOCK TABLE {schema}.indicator_counts IN ACCESS EXCLUSIVE MODE")
-        async with running(common, processor, pg_pool) as worker:
+        await blocker.execute(
+            f"LOCK TABLE {pipeline.schema}.indicator_counts IN ACCESS EXCLUSIVE MODE"
+        )
+        async with pipeline.running() as worker:
             await eventually(
-                lambda: _waiting_on_lock(pg_pool, schema), "a write to wait", worker=worker
+                lambda: _waiting_on_lock(pipeline.pool, pipeline.schema),
+                "a write to wait",
+                worker=worker,
             )
         await holding.rollback()
     finally:
         await blocker.close()
-    assert await counts(pg_pool, schema) == Counter()
+    assert await pipeline.counts() == Counter()
 
-    async with running(common, processor, pg_pool) as worker:
-        counted = await counts_reach(pg_pool, schema, straight_count(events), worker)
+    async with pipeline.running() as worker:
+        counted = await pipeline.counts_reach(events, worker)
 
     assert counted == straight_count(events)
 
@@ -504,16 +440,6 @@ async def _waiting_on_lock(pool: asyncpg.Pool, schema: str) -> bool | None:
         f'"{schema}".indicator_counts',
     )
     return True if waiting else None
-
-
-def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "lmis_reporting.entrypoints.processor"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
 
 
 async def test_a_rebuild_from_a_list_of_events_gives_the_straight_count_again(
@@ -567,22 +493,16 @@ async def test_a_rebuild_from_the_event_stores_matches_the_live_projection(
             await pg_pool.execute(f"DROP SCHEMA IF EXISTS {store_schema} CASCADE")
 
 
-async def test_the_processor_span_continues_the_trace_of_the_record(
-    common: CommonSettings,
-    processor: ReportingSettings,
-    topic: str,
-    pg_pool: asyncpg.Pool,
-    schema: str,
-) -> None:
+async def test_the_processor_span_continues_the_trace_of_the_record(pipeline: Pipeline) -> None:
     trace_id, parent_id = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
     event = registration("03637", date(2026, 2, 3), traceparent=f"00-{trace_id}-{parent_id}-01")
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    await asyncio.to_thread(publish, common.kafka_bootstrap, topic, [record(event)])
+    await pipeline.publish_events([event])
 
-    async with running(common, processor, pg_pool, tracer_provider=provider) as worker:
-        await counts_reach(pg_pool, schema, straight_count([event]), worker)
+    async with pipeline.running(tracer_provider=provider) as worker:
+        await pipeline.counts_reach([event], worker)
         spans = await eventually(
             lambda: _finished(exporter), "the processor span to end", within=10
         )

@@ -4,25 +4,14 @@ take it through its lifecycle with versions, idempotency and the state machine e
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 import pytest
 
-from tests.integration.worker_api import DEPART, RETURN, SIGN_CONTRACT, Api, running_api, worker
+from tests.integration.worker_api import DEPART, RETURN, SIGN_CONTRACT, Api, worker
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def api(
-    tmp_path: Path, database_url: str, fresh_schema: str, pg_pool: asyncpg.Pool
-) -> AsyncIterator[Api]:
-    async with running_api(tmp_path, database_url, fresh_schema, pg_pool) as running:
-        yield running
 
 
 async def test_a_registered_worker_file_reads_back_as_registered(api: Api) -> None:

@@ -29,7 +29,6 @@ from kafka import KafkaConsumer, TopicPartition
 
 from lmis_cli.embedded import EmbeddedBroker, free_port
 from lmis_shared.cloudevents import from_kafka, header_map
-from lmis_shared.contracts.registry import Person, Sex, WorkerRegistered
 from lmis_shared.events import NewEvent, RecordedEvent
 from lmis_shared.eventstore import AppendContext, Position
 from lmis_shared.eventstore.postgres import PostgresEventStore
@@ -42,6 +41,7 @@ from lmis_shared.relay import (
     run_relay,
 )
 from lmis_shared.settings import CommonSettings
+from tests.unit.test_indicator_rules import registered
 
 pytestmark = pytest.mark.integration
 
@@ -95,17 +95,6 @@ async def relays() -> AsyncIterator[list[Relay]]:
         await relay.close()
 
 
-def registered() -> WorkerRegistered:
-    return WorkerRegistered(
-        person=Person(full_name="Lò Thị Mai", date_of_birth=date(1998, 4, 12), citizen_id="0" * 12),
-        sex=Sex.female,
-        ethnicity="03",
-        commune_code="03637",
-        province_code="12",
-        registered_on=date(2026, 11, 23),
-    )
-
-
 async def append(store: PostgresEventStore, stream_id: UUID, count: int = 1) -> list[RecordedEvent]:
     context = AppendContext(
         actor="officer-1",
@@ -116,7 +105,9 @@ async def append(store: PostgresEventStore, stream_id: UUID, count: int = 1) -> 
         recorded_at=datetime.now(UTC),
     )
     version = len(await store.read_stream(stream_id))
-    events = [NewEvent(event_id=uuid4(), payload=registered()) for _ in range(count)]
+    events = [
+        NewEvent(event_id=uuid4(), payload=registered(on=date(2026, 11, 23))) for _ in range(count)
+    ]
     return (await store.append(stream_id, "worker", version, events, context)).events
 
 

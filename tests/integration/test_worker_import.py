@@ -10,7 +10,7 @@ import io
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
@@ -44,14 +44,6 @@ SAMPLE = files("lmis_registry").joinpath("data", "import", "sample_workers.csv")
 CSV = {"Content-Type": "text/csv"}
 
 
-@pytest.fixture
-async def registry(
-    tmp_path: Path, database_url: str, fresh_schema: str, pg_pool: asyncpg.Pool
-) -> AsyncIterator[Api]:
-    async with running_api(tmp_path, database_url, fresh_schema, pg_pool) as running:
-        yield running
-
-
 def sample_rows() -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(SAMPLE.read_text(encoding="utf-8-sig"))))
 
@@ -81,10 +73,10 @@ def workbook_rows(data: bytes) -> list[tuple[object, ...]]:
 
 
 async def test_the_sample_imports_through_the_api_and_every_bad_row_is_reported(
-    registry: Api,
+    api: Api,
 ) -> None:
-    response = await registry.client.post(
-        "/v1/imports/workers", content=SAMPLE.read_bytes(), headers=registry.auth() | CSV
+    response = await api.client.post(
+        "/v1/imports/workers", content=SAMPLE.read_bytes(), headers=api.auth() | CSV
     )
     assert response.status_code == 200, response.text
     body = response.json()
@@ -93,33 +85,33 @@ async def test_the_sample_imports_through_the_api_and_every_bad_row_is_reported(
     assert body["rejected"] == len(marked_bad())
     for row in sample_rows():
         assert row["Số CCCD"] not in response.text
-    assert [await registry.count(t) for t in ("events", "open_files", "worker_list")] == [20] * 3
-    listed = await registry.client.get("/v1/workers?limit=100", headers=registry.auth())
+    assert [await api.count(t) for t in ("events", "open_files", "worker_list")] == [20] * 3
+    listed = await api.client.get("/v1/workers?limit=100", headers=api.auth())
     assert len(listed.json()["items"]) == 20
 
 
 async def test_the_same_records_uploaded_again_as_an_xlsx_form_import_nothing(
-    registry: Api,
+    api: Api,
 ) -> None:
-    await registry.client.post(
-        "/v1/imports/workers", content=SAMPLE.read_bytes(), headers=registry.auth() | CSV
+    await api.client.post(
+        "/v1/imports/workers", content=SAMPLE.read_bytes(), headers=api.auth() | CSV
     )
-    again = await registry.client.post(
+    again = await api.client.post(
         "/v1/imports/workers",
         files={"file": ("lao_dong.xlsx", sample_as_xlsx(), XLSX_MEDIA_TYPE)},
-        headers=registry.auth(),
+        headers=api.auth(),
     )
     assert again.status_code == 200, again.text
     body = again.json()
     assert (body["imported"], body["skipped"], body["rejected"]) == (0, 20, len(marked_bad()))
-    assert await registry.count("events") == 20
+    assert await api.count("events") == 20
 
 
 async def test_the_error_report_downloads_as_a_workbook_with_the_counts(
-    registry: Api,
+    api: Api,
 ) -> None:
-    response = await registry.client.post(
-        "/v1/imports/workers?report=xlsx", content=SAMPLE.read_bytes(), headers=registry.auth()
+    response = await api.client.post(
+        "/v1/imports/workers?report=xlsx", content=SAMPLE.read_bytes(), headers=api.auth()
     )
     assert response.status_code == 200
     assert response.headers["content-type"] == XLSX_MEDIA_TYPE
@@ -131,10 +123,8 @@ async def test_the_error_report_downloads_as_a_workbook_with_the_counts(
     assert {"Số CCCD", "Mã xã"} <= {r[1] for r in rows[1:]}
 
 
-async def test_the_blank_template_downloads(registry: Api) -> None:
-    response = await registry.client.get(
-        "/v1/imports/workers/template.xlsx", headers=registry.auth()
-    )
+async def test_the_blank_template_downloads(api: Api) -> None:
+    response = await api.client.get("/v1/imports/workers/template.xlsx", headers=api.auth())
     assert response.status_code == 200
     assert "mau_nhap_nguoi_lao_dong.xlsx" in response.headers["content-disposition"]
     headings = workbook_rows(response.content)[0]
@@ -144,10 +134,10 @@ async def test_the_blank_template_downloads(registry: Api) -> None:
 
 
 async def test_a_commune_officer_imports_only_the_rows_of_that_commune(
-    registry: Api,
+    api: Api,
 ) -> None:
-    officer = registry.auth(role="commune_officer", scope="03637")
-    response = await registry.client.post(
+    officer = api.auth(role="commune_officer", scope="03637")
+    response = await api.client.post(
         "/v1/imports/workers", content=SAMPLE.read_bytes(), headers=officer | CSV
     )
     body = response.json()
@@ -158,22 +148,22 @@ async def test_a_commune_officer_imports_only_the_rows_of_that_commune(
     assert elsewhere <= {e["row"] for e in body["errors"]}
     outside = {e["row"] for e in body["errors"] if e["reason"].startswith("is outside")}
     assert (outside - elsewhere, len(outside) >= 19) == (set(), True)
-    assert await registry.count("events") == 1
+    assert await api.count("events") == 1
 
 
-async def test_an_unreadable_file_is_a_problem_naming_the_file(registry: Api) -> None:
+async def test_an_unreadable_file_is_a_problem_naming_the_file(api: Api) -> None:
     data = "Họ và tên,Số CCCD\r\nLò Thị Mai,012198001234\r\n".encode("utf-16-le")
-    response = await registry.client.post(
-        "/v1/imports/workers", content=b"\xff\xfe" + data, headers=registry.auth() | CSV
+    response = await api.client.post(
+        "/v1/imports/workers", content=b"\xff\xfe" + data, headers=api.auth() | CSV
     )
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
     assert [e["field"] for e in response.json()["errors"]] == ["file"]
 
 
-async def test_a_role_that_may_not_write_worker_files_may_not_import(registry: Api) -> None:
-    response = await registry.client.post(
-        "/v1/imports/workers", content=SAMPLE.read_bytes(), headers=registry.auth("bank") | CSV
+async def test_a_role_that_may_not_write_worker_files_may_not_import(api: Api) -> None:
+    response = await api.client.post(
+        "/v1/imports/workers", content=SAMPLE.read_bytes(), headers=api.auth("bank") | CSV
     )
     assert response.status_code == 403
 
@@ -192,7 +182,7 @@ def planned_changes(
     planner = RowPlanner(table, principal, NOW.date(), Authorizer(), bulk.file_id)
     planned, errors = planner.plan(table.rows)
     assert errors == []
-    context = AppendContext("officer-1", uuid.uuid4(), None, None, "/lmis/registry", NOW)
+    context = AppendContext("officer-1", uuid.uuid4(), None, None, "/lmis/api", NOW)
     return [
         Change(
             stream_id=p.after.id,
@@ -208,29 +198,29 @@ def planned_changes(
     ]
 
 
-async def test_a_batch_is_saved_whole_or_not_at_all(registry: Api) -> None:
-    bulk = PostgresBulkFiles(registry.pool, registry.schema, SECRET)
+async def test_a_batch_is_saved_whole_or_not_at_all(api: Api) -> None:
+    bulk = PostgresBulkFiles(api.pool, api.schema, SECRET)
     good = [r for r in sample_rows() if not r["Ghi chú"]][:3]
     first, *others = planned_changes(good, bulk)
     await bulk.save_new([first])
     with pytest.raises(WrongExpectedVersion):
         await bulk.save_new([*others, first])  # the same file again: refused, with the rest
-    assert [await registry.count(t) for t in ("events", "open_files", "worker_list")] == [1] * 3
+    assert [await api.count(t) for t in ("events", "open_files", "worker_list")] == [1] * 3
 
     same_person = [good[0] | {"Ngày đăng ký": "03/02/2024"}]
     [second_open_file] = planned_changes(same_person, bulk)
     with pytest.raises(OpenFileExists):
         await bulk.save_new([*others, second_open_file])
-    assert [await registry.count(t) for t in ("events", "open_files", "worker_list")] == [1] * 3
+    assert [await api.count(t) for t in ("events", "open_files", "worker_list")] == [1] * 3
 
     await bulk.save_new(others)
-    assert [await registry.count(t) for t in ("events", "open_files", "worker_list")] == [3] * 3
+    assert [await api.count(t) for t in ("events", "open_files", "worker_list")] == [3] * 3
 
 
-async def test_two_imports_of_one_file_at_once_import_each_row_once(registry: Api) -> None:
+async def test_two_imports_of_one_file_at_once_import_each_row_once(api: Api) -> None:
     async def post() -> httpx.Response:
-        return await registry.client.post(
-            "/v1/imports/workers", content=SAMPLE.read_bytes(), headers=registry.auth() | CSV
+        return await api.client.post(
+            "/v1/imports/workers", content=SAMPLE.read_bytes(), headers=api.auth() | CSV
         )
 
     first, second = await asyncio.gather(post(), post())
@@ -238,7 +228,7 @@ async def test_two_imports_of_one_file_at_once_import_each_row_once(registry: Ap
     skipped = [r.json()["skipped"] for r in (first, second)]
     assert sum(imported) == 20
     assert sum(skipped) == 20
-    assert await registry.count("events") == 20
+    assert await api.count("events") == 20
 
 
 # --- the command line ---------------------------------------------------------------------
@@ -268,9 +258,9 @@ def serving(app: FastAPI) -> Iterator[str]:
 async def test_the_cli_imports_in_chunks_and_reports_rows_as_numbered_in_the_file(
     tmp_path: Path, database_url: str, fresh_schema: str, pg_pool: asyncpg.Pool
 ) -> None:
-    async with running_api(tmp_path, database_url, fresh_schema, pg_pool) as registry:
-        token = registry.token()
-        app = registry.app
+    async with running_api(tmp_path, database_url, fresh_schema, pg_pool) as api:
+        token = api.token()
+        app = api.app
     report = tmp_path / "loi.xlsx"
     source = tmp_path / "lao_dong.xlsx"
     source.write_bytes(sample_as_xlsx())

@@ -5,28 +5,17 @@ keyed hash, never the citizen ID."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import asyncpg
 import pytest
 
 from lmis_registry.adapters.open_files import citizen_key
 from lmis_registry.adapters.rebuild import rebuild_open_files
 from lmis_registry.settings import DEVELOPMENT_LOOKUP_KEY
-from tests.integration.worker_api import DEPART, RETURN, SIGN_CONTRACT, Api, running_api, worker
+from tests.integration.worker_api import DEPART, RETURN, SIGN_CONTRACT, Api, worker
 
 pytestmark = pytest.mark.integration
 
 CITIZEN = "012198001234"
-
-
-@pytest.fixture
-async def api(
-    tmp_path: Path, database_url: str, fresh_schema: str, pg_pool: asyncpg.Pool
-) -> AsyncIterator[Api]:
-    async with running_api(tmp_path, database_url, fresh_schema, pg_pool) as running:
-        yield running
 
 
 async def claims(api: Api) -> list[tuple[str, str]]:

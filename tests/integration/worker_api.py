@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -21,10 +21,10 @@ from fastapi import FastAPI
 from lmis_registry.bootstrap import migrate
 from lmis_registry.entrypoints.http import create_app
 from lmis_registry.settings import RegistrySettings
-from lmis_shared.auth import ensure_local_keypair, issue_token
 from lmis_shared.clock import FixedClock
 from lmis_shared.eventstore.postgres import PostgresEventStore
-from lmis_shared.settings import CommonSettings
+from tests.integration.apps import app_client, signed_settings, signed_token
+from tests.unit.worker_examples import PERSON
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 
@@ -46,15 +46,7 @@ class Api:
     def token(self, role: str = "province_officer", scope: str = "12") -> str:
         # signing costs tens of milliseconds: one token per role and scope is enough
         if (role, scope) not in self.tokens:
-            self.tokens[role, scope] = issue_token(
-                self.private_key,
-                subject="officer-1",
-                role=role,
-                scope=scope,
-                issuer="lmis-test",
-                audience="lmis",
-                ttl=timedelta(minutes=30),
-            )
+            self.tokens[role, scope] = signed_token(self.private_key, role, scope)
         return self.tokens[role, scope]
 
     def auth(self, role: str = "province_officer", scope: str = "12") -> dict[str, str]:
@@ -92,35 +84,15 @@ async def running_api(
     api: type[Api] = Api,
 ) -> AsyncIterator[Api]:
     """The registry's whole app in `schema`, and a client of it (`api`: which helpers)."""
-    private, public = ensure_local_keypair(tmp_path / "keys")
     await migrate(pool, schema)
-    common = CommonSettings(
-        database_url=database_url,
-        data_dir=tmp_path,
-        otel_exporter="none",
-        jwt_public_key_file=public,
-        jwt_issuer="lmis-test",
-        jwt_audience="lmis",
-    )
+    common, private = signed_settings(database_url, tmp_path)
     app = create_app(common, RegistrySettings(schema_name=schema), clock=FixedClock(NOW))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://registry") as c,
-    ):
+    async with app_client(app, "http://registry") as c:
         yield api(app, c, private, PostgresEventStore(pool, schema), pool, schema)
 
 
 def worker(**changes: Any) -> dict[str, Any]:
-    return {
-        "full_name": "Lò Thị Mai",
-        "date_of_birth": "1998-04-12",
-        "sex": "female",
-        "ethnicity": "Thái",
-        "citizen_id": "012198001234",
-        "commune_code": "03637",
-        "priority_groups": ["ethnic_minority"],
-        "registered_on": "2026-11-02",
-    } | changes
+    return PERSON | {"registered_on": "2026-11-02"} | changes
 
 
 SIGN_CONTRACT = {

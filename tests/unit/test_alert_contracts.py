@@ -1,23 +1,22 @@
 """The notify service's event contracts: the JSON of every event is locked by a golden file
 (tests/golden/notify/<stream>_<fact>_v1.json), and each golden file reads back as its event.
 
-Changing a contract means a new version (`….v2`) and an upcaster, not an edited golden file.
 """
 
 from __future__ import annotations
 
-import json
-import os
 from datetime import UTC, date, datetime
-from pathlib import Path
 from uuid import UUID
 
 import pytest
 
 from lmis_shared.contracts import notify as c
-from lmis_shared.events import EventPayload, catalogue, payload_class
-
-GOLDEN = Path(__file__).parent.parent / "golden" / "notify"
+from lmis_shared.events import EventPayload
+from tests.unit.golden import (
+    assert_matches_golden_file,
+    assert_samples_of_every_event_type,
+    golden_data,
+)
 
 WORKER = UUID("5d0c1e7a-3b2f-4a8e-9c61-2f4e8d7b9a10")
 REPORT = c.ReportRef(kind="monthly", unit_code="03637", period="2026-03")
@@ -45,45 +44,19 @@ SAMPLES: list[EventPayload] = [
 ]
 
 
-def golden_path(payload: EventPayload) -> Path:
-    name = payload.event_type.removeprefix("lmis.notify.").replace(".", "_")
-    return GOLDEN / f"{name}.json"
-
-
-def wire(payload: EventPayload) -> str:
-    body = {"type": payload.event_type, "data": payload.model_dump(mode="json")}
-    return json.dumps(body, ensure_ascii=False, indent=2) + "\n"
-
-
-def test_every_notify_event_type_has_a_sample_here() -> None:
-    produced = {name for name in catalogue() if name.startswith("lmis.notify.")}
-    assert produced == {sample.event_type for sample in SAMPLES}
-
-
-def test_every_event_type_is_versioned_and_names_its_stream() -> None:
-    for sample in SAMPLES:
-        lmis, service, stream, _fact, version = sample.event_type.split(".")
-        assert (lmis, service, version) == ("lmis", "notify", "v1")
-        assert stream == sample.stream_type
+def test_there_is_a_sample_of_every_notify_event_type_each_versioned() -> None:
+    assert_samples_of_every_event_type("notify", SAMPLES)
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.event_type)
-def test_the_event_json_matches_its_golden_file_byte_for_byte(sample: EventPayload) -> None:
-    path = golden_path(sample)
-    if os.environ.get("LMIS_UPDATE_GOLDEN") == "1":  # a new event type or version only
-        path.write_text(wire(sample), encoding="utf-8")
-    assert wire(sample) == path.read_text(encoding="utf-8")
-
-
-@pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.event_type)
-def test_the_golden_file_reads_back_as_the_event(sample: EventPayload) -> None:
-    golden = json.loads(golden_path(sample).read_text(encoding="utf-8"))
-    assert payload_class(golden["type"]).model_validate(golden["data"]) == sample
+def test_the_event_json_is_its_golden_file_byte_for_byte_and_reads_back(
+    sample: EventPayload,
+) -> None:
+    assert_matches_golden_file(sample)
 
 
 def test_a_consumer_tolerates_fields_it_does_not_know() -> None:
-    golden = json.loads(golden_path(SAMPLES[0]).read_text(encoding="utf-8"))
-    newer = {**golden["data"], "severity": "high"}
+    newer = {**golden_data(SAMPLES[0]), "severity": "high"}
 
     read = c.AlertRaised.model_validate(newer, extra="ignore")
 

@@ -17,6 +17,7 @@ from lmis_shared.contracts import registry as r
 from lmis_shared.contracts import registry_loans as loans
 from lmis_shared.contracts.notify import AlertRule, ReportRef, ReportSubmitted, SubjectKind
 from lmis_shared.events import EventPayload
+from tests.unit.alert_examples import contract_signed, worker_registered
 
 RULES = RuleSettings()
 ID = UUID("11111111-2222-4333-8444-555555555555")
@@ -199,38 +200,11 @@ def worker() -> Subject:
 
 def abroad(end: date = date(2029, 5, 31)) -> Subject:
     """A worker whose contract ends on `end`."""
-    return decided(signed(end), worker()).subject
-
-
-def signed(end: date) -> r.WorkerContractSigned:
-    return r.WorkerContractSigned(
-        destination_country="KR",
-        programme="eps",
-        sending_organisation=r.SendingOrganisation(
-            kind=r.SendingOrganisationKind.public_service_centre
-        ),
-        employer="Hanil Co.",
-        sector=r.Sector.manufacturing,
-        start_date=end - timedelta(days=1095),
-        duration_months=36,
-        end_date=end,
-        monthly_salary_vnd=35_000_000,
-        fees_vnd={"service": 0},
-        signed_on=end - timedelta(days=1200),
-    )
+    return decided(contract_signed(end), worker()).subject
 
 
 def test_registering_a_worker_remembers_the_commune_and_sets_nothing() -> None:
-    registered = r.WorkerRegistered(
-        person=r.Person(full_name="Lò Thị Mai", date_of_birth=date(1998, 4, 12), citizen_id="0"),
-        sex=r.Sex.female,
-        ethnicity="03",
-        commune_code="03637",
-        province_code="12",
-        registered_on=date(2026, 1, 5),
-    )
-
-    decision = decided(registered)
+    decision = decided(worker_registered())
 
     assert decision == Decision(worker())
 
@@ -246,7 +220,7 @@ def test_a_profile_update_moves_the_worker_only_when_the_commune_changed() -> No
 def test_a_signed_contract_expects_the_return_after_the_grace_period() -> None:
     end = date(2029, 5, 31)
 
-    decision = decided(signed(end), worker())
+    decision = decided(contract_signed(end), worker())
 
     assert decision.deadlines == (Deadline(AlertRule.overdue_return, ID, date(2029, 7, 1)),)
 
@@ -254,7 +228,7 @@ def test_a_signed_contract_expects_the_return_after_the_grace_period() -> None:
 def test_the_grace_period_is_a_setting() -> None:
     end = date(2029, 5, 31)
 
-    decision = decided(signed(end), worker(), return_grace_days=0)
+    decision = decided(contract_signed(end), worker(), return_grace_days=0)
 
     assert decision.deadlines == (Deadline(AlertRule.overdue_return, ID, end + DAY),)
 
@@ -313,27 +287,22 @@ def schedule(*due: date) -> tuple[loans.Instalment, ...]:
 DUES = (date(2026, 2, 15), date(2026, 3, 15), date(2026, 4, 15))
 
 
+LOAN = Subject(ID, SubjectKind.loan, "03637", "12")
+DISBURSED = loans.LoanDisbursed(
+    amount_vnd=12_000_000,
+    disbursed_on=date(2026, 1, 15),
+    term_months=3,
+    annual_interest_rate_bp=792,
+    schedule=schedule(*DUES),
+)
+
+
 def disbursed_loan() -> Subject:
-    disbursed = loans.LoanDisbursed(
-        amount_vnd=12_000_000,
-        disbursed_on=date(2026, 1, 15),
-        term_months=3,
-        annual_interest_rate_bp=792,
-        schedule=schedule(*DUES),
-    )
-    return decided(disbursed, Subject(ID, SubjectKind.loan, "03637", "12")).subject
+    return decided(DISBURSED, LOAN).subject
 
 
 def test_a_disbursement_sets_a_deadline_the_day_after_each_instalment() -> None:
-    disbursed = loans.LoanDisbursed(
-        amount_vnd=12_000_000,
-        disbursed_on=date(2026, 1, 15),
-        term_months=3,
-        annual_interest_rate_bp=792,
-        schedule=schedule(*DUES),
-    )
-
-    decision = decided(disbursed, Subject(ID, SubjectKind.loan, "03637", "12"))
+    decision = decided(DISBURSED, LOAN)
 
     assert decision.deadlines == tuple(Deadline(AlertRule.loan_overdue, ID, d + DAY) for d in DUES)
     assert decision.subject.schedule == tuple(enumerate(DUES, start=1))

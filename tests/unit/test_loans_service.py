@@ -18,7 +18,7 @@ from lmis_shared.commands import CommandContext, EventStoreStreams
 from lmis_shared.contracts.registry import Person, Sex, WorkerRegistered
 from lmis_shared.errors import ConcurrencyConflict, Forbidden, InvalidInput, PreconditionFailed
 from lmis_shared.events import NewEvent, RecordedEvent
-from lmis_shared.eventstore import AppendContext, InMemoryEventStore
+from lmis_shared.eventstore import AppendContext, EventStore, InMemoryEventStore
 
 # 2026-02-15 23:59:59 in Hanoi: the last second of the first instalment's due date
 LAST_SECOND_OF_DUE_DATE = datetime(2026, 2, 15, 16, 59, 59, tzinfo=UTC)
@@ -33,8 +33,11 @@ def ctx(
     )
 
 
-async def seed_worker(store: InMemoryEventStore, commune: str = "03637") -> UUID:
-    """A worker file written straight to the store, as the registry's worker side would."""
+async def seed_worker(
+    store: EventStore, commune: str = "03637", at: datetime = LAST_SECOND_OF_DUE_DATE
+) -> UUID:
+    """A worker file written straight to the store at `at`, as the registry's worker side
+    would (for the loans tests, unit and integration)."""
     worker_id = uuid.uuid4()
     registered = WorkerRegistered(
         person=Person(
@@ -51,9 +54,7 @@ async def seed_worker(store: InMemoryEventStore, commune: str = "03637") -> UUID
         "worker",
         0,
         [NewEvent(event_id=uuid.uuid4(), payload=registered)],
-        AppendContext(
-            "officer-1", uuid.uuid4(), None, None, "/lmis/registry", LAST_SECOND_OF_DUE_DATE
-        ),
+        AppendContext("officer-1", uuid.uuid4(), None, None, "/lmis/registry", at),
     )
     return worker_id
 

@@ -1,22 +1,17 @@
 """The permits service's event contracts: the JSON of every event is locked by a golden file
 (tests/golden/permits/<aggregate>_<fact>_v1.json), and each golden file reads back as its event.
 
-Changing a contract means a new version (`….v2`) and an upcaster, not an edited golden file.
 """
 
 from __future__ import annotations
 
-import json
-import os
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from lmis_shared.contracts import permits as c
-from lmis_shared.events import EventPayload, catalogue, payload_class
-
-GOLDEN = Path(__file__).parent.parent / "golden" / "permits"
+from lmis_shared.events import EventPayload
+from tests.unit.golden import assert_matches_golden_file, assert_samples_of_every_event_type
 
 PERSON = c.ForeignPerson(
     full_name="KIM MIN JUN", passport_number="M12345678", date_of_birth=date(1985, 7, 21)
@@ -109,40 +104,15 @@ SAMPLES: list[EventPayload] = [
 ]
 
 
-def golden_path(payload: EventPayload) -> Path:
-    name = payload.event_type.removeprefix("lmis.permits.").replace(".", "_")
-    return GOLDEN / f"{name}.json"
-
-
-def wire(payload: EventPayload) -> str:
-    body = {"type": payload.event_type, "data": payload.model_dump(mode="json")}
-    return json.dumps(body, ensure_ascii=False, indent=2) + "\n"
-
-
-def test_every_permits_event_type_has_a_sample_here() -> None:
-    produced = {name for name in catalogue() if name.startswith("lmis.permits.")}
-    assert produced == {sample.event_type for sample in SAMPLES}
-
-
-def test_every_event_type_is_versioned_and_names_its_aggregate() -> None:
-    for sample in SAMPLES:
-        lmis, service, aggregate, _fact, version = sample.event_type.split(".")
-        assert (lmis, service, version) == ("lmis", "permits", "v1")
-        assert aggregate == sample.stream_type
+def test_there_is_a_sample_of_every_permits_event_type_each_versioned() -> None:
+    assert_samples_of_every_event_type("permits", SAMPLES)
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.event_type)
-def test_the_event_json_matches_its_golden_file_byte_for_byte(sample: EventPayload) -> None:
-    path = golden_path(sample)
-    if os.environ.get("LMIS_UPDATE_GOLDEN") == "1":  # a new event type or version only
-        path.write_text(wire(sample), encoding="utf-8")
-    assert wire(sample) == path.read_text(encoding="utf-8")
-
-
-@pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.event_type)
-def test_the_golden_file_reads_back_as_the_event(sample: EventPayload) -> None:
-    golden = json.loads(golden_path(sample).read_text(encoding="utf-8"))
-    assert payload_class(golden["type"]).model_validate(golden["data"]) == sample
+def test_the_event_json_is_its_golden_file_byte_for_byte_and_reads_back(
+    sample: EventPayload,
+) -> None:
+    assert_matches_golden_file(sample)
 
 
 def test_personal_identifiers_sit_only_under_person_and_card() -> None:

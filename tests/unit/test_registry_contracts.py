@@ -7,17 +7,13 @@ deliberate change, to be reviewed like code.
 
 from __future__ import annotations
 
-import json
-import os
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from lmis_shared.contracts import registry as r
-from lmis_shared.events import EventPayload, catalogue, payload_class
-
-GOLDEN = Path(__file__).parent.parent / "golden" / "registry"
+from lmis_shared.events import EventPayload, catalogue
+from tests.unit.golden import assert_matches_golden_file
 
 PERSON = r.Person(
     full_name="Lò Thị Mai", date_of_birth=date(1998, 4, 12), citizen_id="012198001234"
@@ -78,14 +74,6 @@ EXAMPLES: list[EventPayload] = [
 ]
 
 
-def golden_path(payload: EventPayload) -> Path:
-    return GOLDEN / f"{payload.event_type.removeprefix('lmis.registry.').replace('.', '_')}.json"
-
-
-def wire(payload: EventPayload) -> dict[str, object]:
-    return {"type": payload.event_type, "data": payload.model_dump(mode="json")}
-
-
 def test_every_worker_event_of_the_catalogue_has_a_golden_example() -> None:
     worker_events = {
         name
@@ -96,18 +84,8 @@ def test_every_worker_event_of_the_catalogue_has_a_golden_example() -> None:
 
 
 @pytest.mark.parametrize("payload", EXAMPLES, ids=lambda p: p.event_type)
-def test_the_event_matches_its_golden_file(payload: EventPayload) -> None:
-    path = golden_path(payload)
-    if os.environ.get("LMIS_UPDATE_GOLDEN") == "1":
-        text = json.dumps(wire(payload), ensure_ascii=False, indent=2) + "\n"
-        path.write_text(text, encoding="utf-8")
-    assert wire(payload) == json.loads(path.read_text(encoding="utf-8"))
-
-
-@pytest.mark.parametrize("payload", EXAMPLES, ids=lambda p: p.event_type)
-def test_the_golden_file_reads_back_as_the_event(payload: EventPayload) -> None:
-    golden = json.loads(golden_path(payload).read_text(encoding="utf-8"))
-    assert payload_class(golden["type"]).model_validate(golden["data"]) == payload
+def test_the_event_matches_its_golden_file_and_reads_back(payload: EventPayload) -> None:
+    assert_matches_golden_file(payload)
 
 
 def test_every_event_name_is_versioned_under_the_registry() -> None:

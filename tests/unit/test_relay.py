@@ -18,10 +18,10 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import StatusCode
 
 from lmis_shared.cloudevents import from_kafka, header_map
-from lmis_shared.contracts.registry import Person, Sex, WorkerRegistered
 from lmis_shared.events import NewEvent, RecordedEvent
 from lmis_shared.eventstore import AppendContext, InMemoryEventStore, Position
 from lmis_shared.relay import OutboundRecord, PublishFailed, Relay, RelaySettings, Unavailable
+from tests.unit.test_indicator_rules import registered
 
 TOPIC = "lmis.registry.events"
 COMMAND_TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
@@ -71,17 +71,6 @@ class FakeCheckpoints:
         self.saved[(cluster_id, topic)] = position
 
 
-def registered() -> WorkerRegistered:
-    return WorkerRegistered(
-        person=Person(full_name="Lò Thị Mai", date_of_birth=date(1998, 4, 12), citizen_id="0" * 12),
-        sex=Sex.female,
-        ethnicity="03",
-        commune_code="03637",
-        province_code="12",
-        registered_on=date(2026, 11, 23),
-    )
-
-
 async def append(
     store: InMemoryEventStore, stream_id: UUID, count: int = 1, traceparent: str | None = None
 ) -> list[RecordedEvent]:
@@ -94,7 +83,9 @@ async def append(
         recorded_at=datetime(2026, 11, 23, 8, 30, tzinfo=UTC),
     )
     version = len(await store.read_stream(stream_id))
-    events = [NewEvent(event_id=uuid4(), payload=registered()) for _ in range(count)]
+    events = [
+        NewEvent(event_id=uuid4(), payload=registered(on=date(2026, 11, 23))) for _ in range(count)
+    ]
     result = await store.append(stream_id, "worker", version, events, context)
     return result.events
 

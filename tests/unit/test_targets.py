@@ -3,11 +3,8 @@ wire format of the event that records a change (locked by tests/golden/reporting
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -31,11 +28,11 @@ from lmis_shared.clock import FixedClock
 from lmis_shared.commands import CommandContext, EventStoreStreams, IdempotencyKeyReused
 from lmis_shared.contracts.reporting import TargetComparison, TargetSet
 from lmis_shared.errors import ConcurrencyConflict, Forbidden, PreconditionFailed
-from lmis_shared.events import RecordedEvent, payload_class
+from lmis_shared.events import RecordedEvent
 from lmis_shared.eventstore import InMemoryEventStore
+from tests.unit.golden import assert_matches_golden_file, golden_path
 from tests.unit.reporting_fakes import FakeTargets, FakeUnits, target
 
-GOLDEN = Path(__file__).parent.parent / "golden" / "reporting"
 DEPARTED = find_indicator("departed")
 SHARE = find_indicator("departed_high_income_share")
 ABROAD = find_indicator("workers_abroad")
@@ -148,14 +145,8 @@ EXAMPLE = TargetSet(
 
 
 def test_the_target_set_event_matches_its_golden_file() -> None:
-    path = GOLDEN / "target_set_v1.json"
-    wire = {"type": EXAMPLE.event_type, "data": EXAMPLE.model_dump(mode="json")}
-    if os.environ.get("LMIS_UPDATE_GOLDEN") == "1":
-        path.write_text(json.dumps(wire, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    golden = json.loads(path.read_text(encoding="utf-8"))
-
-    assert wire == golden
-    assert payload_class(golden["type"]).model_validate(golden["data"]) == EXAMPLE
+    assert golden_path(EXAMPLE).name == "target_set_v1.json"
+    assert_matches_golden_file(EXAMPLE)
     assert EXAMPLE.event_type == "lmis.reporting.target.set.v1"
 
 

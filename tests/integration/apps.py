@@ -1,0 +1,63 @@
+"""What the service apps the integration tests run in-process share: settings that trust the
+tokens the test signs, those tokens, and a client of an app with its lifespan running."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from lmis_shared.auth import ensure_local_keypair, issue_token
+from lmis_shared.settings import CommonSettings
+
+ISSUER, AUDIENCE = "lmis-test", "lmis"
+
+
+def signed_settings(database_url: str, data_dir: Path) -> tuple[CommonSettings, Path]:
+    """Settings on the test PostgreSQL whose apps trust the tokens signed with the private key
+    returned beside them (a key pair kept in `data_dir`/keys)."""
+    private, public = ensure_local_keypair(data_dir / "keys")
+    common = CommonSettings(
+        database_url=database_url,
+        data_dir=data_dir,
+        otel_exporter="none",
+        jwt_public_key_file=public,
+        jwt_issuer=ISSUER,
+        jwt_audience=AUDIENCE,
+    )
+    return common, private
+
+
+def signed_token(private_key: Path, role: str, scope: str, subject: str = "officer-1") -> str:
+    """A token the apps of `signed_settings` trust, for half an hour."""
+    return issue_token(
+        private_key,
+        subject=subject,
+        role=role,
+        scope=scope,
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        ttl=timedelta(minutes=30),
+    )
+
+
+def bearer(private_key: Path, role: str, scope: str, subject: str = "officer-1") -> dict[str, str]:
+    """The Authorization header of a `signed_token`."""
+    return {"Authorization": f"Bearer {signed_token(private_key, role, scope, subject)}"}
+
+
+@asynccontextmanager
+async def app_client(
+    app: FastAPI, base_url: str, **client: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    """`app` with its lifespan running, and a client that calls it in-process."""
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url=base_url, **client) as c,
+    ):
+        yield c

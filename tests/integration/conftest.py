@@ -1,0 +1,21 @@
+"""Fixtures of the integration tests beside the session's servers (tests/conftest.py)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from tests.integration.worker_api import Api, running_api
+
+
+@pytest.fixture
+async def api(
+    tmp_path: Path, database_url: str, fresh_schema: str, pg_pool: asyncpg.Pool
+) -> AsyncIterator[Api]:
+    """The registry's whole app in a fresh schema, and a client of it (a module about another
+    API, such as test_permits_api.py, defines an `api` of its own)."""
+    async with running_api(tmp_path, database_url, fresh_schema, pg_pool) as running:
+        yield running
