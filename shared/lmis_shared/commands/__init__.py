@@ -4,7 +4,7 @@ caller's context and result. `docs/architecture.md` walks through it.
 
 `PostgresStreams` is in `lmis_shared.commands.postgres`: nothing else here imports a driver."""
 
-from lmis_shared.commands.aggregate import Aggregate, Versioned
+from lmis_shared.commands.aggregate import Aggregate, Versioned, VersionedState
 from lmis_shared.commands.context import (
     CommandContext,
     CommandResult,
@@ -35,6 +35,7 @@ __all__ = [
     "ReadModel",
     "Streams",
     "Versioned",
+    "VersionedState",
     "check_if_match",
     "new_stream_id",
     "replayed",

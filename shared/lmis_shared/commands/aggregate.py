@@ -6,14 +6,15 @@ Every aggregate in LMIS keeps the same conventions, so one `Aggregate` value des
   * the initial state is None (no stream yet); the first event creates the state;
   * `evolve(state | None, event, stream_id) -> state` is pure and refuses only an event that
     cannot belong to the stream;
-  * states are frozen, carry `id` and `version`, and `with_version(n)` stamps the version.
+  * states are frozen dataclasses with `id` and `version`, derived from `VersionedState`
+    (whose `with_version(n)` stamps the version).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Generic, Protocol, Self, TypeVar
+from dataclasses import dataclass, replace
+from typing import Any, Generic, Protocol, Self, TypeVar, cast
 from uuid import UUID
 
 from lmis_shared.events import EventPayload, RecordedEvent
@@ -27,6 +28,14 @@ class Versioned(Protocol):
     def version(self) -> int: ...
 
     def with_version(self, version: int) -> Self: ...
+
+
+class VersionedState:
+    """Base of an aggregate's state (a frozen dataclass with a `version` field): `with_version`
+    is the same for every aggregate, so it is written once."""
+
+    def with_version(self, version: int) -> Self:
+        return cast(Self, replace(cast(Any, self), version=version))
 
 
 S = TypeVar("S", bound=Versioned)

@@ -14,12 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Self
 from uuid import UUID
 
 from lmis_notify.domain.errors import AlertNotFound
 from lmis_notify.domain.model import Deadline, Subject
-from lmis_shared.commands import Aggregate
+from lmis_shared.commands import Aggregate, VersionedState
 from lmis_shared.contracts.notify import (
     AlertAcknowledged,
     AlertRaised,
@@ -71,7 +70,7 @@ class AlertStatus(StrEnum):
 
 
 @dataclass(frozen=True)
-class Alert:
+class Alert(VersionedState):
     id: UUID
     rule: AlertRule
     subject_id: UUID
@@ -93,9 +92,6 @@ class Alert:
         if self.acknowledged_at is not None:
             return AlertStatus.acknowledged
         return AlertStatus.open
-
-    def with_version(self, version: int) -> Self:
-        return replace(self, version=version)
 
 
 # --- decide -----------------------------------------------------------------------------------

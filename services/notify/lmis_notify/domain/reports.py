@@ -18,15 +18,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Self
 from uuid import UUID
 
 from lmis_notify.domain.errors import InvalidReport, ReportNotFound
 from lmis_notify.domain.model import Deadline, Subject, report_id
-from lmis_shared.commands import Aggregate
+from lmis_shared.commands import Aggregate, VersionedState
 from lmis_shared.contracts.notify import AlertRule, ReportRef, ReportSubmitted, SubjectKind
 from lmis_shared.events import EventPayload
 
@@ -208,7 +207,7 @@ class SubmitReport:
 
 
 @dataclass(frozen=True)
-class Report:
+class Report(VersionedState):
     """A submitted report."""
 
     id: UUID
@@ -216,9 +215,6 @@ class Report:
     report: ReportRef
     submitted_on: date
     submitted_by: str
-
-    def with_version(self, version: int) -> Self:
-        return replace(self, version=version)
 
 
 def decide(state: Report | None, command: SubmitReport, today: date) -> list[EventPayload]:

@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
-from typing import Self
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -17,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from lmis_permits.domain import fields
 from lmis_permits.domain.employers import Employer
 from lmis_permits.domain.errors import DemandNotFound, IllegalTransition, existing
-from lmis_shared.commands import Aggregate
+from lmis_shared.commands import Aggregate, VersionedState
 from lmis_shared.contracts.permits import (
     DemandApproved,
     DemandRejected,
@@ -97,7 +96,7 @@ DemandCommand = SubmitDemand | ApproveDemand | RejectDemand
 
 
 @dataclass(frozen=True)
-class Demand:
+class Demand(VersionedState):
     id: UUID
     version: int
     status: DemandStatus
@@ -116,9 +115,6 @@ class Demand:
     decision_date: date | None = None
     rejection_reason: str | None = None
     decided_on: date | None = None
-
-    def with_version(self, version: int) -> Self:
-        return replace(self, version=version)
 
 
 def decide(

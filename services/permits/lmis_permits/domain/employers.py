@@ -11,14 +11,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Self
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lmis_permits.domain import fields
 from lmis_permits.domain.errors import EmployerNotFound, IllegalTransition, existing
-from lmis_shared.commands import Aggregate
+from lmis_shared.commands import Aggregate, VersionedState
 from lmis_shared.contracts.permits import (
     EmployerRegistered,
     EmployerRelocated,
@@ -77,7 +76,7 @@ EmployerCommand = RegisterEmployer | UpdateEmployer
 
 
 @dataclass(frozen=True)
-class Employer:
+class Employer(VersionedState):
     id: UUID
     version: int
     tax_code: str
@@ -92,9 +91,6 @@ class Employer:
     @property
     def status(self) -> str:
         return "registered"
-
-    def with_version(self, version: int) -> Self:
-        return replace(self, version=version)
 
 
 def decide(state: Employer | None, command: EmployerCommand, today: date) -> list[EventPayload]:

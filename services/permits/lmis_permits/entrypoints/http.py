@@ -8,8 +8,7 @@ overwrite a change you have not seen, and send an `Idempotency-Key` to make retr
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Annotated
 from uuid import UUID
 
@@ -30,11 +29,11 @@ from lmis_permits.entrypoints.imports_http import imports_router
 from lmis_permits.entrypoints.problems import problem_mapping
 from lmis_permits.settings import PermitsSettings
 from lmis_shared.clock import Clock
-from lmis_shared.commands import CommandResult
 from lmis_shared.contracts.permits import PositionType
 from lmis_shared.errors import InvalidInput
 from lmis_shared.settings import CommonSettings
-from lmis_shared.web import Context, etag
+from lmis_shared.web import Context
+from lmis_shared.web.commands import command_route, current
 from lmis_shared.web.service import service_app
 
 VERSION = "0.1.0"
@@ -54,33 +53,21 @@ def permits(request: Request) -> Permits:
 App = Annotated[Permits, Depends(permits)]
 
 
-def answer(result: CommandResult, location: str | None = None) -> JSONResponse:
-    headers = {"ETag": etag(result.version)}
-    if location is not None:
-        headers["Location"] = location
-    if result.replayed:
-        headers["Idempotent-Replayed"] = "true"
-    return JSONResponse(result.body, status_code=result.status_code, headers=headers)
-
-
-def current(view: BaseModel, version: int) -> JSONResponse:
-    """What a read answers: the `view` of an object, its `version` as `ETag`."""
-    return JSONResponse(view.model_dump(mode="json"), headers={"ETag": etag(version)})
-
-
 # --- employers ------------------------------------------------------------------------------
 
 
-@employers.post(
+command_route(
+    employers,
     "",
-    status_code=201,
+    RegisterEmployer,
+    lambda app: app.employers.register,
+    app=App,
+    location=lambda result: f"/v1/employers/{result.body['tax_code']}",
+    name="register_employer",
     response_model=views.EmployerChanged,
     summary="Register an employer of foreign workers",
     description="Registers an enterprise by its tax code, at its work location." + _IDEMPOTENT,
 )
-async def register_employer(body: RegisterEmployer, ctx: Context, app: App) -> JSONResponse:
-    result = await app.employers.register(body, ctx)
-    return answer(result, f"/v1/employers/{result.body['tax_code']}")
 
 
 @employers.get(
@@ -93,30 +80,35 @@ async def get_employer(tax_code: str, ctx: Context, app: App) -> JSONResponse:
     return current(views.EmployerView.of(summary), summary.employer.version)
 
 
-@employers.patch(
+command_route(
+    employers,
     "/{tax_code}",
+    UpdateEmployer,
+    lambda app: app.employers.update,
+    app=App,
+    id_type=str,
+    method="PATCH",
+    name="update_employer",
     response_model=views.EmployerChanged,
     summary="Update an employer's name, work location or sector",
     description="Only the fields sent change; `industrial_zone: null` clears the zone."
     + _IF_MATCH
     + _IDEMPOTENT,
 )
-async def update_employer(
-    tax_code: str, body: UpdateEmployer, ctx: Context, app: App
-) -> JSONResponse:
-    return answer(await app.employers.update(tax_code, body, ctx))
 
-
-@employers.post(
+command_route(
+    employers,
     "/{tax_code}/demands",
-    status_code=201,
+    SubmitDemand,
+    lambda app: app.demands.submit,
+    app=App,
+    id_type=str,
+    location=lambda result: f"/v1/demands/{result.body['id']}",
+    name="submit_demand",
     response_model=views.Changed,
     summary="Submit an explanation of need for foreign workers in one position",
     description="Starts a demand approval; the province approves or rejects it." + _IDEMPOTENT,
 )
-async def submit_demand(tax_code: str, body: SubmitDemand, ctx: Context, app: App) -> JSONResponse:
-    result = await app.demands.submit(tax_code, body, ctx)
-    return answer(result, f"/v1/demands/{result.body['id']}")
 
 
 # --- demand approvals -----------------------------------------------------------------------
@@ -128,48 +120,48 @@ async def get_demand(demand_id: UUID, ctx: Context, app: App) -> JSONResponse:
     return current(views.DemandView.of(demand), demand.version)
 
 
-@demands.post(
-    "/{demand_id}/approve",
-    response_model=views.Changed,
-    summary="Approve a demand, for up to the number requested",
-    description="The approved number caps how many foreigners the employer may engage in the "
-    "position during the demand's period." + _IF_MATCH + _IDEMPOTENT,
+# (command, endpoint name, summary, description) of each decision on a demand
+_DECISIONS: tuple[tuple[type[BaseModel], str, str, str], ...] = (
+    (
+        ApproveDemand,
+        "approve_demand",
+        "Approve a demand, for up to the number requested",
+        "The approved number caps how many foreigners the employer may engage in the "
+        "position during the demand's period.",
+    ),
+    (RejectDemand, "reject_demand", "Reject a demand, with the reason", ""),
 )
-async def approve_demand(
-    demand_id: UUID, body: ApproveDemand, ctx: Context, app: App
-) -> JSONResponse:
-    return answer(await app.demands.handle(demand_id, body, ctx))
-
-
-@demands.post(
-    "/{demand_id}/reject",
-    response_model=views.Changed,
-    summary="Reject a demand, with the reason",
-    description=_IF_MATCH + _IDEMPOTENT,
-)
-async def reject_demand(
-    demand_id: UUID, body: RejectDemand, ctx: Context, app: App
-) -> JSONResponse:
-    return answer(await app.demands.handle(demand_id, body, ctx))
+for _model, _name, _summary, _description in _DECISIONS:
+    command_route(
+        demands,
+        f"/{{demand_id}}/{_name.removesuffix('_demand')}",
+        _model,
+        lambda app: app.demands.handle,
+        app=App,
+        name=_name,
+        response_model=views.Changed,
+        summary=_summary,
+        description=_description + _IF_MATCH + _IDEMPOTENT,
+    )
 
 
 # --- foreign workers ------------------------------------------------------------------------
 
 
-@workers.post(
+command_route(
+    workers,
     "",
-    status_code=201,
+    commands.RegisterForeignWorker,
+    lambda app: app.foreign_workers.register,
+    app=App,
+    location=lambda result: f"/v1/foreign-workers/{result.body['id']}",
+    name="register_foreign_worker",
     response_model=views.Changed,
     summary="Open a foreign worker file",
     description="Registers a foreigner engaged by a registered employer in one position. "
     "Refused (409) when it would exceed the approved demand for that position." + _IDEMPOTENT,
     responses={409: {"description": "the approved headcount for the position is full"}},
 )
-async def register_foreign_worker(
-    body: commands.RegisterForeignWorker, ctx: Context, app: App
-) -> JSONResponse:
-    result = await app.foreign_workers.register(body, ctx)
-    return answer(result, f"/v1/foreign-workers/{result.body['id']}")
 
 
 @workers.get(
@@ -271,35 +263,16 @@ _COMMANDS: list[tuple[type[commands.FileCommand], str, str]] = [
 ]
 
 
-def _command_route(
-    model: type[commands.FileCommand],
-) -> Callable[..., Awaitable[JSONResponse]]:
-    async def route(
-        worker_id: UUID, ctx: Context, app: App, body: commands.FileCommand | None = None
-    ) -> JSONResponse:
-        command = body if body is not None else model.model_validate({})
-        return answer(await app.foreign_workers.handle(worker_id, command, ctx))
-
-    # FastAPI reads the body's model from the signature: name the one concrete command, and
-    # make the body optional only when every field is (`apply-permit` needs none).
-    optional = all(not f.is_required() for f in model.model_fields.values())
-    signature = inspect.signature(route)
-    body = signature.parameters["body"].replace(
-        annotation=model | None if optional else model,
-        default=None if optional else inspect.Parameter.empty,
-    )
-    route.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=[*list(signature.parameters.values())[:-1], body]
-    )
-    route.__name__ = model.__name__
-    return route
-
-
 for _model, _summary, _description in _COMMANDS:
-    workers.add_api_route(
+    command_route(
+        workers,
         f"/{{worker_id}}/{_model.name}",
-        _command_route(_model),
-        methods=["POST"],
+        _model,
+        lambda app: app.foreign_workers.handle,
+        app=App,
+        # a command whose every field has a default may come without a body (`apply-permit`)
+        optional_body=all(not f.is_required() for f in _model.model_fields.values()),
+        name=_model.__name__,
         response_model=views.Changed,
         summary=_summary,
         description=_description + _IF_MATCH + _IDEMPOTENT,

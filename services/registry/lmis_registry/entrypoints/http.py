@@ -21,10 +21,10 @@ from fastapi.responses import JSONResponse
 
 from lmis_registry.bootstrap import bootstrap
 from lmis_registry.domain import workers as w
+from lmis_registry.entrypoints.dependencies import App
 from lmis_registry.entrypoints.imports_http import imports_router
 from lmis_registry.entrypoints.loans_http import loans_router
 from lmis_registry.entrypoints.problems import problem_mapping
-from lmis_registry.entrypoints.routes import App, command_responses, command_route, current
 from lmis_registry.entrypoints.views import (
     CommandAccepted,
     WorkerCreated,
@@ -37,6 +37,7 @@ from lmis_registry.settings import RegistrySettings
 from lmis_shared.clock import Clock
 from lmis_shared.settings import CommonSettings
 from lmis_shared.web import Context
+from lmis_shared.web.commands import command_responses, command_route, current
 from lmis_shared.web.service import service_app
 
 VERSION = "0.2.0"
@@ -102,6 +103,8 @@ command_route(
     "",
     w.RegisterWorker,
     lambda app: app.workers.register,
+    app=App,
+    location=lambda result: f"/v1/workers/{result.body['id']}",
     name="register_worker",
     response_model=WorkerCreated,
     summary="Register an outbound worker file",
@@ -174,6 +177,7 @@ def _add_file_commands() -> None:
             "/{worker_id}" if profile else f"/{{worker_id}}/{command.command_name}",
             command,
             lambda app: app.workers.execute,
+            app=App,
             name=command.command_name.replace("-", "_"),
             method="PATCH" if profile else "POST",
             response_model=CommandAccepted,

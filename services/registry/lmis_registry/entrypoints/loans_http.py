@@ -16,9 +16,10 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from lmis_registry.domain import loans as domain
-from lmis_registry.entrypoints.routes import App, command_responses, command_route, current
+from lmis_registry.entrypoints.dependencies import App
 from lmis_registry.entrypoints.views import CommandAnswer, LoanHistory, LoanView
 from lmis_shared.web import Context
+from lmis_shared.web.commands import command_responses, command_route, current
 
 COMMAND_RESPONSES = command_responses(
     "no such loan",
@@ -33,6 +34,8 @@ command_route(
     "",
     domain.ApplyForLoan,
     lambda app: app.loans.apply,
+    app=App,
+    location=lambda result: f"/v1/loans/{result.body['id']}",
     name="apply_for_loan",
     response_model=CommandAnswer,
     summary="Apply for a loan (VBSP)",
@@ -82,6 +85,7 @@ def _add_loan_commands() -> None:
             f"/{{loan_id}}/{command.name}",
             command,
             lambda app: app.loans.execute,
+            app=App,
             name=name,
             response_model=CommandAnswer,
             summary=summary,

@@ -24,15 +24,15 @@ the stream's first event. Pure: no I/O.
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 from lmis_reporting.domain.catalogue import IndicatorDefinition
 from lmis_reporting.domain.errors import InvalidTarget
 from lmis_reporting.domain.periods import Period
 from lmis_reporting.domain.units import Hierarchy
-from lmis_shared.commands import Aggregate
+from lmis_shared.commands import Aggregate, VersionedState
 from lmis_shared.contracts.reporting import TargetComparison, TargetSet
 from lmis_shared.errors import NotFound
 from lmis_shared.events import EventPayload
@@ -172,14 +172,11 @@ class SetTarget:
 
 
 @dataclass(frozen=True)
-class TargetState(TargetFigures):
+class TargetState(TargetFigures, VersionedState):
     """A target's stream: what its last `TargetSet` said."""
 
     id: uuid.UUID
     version: int
-
-    def with_version(self, version: int) -> Self:
-        return replace(self, version=version)
 
     def target(self, set_by: str, set_at: datetime | None) -> Target:
         """The row the reads see, after a change by `set_by` at `set_at`."""

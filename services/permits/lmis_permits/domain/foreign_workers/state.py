@@ -5,10 +5,9 @@ health check, temporary residence)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Self
 from uuid import UUID
 
 from lmis_permits.domain.foreign_workers.commands import CommandName
@@ -18,6 +17,7 @@ from lmis_permits.domain.permit_status import (
     PermitStatus,
     permit_status,
 )
+from lmis_shared.commands import VersionedState
 from lmis_shared.contracts.permits import (
     EmploymentEndReason,
     ForeignPerson,
@@ -126,7 +126,7 @@ class Residence:
 
 
 @dataclass(frozen=True)
-class ForeignWorkerFile:
+class ForeignWorkerFile(VersionedState):
     id: UUID
     version: int
     status: FileStatus
@@ -147,9 +147,6 @@ class ForeignWorkerFile:
     employment_end: EmploymentEnd | None = None
     health_check: HealthCheck | None = None
     residence: Residence | None = None
-
-    def with_version(self, version: int) -> Self:
-        return replace(self, version=version)
 
     @property
     def permit(self) -> PermitRecord | None:

@@ -10,14 +10,14 @@ still due. Overdue is not a state here: `position.position(loan, as_of)` derives
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Self
 from uuid import UUID
 
 from lmis_registry.domain.errors import IllegalTransition
 from lmis_registry.domain.loans import schedule as sched
+from lmis_shared.commands import VersionedState
 from lmis_shared.contracts.registry_loans import LoanPurpose
 
 
@@ -45,7 +45,7 @@ class Disbursement:
 
 
 @dataclass(frozen=True)
-class Loan:
+class Loan(VersionedState):
     id: UUID
     version: int
     status: LoanStatus
@@ -70,9 +70,6 @@ class Loan:
     rejection_reason: str | None = None
     written_off_vnd: int | None = None
     closed_on: date | None = None
-
-    def with_version(self, version: int) -> Self:
-        return replace(self, version=version)
 
     @property
     def remaining_due_vnd(self) -> int:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Self
 from uuid import UUID
 
+from lmis_shared.commands import VersionedState
 from lmis_shared.contracts.registry import (
     Education,
     Exam,
@@ -100,7 +100,7 @@ class Withdrawal:
 
 
 @dataclass(frozen=True)
-class WorkerFile:
+class WorkerFile(VersionedState):
     id: UUID
     version: int
     status: WorkerStatus
@@ -122,9 +122,6 @@ class WorkerFile:
     @property
     def is_open(self) -> bool:
         return self.status not in CLOSED
-
-    def with_version(self, version: int) -> Self:
-        return replace(self, version=version)
 
     def pending_training(self, kind: TrainingKind) -> Training | None:
         return next((t for t in reversed(self.trainings) if t.kind == kind and t.pending), None)
