@@ -13,3 +13,13 @@ def nfc(value: str) -> str:
 def clean_text(value: str) -> str:
     """NFC, trimmed, inner runs of white space folded: text kept exactly as typed otherwise."""
     return " ".join(nfc(value).split())
+
+
+def person_name(value: str) -> str:
+    """A person's name as typed (`clean_text`): it has letters and no digits."""
+    value = clean_text(value)
+    if not any(c.isalpha() for c in value):
+        raise ValueError("must contain letters")
+    if any(c.isdigit() for c in value):
+        raise ValueError("must not contain digits")
+    return value

@@ -25,15 +25,6 @@ def optional(check: Callable[[str], str]) -> Callable[[str | None], str | None]:
     return validate
 
 
-def person_name(value: str) -> str:
-    value = clean_text(value)
-    if not any(c.isalpha() for c in value):
-        raise ValueError("must contain letters")
-    if any(c.isdigit() for c in value):
-        raise ValueError("must not contain digits")
-    return value
-
-
 def tax_code(value: str) -> str:
     value = value.strip()
     if not TAX_CODE.match(value):

@@ -22,7 +22,7 @@ from lmis_shared.contracts.permits import (
     RevocationReason,
     Sex,
 )
-from lmis_shared.text import clean_text
+from lmis_shared.text import clean_text, person_name
 
 
 class CommandName(StrEnum):
@@ -78,7 +78,7 @@ class RegisterForeignWorker(BaseModel):
     )
 
     _tax_code = field_validator("employer_tax_code")(fields.tax_code)
-    _name = field_validator("full_name")(fields.person_name)
+    _name = field_validator("full_name")(person_name)
     _nationality = field_validator("nationality")(fields.nationality)
     _passport = field_validator("passport_number")(fields.passport_number)
 

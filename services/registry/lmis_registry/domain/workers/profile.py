@@ -16,7 +16,7 @@ from lmis_registry.domain.workers import lifecycle
 from lmis_registry.domain.workers.fields import WorkerCommand, wording
 from lmis_shared.contracts.registry import Education, PriorityGroup, Sex
 from lmis_shared.reference import citizen_id, ethnicities, units
-from lmis_shared.text import clean_text
+from lmis_shared.text import person_name
 
 _PHONE = re.compile(r"^(?:\+84|0)\d{9,10}$")
 _PASSPORT = re.compile(r"^[A-Z]\d{7}$")  # Vietnamese passports: a letter and seven digits
@@ -26,14 +26,7 @@ _PASSPORT = re.compile(r"^[A-Z]\d{7}$")  # Vietnamese passports: a letter and se
 
 
 def _full_name(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = clean_text(value)
-    if not any(c.isalpha() for c in value):
-        raise ValueError("must contain letters")
-    if any(c.isdigit() for c in value):
-        raise ValueError("must not contain digits")
-    return value
+    return None if value is None else person_name(value)
 
 
 def _ethnicity(value: str | None) -> str | None:
