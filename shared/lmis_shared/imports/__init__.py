@@ -18,6 +18,8 @@ Public API:
     Row(number: int, values: Mapping[str, str])
     build_command(table, row, model, *, group="", extra=None) -> model instance
                                                  raises RowRejected(errors)
+    decided(table, row, group, decide, *, columns=None) -> events
+                                                 a domain refusal as RowRejected on its column
     RowError(row_number, column, field, reason), RowRejected, UnreadableFile (422, `file`)
     ImportSummary(rows, imported, skipped_rows, errors, unrecognised_columns).as_json()
     template_xlsx(template) -> bytes, error_report_xlsx(errors, summary=None) -> bytes
@@ -25,7 +27,7 @@ Public API:
     XLSX_MEDIA_TYPE, REPORT_HEADINGS ("Dòng", "Cột", "Lý do")
 """
 
-from lmis_shared.imports.commands import build_command
+from lmis_shared.imports.commands import build_command, decided
 from lmis_shared.imports.errors import RowError, RowRejected, UnreadableFile
 from lmis_shared.imports.reading import MAX_ROWS, Row, Table, read_table
 from lmis_shared.imports.summary import ImportSummary
@@ -55,6 +57,7 @@ __all__ = [
     "build_command",
     "choice",
     "choices",
+    "decided",
     "error_report_xlsx",
     "read_table",
     "template_xlsx",

@@ -9,11 +9,13 @@ is `group.name` go to the command built with `group=...`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from lmis_shared.errors import DomainError, InvalidInput, InvalidTransition
+from lmis_shared.events import EventPayload
 from lmis_shared.imports.errors import RowError, RowRejected
 from lmis_shared.imports.reading import Row, Table
 from lmis_shared.logging import REDACTED, redact_text
@@ -23,6 +25,31 @@ M = TypeVar("M", bound=BaseModel)
 REQUIRED = "is required"
 _MIN_SCRUBBED = 3  # a shorter quoted input is more likely a word of the message than the value
 _PYDANTIC_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def decided(
+    table: Table,
+    row: Row,
+    group: str,
+    decide: Callable[[], list[EventPayload]],
+    *,
+    columns: Mapping[type[DomainError], str] | None = None,
+) -> list[EventPayload]:
+    """`decide()`'s events, or the row rejected on the column the refusal names: an invalid
+    field's own column, the column `columns` gives a kind of refusal, and for a command not
+    allowed in the record's state the first column of `group`."""
+    prefix = f"{group}." if group else ""
+    try:
+        return decide()
+    except InvalidInput as invalid:
+        raise RowRejected([table.error(row, prefix + invalid.field, invalid.message)]) from None
+    except DomainError as refused:
+        column = next((c for kind, c in (columns or {}).items() if isinstance(refused, kind)), None)
+        if column is None and isinstance(refused, InvalidTransition):
+            column = next(f for f in row.values if f.startswith(prefix))
+        if column is None:
+            raise
+        raise RowRejected([table.error(row, column, str(refused))]) from None
 
 
 def build_command(

@@ -9,7 +9,6 @@ refusal lands on the column it concerns.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -28,9 +27,9 @@ from lmis_permits.domain.foreign_workers import (
 )
 from lmis_permits.domain.headcount import Headcount
 from lmis_permits.domain.rules import PermitRules
-from lmis_shared.errors import InvalidInput, InvalidTransition
+from lmis_shared.errors import InvalidTransition
 from lmis_shared.events import EventPayload
-from lmis_shared.imports import Row, RowError, RowRejected, Table, build_command
+from lmis_shared.imports import Row, RowError, RowRejected, Table, build_command, decided
 
 FOLLOW_UPS: tuple[tuple[str, type[FileCommand]], ...] = (
     (ISSUE, IssuePermit),
@@ -98,10 +97,12 @@ def decide_row(
         employer=employer,
         headcount=headcount,
     )
-    events = _decided(table, row, "", register)
+    refused_on = {HeadcountExceeded: "position", InvalidTransition: "employer_tax_code"}
+    events = decided(table, row, "", register, columns=refused_on)
     after = fw.AGGREGATE.fold_more(None, file_id, events)
     for group, command in commands.follow_ups:
-        more = _decided(table, row, group, partial(fw.decide, after, command, today, rules=rules))
+        decide = partial(fw.decide, after, command, today, rules=rules)
+        more = decided(table, row, group, decide, columns={HeadcountExceeded: "position"})
         after = fw.AGGREGATE.fold_more(after, file_id, more)
         events = events + more
     return events
@@ -113,19 +114,3 @@ def _has_group(row: Row, group: str) -> bool:
 
 def _first_field(row: Row, group: str) -> str:
     return next(f for f in row.values if f.startswith(group + "."))
-
-
-def _decided(
-    table: Table, row: Row, group: str, decide: Callable[[], list[EventPayload]]
-) -> list[EventPayload]:
-    """`decide()`'s events, or the row rejected on the column the refusal names."""
-    prefix = f"{group}." if group else ""
-    try:
-        return decide()
-    except InvalidInput as invalid:
-        raise RowRejected([table.error(row, prefix + invalid.field, invalid.message)]) from None
-    except HeadcountExceeded as full:
-        raise RowRejected([table.error(row, "position", str(full))]) from None
-    except InvalidTransition as illegal:
-        field = _first_field(row, group) if group else "employer_tax_code"
-        raise RowRejected([table.error(row, field, str(illegal))]) from None

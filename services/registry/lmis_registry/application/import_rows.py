@@ -17,9 +17,8 @@ from uuid import UUID
 
 from lmis_registry.domain import workers
 from lmis_shared.auth import WRITE, Authorizer, Principal
-from lmis_shared.errors import InvalidInput, InvalidTransition
 from lmis_shared.events import EventPayload
-from lmis_shared.imports import Row, RowError, RowRejected, Table, build_command
+from lmis_shared.imports import Row, RowError, RowRejected, Table, build_command, decided
 
 STREAM_TYPE = workers.AGGREGATE.stream_type
 OPEN_FILE = "the citizen already has an open worker file"
@@ -83,13 +82,13 @@ class RowPlanner:
             raise RowRejected([table.error(row, "commune_code", OUT_OF_SCOPE)])
         registered_on = register.registered_on or today  # the template requires it
         file_id = self._file_id(register.citizen_id, registered_on)
-        events = _decided(table, row, "", partial(workers.decide, None, register, today))
+        events = decided(table, row, "", partial(workers.decide, None, register, today))
         after = workers.AGGREGATE.fold_more(None, file_id, events)
         for follow_up in self._follow_ups:
             if any(f.startswith(follow_up.group + ".") for f in row.values):
                 command = build_command(table, row, follow_up.command, group=follow_up.group)
                 decide = partial(workers.decide, after, command, today)
-                more = _decided(table, row, follow_up.group, decide)
+                more = decided(table, row, follow_up.group, decide)
                 after = workers.AGGREGATE.fold_more(after, file_id, more)
                 events = events + more
         return PlannedFile(row, register.citizen_id, events, after)
@@ -108,17 +107,3 @@ class RowPlanner:
         if planned.after.is_open:
             self._opened_by[citizen] = number
         return planned
-
-
-def _decided(
-    table: Table, row: Row, group: str, decide: Callable[[], list[EventPayload]]
-) -> list[EventPayload]:
-    """`decide()`'s events, or the row rejected on the column the refusal names."""
-    prefix = f"{group}." if group else ""
-    try:
-        return decide()
-    except InvalidInput as invalid:
-        raise RowRejected([table.error(row, prefix + invalid.field, invalid.message)]) from None
-    except InvalidTransition as illegal:
-        first = next(f for f in row.values if f.startswith(prefix))
-        raise RowRejected([table.error(row, first, str(illegal))]) from None
