@@ -18,37 +18,27 @@ from lmis_permits.domain.foreign_workers.state import (
     Residence,
     Revocation,
 )
-from lmis_shared.contracts.permits import (
-    EmploymentEnded,
-    ExemptionCertified,
-    ForeignWorkerRegistered,
-    HealthCheckRecorded,
-    PermitApplied,
-    PermitExtended,
-    PermitExtensionApplied,
-    PermitIssued,
-    PermitRevoked,
-    TemporaryResidenceRegistered,
-)
+from lmis_shared.contracts import permits as events
 from lmis_shared.events import EventPayload
 
 NEXT_STATUS: Mapping[type[EventPayload], FileStatus | None] = {
-    PermitApplied: FileStatus.permit_applied,
-    PermitIssued: FileStatus.permitted,
-    PermitExtensionApplied: FileStatus.extension_applied,
-    PermitExtended: FileStatus.extended,
-    PermitRevoked: FileStatus.revoked,
-    ExemptionCertified: FileStatus.exempt,
-    EmploymentEnded: FileStatus.ended,
-    HealthCheckRecorded: None,  # None: the status stays
-    TemporaryResidenceRegistered: None,
+    events.PermitApplied: FileStatus.permit_applied,
+    events.PermitIssued: FileStatus.permitted,
+    events.PermitExtensionApplied: FileStatus.extension_applied,
+    events.PermitExtended: FileStatus.extended,
+    events.PermitRevoked: FileStatus.revoked,
+    events.ExemptionCertified: FileStatus.exempt,
+    events.EmploymentEnded: FileStatus.ended,
+    events.HealthCheckRecorded: None,  # None: the status stays
+    events.TemporaryResidenceRegistered: None,
 }
 
 
 def evolve(
     state: ForeignWorkerFile | None, event: EventPayload, stream_id: UUID
 ) -> ForeignWorkerFile:
-    if isinstance(event, ForeignWorkerRegistered):  # the file starts as registered, field by field
+    # the file starts as registered, field by field
+    if isinstance(event, events.ForeignWorkerRegistered):
         return ForeignWorkerFile(
             id=stream_id, version=0, status=FileStatus.registered, **dict(event)
         )
@@ -60,9 +50,9 @@ def evolve(
 def _record(state: ForeignWorkerFile, event: EventPayload) -> ForeignWorkerFile:
     """What the event adds to the file, apart from the status change."""
     match event:
-        case PermitApplied():
+        case events.PermitApplied():
             return replace(state, permit_applied_on=event.applied_on)
-        case PermitIssued():
+        case events.PermitIssued():
             permit = PermitRecord(
                 permit_number=event.permit_number,
                 issue_date=event.issue_date,
@@ -72,10 +62,10 @@ def _record(state: ForeignWorkerFile, event: EventPayload) -> ForeignWorkerFile:
                 applied_on=state.permit_applied_on,
             )
             return replace(state, authorisation=permit, revocation=None, permit_applied_on=None)
-        case PermitExtensionApplied():
+        case events.PermitExtensionApplied():
             permit = replace(state.held_permit(), extension_applied_on=event.applied_on)
             return replace(state, authorisation=permit)
-        case PermitExtended():
+        case events.PermitExtended():
             permit = replace(
                 state.held_permit(),
                 expiry_date=event.new_expiry_date,
@@ -83,20 +73,20 @@ def _record(state: ForeignWorkerFile, event: EventPayload) -> ForeignWorkerFile:
                 original_expiry_date=event.previous_expiry_date,
             )
             return replace(state, authorisation=permit)
-        case PermitRevoked():
+        case events.PermitRevoked():
             return replace(state, revocation=Revocation(event.reason, event.revoked_on))
-        case ExemptionCertified():
+        case events.ExemptionCertified():
             exemption = ExemptionRecord(
                 event.legal_ground, event.certificate_number, event.valid_from, event.valid_until
             )
             return replace(state, authorisation=exemption, revocation=None, permit_applied_on=None)
-        case EmploymentEnded():
+        case events.EmploymentEnded():
             return replace(state, employment_end=EmploymentEnd(event.ended_on, event.reason))
-        case HealthCheckRecorded():
+        case events.HealthCheckRecorded():
             return replace(
                 state, health_check=HealthCheck(event.checked_on, event.result, event.facility)
             )
-        case TemporaryResidenceRegistered():
+        case events.TemporaryResidenceRegistered():
             residence = Residence(event.card.number, event.valid_from, event.valid_until)
             return replace(state, residence=residence)
     return state

@@ -19,24 +19,12 @@ from lmis_registry.domain.workers.state import (
     WorkerFile,
     WorkerStatus,
 )
-from lmis_shared.contracts.registry import (
-    WorkerAbsconded,
-    WorkerContractExtended,
-    WorkerContractSigned,
-    WorkerDeparted,
-    WorkerEnrolledInTraining,
-    WorkerOverstayed,
-    WorkerProfileUpdated,
-    WorkerRegistered,
-    WorkerReturned,
-    WorkerTrainingResultRecorded,
-    WorkerWithdrawn,
-)
+from lmis_shared.contracts import registry as events
 from lmis_shared.events import EventPayload
 
 
 def evolve(state: WorkerFile | None, event: EventPayload, stream_id: UUID) -> WorkerFile:
-    if isinstance(event, WorkerRegistered):  # the file starts as registered, field by field
+    if isinstance(event, events.WorkerRegistered):  # the file starts as registered, field by field
         return WorkerFile(id=stream_id, version=0, status=WorkerStatus.registered, **dict(event))
     if state is None:
         raise IllegalTransition("absent", ["register"], command=event.event_type)
@@ -45,9 +33,9 @@ def evolve(state: WorkerFile | None, event: EventPayload, stream_id: UUID) -> Wo
 
 def _evolve(state: WorkerFile, event: EventPayload) -> WorkerFile:
     match event:
-        case WorkerProfileUpdated():
+        case events.WorkerProfileUpdated():
             return _profile_updated(state, event)
-        case WorkerEnrolledInTraining():
+        case events.WorkerEnrolledInTraining():
             training = Training(event.kind, event.centre, event.language, event.enrolled_on)
             status = (
                 WorkerStatus.in_training
@@ -55,26 +43,26 @@ def _evolve(state: WorkerFile, event: EventPayload) -> WorkerFile:
                 else state.status
             )
             return replace(state, trainings=(*state.trainings, training), status=status)
-        case WorkerTrainingResultRecorded():
+        case events.WorkerTrainingResultRecorded():
             return replace(state, trainings=_with_result(state.trainings, event))
-        case WorkerContractSigned():
+        case events.WorkerContractSigned():
             return replace(state, contract=_contract(event), status=WorkerStatus.contracted)
-        case WorkerDeparted():
+        case events.WorkerDeparted():
             abroad = Abroad(event.departure_date, event.border_gate)
             return replace(state, abroad=abroad, status=WorkerStatus.departed)
-        case WorkerContractExtended():
+        case events.WorkerContractExtended():
             assert state.contract is not None
             contract = replace(state.contract, end_date=event.new_end_date)
             return replace(state, contract=contract)
-        case WorkerAbsconded() | WorkerOverstayed() | WorkerReturned():
+        case events.WorkerAbsconded() | events.WorkerOverstayed() | events.WorkerReturned():
             return _abroad_changed(state, event)
-        case WorkerWithdrawn():
+        case events.WorkerWithdrawn():
             withdrawal = Withdrawal(event.withdrawn_on, event.reason)
             return replace(state, withdrawal=withdrawal, status=WorkerStatus.withdrawn)
     raise IllegalTransition(state.status.value, [], command=event.event_type)
 
 
-def _profile_updated(state: WorkerFile, event: WorkerProfileUpdated) -> WorkerFile:
+def _profile_updated(state: WorkerFile, event: events.WorkerProfileUpdated) -> WorkerFile:
     named = set(event.changed)
     person_changes = event.person.model_dump() if event.person else {}
     person = {k: v for k, v in person_changes.items() if f"person.{k}" in named}
@@ -91,7 +79,7 @@ def _profile_updated(state: WorkerFile, event: WorkerProfileUpdated) -> WorkerFi
 
 
 def _with_result(
-    trainings: tuple[Training, ...], event: WorkerTrainingResultRecorded
+    trainings: tuple[Training, ...], event: events.WorkerTrainingResultRecorded
 ) -> tuple[Training, ...]:
     """The latest pending enrolment of the event's kind gets the result."""
     index = max(i for i, t in enumerate(trainings) if t.kind == event.kind and t.pending)
@@ -105,7 +93,7 @@ def _with_result(
     return (*trainings[:index], done, *trainings[index + 1 :])
 
 
-def _contract(event: WorkerContractSigned) -> Contract:
+def _contract(event: events.WorkerContractSigned) -> Contract:
     return Contract(
         destination_country=event.destination_country,
         programme=event.programme,
@@ -122,23 +110,24 @@ def _contract(event: WorkerContractSigned) -> Contract:
 
 
 def _abroad_changed(
-    state: WorkerFile, event: WorkerAbsconded | WorkerOverstayed | WorkerReturned
+    state: WorkerFile,
+    event: events.WorkerAbsconded | events.WorkerOverstayed | events.WorkerReturned,
 ) -> WorkerFile:
     assert state.abroad is not None
     match event:
-        case WorkerAbsconded():
+        case events.WorkerAbsconded():
             abroad = replace(
                 state.abroad, absconded_on=event.absconded_on, absconded_source=event.source
             )
             return replace(state, abroad=abroad, status=WorkerStatus.absconded)
-        case WorkerOverstayed():
+        case events.WorkerOverstayed():
             abroad = replace(
                 state.abroad,
                 overstaying_since=event.overstaying_since,
                 overstaying_source=event.source,
             )
             return replace(state, abroad=abroad, status=WorkerStatus.overstaying)
-        case WorkerReturned():
+        case events.WorkerReturned():
             abroad = replace(
                 state.abroad, return_date=event.return_date, return_reason=event.reason
             )
