@@ -41,6 +41,7 @@ from tests.unit.alert_examples import (
     PROVINCE,
     Stream,
     contract_signed,
+    foreign_worker_registered,
     worker_registered,
 )
 
@@ -122,21 +123,6 @@ async def resolved(world: World, rule: AlertRule, subject: UUID, due_on: date) -
 
 
 # --- events ----------------------------------------------------------------------------------
-
-
-def foreign_worker_registered(engaged_on: date) -> p.ForeignWorkerRegistered:
-    return p.ForeignWorkerRegistered(
-        person=p.ForeignPerson(
-            full_name="KIM MIN JUN", passport_number="M12345678", date_of_birth=date(1985, 7, 21)
-        ),
-        sex=p.Sex.male,
-        nationality="KR",
-        employer_tax_code="1101234567",
-        position=p.PositionType.expert,
-        commune_code=COMMUNE,
-        province_code=PROVINCE,
-        engaged_on=engaged_on,
-    )
 
 
 def permit_issued(issued: date, expiry: date) -> p.PermitIssued:

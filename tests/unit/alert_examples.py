@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from uuid import uuid4
 
+from lmis_shared.contracts import permits as p
 from lmis_shared.contracts import registry as r
 from lmis_shared.events import EventMetadata, EventPayload, RecordedEvent
 from lmis_shared.processing import Decoded
@@ -68,4 +69,21 @@ def contract_signed(end: date) -> r.WorkerContractSigned:
         monthly_salary_vnd=35_000_000,
         fees_vnd={"service": 0},
         signed_on=date(2026, 2, 1),
+    )
+
+
+def foreign_worker_registered(
+    engaged_on: date, commune: str = COMMUNE, province: str = PROVINCE
+) -> p.ForeignWorkerRegistered:
+    return p.ForeignWorkerRegistered(
+        person=p.ForeignPerson(
+            full_name="KIM MIN JUN", passport_number="M12345678", date_of_birth=date(1985, 7, 21)
+        ),
+        sex=p.Sex.male,
+        nationality="KR",
+        employer_tax_code="1101234567",
+        position=p.PositionType.expert,
+        commune_code=commune,
+        province_code=province,
+        engaged_on=engaged_on,
     )

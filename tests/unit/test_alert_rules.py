@@ -17,7 +17,11 @@ from lmis_shared.contracts import registry as r
 from lmis_shared.contracts import registry_loans as loans
 from lmis_shared.contracts.notify import AlertRule, ReportRef, ReportSubmitted, SubjectKind
 from lmis_shared.events import EventPayload
-from tests.unit.alert_examples import contract_signed, worker_registered
+from tests.unit.alert_examples import (
+    contract_signed,
+    foreign_worker_registered,
+    worker_registered,
+)
 
 RULES = RuleSettings()
 ID = UUID("11111111-2222-4333-8444-555555555555")
@@ -64,18 +68,7 @@ def permit(expiry: date = EXPIRY) -> p.PermitIssued:
 
 
 def test_registering_a_foreign_worker_expects_a_permit_from_the_first_day_of_work() -> None:
-    registered = p.ForeignWorkerRegistered(
-        person=p.ForeignPerson(
-            full_name="KIM MIN JUN", passport_number="M12345678", date_of_birth=date(1985, 7, 21)
-        ),
-        sex=p.Sex.male,
-        nationality="KR",
-        employer_tax_code="1101234567",
-        position=p.PositionType.expert,
-        commune_code="27937",
-        province_code="80",
-        engaged_on=date(2026, 3, 1),
-    )
+    registered = foreign_worker_registered(date(2026, 3, 1), commune="27937", province="80")
 
     decision = decided(registered)
 
