@@ -12,56 +12,49 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from lmis_shared.events import RecordedEvent
+from lmis_shared.eventstore import api
 from lmis_shared.eventstore._plan import Plan, plan, recorded, results
-from lmis_shared.eventstore.api import (
-    AppendResult,
-    EventStore,
-    IdempotencyRecord,
-    Position,
-    StoredResponse,
-    StreamAppend,
-)
 from lmis_shared.eventstore.errors import DuplicateCommand, DuplicateEventId, WrongExpectedVersion
 
 
-class InMemoryEventStore(EventStore):
+class InMemoryEventStore(api.EventStore):
     def __init__(self) -> None:
         self._streams: dict[UUID, list[RecordedEvent]] = {}
         self._log: list[RecordedEvent] = []
-        self._positions: list[Position] = []
+        self._positions: list[api.Position] = []
         self._event_ids: set[UUID] = set()
-        self._responses: dict[str, StoredResponse] = {}
+        self._responses: dict[str, api.StoredResponse] = {}
         self._last_tx = 0
         self._last_seq = 0
 
     async def append_stream(
-        self, item: StreamAppend, idempotency: IdempotencyRecord | None
-    ) -> AppendResult:
+        self, item: api.StreamAppend, idempotency: api.IdempotencyRecord | None
+    ) -> api.AppendResult:
         if idempotency is not None and idempotency.key in self._responses:
             raise DuplicateCommand(self._responses[idempotency.key])
         [result] = self._commit([item], plan([item]))
         if idempotency is not None:
-            self._responses[idempotency.key] = StoredResponse(
+            self._responses[idempotency.key] = api.StoredResponse(
                 idempotency.status_code,
                 copy.deepcopy(idempotency.response),
                 idempotency.fingerprint,
             )
         return result
 
-    async def append_many(self, batch: Sequence[StreamAppend]) -> list[AppendResult]:
+    async def append_many(self, batch: Sequence[api.StreamAppend]) -> list[api.AppendResult]:
         return self._commit(batch, plan(batch))
 
     async def read_stream(self, stream_id: UUID) -> list[RecordedEvent]:
         return list(self._streams.get(stream_id, []))
 
-    async def read_all(self, after: Position | None, limit: int = 500) -> list[RecordedEvent]:
+    async def read_all(self, after: api.Position | None, limit: int = 500) -> list[RecordedEvent]:
         start = 0 if after is None else bisect.bisect_right(self._positions, after)
         return self._log[start : start + limit]
 
-    async def find_response(self, key: str) -> StoredResponse | None:
+    async def find_response(self, key: str) -> api.StoredResponse | None:
         return self._responses.get(key)
 
-    def _commit(self, batch: Sequence[StreamAppend], planned: Plan) -> list[AppendResult]:
+    def _commit(self, batch: Sequence[api.StreamAppend], planned: Plan) -> list[api.AppendResult]:
         """Check everything first, then write: all or nothing."""
         for stream_id, expected in planned.checks:
             actual = len(self._streams.get(stream_id, []))

@@ -24,17 +24,9 @@ from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind
 
 from lmis_shared.events import EventMetadata, NewEvent, RecordedEvent
+from lmis_shared.eventstore import api
 from lmis_shared.eventstore._plan import Plan, plan, recorded, results
 from lmis_shared.eventstore._sql import Statements
-from lmis_shared.eventstore.api import (
-    AppendContext,
-    AppendResult,
-    EventStore,
-    IdempotencyRecord,
-    Position,
-    StoredResponse,
-    StreamAppend,
-)
 from lmis_shared.eventstore.errors import DuplicateCommand, DuplicateEventId, WrongExpectedVersion
 from lmis_shared.migrations import apply_migrations, load_migrations
 
@@ -79,7 +71,7 @@ async def create_pool(
     return pool
 
 
-class PostgresEventStore(EventStore):
+class PostgresEventStore(api.EventStore):
     def __init__(self, pool: asyncpg.Pool, schema: str) -> None:
         self._pool = pool
         self._schema = schema
@@ -91,8 +83,8 @@ class PostgresEventStore(EventStore):
         return await apply_migrations(pool, schema, MIGRATIONS)
 
     async def append_stream(
-        self, item: StreamAppend, idempotency: IdempotencyRecord | None
-    ) -> AppendResult:
+        self, item: api.StreamAppend, idempotency: api.IdempotencyRecord | None
+    ) -> api.AppendResult:
         with self._span(item):
             async with self._pool.acquire() as conn:
                 return await self._append_one(conn, item, idempotency)
@@ -104,10 +96,10 @@ class PostgresEventStore(EventStore):
         stream_type: str,
         expected_version: int,
         events: Sequence[NewEvent],
-        context: AppendContext,
+        context: api.AppendContext,
         *,
-        idempotency: IdempotencyRecord | None = None,
-    ) -> AppendResult:
+        idempotency: api.IdempotencyRecord | None = None,
+    ) -> api.AppendResult:
         """`append` on the caller's connection, inside the caller's transaction if one is open.
 
         For a handler that must write a row of its own atomically with the events. Append
@@ -115,11 +107,11 @@ class PostgresEventStore(EventStore):
         stream can make this one fail with WrongExpectedVersion (see `append_events`), and any
         refusal leaves the caller's transaction to roll back.
         """
-        item = StreamAppend(stream_id, stream_type, expected_version, events, context)
+        item = api.StreamAppend(stream_id, stream_type, expected_version, events, context)
         with self._span(item):
             return await self._append_one(conn, item, idempotency)
 
-    def _span(self, item: StreamAppend) -> AbstractContextManager[Span]:
+    def _span(self, item: api.StreamAppend) -> AbstractContextManager[Span]:
         """The append's span, child of the command's: ids and counts only, never data."""
         return _tracer.start_as_current_span(
             "eventstore.append",
@@ -132,7 +124,7 @@ class PostgresEventStore(EventStore):
             },
         )
 
-    async def append_many(self, batch: Sequence[StreamAppend]) -> list[AppendResult]:
+    async def append_many(self, batch: Sequence[api.StreamAppend]) -> list[api.AppendResult]:
         if not batch:
             return []
         async with self._pool.acquire() as conn:
@@ -142,18 +134,18 @@ class PostgresEventStore(EventStore):
         rows = await self._pool.fetch(self._sql.read_stream, stream_id)
         return [_from_row(r) for r in rows]
 
-    async def read_all(self, after: Position | None, limit: int = 500) -> list[RecordedEvent]:
+    async def read_all(self, after: api.Position | None, limit: int = 500) -> list[RecordedEvent]:
         tx_id, seq = after or (0, 0)
         rows = await self._pool.fetch(self._sql.read_all, tx_id, seq, limit)
         return [_from_row(r) for r in rows]
 
-    async def find_response(self, key: str) -> StoredResponse | None:
+    async def find_response(self, key: str) -> api.StoredResponse | None:
         row = await self._pool.fetchrow(self._sql.find_response, key)
         return None if row is None else _stored(row)
 
     async def _append_one(
-        self, conn: Connection, item: StreamAppend, idempotency: IdempotencyRecord | None
-    ) -> AppendResult:
+        self, conn: Connection, item: api.StreamAppend, idempotency: api.IdempotencyRecord | None
+    ) -> api.AppendResult:
         """One stream's append as one INSERT: a row per event written, none if refused."""
         if not item.events:  # no row to tell success from refusal: the function says which
             [result] = await self._append(conn, [item], idempotency)
@@ -167,14 +159,14 @@ class PostgresEventStore(EventStore):
         if not rows:
             raise await self._refusal(conn, planned, idempotency, None)
         written = [recorded(e, (r[0], r[1])) for e, r in zip(planned.events, rows, strict=True)]
-        return AppendResult(item.stream_id, planned.events[-1].version, written)
+        return api.AppendResult(item.stream_id, planned.events[-1].version, written)
 
     async def _append(
         self,
         conn: Connection,
-        batch: Sequence[StreamAppend],
-        idempotency: IdempotencyRecord | None,
-    ) -> list[AppendResult]:
+        batch: Sequence[api.StreamAppend],
+        idempotency: api.IdempotencyRecord | None,
+    ) -> list[api.AppendResult]:
         planned = plan(batch)
         args = _append_args(planned, idempotency, batch[0].context if batch else None)
         try:
@@ -192,7 +184,7 @@ class PostgresEventStore(EventStore):
         self,
         reader: Connection | asyncpg.Pool,
         planned: Plan,
-        idempotency: IdempotencyRecord | None,
+        idempotency: api.IdempotencyRecord | None,
         refused: asyncpg.UniqueViolationError | list[int] | None,
     ) -> DuplicateEventId | DuplicateCommand | WrongExpectedVersion:
         """Why an append did not happen: an event id already stored, a key already applied,
@@ -230,8 +222,8 @@ def _reader(conn: Connection, pool: asyncpg.Pool) -> Connection | asyncpg.Pool:
 def _stream_args(
     sql: Statements,
     planned: Plan,
-    ctx: AppendContext,
-    idempotency: IdempotencyRecord | None,
+    ctx: api.AppendContext,
+    idempotency: api.IdempotencyRecord | None,
 ) -> tuple[str, list[Any]]:
     """The single-stream INSERT and its arguments: the stream and its context once, not per
     event; versions follow from the expected one on the server."""
@@ -259,7 +251,7 @@ def _stream_args(
 
 
 def _append_args(
-    planned: Plan, idempotency: IdempotencyRecord | None, context: AppendContext | None
+    planned: Plan, idempotency: api.IdempotencyRecord | None, context: api.AppendContext | None
 ) -> list[Any]:
     ev = planned.events
     key = fingerprint = status = response = None
@@ -293,8 +285,8 @@ _json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 """Compact JSON text, with one encoder made once rather than one per call (json.dumps)."""
 
 
-def _stored(row: asyncpg.Record) -> StoredResponse:
-    return StoredResponse(row["status_code"], json.loads(row["response"]), row["fingerprint"])
+def _stored(row: asyncpg.Record) -> api.StoredResponse:
+    return api.StoredResponse(row["status_code"], json.loads(row["response"]), row["fingerprint"])
 
 
 def _from_row(row: asyncpg.Record) -> RecordedEvent:
