@@ -59,8 +59,18 @@ class Reports:
             return reports.decide(state, SubmitReport(ref, principal.subject), self._clock.today())
 
         request = {"kind": kind, "unit": unit_code, "period": period}
+        stream_id = report_id(ref)
+        # the stream's key is natural (kind, unit, period): a retry is the same request whether
+        # or not the first one started the stream
         command = Command(
-            "submit_report", report_id(ref), request, decide, respond, authorise, creates=True
+            "submit_report",
+            stream_id,
+            request,
+            decide,
+            respond,
+            authorise,
+            creates=True,
+            target=str(stream_id),
         )
         try:
             return await self._path.run(command, ctx)
