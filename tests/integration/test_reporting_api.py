@@ -15,6 +15,7 @@ import asyncpg
 import httpx
 import pytest
 
+from lmis_cli.embedded import free_port
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from lmis_reporting.bootstrap import migrate
 from lmis_reporting.domain.targets import target_stream_id
@@ -83,6 +84,7 @@ async def client(
         database_url=database_url,
         data_dir=tmp_path_factory.mktemp("reporting"),
         otel_exporter="none",
+        kafka_bootstrap=f"127.0.0.1:{free_port()}",  # a broker that is down: nothing listens
     )
     ensure_local_keypair(common.keys_dir)  # the app's own authenticator needs the key
     app = create_app(common, ReportingSettings(schema_name=schema), clock=clock)
@@ -465,10 +467,14 @@ async def test_a_loan_instalment_is_overdue_once_the_clock_passes_its_due_date(
 # -- readiness --------------------------------------------------------------------------------
 
 
-async def test_readiness_checks_the_database(client: httpx.AsyncClient) -> None:
+async def test_the_api_stays_ready_with_the_broker_down_and_says_it_is_degraded(
+    client: httpx.AsyncClient,
+) -> None:
     response = await client.get("/readyz")
 
-    assert response.json()["checks"]["database"] == "ok"
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "broker": "failing"}
+    assert response.json()["degraded"] == ["broker"]
 
 
 # -- targets ----------------------------------------------------------------------------------

@@ -170,21 +170,38 @@ async def test_readyz_is_ready_when_the_real_database_answers(demo: Demo) -> Non
     assert response.json()["checks"] == {"database": "ok"}
 
 
-async def test_readyz_is_a_503_problem_naming_the_failing_check(demo: Demo) -> None:
-    async def broker() -> None:  # nothing listens on a fresh free port
-        _, writer = await asyncio.open_connection("127.0.0.1", free_port())
-        writer.close()
+async def unreachable() -> None:  # nothing listens on a fresh free port
+    _, writer = await asyncio.open_connection("127.0.0.1", free_port())
+    writer.close()
 
-    demo.app.state.readiness_checks["broker"] = broker
+
+async def test_readyz_is_a_503_problem_naming_the_failing_required_check(demo: Demo) -> None:
+    demo.app.state.readiness_checks["search_index"] = unreachable
     try:
         response = await demo.client.get("/readyz")
     finally:
-        del demo.app.state.readiness_checks["broker"]
+        del demo.app.state.readiness_checks["search_index"]
 
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["failing_checks"] == ["broker"]
-    assert response.json()["checks"] == {"database": "ok", "broker": "failing"}
+    assert response.json()["failing_checks"] == ["search_index"]
+    assert response.json()["checks"] == {"database": "ok", "search_index": "failing"}
+
+
+async def test_readyz_stays_ready_when_only_a_reported_dependency_fails(demo: Demo) -> None:
+    """A broker outage leaves the API in service: commands need PostgreSQL only."""
+    demo.app.state.reported_checks["broker"] = unreachable
+    try:
+        response = await demo.client.get("/readyz")
+    finally:
+        del demo.app.state.reported_checks["broker"]
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ready",
+        "checks": {"database": "ok", "broker": "failing"},
+        "degraded": ["broker"],
+    }
 
 
 async def test_docs_stay_public_and_declare_bearer_auth(demo: Demo) -> None:

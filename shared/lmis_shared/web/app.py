@@ -58,9 +58,12 @@ def create_app(
     problems: ProblemMapping | None = None,
     description: str | None = None,
     tracer_provider: TracerProvider | None = None,
+    reported_checks: Mapping[str, ReadinessCheck] | None = None,
 ) -> FastAPI:
     """Build the service's app.
 
+    `readiness_checks` are what `/readyz` requires, `reported_checks` what it only reports
+    (`lmis_shared.web.health`).
     `problems` maps the service's own error classes (default: the shared ones only).
     `tracer_provider` lets a caller (a test) own tracing; otherwise the app builds one from
     `settings` and shuts it down with its lifespan.
@@ -76,6 +79,7 @@ def create_app(
     app.state.service = service
     app.state.authenticator = authenticator
     app.state.readiness_checks = dict(readiness_checks)
+    app.state.reported_checks = dict(reported_checks or {})
     app.state.tracer_provider = provider
     install_problem_handlers(app, problems or ProblemMapping())
     install_auth_handlers(app)

@@ -47,7 +47,9 @@ def service_app(
         service=service,
         settings=common,
         routers=routers,
-        readiness_checks={"broker": broker_check(common.kafka_bootstrap)},
+        readiness_checks={},  # the database's is added once the pool exists
+        # reported, not required: commands need PostgreSQL only (the event store is the outbox)
+        reported_checks={"broker": broker_check(common.kafka_bootstrap)},
         authenticator=authenticator_from_settings(common),
         version=version,
         lifespan=lifespan,
