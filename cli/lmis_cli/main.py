@@ -156,6 +156,27 @@ def rebuild(service: ServiceArg) -> None:
 
 
 @app.command()
+def trace(
+    trace_id: Annotated[str, typer.Argument(help="32 hex digits, e.g. a problem's trace_id")],
+) -> None:
+    """Print one trace as a tree from the embedded platform's span files (<data_dir>/traces)."""
+    from rich.console import Console
+
+    from lmis_cli.traces import TRACE_ID, spans_of, tree
+    from lmis_shared.settings import CommonSettings
+
+    trace_id = trace_id.strip().lower()
+    if not TRACE_ID.match(trace_id):
+        raise typer.BadParameter("must be 32 hexadecimal digits", param_hint="TRACE_ID")
+    traces_dir = CommonSettings().traces_dir
+    spans = spans_of(traces_dir, trace_id)
+    if not spans:
+        typer.echo(f"no span of trace {trace_id} in {traces_dir}", err=True)
+        raise typer.Exit(1)
+    Console().print(tree(trace_id, spans))
+
+
+@app.command()
 def contracts(
     out_dir: Annotated[Path, typer.Argument(help="where to write")] = Path("docs/contracts"),
 ) -> None:
