@@ -33,6 +33,12 @@ class CommonSettings(BaseSettings):
         "jsonl", description="jsonl writes spans to <data_dir>/traces; otlp uses OTEL_* variables"
     )
     log_level: str = Field("INFO", description="root log level")
+    metrics_port: int | None = Field(
+        None, ge=1, le=65535, description="serve Prometheus metrics on this port (none: off)"
+    )
+    metrics_host: str = Field(
+        "127.0.0.1", description="where the metrics port listens (0.0.0.0 in a pod)"
+    )
     jwt_public_key_file: Path | None = Field(
         None, description="PEM public key to verify tokens (embedded: <data_dir>/keys/jwt.pub)"
     )

@@ -18,6 +18,7 @@ import asyncpg
 import pytest
 
 from lmis_notify.adapters.alert_book import PostgresAlertBooks
+from lmis_notify.adapters.alert_reads import PostgresAlertReads
 from lmis_notify.adapters.projection import DeadlineProjection
 from lmis_notify.application.deadlines import Deadlines
 from lmis_notify.application.sweeper import Sweeper
@@ -201,9 +202,12 @@ async def test_a_foreign_worker_without_a_permit_is_raised_from_the_first_day_of
     await world.apply(fw.event(foreign_worker_registered(first_day)))
 
     await raised_once_on(world, AlertRule.working_without_permit, fw.id, first_day)
+    reads = PostgresAlertReads(world.pool, world.schema)  # what the operators' gauge reads
+    assert await reads.open_by_rule() == {AlertRule.working_without_permit: 1}
     await world.apply(fw.event(permit_issued(date(2026, 3, 5), date(2028, 3, 4))))
 
     assert await resolved(world, AlertRule.working_without_permit, fw.id, first_day)
+    assert await reads.open_by_rule() == {}
 
 
 async def test_a_worker_not_back_after_contract_end_and_grace_is_overdue_until_the_return(

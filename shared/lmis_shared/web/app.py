@@ -1,8 +1,9 @@
 """`create_app`: the one way an LMIS service builds its FastAPI application.
 
 What every service gets from it, so no service repeats it:
-  * JSON logging (`lmis_shared.logging`) and tracing (`lmis_shared.telemetry`), the FastAPI
-    instrumentation with query strings scrubbed and `/healthz`, `/readyz` left out;
+  * JSON logging (`lmis_shared.logging`), tracing (`lmis_shared.telemetry`) and metrics
+    (`lmis_shared.metrics`: HTTP server durations among them, served on the metrics port), the
+    FastAPI instrumentation with query strings scrubbed and `/healthz`, `/readyz` left out;
   * problem details for every error (`lmis_shared.web.problems`);
   * the bearer-token gate on every route of `routers` (`lmis_shared.web.security`);
     `/healthz`, `/readyz`, `/docs` and `/openapi.json` stay public;
@@ -24,6 +25,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from lmis_shared.auth import Authenticator
 from lmis_shared.logging import setup_logging
+from lmis_shared.metrics import setup_metrics
 from lmis_shared.settings import CommonSettings
 from lmis_shared.telemetry import scrub_http_span, setup_telemetry
 from lmis_shared.web.context import RequestContextMiddleware
@@ -70,6 +72,7 @@ def create_app(
     """
     setup_logging(service, settings.log_level)
     provider = tracer_provider or setup_telemetry(service, settings)
+    meter_provider = setup_metrics(service, settings)
     app = FastAPI(
         title=f"LMIS {service} API",
         description=description or f"LMIS {service} service. Errors are RFC 9457 problems.",
@@ -92,6 +95,7 @@ def create_app(
     FastAPIInstrumentor.instrument_app(
         app,
         tracer_provider=provider,
+        meter_provider=meter_provider,
         excluded_urls="/healthz,/readyz",
         server_request_hook=scrub_http_span,
         exclude_spans=["receive", "send"],

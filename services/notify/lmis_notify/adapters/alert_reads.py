@@ -7,6 +7,7 @@ import asyncpg
 from lmis_notify.adapters._alert_sql import alert_from_row
 from lmis_notify.application.ports import AlertQuery
 from lmis_notify.domain.alerts import Alert
+from lmis_shared.contracts.notify import AlertRule
 from lmis_shared.sql import in_schema
 
 # $3: rules seen in every unit; otherwise the alert's commune or province must be the
@@ -22,10 +23,20 @@ _LIST = """
     LIMIT $8"""
 
 
+_OPEN_BY_RULE = (
+    "SELECT rule, count(*) AS open FROM {s}.alerts WHERE resolved_at IS NULL GROUP BY rule"
+)
+
+
 class PostgresAlertReads:
     def __init__(self, pool: asyncpg.Pool, schema: str) -> None:
         self._pool = pool
         self._statement = in_schema(_LIST, schema)
+        self._open_by_rule = in_schema(_OPEN_BY_RULE, schema)
+
+    async def open_by_rule(self) -> dict[AlertRule, int]:
+        rows = await self._pool.fetch(self._open_by_rule)
+        return {AlertRule(row["rule"]): row["open"] for row in rows}
 
     async def list(self, query: AlertQuery) -> list[Alert]:
         after_at, after_id = query.after or (None, None)

@@ -44,6 +44,12 @@ class Alerts:
         self._clock = clock
         self._authorizer = authorizer
 
+    async def open_by_rule(self) -> dict[AlertRule, int]:
+        """How many alerts of every rule are open (0 for none): the operators' gauge, read by
+        the processor, not by a caller (it names no unit and no subject)."""
+        found = await self._reads.open_by_rule()
+        return {rule: found.get(rule, 0) for rule in AlertRule}
+
     async def list(
         self,
         principal: Principal,

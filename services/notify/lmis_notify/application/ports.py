@@ -123,3 +123,7 @@ class AlertReads(Protocol):
     async def list(self, query: AlertQuery) -> list[Alert]:
         """Newest first."""
         ...
+
+    async def open_by_rule(self) -> dict[AlertRule, int]:
+        """How many alerts of each rule are not resolved (rules with none are left out)."""
+        ...

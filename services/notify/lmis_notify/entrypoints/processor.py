@@ -16,6 +16,7 @@ event loop, with a clock of their own.
 from __future__ import annotations
 
 import asyncio
+import time
 from functools import partial
 
 import asyncpg
@@ -28,11 +29,23 @@ from lmis_notify.bootstrap import bootstrap, migrate
 from lmis_notify.settings import NotifySettings
 from lmis_shared.clock import Clock
 from lmis_shared.logging import get_logger
+from lmis_shared.metrics import meter
 from lmis_shared.processing import make_app, projection_agent, run_processor, serve
 from lmis_shared.settings import CommonSettings
 from lmis_shared.telemetry import current_traceparent
 
 log = get_logger(__name__)
+
+# What operators watch (Prometheus: lmis_sweep_duration_seconds, lmis_alerts_open{rule})
+SWEEP_DURATION = meter(__name__).create_histogram(
+    "lmis.sweep.duration",
+    unit="s",
+    description="how long one sweep of the deadlines took",
+    explicit_bucket_boundaries_advisory=[0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60],
+)
+ALERTS_OPEN = meter(__name__).create_gauge(
+    "lmis.alerts.open", unit="{alert}", description="alerts not resolved, per rule"
+)
 
 
 def build_processor(
@@ -60,12 +73,17 @@ def build_processor(
         # a failed sweep (the database away) is retried at the next tick: deadlines wait
         # a root span: a sweep is caused by time, not by whatever ran before in this task
         with tracer.start_as_current_span("notify sweep", context=Context()) as span:
+            started = time.perf_counter()
             try:
                 raised = await sweeps.sweep(current_traceparent())
+                open_alerts = await notify.alerts.open_by_rule()
             except Exception as exc:
                 log.error("notify.sweep_failed", error=type(exc).__name__)
                 span.set_status(trace.Status(trace.StatusCode.ERROR, type(exc).__name__))
                 return
+            SWEEP_DURATION.record(time.perf_counter() - started)
+            for rule, count in open_alerts.items():
+                ALERTS_OPEN.set(count, {"rule": rule.value})
             span.set_attribute("lmis.alerts_raised", raised)
             if raised:
                 log.info("notify.alerts_raised", count=raised)

@@ -1,0 +1,56 @@
+"""Metrics: one OpenTelemetry MeterProvider per process, read by Prometheus.
+
+Every process (API, relay, processor) records its metrics through OpenTelemetry; the
+Prometheus reader turns them into the text format that Prometheus scrapes from
+`http://<metrics_host>:<metrics_port>/metrics`, a port of its own (`LMIS_METRICS_PORT`), so the
+APIs' public port never shows them and a relay or processor, which has no HTTP server, has one
+too. No port set (the default): the metrics are recorded but not served.
+
+Names follow the OpenTelemetry conventions, which the Prometheus exporter maps to Prometheus
+names: `lmis.dead_letters` (a counter) becomes `lmis_dead_letters_total`, a histogram in
+seconds `..._seconds`, a gauge counted in `{alert}` keeps its name. Labels are rule names,
+service names, topics: never a person's data.
+
+Public API:
+    setup_metrics(service_name, settings) -> MeterProvider    once per process (idempotent)
+    meter(name) -> Meter                                      for a module's instruments
+"""
+
+from __future__ import annotations
+
+import threading
+
+from opentelemetry import metrics
+from opentelemetry.exporter.prometheus import PrometheusMetricReader
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from prometheus_client import start_http_server
+
+from lmis_shared.settings import CommonSettings
+
+_lock = threading.Lock()
+_provider: MeterProvider | None = None
+_serving: int | None = None
+
+
+def setup_metrics(service_name: str, settings: CommonSettings) -> MeterProvider:
+    """The process's MeterProvider (the global one), serving `/metrics` on the settings' port.
+
+    The Prometheus reader registers with prometheus_client's process-wide registry, so there is
+    one provider per process: a second call (tests that build several apps) returns it.
+    """
+    global _provider, _serving
+    with _lock:
+        if _provider is None:
+            resource = Resource.create({SERVICE_NAME: f"lmis-{service_name}"})
+            _provider = MeterProvider(resource=resource, metric_readers=[PrometheusMetricReader()])
+            metrics.set_meter_provider(_provider)
+        if settings.metrics_port is not None and _serving is None:
+            start_http_server(settings.metrics_port, addr=settings.metrics_host)
+            _serving = settings.metrics_port
+        return _provider
+
+
+def meter(name: str) -> metrics.Meter:
+    """A meter of the process's provider (a no-op one until `setup_metrics` ran)."""
+    return metrics.get_meter(name)
