@@ -1,18 +1,23 @@
 """The deployment artefacts are valid and agree with each other, checked offline.
 
 `kubectl kustomize` renders each overlay; every core Kubernetes resource is validated against
-the API schema (kubernetes-validate, strict: an unknown or misspelt field fails) and
-`docker-compose.yml` against the Compose Specification. Then the properties production relies
-on: probes, non-root, limits, one relay per service, agencies reading only their own feed, no
-secret committed; and compose and Kubernetes run the same processes with the same commands and
-variables, so neither can drift from the other or from the code's list of processes.
+the API schema (kubernetes-validate, strict: an unknown or misspelt field fails), every operator
+resource (Strimzi, CloudNativePG, Barman Cloud) against its operator's CRD schema, vendored in
+deploy/schemas/ (equally strict), and `docker-compose.yml` against the Compose Specification.
+Then the properties production relies on: probes, non-root, limits, one relay per service,
+agencies reading only their own feed, every Kafka client authenticated with only the ACLs its
+code needs, replicated topics, a synchronous and backed-up database, no secret committed; and
+compose and Kubernetes run the same processes with the same commands and variables, so neither
+can drift from the other or from the code's list of processes.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import importlib.metadata
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -24,7 +29,7 @@ import pytest
 import yaml
 from kubernetes_validate.utils import SchemaNotFoundError, latest_version
 
-from lmis_cli.services import SERVICES, default_port
+from lmis_cli.services import SERVICES, default_port, load
 from lmis_shared.settings import CommonSettings
 
 Resource = dict[str, Any]
@@ -35,10 +40,17 @@ OVERLAYS = ("staging", "production")
 # The oldest Kubernetes we support and the newest schema kubernetes-validate ships: a field
 # that is new, or an API version that was removed, fails one of the two.
 K8S_VERSIONS = ("1.32.0", latest_version())
-# Custom resources of the operators the manifests rely on (Strimzi, CloudNativePG).
-# kubernetes-validate knows only the core API, so these kinds are skipped on purpose;
-# any other kind without a schema fails the validation test.
-CUSTOM_KINDS = {"Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser", "Cluster"}
+# Custom resources of the operators the manifests rely on (Strimzi, CloudNativePG and its
+# Barman Cloud plugin): kubernetes-validate knows only the core API, so these kinds are
+# validated against the operators' own schemas, vendored in deploy/schemas/ (see its README),
+# one file per kind: `<group>_<version>_<Kind>.json`. Any other kind without a schema fails.
+OPERATOR_SCHEMA_FILES = {
+    (f"{group}/{version}", kind): path
+    for path in (ROOT / "deploy" / "schemas").glob("*.json")
+    for group, version, kind in [path.stem.split("_")]
+}
+CUSTOM_KINDS = {kind for _, kind in OPERATOR_SCHEMA_FILES}
+BARMAN_CLOUD = "barman-cloud.cloudnative-pg.io"  # the plugin's name in CloudNativePG
 LMIS_IMAGE = "lmis:local"  # compose's name for the image built from ./Dockerfile
 AGENCIES = ("police", "bank", "foreign_affairs")
 
@@ -135,14 +147,108 @@ def test_every_core_resource_is_valid_kubernetes(
     assert problems == []
 
 
-def test_only_operator_resources_are_left_unvalidated(rendered: tuple[Resource, ...]) -> None:
+def test_operator_kinds_are_the_ones_with_a_vendored_schema(rendered: tuple[Resource, ...]) -> None:
     custom = [r for r in rendered if r["kind"] in CUSTOM_KINDS]
-    assert {r["kind"] for r in custom} == CUSTOM_KINDS, "a skipped kind is no longer used"
+    assert {r["kind"] for r in custom} == CUSTOM_KINDS, "a vendored schema is no longer used"
     for resource in custom:
         group = resource["apiVersion"].split("/")[0]
-        assert group in ("kafka.strimzi.io", "postgresql.cnpg.io"), _describe(resource)
-        with pytest.raises(SchemaNotFoundError):  # if this starts passing, validate it instead
+        assert group in ("kafka.strimzi.io", "postgresql.cnpg.io", "barmancloud.cnpg.io")
+        with pytest.raises(SchemaNotFoundError):  # if this starts passing, validate it there too
             kubernetes_validate.validate(resource, K8S_VERSIONS[0], strict=True)
+
+
+def _strict(node: Any) -> Any:
+    """A CRD's structural schema as JSON Schema, with Kubernetes' meaning: a field the schema
+    does not list is refused (kubectl's strict field validation; the API server would prune
+    it) unless `x-kubernetes-preserve-unknown-fields`, and int-or-string takes either."""
+    if isinstance(node, list):
+        return [_strict(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    strict = {k: _strict(v) for k, v in node.items()}
+    if node.get("x-kubernetes-int-or-string") and "anyOf" not in node:
+        strict.pop("type", None)
+        strict["anyOf"] = [{"type": "integer"}, {"type": "string"}]
+    if (
+        node.get("type") == "object"
+        and "properties" in node
+        and "additionalProperties" not in node
+        and not node.get("x-kubernetes-preserve-unknown-fields")
+    ):
+        strict["additionalProperties"] = False
+    return strict
+
+
+@functools.cache
+def _operator_validator(api_version: str, kind: str) -> jsonschema.Draft4Validator:
+    schema = json.loads(OPERATOR_SCHEMA_FILES[(api_version, kind)].read_text())
+    return jsonschema.Draft4Validator(_strict(schema))
+
+
+def _operator_schema_problems(resources: tuple[Resource, ...]) -> list[str]:
+    problems = []
+    for resource in resources:
+        if resource["kind"] not in CUSTOM_KINDS:
+            continue
+        if (resource["apiVersion"], resource["kind"]) not in OPERATOR_SCHEMA_FILES:
+            problems.append(f"{_describe(resource)}: {resource['apiVersion']} is not served")
+            continue
+        validator = _operator_validator(resource["apiVersion"], resource["kind"])
+        for error in validator.iter_errors(resource):
+            problems.append(f"{_describe(resource)}: {error.json_path}: {error.message}")
+    return problems
+
+
+def test_every_operator_resource_follows_its_operators_schema(
+    rendered: tuple[Resource, ...],
+) -> None:
+    # The schemas' CEL rules (x-kubernetes-validations) are not evaluated here; the ones our
+    # manifests could break are asserted below (synchronous replicas, Kafka listeners).
+    assert _operator_schema_problems(rendered) == []
+
+
+def test_the_operator_schema_check_refuses_what_the_operators_refuse(
+    rendered: tuple[Resource, ...],
+) -> None:
+    # v1beta2 is no longer served, a misspelt field is unknown, a wrong enum value is refused
+    [kafka] = copy.deepcopy(_of_kind(rendered, "Kafka"))
+    [cluster] = copy.deepcopy(_of_kind(rendered, "Cluster"))
+    [user, *_] = copy.deepcopy(_of_kind(rendered, "KafkaUser"))
+    old = {**kafka, "apiVersion": "kafka.strimzi.io/v1beta2"}
+    kafka["spec"]["kafka"]["listners"] = kafka["spec"]["kafka"].pop("listeners")
+    cluster["spec"]["backup"] = {"barmanObjectStore": {"destinationPath": 1}}
+    user["spec"]["authentication"]["type"] = "scram-sha-256"
+    problems = _operator_schema_problems((old, kafka, cluster, user))
+    assert len(problems) >= 4
+    assert "Kafka/lmis: kafka.strimzi.io/v1beta2 is not served" in problems
+    assert any("'listners' was unexpected" in p for p in problems)
+    assert any(p.startswith("Cluster/lmis-db: $.spec.backup") for p in problems)
+    assert any("'scram-sha-256' is not one of" in p for p in problems)
+
+
+def _render_with_restore(tmp_path: Path, overlay: str) -> tuple[Resource, ...]:
+    """`overlay` as the restore runbook applies it: with the restore component added."""
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl is not installed: the Kustomize overlays cannot be rendered")
+    deploy = Path(os.path.relpath(ROOT / "deploy", tmp_path))
+    (tmp_path / "kustomization.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "resources": [str(deploy / "overlays" / overlay)],
+                "components": [str(deploy / "components" / "restore")],
+            }
+        )
+    )
+    result = subprocess.run(
+        [kubectl, "kustomize", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, f"kustomize cannot render the restore:\n{result.stderr}"
+    return tuple(doc for doc in yaml.safe_load_all(result.stdout) if doc)
 
 
 def test_compose_file_follows_the_compose_specification() -> None:
@@ -227,7 +333,11 @@ def test_the_database_dsn_comes_from_a_secret_and_none_is_committed(
 
 
 def test_agencies_read_only_their_own_feed(rendered: tuple[Resource, ...]) -> None:
-    users = {u["metadata"]["name"]: u["spec"] for u in _of_kind(rendered, "KafkaUser")}
+    users = {
+        u["metadata"]["name"]: u["spec"]
+        for u in _of_kind(rendered, "KafkaUser")
+        if u["spec"]["authentication"]["type"] == "tls"  # the `agencies` listener's users
+    }
     assert set(users) == {a.replace("_", "-") for a in AGENCIES}
     topics = {t["spec"]["topicName"] for t in _of_kind(rendered, "KafkaTopic")}
     for agency in AGENCIES:
@@ -240,6 +350,169 @@ def test_agencies_read_only_their_own_feed(rendered: tuple[Resource, ...]) -> No
             {"type": "topic", "name": f"lmis.agency.{agency}", "patternType": "literal"}
         ]
         assert f"lmis.agency.{agency}" in topics
+
+
+def _topic_prefix(resources: tuple[Resource, ...]) -> str:
+    [config] = [
+        c
+        for c in _of_kind(resources, "ConfigMap")
+        if c["metadata"]["name"].startswith("lmis-config")
+    ]
+    prefix: str = config["data"]["LMIS_TOPIC_PREFIX"]
+    return prefix
+
+
+def _processor_reads(name: str) -> tuple[str, list[str]]:
+    """A processor's consumer group (its faust app id) and the domains it reads, as its
+    settings class declares them."""
+    fields = load(SERVICES[name].settings).model_fields
+    sources = fields.get("processor_sources") or fields["sources"]
+    return fields["processor_id"].default, list(sources.default)
+
+
+def _acls(user: Resource) -> set[tuple[str, str, str, str]]:
+    """(resource type, name, pattern, operation) for every operation a user is allowed."""
+    return {
+        (a["resource"]["type"], a["resource"]["name"], a["resource"]["patternType"], op)
+        for a in user["spec"]["authorization"]["acls"]
+        if a.get("type", "allow") == "allow"
+        for op in a["operations"]
+    }
+
+
+def test_kafka_is_kraft_and_every_client_is_authenticated(
+    rendered: tuple[Resource, ...],
+) -> None:
+    [kafka] = _of_kind(rendered, "Kafka")
+    [pool] = _of_kind(rendered, "KafkaNodePool")
+    assert set(pool["spec"]["roles"]) == {"controller", "broker"}
+    assert pool["metadata"]["labels"]["strimzi.io/cluster"] == kafka["metadata"]["name"]
+    assert pool["spec"]["replicas"] >= 3
+    spec = kafka["spec"]["kafka"]
+    assert "zookeeper" not in kafka["spec"]
+    # no listener without authentication, no superuser (the old internal listener's ANONYMOUS)
+    assert all("authentication" in listener for listener in spec["listeners"]), spec
+    assert spec["authorization"] == {"type": "simple"}
+    internal = {listener["port"]: listener for listener in spec["listeners"]}[9092]
+    assert internal["type"] == "internal"
+    assert internal["authentication"] == {"type": "scram-sha-512"}
+    assert spec["config"]["auto.create.topics.enable"] is False
+    assert spec["config"]["min.insync.replicas"] == 2
+
+
+def test_topics_are_replicated_and_kept_as_declared(rendered: tuple[Resource, ...]) -> None:
+    for topic in _of_kind(rendered, "KafkaTopic"):
+        spec = topic["spec"]
+        name = spec["topicName"]
+        assert topic["metadata"]["labels"]["strimzi.io/cluster"] == "lmis", name
+        assert spec["replicas"] == 3, name
+        assert int(spec["config"]["min.insync.replicas"]) == 2, name
+        assert int(spec["config"]["retention.ms"]) == 30 * 24 * 3600 * 1000, name
+        assert spec["config"]["cleanup.policy"] == "delete", name
+        # the processors declare their dead-letter topics with one partition (processing/dlq.py)
+        assert spec["partitions"] == (1 if name.endswith(".dlq") else 3), name
+
+
+def test_each_relay_and_processor_has_only_the_acls_its_code_needs(
+    rendered: tuple[Resource, ...],
+) -> None:
+    prefix = _topic_prefix(rendered)
+    users = {u["metadata"]["name"]: u for u in _of_kind(rendered, "KafkaUser")}
+    expected: dict[str, set[tuple[str, str, str, str]]] = {}
+    for name, spec in SERVICES.items():
+        if spec.publishes_events:  # a relay writes its own service's topic, nothing else
+            topic = f"{prefix}.{name}.events"
+            expected[f"{name}-relay"] = {
+                ("topic", topic, "literal", op) for op in ("Describe", "Write")
+            }
+        if spec.processor:  # reads its sources in its own group, writes their dead letters
+            group, domains = _processor_reads(name)
+            acls = {("group", group, "literal", "Read")}
+            for domain in domains:
+                topic = f"{prefix}.{domain}.events"
+                acls |= {("topic", topic, "literal", op) for op in ("Describe", "Read")}
+                acls |= {
+                    ("topic", f"{topic}.dlq", "literal", op)
+                    for op in ("Describe", "Write", "Create")
+                }
+            expected[f"{name}-processor"] = acls
+    workloads = {n for n in _lmis_workloads(rendered) if n.endswith(("-relay", "-processor"))}
+    assert set(expected) == workloads
+    declared = {t["spec"]["topicName"] for t in _of_kind(rendered, "KafkaTopic")}
+    for name, acls in expected.items():
+        user = users[name]
+        assert user["spec"]["authentication"] == {"type": "scram-sha-512"}, name
+        assert _acls(user) == acls, name
+        assert {a[1] for a in acls if a[0] == "topic"} <= declared, name
+    # no one but a service's relay may write its topic
+    for name, user in users.items():
+        for kind, resource, _, op in _acls(user):
+            if kind == "topic" and op == "Write" and not resource.endswith(".dlq"):
+                assert name == f"{resource.removeprefix(prefix + '.').split('.')[0]}-relay"
+
+
+def _cluster_problems(resources: tuple[Resource, ...]) -> list[str]:
+    """What CloudNativePG's admission webhook and the backup design would refuse."""
+    problems = []
+    stores = {o["metadata"]["name"] for o in _of_kind(resources, "ObjectStore")}
+    for cluster in _of_kind(resources, "Cluster"):
+        spec, name = cluster["spec"], _describe(cluster)
+        if "barmanObjectStore" in spec.get("backup", {}):
+            problems.append(f"{name}: the deprecated in-tree barmanObjectStore")
+        archivers = [p for p in spec.get("plugins", []) if p.get("isWALArchiver")]
+        if [p["name"] for p in archivers] != [BARMAN_CLOUD]:
+            problems.append(f"{name}: WAL is not archived by the Barman Cloud plugin")
+        for plugin in [*archivers, *(c["plugin"] for c in spec.get("externalClusters", []))]:
+            if plugin["parameters"]["barmanObjectName"] not in stores:
+                problems.append(f"{name}: {plugin['parameters']} names no ObjectStore")
+        sync = spec["postgresql"].get("synchronous")
+        if sync is not None and not 0 < sync["number"] < spec["instances"]:
+            problems.append(f"{name}: {sync['number']} synchronous of {spec['instances']}")
+        if spec["instances"] > 1 and (sync is None or sync.get("dataDurability") == "preferred"):
+            problems.append(f"{name}: {spec['instances']} instances, commits not synchronous")
+        if "minSyncReplicas" in spec or "maxSyncReplicas" in spec:
+            problems.append(f"{name}: legacy synchronous settings")
+    for store in _of_kind(resources, "ObjectStore"):
+        if "serverName" in store["spec"]["configuration"]:  # the plugin's docs: always empty
+            problems.append(f"{_describe(store)}: serverName belongs to the Cluster's plugin")
+    return problems
+
+
+def test_the_database_is_synchronous_and_backed_up_by_the_barman_cloud_plugin(
+    rendered: tuple[Resource, ...],
+) -> None:
+    [cluster] = _of_kind(rendered, "Cluster")
+    assert _cluster_problems(rendered) == []
+    [backup] = _of_kind(rendered, "ScheduledBackup")
+    assert backup["spec"]["cluster"] == {"name": cluster["metadata"]["name"]}
+    assert backup["spec"]["method"] == "plugin"
+    assert backup["spec"]["pluginConfiguration"] == {"name": BARMAN_CLOUD}
+    assert len(backup["spec"]["schedule"].split()) == 6  # CloudNativePG's cron has seconds
+    # the check can fail: the deprecated stanza, a lone instance waiting for a standby
+    broken = copy.deepcopy(cluster)
+    broken["spec"]["backup"] = {"barmanObjectStore": {}}
+    broken["spec"]["instances"] = 1
+    broken["spec"]["postgresql"]["synchronous"] = {"method": "any", "number": 1}
+    assert len(_cluster_problems((broken, *_of_kind(rendered, "ObjectStore")))) == 2
+
+
+def test_the_restore_component_recovers_the_cluster_from_its_backups(tmp_path: Path) -> None:
+    restored = _render_with_restore(tmp_path, "production")
+    assert _operator_schema_problems(restored) == []
+    assert _cluster_problems(restored) == []
+    [cluster] = _of_kind(restored, "Cluster")
+    bootstrap = cluster["spec"]["bootstrap"]
+    assert list(bootstrap) == ["recovery"]  # initdb would start an empty database
+    recovery = bootstrap["recovery"]
+    assert (recovery["database"], recovery["owner"]) == ("lmis", "lmis")  # same Secret, DSN
+    [source] = [c for c in cluster["spec"]["externalClusters"] if c["name"] == recovery["source"]]
+    assert source["plugin"]["name"] == BARMAN_CLOUD
+    assert "targetTime" in recovery["recoveryTarget"]
+    # everything else is the overlay's, unchanged
+    production = {_describe(r): r for r in _render("production")}
+    assert {_describe(r): r for r in restored if r["kind"] != "Cluster"} == {
+        k: v for k, v in production.items() if not k.startswith("Cluster/")
+    }
 
 
 # --- compose, Kubernetes and the code agree ---------------------------------------------------
