@@ -212,17 +212,24 @@ async def test_appended_events_reach_the_topic_as_cloudevents_in_stream_order(
 
 
 async def test_a_relay_restarted_from_its_checkpoint_publishes_only_what_is_new(
-    pg_pool: asyncpg.Pool, kafka_bootstrap: str, schema: str, topic: str, relays: list[Relay]
-) -> None:
+    pg_pool: asyncpg.Pool, database_url: str, kafka_bootstrap: str, schema: str, topic: str,
+    relays: list[Relay],
+) -> None:  # fmt: skip
     store = PostgresEventStore(pg_pool, schema)
     before = await append(store, uuid4(), 2)
-    first = build_relay(pg_pool, schema, bootstrap=kafka_bootstrap, topic=topic, settings=FAST)
+    first = build_relay(
+        pg_pool, schema, bootstrap=kafka_bootstrap, topic=topic, database_url=database_url,
+        settings=FAST,
+    )  # fmt: skip
     relays.append(first)
     await drain(first)
     await first.close()
 
     after = [*await append(store, uuid4()), *await append(store, before[0].metadata.stream_id)]
-    restarted = build_relay(pg_pool, schema, bootstrap=kafka_bootstrap, topic=topic, settings=FAST)
+    restarted = build_relay(
+        pg_pool, schema, bootstrap=kafka_bootstrap, topic=topic, database_url=database_url,
+        settings=FAST,
+    )  # fmt: skip
     relays.append(restarted)
 
     assert await restarted.publish_pending() == len(after)
@@ -233,15 +240,16 @@ async def test_a_relay_restarted_from_its_checkpoint_publishes_only_what_is_new(
 
 
 async def test_a_broker_that_is_down_only_delays_publishing(
-    pg_pool: asyncpg.Pool, own_broker: EmbeddedBroker, schema: str, topic: str,
-    relays: list[Relay],
+    pg_pool: asyncpg.Pool, database_url: str, own_broker: EmbeddedBroker, schema: str,
+    topic: str, relays: list[Relay],
 ) -> None:  # fmt: skip
     store = PostgresEventStore(pg_pool, schema)
     # the cluster id is not asked again before publishing: the outage meets the producer
     trusting = FAST.model_copy(update={"cluster_check_interval": 3600})
     relay = build_relay(
-        pg_pool, schema, bootstrap=own_broker.bootstrap, topic=topic, settings=trusting
-    )
+        pg_pool, schema, bootstrap=own_broker.bootstrap, topic=topic, database_url=database_url,
+        settings=trusting,
+    )  # fmt: skip
     relays.append(relay)
     published_before = await append(store, uuid4())
     await drain(relay)
@@ -278,11 +286,14 @@ async def test_a_broker_that_is_down_only_delays_publishing(
 
 
 async def test_a_broker_with_a_new_cluster_id_gets_every_event_again(
-    pg_pool: asyncpg.Pool, own_broker: EmbeddedBroker, schema: str, topic: str,
-    relays: list[Relay],
+    pg_pool: asyncpg.Pool, database_url: str, own_broker: EmbeddedBroker, schema: str,
+    topic: str, relays: list[Relay],
 ) -> None:  # fmt: skip
     store = PostgresEventStore(pg_pool, schema)
-    relay = build_relay(pg_pool, schema, bootstrap=own_broker.bootstrap, topic=topic, settings=FAST)
+    relay = build_relay(
+        pg_pool, schema, bootstrap=own_broker.bootstrap, topic=topic, database_url=database_url,
+        settings=FAST,
+    )  # fmt: skip
     relays.append(relay)
     appended = [*await append(store, uuid4(), 2), *await append(store, uuid4())]
     await drain(relay)
