@@ -9,6 +9,7 @@ consumer without a group (assigned partitions, from the beginning): a group cons
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import os
@@ -351,3 +352,212 @@ async def test_the_relay_process_publishes_and_stops_cleanly_on_sigterm(
     assert {"relay.started", "relay.stopped"} <= {line["event"] for line in logged}
     published = await records_on(kafka_bootstrap, topic, len(appended))
     assert stream_versions(published) == stream_versions(appended)
+
+
+# --- one relay per service --------------------------------------------------------------------
+
+
+def in_stream_order(published: Sequence[RecordedEvent]) -> bool:
+    """Each stream's versions arrive 1, 2, 3... on the topic."""
+    seen: dict[UUID, list[int]] = {}
+    for event in published:
+        seen.setdefault(event.metadata.stream_id, []).append(event.metadata.stream_version)
+    return all(versions == list(range(1, len(versions) + 1)) for versions in seen.values())
+
+
+def two_relays(
+    pool: asyncpg.Pool, database_url: str, bootstrap: str, schema: str, topic: str,
+    relays: list[Relay],
+) -> tuple[Relay, Relay]:  # fmt: skip
+    """Two relays of one schema, as two replicas of its relay would be."""
+    settings = FAST.model_copy(update={"standby_interval": 0.05})
+    built = [
+        build_relay(
+            pool,
+            schema,
+            bootstrap=bootstrap,
+            topic=topic,
+            database_url=database_url,
+            settings=settings,
+        )
+        for _ in range(2)
+    ]
+    relays += built
+    return built[0], built[1]
+
+
+async def test_a_second_relay_stands_by_and_takes_over_when_the_first_is_cancelled(
+    pg_pool: asyncpg.Pool, database_url: str, kafka_bootstrap: str, schema: str, topic: str,
+    relays: list[Relay],
+) -> None:  # fmt: skip
+    store = PostgresEventStore(pg_pool, schema)
+    first, second = two_relays(pg_pool, database_url, kafka_bootstrap, schema, topic, relays)
+    a, b = uuid4(), uuid4()
+    running_first = asyncio.create_task(first.run(asyncio.Event()))
+
+    async def first_leads() -> bool:
+        return first.stats.leading
+
+    await eventually(first_leads)
+    stop_second = asyncio.Event()
+    running_second = asyncio.create_task(second.run(stop_second))
+
+    async def second_refused_twice() -> bool:
+        return second.stats.refused >= 2
+
+    await eventually(second_refused_twice)
+    while_both = [*await append(store, a, 2), *await append(store, b)]
+
+    async def caught_up_with(events: list[RecordedEvent]) -> bool:
+        return list((await checkpoints(pg_pool, schema)).values()) == [events[-1].position]
+
+    await eventually(lambda: caught_up_with(while_both))
+    assert (first.stats.published, second.stats.published) == (len(while_both), 0)
+    assert not second.stats.leading
+
+    running_first.cancel()  # as if its process died: its session, and the lock, end
+    with pytest.raises(asyncio.CancelledError):
+        await running_first
+    after = [*await append(store, b), *await append(store, a)]
+    await eventually(lambda: caught_up_with(after))
+    stop_second.set()
+    await running_second
+
+    assert (first.stats.published, second.stats.published) == (len(while_both), len(after))
+    published = await records_on(kafka_bootstrap, topic, len(while_both + after))
+    assert stream_versions(published) == stream_versions(while_both + after)
+    assert set(stream_versions(published).values()) == {1}
+    assert in_stream_order(published)
+
+
+async def test_a_relay_whose_lock_session_ends_stops_publishing_until_it_leads_again(
+    pg_pool: asyncpg.Pool, database_url: str, kafka_bootstrap: str, schema: str, topic: str,
+    relays: list[Relay],
+) -> None:  # fmt: skip
+    store = PostgresEventStore(pg_pool, schema)
+    first, second = two_relays(pg_pool, database_url, kafka_bootstrap, schema, topic, relays)
+    stop = asyncio.Event()
+    running = [asyncio.create_task(first.run(stop))]
+
+    async def first_leads() -> bool:
+        return first.stats.leading
+
+    await eventually(first_leads)
+    running.append(asyncio.create_task(second.run(stop)))
+
+    async def second_refused() -> bool:
+        return second.stats.refused >= 1
+
+    await eventually(second_refused)
+    before = await append(store, uuid4(), 2)
+
+    async def caught_up_with(events: list[RecordedEvent]) -> bool:
+        return list((await checkpoints(pg_pool, schema)).values()) == [events[-1].position]
+
+    await eventually(lambda: caught_up_with(before))
+
+    # the server ends the leader's session (a restart, an administrator, a lost network)
+    ended = await pg_pool.fetchval(
+        "select pg_terminate_backend(pid) from pg_stat_activity"
+        " where application_name = 'lmis-relay-lock' and pid in ("
+        "  select pid from pg_locks where locktype = 'advisory' and granted"
+        "  and objid = hashtext($1)::oid)",
+        schema,
+    )
+    assert ended is True
+
+    async def first_saw_it_lost() -> bool:
+        return first.stats.lost == 1
+
+    await eventually(first_saw_it_lost)
+    after = await append(store, uuid4(), 3)
+    await eventually(lambda: caught_up_with(after))
+    stop.set()
+    await asyncio.gather(*running)
+
+    # whichever relay took the lock next published the rest, once
+    assert first.stats.published + second.stats.published == len(before + after)
+    published = await records_on(kafka_bootstrap, topic, len(before + after))
+    assert stream_versions(published) == stream_versions(before + after)
+    assert set(stream_versions(published).values()) == {1}
+    assert in_stream_order(published)
+
+
+async def read_lines(stream: asyncio.StreamReader, into: list[dict[str, Any]]) -> None:
+    while line := await stream.readline():
+        with contextlib.suppress(ValueError):
+            into.append(json.loads(line))
+
+
+async def test_killing_the_leading_relay_process_hands_publishing_to_the_one_standing_by(
+    pg_pool: asyncpg.Pool, database_url: str, kafka_bootstrap: str, fresh_topic: str,
+    schema: str, topic: str, tmp_path: Path,
+) -> None:  # fmt: skip
+    store = PostgresEventStore(pg_pool, schema)
+    code = f"from lmis_shared.relay import main; main(service_schema={schema!r}, domain='registry')"
+
+    async def start(name: str) -> tuple[asyncio.subprocess.Process, list[dict[str, Any]]]:
+        env = os.environ | {
+            "LMIS_DATABASE_URL": database_url,
+            "LMIS_KAFKA_BOOTSTRAP": kafka_bootstrap,
+            "LMIS_TOPIC_PREFIX": fresh_topic,
+            "LMIS_DATA_DIR": str(tmp_path / name),  # a pod of its own
+            "LMIS_OTEL_EXPORTER": "none",
+            "LMIS_RELAY_POLL_INTERVAL": "0.05",
+            "LMIS_RELAY_STANDBY_INTERVAL": "0.1",
+            "LMIS_LIVENESS_INTERVAL": "0.1",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", code, env=env, stdout=asyncio.subprocess.PIPE
+        )
+        assert process.stdout is not None
+        logged: list[dict[str, Any]] = []
+        readers.append(asyncio.create_task(read_lines(process.stdout, logged)))
+        processes.append(process)
+        return process, logged
+
+    def said(logged: list[dict[str, Any]], event: str) -> Callable[[], Awaitable[bool]]:
+        async def condition() -> bool:
+            return any(line.get("event") == event for line in logged)
+
+        return condition
+
+    async def caught_up_with(events: list[RecordedEvent]) -> bool:
+        return list((await checkpoints(pg_pool, schema)).values()) == [events[-1].position]
+
+    processes: list[asyncio.subprocess.Process] = []
+    readers: list[asyncio.Task[None]] = []
+    try:
+        leader, leader_log = await start("first")
+        await eventually(said(leader_log, "relay.leading"))
+        before = await append(store, uuid4(), 2)
+        await eventually(lambda: caught_up_with(before))
+        standby, standby_log = await start("second")
+        await eventually(said(standby_log, "relay.standing_by"))
+
+        leader.kill()  # SIGKILL: no goodbye, the server sees the socket close
+        await leader.wait()
+        after = [*await append(store, uuid4()), *await append(store, before[0].metadata.stream_id)]
+        await eventually(lambda: caught_up_with(after))
+        assert standby.returncode is None
+        await eventually(said(standby_log, "relay.leading"))
+        health = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "lmis_cli", "health", "relay", "registry",
+            env=os.environ | {"LMIS_DATA_DIR": str(tmp_path / "second")},
+            stdout=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+        assert await health.wait() == 0
+        standby.send_signal(signal.SIGTERM)
+        assert await standby.wait() == 0
+    finally:
+        for process in processes:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+        for reader in readers:
+            reader.cancel()
+
+    published = await records_on(kafka_bootstrap, topic, len(before + after))
+    assert stream_versions(published) == stream_versions(before + after)
+    assert set(stream_versions(published).values()) == {1}
+    assert in_stream_order(published)

@@ -160,6 +160,8 @@ class RelayStats:
     """Whether it holds the lock, and so is the relay that publishes."""
     refused: int = 0
     """How many times it asked for the lock and another relay held it."""
+    lost: int = 0
+    """How many times it found, while leading, that it no longer held the lock."""
 
 
 class _Stopped(Exception):
@@ -237,6 +239,7 @@ class Relay:
                 except LockLost:
                     # the session that held it ended: another relay may be publishing now
                     log.warning("relay.lock_lost", topic=self.topic)
+                    self.stats.lost += 1
                     self.stats.leading = False
                     await self._lock.release()
         except _Stopped:
