@@ -561,3 +561,15 @@ async def test_killing_the_leading_relay_process_hands_publishing_to_the_one_sta
     assert stream_versions(published) == stream_versions(before + after)
     assert set(stream_versions(published).values()) == {1}
     assert in_stream_order(published)
+
+
+async def test_a_relay_built_without_its_lock_publishes_a_round_but_refuses_to_run(
+    pg_pool: asyncpg.Pool, kafka_bootstrap: str, schema: str, topic: str, relays: list[Relay]
+) -> None:
+    appended = await append(PostgresEventStore(pg_pool, schema), uuid4())
+    relay = build_relay(pg_pool, schema, bootstrap=kafka_bootstrap, topic=topic, settings=FAST)
+    relays.append(relay)
+
+    assert await relay.publish_pending() == len(appended)  # a tool that knows it is alone
+    with pytest.raises(TypeError, match="database_url"):
+        await relay.run(asyncio.Event())

@@ -18,7 +18,7 @@ from opentelemetry.trace import Tracer
 from lmis_shared.eventstore.postgres import PostgresEventStore, create_pool
 from lmis_shared.logging import get_logger, setup_logging
 from lmis_shared.relay.checkpoints import PostgresCheckpoints, migrate
-from lmis_shared.relay.core import Relay, RelayStats
+from lmis_shared.relay.core import Relay, RelayLock, RelayStats
 from lmis_shared.relay.kafka_publisher import KafkaPublisher
 from lmis_shared.relay.liveness import Liveness, LivenessSettings, heartbeat_path, keep_beating
 from lmis_shared.relay.lock import PostgresRelayLock
@@ -34,7 +34,7 @@ def build_relay(
     *,
     bootstrap: str,
     topic: str,
-    database_url: str,
+    database_url: str | None = None,
     settings: RelaySettings | None = None,
     liveness: Liveness | None = None,
     tracer: Tracer | None = None,
@@ -42,18 +42,37 @@ def build_relay(
     """A relay from `schema`'s event store to `topic` (the checkpoint table must exist).
 
     Its lock on `schema` is held on a connection of its own to `database_url`, the database
-    of `pool`.
+    of `pool`. Without `database_url` it has no lock: `publish_pending` (one round, for a
+    tool that knows it is alone) works, `run` refuses to start.
     """
     settings = settings or RelaySettings()
+    lock: RelayLock = (
+        _NoLockGiven()
+        if database_url is None
+        else PostgresRelayLock(database_url, schema, timeout=settings.lock_timeout)
+    )
     return Relay(
         PostgresEventStore(pool, schema),
         PostgresCheckpoints(pool, schema),
         KafkaPublisher(bootstrap, topic, settings),
         settings,
-        lock=PostgresRelayLock(database_url, schema, timeout=settings.lock_timeout),
+        lock=lock,
         liveness=liveness,
         tracer=tracer,
     )
+
+
+class _NoLockGiven:
+    """The lock of a relay built without `database_url`: it may not run."""
+
+    async def try_acquire(self) -> bool:
+        raise TypeError("a relay on PostgreSQL runs only with its lock: pass database_url")
+
+    async def held(self) -> bool:
+        return False
+
+    async def release(self) -> None:
+        return None
 
 
 async def run_relay(
