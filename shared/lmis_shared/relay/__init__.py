@@ -22,18 +22,16 @@ from lmis_shared.relay.core import (
     TRANSIENT_ERRORS,
     Checkpoints,
     EventSource,
-    LockLost,
-    NoLock,
     OutboundRecord,
     Publisher,
     PublishFailed,
     Relay,
-    RelayLock,
     RelayStats,
     Unavailable,
 )
 from lmis_shared.relay.entry import build_relay, main, run_relay
 from lmis_shared.relay.kafka_publisher import KafkaPublisher
+from lmis_shared.relay.leadership import LockLost, NoLock, RelayLock
 from lmis_shared.relay.liveness import (
     PROCESS,
     Liveness,

@@ -50,6 +50,7 @@ from lmis_shared.relay._tracing import (
     traceparent_of,
     with_traceparent,
 )
+from lmis_shared.relay.leadership import LockLost, NoLock, RelayLock
 from lmis_shared.relay.liveness import Liveness
 from lmis_shared.relay.settings import RelaySettings
 
@@ -115,38 +116,6 @@ class Publisher(Protocol):
         ...
 
     async def close(self) -> None: ...
-
-
-class RelayLock(Protocol):
-    async def try_acquire(self) -> bool:
-        """Take the lock if it is free (True), or say another relay holds it (False).
-
-        Raises one of TRANSIENT_ERRORS when the lock's server cannot be reached.
-        """
-        ...
-
-    async def held(self) -> bool:
-        """Whether this relay still holds the lock it took (False once it lost it)."""
-        ...
-
-    async def release(self) -> None: ...
-
-
-class NoLock:
-    """A `RelayLock` always held: for a store no other relay can reach (the in-memory one)."""
-
-    async def try_acquire(self) -> bool:
-        return True
-
-    async def held(self) -> bool:
-        return True
-
-    async def release(self) -> None:
-        return None
-
-
-class LockLost(Exception):
-    """The relay no longer holds its lock: it must stop publishing."""
 
 
 @dataclass
