@@ -41,6 +41,7 @@ from lmis_shared.relay import (
     migrate,
     run_relay,
 )
+from lmis_shared.relay.lock import LOCK_CLASS
 from lmis_shared.settings import CommonSettings
 from tests.unit.test_indicator_rules import registered
 
@@ -461,7 +462,8 @@ async def test_a_relay_whose_lock_session_ends_stops_publishing_until_it_leads_a
         "select pg_terminate_backend(pid) from pg_stat_activity"
         " where application_name = 'lmis-relay-lock' and pid in ("
         "  select pid from pg_locks where locktype = 'advisory' and granted"
-        "  and objid = hashtext($1)::oid)",
+        "  and classid = $1::int::oid and objid = hashtext($2)::oid)",
+        LOCK_CLASS,
         schema,
     )
     assert ended is True
@@ -476,7 +478,8 @@ async def test_a_relay_whose_lock_session_ends_stops_publishing_until_it_leads_a
     await asyncio.gather(*running)
 
     # whichever relay took the lock next published the rest, once
-    assert first.stats.published + second.stats.published == len(before + after)
+    stats = (first.stats, second.stats)
+    assert first.stats.published + second.stats.published == len(before + after), stats
     published = await records_on(kafka_bootstrap, topic, len(before + after))
     assert stream_versions(published) == stream_versions(before + after)
     assert set(stream_versions(published).values()) == {1}
