@@ -6,7 +6,7 @@ import asyncio
 import os
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -115,6 +115,39 @@ def process(service: ServiceArg) -> None:
     if ref is None:
         raise typer.BadParameter(f"{service} has no stream processor")
     load(ref)()
+
+
+health_app = typer.Typer(
+    help="Liveness of a relay or processor on this machine (what the probes run)",
+    no_args_is_help=True,
+)
+app.add_typer(health_app, name="health")
+
+
+def _check_heartbeat(kind: Literal["relay", "process"], service: str) -> None:
+    from lmis_shared.relay.liveness import LivenessSettings, check, heartbeat_path
+    from lmis_shared.settings import CommonSettings
+
+    max_age = LivenessSettings().max_age
+    verdict = check(heartbeat_path(CommonSettings().data_dir, kind, service), max_age)
+    typer.echo(f"{kind} {service}: {verdict.describe(max_age)}")
+    raise typer.Exit(0 if verdict.alive else 1)
+
+
+@health_app.command("relay")
+def health_relay(service: ServiceArg) -> None:
+    """Exit 0 if the service's relay here is live, 1 if it is stuck or not running."""
+    if not SERVICES[service].publishes_events:
+        raise typer.BadParameter(f"{service} has no relay")
+    _check_heartbeat("relay", service)
+
+
+@health_app.command("process")
+def health_process(service: ServiceArg) -> None:
+    """Exit 0 if the service's stream processor here is live, 1 if it is stuck or not running."""
+    if SERVICES[service].processor is None:
+        raise typer.BadParameter(f"{service} has no stream processor")
+    _check_heartbeat("process", service)
 
 
 @app.command()

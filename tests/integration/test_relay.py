@@ -9,6 +9,7 @@ consumer without a group (assigned partitions, from the beginning): a group cons
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import os
@@ -40,6 +41,7 @@ from lmis_shared.relay import (
     migrate,
     run_relay,
 )
+from lmis_shared.relay.lock import LOCK_CLASS
 from lmis_shared.settings import CommonSettings
 from tests.unit.test_indicator_rules import registered
 
@@ -212,17 +214,24 @@ async def test_appended_events_reach_the_topic_as_cloudevents_in_stream_order(
 
 
 async def test_a_relay_restarted_from_its_checkpoint_publishes_only_what_is_new(
-    pg_pool: asyncpg.Pool, kafka_bootstrap: str, schema: str, topic: str, relays: list[Relay]
-) -> None:
+    pg_pool: asyncpg.Pool, database_url: str, kafka_bootstrap: str, schema: str, topic: str,
+    relays: list[Relay],
+) -> None:  # fmt: skip
     store = PostgresEventStore(pg_pool, schema)
     before = await append(store, uuid4(), 2)
-    first = build_relay(pg_pool, schema, bootstrap=kafka_bootstrap, topic=topic, settings=FAST)
+    first = build_relay(
+        pg_pool, schema, bootstrap=kafka_bootstrap, topic=topic, database_url=database_url,
+        settings=FAST,
+    )  # fmt: skip
     relays.append(first)
     await drain(first)
     await first.close()
 
     after = [*await append(store, uuid4()), *await append(store, before[0].metadata.stream_id)]
-    restarted = build_relay(pg_pool, schema, bootstrap=kafka_bootstrap, topic=topic, settings=FAST)
+    restarted = build_relay(
+        pg_pool, schema, bootstrap=kafka_bootstrap, topic=topic, database_url=database_url,
+        settings=FAST,
+    )  # fmt: skip
     relays.append(restarted)
 
     assert await restarted.publish_pending() == len(after)
@@ -233,15 +242,16 @@ async def test_a_relay_restarted_from_its_checkpoint_publishes_only_what_is_new(
 
 
 async def test_a_broker_that_is_down_only_delays_publishing(
-    pg_pool: asyncpg.Pool, own_broker: EmbeddedBroker, schema: str, topic: str,
-    relays: list[Relay],
+    pg_pool: asyncpg.Pool, database_url: str, own_broker: EmbeddedBroker, schema: str,
+    topic: str, relays: list[Relay],
 ) -> None:  # fmt: skip
     store = PostgresEventStore(pg_pool, schema)
     # the cluster id is not asked again before publishing: the outage meets the producer
     trusting = FAST.model_copy(update={"cluster_check_interval": 3600})
     relay = build_relay(
-        pg_pool, schema, bootstrap=own_broker.bootstrap, topic=topic, settings=trusting
-    )
+        pg_pool, schema, bootstrap=own_broker.bootstrap, topic=topic, database_url=database_url,
+        settings=trusting,
+    )  # fmt: skip
     relays.append(relay)
     published_before = await append(store, uuid4())
     await drain(relay)
@@ -278,11 +288,14 @@ async def test_a_broker_that_is_down_only_delays_publishing(
 
 
 async def test_a_broker_with_a_new_cluster_id_gets_every_event_again(
-    pg_pool: asyncpg.Pool, own_broker: EmbeddedBroker, schema: str, topic: str,
-    relays: list[Relay],
+    pg_pool: asyncpg.Pool, database_url: str, own_broker: EmbeddedBroker, schema: str,
+    topic: str, relays: list[Relay],
 ) -> None:  # fmt: skip
     store = PostgresEventStore(pg_pool, schema)
-    relay = build_relay(pg_pool, schema, bootstrap=own_broker.bootstrap, topic=topic, settings=FAST)
+    relay = build_relay(
+        pg_pool, schema, bootstrap=own_broker.bootstrap, topic=topic, database_url=database_url,
+        settings=FAST,
+    )  # fmt: skip
     relays.append(relay)
     appended = [*await append(store, uuid4(), 2), *await append(store, uuid4())]
     await drain(relay)
@@ -340,3 +353,226 @@ async def test_the_relay_process_publishes_and_stops_cleanly_on_sigterm(
     assert {"relay.started", "relay.stopped"} <= {line["event"] for line in logged}
     published = await records_on(kafka_bootstrap, topic, len(appended))
     assert stream_versions(published) == stream_versions(appended)
+
+
+# --- one relay per service --------------------------------------------------------------------
+
+
+def in_stream_order(published: Sequence[RecordedEvent]) -> bool:
+    """Each stream's versions arrive 1, 2, 3... on the topic."""
+    seen: dict[UUID, list[int]] = {}
+    for event in published:
+        seen.setdefault(event.metadata.stream_id, []).append(event.metadata.stream_version)
+    return all(versions == list(range(1, len(versions) + 1)) for versions in seen.values())
+
+
+def two_relays(
+    pool: asyncpg.Pool, database_url: str, bootstrap: str, schema: str, topic: str,
+    relays: list[Relay],
+) -> tuple[Relay, Relay]:  # fmt: skip
+    """Two relays of one schema, as two replicas of its relay would be."""
+    settings = FAST.model_copy(update={"standby_interval": 0.05})
+    built = [
+        build_relay(
+            pool,
+            schema,
+            bootstrap=bootstrap,
+            topic=topic,
+            database_url=database_url,
+            settings=settings,
+        )
+        for _ in range(2)
+    ]
+    relays += built
+    return built[0], built[1]
+
+
+async def test_a_second_relay_stands_by_and_takes_over_when_the_first_is_cancelled(
+    pg_pool: asyncpg.Pool, database_url: str, kafka_bootstrap: str, schema: str, topic: str,
+    relays: list[Relay],
+) -> None:  # fmt: skip
+    store = PostgresEventStore(pg_pool, schema)
+    first, second = two_relays(pg_pool, database_url, kafka_bootstrap, schema, topic, relays)
+    a, b = uuid4(), uuid4()
+    running_first = asyncio.create_task(first.run(asyncio.Event()))
+
+    async def first_leads() -> bool:
+        return first.stats.leading
+
+    await eventually(first_leads)
+    stop_second = asyncio.Event()
+    running_second = asyncio.create_task(second.run(stop_second))
+
+    async def second_refused_twice() -> bool:
+        return second.stats.refused >= 2
+
+    await eventually(second_refused_twice)
+    while_both = [*await append(store, a, 2), *await append(store, b)]
+
+    async def caught_up_with(events: list[RecordedEvent]) -> bool:
+        return list((await checkpoints(pg_pool, schema)).values()) == [events[-1].position]
+
+    await eventually(lambda: caught_up_with(while_both))
+    assert (first.stats.published, second.stats.published) == (len(while_both), 0)
+    assert not second.stats.leading
+
+    running_first.cancel()  # as if its process died: its session, and the lock, end
+    with pytest.raises(asyncio.CancelledError):
+        await running_first
+    after = [*await append(store, b), *await append(store, a)]
+    await eventually(lambda: caught_up_with(after))
+    stop_second.set()
+    await running_second
+
+    assert (first.stats.published, second.stats.published) == (len(while_both), len(after))
+    published = await records_on(kafka_bootstrap, topic, len(while_both + after))
+    assert stream_versions(published) == stream_versions(while_both + after)
+    assert set(stream_versions(published).values()) == {1}
+    assert in_stream_order(published)
+
+
+async def test_a_relay_whose_lock_session_ends_stops_publishing_until_it_leads_again(
+    pg_pool: asyncpg.Pool, database_url: str, kafka_bootstrap: str, schema: str, topic: str,
+    relays: list[Relay],
+) -> None:  # fmt: skip
+    store = PostgresEventStore(pg_pool, schema)
+    first, second = two_relays(pg_pool, database_url, kafka_bootstrap, schema, topic, relays)
+    stop = asyncio.Event()
+    running = [asyncio.create_task(first.run(stop))]
+
+    async def first_leads() -> bool:
+        return first.stats.leading
+
+    await eventually(first_leads)
+    running.append(asyncio.create_task(second.run(stop)))
+
+    async def second_refused() -> bool:
+        return second.stats.refused >= 1
+
+    await eventually(second_refused)
+    before = await append(store, uuid4(), 2)
+
+    async def caught_up_with(events: list[RecordedEvent]) -> bool:
+        return list((await checkpoints(pg_pool, schema)).values()) == [events[-1].position]
+
+    await eventually(lambda: caught_up_with(before))
+
+    # the server ends the leader's session (a restart, an administrator, a lost network)
+    ended = await pg_pool.fetchval(
+        "select pg_terminate_backend(pid) from pg_stat_activity"
+        " where application_name = 'lmis-relay-lock' and pid in ("
+        "  select pid from pg_locks where locktype = 'advisory' and granted"
+        "  and classid = $1::int::oid and objid = hashtext($2)::oid)",
+        LOCK_CLASS,
+        schema,
+    )
+    assert ended is True
+
+    async def first_saw_it_lost() -> bool:
+        return first.stats.lost == 1
+
+    await eventually(first_saw_it_lost)
+    after = await append(store, uuid4(), 3)
+    await eventually(lambda: caught_up_with(after))
+    stop.set()
+    await asyncio.gather(*running)
+
+    # whichever relay took the lock next published the rest, once
+    stats = (first.stats, second.stats)
+    assert first.stats.published + second.stats.published == len(before + after), stats
+    published = await records_on(kafka_bootstrap, topic, len(before + after))
+    assert stream_versions(published) == stream_versions(before + after)
+    assert set(stream_versions(published).values()) == {1}
+    assert in_stream_order(published)
+
+
+async def read_lines(stream: asyncio.StreamReader, into: list[dict[str, Any]]) -> None:
+    while line := await stream.readline():
+        with contextlib.suppress(ValueError):
+            into.append(json.loads(line))
+
+
+async def test_killing_the_leading_relay_process_hands_publishing_to_the_one_standing_by(
+    pg_pool: asyncpg.Pool, database_url: str, kafka_bootstrap: str, fresh_topic: str,
+    schema: str, topic: str, tmp_path: Path,
+) -> None:  # fmt: skip
+    store = PostgresEventStore(pg_pool, schema)
+    code = f"from lmis_shared.relay import main; main(service_schema={schema!r}, domain='registry')"
+
+    async def start(name: str) -> tuple[asyncio.subprocess.Process, list[dict[str, Any]]]:
+        env = os.environ | {
+            "LMIS_DATABASE_URL": database_url,
+            "LMIS_KAFKA_BOOTSTRAP": kafka_bootstrap,
+            "LMIS_TOPIC_PREFIX": fresh_topic,
+            "LMIS_DATA_DIR": str(tmp_path / name),  # a pod of its own
+            "LMIS_OTEL_EXPORTER": "none",
+            "LMIS_RELAY_POLL_INTERVAL": "0.05",
+            "LMIS_RELAY_STANDBY_INTERVAL": "0.1",
+            "LMIS_LIVENESS_INTERVAL": "0.1",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", code, env=env, stdout=asyncio.subprocess.PIPE
+        )
+        assert process.stdout is not None
+        logged: list[dict[str, Any]] = []
+        readers.append(asyncio.create_task(read_lines(process.stdout, logged)))
+        processes.append(process)
+        return process, logged
+
+    def said(logged: list[dict[str, Any]], event: str) -> Callable[[], Awaitable[bool]]:
+        async def condition() -> bool:
+            return any(line.get("event") == event for line in logged)
+
+        return condition
+
+    async def caught_up_with(events: list[RecordedEvent]) -> bool:
+        return list((await checkpoints(pg_pool, schema)).values()) == [events[-1].position]
+
+    processes: list[asyncio.subprocess.Process] = []
+    readers: list[asyncio.Task[None]] = []
+    try:
+        leader, leader_log = await start("first")
+        await eventually(said(leader_log, "relay.leading"))
+        before = await append(store, uuid4(), 2)
+        await eventually(lambda: caught_up_with(before))
+        standby, standby_log = await start("second")
+        await eventually(said(standby_log, "relay.standing_by"))
+
+        leader.kill()  # SIGKILL: no goodbye, the server sees the socket close
+        await leader.wait()
+        after = [*await append(store, uuid4()), *await append(store, before[0].metadata.stream_id)]
+        await eventually(lambda: caught_up_with(after))
+        assert standby.returncode is None
+        await eventually(said(standby_log, "relay.leading"))
+        health = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "lmis_cli", "health", "relay", "registry",
+            env=os.environ | {"LMIS_DATA_DIR": str(tmp_path / "second")},
+            stdout=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+        assert await health.wait() == 0
+        standby.send_signal(signal.SIGTERM)
+        assert await standby.wait() == 0
+    finally:
+        for process in processes:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+        for reader in readers:
+            reader.cancel()
+
+    published = await records_on(kafka_bootstrap, topic, len(before + after))
+    assert stream_versions(published) == stream_versions(before + after)
+    assert set(stream_versions(published).values()) == {1}
+    assert in_stream_order(published)
+
+
+async def test_a_relay_built_without_its_lock_publishes_a_round_but_refuses_to_run(
+    pg_pool: asyncpg.Pool, kafka_bootstrap: str, schema: str, topic: str, relays: list[Relay]
+) -> None:
+    appended = await append(PostgresEventStore(pg_pool, schema), uuid4())
+    relay = build_relay(pg_pool, schema, bootstrap=kafka_bootstrap, topic=topic, settings=FAST)
+    relays.append(relay)
+
+    assert await relay.publish_pending() == len(appended)  # a tool that knows it is alone
+    with pytest.raises(TypeError, match="database_url"):
+        await relay.run(asyncio.Event())

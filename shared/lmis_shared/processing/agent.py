@@ -14,6 +14,9 @@ How records flow, and why this shape:
   added delay; a busy one in batches as large as the backlog, like a group commit.
 * Failures to reach PostgreSQL or the broker are retried with backoff, for ever: skipping
   would make the counts wrong, while waiting only delays them. The log says what is failing.
+* Liveness: each attempt (to apply a batch, to dead-letter a record, to declare the
+  dead-letter topic) is a unit of work of the process's `Liveness`; one that hangs makes
+  `lmis health process <service>` fail, while waiting for records or between retries does not.
 * Each handled record gets a span `process <event type>` whose parent is the record's
   `traceparent`, so it joins the trace of the command that produced the event.
 """
@@ -38,6 +41,7 @@ from lmis_shared.logging import get_logger
 from lmis_shared.processing.decoding import Decoded, Rejected, decode_record
 from lmis_shared.processing.dlq import DeadLetters, header_pairs
 from lmis_shared.processing.projection import Projection
+from lmis_shared.relay.liveness import PROCESS, Liveness
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -52,17 +56,20 @@ def projection_agent(
     *,
     batch_size: int = 500,
     tracer_provider: trace.TracerProvider | None = None,
+    liveness: Liveness = PROCESS,
 ) -> Any:
-    """Register on `app` an agent that applies `topic`'s events to `projection`."""
+    """Register on `app` an agent that applies `topic`'s events to `projection`; its work is
+    marked on `liveness` (by default the process's, which `run_processor` beats)."""
     source = app.topic(topic, key_type=bytes, value_type=bytes, allow_empty=True)
     handler = _BatchHandler(
         projection,
         DeadLetters(app, topic),
         trace.get_tracer(__name__, tracer_provider=tracer_provider),
+        liveness,
     )
 
     async def consume(stream: StreamT[bytes]) -> None:
-        await _retrying("declare", handler.dead_letters.declare)
+        await _retrying("declare", handler.dead_letters.declare, liveness)
         # `noack` is on faust's Stream, not on the StreamT interface it is typed with
         manual = cast(StreamT[bytes], cast(Any, stream).noack())
         queue: asyncio.Queue[EventT[bytes]] = asyncio.Queue(maxsize=batch_size)
@@ -107,11 +114,16 @@ class _Item:
 
 class _BatchHandler:
     def __init__(
-        self, projection: Projection, dead_letters: DeadLetters, tracer: trace.Tracer
+        self,
+        projection: Projection,
+        dead_letters: DeadLetters,
+        tracer: trace.Tracer,
+        liveness: Liveness,
     ) -> None:
         self.projection = projection
         self.dead_letters = dead_letters
         self.tracer = tracer
+        self.liveness = liveness
 
     async def drain(
         self, queue: asyncio.Queue[EventT[bytes]], stream: StreamT[bytes], batch_size: int
@@ -125,11 +137,12 @@ class _BatchHandler:
     async def handle(self, events: Sequence[EventT[bytes]], stream: StreamT[bytes]) -> None:
         items = [self._open(event) for event in events]
         decoded = [item.decoded for item in items if item.decoded is not None]
-        applied = iter(await _retrying("apply", partial(self.projection.process, decoded)))
+        apply = partial(self.projection.process, decoded)
+        applied = iter(await _retrying("apply", apply, self.liveness))
         for item in items:
             if item.rejected is not None:
                 publish = partial(self.dead_letters.publish, item.event.message, item.rejected)
-                await _retrying("dead-letter", publish)
+                await _retrying("dead-letter", publish, self.liveness)
         for item in items:
             await stream.ack(item.event)
         for item in items:
@@ -184,11 +197,12 @@ class _BatchHandler:
         item.span.end()
 
 
-async def _retrying(step: str, call: Callable[[], Awaitable[T]]) -> T:
+async def _retrying(step: str, call: Callable[[], Awaitable[T]], liveness: Liveness) -> T:
     delay = 0.1
     while True:
         try:
-            return await call()
+            with liveness.busy():
+                return await call()
         except Exception as exc:
             # the type and SQLSTATE only: driver messages can quote row values
             log.error(

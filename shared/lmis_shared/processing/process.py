@@ -3,12 +3,15 @@
 `run_processor` sets up logs (`<service>-processor`) and traces, opens a pool on the database,
 runs `run(pool, stop, provider)` in a new event loop until SIGINT or SIGTERM sets `stop`, and
 closes the pool and shuts the traces down. What runs, and what the start is logged with, is
-the processor's own.
+the processor's own. All along it keeps the heartbeat `<data_dir>/health/process-<service>`
+of the process's `Liveness` (`lmis_shared.relay.liveness`), which its agents mark their work
+on, for `lmis health process <service>`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -18,6 +21,7 @@ from opentelemetry.trace import TracerProvider
 
 from lmis_shared.eventstore.postgres import create_pool
 from lmis_shared.logging import get_logger, setup_logging
+from lmis_shared.relay.liveness import PROCESS, LivenessSettings, heartbeat_path, keep_beating
 from lmis_shared.settings import CommonSettings
 
 log = get_logger(__name__)
@@ -38,12 +42,13 @@ def run_processor(
     logging.getLogger("faust").setLevel(logging.WARNING)
     provider = setup_telemetry(service, common)
     try:
-        asyncio.run(_until_signalled(common, app_id, run, provider, starting))
+        asyncio.run(_until_signalled(service, common, app_id, run, provider, starting))
     finally:
         provider.shutdown()
 
 
 async def _until_signalled(
+    service: str,
     common: CommonSettings,
     app_id: str,
     run: Run,
@@ -55,9 +60,16 @@ async def _until_signalled(
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     log.info("processing.starting", app=app_id, **starting)
-    pool = await create_pool(common.database_url)
+    heartbeat = heartbeat_path(common.data_dir, "process", service)
+    beating = asyncio.create_task(keep_beating(PROCESS, heartbeat, LivenessSettings().interval))
     try:
-        await run(pool, stop, provider)
+        pool = await create_pool(common.database_url)
+        try:
+            await run(pool, stop, provider)
+        finally:
+            await pool.close()
     finally:
-        await pool.close()
+        beating.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beating
     log.info("processing.stopped", app=app_id)

@@ -5,9 +5,14 @@ Public API:
     run_relay(settings: CommonSettings, schema: str, domain: str,
               stop: asyncio.Event | None = None, *, relay_settings: RelaySettings | None = None,
               tracer: Tracer | None = None) -> RelayStats
-    build_relay(pool, schema, *, bootstrap, topic, settings=None, tracer=None) -> Relay
-    Relay.publish_pending() -> int        one round; Relay.run(stop) loops; Relay.close()
+    build_relay(pool, schema, *, bootstrap, topic, database_url, settings=None,
+                liveness=None, tracer=None) -> Relay
+    Relay.publish_pending() -> int        one round; Relay.run(stop) loops while it holds
+                                          the lock; Relay.close()
     migrate(pool, schema) -> list[str]    the checkpoint table (run_relay calls it)
+    PostgresRelayLock(dsn, schema)        one relay per schema (`lock.py`)
+    Liveness, keep_beating, check, heartbeat_path, LivenessSettings, PROCESS
+                                          the heartbeat of relays and processors (`liveness.py`)
     RelaySettings                         `LMIS_RELAY_*`
 The design and its guarantees are in `core.py`.
 """
@@ -26,22 +31,44 @@ from lmis_shared.relay.core import (
 )
 from lmis_shared.relay.entry import build_relay, main, run_relay
 from lmis_shared.relay.kafka_publisher import KafkaPublisher
+from lmis_shared.relay.leadership import LockLost, NoLock, RelayLock
+from lmis_shared.relay.liveness import (
+    PROCESS,
+    Liveness,
+    LivenessSettings,
+    Verdict,
+    check,
+    heartbeat_path,
+    keep_beating,
+)
+from lmis_shared.relay.lock import PostgresRelayLock
 from lmis_shared.relay.settings import RelaySettings
 
 __all__ = [
+    "PROCESS",
     "TRANSIENT_ERRORS",
     "Checkpoints",
     "EventSource",
     "KafkaPublisher",
+    "Liveness",
+    "LivenessSettings",
+    "LockLost",
+    "NoLock",
     "OutboundRecord",
     "PostgresCheckpoints",
+    "PostgresRelayLock",
     "PublishFailed",
     "Publisher",
     "Relay",
+    "RelayLock",
     "RelaySettings",
     "RelayStats",
     "Unavailable",
+    "Verdict",
     "build_relay",
+    "check",
+    "heartbeat_path",
+    "keep_beating",
     "main",
     "migrate",
     "run_relay",

@@ -13,8 +13,17 @@ The checkpoint is kept per broker cluster id: a broker that comes back as a new,
 broker that comes back with the same id is trusted to still hold what it acknowledged, as
 Kafka does; the embedded broker only does that when started with the same id on purpose.
 
+One relay per service: `run` publishes only while it holds the service's `RelayLock` (a
+PostgreSQL advisory lock, `lock.py`). A relay that cannot take it stands by and asks again;
+one that finds it lost stops publishing and asks again too. On taking the lock a relay reads
+the checkpoints afresh: another relay may have moved them while it stood by.
+
+Liveness: every round and every ask for the lock is a unit of work of the relay's `Liveness`
+(`liveness.py`), so a round that hangs makes the process's liveness check fail, while waits
+(polls, back-off, standing by) do not.
+
 Everything outside this module is a port: `EventSource` (the store's `read_all`),
-`Checkpoints` and `Publisher`, so unit tests drive the relay with fakes of our own.
+`Checkpoints`, `Publisher` and `RelayLock`, so unit tests drive the relay with fakes of our own.
 """
 
 from __future__ import annotations
@@ -41,6 +50,8 @@ from lmis_shared.relay._tracing import (
     traceparent_of,
     with_traceparent,
 )
+from lmis_shared.relay.leadership import LockLost, NoLock, RelayLock
+from lmis_shared.relay.liveness import Liveness
 from lmis_shared.relay.settings import RelaySettings
 
 log = get_logger(__name__)
@@ -114,6 +125,12 @@ class RelayStats:
     failed_attempts: int = 0
     last_error: str | None = None
     """Type of the last error that made the relay wait, None once it succeeds again."""
+    leading: bool = False
+    """Whether it holds the lock, and so is the relay that publishes."""
+    refused: int = 0
+    """How many times it asked for the lock and another relay held it."""
+    lost: int = 0
+    """How many times it found, while leading, that it no longer held the lock."""
 
 
 class _Stopped(Exception):
@@ -130,12 +147,16 @@ class Relay:
         publisher: Publisher,
         settings: RelaySettings | None = None,
         *,
+        lock: RelayLock | None = None,
+        liveness: Liveness | None = None,
         tracer: Tracer | None = None,
     ) -> None:
         self._source = source
         self._checkpoints = checkpoints
         self._publisher = publisher
         self._settings = settings or RelaySettings()
+        self._lock: RelayLock = lock or NoLock()
+        self.liveness = liveness or Liveness()
         self._tracer = tracer or trace.get_tracer(__name__)
         self._positions: dict[str, Position | None] = {}
         """The stored checkpoint per cluster id: the relay is its only writer."""
@@ -148,7 +169,8 @@ class Relay:
     async def publish_pending(self) -> int:
         """Publish the next batch after the checkpoint; how many events (0: nothing new).
 
-        Raises one of TRANSIENT_ERRORS when the broker or the database cannot be reached; the
+        One round, whether or not this relay holds the lock: `run` calls it only while it
+        does. Raises one of TRANSIENT_ERRORS when the broker or the database cannot be reached; the
         checkpoint then covers exactly the events the broker acknowledged.
         """
         cluster = await self._publisher.cluster_id()
@@ -172,20 +194,63 @@ class Relay:
         return len(events)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Publish until `stop` is set, then return after the round in flight.
+        """Publish while leading, until `stop` is set; return after the round in flight.
 
-        Failures to reach the broker or the database only delay publishing: the round is
-        retried with exponential backoff for as long as it takes.
+        Without the lock it stands by and asks again every `standby_interval`. Failures to
+        reach the broker or the database only delay publishing: the round is retried with
+        exponential backoff for as long as it takes. Its lock is released however it ends.
         """
         log.info("relay.started", topic=self.topic)
         try:
-            while not stop.is_set():
-                published: int = await self._retrying(stop)(self.publish_pending)
-                if published < self._settings.batch_size:
-                    await _wait(stop, self._settings.poll_interval)
+            while await self._lead(stop):
+                try:
+                    await self._publish_while_leading(stop)
+                except LockLost:
+                    # the session that held it ended: another relay may be publishing now
+                    log.warning("relay.lock_lost", topic=self.topic)
+                    self.stats.lost += 1
+                    self.stats.leading = False
+                    await self._lock.release()
         except _Stopped:
             pass
+        finally:
+            self.stats.leading = False
+            await self._lock.release()
         log.info("relay.stopped", topic=self.topic, published=self.stats.published)
+
+    async def _lead(self, stop: asyncio.Event) -> bool:
+        """Wait until this relay holds the lock (True) or `stop` is set (False)."""
+        standing_by = False
+        while not stop.is_set():
+            try:
+                with self.liveness.busy():
+                    taken = await self._lock.try_acquire()
+            except TRANSIENT_ERRORS as exc:
+                log.warning("relay.lock_unavailable", topic=self.topic, error=type(exc).__name__)
+            else:
+                if taken:
+                    self._positions.clear()  # another relay may have moved them meanwhile
+                    self.stats.leading = True
+                    log.info("relay.leading", topic=self.topic)
+                    return True
+                self.stats.refused += 1
+                if not standing_by:
+                    log.info("relay.standing_by", topic=self.topic, reason="another relay leads")
+                    standing_by = True
+            await _wait(stop, self._settings.standby_interval)
+        return False
+
+    async def _publish_while_leading(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            published: int = await self._retrying(stop)(self._round)
+            if published < self._settings.batch_size:
+                await _wait(stop, self._settings.poll_interval)
+
+    async def _round(self) -> int:
+        with self.liveness.busy():
+            if not await self._lock.held():
+                raise LockLost
+            return await self.publish_pending()
 
     async def close(self) -> None:
         await self._publisher.close()

@@ -1,4 +1,8 @@
-"""Running the relay as a process: `lmis relay <service>` calls `main`."""
+"""Running the relay as a process: `lmis relay <service>` calls `main`.
+
+The process holds its service's lock while it publishes (`lock.py`), and keeps its heartbeat
+at `<data_dir>/health/relay-<service>` for `lmis health relay <service>` (`liveness.py`).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,9 @@ from lmis_shared.logging import get_logger, setup_logging
 from lmis_shared.relay.checkpoints import PostgresCheckpoints, migrate
 from lmis_shared.relay.core import Relay, RelayStats
 from lmis_shared.relay.kafka_publisher import KafkaPublisher
+from lmis_shared.relay.leadership import RelayLock
+from lmis_shared.relay.liveness import Liveness, LivenessSettings, heartbeat_path, keep_beating
+from lmis_shared.relay.lock import PostgresRelayLock
 from lmis_shared.relay.settings import RelaySettings
 from lmis_shared.settings import CommonSettings
 
@@ -28,18 +35,45 @@ def build_relay(
     *,
     bootstrap: str,
     topic: str,
+    database_url: str | None = None,
     settings: RelaySettings | None = None,
+    liveness: Liveness | None = None,
     tracer: Tracer | None = None,
 ) -> Relay:
-    """A relay from `schema`'s event store to `topic` (the checkpoint table must exist)."""
+    """A relay from `schema`'s event store to `topic` (the checkpoint table must exist).
+
+    Its lock on `schema` is held on a connection of its own to `database_url`, the database
+    of `pool`. Without `database_url` it has no lock: `publish_pending` (one round, for a
+    tool that knows it is alone) works, `run` refuses to start.
+    """
     settings = settings or RelaySettings()
+    lock: RelayLock = (
+        _NoLockGiven()
+        if database_url is None
+        else PostgresRelayLock(database_url, schema, timeout=settings.lock_timeout)
+    )
     return Relay(
         PostgresEventStore(pool, schema),
         PostgresCheckpoints(pool, schema),
         KafkaPublisher(bootstrap, topic, settings),
         settings,
+        lock=lock,
+        liveness=liveness,
         tracer=tracer,
     )
+
+
+class _NoLockGiven:
+    """The lock of a relay built without `database_url`: it may not run."""
+
+    async def try_acquire(self) -> bool:
+        raise TypeError("a relay on PostgreSQL runs only with its lock: pass database_url")
+
+    async def held(self) -> bool:
+        return False
+
+    async def release(self) -> None:
+        return None
 
 
 async def run_relay(
@@ -49,31 +83,49 @@ async def run_relay(
     stop: asyncio.Event | None = None,
     *,
     relay_settings: RelaySettings | None = None,
+    liveness_settings: LivenessSettings | None = None,
     tracer: Tracer | None = None,
 ) -> RelayStats:
-    """Publish `schema`'s events to the `domain` topic until `stop` is set.
+    """Publish `schema`'s events to the `domain` topic until `stop` is set, while no other
+    relay on `schema` does.
 
     Without `stop`, SIGTERM or SIGINT stops it. Either way the round in flight is finished
     and the producer closed before it returns.
     """
-    pool = await create_pool(settings.database_url, min_size=1, max_size=2)
-    try:
-        await migrate(pool, schema)
-        relay = build_relay(
-            pool,
-            schema,
-            bootstrap=settings.kafka_bootstrap,
-            topic=settings.topic(domain),
-            settings=relay_settings,
-            tracer=tracer,
+    liveness = Liveness()
+    beating = asyncio.create_task(
+        keep_beating(
+            liveness,
+            heartbeat_path(settings.data_dir, "relay", domain),
+            (liveness_settings or LivenessSettings()).interval,
         )
+    )
+    try:
+        pool = await create_pool(settings.database_url, min_size=1, max_size=2)
         try:
-            with _signals_set(stop) as until:
-                await relay.run(until)
+            with liveness.busy():
+                await migrate(pool, schema)
+            relay = build_relay(
+                pool,
+                schema,
+                bootstrap=settings.kafka_bootstrap,
+                topic=settings.topic(domain),
+                database_url=settings.database_url,
+                settings=relay_settings,
+                liveness=liveness,
+                tracer=tracer,
+            )
+            try:
+                with _signals_set(stop) as until:
+                    await relay.run(until)
+            finally:
+                await relay.close()
         finally:
-            await relay.close()
+            await pool.close()
     finally:
-        await pool.close()
+        beating.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beating
     return relay.stats
 
 

@@ -26,3 +26,11 @@ class RelaySettings(BaseSettings):
     )
     retry_initial: float = Field(0.2, gt=0, description="first wait after a failure, seconds")
     retry_max: float = Field(10.0, gt=0, description="longest wait between retries, seconds")
+    standby_interval: float = Field(
+        1.0,
+        gt=0,
+        description="seconds between asks for the lock while another relay of the service leads",
+    )
+    lock_timeout: float = Field(
+        10.0, gt=0, description="seconds to connect or get an answer on the lock's connection"
+    )
