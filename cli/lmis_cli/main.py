@@ -125,7 +125,7 @@ app.add_typer(health_app, name="health")
 
 
 def _check_heartbeat(kind: Literal["relay", "process"], service: str) -> None:
-    from lmis_shared.relay.liveness import LivenessSettings, check, heartbeat_path
+    from lmis_shared.liveness import LivenessSettings, check, heartbeat_path
     from lmis_shared.settings import CommonSettings
 
     max_age = LivenessSettings().max_age

@@ -54,7 +54,7 @@ BARMAN_CLOUD = "barman-cloud.cloudnative-pg.io"  # the plugin's name in CloudNat
 LMIS_IMAGE = "lmis:local"  # compose's name for the image built from ./Dockerfile
 AGENCIES = ("police", "bank", "foreign_affairs")
 
-# Relays and stream processors have no HTTP port, hence nothing for a probe to ask.
+# Relays and stream processors have no HTTP port: their probes run `lmis health` (a heartbeat).
 WORKER_COMPONENTS = ("relay", "processor")
 
 

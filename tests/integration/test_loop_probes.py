@@ -12,8 +12,7 @@ from typer.testing import CliRunner
 
 from lmis_cli.main import app
 from lmis_cli.services import SERVICES
-from lmis_shared.relay import Liveness, heartbeat_path
-from lmis_shared.relay.liveness import beat
+from lmis_shared.liveness import Liveness, beat, heartbeat_path
 from tests.integration.test_deploy_manifests import (
     OVERLAYS,
     _compose_lmis_services,

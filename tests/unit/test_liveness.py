@@ -20,10 +20,10 @@ from typer.testing import CliRunner
 from lmis_cli.main import app
 from lmis_shared.cloudevents import to_kafka
 from lmis_shared.eventstore import InMemoryEventStore
+from lmis_shared.liveness import Liveness, beat, heartbeat_path, keep_beating
 from lmis_shared.processing.agent import _BatchHandler
 from lmis_shared.processing.decoding import Decoded
-from lmis_shared.relay import Liveness, OutboundRecord, Relay, RelaySettings, heartbeat_path
-from lmis_shared.relay.liveness import beat, keep_beating
+from lmis_shared.relay import OutboundRecord, Relay, RelaySettings
 from tests.unit.test_relay import FakeBroker, FakeCheckpoints, append, eventually
 
 MAX_AGE = 120.0

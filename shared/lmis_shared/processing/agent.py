@@ -37,11 +37,11 @@ from opentelemetry import propagate, trace
 from opentelemetry.context import Context
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from lmis_shared.liveness import PROCESS, Liveness
 from lmis_shared.logging import get_logger
 from lmis_shared.processing.decoding import Decoded, Rejected, decode_record
 from lmis_shared.processing.dlq import DeadLetters, header_pairs
 from lmis_shared.processing.projection import Projection
-from lmis_shared.relay.liveness import PROCESS, Liveness
 
 log = get_logger(__name__)
 T = TypeVar("T")

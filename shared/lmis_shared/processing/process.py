@@ -4,7 +4,7 @@
 runs `run(pool, stop, provider)` in a new event loop until SIGINT or SIGTERM sets `stop`, and
 closes the pool and shuts the traces down. What runs, and what the start is logged with, is
 the processor's own. All along it keeps the heartbeat `<data_dir>/health/process-<service>`
-of the process's `Liveness` (`lmis_shared.relay.liveness`), which its agents mark their work
+of the process's `Liveness` (`lmis_shared.liveness`), which its agents mark their work
 on, for `lmis health process <service>`.
 """
 
@@ -20,8 +20,8 @@ import asyncpg
 from opentelemetry.trace import TracerProvider
 
 from lmis_shared.eventstore.postgres import create_pool
+from lmis_shared.liveness import PROCESS, LivenessSettings, heartbeat_path, keep_beating
 from lmis_shared.logging import get_logger, setup_logging
-from lmis_shared.relay.liveness import PROCESS, LivenessSettings, heartbeat_path, keep_beating
 from lmis_shared.settings import CommonSettings
 
 log = get_logger(__name__)

@@ -11,8 +11,7 @@ Public API:
                                           the lock; Relay.close()
     migrate(pool, schema) -> list[str]    the checkpoint table (run_relay calls it)
     PostgresRelayLock(dsn, schema)        one relay per schema (`lock.py`)
-    Liveness, keep_beating, check, heartbeat_path, LivenessSettings, PROCESS
-                                          the heartbeat of relays and processors (`liveness.py`)
+The heartbeat of relays and processors is `lmis_shared.liveness`.
     RelaySettings                         `LMIS_RELAY_*`
 The design and its guarantees are in `core.py`.
 """
@@ -32,26 +31,14 @@ from lmis_shared.relay.core import (
 from lmis_shared.relay.entry import build_relay, main, run_relay
 from lmis_shared.relay.kafka_publisher import KafkaPublisher
 from lmis_shared.relay.leadership import LockLost, NoLock, RelayLock
-from lmis_shared.relay.liveness import (
-    PROCESS,
-    Liveness,
-    LivenessSettings,
-    Verdict,
-    check,
-    heartbeat_path,
-    keep_beating,
-)
 from lmis_shared.relay.lock import PostgresRelayLock
 from lmis_shared.relay.settings import RelaySettings
 
 __all__ = [
-    "PROCESS",
     "TRANSIENT_ERRORS",
     "Checkpoints",
     "EventSource",
     "KafkaPublisher",
-    "Liveness",
-    "LivenessSettings",
     "LockLost",
     "NoLock",
     "OutboundRecord",
@@ -64,11 +51,7 @@ __all__ = [
     "RelaySettings",
     "RelayStats",
     "Unavailable",
-    "Verdict",
     "build_relay",
-    "check",
-    "heartbeat_path",
-    "keep_beating",
     "main",
     "migrate",
     "run_relay",

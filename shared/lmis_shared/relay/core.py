@@ -43,6 +43,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wai
 from lmis_shared.cloudevents import Headers, to_kafka
 from lmis_shared.events import RecordedEvent
 from lmis_shared.eventstore import Position
+from lmis_shared.liveness import Liveness
 from lmis_shared.logging import get_logger
 from lmis_shared.relay._tracing import (
     end_spans,
@@ -51,7 +52,6 @@ from lmis_shared.relay._tracing import (
     with_traceparent,
 )
 from lmis_shared.relay.leadership import LockLost, NoLock, RelayLock
-from lmis_shared.relay.liveness import Liveness
 from lmis_shared.relay.settings import RelaySettings
 
 log = get_logger(__name__)

@@ -16,12 +16,12 @@ import asyncpg
 from opentelemetry.trace import Tracer
 
 from lmis_shared.eventstore.postgres import PostgresEventStore, create_pool
+from lmis_shared.liveness import Liveness, LivenessSettings, heartbeat_path, keep_beating
 from lmis_shared.logging import get_logger, setup_logging
 from lmis_shared.relay.checkpoints import PostgresCheckpoints, migrate
 from lmis_shared.relay.core import Relay, RelayStats
 from lmis_shared.relay.kafka_publisher import KafkaPublisher
 from lmis_shared.relay.leadership import RelayLock
-from lmis_shared.relay.liveness import Liveness, LivenessSettings, heartbeat_path, keep_beating
 from lmis_shared.relay.lock import PostgresRelayLock
 from lmis_shared.relay.settings import RelaySettings
 from lmis_shared.settings import CommonSettings

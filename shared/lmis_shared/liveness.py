@@ -22,8 +22,8 @@ The price is a short Python process per probe (about a second of CPU), hence pro
 of tens of seconds, not of one.
 
 The file's path is `<data_dir>/health/<kind>-<service>`, kind `relay` or `process` as in the
-`lmis` command that runs the loop. This module is beside the relay, which imports no
-framework, so that processors use it without the relay importing faust.
+`lmis` command that runs the loop. It imports no framework: the relay uses it without
+loading faust, the processors without loading the relay.
 """
 
 from __future__ import annotations
