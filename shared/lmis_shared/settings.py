@@ -11,10 +11,12 @@ outside embedded mode must be given (the deployment tests check every manifest a
 
 from __future__ import annotations
 
+import dataclasses
+import ssl
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic.config import JsonDict
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -29,6 +31,40 @@ group; a group is satisfied by any one of its fields (e.g. a JWKS URL or a publi
 def embedded_default(group: str) -> JsonDict:
     """`json_schema_extra` of a field whose default serves embedded mode only."""
     return {OUTSIDE_EMBEDDED: group}
+
+
+@dataclasses.dataclass(frozen=True)
+class KafkaLogin:
+    """A SASL login to Kafka, in the words of each client library the processes use."""
+
+    protocol: str
+    mechanism: str
+    username: str
+    password: str = dataclasses.field(repr=False)
+    cafile: Path | None = None
+
+    def kafka_python(self) -> dict[str, Any]:
+        """Keyword arguments of kafka-python's producer and admin client (the relay)."""
+        return {
+            "security_protocol": self.protocol,
+            "sasl_mechanism": self.mechanism,
+            "sasl_plain_username": self.username,
+            "sasl_plain_password": self.password,
+            **({"ssl_cafile": str(self.cafile)} if self.cafile else {}),
+        }
+
+    def aiokafka(self) -> dict[str, Any]:
+        """Keyword arguments of an aiokafka client (the APIs' broker check)."""
+        return {
+            "security_protocol": self.protocol,
+            "sasl_mechanism": self.mechanism,
+            "sasl_plain_username": self.username,
+            "sasl_plain_password": self.password,
+            **({"ssl_context": self.ssl_context()} if self.protocol == "SASL_SSL" else {}),
+        }
+
+    def ssl_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.cafile) if self.cafile else None)
 
 
 class CommonSettings(BaseSettings):
@@ -49,6 +85,18 @@ class CommonSettings(BaseSettings):
         "127.0.0.1:9092",
         description="Kafka bootstrap servers",
         json_schema_extra=embedded_default("broker"),
+    )
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT",
+        description="how relays and processors reach Kafka; SASL_*: log in as kafka_username",
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256"] = Field(
+        "SCRAM-SHA-512", description="the SASL mechanism of the listener"
+    )
+    kafka_username: str | None = Field(None, description="the KafkaUser this process logs in as")
+    kafka_password: SecretStr | None = Field(None, description="its password (a Secret)")
+    kafka_ssl_cafile: Path | None = Field(
+        None, description="SASL_SSL: the CA that signed the listener's certificate"
     )
     topic_prefix: str = Field("lmis", description="prefix of every topic name")
     otel_exporter: Literal["jsonl", "otlp", "none"] = Field(
@@ -78,6 +126,31 @@ class CommonSettings(BaseSettings):
         json_schema_extra=embedded_default("token issuer"),
     )
     jwt_audience: str = Field("lmis", description="expected `aud` claim")
+
+    @model_validator(mode="after")
+    def _kafka_login(self) -> CommonSettings:
+        if self.kafka_security_protocol.startswith("SASL") and (
+            self.kafka_username is None or self.kafka_password is None
+        ):
+            raise ValueError(
+                f"LMIS_KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs "
+                "LMIS_KAFKA_USERNAME and LMIS_KAFKA_PASSWORD"
+            )
+        return self
+
+    def kafka_login(self) -> KafkaLogin | None:
+        """How this process logs in to Kafka; None on a plaintext listener (embedded mode)."""
+        if not self.kafka_security_protocol.startswith("SASL"):
+            return None
+        assert self.kafka_username is not None
+        assert self.kafka_password is not None
+        return KafkaLogin(
+            protocol=self.kafka_security_protocol,
+            mechanism=self.kafka_sasl_mechanism,
+            username=self.kafka_username,
+            password=self.kafka_password.get_secret_value(),
+            cafile=self.kafka_ssl_cafile,
+        )
 
     def topic(self, domain: str) -> str:
         """The Kafka topic that carries one domain's events, e.g. `lmis.registry.events`."""

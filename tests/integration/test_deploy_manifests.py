@@ -56,6 +56,9 @@ AGENCIES = ("police", "bank", "foreign_affairs")
 
 # Relays and stream processors have no HTTP port: their probes run `lmis health` (a heartbeat).
 WORKER_COMPONENTS = ("relay", "processor")
+# Kubernetes' internal listener authenticates each relay and processor (SCRAM); the single
+# broker of a workstation's compose has no users, so compose sets none of these.
+KAFKA_LOGIN = {"LMIS_KAFKA_SECURITY_PROTOCOL", "LMIS_KAFKA_USERNAME", "LMIS_KAFKA_PASSWORD"}
 
 
 @functools.cache
@@ -541,11 +544,33 @@ def test_compose_and_kubernetes_give_each_process_the_same_variables(
     rendered: tuple[Resource, ...],
 ) -> None:
     kubernetes = {
-        name: _env_names(_only_container(workload), rendered)
+        name: _env_names(_only_container(workload), rendered) - KAFKA_LOGIN
         for name, workload in _lmis_workloads(rendered).items()
     }
     compose = {n: set(s["environment"]) for n, s in _compose_lmis_services().items()}
     assert compose == kubernetes
+
+
+def test_every_relay_and_processor_logs_in_to_kafka_as_its_own_user(
+    rendered: tuple[Resource, ...],
+) -> None:
+    users = {
+        u["metadata"]["name"]: u["spec"]["authentication"]["type"]
+        for u in _of_kind(rendered, "KafkaUser")
+    }
+    for name, workload in _lmis_workloads(rendered).items():
+        component = workload["metadata"]["labels"]["app.kubernetes.io/component"]
+        env = {e["name"]: e for e in _only_container(workload).get("env", [])}
+        if component not in WORKER_COMPONENTS:
+            assert not KAFKA_LOGIN & set(env), f"{name} needs no Kafka login"
+            continue
+        assert env["LMIS_KAFKA_SECURITY_PROTOCOL"]["value"] == "SASL_PLAINTEXT"
+        assert env["LMIS_KAFKA_USERNAME"]["value"] == name
+        assert env["LMIS_KAFKA_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+            "name": name,  # Strimzi writes the KafkaUser's password to the Secret of its name
+            "key": "password",
+        }
+        assert users[name] == "scram-sha-512"
 
 
 def test_kafka_topics_are_the_ones_the_code_and_compose_use(

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from pydantic import SecretStr
@@ -67,9 +67,14 @@ class Process:
             secrets |= {
                 _variable(settings_class, name)
                 for name, field in settings_class.model_fields.items()
-                if field.annotation is SecretStr and (only is None or name in only)
+                if _is_secret(field.annotation) and (only is None or name in only)
             }
         return secrets
+
+
+def _is_secret(annotation: object) -> bool:
+    """`SecretStr`, or an optional one (`SecretStr | None`)."""
+    return annotation is SecretStr or SecretStr in get_args(annotation)
 
 
 def _variable(settings_class: type[BaseSettings], field: str) -> str:

@@ -58,6 +58,13 @@ def make_app(name: str, settings: CommonSettings, **overrides: Any) -> faust.App
         # faust creates this directory even with the memory store: keep it with our data
         "datadir": str(settings.data_dir / "faust" / name),
     }
+    if (login := settings.kafka_login()) is not None:  # the processor's own KafkaUser
+        conf["broker_credentials"] = faust.SASLCredentials(
+            username=login.username,
+            password=login.password,
+            mechanism=login.mechanism,
+            ssl_context=login.ssl_context() if login.protocol == "SASL_SSL" else None,
+        )
     conf.update(overrides)
     return faust.App(name, **conf)
 

@@ -24,7 +24,7 @@ from lmis_shared.relay.kafka_publisher import KafkaPublisher
 from lmis_shared.relay.leadership import RelayLock
 from lmis_shared.relay.lock import PostgresRelayLock
 from lmis_shared.relay.settings import RelaySettings
-from lmis_shared.settings import CommonSettings
+from lmis_shared.settings import CommonSettings, KafkaLogin
 
 log = get_logger(__name__)
 
@@ -37,6 +37,7 @@ def build_relay(
     topic: str,
     database_url: str | None = None,
     settings: RelaySettings | None = None,
+    login: KafkaLogin | None = None,
     liveness: Liveness | None = None,
     tracer: Tracer | None = None,
 ) -> Relay:
@@ -55,7 +56,7 @@ def build_relay(
     return Relay(
         PostgresEventStore(pool, schema),
         PostgresCheckpoints(pool, schema),
-        KafkaPublisher(bootstrap, topic, settings),
+        KafkaPublisher(bootstrap, topic, settings, login),
         settings,
         lock=lock,
         liveness=liveness,
@@ -112,6 +113,7 @@ async def run_relay(
                 topic=settings.topic(domain),
                 database_url=settings.database_url,
                 settings=relay_settings,
+                login=settings.kafka_login(),
                 liveness=liveness,
                 tracer=tracer,
             )

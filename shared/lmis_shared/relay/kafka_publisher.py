@@ -24,15 +24,23 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 from lmis_shared.logging import get_logger
 from lmis_shared.relay.core import OutboundRecord, PublishFailed, Unavailable
 from lmis_shared.relay.settings import RelaySettings
+from lmis_shared.settings import KafkaLogin
 
 log = get_logger(__name__)
 
 
 class KafkaPublisher:
-    def __init__(self, bootstrap: str, topic: str, settings: RelaySettings | None = None) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        topic: str,
+        settings: RelaySettings | None = None,
+        login: KafkaLogin | None = None,
+    ) -> None:
         self._bootstrap = bootstrap
         self._topic = topic
         self._settings = settings or RelaySettings()
+        self._login = login
         self._admin: Any = None
         self._producer: Any = None
         self._cluster: str | None = None
@@ -135,6 +143,8 @@ class KafkaPublisher:
             "bootstrap_timeout_ms": self._timeout_ms(),
             # keep reconnecting briskly: the broker is usually back within seconds
             "reconnect_backoff_max_ms": 1000,
+            # the relay's own KafkaUser on an authenticated listener (production)
+            **(self._login.kafka_python() if self._login else {}),
         }
 
     def _timeout_s(self) -> float:

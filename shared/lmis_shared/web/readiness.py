@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 from aiokafka import AIOKafkaClient
 
+from lmis_shared.settings import KafkaLogin
 from lmis_shared.web.health import ReadinessCheck
 
 
@@ -15,11 +16,15 @@ def database_check(pool: asyncpg.Pool) -> ReadinessCheck:
     return check
 
 
-def broker_check(bootstrap_servers: str) -> ReadinessCheck:
+def broker_check(bootstrap_servers: str, login: KafkaLogin | None = None) -> ReadinessCheck:
     """The broker answers a metadata request (a TCP connect alone would accept a dying broker)."""
 
     async def check() -> None:
-        client = AIOKafkaClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=2500)
+        client = AIOKafkaClient(
+            bootstrap_servers=bootstrap_servers,
+            request_timeout_ms=2500,
+            **(login.aiokafka() if login else {}),
+        )
         try:
             await client.bootstrap()
         finally:
