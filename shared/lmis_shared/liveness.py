@@ -33,7 +33,7 @@ import contextlib
 import itertools
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -118,6 +118,18 @@ async def keep_beating(liveness: Liveness, path: Path, interval: float) -> None:
                 log.error("liveness.heartbeat_failed", error=type(exc).__name__)
             failing = True
         await asyncio.sleep(interval)
+
+
+@contextlib.asynccontextmanager
+async def beating(liveness: Liveness, path: Path, interval: float) -> AsyncIterator[None]:
+    """`keep_beating` for as long as the block runs (a relay's or a processor's whole life)."""
+    task = asyncio.create_task(keep_beating(liveness, path, interval))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 @dataclass(frozen=True)

@@ -45,22 +45,20 @@ class KafkaLogin:
 
     def kafka_python(self) -> dict[str, Any]:
         """Keyword arguments of kafka-python's producer and admin client (the relay)."""
-        return {
-            "security_protocol": self.protocol,
-            "sasl_mechanism": self.mechanism,
-            "sasl_plain_username": self.username,
-            "sasl_plain_password": self.password,
-            **({"ssl_cafile": str(self.cafile)} if self.cafile else {}),
-        }
+        return {**self._sasl(), **({"ssl_cafile": str(self.cafile)} if self.cafile else {})}
 
     def aiokafka(self) -> dict[str, Any]:
         """Keyword arguments of an aiokafka client (the APIs' broker check)."""
+        tls = {"ssl_context": self.ssl_context()} if self.protocol == "SASL_SSL" else {}
+        return {**self._sasl(), **tls}
+
+    def _sasl(self) -> dict[str, Any]:
+        # both libraries name these the same
         return {
             "security_protocol": self.protocol,
             "sasl_mechanism": self.mechanism,
             "sasl_plain_username": self.username,
             "sasl_plain_password": self.password,
-            **({"ssl_context": self.ssl_context()} if self.protocol == "SASL_SSL" else {}),
         }
 
     def ssl_context(self) -> ssl.SSLContext:

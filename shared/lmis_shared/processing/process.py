@@ -11,7 +11,6 @@ on, for `lmis health process <service>`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -20,7 +19,7 @@ import asyncpg
 from opentelemetry.trace import TracerProvider
 
 from lmis_shared.eventstore.postgres import create_pool
-from lmis_shared.liveness import PROCESS, LivenessSettings, heartbeat_path, keep_beating
+from lmis_shared.liveness import PROCESS, LivenessSettings, beating, heartbeat_path
 from lmis_shared.logging import get_logger, setup_logging
 from lmis_shared.settings import CommonSettings
 
@@ -61,15 +60,10 @@ async def _until_signalled(
         loop.add_signal_handler(signum, stop.set)
     log.info("processing.starting", app=app_id, **starting)
     heartbeat = heartbeat_path(common.data_dir, "process", service)
-    beating = asyncio.create_task(keep_beating(PROCESS, heartbeat, LivenessSettings().interval))
-    try:
+    async with beating(PROCESS, heartbeat, LivenessSettings().interval):
         pool = await create_pool(common.database_url)
         try:
             await run(pool, stop, provider)
         finally:
             await pool.close()
-    finally:
-        beating.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await beating
     log.info("processing.stopped", app=app_id)

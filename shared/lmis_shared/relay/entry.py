@@ -16,7 +16,7 @@ import asyncpg
 from opentelemetry.trace import Tracer
 
 from lmis_shared.eventstore.postgres import PostgresEventStore, create_pool
-from lmis_shared.liveness import Liveness, LivenessSettings, heartbeat_path, keep_beating
+from lmis_shared.liveness import Liveness, LivenessSettings, beating, heartbeat_path
 from lmis_shared.logging import get_logger, setup_logging
 from lmis_shared.relay.checkpoints import PostgresCheckpoints, migrate
 from lmis_shared.relay.core import Relay, RelayStats
@@ -94,14 +94,9 @@ async def run_relay(
     and the producer closed before it returns.
     """
     liveness = Liveness()
-    beating = asyncio.create_task(
-        keep_beating(
-            liveness,
-            heartbeat_path(settings.data_dir, "relay", domain),
-            (liveness_settings or LivenessSettings()).interval,
-        )
-    )
-    try:
+    heartbeat = heartbeat_path(settings.data_dir, "relay", domain)
+    interval = (liveness_settings or LivenessSettings()).interval
+    async with beating(liveness, heartbeat, interval):
         pool = await create_pool(settings.database_url, min_size=1, max_size=2)
         try:
             with liveness.busy():
@@ -124,10 +119,6 @@ async def run_relay(
                 await relay.close()
         finally:
             await pool.close()
-    finally:
-        beating.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await beating
     return relay.stats
 
 
