@@ -26,28 +26,7 @@ from lmis_shared.eventstore import AppendContext
 from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.processing import Decoded, all_events, validate_payload
 from tests.conftest import unique
-from tests.unit.test_indicator_rules import (
-    absconded,
-    contract,
-    departed,
-    employment_ended,
-    enrolled,
-    exemption,
-    foreign_worker,
-    loan_applied,
-    loan_approved,
-    loan_disbursed,
-    loan_settled,
-    moved,
-    overstayed,
-    permit_extended,
-    permit_issued,
-    permit_revoked,
-    registered,
-    repaid,
-    result,
-    returned,
-)
+from tests.unit import test_indicator_rules as example
 
 pytestmark = pytest.mark.integration
 
@@ -64,47 +43,60 @@ def day(rnd: random.Random, year: int) -> date:
 
 def worker_stream(rnd: random.Random) -> list[EventPayload]:
     events: list[EventPayload] = [
-        registered(rnd.choice(COMMUNES), day(rnd, 2025), rnd.choice(list(r.Sex)))
+        example.registered(rnd.choice(COMMUNES), day(rnd, 2025), rnd.choice(list(r.Sex)))
     ]
     if rnd.random() < 0.2:
-        events.append(moved(rnd.choice(COMMUNES)))
+        events.append(example.moved(rnd.choice(COMMUNES)))
     if rnd.random() < 0.5:
-        events += [enrolled(day(rnd, 2026)), result(day(rnd, 2026), passed=rnd.random() < 0.6)]
+        events += [
+            example.enrolled(day(rnd, 2026)),
+            example.result(day(rnd, 2026), passed=rnd.random() < 0.6),
+        ]
     if rnd.random() < 0.8:
-        events += [contract(rnd.choice(COUNTRIES), day(rnd, 2026)), departed(day(rnd, 2027))]
+        events += [
+            example.contract(rnd.choice(COUNTRIES), day(rnd, 2026)),
+            example.departed(day(rnd, 2027)),
+        ]
         ending = rnd.random()
         if ending < 0.3:
-            events.append(returned(day(rnd, 2029)))
+            events.append(example.returned(day(rnd, 2029)))
         elif ending < 0.45:
-            events += [absconded(day(rnd, 2028)), overstayed(day(rnd, 2029))]
+            events += [example.absconded(day(rnd, 2028)), example.overstayed(day(rnd, 2029))]
     return events
 
 
 def loan_stream(rnd: random.Random) -> list[EventPayload]:
-    events: list[EventPayload] = [loan_applied(rnd.choice(COMMUNES), day(rnd, 2026))]
+    events: list[EventPayload] = [example.loan_applied(rnd.choice(COMMUNES), day(rnd, 2026))]
     if rnd.random() < 0.8:
-        events += [loan_approved(day(rnd, 2026)), loan_disbursed(date(2026, 12, 1))]
-        events += [repaid(date(2027, 1, n + 1), 1_000_000) for n in range(rnd.randint(0, 3))]
+        events += [example.loan_approved(day(rnd, 2026)), example.loan_disbursed(date(2026, 12, 1))]
+        events += [
+            example.repaid(date(2027, 1, n + 1), 1_000_000) for n in range(rnd.randint(0, 3))
+        ]
         if rnd.random() < 0.3:
-            events.append(loan_settled(date(2027, 6, 1)))
+            events.append(example.loan_settled(date(2027, 6, 1)))
     return events
 
 
 def foreign_worker_stream(rnd: random.Random) -> list[EventPayload]:
     start = day(rnd, 2026)
     events: list[EventPayload] = [
-        foreign_worker(rnd.choice(COMMUNES), rnd.choice(("KR", "CN", "JP")), engaged_on=start)
+        example.foreign_worker(
+            rnd.choice(COMMUNES), rnd.choice(("KR", "CN", "JP")), engaged_on=start
+        )
     ]
     if rnd.random() < 0.3:
-        return [*events, exemption(start, start.replace(year=2027))]
-    events.append(permit_issued(start, start.replace(year=2028)))
+        return [*events, example.exemption(start, start.replace(year=2027))]
+    events.append(example.permit_issued(start, start.replace(year=2028)))
     later = rnd.random()
     if later < 0.3:
         events.append(
-            permit_extended(start.replace(year=2028), date(2030, 1, 1), date(2027, 12, 1))
+            example.permit_extended(start.replace(year=2028), date(2030, 1, 1), date(2027, 12, 1))
         )
     elif later < 0.5:
-        events += [permit_revoked(date(2027, 3, 1)), employment_ended(date(2027, 3, 1))]
+        events += [
+            example.permit_revoked(date(2027, 3, 1)),
+            example.employment_ended(date(2027, 3, 1)),
+        ]
     return events
 
 
@@ -297,11 +289,11 @@ async def test_a_departure_in_the_same_batch_as_its_registration_counts_in_its_c
         recorded(stream, n + 1, e)
         for n, e in enumerate(
             [
-                registered("03640"),
-                contract("JP"),
-                departed(date(2027, 1, 9)),
-                moved("00070"),
-                returned(date(2029, 1, 2)),
+                example.registered("03640"),
+                example.contract("JP"),
+                example.departed(date(2027, 1, 9)),
+                example.moved("00070"),
+                example.returned(date(2029, 1, 2)),
             ]
         )
     ]

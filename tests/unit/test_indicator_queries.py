@@ -18,19 +18,8 @@ from lmis_reporting.domain.units import Hierarchy
 from lmis_shared.auth import Authorizer, Principal, Role
 from lmis_shared.clock import VIETNAM_TZ, FixedClock
 from lmis_shared.events import EventPayload
+from tests.unit import test_indicator_rules as example
 from tests.unit.reporting_fakes import FakeMarkets, FakeTargets, FakeUnits, target
-from tests.unit.test_indicator_rules import (
-    contract,
-    departed,
-    fold,
-    foreign_worker,
-    loan_applied,
-    loan_approved,
-    loan_disbursed,
-    permit_issued,
-    registered,
-    repaid,
-)
 
 ADMIN = Principal("a-1", Role.ADMIN, "*")
 MARKETS = frozenset({"JP", "KR", "TW", "SG", "AU", "DE", "RO"})
@@ -53,7 +42,7 @@ class Streams:
         self.facts: list[Facts] = []
 
     def add(self, *events: EventPayload) -> None:
-        facts, found = fold(list(events))
+        facts, found = example.fold(list(events))
         assert facts is not None
         self.facts.append(facts)
         self.increments = merge([*self.increments, *found])
@@ -140,7 +129,7 @@ def queries(reads: FakeReads, clock: FixedClock) -> ReportingQueries:
 
 
 def departure(streams: Streams, commune: str, country: str, on: date) -> None:
-    streams.add(registered(commune), contract(country), departed(on))
+    streams.add(example.registered(commune), example.contract(country), example.departed(on))
 
 
 # -- flows ----------------------------------------------------------------------------------
@@ -203,8 +192,8 @@ async def test_permits_are_counted_on_the_clocks_date_as_it_walks_across_an_expi
     queries: ReportingQueries, streams: Streams, clock: FixedClock
 ) -> None:
     streams.add(
-        foreign_worker("03637", engaged_on=date(2026, 1, 2)),
-        permit_issued(date(2026, 1, 2), date(2026, 6, 15)),
+        example.foreign_worker("03637", engaged_on=date(2026, 1, 2)),
+        example.permit_issued(date(2026, 1, 2), date(2026, 6, 15)),
     )
 
     async def now(code: str) -> tuple[date | None, object]:
@@ -221,10 +210,10 @@ async def test_a_loan_is_overdue_from_the_day_after_its_due_date_on_the_clock(
     queries: ReportingQueries, streams: Streams, clock: FixedClock
 ) -> None:
     streams.add(
-        loan_applied("03640"),
-        loan_approved(),
-        loan_disbursed(date(2026, 5, 15), date(2026, 6, 15)),
-        repaid(date(2026, 6, 1), 2_000_000),
+        example.loan_applied("03640"),
+        example.loan_approved(),
+        example.loan_disbursed(date(2026, 5, 15), date(2026, 6, 15)),
+        example.repaid(date(2026, 6, 1), 2_000_000),
     )
 
     async def overdue() -> tuple[object, object]:

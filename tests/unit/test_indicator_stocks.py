@@ -23,25 +23,7 @@ from lmis_reporting.domain.stocks import (
     working,
 )
 from lmis_shared.events import EventPayload
-from tests.unit.test_indicator_rules import (
-    contract,
-    departed,
-    employment_ended,
-    exemption,
-    fold,
-    foreign_worker,
-    loan_applied,
-    loan_approved,
-    loan_disbursed,
-    loan_settled,
-    overstayed,
-    permit_extended,
-    permit_issued,
-    permit_revoked,
-    registered,
-    repaid,
-    returned,
-)
+from tests.unit import test_indicator_rules as example
 
 
 def rule(indicator: str) -> StockRule:
@@ -55,19 +37,19 @@ DAY = timedelta(days=1)
 
 
 def worker(*events: EventPayload) -> WorkerFacts:
-    facts, _ = fold([registered(), contract(), *events])
+    facts, _ = example.fold([example.registered(), example.contract(), *events])
     assert isinstance(facts, WorkerFacts)
     return facts
 
 
 def foreigner(*events: EventPayload) -> ForeignWorkerFacts:
-    facts, _ = fold([foreign_worker(engaged_on=date(2026, 3, 1)), *events])
+    facts, _ = example.fold([example.foreign_worker(engaged_on=date(2026, 3, 1)), *events])
     assert isinstance(facts, ForeignWorkerFacts)
     return facts
 
 
 def loan(*events: EventPayload) -> LoanFacts:
-    facts, _ = fold([loan_applied(), loan_approved(), *events])
+    facts, _ = example.fold([example.loan_applied(), example.loan_approved(), *events])
     assert isinstance(facts, LoanFacts)
     return facts
 
@@ -76,7 +58,7 @@ def loan(*events: EventPayload) -> LoanFacts:
 
 
 def test_a_worker_is_abroad_from_the_day_of_departure_until_the_day_of_return() -> None:
-    w = worker(departed(date(2026, 8, 20)), returned(date(2029, 8, 25)))
+    w = worker(example.departed(date(2026, 8, 20)), example.returned(date(2029, 8, 25)))
 
     assert not abroad(w, date(2026, 8, 19))
     assert abroad(w, date(2026, 8, 20))
@@ -85,13 +67,17 @@ def test_a_worker_is_abroad_from_the_day_of_departure_until_the_day_of_return() 
 
 
 def test_an_overstaying_worker_is_abroad_and_overstaying_until_coming_back() -> None:
-    w = worker(departed(date(2026, 8, 20)), overstayed(date(2029, 9, 1)))
+    w = worker(example.departed(date(2026, 8, 20)), example.overstayed(date(2029, 9, 1)))
 
     assert abroad(w, date(2029, 8, 31))
     assert not overstaying(w, date(2029, 8, 31))
     assert overstaying(w, date(2029, 9, 1))
     assert not overstaying(
-        worker(departed(), overstayed(date(2029, 9, 1)), returned(date(2030, 1, 2))),
+        worker(
+            example.departed(),
+            example.overstayed(date(2029, 9, 1)),
+            example.returned(date(2030, 1, 2)),
+        ),
         date(2030, 1, 2),
     )
 
@@ -104,7 +90,7 @@ def test_a_worker_not_departed_is_not_abroad() -> None:
 
 
 def test_a_permit_is_valid_through_its_last_day_and_not_the_day_after() -> None:
-    fw = foreigner(permit_issued(date(2026, 3, 1), date(2028, 2, 28)))
+    fw = foreigner(example.permit_issued(date(2026, 3, 1), date(2028, 2, 28)))
     day = date(2028, 2, 27)
 
     seen = []
@@ -122,10 +108,10 @@ def test_a_permit_is_valid_through_its_last_day_and_not_the_day_after() -> None:
 
 def test_an_extension_moves_the_expiry_and_a_revocation_ends_validity_on_its_date() -> None:
     extended = foreigner(
-        permit_issued(date(2026, 3, 1), date(2028, 2, 28)),
-        permit_extended(date(2028, 2, 28), date(2030, 2, 28), date(2028, 1, 5)),
+        example.permit_issued(date(2026, 3, 1), date(2028, 2, 28)),
+        example.permit_extended(date(2028, 2, 28), date(2030, 2, 28), date(2028, 1, 5)),
     )
-    revoked = foreigner(permit_issued(), permit_revoked(date(2027, 5, 10)))
+    revoked = foreigner(example.permit_issued(), example.permit_revoked(date(2027, 5, 10)))
 
     assert permit_valid(extended, date(2029, 6, 1))
     assert permit_valid(revoked, date(2027, 5, 9))
@@ -133,7 +119,7 @@ def test_an_extension_moves_the_expiry_and_a_revocation_ends_validity_on_its_dat
 
 
 def test_working_ends_on_the_day_employment_ended() -> None:
-    fw = foreigner(employment_ended(date(2027, 1, 31)))
+    fw = foreigner(example.employment_ended(date(2027, 1, 31)))
 
     assert not working(fw, date(2026, 2, 28))
     assert working(fw, date(2027, 1, 30))
@@ -144,8 +130,8 @@ def test_a_foreign_worker_whose_permit_expired_is_counted_without_a_permit() -> 
     valid, exempt, without = (
         rule(f"foreign_workers_{s}") for s in ("valid_permit", "exempt", "without_permit")
     )
-    permitted = foreigner(permit_issued(date(2026, 3, 1), date(2028, 2, 28)))
-    certified = foreigner(exemption(date(2026, 3, 1), date(2027, 2, 28)))
+    permitted = foreigner(example.permit_issued(date(2026, 3, 1), date(2028, 2, 28)))
+    certified = foreigner(example.exemption(date(2026, 3, 1), date(2027, 2, 28)))
 
     def counts(day: date) -> tuple[int, int, int]:
         rows: list[tuple[str | None, Facts]] = [(None, permitted), (None, certified)]
@@ -153,7 +139,7 @@ def test_a_foreign_worker_whose_permit_expired_is_counted_without_a_permit() -> 
         return found[0], found[1], found[2]
 
     assert counts(date(2027, 2, 28)) == (1, 1, 0)
-    assert counts(date(2027, 3, 1)) == (1, 0, 1)  # the exemption ran out
+    assert counts(date(2027, 3, 1)) == (1, 0, 1)  # the example.exemption ran out
     assert counts(date(2028, 2, 29)) == (0, 0, 2)  # and then the permit
     assert exemption_valid(certified, date(2027, 2, 28))
 
@@ -163,7 +149,7 @@ def test_a_foreign_worker_whose_permit_expired_is_counted_without_a_permit() -> 
 
 def test_an_instalment_falls_overdue_the_day_after_its_due_date() -> None:
     # three instalments of 4,000,000 principal, due 15 Feb, 15 Mar, 15 Apr
-    running = loan(loan_disbursed(date(2026, 1, 15), date(2026, 2, 15)))
+    running = loan(example.loan_disbursed(date(2026, 1, 15), date(2026, 2, 15)))
     first = 4_000_000 + 120_000
 
     on_due_day = loan_position(running, date(2026, 2, 15))
@@ -175,7 +161,8 @@ def test_an_instalment_falls_overdue_the_day_after_its_due_date() -> None:
 
 def test_repayments_pay_interest_first_and_count_only_from_their_date() -> None:
     running = loan(
-        loan_disbursed(date(2026, 1, 15), date(2026, 2, 15)), repaid(date(2026, 3, 1), 1_120_000)
+        example.loan_disbursed(date(2026, 1, 15), date(2026, 2, 15)),
+        example.repaid(date(2026, 3, 1), 1_120_000),
     )
 
     before = loan_position(running, date(2026, 2, 20))
@@ -187,7 +174,9 @@ def test_repayments_pay_interest_first_and_count_only_from_their_date() -> None:
 
 
 def test_a_loan_owes_nothing_before_disbursement_or_once_settled() -> None:
-    settled = loan(loan_disbursed(date(2026, 1, 15)), loan_settled(date(2026, 6, 1)))
+    settled = loan(
+        example.loan_disbursed(date(2026, 1, 15)), example.loan_settled(date(2026, 6, 1))
+    )
 
     assert loan_position(settled, date(2026, 1, 14)).outstanding_vnd == 0
     assert loan_position(settled, date(2026, 5, 31)).outstanding_vnd == 12_000_000
@@ -200,9 +189,11 @@ def test_a_loan_owes_nothing_before_disbursement_or_once_settled() -> None:
 
 def test_a_stock_is_broken_down_by_destination_tier_and_child_unit() -> None:
     abroad_now = rule("workers_abroad")
-    korea = worker(departed(date(2026, 1, 5)))
-    laos = worker(departed(date(2026, 1, 5))).model_copy(update={"destination_country": "LA"})
-    home = worker(departed(date(2026, 1, 5)), returned(date(2026, 2, 1)))
+    korea = worker(example.departed(date(2026, 1, 5)))
+    laos = worker(example.departed(date(2026, 1, 5))).model_copy(
+        update={"destination_country": "LA"}
+    )
+    home = worker(example.departed(date(2026, 1, 5)), example.returned(date(2026, 2, 1)))
     rows: list[tuple[str | None, Facts]] = [("A", korea), ("B", laos), ("B", home)]
 
     def split(by: str) -> dict[str, int] | None:
