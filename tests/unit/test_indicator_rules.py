@@ -46,6 +46,14 @@ THAI = "03"
 # -- payload builders -------------------------------------------------------------------------
 
 
+# a licensed sending organisation, as the contract events carry it
+SONA = r.SendingOrganisation(
+    kind=r.SendingOrganisationKind.licensed_enterprise,
+    name="Công ty Cổ phần Nhân lực Sona",
+    licence_number="123/LĐTBXH-GP",
+)
+
+
 def registered(
     commune: str = MUONG_KIM,
     on: date = date(2026, 2, 17),
@@ -97,11 +105,7 @@ def contract(
     return r.WorkerContractSigned(
         destination_country=country,
         programme=programme,
-        sending_organisation=r.SendingOrganisation(
-            kind=r.SendingOrganisationKind.licensed_enterprise,
-            name="Công ty Cổ phần Nhân lực Sona",
-            licence_number="123/LĐTBXH-GP",
-        ),
+        sending_organisation=SONA,
         employer="Hanil Manufacturing Co.",
         sector=r.Sector.manufacturing,
         start_date=on,

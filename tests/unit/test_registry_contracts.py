@@ -14,6 +14,7 @@ import pytest
 from lmis_shared.contracts import registry as r
 from lmis_shared.events import EventPayload, catalogue
 from tests.unit.golden import assert_matches_golden_file
+from tests.unit.test_indicator_rules import SONA
 
 PERSON = r.Person(
     full_name="Lò Thị Mai", date_of_birth=date(1998, 4, 12), citizen_id="012198001234"
@@ -51,11 +52,7 @@ EXAMPLES: list[EventPayload] = [
     r.WorkerContractSigned(
         destination_country="KR",
         programme="korea_eps",
-        sending_organisation=r.SendingOrganisation(
-            kind=r.SendingOrganisationKind.licensed_enterprise,
-            name="Công ty Cổ phần Nhân lực Sona",
-            licence_number="123/LĐTBXH-GP",
-        ),
+        sending_organisation=SONA,
         employer="Hanil Manufacturing Co.",
         sector=r.Sector.manufacturing,
         start_date=date(2021, 9, 1),
