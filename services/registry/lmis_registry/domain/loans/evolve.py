@@ -12,37 +12,28 @@ from uuid import UUID
 
 from lmis_registry.domain.errors import IllegalTransition
 from lmis_registry.domain.loans.state import Disbursement, Loan, LoanStatus
-from lmis_shared.contracts.registry_loans import (
-    LoanApplied,
-    LoanApproved,
-    LoanDisbursed,
-    LoanRejected,
-    LoanRepaymentReceived,
-    LoanRestructured,
-    LoanSettled,
-    LoanWrittenOff,
-)
+from lmis_shared.contracts import registry_loans as events
 from lmis_shared.events import EventPayload
 
 
 def evolve(state: Loan | None, event: EventPayload, stream_id: UUID) -> Loan:
-    if isinstance(event, LoanApplied):
+    if isinstance(event, events.LoanApplied):
         return _applied(event, stream_id)
     if state is None:
         raise IllegalTransition("absent", ["apply"], command=event.event_type)
     match event:
-        case LoanApproved():
+        case events.LoanApproved():
             return _dated(
                 state,
                 LoanStatus.approved,
                 event.approved_on,
                 approved_amount_vnd=event.approved_amount_vnd,
             )
-        case LoanRejected():
+        case events.LoanRejected():
             return _closed(
                 state, LoanStatus.rejected, event.rejected_on, rejection_reason=event.reason
             )
-        case LoanDisbursed():
+        case events.LoanDisbursed():
             disbursement = Disbursement(
                 event.amount_vnd,
                 event.disbursed_on,
@@ -52,9 +43,9 @@ def evolve(state: Loan | None, event: EventPayload, stream_id: UUID) -> Loan:
             return _scheduled(
                 state, LoanStatus.disbursed, event.disbursed_on, event, disbursement=disbursement
             )
-        case LoanRepaymentReceived():
+        case events.LoanRepaymentReceived():
             return _repaid(state, event)
-        case LoanRestructured():
+        case events.LoanRestructured():
             return _scheduled(
                 state,
                 LoanStatus.restructured,
@@ -63,17 +54,17 @@ def evolve(state: Loan | None, event: EventPayload, stream_id: UUID) -> Loan:
                 paid_on_schedule_vnd=event.credit_vnd,
                 restructurings=state.restructurings + 1,
             )
-        case LoanWrittenOff():
+        case events.LoanWrittenOff():
             written_off = event.outstanding_vnd + event.unpaid_interest_vnd
             return _closed(
                 state, LoanStatus.written_off, event.written_off_on, written_off_vnd=written_off
             )
-        case LoanSettled():
+        case events.LoanSettled():
             return _closed(state, LoanStatus.settled, event.settled_on)
     return state  # an event type of another version this fold does not know changes nothing
 
 
-def _applied(event: LoanApplied, stream_id: UUID) -> Loan:
+def _applied(event: events.LoanApplied, stream_id: UUID) -> Loan:
     return Loan(
         id=stream_id,
         version=0,
@@ -102,7 +93,7 @@ def _scheduled(
     state: Loan,
     status: LoanStatus,
     on: date,
-    event: LoanDisbursed | LoanRestructured,
+    event: events.LoanDisbursed | events.LoanRestructured,
     **changes: Any,
 ) -> Loan:
     """The event's schedule, at its rate, runs from `on` (the disbursement, or the
@@ -118,7 +109,7 @@ def _scheduled(
     )
 
 
-def _repaid(state: Loan, event: LoanRepaymentReceived) -> Loan:
+def _repaid(state: Loan, event: events.LoanRepaymentReceived) -> Loan:
     return replace(
         state,
         status=LoanStatus.repaying if state.status == LoanStatus.disbursed else state.status,
