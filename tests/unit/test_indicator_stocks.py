@@ -139,7 +139,7 @@ def test_a_foreign_worker_whose_permit_expired_is_counted_without_a_permit() -> 
         return found[0], found[1], found[2]
 
     assert counts(date(2027, 2, 28)) == (1, 1, 0)
-    assert counts(date(2027, 3, 1)) == (1, 0, 1)  # the example.exemption ran out
+    assert counts(date(2027, 3, 1)) == (1, 0, 1)  # the exemption ran out
     assert counts(date(2028, 2, 29)) == (0, 0, 2)  # and then the permit
     assert exemption_valid(certified, date(2027, 2, 28))
 
