@@ -41,6 +41,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from lmis_shared.background import in_background
 from lmis_shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -123,13 +124,8 @@ async def keep_beating(liveness: Liveness, path: Path, interval: float) -> None:
 @contextlib.asynccontextmanager
 async def beating(liveness: Liveness, path: Path, interval: float) -> AsyncIterator[None]:
     """`keep_beating` for as long as the block runs (a relay's or a processor's whole life)."""
-    task = asyncio.create_task(keep_beating(liveness, path, interval))
-    try:
+    async with in_background(keep_beating(liveness, path, interval)):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 @dataclass(frozen=True)

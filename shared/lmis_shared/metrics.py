@@ -9,11 +9,23 @@ too. No port set (the default): the metrics are recorded but not served.
 Names follow the OpenTelemetry conventions, which the Prometheus exporter maps to Prometheus
 names: `lmis.dead_letters` (a counter) becomes `lmis_dead_letters_total`, a histogram in
 seconds `..._seconds`, a gauge counted in `{alert}` keeps its name. Labels are rule names,
-service names, topics: never a person's data.
+service names, projections, topics and reason kinds: never a person's data.
+
+What each process exports (`EXPORTED_METRICS`, the contract of the dashboard and the alert
+rules in deploy/; tests/integration/test_metrics_exported.py proves each is exported):
+  APIs        http_server_request_duration_seconds (the FastAPI instrumentation, stable HTTP
+              semantic conventions: `lmis_shared.web.app`)
+  relays      lmis_relay_lag_events{service}, lmis_relay_published_events_total{service}
+              (`lmis_shared.relay.lag`)
+  processors  lmis_projection_lag_events{projection,topic},
+              lmis_projection_applied_events_total{projection},
+              lmis_dead_letters_total{topic,reason} (`lmis_shared.processing.observed`);
+              notify's also lmis_alerts_open{rule}, lmis_sweep_duration_seconds
 
 Public API:
     setup_metrics(service_name, settings) -> MeterProvider    once per process (idempotent)
     meter(name) -> Meter                                      for a module's instruments
+    EXPORTED_METRICS                                          the Prometheus names above
 """
 
 from __future__ import annotations
@@ -27,6 +39,19 @@ from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from prometheus_client import start_http_server
 
 from lmis_shared.settings import CommonSettings
+
+# The Prometheus names of every metric family LMIS exports; the Grafana dashboard and the
+# PrometheusRules in deploy/ may use only these (a test checks).
+EXPORTED_METRICS: frozenset[str] = frozenset({
+    "http_server_request_duration_seconds",
+    "lmis_relay_lag_events",
+    "lmis_relay_published_events_total",
+    "lmis_projection_lag_events",
+    "lmis_projection_applied_events_total",
+    "lmis_dead_letters_total",
+    "lmis_alerts_open",
+    "lmis_sweep_duration_seconds",
+})  # fmt: skip
 
 _lock = threading.Lock()
 _provider: MeterProvider | None = None

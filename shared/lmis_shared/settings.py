@@ -107,6 +107,9 @@ class CommonSettings(BaseSettings):
     metrics_host: str = Field(
         "127.0.0.1", description="where the metrics port listens (0.0.0.0 in a pod)"
     )
+    metrics_interval: float = Field(
+        5.0, gt=0, description="seconds between measurements of a relay's or projection's lag"
+    )
     # outside embedded mode `authenticator_from_settings` refuses to start without one of these
     jwt_public_key_file: Path | None = Field(
         None,

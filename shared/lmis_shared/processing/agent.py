@@ -17,6 +17,9 @@ How records flow, and why this shape:
 * Liveness: each attempt (to apply a batch, to dead-letter a record, to declare the
   dead-letter topic) is a unit of work of the process's `Liveness`; one that hangs makes
   `lmis health process <service>` fail, while waiting for records or between retries does not.
+* Metrics (`metrics.py`): the projection's lag on the topic, measured every
+  `metrics_interval` seconds from what the agent received and acknowledged; the events it
+  applied; the records it dead-lettered, by kind of reason.
 * Each handled record gets a span `process <event type>` whose parent is the record's
   `traceparent`, so it joins the trace of the command that produced the event.
 """
@@ -41,6 +44,7 @@ from lmis_shared.liveness import PROCESS, Liveness
 from lmis_shared.logging import get_logger
 from lmis_shared.processing.decoding import Decoded, Rejected, decode_record
 from lmis_shared.processing.dlq import DeadLetters, header_pairs
+from lmis_shared.processing.metrics import APPLIED, Progress, report_lag
 from lmis_shared.processing.projection import Projection
 
 log = get_logger(__name__)
@@ -57,16 +61,21 @@ def projection_agent(
     batch_size: int = 500,
     tracer_provider: trace.TracerProvider | None = None,
     liveness: Liveness = PROCESS,
+    metrics_interval: float = 5.0,
 ) -> Any:
     """Register on `app` an agent that applies `topic`'s events to `projection`; its work is
-    marked on `liveness` (by default the process's, which `run_processor` beats)."""
+    marked on `liveness` (by default the process's, which `run_processor` beats), its lag
+    measured every `metrics_interval` seconds."""
     source = app.topic(topic, key_type=bytes, value_type=bytes, allow_empty=True)
+    progress = Progress()
     handler = _BatchHandler(
         projection,
         DeadLetters(app, topic),
         trace.get_tracer(__name__, tracer_provider=tracer_provider),
         liveness,
+        progress,
     )
+    report_lag(app, topic, projection.name, progress, metrics_interval)
 
     async def consume(stream: StreamT[bytes]) -> None:
         await _retrying("declare", handler.dead_letters.declare, liveness)
@@ -76,6 +85,7 @@ def projection_agent(
         drain = asyncio.create_task(handler.drain(queue, manual, batch_size))
         try:
             async for event in manual.events():
+                progress.received(event.message.partition, event.message.offset)
                 await _put(queue, event, drain)
         except Exception as exc:
             # faust would restart the agent, which then acknowledges newer records while the
@@ -108,7 +118,7 @@ async def _put(queue: asyncio.Queue[T], item: T, drain: asyncio.Task[None]) -> N
 class _Item:
     event: EventT[bytes]
     decoded: Decoded | None = None
-    rejected: str | None = None
+    rejected: Rejected | None = None
     span: trace.Span | None = None
 
 
@@ -119,11 +129,13 @@ class _BatchHandler:
         dead_letters: DeadLetters,
         tracer: trace.Tracer,
         liveness: Liveness,
+        progress: Progress,
     ) -> None:
         self.projection = projection
         self.dead_letters = dead_letters
         self.tracer = tracer
         self.liveness = liveness
+        self.progress = progress
 
     async def drain(
         self, queue: asyncio.Queue[EventT[bytes]], stream: StreamT[bytes], batch_size: int
@@ -138,13 +150,16 @@ class _BatchHandler:
         items = [self._open(event) for event in events]
         decoded = [item.decoded for item in items if item.decoded is not None]
         apply = partial(self.projection.process, decoded)
-        applied = iter(await _retrying("apply", apply, self.liveness))
+        new = await _retrying("apply", apply, self.liveness)
+        APPLIED.add(sum(new), {"projection": self.projection.name})
         for item in items:
             if item.rejected is not None:
                 publish = partial(self.dead_letters.publish, item.event.message, item.rejected)
                 await _retrying("dead-letter", publish, self.liveness)
         for item in items:
             await stream.ack(item.event)
+            self.progress.acknowledged(item.event.message.partition, item.event.message.offset)
+        applied = iter(new)
         for item in items:
             self._close(item, next(applied) if item.decoded is not None else False)
 
@@ -157,7 +172,7 @@ class _BatchHandler:
                 message.key, message.value, headers, self.projection.event_types
             )
         except Rejected as exc:
-            item.rejected = exc.reason
+            item.rejected = exc
             log.warning(
                 "processing.dead_letter",
                 topic=message.topic,
@@ -193,7 +208,9 @@ class _BatchHandler:
             item.span.set_attribute("lmis.projection.applied", applied)
         else:
             item.span.set_attribute("lmis.dead_letter.topic", self.dead_letters.name)
-            item.span.set_status(Status(StatusCode.ERROR, item.rejected))
+            item.span.set_status(
+                Status(StatusCode.ERROR, item.rejected.reason if item.rejected else None)
+            )
         item.span.end()
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from pydantic import ValidationError
 
@@ -34,12 +35,17 @@ class Decoded:
     payload: EventPayload
 
 
-class Rejected(ValueError):
-    """A record no consumer can use; `reason` is safe to log and to put on a header."""
+RejectionKind = Literal["invalid_envelope", "invalid_payload"]
 
-    def __init__(self, reason: str) -> None:
+
+class Rejected(ValueError):
+    """A record no consumer can use; `reason` is safe to log and to put on a header, `kind`
+    (not a CloudEvent of ours; a payload its contract refuses) to label a metric."""
+
+    def __init__(self, reason: str, kind: RejectionKind = "invalid_payload") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.kind: RejectionKind = kind
 
 
 def decode_record(
@@ -52,9 +58,11 @@ def decode_record(
     try:
         event = from_kafka(key, value, headers)
     except EnvelopeError as exc:
-        raise Rejected(f"not a valid LMIS CloudEvent: {exc.reason}") from None
+        raise Rejected(f"not a valid LMIS CloudEvent: {exc.reason}", "invalid_envelope") from None
     except ValidationError as exc:  # metadata the envelope parsed but the model refuses
-        raise Rejected(f"not a valid LMIS CloudEvent: {_problems(exc)}") from None
+        raise Rejected(
+            f"not a valid LMIS CloudEvent: {_problems(exc)}", "invalid_envelope"
+        ) from None
     # an older version is read as the newest, so projections handle one version per fact
     event = event.upcast()
     if event.event_type not in handled:

@@ -9,6 +9,8 @@ with any Kafka client), plus:
 Headers from an earlier dead-lettering are replaced, so a replayed record that fails again
 carries one reason, the latest. Delivery is at least once, like everything else here: a
 processor killed between publishing and committing its offset publishes the record again.
+Each record set aside counts in `lmis_dead_letters_total{topic,reason}` (`metrics.py`): the
+source topic and the kind of reason (`Rejected.kind`), never the reason's text.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import Any
 import faust
 
 from lmis_shared.logging import redact_text
+from lmis_shared.processing.decoding import Rejected
+from lmis_shared.processing.metrics import DEAD_LETTERS
 
 SUFFIX = ".dlq"
 REASON = "dlq_reason"
@@ -71,17 +75,19 @@ class DeadLetters:
     async def declare(self) -> None:
         await self.topic.maybe_declare()
 
-    async def publish(self, message: Any, reason: str) -> None:
-        """Publish the record in faust `message` with `reason`; returns once the broker has it."""
+    async def publish(self, message: Any, rejected: Rejected) -> None:
+        """Publish the record in faust `message` with the reason it was `rejected`; returns
+        once the broker has it."""
         headers = dead_letter_headers(
             header_pairs(message.headers),
-            reason=reason,
+            reason=rejected.reason,
             topic=message.topic,
             partition=message.partition,
             offset=message.offset,
         )
         pending = await self.topic.send(key=message.key, value=message.value, headers=headers)
         await pending
+        DEAD_LETTERS.add(1, {"topic": self.source_topic, "reason": rejected.kind})
 
 
 def header_pairs(headers: Any) -> list[tuple[str, bytes]]:

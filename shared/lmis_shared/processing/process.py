@@ -1,6 +1,7 @@
 """A stream processor as a process: what the processors' `main()` share.
 
-`run_processor` sets up logs (`<service>-processor`) and traces, opens a pool on the database,
+`run_processor` sets up logs (`<service>-processor`), traces and metrics (`<service>-processor`,
+served on `LMIS_METRICS_PORT`: `metrics.py`), opens a pool on the database,
 runs `run(pool, stop, provider)` in a new event loop until SIGINT or SIGTERM sets `stop`, and
 closes the pool and shuts the traces down. What runs, and what the start is logged with, is
 the processor's own. All along it keeps the heartbeat `<data_dir>/health/process-<service>`
@@ -21,6 +22,7 @@ from opentelemetry.trace import TracerProvider
 from lmis_shared.eventstore.postgres import create_pool
 from lmis_shared.liveness import PROCESS, LivenessSettings, beating, heartbeat_path
 from lmis_shared.logging import get_logger, setup_logging
+from lmis_shared.metrics import setup_metrics
 from lmis_shared.settings import CommonSettings
 
 log = get_logger(__name__)
@@ -40,6 +42,7 @@ def run_processor(
     # faust logs events' reprs in some errors; a record's value may hold personal data
     logging.getLogger("faust").setLevel(logging.WARNING)
     provider = setup_telemetry(service, common)
+    setup_metrics(f"{service}-processor", common)
     try:
         asyncio.run(_until_signalled(service, common, app_id, run, provider, starting))
     finally:

@@ -22,6 +22,9 @@ Liveness: every round and every ask for the lock is a unit of work of the relay'
 (`liveness.py`), so a round that hangs makes the process's liveness check fail, while waits
 (polls, back-off, standing by) do not.
 
+Metrics: every acknowledged event counts in `lmis_relay_published_events_total{service}`; the
+lag is counted from the store (`lag.py`), which needs `cluster`, the broker last published to.
+
 Everything outside this module is a port: `EventSource` (the store's `read_all`),
 `Checkpoints`, `Publisher` and `RelayLock`, so unit tests drive the relay with fakes of our own.
 """
@@ -45,6 +48,7 @@ from lmis_shared.events import RecordedEvent
 from lmis_shared.eventstore import Position
 from lmis_shared.liveness import Liveness
 from lmis_shared.logging import get_logger
+from lmis_shared.metrics import meter
 from lmis_shared.relay._tracing import (
     end_spans,
     start_publish_span,
@@ -55,6 +59,12 @@ from lmis_shared.relay.leadership import LockLost, NoLock, RelayLock
 from lmis_shared.relay.settings import RelaySettings
 
 log = get_logger(__name__)
+
+PUBLISHED = meter(__name__).create_counter(
+    "lmis.relay.published_events",
+    unit="{event}",
+    description="events the broker acknowledged from the service's relay (repeats included)",
+)
 
 
 @dataclass(frozen=True)
@@ -150,7 +160,10 @@ class Relay:
         lock: RelayLock | None = None,
         liveness: Liveness | None = None,
         tracer: Tracer | None = None,
+        service: str | None = None,
     ) -> None:
+        """`service` names the service whose events these are in the metrics (default: the
+        topic)."""
         self._source = source
         self._checkpoints = checkpoints
         self._publisher = publisher
@@ -161,6 +174,9 @@ class Relay:
         self._positions: dict[str, Position | None] = {}
         """The stored checkpoint per cluster id: the relay is its only writer."""
         self.stats = RelayStats()
+        self.service = service or publisher.topic
+        self.cluster: str | None = None
+        """The id of the broker cluster it last reached; None before it reached one."""
 
     @property
     def topic(self) -> str:
@@ -173,7 +189,7 @@ class Relay:
         does. Raises one of TRANSIENT_ERRORS when the broker or the database cannot be reached; the
         checkpoint then covers exactly the events the broker acknowledged.
         """
-        cluster = await self._publisher.cluster_id()
+        cluster = self.cluster = await self._publisher.cluster_id()
         after = await self._checkpoint(cluster)
         events = await self._source.read_all(after, self._settings.batch_size)
         if not events:
@@ -277,6 +293,7 @@ class Relay:
         await self._checkpoints.save(cluster, self.topic, position)
         self._positions[cluster] = position
         self.stats.published += len(published)
+        PUBLISHED.add(len(published), {"service": self.service})
         if self.stats.last_error is not None:
             log.info(
                 "relay.recovered", topic=self.topic, failed_attempts=self.stats.failed_attempts

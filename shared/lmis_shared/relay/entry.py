@@ -1,7 +1,8 @@
 """Running the relay as a process: `lmis relay <service>` calls `main`.
 
-The process holds its service's lock while it publishes (`lock.py`), and keeps its heartbeat
-at `<data_dir>/health/relay-<service>` for `lmis health relay <service>` (`liveness.py`).
+The process holds its service's lock while it publishes (`lock.py`), keeps its heartbeat
+at `<data_dir>/health/relay-<service>` for `lmis health relay <service>` (`liveness.py`), and
+its metrics (`<service>-relay`: lag and events published, `lag.py`) on `LMIS_METRICS_PORT`.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ from collections.abc import Iterator
 import asyncpg
 from opentelemetry.trace import Tracer
 
+from lmis_shared.background import in_background
 from lmis_shared.eventstore.postgres import PostgresEventStore, create_pool
 from lmis_shared.liveness import Liveness, LivenessSettings, beating, heartbeat_path
 from lmis_shared.logging import get_logger, setup_logging
+from lmis_shared.metrics import setup_metrics
 from lmis_shared.relay.checkpoints import PostgresCheckpoints, migrate
 from lmis_shared.relay.core import Relay, RelayStats
 from lmis_shared.relay.kafka_publisher import KafkaPublisher
+from lmis_shared.relay.lag import RelayLag, report_lag
 from lmis_shared.relay.leadership import RelayLock
 from lmis_shared.relay.lock import PostgresRelayLock
 from lmis_shared.relay.settings import RelaySettings
@@ -40,8 +44,10 @@ def build_relay(
     login: KafkaLogin | None = None,
     liveness: Liveness | None = None,
     tracer: Tracer | None = None,
+    service: str | None = None,
 ) -> Relay:
-    """A relay from `schema`'s event store to `topic` (the checkpoint table must exist).
+    """A relay from `schema`'s event store to `topic` (the checkpoint table must exist), of
+    `service` in its metrics.
 
     Its lock on `schema` is held on a connection of its own to `database_url`, the database
     of `pool`. Without `database_url` it has no lock: `publish_pending` (one round, for a
@@ -61,6 +67,7 @@ def build_relay(
         lock=lock,
         liveness=liveness,
         tracer=tracer,
+        service=service,
     )
 
 
@@ -91,13 +98,14 @@ async def run_relay(
     relay on `schema` does.
 
     Without `stop`, SIGTERM or SIGINT stops it. Either way the round in flight is finished
-    and the producer closed before it returns.
+    and the producer closed before it returns. All along it reports its lag (`lag.py`).
     """
     liveness = Liveness()
     heartbeat = heartbeat_path(settings.data_dir, "relay", domain)
     interval = (liveness_settings or LivenessSettings()).interval
+    topic = settings.topic(domain)
     async with beating(liveness, heartbeat, interval):
-        pool = await create_pool(settings.database_url, min_size=1, max_size=2)
+        pool = await create_pool(settings.database_url, min_size=1, max_size=3)
         try:
             with liveness.busy():
                 await migrate(pool, schema)
@@ -105,16 +113,19 @@ async def run_relay(
                 pool,
                 schema,
                 bootstrap=settings.kafka_bootstrap,
-                topic=settings.topic(domain),
+                topic=topic,
                 database_url=settings.database_url,
                 settings=relay_settings,
                 login=settings.kafka_login(),
                 liveness=liveness,
                 tracer=tracer,
+                service=domain,
             )
+            lag = RelayLag(pool, schema, topic)
             try:
                 with _signals_set(stop) as until:
-                    await relay.run(until)
+                    async with in_background(report_lag(lag, relay, settings.metrics_interval)):
+                        await relay.run(until)
             finally:
                 await relay.close()
         finally:
@@ -149,6 +160,7 @@ def main(service_schema: str, domain: str) -> None:
     # kafka-python narrates every connection at INFO; the relay logs the state that matters
     logging.getLogger("kafka").setLevel(max(logging.WARNING, logging.getLogger().level))
     provider = setup_telemetry(name, settings)
+    setup_metrics(name, settings)
     try:
         asyncio.run(run_relay(settings, service_schema, domain))
     except Exception:

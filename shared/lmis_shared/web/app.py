@@ -2,8 +2,10 @@
 
 What every service gets from it, so no service repeats it:
   * JSON logging (`lmis_shared.logging`), tracing (`lmis_shared.telemetry`) and metrics
-    (`lmis_shared.metrics`: HTTP server durations among them, served on the metrics port), the
-    FastAPI instrumentation with query strings scrubbed and `/healthz`, `/readyz` left out;
+    (`lmis_shared.metrics`, served on the metrics port), the FastAPI instrumentation with
+    query strings scrubbed and `/healthz`, `/readyz` left out. Its HTTP metrics follow the
+    stable semantic conventions (`http.server.request.duration` in seconds, labelled by
+    route template, method and status: never a path's ids), see `stable_http_semconv`;
   * problem details for every error (`lmis_shared.web.problems`);
   * the bearer-token gate on every route of `routers` (`lmis_shared.web.security`);
     `/healthz`, `/readyz`, `/docs` and `/openapi.json` stay public;
@@ -15,6 +17,7 @@ the app's own tracer provider is shut down (its spans flushed) when the lifespan
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -92,6 +95,7 @@ def create_app(
             router, dependencies=[Depends(current_principal)], responses=PROBLEM_RESPONSES
         )
     app.add_middleware(RequestContextMiddleware)
+    stable_http_semconv()
     FastAPIInstrumentor.instrument_app(
         app,
         tracer_provider=provider,
@@ -101,6 +105,25 @@ def create_app(
         exclude_spans=["receive", "send"],
     )
     return app
+
+
+SEMCONV_OPT_IN = "OTEL_SEMCONV_STABILITY_OPT_IN"
+
+
+def stable_http_semconv() -> None:
+    """Make the HTTP instrumentation emit the stable semantic conventions.
+
+    Without the opt-in, opentelemetry-instrumentation 0.66b2 still emits the old ones:
+    `http.server.duration` in milliseconds (`http_server_duration_milliseconds`), labelled with
+    `http.target` and the host. The stable `http.server.request.duration` in seconds
+    (`http_server_request_duration_seconds`) is what Prometheus rules and dashboards expect,
+    and its labels are the route template, method and status only. The instrumentation reads
+    the variable once per process, at its first use, so it is set here, before instrumenting;
+    an operator's own opt-in (`http/dup`: old and new) is kept.
+    """
+    modes = [m.strip() for m in os.environ.get(SEMCONV_OPT_IN, "").split(",") if m.strip()]
+    if not {"http", "http/dup"} & set(modes):
+        os.environ[SEMCONV_OPT_IN] = ",".join([*modes, "http"])
 
 
 def _lifespan(

@@ -65,6 +65,7 @@ def build_processor(
             notify.deadlines,
             batch_size=settings.batch_size,
             tracer_provider=tracer_provider,
+            metrics_interval=common.metrics_interval,
         )
     sweeps = notify.sweeper
     tracer = trace.get_tracer(__name__, tracer_provider=tracer_provider)

@@ -40,6 +40,7 @@ def build_processor(
             projection,
             batch_size=settings.processor_batch_size,
             tracer_provider=tracer_provider,
+            metrics_interval=common.metrics_interval,
         )
     return app
 
