@@ -23,6 +23,7 @@ from lmis_shared.eventstore import InMemoryEventStore
 from lmis_shared.liveness import Liveness, beat, heartbeat_path, keep_beating
 from lmis_shared.processing.agent import _BatchHandler
 from lmis_shared.processing.decoding import Decoded
+from lmis_shared.processing.metrics import Progress
 from lmis_shared.relay import OutboundRecord, Relay, RelaySettings
 from tests.unit.test_relay import FakeBroker, FakeCheckpoints, append, eventually
 
@@ -159,7 +160,8 @@ async def a_record() -> tuple[Any, frozenset[str]]:
 
 def handler_of(projection: FakeProjection, liveness: Liveness) -> _BatchHandler:
     # no dead letters: the record decodes
-    return _BatchHandler(projection, None, trace.get_tracer(__name__), liveness)  # type: ignore[arg-type]
+    tracer = trace.get_tracer(__name__)
+    return _BatchHandler(projection, None, tracer, liveness, Progress())  # type: ignore[arg-type]
 
 
 async def test_a_processor_stuck_applying_a_batch_fails_its_health_check(tmp_path: Path) -> None:
