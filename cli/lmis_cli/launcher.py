@@ -4,7 +4,8 @@ Order matters and is kept here: the embedded PostgreSQL and broker first (owned 
 process), then migrations, then every service, relay and processor as separate processes under
 honcho (which stops them all, process groups included, when one dies or on Ctrl-C), then the
 demo data through the public API once every service answers /readyz. The servers are stopped
-last, after every client is gone.
+last, after every client is gone. Which processes, and the metrics port each gets, come from
+`processes.py`, which `lmis status` reads too.
 
 A second `lmis up` keeps PostgreSQL's data. The broker keeps messages in memory only, so it
 starts as a new cluster; the relays see the new cluster id and republish from the event stores,
@@ -26,7 +27,7 @@ from honcho.manager import Manager
 from rich.console import Console
 
 from lmis_cli.embedded import EmbeddedBroker, EmbeddedPostgres
-from lmis_cli.services import SERVICES, settings_of
+from lmis_cli.processes import PlatformProcess, platform_processes
 
 console = Console(stderr=True)
 
@@ -53,12 +54,11 @@ class Launcher:
         self.broker = EmbeddedBroker(
             int(os.environ.get("LMIS_EMBEDDED_KAFKA_PORT", "9092")), self.logs / "broker.log"
         )
+        self.processes = platform_processes()
 
     def run(self) -> int:
         self.logs.mkdir(parents=True, exist_ok=True)
-        busy = [
-            p for p in (self.pg.port, self.broker.port, *self._service_ports()) if not _port_free(p)
-        ]
+        busy = [p for p in (self.pg.port, self.broker.port, *self._ports()) if not _port_free(p)]
         if busy:
             console.print(f"[red]Ports already in use: {busy}. Is another `lmis up` running?[/]")
             return 1
@@ -77,8 +77,13 @@ class Launcher:
                 self.pg.stop()
             console.print("Stopped.")
 
-    def _service_ports(self) -> list[int]:
-        return [settings_of(name).port for name in SERVICES]
+    def _ports(self) -> list[int]:
+        """The APIs' ports and every process's metrics port."""
+        apis = [p.api_port for p in self.processes if p.api_port is not None]
+        return [*apis, *(p.metrics_port for p in self.processes)]
+
+    def _api_ports(self) -> dict[str, int]:
+        return {p.service: p.api_port for p in self.processes if p.api_port is not None}
 
     def _environment(self) -> dict[str, str]:
         from lmis_shared.auth import ensure_local_keypair
@@ -107,18 +112,12 @@ class Launcher:
 
     def _supervise(self, env: dict[str, str]) -> int:
         manager = Manager()
-        for name, spec in SERVICES.items():
-            manager.add_process(f"{name}", self._command(f"{name}.log", "serve", name), env=env)
-            if spec.publishes_events:
-                manager.add_process(
-                    f"{name}-relay", self._command(f"{name}-relay.log", "relay", name), env=env
-                )
-            if spec.processor:
-                manager.add_process(
-                    f"{name}-processor",
-                    self._command(f"{name}-processor.log", "process", name),
-                    env=env,
-                )
+        for process in self.processes:
+            manager.add_process(
+                process.name,
+                self._command(f"{process.name}.log", *process.command),
+                env=env | {"LMIS_METRICS_PORT": str(process.metrics_port)},
+            )
         threading.Thread(target=self._when_ready, args=(env,), daemon=True).start()
         manager.loop()
         # honcho reports Ctrl-C / SIGTERM as 130 / 143: a clean stop asked for by the user
@@ -128,7 +127,7 @@ class Launcher:
         return int(manager.returncode or 1)
 
     def _when_ready(self, env: dict[str, str]) -> None:
-        ports = dict(zip(SERVICES, self._service_ports(), strict=True))
+        ports = self._api_ports()
         deadline = time.monotonic() + 120
         pending = dict(ports)
         while pending and time.monotonic() < deadline:
@@ -147,9 +146,9 @@ class Launcher:
                 self._lmis(env, "demo", "load")
             except Exception as exc:  # the platform stays up; the user sees why demo failed
                 console.print(f"[yellow]Demo data not loaded: {exc}[/]")
-        self._print_urls(ports)
+        self._print_urls(ports, self.processes)
 
-    def _print_urls(self, ports: dict[str, int]) -> None:
+    def _print_urls(self, ports: dict[str, int], processes: list[PlatformProcess]) -> None:
         lmis = Path(sys.executable).parent / "lmis"
         console.rule("LMIS is running — Ctrl-C stops everything")
         lines = [f"  {name:<10} http://127.0.0.1:{port}/docs" for name, port in ports.items()]
@@ -158,8 +157,11 @@ class Launcher:
             "?period=YYYY-MM&unit=12",
             f"  units      http://127.0.0.1:{ports['reporting']}/v1/units?parent=12",
             f"  token      {lmis} token --role province_officer --scope 12",
+            f"  status     {lmis} status",
             f"  data       {self.data_dir}",
             f"  logs       {self.logs}",
+            "  metrics (Prometheus text, one port per process):",
         ]
+        lines += [f"    {p.name:<20} {p.metrics_url}" for p in processes]
         for line in lines:
             console.print(line, soft_wrap=True, highlight=False)

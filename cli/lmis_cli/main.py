@@ -151,6 +151,25 @@ def health_process(service: ServiceArg) -> None:
 
 
 @app.command()
+def status(
+    data_dir: Annotated[Path, typer.Option(envvar="LMIS_DATA_DIR", help="where data lives")] = Path(
+        ".lmis"
+    ),
+) -> None:
+    """Health, lags, dead letters and open alerts of the platform `lmis up` runs here
+    (exit 1: a process is unhealthy or its metrics port does not answer)."""
+    from lmis_cli.status import run_status
+    from lmis_shared.settings import CommonSettings
+
+    if CommonSettings().mode != "embedded":
+        typer.echo("lmis status reads the processes of `lmis up`; in production, Prometheus")
+        raise typer.Exit(2)
+    report, healthy = run_status(data_dir.resolve())
+    typer.echo(report)
+    raise typer.Exit(0 if healthy else 1)
+
+
+@app.command()
 def migrate() -> None:
     """Create or upgrade every service's schema (safe to run again)."""
     from lmis_shared.eventstore.postgres import create_pool
