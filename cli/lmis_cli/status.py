@@ -77,18 +77,25 @@ _TABLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 
 def render(statuses: Sequence[ProcessStatus]) -> str:
     """The processes, then one table per watched metric, as plain text."""
-    lines = [f"{'PROCESS':<22}{'HEALTH':<50}METRICS"]
+    processes = [["", "PROCESS", "HEALTH", "METRICS"]]
     for s in statuses:
         metrics = s.process.metrics_url if s.samples is not None else "not answering"
-        mark = "ok " if s.healthy else "!! "
-        lines.append(f"{mark + s.process.name:<22}{s.health:<50}{metrics}")
+        processes.append(["ok" if s.healthy else "!!", s.process.name, s.health, metrics])
+    lines = _columns(processes)
     for title, name, columns in _TABLES:
-        rows = _rows(statuses, name, columns)
+        rows = [[*key, f"{value:g}"] for key, value in _rows(statuses, name, columns)]
         lines += ["", title]
-        lines += [f"  {'  '.join(f'{v:<24}' for v in key)}{value:>8g}" for key, value in rows]
-        if not rows:
-            lines.append("  (none reported)")
+        lines += [f"  {line}" for line in _columns(rows)] if rows else ["  (none reported)"]
     return "\n".join(lines)
+
+
+def _columns(rows: Sequence[Sequence[str]]) -> list[str]:
+    """`rows` as lines of columns as wide as their widest cell, two spaces apart."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))] if rows else []
+    return [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
 
 
 def _rows(
