@@ -76,6 +76,7 @@ def projection_agent(
         progress,
     )
     report_lag(app, topic, projection.name, progress, metrics_interval)
+    APPLIED.add(0, {"projection": projection.name})  # the series exists before the first event
 
     async def consume(stream: StreamT[bytes]) -> None:
         await _retrying("declare", handler.dead_letters.declare, liveness)

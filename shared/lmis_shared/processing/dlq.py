@@ -16,12 +16,12 @@ source topic and the kind of reason (`Rejected.kind`), never the reason's text.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, get_args
 
 import faust
 
 from lmis_shared.logging import redact_text
-from lmis_shared.processing.decoding import Rejected
+from lmis_shared.processing.decoding import Rejected, RejectionKind
 from lmis_shared.processing.metrics import DEAD_LETTERS
 
 SUFFIX = ".dlq"
@@ -71,6 +71,9 @@ class DeadLetters:
             partitions=1,  # a trickle, read by people; one partition keeps it in order
             allow_empty=True,
         )
+        # every series exists from the start at 0, so the first dead letter is an increase
+        for kind in get_args(RejectionKind):
+            DEAD_LETTERS.add(0, {"topic": source_topic, "reason": kind})
 
     async def declare(self) -> None:
         await self.topic.maybe_declare()

@@ -177,6 +177,8 @@ class Relay:
         self.service = service or publisher.topic
         self.cluster: str | None = None
         """The id of the broker cluster it last reached; None before it reached one."""
+        # the series exists from the start: a rate over it, or its first increase, is then seen
+        PUBLISHED.add(0, {"service": self.service})
 
     @property
     def topic(self) -> str:
