@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import urllib.request
 
+import pytest
 from prometheus_client import generate_latest
 
 from lmis_cli.embedded import free_port
 from lmis_shared.metrics import meter, setup_metrics
+from lmis_shared.processing.metrics import Progress
 from lmis_shared.settings import CommonSettings
+from lmis_shared.web.app import SEMCONV_OPT_IN, stable_http_semconv
 
 
 def exposition() -> list[str]:
@@ -48,3 +52,34 @@ def test_the_metrics_port_serves_them_and_one_provider_serves_the_process() -> N
 
     assert first is again
     assert "lmis_test_served_total" in body
+
+
+def test_the_http_instrumentation_is_opted_in_to_the_stable_conventions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(SEMCONV_OPT_IN, raising=False)
+    stable_http_semconv()
+    assert os.environ[SEMCONV_OPT_IN] == "http"
+
+    monkeypatch.setenv(SEMCONV_OPT_IN, "database")
+    stable_http_semconv()
+    assert os.environ[SEMCONV_OPT_IN] == "database,http"
+
+    monkeypatch.setenv(SEMCONV_OPT_IN, "http/dup")  # an operator's choice: old and new
+    stable_http_semconv()
+    assert os.environ[SEMCONV_OPT_IN] == "http/dup"
+
+
+def test_the_next_offset_to_apply_is_the_first_received_until_acknowledged() -> None:
+    progress = Progress()
+    assert progress.next_offset(0) is None
+
+    progress.received(0, 40)
+    progress.received(0, 41)
+    assert progress.next_offset(0) == 40  # 40 waits (the database away): it is still lag
+
+    progress.acknowledged(0, 40)
+    progress.acknowledged(0, 41)
+    progress.received(0, 12)  # a redelivery after a rebalance changes nothing
+    assert progress.next_offset(0) == 42
+    assert progress.next_offset(1) is None
