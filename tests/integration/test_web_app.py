@@ -329,7 +329,7 @@ async def test_the_request_span_is_written_to_jsonl_with_the_callers_trace_id(
     assert span["kind"] == "SERVER"
     assert span["parent_span_id"] == parent_id
     assert span["service"] == "lmis-demo"
-    assert span["attributes"]["http.status_code"] == 200
+    assert span["attributes"]["http.response.status_code"] == 200  # stable conventions
 
 
 async def test_query_values_never_reach_the_span(demo: Demo) -> None:
