@@ -8,6 +8,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from lmis_shared.relay import Relay
 from tests.integration.worker_api import Api, running_api
 
 
@@ -19,3 +20,12 @@ async def api(
     API, such as test_permits_api.py, defines an `api` of its own)."""
     async with running_api(tmp_path, database_url, fresh_schema, pg_pool) as running:
         yield running
+
+
+@pytest.fixture
+async def relays() -> AsyncIterator[list[Relay]]:
+    """Relays a test builds, closed at its end even when it fails."""
+    built: list[Relay] = []
+    yield built
+    for relay in built:
+        await relay.close()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
 from pathlib import Path
 from uuid import uuid4
 
@@ -25,8 +24,6 @@ from lmis_cli.status import parse
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from lmis_reporting.entrypoints.processor import build_processor
 from lmis_reporting.settings import ReportingSettings
-from lmis_shared.events import NewEvent
-from lmis_shared.eventstore import AppendContext
 from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.metrics import setup_metrics
 from lmis_shared.relay import Relay, build_relay, migrate, run_relay
@@ -41,19 +38,9 @@ from tests.integration.processors import (
     serving,
 )
 from tests.integration.test_processing import _waiting_on_lock, record, registrations
-from tests.integration.test_relay import FAST, append, drain
-from tests.unit.test_indicator_rules import registered
+from tests.integration.test_relay import FAST, append, command_context, drain, new_registrations
 
 pytestmark = pytest.mark.integration
-
-CONTEXT = AppendContext(
-    actor="officer-1",
-    correlation_id=uuid4(),
-    causation_id=None,
-    traceparent=None,
-    source="/lmis/registry",
-    recorded_at=datetime.now(UTC),
-)
 
 
 def sample(name: str, **labels: str) -> float | None:
@@ -72,14 +59,6 @@ async def schema(pg_pool: asyncpg.Pool, fresh_schema: str) -> AsyncIterator[str]
     await IndicatorProjection(pg_pool, fresh_schema).migrate()
     yield fresh_schema
     await pg_pool.execute(f"drop schema {fresh_schema} cascade")
-
-
-@pytest.fixture
-async def relays() -> AsyncIterator[list[Relay]]:
-    built: list[Relay] = []
-    yield built
-    for relay in built:
-        await relay.close()
 
 
 # --- relays -----------------------------------------------------------------------------------
@@ -110,8 +89,9 @@ async def test_relay_lag_is_the_committed_events_the_broker_has_not_acknowledged
     async with pg_pool.acquire() as open_conn:
         open_tx = open_conn.transaction()
         await open_tx.start()
-        uncommitted = [NewEvent(event_id=uuid4(), payload=registered(on=date(2026, 11, 23)))]
-        await store.append_in(open_conn, uuid4(), "worker", 0, uncommitted, CONTEXT)
+        await store.append_in(
+            open_conn, uuid4(), "worker", 0, new_registrations(1), command_context()
+        )
         await append(store, uuid4(), 2)
         assert await lag.events(relay.cluster) == 2
         assert await relay.publish_pending() == 0  # behind the open transaction's horizon

@@ -88,17 +88,9 @@ def _refused_sockets_collected() -> Iterator[None]:
         gc.collect()
 
 
-@pytest.fixture
-async def relays() -> AsyncIterator[list[Relay]]:
-    """Relays a test builds, closed at its end even when it fails."""
-    built: list[Relay] = []
-    yield built
-    for relay in built:
-        await relay.close()
-
-
-async def append(store: PostgresEventStore, stream_id: UUID, count: int = 1) -> list[RecordedEvent]:
-    context = AppendContext(
+def command_context() -> AppendContext:
+    """The context of a command of the registry, in the trace `COMMAND_TRACE_ID`."""
+    return AppendContext(
         actor="officer-1",
         correlation_id=uuid4(),
         causation_id=None,
@@ -106,11 +98,18 @@ async def append(store: PostgresEventStore, stream_id: UUID, count: int = 1) -> 
         source="/lmis/registry",
         recorded_at=datetime.now(UTC),
     )
-    version = len(await store.read_stream(stream_id))
-    events = [
+
+
+def new_registrations(count: int) -> list[NewEvent]:
+    return [
         NewEvent(event_id=uuid4(), payload=registered(on=date(2026, 11, 23))) for _ in range(count)
     ]
-    return (await store.append(stream_id, "worker", version, events, context)).events
+
+
+async def append(store: PostgresEventStore, stream_id: UUID, count: int = 1) -> list[RecordedEvent]:
+    version = len(await store.read_stream(stream_id))
+    events = new_registrations(count)
+    return (await store.append(stream_id, "worker", version, events, command_context())).events
 
 
 def read_topic(bootstrap: str, topic: str, expected: int) -> list[Any]:

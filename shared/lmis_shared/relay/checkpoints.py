@@ -26,6 +26,10 @@ class PostgresCheckpoints:
             f"select tx_id, seq from {s}.relay_checkpoints"  # noqa: S608
             " where cluster_id = $1 and topic = $2"
         )
+        self._latest = (
+            f"select tx_id, seq from {s}.relay_checkpoints"  # noqa: S608
+            " where topic = $1 order by updated_at desc limit 1"
+        )
         # never backwards: a stale relay replica must not make the live one publish again
         self._save = (
             f"insert into {s}.relay_checkpoints as c (cluster_id, topic, tx_id, seq)"  # noqa: S608
@@ -36,8 +40,15 @@ class PostgresCheckpoints:
         )
 
     async def load(self, cluster_id: str, topic: str) -> Position | None:
-        row = await self._pool.fetchrow(self._load, cluster_id, topic)
-        return None if row is None else (int(row["tx_id"]), int(row["seq"]))
+        return _position(await self._pool.fetchrow(self._load, cluster_id, topic))
+
+    async def latest(self, topic: str) -> Position | None:
+        """The checkpoint of `topic` written last, whichever cluster it is for."""
+        return _position(await self._pool.fetchrow(self._latest, topic))
 
     async def save(self, cluster_id: str, topic: str, position: Position) -> None:
         await self._pool.execute(self._save, cluster_id, topic, position[0], position[1])
+
+
+def _position(row: asyncpg.Record | None) -> Position | None:
+    return None if row is None else (int(row["tx_id"]), int(row["seq"]))

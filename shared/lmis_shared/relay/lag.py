@@ -28,10 +28,10 @@ import asyncio
 
 import asyncpg
 
-from lmis_shared.eventstore import Position
 from lmis_shared.logging import get_logger
 from lmis_shared.metrics import meter
 from lmis_shared.migrations import quoted_schema
+from lmis_shared.relay.checkpoints import PostgresCheckpoints
 from lmis_shared.relay.core import TRANSIENT_ERRORS, Relay
 
 log = get_logger(__name__)
@@ -48,29 +48,23 @@ class RelayLag:
     """Counts a store's committed events that a topic's broker has not acknowledged."""
 
     def __init__(self, pool: asyncpg.Pool, schema: str, topic: str) -> None:
-        s = quoted_schema(schema)
         self._pool = pool
         self._topic = topic
-        # {s} is a validated identifier, never caller text
+        self._checkpoints = PostgresCheckpoints(pool, schema)
+        # {schema} is a validated identifier, never caller text
         self._after = (
-            f"select count(*) from {s}.events"  # noqa: S608
+            f"select count(*) from {quoted_schema(schema)}.events"  # noqa: S608
             " where (tx_id, seq) > ($1::xid8, $2::bigint)"
-        )
-        self._checkpoint = (
-            f"select tx_id, seq from {s}.relay_checkpoints"  # noqa: S608
-            " where topic = $1 and ($2::text is null or cluster_id = $2)"
-            " order by updated_at desc limit 1"
         )
 
     async def events(self, cluster: str | None) -> int:
         """Committed events past the checkpoint of `cluster` (None: the latest checkpoint)."""
-        position = await self.checkpoint(cluster)
+        if cluster is None:
+            position = await self._checkpoints.latest(self._topic)
+        else:
+            position = await self._checkpoints.load(cluster, self._topic)
         tx_id, seq = position or (0, 0)
         return int(await self._pool.fetchval(self._after, tx_id, seq))
-
-    async def checkpoint(self, cluster: str | None) -> Position | None:
-        row = await self._pool.fetchrow(self._checkpoint, self._topic, cluster)
-        return None if row is None else (int(row["tx_id"]), int(row["seq"]))
 
 
 async def report_lag(lag: RelayLag, relay: Relay, interval: float) -> None:
