@@ -150,22 +150,43 @@ def health_process(service: ServiceArg) -> None:
     _check_heartbeat("process", service)
 
 
+def _services(names: list[str] | None) -> list[str] | None:
+    for name in names or []:
+        _service(name)
+    return names
+
+
 @app.command()
-def migrate() -> None:
-    """Create or upgrade every service's schema (safe to run again)."""
-    from lmis_shared.eventstore.postgres import create_pool
+def migrate(
+    services: Annotated[
+        list[str] | None,
+        typer.Argument(help="only these services' schemas (default: all)", callback=_services),
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="change nothing: exit 0 if the schemas are at this code's version"
+        ),
+    ] = False,
+    wait: Annotated[
+        float, typer.Option(help="with --check: check again until then (seconds)", min=0)
+    ] = 0.0,
+) -> None:
+    """Create or upgrade every service's schema (safe to run again), or check it is done."""
+    from lmis_cli import migrate as migrations
     from lmis_shared.settings import CommonSettings
 
-    async def run() -> None:
-        pool = await create_pool(CommonSettings().database_url)
-        try:
-            for name, declaration in SERVICES.items():
-                await load(declaration.migrate)(pool, settings_of(name).schema_name)
-                typer.echo(f"migrated {name}")
-        finally:
-            await pool.close()
-
-    asyncio.run(run())
+    database_url = CommonSettings().database_url
+    names = services or list(SERVICES)
+    if not check:
+        asyncio.run(migrations.migrate(database_url, names, typer.echo))
+        return
+    problems = migrations.wait_until_migrated(database_url, names, wait)
+    for problem in problems:
+        typer.echo(problem, err=True)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo(f"up to date: {', '.join(names)}")
 
 
 @app.command()

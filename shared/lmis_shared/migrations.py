@@ -9,13 +9,21 @@ finds everything applied and does nothing.
 Names carry a namespace (`eventstore/0001_events.sql`) so the event store's scripts and a
 service's own scripts live side by side in one schema. An applied script whose text changed
 is refused: migrations are append-only, like the events.
+
+`checking()` turns the same calls into a read-only question (`lmis migrate --check`): inside
+it `apply_migrations` applies and locks nothing and stops with `MigrationsPending` at the first
+script the schema lacks, so the services' own `migrate` functions, run unchanged, say whether
+the database is at the version this code expects. A step that is not a script (a data load)
+asks `pending_when_checking` before it changes anything.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from importlib.resources import files
 
@@ -25,8 +33,37 @@ _LOCK_CLASS = 0x4C4D4953  # "LMIS": keeps our advisory locks apart from anyone e
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
+_checking: ContextVar[bool] = ContextVar("lmis_migrations_checking", default=False)
+
+
 class MigrationError(RuntimeError):
     pass
+
+
+class MigrationsPending(MigrationError):
+    """Under `checking()`: the schema lacks what this code would apply."""
+
+    def __init__(self, schema: str, pending: Sequence[str]) -> None:
+        super().__init__(f"schema {schema} lacks {', '.join(pending)}")
+        self.schema = schema
+        self.pending = list(pending)
+
+
+@contextmanager
+def checking() -> Iterator[None]:
+    """Within it, migrations are checked, never applied (see the module's docstring)."""
+    token = _checking.set(True)
+    try:
+        yield
+    finally:
+        _checking.reset(token)
+
+
+def pending_when_checking(schema: str, pending: Sequence[str]) -> None:
+    """A step that is not a script is about to change `schema` (`pending` says what): under
+    `checking()` that means the schema is not up to date; otherwise the step goes ahead."""
+    if _checking.get():
+        raise MigrationsPending(schema, pending)
 
 
 @dataclass(frozen=True)
@@ -59,6 +96,9 @@ async def apply_migrations(
 ) -> list[str]:
     """Create `schema` if needed and apply what is missing; returns the names applied now."""
     q = quoted_schema(schema)
+    if _checking.get():
+        await _check(pool, schema, migrations)
+        return []
     async with pool.acquire() as conn, conn.transaction():
         # the lock comes first: `create schema if not exists` itself races otherwise
         await conn.execute("select pg_advisory_xact_lock($1, hashtext($2))", _LOCK_CLASS, schema)
@@ -87,3 +127,24 @@ async def apply_migrations(
             applied[migration.name] = migration.checksum
             done.append(migration.name)
         return done
+
+
+async def _check(pool: asyncpg.Pool, schema: str, migrations: Sequence[Migration]) -> None:
+    """Read-only: raise unless every one of `migrations` is recorded, unchanged, in `schema`."""
+    q = quoted_schema(schema)
+    async with pool.acquire() as conn:
+        table = await conn.fetchval("select to_regclass($1)", f"{q}.schema_migrations")
+        rows = (
+            []
+            if table is None
+            else await conn.fetch(
+                f"select name, checksum from {q}.schema_migrations"  # noqa: S608 - as above
+            )
+        )
+    applied = {r["name"]: r["checksum"] for r in rows}
+    for migration in migrations:
+        if applied.get(migration.name, migration.checksum) != migration.checksum:
+            raise MigrationError(f"{migration.name} changed after it was applied")
+    missing = [m.name for m in migrations if m.name not in applied]
+    if missing:
+        raise MigrationsPending(schema, missing)
