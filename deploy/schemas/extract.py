@@ -1,6 +1,7 @@
 """Extract the openAPIV3Schema of the operator kinds LMIS uses from the operators' CRDs.
 
-    python deploy/schemas/extract.py STRIMZI_GIT@1.2.0 CNPG_GIT@v1.30.0 BARMAN_GIT@v0.14.0
+    python deploy/schemas/extract.py STRIMZI_GIT@1.2.0 CNPG_GIT@v1.30.0 BARMAN_GIT@v0.14.0 \
+        GATEWAY_API_GIT@v1.6.1
 
 Each argument is a git directory (a clone or a bare mirror) and the tag to read. Writes one
 compact JSON file per kind beside this script (`<group>_<version>_<Kind>.json`): the schema of
@@ -30,6 +31,8 @@ CRDS = [
     (1, "config/crd/bases/postgresql.cnpg.io_clusters.yaml"),
     (1, "config/crd/bases/postgresql.cnpg.io_scheduledbackups.yaml"),
     (2, "config/crd/bases/barmancloud.cnpg.io_objectstores.yaml"),
+    (3, "config/crd/standard/gateway.networking.k8s.io_gateways.yaml"),
+    (3, "config/crd/standard/gateway.networking.k8s.io_httproutes.yaml"),
 ]
 
 
