@@ -3,7 +3,8 @@
 `kubectl kustomize` renders each overlay; every core Kubernetes resource is validated against
 the API schema (kubernetes-validate, strict: an unknown or misspelt field fails), every operator
 resource (Strimzi, CloudNativePG, Barman Cloud) and Gateway API route against its CRD schema,
-vendored in deploy/schemas/ (equally strict), and `docker-compose.yml` against the Compose Specification.
+vendored in deploy/schemas/ (equally strict), and `docker-compose.yml` against the Compose
+Specification.
 Then the properties production relies on: probes, non-root, limits, one relay per service,
 agencies reading only their own feed, every Kafka client authenticated with only the ACLs its
 code needs, replicated topics, a synchronous and backed-up database, no secret committed; and
