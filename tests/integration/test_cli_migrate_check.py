@@ -10,8 +10,10 @@ services' schemas under their production names.
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
-import threading
+import subprocess
+import sys
 from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
@@ -23,16 +25,9 @@ from typer.testing import CliRunner
 from lmis_cli.embedded import free_port
 from lmis_cli.main import app
 from lmis_cli.services import SERVICES
+from tests.integration.test_production_start import _admin
 
 pytestmark = pytest.mark.integration
-
-
-async def _admin(database_url: str, statement: str) -> None:
-    conn = await asyncpg.connect(database_url)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
 
 
 @pytest.fixture
@@ -101,16 +96,21 @@ def test_a_script_not_applied_or_data_of_another_version_is_found(empty_database
 
 
 def test_waiting_ends_when_the_migration_beside_it_has_run(empty_database: str) -> None:
-    waited: list[Result] = []
-    waiter = threading.Thread(
-        target=lambda: waited.append(_lmis(empty_database, "migrate", "--check", "--wait", "120"))
+    # a process of its own, as in the init container (the CLI runner is not thread-safe)
+    waiting = subprocess.Popen(
+        [sys.executable, "-m", "lmis_cli", "migrate", "--check", "--wait", "120"],
+        env={**os.environ, "LMIS_DATABASE_URL": empty_database},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
-    waiter.start()
-    assert _lmis(empty_database, "migrate").exit_code == 0
-    waiter.join(150)
+    try:
+        assert _lmis(empty_database, "migrate").exit_code == 0
+        output, _ = waiting.communicate(timeout=150)  # a bound on the wait, not on speed
+    finally:
+        waiting.kill()
 
-    [result] = waited
-    assert result.exit_code == 0, result.output
+    assert waiting.returncode == 0, output.decode()
+    assert b"up to date" in output
 
 
 def test_an_unreachable_database_is_not_migrated() -> None:
