@@ -150,17 +150,14 @@ def health_process(service: ServiceArg) -> None:
     _check_heartbeat("process", service)
 
 
-def _services(names: list[str] | None) -> list[str] | None:
-    for name in names or []:
-        _service(name)
-    return names
-
-
 @app.command()
 def migrate(
     services: Annotated[
         list[str] | None,
-        typer.Argument(help="only these services' schemas (default: all)", callback=_services),
+        typer.Argument(
+            help="with --check: only these services' schemas",
+            callback=lambda names: [_service(name) for name in names or []] or None,
+        ),
     ] = None,
     check: Annotated[
         bool,
@@ -173,20 +170,26 @@ def migrate(
     ] = 0.0,
 ) -> None:
     """Create or upgrade every service's schema (safe to run again), or check it is done."""
-    from lmis_cli import migrate as migrations
+    if check:
+        from lmis_cli.migrate import check_command
+
+        check_command(services or list(SERVICES), wait)
+        return
+    if services:
+        raise typer.BadParameter("only with --check", param_hint="SERVICES")
+    from lmis_shared.eventstore.postgres import create_pool
     from lmis_shared.settings import CommonSettings
 
-    database_url = CommonSettings().database_url
-    names = services or list(SERVICES)
-    if not check:
-        asyncio.run(migrations.migrate(database_url, names, typer.echo))
-        return
-    problems = migrations.wait_until_migrated(database_url, names, wait)
-    for problem in problems:
-        typer.echo(problem, err=True)
-    if problems:
-        raise typer.Exit(1)
-    typer.echo(f"up to date: {', '.join(names)}")
+    async def run() -> None:
+        pool = await create_pool(CommonSettings().database_url)
+        try:
+            for name, declaration in SERVICES.items():
+                await load(declaration.migrate)(pool, settings_of(name).schema_name)
+                typer.echo(f"migrated {name}")
+        finally:
+            await pool.close()
+
+    asyncio.run(run())
 
 
 @app.command()

@@ -1,5 +1,5 @@
-"""`lmis migrate`: bring every service's schema to this code's version, or, with `--check`,
-say whether it is there without changing anything.
+"""`lmis migrate --check`: whether every service's schema is at this code's version, without
+changing anything.
 
 The check runs each service's own `migrate` function under `lmis_shared.migrations.checking()`:
 the same calls, read-only, so it cannot list different migrations than `lmis migrate` applies.
@@ -11,27 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import asyncpg
+import typer
 
 from lmis_cli.services import SERVICES, load, settings_of
 from lmis_shared.eventstore.postgres import create_pool
 from lmis_shared.migrations import MigrationError, checking
+from lmis_shared.settings import CommonSettings
 
 _UNREACHABLE = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 CHECK_INTERVAL = 2.0  # seconds between two checks while waiting
-
-
-async def migrate(database_url: str, names: Sequence[str], report: Callable[[str], None]) -> None:
-    """Create or upgrade the schemas of `names`, in order, reporting each when done."""
-    pool = await create_pool(database_url)
-    try:
-        for name in names:
-            await load(SERVICES[name].migrate)(pool, settings_of(name).schema_name)
-            report(f"migrated {name}")
-    finally:
-        await pool.close()
 
 
 async def unmigrated(database_url: str, names: Sequence[str]) -> list[str]:
@@ -64,3 +55,13 @@ def wait_until_migrated(database_url: str, names: Sequence[str], wait: float) ->
         if not problems or time.monotonic() + CHECK_INTERVAL > deadline:
             return problems
         time.sleep(CHECK_INTERVAL)
+
+
+def check_command(services: Sequence[str], wait: float) -> None:
+    """`lmis migrate --check`: exit 0 once the schemas are up to date, 1 saying why not."""
+    problems = wait_until_migrated(CommonSettings().database_url, services, wait)
+    for problem in problems:
+        typer.echo(problem, err=True)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo(f"up to date: {', '.join(services)}")
