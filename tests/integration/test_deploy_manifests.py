@@ -44,7 +44,8 @@ K8S_VERSIONS = ("1.32.0", latest_version())
 # Custom resources of the operators the manifests rely on (Strimzi, CloudNativePG and its
 # Barman Cloud plugin, prometheus-operator): kubernetes-validate knows only the core API, so
 # these kinds are validated against the operators' own schemas, vendored in deploy/schemas/
-# (see its README), one file per kind: `<group>_<version>_<Kind>.json`. Any other kind without a schema fails.
+# (see its README), one file per kind: `<group>_<version>_<Kind>.json`. Any other kind
+# without a schema fails.
 OPERATOR_SCHEMA_FILES = {
     (f"{group}/{version}", kind): path
     for path in (ROOT / "deploy" / "schemas").glob("*.json")
