@@ -15,8 +15,12 @@ Kubernetes; every alert has a runbook in deploy/README.md.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import promql_parser
@@ -208,6 +212,30 @@ def test_every_alert_is_named_once_has_a_severity_and_a_runbook() -> None:
         assert rule["annotations"]["summary"], name
         assert rule["annotations"]["runbook"].endswith(f"Observability, {name}"), name
         assert re.search(rf"^\*\*{name}\*\*", readme, re.MULTILINE), f"no runbook for {name}"
+
+
+def test_promtool_accepts_the_config_and_the_alerts_fire_as_their_runbooks_say(
+    tmp_path: Path,
+) -> None:
+    # Prometheus's own checks and rule unit tests (rules.test.yml: each alert fires on its
+    # condition, not on a healthy pipeline). promtool is not a Python package: install it
+    # (Debian's `prometheus` package ships it) or point PROMTOOL at it.
+    promtool = os.environ.get("PROMTOOL") or shutil.which("promtool")
+    if promtool is None:
+        pytest.skip("promtool is not installed: the rule unit tests cannot run")
+    config = tmp_path / "prometheus.yml"  # with the rules where compose mounts them
+    config.write_text(
+        COMPOSE_PROMETHEUS.read_text().replace("/etc/prometheus/rules.yml", str(COMPOSE_RULES))
+    )
+    for args in (
+        ["check", "config", str(config)],
+        ["check", "rules", str(COMPOSE_RULES)],
+        ["test", "rules", str(OBSERVABILITY / "rules.test.yml")],
+    ):
+        result = subprocess.run(
+            [promtool, *args], capture_output=True, text=True, check=False, timeout=60
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
 
 
 # --- metrics are scraped ----------------------------------------------------------------
