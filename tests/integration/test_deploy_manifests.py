@@ -365,14 +365,19 @@ def test_agencies_read_only_their_own_feed(rendered: tuple[Resource, ...]) -> No
         assert f"lmis.agency.{agency}" in topics
 
 
-def _topic_prefix(resources: tuple[Resource, ...]) -> str:
+def lmis_config(resources: tuple[Resource, ...]) -> dict[str, str]:
+    """The settings every LMIS process imports: the ConfigMap lmis-config (hash-suffixed)."""
     [config] = [
         c
         for c in _of_kind(resources, "ConfigMap")
         if c["metadata"]["name"].startswith("lmis-config")
     ]
-    prefix: str = config["data"]["LMIS_TOPIC_PREFIX"]
-    return prefix
+    data: dict[str, str] = config["data"]
+    return data
+
+
+def _topic_prefix(resources: tuple[Resource, ...]) -> str:
+    return lmis_config(resources)["LMIS_TOPIC_PREFIX"]
 
 
 def _processor_reads(name: str) -> tuple[str, list[str]]:
@@ -587,12 +592,7 @@ def test_every_relay_and_processor_logs_in_to_kafka_as_its_own_user(
 def test_kafka_topics_are_the_ones_the_code_and_compose_use(
     rendered: tuple[Resource, ...],
 ) -> None:
-    [config] = [
-        c
-        for c in _of_kind(rendered, "ConfigMap")
-        if c["metadata"]["name"].startswith("lmis-config")
-    ]
-    settings = CommonSettings(topic_prefix=config["data"]["LMIS_TOPIC_PREFIX"])
+    settings = CommonSettings(topic_prefix=_topic_prefix(rendered))
     read_by_consumers = [settings.topic(d) for d in SERVICES] + [f"{settings.topic_prefix}.alerts"]
     expected = {
         *read_by_consumers,

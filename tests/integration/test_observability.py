@@ -38,6 +38,7 @@ from tests.integration.test_deploy_manifests import (
     _of_kind,
     _only_container,
     _render,
+    lmis_config,
 )
 
 OBSERVABILITY = ROOT / "deploy" / "observability"
@@ -272,13 +273,9 @@ def test_compose_prometheus_scrapes_every_lmis_process_on_its_metrics_port() -> 
 def test_every_lmis_deployment_serves_metrics_where_the_pod_monitor_scrapes(
     rendered: tuple[Resource, ...],
 ) -> None:
-    [config] = [
-        c
-        for c in _of_kind(rendered, "ConfigMap")
-        if c["metadata"]["name"].startswith("lmis-config")
-    ]
-    port = int(config["data"]["LMIS_METRICS_PORT"])
-    assert config["data"]["LMIS_METRICS_HOST"] == "0.0.0.0"  # noqa: S104 - inside the pod
+    config = lmis_config(rendered)
+    port = int(config["LMIS_METRICS_PORT"])
+    assert config["LMIS_METRICS_HOST"] == "0.0.0.0"  # noqa: S104 - inside the pod
     compose_ports = {
         s["environment"]["LMIS_METRICS_PORT"] for s in _compose_lmis_services().values()
     }
