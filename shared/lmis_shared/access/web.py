@@ -8,7 +8,8 @@ A route that answers personal data takes `access: Access` and, once the use case
 
 A request whose access cannot be recorded fails (500): no record, no data. The purpose comes
 from the optional `X-Purpose` header (a header, not a query parameter: URLs are logged and
-traced). Only successful accesses are recorded; a refused one (403, 404) sends nothing.
+traced), percent-encoded UTF-8 since headers are ASCII (`X-Purpose: x%C3%A1c%20minh`; plain
+ASCII as it is). Only successful accesses are recorded; a refused one (403, 404) sends nothing.
 
     GET /v1/audit/access?subject=<id>&actor=<officer>&cursor=&limit=    admin only, newest first
 
@@ -26,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
+from urllib.parse import unquote
 from uuid import UUID
 
 import asyncpg
@@ -97,19 +99,32 @@ def access_recorder(
         Header(alias=PURPOSE_HEADER, description="why the caller reads (kept in the record)"),
     ] = None,
 ) -> AccessRecorder:
-    if purpose is not None and not _PURPOSE.match(purpose.strip()):
-        raise InvalidInput(f"header.{PURPOSE_HEADER}", "must be one line of 1 to 200 characters")
     context = trace.get_current_span().get_span_context()
     return AccessRecorder(
         log,
         principal,
-        purpose.strip() if purpose else None,
+        _purpose(purpose),
         getattr(request.state, "correlation_id", None),
         format(context.trace_id, "032x") if context.is_valid else None,
     )
 
 
 Access = Annotated[AccessRecorder, Depends(access_recorder)]
+
+
+def _purpose(header: str | None) -> str | None:
+    if header is None:
+        return None
+    try:
+        text = unquote(header, errors="strict").strip()
+    except UnicodeDecodeError:
+        text = ""
+    if not _PURPOSE.match(text):
+        raise InvalidInput(
+            f"header.{PURPOSE_HEADER}",
+            "must be one line of 1 to 200 characters, percent-encoded UTF-8",
+        )
+    return text
 
 
 # --- the admin's listing ---------------------------------------------------------------------
