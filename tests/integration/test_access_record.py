@@ -5,6 +5,7 @@ and by actor; `lmis audit verify` finds an edited entry; concurrent readers make
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from urllib.parse import quote
 from uuid import UUID
 
@@ -16,7 +17,8 @@ from lmis_cli.main import app as cli
 from lmis_shared.access.postgres import PostgresAccessLog
 from lmis_shared.access.record import GENESIS, chained_hash
 from lmis_shared.logging import REDACTED
-from tests.integration.worker_api import Api, worker
+from tests.integration.test_loans_api import LoansApi
+from tests.integration.worker_api import Api, running_api, worker
 
 pytestmark = pytest.mark.integration
 
@@ -217,3 +219,19 @@ async def test_a_problem_never_echoes_a_citizen_id_put_in_the_wrong_field(api: A
     }
     assert hostile not in response.text
     assert REDACTED not in response.text  # not masked: simply never there
+
+
+async def test_a_loan_read_is_recorded_under_the_borrower_and_the_loan(
+    tmp_path: Path, database_url: str, fresh_schema: str, pg_pool: asyncpg.Pool
+) -> None:
+    async with running_api(tmp_path, database_url, fresh_schema, pg_pool, LoansApi) as api:
+        assert isinstance(api, LoansApi)
+        loan_id = await api.disbursed_loan()
+        worker_id = str(
+            (await api.client.get(f"/v1/loans/{loan_id}", headers=api.auth())).json()["worker_id"]
+        )
+        await api.client.get(f"/v1/loans/{loan_id}/history", headers=api.auth())
+
+        loan, history = await entries(api)
+    assert (loan["role"], loan["subjects"]) == ("bank", [worker_id, loan_id])
+    assert (history["subjects"], history["fields"]) == ([worker_id, loan_id], ["history"])
