@@ -107,25 +107,21 @@ def test_the_overlays_have_hosts_of_their_own() -> None:
 
 
 def test_only_the_gateways_namespace_reaches_the_apis(overlay: str) -> None:
+    # LMIS pods start from deny-all; what lets anything in on the APIs' `http` port
     rendered = _render(overlay)
-    admitting = [
-        p
-        for p in _of_kind(rendered, "NetworkPolicy")
-        if "Ingress" in p["spec"]["policyTypes"]
-        and p["spec"].get("ingress")
-        and p["spec"]["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/name") == "lmis"
+    serving = [
+        (policy, rule)
+        for policy in _of_kind(rendered, "NetworkPolicy")
+        if policy["spec"]["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/name")
+        == "lmis"
+        for rule in policy["spec"].get("ingress", [])
+        if not rule.get("ports") or any(port.get("port") == "http" for port in rule["ports"])
     ]
-    [policy] = admitting
+    [(policy, rule)] = serving
     assert policy["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "api"
-    [rule] = policy["spec"]["ingress"]
+    namespace = _routes_config(overlay)["gateway-namespace"]
     assert rule["from"] == [
-        {
-            "namespaceSelector": {
-                "matchLabels": {
-                    "kubernetes.io/metadata.name": _routes_config(overlay)["gateway-namespace"]
-                }
-            }
-        }
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}}}
     ]
 
 

@@ -70,10 +70,16 @@ class Deployment:
         }
         self.data_dir = data_dir
         self.ports = {name: free_port() for name in SERVICES}
+        # the pods' metrics port is one per pod (9464); here the processes share one host
+        self.metrics_ports = {name: free_port() for name in self.workloads}
 
     def environment(self, process: str) -> dict[str, str]:
         env = _manifest_environment(self.workloads[process], self.rendered)
         addresses = dict(self.addresses)
+        addresses |= {
+            "LMIS_METRICS_HOST": "127.0.0.1",
+            "LMIS_METRICS_PORT": str(self.metrics_ports[process]),
+        }
         if process in SERVICES:
             prefix = f"LMIS_{process.upper()}_"
             addresses |= {f"{prefix}HOST": "127.0.0.1", f"{prefix}PORT": str(self.ports[process])}
@@ -160,6 +166,9 @@ def test_migrate_then_every_api_becomes_ready_with_only_what_the_manifest_gives_
                     waiting.discard(name)
             time.sleep(0.3)
         assert waiting == set(), {name: deployment.log(name) for name in waiting}
+        for name in apis:  # and serves its metrics where the manifest's variables say
+            metrics = f"http://127.0.0.1:{deployment.metrics_ports[name]}/metrics"
+            assert httpx.get(metrics, timeout=3).status_code == 200, name
     finally:
         for proc in apis.values():
             _stop(proc)
