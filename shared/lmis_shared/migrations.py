@@ -97,7 +97,8 @@ async def apply_migrations(
     """Create `schema` if needed and apply what is missing; returns the names applied now."""
     q = quoted_schema(schema)
     if _checking.get():
-        await _check(pool, schema, migrations)
+        if pending := await _pending(pool, q, migrations):
+            raise MigrationsPending(schema, pending)
         return []
     async with pool.acquire() as conn, conn.transaction():
         # the lock comes first: `create schema if not exists` itself races otherwise
@@ -129,22 +130,15 @@ async def apply_migrations(
         return done
 
 
-async def _check(pool: asyncpg.Pool, schema: str, migrations: Sequence[Migration]) -> None:
-    """Read-only: raise unless every one of `migrations` is recorded, unchanged, in `schema`."""
-    q = quoted_schema(schema)
+async def _pending(pool: asyncpg.Pool, q: str, migrations: Sequence[Migration]) -> list[str]:
+    """Read-only: the names of `migrations` not recorded in the schema `q` (quoted); an
+    applied one whose text changed is refused, as when applying."""
     async with pool.acquire() as conn:
-        table = await conn.fetchval("select to_regclass($1)", f"{q}.schema_migrations")
-        rows = (
-            []
-            if table is None
-            else await conn.fetch(
-                f"select name, checksum from {q}.schema_migrations"  # noqa: S608 - as above
-            )
-        )
+        if await conn.fetchval("select to_regclass($1)", f"{q}.schema_migrations") is None:
+            return [m.name for m in migrations]
+        rows = await conn.fetch(f"select name, checksum from {q}.schema_migrations")  # noqa: S608
     applied = {r["name"]: r["checksum"] for r in rows}
     for migration in migrations:
         if applied.get(migration.name, migration.checksum) != migration.checksum:
             raise MigrationError(f"{migration.name} changed after it was applied")
-    missing = [m.name for m in migrations if m.name not in applied]
-    if missing:
-        raise MigrationsPending(schema, missing)
+    return [m.name for m in migrations if m.name not in applied]

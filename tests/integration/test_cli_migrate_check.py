@@ -14,7 +14,7 @@ import os
 import secrets
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -25,17 +25,16 @@ from typer.testing import CliRunner
 from lmis_cli.embedded import free_port
 from lmis_cli.main import app
 from lmis_cli.services import SERVICES
-from tests.integration.test_production_start import _admin
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def empty_database(database_url: str) -> Iterator[str]:
+async def empty_database(database_url: str, pg_pool: asyncpg.Pool) -> AsyncIterator[str]:
     name = f"migrate_{secrets.token_hex(4)}"
-    asyncio.run(_admin(database_url, f'create database "{name}"'))
+    await pg_pool.execute(f'create database "{name}"')
     yield urlunsplit(urlsplit(database_url)._replace(path=f"/{name}"))
-    asyncio.run(_admin(database_url, f'drop database "{name}" with (force)'))
+    await pg_pool.execute(f'drop database "{name}" with (force)')
 
 
 def _lmis(database_url: str, *args: str) -> Result:
