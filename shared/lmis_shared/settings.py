@@ -126,6 +126,23 @@ class CommonSettings(BaseSettings):
     jwt_audience: str = Field("lmis", description="expected `aud` claim")
 
     @model_validator(mode="after")
+    def _given_outside_embedded(self) -> CommonSettings:
+        # a default that serves embedded mode only (a server `lmis up` starts on this machine,
+        # its issuer) would send a production process to nothing, or to the wrong thing
+        if self.mode != "embedded":
+            missing = [
+                " or ".join(_variable(type(self), name) for name in fields)
+                for fields in _field_groups(type(self), marked_only=True).values()
+                if not set(fields) & self.model_fields_set
+            ]
+            if missing:
+                raise ValueError(
+                    f"LMIS_MODE={self.mode} needs {'; '.join(missing)}: "
+                    "the defaults serve embedded mode only"
+                )
+        return self
+
+    @model_validator(mode="after")
     def _kafka_login(self) -> CommonSettings:
         if self.kafka_security_protocol.startswith("SASL") and (
             self.kafka_username is None or self.kafka_password is None
@@ -181,16 +198,28 @@ def required_outside_embedded(settings_class: type[BaseSettings]) -> list[tuple[
     lookup-key rule refuses outside embedded mode (`lmis_shared.lookup_keys`: the development
     key), and those marked `embedded_default`. Each entry is satisfied by any one of its
     variables (one entry per marked group)."""
-    prefix = str(settings_class.model_config.get("env_prefix", ""))
+    groups = _field_groups(settings_class, marked_only=False)
+    return [tuple(_variable(settings_class, n) for n in names) for names in groups.values()]
+
+
+def _field_groups(settings_class: type[BaseSettings], *, marked_only: bool) -> dict[str, list[str]]:
+    """Field names by group: those marked `embedded_default`, and unless `marked_only` each
+    field without a default or with a refused secret default (a group of its own)."""
     groups: dict[str, list[str]] = {}
     for name, field in settings_class.model_fields.items():
         extra = field.json_schema_extra
         group = extra.get(OUTSIDE_EMBEDDED) if isinstance(extra, dict) else None
-        if field.is_required() or _refused_outside_embedded(field.get_default()):
+        if not marked_only and (
+            field.is_required() or _refused_outside_embedded(field.get_default())
+        ):
             group = group or name
         if isinstance(group, str):
-            groups.setdefault(group, []).append(f"{prefix}{name}".upper())
-    return [tuple(variables) for variables in groups.values()]
+            groups.setdefault(group, []).append(name)
+    return groups
+
+
+def _variable(settings_class: type[BaseSettings], field: str) -> str:
+    return f"{settings_class.model_config.get('env_prefix', '')}{field}".upper()
 
 
 def _refused_outside_embedded(default: object) -> bool:

@@ -164,7 +164,8 @@ async def test_embedded_settings_verify_with_the_local_public_key(tmp_path: Path
 
 
 def test_production_settings_without_a_key_source_are_refused(tmp_path: Path) -> None:
-    settings = CommonSettings(mode="production", data_dir=tmp_path)
+    # CommonSettings itself refuses this outside embedded mode; the authenticator checks again
+    settings = CommonSettings.model_construct(mode="production", data_dir=tmp_path)
 
     with pytest.raises(ValueError, match="JWKS"):
         authenticator_from_settings(settings)
