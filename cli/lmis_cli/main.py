@@ -152,16 +152,28 @@ def health_process(service: ServiceArg) -> None:
 
 @app.command()
 def migrate() -> None:
-    """Create or upgrade every service's schema (safe to run again)."""
+    """Create or upgrade every service's schema (safe to run again), as the schemas' owner,
+    then give each service's role (when it exists) its own schema."""
     from lmis_shared.eventstore.postgres import create_pool
+    from lmis_shared.migrations import grant_schema
+    from lmis_shared.relay import migrate as relay_checkpoints
     from lmis_shared.settings import CommonSettings
 
     async def run() -> None:
-        pool = await create_pool(CommonSettings().database_url)
+        pool = await create_pool(CommonSettings().database_dsn())
         try:
             for name, declaration in SERVICES.items():
-                await load(declaration.migrate)(pool, settings_of(name).schema_name)
+                schema = settings_of(name).schema_name
+                await load(declaration.migrate)(pool, schema)
+                if declaration.publishes_events:  # the relay's, which cannot create tables
+                    await relay_checkpoints(pool, schema)
                 typer.echo(f"migrated {name}")
+            # after every schema exists: a role may read another service's events
+            for name in SERVICES:
+                settings = settings_of(name)
+                role, sources = settings.database_role, settings.event_sources()
+                if await grant_schema(pool, settings.schema_name, role, event_sources=sources):
+                    typer.echo(f"granted {name} to {role}")
         finally:
             await pool.close()
 
@@ -179,7 +191,7 @@ def rebuild(service: ServiceArg) -> None:
 
     async def run() -> None:
         common = CommonSettings()
-        pool = await create_pool(common.database_url)
+        pool = await create_pool(common.database_dsn())
         try:
             typer.echo(await load(ref)(pool, settings_of(service), common))
         finally:

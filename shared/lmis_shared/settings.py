@@ -15,6 +15,7 @@ import dataclasses
 import ssl
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic.config import JsonDict
@@ -78,6 +79,11 @@ class CommonSettings(BaseSettings):
         "postgresql://postgres@127.0.0.1:5433/lmis",
         description="PostgreSQL DSN (asyncpg); a secret outside embedded mode (a password)",
         json_schema_extra=embedded_default("database"),
+    )
+    database_password: SecretStr | None = Field(
+        None,
+        description="the password of the DSN's user, when the DSN carries none (Kubernetes: "
+        "the `password` of the role's Secret, which CloudNativePG reads too)",
     )
     kafka_bootstrap: str = Field(
         "127.0.0.1:9092",
@@ -153,6 +159,17 @@ class CommonSettings(BaseSettings):
             )
         return self
 
+    def database_dsn(self) -> str:
+        """What a process connects with: `database_url`, with `database_password` in it when
+        one is given (quoted, so a password may hold any character)."""
+        if self.database_password is None:
+            return self.database_url
+        parts = urlsplit(self.database_url)
+        userinfo, _, address = parts.netloc.rpartition("@")
+        user = userinfo.partition(":")[0]
+        password = quote(self.database_password.get_secret_value(), safe="")
+        return urlunsplit(parts._replace(netloc=f"{user}:{password}@{address}"))
+
     def kafka_login(self) -> KafkaLogin | None:
         """How this process logs in to Kafka; None on a plaintext listener (embedded mode)."""
         if not self.kafka_security_protocol.startswith("SASL"):
@@ -190,6 +207,18 @@ class ServiceSettings(BaseSettings):
     host: str = Field("127.0.0.1", description="where the API listens")
     port: int = Field(8000, ge=1, le=65535, description="the API's port")
     schema_name: str = Field(..., description="the PostgreSQL schema the service owns")
+
+    @property
+    def database_role(self) -> str:
+        """The PostgreSQL role the service's processes log in as outside embedded mode
+        (`lmis_registry`, ...): `lmis migrate`, run as the schema's owner, grants it the
+        service's schema and nothing else (`lmis_shared.migrations.grant_schema`)."""
+        return f"lmis_{self.schema_name}"
+
+    def event_sources(self) -> list[str]:
+        """The schemas of other services whose event tables a rebuild of this service's read
+        models replays: its role's one right outside its own schema (SELECT on those tables)."""
+        return []
 
 
 def required_outside_embedded(settings_class: type[BaseSettings]) -> list[tuple[str, ...]]:
