@@ -61,8 +61,8 @@ class Process:
         return set().union(*(_variables(c, only) for c, only in self.reads))
 
     def secret_variables(self) -> set[str]:
-        """The variables of the `SecretStr` settings it reads, and the database DSN."""
-        secrets = {"LMIS_DATABASE_URL"}
+        """The variables of the `SecretStr` settings it reads (the database password too)."""
+        secrets: set[str] = set()
         for settings_class, only in self.reads:
             secrets |= {
                 _variable(settings_class, name)
