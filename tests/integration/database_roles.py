@@ -19,9 +19,11 @@ OWNER = "lmis"
 SERVICE_ROLES = {name: settings_of(name).database_role for name in SERVICES}
 
 
-async def create_database_with_roles(admin_url: str) -> str:
-    """A new database owned by `lmis`, every service's role ready; returns its name."""
+async def create_database_with_roles(admin_url: str) -> tuple[str, dict[str, str]]:
+    """A new database owned by `lmis`, every service's role ready; returns its name and each
+    role's (new) password."""
     name = f"roles_{secrets.token_hex(4)}"
+    passwords: dict[str, str] = {}
     conn = await asyncpg.connect(admin_url)
     try:
         for role in (OWNER, *SERVICE_ROLES.values()):
@@ -29,12 +31,12 @@ async def create_database_with_roles(admin_url: str) -> str:
             exists = await conn.fetchval("select 1 from pg_roles where rolname = $1", role)
             if not exists:
                 await conn.execute(f'create role "{role}" login')
-            password = secrets.token_urlsafe(24)
-            await conn.execute(f"alter role \"{role}\" password '{password}'")
+            passwords[role] = secrets.token_urlsafe(24)
+            await conn.execute(f"alter role \"{role}\" password '{passwords[role]}'")
         await conn.execute(f'create database "{name}" owner "{OWNER}"')
     finally:
         await conn.close()
-    return name
+    return name, passwords
 
 
 async def drop_database(admin_url: str, name: str) -> None:

@@ -46,7 +46,7 @@ class Database:
 
 @pytest.fixture(scope="module")
 def database(database_url: str) -> Iterator[Database]:
-    name = asyncio.run(create_database_with_roles(database_url))
+    name, _ = asyncio.run(create_database_with_roles(database_url))
     db = Database(database_url, name)
     migrated = db.lmis(OWNER, "migrate")
     for service, role in SERVICE_ROLES.items():
