@@ -21,6 +21,10 @@ from typer.testing import CliRunner
 
 from lmis_cli.main import app
 from lmis_cli.services import SERVICES, settings_of
+from lmis_notify.adapters.migrations import MIGRATIONS
+from lmis_shared.eventstore.postgres import create_pool
+from lmis_shared.migrations import Migration, apply_migrations
+from lmis_shared.processing import POSITIONS_MIGRATION
 from tests.integration.database_roles import (
     OWNER,
     SERVICE_ROLES,
@@ -167,3 +171,23 @@ def test_reporting_and_notify_read_exactly_the_event_tables_their_rebuilds_repla
 @pytest.mark.parametrize("service", [n for n, d in SERVICES.items() if d.rebuild])
 def test_lmis_rebuild_runs_as_the_services_role(database: Database, service: str) -> None:
     assert service in database.lmis(SERVICE_ROLES[service], "rebuild", service)
+
+
+async def _start_up_checks(url: str, migrations: list[Migration]) -> list[str]:
+    pool = await create_pool(url)
+    try:
+        return await apply_migrations(pool, "notify", migrations)
+    finally:
+        await pool.close()
+
+
+def test_a_processes_start_up_check_of_its_tables_needs_no_ddl_once_migrated(
+    database: Database,
+) -> None:
+    # the relay and the processors apply their migrations at start, as their service's role
+    url = database.url(SERVICE_ROLES["notify"])
+    assert asyncio.run(_start_up_checks(url, [POSITIONS_MIGRATION, *MIGRATIONS])) == []
+    # a migration `lmis migrate` has not applied yet is the owner's to run
+    newer = Migration("notify/9999_not_yet.sql", "create table not_yet (x int)")
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        asyncio.run(_start_up_checks(url, [newer]))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from pydantic import ValidationError
@@ -78,3 +79,14 @@ def test_what_is_refused_is_what_the_deployments_must_provide() -> None:
     # the deployment tests derive their requirements from the same marks
     required = {v for group in required_outside_embedded(CommonSettings) for v in group}
     assert set(VARIABLES.values()) <= required
+
+
+def test_the_password_joins_the_dsn_quoted_and_only_when_given() -> None:
+    # a Kubernetes pod gets the DSN (an address, with its role) and the role's password apart
+    password = "p@ss:w/rd?#%"
+    settings = production(**PRODUCTION, database_password=password)
+    dsn = urlsplit(settings.database_dsn())
+    assert (dsn.username, unquote(dsn.password or "")) == ("lmis_registry", password)
+    assert (dsn.hostname, dsn.port, dsn.path) == ("db.example", 5432, "/lmis")
+    assert production(**PRODUCTION).database_dsn() == PRODUCTION["database_url"]
+    assert password not in repr(settings)
