@@ -153,14 +153,19 @@ def health_process(service: ServiceArg) -> None:
 @app.command()
 def migrate() -> None:
     """Create or upgrade every service's schema (safe to run again), as the schemas' owner,
-    then give each service's role (when it exists) its own schema."""
+    then give each service's role its own schema. Embedded mode has no such roles (one
+    superuser); outside it a missing role fails the run, after the schemas, so that a
+    Kubernetes Job retries until the operator has created the roles."""
     from lmis_shared.eventstore.postgres import create_pool
     from lmis_shared.migrations import grant_schema
     from lmis_shared.relay import migrate as relay_checkpoints
     from lmis_shared.settings import CommonSettings
 
+    common = CommonSettings()
+    missing: list[str] = []
+
     async def run() -> None:
-        pool = await create_pool(CommonSettings().database_dsn())
+        pool = await create_pool(common.database_dsn())
         try:
             for name, declaration in SERVICES.items():
                 schema = settings_of(name).schema_name
@@ -174,10 +179,19 @@ def migrate() -> None:
                 role, sources = settings.database_role, settings.event_sources()
                 if await grant_schema(pool, settings.schema_name, role, event_sources=sources):
                     typer.echo(f"granted {name} to {role}")
+                else:
+                    missing.append(role)
         finally:
             await pool.close()
 
     asyncio.run(run())
+    if missing and common.mode != "embedded":
+        typer.echo(
+            f"no role {', '.join(missing)} in the database: create the services' roles "
+            "(deploy/README.md, Secrets to create), then run `lmis migrate` again",
+            err=True,
+        )
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -25,6 +25,7 @@ from lmis_notify.adapters.migrations import MIGRATIONS
 from lmis_shared.eventstore.postgres import create_pool
 from lmis_shared.migrations import Migration, apply_migrations
 from lmis_shared.processing import POSITIONS_MIGRATION
+from tests.conftest import unique
 from tests.integration.database_roles import (
     OWNER,
     SERVICE_ROLES,
@@ -191,3 +192,22 @@ def test_a_processes_start_up_check_of_its_tables_needs_no_ddl_once_migrated(
     newer = Migration("notify/9999_not_yet.sql", "create table not_yet (x int)")
     with pytest.raises(asyncpg.InsufficientPrivilegeError):
         asyncio.run(_start_up_checks(url, [newer]))
+
+
+def test_outside_embedded_mode_migrate_fails_while_a_services_role_is_missing(
+    database: Database,
+) -> None:
+    # a schema whose role nobody created (lmis_<schema>), e.g. before the operator made it
+    schema = unique("t")
+    env = {
+        "LMIS_MODE": "production",
+        "LMIS_DATABASE_URL": database.url(OWNER),
+        "LMIS_KAFKA_BOOTSTRAP": "kafka.example:9092",
+        "LMIS_JWT_JWKS_URL": "https://sso.example/certs",
+        "LMIS_JWT_ISSUER": "https://sso.example/realms/lmis",
+        "LMIS_NOTIFY_SCHEMA_NAME": schema,
+    }
+    result = CliRunner().invoke(app, ["migrate"], env=env)
+    assert result.exit_code == 1
+    assert f"no role lmis_{schema} in the database" in result.output
+    assert "granted registry to lmis_registry" in result.output  # the others' are done
