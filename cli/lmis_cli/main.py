@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 import typer
 
+from lmis_cli.audit import audit_app
 from lmis_cli.imports import imports_app
 from lmis_cli.services import SERVICES, load, settings_of
 
@@ -246,6 +247,7 @@ def contracts(
 
 
 app.add_typer(imports_app, name="import")
+app.add_typer(audit_app, name="audit")
 
 demo_app = typer.Typer(help="Demo data", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")

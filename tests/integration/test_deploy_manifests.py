@@ -2,7 +2,8 @@
 
 `kubectl kustomize` renders each overlay; every core Kubernetes resource is validated against
 the API schema (kubernetes-validate, strict: an unknown or misspelt field fails), every operator
-resource (Strimzi, CloudNativePG, Barman Cloud) against its operator's CRD schema, vendored in
+resource (Strimzi, CloudNativePG, Barman Cloud, prometheus-operator) against its operator's
+CRD schema, vendored in
 deploy/schemas/ (equally strict), and `docker-compose.yml` against the Compose Specification.
 Then the properties production relies on: probes, non-root, limits, one relay per service,
 agencies reading only their own feed, every Kafka client authenticated with only the ACLs its
@@ -42,9 +43,10 @@ OVERLAYS = ("staging", "production")
 # that is new, or an API version that was removed, fails one of the two.
 K8S_VERSIONS = ("1.32.0", latest_version())
 # Custom resources of the operators the manifests rely on (Strimzi, CloudNativePG and its
-# Barman Cloud plugin): kubernetes-validate knows only the core API, so these kinds are
-# validated against the operators' own schemas, vendored in deploy/schemas/ (see its README),
-# one file per kind: `<group>_<version>_<Kind>.json`. Any other kind without a schema fails.
+# Barman Cloud plugin, prometheus-operator): kubernetes-validate knows only the core API, so
+# these kinds are validated against the operators' own schemas, vendored in deploy/schemas/
+# (see its README), one file per kind: `<group>_<version>_<Kind>.json`. Any other kind
+# without a schema fails.
 OPERATOR_SCHEMA_FILES = {
     (f"{group}/{version}", kind): path
     for path in (ROOT / "deploy" / "schemas").glob("*.json")
@@ -58,6 +60,9 @@ DATABASE_OWNER = "lmis"  # owns the database and every schema; `lmis migrate` al
 
 # Relays and stream processors have no HTTP port: their probes run `lmis health` (a heartbeat).
 WORKER_COMPONENTS = ("relay", "processor")
+# Every long-running LMIS process serves Prometheus metrics on this container port (the
+# PodMonitor of deploy/observability scrapes it; compose's Prometheus the same port).
+METRICS_PORT = {"name": "metrics", "containerPort": 9464}
 # Kubernetes' internal listener authenticates each relay and processor (SCRAM); the single
 # broker of a workstation's compose has no users, so compose sets none of these.
 KAFKA_LOGIN = {"LMIS_KAFKA_SECURITY_PROTOCOL", "LMIS_KAFKA_USERNAME", "LMIS_KAFKA_PASSWORD"}
@@ -157,7 +162,12 @@ def test_operator_kinds_are_the_ones_with_a_vendored_schema(rendered: tuple[Reso
     assert {r["kind"] for r in custom} == CUSTOM_KINDS, "a vendored schema is no longer used"
     for resource in custom:
         group = resource["apiVersion"].split("/")[0]
-        assert group in ("kafka.strimzi.io", "postgresql.cnpg.io", "barmancloud.cnpg.io")
+        assert group in (
+            "kafka.strimzi.io",
+            "postgresql.cnpg.io",
+            "barmancloud.cnpg.io",
+            "monitoring.coreos.com",
+        )
         with pytest.raises(SchemaNotFoundError):  # if this starts passing, validate it there too
             kubernetes_validate.validate(resource, K8S_VERSIONS[0], strict=True)
 
@@ -299,8 +309,8 @@ def test_every_deployment_with_a_port_has_liveness_and_readiness_probes(
         name = deployment["metadata"]["name"]
         component = deployment["metadata"]["labels"].get("app.kubernetes.io/component")
         for container in deployment["spec"]["template"]["spec"]["containers"]:
-            if component in WORKER_COMPONENTS:  # exempt only while it has no port to ask
-                assert "ports" not in container, f"{name} listens: probe it"
+            if component in WORKER_COMPONENTS:  # exempt only while it has no HTTP port to ask
+                assert container["ports"] == [METRICS_PORT], f"{name} listens: probe it"
                 continue
             assert "livenessProbe" in container, name
             assert "readinessProbe" in container, name
@@ -399,14 +409,19 @@ def test_agencies_read_only_their_own_feed(rendered: tuple[Resource, ...]) -> No
         assert f"lmis.agency.{agency}" in topics
 
 
-def _topic_prefix(resources: tuple[Resource, ...]) -> str:
+def lmis_config(resources: tuple[Resource, ...]) -> dict[str, str]:
+    """The settings every LMIS process imports: the ConfigMap lmis-config (hash-suffixed)."""
     [config] = [
         c
         for c in _of_kind(resources, "ConfigMap")
         if c["metadata"]["name"].startswith("lmis-config")
     ]
-    prefix: str = config["data"]["LMIS_TOPIC_PREFIX"]
-    return prefix
+    data: dict[str, str] = config["data"]
+    return data
+
+
+def _topic_prefix(resources: tuple[Resource, ...]) -> str:
+    return lmis_config(resources)["LMIS_TOPIC_PREFIX"]
 
 
 def _processor_reads(name: str) -> tuple[str, list[str]]:
@@ -573,7 +588,8 @@ def test_every_process_of_the_platform_is_deployed(rendered: tuple[Resource, ...
     for name in SERVICES:
         api = _only_container(workloads[name])
         env = {e["name"]: e.get("value") for e in api["env"]}
-        assert api["ports"] == [{"name": "http", "containerPort": default_port(name)}]
+        http = {"name": "http", "containerPort": default_port(name)}
+        assert sorted(api["ports"], key=str) == sorted([http, METRICS_PORT], key=str)
         assert env[f"LMIS_{name.upper()}_PORT"] == str(default_port(name))
         assert env[f"LMIS_{name.upper()}_HOST"] == "0.0.0.0"  # noqa: S104 - inside the pod
 
@@ -620,12 +636,7 @@ def test_every_relay_and_processor_logs_in_to_kafka_as_its_own_user(
 def test_kafka_topics_are_the_ones_the_code_and_compose_use(
     rendered: tuple[Resource, ...],
 ) -> None:
-    [config] = [
-        c
-        for c in _of_kind(rendered, "ConfigMap")
-        if c["metadata"]["name"].startswith("lmis-config")
-    ]
-    settings = CommonSettings(topic_prefix=config["data"]["LMIS_TOPIC_PREFIX"])
+    settings = CommonSettings(topic_prefix=_topic_prefix(rendered))
     read_by_consumers = [settings.topic(d) for d in SERVICES] + [f"{settings.topic_prefix}.alerts"]
     expected = {
         *read_by_consumers,
