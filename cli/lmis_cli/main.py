@@ -170,27 +170,16 @@ def migrate(
         float, typer.Option(help="with --check: check again until then (seconds)", min=0)
     ] = 0.0,
 ) -> None:
-    """Create or upgrade every service's schema (safe to run again), or check it is done."""
-    if check:
-        from lmis_cli.migrate import check_command
+    """Create or upgrade every service's schema (safe to run again) and give each service's
+    role its own; or (--check) check that it is done."""
+    from lmis_cli.migrate import check_command, migrate_command
 
+    if check:
         check_command(services or list(SERVICES), wait)
         return
     if services:
         raise typer.BadParameter("only with --check", param_hint="SERVICES")
-    from lmis_shared.eventstore.postgres import create_pool
-    from lmis_shared.settings import CommonSettings
-
-    async def run() -> None:
-        pool = await create_pool(CommonSettings().database_url)
-        try:
-            for name, declaration in SERVICES.items():
-                await load(declaration.migrate)(pool, settings_of(name).schema_name)
-                typer.echo(f"migrated {name}")
-        finally:
-            await pool.close()
-
-    asyncio.run(run())
+    migrate_command()
 
 
 @app.command()
@@ -204,7 +193,7 @@ def rebuild(service: ServiceArg) -> None:
 
     async def run() -> None:
         common = CommonSettings()
-        pool = await create_pool(common.database_url)
+        pool = await create_pool(common.database_dsn())
         try:
             typer.echo(await load(ref)(pool, settings_of(service), common))
         finally:

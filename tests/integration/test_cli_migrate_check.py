@@ -25,6 +25,13 @@ from typer.testing import CliRunner
 from lmis_cli.embedded import free_port
 from lmis_cli.main import app
 from lmis_cli.services import SERVICES
+from tests.integration.database_roles import (
+    OWNER,
+    SERVICE_ROLES,
+    create_database_with_roles,
+    drop_database,
+    url_as,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -110,6 +117,26 @@ def test_waiting_ends_when_the_migration_beside_it_has_run(empty_database: str) 
 
     assert waiting.returncode == 0, output.decode()
     assert b"up to date" in output
+
+
+def test_a_services_role_waits_for_its_schema_migrated_and_granted(database_url: str) -> None:
+    # as in Kubernetes: the init container logs in as its service's role, `lmis migrate` as
+    # the owner, which creates the schemas and then grants each role its own
+    name, _ = asyncio.run(create_database_with_roles(database_url))
+    try:
+        as_registry = url_as(database_url, SERVICE_ROLES["registry"], name)
+        assert _lmis(as_registry, "migrate", "--check", "registry").exit_code == 1
+        assert _lmis(url_as(database_url, OWNER, name), "migrate").exit_code == 0
+
+        result = _lmis(as_registry, "migrate", "--check", "registry")
+
+        assert result.exit_code == 0, result.output
+        # another service's schema is not the registry's to read
+        other = _lmis(as_registry, "migrate", "--check", "permits")
+        assert other.exit_code == 1
+        assert other.output.startswith("permits: ")
+    finally:
+        asyncio.run(drop_database(database_url, name))
 
 
 def test_an_unreachable_database_is_not_migrated() -> None:

@@ -23,6 +23,7 @@ import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jsonschema
 import kubernetes_validate
@@ -30,7 +31,7 @@ import pytest
 import yaml
 from kubernetes_validate.utils import SchemaNotFoundError, latest_version
 
-from lmis_cli.services import SERVICES, default_port, load
+from lmis_cli.services import SERVICES, default_port, load, settings_of
 from lmis_shared.settings import CommonSettings
 
 Resource = dict[str, Any]
@@ -62,6 +63,7 @@ OPERATOR_GROUPS = (
 BARMAN_CLOUD = "barman-cloud.cloudnative-pg.io"  # the plugin's name in CloudNativePG
 LMIS_IMAGE = "lmis:local"  # compose's name for the image built from ./Dockerfile
 AGENCIES = ("police", "bank", "foreign_affairs")
+DATABASE_OWNER = "lmis"  # owns the database and every schema; `lmis migrate` alone logs in as it
 
 # Relays and stream processors have no HTTP port: their probes run `lmis health` (a heartbeat).
 WORKER_COMPONENTS = ("relay", "processor")
@@ -329,20 +331,62 @@ def test_each_relay_runs_alone_and_is_replaced_not_rolled(rendered: tuple[Resour
         assert relay["spec"]["strategy"] == {"type": "Recreate"}, name
 
 
-def test_the_database_dsn_comes_from_a_secret_and_none_is_committed(
+def _database_login(env: dict[str, Any]) -> tuple[str | None, Any]:
+    """(the DSN's user, where its password comes from) of a container's or service's env."""
+    url, password = env["LMIS_DATABASE_URL"], env["LMIS_DATABASE_PASSWORD"]
+    if isinstance(url, dict):  # Kubernetes: {name, value} and {name, valueFrom}
+        url, password = url["value"], password["valueFrom"]
+    return urlsplit(url).username, password
+
+
+def _role_of(process: str) -> str:
+    """The PostgreSQL role a process logs in as: its service's, or the owner for migrate."""
+    if process == "migrate":
+        return DATABASE_OWNER
+    return settings_of(process.split("-")[0]).database_role
+
+
+def test_each_process_logs_in_to_the_database_as_its_services_role_with_its_secret(
     rendered: tuple[Resource, ...],
 ) -> None:
     assert _of_kind(rendered, "Secret") == []
+    [cluster] = _of_kind(rendered, "Cluster")
+    managed = {r["name"]: r for r in cluster["spec"]["managed"]["roles"]}
+    assert set(managed) == {_role_of(name) for name in SERVICES}
+    assert cluster["spec"]["bootstrap"]["initdb"]["owner"] == DATABASE_OWNER
     for name, workload in _lmis_workloads(rendered).items():
         env = {e["name"]: e for e in _only_container(workload)["env"]}
-        assert "secretKeyRef" in env["LMIS_DATABASE_URL"]["valueFrom"], name
+        user, password = _database_login(env)
+        role = _role_of(name)
+        assert user == role, name
+        if role == DATABASE_OWNER:  # CloudNativePG writes the owner's Secret
+            assert password == {"secretKeyRef": {"name": "lmis-db-app", "key": "password"}}
+        else:  # the Secret CloudNativePG sets the role's password from
+            assert managed[role]["login"] is True
+            secret = managed[role]["passwordSecret"]["name"]
+            assert password == {"secretKeyRef": {"name": secret, "key": "password"}}, name
     for config_map in _of_kind(rendered, "ConfigMap"):
         assert not any("PASSWORD" in k or "DATABASE" in k for k in config_map.get("data", {}))
-    # compose takes the password from .env, never from the file itself
-    postgres = _compose()["services"]["postgres"]["environment"]
-    assert postgres["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD")
+
+
+def test_compose_logs_in_as_the_same_roles_created_by_its_init_script() -> None:
+    postgres = _compose()["services"]["postgres"]
+    init_script = (ROOT / "deploy" / "postgres-init" / "10-service-roles.sh").read_text()
+    assert "./deploy/postgres-init:/docker-entrypoint-initdb.d:ro" in postgres["volumes"]
+    # compose takes every password from .env, never from the file itself
+    assert postgres["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
     for name, service in _compose_lmis_services().items():
-        assert "${POSTGRES_PASSWORD" in service["environment"]["LMIS_DATABASE_URL"], name
+        user, password = _database_login(service["environment"])
+        role = _role_of(name)
+        assert user == role, name
+        if role == DATABASE_OWNER:
+            assert password.startswith("${POSTGRES_PASSWORD:?")
+            continue
+        service_name = role.removeprefix("lmis_")
+        assert f"for service in {' '.join(SERVICES)}" in init_script
+        variable = f"LMIS_DB_{service_name.upper()}_PASSWORD"
+        assert password.startswith(f"${{{variable}:?"), name
+        assert postgres["environment"][variable] == password  # the init script's, the same
     example = (ROOT / "deploy" / "compose.env.example").read_text()
     assert "POSTGRES_PASSWORD=change-me" in example
 
