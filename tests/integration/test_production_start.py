@@ -10,9 +10,10 @@ listening port at a free one. Every Secret a container references is filled by t
 roles' passwords, the lookup keys, ...), plus what the image itself sets (`LMIS_DATA_DIR`).
 
 Then, as a release does: the topics of the KafkaTopic resources are created, `lmis migrate`
-runs as the owner, every API, relay and processor starts as its service's role, a worker
-registered over HTTP with a token of the identity provider moves the reporting indicator, and
-everything stops cleanly. An API lacking a secret it reads refuses to start, naming it.
+runs as the owner, every pod's init container finds its schema migrated, every API, relay and
+processor starts as its service's role, a worker registered over HTTP with a token of the
+identity provider moves the reporting indicator, and everything stops cleanly. An API
+lacking a secret it reads refuses to start, naming it.
 """
 
 from __future__ import annotations
@@ -152,8 +153,11 @@ class Deployment:
                 changed[name] = "127.0.0.1"
         return changed | {k: v for k, v in NO_BROKER_USERS.items() if k in env}
 
-    def start(self, process: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-        args = _only_container(self.workloads[process])["args"]
+    def start(
+        self, process: str, env: dict[str, str], args: list[str] | None = None
+    ) -> subprocess.Popen[bytes]:
+        """Run the process's container (or other `args`, e.g. its init container's)."""
+        args = args or _only_container(self.workloads[process])["args"]
         log = open(self.data_dir / f"{process}.log", "wb")  # noqa: SIM115 - the child holds it
         with log:
             return subprocess.Popen(
@@ -202,6 +206,13 @@ def servers(database_url: str, kafka_bootstrap: str, idp_key: Path) -> Iterator[
 @pytest.fixture
 def deployment(servers: Servers, tmp_path: Path) -> Deployment:
     return Deployment(servers, tmp_path)
+
+
+def _init_container(deployment: Deployment, process: str) -> Resource:
+    """The pod's one init container, whose login and settings are its process's
+    (test_deploy_serving.py checks that)."""
+    [container] = deployment.workloads[process]["spec"]["template"]["spec"]["initContainers"]
+    return container
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> int:
@@ -278,6 +289,13 @@ def test_a_command_moves_an_indicator_with_only_what_the_manifests_give_each_pro
 
     names = [name for name in deployment.workloads if name != "migrate"]
     envs = {name: deployment.environment(name) for name in names}
+    # each pod's init container (`lmis migrate --check`, as its role) now lets it start
+    init = {
+        name: deployment.start(name, envs[name], _init_container(deployment, name)["args"])
+        for name in names
+    }
+    for name, proc in init.items():
+        assert proc.wait(WAIT) == 0, deployment.log(name)
     running = {name: deployment.start(name, envs[name]) for name in names}
     try:
 
