@@ -105,7 +105,7 @@ async def run_relay(
     interval = (liveness_settings or LivenessSettings()).interval
     topic = settings.topic(domain)
     async with beating(liveness, heartbeat, interval):
-        pool = await create_pool(settings.database_url, min_size=1, max_size=3)
+        pool = await create_pool(settings.database_dsn(), min_size=1, max_size=3)
         try:
             with liveness.busy():
                 await migrate(pool, schema)
@@ -114,7 +114,7 @@ async def run_relay(
                 schema,
                 bootstrap=settings.kafka_bootstrap,
                 topic=topic,
-                database_url=settings.database_url,
+                database_url=settings.database_dsn(),
                 settings=relay_settings,
                 login=settings.kafka_login(),
                 liveness=liveness,
