@@ -319,9 +319,9 @@ def test_a_command_moves_an_indicator_with_only_what_the_manifests_give_each_pro
             return now if now > before else None
 
         eventually(moved, "the reporting indicator to count the registration", WAIT)
-        # each API serves its metrics where its variables say (relays and processors are
-        # given LMIS_METRICS_PORT too but do not serve it yet: add them here when they do)
-        serving = {n: _serves_metrics(envs[n]) for n in SERVICES if "LMIS_METRICS_PORT" in envs[n]}
+        # every API, relay and processor serves its metrics where its variables say
+        serving = {n: _serves_metrics(envs[n]) for n in names if "LMIS_METRICS_PORT" in envs[n]}
+        assert set(serving) == set(names), "a process without LMIS_METRICS_PORT"
         assert all(serving.values()), serving
         # every process logged in as its service's role, none as the owner
         users = asyncio.run(_logged_in_users(deployment.servers))
