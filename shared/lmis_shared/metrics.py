@@ -19,7 +19,7 @@ rules in deploy/; tests/integration/test_metrics_exported.py proves each is expo
               (`lmis_shared.relay.lag`)
   processors  lmis_projection_lag_events{projection,topic},
               lmis_projection_applied_events_total{projection},
-              lmis_dead_letters_total{topic,reason} (`lmis_shared.processing.observed`);
+              lmis_dead_letters_total{topic,reason} (`lmis_shared.processing.metrics`);
               notify's also lmis_alerts_open{rule}, lmis_sweep_duration_seconds
 
 Public API:
