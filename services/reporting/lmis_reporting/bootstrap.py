@@ -7,12 +7,16 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from lmis_reporting.adapters import markets, targets
+from lmis_reporting.adapters import markets, signin_links, targets
 from lmis_reporting.adapters.indicator_reads import PostgresIndicatorReads
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from lmis_reporting.adapters.markets import PostgresMarkets
+from lmis_reporting.adapters.peers import NotifyAlerts, PeerApis
+from lmis_reporting.adapters.signin_links import PostgresSignInLinks
 from lmis_reporting.adapters.targets import PostgresTargets, TargetRows
 from lmis_reporting.adapters.units import PostgresUnits, migrate_units
+from lmis_reporting.application.dashboard import DashboardQueries
+from lmis_reporting.application.ports import SignInLinks
 from lmis_reporting.application.queries import ReportingQueries
 from lmis_reporting.application.targets import TargetCommands
 from lmis_reporting.settings import ReportingSettings
@@ -30,6 +34,11 @@ class Reporting:
 
     queries: ReportingQueries
     targets: TargetCommands
+    dashboard: DashboardQueries
+    """The officials' pages (`entrypoints/pages.py`), over the same queries."""
+    signin_links: SignInLinks
+    peers: PeerApis
+    """The APIs a figure's list lives in, asked with the officer's own token."""
 
 
 def bootstrap(
@@ -51,7 +60,17 @@ def bootstrap(
         units, reads, reads, PostgresMarkets(pool, schema), rows, authorizer, clock
     )
     streams = PostgresStreams(pool, schema, TargetRows(schema))
-    return Reporting(queries, TargetCommands(units, rows, streams, authorizer, clock))
+    commands = TargetCommands(units, rows, streams, authorizer, clock)
+    peers = PeerApis(
+        {
+            "registry": settings.registry_url,
+            "permits": settings.permits_url,
+            "notify": settings.notify_url,
+            "reporting": "http://reporting",  # its own API, in process (`pages.py`)
+        }
+    )
+    dashboard = DashboardQueries(queries, commands, NotifyAlerts(peers), clock)
+    return Reporting(queries, commands, dashboard, PostgresSignInLinks(pool, schema), peers)
 
 
 async def migrate(pool: asyncpg.Pool, schema: str) -> None:
@@ -67,6 +86,7 @@ async def migrate(pool: asyncpg.Pool, schema: str) -> None:
     await migrate_units(pool, schema)
     await targets.migrate(pool, schema)
     await markets.migrate(pool, schema)
+    await signin_links.migrate(pool, schema)
 
 
 async def rebuild(pool: asyncpg.Pool, settings: ReportingSettings, common: CommonSettings) -> str:
