@@ -18,11 +18,11 @@ from lmis_reporting.application.measures import Number
 from lmis_reporting.application.ports import OpenAlerts
 from lmis_reporting.application.queries import IndicatorValue, ReportingQueries
 from lmis_reporting.application.targets import TargetCommands
-from lmis_reporting.domain.catalogue import find_indicator
 from lmis_reporting.domain.pace import projected_by_year_end
 from lmis_reporting.domain.units import Unit
 from lmis_shared.auth import Principal
 from lmis_shared.clock import Clock
+from lmis_shared.errors import Forbidden
 
 DEPARTED = "departed"
 DESTINATION = "destination_country"
@@ -34,6 +34,14 @@ FOREIGN_BY_PERMIT = (
     "foreign_workers_without_permit",
 )
 LOANS = ("loans_overdue", "loans_overdue_amount_vnd", "loans_outstanding_vnd")
+HEADLINE_TARGETS = (
+    "departed",
+    "trained_for_eps",
+    "departed_high_income_share",
+    "workers_registered",
+    "contracts_signed",
+)
+"""What the provincial plans set targets for (`adapters/targets.py` seeds them)."""
 DRILL_DOWN = (
     "departed",
     "workers_abroad",
@@ -84,6 +92,7 @@ class Overview:
         """Every number on the page under a stable id: what the live update sends."""
         found: dict[str, Number | None] = {}
         for line in self.targets:
+            found[f"target.{line.indicator}.target"] = line.target
             found[f"target.{line.indicator}.value"] = line.value
             found[f"target.{line.indicator}.projected"] = line.projected
         found.update({f"departed.month.{m}": v for m, v in self.departures_by_month})
@@ -152,29 +161,41 @@ class DashboardQueries:
         self, principal: Principal, value: _Reader, unit: Unit, year: int, as_of: date
     ) -> list[TargetLine]:
         lines = []
-        for target in await self._targets.list_targets(principal, unit.hierarchy, unit.code, year):
-            if target.year != year or target.kind != "target":
-                continue
-            indicator = find_indicator(target.indicator)
-            if indicator is None:
-                continue
-            found = await value(target.indicator)
+        for code in await self._targeted(principal, unit, year):
+            found = await value(code)
             view = found.target
-            compared = view.compared_value if view is not None else found.value
+            if view is None:
+                continue
+            compared = view.compared_value
             projected = None
-            if indicator.kind == "flow" and not target.spans_years and compared is not None:
+            # a pace for a year's flow only: a span or a stock has none to draw
+            if (
+                found.indicator.kind == "flow"
+                and view.applied.basis == "year"
+                and compared is not None
+            ):
                 projected = projected_by_year_end(compared, as_of, year)
             lines.append(
                 TargetLine(
-                    indicator=target.indicator,
-                    kind=indicator.kind,
-                    target=target.value,
+                    indicator=code,
+                    kind=found.indicator.kind,
+                    target=view.applied.value,
                     value=compared,
-                    progress=view.progress if view is not None else None,
+                    progress=view.progress,
                     projected=projected,
                 )
             )
         return lines
+
+    async def _targeted(self, principal: Principal, unit: Unit, year: int) -> list[str]:
+        """The indicators with a target for the year: the list of targets, for a role that
+        may read it; the plans' headline indicators for one that may read indicators only
+        (their values carry their targets, which the indicator API shows it too)."""
+        try:
+            rows = await self._targets.list_targets(principal, unit.hierarchy, unit.code, year)
+        except Forbidden:
+            return list(HEADLINE_TARGETS)
+        return list(dict.fromkeys(r.indicator for r in rows if r.kind == "target"))
 
     async def _children(self, principal: Principal, value: _Reader, unit: Unit) -> list[ChildRow]:
         units = await self._queries.list_units(principal, unit.hierarchy, unit.code)

@@ -4,7 +4,8 @@ and a few lines of JavaScript under `static/`, no build step and nothing from a 
     GET /                      the overview of the signed-in unit, or `?unit=` under it
     GET /figures.json          the same figures as JSON, which an open page polls (live update)
     GET /open/<service>/v1/…   a list, export or report document behind a figure, asked from
-                               its service with the officer's own token
+                               its service with the officer's own token (`?as=xlsx`: the
+                               list page as a workbook)
 
 Every figure comes from `DashboardQueries`, which reads through the indicator API's own use
 cases; every page needs a session (`sessions.py`, opened by `signin.py`), and what it shows is
@@ -27,6 +28,7 @@ from fastapi.templating import Jinja2Templates
 from lmis_reporting.application.dashboard import DRILL_DOWN
 from lmis_reporting.bootstrap import Reporting
 from lmis_reporting.entrypoints import page_links, page_view
+from lmis_reporting.entrypoints.list_export import XLSX, list_workbook
 from lmis_reporting.entrypoints.page_text import Words
 from lmis_reporting.entrypoints.sessions import SignedIn, csrf_token, language_of, signed_in
 from lmis_shared.errors import DomainError, Forbidden, NotFound
@@ -36,6 +38,8 @@ templates = Jinja2Templates(directory=PACKAGE / "templates")
 static_files = StaticFiles(directory=PACKAGE / "static")
 
 pages = APIRouter(include_in_schema=False)
+EXPORT = "as"
+"""`?as=xlsx` on a list page: the page as a workbook (`list_export.py`), not forwarded."""
 
 UnitQuery = Annotated[str | None, Query(pattern=r"^\d{2}(\d{3})?$")]
 YearQuery = Annotated[int | None, Query(ge=2000, le=2100)]
@@ -114,7 +118,7 @@ async def open_behind(request: Request, service: str, path: str) -> Response:
     peers = _reporting(request).peers
     if not peers.knows(service) or not path.startswith("v1/"):
         return error_page(request, 404, "no such list")
-    params = list(request.query_params.multi_items())
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != EXPORT]
     own = httpx.ASGITransport(request.app) if service == "reporting" else None
     try:
         answer = await peers.get(service, f"/{path}", params, who.credential, own)
@@ -137,13 +141,26 @@ def _list_page(
 ) -> Response:
     items: list[dict[str, Any]] = [i for i in page["items"] if isinstance(i, dict)]
     columns = [k for k, v in items[0].items() if not isinstance(v, dict | list)] if items else []
+    if request.query_params.get(EXPORT) == "xlsx":
+        return Response(
+            list_workbook(columns, items),
+            media_type=XLSX,
+            headers={"Content-Disposition": 'attachment; filename="danh-sach.xlsx"'},
+        )
     next_url = None
     if page.get("next_cursor"):
         kept = [(k, v) for k, v in params if k != "cursor"]
         query = httpx.QueryParams([*kept, ("cursor", str(page["next_cursor"]))])
         next_url = f"{request.url.path}?{query}"
+    export = httpx.QueryParams([*params, (EXPORT, "xlsx")])
     return render(
-        request, "list.html", columns=columns, rows=items, next_url=next_url, who=who.principal
+        request,
+        "list.html",
+        columns=columns,
+        rows=items,
+        next_url=next_url,
+        export_url=f"{request.url.path}?{export}",
+        who=who.principal,
     )
 
 
