@@ -201,7 +201,8 @@ class DashboardQueries:
         units = await self._queries.list_units(principal, unit.hierarchy, unit.code)
         columns = {code: _breakdown(await value(code, by="unit")) for code in DRILL_DOWN}
         return [
-            ChildRow(child, {code: columns[code].get(child.code) for code in DRILL_DOWN})
+            # a unit with no row counted nothing: 0, not "unknown"
+            ChildRow(child, {code: columns[code].get(child.code, 0) for code in DRILL_DOWN})
             for child in units
         ]
 
