@@ -9,10 +9,8 @@ processor does with each batch it reads from Kafka. The clocks stand at `TODAY`.
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,10 +18,7 @@ from typing import TypeVar
 
 import asyncpg
 import httpx
-import uvicorn
-from fastapi import FastAPI
 
-from lmis_cli.embedded import free_port
 from lmis_notify import bootstrap as notify_bootstrap
 from lmis_notify.entrypoints.http import create_app as notify_app
 from lmis_notify.settings import NotifySettings
@@ -40,7 +35,7 @@ from lmis_shared.processing import all_events_in
 from lmis_shared.processing.decoding import validate_payload
 from lmis_shared.processing.projection import Decoded
 from tests.conftest import unique
-from tests.integration.apps import AUDIENCE, ISSUER, signed_settings, signed_token
+from tests.integration.apps import AUDIENCE, ISSUER, served, signed_settings, signed_token
 
 TODAY = datetime(2026, 6, 15, 3, 0, tzinfo=UTC)
 T = TypeVar("T")
@@ -54,27 +49,6 @@ async def run(work: Callable[[asyncpg.Pool], Awaitable[T]], database_url: str) -
         return await work(pool)
     finally:
         await pool.close()
-
-
-@contextmanager
-def served(app: FastAPI) -> Iterator[str]:
-    """`app` on a free port in a thread of its own (lifespan and all); its base URL."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the app did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 @dataclass

@@ -55,7 +55,13 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     return templates.TemplateResponse(
         request,
         template,
-        {"t": words, "csrf": csrf_token(request), "links": page_links, **context},
+        # a CSRF token only for a session to protect: a refused visitor gets no cookie
+        {
+            "t": words,
+            "csrf": csrf_token(request) if "token" in request.session else "",
+            "links": page_links,
+            **context,
+        },
         status_code=status,
     )
 
