@@ -202,8 +202,8 @@ def install_dashboard(app: FastAPI, common: CommonSettings, own: ReportingSettin
     """The officials' pages beside the API: they stand behind a session, not a bearer token
     (`pages.py`, `signin.py`)."""
     app.state.reporting_settings = own
-    secret = own.session_secret.get_secret_value() if own.session_secret else None
-    install_sessions(app, secret)
+    secret = own.session_secret.get_secret_value() if own.session_secret else ""
+    install_sessions(app, secret or None)  # an empty value (compose's default) is none
     install_signin(app, common, own)
     app.include_router(pages)
     app.mount("/static", static_files, name="static")
