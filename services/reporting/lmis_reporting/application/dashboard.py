@@ -130,10 +130,11 @@ class DashboardQueries:
         today = self._clock.today()
         year = year or today.year
         as_of = min(today, date(year, 12, 31))
-        value = _Reader(self._queries, principal, unit_code, year, as_of)
+        queries = self._queries.reading_facts_once()  # one page, one moment
+        value = _Reader(queries, principal, unit_code, year, as_of)
         total = await value(DEPARTED)  # the first read authorises the whole page
         unit = total.unit
-        detail = await self._queries.unit(principal, unit.hierarchy, unit.code)
+        detail = await queries.unit(principal, unit.hierarchy, unit.code)
         months = (
             [f"{year}-{m:02d}" for m in range(1, as_of.month + 1)] if as_of.year == year else []
         )
@@ -154,7 +155,7 @@ class DashboardQueries:
             loans={code: (await value(code)).value for code in LOANS},
             foreign_workers={code: (await value(code)).value for code in FOREIGN_BY_PERMIT},
             open_alerts=await self._alerts.open_by_rule(credential, unit.code),
-            children=[] if is_leaf else await self._children(principal, value, unit),
+            children=[] if is_leaf else await self._children(queries, principal, value, unit),
         )
 
     async def _target_lines(
@@ -197,8 +198,10 @@ class DashboardQueries:
             return list(HEADLINE_TARGETS)
         return list(dict.fromkeys(r.indicator for r in rows if r.kind == "target"))
 
-    async def _children(self, principal: Principal, value: _Reader, unit: Unit) -> list[ChildRow]:
-        units = await self._queries.list_units(principal, unit.hierarchy, unit.code)
+    async def _children(
+        self, queries: ReportingQueries, principal: Principal, value: _Reader, unit: Unit
+    ) -> list[ChildRow]:
+        units = await queries.list_units(principal, unit.hierarchy, unit.code)
         columns = {code: _breakdown(await value(code, by="unit")) for code in DRILL_DOWN}
         return [
             # a unit with no row counted nothing: 0, not "unknown"

@@ -32,6 +32,7 @@ from lmis_reporting.domain.errors import (
     UnknownDimension,
     UnknownIndicator,
 )
+from lmis_reporting.domain.facts import Facts
 from lmis_reporting.domain.periods import Period, parse_period
 from lmis_reporting.domain.targets import AppliedTarget, applicable, met
 from lmis_reporting.domain.targets import progress as progress_of
@@ -85,6 +86,17 @@ class ReportingQueries:
         self._measures = Measures(counts, facts, markets)
         self._targets = targets
         self._clock = clock
+        self._parts = (counts, facts, markets)
+
+    def reading_facts_once(self) -> ReportingQueries:
+        """The same queries, but the stream facts under a unit are read once and kept: for one
+        page that asks many stocks of one unit at one moment (the dashboard's overview), so it
+        loads the facts of a province once, not once per figure. Counting is unchanged."""
+        counts, facts, markets = self._parts
+        return ReportingQueries(
+            self._units, counts, FactsOnce(facts), markets, self._targets, self._authorizer,
+            self._clock,
+        )  # fmt: skip
 
     async def list_units(
         self, principal: Principal, hierarchy: Hierarchy, parent: str | None
@@ -191,3 +203,19 @@ def scope_unit(unit: Unit) -> str:
     until a legacy → current mapping is kept as data.
     """
     return unit.code if unit.hierarchy == "current" else unit.province_code
+
+
+class FactsOnce:
+    """A `FactsReader` that asks its inner reader once per stream type and unit."""
+
+    def __init__(self, inner: FactsReader) -> None:
+        self._inner = inner
+        self._read: dict[tuple[str, Hierarchy, str], list[tuple[str | None, Facts]]] = {}
+
+    async def facts_under(
+        self, stream_type: str, hierarchy: Hierarchy, unit_code: str
+    ) -> list[tuple[str | None, Facts]]:
+        key = (stream_type, hierarchy, unit_code)
+        if key not in self._read:
+            self._read[key] = await self._inner.facts_under(stream_type, hierarchy, unit_code)
+        return self._read[key]
