@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 
 from tests.browser.platform import Platform, running_platform
+from tests.integration.worker_api import SIGN_CONTRACT
+from tests.unit.worker_examples import PERSON
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -32,18 +34,8 @@ CHROMIUM_ARGS = [
 MUONG_KIM, KHOEN_ON = "03637", "03640"
 
 PROGRAMME = {"KR": "korea_eps", "JP": "japan_technical_intern"}
-CONTRACT = {
-    "sending_organisation": {
-        "kind": "licensed_enterprise",
-        "name": "Công ty Cổ phần Nhân lực Sona",
-        "licence_number": "123/LĐTBXH-GP",
-    },
-    "employer": "Hanil Manufacturing Co.",
-    "sector": "manufacturing",
+CONTRACT = SIGN_CONTRACT | {
     "start_date": "2026-02-01",
-    "duration_months": 36,
-    "monthly_salary_vnd": 42_000_000,
-    "fees_vnd": {"service_fee": 650_000, "deposit": 100_000_000},
     "signed_on": "2026-01-20",
 }
 DEPARTURES = [  # commune, destination, departure date (None: contracted, not departed yet)
@@ -62,14 +54,9 @@ async def _register(platform: Platform) -> list[str]:
     ids = []
     async with platform.client("registry") as registry:
         for n, (commune, country, departed_on) in enumerate(DEPARTURES):
-            body = {
-                "full_name": "Lò Thị Mai",
-                "date_of_birth": "1998-04-12",
-                "sex": "female",
-                "ethnicity": "Thái",
+            body = PERSON | {
                 "citizen_id": f"0121980013{n:02d}",
                 "commune_code": commune,
-                "priority_groups": ["ethnic_minority"],
                 "registered_on": "2026-01-05",
             }
             created = await registry.post("/v1/workers", json=body)

@@ -58,6 +58,20 @@ async def embedded(
         yield client, private
 
 
+def production(database_url: str, public_key: Path, issuer: str, data_dir: Path) -> CommonSettings:
+    """Production mode's settings on the test database, trusting `issuer`'s tokens."""
+    return CommonSettings(
+        mode="production",
+        database_url=database_url,
+        kafka_bootstrap="127.0.0.1:9",
+        jwt_public_key_file=public_key,
+        jwt_issuer=issuer,
+        jwt_audience=AUDIENCE,
+        otel_exporter="none",
+        data_dir=data_dir,
+    )
+
+
 def link(private: Path, role: str = "commune_officer", scope: str = "03637") -> str:
     made = signin_link(
         DASHBOARD, private, subject="o-1", role=role, scope=scope, issuer=ISSUER, audience=AUDIENCE
@@ -157,16 +171,7 @@ async def test_production_mode_refuses_every_signin_link(
     database_url: str, schema: str, tmp_path: Path
 ) -> None:
     private, public = ensure_local_keypair(tmp_path / "keys")
-    common = CommonSettings(
-        mode="production",
-        database_url=database_url,
-        kafka_bootstrap="127.0.0.1:9",
-        jwt_public_key_file=public,
-        jwt_issuer=ISSUER,
-        jwt_audience=AUDIENCE,
-        otel_exporter="none",
-        data_dir=tmp_path,
-    )
+    common = production(database_url, public, ISSUER, tmp_path)
     app = create_app(common, ReportingSettings(schema_name=schema))
     async with app_client(app, DASHBOARD) as client:
         answer = await client.get(link(private))
@@ -200,16 +205,7 @@ async def test_openid_connect_signs_in_with_pkce(
     provider = Provider(private, public)
     with served(provider.app("province_officer", "12")) as issuer:
         provider.issuer = issuer
-        common = CommonSettings(
-            mode="production",
-            database_url=database_url,
-            kafka_bootstrap="127.0.0.1:9",
-            jwt_public_key_file=public,
-            jwt_issuer=issuer,
-            jwt_audience=AUDIENCE,
-            otel_exporter="none",
-            data_dir=tmp_path,
-        )
+        common = production(database_url, public, issuer, tmp_path)
         own = ReportingSettings(
             schema_name=schema, oidc_client_id="lmis-dashboard", notify_url="http://127.0.0.1:9"
         )
