@@ -22,6 +22,7 @@ from lmis_shared.clock import Clock, SystemClock
 from lmis_shared.commands.postgres import PostgresStreams
 from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.migrations import apply_migrations
+from lmis_shared.privacy.postgres import personal_data
 from lmis_shared.settings import CommonSettings
 
 
@@ -48,11 +49,13 @@ def bootstrap(
     authorizer = authorizer or Authorizer()
     schema = settings.schema_name
     secret = settings.lookup_secret(common.mode)
-    files = PostgresStreams(pool, schema, WorkerReadModel(schema, secret))
+    personal = personal_data(settings, common)
+    files = PostgresStreams(pool, schema, WorkerReadModel(schema, secret), personal)
+    bulk = PostgresBulkFiles(pool, schema, secret, personal)
     return Registry(
         workers=WorkerFiles(files, PostgresWorkerList(pool, schema), clock, authorizer),
         loans=Loans(PostgresStreams(pool, schema), clock, authorizer),
-        imports=WorkerImports(PostgresBulkFiles(pool, schema, secret), clock, authorizer),
+        imports=WorkerImports(bulk, clock, authorizer),
     )
 
 
@@ -65,6 +68,7 @@ async def migrate(pool: asyncpg.Pool, schema: str) -> None:
 async def rebuild(pool: asyncpg.Pool, settings: RegistrySettings, common: CommonSettings) -> str:
     """The worker list and the open-file claims, folded again from the event store."""
     schema = settings.schema_name
-    files = await rebuild_worker_list(pool, schema)
-    await rebuild_open_files(pool, schema, settings.lookup_secret(common.mode))
+    personal = personal_data(settings, common)
+    files = await rebuild_worker_list(pool, schema, personal)
+    await rebuild_open_files(pool, schema, settings.lookup_secret(common.mode), personal)
     return f"registry: {files} worker files rebuilt"

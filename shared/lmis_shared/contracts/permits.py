@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 from lmis_shared.contracts.registry import Sex
 from lmis_shared.events import EventPayload, event
+from lmis_shared.privacy.erasure import PersonalDataErased
 
 __all__ = [
     "DemandApproved",
@@ -252,3 +253,11 @@ class TemporaryResidenceRegistered(EventPayload):
     card: ResidenceCard
     valid_from: date
     valid_until: date
+
+
+@event("lmis.permits.foreign_worker.erased.v1", stream_type="foreign_worker")
+class ForeignWorkerErased(PersonalDataErased):
+    """The foreign worker's personal data was erased (a request, or the end of the retention
+    period): the data key is destroyed, so the `person` and `card` fields of every event of
+    the file are unreadable everywhere. The file's other facts stay and still count. Who
+    erased is the event's actor; no personal data here."""

@@ -13,6 +13,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from lmis_shared.events import EventPayload, event
+from lmis_shared.privacy.erasure import PersonalDataErased
 
 
 class Sex(StrEnum):
@@ -247,3 +248,11 @@ class WorkerWithdrawn(EventPayload):
 
     withdrawn_on: date
     reason: WithdrawalReason
+
+
+@event("lmis.registry.worker.erased.v1", stream_type="worker")
+class WorkerErased(PersonalDataErased):
+    """The worker's personal data was erased (a request, or the end of the retention period):
+    the worker's data key is destroyed, so the `person` fields of every event of the file are
+    unreadable everywhere. The file's other facts stay and still count. Who erased is the
+    event's actor; no personal data here."""
