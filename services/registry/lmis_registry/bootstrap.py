@@ -54,7 +54,7 @@ def bootstrap(
     bulk = PostgresBulkFiles(pool, schema, secret, personal)
     return Registry(
         workers=WorkerFiles(files, PostgresWorkerList(pool, schema), clock, authorizer),
-        loans=Loans(PostgresStreams(pool, schema), clock, authorizer),
+        loans=Loans(PostgresStreams(pool, schema, personal=personal), clock, authorizer),
         imports=WorkerImports(bulk, clock, authorizer),
     )
 

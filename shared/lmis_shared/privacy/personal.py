@@ -14,6 +14,7 @@ from lmis_shared.privacy.erasure import erases
 from lmis_shared.privacy.fields import personal_fields, placeholders
 from lmis_shared.privacy.keys import KeyWrapper
 from lmis_shared.privacy.keystore import KeyRecord, KeyStore
+from lmis_shared.upcasting import upcast
 
 
 class _Context(Protocol):
@@ -212,11 +213,16 @@ class Opener:
         return cls(personal, {r.subject_id: personal.unwrap(r) for r in live})
 
     def payload(self, event_type: str, subject: UUID, data: dict[str, Any]) -> EventPayload:
-        """The typed event (erased fields as the fold's placeholders)."""
+        """The typed event of a stored row (erased fields as the fold's placeholders): opened
+        under its stored type (the associated data names it), then upcast."""
         erased: tuple[str, ...] = ()
         if self._personal is not None:
             data, erased = self._personal.open_data(self._keys, event_type, subject, data)
+        event_type, data = upcast(event_type, data)
         cls = payload_class(event_type)
         if erased:
             data = {**data, **placeholders(cls, erased)}
         return cls.model_validate(data)
+
+    def recorded(self, event: RecordedEvent) -> EventPayload:
+        return self.payload(event.event_type, event.metadata.stream_id, event.data)

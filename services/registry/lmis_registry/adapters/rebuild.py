@@ -20,7 +20,6 @@ from lmis_shared.events import EventPayload
 from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.privacy.personal import Opener, PersonalData
 from lmis_shared.sql import in_schema
-from lmis_shared.upcasting import upcast
 
 _STREAMS = (
     "select stream_id, version, event_type, data::text from {s}.events"
@@ -81,8 +80,8 @@ async def folded_files(
             if current is not None and (state := fold(current, events)) is not None:
                 yield state
             current, events = row["stream_id"], []
-        event_type, data = upcast(row["event_type"], json.loads(row["data"]))
-        events.append((row["version"], opener.payload(event_type, row["stream_id"], data)))
+        data = json.loads(row["data"])
+        events.append((row["version"], opener.payload(row["event_type"], row["stream_id"], data)))
     if current is not None and (state := fold(current, events)) is not None:
         yield state
 
