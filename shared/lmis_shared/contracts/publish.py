@@ -114,7 +114,7 @@ def _mark_personal(schema: Schema) -> None:
 def _sealed(plain: Schema) -> Schema:
     """A personal field as it travels: the sealed envelope (`lmis_shared.privacy`), or its
     plaintext form, which is what a holder of the subject's data key decrypts."""
-    described = {k: plain.pop(k) for k in ("title", "description", "default") if k in plain}
+    described: Schema = {k: plain.pop(k) for k in ("title", "description", "default") if k in plain}
     return {
         **described,
         PERSONAL: True,
