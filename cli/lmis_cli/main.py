@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 import typer
 
 from lmis_cli.imports import imports_app
+from lmis_cli.privacy import privacy_app
 from lmis_cli.services import SERVICES, load, settings_of
 
 app = typer.Typer(
@@ -220,6 +221,7 @@ def contracts(
 
 
 app.add_typer(imports_app, name="import")
+app.add_typer(privacy_app, name="privacy")
 
 demo_app = typer.Typer(help="Demo data", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")

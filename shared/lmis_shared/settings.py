@@ -181,8 +181,8 @@ class PersonalDataSettings(ServiceSettings):
 
     master_key: SecretStr | None = Field(
         None,
-        description="master key wrapping the per-person data keys: base64 of 32 random bytes "
-        "(a Secret); embedded: generated in <data_dir>/keys/master.key",
+        description="secret (32+ characters) the master key wrapping the per-person data "
+        "keys is derived from; embedded: generated in <data_dir>/keys/master.key",
         json_schema_extra=embedded_default("master key"),
     )
     master_key_file: Path | None = Field(

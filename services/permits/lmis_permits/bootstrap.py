@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from uuid import UUID
 
 import asyncpg
 
@@ -28,6 +29,7 @@ from lmis_shared.auth import DEFAULT_GRANTS, READ, WRITE, Authorizer, Grant, Rol
 from lmis_shared.clock import Clock, SystemClock
 from lmis_shared.commands import Aggregate, CommandPath
 from lmis_shared.commands.postgres import PostgresStreams
+from lmis_shared.privacy.erasure import EraseRequest, operator_context
 from lmis_shared.privacy.postgres import personal_data
 from lmis_shared.settings import CommonSettings
 
@@ -101,3 +103,18 @@ async def rebuild(pool: asyncpg.Pool, settings: PermitsSettings, common: CommonS
     personal = personal_data(settings, common)
     rebuilt = await projection.rebuild(pool, settings.schema_name, personal)
     return f"permits: {rebuilt} files rebuilt"
+
+
+async def erase(
+    pool: asyncpg.Pool,
+    settings: PermitsSettings,
+    common: CommonSettings,
+    subject_id: UUID,
+    request: EraseRequest,
+    actor: str,
+) -> None:
+    """Erase one foreign worker's personal data through its erase command (`lmis privacy
+    erase`)."""
+    permits = bootstrap(pool, settings, common)
+    ctx = operator_context(actor, f"privacy-erase-{subject_id}")
+    await permits.foreign_workers.erase(subject_id, request, ctx)

@@ -5,6 +5,7 @@ on the in-memory fakes instead (`adapters/memory.py`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from uuid import UUID
 
 import asyncpg
 
@@ -22,6 +23,7 @@ from lmis_shared.clock import Clock, SystemClock
 from lmis_shared.commands.postgres import PostgresStreams
 from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.migrations import apply_migrations
+from lmis_shared.privacy.erasure import EraseRequest, operator_context
 from lmis_shared.privacy.postgres import personal_data
 from lmis_shared.settings import CommonSettings
 
@@ -72,3 +74,17 @@ async def rebuild(pool: asyncpg.Pool, settings: RegistrySettings, common: Common
     files = await rebuild_worker_list(pool, schema, personal)
     await rebuild_open_files(pool, schema, settings.lookup_secret(common.mode), personal)
     return f"registry: {files} worker files rebuilt"
+
+
+async def erase(
+    pool: asyncpg.Pool,
+    settings: RegistrySettings,
+    common: CommonSettings,
+    subject_id: UUID,
+    request: EraseRequest,
+    actor: str,
+) -> None:
+    """Erase one worker's personal data through its erase command (`lmis privacy erase`)."""
+    registry = bootstrap(pool, settings, common)
+    ctx = operator_context(actor, f"privacy-erase-{subject_id}")
+    await registry.workers.erase(subject_id, request, ctx)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -235,6 +236,9 @@ class ExemptionCertified(EventPayload):
 
 @event("lmis.permits.foreign_worker.employment_ended.v1", stream_type="foreign_worker")
 class EmploymentEnded(EventPayload):
+    closes_file: ClassVar[bool] = True
+    """Closes the file: its retention period starts (`lmis_shared.privacy.retention`)."""
+
     ended_on: date
     reason: EmploymentEndReason
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -201,6 +202,9 @@ class ReturnReason(StrEnum):
 
 @event("lmis.registry.worker.returned.v1", stream_type="worker")
 class WorkerReturned(EventPayload):
+    closes_file: ClassVar[bool] = True
+    """Closes the file: its retention period starts (`lmis_shared.privacy.retention`)."""
+
     return_date: date
     reason: ReturnReason
 
@@ -245,6 +249,8 @@ class WithdrawalReason(StrEnum):
 @event("lmis.registry.worker.withdrawn.v1", stream_type="worker")
 class WorkerWithdrawn(EventPayload):
     """The worker gave up before departure; the file is closed."""
+
+    closes_file: ClassVar[bool] = True
 
     withdrawn_on: date
     reason: WithdrawalReason

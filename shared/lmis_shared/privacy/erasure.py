@@ -7,12 +7,15 @@ the subject is the stream, the officer is the event's actor.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lmis_shared.auth.principal import Principal, Role
+from lmis_shared.commands.context import CommandContext
 from lmis_shared.events import EventPayload
 
 REQUEST_REFERENCE_MAX = 120
@@ -81,3 +84,13 @@ class Erasure:
     @classmethod
     def of(cls, event: PersonalDataErased) -> Erasure:
         return cls(event.erased_on, event.legal_basis, event.request_reference)
+
+
+def operator_context(actor: str, idempotency_key: str) -> CommandContext:
+    """The context of an erasure an operator runs from the command line (`lmis privacy
+    erase --due`): the named actor acting as an admin; the key makes a rerun replay."""
+    return CommandContext(
+        principal=Principal(subject=actor, role=Role.ADMIN, scope=""),
+        correlation_id=uuid.uuid4(),
+        idempotency_key=idempotency_key,
+    )

@@ -4,25 +4,29 @@ A data key is stored only wrapped by a master key; the row keeps the id of the m
 that wrapped it, so a rotation can tell what is left to re-wrap. The port is the shape of a
 KMS (wrap/unwrap, key ids): a province HSM or KMS implements it without the rest changing.
 
-`LocalMasterKey` wraps with AES key wrap (RFC 3394, `cryptography`) under a 256-bit key. Its
-current key wraps; previous keys (kept during a rotation) still unwrap.
+`LocalMasterKey` wraps with AES key wrap (RFC 3394, `cryptography`) under a 256-bit key derived
+(HKDF-SHA256) from a secret of at least 32 characters. Its current key wraps; previous keys
+(kept during a rotation) still unwrap.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import os
+import secrets
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.keywrap import aes_key_unwrap, aes_key_wrap
 from pydantic import SecretStr
 
 MASTER_KEY_BYTES = 32
 MASTER_KEY_NAME = "master.key"
+MIN_SECRET_LENGTH = 32
+_INFO = b"lmis/master-key/v1"
 
 
 class KeyWrapper(Protocol):
@@ -71,18 +75,17 @@ class LocalMasterKey:
 
 
 def parse_master_key(text: str, setting: str) -> bytes:
-    """A master key written as base64 of 32 bytes (`lmis privacy new-master-key` prints one)."""
-    try:
-        key = base64.b64decode(text.strip(), validate=True)
-    except binascii.Error:
-        key = b""
-    if len(key) != MASTER_KEY_BYTES:
-        raise ValueError(f"{setting} must be base64 of {MASTER_KEY_BYTES} random bytes")
-    return key
+    """The 256-bit master key derived (HKDF-SHA256) from a secret of at least 32 characters
+    (`openssl rand -base64 48`, or `lmis privacy new-master-key`)."""
+    secret = text.strip()
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ValueError(f"{setting} must be a secret of at least {MIN_SECRET_LENGTH} characters")
+    derive = HKDF(algorithm=hashes.SHA256(), length=MASTER_KEY_BYTES, salt=None, info=_INFO)
+    return derive.derive(secret.encode())
 
 
 def new_master_key_text() -> str:
-    return base64.b64encode(os.urandom(MASTER_KEY_BYTES)).decode("ascii")
+    return secrets.token_urlsafe(48)
 
 
 def ensure_local_master_key(keys_dir: Path) -> Path:
@@ -90,7 +93,10 @@ def ensure_local_master_key(keys_dir: Path) -> Path:
     keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = keys_dir / MASTER_KEY_NAME
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it meanwhile
+            return path
         with os.fdopen(fd, "w") as out:
             out.write(new_master_key_text() + "\n")
     return path
@@ -103,20 +109,19 @@ def load_master_key(
     key: SecretStr | None,
     key_file: Path | None,
     previous_files: Sequence[Path] = (),
+    setting: str = "LMIS_MASTER_KEY",
 ) -> LocalMasterKey:
-    """The master key of a process: LMIS_MASTER_KEY or LMIS_MASTER_KEY_FILE; in embedded mode
-    a generated local file when neither is set; refused missing outside embedded mode."""
+    """The master key of a process: `<setting>` or `<setting>_FILE`; in embedded mode a
+    generated local file when neither is set; refused missing outside embedded mode."""
     if key is not None:
-        current = parse_master_key(key.get_secret_value(), "LMIS_MASTER_KEY")
+        current = parse_master_key(key.get_secret_value(), setting)
     else:
         if key_file is None:
             if mode != "embedded":
-                raise ValueError(
-                    "LMIS_MASTER_KEY or LMIS_MASTER_KEY_FILE must be set outside embedded mode"
-                )
+                raise ValueError(f"{setting} or {setting}_FILE must be set outside embedded mode")
             key_file = ensure_local_master_key(keys_dir)
-        current = parse_master_key(key_file.read_text(), "LMIS_MASTER_KEY_FILE")
+        current = parse_master_key(key_file.read_text(), f"{setting}_FILE")
     previous = [
-        parse_master_key(p.read_text(), "LMIS_PREVIOUS_MASTER_KEY_FILES") for p in previous_files
+        parse_master_key(p.read_text(), f"{setting}_FILE (previous)") for p in previous_files
     ]
     return LocalMasterKey(current, previous)

@@ -85,5 +85,6 @@ def personal_data(settings: PersonalDataSettings, common: CommonSettings) -> Per
         key=settings.master_key,
         key_file=settings.master_key_file,
         previous_files=settings.previous_master_key_files,
+        setting=f"{settings.model_config.get('env_prefix', 'LMIS_')}MASTER_KEY".upper(),
     )
     return PersonalData(PostgresKeyStore(settings.schema_name), wrapper)
