@@ -21,7 +21,7 @@ _COLUMNS = "subject_id, wrapped_key, master_key_id, created_at, erased_at, erase
 _FETCH = f"select {_COLUMNS} from {{s}}.person_keys where subject_id = any($1::uuid[])"  # noqa: S608
 _CREATE = (
     "insert into {s}.person_keys (subject_id, wrapped_key, master_key_id, created_at)"
-    " values ($1, $2, $3, $4) on conflict (subject_id) do nothing"
+    " values ($1, $2, $3, $4) on conflict (subject_id) do nothing returning " + _COLUMNS
 )
 _ERASE = (
     "insert into {s}.person_keys (subject_id, created_at, erased_at, erased_by, erased_why)"
@@ -49,8 +49,10 @@ class PostgresKeyStore:
 
     async def create(self, connection: Any, record: KeyRecord) -> KeyRecord:
         args = (record.subject_id, record.wrapped, record.master_key_id, record.created_at)
-        await connection.execute(self._create, *args)
-        found = await self.fetch(connection, [record.subject_id])  # ours, or a racing twin's
+        created = await connection.fetchrow(self._create, *args)
+        if created is not None:
+            return _record(created)
+        found = await self.fetch(connection, [record.subject_id])  # a racing twin's
         return found[record.subject_id]
 
     async def erase(self, connection: Any, subject: UUID, at: datetime, by: str, why: str) -> None:
