@@ -138,9 +138,13 @@ class PostgresEventStore(api.EventStore):
             return await self._append(conn, batch, None)
 
     async def read_stream(self, stream_id: UUID) -> list[RecordedEvent]:
-        rows = await self._pool.fetch(self._sql.read_stream, stream_id)
-        events = [_from_row(r) for r in rows]
-        return events if self._personal is None else await self._personal.open(self._pool, events)
+        if self._personal is None:
+            return [_from_row(r) for r in await self._pool.fetch(self._sql.read_stream, stream_id)]
+        rows = await self._pool.fetch(self._sql.read_stream_with_key, stream_id)
+        if not rows:
+            return []
+        key = self._personal.data_key(rows[0]["wrapped_key"], rows[0]["master_key_id"])
+        return [self._personal.open_recorded(_from_row(r), {stream_id: key}) for r in rows]
 
     async def read_all(self, after: api.Position | None, limit: int = 500) -> list[RecordedEvent]:
         tx_id, seq = after or (0, 0)

@@ -31,8 +31,9 @@ class KeyStore(Protocol):
         """The records of those of `subjects` that have one."""
         ...
 
-    async def create(self, connection: Any, record: KeyRecord) -> KeyRecord:
-        """Store `record` unless the subject has one already; answers the one stored."""
+    async def create(self, connection: Any, records: Sequence[KeyRecord]) -> dict[UUID, KeyRecord]:
+        """Store each of `records` unless its subject has one already (a racing twin's);
+        answers the records stored, by subject."""
         ...
 
     async def erase(self, connection: Any, subject: UUID, at: datetime, by: str, why: str) -> None:
@@ -55,8 +56,8 @@ class InMemoryKeyStore:
     async def fetch(self, connection: Any, subjects: Sequence[UUID]) -> dict[UUID, KeyRecord]:
         return {s: self.records[s] for s in subjects if s in self.records}
 
-    async def create(self, connection: Any, record: KeyRecord) -> KeyRecord:
-        return self.records.setdefault(record.subject_id, record)
+    async def create(self, connection: Any, records: Sequence[KeyRecord]) -> dict[UUID, KeyRecord]:
+        return {r.subject_id: self.records.setdefault(r.subject_id, r) for r in records}
 
     async def erase(self, connection: Any, subject: UUID, at: datetime, by: str, why: str) -> None:
         before = self.records.get(subject) or KeyRecord(subject, None, None, at)

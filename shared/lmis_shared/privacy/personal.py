@@ -67,6 +67,11 @@ def _erases(event_type: str) -> bool:
         return False
 
 
+def _starts(event: Sealable) -> bool:
+    """Whether `event` is the first of its stream (a store's planned event says its version)."""
+    return getattr(event, "version", None) == 1
+
+
 def _why(data: dict[str, Any]) -> str:
     return f"{data.get('legal_basis', '')} (ref. {data.get('request_reference', '')})"
 
@@ -105,20 +110,25 @@ class PersonalData:
     ) -> dict[UUID, bytes]:
         if not subjects:
             return {}
-        found = await self.keys.fetch(connection, sorted(subjects))
+        # a stream's first event makes its key at once (one round trip, the usual case for a
+        # person's first personal event); the others read theirs
+        new = {e.stream_id for e in events if e.stream_id in subjects and _starts(e)}
+        found = await self.keys.fetch(connection, sorted(subjects - new)) if subjects - new else {}
         at = events[0].context.recorded_at
+        missing = sorted(subjects - found.keys())
+        if missing:  # one statement for a whole batch of new people (an import)
+            made = [
+                KeyRecord(s, self.wrapper.wrap(envelope.new_data_key()), self.wrapper.key_id, at)
+                for s in missing
+            ]
+            found |= await self.keys.create(connection, made)
         keys: dict[UUID, bytes] = {}
         for subject in subjects:
-            record = found.get(subject) or await self._create(connection, subject, at)
+            record = found[subject]
             if record.wrapped is None:
                 raise SubjectErased(subject)
             keys[subject] = self.unwrap(record)
         return keys
-
-    async def _create(self, connection: Any, subject: UUID, at: datetime) -> KeyRecord:
-        wrapped = self.wrapper.wrap(envelope.new_data_key())
-        record = KeyRecord(subject, wrapped, self.wrapper.key_id, at)
-        return await self.keys.create(connection, record)
 
     def _sealed(self, event: Sealable, keys: dict[UUID, bytes]) -> dict[str, Any]:
         fields = self._clear_fields(event)
@@ -172,6 +182,12 @@ class PersonalData:
                 aad = envelope.associated_data(event_type, subject, f)
                 opened[f] = envelope.unseal(key, data[f], aad)
         return opened, tuple(erased)
+
+    def data_key(self, wrapped: bytes | None, master_key_id: str | None) -> bytes | None:
+        """A subject's data key from its stored row's columns; None when destroyed (or none)."""
+        if wrapped is None or master_key_id is None:
+            return None
+        return self.wrapper.unwrap(wrapped, master_key_id)
 
     def unwrap(self, record: KeyRecord) -> bytes:
         assert record.wrapped is not None

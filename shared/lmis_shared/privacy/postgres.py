@@ -21,7 +21,9 @@ _COLUMNS = "subject_id, wrapped_key, master_key_id, created_at, erased_at, erase
 _FETCH = f"select {_COLUMNS} from {{s}}.person_keys where subject_id = any($1::uuid[])"  # noqa: S608
 _CREATE = (
     "insert into {s}.person_keys (subject_id, wrapped_key, master_key_id, created_at)"
-    " values ($1, $2, $3, $4) on conflict (subject_id) do nothing returning " + _COLUMNS
+    " select * from unnest($1::uuid[], $2::bytea[], $3::text[], $4::timestamptz[])"
+    " on conflict (subject_id) do nothing returning subject_id, wrapped_key, master_key_id,"
+    " created_at, erased_at, erased_by, erased_why"
 )
 _ERASE = (
     "insert into {s}.person_keys (subject_id, created_at, erased_at, erased_by, erased_why)"
@@ -47,13 +49,17 @@ class PostgresKeyStore:
         rows = await connection.fetch(self._fetch, list(subjects))
         return {r["subject_id"]: _record(r) for r in rows}
 
-    async def create(self, connection: Any, record: KeyRecord) -> KeyRecord:
-        args = (record.subject_id, record.wrapped, record.master_key_id, record.created_at)
-        created = await connection.fetchrow(self._create, *args)
-        if created is not None:
-            return _record(created)
-        found = await self.fetch(connection, [record.subject_id])  # a racing twin's
-        return found[record.subject_id]
+    async def create(self, connection: Any, records: Sequence[KeyRecord]) -> dict[UUID, KeyRecord]:
+        rows = await connection.fetch(
+            self._create,
+            [r.subject_id for r in records],
+            [r.wrapped for r in records],
+            [r.master_key_id for r in records],
+            [r.created_at for r in records],
+        )
+        made = {r["subject_id"]: _record(r) for r in rows}
+        raced = [r.subject_id for r in records if r.subject_id not in made]
+        return made | (await self.fetch(connection, raced) if raced else {})
 
     async def erase(self, connection: Any, subject: UUID, at: datetime, by: str, why: str) -> None:
         await connection.execute(self._erase, subject, at, by, why)
