@@ -33,13 +33,12 @@ from lmis_shared.contracts import registry as r
 from lmis_shared.events import EventPayload, NewEvent
 from lmis_shared.eventstore import AppendContext
 from lmis_shared.eventstore.postgres import PostgresEventStore, create_pool
-from lmis_shared.migrations import apply_migrations, load_migrations
 from lmis_shared.privacy.keys import LocalMasterKey
 from lmis_shared.privacy.personal import PersonalData
 from lmis_shared.privacy.postgres import PostgresKeyStore
+from lmis_shared.privacy.postgres import migrate as migrate_keys
 
 RESULTS = Path(__file__).parent / "results" / "personal_data.json"
-KEYS = load_migrations("lmis_registry.adapters.migrations", "workers")
 
 
 def context() -> AppendContext:
@@ -131,7 +130,7 @@ async def measure(server: EmbeddedPostgres, n: int, rounds: int) -> dict[str, An
     sides: dict[str, Side] = {}
     for schema, sealing in (("clear", None), ("sealed", personal)):
         await PostgresEventStore.migrate(pool, schema)
-        await apply_migrations(pool, schema, KEYS)
+        await migrate_keys(pool, schema)
         streams = PostgresStreams[Any](pool, schema, personal=sealing)
         sides[schema] = Side(streams, PostgresEventStore(pool, schema, sealing))
     clear, sealed = sides["clear"], sides["sealed"]

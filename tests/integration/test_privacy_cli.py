@@ -61,6 +61,27 @@ async def _clear_store(pool: asyncpg.Pool, schema: str) -> list[uuid.UUID]:
     return ids
 
 
+async def _command_line_on(
+    pool: asyncpg.Pool,
+    database_url: str,
+    registry_schema: str,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> str:
+    """`lmis` pointed at the test's registry schema and a fresh permits one (returned)."""
+    permits_schema = unique("t_privacy_permits")
+    await migrate_permits(pool, permits_schema)
+    for name, value in {
+        "LMIS_DATABASE_URL": database_url,
+        "LMIS_DATA_DIR": str(data_dir),
+        "LMIS_OTEL_EXPORTER": "none",
+        "LMIS_REGISTRY_SCHEMA_NAME": registry_schema,
+        "LMIS_PERMITS_SCHEMA_NAME": permits_schema,
+    }.items():
+        monkeypatch.setenv(name, value)
+    return permits_schema
+
+
 async def _events_text(pool: asyncpg.Pool, schema: str) -> str:
     rows = await pool.fetch(f'select to_jsonb(e)::text from "{schema}".events e')
     return "\n".join(row[0] for row in rows)
@@ -112,16 +133,9 @@ async def test_files_past_retention_are_listed_then_erased_by_a_named_actor(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ids = await _clear_store(pg_pool, fresh_schema)
-    permits_schema = unique("t_privacy_permits")
-    await migrate_permits(pg_pool, permits_schema)
-    for name, value in {
-        "LMIS_DATABASE_URL": database_url,
-        "LMIS_DATA_DIR": str(tmp_path),
-        "LMIS_OTEL_EXPORTER": "none",
-        "LMIS_REGISTRY_SCHEMA_NAME": fresh_schema,
-        "LMIS_PERMITS_SCHEMA_NAME": permits_schema,
-    }.items():
-        monkeypatch.setenv(name, value)
+    permits_schema = await _command_line_on(
+        pg_pool, database_url, fresh_schema, tmp_path, monkeypatch
+    )
 
     def lmis(*args: str) -> tuple[int, str]:
         result = CliRunner().invoke(app, ["privacy", *args])
@@ -159,15 +173,9 @@ async def test_rotating_the_master_key_keeps_every_file_readable_with_the_new_ke
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ids = await _clear_store(pg_pool, fresh_schema)
-    permits_schema = unique("t_privacy_permits")
-    await migrate_permits(pg_pool, permits_schema)
-    for name, value in {
-        "LMIS_DATABASE_URL": database_url,
-        "LMIS_DATA_DIR": str(tmp_path),
-        "LMIS_REGISTRY_SCHEMA_NAME": fresh_schema,
-        "LMIS_PERMITS_SCHEMA_NAME": permits_schema,
-    }.items():
-        monkeypatch.setenv(name, value)
+    permits_schema = await _command_line_on(
+        pg_pool, database_url, fresh_schema, tmp_path, monkeypatch
+    )
     runner = CliRunner()
     assert (await asyncio.to_thread(runner.invoke, app, ["privacy", "migrate"])).exit_code == 0
 

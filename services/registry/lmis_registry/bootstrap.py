@@ -24,6 +24,7 @@ from lmis_shared.commands.postgres import PostgresStreams
 from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.migrations import apply_migrations
 from lmis_shared.privacy.erasure import EraseRequest, operator_context
+from lmis_shared.privacy.postgres import migrate as privacy_migrate
 from lmis_shared.privacy.postgres import personal_data
 from lmis_shared.settings import CommonSettings
 
@@ -62,8 +63,10 @@ def bootstrap(
 
 
 async def migrate(pool: asyncpg.Pool, schema: str) -> None:
-    """The event store's tables, then the registry's own (`adapters/migrations/`)."""
+    """The event store's tables, the data keys', then the registry's own
+    (`adapters/migrations/`)."""
     await PostgresEventStore.migrate(pool, schema)
+    await privacy_migrate(pool, schema)
     await apply_migrations(pool, schema, MIGRATIONS)
 
 

@@ -11,11 +11,14 @@ from uuid import UUID
 
 import asyncpg
 
+from lmis_shared.migrations import apply_migrations, load_migrations
 from lmis_shared.privacy.keys import load_master_key
 from lmis_shared.privacy.keystore import KeyRecord
 from lmis_shared.privacy.personal import PersonalData
 from lmis_shared.settings import CommonSettings, PersonalDataSettings
 from lmis_shared.sql import in_schema
+
+MIGRATIONS = load_migrations("lmis_shared.privacy.migrations", "privacy")
 
 _COLUMNS = "subject_id, wrapped_key, master_key_id, created_at, erased_at, erased_by, erased_why"
 _FETCH = f"select {_COLUMNS} from {{s}}.person_keys where subject_id = any($1::uuid[])"  # noqa: S608
@@ -96,3 +99,8 @@ def personal_data(settings: PersonalDataSettings, common: CommonSettings) -> Per
         setting=f"{settings.model_config.get('env_prefix', 'LMIS_')}MASTER_KEY".upper(),
     )
     return PersonalData(PostgresKeyStore(settings.schema_name), wrapper)
+
+
+async def migrate(pool: asyncpg.Pool, schema: str) -> None:
+    """Create `person_keys` in the schema of a service that keeps personal data."""
+    await apply_migrations(pool, schema, MIGRATIONS)
