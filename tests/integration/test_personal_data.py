@@ -246,12 +246,13 @@ class Person:
 
 
 async def _find(world: World, service: str, table: str, route: str, identifier: str) -> Person:
-    """A person of the plan not erased yet, with the values the plan sent for them."""
+    """A person of the plan not erased yet, whose values (as the plan sent them) are theirs
+    alone."""
     schema = world.stores[service]
     kind = "worker" if service == "registry" else "foreign_worker"
     rows = await world.pool.fetch(
         f"select {'worker_id' if table == 'worker_list' else 'id'} as id, full_name"
-        f' from "{schema}".{table} where full_name is not null'
+        f' from "{schema}".{table} where full_name is not null order by 1'
     )
     client = world.clients[service]
     for row in rows:
@@ -260,6 +261,12 @@ async def _find(world: World, service: str, table: str, route: str, identifier: 
             body = entity.steps[0].body
             if body.get(identifier) == file[identifier] and body["full_name"] == row["full_name"]:
                 values = values_of(entity.steps)
+                others = {
+                    v for e in world.plan.entities if e is not entity for v in values_of(e.steps)
+                }
+                folded = {search_key(v) for v in others}
+                if values & others or search_key(body["full_name"]) in folded:
+                    break  # a name two people share stays with the other one
                 return Person(
                     service, row["id"], f"{route}/{row['id']}", identifier, row["full_name"], values
                 )
