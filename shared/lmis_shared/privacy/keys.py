@@ -89,16 +89,22 @@ def new_master_key_text() -> str:
 
 
 def ensure_local_master_key(keys_dir: Path) -> Path:
-    """Embedded mode only: `<keys_dir>/master.key` (mode 0600), made once."""
+    """Embedded mode only: `<keys_dir>/master.key` (mode 0600), made once. Written aside and
+    linked into place, so a process starting at the same moment never reads it half-written."""
     keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = keys_dir / MASTER_KEY_NAME
-    if not path.exists():
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it meanwhile
-            return path
-        with os.fdopen(fd, "w") as out:
-            out.write(new_master_key_text() + "\n")
+    if path.exists():
+        return path
+    aside = keys_dir / f".{MASTER_KEY_NAME}.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(new_master_key_text() + "\n")
+    try:
+        os.link(aside, path)  # fails if another process linked its key first: keep that one
+    except FileExistsError:
+        pass
+    finally:
+        aside.unlink()
     return path
 
 
