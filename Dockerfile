@@ -1,7 +1,14 @@
 # One image for every LMIS process; the command picks which one runs:
 #   serve <service> | relay <service> | process <service> | migrate
 # Built from the lock, like `make install`, so the image runs exactly what CI tested.
-FROM python:3.11-slim AS build
+#
+# The base image is pinned, in both stages: an exact Python patch release on Debian bookworm
+# and the digest of its multi-platform image index, so a rebuild gets the same bytes (the digest
+# is Docker Hub's for that tag's build of 2026-09-01, as docker-library/repo-info records it).
+# It gets Debian's and Python's security fixes only when moved on, so move it with every
+# release: `docker buildx imagetools inspect python:3.11.N-slim-bookworm` prints the current
+# digest (deploy/README.md, "Images").
+FROM python:3.11.16-slim-bookworm@sha256:c425d915a89a6dcd3183b1797ad9bd8878caff5a417f6371c8df93c8ea8b727f AS build
 
 ENV UV_PROJECT_ENVIRONMENT=/app/.venv \
     UV_COMPILE_BYTECODE=1 \
@@ -23,7 +30,7 @@ COPY services ./services
 RUN uv sync --frozen --no-dev --no-editable
 
 
-FROM python:3.11-slim
+FROM python:3.11.16-slim-bookworm@sha256:c425d915a89a6dcd3183b1797ad9bd8878caff5a417f6371c8df93c8ea8b727f
 
 # A fixed numeric uid/gid, so Kubernetes can verify runAsNonRoot without reading /etc/passwd.
 RUN groupadd --system --gid 10001 lmis \

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 import typer
 
+from lmis_cli.audit import audit_app
 from lmis_cli.imports import imports_app
 from lmis_cli.privacy import privacy_app
 from lmis_cli.services import SERVICES, load, settings_of
@@ -152,21 +153,34 @@ def health_process(service: ServiceArg) -> None:
 
 
 @app.command()
-def migrate() -> None:
-    """Create or upgrade every service's schema (safe to run again)."""
-    from lmis_shared.eventstore.postgres import create_pool
-    from lmis_shared.settings import CommonSettings
+def migrate(
+    services: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="with --check: only these services' schemas",
+            callback=lambda names: [_service(name) for name in names or []] or None,
+        ),
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="change nothing: exit 0 if the schemas are at this code's version"
+        ),
+    ] = False,
+    wait: Annotated[
+        float, typer.Option(help="with --check: check again until then (seconds)", min=0)
+    ] = 0.0,
+) -> None:
+    """Create or upgrade every service's schema (safe to run again) and give each service's
+    role its own; or (--check) check that it is done."""
+    from lmis_cli.migrate import check_command, migrate_command
 
-    async def run() -> None:
-        pool = await create_pool(CommonSettings().database_url)
-        try:
-            for name, declaration in SERVICES.items():
-                await load(declaration.migrate)(pool, settings_of(name).schema_name)
-                typer.echo(f"migrated {name}")
-        finally:
-            await pool.close()
-
-    asyncio.run(run())
+    if check:
+        check_command(services or list(SERVICES), wait)
+        return
+    if services:
+        raise typer.BadParameter("only with --check", param_hint="SERVICES")
+    migrate_command()
 
 
 @app.command()
@@ -180,7 +194,7 @@ def rebuild(service: ServiceArg) -> None:
 
     async def run() -> None:
         common = CommonSettings()
-        pool = await create_pool(common.database_url)
+        pool = await create_pool(common.database_dsn())
         try:
             typer.echo(await load(ref)(pool, settings_of(service), common))
         finally:
@@ -221,6 +235,7 @@ def contracts(
 
 
 app.add_typer(imports_app, name="import")
+app.add_typer(audit_app, name="audit")
 app.add_typer(privacy_app, name="privacy")
 
 demo_app = typer.Typer(help="Demo data", no_args_is_help=True)

@@ -1,8 +1,10 @@
 """Extract the openAPIV3Schema of the operator kinds LMIS uses from the operators' CRDs.
 
-    python deploy/schemas/extract.py STRIMZI_GIT@1.2.0 CNPG_GIT@v1.30.0 BARMAN_GIT@v0.14.0
+    python deploy/schemas/extract.py STRIMZI_GIT@1.2.0 CNPG_GIT@v1.30.0 BARMAN_GIT@v0.14.0 \
+        PROMETHEUS_OPERATOR_GIT@v0.93.0 GATEWAY_API_GIT@v1.6.1
 
-Each argument is a git directory (a clone or a bare mirror) and the tag to read. Writes one
+Each argument is a git directory (a clone or a bare mirror) and the tag to read; `-` skips
+that repository's kinds (to refresh one operator's schemas only). Writes one
 compact JSON file per kind beside this script (`<group>_<version>_<Kind>.json`): the schema of
 the version the CRD serves and stores, without `description`s and without `status`, which
 manifests never set. Nothing else is changed: the test (tests/integration/
@@ -30,6 +32,10 @@ CRDS = [
     (1, "config/crd/bases/postgresql.cnpg.io_clusters.yaml"),
     (1, "config/crd/bases/postgresql.cnpg.io_scheduledbackups.yaml"),
     (2, "config/crd/bases/barmancloud.cnpg.io_objectstores.yaml"),
+    (3, "example/prometheus-operator-crd/monitoring.coreos.com_podmonitors.yaml"),
+    (3, "example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml"),
+    (4, "config/crd/standard/gateway.networking.k8s.io_gateways.yaml"),
+    (4, "config/crd/standard/gateway.networking.k8s.io_httproutes.yaml"),
 ]
 
 
@@ -44,6 +50,8 @@ def _without_descriptions(node: Any) -> Any:
 def main(sources: list[str]) -> None:
     git = shutil.which("git") or "git"
     for index, path in CRDS:
+        if sources[index] == "-":
+            continue
         git_dir, _, ref = sources[index].rpartition("@")
         text = subprocess.run(  # noqa: S603 - the maintainer's own arguments
             [git, "-C", git_dir, "show", f"{ref}:{path}"],

@@ -28,6 +28,21 @@ from prometheus_client import start_http_server
 
 from lmis_shared.settings import CommonSettings
 
+# The Prometheus names of every metric family LMIS exports; the Grafana dashboard and the
+# PrometheusRules in deploy/ may use only these (a test checks).
+EXPORTED_METRICS: frozenset[str] = frozenset(
+    {
+        "http_server_request_duration_seconds",
+        "lmis_relay_lag_events",  # gauge {service}: committed, not yet published
+        "lmis_relay_published_events_total",  # counter {service}
+        "lmis_projection_lag_events",  # gauge {projection,topic}: consumer lag
+        "lmis_projection_applied_events_total",  # counter {projection}
+        "lmis_dead_letters_total",  # counter {topic,reason}
+        "lmis_alerts_open",  # gauge {rule}
+        "lmis_sweep_duration_seconds",  # histogram (notify's deadline sweep)
+    }
+)
+
 _lock = threading.Lock()
 _provider: MeterProvider | None = None
 _serving: int | None = None

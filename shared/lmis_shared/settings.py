@@ -15,6 +15,7 @@ import dataclasses
 import ssl
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic.config import JsonDict
@@ -79,6 +80,11 @@ class CommonSettings(BaseSettings):
         description="PostgreSQL DSN (asyncpg); a secret outside embedded mode (a password)",
         json_schema_extra=embedded_default("database"),
     )
+    database_password: SecretStr | None = Field(
+        None,
+        description="the password of the DSN's user, when the DSN carries none (Kubernetes: "
+        "the `password` of the role's Secret, which CloudNativePG reads too)",
+    )
     kafka_bootstrap: str = Field(
         "127.0.0.1:9092",
         description="Kafka bootstrap servers",
@@ -126,6 +132,23 @@ class CommonSettings(BaseSettings):
     jwt_audience: str = Field("lmis", description="expected `aud` claim")
 
     @model_validator(mode="after")
+    def _given_outside_embedded(self) -> CommonSettings:
+        # a default that serves embedded mode only (a server `lmis up` starts on this machine,
+        # its issuer) would send a production process to nothing, or to the wrong thing
+        if self.mode != "embedded":
+            missing = [
+                " or ".join(_variable(type(self), name) for name in fields)
+                for fields in _field_groups(type(self), marked_only=True).values()
+                if not set(fields) & self.model_fields_set
+            ]
+            if missing:
+                raise ValueError(
+                    f"LMIS_MODE={self.mode} needs {'; '.join(missing)}: "
+                    "the defaults serve embedded mode only"
+                )
+        return self
+
+    @model_validator(mode="after")
     def _kafka_login(self) -> CommonSettings:
         if self.kafka_security_protocol.startswith("SASL") and (
             self.kafka_username is None or self.kafka_password is None
@@ -135,6 +158,17 @@ class CommonSettings(BaseSettings):
                 "LMIS_KAFKA_USERNAME and LMIS_KAFKA_PASSWORD"
             )
         return self
+
+    def database_dsn(self) -> str:
+        """What a process connects with: `database_url`, with `database_password` in it when
+        one is given (quoted, so a password may hold any character)."""
+        if self.database_password is None:
+            return self.database_url
+        parts = urlsplit(self.database_url)
+        userinfo, _, address = parts.netloc.rpartition("@")
+        user = userinfo.partition(":")[0]
+        password = quote(self.database_password.get_secret_value(), safe="")
+        return urlunsplit(parts._replace(netloc=f"{user}:{password}@{address}"))
 
     def kafka_login(self) -> KafkaLogin | None:
         """How this process logs in to Kafka; None on a plaintext listener (embedded mode)."""
@@ -174,6 +208,18 @@ class ServiceSettings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, description="the API's port")
     schema_name: str = Field(..., description="the PostgreSQL schema the service owns")
 
+    @property
+    def database_role(self) -> str:
+        """The PostgreSQL role the service's processes log in as outside embedded mode
+        (`lmis_registry`, ...): `lmis migrate`, run as the schema's owner, grants it the
+        service's schema and nothing else (`lmis_shared.migrations.grant_schema`)."""
+        return f"lmis_{self.schema_name}"
+
+    def event_sources(self) -> list[str]:
+        """The schemas of other services whose event tables a rebuild of this service's read
+        models replays: its role's one right outside its own schema (SELECT on those tables)."""
+        return []
+
 
 class PersonalDataSettings(ServiceSettings):
     """A service that records personal data (`lmis_shared.privacy`): its master key, and its
@@ -206,16 +252,28 @@ def required_outside_embedded(settings_class: type[BaseSettings]) -> list[tuple[
     lookup-key rule refuses outside embedded mode (`lmis_shared.lookup_keys`: the development
     key), and those marked `embedded_default`. Each entry is satisfied by any one of its
     variables (one entry per marked group)."""
-    prefix = str(settings_class.model_config.get("env_prefix", ""))
+    groups = _field_groups(settings_class, marked_only=False)
+    return [tuple(_variable(settings_class, n) for n in names) for names in groups.values()]
+
+
+def _field_groups(settings_class: type[BaseSettings], *, marked_only: bool) -> dict[str, list[str]]:
+    """Field names by group: those marked `embedded_default`, and unless `marked_only` each
+    field without a default or with a refused secret default (a group of its own)."""
     groups: dict[str, list[str]] = {}
     for name, field in settings_class.model_fields.items():
         extra = field.json_schema_extra
         group = extra.get(OUTSIDE_EMBEDDED) if isinstance(extra, dict) else None
-        if field.is_required() or _refused_outside_embedded(field.get_default()):
+        if not marked_only and (
+            field.is_required() or _refused_outside_embedded(field.get_default())
+        ):
             group = group or name
         if isinstance(group, str):
-            groups.setdefault(group, []).append(f"{prefix}{name}".upper())
-    return [tuple(variables) for variables in groups.values()]
+            groups.setdefault(group, []).append(name)
+    return groups
+
+
+def _variable(settings_class: type[BaseSettings], field: str) -> str:
+    return f"{settings_class.model_config.get('env_prefix', '')}{field}".upper()
 
 
 def _refused_outside_embedded(default: object) -> bool:

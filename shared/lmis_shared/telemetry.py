@@ -7,12 +7,17 @@ that `settings.otel_exporter` names:
   * `otlp`  — OTLP over HTTP/protobuf, configured by the standard `OTEL_EXPORTER_OTLP_*`
     variables (production: an OpenTelemetry Collector);
   * `none`  — spans are created (trace ids still reach logs and events) but not exported.
-Spans go through a BatchSpanProcessor; `provider.shutdown()` flushes them.
+Spans go through a BatchSpanProcessor; `provider.shutdown()` flushes them. Both exporters sit
+behind `RedactingSpanExporter`, which masks personal values in attributes, events and the
+status text with the logs' rule (`lmis_shared.logging.redact`) before a span leaves the process.
 
 Public API:
     setup_telemetry(service_name: str, settings: CommonSettings, *,
                     set_global: bool = True) -> TracerProvider
     JsonLinesSpanExporter(path: Path)
+    span_exporter(service_name, settings) -> SpanExporter | None   the configured one, redacting
+    RedactingSpanExporter(exporter: SpanExporter)   what every exporter is wrapped in
+    redacted_span(span: ReadableSpan) -> ReadableSpan
     span_to_json(span: ReadableSpan) -> dict[str, object]
     current_traceparent() -> str | None             W3C `traceparent` of the current span
     context_from_traceparent(tp: str | None) -> Context   parent context for a consumer's span
@@ -23,7 +28,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -32,8 +37,9 @@ from urllib.parse import parse_qsl, urlencode
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace import Event, ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.trace import Status
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from lmis_shared.logging import REDACTED, redact, redact_text
@@ -52,12 +58,18 @@ def setup_telemetry(
     """
     resource = Resource.create({SERVICE_NAME: f"lmis-{service_name}"})
     provider = TracerProvider(resource=resource)
-    exporter = _exporter(service_name, settings)
+    exporter = span_exporter(service_name, settings)
     if exporter is not None:
         provider.add_span_processor(BatchSpanProcessor(exporter))
     if set_global and _global_provider_is_unset():
         trace.set_tracer_provider(provider)
     return provider
+
+
+def span_exporter(service_name: str, settings: CommonSettings) -> SpanExporter | None:
+    """The exporter `settings.otel_exporter` names, behind the redaction every one shares."""
+    exporter = _exporter(service_name, settings)
+    return None if exporter is None else RedactingSpanExporter(exporter)
 
 
 def _exporter(service_name: str, settings: CommonSettings) -> SpanExporter | None:
@@ -72,6 +84,52 @@ def _exporter(service_name: str, settings: CommonSettings) -> SpanExporter | Non
 
 def _global_provider_is_unset() -> bool:
     return isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
+
+
+class RedactingSpanExporter(SpanExporter):
+    """Hands `exporter` copies of the spans with personal values masked: whatever an
+    instrumentation put in an attribute (a query, a statement, an exception's message), the
+    OTLP collector and the JSONL file get the same redacted span."""
+
+    def __init__(self, exporter: SpanExporter) -> None:
+        self._exporter = exporter
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        return self._exporter.export([redacted_span(s) for s in spans])
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self._exporter.force_flush(timeout_millis)
+
+    def shutdown(self) -> None:
+        self._exporter.shutdown()
+
+
+def redacted_span(span: ReadableSpan) -> ReadableSpan:
+    status = span.status
+    if status.description:
+        status = Status(status.status_code, redact_text(status.description))
+    return ReadableSpan(
+        name=redact_text(span.name),
+        context=span.get_span_context(),
+        parent=span.parent,
+        resource=span.resource,
+        attributes=_redacted_attributes(span.attributes),
+        events=[
+            Event(e.name, _redacted_attributes(e.attributes), e.timestamp) for e in span.events
+        ],
+        links=span.links,
+        kind=span.kind,
+        status=status,
+        start_time=span.start_time,
+        end_time=span.end_time,
+        instrumentation_scope=span.instrumentation_scope,
+    )
+
+
+def _redacted_attributes(attributes: Mapping[str, Any] | None) -> dict[str, Any]:
+    redacted = redact(dict(attributes or {}))
+    assert isinstance(redacted, dict)  # `redact` answers a mapping for a mapping
+    return redacted
 
 
 class JsonLinesSpanExporter(SpanExporter):

@@ -12,8 +12,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -24,23 +23,13 @@ import psutil
 import pytest
 
 from lmis_cli.embedded import free_port
+from tests.polling import eventually
 from tests.unit.worker_examples import PERSON
 
 pytestmark = pytest.mark.e2e
 
 SERVICES = ("registry", "permits", "reporting", "notify")
 T = TypeVar("T")
-
-
-def eventually(probe: Callable[[], T | None], what: str, timeout: float = 90.0) -> T:
-    """Poll until `probe` returns a value; fail naming `what` (a wait, not a timing assertion)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = probe()
-        if value is not None:
-            return value
-        time.sleep(0.5)
-    pytest.fail(f"gave up waiting for {what}")
 
 
 @dataclass

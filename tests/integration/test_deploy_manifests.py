@@ -2,8 +2,9 @@
 
 `kubectl kustomize` renders each overlay; every core Kubernetes resource is validated against
 the API schema (kubernetes-validate, strict: an unknown or misspelt field fails), every operator
-resource (Strimzi, CloudNativePG, Barman Cloud) against its operator's CRD schema, vendored in
-deploy/schemas/ (equally strict), and `docker-compose.yml` against the Compose Specification.
+resource (Strimzi, CloudNativePG, Barman Cloud, prometheus-operator) and Gateway API route
+against its CRD schema, vendored in deploy/schemas/ (equally strict), and `docker-compose.yml`
+against the Compose Specification.
 Then the properties production relies on: probes, non-root, limits, one relay per service,
 agencies reading only their own feed, every Kafka client authenticated with only the ACLs its
 code needs, replicated topics, a synchronous and backed-up database, no secret committed; and
@@ -22,6 +23,7 @@ import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jsonschema
 import kubernetes_validate
@@ -29,7 +31,7 @@ import pytest
 import yaml
 from kubernetes_validate.utils import SchemaNotFoundError, latest_version
 
-from lmis_cli.services import SERVICES, default_port, load
+from lmis_cli.services import SERVICES, default_port, load, settings_of
 from lmis_shared.settings import CommonSettings
 
 Resource = dict[str, Any]
@@ -41,21 +43,33 @@ OVERLAYS = ("staging", "production")
 # that is new, or an API version that was removed, fails one of the two.
 K8S_VERSIONS = ("1.32.0", latest_version())
 # Custom resources of the operators the manifests rely on (Strimzi, CloudNativePG and its
-# Barman Cloud plugin): kubernetes-validate knows only the core API, so these kinds are
-# validated against the operators' own schemas, vendored in deploy/schemas/ (see its README),
-# one file per kind: `<group>_<version>_<Kind>.json`. Any other kind without a schema fails.
+# Barman Cloud plugin, prometheus-operator): kubernetes-validate knows only the core API, so
+# these kinds are validated against the operators' own schemas, vendored in deploy/schemas/
+# (see its README), one file per kind: `<group>_<version>_<Kind>.json`. Any other kind
+# without a schema fails.
 OPERATOR_SCHEMA_FILES = {
     (f"{group}/{version}", kind): path
     for path in (ROOT / "deploy" / "schemas").glob("*.json")
     for group, version, kind in [path.stem.split("_")]
 }
 CUSTOM_KINDS = {kind for _, kind in OPERATOR_SCHEMA_FILES}
+OPERATOR_GROUPS = (
+    "kafka.strimzi.io",
+    "postgresql.cnpg.io",
+    "barmancloud.cnpg.io",
+    "monitoring.coreos.com",
+    "gateway.networking.k8s.io",  # the Gateway API's CRDs, installed with its controller
+)
 BARMAN_CLOUD = "barman-cloud.cloudnative-pg.io"  # the plugin's name in CloudNativePG
 LMIS_IMAGE = "lmis:local"  # compose's name for the image built from ./Dockerfile
 AGENCIES = ("police", "bank", "foreign_affairs")
+DATABASE_OWNER = "lmis"  # owns the database and every schema; `lmis migrate` alone logs in as it
 
 # Relays and stream processors have no HTTP port: their probes run `lmis health` (a heartbeat).
 WORKER_COMPONENTS = ("relay", "processor")
+# Every long-running LMIS process serves Prometheus metrics on this container port (the
+# PodMonitor of deploy/observability scrapes it; compose's Prometheus the same port).
+METRICS_PORT = {"name": "metrics", "containerPort": 9464}
 # Kubernetes' internal listener authenticates each relay and processor (SCRAM); the single
 # broker of a workstation's compose has no users, so compose sets none of these.
 KAFKA_LOGIN = {"LMIS_KAFKA_SECURITY_PROTOCOL", "LMIS_KAFKA_USERNAME", "LMIS_KAFKA_PASSWORD"}
@@ -155,7 +169,7 @@ def test_operator_kinds_are_the_ones_with_a_vendored_schema(rendered: tuple[Reso
     assert {r["kind"] for r in custom} == CUSTOM_KINDS, "a vendored schema is no longer used"
     for resource in custom:
         group = resource["apiVersion"].split("/")[0]
-        assert group in ("kafka.strimzi.io", "postgresql.cnpg.io", "barmancloud.cnpg.io")
+        assert group in OPERATOR_GROUPS
         with pytest.raises(SchemaNotFoundError):  # if this starts passing, validate it there too
             kubernetes_validate.validate(resource, K8S_VERSIONS[0], strict=True)
 
@@ -297,8 +311,8 @@ def test_every_deployment_with_a_port_has_liveness_and_readiness_probes(
         name = deployment["metadata"]["name"]
         component = deployment["metadata"]["labels"].get("app.kubernetes.io/component")
         for container in deployment["spec"]["template"]["spec"]["containers"]:
-            if component in WORKER_COMPONENTS:  # exempt only while it has no port to ask
-                assert "ports" not in container, f"{name} listens: probe it"
+            if component in WORKER_COMPONENTS:  # exempt only while it has no HTTP port to ask
+                assert container["ports"] == [METRICS_PORT], f"{name} listens: probe it"
                 continue
             assert "livenessProbe" in container, name
             assert "readinessProbe" in container, name
@@ -317,20 +331,62 @@ def test_each_relay_runs_alone_and_is_replaced_not_rolled(rendered: tuple[Resour
         assert relay["spec"]["strategy"] == {"type": "Recreate"}, name
 
 
-def test_the_database_dsn_comes_from_a_secret_and_none_is_committed(
+def _database_login(env: dict[str, Any]) -> tuple[str | None, Any]:
+    """(the DSN's user, where its password comes from) of a container's or service's env."""
+    url, password = env["LMIS_DATABASE_URL"], env["LMIS_DATABASE_PASSWORD"]
+    if isinstance(url, dict):  # Kubernetes: {name, value} and {name, valueFrom}
+        url, password = url["value"], password["valueFrom"]
+    return urlsplit(url).username, password
+
+
+def _role_of(process: str) -> str:
+    """The PostgreSQL role a process logs in as: its service's, or the owner for migrate."""
+    if process == "migrate":
+        return DATABASE_OWNER
+    return settings_of(process.split("-")[0]).database_role
+
+
+def test_each_process_logs_in_to_the_database_as_its_services_role_with_its_secret(
     rendered: tuple[Resource, ...],
 ) -> None:
     assert _of_kind(rendered, "Secret") == []
+    [cluster] = _of_kind(rendered, "Cluster")
+    managed = {r["name"]: r for r in cluster["spec"]["managed"]["roles"]}
+    assert set(managed) == {_role_of(name) for name in SERVICES}
+    assert cluster["spec"]["bootstrap"]["initdb"]["owner"] == DATABASE_OWNER
     for name, workload in _lmis_workloads(rendered).items():
         env = {e["name"]: e for e in _only_container(workload)["env"]}
-        assert "secretKeyRef" in env["LMIS_DATABASE_URL"]["valueFrom"], name
+        user, password = _database_login(env)
+        role = _role_of(name)
+        assert user == role, name
+        if role == DATABASE_OWNER:  # CloudNativePG writes the owner's Secret
+            assert password == {"secretKeyRef": {"name": "lmis-db-app", "key": "password"}}
+        else:  # the Secret CloudNativePG sets the role's password from
+            assert managed[role]["login"] is True
+            secret = managed[role]["passwordSecret"]["name"]
+            assert password == {"secretKeyRef": {"name": secret, "key": "password"}}, name
     for config_map in _of_kind(rendered, "ConfigMap"):
         assert not any("PASSWORD" in k or "DATABASE" in k for k in config_map.get("data", {}))
-    # compose takes the password from .env, never from the file itself
-    postgres = _compose()["services"]["postgres"]["environment"]
-    assert postgres["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD")
+
+
+def test_compose_logs_in_as_the_same_roles_created_by_its_init_script() -> None:
+    postgres = _compose()["services"]["postgres"]
+    init_script = (ROOT / "deploy" / "postgres-init" / "10-service-roles.sh").read_text()
+    assert "./deploy/postgres-init:/docker-entrypoint-initdb.d:ro" in postgres["volumes"]
+    # compose takes every password from .env, never from the file itself
+    assert postgres["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
     for name, service in _compose_lmis_services().items():
-        assert "${POSTGRES_PASSWORD" in service["environment"]["LMIS_DATABASE_URL"], name
+        user, password = _database_login(service["environment"])
+        role = _role_of(name)
+        assert user == role, name
+        if role == DATABASE_OWNER:
+            assert password.startswith("${POSTGRES_PASSWORD:?")
+            continue
+        service_name = role.removeprefix("lmis_")
+        assert f"for service in {' '.join(SERVICES)}" in init_script
+        variable = f"LMIS_DB_{service_name.upper()}_PASSWORD"
+        assert password.startswith(f"${{{variable}:?"), name
+        assert postgres["environment"][variable] == password  # the init script's, the same
     example = (ROOT / "deploy" / "compose.env.example").read_text()
     assert "POSTGRES_PASSWORD=change-me" in example
 
@@ -355,14 +411,19 @@ def test_agencies_read_only_their_own_feed(rendered: tuple[Resource, ...]) -> No
         assert f"lmis.agency.{agency}" in topics
 
 
-def _topic_prefix(resources: tuple[Resource, ...]) -> str:
+def lmis_config(resources: tuple[Resource, ...]) -> dict[str, str]:
+    """The settings every LMIS process imports: the ConfigMap lmis-config (hash-suffixed)."""
     [config] = [
         c
         for c in _of_kind(resources, "ConfigMap")
         if c["metadata"]["name"].startswith("lmis-config")
     ]
-    prefix: str = config["data"]["LMIS_TOPIC_PREFIX"]
-    return prefix
+    data: dict[str, str] = config["data"]
+    return data
+
+
+def _topic_prefix(resources: tuple[Resource, ...]) -> str:
+    return lmis_config(resources)["LMIS_TOPIC_PREFIX"]
 
 
 def _processor_reads(name: str) -> tuple[str, list[str]]:
@@ -529,7 +590,8 @@ def test_every_process_of_the_platform_is_deployed(rendered: tuple[Resource, ...
     for name in SERVICES:
         api = _only_container(workloads[name])
         env = {e["name"]: e.get("value") for e in api["env"]}
-        assert api["ports"] == [{"name": "http", "containerPort": default_port(name)}]
+        http = {"name": "http", "containerPort": default_port(name)}
+        assert sorted(api["ports"], key=str) == sorted([http, METRICS_PORT], key=str)
         assert env[f"LMIS_{name.upper()}_PORT"] == str(default_port(name))
         assert env[f"LMIS_{name.upper()}_HOST"] == "0.0.0.0"  # noqa: S104 - inside the pod
 
@@ -576,12 +638,7 @@ def test_every_relay_and_processor_logs_in_to_kafka_as_its_own_user(
 def test_kafka_topics_are_the_ones_the_code_and_compose_use(
     rendered: tuple[Resource, ...],
 ) -> None:
-    [config] = [
-        c
-        for c in _of_kind(rendered, "ConfigMap")
-        if c["metadata"]["name"].startswith("lmis-config")
-    ]
-    settings = CommonSettings(topic_prefix=config["data"]["LMIS_TOPIC_PREFIX"])
+    settings = CommonSettings(topic_prefix=_topic_prefix(rendered))
     read_by_consumers = [settings.topic(d) for d in SERVICES] + [f"{settings.topic_prefix}.alerts"]
     expected = {
         *read_by_consumers,

@@ -61,8 +61,8 @@ class Process:
         return set().union(*(_variables(c, only) for c, only in self.reads))
 
     def secret_variables(self) -> set[str]:
-        """The variables of the `SecretStr` settings it reads, and the database DSN."""
-        secrets = {"LMIS_DATABASE_URL"}
+        """The variables of the `SecretStr` settings it reads (the database password too)."""
+        secrets: set[str] = set()
         for settings_class, only in self.reads:
             secrets |= {
                 _variable(settings_class, name)
@@ -195,12 +195,22 @@ def test_the_token_key_group_is_what_the_authenticator_refuses_to_start_without(
 ) -> None:
     [group] = [r for r in required_outside_embedded(CommonSettings) if len(r) > 1]
     fields = {v.removeprefix("LMIS_").lower() for v in group}
+    addresses = {
+        "mode": "production",
+        "data_dir": tmp_path,
+        "database_url": "postgresql://lmis_registry@db.example/lmis",
+        "kafka_bootstrap": "kafka.example:9092",
+        "jwt_issuer": "https://sso.example/realms/lmis",
+    }
+    with pytest.raises(ValueError, match=" or ".join(group)):
+        CommonSettings.model_validate(addresses)
+    unchecked = CommonSettings.model_construct(**addresses)  # the authenticator checks again
     with pytest.raises(ValueError, match="production needs"):
-        authenticator_from_settings(CommonSettings(mode="production", data_dir=tmp_path))
+        authenticator_from_settings(unchecked)
     _, public_key = ensure_local_keypair(tmp_path / "keys")
     for field in fields:
         value: Any = public_key if field.endswith("_file") else "https://sso.example/certs"
-        settings = CommonSettings.model_validate({"mode": "production", field: value})
+        settings = CommonSettings.model_validate(addresses | {field: value})
         authenticator_from_settings(settings)  # one of the group is enough
 
 

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import stat
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import jwt
 import pytest
-from jwt.algorithms import RSAAlgorithm
 
 from lmis_cli.embedded import free_port
 from lmis_shared.auth import (
@@ -31,6 +27,7 @@ from lmis_shared.auth.keys import _load_private_key
 from lmis_shared.clock import FixedClock
 from lmis_shared.errors import Forbidden
 from lmis_shared.settings import CommonSettings
+from tests.jwks import serving_jwks
 
 ISSUER, AUDIENCE = "lmis-test", "lmis"
 LAI_CHAU = "12"
@@ -164,7 +161,8 @@ async def test_embedded_settings_verify_with_the_local_public_key(tmp_path: Path
 
 
 def test_production_settings_without_a_key_source_are_refused(tmp_path: Path) -> None:
-    settings = CommonSettings(mode="production", data_dir=tmp_path)
+    # CommonSettings itself refuses this outside embedded mode; the authenticator checks again
+    settings = CommonSettings.model_construct(mode="production", data_dir=tmp_path)
 
     with pytest.raises(ValueError, match="JWKS"):
         authenticator_from_settings(settings)
@@ -239,25 +237,8 @@ def test_the_grants_table_is_data_a_service_can_extend() -> None:
 @pytest.fixture
 def jwks_url(keys: tuple[Path, Path]) -> Iterator[str]:
     """A JWKS endpoint on loopback, as Keycloak serves one."""
-    public_jwk = json.loads(RSAAlgorithm.to_jwk(_load_private_key(keys[0]).public_key()))
-    body = json.dumps({"keys": [public_jwk | {"kid": "k1", "use": "sig", "alg": "RS256"}]})
-
-    class Jwks(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body.encode())
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Jwks)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/realms/lmis/protocol/openid-connect/certs"
-    server.shutdown()
-    server.server_close()
+    with serving_jwks(keys[0], kid="k1") as url:
+        yield url
 
 
 def keycloak_token(private: Path, kid: str) -> str:

@@ -7,9 +7,19 @@ from pathlib import Path
 
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import Status, StatusCode
 
+from lmis_shared.logging import REDACTED
 from lmis_shared.settings import CommonSettings
-from lmis_shared.telemetry import context_from_traceparent, current_traceparent, setup_telemetry
+from lmis_shared.telemetry import (
+    RedactingSpanExporter,
+    context_from_traceparent,
+    current_traceparent,
+    setup_telemetry,
+    span_exporter,
+)
 
 CITIZEN_ID = "012198001234"
 
@@ -65,3 +75,38 @@ def test_exporter_none_still_gives_trace_ids(tmp_path: Path) -> None:
     with provider.get_tracer("test").start_as_current_span("sweep"):
         assert current_traceparent() is not None
     assert not (tmp_path / "traces").exists()
+
+
+def test_the_otlp_and_jsonl_exporters_both_sit_behind_the_redaction(tmp_path: Path) -> None:
+    for kind in ("otlp", "jsonl"):
+        settings = CommonSettings(data_dir=tmp_path, otel_exporter=kind)
+        assert isinstance(span_exporter("registry", settings), RedactingSpanExporter), kind
+    assert span_exporter("registry", CommonSettings(otel_exporter="none")) is None
+
+
+def test_what_an_exporter_receives_has_personal_values_masked() -> None:
+    received = InMemorySpanExporter()  # the SDK's own test exporter, in the OTLP one's place
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(RedactingSpanExporter(received)))
+    tracer = provider.get_tracer("test")
+    with tracer.start_as_current_span(
+        "lookup",
+        attributes={
+            "db.statement.parameters": f"['{CITIZEN_ID}']",
+            "citizen_id": "A-not-digit-shaped-id",
+            "http.route": "/v1/workers/{worker_id}",
+        },
+    ) as span:
+        span.add_event("exception", {"exception.message": f"duplicate key ({CITIZEN_ID})"})
+        span.set_status(Status(StatusCode.ERROR, f"refused {CITIZEN_ID}"))
+    (exported,) = received.get_finished_spans()
+
+    text = json.dumps(
+        [dict(exported.attributes or {}), [dict(e.attributes or {}) for e in exported.events]]
+    )
+    assert CITIZEN_ID not in text + str(exported.status.description)
+    assert "A-not-digit-shaped-id" not in text
+    assert exported.attributes is not None
+    assert exported.attributes["citizen_id"] == REDACTED
+    assert exported.attributes["http.route"] == "/v1/workers/{worker_id}"  # the rest untouched
+    assert exported.get_span_context() == span.get_span_context()

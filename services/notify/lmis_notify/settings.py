@@ -71,3 +71,7 @@ class NotifySettings(ServiceSettings):
             return SystemClock()
         # noon in Vietnam: unambiguously that calendar day whatever zone reads it
         return FixedClock(datetime.combine(self.as_of, time(12), tzinfo=VIETNAM_TZ))
+
+    def event_sources(self) -> list[str]:
+        # notify's own events (report submissions) are in its own schema
+        return [domain for domain in self.sources if domain != "notify"]

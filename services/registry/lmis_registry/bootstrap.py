@@ -18,6 +18,7 @@ from lmis_registry.application.imports import WorkerImports
 from lmis_registry.application.loans import Loans
 from lmis_registry.application.workers import WorkerFiles
 from lmis_registry.settings import RegistrySettings
+from lmis_shared.access.postgres import ACCESS_MIGRATIONS
 from lmis_shared.auth import Authorizer
 from lmis_shared.clock import Clock, SystemClock
 from lmis_shared.commands.postgres import PostgresStreams
@@ -64,10 +65,10 @@ def bootstrap(
 
 async def migrate(pool: asyncpg.Pool, schema: str) -> None:
     """The event store's tables, the data keys', then the registry's own
-    (`adapters/migrations/`)."""
+    (`adapters/migrations/`) and the access record (`lmis_shared.access`)."""
     await PostgresEventStore.migrate(pool, schema)
     await privacy_migrate(pool, schema)
-    await apply_migrations(pool, schema, MIGRATIONS)
+    await apply_migrations(pool, schema, [*MIGRATIONS, *ACCESS_MIGRATIONS])
 
 
 async def rebuild(pool: asyncpg.Pool, settings: RegistrySettings, common: CommonSettings) -> str:

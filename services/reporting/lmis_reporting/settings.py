@@ -32,3 +32,6 @@ class ReportingSettings(ServiceSettings):
     processor_batch_size: int = Field(
         500, ge=1, description="most events applied in one transaction"
     )
+
+    def event_sources(self) -> list[str]:
+        return [domain for domain in self.processor_sources if domain != self.schema_name]

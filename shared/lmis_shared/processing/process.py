@@ -61,7 +61,7 @@ async def _until_signalled(
     log.info("processing.starting", app=app_id, **starting)
     heartbeat = heartbeat_path(common.data_dir, "process", service)
     async with beating(PROCESS, heartbeat, LivenessSettings().interval):
-        pool = await create_pool(common.database_url)
+        pool = await create_pool(common.database_dsn())
         try:
             await run(pool, stop, provider)
         finally:

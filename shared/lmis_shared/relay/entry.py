@@ -97,7 +97,7 @@ async def run_relay(
     heartbeat = heartbeat_path(settings.data_dir, "relay", domain)
     interval = (liveness_settings or LivenessSettings()).interval
     async with beating(liveness, heartbeat, interval):
-        pool = await create_pool(settings.database_url, min_size=1, max_size=2)
+        pool = await create_pool(settings.database_dsn(), min_size=1, max_size=2)
         try:
             with liveness.busy():
                 await migrate(pool, schema)
@@ -106,7 +106,7 @@ async def run_relay(
                 schema,
                 bootstrap=settings.kafka_bootstrap,
                 topic=settings.topic(domain),
-                database_url=settings.database_url,
+                database_url=settings.database_dsn(),
                 settings=relay_settings,
                 login=settings.kafka_login(),
                 liveness=liveness,

@@ -9,6 +9,10 @@ path, texts, limits and the dependency that hands out its import use case:
                                             answers the JSON summary, or with `?report=xlsx`
                                             the error workbook (counts in `X-Import-*`)
     GET  /v1/imports/<kind>/template.xlsx   the blank template
+
+Every upload that ran is recorded in the service's access record (`lmis_shared.access`): who
+imported, with the fields the template fills. The files it opened name their importer as the
+actor of their events, so the entry does not list them.
 """
 
 # No `from __future__ import annotations`: the routes `imports_router` makes name its
@@ -22,6 +26,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from lmis_shared.access.web import Access
 from lmis_shared.auth import Principal
 from lmis_shared.commands import CommandContext
 from lmis_shared.imports import (
@@ -112,13 +117,16 @@ def imports_router(
         request: Request,
         caller: Annotated[Principal, Depends(current_principal)],
         imports: Annotated[ImportUseCase, Depends(use_case)],
+        access: Access,
         report: Annotated[
             Literal["json", "xlsx"], Query(description="`xlsx`: answer the error report workbook")
         ] = "json",
     ) -> Response:
-        return await import_upload(
+        answer = await import_upload(
             request, caller, imports, report=report, report_file=report_file, max_bytes=max_bytes
         )
+        await access.record("import", (), [c.field for c in imports.template.columns])
+        return answer
 
     async def template(imports: Annotated[ImportUseCase, Depends(use_case)]) -> Response:
         return template_response(imports.template)

@@ -36,7 +36,7 @@ def service_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
-        pool = await create_pool(common.database_url)
+        pool = await create_pool(common.database_dsn())
         try:
             on_pool(app, pool)
             app.state.readiness_checks["database"] = database_check(pool)

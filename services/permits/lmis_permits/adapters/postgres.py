@@ -16,6 +16,7 @@ from lmis_permits.application.ports import DemandRow, WorkerQuery, WorkerRow
 from lmis_permits.domain import foreign_workers as fw
 from lmis_permits.domain.headcount import Headcount
 from lmis_permits.domain.permit_status import Authorisation, PermitFacts, PermitStatus
+from lmis_shared.access.postgres import ACCESS_MIGRATIONS
 from lmis_shared.commands import Change
 from lmis_shared.contracts.permits import PositionType
 from lmis_shared.eventstore.postgres import Connection, PostgresEventStore
@@ -64,11 +65,11 @@ _WORKER_COLUMNS = (
 
 
 async def migrate(pool: asyncpg.Pool, schema: str) -> None:
-    """The event store's tables, the data keys', then the read model's, in the service's
-    schema."""
+    """The event store's tables, the data keys', then the read model's and the access
+    record's (`lmis_shared.access`), in the service's schema."""
     await PostgresEventStore.migrate(pool, schema)
     await privacy.migrate(pool, schema)
-    await apply_migrations(pool, schema, MIGRATIONS)
+    await apply_migrations(pool, schema, [*MIGRATIONS, *ACCESS_MIGRATIONS])
 
 
 class PermitsReadModel(Generic[S]):

@@ -81,9 +81,9 @@ async def rebuild(
             )
         after = batch[-1].position
     async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(
-            in_schema("truncate {s}.demands, {s}.foreign_workers restart identity", schema)
-        )
+        # no `restart identity`: that needs the sequence's owner, and `lmis rebuild` runs as
+        # the service's role; list cursors (`seq`) simply go on growing
+        await conn.execute(in_schema("truncate {s}.demands, {s}.foreign_workers", schema))
         for state in states.values():
             await project(conn, schema, state)
     return sum(not isinstance(s, employers.Employer) for s in states.values())

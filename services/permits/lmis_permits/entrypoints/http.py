@@ -28,6 +28,7 @@ from lmis_permits.entrypoints import views
 from lmis_permits.entrypoints.imports_http import imports_router
 from lmis_permits.entrypoints.problems import problem_mapping
 from lmis_permits.settings import PermitsSettings
+from lmis_shared.access.web import Access, access_router, install_access_log
 from lmis_shared.clock import Clock
 from lmis_shared.contracts.permits import PositionType
 from lmis_shared.errors import InvalidInput
@@ -147,6 +148,10 @@ for _model, _name, _summary, _description in _DECISIONS:
 
 
 # --- foreign workers ------------------------------------------------------------------------
+# Each read of personal data is recorded (`lmis_shared.access`) with the field groups it shows.
+FOREIGN_WORKER_FILE = ("person", "passport", "employment", "permit", "health_check", "residence")
+FOREIGN_WORKER_HISTORY = ("history",)
+FOREIGN_WORKER_LIST = ("full_name", "employment", "permit_status")
 
 
 command_route(
@@ -176,6 +181,7 @@ command_route(
 async def list_foreign_workers(
     ctx: Context,
     app: App,
+    access: Access,
     nationality: Annotated[str | None, Query(examples=["KR"])] = None,
     employer_tax_code: Annotated[str | None, Query()] = None,
     position: Annotated[PositionType | None, Query()] = None,
@@ -203,6 +209,7 @@ async def list_foreign_workers(
         views.ForeignWorkerItem.of(row, app.foreign_workers.permit_status(row.facts, within_days))
         for row in page.items
     ]
+    await access.list([item.id for item in items], FOREIGN_WORKER_LIST)
     return views.ForeignWorkerPage(items=items, next_cursor=page.next_cursor)
 
 
@@ -211,8 +218,11 @@ async def list_foreign_workers(
     response_model=views.ForeignWorkerView,
     summary="A foreign worker file, with its permit status today",
 )
-async def get_foreign_worker(worker_id: UUID, ctx: Context, app: App) -> JSONResponse:
+async def get_foreign_worker(
+    worker_id: UUID, ctx: Context, app: App, access: Access
+) -> JSONResponse:
     state = await app.foreign_workers.get(worker_id, ctx.principal)
+    await access.read([worker_id], FOREIGN_WORKER_FILE)
     status = app.foreign_workers.permit_status(state.permit_facts())
     return current(views.ForeignWorkerView.of(state, status), state.version)
 
@@ -223,9 +233,10 @@ async def get_foreign_worker(worker_id: UUID, ctx: Context, app: App) -> JSONRes
     summary="Every fact recorded on a foreign worker file, oldest first",
 )
 async def foreign_worker_history(
-    worker_id: UUID, ctx: Context, app: App
+    worker_id: UUID, ctx: Context, app: App, access: Access
 ) -> list[views.HistoryEntry]:
     _, recorded = await app.foreign_workers.history(worker_id, ctx.principal)
+    await access.read([worker_id], FOREIGN_WORKER_HISTORY)
     return [views.HistoryEntry.of(r) for r in recorded]
 
 
@@ -325,11 +336,12 @@ def create_app(
     def build(app: FastAPI, pool: asyncpg.Pool) -> None:
         app.state.permits = bootstrap(pool, settings, common, clock=clock)
         app.state.permit_imports = app.state.permits.imports  # read by `imports_router`
+        install_access_log(app, pool, settings.schema_name)
 
     return service_app(
         service="permits",
         common=common,
-        routers=[employers, demands, workers, imports_router],
+        routers=[employers, demands, workers, imports_router, access_router],
         version=VERSION,
         description="Foreign workers in the province (người lao động nước ngoài): employers, "
         "demand approvals, work permits, extensions, exemptions, health checks, residence.",

@@ -34,6 +34,7 @@ from lmis_registry.entrypoints.views import (
     WorkerView,
 )
 from lmis_registry.settings import RegistrySettings
+from lmis_shared.access.web import Access, access_router, install_access_log
 from lmis_shared.clock import Clock
 from lmis_shared.privacy.erasure import EraseRequest
 from lmis_shared.settings import CommonSettings
@@ -57,6 +58,10 @@ _REPEAT_SAFE = (
 
 
 # --- reads --------------------------------------------------------------------------------
+# Each read of personal data is recorded (`lmis_shared.access`) with the field groups it shows.
+WORKER_FILE = ("person", "contact", "residence", "training", "contract", "abroad")
+WORKER_HISTORY = ("history",)
+WORKER_LIST = ("full_name", "residence", "status")
 
 
 @workers.get(
@@ -69,9 +74,11 @@ _REPEAT_SAFE = (
     "follow `next_cursor`.",
 )
 async def list_workers(
-    filters: Annotated[WorkerFilters, Query()], ctx: Context, app: App
+    filters: Annotated[WorkerFilters, Query()], ctx: Context, app: App, access: Access
 ) -> WorkerList:
-    return WorkerList.of(await app.workers.search(filters.search(), ctx.principal))
+    listed = WorkerList.of(await app.workers.search(filters.search(), ctx.principal))
+    await access.list([item.id for item in listed.items], WORKER_LIST)
+    return listed
 
 
 @workers.get(
@@ -81,8 +88,9 @@ async def list_workers(
     description="With `status`, `version` (also the `ETag`) and the `allowed_commands` now.",
     responses={404: COMMAND_RESPONSES[404]},
 )
-async def get_worker(worker_id: UUID, ctx: Context, app: App) -> JSONResponse:
+async def get_worker(worker_id: UUID, ctx: Context, app: App, access: Access) -> JSONResponse:
     state = await app.workers.get(worker_id, ctx.principal)
+    await access.read([worker_id], WORKER_FILE)
     return current(WorkerView.of(state), state.version)
 
 
@@ -93,8 +101,10 @@ async def get_worker(worker_id: UUID, ctx: Context, app: App) -> JSONResponse:
     description="Every event of the file with its type, version, time and acting officer.",
     responses={404: COMMAND_RESPONSES[404]},
 )
-async def worker_history(worker_id: UUID, ctx: Context, app: App) -> WorkerHistory:
-    return WorkerHistory.of(worker_id, await app.workers.history(worker_id, ctx.principal))
+async def worker_history(worker_id: UUID, ctx: Context, app: App, access: Access) -> WorkerHistory:
+    history = WorkerHistory.of(worker_id, await app.workers.history(worker_id, ctx.principal))
+    await access.read([worker_id], WORKER_HISTORY)
+    return history
 
 
 # --- commands -----------------------------------------------------------------------------
@@ -226,11 +236,12 @@ def create_app(
 
     def build(app: FastAPI, pool: asyncpg.Pool) -> None:
         app.state.registry = bootstrap(pool, settings, common, clock=clock)
+        install_access_log(app, pool, settings.schema_name)
 
     return service_app(
         service="registry",
         common=common,
-        routers=[workers, loans_router, imports_router],
+        routers=[workers, loans_router, imports_router, access_router],
         version=VERSION,
         description="Outbound workers (người lao động đi làm việc ở nước ngoài) and their loans.",
         on_pool=build,

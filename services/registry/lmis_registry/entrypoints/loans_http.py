@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from lmis_registry.domain import loans as domain
 from lmis_registry.entrypoints.dependencies import App
 from lmis_registry.entrypoints.views import CommandAnswer, LoanHistory, LoanView
+from lmis_shared.access.web import Access
 from lmis_shared.web import Context
 from lmis_shared.web.commands import command_responses, command_route, current
 
@@ -28,6 +29,9 @@ COMMAND_RESPONSES = command_responses(
 )
 
 loans_router = APIRouter(prefix="/v1/loans", tags=["loans"])
+# A loan is the borrower's personal data: its reads are recorded under the worker and the loan.
+LOAN = ("loan", "schedule", "repayments")
+LOAN_HISTORY = ("history",)
 
 command_route(
     loans_router,
@@ -104,8 +108,9 @@ _add_loan_commands()
     responses={404: COMMAND_RESPONSES[404]},
     summary="A loan's state, schedule and position today (outstanding, next due, overdue)",
 )
-async def get_loan(loan_id: UUID, ctx: Context, app: App) -> JSONResponse:
+async def get_loan(loan_id: UUID, ctx: Context, app: App, access: Access) -> JSONResponse:
     report = await app.loans.get(loan_id, ctx.principal)
+    await access.read([report.loan.worker_id, loan_id], LOAN)
     return current(LoanView.of(report), report.loan.version)
 
 
@@ -115,5 +120,8 @@ async def get_loan(loan_id: UUID, ctx: Context, app: App) -> JSONResponse:
     responses={404: COMMAND_RESPONSES[404]},
     summary="The loan's events, oldest first",
 )
-async def loan_history(loan_id: UUID, ctx: Context, app: App) -> LoanHistory:
-    return LoanHistory.of(loan_id, await app.loans.history(loan_id, ctx.principal))
+async def loan_history(loan_id: UUID, ctx: Context, app: App, access: Access) -> LoanHistory:
+    recorded = await app.loans.history(loan_id, ctx.principal)
+    borrowers = [r.data["worker_id"] for r in recorded if "worker_id" in r.data]
+    await access.read([*borrowers, loan_id], LOAN_HISTORY)
+    return LoanHistory.of(loan_id, recorded)

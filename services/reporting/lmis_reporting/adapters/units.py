@@ -28,7 +28,7 @@ from vietnam_provinces import __data_version__ as vp_data_version
 from vietnam_provinces import __version__ as vp_version
 
 from lmis_reporting.domain.units import Hierarchy, Level, Unit, closure, unit_sort_key
-from lmis_shared.migrations import Migration, apply_migrations
+from lmis_shared.migrations import Migration, apply_migrations, pending_when_checking
 from lmis_shared.sql import in_schema
 
 LEGACY_FILE = "legacy_units.json.gz"
@@ -163,6 +163,8 @@ async def migrate_units(
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"{schema}.units")
         for source in sources if sources is not None else default_sources():
             if await _loaded_version(conn, schema, source.hierarchy) != source.version:
+                # `lmis migrate --check`: units of another version are a migration not done
+                pending_when_checking(schema, [f"units/{source.hierarchy} {source.version}"])
                 await _replace(conn, schema, source)
                 loaded.append(source.hierarchy)
     return loaded
