@@ -8,14 +8,16 @@ their relays publish it to topics of this module's own. Then:
   read with a plain Kafka client;
 * erasing a worker and a foreign worker makes their values unrecoverable from the stores,
   the topics and the read models, while their files and histories still answer (personal
-  fields null, `erased`), the indicator counts rebuilt by reporting from the stores stay the
-  same, and a rebuild of the services' read models gives the same rows.
+  fields null, `erased`), the indicator counts rebuilt by reporting from the stores, and the
+  alerts notify raises from a rebuilt deadline projection, stay the same, and a rebuild of
+  the services' read models gives the same rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,12 @@ import pytest
 from kafka import KafkaConsumer
 
 from lmis_cli.demo import Plan, Sizes, generate_plan, load_plan
+from lmis_notify.adapters.alert_book import PostgresAlertBooks
+from lmis_notify.adapters.projection import DeadlineProjection
+from lmis_notify.application.deadlines import Deadlines
+from lmis_notify.application.sweeper import Sweeper
+from lmis_notify.bootstrap import migrate as migrate_notify
+from lmis_notify.domain.rules import RuleSettings
 from lmis_permits.bootstrap import rebuild as rebuild_permits
 from lmis_permits.settings import PermitsSettings
 from lmis_registry.adapters.text_search import search_key
@@ -175,6 +183,8 @@ async def test_an_erased_person_is_unrecoverable_and_the_counts_stay(world: Worl
         world, "permits", "foreign_workers", "/v1/foreign-workers", "passport_number"
     )
     counts_before = await _reporting_rebuild(world)
+    alerts_before = await _alerts_rebuild(world)
+    assert alerts_before, "the demo plan raises alerts: the comparison below means something"
     lists_before = await _list_rows(world)
 
     await _erase(world, "registry", f"/v1/workers/{worker.id}")
@@ -204,6 +214,7 @@ async def test_an_erased_person_is_unrecoverable_and_the_counts_stay(world: Worl
 
     # counts rebuilt from the stores, and the services' read models rebuilt, are unchanged
     assert await _reporting_rebuild(world) == counts_before
+    assert await _alerts_rebuild(world) == alerts_before
     after_erasure = await _list_rows(world)
     await rebuild_registry(
         world.pool, RegistrySettings(schema_name=world.stores["registry"]), world.common
@@ -297,6 +308,23 @@ async def _reporting_rebuild(world: World) -> tuple[list[Any], list[Any]]:
     )
     await world.pool.execute(f'drop schema "{schema}" cascade')
     return [tuple(r) for r in counts], [tuple(r) for r in facts]
+
+
+async def _alerts_rebuild(world: World) -> list[tuple[Any, ...]]:
+    """The alerts notify raises, a year after the plan's day, from a deadline projection
+    rebuilt from the two stores (the erased events among them)."""
+    schema = unique("t_pd_ntf")
+    await migrate_notify(world.pool, schema)
+    rules = RuleSettings()
+    clock = FixedClock(NOW + timedelta(days=365))
+    projection = DeadlineProjection(world.pool, schema, Deadlines(rules, clock))
+    await projection.rebuild(all_events_in(world.pool, world.stores.values()))
+    await Sweeper(PostgresAlertBooks(world.pool, schema), clock, rules, []).sweep()
+    alerts = await world.pool.fetch(
+        f'select rule, subject_id, status from "{schema}".alerts order by 1, 2, 3'
+    )
+    await world.pool.execute(f'drop schema "{schema}" cascade')
+    return [tuple(r) for r in alerts]
 
 
 async def _list_rows(world: World) -> dict[Any, Any]:
