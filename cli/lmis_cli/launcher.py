@@ -49,12 +49,12 @@ class Launcher:
         data_dir: Path,
         *,
         load_demo: bool = True,
-        signin: tuple[str, str] = ("province_officer", "12"),
+        signin: str = "province_officer:12",
     ) -> None:
         self.data_dir = data_dir
         self.load_demo = load_demo
         self.signin = signin
-        """The role and unit of the one-time dashboard sign-in link printed once ready."""
+        """`ROLE:UNIT` of the one-time dashboard sign-in link printed once ready."""
         self.logs = data_dir / "logs"
         self.pg = EmbeddedPostgres(
             data_dir / "postgres", int(os.environ.get("LMIS_EMBEDDED_PG_PORT", "5433"))
@@ -160,7 +160,7 @@ class Launcher:
         from lmis_cli.signin import dashboard_signin_link
         from lmis_shared.settings import CommonSettings
 
-        role, scope = self.signin
+        role, _, scope = self.signin.partition(":")
         common = CommonSettings(mode="embedded", data_dir=self.data_dir)
         link = dashboard_signin_link(role, scope, common=common)
         return [

@@ -12,8 +12,9 @@ import typer
 
 from lmis_cli.audit import audit_app
 from lmis_cli.imports import imports_app
+from lmis_cli.privacy import privacy_app
 from lmis_cli.services import SERVICES, load, settings_of
-from lmis_cli.signin import check_signin, signin_link
+from lmis_cli.signin import SignInFor, signin_link
 
 app = typer.Typer(
     help="LMIS: Labour Migration Information System",
@@ -43,9 +44,7 @@ def up(
         str | None,
         typer.Option(help="raise alerts as if today were this date (YYYY-MM-DD), for a demo"),
     ] = None,
-    signin: Annotated[
-        str, typer.Option(metavar="ROLE:UNIT", help="whom the printed dashboard link signs in")
-    ] = "province_officer:12",
+    signin: SignInFor = "province_officer:12",
 ) -> None:
     """Run the whole platform on this machine: PostgreSQL, broker, services, processors."""
     from lmis_cli.launcher import Launcher
@@ -56,9 +55,7 @@ def up(
         except ValueError:
             raise typer.BadParameter("must be a date YYYY-MM-DD", param_hint="--as-of") from None
         os.environ["LMIS_NOTIFY_AS_OF"] = as_of
-    role, _, unit = signin.partition(":")
-    launcher = Launcher(data_dir.resolve(), load_demo=demo, signin=check_signin(role, unit))
-    raise typer.Exit(launcher.run())
+    raise typer.Exit(Launcher(data_dir.resolve(), load_demo=demo, signin=signin).run())
 
 
 @app.command()
@@ -261,6 +258,7 @@ def contracts(
 app.command("signin-link")(signin_link)
 app.add_typer(imports_app, name="import")
 app.add_typer(audit_app, name="audit")
+app.add_typer(privacy_app, name="privacy")
 
 demo_app = typer.Typer(help="Demo data", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")

@@ -38,6 +38,23 @@ def check_signin(role: str, unit: str) -> tuple[str, str]:
     return role, unit
 
 
+def _role_and_unit(value: str) -> str:
+    role, _, unit = value.partition(":")
+    check_signin(role, unit)
+    return value
+
+
+SignInFor = Annotated[
+    str,
+    typer.Option(
+        metavar="ROLE:UNIT",
+        help="whom the printed dashboard sign-in link signs in",
+        callback=_role_and_unit,
+    ),
+]
+"""`lmis up --signin province_officer:12`."""
+
+
 def signin_link(
     role: Annotated[str, typer.Option(help=f"one of {', '.join(ROLES)}")] = "province_officer",
     scope: Annotated[
