@@ -97,6 +97,8 @@ async def test_a_signin_link_signs_in_once_with_a_locked_down_cookie(
     assert "samesite=lax" in cookie
     assert page.status_code == 200
     assert "Mường Kim" in page.text
+    assert page.headers["cache-control"] == "no-store"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert again.status_code == 401
     assert "set-cookie" not in again.headers
 

@@ -41,6 +41,14 @@ pages = APIRouter(include_in_schema=False)
 EXPORT = "as"
 """`?as=xlsx` on a list page: the page as a workbook (`list_export.py`), not forwarded."""
 
+PAGE_HEADERS = {
+    # pages show what one officer may see, lists show personal data: kept by no cache
+    "Cache-Control": "no-store",
+    # our own scripts and styles only (the bars' widths are style attributes); never framed
+    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "Referrer-Policy": "same-origin",
+}
 UnitQuery = Annotated[str | None, Query(pattern=r"^\d{2}(\d{3})?$")]
 YearQuery = Annotated[int | None, Query(ge=2000, le=2100)]
 
@@ -52,7 +60,7 @@ def _reporting(request: Request) -> Reporting:
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
     words = Words(language_of(request))
-    return templates.TemplateResponse(
+    page = templates.TemplateResponse(
         request,
         template,
         # a CSRF token only for a session to protect: a refused visitor gets no cookie
@@ -64,6 +72,8 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         },
         status_code=status,
     )
+    page.headers.update(PAGE_HEADERS)
+    return page
 
 
 def error_page(request: Request, status: int, reason: str) -> Response:
