@@ -39,3 +39,14 @@ class UnknownDimension(InvalidInput):
 
 class InvalidTarget(InvalidInput):
     """A target's year, span or value that no comparison could use (`field` names which)."""
+
+
+class UnknownReportKind(NotFound):
+    def __init__(self, code: str) -> None:
+        super().__init__("report kind", code)
+        self.code = code
+        self.field = "kind"
+
+
+class InvalidReportPeriod(InvalidInput):
+    """A report's period that is no period, or not of the report's kind (a month, a year)."""
