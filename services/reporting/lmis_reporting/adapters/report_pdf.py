@@ -31,7 +31,6 @@ MEDIA_TYPE = "application/pdf"
 FONT = "DejaVu"
 _FONTS = resources.files("lmis_reporting") / "data" / "fonts"
 _WIDTHS = (120.0, 25.0, 35.0)
-_NEXT = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
 
 
 def render_pdf(report: Report) -> bytes:
@@ -53,9 +52,16 @@ def render_pdf(report: Report) -> bytes:
         _write(pdf, row)
     pdf.ln(6)
     pdf.set_font(FONT, "", 10)
-    pdf.cell(0, 6, place_and_date(report), align="R", **_NEXT)
+    pdf.cell(0, 6, place_and_date(report), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, "B", 10)
-    pdf.cell(0, 6, f"THỦ TRƯỞNG {report.unit.issuing_body.upper()}", align="R", **_NEXT)
+    pdf.cell(
+        0,
+        6,
+        f"THỦ TRƯỞNG {report.unit.issuing_body.upper()}",
+        align="R",
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
     return bytes(pdf.output())
 
 
@@ -63,16 +69,16 @@ def _heading(pdf: FPDF, report: Report) -> None:
     half = (pdf.w - pdf.l_margin - pdf.r_margin) / 2
     pdf.set_font(FONT, "B", 9)
     pdf.cell(half, 5, report.unit.issuing_body.upper(), align="C")
-    pdf.cell(half, 5, NATION_VI, align="C", **_NEXT)
+    pdf.cell(half, 5, NATION_VI, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.cell(half, 5, "")
-    pdf.cell(half, 5, MOTTO_VI, align="C", **_NEXT)
+    pdf.cell(half, 5, MOTTO_VI, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(6)
     pdf.set_font(FONT, "B", 12)
-    pdf.multi_cell(0, 6, report.title_vi.upper(), align="C", **_NEXT)
+    pdf.multi_cell(0, 6, report.title_vi.upper(), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
     pdf.set_font(FONT, "", 9)
     for text in heading_lines(report):
-        pdf.multi_cell(0, 5, text, **_NEXT)
+        pdf.multi_cell(0, 5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
 
 
@@ -86,13 +92,14 @@ def _table_head(pdf: FPDF) -> None:
 def _write(pdf: FPDF, row: DocRow) -> None:
     if row.kind in ("section", "note"):
         pdf.set_font(FONT, "B" if row.kind == "section" else "", 9)
-        pdf.multi_cell(sum(_WIDTHS), 6, row.label, border=1, **_NEXT)
+        pdf.multi_cell(sum(_WIDTHS), 6, row.label, border=1, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         return
     pdf.set_font(FONT, "B" if row.kind == "total" else "", 9)
     has_value = row.kind != "line" or bool(row.key)
     value = vi_number(row.value, "ratio" if row.ratio else "") if has_value else ""
     label_width, unit_width, value_width = _WIDTHS
     lines = pdf.multi_cell(label_width, 5, row.label, dry_run=True, output="LINES")
+    assert isinstance(lines, list)
     height = 5 * max(1, len(lines))
     if pdf.will_page_break(height):
         pdf.add_page()

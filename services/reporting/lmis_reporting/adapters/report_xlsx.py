@@ -5,7 +5,7 @@ reader's locale — 1.234.567 on a Vietnamese office PC; the text around them (d
 as of) is written the Vietnamese way. Column D names each figure (`report_model.figures`), so a
 reader, or a test, can tell which indicator a number comes from.
 
-The bytes depend on the report only: the workbook's dates are the report's `as_of` and every
+The bytes depend on the report only: the workbook's dates (created, modified) are the report's `as_of` and every
 zip entry carries that time, so the same figures give the same file, and its hash can be
 checked against a filing later.
 """
@@ -18,6 +18,7 @@ from datetime import UTC
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+from openpyxl.xml.functions import tostring
 from openpyxl.worksheet.worksheet import Worksheet
 
 from lmis_reporting.domain.report_layout import (
@@ -31,6 +32,7 @@ from lmis_reporting.domain.report_layout import (
 )
 from lmis_reporting.domain.report_model import Report
 
+_CORE = "docProps/core.xml"
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _BOLD = Font(bold=True)
 _VALUE_COLUMN = "C"
@@ -53,12 +55,14 @@ def render_xlsx(report: Report) -> bytes:
     for column, width in zip("ABCD", (70, 14, 18, 44), strict=True):
         sheet.column_dimensions[column].width = width
     moment = report.as_of.astimezone(UTC).replace(tzinfo=None)
-    book.properties.created = book.properties.modified = moment
+    book.properties.created = moment
     book.properties.creator = report.unit.issuing_body
     book.properties.title = report.title_vi
     buffer = io.BytesIO()
-    book.save(buffer)
-    return _fixed_zip_times(buffer.getvalue(), moment.timetuple()[:6])
+    book.save(buffer)  # sets `modified` to the time of saving: set back to the report's below
+    book.properties.modified = moment
+    core = tostring(book.properties.to_tree())
+    return _fixed_zip(buffer.getvalue(), moment.timetuple()[:6], {_CORE: core})
 
 
 def _heading(sheet: Worksheet, report: Report) -> None:
@@ -93,8 +97,9 @@ def _write(sheet: Worksheet, number: int, row: DocRow) -> None:
         cell.font = _BOLD
 
 
-def _fixed_zip_times(data: bytes, moment: tuple[int, ...]) -> bytes:
-    """The same archive with every entry dated `moment` (zip stores the time of writing)."""
+def _fixed_zip(data: bytes, moment: tuple[int, ...], replaced: dict[str, bytes]) -> bytes:
+    """The same archive with every entry dated `moment` (zip stores the time of writing),
+    and the entries named in `replaced` replaced."""
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(data)) as source,
@@ -103,5 +108,5 @@ def _fixed_zip_times(data: bytes, moment: tuple[int, ...]) -> bytes:
         for entry in source.infolist():
             info = zipfile.ZipInfo(entry.filename, date_time=moment)  # type: ignore[arg-type]
             info.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(info, source.read(entry.filename))
+            target.writestr(info, replaced.get(entry.filename) or source.read(entry.filename))
     return out.getvalue()

@@ -50,3 +50,16 @@ class UnknownReportKind(NotFound):
 
 class InvalidReportPeriod(InvalidInput):
     """A report's period that is no period, or not of the report's kind (a month, a year)."""
+
+
+class ReportNotFiled(NotFound):
+    def __init__(self, report: str) -> None:
+        super().__init__("filed report", report)
+        self.field = "report"
+
+
+class WrongFilingUnit(InvalidInput):
+    """A report filed by a unit of the wrong level (a monthly report by a province...)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("report_unit", message)
