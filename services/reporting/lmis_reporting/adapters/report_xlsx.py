@@ -5,9 +5,9 @@ reader's locale — 1.234.567 on a Vietnamese office PC; the text around them (d
 as of) is written the Vietnamese way. Column D names each figure (`report_model.figures`), so a
 reader, or a test, can tell which indicator a number comes from.
 
-The bytes depend on the report only: the workbook's dates (created, modified) are the report's `as_of` and every
-zip entry carries that time, so the same figures give the same file, and its hash can be
-checked against a filing later.
+The bytes depend on the report only: the workbook's dates (created, modified) are the report's
+`as_of` and every zip entry carries that time, so the same figures give the same file, and its
+hash can be checked against a filing later.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from datetime import UTC
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
-from openpyxl.xml.functions import tostring
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.xml.functions import tostring
 
 from lmis_reporting.domain.report_layout import (
     COLUMNS_VI,
