@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, date, datetime
+from typing import Any
 
 import openpyxl
 import pytest
@@ -14,6 +15,7 @@ from pypdf import PdfReader
 from lmis_reporting.adapters.report_pdf import render_pdf
 from lmis_reporting.adapters.report_xlsx import render_xlsx
 from lmis_reporting.application.ports import CountRange
+from lmis_reporting.application.queries import ReportingQueries
 from lmis_reporting.application.reports import ReportDocuments
 from lmis_reporting.domain.errors import InvalidReportPeriod, UnknownReportKind
 from lmis_reporting.domain.indicators import TOTAL
@@ -62,8 +64,9 @@ class BreakdownCounts:
 
 
 def documents() -> ReportDocuments:
-    return ReportDocuments(
-        FakeUnits(),
+    units = FakeUnits()
+    queries = ReportingQueries(
+        units,
         BreakdownCounts(),
         FakeFacts(),
         FakeMarkets({"12": frozenset({"JP", "KR"})}),
@@ -71,6 +74,7 @@ def documents() -> ReportDocuments:
         Authorizer(),
         CLOCK,
     )
+    return ReportDocuments(queries, units, CLOCK)
 
 
 async def yearly() -> Report:
@@ -198,3 +202,25 @@ async def test_the_same_figures_give_the_same_documents() -> None:
 
     assert render_xlsx(first) == render_xlsx(again)
     assert render_pdf(first) == render_pdf(again)
+
+
+class CountingFacts(FakeFacts):
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str]] = []
+
+    async def facts_under(self, stream_type: str, hierarchy: Any, unit_code: str) -> list[Any]:
+        self.asked.append((stream_type, unit_code))
+        return []
+
+
+async def test_a_report_reads_each_kind_of_stream_once_for_all_its_lines() -> None:
+    facts, units = CountingFacts(), FakeUnits()
+    queries = ReportingQueries(
+        units, BreakdownCounts(), facts, FakeMarkets(), FakeTargets(), Authorizer(), CLOCK
+    )
+
+    await ReportDocuments(queries, units, CLOCK).report(
+        PROVINCE_OFFICER, "yearly_department", "12", "2026"
+    )
+
+    assert sorted(facts.asked) == [("foreign_worker", "12"), ("loan", "12"), ("worker", "12")]

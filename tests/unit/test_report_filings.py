@@ -17,6 +17,7 @@ from lmis_notify.domain.rules import decide as notify_decide
 from lmis_reporting.adapters.report_xlsx import render_xlsx
 from lmis_reporting.application.filings import FILING_GRANTS, ReportFilings
 from lmis_reporting.application.ports import CountRange
+from lmis_reporting.application.queries import ReportingQueries
 from lmis_reporting.application.reports import ReportDocuments
 from lmis_reporting.domain.errors import WrongFilingUnit
 from lmis_reporting.domain.filings import FiledReport, Filing
@@ -101,9 +102,10 @@ def filings(
 ) -> ReportFilings:
     authorizer = Authorizer(FILING_GRANTS)
     units = FakeUnits()
-    documents = ReportDocuments(
+    queries = ReportingQueries(
         units, departures, FakeFacts(), FakeMarkets(), FakeTargets(), authorizer, CLOCK
     )
+    documents = ReportDocuments(queries, units, CLOCK)
     streams = EventStoreStreams(store, rows)
     return ReportFilings(documents, {"xlsx": render_xlsx}, units, rows, streams, authorizer, CLOCK)
 

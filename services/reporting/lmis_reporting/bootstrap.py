@@ -59,8 +59,7 @@ def bootstrap(
         units, reads, reads, PostgresMarkets(pool, schema), rows, authorizer, clock
     )
     streams = PostgresStreams(pool, schema, TargetRows(schema))
-    markets_ = PostgresMarkets(pool, schema)
-    documents = ReportDocuments(units, reads, reads, markets_, rows, authorizer, clock)
+    documents = ReportDocuments(queries, units, clock)
     filed = ReportFilings(
         documents,
         {"xlsx": render_xlsx, "pdf": render_pdf},

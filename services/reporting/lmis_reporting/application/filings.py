@@ -25,6 +25,7 @@ from lmis_reporting.application.reports import ReportDocuments, report_kind, rep
 from lmis_reporting.domain import filings
 from lmis_reporting.domain.errors import WrongFilingUnit
 from lmis_reporting.domain.filings import FiledReport, FileReport, Filing, UnitStatus
+from lmis_reporting.domain.report_kinds import ReportKind
 from lmis_reporting.domain.report_model import Report, figures
 from lmis_reporting.domain.units import Hierarchy, Unit
 from lmis_shared.auth import DEFAULT_GRANTS, READ, WRITE, Authorizer, Principal, Role, grant
@@ -130,9 +131,7 @@ class ReportFilings:
         period: str,
         hierarchy: Hierarchy,
     ) -> list[Filing]:
-        kind = report_kind(kind_code)
-        unit = await find_unit(self._units, hierarchy, unit_code, "report_unit")
-        self._authorizer.check(principal, READ, scope_unit(unit), REPORT)
+        kind, unit = await self._readable(principal, kind_code, unit_code, hierarchy, "report_")
         label = report_period(kind, period, "report_period").label
         return await self._rows.versions(
             ReportRef(kind=kind.code, unit_code=unit.code, period=label)
@@ -148,15 +147,23 @@ class ReportFilings:
     ) -> PeriodStatus:
         """Per unit that must file `kind` under `unit_code` (its communes for a monthly report,
         the province itself for a yearly one): filed, filed late, overdue or not due yet."""
-        kind = report_kind(kind_code)
+        kind, unit = await self._readable(principal, kind_code, unit_code, hierarchy, "")
         parsed = report_period(kind, period, "period")
-        unit = await find_unit(self._units, hierarchy, unit_code, "unit")
-        self._authorizer.check(principal, READ, scope_unit(unit), REPORT)
         filers = await self._filers(unit, kind.level)
         latest = await self._rows.latest(kind.code, parsed.label, [code for code, _ in filers])
         due = kind.due_date(parsed)
         states = filings.filing_status(filers, latest, due, self._clock.today())
         return PeriodStatus(kind.code, unit, parsed.label, due, states)
+
+    async def _readable(
+        self, principal: Principal, kind_code: str, unit_code: str, hierarchy: Hierarchy, at: str
+    ) -> tuple[ReportKind, Unit]:
+        """The kind and the unit, once the caller may read the unit's reports; `at` prefixes
+        the unit's input name (`report_unit` in a report's path, `unit` in a query)."""
+        kind = report_kind(kind_code)
+        unit = await find_unit(self._units, hierarchy, unit_code, f"{at}unit")
+        self._authorizer.check(principal, READ, scope_unit(unit), REPORT)
+        return kind, unit
 
     async def _filers(self, unit: Unit, level: str) -> list[tuple[str, str]]:
         if unit.level == level:

@@ -15,13 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from lmis_reporting.application.ports import (
-    CountReader,
-    FactsReader,
-    MarketReader,
-    TargetReader,
-    UnitReader,
-)
+from lmis_reporting.application.ports import FactsReader, UnitReader
 from lmis_reporting.application.queries import IndicatorValue, ReportingQueries, find_unit
 from lmis_reporting.domain.errors import InvalidPeriod, InvalidReportPeriod, UnknownReportKind
 from lmis_reporting.domain.facts import Facts
@@ -40,7 +34,7 @@ from lmis_reporting.domain.report_model import (
 )
 from lmis_reporting.domain.units import Hierarchy, Unit
 from lmis_reporting.domain.vietnamese import label_vi
-from lmis_shared.auth import Authorizer, Principal
+from lmis_shared.auth import Principal
 from lmis_shared.clock import VIETNAM_TZ, Clock
 
 
@@ -61,19 +55,9 @@ class _FactsOnce:
 
 
 class ReportDocuments:
-    def __init__(
-        self,
-        units: UnitReader,
-        counts: CountReader,
-        facts: FactsReader,
-        markets: MarketReader,
-        targets: TargetReader,
-        authorizer: Authorizer,
-        clock: Clock,
-    ) -> None:
+    def __init__(self, queries: ReportingQueries, units: UnitReader, clock: Clock) -> None:
+        self._queries = queries
         self._units = units
-        self._ports = (counts, facts, markets, targets)
-        self._authorizer = authorizer
         self._clock = clock
 
     async def report(
@@ -87,10 +71,7 @@ class ReportDocuments:
         kind = report_kind(kind_code)
         period = report_period(kind, period_text, "report_period")
         unit = await find_unit(self._units, hierarchy, unit_code, "report_unit")
-        counts, facts, markets, targets = self._ports
-        queries = ReportingQueries(
-            self._units, counts, _FactsOnce(facts), markets, targets, self._authorizer, self._clock
-        )
+        queries = self._queries.with_facts(_FactsOnce)
         as_of = self._clock.now().astimezone(VIETNAM_TZ)
         stock_date = min(period.end, self._clock.today())
         sections = []
