@@ -12,7 +12,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from lmis_notify.application.alerts import AlertPage
 from lmis_notify.domain.alerts import Alert, AlertStatus
-from lmis_notify.domain.reports import Report
 from lmis_shared.contracts.notify import AlertRule, ReportRef, SubjectKind
 from lmis_shared.errors import InvalidInput
 
@@ -55,21 +54,8 @@ class AlertList(BaseModel):
         return cls(items=[AlertOut.model_validate(a) for a in page.items], next_cursor=cursor)
 
 
-class SubmissionOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    report_id: UUID = Field(validation_alias="id")
-    report: ReportRef
-    submitted_on: date
-    submitted_by: str
-
-
 def alert_body(alert: Alert) -> dict[str, Any]:
     return AlertOut.model_validate(alert).model_dump(mode="json")
-
-
-def submission_body(report: Report) -> dict[str, Any]:
-    return SubmissionOut.model_validate(report).model_dump(mode="json")
 
 
 def _cursor(after: tuple[datetime, UUID]) -> str:

@@ -16,7 +16,7 @@ from datetime import date
 
 from lmis_reporting.application.measures import Number
 from lmis_reporting.application.ports import OpenAlerts
-from lmis_reporting.application.queries import IndicatorValue, ReportingQueries
+from lmis_reporting.application.queries import FactsOnce, IndicatorValue, ReportingQueries
 from lmis_reporting.application.targets import TargetCommands
 from lmis_reporting.domain.pace import projected_by_year_end
 from lmis_reporting.domain.units import Unit
@@ -130,7 +130,7 @@ class DashboardQueries:
         today = self._clock.today()
         year = year or today.year
         as_of = min(today, date(year, 12, 31))
-        queries = self._queries.reading_facts_once()  # one page, one moment
+        queries = self._queries.with_facts(FactsOnce)  # one page, one moment
         value = _Reader(queries, principal, unit_code, year, as_of)
         total = await value(DEPARTED)  # the first read authorises the whole page
         unit = total.unit

@@ -13,7 +13,8 @@ error names the first wrong one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import copy
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -83,20 +84,17 @@ class ReportingQueries:
     ) -> None:
         self._units = units
         self._authorizer = authorizer
+        self._facts = facts
         self._measures = Measures(counts, facts, markets)
         self._targets = targets
         self._clock = clock
-        self._parts = (counts, facts, markets)
 
-    def reading_facts_once(self) -> ReportingQueries:
-        """The same queries, but the stream facts under a unit are read once and kept: for one
-        page that asks many stocks of one unit at one moment (the dashboard's overview), so it
-        loads the facts of a province once, not once per figure. Counting is unchanged."""
-        counts, facts, markets = self._parts
-        return ReportingQueries(
-            self._units, counts, FactsOnce(facts), markets, self._targets, self._authorizer,
-            self._clock,
-        )  # fmt: skip
+    def with_facts(self, wrap: Callable[[FactsReader], FactsReader]) -> ReportingQueries:
+        """The same queries reading the streams' facts through `wrap(facts)` (a report reads
+        each unit's facts once for all its lines: `application/reports.py`)."""
+        twin = copy.copy(self)
+        twin._measures = self._measures.with_facts(wrap(self._facts))
+        return twin
 
     async def list_units(
         self, principal: Principal, hierarchy: Hierarchy, parent: str | None
@@ -206,7 +204,9 @@ def scope_unit(unit: Unit) -> str:
 
 
 class FactsOnce:
-    """A `FactsReader` that asks its inner reader once per stream type and unit."""
+    """A `FactsReader` that asks its inner reader once per stream type and unit, for the life
+    of one report or one dashboard page (`with_facts(FactsOnce)`): their many stock lines of
+    one unit at one moment load its facts once, not once per line."""
 
     def __init__(self, inner: FactsReader) -> None:
         self._inner = inner

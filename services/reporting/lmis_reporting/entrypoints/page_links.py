@@ -11,16 +11,8 @@ from __future__ import annotations
 import calendar
 from urllib.parse import urlencode
 
+from lmis_reporting.domain.report_kinds import REPORT_KINDS
 from lmis_reporting.domain.units import Unit
-
-REPORT_KINDS = (
-    "commune_monthly",
-    "foreign_workers_yearly",
-    "department_yearly",
-    "programme_review",
-)
-"""The report kinds the plans set (`GET /v1/reports/{kind}/{unit}/{period}`)."""
-MONTHLY_REPORTS = frozenset({"commune_monthly"})
 
 PERMIT_STATUS_OF = {
     "foreign_workers_valid_permit": "valid",
@@ -71,12 +63,17 @@ def alerts(unit: Unit, rule: str = "") -> str:
     return _open("notify", "alerts", status="open", unit=unit.code, rule=rule)
 
 
-def report_period(kind: str, year: int, month: int) -> str:
-    """The period a download button offers: last month's for a monthly report (this year's
-    January while it is January), the year for the others."""
-    if kind in MONTHLY_REPORTS:
-        return f"{year}-{max(month - 1, 1):02d}"
-    return str(year)
+def reports_for(unit: Unit, year: int, month: int) -> list[tuple[str, str]]:
+    """(kind, period) of the download buttons: a commune files the monthly report; a province
+    sees every kind (the monthly one over its communes). A monthly report is offered for last
+    month (this year's January while it is January), a yearly one for the year."""
+    offered = []
+    for kind in REPORT_KINDS.values():
+        if unit.level == "commune" and kind.level != "commune":
+            continue
+        period = f"{year}-{max(month - 1, 1):02d}" if kind.period_kind == "month" else str(year)
+        offered.append((kind.code, period))
+    return offered
 
 
 def report(kind: str, unit: Unit, period: str, file_format: str) -> str:

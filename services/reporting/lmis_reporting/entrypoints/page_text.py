@@ -81,10 +81,11 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 REPORT_NAMES: dict[str, tuple[str, str]] = {
-    "commune_monthly": ("Báo cáo tháng của xã", "Commune monthly report"),
-    "foreign_workers_yearly": ("Báo cáo năm về lao động nước ngoài", "Foreign workers, yearly"),
-    "department_yearly": ("Báo cáo năm của Sở", "Department's yearly report"),
-    "programme_review": ("Đánh giá chương trình năm", "Programme review, yearly"),
+    # the kinds of `domain/report_kinds.py`
+    "monthly": ("Báo cáo tháng", "Monthly report"),
+    "yearly_agencies": ("Báo cáo năm về lao động nước ngoài", "Foreign workers, yearly"),
+    "yearly_department": ("Báo cáo năm của Sở", "Department's yearly report"),
+    "programme_review": ("Sơ kết, đánh giá kế hoạch", "Programme review, yearly"),
 }
 
 FIGURE_NAMES: dict[str, tuple[str, str]] = {

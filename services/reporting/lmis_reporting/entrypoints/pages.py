@@ -102,10 +102,7 @@ async def overview(request: Request, unit: UnitQuery = None, year: YearQuery = N
         children_by_code={row.unit.code: row for row in found.children},
         columns=DRILL_DOWN,
         refresh_seconds=settings.refresh_seconds,
-        reports=[
-            (kind, page_links.report_period(kind, found.year, found.as_of.month))
-            for kind in page_links.REPORT_KINDS
-        ],
+        reports=page_links.reports_for(found.unit, found.year, found.as_of.month),
     )
 
 
