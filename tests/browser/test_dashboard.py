@@ -110,17 +110,35 @@ async def test_the_report_buttons_download_the_report_documents(
     page: Any, platform: Platform, tmp_path: Path
 ) -> None:
     await sign_in(page, platform, "province_officer", "12")
-    button = page.get_by_role("link", name="Tải về XLSX").first
-    href = await button.get_attribute("href")
-    async with platform.client("reporting") as reporting:
-        if (await reporting.get(href.removeprefix("/open/reporting"))).status_code == 404:
-            pytest.skip("no report documents on this branch: GET /v1/reports/... is missing")
+    reports = page.locator(".reports")
 
-    async with page.expect_download() as download:
-        await button.click()
+    async with page.expect_download() as xlsx:
+        await reports.get_by_role("link", name="Tải về XLSX").first.click()
+    async with page.expect_download() as pdf:
+        await reports.get_by_role("link", name="Tải về PDF").first.click()
 
-    await (await download.value).save_as(tmp_path / "report.xlsx")
+    await (await xlsx.value).save_as(tmp_path / "report.xlsx")
+    await (await pdf.value).save_as(tmp_path / "report.pdf")
     assert load_workbook(tmp_path / "report.xlsx").sheetnames
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
+
+
+async def test_the_filing_status_is_the_apis_and_opens_as_a_table(
+    page: Any, platform: Platform
+) -> None:
+    await sign_in(page, platform, "province_officer", "12")
+    async with platform.client("reporting") as reporting:
+        answer = await reporting.get(
+            "/v1/reports/monthly/status", params={"unit": "12", "period": f"{YEAR}-05"}
+        )
+    assert answer.status_code == 200, answer.text
+    counts = answer.json()["counts"]
+    for state, count in counts.items():
+        assert await figure(page, f"filing.monthly.{state}") == count
+
+    await page.locator(".reports").get_by_role("link", name="Tình hình nộp báo cáo").first.click()
+
+    await expect(page.locator("#list tbody tr")).to_have_count(sum(counts.values()))
 
 
 async def test_a_figure_moves_after_a_command_without_a_reload(

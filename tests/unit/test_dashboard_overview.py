@@ -58,6 +58,13 @@ class CountingFacts:
         return []
 
 
+class NoFilings:
+    """A filing store the caller may not read: the report buttons come without their states."""
+
+    async def status(self, *args: object) -> None:
+        raise Forbidden("role may not read report")
+
+
 class NoNotify:
     async def open_by_rule(self, credential: str, unit_code: str) -> dict[str, int] | None:
         return None
@@ -75,7 +82,7 @@ class Parts:
         )
         streams = EventStoreStreams(InMemoryEventStore(), rows)
         commands = TargetCommands(units, rows, streams, Authorizer(), clock)
-        self.dashboard = DashboardQueries(queries, commands, NoNotify(), clock)
+        self.dashboard = DashboardQueries(queries, commands, NoFilings(), NoNotify(), clock)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -120,6 +127,10 @@ async def test_months_run_to_the_clocks_month_and_alerts_may_be_unknown(parts: P
     assert [m for m, _ in found.departures_by_month] == [f"2026-0{m}" for m in range(1, 8)]
     assert all(v == 10 for _, v in found.departures_by_month)
     assert found.open_alerts is None
+    assert [(f.kind, f.period, f.states) for f in found.filing][:2] == [
+        ("monthly", "2026-06", None),
+        ("yearly_agencies", "2026", None),
+    ]
     assert [row.unit.code for row in found.children] == ["03637", "03640"]
 
 
@@ -131,6 +142,7 @@ async def test_a_commune_officer_sees_the_communes_targets_through_the_indicator
     assert found.unit.code == "03637"
     assert found.targets == []  # the commune has none; asking did not need the target list
     assert found.children == []
+    assert [f.kind for f in found.filing] == ["monthly"]  # a commune files the monthly one
 
 
 def test_numbers_are_written_as_each_language_writes_them() -> None:

@@ -87,7 +87,7 @@ def bootstrap(
             "reporting": "http://reporting",  # its own API, in process (`pages.py`)
         }
     )
-    dashboard = DashboardQueries(queries, commands, NotifyAlerts(peers), clock)
+    dashboard = DashboardQueries(queries, commands, filed, NotifyAlerts(peers), clock)
     return Reporting(
         queries,
         commands,

@@ -10,19 +10,22 @@ rules decide what is counted; when notify does not answer, the page says so inst
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from lmis_reporting.application.filings import ReportFilings
 from lmis_reporting.application.measures import Number
 from lmis_reporting.application.ports import OpenAlerts
 from lmis_reporting.application.queries import FactsOnce, IndicatorValue, ReportingQueries
 from lmis_reporting.application.targets import TargetCommands
 from lmis_reporting.domain.pace import projected_by_year_end
+from lmis_reporting.domain.report_kinds import REPORT_KINDS
 from lmis_reporting.domain.units import Unit
 from lmis_shared.auth import Principal
 from lmis_shared.clock import Clock
-from lmis_shared.errors import Forbidden
+from lmis_shared.errors import DomainError, Forbidden
 
 DEPARTED = "departed"
 DESTINATION = "destination_country"
@@ -64,6 +67,29 @@ class TargetLine:
 
 
 @dataclass(frozen=True)
+class FilingLine:
+    """A report kind the unit's overview offers, for its period, and who has filed it."""
+
+    kind: str
+    period: str
+    states: Mapping[str, int] | None
+    """Filers per state (`filed`, `filed_late`, `overdue`, `not_due`); None if unreadable."""
+
+
+def offered_reports(unit: Unit, year: int, month: int) -> list[tuple[str, str]]:
+    """(kind, period) of the reports a unit's overview offers: a commune files the monthly
+    report; a province sees every kind (the monthly one over its communes). A monthly report
+    for last month (this year's January while it is January), a yearly one for the year."""
+    offered = []
+    for kind in REPORT_KINDS.values():
+        if unit.level == "commune" and kind.level != "commune":
+            continue
+        period = f"{year}-{max(month - 1, 1):02d}" if kind.period_kind == "month" else str(year)
+        offered.append((kind.code, period))
+    return offered
+
+
+@dataclass(frozen=True)
 class ChildRow:
     unit: Unit
     figures: Mapping[str, Number | None]
@@ -86,6 +112,7 @@ class Overview:
     foreign_workers: Mapping[str, Number | None]
     open_alerts: Mapping[str, int] | None
     """Per rule; None when notify could not be asked."""
+    filing: list[FilingLine]
     children: list[ChildRow] = field(default_factory=list)
 
     def figures(self) -> dict[str, Number | None]:
@@ -104,6 +131,9 @@ class Overview:
         found.update(self.foreign_workers)
         for rule, count in (self.open_alerts or {}).items():
             found[f"alerts.{rule}"] = count
+        for filing in self.filing:
+            for state, count in (filing.states or {}).items():
+                found[f"filing.{filing.kind}.{state}"] = count
         for row in self.children:
             found.update({f"child.{row.unit.code}.{k}": v for k, v in row.figures.items()})
         return found
@@ -114,11 +144,13 @@ class DashboardQueries:
         self,
         queries: ReportingQueries,
         targets: TargetCommands,
+        filings: ReportFilings,
         alerts: OpenAlerts,
         clock: Clock,
     ) -> None:
         self._queries = queries
         self._targets = targets
+        self._filings = filings
         self._alerts = alerts
         self._clock = clock
 
@@ -155,6 +187,7 @@ class DashboardQueries:
             loans={code: (await value(code)).value for code in LOANS},
             foreign_workers={code: (await value(code)).value for code in FOREIGN_BY_PERMIT},
             open_alerts=await self._alerts.open_by_rule(credential, unit.code),
+            filing=await self._filing(principal, unit, year, as_of),
             children=[] if is_leaf else await self._children(queries, principal, value, unit),
         )
 
@@ -186,6 +219,20 @@ class DashboardQueries:
                     projected=projected,
                 )
             )
+        return lines
+
+    async def _filing(
+        self, principal: Principal, unit: Unit, year: int, as_of: date
+    ) -> list[FilingLine]:
+        lines = []
+        for kind, period in offered_reports(unit, year, as_of.month):
+            try:
+                status = await self._filings.status(principal, kind, unit.code, period, "current")
+            except DomainError:  # a role that may not read filings still gets the buttons
+                lines.append(FilingLine(kind, period, None))
+                continue
+            states: Counter[str] = Counter(str(filer.state) for filer in status.units)
+            lines.append(FilingLine(kind, period, dict(states)))
         return lines
 
     async def _targeted(self, principal: Principal, unit: Unit, year: int) -> list[str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import calendar
 from urllib.parse import urlencode
 
-from lmis_reporting.domain.report_kinds import REPORT_KINDS
 from lmis_reporting.domain.units import Unit
 
 PERMIT_STATUS_OF = {
@@ -61,19 +60,6 @@ def foreign_workers(unit: Unit, figure: str) -> str:
 
 def alerts(unit: Unit, rule: str = "") -> str:
     return _open("notify", "alerts", status="open", unit=unit.code, rule=rule)
-
-
-def reports_for(unit: Unit, year: int, month: int) -> list[tuple[str, str]]:
-    """(kind, period) of the download buttons: a commune files the monthly report; a province
-    sees every kind (the monthly one over its communes). A monthly report is offered for last
-    month (this year's January while it is January), a yearly one for the year."""
-    offered = []
-    for kind in REPORT_KINDS.values():
-        if unit.level == "commune" and kind.level != "commune":
-            continue
-        period = f"{year}-{max(month - 1, 1):02d}" if kind.period_kind == "month" else str(year)
-        offered.append((kind.code, period))
-    return offered
 
 
 def report(kind: str, unit: Unit, period: str, file_format: str) -> str:

@@ -102,7 +102,6 @@ async def overview(request: Request, unit: UnitQuery = None, year: YearQuery = N
         children_by_code={row.unit.code: row for row in found.children},
         columns=DRILL_DOWN,
         refresh_seconds=settings.refresh_seconds,
-        reports=page_links.reports_for(found.unit, found.year, found.as_of.month),
     )
 
 
@@ -141,18 +140,33 @@ async def open_behind(request: Request, service: str, path: str) -> Response:
         return error_page(request, answer.status, _problem_text(answer.body))
     if answer.content_type.startswith("application/json"):
         page = json.loads(answer.body)
-        if isinstance(page, dict) and isinstance(page.get("items"), list):
-            return _list_page(request, who, page, params)
+        rows = _rows_of(page)
+        if rows is not None:
+            return _list_page(request, who, rows, page.get("next_cursor"), params)
     headers = {"Cache-Control": "no-store"}
     if answer.content_disposition:
         headers["Content-Disposition"] = answer.content_disposition
     return Response(answer.body, media_type=answer.content_type, headers=headers)
 
 
+def _rows_of(page: Any) -> list[dict[str, Any]] | None:
+    """The rows of an answer that holds a list of objects (`items` of a list page, `units` of
+    a filing status), which a table shows; None for any other answer."""
+    if not isinstance(page, dict):
+        return None
+    for value in page.values():
+        if isinstance(value, list) and all(isinstance(v, dict) for v in value):
+            return value
+    return None
+
+
 def _list_page(
-    request: Request, who: SignedIn, page: dict[str, Any], params: list[tuple[str, str]]
+    request: Request,
+    who: SignedIn,
+    items: list[dict[str, Any]],
+    cursor: Any,
+    params: list[tuple[str, str]],
 ) -> Response:
-    items: list[dict[str, Any]] = [i for i in page["items"] if isinstance(i, dict)]
     columns = [k for k, v in items[0].items() if not isinstance(v, dict | list)] if items else []
     if request.query_params.get(EXPORT) == "xlsx":
         return Response(
@@ -161,9 +175,9 @@ def _list_page(
             headers={"Content-Disposition": 'attachment; filename="danh-sach.xlsx"'},
         )
     next_url = None
-    if page.get("next_cursor"):
+    if cursor:
         kept = [(k, v) for k, v in params if k != "cursor"]
-        query = httpx.QueryParams([*kept, ("cursor", str(page["next_cursor"]))])
+        query = httpx.QueryParams([*kept, ("cursor", str(cursor))])
         next_url = f"{request.url.path}?{query}"
     export = httpx.QueryParams([*params, (EXPORT, "xlsx")])
     return render(
