@@ -12,18 +12,26 @@ import asyncpg
 from lmis_notify.adapters import alert_book
 from lmis_notify.adapters.alert_book import AlertRows, PostgresAlertBooks
 from lmis_notify.adapters.alert_reads import PostgresAlertReads
+from lmis_notify.adapters.feed_projection import SOURCE_DOMAINS, FeedProjection
+from lmis_notify.adapters.feed_store import FeedRows, PostgresFeedReads
 from lmis_notify.adapters.projection import DeadlineProjection
 from lmis_notify.adapters.units import communes_of
 from lmis_notify.application.access import NOTIFY_GRANTS
 from lmis_notify.application.alerts import Alerts
 from lmis_notify.application.deadlines import Deadlines
+from lmis_notify.application.feed_fanout import FeedFanout
+from lmis_notify.application.feed_ports import ClearPersonalFields, PersonalFields
+from lmis_notify.application.feeds import Feeds
 from lmis_notify.application.reports import Reports
 from lmis_notify.application.sweeper import Sweeper
 from lmis_notify.domain.reports import expand_obligations
 from lmis_notify.settings import NotifySettings
+from lmis_shared.access.postgres import ACCESS_MIGRATIONS
 from lmis_shared.auth import Authorizer
-from lmis_shared.clock import Clock
+from lmis_shared.clock import Clock, SystemClock
 from lmis_shared.commands.postgres import PostgresStreams
+from lmis_shared.contracts.feeds import load_catalogue
+from lmis_shared.migrations import apply_migrations
 from lmis_shared.processing import all_events_in
 from lmis_shared.reference.units import province_of
 from lmis_shared.settings import CommonSettings
@@ -40,6 +48,8 @@ class Notify:
     reports: Reports
     deadlines: DeadlineProjection
     sweeper: Sweeper
+    feeds: Feeds
+    feed_projection: FeedProjection
 
 
 def bootstrap(
@@ -71,13 +81,31 @@ def bootstrap(
             obligations,
             batch_size=settings.batch_size,
         ),
+        feeds=feeds_of(pool, schema, clock),
+        feed_projection=FeedProjection(pool, schema, FeedFanout(personal_fields(pool, settings))),
     )
 
 
+def personal_fields(pool: asyncpg.Pool, settings: NotifySettings) -> PersonalFields:
+    """THE SEAM for issue 10's decryption: the fields a feed's purpose allows arrive here
+    reduced; a decryptor holding a key grant for the producers' data keys opens their sealed
+    values. Until one is plugged in, clear values pass and sealed ones are withheld."""
+    return ClearPersonalFields()
+
+
 async def migrate(pool: asyncpg.Pool, schema: str) -> None:
-    """The event store (alerts and reports are events), the projection's positions and the
-    alert tables; idempotent, run by `lmis migrate` and the processor alike."""
+    """The event store (alerts, reports and feeds are events), the projection's positions, the
+    alert and feed tables, the access record, and the shipped feed catalogue (`seed`);
+    idempotent, run by `lmis migrate` and the processor alike."""
     await alert_book.migrate(pool, schema)
+    await apply_migrations(pool, schema, ACCESS_MIGRATIONS)  # what each agency received
+    await feeds_of(pool, schema, SystemClock()).seed(load_catalogue())
+
+
+def feeds_of(pool: asyncpg.Pool, schema: str, clock: Clock) -> Feeds:
+    return Feeds(
+        PostgresStreams(pool, schema, FeedRows(schema)), PostgresFeedReads(pool, schema), clock
+    )
 
 
 async def rebuild(pool: asyncpg.Pool, settings: NotifySettings, common: CommonSettings) -> str:
@@ -87,4 +115,7 @@ async def rebuild(pool: asyncpg.Pool, settings: NotifySettings, common: CommonSe
     notify = bootstrap(pool, settings, common)
     schemas = [settings.schema_name if d == SERVICE else d for d in settings.sources]
     replayed = await notify.deadlines.rebuild(all_events_in(pool, schemas, settings.batch_size))
-    return f"{SERVICE}: {replayed} events replayed"
+    # the feeds, derived again under the catalogue's current purposes (after a change)
+    sources = [d for d in settings.event_sources() if d in SOURCE_DOMAINS]
+    fanned = await notify.feed_projection.rebuild(all_events_in(pool, sources, settings.batch_size))
+    return f"{SERVICE}: {replayed} events replayed, {fanned} into the agency feeds"

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from lmis_shared.cloudevents import CONTENT_TYPE, SPEC_VERSION
+from lmis_shared.contracts.feed_docs import feed_channels
 from lmis_shared.events import EventPayload, catalogue
 from lmis_shared.settings import CommonSettings
 from lmis_shared.upcasting import upcasters
@@ -127,6 +128,9 @@ def asyncapi_document() -> dict[str, Any]:
     by_domain: dict[str, list[type[EventPayload]]] = {}
     for name, cls in published().items():
         by_domain.setdefault(domain_of(name), []).append(cls)
+    feed_channels_, feed_operations, feed_messages = feed_channels(
+        _DEFAULTS.topic_prefix, event_schema
+    )
     return {
         "asyncapi": "3.0.0",
         "info": {
@@ -136,13 +140,20 @@ def asyncapi_document() -> dict[str, Any]:
         },
         "defaultContentType": CONTENT_TYPE,
         "servers": _servers(),
-        "channels": {domain: _channel(domain, classes) for domain, classes in by_domain.items()},
+        "channels": {
+            **{domain: _channel(domain, classes) for domain, classes in by_domain.items()},
+            **feed_channels_,
+        },
         "operations": {
-            f"{domain}.publish": _operation(domain, cs) for domain, cs in by_domain.items()
+            **{f"{domain}.publish": _operation(domain, cs) for domain, cs in by_domain.items()},
+            **feed_operations,
         },
         "components": {
             "schemas": {"CloudEventHeaders": HEADERS},
-            "messages": {cls.event_type: _message(cls) for cls in published().values()},
+            "messages": {
+                **{cls.event_type: _message(cls) for cls in published().values()},
+                **feed_messages,
+            },
         },
     }
 

@@ -3,6 +3,8 @@
     GET  /v1/alerts?status=open|acknowledged|resolved&rule=…&unit=…&limit=…&cursor=…
     POST /v1/alerts/{id}/acknowledge                  records who saw it and when (once)
     POST /v1/reports/{kind}/{unit}/{period}/submit    resolves report_due / report_late
+    GET  /v1/feeds, PUT /v1/feeds/{feed}, GET /v1/feeds/{feed}/events   (`feeds_http.py`)
+    GET  /v1/audit/access                             the access record (admin)
 
 Routes translate between the wire and `Notify`'s use cases, nothing more; who may see which
 alert is decided in `application/alerts.py` with the grants of `application/access.py`.
@@ -19,6 +21,7 @@ from fastapi.responses import JSONResponse
 
 from lmis_notify.bootstrap import Notify, bootstrap
 from lmis_notify.domain.alerts import AlertStatus
+from lmis_notify.entrypoints.feeds_http import router as feeds_router
 from lmis_notify.entrypoints.problems import problem_mapping
 from lmis_notify.entrypoints.views import (
     AlertList,
@@ -29,6 +32,7 @@ from lmis_notify.entrypoints.views import (
     submission_body,
 )
 from lmis_notify.settings import NotifySettings
+from lmis_shared.access.web import access_router, install_access_log
 from lmis_shared.clock import Clock
 from lmis_shared.contracts.notify import AlertRule
 from lmis_shared.settings import CommonSettings
@@ -126,11 +130,12 @@ def create_app(
 
     def build(app: FastAPI, pool: asyncpg.Pool) -> None:
         app.state.notify = bootstrap(pool, own, common, clock=clock)
+        install_access_log(app, pool, own.schema_name)  # what each agency pulled
 
     return service_app(
         service="notify",
         common=common,
-        routers=[router],
+        routers=[router, feeds_router, access_router],
         version=VERSION,
         description="Alerts (cảnh báo) and agency subscriptions: permits expiring, overdue "
         "returns, absconded workers, overdue loans, statutory reports due or late.",

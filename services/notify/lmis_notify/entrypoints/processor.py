@@ -6,6 +6,8 @@ obligations of the settings, and runs the faust app until SIGINT or SIGTERM. The
   * one agent per source topic (`lmis.registry.events`, `lmis.permits.events`,
     `lmis.notify.events` for report submissions) feeding the deadline projection, at
     concurrency 1, state and positions in PostgreSQL;
+  * a second agent on the registry and permits topics feeding the agency feeds' outbox
+    (`adapters/feed_projection.py`), and the feed relay publishing it to `lmis.agency.*`;
   * a timer every `LMIS_NOTIFY_SWEEP_INTERVAL_SECONDS` that runs the sweeper. faust's timers
     only drive the sweep: what falls due is decided by the stored deadlines and the `Clock`
     (fixed on `LMIS_NOTIFY_AS_OF` for a demo), never by a window closing.
@@ -24,9 +26,12 @@ import faust
 from opentelemetry import trace
 from opentelemetry.context import Context
 
+from lmis_notify.adapters.feed_projection import SOURCE_DOMAINS
+from lmis_notify.adapters.feed_relay import build_feed_relay
 from lmis_notify.application.sweeper import Sweeper
 from lmis_notify.bootstrap import bootstrap, migrate
 from lmis_notify.settings import NotifySettings
+from lmis_shared.background import in_background
 from lmis_shared.clock import Clock
 from lmis_shared.logging import get_logger
 from lmis_shared.metrics import meter
@@ -67,6 +72,16 @@ def build_processor(
             tracer_provider=tracer_provider,
             metrics_interval=common.metrics_interval,
         )
+    for domain in settings.event_sources():
+        if domain in SOURCE_DOMAINS:  # the agency feeds: a second agent on the same topic
+            projection_agent(
+                app,
+                common.topic(domain),
+                notify.feed_projection,
+                batch_size=settings.batch_size,
+                tracer_provider=tracer_provider,
+                metrics_interval=common.metrics_interval,
+            )
     sweeps = notify.sweeper
     tracer = trace.get_tracer(__name__, tracer_provider=tracer_provider)
 
@@ -104,7 +119,12 @@ async def run(
     await migrate(pool, settings.schema_name)
     app, sweeps = build_processor(common, settings, pool, settings.clock(), tracer_provider)
     await sweeps.sync_obligations()
-    await serve(app, stop)
+    relay = await build_feed_relay(pool, settings.schema_name, common)
+    try:
+        async with in_background(relay.run(stop)):  # the feed outbox onto lmis.agency.*
+            await serve(app, stop)
+    finally:
+        await relay.close()
 
 
 def main() -> None:
