@@ -16,13 +16,13 @@ from jsonschema import Draft202012Validator
 from pydantic import BaseModel, Field
 
 import lmis_shared.contracts
+from lmis_shared.contracts.feeds import load_catalogue
 from lmis_shared.contracts.publish import (
     asyncapi_document,
     event_schema,
     export_contracts,
     json_schemas,
 )
-from lmis_shared.contracts.feeds import load_catalogue
 from lmis_shared.events import EventPayload, catalogue
 from lmis_shared.processing.dlq import dead_letter_topic
 
