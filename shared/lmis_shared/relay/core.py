@@ -199,8 +199,9 @@ class Relay:
         if not events:
             return 0
         spans = [start_publish_span(self._tracer, e, self.topic) for e in events]
-        route = self._route or (lambda _: None)
-        records = [_record(e, s, route(e)) for e, s in zip(events, spans, strict=True)]
+        route = self._route
+        topics = [route(e) if route else None for e in events]
+        records = [_record(*r) for r in zip(events, spans, topics, strict=True)]
         try:
             await self._publisher.publish(records)
         except PublishFailed as failed:
