@@ -6,6 +6,7 @@ the clock). They share the tables `migrate` creates.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import asyncpg
 
@@ -16,21 +17,28 @@ from lmis_notify.adapters.feed_projection import SOURCE_DOMAINS, FeedProjection
 from lmis_notify.adapters.feed_store import FeedRows, PostgresFeedReads
 from lmis_notify.adapters.projection import DeadlineProjection
 from lmis_notify.adapters.units import communes_of
+from lmis_notify.adapters.webhook_store import PostgresSubscriptions
 from lmis_notify.application.access import NOTIFY_GRANTS
 from lmis_notify.application.alerts import Alerts
 from lmis_notify.application.deadlines import Deadlines
+from lmis_notify.application.delivery import Delivery, DeliveryPolicy
 from lmis_notify.application.feed_fanout import FeedFanout
 from lmis_notify.application.feed_ports import ClearPersonalFields, PersonalFields
 from lmis_notify.application.feeds import Feeds
 from lmis_notify.application.reports import Reports
 from lmis_notify.application.sweeper import Sweeper
+from lmis_notify.application.webhook_ports import Sender
+from lmis_notify.application.webhooks import Subscriptions, WebhookPolicy
+from lmis_notify.domain.model import Deadline, Subject
 from lmis_notify.domain.reports import expand_obligations
+from lmis_notify.domain.webhooks import Subscription
 from lmis_notify.settings import NotifySettings
 from lmis_shared.access.postgres import ACCESS_MIGRATIONS
 from lmis_shared.auth import Authorizer
 from lmis_shared.clock import Clock, SystemClock
 from lmis_shared.commands.postgres import PostgresStreams
 from lmis_shared.contracts.feeds import load_catalogue
+from lmis_shared.contracts.notify import AlertRule, SubjectKind
 from lmis_shared.migrations import apply_migrations
 from lmis_shared.processing import all_events_in
 from lmis_shared.reference.units import province_of
@@ -50,6 +58,7 @@ class Notify:
     sweeper: Sweeper
     feeds: Feeds
     feed_projection: FeedProjection
+    subscriptions: Subscriptions
 
 
 def bootstrap(
@@ -82,7 +91,39 @@ def bootstrap(
             batch_size=settings.batch_size,
         ),
         feeds=feeds_of(pool, schema, clock),
+        subscriptions=Subscriptions(
+            PostgresSubscriptions(pool, schema),
+            feeds_of(pool, schema, clock),
+            SystemClock(),  # secrets, cursors and retries live in real time, not a demo's
+            WebhookPolicy(
+                allow_http=common.mode == "embedded",
+                allowed_hosts=tuple(h.lower() for h in settings.webhook_allowed_hosts),
+                rotation_overlap=timedelta(hours=settings.webhook_rotation_overlap_hours),
+            ),
+        ),
         feed_projection=FeedProjection(pool, schema, FeedFanout(personal_fields(pool, settings))),
+    )
+
+
+def delivery(
+    pool: asyncpg.Pool, settings: NotifySettings, notify: Notify, sender: Sender
+) -> Delivery:
+    """The webhook delivery loop's use case; a paused subscription raises `webhook_paused`."""
+    clock = SystemClock()
+
+    async def paused(subscription: Subscription) -> None:
+        deadline = Deadline(AlertRule.webhook_paused, subscription.id, clock.today())
+        await notify.alerts.raise_found(
+            deadline, Subject(subscription.id, SubjectKind.subscription)
+        )
+
+    policy = DeliveryPolicy(
+        pause_after=settings.webhook_pause_after,
+        backoff_base=settings.webhook_backoff_base_seconds,
+        backoff_cap=settings.webhook_backoff_cap_seconds,
+    )
+    return Delivery(
+        PostgresSubscriptions(pool, settings.schema_name), sender, clock, policy, paused
     )
 
 

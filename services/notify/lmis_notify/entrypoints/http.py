@@ -4,6 +4,7 @@
     POST /v1/alerts/{id}/acknowledge                  records who saw it and when (once)
     POST /v1/reports/{kind}/{unit}/{period}/submit    resolves report_due / report_late
     GET  /v1/feeds, PUT /v1/feeds/{feed}, GET /v1/feeds/{feed}/events   (`feeds_http.py`)
+    /v1/subscriptions...                              webhooks (`webhooks_http.py`)
     GET  /v1/audit/access                             the access record (admin)
 
 Routes translate between the wire and `Notify`'s use cases, nothing more; who may see which
@@ -31,6 +32,7 @@ from lmis_notify.entrypoints.views import (
     alert_body,
     submission_body,
 )
+from lmis_notify.entrypoints.webhooks_http import router as webhooks_router
 from lmis_notify.settings import NotifySettings
 from lmis_shared.access.web import access_router, install_access_log
 from lmis_shared.clock import Clock
@@ -135,7 +137,7 @@ def create_app(
     return service_app(
         service="notify",
         common=common,
-        routers=[router, feeds_router, access_router],
+        routers=[router, feeds_router, webhooks_router, access_router],
         version=VERSION,
         description="Alerts (cảnh báo) and agency subscriptions: permits expiring, overdue "
         "returns, absconded workers, overdue loans, statutory reports due or late.",

@@ -7,7 +7,8 @@ obligations of the settings, and runs the faust app until SIGINT or SIGTERM. The
     `lmis.notify.events` for report submissions) feeding the deadline projection, at
     concurrency 1, state and positions in PostgreSQL;
   * a second agent on the registry and permits topics feeding the agency feeds' outbox
-    (`adapters/feed_projection.py`), and the feed relay publishing it to `lmis.agency.*`;
+    (`adapters/feed_projection.py`), the feed relay publishing it to `lmis.agency.*`, and the
+    webhook delivery loop (`application/delivery.py`) posting it to agencies' callbacks;
   * a timer every `LMIS_NOTIFY_SWEEP_INTERVAL_SECONDS` that runs the sweeper. faust's timers
     only drive the sweep: what falls due is decided by the stored deadlines and the `Clock`
     (fixed on `LMIS_NOTIFY_AS_OF` for a demo), never by a window closing.
@@ -28,8 +29,10 @@ from opentelemetry.context import Context
 
 from lmis_notify.adapters.feed_projection import SOURCE_DOMAINS
 from lmis_notify.adapters.feed_relay import build_feed_relay
+from lmis_notify.adapters.webhook_sender import HttpxSender
+from lmis_notify.application.delivery import deliver_until
 from lmis_notify.application.sweeper import Sweeper
-from lmis_notify.bootstrap import bootstrap, migrate
+from lmis_notify.bootstrap import bootstrap, delivery, migrate
 from lmis_notify.settings import NotifySettings
 from lmis_shared.background import in_background
 from lmis_shared.clock import Clock
@@ -120,11 +123,17 @@ async def run(
     app, sweeps = build_processor(common, settings, pool, settings.clock(), tracer_provider)
     await sweeps.sync_obligations()
     relay = await build_feed_relay(pool, settings.schema_name, common)
+    sender = HttpxSender(settings.webhook_timeout_seconds, tuple(settings.webhook_allowed_hosts))
+    webhooks = delivery(pool, settings, bootstrap(pool, settings, common), sender)
     try:
-        async with in_background(relay.run(stop)):  # the feed outbox onto lmis.agency.*
+        async with (
+            in_background(relay.run(stop)),  # the feed outbox onto lmis.agency.*
+            in_background(deliver_until(webhooks, stop, settings.webhook_interval_seconds)),
+        ):
             await serve(app, stop)
     finally:
         await relay.close()
+        await sender.close()
 
 
 def main() -> None:
