@@ -13,8 +13,8 @@ import asyncpg
 from lmis_notify.adapters import alert_book
 from lmis_notify.adapters.alert_book import AlertRows, PostgresAlertBooks
 from lmis_notify.adapters.alert_reads import PostgresAlertReads
-from lmis_notify.adapters.feed_projection import SOURCE_DOMAINS, FeedProjection
-from lmis_notify.adapters.feed_store import FeedRows, PostgresFeedReads
+from lmis_notify.adapters.feed_projection import FeedProjection
+from lmis_notify.adapters.feed_store import FeedRows, PostgresFeedReads, seed_catalogue
 from lmis_notify.adapters.projection import DeadlineProjection
 from lmis_notify.adapters.units import communes_of
 from lmis_notify.adapters.webhook_store import PostgresSubscriptions
@@ -140,7 +140,7 @@ async def migrate(pool: asyncpg.Pool, schema: str) -> None:
     idempotent, run by `lmis migrate` and the processor alike."""
     await alert_book.migrate(pool, schema)
     await apply_migrations(pool, schema, ACCESS_MIGRATIONS)  # what each agency received
-    await feeds_of(pool, schema, SystemClock()).seed(load_catalogue())
+    await seed_catalogue(pool, schema, load_catalogue())
 
 
 def feeds_of(pool: asyncpg.Pool, schema: str, clock: Clock) -> Feeds:
@@ -157,6 +157,6 @@ async def rebuild(pool: asyncpg.Pool, settings: NotifySettings, common: CommonSe
     schemas = [settings.schema_name if d == SERVICE else d for d in settings.sources]
     replayed = await notify.deadlines.rebuild(all_events_in(pool, schemas, settings.batch_size))
     # the feeds, derived again under the catalogue's current purposes (after a change)
-    sources = [d for d in settings.event_sources() if d in SOURCE_DOMAINS]
-    fanned = await notify.feed_projection.rebuild(all_events_in(pool, sources, settings.batch_size))
-    return f"{SERVICE}: {replayed} events replayed, {fanned} into the agency feeds"
+    sources = all_events_in(pool, settings.event_sources(), settings.batch_size)
+    fanned = await notify.feed_projection.rebuild(sources)
+    return f"{SERVICE}: {replayed} events replayed, {fanned} fanned out to the agency feeds"

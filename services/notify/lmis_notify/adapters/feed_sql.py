@@ -48,3 +48,11 @@ SAVE_FEED = (
     " defined_by = excluded.defined_by"
 )
 CLEAR = "delete from {s}.feed_outbox; delete from {s}.feed_subjects"
+SEED = (
+    "insert into {s}.feeds (name, definition, catalogue_version, version, defined_at,"
+    " defined_by) select * from unnest($1::text[], $2::jsonb[], $3::int[], $4::int[],"
+    " $5::timestamptz[], $6::text[]) on conflict (name) do update set"
+    " definition = excluded.definition, catalogue_version = excluded.catalogue_version,"
+    " defined_at = excluded.defined_at, defined_by = excluded.defined_by"
+    " where feeds.catalogue_version < excluded.catalogue_version"
+)

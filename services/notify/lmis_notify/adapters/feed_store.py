@@ -18,7 +18,7 @@ from lmis_notify.domain.feeds import Feed
 from lmis_shared.access.postgres import PostgresAccessLog
 from lmis_shared.access.record import AccessEntry
 from lmis_shared.commands.streams import Change
-from lmis_shared.contracts.feeds import FeedDefinition, feed_topic
+from lmis_shared.contracts.feeds import FeedCatalogue, FeedDefinition, feed_topic
 from lmis_shared.events import EventMetadata, RecordedEvent
 from lmis_shared.processing import Connection
 from lmis_shared.sql import in_schema
@@ -142,6 +142,23 @@ class PostgresFeedBook:
 
     async def clear(self) -> None:
         await self._conn.execute(self._sql(q.CLEAR))
+
+
+async def seed_catalogue(pool: asyncpg.Pool, schema: str, shipped: FeedCatalogue) -> None:
+    """The shipped catalogue into the `feeds` rows: feeds the store lacks, and those defined
+    under an older catalogue version (a newer release wins over an admin's earlier change;
+    an admin's change under the current version stays). Not an event: the file's history,
+    versioned with the code, is the audit of what was shipped."""
+    feeds = shipped.feeds
+    await pool.execute(
+        in_schema(q.SEED, schema),
+        [f.name for f in feeds],
+        [f.model_dump_json() for f in feeds],
+        [shipped.version] * len(feeds),
+        [0] * len(feeds),
+        [datetime.now(UTC)] * len(feeds),
+        [f"catalogue v{shipped.version}"] * len(feeds),
+    )
 
 
 def stored_record(row: asyncpg.Record) -> StoredFeedRecord:

@@ -6,9 +6,9 @@
   `lmis.notify.feed.defined.v1` on the feed's stream (who, when, what) and the `feeds` row in
   the same transaction. The processor reads the new definition at its next batch; records
   already in the outbox stay as they were until `lmis rebuild notify` derives them again.
-* `seed(catalogue)`: the shipped catalogue, for feeds that have none yet or whose stored
-  definition came from an older catalogue version (an admin's change to the current version
-  is kept).
+* The shipped catalogue (`feed_catalogue.json`, versioned with the code) is written into the
+  `feeds` rows by `migrate` for feeds that have none or hold an older catalogue version's (an
+  admin's change to the current version is kept); its history is the file's.
 * `page(principal, feed, after, limit)`: the feed outbox in publication order. An agency reads
   its own feed (a commune officer its commune's records only), an admin any; another feed is
   403, an unknown one 404.
@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from uuid import uuid4
 
 from lmis_notify.application.feed_ports import FeedReads, FeedState, StoredFeedRecord
 from lmis_notify.application.ports import SOURCE
@@ -28,12 +27,11 @@ from lmis_notify.domain.feeds import DefineFeed, Feed, FeedNotFound, feed_id
 from lmis_shared.auth import Principal, Role
 from lmis_shared.clock import Clock
 from lmis_shared.commands import Command, CommandContext, CommandPath, CommandResult, Streams
-from lmis_shared.contracts.feeds import FeedCatalogue, FeedDefinition
+from lmis_shared.contracts.feeds import FeedDefinition
 from lmis_shared.errors import Forbidden, InvalidInput
 from lmis_shared.events import EventPayload
 
 MAX_PAGE = 500
-SEEDER = "lmis-feed-catalogue"
 
 
 @dataclass(frozen=True)
@@ -57,42 +55,27 @@ class Feeds:
         definition: FeedDefinition,
         ctx: CommandContext,
         respond: Callable[[Feed], dict[str, Any]],
-        *,
-        catalogue_version: int | None = None,
     ) -> CommandResult:
+        """An admin's definition of feed `name` (new or changed), as an event on its stream."""
         if ctx.principal.role != Role.ADMIN:
             raise Forbidden("only an admin changes a feed's purpose")
         if definition.name != name:
             raise InvalidInput("body.name", "must be the feed named in the path")
         stored = {s.definition.name: s for s in await self._reads.catalogue()}
         current = stored.get(name)
-        version = catalogue_version or (current.catalogue_version if current else 1)
+        version = current.catalogue_version if current else 1
+        stream_id = feed_id(name)
         command: Command[Feed] = Command(
             "define_feed",
-            feed_id(name),
+            stream_id,
             definition.model_dump(mode="json"),
             lambda state: _decided(state, DefineFeed(definition, version)),
             respond,
-            creates=current is None,
+            # a shipped feed has its row but no stream until an admin first defines it
+            creates=not await self._path.streams.read(stream_id),
             target=name,
         )
         return await self._path.run(command, ctx)
-
-    async def seed(self, shipped: FeedCatalogue) -> int:
-        """Define the shipped feeds the store lacks or holds from an older catalogue; how
-        many were (re)defined."""
-        stored = {s.definition.name: s for s in await self._reads.catalogue()}
-        ctx = CommandContext(Principal(SEEDER, Role.ADMIN, "00"), uuid4())
-        changed = 0
-        for definition in shipped.feeds:
-            current = stored.get(definition.name)
-            if current is not None and current.catalogue_version >= shipped.version:
-                continue
-            done = await self.define(
-                definition.name, definition, ctx, _ack, catalogue_version=shipped.version
-            )
-            changed += done.status_code == 201 or current is not None
-        return changed
 
     async def page(
         self, principal: Principal, name: str, after: tuple[int, int] | None, limit: int
@@ -118,7 +101,3 @@ class Feeds:
 
 def _decided(state: Feed | None, command: DefineFeed) -> list[EventPayload]:
     return feeds.decide(state, command)
-
-
-def _ack(feed: Feed) -> dict[str, Any]:
-    return {"name": feed.definition.name, "version": feed.version}

@@ -27,7 +27,6 @@ import faust
 from opentelemetry import trace
 from opentelemetry.context import Context
 
-from lmis_notify.adapters.feed_projection import SOURCE_DOMAINS
 from lmis_notify.adapters.feed_relay import build_feed_relay
 from lmis_notify.adapters.webhook_sender import HttpxSender
 from lmis_notify.application.delivery import deliver_until
@@ -75,16 +74,15 @@ def build_processor(
             tracer_provider=tracer_provider,
             metrics_interval=common.metrics_interval,
         )
-    for domain in settings.event_sources():
-        if domain in SOURCE_DOMAINS:  # the agency feeds: a second agent on the same topic
-            projection_agent(
-                app,
-                common.topic(domain),
-                notify.feed_projection,
-                batch_size=settings.batch_size,
-                tracer_provider=tracer_provider,
-                metrics_interval=common.metrics_interval,
-            )
+    for domain in settings.event_sources():  # the agency feeds: a second agent per topic
+        projection_agent(
+            app,
+            common.topic(domain),
+            notify.feed_projection,
+            batch_size=settings.batch_size,
+            tracer_provider=tracer_provider,
+            metrics_interval=common.metrics_interval,
+        )
     sweeps = notify.sweeper
     tracer = trace.get_tracer(__name__, tracer_provider=tracer_provider)
 
