@@ -174,5 +174,20 @@ async def test_each_feed_holds_exactly_what_its_purpose_allows_once(
         for topic, wanted in expected.items():
             name = topic.split(".agency.")[1].split(".")[0]
             assert {(f"feed:{name}", str(s)) for _, s in wanted} <= received
+
+        # a purpose narrowed, then `lmis rebuild notify`'s replay: the feed is derived again
+        police_only_departures = catalogue["police"].model_copy(
+            update={"event_types": {r.WorkerDeparted.event_type: ("departure_date",)}}
+        )
+        await pg_pool.execute(
+            f"update {fresh_schema}.feeds set definition = $1::jsonb where name = 'police'",
+            police_only_departures.model_dump_json(),
+        )
+        await notify.feed_projection.rebuild([d.event for d in load])
+        police_rows = await pg_pool.fetch(
+            f"select event_type, data::text from {fresh_schema}.feed_outbox where feed = 'police'"
+        )
+        assert {row[0] for row in police_rows} == {r.WorkerDeparted.event_type}
+        assert all(set(json.loads(row[1])) == {"departure_date"} for row in police_rows)
     finally:
         await pg_pool.execute(f"DROP SCHEMA {fresh_schema} CASCADE")

@@ -7,6 +7,8 @@ goes back in time; and over HTTP an agency cannot see another agency's feed or s
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import threading
 from collections.abc import Iterator
@@ -21,6 +23,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from lmis_notify.adapters.webhook_sender import HttpxSender
+from lmis_notify.application.delivery import deliver_until
 from lmis_notify.application.webhooks import NewSubscription
 from lmis_notify.bootstrap import bootstrap, delivery, migrate
 from lmis_notify.entrypoints.http import create_app
@@ -45,6 +48,9 @@ class Receiver:
     fail_first: int = 0
     requests: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     url: str = ""
+    hold: threading.Event | None = None
+    """While set to an unset event, the first request waits for it (a delivery in flight)."""
+    arrived: threading.Event = field(default_factory=threading.Event)
 
     def answered(self) -> list[tuple[dict[str, str], bytes]]:
         return self.requests[self.fail_first :]
@@ -57,6 +63,9 @@ def receiver() -> Iterator[Receiver]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["content-length"]))
+            got.arrived.set()
+            if got.hold is not None:
+                got.hold.wait(10)
             got.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
             failing = len(got.requests) <= got.fail_first
             self.send_response(503 if failing else 200)
@@ -105,8 +114,6 @@ async def _deliver_all(loop: Any, receiver: Receiver, wanted: int, rounds: int =
 
 
 async def _tick() -> None:
-    import asyncio
-
     await asyncio.sleep(0.02)
 
 
@@ -234,9 +241,67 @@ async def test_an_agency_reads_neither_another_agency_s_feed_nor_its_subscriptio
             mine = (await client.get("/v1/subscriptions", headers=police)).json()
             assert [s["id"] for s in mine] == [sub]
             assert mine[0]["secret"] is None  # answered once
+            # a purpose changes only by an admin, and the change is an event (who, what)
+            police_feed = next(f for f in feeds if f["definition"]["name"] == "police")
+            narrower = {**police_feed["definition"], "purpose": "Exit and entry only."}
+            narrower["event_types"] = {
+                r.WorkerDeparted.event_type: ["departure_date", "border_gate"]
+            }
+            refused_change = await client.put("/v1/feeds/police", json=narrower, headers=police)
+            assert refused_change.status_code == 403
+            admin = bearer(key, "admin", "12", subject="admin-7")
+            changed = await client.put("/v1/feeds/police", json=narrower, headers=admin)
+            assert changed.status_code == 201, changed.text
+            served = (await client.get("/v1/feeds", headers=bank)).json()
+            now_police = next(f for f in served if f["definition"]["name"] == "police")
+            assert now_police["definition"]["purpose"] == "Exit and entry only."
+            assert now_police["defined_by"] == "admin-7"
+            defined = [
+                e
+                async for e in all_events(PostgresEventStore(pg_pool, fresh_schema))
+                if e.event_type == "lmis.notify.feed.defined.v1"
+            ]
+            assert [(e.metadata.actor, e.data["definition"]["purpose"]) for e in defined] == [
+                ("admin-7", "Exit and entry only.")
+            ]
             bad = {"url": "ftp://127.0.0.1/hook", "feed": "police"}
             refused = await client.post("/v1/subscriptions", json=bad, headers=police)
             assert refused.status_code == 422
             assert "ftp" not in refused.text
     finally:
+        await pg_pool.execute(f"DROP SCHEMA {fresh_schema} CASCADE")
+
+
+async def test_a_delivery_loop_stopped_while_a_delivery_is_in_flight_loses_nothing(
+    pg_pool: asyncpg.Pool, fresh_schema: str, receiver: Receiver, tmp_path: Path
+) -> None:
+    common = CommonSettings(
+        database_url="postgresql://unused", data_dir=tmp_path, otel_exporter="none"
+    )
+    settings = _settings(fresh_schema)
+    await migrate(pg_pool, fresh_schema)
+    sender = HttpxSender(5.0, ())
+    try:
+        notify = bootstrap(pg_pool, settings, common)
+        await notify.subscriptions.register(POLICE, NewSubscription("police", receiver.url))
+        load = _workers(3)
+        await notify.feed_projection.process(load)
+        receiver.hold = threading.Event()
+        stop = asyncio.Event()
+        loop = delivery(pg_pool, settings, notify, sender)
+        running = asyncio.create_task(deliver_until(loop, stop, 0.01))
+        await asyncio.to_thread(receiver.arrived.wait, 10)
+        running.cancel()  # the process dies with the first POST unanswered
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        receiver.hold.set()
+        receiver.hold = None
+        restarted = delivery(pg_pool, settings, bootstrap(pg_pool, settings, common), sender)
+        await _deliver_all(restarted, receiver, len(load) + 1)
+        ids = [h["webhook-id"] for h, _ in receiver.requests]
+        wanted = [f"police.{d.event.metadata.event_id}" for d in load]
+        assert ids[0] == ids[1] == wanted[0]  # at least once: the unanswered one again
+        assert ids[1:] == wanted  # then every record, in order, none lost
+    finally:
+        await sender.close()
         await pg_pool.execute(f"DROP SCHEMA {fresh_schema} CASCADE")

@@ -57,11 +57,6 @@ class Subscription:
         overlapping = self.previous_secret and self.previous_until and now < self.previous_until
         return [self.secret, self.previous_secret] if overlapping else [self.secret]  # type: ignore[list-item]
 
-    def wants(self, event_type: str, unit: str | None) -> bool:
-        if self.event_types is not None and event_type not in self.event_types:
-            return False
-        return self.units is None or unit is None or unit in self.units
-
 
 def new_secret(random_bytes: Callable[[int], bytes]) -> str:
     return SECRET_PREFIX + base64.b64encode(random_bytes(SECRET_BYTES)).decode()
