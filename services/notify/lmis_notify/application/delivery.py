@@ -1,7 +1,8 @@
 """The webhook delivery loop: each due subscription gets its next record, signed (Standard
 Webhooks, `standardwebhooks`), and its state moves only with the receiver's answer.
 
-One round: the active subscriptions whose `next_attempt_at` has come, each handled alone:
+One round: the active subscriptions whose `next_attempt_at` has come, side by side, each
+with up to `burst` records in order:
   * no record after its cursor: nothing to do until the next round;
   * delivered (2xx): the cursor passes the record, failures reset, the next one is due at once;
   * failed: failures + 1, the next attempt after `backoff`; after `pause_after` failures in a
@@ -22,6 +23,7 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from uuid import UUID
 
 from standardwebhooks.webhooks import Webhook
 
@@ -42,6 +44,9 @@ class DeliveryPolicy:
     backoff_base: float
     backoff_cap: float
     batch: int = 50
+    """Most subscriptions served side by side in one round."""
+    burst: int = 20
+    """Most records one subscription gets in one round (then the others have their turn)."""
 
 
 class Delivery:
@@ -62,19 +67,31 @@ class Delivery:
         self._jitter = jitter
 
     async def round(self) -> int:
-        """One pass over the due subscriptions; how many records were delivered."""
+        """One pass over the due subscriptions, side by side (each one's records in order);
+        how many records were delivered."""
+        due = await self._store.due(self._clock.now(), self._policy.batch)
+        return sum(await asyncio.gather(*(self._drain(i) for i in due)))
+
+    async def _drain(self, subscription_id: UUID) -> int:
+        """Up to `burst` records of one subscription, one after the other, while they go."""
+        s = await self._store.get(subscription_id)
         delivered = 0
-        for subscription_id in await self._store.due(self._clock.now(), self._policy.batch):
-            subscription = await self._store.get(subscription_id)
-            if subscription is not None and subscription.status == SubscriptionStatus.active:
-                delivered += await self._deliver_next(subscription)
+        while s is not None and s.status == SubscriptionStatus.active:
+            if delivered >= self._policy.burst:
+                break
+            s = await self._deliver_next(s)
+            if s is None:
+                break
+            delivered += 1
         return delivered
 
-    async def _deliver_next(self, s: Subscription) -> int:
+    async def _deliver_next(self, s: Subscription) -> Subscription | None:
+        """The subscription after delivering its next record; None when nothing went (no
+        record, a failure, or a concurrent change of the subscription)."""
         record = await self._store.next_record(s)
         now = self._clock.now()
         if record is None:
-            return 0
+            return None
         message_id = f"{s.feed}.{record.record.metadata.event_id}"
         body = payload(record)
         headers = signed_headers(s.secrets(now), message_id, now, body)
@@ -95,7 +112,7 @@ class Delivery:
         stored = await self._store.record_attempt(attempt, after)
         if stored and after.status == SubscriptionStatus.paused:
             await self._on_pause(after)
-        return int(sent.ok and stored)
+        return after if sent.ok and stored else None
 
     def _after(
         self, s: Subscription, record: StoredFeedRecord, ok: bool, now: datetime
