@@ -16,6 +16,15 @@ from lmis_shared.events import catalogue
 Schema = dict[str, Any]
 
 
+def with_feeds(document: Schema, prefix: str, event_schema: Any) -> Schema:
+    """The AsyncAPI `document` with the feeds' channels, operations and messages added."""
+    channels, operations, messages = feed_channels(prefix, event_schema)
+    document["channels"].update(channels)
+    document["operations"].update(operations)
+    document["components"]["messages"].update(messages)
+    return document
+
+
 def feed_channels(prefix: str, event_schema: Any) -> tuple[Schema, Schema, Schema]:
     """(channels, operations, messages) of every feed of the catalogue; `event_schema(cls)` is
     the producer's JSON Schema of an event class (`publish.event_schema`)."""
