@@ -7,9 +7,12 @@ another agency's feed; each feed's records are in the access record.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from collections import defaultdict
 from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from uuid import UUID
 
@@ -18,17 +21,21 @@ import pytest
 from kafka import KafkaConsumer
 
 from lmis_notify.adapters.feed_relay import build_feed_relay
+from lmis_notify.application.webhooks import NewSubscription
 from lmis_notify.bootstrap import bootstrap, migrate
+from lmis_notify.entrypoints import processor
 from lmis_notify.settings import NotifySettings
 from lmis_shared.access.postgres import PostgresAccessLog
 from lmis_shared.auth import Principal, Role
+from lmis_shared.cloudevents import to_kafka
 from lmis_shared.contracts import permits as p
 from lmis_shared.contracts import registry as r
 from lmis_shared.contracts import registry_loans as loans
 from lmis_shared.contracts.feeds import feed_topic, load_catalogue
 from lmis_shared.errors import Forbidden
 from lmis_shared.processing import Decoded
-from tests.integration.processors import broker_settings
+from tests.conftest import unique
+from tests.integration.processors import broker_settings, create_topic, eventually, publish
 from tests.unit.alert_examples import Stream, contract_signed, worker_registered
 
 pytestmark = pytest.mark.integration
@@ -190,4 +197,78 @@ async def test_each_feed_holds_exactly_what_its_purpose_allows_once(
         assert {row[0] for row in police_rows} == {r.WorkerDeparted.event_type}
         assert all(set(json.loads(row[1])) == {"departure_date"} for row in police_rows)
     finally:
+        await pg_pool.execute(f"DROP SCHEMA {fresh_schema} CASCADE")
+
+
+async def test_the_notify_processor_publishes_the_feeds_and_delivers_webhooks(
+    pg_pool: asyncpg.Pool,
+    fresh_schema: str,
+    kafka_bootstrap: str,
+    database_url: str,
+    fresh_topic: str,
+    tmp_path: Path,
+) -> None:
+    """The process as `lmis process notify` runs it: agents, feed relay and delivery loop."""
+    common = broker_settings(kafka_bootstrap, database_url, fresh_topic, tmp_path)
+    create_topic(kafka_bootstrap, common.topic("registry"), 1)
+    settings = NotifySettings(
+        schema_name=fresh_schema,
+        processor_id=unique("lmis-notify-feeds"),
+        sources=["registry"],
+        report_obligations={},
+        webhook_interval_seconds=0.05,
+    )
+    hooked: list[bytes] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            hooked.append(self.rfile.read(int(self.headers["content-length"])))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            return None
+
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    await migrate(pg_pool, fresh_schema)
+    stop = asyncio.Event()
+    running: asyncio.Task[None] | None = None
+    try:
+        notify = bootstrap(pg_pool, settings, common)
+        url = f"http://127.0.0.1:{receiver.server_port}/hook"
+        await notify.subscriptions.register(
+            Principal("p-1", Role.POLICE, "12"), NewSubscription("police", url)
+        )
+        worker = Stream("worker")
+        load = [
+            worker.event(worker_registered()),
+            worker.event(r.WorkerDeparted(departure_date=date(2026, 3, 2), border_gate="NB")),
+        ]
+        publish(kafka_bootstrap, common.topic("registry"), [to_kafka(d.event) for d in load])
+        running = asyncio.create_task(processor.run(common, settings, pg_pool, stop))
+        police = feed_topic(common.topic_prefix, "police")
+
+        async def on_topic() -> list[object] | None:
+            got = await asyncio.to_thread(_read_topic, kafka_bootstrap, police)
+            return got if len(got) == len(load) else None
+
+        records = await eventually(on_topic, "the police feed", worker=running)
+        assert [h["ce_id"] for _, h, _ in records] == [  # type: ignore[index]
+            str(d.event.metadata.event_id) for d in load
+        ]
+
+        async def delivered() -> bool | None:
+            return True if len(hooked) >= len(load) else None
+
+        await eventually(delivered, "the webhook deliveries", worker=running)
+        assert [json.loads(b)["id"] for b in hooked] == [
+            str(d.event.metadata.event_id) for d in load
+        ]
+    finally:
+        stop.set()
+        if running is not None:
+            await asyncio.wait_for(running, timeout=60)
+        receiver.shutdown()
+        receiver.server_close()
         await pg_pool.execute(f"DROP SCHEMA {fresh_schema} CASCADE")
