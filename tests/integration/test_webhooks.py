@@ -104,6 +104,35 @@ def _workers(n: int) -> list[Any]:
     return events
 
 
+@dataclass
+class World:
+    pool: asyncpg.Pool
+    settings: NotifySettings
+    common: CommonSettings
+    sender: HttpxSender
+
+    def notify(self) -> Any:
+        return bootstrap(self.pool, self.settings, self.common)
+
+    def loop(self, notify: Any = None) -> Any:
+        return delivery(self.pool, self.settings, notify or self.notify(), self.sender)
+
+
+@contextlib.asynccontextmanager
+async def world(pool: asyncpg.Pool, schema: str, data_dir: Path, **webhook: Any) -> Any:
+    """notify migrated in `schema`, its webhook settings quick to retry, an HTTP sender."""
+    common = CommonSettings(
+        database_url="postgresql://unused", data_dir=data_dir, otel_exporter="none"
+    )
+    await migrate(pool, schema)
+    sender = HttpxSender(5.0, ())
+    try:
+        yield World(pool, _settings(schema, **webhook), common, sender)
+    finally:
+        await sender.close()
+        await pool.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
 async def _deliver_all(loop: Any, receiver: Receiver, wanted: int, rounds: int = 400) -> None:
     for _ in range(rounds):
         await loop.round()
@@ -120,22 +149,16 @@ async def _tick() -> None:
 async def test_a_failing_receiver_gets_everything_in_order_once_it_recovers(
     pg_pool: asyncpg.Pool, fresh_schema: str, receiver: Receiver, tmp_path: Path
 ) -> None:
-    common = CommonSettings(
-        database_url="postgresql://unused", data_dir=tmp_path, otel_exporter="none"
-    )
-    settings = _settings(fresh_schema, webhook_pause_after=50)
-    await migrate(pg_pool, fresh_schema)
-    sender = HttpxSender(5.0, ())
-    try:
-        notify = bootstrap(pg_pool, settings, common)
+    async with world(pg_pool, fresh_schema, tmp_path, webhook_pause_after=50) as w:
+        notify = w.notify()
         sub = await notify.subscriptions.register(POLICE, NewSubscription("police", receiver.url))
         load = _workers(4)
         await notify.feed_projection.process(load)
         receiver.fail_first = 3
-        first = delivery(pg_pool, settings, notify, sender)
+        first = w.loop(notify)
         await _deliver_all(first, receiver, 3)  # 3 failures, then some delivered
         # the loop restarts mid-way: a new one reads the state PostgreSQL kept
-        second = delivery(pg_pool, settings, bootstrap(pg_pool, settings, common), sender)
+        second = w.loop()
         await _deliver_all(second, receiver, len(load))
 
         hook = Webhook(sub.secret)
@@ -167,26 +190,17 @@ async def test_a_failing_receiver_gets_everything_in_order_once_it_recovers(
         Webhook(rotated.secret).verify(body, headers)
         Webhook(sub.secret).verify(body, headers)
         assert json.loads(body)["id"] == str(load[0].event.metadata.event_id)  # from the start
-    finally:
-        await sender.close()
-        await pg_pool.execute(f"DROP SCHEMA {fresh_schema} CASCADE")
 
 
 async def test_repeated_failures_pause_the_subscription_with_an_alert_and_resume_goes_on(
     pg_pool: asyncpg.Pool, fresh_schema: str, receiver: Receiver, tmp_path: Path
 ) -> None:
-    common = CommonSettings(
-        database_url="postgresql://unused", data_dir=tmp_path, otel_exporter="none"
-    )
-    settings = _settings(fresh_schema, webhook_pause_after=2)
-    await migrate(pg_pool, fresh_schema)
-    sender = HttpxSender(5.0, ())
-    try:
-        notify = bootstrap(pg_pool, settings, common)
+    async with world(pg_pool, fresh_schema, tmp_path, webhook_pause_after=2) as w:
+        notify = w.notify()
         sub = await notify.subscriptions.register(POLICE, NewSubscription("police", receiver.url))
         await notify.feed_projection.process(_workers(1))
         receiver.fail_first = 1000
-        loop = delivery(pg_pool, settings, notify, sender)
+        loop = w.loop(notify)
         for _ in range(50):
             await loop.round()
             await _tick()
@@ -208,9 +222,6 @@ async def test_repeated_failures_pause_the_subscription_with_an_alert_and_resume
         ids = [h["webhook-id"] for h, _ in receiver.requests]
         assert len(ids) == 4
         assert ids[0] == ids[1] == ids[2] != ids[3]
-    finally:
-        await sender.close()
-        await pg_pool.execute(f"DROP SCHEMA {fresh_schema} CASCADE")
 
 
 async def test_an_agency_reads_neither_another_agency_s_feed_nor_its_subscriptions(
@@ -277,20 +288,14 @@ async def test_an_agency_reads_neither_another_agency_s_feed_nor_its_subscriptio
 async def test_a_delivery_loop_stopped_while_a_delivery_is_in_flight_loses_nothing(
     pg_pool: asyncpg.Pool, fresh_schema: str, receiver: Receiver, tmp_path: Path
 ) -> None:
-    common = CommonSettings(
-        database_url="postgresql://unused", data_dir=tmp_path, otel_exporter="none"
-    )
-    settings = _settings(fresh_schema)
-    await migrate(pg_pool, fresh_schema)
-    sender = HttpxSender(5.0, ())
-    try:
-        notify = bootstrap(pg_pool, settings, common)
+    async with world(pg_pool, fresh_schema, tmp_path) as w:
+        notify = w.notify()
         await notify.subscriptions.register(POLICE, NewSubscription("police", receiver.url))
         load = _workers(3)
         await notify.feed_projection.process(load)
         receiver.hold = threading.Event()
         stop = asyncio.Event()
-        loop = delivery(pg_pool, settings, notify, sender)
+        loop = w.loop(notify)
         running = asyncio.create_task(deliver_until(loop, stop, 0.01))
         await asyncio.to_thread(receiver.arrived.wait, 10)
         running.cancel()  # the process dies with the first POST unanswered
@@ -298,12 +303,9 @@ async def test_a_delivery_loop_stopped_while_a_delivery_is_in_flight_loses_nothi
             await running
         receiver.hold.set()
         receiver.hold = None
-        restarted = delivery(pg_pool, settings, bootstrap(pg_pool, settings, common), sender)
+        restarted = w.loop()
         await _deliver_all(restarted, receiver, len(load) + 1)
         ids = [h["webhook-id"] for h, _ in receiver.requests]
         wanted = [f"police.{d.event.metadata.event_id}" for d in load]
         assert ids[0] == ids[1] == wanted[0]  # at least once: the unanswered one again
         assert ids[1:] == wanted  # then every record, in order, none lost
-    finally:
-        await sender.close()
-        await pg_pool.execute(f"DROP SCHEMA {fresh_schema} CASCADE")

@@ -19,7 +19,8 @@ from lmis_shared.access.postgres import PostgresAccessLog
 from lmis_shared.access.record import AccessEntry
 from lmis_shared.commands.streams import Change
 from lmis_shared.contracts.feeds import FeedCatalogue, FeedDefinition, feed_topic
-from lmis_shared.events import EventMetadata, RecordedEvent
+from lmis_shared.events import RecordedEvent
+from lmis_shared.eventstore.postgres import event_from_row
 from lmis_shared.processing import Connection
 from lmis_shared.sql import in_schema
 
@@ -162,20 +163,9 @@ async def seed_catalogue(pool: asyncpg.Pool, schema: str, shipped: FeedCatalogue
 
 
 def stored_record(row: asyncpg.Record) -> StoredFeedRecord:
-    metadata = EventMetadata(
-        event_id=row["event_id"],
-        event_type=row["event_type"],
-        stream_id=row["stream_id"],
-        stream_type=row["stream_type"],
-        stream_version=row["version"],
-        recorded_at=row["recorded_at"],
-        actor=row["actor"],
-        correlation_id=row["correlation_id"],
-        causation_id=row["causation_id"],
-        traceparent=row["traceparent"],
-        source=row["source"],
-    )
-    record = FeedRecord(row["feed"], row["unit"] or None, metadata, json.loads(row["data"]))
+    """An outbox row: its columns are an event table's, plus the feed and its unit."""
+    event = event_from_row(row)
+    record = FeedRecord(row["feed"], row["unit"] or None, event.metadata, event.data)
     return StoredFeedRecord((int(row["tx_id"]), int(row["seq"])), record)
 
 

@@ -20,8 +20,10 @@ _COLUMNS = (
     " revision"
 )
 _INSERT = (
-    f"insert into {{s}}.webhook_subscriptions ({_COLUMNS}) values"  # noqa: S608
-    " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::xid8, $15, $16, $17, $18)"
+    "insert into {s}.webhook_subscriptions (id, url, event_types, units, secret,"
+    " previous_secret, previous_until, status, failures, cursor_tx, cursor_seq,"
+    " next_attempt_at, revision, feed, owner, role, scope, created_at) values"
+    " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::xid8, $11, $12, $13, $14, $15, $16, $17, $18)"
 )
 _SET = (
     "update {s}.webhook_subscriptions set url = $2, event_types = $3, units = $4, secret = $5,"
@@ -73,27 +75,8 @@ class PostgresSubscriptions:
         return in_schema(statement, self._schema)
 
     async def add(self, s: Subscription) -> None:
-        await self._pool.execute(
-            self._sql(_INSERT),
-            s.id,
-            s.feed,
-            s.owner,
-            s.role,
-            s.scope,
-            s.url,
-            _array(s.event_types),
-            _array(s.units),
-            s.secret,
-            s.previous_secret,
-            s.previous_until,
-            s.status.value,
-            s.failures,
-            s.cursor[0],
-            s.cursor[1],
-            s.next_attempt_at,
-            s.created_at,
-            s.revision,
-        )
+        fixed = [s.feed, s.owner, s.role, s.scope, s.created_at]
+        await self._pool.execute(self._sql(_INSERT), *_changes(s), *fixed)
 
     async def get(self, subscription_id: UUID) -> Subscription | None:
         row = await self._pool.fetchrow(self._sql(_GET), subscription_id)

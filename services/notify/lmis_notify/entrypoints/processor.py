@@ -65,24 +65,22 @@ def build_processor(
     """The faust app (agents + sweep timer) and the sweeper its timer runs."""
     app = make_app(settings.processor_id, common)
     notify = bootstrap(pool, settings, common, clock=clock)
-    for domain in settings.sources:
-        projection_agent(
-            app,
-            common.topic(domain),
-            notify.deadlines,
-            batch_size=settings.batch_size,
-            tracer_provider=tracer_provider,
-            metrics_interval=common.metrics_interval,
-        )
-    for domain in settings.event_sources():  # the agency feeds: a second agent per topic
-        projection_agent(
-            app,
-            common.topic(domain),
-            notify.feed_projection,
-            batch_size=settings.batch_size,
-            tracer_provider=tracer_provider,
-            metrics_interval=common.metrics_interval,
-        )
+    # the deadlines read every source (notify's report submissions too); the agency feeds
+    # the services' topics, with a second agent on each
+    feeding = [
+        (notify.deadlines, settings.sources),
+        (notify.feed_projection, settings.event_sources()),
+    ]
+    for projection, domains in feeding:
+        for domain in domains:
+            projection_agent(
+                app,
+                common.topic(domain),
+                projection,
+                batch_size=settings.batch_size,
+                tracer_provider=tracer_provider,
+                metrics_interval=common.metrics_interval,
+            )
     sweeps = notify.sweeper
     tracer = trace.get_tracer(__name__, tracer_provider=tracer_provider)
 
