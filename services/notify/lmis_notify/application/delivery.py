@@ -34,8 +34,15 @@ from lmis_shared.clock import Clock
 from lmis_shared.events import utc_iso
 from lmis_shared.liveness import PROCESS
 from lmis_shared.logging import get_logger
+from lmis_shared.metrics import meter
 
 log = get_logger(__name__)
+OUTCOMES = ("delivered", "failed")
+# What operators watch (Prometheus: lmis_webhook_deliveries_total{outcome}); no subscription
+# or agency in the labels: a rate of failures is the signal, the delivery log the detail
+ATTEMPTS = meter(__name__).create_counter(
+    "lmis.webhook.deliveries", unit="{attempt}", description="webhook delivery attempts"
+)
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,8 @@ class Delivery:
         self._policy = policy
         self._on_pause = on_pause
         self._jitter = jitter
+        for outcome in OUTCOMES:  # the series exist before the first attempt
+            ATTEMPTS.add(0, {"outcome": outcome})
 
     async def round(self) -> int:
         """One pass over the due subscriptions, side by side (each one's records in order);
@@ -109,6 +118,7 @@ class Delivery:
             sent.error,
         )
         after = self._after(s, record, sent.ok, now)
+        ATTEMPTS.add(1, {"outcome": OUTCOMES[0] if sent.ok else OUTCOMES[1]})
         stored = await self._store.record_attempt(attempt, after)
         if stored and after.status == SubscriptionStatus.paused:
             await self._on_pause(after)
