@@ -8,6 +8,7 @@ what the API shows, to whom.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,9 @@ import asyncpg
 import httpx
 import pytest
 
-from lmis_notify.adapters.alert_book import PostgresAlertBooks
+from lmis_notify.adapters.alert_book import PostgresAlertBook, PostgresAlertBooks
 from lmis_notify.adapters.projection import DeadlineProjection
-from lmis_notify.application.deadlines import Deadlines, raise_alerts, resolve_alerts
+from lmis_notify.application.deadlines import Deadlines, raise_alerts, settle
 from lmis_notify.application.sweeper import Sweeper
 from lmis_notify.bootstrap import migrate
 from lmis_notify.domain.model import Cause, Deadline, Subject
@@ -129,7 +130,11 @@ async def alerts(
     async with PostgresAlertBooks(pool, schema).open() as book:
         for n, (name, rule, kind, unit, province) in enumerate(SEEDS):
             deadline = Deadline(rule, uuid4(), date(2026, 6, 1) + timedelta(days=n))
-            subject = Subject(deadline.subject_id, kind, unit, province)
+            subject = Subject(
+                deadline.subject_id, kind, unit, province, deadlines=frozenset({deadline})
+            )
+            await book.save_subjects([subject])
+            await book.set_deadlines([deadline])
             await raise_alerts(book, [(deadline, subject)], cause)
             seeded.ids[name] = deadline.alert_id
             seeded.deadlines[name] = deadline
@@ -140,6 +145,17 @@ async def alerts(
                 await resolve_alerts(book, [deadline], fixed_by)
     yield seeded
     await pool.close()
+
+
+async def resolve_alerts(book: PostgresAlertBook, fixes: list[Deadline], cause: Cause) -> None:
+    """What the deadline projection does with an event that fixes `fixes`."""
+    for deadline in fixes:
+        subject = (await book.subjects([deadline.subject_id]))[deadline.subject_id]
+        fixed = replace(subject, deadlines=subject.deadlines - {deadline})
+        await book.save_subjects([fixed])
+        await book.cancel([deadline])
+        pair = (deadline.subject_id, deadline.rule)
+        await settle(book, {fixed.id: fixed}, [pair], cause, fixed=[deadline])
 
 
 async def listed(client: httpx.AsyncClient, headers: dict[str, str], **params: Any) -> set[str]:

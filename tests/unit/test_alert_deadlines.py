@@ -5,6 +5,7 @@ PostgreSQL book implements. tests/integration/test_alerts.py runs the same halve
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import date, datetime, timedelta
@@ -13,7 +14,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from lmis_notify.application.deadlines import Deadlines, raise_alerts
-from lmis_notify.application.ports import AlertChange
+from lmis_notify.application.ports import AlertChange, Pair
 from lmis_notify.application.sweeper import SWEEPER, Sweeper
 from lmis_notify.domain.alerts import Alert
 from lmis_notify.domain.model import Cause, Deadline, Subject, alert_id, report_id
@@ -76,6 +77,26 @@ class MemoryBook:
             assert version == change.after.version
             self.alerts_by_id[change.after.id] = change.after
 
+    async def open_alerts(self, pairs: Sequence[Pair]) -> dict[Pair, list[Alert]]:
+        found: dict[Pair, list[Alert]] = {}
+        for a in sorted(self.alerts_by_id.values(), key=lambda a: (a.due_on, a.id)):
+            if (a.subject_id, a.rule) in pairs and a.resolved_at is None:
+                found.setdefault((a.subject_id, a.rule), []).append(a)
+        return found
+
+    async def crowded(self, limit: int) -> list[Pair]:
+        counts = Counter(
+            (a.subject_id, a.rule) for a in self.alerts_by_id.values() if a.resolved_at is None
+        )
+        return sorted(p for p, n in counts.items() if n > 1)[:limit]
+
+    async def raised(self, pairs: Sequence[Pair]) -> dict[Pair, set[Deadline]]:
+        found: dict[Pair, set[Deadline]] = {}
+        for d, status in self.deadlines.items():
+            if status == "raised" and (d.subject_id, d.rule) in pairs:
+                found.setdefault((d.subject_id, d.rule), set()).add(d)
+        return found
+
     async def set_deadlines(self, deadlines: Sequence[Deadline], *, revive: bool = True) -> None:
         for d in deadlines:
             status = self.deadlines.get(d)
@@ -88,7 +109,9 @@ class MemoryBook:
     async def due(self, today: date, limit: int) -> list[tuple[Deadline, Subject]]:
         pending = [d for d, s in self.deadlines.items() if s == "pending" and d.due_on <= today]
         pending.sort(key=lambda d: (d.due_on, d.subject_id, d.rule.value))
-        return [(d, self.known[d.subject_id]) for d in pending[:limit]]
+        pairs = list(dict.fromkeys((d.subject_id, d.rule) for d in pending))[:limit]
+        whole = [d for d in pending if (d.subject_id, d.rule) in pairs]  # whole problems
+        return [(d, self.known[d.subject_id]) for d in whole]
 
     async def mark_raised(self, deadlines: Sequence[Deadline]) -> None:
         self._move(deadlines, "raised")
@@ -115,7 +138,8 @@ class MemoryBook:
         self.duties[key] = (self.duties[key][0], through)
 
     async def clear(self) -> None:
-        self.known, self.deadlines, self.reports = {}, {}, set()
+        self.known, self.reports = {}, set()
+        self.deadlines = {d: s for d, s in self.deadlines.items() if s == "raised"}
         self.duties = {k: (o, None) for k, (o, _) in self.duties.items()}
 
     def _move(self, deadlines: Sequence[Deadline], status: str) -> None:
@@ -255,8 +279,11 @@ async def test_a_sweep_raises_everything_due_batch_after_batch(world: World) -> 
 
 async def test_raising_the_same_deadline_twice_in_one_go_raises_one_alert(world: World) -> None:
     deadline = Deadline(AlertRule.loan_overdue, uuid4(), date(2026, 3, 16))
-    subject = Subject(deadline.subject_id, SubjectKind.loan, COMMUNE, PROVINCE)
+    subject = Subject(
+        deadline.subject_id, SubjectKind.loan, COMMUNE, PROVINCE, deadlines=frozenset({deadline})
+    )
     cause = Cause(SWEEPER, uuid4(), world.clock.now())
+    await world.book.set_deadlines([deadline])
 
     raised = await raise_alerts(world.book, [(deadline, subject), (deadline, subject)], cause)
 

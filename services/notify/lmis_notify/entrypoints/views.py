@@ -42,6 +42,12 @@ class AlertOut(BaseModel):
     acknowledged_by: str | None
     acknowledged_at: InUtc | None
     report: ReportRef | None
+    missed: int
+    """Deadlines of the rule passed and not fixed (a loan: instalments missed)."""
+    amount_vnd: int | None
+    """For `loan_overdue`: the unpaid part of the missed instalments, in đồng."""
+    updated_at: InUtc | None
+    """When the figures last changed (null: as raised)."""
 
 
 class AlertList(BaseModel):
