@@ -112,7 +112,7 @@ async def test_open_loan_alerts_are_the_loans_in_arrears_with_the_registrys_figu
     by_month: dict[date, list[tuple[Stream, EventPayload]]] = defaultdict(list)
     for index, stream in enumerate(streams):
         for on, event in a_loan(index, rng):
-            month_end = next(end for end in MONTH_ENDS + [date(2100, 1, 1)] if on <= end)
+            month_end = next(end for end in [*MONTH_ENDS, date(2100, 1, 1)] if on <= end)
             by_month[month_end].append((stream, event))
     folded: dict[UUID, list[EventPayload]] = defaultdict(list)
     checked_in_arrears = 0
