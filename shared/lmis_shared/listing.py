@@ -1,0 +1,110 @@
+"""What every list of the platform shares: filters as numbered SQL conditions, a sort named by
+the caller (`sort=-amount_overdue`), and keyset paging with an opaque cursor.
+
+A page is ordered by one sort key and the row's id (a total order), and the cursor is those two
+values of the page's last row, with anything else the next page must repeat (a list computed as
+of a day carries that day, so paging does not move under the reader at midnight). Rows added or
+changed while a reader pages are found once at most: a row is never shown twice, and nothing
+is skipped that did not move.
+
+    where = Where(); where.add("commune_code = ?", "03637")
+    order = parse_sort("-applied_on", SORTS, default="-applied_on")
+    where.after(order, cursor_values)            # the keyset condition of the next page
+    sql = "... where " + where.sql() + order.sql("loan_id")
+
+Every column expression comes from the service's own constants, never from a request: the sort
+parameter only picks among them, and values travel as bind parameters.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from lmis_shared.errors import InvalidInput
+
+CURSOR_FIELD = "query.cursor"
+SORT_FIELD = "query.sort"
+
+
+class Where:
+    """Conditions with numbered parameters, in the order they are added."""
+
+    def __init__(self) -> None:
+        self.conditions: list[str] = []
+        self.args: list[Any] = []
+
+    def add(self, condition: str, *values: Any) -> None:
+        """`condition` has a `?` for each of `values`, in order."""
+        for value in values:
+            condition = condition.replace("?", self.param(value), 1)
+        self.conditions.append(condition)
+
+    def param(self, value: Any) -> str:
+        """A bind parameter for `value` (for a select list or an order expression)."""
+        self.args.append(value)
+        return f"${len(self.args)}"
+
+    def after(self, order: SortOrder, id_column: str, last: tuple[Any, Any] | None) -> None:
+        """Only rows after `last` (the previous page's last sort value and id)."""
+        if last is not None:
+            compare = "<" if order.descending else ">"
+            self.add(f"({order.expression}, {id_column}) {compare} (?, ?)", *last)
+
+    def sql(self) -> str:
+        return " where " + " and ".join(self.conditions) if self.conditions else ""
+
+
+@dataclass(frozen=True)
+class SortOrder:
+    key: str
+    """The name the caller gave (`applied_on`)."""
+    expression: str
+    """Its SQL expression, a constant of the service."""
+    descending: bool
+
+    def sql(self, id_column: str) -> str:
+        direction = "desc" if self.descending else "asc"
+        return f" order by {self.expression} {direction}, {id_column} {direction}"
+
+    @property
+    def name(self) -> str:
+        return ("-" if self.descending else "") + self.key
+
+
+def parse_sort(value: str | None, keys: Mapping[str, str], default: str) -> SortOrder:
+    """`key` (ascending) or `-key` (descending), `key` one of `keys` (name → SQL expression).
+    Anything else is refused naming `query.sort` (the value is not echoed)."""
+    text = value or default
+    descending = text.startswith("-")
+    key = text.removeprefix("-")
+    if key not in keys:
+        raise InvalidInput(SORT_FIELD, "must be one of " + ", ".join(sorted(keys)) + " (- first)")
+    return SortOrder(key, keys[key], descending)
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    """An opaque cursor holding `values` (JSON: str, int, None, dates as ISO text)."""
+    raw = json.dumps([v.isoformat() if isinstance(v, date) else v for v in values]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, size: int) -> list[Any]:
+    """The `size` values of a cursor `encode_cursor` gave out; 422 on `query.cursor` if not."""
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError, TypeError):
+        values = None
+    if not isinstance(values, list) or len(values) != size:
+        raise InvalidInput(CURSOR_FIELD, "is not a cursor this API gave out")
+    return values
+
+
+def cursor_error() -> InvalidInput:
+    """For a cursor whose values do not read back as what its list put in it."""
+    return InvalidInput(CURSOR_FIELD, "is not a cursor this API gave out")
