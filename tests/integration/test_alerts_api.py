@@ -34,6 +34,7 @@ from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.processing import Decoded, all_events, validate_payload
 from lmis_shared.settings import CommonSettings
 from tests.conftest import unique
+from tests.integration.xlsx_sheets import as_day, read_sheet
 
 pytestmark = pytest.mark.integration
 
@@ -226,6 +227,44 @@ async def test_the_list_filters_by_status_rule_and_unit(
     assert alerts.named(await listed(client, officer, rule="absconded")) == {"absconded"}
     assert alerts.named(await listed(client, officer, unit=KHOEN_ON)) == {"absconded", "paid"}
     assert alerts.named(await listed(client, officer, unit=DUC_HOA)) == set()  # not its scope
+
+
+async def test_the_list_filters_by_commune_province_and_subject_as_the_other_lists_do(
+    client: httpx.AsyncClient, alerts: Alerts
+) -> None:
+    officer = caller("province_officer", "12")
+    subject = alerts.deadlines["loan"].subject_id
+
+    assert alerts.named(await listed(client, officer, commune=KHOEN_ON)) == {"absconded", "paid"}
+    in_province = alerts.named(await listed(client, officer, province="12"))
+    assert in_province == alerts.named(await listed(client, officer))
+    assert alerts.named(await listed(client, officer, subject=str(subject))) == {"loan"}
+    bad = await client.get("/v1/alerts", params={"commune": "12"}, headers=officer)
+    assert bad.status_code == 422
+    assert "query.commune" in bad.text
+
+
+async def test_the_xlsx_export_holds_the_json_list_with_its_filters(
+    client: httpx.AsyncClient, alerts: Alerts
+) -> None:
+    officer = caller("province_officer", "12")
+    params = {"status": "open", "commune": MUONG_KIM}
+    listed_json = (await client.get("/v1/alerts", params=params, headers=officer)).json()
+    exported = await client.get("/v1/alerts", params=params | {"format": "xlsx"}, headers=officer)
+
+    sheet = read_sheet(exported)
+    assert sheet.title == "Danh sách cảnh báo"
+    assert "status=open" in sheet.filters
+    assert f"commune={MUONG_KIM}" in sheet.filters
+    items = listed_json["items"]
+    assert sheet.column("Mã cảnh báo") == [i["id"] for i in items]
+    assert sheet.column("Loại cảnh báo") == [i["rule"] for i in items]
+    assert sheet.column("Số kỳ quá hạn") == [i["missed"] for i in items]
+    assert sheet.column("Phát sinh từ ngày") == [as_day(i["due_on"]) for i in items]
+    assert sheet.column("Thời điểm cảnh báo") == [
+        datetime.fromisoformat(i["raised_at"]).astimezone(VIETNAM_TZ).replace(tzinfo=None)
+        for i in items
+    ]
 
 
 async def test_an_alert_shows_its_rule_subject_unit_and_status(

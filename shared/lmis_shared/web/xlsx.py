@@ -41,6 +41,8 @@ T = TypeVar("T")
 
 VND = "#,##0"
 DAY = "dd/mm/yyyy"
+TIME = "dd/mm/yyyy hh:mm"
+"""Vietnam time: the sheet's heading says so."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,8 @@ def _cell(ws: Any, value: Any, number_format: str | None = None, font: Font | No
     """`ws`: an openpyxl write-only worksheet (the library has no type information)."""
     if isinstance(value, UUID):
         value = str(value)
+    elif isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(VIETNAM_TZ).replace(tzinfo=None)  # Excel has no time zones
     cell = WriteOnlyCell(ws, value=value)
     if number_format and value is not None:
         cell.number_format = number_format

@@ -135,6 +135,8 @@ class AlertQuery:
     limit: int = 100
     after: tuple[datetime, UUID] | None = None
     """Keyset cursor: (raised_at, id) of the last alert of the previous page."""
+    subject: UUID | None = None
+    """The alerts of one worker file, foreign worker file, loan or report."""
 
 
 class AlertReads(Protocol):
