@@ -21,10 +21,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 from lmis_shared.errors import InvalidInput
 
@@ -103,6 +104,26 @@ def decode_cursor(cursor: str, size: int) -> list[Any]:
     if not isinstance(values, list) or len(values) != size:
         raise InvalidInput(CURSOR_FIELD, "is not a cursor this API gave out")
     return values
+
+
+def page_cursor(order: SortOrder, value: Any, row_id: Any, *extra: Any) -> str:
+    """The cursor after a row: the sort it was listed in, its sort value and id, and what else
+    the next page must repeat (`extra`, e.g. the day a list is computed for)."""
+    return encode_cursor([order.name, value, str(row_id), *extra])
+
+
+def read_page_cursor(
+    cursor: str, order: SortOrder, parse: Callable[[Any], Any], extra: int = 0
+) -> tuple[tuple[Any, UUID], list[Any]]:
+    """The (sort value, id) a `page_cursor` holds, and its `extra` values; 422 on
+    `query.cursor` if it is no such cursor, or one of the list in another order."""
+    sort, value, row_id, *more = decode_cursor(cursor, 3 + extra)
+    if sort != order.name:
+        raise cursor_error()
+    try:
+        return (parse(value), UUID(row_id)), more
+    except (TypeError, ValueError, AttributeError):
+        raise cursor_error() from None
 
 
 def cursor_error() -> InvalidInput:

@@ -156,9 +156,7 @@ class PostgresLoanList:
         cursor = None
         if more:
             last_row = rows[query.limit - 1]
-            cursor = listing.encode_cursor(
-                [as_of, order.name, last_row["sort_value"], str(last_row["loan_id"])]
-            )
+            cursor = listing.page_cursor(order, last_row["sort_value"], last_row["loan_id"], as_of)
         return LoanPage(items, cursor, as_of)
 
 
@@ -166,12 +164,10 @@ def _position(query: LoanSearch, order: SortOrder) -> tuple[date, tuple[Any, UUI
     """The day and the last key of the previous page: the cursor's, or today and none."""
     if query.cursor is None:
         return query.as_of, None
-    as_of, sort, value, loan_id = listing.decode_cursor(query.cursor, 4)
-    if sort != order.name:
-        raise listing.cursor_error()  # a cursor of the list in another order
+    parse = date.fromisoformat if order.key == "applied_on" else int
+    last, (as_of,) = listing.read_page_cursor(query.cursor, order, parse, extra=1)
     try:
-        key = date.fromisoformat(value) if order.key == "applied_on" else int(value)
-        return date.fromisoformat(as_of), (key, UUID(loan_id))
+        return date.fromisoformat(as_of), last
     except (TypeError, ValueError):
         raise listing.cursor_error() from None
 
