@@ -8,9 +8,11 @@ changed while a reader pages are found once at most: a row is never shown twice,
 is skipped that did not move.
 
     where = Where(); where.add("commune_code = ?", "03637")
-    order = parse_sort("-applied_on", SORTS, default="-applied_on")
-    where.after(order, cursor_values)            # the keyset condition of the next page
-    sql = "... where " + where.sql() + order.sql("loan_id")
+    order = parse_sort(query.sort, SORTS, default="-applied_on")
+    last, _ = read_page_cursor(query.cursor, order, date.fromisoformat)
+    where.after(order, "loan_id", last)          # the keyset condition of the next page
+    rows, next_cursor = await fetch_page(pool, schema, "loan_list", "*", where, order,
+                                         "loan_id", query.limit)
 
 Every column expression comes from the service's own constants, never from a request: the sort
 parameter only picks among them, and values travel as bind parameters.
@@ -27,7 +29,10 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+import asyncpg
+
 from lmis_shared.errors import InvalidInput
+from lmis_shared.sql import in_schema
 
 CURSOR_FIELD = "query.cursor"
 SORT_FIELD = "query.sort"
@@ -124,6 +129,33 @@ def read_page_cursor(
         return (parse(value), UUID(row_id)), more
     except (TypeError, ValueError, AttributeError):
         raise cursor_error() from None
+
+
+async def fetch_page(
+    db: asyncpg.Pool | asyncpg.Connection,
+    schema: str,
+    table: str,
+    columns: str,
+    where: Where,
+    order: SortOrder,
+    id_column: str,
+    limit: int,
+    *extra: Any,
+) -> tuple[list[asyncpg.Record], str | None]:
+    """One page of `table` (a constant of the service, in `schema`): `columns` of the rows
+    `where` keeps (with its keyset condition already added), in `order`, and the cursor of
+    the next page (None on the last), which repeats `extra`."""
+    sql = (
+        f"select {columns}, {order.expression} as sort_value from {{s}}.{table}"  # noqa: S608
+        + where.sql()
+        + order.sql(id_column)
+        + f" limit {where.param(limit + 1)}"  # one more than asked: is there a next page?
+    )
+    rows = await db.fetch(in_schema(sql, schema), *where.args)
+    if len(rows) <= limit:
+        return list(rows), None
+    last = rows[limit - 1]
+    return list(rows[:limit]), page_cursor(order, last["sort_value"], last[id_column], *extra)
 
 
 def cursor_error() -> InvalidInput:

@@ -26,6 +26,7 @@ from lmis_permits.domain.employers import RegisterEmployer, UpdateEmployer
 from lmis_permits.domain.permit_status import PermitStatus
 from lmis_permits.entrypoints import views
 from lmis_permits.entrypoints.imports_http import imports_router
+from lmis_permits.entrypoints.lists_http import lists_router
 from lmis_permits.entrypoints.problems import problem_mapping
 from lmis_permits.settings import PermitsSettings
 from lmis_shared.access.web import Access, access_router, install_access_log
@@ -319,7 +320,7 @@ def create_app(
     return service_app(
         service="permits",
         common=common,
-        routers=[employers, demands, workers, imports_router, access_router],
+        routers=[lists_router, employers, demands, workers, imports_router, access_router],
         version=VERSION,
         description="Foreign workers in the province (người lao động nước ngoài): employers, "
         "demand approvals, work permits, extensions, exemptions, health checks, residence.",

@@ -142,21 +142,11 @@ class PostgresLoanList:
         overdue, days = _OVERDUE.replace("{d}", day), _DAYS.replace("{d}", day)
         _filter(w, query, overdue, days)
         w.after(order, "loan_id", last)
-        limit = w.param(query.limit + 1)  # one more than asked tells whether a next page exists
-        sql = (
-            f"select *, {overdue} as overdue_amount_vnd, {days} as days_past_due,"  # noqa: S608
-            f" {order.expression} as sort_value from {{s}}.loan_list"
-            + w.sql()
-            + order.sql("loan_id")
-            + f" limit {limit}"
+        columns = f"*, {overdue} as overdue_amount_vnd, {days} as days_past_due"
+        rows, cursor = await listing.fetch_page(
+            self._pool, self._schema, "loan_list", columns, w, order, "loan_id", query.limit, as_of
         )
-        rows = await self._pool.fetch(in_schema(sql, self._schema), *w.args)
-        items = [_summary(r) for r in rows[: query.limit]]
-        more = len(rows) > query.limit and items
-        cursor = None
-        if more:
-            last_row = rows[query.limit - 1]
-            cursor = listing.page_cursor(order, last_row["sort_value"], last_row["loan_id"], as_of)
+        items = [_summary(r) for r in rows]
         return LoanPage(items, cursor, as_of)
 
 
