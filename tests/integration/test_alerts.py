@@ -21,9 +21,12 @@ from lmis_notify.adapters.alert_book import PostgresAlertBooks
 from lmis_notify.adapters.alert_reads import PostgresAlertReads
 from lmis_notify.adapters.projection import DeadlineProjection
 from lmis_notify.application.deadlines import Deadlines
+from lmis_notify.application.ports import AlertChange
 from lmis_notify.application.sweeper import Sweeper
 from lmis_notify.bootstrap import migrate, rebuild
-from lmis_notify.domain.model import alert_id, report_id
+from lmis_notify.domain import alerts
+from lmis_notify.domain.alerts import RaiseAlert
+from lmis_notify.domain.model import Cause, alert_id, report_id
 from lmis_notify.domain.rules import RuleSettings
 from lmis_notify.settings import NotifySettings
 from lmis_shared.clock import VIETNAM_TZ, FixedClock
@@ -441,3 +444,37 @@ async def test_rebuild_replays_the_stores_of_the_sources_and_raises_nothing_twic
     assert await world.pool.fetchval(
         f"SELECT count(*) FROM {world.schema}.report_submissions WHERE report_id = $1", report.id
     )
+
+
+async def test_alerts_stored_one_per_instalment_before_are_merged_into_the_oldest(
+    world: World,
+) -> None:
+    """What an earlier version left: a loan's three missed instalments as three open alerts.
+    At start-up the sweeper merges them: the oldest says 3, the others are resolved."""
+    loan = Stream("loan")
+    dues = (date(2026, 2, 15), date(2026, 3, 15), date(2026, 4, 15))
+    await world.apply(loan.event(loan_applied()), loan.event(loan_disbursed(*dues)))
+    cause = Cause("lmis-notify-sweeper", uuid4(), world.clock.now())
+    async with PostgresAlertBooks(world.pool, world.schema).open() as book:
+        subject = (await book.subjects([loan.id]))[loan.id]
+        deadlines = sorted(d for d in subject.deadlines)
+        await book.mark_raised(deadlines)
+        old = []
+        for d in deadlines:  # raised one by one, as the rule of one alert per deadline did
+            raised = alerts.decide(None, RaiseAlert(d, subject), cause.at)
+            old.append(
+                AlertChange(
+                    None, tuple(raised), alerts.AGGREGATE.fold_more(None, d.alert_id, raised)
+                )
+            )
+        await book.save_alerts(old, cause)
+    assert len(await world.open_rules(loan.id)) == 3
+
+    assert await world.sweeper.merge_crowded() == 1
+
+    assert await world.open_rules(loan.id) == [AlertRule.loan_overdue]
+    oldest = deadlines[0].alert_id
+    assert await world.figures(oldest) == (3, 3 * 4_080_000)
+    for later in deadlines[1:]:
+        assert await world.status(AlertRule.loan_overdue, loan.id, later.due_on) == "resolved"
+    assert await world.sweeper.merge_crowded() == 0
