@@ -186,3 +186,18 @@ async def test_the_xlsx_export_holds_the_json_list_with_its_filters_and_time(
     assert len(exports) == 2
     assert set(exports[0]) == {i["id"] for i in listed} | {i["worker_id"] for i in listed}
     assert loans["current"] not in exports[0]
+
+
+async def test_the_lists_are_documented_with_their_parameters_and_the_workbook(
+    book: tuple[Book, dict[str, str]],
+) -> None:
+    api, _ = book
+    spec = (await api.client.get("/openapi.json")).json()
+    operation = spec["paths"]["/v1/loans"]["get"]
+
+    names = {p["name"] for p in operation["parameters"]}
+    assert {"status", "commune", "overdue", "overdue_amount_min", "days_past_due_min"} <= names
+    assert {"sort", "cursor", "limit", "format"} <= names
+    assert XLSX in operation["responses"]["200"]["content"]
+    assert operation["x-examples"]
+    assert all(p.get("description") or p["schema"] for p in operation["parameters"])

@@ -10,8 +10,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from lmis_notify.domain.model import Deadline, Decision, Subject, alert_id
-from lmis_notify.domain.rules import HANDLED_EVENT_TYPES, RuleSettings, decide
+from lmis_notify.domain.model import Deadline, Decision, Figures, Subject, alert_id
+from lmis_notify.domain.rules import HANDLED_EVENT_TYPES, RuleSettings, decide, figures
 from lmis_shared.contracts import permits as p
 from lmis_shared.contracts import registry as r
 from lmis_shared.contracts import registry_loans as loans
@@ -315,6 +315,26 @@ def test_a_repayment_settles_the_instalments_it_paid_through() -> None:
 
     assert decision.fixes == tuple(Deadline(AlertRule.loan_overdue, ID, d + DAY) for d in DUES[:2])
     assert decision.subject.deadlines == {Deadline(AlertRule.loan_overdue, ID, DUES[2] + DAY)}
+
+
+def test_a_part_paid_lowers_what_the_one_alert_says_the_oldest_instalment_first() -> None:
+    passed = sorted(disbursed_loan().deadlines)  # all three instalments missed
+    part = loans.LoanRepaymentReceived(
+        amount_vnd=5_000_000,
+        paid_on=date(2026, 4, 20),
+        principal_vnd=4_900_000,
+        interest_vnd=100_000,
+        outstanding_vnd=7_100_000,
+        paid_through_instalment=1,
+    )
+
+    decision = decided(part, disbursed_loan())
+
+    assert figures(disbursed_loan(), AlertRule.loan_overdue, passed) == Figures(3, 12_300_000)
+    assert decision.refresh == (AlertRule.loan_overdue,)
+    still = sorted(decision.subject.deadlines)
+    assert figures(decision.subject, AlertRule.loan_overdue, still) == Figures(2, 7_300_000)
+    assert figures(worker(), AlertRule.absconded, passed[:1]) == Figures(1, None)
 
 
 def test_a_restructuring_replaces_the_schedule_and_its_deadlines() -> None:
