@@ -10,11 +10,13 @@ An employer and its demands are an enterprise's, not a person's: no access recor
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import date
-from typing import Annotated, Any, Literal
-from uuid import UUID
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,12 +28,15 @@ from lmis_permits.application.ports import (
     EmployerQuery,
     ListPage,
 )
+from lmis_shared.auth import Principal
+from lmis_shared.commands import CommandContext
 from lmis_shared.contracts.permits import PositionType
 from lmis_shared.web import PROBLEM_RESPONSES, Context
 from lmis_shared.web.xlsx import DAY, XLSX, Column, Format, Sheet, every_row, wants_xlsx
 from lmis_shared.web.xlsx import xlsx_response as workbook
 
 lists_router = APIRouter(prefix="/v1")
+Q = TypeVar("Q", EmployerQuery, DemandQuery)
 EXPORT_PAGE = 500
 _SORT = "`-` first for descending; ties by id."
 _RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -121,48 +126,16 @@ def _period(text: str) -> tuple[date, date]:
     return first, date.fromordinal(following.toordinal() - 1)
 
 
-class EmployerItem(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    tax_code: str
-    name: str
-    address: str
-    commune_code: str
-    province_code: str
-    industrial_zone: str | None
-    sector: str
-    registered_on: date
-    version: int
-
-
-class DemandItem(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: UUID
-    version: int
-    status: str
-    employer_tax_code: str
-    commune_code: str | None
-    province_code: str | None
-    position: PositionType
-    job_title: str
-    number_of_foreigners: int
-    period_start: date
-    period_end: date
-    submitted_on: date | None
-    approved_number: int | None
-    decision_number: str | None
-    decision_date: date | None
-
-
 class EmployerList(BaseModel):
-    items: list[EmployerItem]
+    items: list[EmployerListRow]
     next_cursor: str | None
+    """Pass as `cursor` (same filters and sort) for the next page; null on the last."""
 
 
 class DemandList(BaseModel):
-    items: list[DemandItem]
+    items: list[DemandListRow]
     next_cursor: str | None
+    """Pass as `cursor` (same filters and sort) for the next page; null on the last."""
 
 
 EMPLOYER_COLUMNS: list[Column[EmployerListRow]] = [
@@ -220,21 +193,10 @@ Lists = Annotated[EmployerAndDemandLists, Depends(_lists)]
 async def list_employers(
     request: Request, filters: Annotated[EmployerFilters, Query()], ctx: Context, lists: Lists
 ) -> Response:
-    async def page(cursor: str | None) -> ListPage[EmployerListRow]:
-        asked = filters.query()
-        size = EXPORT_PAGE if wants_xlsx(request, filters.format) else asked.limit
-        return await lists.employers(
-            EmployerQuery(**{**vars(asked), "cursor": cursor, "limit": size}), ctx.principal
-        )
-
-    if wants_xlsx(request, filters.format):
-        sheet = Sheet("Danh sách doanh nghiệp", "doanh-nghiep", filters.asked(), lists.now())
-        return await _export(sheet, EMPLOYER_COLUMNS, page)
-    found = await page(filters.cursor)
-    listed = EmployerList(
-        items=[EmployerItem.model_validate(e) for e in found.items], next_cursor=found.next_cursor
+    sheet = Sheet("Danh sách doanh nghiệp", "doanh-nghiep", filters.asked(), lists.now())
+    return await _answer(
+        request, filters, filters.query(), lists.employers, ctx, sheet, EMPLOYER_COLUMNS
     )
-    return JSONResponse(listed.model_dump(mode="json"))
 
 
 @lists_router.get(
@@ -257,26 +219,29 @@ async def list_employers(
 async def list_demands(
     request: Request, filters: Annotated[DemandFilters, Query()], ctx: Context, lists: Lists
 ) -> Response:
-    async def page(cursor: str | None) -> ListPage[DemandListRow]:
-        asked = filters.query()
-        size = EXPORT_PAGE if wants_xlsx(request, filters.format) else asked.limit
-        return await lists.demands(
-            DemandQuery(**{**vars(asked), "cursor": cursor, "limit": size}), ctx.principal
-        )
-
-    if wants_xlsx(request, filters.format):
-        sheet = Sheet("Danh sách nhu cầu lao động", "nhu-cau", filters.asked(), lists.now())
-        return await _export(sheet, DEMAND_COLUMNS, page)
-    found = await page(filters.cursor)
-    listed = DemandList(
-        items=[DemandItem.model_validate(d) for d in found.items], next_cursor=found.next_cursor
+    sheet = Sheet("Danh sách nhu cầu lao động", "nhu-cau", filters.asked(), lists.now())
+    return await _answer(
+        request, filters, filters.query(), lists.demands, ctx, sheet, DEMAND_COLUMNS
     )
-    return JSONResponse(listed.model_dump(mode="json"))
 
 
-async def _export(sheet: Sheet, columns: list[Column[Any]], page: Any) -> Response:
+async def _answer(
+    request: Request,
+    filters: _Listed,
+    query: Q,
+    search: Callable[[Q, Principal], Awaitable[ListPage[Any]]],
+    ctx: CommandContext,
+    sheet: Sheet,
+    columns: list[Column[Any]],
+) -> Response:
+    """The page as JSON, or every page as a workbook."""
+    if not wants_xlsx(request, filters.format):
+        found = await search(query, ctx.principal)
+        body = {"items": found.items, "next_cursor": found.next_cursor}
+        return JSONResponse(jsonable_encoder(body))
+
     async def rows(cursor: str | None) -> tuple[list[Any], str | None]:
-        found = await page(cursor)
+        found = await search(replace(query, cursor=cursor, limit=EXPORT_PAGE), ctx.principal)
         return found.items, found.next_cursor
 
     response, _ = await workbook(sheet, columns, every_row(rows))

@@ -73,28 +73,9 @@ class LoanFilters(BaseModel):
         return self.model_dump(exclude_defaults=True, exclude={"cursor", "limit", "format"})
 
 
-class LoanListItem(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: UUID
-    version: int
-    status: LoanStatus
-    purpose: LoanPurpose
-    worker_id: UUID
-    commune_code: str
-    province_code: str
-    applied_on: date
-    amount_vnd: int
-    """Disbursed, else approved, else applied for."""
-    disbursed_on: date | None
-    outstanding_vnd: int
-    overdue_amount_vnd: int
-    days_past_due: int
-    overdue_since: date | None
-
-
 class LoanList(BaseModel):
-    items: list[LoanListItem]
+    items: list[LoanSummary]
+    """`amount_vnd`: disbursed, else approved, else applied for; arrears as of `as_of`."""
     next_cursor: str | None
     """Pass as `cursor` (with the same filters and sort) for the next page; null on the last."""
     as_of: date
@@ -102,8 +83,7 @@ class LoanList(BaseModel):
 
     @classmethod
     def of(cls, page: LoanPage) -> LoanList:
-        items = [LoanListItem.model_validate(s) for s in page.items]
-        return cls(items=items, next_cursor=page.next_cursor, as_of=page.as_of)
+        return cls(items=page.items, next_cursor=page.next_cursor, as_of=page.as_of)
 
 
 COLUMNS: list[Column[LoanSummary]] = [
