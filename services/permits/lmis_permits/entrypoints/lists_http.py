@@ -35,7 +35,7 @@ from lmis_shared.web import PROBLEM_RESPONSES, Context
 from lmis_shared.web.xlsx import DAY, XLSX, Column, Format, Sheet, every_row, wants_xlsx
 from lmis_shared.web.xlsx import xlsx_response as workbook
 
-lists_router = APIRouter(prefix="/v1")
+router = APIRouter(prefix="/v1")
 Q = TypeVar("Q", EmployerQuery, DemandQuery)
 EXPORT_PAGE = 500
 _SORT = "`-` first for descending; ties by id."
@@ -174,7 +174,7 @@ def _lists(request: Request) -> EmployerAndDemandLists:
 Lists = Annotated[EmployerAndDemandLists, Depends(_lists)]
 
 
-@lists_router.get(
+@router.get(
     "/employers",
     response_model=EmployerList,
     tags=["employers"],
@@ -199,7 +199,7 @@ async def list_employers(
     )
 
 
-@lists_router.get(
+@router.get(
     "/demands",
     response_model=DemandList,
     tags=["demand approvals"],
