@@ -21,6 +21,7 @@ Each rule, the events that set its deadlines, and the events that fix it:
   loan_overdue            disbursed / restructured: the day after each instalment's due date
                           fixed by: a repayment through it, settled, written off, restructured
   report_due, report_late report obligations (`domain/reports.py`); fixed by: submitted
+                          (notify) or filed (reporting, any version)
 
 A fix names the deadlines the subject holds at that moment (`Subject.deadlines`), never "all
 of a rule": replayed in a rebuild, an event then fixes exactly what it fixed the first time.
@@ -49,6 +50,7 @@ from lmis_shared.contracts import permits as p
 from lmis_shared.contracts import registry as r
 from lmis_shared.contracts import registry_loans as loans
 from lmis_shared.contracts.notify import AlertRule, ReportSubmitted, SubjectKind
+from lmis_shared.contracts.reporting import ReportFiled
 from lmis_shared.events import EventPayload
 
 DAY = timedelta(days=1)
@@ -261,7 +263,9 @@ def figures(s: Subject, rule: AlertRule, passed: Iterable[Deadline]) -> Figures:
 # --- statutory reports (notify) -------------------------------------------------------------
 
 
-def _report_submitted(s: Subject, e: ReportSubmitted, _: RuleSettings) -> Decision:
+def _report_submitted(s: Subject, e: ReportSubmitted | ReportFiled, _: RuleSettings) -> Decision:
+    """Submitted (notify's own fact, before reporting filed documents) or filed by reporting
+    (`lmis.reporting.report.filed.v1`, every version): its stream is the report's subject."""
     known = s if s.report else replace(s, unit_code=e.report.unit_code, report=e.report)
     decision = _change(known, fix=[AlertRule.report_due, AlertRule.report_late])
     return replace(decision, report_submitted=e.report)
@@ -289,6 +293,7 @@ _RULES: Mapping[type[EventPayload], Rule] = {
     loans.LoanSettled: _loan_closed,
     loans.LoanWrittenOff: _loan_closed,
     ReportSubmitted: _report_submitted,
+    ReportFiled: _report_submitted,
 }
 
 HANDLED_EVENT_TYPES: frozenset[str] = frozenset(cls.event_type for cls in _RULES)

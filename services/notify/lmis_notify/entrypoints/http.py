@@ -1,9 +1,12 @@
-"""The notify service's HTTP API: alerts, and a minimal report submission.
+"""The notify service's HTTP API: alerts.
 
     GET  /v1/alerts?status=open|acknowledged|resolved&rule=…&commune=…&province=…&subject=…
                     &limit=…&cursor=…&format=xlsx       (`unit` too: commune or province)
     POST /v1/alerts/{id}/acknowledge                  records who saw it and when (once)
-    POST /v1/reports/{kind}/{unit}/{period}/submit    resolves report_due / report_late
+
+Statutory reports are filed with the reporting service (`POST /v1/reports/{kind}/{unit}/
+{period}/filings`, the one owner of filing); the processor reads those filings and resolves
+the reports' `report_due` and `report_late` alerts.
 
 Routes translate between the wire and `Notify`'s use cases, nothing more; who may see which
 alert is decided in `application/alerts.py` with the grants of `application/access.py`.
@@ -15,7 +18,7 @@ from typing import Annotated
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from lmis_notify.application.alerts import MAX_PAGE, AlertPage
@@ -26,11 +29,9 @@ from lmis_notify.entrypoints.views import (
     COLUMNS,
     AlertList,
     AlertOut,
-    SubmissionOut,
     after,
     alert_body,
     cursor_of,
-    submission_body,
 )
 from lmis_notify.settings import NotifySettings
 from lmis_shared.clock import Clock
@@ -127,27 +128,6 @@ async def list_alerts(
 )
 async def acknowledge(alert_id: UUID, ctx: Context, app: App) -> JSONResponse:
     done = await app.alerts.acknowledge(alert_id, ctx, alert_body)
-    return JSONResponse(done.body, status_code=done.status_code)
-
-
-@router.post(
-    "/reports/{kind}/{unit}/{period}/submit",
-    response_model=SubmissionOut,
-    status_code=201,
-    tags=["reports"],
-    summary="Record a statutory report as submitted",
-    description="`kind`: `monthly` (period `2026-03`), `yearly_agencies` or `yearly_department` "
-    "(period `2026`). Resolves the report's `report_due` and `report_late` alerts. A report "
-    "already submitted answers 200 with the first submission.",
-)
-async def submit_report(
-    kind: str,
-    unit: Annotated[str, Path(pattern=UNIT_PATTERN)],
-    period: str,
-    ctx: Context,
-    app: App,
-) -> JSONResponse:
-    done = await app.reports.submit(kind, unit, period, ctx, submission_body)
     return JSONResponse(done.body, status_code=done.status_code)
 
 

@@ -12,7 +12,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from lmis_notify.application.alerts import AlertPage
 from lmis_notify.domain.alerts import Alert, AlertStatus
-from lmis_notify.domain.reports import Report
 from lmis_shared.contracts.notify import AlertRule, ReportRef, SubjectKind
 from lmis_shared.errors import InvalidInput
 from lmis_shared.web.xlsx import DAY, TIME, VND, Column
@@ -62,15 +61,6 @@ class AlertList(BaseModel):
         return cls(items=[AlertOut.model_validate(a) for a in page.items], next_cursor=cursor)
 
 
-class SubmissionOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    report_id: UUID = Field(validation_alias="id")
-    report: ReportRef
-    submitted_on: date
-    submitted_by: str
-
-
 COLUMNS: list[Column[Alert]] = [
     Column("Mã cảnh báo", lambda a: a.id),
     Column("Loại cảnh báo", lambda a: a.rule.value),
@@ -92,10 +82,6 @@ COLUMNS: list[Column[Alert]] = [
 
 def alert_body(alert: Alert) -> dict[str, Any]:
     return AlertOut.model_validate(alert).model_dump(mode="json")
-
-
-def submission_body(report: Report) -> dict[str, Any]:
-    return SubmissionOut.model_validate(report).model_dump(mode="json")
 
 
 def cursor_of(after: tuple[datetime, UUID]) -> str:
