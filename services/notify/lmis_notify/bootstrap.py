@@ -25,7 +25,6 @@ from lmis_notify.application.delivery import Delivery, DeliveryPolicy
 from lmis_notify.application.feed_fanout import FeedFanout
 from lmis_notify.application.feed_ports import ClearPersonalFields, PersonalFields
 from lmis_notify.application.feeds import Feeds
-from lmis_notify.application.reports import Reports
 from lmis_notify.application.sweeper import Sweeper
 from lmis_notify.application.webhook_ports import Sender
 from lmis_notify.application.webhooks import Subscriptions, WebhookPolicy
@@ -53,7 +52,6 @@ class Notify:
     deadline projection (events in) and the sweeper (the clock)."""
 
     alerts: Alerts
-    reports: Reports
     deadlines: DeadlineProjection
     sweeper: Sweeper
     feeds: Feeds
@@ -81,7 +79,6 @@ def bootstrap(
             clock,
             authorizer,
         ),
-        reports=Reports(PostgresStreams(pool, schema), clock, authorizer),
         deadlines=DeadlineProjection(pool, schema, Deadlines(settings.rules(), clock)),
         sweeper=Sweeper(
             PostgresAlertBooks(pool, schema),

@@ -14,6 +14,7 @@ Public API:
         .check(principal, action: str, unit_code: str | None, resource_kind: str) -> None
         .allows(...) -> bool        (raises / answers `lmis_shared.errors.Forbidden`)
     Grant, grant(actions, kinds, *, anywhere=False), DEFAULT_GRANTS, READ, WRITE, ANY
+    list_scope(authorizer, principal, action, kind) -> str | None   (the unit a list keeps to)
     ensure_local_keypair(keys_dir: Path) -> tuple[Path, Path]     (private 0600, public)
     issue_token(private_key_path: Path, *, subject, role, scope, issuer, audience,
                 ttl: timedelta, clock: Clock | None = None) -> str
@@ -30,6 +31,7 @@ from lmis_shared.auth.policy import (
     Grant,
     UnitInScope,
     grant,
+    list_scope,
 )
 from lmis_shared.auth.principal import (
     AuthenticationFailed,
@@ -58,4 +60,5 @@ __all__ = [
     "ensure_local_keypair",
     "grant",
     "issue_token",
+    "list_scope",
 ]

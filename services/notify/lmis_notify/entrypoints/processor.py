@@ -118,6 +118,7 @@ async def run(
     await migrate(pool, settings.schema_name)
     app, sweeps = build_processor(common, settings, pool, settings.clock(), tracer_provider)
     await sweeps.sync_obligations()
+    await sweeps.merge_crowded()  # alerts stored one per deadline by earlier versions
     relay = await build_feed_relay(pool, settings.schema_name, common)
     sender = HttpxSender(settings.webhook_timeout_seconds, tuple(settings.webhook_allowed_hosts))
     webhooks = delivery(pool, settings, bootstrap(pool, settings, common), sender)
