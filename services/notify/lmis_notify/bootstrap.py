@@ -13,7 +13,7 @@ import asyncpg
 from lmis_notify.adapters import alert_book
 from lmis_notify.adapters.alert_book import AlertRows, PostgresAlertBooks
 from lmis_notify.adapters.alert_reads import PostgresAlertReads
-from lmis_notify.adapters.feed_projection import FeedProjection
+from lmis_notify.adapters.feed_projection import FeedProjection, feed_sources
 from lmis_notify.adapters.feed_store import FeedRows, PostgresFeedReads, seed_catalogue
 from lmis_notify.adapters.projection import DeadlineProjection
 from lmis_notify.adapters.units import communes_of
@@ -154,6 +154,6 @@ async def rebuild(pool: asyncpg.Pool, settings: NotifySettings, common: CommonSe
     schemas = [settings.schema_name if d == SERVICE else d for d in settings.sources]
     replayed = await notify.deadlines.rebuild(all_events_in(pool, schemas, settings.batch_size))
     # the feeds, derived again under the catalogue's current purposes (after a change)
-    sources = all_events_in(pool, settings.event_sources(), settings.batch_size)
+    sources = all_events_in(pool, feed_sources(settings.sources), settings.batch_size)
     fanned = await notify.feed_projection.rebuild(sources)
     return f"{SERVICE}: {replayed} events replayed, {fanned} fanned out to the agency feeds"

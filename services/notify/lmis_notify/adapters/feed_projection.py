@@ -24,6 +24,12 @@ from lmis_shared.migrations import Migration
 from lmis_shared.processing import Connection, Decoded, Projection
 
 SOURCE_DOMAINS = ("registry", "permits")
+NOT_FOR_AGENCIES = frozenset({"notify", "reporting"})  # alerts, filings: nothing about a person
+
+
+def feed_sources(domains: list[str]) -> list[str]:
+    """The source domains whose topics (and stores, for a rebuild) the feeds read."""
+    return [d for d in domains if d not in NOT_FOR_AGENCIES]
 
 
 def source_event_types() -> frozenset[str]:

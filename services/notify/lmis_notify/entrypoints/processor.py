@@ -27,6 +27,7 @@ import faust
 from opentelemetry import trace
 from opentelemetry.context import Context
 
+from lmis_notify.adapters.feed_projection import feed_sources
 from lmis_notify.adapters.feed_relay import build_feed_relay
 from lmis_notify.adapters.webhook_sender import HttpxSender
 from lmis_notify.application.delivery import deliver_until
@@ -69,7 +70,7 @@ def build_processor(
     # the services' topics, with a second agent on each
     feeding = [
         (notify.deadlines, settings.sources),
-        (notify.feed_projection, settings.event_sources()),
+        (notify.feed_projection, feed_sources(settings.sources)),
     ]
     for projection, domains in feeding:
         for domain in domains:
