@@ -1,6 +1,6 @@
 """The part of the platform the dashboard stands on, served over real HTTP on free ports for a
-real browser: the registry, notify and reporting apps (uvicorn, each in a thread) on the test
-PostgreSQL, each in fresh schemas, trusting the tokens the test signs.
+real browser: the registry, permits, notify and reporting apps (uvicorn, each in a thread) on
+the test PostgreSQL, each in fresh schemas, trusting the tokens the test signs.
 
 No broker here: `Platform.project()` applies the registry's events with the reporting
 processor's own projection (`IndicatorProjection.process`, idempotent), which is what the
@@ -10,7 +10,7 @@ processor does with each batch it reads from Kafka. The clocks stand at `TODAY`.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +22,9 @@ import httpx
 from lmis_notify import bootstrap as notify_bootstrap
 from lmis_notify.entrypoints.http import create_app as notify_app
 from lmis_notify.settings import NotifySettings
+from lmis_permits import bootstrap as permits_bootstrap
+from lmis_permits.entrypoints.http import create_app as permits_app
+from lmis_permits.settings import PermitsSettings
 from lmis_registry import bootstrap as registry_bootstrap
 from lmis_registry.entrypoints.http import create_app as registry_app
 from lmis_registry.settings import RegistrySettings
@@ -94,10 +97,12 @@ class Platform:
 
 @asynccontextmanager
 async def running_platform(database_url: str, data_dir: Path) -> AsyncIterator[Platform]:
-    schemas = {name: unique(f"t_dash_{name}") for name in ("registry", "notify", "reporting")}
+    services = ("registry", "permits", "notify", "reporting")
+    schemas = {name: unique(f"t_dash_{name}") for name in services}
 
     async def migrate(pool: asyncpg.Pool) -> None:
         await registry_bootstrap.migrate(pool, schemas["registry"])
+        await permits_bootstrap.migrate(pool, schemas["permits"])
         await notify_bootstrap.migrate(pool, schemas["notify"])
         await reporting_bootstrap.migrate(pool, schemas["reporting"])
 
@@ -105,24 +110,30 @@ async def running_platform(database_url: str, data_dir: Path) -> AsyncIterator[P
     common, private = signed_settings(database_url, data_dir)
     platform = Platform(database_url, private, schemas)
     clock = FixedClock(TODAY)
+    apps = {
+        "registry": registry_app(
+            common, RegistrySettings(schema_name=schemas["registry"]), clock=clock
+        ),
+        "permits": permits_app(
+            common, PermitsSettings(schema_name=schemas["permits"]), clock=clock
+        ),
+        "notify": notify_app(common, NotifySettings(schema_name=schemas["notify"]), clock=clock),
+    }
     try:
-        with (
-            served(
-                registry_app(common, RegistrySettings(schema_name=schemas["registry"]), clock=clock)
-            ) as registry,
-            served(
-                notify_app(common, NotifySettings(schema_name=schemas["notify"]), clock=clock)
-            ) as notify,
-        ):
+        with ExitStack() as stack:
+            urls = {name: stack.enter_context(served(app)) for name, app in apps.items()}
             reporting = ReportingSettings(
                 schema_name=schemas["reporting"],
-                registry_url=registry,
-                notify_url=notify,
+                registry_url=urls["registry"],
+                permits_url=urls["permits"],
+                notify_url=urls["notify"],
                 refresh_seconds=1,
             )
-            with served(reporting_app(common, reporting, clock=clock)) as dashboard:
-                platform.urls.update(registry=registry, notify=notify, reporting=dashboard)
-                yield platform
+            urls["reporting"] = stack.enter_context(
+                served(reporting_app(common, reporting, clock=clock))
+            )
+            platform.urls.update(urls)
+            yield platform
     finally:
 
         async def drop(pool: asyncpg.Pool) -> None:

@@ -106,6 +106,20 @@ async def test_a_figure_leads_to_the_list_behind_it_which_exports_to_xlsx(
     assert "id" in [cell.value for cell in sheet[1]]
 
 
+async def test_every_kind_of_list_behind_a_figure_opens(page: Any, platform: Platform) -> None:
+    await sign_in(page, platform, "province_officer", "12")
+    figures = ["loans_overdue", "foreign_workers_valid_permit", f"departed.month.{YEAR}-03"]
+    hrefs = [
+        await page.locator(f'a:has([data-figure="{f}"])').get_attribute("href") for f in figures
+    ]
+    hrefs.append(await page.locator("#h-alerts a").get_attribute("href"))
+
+    for href in hrefs:
+        answer = await page.goto(f"{platform.urls['reporting']}{href}")
+        assert answer.status == 200, href
+        await expect(page.locator("h1")).to_have_text("Danh sách")
+
+
 async def test_the_report_buttons_download_the_report_documents(
     page: Any, platform: Platform, tmp_path: Path
 ) -> None:

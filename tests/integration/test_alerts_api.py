@@ -8,6 +8,7 @@ what the API shows, to whom.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,8 @@ import asyncpg
 import httpx
 import pytest
 
-from lmis_notify.adapters.alert_book import PostgresAlertBooks
-from lmis_notify.application.deadlines import raise_alerts, resolve_alerts
+from lmis_notify.adapters.alert_book import PostgresAlertBook, PostgresAlertBooks
+from lmis_notify.application.deadlines import raise_alerts, settle
 from lmis_notify.bootstrap import migrate
 from lmis_notify.domain.model import Cause, Deadline, Subject
 from lmis_notify.entrypoints.http import create_app
@@ -29,6 +30,7 @@ from lmis_shared.contracts.notify import AlertRule, SubjectKind
 from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.settings import CommonSettings
 from tests.conftest import unique
+from tests.integration.xlsx_sheets import as_day, read_sheet
 
 pytestmark = pytest.mark.integration
 
@@ -125,7 +127,11 @@ async def alerts(
     async with PostgresAlertBooks(pool, schema).open() as book:
         for n, (name, rule, kind, unit, province) in enumerate(SEEDS):
             deadline = Deadline(rule, uuid4(), date(2026, 6, 1) + timedelta(days=n))
-            subject = Subject(deadline.subject_id, kind, unit, province)
+            subject = Subject(
+                deadline.subject_id, kind, unit, province, deadlines=frozenset({deadline})
+            )
+            await book.save_subjects([subject])
+            await book.set_deadlines([deadline])
             await raise_alerts(book, [(deadline, subject)], cause)
             seeded.ids[name] = deadline.alert_id
             seeded.deadlines[name] = deadline
@@ -136,6 +142,17 @@ async def alerts(
                 await resolve_alerts(book, [deadline], fixed_by)
     yield seeded
     await pool.close()
+
+
+async def resolve_alerts(book: PostgresAlertBook, fixes: list[Deadline], cause: Cause) -> None:
+    """What the deadline projection does with an event that fixes `fixes`."""
+    for deadline in fixes:
+        subject = (await book.subjects([deadline.subject_id]))[deadline.subject_id]
+        fixed = replace(subject, deadlines=subject.deadlines - {deadline})
+        await book.save_subjects([fixed])
+        await book.cancel([deadline])
+        pair = (deadline.subject_id, deadline.rule)
+        await settle(book, {fixed.id: fixed}, [pair], cause, fixed=[deadline])
 
 
 async def listed(client: httpx.AsyncClient, headers: dict[str, str], **params: Any) -> set[str]:
@@ -206,6 +223,44 @@ async def test_the_list_filters_by_status_rule_and_unit(
     assert alerts.named(await listed(client, officer, rule="absconded")) == {"absconded"}
     assert alerts.named(await listed(client, officer, unit=KHOEN_ON)) == {"absconded", "paid"}
     assert alerts.named(await listed(client, officer, unit=DUC_HOA)) == set()  # not its scope
+
+
+async def test_the_list_filters_by_commune_province_and_subject_as_the_other_lists_do(
+    client: httpx.AsyncClient, alerts: Alerts
+) -> None:
+    officer = caller("province_officer", "12")
+    subject = alerts.deadlines["loan"].subject_id
+
+    assert alerts.named(await listed(client, officer, commune=KHOEN_ON)) == {"absconded", "paid"}
+    in_province = alerts.named(await listed(client, officer, province="12"))
+    assert in_province == alerts.named(await listed(client, officer))
+    assert alerts.named(await listed(client, officer, subject=str(subject))) == {"loan"}
+    bad = await client.get("/v1/alerts", params={"commune": "12"}, headers=officer)
+    assert bad.status_code == 422
+    assert "query.commune" in bad.text
+
+
+async def test_the_xlsx_export_holds_the_json_list_with_its_filters(
+    client: httpx.AsyncClient, alerts: Alerts
+) -> None:
+    officer = caller("province_officer", "12")
+    params = {"status": "open", "commune": MUONG_KIM}
+    listed_json = (await client.get("/v1/alerts", params=params, headers=officer)).json()
+    exported = await client.get("/v1/alerts", params=params | {"format": "xlsx"}, headers=officer)
+
+    sheet = read_sheet(exported)
+    assert sheet.title == "Danh sách cảnh báo"
+    assert "status=open" in sheet.filters
+    assert f"commune={MUONG_KIM}" in sheet.filters
+    items = listed_json["items"]
+    assert sheet.column("Mã cảnh báo") == [i["id"] for i in items]
+    assert sheet.column("Loại cảnh báo") == [i["rule"] for i in items]
+    assert sheet.column("Số kỳ quá hạn") == [i["missed"] for i in items]
+    assert sheet.column("Phát sinh từ ngày") == [as_day(i["due_on"]) for i in items]
+    assert sheet.column("Thời điểm cảnh báo") == [
+        datetime.fromisoformat(i["raised_at"]).astimezone(VIETNAM_TZ).replace(tzinfo=None)
+        for i in items
+    ]
 
 
 async def test_an_alert_shows_its_rule_subject_unit_and_status(

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from typing import TypeVar
 from uuid import UUID
 
 import asyncpg
 
-from lmis_registry.adapters import open_files, worker_list
-from lmis_registry.domain import workers
+from lmis_registry.adapters import loan_list, open_files, worker_list
+from lmis_registry.domain import loans, workers
+from lmis_shared.commands import Aggregate, Versioned
 from lmis_shared.events import EventPayload
 from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.privacy.personal import Opener, PersonalData
@@ -23,9 +25,10 @@ from lmis_shared.sql import in_schema
 
 _STREAMS = (
     "select stream_id, version, event_type, data::text from {s}.events"
-    " where stream_type = 'worker' order by stream_id, version"
+    " where stream_type = $1 order by stream_id, version"
 )
 _BATCH = 1000
+S = TypeVar("S", bound=Versioned)
 
 
 async def rebuild_worker_list(
@@ -71,11 +74,38 @@ async def folded_files(
 ) -> AsyncIterator[workers.WorkerFile]:
     """Every worker file's current state, folded from its events (needs a transaction);
     with `personal`, the personal fields opened with the data keys (read once, up front)."""
-    fold = workers.AGGREGATE.fold
+    async for state in folded(conn, schema, workers.AGGREGATE, personal):
+        yield state
+
+
+async def rebuild_loan_list(pool: asyncpg.Pool, schema: str) -> int:
+    """Replace `loan_list` with rows folded from the loans' events (no personal field: a
+    loan names its borrower by the worker file's id); returns the loans."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(in_schema("lock table {s}.loan_list in exclusive mode", schema))
+        await conn.execute(in_schema("delete from {s}.loan_list", schema))
+        batch: list[loans.Loan] = []
+        count = 0
+        async for state in folded(conn, schema, loans.AGGREGATE):
+            batch.append(state)
+            if len(batch) == _BATCH:
+                count += len(batch)
+                await loan_list.upsert(conn, schema, batch)
+                batch.clear()
+        await loan_list.upsert(conn, schema, batch)
+        return count + len(batch)
+
+
+async def folded(
+    conn: Connection, schema: str, aggregate: Aggregate[S], personal: PersonalData | None = None
+) -> AsyncIterator[S]:
+    """Every stream of the aggregate's type, folded from its events (needs a transaction)."""
+    fold = aggregate.fold
     opener = await Opener.of(conn, personal)
     current: UUID | None = None
     events: list[tuple[int, EventPayload]] = []
-    async for row in conn.cursor(in_schema(_STREAMS, schema), prefetch=_BATCH):
+    statement = in_schema(_STREAMS, schema)
+    async for row in conn.cursor(statement, aggregate.stream_type, prefetch=_BATCH):
         if row["stream_id"] != current:
             if current is not None and (state := fold(current, events)) is not None:
                 yield state
