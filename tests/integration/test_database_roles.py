@@ -4,7 +4,8 @@ A database laid out as production's (`database_roles.py`) is migrated by the rea
 migrate` as the owner `lmis`; then each service's role is tried directly on the real
 PostgreSQL: it reads and writes its own schema, cannot read or write another service's, cannot
 change any schema nor any event (append-only, whoever asks); reporting's and notify's roles
-read the event tables their rebuilds replay, and each `lmis rebuild` runs as its role.
+read the event tables their rebuilds replay (reporting's include notify's, whose alerts it
+counts), and each `lmis rebuild` runs as its role.
 """
 
 from __future__ import annotations
@@ -167,6 +168,23 @@ def test_reporting_and_notify_read_exactly_the_event_tables_their_rebuilds_repla
                 _as(database, SERVICE_ROLES[service], f"select count(*) from {s}.events")
             )
             assert count == 0, (service, source, count)
+
+
+def test_reporting_counts_notifys_alerts_from_its_events_not_from_its_alert_list(
+    database: Database,
+) -> None:
+    notify = _schema("notify")
+    assert "notify" in settings_of("reporting").event_sources()
+    events, alert_list = asyncio.run(
+        _as(
+            database,
+            SERVICE_ROLES["reporting"],
+            f"select count(*) from {notify}.events where stream_type = 'alert'",
+            f"select count(*) from {notify}.alerts",
+        )
+    )
+    assert events == 0
+    assert isinstance(alert_list, asyncpg.InsufficientPrivilegeError)
 
 
 @pytest.mark.parametrize("service", [n for n, d in SERVICES.items() if d.rebuild])

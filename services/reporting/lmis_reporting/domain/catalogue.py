@@ -303,7 +303,8 @@ CATALOGUE: tuple[IndicatorDefinition, ...] = (
         "alerts_open",
         "stock",
         "alerts",
-        f"Alerts open on the date: raised and not resolved by then (acknowledged or not), {_ALERTS}.",
+        "Alerts open on the date: raised and not resolved by then (acknowledged or not),"
+        f" {_ALERTS}.",
         "Cảnh báo đang mở (chưa được xử lý)",
     ),
 )
