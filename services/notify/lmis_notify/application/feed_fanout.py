@@ -29,7 +29,7 @@ class FeedFanout:
         ids |= {b for m, d in events if (b := borrower_of(m.event_type, d)) is not None}
         known = await book.subjects(list(ids))
         changed: dict[UUID, SubjectUnits] = {}
-        records: list[FeedRecord] = []
+        routed_records: list[tuple[str, str | None, EventMetadata, dict[str, Any]]] = []
         for meta, data in events:
             subject = learn(known.get(meta.stream_id), data)
             if subject is not None and subject != known.get(meta.stream_id):
@@ -38,8 +38,13 @@ class FeedFanout:
             if borrower is not None:
                 known[borrower] = changed[borrower] = _borrowing(known.get(borrower))
             for routed in route(feeds, meta.event_type, meta.stream_type, data, subject):
-                revealed = await self._personal.reveal(meta, routed.data)
-                records.append(FeedRecord(routed.feed, routed.unit, _outgoing(meta), revealed))
+                routed_records.append((routed.feed, routed.unit, meta, routed.data))
+        # reduced first, opened after: a field no purpose allows is never decrypted
+        revealed = await self._personal.reveal([(m, d) for _, _, m, d in routed_records])
+        records = [
+            FeedRecord(feed, unit, _outgoing(meta), data)
+            for (feed, unit, meta, _), data in zip(routed_records, revealed, strict=True)
+        ]
         if changed:
             await book.save_subjects(changed)
         if records:
