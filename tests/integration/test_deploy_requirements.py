@@ -196,7 +196,8 @@ def test_the_requirements_are_derived_from_the_settings_classes() -> None:
     assert granted
     for name, ref in granted:
         needed = set(required_outside_embedded(load(ref)))
-        assert needed and needed <= set(PROCESSES[f"{name}-processor"].requirements())
+        assert needed
+        assert needed <= set(PROCESSES[f"{name}-processor"].requirements())
         assert not needed & set(PROCESSES[name].requirements())
 
 
