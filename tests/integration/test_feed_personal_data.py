@@ -20,7 +20,7 @@ from kafka import KafkaConsumer
 
 from lmis_notify.adapters.feed_relay import build_feed_relay
 from lmis_notify.adapters.key_grant import KeyGrant, key_grant
-from lmis_notify.bootstrap import Notify, bootstrap, migrate
+from lmis_notify.bootstrap import Notify, bootstrap, migrate, with_key_grant
 from lmis_notify.settings import NotifySettings
 from lmis_shared.contracts import registry as r
 from lmis_shared.contracts.feeds import feed_topic, load_catalogue
@@ -81,12 +81,14 @@ async def test_feeds_carry_the_personal_fields_their_purpose_allows_decrypted(
     schema = unique("notify_feedkeys")
     await migrate(pg_pool, schema)
     try:
-        notify = bootstrap(
+        settings = NotifySettings(schema_name=schema, report_obligations={})
+        notify = with_key_grant(
+            bootstrap(pg_pool, settings, common),
             pg_pool,
-            NotifySettings(schema_name=schema, report_obligations={}),
+            settings,
             common,
             # the registry of this test lives in its own schema, not in `registry`
-            personal=KeyGrant(pg_pool, {"registry": api.personal}),
+            KeyGrant(pg_pool, {"registry": api.personal}),
         )
         # a purpose that does not allow `person`: foreign affairs narrowed to the province
         catalogue = load_catalogue().by_name()

@@ -5,7 +5,7 @@ the clock). They share the tables `migrate` creates.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import asyncpg
@@ -67,11 +67,10 @@ def bootstrap(
     *,
     clock: Clock | None = None,
     authorizer: Authorizer | None = None,
-    personal: PersonalFields | None = None,
 ) -> Notify:
-    """`clock` defaults to the settings' (a fixed one under `LMIS_NOTIFY_AS_OF`); `personal`
-    opens the feeds' personal fields: the processor's and the rebuild's key grant
-    (`personal_fields`); without it (the API, which fans nothing out) sealed ones are withheld."""
+    """`clock` defaults to the settings' (a fixed one under `LMIS_NOTIFY_AS_OF`). Its feed
+    projection withholds sealed personal fields: the processor and the rebuild give it the key
+    grant (`with_key_grant`); the API, which fans nothing out, holds no master key."""
     clock = clock or settings.clock()
     authorizer = authorizer or Authorizer(NOTIFY_GRANTS)
     schema = settings.schema_name
@@ -102,7 +101,7 @@ def bootstrap(
                 rotation_overlap=timedelta(hours=settings.webhook_rotation_overlap_hours),
             ),
         ),
-        feed_projection=FeedProjection(pool, schema, FeedFanout(personal or ClearPersonalFields())),
+        feed_projection=FeedProjection(pool, schema, FeedFanout(ClearPersonalFields())),
     )
 
 
@@ -136,6 +135,20 @@ def personal_fields(
     their master keys) open their sealed values. Only the processor and `lmis rebuild notify`
     build it: no other notify process is given the master keys."""
     return key_grant(pool, settings.key_sources(), common)
+
+
+def with_key_grant(
+    notify: Notify,
+    pool: asyncpg.Pool,
+    settings: NotifySettings,
+    common: CommonSettings,
+    personal: PersonalFields | None = None,
+) -> Notify:
+    """`notify` whose feed projection opens the personal fields the feeds allow (`personal`,
+    by default the key grant of `personal_fields`)."""
+    grant = personal or personal_fields(pool, settings, common)
+    projection = FeedProjection(pool, settings.schema_name, FeedFanout(grant))
+    return replace(notify, feed_projection=projection)
 
 
 async def migrate(pool: asyncpg.Pool, schema: str) -> None:

@@ -212,10 +212,8 @@ Fields marked `x-personal-data` identify a person: they fall under the personal 
 (Law 91/2025/QH15); keep them out of logs and share them only as the law allows. They travel
 sealed (`x-encrypted`): each is an envelope `{"$enc": "v1", "k", "n", "c"}`, AES-256-GCM
 under the person's own data key, so erasing a person (destroying the key) makes them
-unreadable in every copy. Agencies are given no keys: their feeds (`lmis.agency.*`, below)
-carry the personal fields their purpose allows, decrypted by notify's key grant, or `null`
-with the field named under `erased` once the person is erased. A consumer of the services'
-own topics without a key reads the other fields and ignores these.
+unreadable in every copy. Agency feeds (`lmis.agency.*`) carry those their purpose allows
+decrypted, or `null` named under `erased` once erased; elsewhere, ignore them without a key.
 
 Topic names start with `lmis` by default (`LMIS_TOPIC_PREFIX`). Records that a consumer cannot
 use are moved, unchanged, to `<topic>.dlq` with the reason in the `dlq_reason` header (plus
