@@ -3,8 +3,9 @@ registry's real app has its `person` sealed in the registry's store; notify's fe
 holding the key grant (the registry's `person_keys` and master key), puts it decrypted into the
 feeds whose purpose allows it, exactly the allowed fields, and a plain Kafka client reads it
 there; a feed whose purpose does not allow it never carries it, clear or sealed. After the
-worker is erased (`POST /v1/workers/{id}/erase`) the feeds derived again (`lmis rebuild
-notify`'s replay) carry `null` and `erased` for that worker.
+worker is erased (`POST /v1/workers/{id}/erase`), the fan-out of the erased event makes
+notify's outbox forget that worker's fields, and the feeds derived again (`lmis rebuild
+notify`'s replay) carry `null` and `erased` for that worker too.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from lmis_notify.bootstrap import Notify, bootstrap, migrate, with_key_grant
 from lmis_notify.settings import NotifySettings
 from lmis_shared.contracts import registry as r
 from lmis_shared.contracts.feeds import feed_topic, load_catalogue
-from lmis_shared.processing import all_events_in
+from lmis_shared.processing import Decoded, all_events_in
+from lmis_shared.processing.decoding import validate_payload
 from lmis_shared.settings import CommonSettings
 from tests.conftest import unique
 from tests.integration.apps import bearer
@@ -127,19 +129,15 @@ async def test_feeds_carry_the_personal_fields_their_purpose_allows_decrypted(
             headers=admin | {"Idempotency-Key": unique("erase")},
         )
         assert erased.status_code == 200, erased.text
-        await _fan_out(notify, pg_pool, api.schema)
-        rows = await pg_pool.fetch(
-            f"select feed, data from {schema}.feed_outbox where stream_id = $1 and event_type = $2",
-            UUID(worker),
-            REGISTERED,
+        # the processor's live path: the erased event makes notify's copy forget the fields
+        news = [e async for e in all_events_in(pg_pool, [api.schema])]
+        news = [e for e in news if e.event_type == r.WorkerErased.event_type]
+        assert all(
+            await notify.feed_projection.process([Decoded(news[0], validate_payload(news[0]))])
         )
-        assert "police" in {row["feed"] for row in rows}
-        for row in rows:
-            data = json.loads(row["data"])
-            assert not _personal_in(row["data"]), row["feed"]
-            allows = row["feed"] != "foreign_affairs"  # the narrowed purpose (both ship `person`)
-            seen = ("person" in data, data.get("person"), data.get("erased"))
-            assert seen == ((True, None, ["person"]) if allows else (False, None, None)), row
+        await _assert_forgotten(pg_pool, schema, worker)
+        await _fan_out(notify, pg_pool, api.schema)  # and `lmis rebuild notify`'s replay
+        await _assert_forgotten(pg_pool, schema, worker)
         await _publish(pg_pool, schema, common)
         again = _of(_read(kafka_bootstrap, feed_topic(fresh_topic, "police")), worker)
         latest = [d for h, d in again if h["ce_type"] == REGISTERED][-1]
@@ -154,6 +152,21 @@ async def _fan_out(notify: Notify, pool: asyncpg.Pool, store: str) -> None:
     """The feeds from the registry's store, as `lmis rebuild notify` replays it."""
     fanned = await notify.feed_projection.rebuild(all_events_in(pool, [store]))
     assert fanned
+
+
+async def _assert_forgotten(pool: asyncpg.Pool, schema: str, worker: str) -> None:
+    rows = await pool.fetch(
+        f"select feed, data from {schema}.feed_outbox where stream_id = $1 and event_type = $2",
+        UUID(worker),
+        REGISTERED,
+    )
+    assert "police" in {row["feed"] for row in rows}
+    for row in rows:
+        data = json.loads(row["data"])
+        assert not _personal_in(row["data"]), row["feed"]
+        allows = row["feed"] != "foreign_affairs"  # the narrowed purpose (both ship `person`)
+        seen = ("person" in data, data.get("person"), data.get("erased"))
+        assert seen == ((True, None, ["person"]) if allows else (False, None, None)), row
 
 
 def _of(

@@ -13,7 +13,8 @@ from uuid import UUID
 
 from lmis_notify.application.feed_ports import FeedBook, FeedRecord, PersonalFields
 from lmis_notify.domain.feed_routing import SubjectUnits, borrower_of, learn, route
-from lmis_shared.events import EventMetadata
+from lmis_shared.events import EventMetadata, payload_class
+from lmis_shared.privacy.erasure import erases
 
 Event = tuple[EventMetadata, dict[str, Any]]
 
@@ -49,6 +50,10 @@ class FeedFanout:
             await book.save_subjects(changed)
         if records:
             await book.add(records)
+        for meta, _ in events:  # after the add: a record of this batch is forgotten too
+            if erases(payload_class(meta.event_type)):
+                await book.forget(meta.stream_id)
+        if records:  # what the agencies received (an erased person's fields: null)
             by_feed = {f.name: f for f in feeds}
             for name in sorted({r.feed for r in records}):
                 await book.record_access(by_feed[name], [r for r in records if r.feed == name])

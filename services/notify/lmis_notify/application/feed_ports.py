@@ -99,6 +99,11 @@ class FeedBook(Protocol):
         """One access-record entry: the agency received these subjects' data, for its purpose."""
         ...
 
+    async def forget(self, subject: UUID) -> None:
+        """`subject` was erased: the personal fields its records in the outbox hold become
+        `null`, named under `erased` (notify's copy forgets them with the key)."""
+        ...
+
 
 class FeedReads(Protocol):
     async def catalogue(self) -> list[FeedState]: ...
