@@ -19,7 +19,6 @@ import asyncpg
 import pytest
 from kafka import KafkaConsumer
 
-from lmis_notify.adapters.feed_relay import build_feed_relay
 from lmis_notify.adapters.key_grant import KeyGrant, key_grant
 from lmis_notify.bootstrap import Notify, bootstrap, migrate, with_key_grant
 from lmis_notify.settings import NotifySettings
@@ -27,9 +26,9 @@ from lmis_shared.contracts import registry as r
 from lmis_shared.contracts.feeds import feed_topic, load_catalogue
 from lmis_shared.processing import Decoded, all_events_in
 from lmis_shared.processing.decoding import validate_payload
-from lmis_shared.settings import CommonSettings
 from tests.conftest import unique
 from tests.integration.apps import bearer
+from tests.integration.test_agency_feeds import publish_feeds
 from tests.integration.worker_api import DEPART, SIGN_CONTRACT, Api
 from tests.unit.worker_examples import PERSON
 
@@ -52,15 +51,6 @@ def _read(bootstrap_servers: str, topic: str) -> list[tuple[dict[str, str], dict
         return [({k: v.decode() for k, v in m.headers}, json.loads(m.value)) for m in consumer]
     finally:
         consumer.close()
-
-
-async def _publish(pool: asyncpg.Pool, schema: str, common: CommonSettings) -> None:
-    relay = await build_feed_relay(pool, schema, common)
-    try:
-        while await relay.publish_pending():
-            pass
-    finally:
-        await relay.close()
 
 
 async def test_feeds_carry_the_personal_fields_their_purpose_allows_decrypted(
@@ -107,7 +97,7 @@ async def test_feeds_carry_the_personal_fields_their_purpose_allows_decrypted(
             narrowed.model_dump_json(),
         )
         await _fan_out(notify, pg_pool, api.schema)
-        await _publish(pg_pool, schema, common)
+        await publish_feeds(pg_pool, schema, common)
 
         police = _of(_read(kafka_bootstrap, feed_topic(fresh_topic, "police")), worker)
         [registered] = [d for h, d in police if h["ce_type"] == REGISTERED]
@@ -138,7 +128,7 @@ async def test_feeds_carry_the_personal_fields_their_purpose_allows_decrypted(
         await _assert_forgotten(pg_pool, schema, worker)
         await _fan_out(notify, pg_pool, api.schema)  # and `lmis rebuild notify`'s replay
         await _assert_forgotten(pg_pool, schema, worker)
-        await _publish(pg_pool, schema, common)
+        await publish_feeds(pg_pool, schema, common)
         again = _of(_read(kafka_bootstrap, feed_topic(fresh_topic, "police")), worker)
         latest = [d for h, d in again if h["ce_type"] == REGISTERED][-1]
         assert latest["person"] is None
