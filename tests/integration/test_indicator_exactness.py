@@ -4,8 +4,9 @@ however Kafka delivers (issue 5, "Exactness is the bar"; architecture property 3
 One realistic history is made once for the module: a demo plan (outbound workers through
 their whole lifecycle, loans, employers, foreign workers with permits) sent through the
 registry's and the permits service's real HTTP apps, and the alerts notify's deadline
-projection and sweeper raise, update and resolve over it (`alert_history.py`). The relays publish their event stores to
-fresh topics for each run, and each run keeps its counts in a schema of its own. Afterwards
+projection and sweeper raise, update and resolve over it (`alert_history.py`). The relays
+publish their event stores to fresh topics for each run, and each run keeps its counts in a
+schema of its own. Afterwards
 every flow row (indicator, commune, month, breakdown) and every stock row on one date must
 equal what `exactness.py` counts from the stores by itself: after a normal run, after a run
 where every record comes twice, after a run whose processor was SIGKILLed mid-stream and
