@@ -5,7 +5,7 @@ to disk past `SPOOL_BYTES`: the body itself (`text/csv`, the XLSX media type, ..
 file part of a `multipart/form-data` body, parsed by Starlette's streaming parser
 (`python-multipart`). A body larger than `max_bytes` is a 413: at once when its
 `Content-Length` says so, else as soon as that many bytes have come. A malformed form is a
-422 naming `file`.
+422 naming `file`; a body cut off by the client a 400.
 
 `ImportSlots` limits how many imports a process runs at once; past the limit the caller is
 answered 503 with `Retry-After` rather than queued (a queue holds bodies).
@@ -27,6 +27,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.requests import ClientDisconnect
 
 from lmis_shared.imports import UnreadableFile
 
@@ -123,11 +124,14 @@ def _file_of(items: list[tuple[str, UploadFile | str]]) -> IO[bytes]:
 
 async def _limited(request: Request, max_bytes: int) -> AsyncGenerator[bytes, None]:
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise _too_large(max_bytes)
-        yield chunk
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > max_bytes:
+                raise _too_large(max_bytes)
+            yield chunk
+    except ClientDisconnect:  # nobody hears the answer; not a server error
+        raise HTTPException(400, "the upload was cut off before its end") from None
 
 
 def _too_large(max_bytes: int) -> HTTPException:
