@@ -35,12 +35,13 @@ class Decoded:
     payload: EventPayload
 
 
-RejectionKind = Literal["invalid_envelope", "invalid_payload"]
+RejectionKind = Literal["invalid_envelope", "invalid_payload", "apply_failed"]
 
 
 class Rejected(ValueError):
     """A record no consumer can use; `reason` is safe to log and to put on a header, `kind`
-    (not a CloudEvent of ours; a payload its contract refuses) to label a metric."""
+    (not a CloudEvent of ours; a payload its contract refuses; an event that fails to apply
+    on its own, `poison.py`) to label a metric."""
 
     def __init__(self, reason: str, kind: RejectionKind = "invalid_payload") -> None:
         super().__init__(reason)
