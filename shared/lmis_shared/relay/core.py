@@ -93,6 +93,9 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.PostgresConnectionError,
     asyncpg.CannotConnectNowError,  # the database is starting or shutting down
     asyncpg.InterfaceError,  # a pooled connection the server closed
+    # a failover or restart: 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InsufficientResourcesError,  # 53300 too many connections, 53100 disk
 )
 """Errors that mean "not now": the relay waits and tries again. Anything else is a bug."""
 
