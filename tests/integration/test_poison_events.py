@@ -18,8 +18,9 @@ import pytest
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from lmis_shared.cloudevents import header_map
 from lmis_shared.events import RecordedEvent
+from lmis_shared.outages import is_unreachable
 from lmis_shared.processing import Connection, Decoded, make_app, projection_agent
-from lmis_shared.processing.poison import ATTEMPTS, is_unreachable
+from lmis_shared.processing.poison import ATTEMPTS
 from tests.conftest import unique
 from tests.integration.processors import (
     Record,

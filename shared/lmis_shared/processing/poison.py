@@ -1,12 +1,12 @@
 """Applying a batch so that one event that always fails cannot stop a projection.
 
-A failure to reach PostgreSQL or the broker (`is_unreachable`) is retried with back-off for
-ever: waiting only delays the counts, skipping would make them wrong. Any other error is a
-fault of the batch's contents or of the code that applies them: after `ATTEMPTS` tries the
-batch is split in two and each half applied on its own (in order: one stream's events stay
-in order), down to the one record that fails alone. That record is handed back as poison
-(`Poisoned`), for the agent to dead-letter with the reason and go on; every other record of
-the batch is applied exactly as it would have been.
+A failure to reach PostgreSQL or the broker (`lmis_shared.outages.is_unreachable`) is
+retried with back-off for ever: waiting only delays the counts, skipping would make them
+wrong. Any other error is a fault of the batch's contents or of the code that applies them:
+after `ATTEMPTS` tries the batch is split in two and each half applied on its own (in order:
+one stream's events stay in order), down to the one record that fails alone. That record is
+handed back as poison (`Poisoned`), for the agent to dead-letter with the reason and go on;
+every other record of the batch is applied exactly as it would have been.
 """
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-import asyncpg
-
 from lmis_shared.liveness import Liveness
 from lmis_shared.logging import get_logger
+from lmis_shared.outages import is_unreachable
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -27,10 +26,6 @@ T = TypeVar("T")
 ATTEMPTS = 3
 FIRST_DELAY = 0.1
 MAX_DELAY = 10.0
-_UNREACHABLE_SQLSTATE_CLASSES = ("08", "53", "57", "58")
-"""connection exceptions, insufficient resources (53300 too many connections), operator
-intervention (57P01 admin shutdown, 57P03 cannot connect now), system errors."""
-_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock
 
 
 @dataclass(frozen=True)
@@ -40,18 +35,6 @@ class Poisoned:
 
     index: int
     reason: str
-
-
-def is_unreachable(error: BaseException) -> bool:
-    """Whether `error` is about reaching PostgreSQL or the broker, not about the records."""
-    if isinstance(error, OSError | TimeoutError | asyncpg.InterfaceError):
-        return True
-    if type(error).__module__.startswith(("aiokafka", "kafka", "faust")):
-        return True
-    sqlstate = getattr(error, "sqlstate", None)
-    return isinstance(sqlstate, str) and (
-        sqlstate.startswith(_UNREACHABLE_SQLSTATE_CLASSES) or sqlstate in _RETRYABLE_SQLSTATES
-    )
 
 
 async def apply_isolating(
