@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 from uuid import UUID
 
-import asyncpg
 import pytest
 
 from lmis_registry.adapters.rebuild import rebuild_open_files, rebuild_worker_list
@@ -82,4 +81,3 @@ async def test_commands_are_accepted_and_published_while_a_rebuild_runs(
     assert len(rows) == total
     assert "sai" not in {r["full_name"] for r in rows}
     assert await pool.fetchval(f"select count(*) from {schema}.open_files") == total
-
