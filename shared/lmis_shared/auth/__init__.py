@@ -23,6 +23,7 @@ from lmis_shared.auth.keys import ensure_local_keypair, issue_token
 from lmis_shared.auth.policy import (
     ANY,
     DEFAULT_GRANTS,
+    ERASE,
     READ,
     WRITE,
     Authorizer,
@@ -41,6 +42,7 @@ from lmis_shared.auth.tokens import Authenticator, JwtAuthenticator, authenticat
 __all__ = [
     "ANY",
     "DEFAULT_GRANTS",
+    "ERASE",
     "READ",
     "WRITE",
     "AuthenticationFailed",

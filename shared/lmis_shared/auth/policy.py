@@ -22,6 +22,8 @@ from lmis_shared.reference.units import unit_in_scope as current_unit_in_scope
 
 ANY = "*"
 READ, WRITE = "read", "write"
+ERASE = "erase"
+"""Destroying a person's data key: no role but admin (whose grant is every action) has it."""
 
 UnitInScope = Callable[[str, str], bool]
 

@@ -16,6 +16,7 @@ from lmis_permits.domain import demands, employers
 from lmis_permits.domain import foreign_workers as fw
 from lmis_shared.commands import Aggregate
 from lmis_shared.eventstore.postgres import Connection, PostgresEventStore
+from lmis_shared.privacy.personal import Opener, PersonalData
 from lmis_shared.sql import in_schema
 
 _UPSERT_DEMAND = """
@@ -35,7 +36,8 @@ insert into {s}.foreign_workers (
     province_code, engaged_on, ended_on, authorisation, valid_from, valid_until, permit_number
 ) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 on conflict (id) do update set
-    version = excluded.version, status = excluded.status, ended_on = excluded.ended_on,
+    version = excluded.version, status = excluded.status, full_name = excluded.full_name,
+    ended_on = excluded.ended_on,
     authorisation = excluded.authorisation, valid_from = excluded.valid_from,
     valid_until = excluded.valid_until, permit_number = excluded.permit_number
 """
@@ -56,13 +58,17 @@ async def project(conn: Connection, schema: str, state: State) -> None:
             pass  # an employer is read from its own stream; nothing to query across employers
 
 
-async def rebuild(pool: asyncpg.Pool, schema: str, batch_size: int = 1000) -> int:
+async def rebuild(
+    pool: asyncpg.Pool, schema: str, personal: PersonalData | None = None, batch_size: int = 1000
+) -> int:
     """Empty the read model and fill it again from the event store; returns the rows written.
 
     Streams are folded in the global order of their first event, so rows are numbered in
     the order the files were registered, as they were live.
     """
     store = PostgresEventStore(pool, schema)
+    async with pool.acquire() as conn:
+        opener = await Opener.of(conn, personal)
     states: dict[UUID, State] = {}
     after = None
     while batch := await store.read_all(after, batch_size):
@@ -71,7 +77,7 @@ async def rebuild(pool: asyncpg.Pool, schema: str, batch_size: int = 1000) -> in
             aggregate = AGGREGATES[meta.stream_type]
             state = states.get(meta.stream_id)
             states[meta.stream_id] = aggregate.fold_more(
-                state, meta.stream_id, [recorded.payload()]
+                state, meta.stream_id, [opener.recorded(recorded)]
             )
         after = batch[-1].position
     async with pool.acquire() as conn, conn.transaction():
@@ -107,7 +113,7 @@ def _worker_row(state: fw.ForeignWorkerFile) -> tuple[object, ...]:
         state.id,
         state.version,
         state.status.value,
-        state.person.full_name,
+        None if state.erasure else state.person.full_name,
         state.nationality,
         state.employer_tax_code,
         state.position.value,

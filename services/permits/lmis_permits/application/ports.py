@@ -41,7 +41,7 @@ class WorkerRow:
     id: UUID
     version: int
     status: str
-    full_name: str
+    full_name: str | None
     nationality: str
     employer_tax_code: str
     position: PositionType

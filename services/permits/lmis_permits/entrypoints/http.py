@@ -32,6 +32,7 @@ from lmis_shared.access.web import Access, access_router, install_access_log
 from lmis_shared.clock import Clock
 from lmis_shared.contracts.permits import PositionType
 from lmis_shared.errors import InvalidInput
+from lmis_shared.privacy.erasure import EraseRequest
 from lmis_shared.settings import CommonSettings
 from lmis_shared.web import Context
 from lmis_shared.web.commands import command_route, current
@@ -289,6 +290,27 @@ for _model, _summary, _description in _COMMANDS:
         description=_description + _IF_MATCH + _IDEMPOTENT,
         responses={409: {"description": "not allowed in the file's current state"}},
     )
+
+
+command_route(
+    workers,
+    "/{worker_id}/erase",
+    EraseRequest,
+    lambda app: app.foreign_workers.erase,
+    app=App,
+    name="EraseForeignWorker",
+    response_model=views.Changed,
+    summary="Erase a foreign worker's personal data (admin only)",
+    description="Destroys the foreign worker's data key: the `person` and `card` fields of "
+    "every event of the file (in the store, on the topics, in dead-letter copies) become "
+    "unreadable, and the list forgets the name. The file and its history still answer, "
+    "with personal fields null and `erased: true`; the file's other facts stay and still "
+    "count. Needs the legal basis and the request's reference; records "
+    "`lmis.permits.foreign_worker.erased.v1`. Erasing an erased file changes nothing."
+    + _IF_MATCH
+    + _IDEMPOTENT,
+    responses={409: {"description": "changed by someone else meanwhile"}},
+)
 
 
 def _query_field(name: str, check: Callable[[str], str], value: str | None) -> str | None:

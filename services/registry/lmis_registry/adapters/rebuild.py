@@ -28,10 +28,10 @@ import asyncpg
 
 from lmis_registry.adapters import open_files, worker_list
 from lmis_registry.domain import workers
-from lmis_shared.events import EventPayload, payload_class
+from lmis_shared.events import EventPayload
 from lmis_shared.eventstore.postgres import Connection
+from lmis_shared.privacy.personal import Opener, PersonalData
 from lmis_shared.sql import in_schema
-from lmis_shared.upcasting import upcast
 
 CHUNK = 500
 """Streams per transaction: a few milliseconds of work, whatever the store's size."""
@@ -59,6 +59,7 @@ Chunk = Callable[[Connection, list[UUID], list[workers.WorkerFile]], Awaitable[i
 
 
 async def rebuild_worker_list(
+<<<<<<< HEAD
     pool: asyncpg.Pool, schema: str, *, chunk: int = CHUNK, between_chunks: Hook | None = None
 ) -> int:
     """Rewrite `worker_list` from the events, chunk by chunk; returns the number of files."""
@@ -91,6 +92,41 @@ async def rebuild_open_files(
         await conn.execute(in_schema(_CHUNK_CLAIMS_RELEASED, schema), ids)
         await conn.execute(
             in_schema(_CLAIMED, schema), [k for k, _ in claims], [i for _, i in claims]
+=======
+    pool: asyncpg.Pool, schema: str, personal: PersonalData | None = None
+) -> int:
+    """Replace `worker_list` with rows folded from the events; returns the number of files."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(in_schema("lock table {s}.worker_list in exclusive mode", schema))
+        await conn.execute(in_schema("delete from {s}.worker_list", schema))
+        count = 0
+        batch: list[workers.WorkerFile] = []
+        async for state in folded_files(conn, schema, personal):
+            batch.append(state)
+            if len(batch) == _BATCH:
+                count += await _write_rows(conn, schema, batch)
+        return count + await _write_rows(conn, schema, batch)
+
+
+async def rebuild_open_files(
+    pool: asyncpg.Pool, schema: str, secret: bytes, personal: PersonalData | None = None
+) -> int:
+    """Replace `open_files` from the events (after a key rotation, say); returns the claims.
+
+    Should the events hold two open files of one citizen (written around the API), the
+    first folded keeps the claim: the rebuild reports, it does not refuse.
+    """
+    claims: dict[str, UUID] = {}
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(in_schema("lock table {s}.open_files in exclusive mode", schema))
+        await conn.execute(in_schema("delete from {s}.open_files", schema))
+        async for state in folded_files(conn, schema, personal):
+            key = open_files.claim_of(secret, state)
+            if key is not None:
+                claims.setdefault(key, state.id)
+        await conn.copy_records_to_table(
+            "open_files", schema_name=schema, records=list(claims.items())
+>>>>>>> main
         )
         return len(claims)
 
@@ -99,6 +135,7 @@ async def rebuild_open_files(
     return count
 
 
+<<<<<<< HEAD
 async def _chunked(
     pool: asyncpg.Pool,
     schema: str,
@@ -141,6 +178,26 @@ def _folded(rows: Sequence[asyncpg.Record]) -> list[workers.WorkerFile]:
             stream, events = row["stream_id"], []
         events.append((row["version"], _payload(row)))
     return found
+=======
+async def folded_files(
+    conn: Connection, schema: str, personal: PersonalData | None = None
+) -> AsyncIterator[workers.WorkerFile]:
+    """Every worker file's current state, folded from its events (needs a transaction);
+    with `personal`, the personal fields opened with the data keys (read once, up front)."""
+    fold = workers.AGGREGATE.fold
+    opener = await Opener.of(conn, personal)
+    current: UUID | None = None
+    events: list[tuple[int, EventPayload]] = []
+    async for row in conn.cursor(in_schema(_STREAMS, schema), prefetch=_BATCH):
+        if row["stream_id"] != current:
+            if current is not None and (state := fold(current, events)) is not None:
+                yield state
+            current, events = row["stream_id"], []
+        data = json.loads(row["data"])
+        events.append((row["version"], opener.payload(row["event_type"], row["stream_id"], data)))
+    if current is not None and (state := fold(current, events)) is not None:
+        yield state
+>>>>>>> main
 
 
 def _payload(row: asyncpg.Record) -> EventPayload:

@@ -71,15 +71,16 @@ _SELECT = (
 
 
 def row_of(state: WorkerFile) -> tuple[Any, ...]:
-    """The file's `worker_list` row, in `COLUMNS` order."""
+    """The file's `worker_list` row, in `COLUMNS` order; an erased file's keeps no name."""
     contract, abroad = state.contract, state.abroad
+    name = None if state.erasure else state.person.full_name
     sending = contract.sending_organisation if contract else None
     return (
         state.id,
         state.version,
         state.status.value,
-        state.person.full_name,
-        " " + search_key(state.person.full_name),
+        name,
+        " " + search_key(name or ""),
         state.commune_code,
         state.province_code,
         [g.value for g in state.priority_groups],

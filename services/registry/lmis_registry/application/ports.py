@@ -42,7 +42,8 @@ class WorkerSummary:
     id: UUID
     version: int
     status: WorkerStatus
-    full_name: str
+    full_name: str | None
+    """None once the worker's personal data is erased."""
     commune_code: str
     province_code: str
     priority_groups: tuple[PriorityGroup, ...]
