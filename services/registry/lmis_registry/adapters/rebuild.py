@@ -59,10 +59,15 @@ Chunk = Callable[[Connection, list[UUID], list[workers.WorkerFile]], Awaitable[i
 
 
 async def rebuild_worker_list(
-<<<<<<< HEAD
-    pool: asyncpg.Pool, schema: str, *, chunk: int = CHUNK, between_chunks: Hook | None = None
+    pool: asyncpg.Pool,
+    schema: str,
+    personal: PersonalData | None = None,
+    *,
+    chunk: int = CHUNK,
+    between_chunks: Hook | None = None,
 ) -> int:
-    """Rewrite `worker_list` from the events, chunk by chunk; returns the number of files."""
+    """Rewrite `worker_list` from the events, chunk by chunk (with `personal`, the personal
+    fields opened with the data keys); returns the number of files."""
 
     async def write(conn: Connection, ids: list[UUID], files: list[workers.WorkerFile]) -> int:
         folded = {f.id for f in files}
@@ -71,7 +76,7 @@ async def rebuild_worker_list(
         await conn.executemany(statement, [worker_list.row_of(f) for f in files])
         return len(files)
 
-    count = await _chunked(pool, schema, chunk, between_chunks, write)
+    count = await _chunked(pool, schema, personal, chunk, between_chunks, write)
     await pool.execute(in_schema(_ORPHAN_ROWS.replace("{t}", "worker_list"), schema))
     return count
 
@@ -80,6 +85,7 @@ async def rebuild_open_files(
     pool: asyncpg.Pool,
     schema: str,
     secret: bytes,
+    personal: PersonalData | None = None,
     *,
     chunk: int = CHUNK,
     between_chunks: Hook | None = None,
@@ -92,53 +98,18 @@ async def rebuild_open_files(
         await conn.execute(in_schema(_CHUNK_CLAIMS_RELEASED, schema), ids)
         await conn.execute(
             in_schema(_CLAIMED, schema), [k for k, _ in claims], [i for _, i in claims]
-=======
-    pool: asyncpg.Pool, schema: str, personal: PersonalData | None = None
-) -> int:
-    """Replace `worker_list` with rows folded from the events; returns the number of files."""
-    async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(in_schema("lock table {s}.worker_list in exclusive mode", schema))
-        await conn.execute(in_schema("delete from {s}.worker_list", schema))
-        count = 0
-        batch: list[workers.WorkerFile] = []
-        async for state in folded_files(conn, schema, personal):
-            batch.append(state)
-            if len(batch) == _BATCH:
-                count += await _write_rows(conn, schema, batch)
-        return count + await _write_rows(conn, schema, batch)
-
-
-async def rebuild_open_files(
-    pool: asyncpg.Pool, schema: str, secret: bytes, personal: PersonalData | None = None
-) -> int:
-    """Replace `open_files` from the events (after a key rotation, say); returns the claims.
-
-    Should the events hold two open files of one citizen (written around the API), the
-    first folded keeps the claim: the rebuild reports, it does not refuse.
-    """
-    claims: dict[str, UUID] = {}
-    async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(in_schema("lock table {s}.open_files in exclusive mode", schema))
-        await conn.execute(in_schema("delete from {s}.open_files", schema))
-        async for state in folded_files(conn, schema, personal):
-            key = open_files.claim_of(secret, state)
-            if key is not None:
-                claims.setdefault(key, state.id)
-        await conn.copy_records_to_table(
-            "open_files", schema_name=schema, records=list(claims.items())
->>>>>>> main
         )
         return len(claims)
 
-    count = await _chunked(pool, schema, chunk, between_chunks, write, lock="open_files")
+    count = await _chunked(pool, schema, personal, chunk, between_chunks, write, lock="open_files")
     await pool.execute(in_schema(_ORPHAN_ROWS.replace("{t}", "open_files"), schema))
     return count
 
 
-<<<<<<< HEAD
 async def _chunked(
     pool: asyncpg.Pool,
     schema: str,
+    personal: PersonalData | None,
     size: int,
     between_chunks: Hook | None,
     write: Chunk,
@@ -158,13 +129,15 @@ async def _chunked(
             if not ids:
                 return count
             rows = await conn.fetch(in_schema(_CHUNK_EVENTS, schema), ids)
-            count += await write(conn, ids, list(_folded(rows)))
+            # the chunk's own data keys, read with its events (a file made meanwhile has one)
+            keys = await personal.data_keys(conn, ids) if personal is not None else {}
+            count += await write(conn, ids, _folded(rows, Opener(personal, keys)))
         last = ids[-1]
         if between_chunks is not None:
             await between_chunks()
 
 
-def _folded(rows: Sequence[asyncpg.Record]) -> list[workers.WorkerFile]:
+def _folded(rows: Sequence[asyncpg.Record], opener: Opener) -> list[workers.WorkerFile]:
     """The files of `rows` (events in stream and version order) folded to their state."""
     found: list[workers.WorkerFile] = []
     stream: UUID | None = None
@@ -176,30 +149,6 @@ def _folded(rows: Sequence[asyncpg.Record]) -> list[workers.WorkerFile]:
             if row is None:
                 break
             stream, events = row["stream_id"], []
-        events.append((row["version"], _payload(row)))
-    return found
-=======
-async def folded_files(
-    conn: Connection, schema: str, personal: PersonalData | None = None
-) -> AsyncIterator[workers.WorkerFile]:
-    """Every worker file's current state, folded from its events (needs a transaction);
-    with `personal`, the personal fields opened with the data keys (read once, up front)."""
-    fold = workers.AGGREGATE.fold
-    opener = await Opener.of(conn, personal)
-    current: UUID | None = None
-    events: list[tuple[int, EventPayload]] = []
-    async for row in conn.cursor(in_schema(_STREAMS, schema), prefetch=_BATCH):
-        if row["stream_id"] != current:
-            if current is not None and (state := fold(current, events)) is not None:
-                yield state
-            current, events = row["stream_id"], []
         data = json.loads(row["data"])
         events.append((row["version"], opener.payload(row["event_type"], row["stream_id"], data)))
-    if current is not None and (state := fold(current, events)) is not None:
-        yield state
->>>>>>> main
-
-
-def _payload(row: asyncpg.Record) -> EventPayload:
-    event_type, data = upcast(row["event_type"], json.loads(row["data"]))
-    return payload_class(event_type).model_validate(data)
+    return found
