@@ -66,9 +66,16 @@ async def test_commands_are_accepted_and_published_while_a_rebuild_runs(
 
         await eventually(published, "the relay to publish the command's event", worker=relaying)
 
-    files = await rebuild_worker_list(pool, schema, chunk=CHUNK, between_chunks=live_traffic)
+    files = await rebuild_worker_list(
+        pool, schema, api.personal, chunk=CHUNK, between_chunks=live_traffic
+    )
     claims = await rebuild_open_files(
-        pool, schema, DEVELOPMENT_LOOKUP_KEY.encode(), chunk=CHUNK, between_chunks=live_traffic
+        pool,
+        schema,
+        DEVELOPMENT_LOOKUP_KEY.encode(),
+        api.personal,
+        chunk=CHUNK,
+        between_chunks=live_traffic,
     )
     stop.set()
     await relaying

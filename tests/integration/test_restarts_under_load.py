@@ -2,32 +2,49 @@
 
 PostgreSQL: while it is down the registry's API answers commands 503 with `Retry-After` (not
 500), the relay waits instead of exiting, and once it is back every accepted registration is
-in the store and on the topic. The broker: commands are accepted all through its outage, and
-the relay gives the restarted (new, empty) cluster every event of the store.
+in the store and on the topic. (The broker's outage is `test_relay.py`'s: commands touch
+PostgreSQL only, and the relay waits it out.)
 
 Each test runs the server it restarts on its own (the session's serve every other test)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import gc
+import warnings
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from uuid import uuid4
 
 import asyncpg
 import pytest
 
-from lmis_cli.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
-from lmis_shared.relay import build_relay
+from lmis_cli.embedded import EmbeddedPostgres, free_port
+from lmis_shared.relay import Relay, build_relay
 from lmis_shared.relay import migrate as migrate_relay
 from tests.integration.processors import eventually
-from tests.integration.test_relay import FAST, records_on
+from tests.integration.test_relay import (  # the fixture: sockets kafka-python leaves
+    FAST,
+    _refused_sockets_collected,  # noqa: F401
+    records_on,
+)
 from tests.integration.worker_api import Api, running_api, worker
 from tests.polling import eventually as eventually_sync
 
 pytestmark = pytest.mark.integration
 
 BEFORE, DURING_RECOVERY, AFTER = 5, 1, 5
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _late_refused_sockets_collected() -> Iterator[None]:
+    """The sockets kafka-python refused while a broker was away, that its closing clients
+    let go only after a test's own collection (`_refused_sockets_collected`): collected
+    quietly once the module is done, rather than failing whichever test comes next."""
+    yield
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
 
 
 @pytest.fixture
@@ -58,7 +75,7 @@ async def _accepted(api: Api) -> bool | None:
 
 async def test_postgresql_restarted_under_load_loses_nothing(
     own_postgres: EmbeddedPostgres, tmp_path: Path, kafka_bootstrap: str, fresh_schema: str,
-    fresh_topic: str,
+    fresh_topic: str, relays: list[Relay],
 ) -> None:  # fmt: skip
     dsn = own_postgres.dsn
     pool = await asyncpg.create_pool(dsn, min_size=1, max_size=4)
@@ -70,6 +87,7 @@ async def test_postgresql_restarted_under_load_loses_nothing(
                 pool, fresh_schema, bootstrap=kafka_bootstrap, topic=topic,
                 database_url=dsn, settings=FAST,
             )  # fmt: skip
+            relays.append(relay)
             stop = asyncio.Event()
             relaying = asyncio.create_task(relay.run(stop))
             assert [await register(api) for _ in range(BEFORE)] == [201] * BEFORE
@@ -111,49 +129,4 @@ async def test_postgresql_restarted_under_load_loses_nothing(
 
     # every accepted event reached the topic (at least once: a round published just before
     # the server went away may be published again; the projections count it once)
-    assert on_topic == {str(r["event_id"]) for r in stored}
-
-
-async def test_the_broker_restarted_under_load_commands_are_accepted_and_the_relay_catches_up(
-    tmp_path: Path, database_url: str, pg_pool: asyncpg.Pool, fresh_schema: str,
-    fresh_topic: str,
-) -> None:  # fmt: skip
-    broker = EmbeddedBroker(free_port(), tmp_path / "broker.log")
-    await asyncio.to_thread(broker.start)
-    topic = f"{fresh_topic}.registry.events"
-    try:
-        async with running_api(tmp_path, database_url, fresh_schema, pg_pool) as api:
-            await migrate_relay(pg_pool, fresh_schema)
-            relay = build_relay(
-                pg_pool, fresh_schema, bootstrap=broker.bootstrap, topic=topic,
-                database_url=database_url, settings=FAST,
-            )  # fmt: skip
-            stop = asyncio.Event()
-            relaying = asyncio.create_task(relay.run(stop))
-            assert [await register(api) for _ in range(BEFORE)] == [201] * BEFORE
-
-            await asyncio.to_thread(broker.stop)
-            # commands go to PostgreSQL only: accepted all through the outage
-            assert [await register(api) for _ in range(AFTER)] == [201] * AFTER
-            await asyncio.to_thread(broker.start)  # a new cluster: memory only
-            assert [await register(api) for _ in range(AFTER)] == [201] * AFTER
-            stored = await pg_pool.fetch(f"select event_id from {fresh_schema}.events")
-            assert len(stored) == BEFORE + 2 * AFTER
-
-            def published() -> set[str] | None:
-                found = asyncio.run(records_on(broker.bootstrap, topic, len(stored)))
-                ids = {str(r.metadata.event_id) for r in found}
-                return ids if len(ids) >= len(stored) else None
-
-            on_topic = await asyncio.to_thread(
-                eventually_sync, published, "every event on the new cluster", 120
-            )
-            assert not relaying.done()
-            stop.set()
-            await relaying
-            await relay.close()
-    finally:
-        await asyncio.to_thread(broker.stop)
-
-    # the new cluster was given every event of the store, those before the outage included
     assert on_topic == {str(r["event_id"]) for r in stored}
