@@ -18,9 +18,11 @@ import asyncpg
 
 from lmis_permits.adapters import postgres, projection
 from lmis_permits.adapters.bulk_permits import PostgresPermitImports
+from lmis_permits.adapters.lists import PostgresPermitLists
 from lmis_permits.application.employers import Demands, Employers
 from lmis_permits.application.foreign_workers import ForeignWorkers
 from lmis_permits.application.imports import PermitImports
+from lmis_permits.application.lists import EmployerAndDemandLists
 from lmis_permits.application.ports import SOURCE
 from lmis_permits.domain import demands, employers
 from lmis_permits.domain import foreign_workers as fw
@@ -56,6 +58,7 @@ class Permits:
     demands: Demands
     foreign_workers: ForeignWorkers
     imports: PermitImports
+    lists: EmployerAndDemandLists | None = None
 
 
 def bootstrap(
@@ -90,6 +93,7 @@ def bootstrap(
         imports=PermitImports(
             PostgresPermitImports(pool, schema, secret, personal), clock, authorizer, rules
         ),
+        lists=EmployerAndDemandLists(PostgresPermitLists(pool, schema), clock, authorizer),
     )
 
 

@@ -10,8 +10,13 @@ from uuid import UUID
 import asyncpg
 
 from lmis_registry.adapters.bulk_files import PostgresBulkFiles
+from lmis_registry.adapters.loan_list import LoanReadModel, PostgresLoanList
 from lmis_registry.adapters.migrations import MIGRATIONS
-from lmis_registry.adapters.rebuild import rebuild_open_files, rebuild_worker_list
+from lmis_registry.adapters.rebuild import (
+    rebuild_loan_list,
+    rebuild_open_files,
+    rebuild_worker_list,
+)
 from lmis_registry.adapters.worker_files import WorkerReadModel
 from lmis_registry.adapters.worker_list import PostgresWorkerList
 from lmis_registry.application.imports import WorkerImports
@@ -58,7 +63,12 @@ def bootstrap(
     bulk = PostgresBulkFiles(pool, schema, secret, personal)
     return Registry(
         workers=WorkerFiles(files, PostgresWorkerList(pool, schema), clock, authorizer),
-        loans=Loans(PostgresStreams(pool, schema, personal=personal), clock, authorizer),
+        loans=Loans(
+            PostgresStreams(pool, schema, LoanReadModel(schema), personal),
+            clock,
+            authorizer,
+            PostgresLoanList(pool, schema),
+        ),
         imports=WorkerImports(bulk, clock, authorizer),
     )
 
@@ -72,12 +82,14 @@ async def migrate(pool: asyncpg.Pool, schema: str) -> None:
 
 
 async def rebuild(pool: asyncpg.Pool, settings: RegistrySettings, common: CommonSettings) -> str:
-    """The worker list and the open-file claims, folded again from the event store."""
+    """The worker list, the open-file claims and the loan list, folded again from the event
+    store."""
     schema = settings.schema_name
     personal = personal_data(settings, common)
     files = await rebuild_worker_list(pool, schema, personal)
     await rebuild_open_files(pool, schema, settings.lookup_secret(common.mode), personal)
-    return f"registry: {files} worker files rebuilt"
+    loan_rows = await rebuild_loan_list(pool, schema)
+    return f"registry: {files} worker files rebuilt, {loan_rows} loans"
 
 
 async def erase(

@@ -98,5 +98,17 @@ class Authorizer:
             raise Forbidden(f"role {principal.role} may not {action} {resource_kind}{where}")
 
 
+def list_scope(
+    authorizer: Authorizer, principal: Principal, action: str, resource_kind: str
+) -> str | None:
+    """The unit a list of `resource_kind` must be limited to for `principal`: None when a
+    grant covers objects anywhere (an object of unknown unit is only covered by such a grant),
+    else the caller's own scope, if it may `action` there at all (`Forbidden` otherwise)."""
+    if authorizer.allows(principal, action, None, resource_kind):
+        return None
+    authorizer.check(principal, action, principal.scope, resource_kind)
+    return principal.scope
+
+
 def _matches(allowed: frozenset[str], value: str) -> bool:
     return ANY in allowed or value in allowed

@@ -24,7 +24,7 @@ from lmis_permits.domain import foreign_workers as commands
 from lmis_permits.domain.demands import ApproveDemand, RejectDemand, SubmitDemand
 from lmis_permits.domain.employers import RegisterEmployer, UpdateEmployer
 from lmis_permits.domain.permit_status import PermitStatus
-from lmis_permits.entrypoints import views
+from lmis_permits.entrypoints import lists_http, views
 from lmis_permits.entrypoints.imports_http import imports_router
 from lmis_permits.entrypoints.problems import problem_mapping
 from lmis_permits.settings import PermitsSettings
@@ -341,7 +341,7 @@ def create_app(
     return service_app(
         service="permits",
         common=common,
-        routers=[employers, demands, workers, imports_router, access_router],
+        routers=[lists_http.router, employers, demands, workers, imports_router, access_router],
         version=VERSION,
         description="Foreign workers in the province (người lao động nước ngoài): employers, "
         "demand approvals, work permits, extensions, exemptions, health checks, residence.",

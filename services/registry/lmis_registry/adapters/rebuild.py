@@ -16,18 +16,23 @@ rows, and `between_chunks` (a test's hook) runs with no transaction open:
   waits and moves the claim after the chunk wrote. Claims of files without events go at the
   end. Should the events hold two open files of one citizen (written around the API), the
   first folded keeps the claim: the rebuild reports, it does not refuse.
+
+The loan list (`rebuild_loan_list`) is still rebuilt in one transaction under a table lock:
+loans are few, and their commands wait only for its length.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import TypeVar
 from uuid import UUID
 
 import asyncpg
 
-from lmis_registry.adapters import open_files, worker_list
-from lmis_registry.domain import workers
+from lmis_registry.adapters import loan_list, open_files, worker_list
+from lmis_registry.domain import loans, workers
+from lmis_shared.commands import Aggregate, Versioned
 from lmis_shared.events import EventPayload
 from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.privacy.personal import Opener, PersonalData
@@ -54,6 +59,12 @@ _CLAIMED = (
     " select * from unnest($1::text[], $2::uuid[]) on conflict (citizen_key) do nothing"
 )
 
+_STREAMS = (
+    "select stream_id, version, event_type, data::text from {s}.events"
+    " where stream_type = $1 order by stream_id, version"
+)
+_BATCH = 1000
+S = TypeVar("S", bound=Versioned)
 Hook = Callable[[], Awaitable[None]]
 Chunk = Callable[[Connection, list[UUID], list[workers.WorkerFile]], Awaitable[int]]
 
@@ -152,3 +163,41 @@ def _folded(rows: Sequence[asyncpg.Record], opener: Opener) -> list[workers.Work
         data = json.loads(row["data"])
         events.append((row["version"], opener.payload(row["event_type"], row["stream_id"], data)))
     return found
+
+
+async def rebuild_loan_list(pool: asyncpg.Pool, schema: str) -> int:
+    """Replace `loan_list` with rows folded from the loans' events (no personal field: a
+    loan names its borrower by the worker file's id); returns the loans."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(in_schema("lock table {s}.loan_list in exclusive mode", schema))
+        await conn.execute(in_schema("delete from {s}.loan_list", schema))
+        batch: list[loans.Loan] = []
+        count = 0
+        async for state in folded(conn, schema, loans.AGGREGATE):
+            batch.append(state)
+            if len(batch) == _BATCH:
+                count += len(batch)
+                await loan_list.upsert(conn, schema, batch)
+                batch.clear()
+        await loan_list.upsert(conn, schema, batch)
+        return count + len(batch)
+
+
+async def folded(
+    conn: Connection, schema: str, aggregate: Aggregate[S], personal: PersonalData | None = None
+) -> AsyncIterator[S]:
+    """Every stream of the aggregate's type, folded from its events (needs a transaction)."""
+    fold = aggregate.fold
+    opener = await Opener.of(conn, personal)
+    current: UUID | None = None
+    events: list[tuple[int, EventPayload]] = []
+    statement = in_schema(_STREAMS, schema)
+    async for row in conn.cursor(statement, aggregate.stream_type, prefetch=_BATCH):
+        if row["stream_id"] != current:
+            if current is not None and (state := fold(current, events)) is not None:
+                yield state
+            current, events = row["stream_id"], []
+        data = json.loads(row["data"])
+        events.append((row["version"], opener.payload(row["event_type"], row["stream_id"], data)))
+    if current is not None and (state := fold(current, events)) is not None:
+        yield state

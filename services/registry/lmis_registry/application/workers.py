@@ -15,7 +15,7 @@ from uuid import UUID
 
 from lmis_registry.application.ports import WorkerListing, WorkerPage, WorkerSearch
 from lmis_registry.domain import workers
-from lmis_shared.auth import ERASE, READ, WRITE, Authorizer, Principal
+from lmis_shared.auth import ERASE, READ, WRITE, Authorizer, Principal, list_scope
 from lmis_shared.clock import Clock
 from lmis_shared.commands import (
     Command,
@@ -151,7 +151,4 @@ def _within_scope(
     A grant that covers an object of unknown unit is an `anywhere` grant (admin); any other
     role must be allowed to read files in its own scope, and sees nothing outside it.
     """
-    if authorizer.allows(principal, READ, None, STREAM_TYPE):
-        return query
-    authorizer.check(principal, READ, principal.scope, STREAM_TYPE)
-    return replace(query, scope=principal.scope)
+    return replace(query, scope=list_scope(authorizer, principal, READ, STREAM_TYPE))

@@ -1,4 +1,5 @@
-"""The reporting service's HTTP API: administrative units, indicator values and targets.
+"""The reporting service's HTTP API: administrative units, indicator values and targets; and
+the officials' dashboard beside it (`install_dashboard`: `pages.py`, `signin.py`).
 
 Routes translate parameters into calls of the application (`ReportingQueries`,
 `TargetCommands`) and its answers into JSON (`views.py`); authorisation and every rule live
@@ -26,12 +27,16 @@ from datetime import date
 from typing import Annotated
 
 import asyncpg
-from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
+from fastapi import APIRouter, FastAPI, Path, Query, Response
 
-from lmis_reporting.bootstrap import Reporting, bootstrap
+from lmis_reporting.bootstrap import bootstrap
 from lmis_reporting.domain.targets import SetTarget
-from lmis_reporting.domain.units import Hierarchy
+from lmis_reporting.entrypoints import report_routes
+from lmis_reporting.entrypoints.http_deps import App, Caller, HierarchyQuery
+from lmis_reporting.entrypoints.pages import pages, static_files
 from lmis_reporting.entrypoints.problems import problem_mapping
+from lmis_reporting.entrypoints.sessions import install_sessions
+from lmis_reporting.entrypoints.signin import install_signin
 from lmis_reporting.entrypoints.views import (
     IndicatorList,
     IndicatorOut,
@@ -44,28 +49,14 @@ from lmis_reporting.entrypoints.views import (
     UnitOut,
 )
 from lmis_reporting.settings import ReportingSettings
-from lmis_shared.auth import Principal
 from lmis_shared.clock import Clock
 from lmis_shared.settings import CommonSettings
-from lmis_shared.web import Context, current_principal, etag
+from lmis_shared.web import Context, etag
 from lmis_shared.web.service import service_app
 
 VERSION = "0.1.0"
 
 router = APIRouter(prefix="/v1")
-
-
-def reporting(request: Request) -> Reporting:
-    found: Reporting = request.app.state.reporting
-    return found
-
-
-App = Annotated[Reporting, Depends(reporting)]
-Caller = Annotated[Principal, Depends(current_principal)]
-HierarchyQuery = Annotated[
-    Hierarchy,
-    Query(description="`current` (since 2025-07-01: province → commune) or `legacy`"),
-]
 
 
 @router.get("/units", summary="Administrative units under a parent (provinces without one)")
@@ -181,12 +172,25 @@ def create_app(
     def build(app: FastAPI, pool: asyncpg.Pool) -> None:
         app.state.reporting = bootstrap(pool, own, common, clock=clock)
 
-    return service_app(
+    app = service_app(
         service="reporting",
         common=common,
-        routers=[router],
+        routers=[router, report_routes.router],
         version=VERSION,
         description="LMIS reporting service. Errors are RFC 9457 problems.",
         on_pool=build,
         problems=problem_mapping(),
     )
+    install_dashboard(app, common, own)
+    return app
+
+
+def install_dashboard(app: FastAPI, common: CommonSettings, own: ReportingSettings) -> None:
+    """The officials' pages beside the API: they stand behind a session, not a bearer token
+    (`pages.py`, `signin.py`)."""
+    app.state.reporting_settings = own
+    secret = own.session_secret.get_secret_value() if own.session_secret else ""
+    install_sessions(app, secret or None)  # an empty value (compose's default) is none
+    install_signin(app, common, own)
+    app.include_router(pages)
+    app.mount("/static", static_files, name="static")
