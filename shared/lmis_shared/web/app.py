@@ -33,6 +33,7 @@ from lmis_shared.settings import CommonSettings
 from lmis_shared.telemetry import scrub_http_span, setup_telemetry
 from lmis_shared.web.context import RequestContextMiddleware
 from lmis_shared.web.health import ReadinessCheck, health_router
+from lmis_shared.web.outages import install_outage_handlers
 from lmis_shared.web.problems import Problem, ProblemMapping, install_problem_handlers
 from lmis_shared.web.security import current_principal, install_auth_handlers
 
@@ -89,6 +90,7 @@ def create_app(
     app.state.tracer_provider = provider
     install_problem_handlers(app, problems or ProblemMapping())
     install_auth_handlers(app)
+    install_outage_handlers(app)  # 503 + Retry-After while PostgreSQL cannot be reached
     app.include_router(health_router(service, version))
     for router in routers:
         app.include_router(
