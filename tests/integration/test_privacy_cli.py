@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -61,25 +62,36 @@ async def _clear_store(pool: asyncpg.Pool, schema: str) -> list[uuid.UUID]:
     return ids
 
 
-async def _command_line_on(
-    pool: asyncpg.Pool,
+@pytest.fixture
+async def clear_store_on_the_command_line(
+    pg_pool: asyncpg.Pool,
     database_url: str,
-    registry_schema: str,
-    data_dir: Path,
+    fresh_schema: str,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-) -> str:
-    """`lmis` pointed at the test's registry schema and a fresh permits one (returned)."""
+) -> AsyncIterator[list[uuid.UUID]]:
+    """A clear registry store (its file ids yielded), with `lmis` pointed at the test's registry
+    schema and a fresh permits one (dropped afterwards)."""
+    ids = await _clear_store(pg_pool, fresh_schema)
     permits_schema = unique("t_privacy_permits")
-    await migrate_permits(pool, permits_schema)
+    await migrate_permits(pg_pool, permits_schema)
     for name, value in {
         "LMIS_DATABASE_URL": database_url,
-        "LMIS_DATA_DIR": str(data_dir),
+        "LMIS_DATA_DIR": str(tmp_path),
         "LMIS_OTEL_EXPORTER": "none",
-        "LMIS_REGISTRY_SCHEMA_NAME": registry_schema,
+        "LMIS_REGISTRY_SCHEMA_NAME": fresh_schema,
         "LMIS_PERMITS_SCHEMA_NAME": permits_schema,
     }.items():
         monkeypatch.setenv(name, value)
-    return permits_schema
+    yield ids
+    await pg_pool.execute(f'drop schema "{permits_schema}" cascade')
+
+
+async def _assert_every_person_reads_back(store: PostgresEventStore, ids: list[uuid.UUID]) -> None:
+    for stream, person in zip(ids, PEOPLE, strict=True):
+        registered = (await store.read_stream(stream))[0].payload()
+        assert isinstance(registered, r.WorkerRegistered)
+        assert registered.person == person
 
 
 async def _events_text(pool: asyncpg.Pool, schema: str) -> str:
@@ -104,10 +116,7 @@ async def test_migrate_seals_clear_events_once_and_they_read_back(
     assert not [p for p in PEOPLE if p.citizen_id in text or p.full_name in text]
     assert await pg_pool.fetchval(f'select count(*) from "{fresh_schema}".events') == 6
     store = PostgresEventStore(pg_pool, fresh_schema, personal)
-    for stream, person in zip(ids, PEOPLE, strict=True):
-        registered = (await store.read_stream(stream))[0].payload()
-        assert isinstance(registered, r.WorkerRegistered)
-        assert registered.person == person
+    await _assert_every_person_reads_back(store, ids)
 
 
 async def test_the_store_stays_append_only_outside_the_migration(
@@ -126,16 +135,9 @@ async def test_the_store_stays_append_only_outside_the_migration(
 
 
 async def test_files_past_retention_are_listed_then_erased_by_a_named_actor(
-    pg_pool: asyncpg.Pool,
-    database_url: str,
-    fresh_schema: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    pg_pool: asyncpg.Pool, fresh_schema: str, clear_store_on_the_command_line: list[uuid.UUID]
 ) -> None:
-    ids = await _clear_store(pg_pool, fresh_schema)
-    permits_schema = await _command_line_on(
-        pg_pool, database_url, fresh_schema, tmp_path, monkeypatch
-    )
+    ids = clear_store_on_the_command_line
 
     def lmis(*args: str) -> tuple[int, str]:
         result = CliRunner().invoke(app, ["privacy", *args])
@@ -162,20 +164,16 @@ async def test_files_past_retention_are_listed_then_erased_by_a_named_actor(
         r.WorkerErased.event_type,
     )
     assert [a["actor"] for a in actors] == ["dpo-1"] * 3
-    await pg_pool.execute(f'drop schema "{permits_schema}" cascade')
 
 
 async def test_rotating_the_master_key_keeps_every_file_readable_with_the_new_key_alone(
     pg_pool: asyncpg.Pool,
-    database_url: str,
     fresh_schema: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    clear_store_on_the_command_line: list[uuid.UUID],
 ) -> None:
-    ids = await _clear_store(pg_pool, fresh_schema)
-    permits_schema = await _command_line_on(
-        pg_pool, database_url, fresh_schema, tmp_path, monkeypatch
-    )
+    ids = clear_store_on_the_command_line
     runner = CliRunner()
     assert (await asyncio.to_thread(runner.invoke, app, ["privacy", "migrate"])).exit_code == 0
 
@@ -190,8 +188,4 @@ async def test_rotating_the_master_key_keeps_every_file_readable_with_the_new_ke
     store = PostgresEventStore(
         pg_pool, fresh_schema, personal_data(settings, CommonSettings(data_dir=tmp_path))
     )
-    for stream, person in zip(ids, PEOPLE, strict=True):
-        registered = (await store.read_stream(stream))[0].payload()
-        assert isinstance(registered, r.WorkerRegistered)
-        assert registered.person == person
-    await pg_pool.execute(f'drop schema "{permits_schema}" cascade')
+    await _assert_every_person_reads_back(store, ids)
