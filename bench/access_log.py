@@ -8,17 +8,14 @@ by one writer and by several at once, on the real embedded PostgreSQL; and how f
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import os
-import platform
 import time
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from harness import Figures, on_embedded_postgres, write_figures
+from harness import Figures, run_from_command_line
 from lmis_cli.embedded import EmbeddedPostgres
 from lmis_shared.access.postgres import ACCESS_MIGRATIONS, PostgresAccessLog
 from lmis_shared.access.record import AccessEntry
@@ -98,13 +95,13 @@ async def measure(server: EmbeddedPostgres, entries: int, writers: int) -> Figur
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--entries", type=int, default=4000)
-    parser.add_argument("--writers", type=int, default=8)
-    args = parser.parse_args()
-    figures = on_embedded_postgres(lambda s: measure(s, args.entries, args.writers))
-    figures["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version()}
-    write_figures(RESULTS, figures)
+    figures = run_from_command_line(
+        __doc__,
+        {"entries": 4000, "writers": 8},
+        lambda server, args: measure(server, args.entries, args.writers),
+        RESULTS,
+        with_machine=True,
+    )
     print(figures)
 
 

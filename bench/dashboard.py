@@ -21,9 +21,6 @@ Results: `bench/results/dashboard.json`.
 
 from __future__ import annotations
 
-import argparse
-import os
-import platform
 import random
 import statistics
 import sys
@@ -37,7 +34,7 @@ from uuid import uuid4
 
 import httpx
 
-from harness import Figures, on_embedded_postgres, write_figures
+from harness import Figures, run_from_command_line
 from lmis_cli.embedded import EmbeddedPostgres
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from lmis_reporting.bootstrap import migrate
@@ -261,15 +258,13 @@ async def measure(server: EmbeddedPostgres, workers: int, foreign: int, rounds: 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--workers", type=int, default=200)
-    parser.add_argument("--foreign", type=int, default=60)
-    parser.add_argument("--rounds", type=int, default=30)
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    args = parser.parse_args()
-    figures = on_embedded_postgres(lambda s: measure(s, args.workers, args.foreign, args.rounds))
-    figures["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version()}
-    write_figures(args.out, figures)
+    figures = run_from_command_line(
+        __doc__,
+        {"workers": 200, "foreign": 60, "rounds": 30},
+        lambda server, args: measure(server, args.workers, args.foreign, args.rounds),
+        RESULTS,
+        with_machine=True,
+    )
     print(figures)
 
 

@@ -13,9 +13,7 @@ data keys read from a `person_keys` table, unwrapped, AES-GCM), against that loa
 
 from __future__ import annotations
 
-import argparse
 import os
-import platform
 import threading
 import time
 from datetime import UTC, date, datetime
@@ -24,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-from harness import Figures, on_embedded_postgres, write_figures
+from harness import Figures, run_from_command_line
 from lmis_cli.embedded import EmbeddedPostgres
 from lmis_notify.adapters.key_grant import KeyGrant
 from lmis_notify.adapters.webhook_sender import HttpxSender
@@ -248,13 +246,13 @@ async def measure(server: EmbeddedPostgres, events: int, deliveries: int) -> Fig
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, default=6000)
-    parser.add_argument("--deliveries", type=int, default=1200)
-    args = parser.parse_args()
-    figures = on_embedded_postgres(lambda s: measure(s, args.events, args.deliveries))
-    figures["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version()}
-    write_figures(RESULTS, figures)
+    figures = run_from_command_line(
+        __doc__,
+        {"events": 6000, "deliveries": 1200},
+        lambda server, args: measure(server, args.events, args.deliveries),
+        RESULTS,
+        with_machine=True,
+    )
     print(figures)
 
 

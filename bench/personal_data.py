@@ -15,7 +15,7 @@ commands go to both, rounds alternating, each figure the median round:
 
 from __future__ import annotations
 
-import argparse
+import json
 import os
 import statistics
 import time
@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from harness import on_embedded_postgres, write_figures
+from harness import run_from_command_line
 from lmis_cli.embedded import EmbeddedPostgres
 from lmis_shared.commands import Change
 from lmis_shared.commands.postgres import PostgresStreams
@@ -165,13 +165,13 @@ async def measure(server: EmbeddedPostgres, n: int, rounds: int) -> dict[str, An
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--commands", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
-    figures = on_embedded_postgres(lambda server: measure(server, args.commands, args.rounds))
-    write_figures(RESULTS, figures)
-    print(RESULTS.read_text())
+    figures = run_from_command_line(
+        __doc__.splitlines()[0],
+        {"commands": 1000, "rounds": 5},
+        lambda server, args: measure(server, args.commands, args.rounds),
+        RESULTS,
+    )
+    print(json.dumps(figures, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

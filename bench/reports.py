@@ -15,7 +15,7 @@ are medians of `--repeat` runs, each reading everything again from PostgreSQL.
 
 from __future__ import annotations
 
-import argparse
+import json
 import os
 import platform
 import random
@@ -29,7 +29,7 @@ from typing import Any
 
 from vietnam_provinces.lookup import WARD_MAPPING
 
-from harness import on_embedded_postgres, write_figures
+from harness import run_from_command_line
 from lmis_cli.embedded import EmbeddedPostgres
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from lmis_reporting.adapters.report_pdf import render_pdf
@@ -322,13 +322,13 @@ async def measure(server: EmbeddedPostgres, workers: int, repeat: int) -> dict[s
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--workers", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
-    figures = on_embedded_postgres(lambda server: measure(server, args.workers, args.repeat))
-    write_figures(RESULTS, figures)
-    print(RESULTS.read_text())
+    figures = run_from_command_line(
+        __doc__,
+        {"workers": 100_000, "repeat": 3},
+        lambda server, args: measure(server, args.workers, args.repeat),
+        RESULTS,
+    )
+    print(json.dumps(figures, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":
