@@ -95,14 +95,13 @@ async def measure(server: EmbeddedPostgres, entries: int, writers: int) -> Figur
 
 
 def main() -> None:
-    figures = run_from_command_line(
+    run_from_command_line(
         __doc__,
         {"entries": 4000, "writers": 8},
         lambda server, args: measure(server, args.entries, args.writers),
         RESULTS,
         with_machine=True,
     )
-    print(figures)
 
 
 if __name__ == "__main__":

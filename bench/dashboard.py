@@ -258,14 +258,13 @@ async def measure(server: EmbeddedPostgres, workers: int, foreign: int, rounds: 
 
 
 def main() -> None:
-    figures = run_from_command_line(
+    run_from_command_line(
         __doc__,
         {"workers": 200, "foreign": 60, "rounds": 30},
         lambda server, args: measure(server, args.workers, args.foreign, args.rounds),
         RESULTS,
         with_machine=True,
     )
-    print(figures)
 
 
 if __name__ == "__main__":

@@ -246,14 +246,13 @@ async def measure(server: EmbeddedPostgres, events: int, deliveries: int) -> Fig
 
 
 def main() -> None:
-    figures = run_from_command_line(
+    run_from_command_line(
         __doc__,
         {"events": 6000, "deliveries": 1200},
         lambda server, args: measure(server, args.events, args.deliveries),
         RESULTS,
         with_machine=True,
     )
-    print(figures)
 
 
 if __name__ == "__main__":

@@ -40,10 +40,10 @@ def run_from_command_line(
     out: Path,
     *,
     with_machine: bool = False,
-) -> Figures:
+) -> None:
     """A benchmark's `main`: whole-number `options` (`--name`, with their defaults) and `--out`
     read from the command line, `measure` run on a fresh PostgreSQL, its figures (with the
-    machine's, if asked) written to the file and returned."""
+    machine's, if asked) written to the file and printed."""
     parser = argparse.ArgumentParser(description=description)
     for name, default in options.items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=default)
@@ -53,4 +53,4 @@ def run_from_command_line(
     if with_machine:
         figures["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version()}
     write_figures(args.out, figures)
-    return figures
+    print(json.dumps(figures, indent=2, ensure_ascii=False))

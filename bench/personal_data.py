@@ -15,7 +15,6 @@ commands go to both, rounds alternating, each figure the median round:
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import time
@@ -165,13 +164,12 @@ async def measure(server: EmbeddedPostgres, n: int, rounds: int) -> dict[str, An
 
 
 def main() -> None:
-    figures = run_from_command_line(
+    run_from_command_line(
         __doc__.splitlines()[0],
         {"commands": 1000, "rounds": 5},
         lambda server, args: measure(server, args.commands, args.rounds),
         RESULTS,
     )
-    print(json.dumps(figures, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

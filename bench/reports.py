@@ -15,7 +15,6 @@ are medians of `--repeat` runs, each reading everything again from PostgreSQL.
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import random
@@ -322,13 +321,12 @@ async def measure(server: EmbeddedPostgres, workers: int, repeat: int) -> dict[s
 
 
 def main() -> None:
-    figures = run_from_command_line(
+    run_from_command_line(
         __doc__,
         {"workers": 100_000, "repeat": 3},
         lambda server, args: measure(server, args.workers, args.repeat),
         RESULTS,
     )
-    print(json.dumps(figures, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":
