@@ -11,6 +11,7 @@ from uuid import UUID
 
 import asyncpg
 
+from lmis_notify.adapters._columns import column_arrays
 from lmis_notify.domain.alerts import Alert
 from lmis_notify.domain.model import Deadline, Subject
 from lmis_shared.contracts.notify import AlertRule, ReportRef, SubjectKind
@@ -93,47 +94,42 @@ def pair_columns(pairs: Sequence[tuple[UUID, AlertRule]]) -> tuple[list[Any], ..
 
 
 def deadline_columns(deadlines: Sequence[Deadline]) -> tuple[list[Any], ...]:
-    return (
-        [d.subject_id for d in deadlines],
-        [d.rule.value for d in deadlines],
-        [d.due_on for d in deadlines],
-    )
+    return column_arrays(deadlines, "subject_id", "rule.value", "due_on")
 
 
 def alert_columns(alerts: Sequence[Alert]) -> tuple[list[Any], ...]:
-    return (
-        [a.id for a in alerts],
-        [a.rule.value for a in alerts],
-        [a.subject_id for a in alerts],
-        [a.subject_kind.value for a in alerts],
-        [a.unit_code for a in alerts],
-        [a.province_code for a in alerts],
-        [a.due_on for a in alerts],
-        [_report_json(a.report) for a in alerts],
-        [a.raised_at for a in alerts],
-        [a.resolved_at for a in alerts],
-        [a.acknowledged_by for a in alerts],
-        [a.acknowledged_at for a in alerts],
-        [a.version for a in alerts],
-        [a.missed for a in alerts],
-        [a.amount_vnd for a in alerts],
-        [a.updated_at for a in alerts],
+    return column_arrays(
+        alerts,
+        "id",
+        "rule.value",
+        "subject_id",
+        "subject_kind.value",
+        "unit_code",
+        "province_code",
+        "due_on",
+        lambda a: _report_json(a.report),
+        "raised_at",
+        "resolved_at",
+        "acknowledged_by",
+        "acknowledged_at",
+        "version",
+        "missed",
+        "amount_vnd",
+        "updated_at",
     )
 
 
 def subject_columns(subjects: Sequence[Subject]) -> tuple[list[Any], ...]:
-    return (
-        [s.id for s in subjects],
-        [s.kind.value for s in subjects],
-        [s.unit_code for s in subjects],
-        [s.province_code for s in subjects],
-        [json.dumps([[n, d.isoformat(), a] for n, d, a in s.schedule]) for s in subjects],
-        [_report_json(s.report) for s in subjects],
-        [
-            json.dumps([[d.rule, d.due_on.isoformat()] for d in sorted(s.deadlines)])
-            for s in subjects
-        ],
-        [s.paid_vnd for s in subjects],
+    return column_arrays(
+        subjects,
+        "id",
+        "kind.value",
+        "unit_code",
+        "province_code",
+        lambda s: json.dumps([[n, d.isoformat(), a] for n, d, a in s.schedule]),
+        lambda s: _report_json(s.report),
+        lambda s: json.dumps([[d.rule, d.due_on.isoformat()] for d in sorted(s.deadlines)]),
+        "paid_vnd",
     )
 
 

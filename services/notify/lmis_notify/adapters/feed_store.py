@@ -12,6 +12,7 @@ from uuid import UUID
 import asyncpg
 
 from lmis_notify.adapters import feed_sql as q
+from lmis_notify.adapters._columns import column_arrays
 from lmis_notify.application.feed_ports import ERASED, FeedRecord, FeedState, StoredFeedRecord
 from lmis_notify.domain.feed_routing import SubjectUnits
 from lmis_notify.domain.feeds import Feed
@@ -108,24 +109,24 @@ class PostgresFeedBook:
         )
 
     async def add(self, records: Sequence[FeedRecord]) -> None:
-        m = [r.metadata for r in records]
-        await self._conn.execute(
-            self._sql(q.INSERT),
-            [r.feed for r in records],
-            [r.unit or "" for r in records],
-            [x.event_id for x in m],
-            [x.event_type for x in m],
-            [x.stream_id for x in m],
-            [x.stream_type for x in m],
-            [x.stream_version for x in m],
-            [json.dumps(r.data, ensure_ascii=False) for r in records],
-            [x.recorded_at for x in m],
-            [x.actor for x in m],
-            [x.correlation_id for x in m],
-            [x.causation_id for x in m],
-            [x.traceparent for x in m],
-            [x.source for x in m],
+        columns = column_arrays(
+            records,
+            "feed",
+            lambda r: r.unit or "",
+            "metadata.event_id",
+            "metadata.event_type",
+            "metadata.stream_id",
+            "metadata.stream_type",
+            "metadata.stream_version",
+            lambda r: json.dumps(r.data, ensure_ascii=False),
+            "metadata.recorded_at",
+            "metadata.actor",
+            "metadata.correlation_id",
+            "metadata.causation_id",
+            "metadata.traceparent",
+            "metadata.source",
         )
+        await self._conn.execute(self._sql(q.INSERT), *columns)
 
     async def record_access(self, feed: FeedDefinition, records: Sequence[FeedRecord]) -> None:
         fields = sorted({name for r in records for name in r.data})
