@@ -175,12 +175,17 @@ async def unreachable() -> None:  # nothing listens on a fresh free port
     writer.close()
 
 
-async def test_readyz_is_a_503_problem_naming_the_failing_required_check(demo: Demo) -> None:
-    demo.app.state.readiness_checks["search_index"] = unreachable
+async def readyz_with_failing(demo: Demo, checks: dict[str, Any], name: str) -> httpx.Response:
+    """`/readyz` while the check `name` (one of the app's `checks`) fails, and only then."""
+    checks[name] = unreachable
     try:
-        response = await demo.client.get("/readyz")
+        return await demo.client.get("/readyz")
     finally:
-        del demo.app.state.readiness_checks["search_index"]
+        del checks[name]
+
+
+async def test_readyz_is_a_503_problem_naming_the_failing_required_check(demo: Demo) -> None:
+    response = await readyz_with_failing(demo, demo.app.state.readiness_checks, "search_index")
 
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
@@ -190,11 +195,7 @@ async def test_readyz_is_a_503_problem_naming_the_failing_required_check(demo: D
 
 async def test_readyz_stays_ready_when_only_a_reported_dependency_fails(demo: Demo) -> None:
     """A broker outage leaves the API in service: commands need PostgreSQL only."""
-    demo.app.state.reported_checks["broker"] = unreachable
-    try:
-        response = await demo.client.get("/readyz")
-    finally:
-        del demo.app.state.reported_checks["broker"]
+    response = await readyz_with_failing(demo, demo.app.state.reported_checks, "broker")
 
     assert response.status_code == 200
     assert response.json() == {

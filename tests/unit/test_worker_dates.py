@@ -27,6 +27,12 @@ Stage = Callable[[], w.WorkerFile]
 TOMORROW = "2026-11-24"
 
 
+def assert_refused_naming(field: str, state: w.WorkerFile, refused: w.AnyWorkerCommand) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        w.decide(state, refused, TODAY)
+    assert caught.value.field == field
+
+
 @pytest.mark.parametrize(
     ("stage", "refused", "field"),
     [
@@ -47,9 +53,7 @@ TOMORROW = "2026-11-24"
 def test_a_fact_dated_in_the_future_is_refused(
     stage: Stage, refused: w.AnyWorkerCommand, field: str
 ) -> None:
-    with pytest.raises(InvalidInput) as caught:
-        w.decide(stage(), refused, TODAY)
-    assert caught.value.field == field
+    assert_refused_naming(field, stage(), refused)
 
 
 @pytest.mark.parametrize(
@@ -81,9 +85,7 @@ def test_a_fact_dated_in_the_future_is_refused(
 def test_facts_out_of_order_are_refused_naming_the_field(
     stage: Stage, refused: w.AnyWorkerCommand, field: str
 ) -> None:
-    with pytest.raises(InvalidInput) as caught:
-        w.decide(stage(), refused, TODAY)
-    assert caught.value.field == field
+    assert_refused_naming(field, stage(), refused)
 
 
 def test_a_historical_file_is_recorded_with_its_own_dates() -> None:
