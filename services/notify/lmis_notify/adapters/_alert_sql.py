@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -165,21 +166,9 @@ def _report_json(report: ReportRef | None) -> str | None:
 
 
 def alert_from_row(row: asyncpg.Record) -> Alert:
-    return Alert(
-        id=row["id"],
-        rule=AlertRule(row["rule"]),
-        subject_id=row["subject_id"],
-        subject_kind=SubjectKind(row["subject_kind"]),
-        unit_code=row["unit_code"],
-        province_code=row["province_code"],
-        due_on=row["due_on"],
-        raised_at=row["raised_at"],
-        version=row["version"],
-        report=_report(row["report"]),
-        resolved_at=row["resolved_at"],
-        acknowledged_by=row["acknowledged_by"],
-        acknowledged_at=row["acknowledged_at"],
-        missed=row["missed"],
-        amount_vnd=row["amount_vnd"],
-        updated_at=row["updated_at"],
-    )
+    # each column bears the name of the field it fills; three hold the text form of their value
+    values = {field.name: row[field.name] for field in fields(Alert)}
+    values["rule"] = AlertRule(row["rule"])
+    values["subject_kind"] = SubjectKind(row["subject_kind"])
+    values["report"] = _report(row["report"])
+    return Alert(**values)
