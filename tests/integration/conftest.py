@@ -9,6 +9,8 @@ import asyncpg
 import pytest
 
 from lmis_shared.relay import Relay
+from lmis_shared.settings import CommonSettings
+from tests.integration.processors import broker_settings
 from tests.integration.worker_api import Api, running_api
 
 
@@ -29,3 +31,12 @@ async def relays() -> AsyncIterator[list[Relay]]:
     yield built
     for relay in built:
         await relay.close()
+
+
+@pytest.fixture
+def common(
+    kafka_bootstrap: str, database_url: str, fresh_topic: str, tmp_path: Path
+) -> CommonSettings:
+    """Settings on the session's servers, with topics (`fresh_topic`) and a data directory of
+    the test's own."""
+    return broker_settings(kafka_bootstrap, database_url, fresh_topic, tmp_path)

@@ -13,7 +13,6 @@ import threading
 from collections import defaultdict
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from uuid import UUID
 
 import asyncpg
@@ -36,7 +35,7 @@ from lmis_shared.errors import Forbidden
 from lmis_shared.processing import Decoded
 from lmis_shared.settings import CommonSettings
 from tests.conftest import unique
-from tests.integration.processors import broker_settings, create_topic, eventually, publish
+from tests.integration.processors import create_topic, eventually, publish
 from tests.unit.alert_examples import Stream, contract_signed, worker_registered
 
 pytestmark = pytest.mark.integration
@@ -123,11 +122,8 @@ async def test_each_feed_holds_exactly_what_its_purpose_allows_once(
     pg_pool: asyncpg.Pool,
     fresh_schema: str,
     kafka_bootstrap: str,
-    database_url: str,
-    fresh_topic: str,
-    tmp_path: Path,
+    common: CommonSettings,
 ) -> None:
-    common = broker_settings(kafka_bootstrap, database_url, fresh_topic, tmp_path)
     settings = NotifySettings(schema_name=fresh_schema, report_obligations={})
     await migrate(pg_pool, fresh_schema)
     try:
@@ -210,12 +206,9 @@ async def test_the_notify_processor_publishes_the_feeds_and_delivers_webhooks(
     pg_pool: asyncpg.Pool,
     fresh_schema: str,
     kafka_bootstrap: str,
-    database_url: str,
-    fresh_topic: str,
-    tmp_path: Path,
+    common: CommonSettings,
 ) -> None:
     """The process as `lmis process notify` runs it: agents, feed relay and delivery loop."""
-    common = broker_settings(kafka_bootstrap, database_url, fresh_topic, tmp_path)
     create_topic(kafka_bootstrap, common.topic("registry"), 1)
     settings = NotifySettings(
         schema_name=fresh_schema,

@@ -13,7 +13,6 @@ import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, datetime
-from pathlib import Path
 from uuid import UUID
 
 import asyncpg
@@ -34,7 +33,6 @@ from lmis_shared.settings import CommonSettings
 from tests.conftest import unique
 from tests.integration.processors import (
     Record,
-    broker_settings,
     create_topic,
     eventually,
     publish,
@@ -80,11 +78,8 @@ async def test_the_processor_raises_and_resolves_alerts_and_a_restart_raises_not
     pg_pool: asyncpg.Pool,
     schema: str,
     kafka_bootstrap: str,
-    database_url: str,
-    fresh_topic: str,
-    tmp_path: Path,
+    common: CommonSettings,
 ) -> None:
-    common = broker_settings(kafka_bootstrap, database_url, fresh_topic, tmp_path)
     topic = common.topic("registry")
     # one partition: a record read means every record before it was read too
     create_topic(kafka_bootstrap, topic, 1)

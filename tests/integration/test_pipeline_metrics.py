@@ -31,7 +31,6 @@ from lmis_shared.relay.lag import RelayLag
 from lmis_shared.settings import CommonSettings
 from tests.conftest import unique
 from tests.integration.processors import (
-    broker_settings,
     create_topic,
     eventually,
     publish,
@@ -139,10 +138,9 @@ async def test_a_running_relay_reports_its_lag_through_an_outage_and_zero_once_p
 
 
 async def test_projection_lag_applied_events_and_dead_letters_follow_the_processor(
-    pg_pool: asyncpg.Pool, database_url: str, kafka_bootstrap: str, fresh_topic: str,
-    schema: str, tmp_path: Path,
+    pg_pool: asyncpg.Pool, database_url: str, kafka_bootstrap: str,
+    schema: str, common: CommonSettings,
 ) -> None:  # fmt: skip
-    common = broker_settings(kafka_bootstrap, database_url, fresh_topic, tmp_path)
     common = common.model_copy(update={"metrics_interval": 0.05})
     topic = common.topic("registry")
     create_topic(kafka_bootstrap, topic, 2)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
-from pathlib import Path
 from uuid import UUID
 
 import asyncpg
@@ -21,10 +20,10 @@ from lmis_shared.events import RecordedEvent
 from lmis_shared.outages import is_unreachable
 from lmis_shared.processing import Connection, Decoded, make_app, projection_agent
 from lmis_shared.processing.poison import ATTEMPTS
+from lmis_shared.settings import CommonSettings
 from tests.conftest import unique
 from tests.integration.processors import (
     Record,
-    broker_settings,
     create_topic,
     eventually,
     publish,
@@ -69,10 +68,9 @@ async def schema(pg_pool: asyncpg.Pool, fresh_schema: str) -> AsyncIterator[str]
 
 
 async def test_a_poison_event_is_dead_lettered_and_every_other_event_counted_once(
-    pg_pool: asyncpg.Pool, database_url: str, kafka_bootstrap: str, fresh_topic: str,
-    schema: str, tmp_path: Path,
+    pg_pool: asyncpg.Pool, kafka_bootstrap: str,
+    schema: str, common: CommonSettings,
 ) -> None:  # fmt: skip
-    common = broker_settings(kafka_bootstrap, database_url, fresh_topic, tmp_path)
     topic = common.topic("registry")
     create_topic(kafka_bootstrap, topic, 1)
     events = registrations(40, seed=11)
@@ -129,10 +127,9 @@ def with_header(event: RecordedEvent, name: str, value: str) -> Record:
 
 
 async def test_big_versions_apply_impossible_ones_and_unknown_newer_types_are_set_aside(
-    pg_pool: asyncpg.Pool, database_url: str, kafka_bootstrap: str, fresh_topic: str,
-    schema: str, tmp_path: Path,
+    pg_pool: asyncpg.Pool, kafka_bootstrap: str,
+    schema: str, common: CommonSettings,
 ) -> None:  # fmt: skip
-    common = broker_settings(kafka_bootstrap, database_url, fresh_topic, tmp_path)
     topic = common.topic("registry")
     create_topic(kafka_bootstrap, topic, 1)
     big, impossible, newer, plain = registrations(4, seed=13)

@@ -54,7 +54,6 @@ from lmis_shared.settings import CommonSettings
 from tests.conftest import unique
 from tests.integration.processors import (
     Record,
-    broker_settings,
     create_topic,
     eventually,
     publish,
@@ -234,13 +233,10 @@ class Pipeline:
 @pytest.fixture
 def pipeline(
     kafka_bootstrap: str,
-    database_url: str,
-    fresh_topic: str,
-    tmp_path: Path,
     pg_pool: asyncpg.Pool,
     schema: str,
+    common: CommonSettings,
 ) -> Pipeline:
-    common = broker_settings(kafka_bootstrap, database_url, fresh_topic, tmp_path)
     topic = common.topic("registry")
     create_topic(kafka_bootstrap, topic, PARTITIONS)
     processor = ReportingSettings(
