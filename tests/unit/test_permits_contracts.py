@@ -12,6 +12,7 @@ import pytest
 from lmis_shared.contracts import permits as c
 from lmis_shared.events import EventPayload
 from tests.unit.golden import assert_matches_golden_file, assert_samples_of_every_event_type
+from tests.unit.permit_examples import HOA_BINH
 
 PERSON = c.ForeignPerson(
     full_name="KIM MIN JUN", passport_number="M12345678", date_of_birth=date(1985, 7, 21)
@@ -19,14 +20,7 @@ PERSON = c.ForeignPerson(
 
 SAMPLES: list[EventPayload] = [
     c.EmployerRegistered(
-        tax_code="1101234567",
-        name="Công ty TNHH Điện tử Hòa Bình",
-        address="Lô B2, KCN Đức Hòa 1",
-        commune_code="27937",
-        province_code="80",
-        industrial_zone="KCN Đức Hòa 1",
-        sector="electronics manufacturing",
-        registered_on=date(2020, 5, 4),
+        **HOA_BINH, sector="electronics manufacturing", registered_on=date(2020, 5, 4)
     ),
     c.EmployerRenamed(tax_code="1101234567", name="Công ty TNHH Hòa Bình Việt Nam"),
     c.EmployerRelocated(

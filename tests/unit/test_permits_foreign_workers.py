@@ -18,6 +18,7 @@ from lmis_permits.domain.rules import PermitRules
 from lmis_shared.contracts.permits import ForeignWorkerRegistered, PermitIssued, PositionType
 from lmis_shared.errors import InvalidInput
 from lmis_shared.events import EventPayload
+from tests.unit.permit_examples import HOA_BINH
 
 TODAY = date(2026, 11, 23)
 RULES = PermitRules()
@@ -29,12 +30,7 @@ def employer() -> employers.Employer:
     return employers.Employer(
         id=uuid4(),
         version=1,
-        tax_code="1101234567",
-        name="Công ty TNHH Điện tử Hòa Bình",
-        address="Lô B2, KCN Đức Hòa 1",
-        commune_code="27937",
-        province_code="80",
-        industrial_zone="KCN Đức Hòa 1",
+        **HOA_BINH,
         sector="electronics",
         registered_on=date(2020, 1, 1),
     )
