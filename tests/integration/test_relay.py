@@ -218,20 +218,12 @@ async def test_a_relay_restarted_from_its_checkpoint_publishes_only_what_is_new(
 ) -> None:  # fmt: skip
     store = PostgresEventStore(pg_pool, schema)
     before = await append(store, uuid4(), 2)
-    first = build_relay(
-        pg_pool, schema, bootstrap=kafka_bootstrap, topic=topic, database_url=database_url,
-        settings=FAST,
-    )  # fmt: skip
-    relays.append(first)
+    first = kept_relay(pg_pool, database_url, kafka_bootstrap, schema, topic, relays)
     await drain(first)
     await first.close()
 
     after = [*await append(store, uuid4()), *await append(store, before[0].metadata.stream_id)]
-    restarted = build_relay(
-        pg_pool, schema, bootstrap=kafka_bootstrap, topic=topic, database_url=database_url,
-        settings=FAST,
-    )  # fmt: skip
-    relays.append(restarted)
+    restarted = kept_relay(pg_pool, database_url, kafka_bootstrap, schema, topic, relays)
 
     assert await restarted.publish_pending() == len(after)
     assert await restarted.publish_pending() == 0
@@ -247,11 +239,7 @@ async def test_a_broker_that_is_down_only_delays_publishing(
     store = PostgresEventStore(pg_pool, schema)
     # the cluster id is not asked again before publishing: the outage meets the producer
     trusting = FAST.model_copy(update={"cluster_check_interval": 3600})
-    relay = build_relay(
-        pg_pool, schema, bootstrap=own_broker.bootstrap, topic=topic, database_url=database_url,
-        settings=trusting,
-    )  # fmt: skip
-    relays.append(relay)
+    relay = kept_relay(pg_pool, database_url, own_broker.bootstrap, schema, topic, relays, trusting)
     published_before = await append(store, uuid4())
     await drain(relay)
     cluster = own_broker.cluster_id
@@ -291,11 +279,7 @@ async def test_a_broker_with_a_new_cluster_id_gets_every_event_again(
     topic: str, relays: list[Relay],
 ) -> None:  # fmt: skip
     store = PostgresEventStore(pg_pool, schema)
-    relay = build_relay(
-        pg_pool, schema, bootstrap=own_broker.bootstrap, topic=topic, database_url=database_url,
-        settings=FAST,
-    )  # fmt: skip
-    relays.append(relay)
+    relay = kept_relay(pg_pool, database_url, own_broker.bootstrap, schema, topic, relays)
     appended = [*await append(store, uuid4(), 2), *await append(store, uuid4())]
     await drain(relay)
     old_cluster = own_broker.cluster_id
@@ -365,25 +349,29 @@ def in_stream_order(published: Sequence[RecordedEvent]) -> bool:
     return all(versions == list(range(1, len(versions) + 1)) for versions in seen.values())
 
 
+def kept_relay(
+    pool: asyncpg.Pool, database_url: str, bootstrap: str, schema: str, topic: str,
+    relays: list[Relay], settings: RelaySettings = FAST,
+) -> Relay:  # fmt: skip
+    """A relay of the test's schema, closed at the test's end (by `relays`)."""
+    relay = build_relay(
+        pool, schema, bootstrap=bootstrap, topic=topic, database_url=database_url,
+        settings=settings,
+    )  # fmt: skip
+    relays.append(relay)
+    return relay
+
+
 def two_relays(
     pool: asyncpg.Pool, database_url: str, bootstrap: str, schema: str, topic: str,
     relays: list[Relay],
 ) -> tuple[Relay, Relay]:  # fmt: skip
     """Two relays of one schema, as two replicas of its relay would be."""
     settings = FAST.model_copy(update={"standby_interval": 0.05})
-    built = [
-        build_relay(
-            pool,
-            schema,
-            bootstrap=bootstrap,
-            topic=topic,
-            database_url=database_url,
-            settings=settings,
-        )
-        for _ in range(2)
-    ]
-    relays += built
-    return built[0], built[1]
+    return (
+        kept_relay(pool, database_url, bootstrap, schema, topic, relays, settings),
+        kept_relay(pool, database_url, bootstrap, schema, topic, relays, settings),
+    )
 
 
 async def test_a_second_relay_stands_by_and_takes_over_when_the_first_is_cancelled(
