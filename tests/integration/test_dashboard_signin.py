@@ -8,18 +8,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import asyncpg
 import httpx
 import pytest
 from typer.testing import CliRunner
 
 from lmis_cli.main import app as lmis
-from lmis_reporting.bootstrap import migrate
 from lmis_reporting.entrypoints.http import create_app
 from lmis_reporting.settings import ReportingSettings
 from lmis_shared.auth import ensure_local_keypair, signin_link
 from lmis_shared.settings import CommonSettings
-from tests.conftest import unique
 from tests.integration.apps import (
     AUDIENCE,
     ISSUER,
@@ -29,6 +26,7 @@ from tests.integration.apps import (
     signed_token,
 )
 from tests.integration.oidc_provider import Provider
+from tests.integration.reporting_schema import migrated_reporting_schema
 
 pytestmark = pytest.mark.integration
 
@@ -37,15 +35,8 @@ DASHBOARD = "https://dashboard.test"  # the session cookie is Secure: it travels
 
 @pytest.fixture(scope="module")
 async def schema(database_url: str) -> AsyncIterator[str]:
-    name = unique("t_dash_signin")
-    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=1)
-    assert pool is not None
-    try:
-        await migrate(pool, name)
+    async with migrated_reporting_schema(database_url, "t_dash_signin") as name:
         yield name
-        await pool.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
-    finally:
-        await pool.close()
 
 
 @pytest.fixture

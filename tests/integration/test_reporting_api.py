@@ -28,6 +28,7 @@ from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.settings import CommonSettings
 from lmis_shared.sql import in_schema
 from tests.conftest import unique
+from tests.integration.reporting_schema import migrated_reporting_schema
 from tests.integration.test_indicators_projection import decoded, recorded
 from tests.unit.test_indicator_rules import (
     contract,
@@ -59,15 +60,8 @@ class TokenIsTheCaller:
 @pytest.fixture(scope="module")
 async def schema(database_url: str) -> AsyncIterator[str]:
     """A migrated schema: the units, the seeded targets and markets loaded."""
-    name = unique("t_reporting")
-    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=1)
-    assert pool is not None
-    try:
-        await migrate(pool, name)
+    async with migrated_reporting_schema(database_url, "t_reporting") as name:
         yield name
-        await pool.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
-    finally:
-        await pool.close()
 
 
 @pytest.fixture(scope="module")
