@@ -89,19 +89,24 @@ KAFKA_LOGIN = {"LMIS_KAFKA_SECURITY_PROTOCOL", "LMIS_KAFKA_USERNAME", "LMIS_KAFK
 
 
 @functools.cache
-def _render(overlay: str) -> tuple[Resource, ...]:
+def _kustomize(directory: Path, what: str) -> tuple[Resource, ...]:
+    """The resources `kubectl kustomize` renders from `directory` (`what` it is, for a failure)."""
     kubectl = shutil.which("kubectl")
     if kubectl is None:
         pytest.skip("kubectl is not installed: the Kustomize overlays cannot be rendered")
     result = subprocess.run(
-        [kubectl, "kustomize", str(ROOT / "deploy" / "overlays" / overlay)],
+        [kubectl, "kustomize", str(directory)],
         capture_output=True,
         text=True,
         check=False,
         timeout=60,
     )
-    assert result.returncode == 0, f"kustomize cannot render {overlay}:\n{result.stderr}"
+    assert result.returncode == 0, f"kustomize cannot render {what}:\n{result.stderr}"
     return tuple(doc for doc in yaml.safe_load_all(result.stdout) if doc)
+
+
+def _render(overlay: str) -> tuple[Resource, ...]:
+    return _kustomize(ROOT / "deploy" / "overlays" / overlay, overlay)
 
 
 @pytest.fixture(params=OVERLAYS)
@@ -258,9 +263,6 @@ def test_the_operator_schema_check_refuses_what_the_operators_refuse(
 
 def _render_with_restore(tmp_path: Path, overlay: str) -> tuple[Resource, ...]:
     """`overlay` as the restore runbook applies it: with the restore component added."""
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        pytest.skip("kubectl is not installed: the Kustomize overlays cannot be rendered")
     deploy = Path(os.path.relpath(ROOT / "deploy", tmp_path))
     (tmp_path / "kustomization.yaml").write_text(
         yaml.safe_dump(
@@ -270,15 +272,7 @@ def _render_with_restore(tmp_path: Path, overlay: str) -> tuple[Resource, ...]:
             }
         )
     )
-    result = subprocess.run(
-        [kubectl, "kustomize", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    assert result.returncode == 0, f"kustomize cannot render the restore:\n{result.stderr}"
-    return tuple(doc for doc in yaml.safe_load_all(result.stdout) if doc)
+    return _kustomize(tmp_path, "the restore")
 
 
 def test_compose_file_follows_the_compose_specification() -> None:
