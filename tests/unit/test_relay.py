@@ -100,11 +100,6 @@ def ids(events: Sequence[RecordedEvent]) -> list[UUID]:
 
 
 @pytest.fixture
-def store() -> InMemoryEventStore:
-    return InMemoryEventStore()
-
-
-@pytest.fixture
 def broker() -> FakeBroker:
     return FakeBroker()
 

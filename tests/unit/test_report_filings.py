@@ -92,11 +92,6 @@ def rows() -> MemoryFilings:
 
 
 @pytest.fixture
-def store() -> InMemoryEventStore:
-    return InMemoryEventStore()
-
-
-@pytest.fixture
 def filings(
     departures: Departures, rows: MemoryFilings, store: InMemoryEventStore
 ) -> ReportFilings:

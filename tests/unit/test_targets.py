@@ -187,11 +187,6 @@ def rows() -> FakeTargets:
 
 
 @pytest.fixture
-def store() -> InMemoryEventStore:
-    return InMemoryEventStore()
-
-
-@pytest.fixture
 def commands(rows: FakeTargets, store: InMemoryEventStore) -> TargetCommands:
     streams = EventStoreStreams(store, rows)
     return TargetCommands(FakeUnits(), rows, streams, Authorizer(), FixedClock(NOW))
