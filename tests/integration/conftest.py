@@ -10,7 +10,7 @@ import pytest
 
 from lmis_shared.relay import Relay
 from lmis_shared.settings import CommonSettings
-from tests.integration.processors import broker_settings
+from tests.integration.processors import broker_settings, create_topic
 from tests.integration.worker_api import Api, running_api
 
 
@@ -40,3 +40,12 @@ def common(
     """Settings on the session's servers, with topics (`fresh_topic`) and a data directory of
     the test's own."""
     return broker_settings(kafka_bootstrap, database_url, fresh_topic, tmp_path)
+
+
+@pytest.fixture
+def registry_topic(common: CommonSettings, kafka_bootstrap: str) -> str:
+    """The test's registry topic, created with one partition: a record read means every record
+    before it was read too."""
+    topic = common.topic("registry")
+    create_topic(kafka_bootstrap, topic, 1)
+    return topic

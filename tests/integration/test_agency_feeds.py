@@ -27,7 +27,6 @@ from lmis_notify.settings import NotifySettings
 from lmis_shared.access.postgres import PostgresAccessLog
 from lmis_shared.auth import Principal, Role
 from lmis_shared.cloudevents import to_kafka
-from lmis_shared.contracts import permits as p
 from lmis_shared.contracts import registry as r
 from lmis_shared.contracts import registry_loans as loans
 from lmis_shared.contracts.feeds import feed_topic, load_catalogue
@@ -35,8 +34,13 @@ from lmis_shared.errors import Forbidden
 from lmis_shared.processing import Decoded
 from lmis_shared.settings import CommonSettings
 from tests.conftest import unique
-from tests.integration.processors import create_topic, eventually, publish
-from tests.unit.alert_examples import Stream, contract_signed, worker_registered
+from tests.integration.processors import eventually, publish
+from tests.unit.alert_examples import (
+    Stream,
+    contract_signed,
+    foreign_worker_registered,
+    worker_registered,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -71,22 +75,7 @@ def _load() -> list[Decoded]:
         )
     )
     fw = Stream("foreign_worker")
-    events.append(
-        fw.event(
-            p.ForeignWorkerRegistered(
-                person=p.ForeignPerson(
-                    full_name="Kim Min", passport_number="M1234567", date_of_birth=date(1990, 1, 1)
-                ),
-                sex=r.Sex.male,
-                nationality="KR",
-                employer_tax_code="0101234567",
-                position=p.PositionType.expert,
-                commune_code=IN_FEED_COMMUNE,
-                province_code="12",
-                engaged_on=date(2026, 1, 10),
-            )
-        )
-    )
+    events.append(fw.event(foreign_worker_registered(date(2026, 1, 10), commune=IN_FEED_COMMUNE)))
     return events
 
 
@@ -207,9 +196,9 @@ async def test_the_notify_processor_publishes_the_feeds_and_delivers_webhooks(
     fresh_schema: str,
     kafka_bootstrap: str,
     common: CommonSettings,
+    registry_topic: str,
 ) -> None:
     """The process as `lmis process notify` runs it: agents, feed relay and delivery loop."""
-    create_topic(kafka_bootstrap, common.topic("registry"), 1)
     settings = NotifySettings(
         schema_name=fresh_schema,
         processor_id=unique("lmis-notify-feeds"),
@@ -244,7 +233,7 @@ async def test_the_notify_processor_publishes_the_feeds_and_delivers_webhooks(
             worker.event(worker_registered()),
             worker.event(r.WorkerDeparted(departure_date=date(2026, 3, 2), border_gate="NB")),
         ]
-        publish(kafka_bootstrap, common.topic("registry"), [to_kafka(d.event) for d in load])
+        publish(kafka_bootstrap, registry_topic, [to_kafka(d.event) for d in load])
         running = asyncio.create_task(processor.run(common, settings, pg_pool, stop))
         police = feed_topic(common.topic_prefix, "police")
 

@@ -33,7 +33,6 @@ from lmis_shared.settings import CommonSettings
 from tests.conftest import unique
 from tests.integration.processors import (
     Record,
-    create_topic,
     eventually,
     publish,
     serving,
@@ -79,10 +78,9 @@ async def test_the_processor_raises_and_resolves_alerts_and_a_restart_raises_not
     schema: str,
     kafka_bootstrap: str,
     common: CommonSettings,
+    registry_topic: str,
 ) -> None:
-    topic = common.topic("registry")
-    # one partition: a record read means every record before it was read too
-    create_topic(kafka_bootstrap, topic, 1)
+    topic = registry_topic
 
     def settings() -> NotifySettings:  # a new group each run: the restart reads everything
         return NotifySettings(

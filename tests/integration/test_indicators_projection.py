@@ -26,6 +26,7 @@ from lmis_shared.eventstore import AppendContext
 from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.processing import Decoded, all_events, validate_payload
 from tests.conftest import unique
+from tests.integration.reporting_schema import indicator_tables
 from tests.unit import test_indicator_rules as example
 
 pytestmark = pytest.mark.integration
@@ -219,9 +220,8 @@ async def in_batches(
 
 @pytest.fixture
 async def schema(pg_pool: asyncpg.Pool, fresh_schema: str) -> AsyncIterator[str]:
-    await IndicatorProjection(pg_pool, fresh_schema).migrate()
-    yield fresh_schema
-    await pg_pool.execute(f"DROP SCHEMA {fresh_schema} CASCADE")
+    async with indicator_tables(pg_pool, fresh_schema) as name:
+        yield name
 
 
 # -- the tests --------------------------------------------------------------------------------

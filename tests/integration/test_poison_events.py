@@ -24,11 +24,11 @@ from lmis_shared.settings import CommonSettings
 from tests.conftest import unique
 from tests.integration.processors import (
     Record,
-    create_topic,
     eventually,
     publish,
     serving,
 )
+from tests.integration.reporting_schema import indicator_tables
 from tests.integration.test_pipeline_metrics import sample
 from tests.integration.test_processing import (
     _dead_letters,
@@ -62,17 +62,15 @@ class WithABug(IndicatorProjection):
 
 @pytest.fixture
 async def schema(pg_pool: asyncpg.Pool, fresh_schema: str) -> AsyncIterator[str]:
-    await IndicatorProjection(pg_pool, fresh_schema).migrate()
-    yield fresh_schema
-    await pg_pool.execute(f"DROP SCHEMA {fresh_schema} CASCADE")
+    async with indicator_tables(pg_pool, fresh_schema) as name:
+        yield name
 
 
 async def test_a_poison_event_is_dead_lettered_and_every_other_event_counted_once(
     pg_pool: asyncpg.Pool, kafka_bootstrap: str,
-    schema: str, common: CommonSettings,
+    schema: str, common: CommonSettings, registry_topic: str,
 ) -> None:  # fmt: skip
-    topic = common.topic("registry")
-    create_topic(kafka_bootstrap, topic, 1)
+    topic = registry_topic
     events = registrations(40, seed=11)
     poison = events[17]
     good = [e for e in events if e is not poison]
@@ -128,10 +126,9 @@ def with_header(event: RecordedEvent, name: str, value: str) -> Record:
 
 async def test_big_versions_apply_impossible_ones_and_unknown_newer_types_are_set_aside(
     pg_pool: asyncpg.Pool, kafka_bootstrap: str,
-    schema: str, common: CommonSettings,
+    schema: str, common: CommonSettings, registry_topic: str,
 ) -> None:  # fmt: skip
-    topic = common.topic("registry")
-    create_topic(kafka_bootstrap, topic, 1)
+    topic = registry_topic
     big, impossible, newer, plain = registrations(4, seed=13)
     above_int32 = str(2**31 + 5)  # a bigint version: stored, not retried for ever
     newer_type = newer.event_type.removesuffix(".v1") + ".v9"  # no upcaster deployed here

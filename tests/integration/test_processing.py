@@ -60,6 +60,7 @@ from tests.integration.processors import (
     reporting_process,
     serving,
 )
+from tests.integration.reporting_schema import indicator_tables
 from tests.integration.test_indicators_projection import recorded
 from tests.unit.test_indicator_rules import foreign_worker, permit_issued
 
@@ -185,9 +186,8 @@ async def counts_reach(
 
 @pytest.fixture
 async def schema(pg_pool: asyncpg.Pool, fresh_schema: str) -> AsyncIterator[str]:
-    await IndicatorProjection(pg_pool, fresh_schema).migrate()
-    yield fresh_schema
-    await pg_pool.execute(f"DROP SCHEMA {fresh_schema} CASCADE")
+    async with indicator_tables(pg_pool, fresh_schema) as name:
+        yield name
 
 
 @dataclass
