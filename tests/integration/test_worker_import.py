@@ -7,11 +7,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import threading
-import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
 
@@ -19,11 +15,8 @@ import asyncpg
 import httpx
 import openpyxl
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from typer.testing import CliRunner
 
-from lmis_cli.embedded import free_port
 from lmis_cli.imports import imports_app
 from lmis_registry.adapters.bulk_files import PostgresBulkFiles
 from lmis_registry.application.import_rows import RowPlanner
@@ -35,6 +28,7 @@ from lmis_shared.commands import Change
 from lmis_shared.events import NewEvent
 from lmis_shared.eventstore import AppendContext, WrongExpectedVersion
 from lmis_shared.imports import XLSX_MEDIA_TYPE, read_table
+from tests.integration.apps import served
 from tests.integration.worker_api import NOW, Api, running_api
 
 pytestmark = pytest.mark.integration
@@ -234,27 +228,6 @@ async def test_two_imports_of_one_file_at_once_import_each_row_once(api: Api) ->
 # --- the command line ---------------------------------------------------------------------
 
 
-@contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """The app on a real port, in a thread of its own (the CLI is a blocking HTTP client)."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
 async def test_the_cli_imports_in_chunks_and_reports_rows_as_numbered_in_the_file(
     tmp_path: Path, database_url: str, fresh_schema: str, pg_pool: asyncpg.Pool
 ) -> None:
@@ -270,7 +243,7 @@ async def test_the_cli_imports_in_chunks_and_reports_rows_as_numbered_in_the_fil
         result = CliRunner().invoke(imports_app, [*args, "--url", base, "--report", str(report)])
         return result.exit_code, result.output
 
-    with serving(app) as base:
+    with served(app) as base:  # a real port: the CLI is a blocking HTTP client
         code, output = await asyncio.to_thread(run_cli, base, report)
         again_code, again = await asyncio.to_thread(run_cli, base, tmp_path / "again.xlsx")
     assert code == 1, output  # rows were rejected
