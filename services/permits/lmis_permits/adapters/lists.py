@@ -45,7 +45,8 @@ class PostgresPermitLists:
 
     async def employers(self, q: EmployerQuery) -> ListPage[EmployerListRow]:
         order = listing.parse_sort(q.sort, EMPLOYER_SORTS, EMPLOYER_DEFAULT_SORT)
-        w = _scoped(q.scope, q.province_code, q.commune_code)
+        w = Where()
+        w.in_area(q.scope, q.province_code, q.commune_code)
         if q.sector is not None:
             w.add("search_sector = ?", search_key(q.sector))
         for word in search_key(q.industrial_zone or "").split():
@@ -60,13 +61,16 @@ class PostgresPermitLists:
 
     async def demands(self, q: DemandQuery) -> ListPage[DemandListRow]:
         order = listing.parse_sort(q.sort, DEMAND_SORTS, DEMAND_DEFAULT_SORT)
-        w = _scoped(q.scope, q.province_code, q.commune_code)
+        w = Where()
+        w.in_area(q.scope, q.province_code, q.commune_code)
         if q.statuses:
             w.add("status = any(?::text[])", list(q.statuses))
-        if q.position is not None:
-            w.add("position = ?", q.position.value)
-        if q.employer_tax_code is not None:
-            w.add("employer_tax_code = ?", q.employer_tax_code)
+        w.equal(
+            {
+                "position": q.position.value if q.position else None,
+                "employer_tax_code": q.employer_tax_code,
+            }
+        )
         if q.period_from is not None:
             w.add("period_end >= ?", q.period_from)
         if q.period_to is not None:
@@ -87,17 +91,6 @@ def _parser(key: str) -> Any:
     if key in _DATES:
         return date.fromisoformat
     return str if key in _TEXTS else int
-
-
-def _scoped(scope: str | None, province: str | None, commune: str | None) -> Where:
-    w = Where()
-    if scope is not None:
-        w.add("(province_code = ? or commune_code = ?)", scope, scope)
-    if province is not None:
-        w.add("province_code = ?", province)
-    if commune is not None:
-        w.add("commune_code = ?", commune)
-    return w
 
 
 def _employer(row: asyncpg.Record) -> EmployerListRow:
