@@ -21,6 +21,7 @@ from lmis_permits.application.ports import (
 from lmis_shared import listing
 from lmis_shared.contracts.permits import PositionType
 from lmis_shared.listing import SortOrder, Where
+from lmis_shared.rows import from_row
 from lmis_shared.text import like_word_prefix, search_key
 
 EMPLOYER_SORTS = {"registered_on": "registered_on", "name": "search_name"}
@@ -94,35 +95,8 @@ def _parser(key: str) -> Any:
 
 
 def _employer(row: asyncpg.Record) -> EmployerListRow:
-    return EmployerListRow(
-        id=row["id"],
-        version=row["version"],
-        tax_code=row["tax_code"],
-        name=row["name"],
-        address=row["address"],
-        commune_code=row["commune_code"],
-        province_code=row["province_code"],
-        industrial_zone=row["industrial_zone"],
-        sector=row["sector"],
-        registered_on=row["registered_on"],
-    )
+    return from_row(EmployerListRow, row)
 
 
 def _demand(row: asyncpg.Record) -> DemandListRow:
-    return DemandListRow(
-        id=row["id"],
-        version=row["version"],
-        status=row["status"],
-        employer_tax_code=row["employer_tax_code"],
-        commune_code=row["commune_code"],
-        province_code=row["province_code"],
-        position=PositionType(row["position"]),
-        job_title=row["job_title"],
-        number_of_foreigners=row["number_of_foreigners"],
-        period_start=row["period_start"],
-        period_end=row["period_end"],
-        submitted_on=row["submitted_on"],
-        approved_number=row["approved_number"],
-        decision_number=row["decision_number"],
-        decision_date=row["decision_date"],
-    )
+    return from_row(DemandListRow, row, position=PositionType(row["position"]))

@@ -32,6 +32,7 @@ from lmis_shared.commands import Change
 from lmis_shared.contracts.registry_loans import LoanPurpose
 from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.listing import SortOrder, Where
+from lmis_shared.rows import from_row
 from lmis_shared.sql import in_schema, versioned_upsert
 
 COLUMNS = (
@@ -169,19 +170,11 @@ def _filter(w: Where, q: LoanSearch, overdue: str, days: str) -> None:
 
 
 def _summary(row: asyncpg.Record) -> LoanSummary:
-    return LoanSummary(
+    return from_row(
+        LoanSummary,
+        row,
         id=row["loan_id"],
-        version=row["version"],
         status=loans.LoanStatus(row["status"]),
         purpose=LoanPurpose(row["purpose"]),
-        worker_id=row["worker_id"],
-        commune_code=row["commune_code"],
-        province_code=row["province_code"],
-        applied_on=row["applied_on"],
-        amount_vnd=row["amount_vnd"],
-        disbursed_on=row["disbursed_on"],
-        outstanding_vnd=row["outstanding_vnd"],
-        overdue_amount_vnd=row["overdue_amount_vnd"],
-        days_past_due=row["days_past_due"],
         overdue_since=row["first_unpaid_due_on"] if row["days_past_due"] else None,
     )

@@ -24,6 +24,7 @@ from lmis_shared import listing
 from lmis_shared.contracts.registry import PriorityGroup
 from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.listing import Where
+from lmis_shared.rows import from_row
 from lmis_shared.sql import in_schema, versioned_upsert
 
 COLUMNS = (
@@ -141,16 +142,10 @@ def decode_cursor(cursor: str) -> tuple[date, UUID]:
 
 
 def _summary(row: asyncpg.Record) -> WorkerSummary:
-    return WorkerSummary(
+    return from_row(
+        WorkerSummary,
+        row,
         id=row["worker_id"],
-        version=row["version"],
         status=WorkerStatus(row["status"]),
-        full_name=row["full_name"],
-        commune_code=row["commune_code"],
-        province_code=row["province_code"],
         priority_groups=tuple(PriorityGroup(g) for g in row["priority_groups"]),
-        registered_on=row["registered_on"],
-        destination_country=row["destination_country"],
-        programme=row["programme"],
-        departure_date=row["departure_date"],
     )
