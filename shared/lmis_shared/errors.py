@@ -31,8 +31,11 @@ class DomainError(Exception):
 
 
 class NotFound(DomainError):
+    """No such object. The message does not repeat `key`: it is what the caller sent (a code,
+    perhaps a person's), and an object the caller may not see answers this very message."""
+
     def __init__(self, kind: str, key: str) -> None:
-        super().__init__(f"no {kind} {key}")
+        super().__init__(f"no such {kind}")
         self.kind = kind
         self.key = key
 

@@ -32,7 +32,9 @@ from lmis_shared.metrics import setup_metrics
 from lmis_shared.settings import CommonSettings
 from lmis_shared.telemetry import scrub_http_span, setup_telemetry
 from lmis_shared.web.context import RequestContextMiddleware
+from lmis_shared.web.documented import document_write_problems
 from lmis_shared.web.health import ReadinessCheck, health_router
+from lmis_shared.web.inputs import InputGuardMiddleware
 from lmis_shared.web.problems import Problem, ProblemMapping, install_problem_handlers
 from lmis_shared.web.security import current_principal, install_auth_handlers
 
@@ -46,7 +48,10 @@ _PROBLEM = {
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {**_PROBLEM, "description": "missing, invalid or expired bearer token"},
     403: {**_PROBLEM, "description": "the caller's role or scope does not allow it"},
+    404: {**_PROBLEM, "description": "no such object, or none the caller may see"},
+    413: {**_PROBLEM, "description": "the body is larger than the service accepts"},
     422: {**_PROBLEM, "description": "invalid data; `errors` names each field"},
+    429: {**_PROBLEM, "description": "too many requests from this caller; see `Retry-After`"},
     500: {**_PROBLEM, "description": "internal error; quote `trace_id` to support"},
 }
 
@@ -94,7 +99,9 @@ def create_app(
         app.include_router(
             router, dependencies=[Depends(current_principal)], responses=PROBLEM_RESPONSES
         )
-    app.add_middleware(RequestContextMiddleware)
+    document_write_problems(app)
+    app.add_middleware(InputGuardMiddleware, max_body_bytes=settings.max_json_body_bytes)
+    app.add_middleware(RequestContextMiddleware)  # the outermost: its id is on every answer
     stable_http_semconv()
     FastAPIInstrumentor.instrument_app(
         app,
