@@ -11,6 +11,8 @@ Public API:
     DomainError                                   base; `.extensions() -> dict[str, object]`
     NotFound(kind: str, key: str)                 -> 404
     Forbidden(reason: str)                        -> 403
+    Unseen(reason: str)                           a Forbidden on what the caller may not read:
+                                                  -> 404 as if missing, where named by its id
     VersionMismatch                               base of the two below; `.expected`, `.actual`
     ConcurrencyConflict(expected: int | None, actual: int | None)   -> 409
     PreconditionFailed(expected: int, actual: int)                  -> 412 (stale If-Match)
@@ -44,6 +46,12 @@ class Forbidden(DomainError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class Unseen(Forbidden):
+    """Refused, and the caller may not even read the object: where the object was named by
+    its id, the command path answers its not-found error instead (`CommandPath`), so that
+    403 versus 404 does not tell whether an id exists outside the caller's scope."""
 
 
 class VersionMismatch(DomainError):

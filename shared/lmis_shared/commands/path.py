@@ -48,6 +48,10 @@ def _no_check(state: Any) -> None:
     return None
 
 
+Authorise = Callable[[S], None]
+"""Raises `lmis_shared.errors.Forbidden` when the caller may not have the state."""
+
+
 @dataclass(frozen=True)
 class Command(Generic[S]):
     """One request to change one stream.
@@ -58,7 +62,8 @@ class Command(Generic[S]):
     (an upsert) names it, so a retry matches whether or not the stream existed;
     `creates` is True for a command that starts the stream (201, no If-Match, the stream
     must not exist yet: a second create is a 409 from the store);
-    `authorise(state)` raises Forbidden (state is None when `creates`);
+    `authorise(state)` raises Forbidden (state is None when `creates`); on an existing
+    stream, `Unseen` (the caller may not even read it) answers the aggregate's not-found;
     `decide(state)` returns the events (an empty list: nothing to change);
     `respond(state_after)` is the response body.
     """
@@ -88,21 +93,38 @@ class CommandPath(Generic[S]):
         self._clock = clock
         self._source = source
 
-    async def load(self, stream_id: UUID) -> S:
-        """The stream's current state; the aggregate's not-found error when there is none."""
-        return self.aggregate.fold_recorded(stream_id, await self.streams.read(stream_id))
+    async def load(self, stream_id: UUID, authorise: Authorise[S] = _no_check) -> S:
+        """The stream's current state, if `authorise(state)` lets the caller have it; the
+        aggregate's not-found error when there is none or the caller may not see it."""
+        state = self.aggregate.fold_recorded(stream_id, await self.streams.read(stream_id))
+        self._authorise(stream_id, authorise, state)
+        return state
 
-    async def history(self, stream_id: UUID) -> tuple[S, list[RecordedEvent]]:
-        """The stream's state and its recorded events."""
+    async def history(
+        self, stream_id: UUID, authorise: Authorise[S] = _no_check
+    ) -> tuple[S, list[RecordedEvent]]:
+        """The stream's state and its recorded events (authorised as `load` is)."""
         recorded = await self.streams.read(stream_id)
-        return self.aggregate.fold_recorded(stream_id, recorded), recorded
+        state = self.aggregate.fold_recorded(stream_id, recorded)
+        self._authorise(stream_id, authorise, state)
+        return state, recorded
+
+    def _authorise(self, stream_id: UUID, authorise: Authorise[S], state: S) -> None:
+        """No oracle: an object the caller may not see answers exactly as a missing one."""
+        try:
+            authorise(state)
+        except errors.Unseen:
+            raise self.aggregate.not_found(stream_id) from None
 
     async def run(
         self, command: Command[S], ctx: CommandContext, *, at: datetime | None = None
     ) -> CommandResult:
         """Run `command`; its events are recorded at `at` (default: the clock's now)."""
         before = None if command.creates else await self.load(command.stream_id)
-        command.authorise(before)
+        if before is None:
+            command.authorise(before)
+        else:
+            self._authorise(command.stream_id, command.authorise, before)
         fingerprint = command.fingerprint()
         if ctx.idempotency_key and (
             stored := await self.streams.find_response(ctx.idempotency_key)

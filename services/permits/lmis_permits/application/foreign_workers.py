@@ -97,9 +97,9 @@ class ForeignWorkers:
         self, worker_id: UUID, principal: Principal
     ) -> tuple[fw.ForeignWorkerFile, list[RecordedEvent]]:
         """The file and every event recorded on it, oldest first."""
-        state, recorded = await self.commands.history(worker_id)
-        self.authorizer.check(principal, READ, state.commune_code, PERMIT)
-        return state, recorded
+        return await self.commands.history(
+            worker_id, in_scope(self.authorizer, principal, READ, PERMIT)
+        )
 
     async def search(
         self, query: WorkerQuery, principal: Principal, cursor: str | None

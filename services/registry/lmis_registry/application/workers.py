@@ -9,6 +9,7 @@ answers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 from uuid import UUID
@@ -58,15 +59,17 @@ class WorkerFiles:
         return await self._run(worker_id, command, ctx, creates=False)
 
     async def get(self, worker_id: UUID, principal: Principal) -> workers.WorkerFile:
-        state = await self._path.load(worker_id)
-        self._authorizer.check(principal, READ, state.commune_code, STREAM_TYPE)
-        return state
+        return await self._path.load(worker_id, self._may_read(principal))
 
     async def history(self, worker_id: UUID, principal: Principal) -> list[RecordedEvent]:
         """The file's events in order, for whoever may read the file."""
-        state, recorded = await self._path.history(worker_id)
-        self._authorizer.check(principal, READ, state.commune_code, STREAM_TYPE)
+        _, recorded = await self._path.history(worker_id, self._may_read(principal))
         return recorded
+
+    def _may_read(self, principal: Principal) -> Callable[[workers.WorkerFile], None]:
+        return lambda state: self._authorizer.check(
+            principal, READ, state.commune_code, STREAM_TYPE
+        )
 
     async def search(self, query: WorkerSearch, principal: Principal) -> WorkerPage:
         """A page of the files the caller may read that match `query`."""
