@@ -26,8 +26,8 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, seed, settings
-from hypothesis.errors import Unsatisfiable
 from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -50,9 +50,7 @@ counts: Counter[str] = Counter()
 
 
 @pytest.fixture(scope="module")
-def platform(
-    tmp_path_factory: pytest.TempPathFactory, database_url: str
-) -> Iterator[Platform]:
+def platform(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[Platform]:
     with fuzz_platform(tmp_path_factory.mktemp("fuzz"), database_url, "fuzz") as running:
         yield running
     if out := os.environ.get("LMIS_FUZZ_RESULTS"):

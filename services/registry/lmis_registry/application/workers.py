@@ -26,6 +26,7 @@ from lmis_shared.commands import (
     Streams,
     new_stream_id,
 )
+from lmis_shared.errors import Forbidden
 from lmis_shared.events import EventPayload, RecordedEvent
 
 SOURCE = "/lmis/registry"
@@ -104,9 +105,10 @@ class WorkerFiles:
             self._authorizer.check(principal, WRITE, state.commune_code, STREAM_TYPE)
         # registering a file in a commune, or moving a file to another commune, needs the
         # right to write files there
+        # (a plain 403 on a file the caller sees: the commune is the caller's own input)
         named = getattr(command, "commune_code", None)  # RegisterWorker, UpdateProfile
-        if named is not None:
-            self._authorizer.check(principal, WRITE, named, STREAM_TYPE)
+        if named is not None and not self._authorizer.allows(principal, WRITE, named, STREAM_TYPE):
+            raise Forbidden(f"role {principal.role} may not write worker files in that commune")
 
 
 def _created(state: workers.WorkerFile) -> dict[str, Any]:
