@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import ssl
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -187,6 +188,9 @@ class CommonSettings(BaseSettings):
         user = userinfo.partition(":")[0]
         password = quote(self.database_password.get_secret_value(), safe="")
         return urlunsplit(parts._replace(netloc=f"{user}:{password}@{address}"))
+
+    def idempotency_ttl(self) -> timedelta:
+        return timedelta(hours=self.idempotency_ttl_hours)
 
     def kafka_login(self) -> KafkaLogin | None:
         """How this process logs in to Kafka; None on a plaintext listener (embedded mode)."""

@@ -72,7 +72,9 @@ def bootstrap(
 
     def commands(aggregate: Aggregate[postgres.S]) -> CommandPath[postgres.S]:
         streams = PostgresStreams(pool, schema, postgres.PermitsReadModel[postgres.S](schema))
-        return CommandPath(aggregate, streams, clock, SOURCE)
+        return CommandPath(
+            aggregate, streams, clock, SOURCE, idempotency_ttl=common.idempotency_ttl()
+        )
 
     employers_ = Employers(commands(employers.AGGREGATE), reads, clock, authorizer, rules)
     secret = settings.lookup_secret(common.mode)

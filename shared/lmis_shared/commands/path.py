@@ -10,6 +10,8 @@ aggregate's or the use case's: `authorise`, `decide`, `respond`) and hands it to
 Idempotency: a command that carries an idempotency key stores its response in the same
 transaction as its events; a repeat (or a racing twin) gets that first response back and
 appends nothing; a key reused for a different request is refused (`IdempotencyKeyReused`).
+A key is the caller's own and the command's own (`bound_key`), and it expires after
+`idempotency_ttl` (24 hours by default): then the key is new again.
 A repeat gets its first answer even if the stream has moved on since, so the replay comes
 before If-Match.
 
@@ -21,10 +23,11 @@ answers 200 with the current state.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Generic
 from uuid import UUID
 
@@ -46,6 +49,11 @@ from lmis_shared.eventstore.errors import DuplicateCommand, WrongExpectedVersion
 
 def _no_check(state: Any) -> None:
     return None
+
+
+IDEMPOTENCY_TTL = timedelta(hours=24)
+"""How long a key's first answer is replayed, unless the service says otherwise
+(`CommonSettings.idempotency_ttl_hours`)."""
 
 
 Authorise = Callable[[S], None]
@@ -86,12 +94,19 @@ class CommandPath(Generic[S]):
     """Runs commands on the streams of one aggregate."""
 
     def __init__(
-        self, aggregate: Aggregate[S], streams: Streams[S], clock: Clock, source: str
+        self,
+        aggregate: Aggregate[S],
+        streams: Streams[S],
+        clock: Clock,
+        source: str,
+        *,
+        idempotency_ttl: timedelta = IDEMPOTENCY_TTL,
     ) -> None:
         self.aggregate = aggregate
         self.streams = streams
         self._clock = clock
         self._source = source
+        self._idempotency_ttl = idempotency_ttl
 
     async def load(self, stream_id: UUID, authorise: Authorise[S] = _no_check) -> S:
         """The stream's current state, if `authorise(state)` lets the caller have it; the
@@ -126,9 +141,9 @@ class CommandPath(Generic[S]):
         else:
             self._authorise(command.stream_id, command.authorise, before)
         fingerprint = command.fingerprint()
-        if ctx.idempotency_key and (
-            stored := await self.streams.find_response(ctx.idempotency_key)
-        ):
+        now = at or self._clock.now()
+        key = self._bound_key(command, ctx)
+        if key and (stored := await self.streams.find_response(key, now - self._idempotency_ttl)):
             return replayed(stored, fingerprint)
         if before is not None:
             check_if_match(ctx, before.version)
@@ -139,13 +154,12 @@ class CommandPath(Generic[S]):
         after = self.aggregate.fold_more(before, command.stream_id, decided)
         status_code = 201 if command.creates else 200
         body = command.respond(after)
-        key = ctx.idempotency_key
         change = Change(
             stream_id=command.stream_id,
             stream_type=self.aggregate.stream_type,
             expected_version=0 if before is None else before.version,
             events=[NewEvent(event_id=uuid.uuid4(), payload=e) for e in decided],
-            context=ctx.append_context(self._source, at or self._clock.now()),
+            context=ctx.append_context(self._source, now),
             idempotency=IdempotencyRecord(key, fingerprint, status_code, body) if key else None,
             before=before,
             after=after,
@@ -157,6 +171,18 @@ class CommandPath(Generic[S]):
         except WrongExpectedVersion as race:  # another writer appended first
             raise errors.ConcurrencyConflict(race.expected_version, race.actual_version) from None
         return CommandResult(status_code, body)
+
+    def _bound_key(self, command: Command[S], ctx: CommandContext) -> str | None:
+        if not ctx.idempotency_key:
+            return None
+        route = f"{self.aggregate.stream_type}.{command.name}"
+        return bound_key(ctx.principal.subject, route, ctx.idempotency_key)
+
+
+def bound_key(caller: str, route: str, key: str) -> str:
+    """The stored form of a client's Idempotency-Key: bound to who sent it and to which
+    command, so one caller's key neither replays nor blocks another caller's or command's."""
+    return json.dumps([caller, route, key], ensure_ascii=False, separators=(",", ":"))
 
 
 def new_stream_id() -> UUID:

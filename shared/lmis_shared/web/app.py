@@ -7,7 +7,9 @@ What every service gets from it, so no service repeats it:
     stable semantic conventions (`http.server.request.duration` in seconds, labelled by
     route template, method and status: never a path's ids), see `stable_http_semconv`;
   * problem details for every error (`lmis_shared.web.problems`);
-  * the bearer-token gate on every route of `routers` (`lmis_shared.web.security`);
+  * the bearer-token gate on every route of `routers` (`lmis_shared.web.security`), and
+    behind it the per-caller rate limits on writes and imports (`lmis_shared.web.rates`);
+  * NUL, lone surrogates and oversized bodies refused at the edge (`lmis_shared.web.inputs`);
     `/healthz`, `/readyz`, `/docs` and `/openapi.json` stay public;
   * `X-Correlation-ID` handling and the 500 safety net (`lmis_shared.web.context`).
 
@@ -36,6 +38,7 @@ from lmis_shared.web.documented import document_write_problems
 from lmis_shared.web.health import ReadinessCheck, health_router
 from lmis_shared.web.inputs import InputGuardMiddleware
 from lmis_shared.web.problems import Problem, ProblemMapping, install_problem_handlers
+from lmis_shared.web.rates import install_rate_limits, rate_limit
 from lmis_shared.web.security import current_principal, install_auth_handlers
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Mapping[str, Any] | None]]
@@ -94,10 +97,13 @@ def create_app(
     app.state.tracer_provider = provider
     install_problem_handlers(app, problems or ProblemMapping())
     install_auth_handlers(app)
+    install_rate_limits(app, settings)
     app.include_router(health_router(service, version))
     for router in routers:
         app.include_router(
-            router, dependencies=[Depends(current_principal)], responses=PROBLEM_RESPONSES
+            router,
+            dependencies=[Depends(current_principal), Depends(rate_limit)],
+            responses=PROBLEM_RESPONSES,
         )
     document_write_problems(app)
     app.add_middleware(InputGuardMiddleware, max_body_bytes=settings.max_json_body_bytes)
