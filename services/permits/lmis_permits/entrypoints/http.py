@@ -13,7 +13,7 @@ from typing import Annotated
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -35,6 +35,7 @@ from lmis_shared.errors import InvalidInput
 from lmis_shared.settings import CommonSettings
 from lmis_shared.web import Context
 from lmis_shared.web.commands import command_route, current
+from lmis_shared.web.paging import HistoryWindow
 from lmis_shared.web.service import service_app
 
 VERSION = "0.1.0"
@@ -232,11 +233,19 @@ async def get_foreign_worker(
     summary="Every fact recorded on a foreign worker file, oldest first",
 )
 async def foreign_worker_history(
-    worker_id: UUID, ctx: Context, app: App, access: Access
+    worker_id: UUID,
+    window: HistoryWindow,
+    response: Response,
+    ctx: Context,
+    app: App,
+    access: Access,
 ) -> list[views.HistoryEntry]:
     _, recorded = await app.foreign_workers.history(worker_id, ctx.principal)
+    page, next_cursor = window.page(recorded)
+    if next_cursor is not None:  # the body is a list: the next page is named in a header
+        response.headers["Link"] = f'<?after={next_cursor}&limit={window.limit}>; rel="next"'
     await access.read([worker_id], FOREIGN_WORKER_HISTORY)
-    return [views.HistoryEntry.of(r) for r in recorded]
+    return [views.HistoryEntry.of(r) for r in page]
 
 
 _COMMANDS: list[tuple[type[commands.FileCommand], str, str]] = [
