@@ -49,10 +49,11 @@ def bootstrap(
     authorizer = authorizer or Authorizer()
     schema = settings.schema_name
     secret = settings.lookup_secret(common.mode)
+    ttl = common.idempotency_ttl()
     files = PostgresStreams(pool, schema, WorkerReadModel(schema, secret))
     return Registry(
-        workers=WorkerFiles(files, PostgresWorkerList(pool, schema), clock, authorizer),
-        loans=Loans(PostgresStreams(pool, schema), clock, authorizer),
+        workers=WorkerFiles(files, PostgresWorkerList(pool, schema), clock, authorizer, ttl),
+        loans=Loans(PostgresStreams(pool, schema), clock, authorizer, ttl),
         imports=WorkerImports(PostgresBulkFiles(pool, schema, secret), clock, authorizer),
     )
 

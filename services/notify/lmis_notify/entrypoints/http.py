@@ -136,4 +136,5 @@ def create_app(
         "returns, absconded workers, overdue loans, statutory reports due or late.",
         on_pool=build,
         problems=problem_mapping(),
+        event_store_schema=own.schema_name,
     )

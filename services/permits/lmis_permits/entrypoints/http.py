@@ -334,4 +334,5 @@ def create_app(
         "demand approvals, work permits, extensions, exemptions, health checks, residence.",
         on_pool=build,
         problems=problem_mapping(),
+        event_store_schema=settings.schema_name,
     )

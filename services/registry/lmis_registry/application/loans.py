@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -23,6 +24,7 @@ from lmis_registry.domain.errors import InvalidField, WorkerNotFound
 from lmis_shared.auth import READ, WRITE, Authorizer, Principal
 from lmis_shared.clock import Clock
 from lmis_shared.commands import (
+    IDEMPOTENCY_TTL,
     Command,
     CommandContext,
     CommandPath,
@@ -45,8 +47,15 @@ class LoanReport:
 
 
 class Loans:
-    def __init__(self, streams: Streams[loans.Loan], clock: Clock, authorizer: Authorizer) -> None:
-        self._path = CommandPath(loans.AGGREGATE, streams, clock, SOURCE)
+    def __init__(
+        self,
+        streams: Streams[loans.Loan],
+        clock: Clock,
+        authorizer: Authorizer,
+        idempotency_ttl: timedelta = IDEMPOTENCY_TTL,
+    ) -> None:
+        ttl = idempotency_ttl
+        self._path = CommandPath(loans.AGGREGATE, streams, clock, SOURCE, idempotency_ttl=ttl)
         self._clock = clock
         self._authorizer = authorizer
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -19,6 +20,7 @@ from lmis_registry.domain import workers
 from lmis_shared.auth import READ, WRITE, Authorizer, Principal
 from lmis_shared.clock import Clock
 from lmis_shared.commands import (
+    IDEMPOTENCY_TTL,
     Command,
     CommandContext,
     CommandPath,
@@ -43,8 +45,11 @@ class WorkerFiles:
         listing: WorkerListing,
         clock: Clock,
         authorizer: Authorizer,
+        idempotency_ttl: timedelta = IDEMPOTENCY_TTL,
     ) -> None:
-        self._path = CommandPath(workers.AGGREGATE, streams, clock, SOURCE)
+        self._path = CommandPath(
+            workers.AGGREGATE, streams, clock, SOURCE, idempotency_ttl=idempotency_ttl
+        )
         self._listing = listing
         self._clock = clock
         self._authorizer = authorizer

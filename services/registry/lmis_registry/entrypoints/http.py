@@ -231,4 +231,5 @@ def create_app(
         description="Outbound workers (người lao động đi làm việc ở nước ngoài) and their loans.",
         on_pool=build,
         problems=problem_mapping(),
+        event_store_schema=settings.schema_name,
     )

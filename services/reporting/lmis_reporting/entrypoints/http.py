@@ -189,4 +189,5 @@ def create_app(
         description="LMIS reporting service. Errors are RFC 9457 problems.",
         on_pool=build,
         problems=problem_mapping(),
+        event_store_schema=own.schema_name,
     )
