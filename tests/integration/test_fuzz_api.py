@@ -161,6 +161,7 @@ def _fuzz(operation: Any, platform: Platform, mode: GenerationMode) -> None:
         for headers in platform.headers.values():
             response = case.call(headers=headers, timeout=30)
             counts["requests"] += 1
+            counts[f"status.{response.status_code}"] += 1
             if response.status_code >= 500:
                 counts["5xx"] += 1
             case.validate_response(response, checks=CHECKS, headers=headers)
