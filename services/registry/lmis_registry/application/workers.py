@@ -84,23 +84,32 @@ class WorkerFiles:
     async def _run(
         self, worker_id: UUID, command: AnyCommand, ctx: CommandContext, *, creates: bool
     ) -> CommandResult:
+        try:
+            return await self._path.run(self._command(worker_id, command, ctx, creates), ctx)
+        except workers.OpenFileExists as conflict:
+            # only a caller who may read the citizen's open file learns that there is one
+            holder = conflict.holder_commune
+            if holder and self._authorizer.allows(ctx.principal, READ, holder, STREAM_TYPE):
+                raise
+            raise workers.RegistrationRefused() from None
+
+    def _command(
+        self, worker_id: UUID, command: AnyCommand, ctx: CommandContext, creates: bool
+    ) -> Command[workers.WorkerFile]:
         def authorise(state: workers.WorkerFile | None) -> None:
             self._authorise_write(ctx.principal, state, command)
 
         def decide(state: workers.WorkerFile | None) -> list[EventPayload]:
             return workers.decide(state, command, self._clock.today())
 
-        return await self._path.run(
-            Command(
-                command.command_name,
-                worker_id,
-                command.model_dump(mode="json", exclude_unset=True),
-                decide=decide,
-                respond=_created if creates else _accepted,
-                authorise=authorise,
-                creates=creates,
-            ),
-            ctx,
+        return Command(
+            command.command_name,
+            worker_id,
+            command.model_dump(mode="json", exclude_unset=True),
+            decide=decide,
+            respond=_created if creates else _accepted,
+            authorise=authorise,
+            creates=creates,
         )
 
     def _authorise_write(
