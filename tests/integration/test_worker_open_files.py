@@ -96,7 +96,8 @@ async def test_only_a_caller_who_may_read_the_open_file_learns_there_is_one(api:
     )
     assert refused.status_code == 409
     assert refused.json()["type"] == "urn:lmis:problem:registration-refused"
-    assert "open file" not in refused.text and "open-file" not in refused.text
+    assert "open file" not in refused.text
+    assert "open-file" not in refused.text
     assert "03637" not in refused.text
     province = await api.client.post("/v1/workers", json=worker(), headers=api.auth())
     assert province.json()["type"] == "urn:lmis:problem:open-file-exists"
