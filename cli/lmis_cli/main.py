@@ -12,6 +12,7 @@ import typer
 
 from lmis_cli.audit import audit_app
 from lmis_cli.imports import imports_app
+from lmis_cli.privacy import privacy_app
 from lmis_cli.services import SERVICES, load, settings_of
 
 app = typer.Typer(
@@ -254,6 +255,7 @@ def contracts(
 
 app.add_typer(imports_app, name="import")
 app.add_typer(audit_app, name="audit")
+app.add_typer(privacy_app, name="privacy")
 
 demo_app = typer.Typer(help="Demo data", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")

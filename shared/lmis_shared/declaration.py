@@ -41,6 +41,10 @@ class ServiceDeclaration:
     rebuild: str | None = None
     """`module:function`, async `(pool, settings, common) -> str`: rebuild the read models
     from the event stores and say what was rebuilt; None when it has none."""
+    erase: str | None = None
+    """`module:function`, async `(pool, settings, common, subject_id, request, actor)`: erase
+    one person's personal data through the service's own erase command, as `actor` (an
+    operator acting as admin); None for a service that keeps no personal data."""
     publishes_events: bool = True
     """Whether it has an event store whose events a relay publishes."""
     imports: tuple[ImportKind, ...] = ()
@@ -53,6 +57,7 @@ class ServiceDeclaration:
         order: int,
         settings_class: str,
         processor: bool = False,
+        personal_data: bool = False,
         imports: tuple[ImportKind, ...] = (),
     ) -> ServiceDeclaration:
         """A service in the one template (docs/architecture.md): its references are the
@@ -66,5 +71,6 @@ class ServiceDeclaration:
             migrate=f"{package}.bootstrap:migrate",
             processor=f"{package}.entrypoints.processor:main" if processor else None,
             rebuild=f"{package}.bootstrap:rebuild",
+            erase=f"{package}.bootstrap:erase" if personal_data else None,
             imports=imports,
         )

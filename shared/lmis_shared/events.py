@@ -20,6 +20,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from lmis_shared import upcasting
+from lmis_shared.privacy.fields import placeholders
 
 
 class EventPayload(BaseModel):
@@ -116,6 +117,8 @@ class RecordedEvent(BaseModel):
     data: dict[str, Any]
     position: tuple[int, int] | None = None
     """Global order in the producing store: (transaction id, sequence). None off Kafka."""
+    erased: tuple[str, ...] = ()
+    """Personal fields whose subject was erased (`lmis_shared.privacy`): None in `data`."""
 
     @property
     def event_type(self) -> str:
@@ -132,7 +135,10 @@ class RecordedEvent(BaseModel):
     def payload(self) -> EventPayload:
         """The typed data, upcast to the newest version: folds never see an old one."""
         event = self.upcast()
-        return payload_class(event.event_type).model_validate(event.data)
+        cls = payload_class(event.event_type)
+        if not event.erased:
+            return cls.model_validate(event.data)
+        return cls.model_validate({**event.data, **placeholders(cls, event.erased)})
 
 
 def utc_iso(dt: datetime) -> str:

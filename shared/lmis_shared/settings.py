@@ -243,6 +243,31 @@ class ServiceSettings(BaseSettings):
         return []
 
 
+class PersonalDataSettings(ServiceSettings):
+    """A service that records personal data (`lmis_shared.privacy`): its master key, and its
+    retention of closed files before they are due for erasure."""
+
+    master_key: SecretStr | None = Field(
+        None,
+        description="secret (32+ characters) the master key wrapping the per-person data "
+        "keys is derived from; embedded: generated in <data_dir>/keys/master.key",
+        json_schema_extra=embedded_default("master key"),
+    )
+    master_key_file: Path | None = Field(
+        None,
+        description="file holding the master key (instead of master_key)",
+        json_schema_extra=embedded_default("master key"),
+    )
+    previous_master_key_files: tuple[Path, ...] = Field(
+        (),
+        description="during a rotation: files of the master keys data keys may still be "
+        "wrapped with (JSON list); `lmis privacy rotate-master-key` re-wraps them",
+    )
+    retention_years: int = Field(
+        10, ge=1, description="years a closed file is kept before it is due for erasure"
+    )
+
+
 def required_outside_embedded(settings_class: type[BaseSettings]) -> list[tuple[str, ...]]:
     """The environment variables a process reading `settings_class` outside embedded mode must
     be given, from the class's fields: those without a default, secrets whose default the

@@ -21,9 +21,12 @@ from lmis_notify.adapters.alert_book import PostgresAlertBooks
 from lmis_notify.adapters.alert_reads import PostgresAlertReads
 from lmis_notify.adapters.projection import DeadlineProjection
 from lmis_notify.application.deadlines import Deadlines
+from lmis_notify.application.ports import AlertChange
 from lmis_notify.application.sweeper import Sweeper
 from lmis_notify.bootstrap import migrate, rebuild
-from lmis_notify.domain.model import alert_id, report_id
+from lmis_notify.domain import alerts
+from lmis_notify.domain.alerts import RaiseAlert
+from lmis_notify.domain.model import Cause, alert_id, report_id
 from lmis_notify.domain.rules import RuleSettings
 from lmis_notify.settings import NotifySettings
 from lmis_shared.clock import VIETNAM_TZ, FixedClock
@@ -78,6 +81,13 @@ class World:
             alert_id(rule, subject, due_on),
         )
         return value
+
+    async def figures(self, alert: UUID) -> tuple[int, int | None]:
+        row = await self.pool.fetchrow(
+            f"SELECT missed, amount_vnd FROM {self.schema}.alerts WHERE id = $1", alert
+        )
+        assert row is not None
+        return row["missed"], row["amount_vnd"]
 
     async def open_rules(self, subject: UUID) -> list[AlertRule]:
         rows = await self.pool.fetch(
@@ -254,12 +264,8 @@ async def test_absconding_is_raised_at_once_and_a_redelivery_raises_nothing_more
     assert await resolved(world, AlertRule.absconded, worker.id, date(2026, 4, 2))
 
 
-async def test_each_overdue_instalment_is_raised_and_a_repayment_resolves_those_it_covers(
-    world: World,
-) -> None:
-    loan = Stream("loan")
-    dues = (date(2026, 2, 15), date(2026, 3, 15), date(2026, 4, 15))
-    applied = loans.LoanApplied(
+def loan_applied() -> loans.LoanApplied:
+    return loans.LoanApplied(
         worker_id=uuid4(),
         purpose=loans.LoanPurpose.going_abroad,
         amount_vnd=12_000_000,
@@ -267,17 +273,48 @@ async def test_each_overdue_instalment_is_raised_and_a_repayment_resolves_those_
         province_code=PROVINCE,
         applied_on=date(2026, 1, 5),
     )
-    await world.apply(loan.event(applied), loan.event(loan_disbursed(*dues)))
+
+
+async def test_a_loan_in_arrears_has_one_alert_that_grows_and_a_repayment_resolves_it(
+    world: World,
+) -> None:
+    loan = Stream("loan")
+    dues = (date(2026, 2, 15), date(2026, 3, 15), date(2026, 4, 15))
+    await world.apply(loan.event(loan_applied()), loan.event(loan_disbursed(*dues)))
+    first = alert_id(AlertRule.loan_overdue, loan.id, dues[0] + DAY)
 
     await raised_once_on(world, AlertRule.loan_overdue, loan.id, dues[0] + DAY)
-    await raised_once_on(world, AlertRule.loan_overdue, loan.id, dues[1] + DAY)
+    assert await world.figures(first) == (1, 4_080_000)
+    await world.sweep_on(dues[1] + DAY)  # the second instalment missed: the same alert
+    assert await world.figures(first) == (2, 8_160_000)
+    assert await world.status(AlertRule.loan_overdue, loan.id, dues[1] + DAY) is None
     await world.apply(loan.event(repayment(through=2)))
     assert await resolved(world, AlertRule.loan_overdue, loan.id, dues[0] + DAY)
-    assert await resolved(world, AlertRule.loan_overdue, loan.id, dues[1] + DAY)
+    assert (await world.alert_events())[(first, "updated")] == 1
 
     await raised_once_on(world, AlertRule.loan_overdue, loan.id, dues[2] + DAY)
     await world.apply(loan.event(loans.LoanSettled(settled_on=date(2026, 5, 2), repaid_vnd=1)))
     assert await resolved(world, AlertRule.loan_overdue, loan.id, dues[2] + DAY)
+
+
+async def test_three_missed_instalments_are_one_alert_a_part_paid_lowers_it_paying_resolves(
+    world: World,
+) -> None:
+    loan = Stream("loan")
+    dues = (date(2026, 2, 15), date(2026, 3, 15), date(2026, 4, 15), date(2026, 5, 15))
+    await world.apply(loan.event(loan_applied()), loan.event(loan_disbursed(*dues)))
+    first = alert_id(AlertRule.loan_overdue, loan.id, dues[0] + DAY)
+
+    assert await world.sweep_on(dues[2] + DAY) == 1
+    assert await world.open_rules(loan.id) == [AlertRule.loan_overdue]
+    assert await world.figures(first) == (3, 3 * 4_080_000)
+    part = repayment(through=1).model_copy(update={"amount_vnd": 5_000_000})
+    await world.apply(loan.event(part))  # the first instalment and 920,000 of the second
+    assert await world.figures(first) == (2, 3 * 4_080_000 - 5_000_000)
+    await world.apply(loan.event(repayment(through=3)))
+    assert await resolved(world, AlertRule.loan_overdue, loan.id, dues[0] + DAY)
+    events = await world.alert_events()
+    assert (events[(first, "raised")], events[(first, "updated")]) == (1, 1)
 
 
 async def test_a_monthly_report_is_due_then_late_until_it_is_submitted(world: World) -> None:
@@ -326,10 +363,12 @@ async def test_two_sweeps_at_once_raise_each_alert_once(world: World) -> None:
 
     counts = await asyncio.gather(world.sweeper.sweep(), world.sweeper.sweep())
 
-    assert sum(counts) == 5 * 40
+    assert sum(counts) == 5  # one alert a loan, saying 40 instalments missed
     events = await world.alert_events()
-    assert len(events) == 5 * 40
+    assert len(events) == 5
     assert set(events.values()) == {1}
+    missed = await world.pool.fetch(f"SELECT missed FROM {world.schema}.alerts")
+    assert [row["missed"] for row in missed] == [40] * 5
 
 
 async def test_a_rebuild_and_a_new_sweep_after_a_restart_raise_nothing_again(
@@ -354,7 +393,7 @@ async def test_a_rebuild_and_a_new_sweep_after_a_restart_raise_nothing_again(
     )
     await world.sweep_on(date(2026, 7, 15))  # the extended permit is in its window again
     before = await world.alert_events()
-    assert len(before) == 4
+    assert len(before) == 3  # overdue return, permit expiring, the loan's two instalments
     assert await world.open_rules(fw.id) == [AlertRule.permit_expiring]
 
     # a restarted processor: new objects, and the projection rebuilt from nothing
@@ -405,3 +444,37 @@ async def test_rebuild_replays_the_stores_of_the_sources_and_raises_nothing_twic
     assert await world.pool.fetchval(
         f"SELECT count(*) FROM {world.schema}.report_submissions WHERE report_id = $1", report.id
     )
+
+
+async def test_alerts_stored_one_per_instalment_before_are_merged_into_the_oldest(
+    world: World,
+) -> None:
+    """What an earlier version left: a loan's three missed instalments as three open alerts.
+    At start-up the sweeper merges them: the oldest says 3, the others are resolved."""
+    loan = Stream("loan")
+    dues = (date(2026, 2, 15), date(2026, 3, 15), date(2026, 4, 15))
+    await world.apply(loan.event(loan_applied()), loan.event(loan_disbursed(*dues)))
+    cause = Cause("lmis-notify-sweeper", uuid4(), world.clock.now())
+    async with PostgresAlertBooks(world.pool, world.schema).open() as book:
+        subject = (await book.subjects([loan.id]))[loan.id]
+        deadlines = sorted(d for d in subject.deadlines)
+        await book.mark_raised(deadlines)
+        old = []
+        for d in deadlines:  # raised one by one, as the rule of one alert per deadline did
+            raised = alerts.decide(None, RaiseAlert(d, subject), cause.at)
+            old.append(
+                AlertChange(
+                    None, tuple(raised), alerts.AGGREGATE.fold_more(None, d.alert_id, raised)
+                )
+            )
+        await book.save_alerts(old, cause)
+    assert len(await world.open_rules(loan.id)) == 3
+
+    assert await world.sweeper.merge_crowded() == 1
+
+    assert await world.open_rules(loan.id) == [AlertRule.loan_overdue]
+    oldest = deadlines[0].alert_id
+    assert await world.figures(oldest) == (3, 3 * 4_080_000)
+    for later in deadlines[1:]:
+        assert await world.status(AlertRule.loan_overdue, loan.id, later.due_on) == "resolved"
+    assert await world.sweeper.merge_crowded() == 0

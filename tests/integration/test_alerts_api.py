@@ -8,6 +8,7 @@ what the API shows, to whom.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,22 +18,19 @@ import asyncpg
 import httpx
 import pytest
 
-from lmis_notify.adapters.alert_book import PostgresAlertBooks
-from lmis_notify.adapters.projection import DeadlineProjection
-from lmis_notify.application.deadlines import Deadlines, raise_alerts, resolve_alerts
-from lmis_notify.application.sweeper import Sweeper
+from lmis_notify.adapters.alert_book import PostgresAlertBook, PostgresAlertBooks
+from lmis_notify.application.deadlines import raise_alerts, settle
 from lmis_notify.bootstrap import migrate
 from lmis_notify.domain.model import Cause, Deadline, Subject
-from lmis_notify.domain.rules import RuleSettings
 from lmis_notify.entrypoints.http import create_app
 from lmis_notify.settings import NotifySettings
 from lmis_shared.auth import Principal, Role, ensure_local_keypair
 from lmis_shared.clock import VIETNAM_TZ, FixedClock
 from lmis_shared.contracts.notify import AlertRule, SubjectKind
 from lmis_shared.eventstore.postgres import PostgresEventStore
-from lmis_shared.processing import Decoded, all_events, validate_payload
 from lmis_shared.settings import CommonSettings
 from tests.conftest import unique
+from tests.integration.xlsx_sheets import as_day, read_sheet
 
 pytestmark = pytest.mark.integration
 
@@ -129,7 +127,11 @@ async def alerts(
     async with PostgresAlertBooks(pool, schema).open() as book:
         for n, (name, rule, kind, unit, province) in enumerate(SEEDS):
             deadline = Deadline(rule, uuid4(), date(2026, 6, 1) + timedelta(days=n))
-            subject = Subject(deadline.subject_id, kind, unit, province)
+            subject = Subject(
+                deadline.subject_id, kind, unit, province, deadlines=frozenset({deadline})
+            )
+            await book.save_subjects([subject])
+            await book.set_deadlines([deadline])
             await raise_alerts(book, [(deadline, subject)], cause)
             seeded.ids[name] = deadline.alert_id
             seeded.deadlines[name] = deadline
@@ -140,6 +142,17 @@ async def alerts(
                 await resolve_alerts(book, [deadline], fixed_by)
     yield seeded
     await pool.close()
+
+
+async def resolve_alerts(book: PostgresAlertBook, fixes: list[Deadline], cause: Cause) -> None:
+    """What the deadline projection does with an event that fixes `fixes`."""
+    for deadline in fixes:
+        subject = (await book.subjects([deadline.subject_id]))[deadline.subject_id]
+        fixed = replace(subject, deadlines=subject.deadlines - {deadline})
+        await book.save_subjects([fixed])
+        await book.cancel([deadline])
+        pair = (deadline.subject_id, deadline.rule)
+        await settle(book, {fixed.id: fixed}, [pair], cause, fixed=[deadline])
 
 
 async def listed(client: httpx.AsyncClient, headers: dict[str, str], **params: Any) -> set[str]:
@@ -210,6 +223,44 @@ async def test_the_list_filters_by_status_rule_and_unit(
     assert alerts.named(await listed(client, officer, rule="absconded")) == {"absconded"}
     assert alerts.named(await listed(client, officer, unit=KHOEN_ON)) == {"absconded", "paid"}
     assert alerts.named(await listed(client, officer, unit=DUC_HOA)) == set()  # not its scope
+
+
+async def test_the_list_filters_by_commune_province_and_subject_as_the_other_lists_do(
+    client: httpx.AsyncClient, alerts: Alerts
+) -> None:
+    officer = caller("province_officer", "12")
+    subject = alerts.deadlines["loan"].subject_id
+
+    assert alerts.named(await listed(client, officer, commune=KHOEN_ON)) == {"absconded", "paid"}
+    in_province = alerts.named(await listed(client, officer, province="12"))
+    assert in_province == alerts.named(await listed(client, officer))
+    assert alerts.named(await listed(client, officer, subject=str(subject))) == {"loan"}
+    bad = await client.get("/v1/alerts", params={"commune": "12"}, headers=officer)
+    assert bad.status_code == 422
+    assert "query.commune" in bad.text
+
+
+async def test_the_xlsx_export_holds_the_json_list_with_its_filters(
+    client: httpx.AsyncClient, alerts: Alerts
+) -> None:
+    officer = caller("province_officer", "12")
+    params = {"status": "open", "commune": MUONG_KIM}
+    listed_json = (await client.get("/v1/alerts", params=params, headers=officer)).json()
+    exported = await client.get("/v1/alerts", params=params | {"format": "xlsx"}, headers=officer)
+
+    sheet = read_sheet(exported)
+    assert sheet.title == "Danh sách cảnh báo"
+    assert "status=open" in sheet.filters
+    assert f"commune={MUONG_KIM}" in sheet.filters
+    items = listed_json["items"]
+    assert sheet.column("Mã cảnh báo") == [i["id"] for i in items]
+    assert sheet.column("Loại cảnh báo") == [i["rule"] for i in items]
+    assert sheet.column("Số kỳ quá hạn") == [i["missed"] for i in items]
+    assert sheet.column("Phát sinh từ ngày") == [as_day(i["due_on"]) for i in items]
+    assert sheet.column("Thời điểm cảnh báo") == [
+        datetime.fromisoformat(i["raised_at"]).astimezone(VIETNAM_TZ).replace(tzinfo=None)
+        for i in items
+    ]
 
 
 async def test_an_alert_shows_its_rule_subject_unit_and_status(
@@ -319,88 +370,6 @@ async def test_an_alert_outside_the_caller_s_scope_cannot_be_acknowledged(
 # --- report submission ------------------------------------------------------------------------
 
 
-async def test_submitting_a_report_resolves_its_due_and_late_alerts(
-    client: httpx.AsyncClient, alerts: Alerts, schema: str, pg_pool: asyncpg.Pool, clock: FixedClock
-) -> None:
-    rules = RuleSettings()
-    sweeper = Sweeper(
-        PostgresAlertBooks(pg_pool, schema), clock, rules, [("monthly", KHOEN_ON, "12")]
-    )
-    await sweeper.sync_obligations()  # tracked from 1 July: June's report, due 10 July
-    clock.set(datetime(2026, 7, 11, 9, tzinfo=VIETNAM_TZ))
-    try:
-        assert await sweeper.sweep() == 2  # report_due on 5 July, report_late on 11 July
-        commune = caller("commune_officer", KHOEN_ON, "officer-3")
-
-        path = f"/v1/reports/monthly/{KHOEN_ON}/2026-06/submit"
-        first = await client.post(path, headers=commune)
-        again = await client.post(path, headers=commune)
-    finally:
-        clock.set(NOW)
-
-    assert (first.status_code, again.status_code) == (201, 200)
-    assert again.json() == first.json()
-    keyed = {**commune, "Idempotency-Key": "submit-1"}
-    retried = [await client.post(path, headers=keyed) for _ in range(2)]
-    assert [r.status_code for r in retried] == [200, 200]
-    assert all(r.json() == first.json() for r in retried)
-    assert first.json()["submitted_on"] == "2026-07-11"
-    assert first.json()["submitted_by"] == "officer-3"
-    store = PostgresEventStore(pg_pool, schema)
-    [submitted] = await store.read_stream(UUID(first.json()["report_id"]))
-    # the processor reads it back off lmis.notify.events; here, straight from the store
-    assert len(await listed(client, commune, rule="report_late", status="open")) == 1
-    projection = DeadlineProjection(pg_pool, schema, Deadlines(rules, clock))
-    await projection.process([Decoded(submitted, validate_payload(submitted))])
-    for rule in ("report_due", "report_late"):
-        assert await listed(client, commune, rule=rule, status="open") == set()
-        assert len(await listed(client, commune, rule=rule, status="resolved")) == 1
-    types = [e.event_type async for e in all_events(store)]
-    assert types.count("lmis.notify.report.submitted.v1") == 1
-
-
-async def test_a_submission_retried_with_its_idempotency_key_answers_as_the_first_time(
-    client: httpx.AsyncClient,
-) -> None:
-    path = f"/v1/reports/monthly/{KHOEN_ON}/2026-04/submit"
-    keyed = {**caller("commune_officer", KHOEN_ON, "officer-3"), "Idempotency-Key": "k-1"}
-
-    first = await client.post(path, headers=keyed)
-    retried = await client.post(path, headers=keyed)
-    other_key = await client.post(path, headers={**keyed, "Idempotency-Key": "k-2"})
-
-    assert (first.status_code, retried.status_code, other_key.status_code) == (201, 201, 200)
-    assert retried.json() == other_key.json() == first.json()
-
-
-@pytest.mark.parametrize(
-    ("path", "field"),
-    [
-        ("/v1/reports/monthly/03637/2026/submit", "path.period"),
-        ("/v1/reports/weekly/03637/2026-06/submit", "path.kind"),
-        ("/v1/reports/monthly/99999/2026-06/submit", "path.unit"),
-    ],
-)
-async def test_a_report_that_cannot_exist_is_refused_naming_the_part(
-    client: httpx.AsyncClient, path: str, field: str
-) -> None:
-    response = await client.post(path, headers=caller("admin", "12"))
-
-    assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == field
-
-
-@pytest.mark.parametrize(("role", "scope"), [("commune_officer", KHOEN_ON), ("bank", "12")])
-async def test_only_the_unit_s_own_officers_submit_its_report(
-    client: httpx.AsyncClient, role: str, scope: str
-) -> None:
-    response = await client.post(
-        f"/v1/reports/monthly/{MUONG_KIM}/2026-05/submit", headers=caller(role, scope)
-    )
-
-    assert response.status_code == 403
-
-
 def test_the_app_builds_from_the_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -412,6 +381,6 @@ def test_the_app_builds_from_the_environment(
     app = create_app()
 
     assert app.title == "LMIS notify API"
-    assert {"/v1/alerts", "/v1/reports/{kind}/{unit}/{period}/submit"} <= set(
-        app.openapi()["paths"]
-    )
+    paths = set(app.openapi()["paths"])
+    assert "/v1/alerts" in paths
+    assert not any(path.startswith("/v1/reports") for path in paths)  # filed with reporting

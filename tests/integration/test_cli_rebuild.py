@@ -29,6 +29,7 @@ async def test_rebuilding_the_registry_restores_a_lost_worker_list(
 
     monkeypatch.setenv("LMIS_DATABASE_URL", database_url)
     monkeypatch.setenv("LMIS_REGISTRY_SCHEMA_NAME", fresh_schema)
+    monkeypatch.setenv("LMIS_DATA_DIR", str(tmp_path))  # the app's: its master key
     result = await asyncio.to_thread(CliRunner().invoke, app, ["rebuild", "registry"])
 
     assert result.exit_code == 0, result.output

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import random
 import signal
 from collections import Counter
@@ -23,6 +24,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from uuid import uuid4
 
@@ -42,6 +44,9 @@ from lmis_shared.contracts.registry import Person, PriorityGroup, Sex, WorkerReg
 from lmis_shared.events import EventMetadata, NewEvent, RecordedEvent
 from lmis_shared.eventstore import AppendContext
 from lmis_shared.eventstore.postgres import PostgresEventStore
+from lmis_shared.privacy.keys import LocalMasterKey
+from lmis_shared.privacy.keystore import InMemoryKeyStore
+from lmis_shared.privacy.personal import PersonalData
 from lmis_shared.processing import Rejected, decode_record, validate_payload
 from lmis_shared.processing.decoding import Decoded
 from lmis_shared.settings import CommonSettings
@@ -366,6 +371,45 @@ async def test_a_malformed_record_goes_to_the_dead_letter_topic_and_the_rest_is_
         assert letter["ce_id"] == header_map(headers)["ce_id"]  # the original headers travel
         assert CITIZEN_ID not in letter["dlq_reason"]
         assert FULL_NAME not in letter["dlq_reason"]
+
+
+async def test_sealed_records_count_and_their_dead_letters_hold_no_personal_field_in_clear(
+    pipeline: Pipeline,
+) -> None:
+    # as the relay publishes them: `person` sealed with the worker's key, which the
+    # processor does not have and does not need
+    personal = PersonalData(InMemoryKeyStore(), LocalMasterKey(os.urandom(32)))
+    good = [await _sealed(personal, e) for e in registrations(6, seed=3)]
+    key, value, headers = record(await _sealed(personal, registration("03637", date(2026, 2, 3))))
+    bad_date = value.replace(b'"registered_on":"2026-02-03"', b'"registered_on":"someday"')
+    assert bad_date != value
+    await pipeline.publish([*map(record, good), (key, bad_date, headers)])
+
+    async with pipeline.running() as worker:
+        await pipeline.counts_reach(good, worker)
+        [dead] = await eventually(
+            lambda: _dead_letters(pipeline.common.kafka_bootstrap, f"{pipeline.topic}.dlq", 1),
+            "the dead letter",
+        )
+
+    assert await pipeline.counts() == straight_count(good)
+    assert dead.value == bad_date  # the sealed copy, whole: an operator can fix and replay it
+    letter = (dead.value or b"").decode() + " ".join(v.decode() for _, v in dead.headers)
+    assert CITIZEN_ID not in letter
+    assert FULL_NAME not in letter
+    assert '"$enc":"v1"' in letter
+
+
+async def _sealed(personal: PersonalData, event: RecordedEvent) -> RecordedEvent:
+    meta = event.metadata
+    planned = SimpleNamespace(
+        stream_id=meta.stream_id,
+        event_type=meta.event_type,
+        data=event.data,
+        context=SimpleNamespace(actor=meta.actor, recorded_at=meta.recorded_at),
+    )
+    [data] = await personal.seal(None, [planned])
+    return event.model_copy(update={"data": data})
 
 
 async def _dead_letters(bootstrap: str, dlq: str, n: int) -> list[Any] | None:

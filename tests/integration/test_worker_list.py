@@ -186,6 +186,7 @@ async def test_a_rebuild_from_the_event_store_gives_the_same_read_model(files: F
     before = [dict(r) for r in await files.api.pool.fetch(query)]
     vandalism = f"update {files.api.schema}.worker_list set status = 'x'"
     await files.api.pool.execute(vandalism)
-    assert await rebuild_worker_list(files.api.pool, files.api.schema) == 4
+    personal = files.api.personal
+    assert await rebuild_worker_list(files.api.pool, files.api.schema, personal) == 4
     assert [dict(r) for r in await files.api.pool.fetch(query)] == before
     assert len(before) == 4

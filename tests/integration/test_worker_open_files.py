@@ -84,7 +84,12 @@ async def test_the_claims_rebuild_from_the_event_store(api: Api) -> None:
     await api.register(citizen_id="012198005678")
     before = sorted(await claims(api))
     await api.pool.execute(f"delete from {api.schema}.open_files")
-    assert await rebuild_open_files(api.pool, api.schema, DEVELOPMENT_LOOKUP_KEY.encode()) == 2
+    assert (
+        await rebuild_open_files(
+            api.pool, api.schema, DEVELOPMENT_LOOKUP_KEY.encode(), api.personal
+        )
+        == 2
+    )
     assert sorted(await claims(api)) == before
 
 

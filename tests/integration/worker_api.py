@@ -23,6 +23,9 @@ from lmis_registry.entrypoints.http import create_app
 from lmis_registry.settings import RegistrySettings
 from lmis_shared.clock import FixedClock
 from lmis_shared.eventstore.postgres import PostgresEventStore
+from lmis_shared.privacy.personal import PersonalData
+from lmis_shared.privacy.postgres import personal_data
+from lmis_shared.settings import CommonSettings
 from tests.integration.apps import app_client, signed_settings, signed_token
 from tests.unit.worker_examples import PERSON
 
@@ -42,6 +45,12 @@ class Api:
     schema: str
 
     tokens: dict[tuple[str, str], str] = field(default_factory=dict)
+    common: CommonSettings = field(default_factory=CommonSettings)
+
+    @property
+    def personal(self) -> PersonalData:
+        """The app's sealing of personal data (its master key, its schema's data keys)."""
+        return personal_data(RegistrySettings(schema_name=self.schema), self.common)
 
     def token(self, role: str = "province_officer", scope: str = "12") -> str:
         # signing costs tens of milliseconds: one token per role and scope is enough
@@ -88,7 +97,7 @@ async def running_api(
     common, private = signed_settings(database_url, tmp_path)
     app = create_app(common, RegistrySettings(schema_name=schema), clock=FixedClock(NOW))
     async with app_client(app, "http://registry") as c:
-        yield api(app, c, private, PostgresEventStore(pool, schema), pool, schema)
+        yield api(app, c, private, PostgresEventStore(pool, schema), pool, schema, common=common)
 
 
 def worker(**changes: Any) -> dict[str, Any]:

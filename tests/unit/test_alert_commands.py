@@ -1,5 +1,6 @@
-"""The alert and report aggregates, and notify's two HTTP commands on the shared command path
-with the in-memory event store: acknowledging an alert, submitting a report."""
+"""The alert aggregate, and notify's HTTP command on the shared command path
+with the in-memory event store: acknowledging an alert (reports are filed with the reporting
+service: tests/unit/test_report_filings.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,7 @@ import pytest
 from lmis_notify.application.access import NOTIFY_GRANTS
 from lmis_notify.application.alerts import Alerts
 from lmis_notify.application.ports import AlertQuery
-from lmis_notify.application.reports import Reports
-from lmis_notify.domain import alerts, reports
+from lmis_notify.domain import alerts
 from lmis_notify.domain.alerts import (
     AGGREGATE,
     AcknowledgeAlert,
@@ -24,12 +24,10 @@ from lmis_notify.domain.alerts import (
 )
 from lmis_notify.domain.errors import AlertNotFound
 from lmis_notify.domain.model import Deadline, Subject
-from lmis_notify.domain.reports import Report
 from lmis_shared.auth import Authorizer, Principal, Role
 from lmis_shared.clock import FixedClock
 from lmis_shared.commands import Change, CommandContext, EventStoreStreams
 from lmis_shared.contracts.notify import AlertRule, SubjectKind
-from lmis_shared.errors import Forbidden
 from lmis_shared.events import NewEvent
 from lmis_shared.eventstore import AppendContext, InMemoryEventStore
 
@@ -158,70 +156,3 @@ async def test_an_alert_the_caller_may_not_read_is_not_found(
     with pytest.raises(AlertNotFound):
         await service.acknowledge(uuid4(), ctx(Role.ADMIN, "12"), body)
     assert len(await store.read_stream(DEADLINE.alert_id)) == 1
-
-
-# --- submitting a report ----------------------------------------------------------------------
-
-
-def report_body(report: Report) -> dict[str, Any]:
-    return {"id": str(report.id), "by": report.submitted_by, "on": str(report.submitted_on)}
-
-
-def reports_service() -> tuple[Reports, InMemoryEventStore]:
-    store = InMemoryEventStore()
-    service = Reports(
-        EventStoreStreams[Report](store),
-        FixedClock(NOW),
-        Authorizer(NOTIFY_GRANTS),
-        province_of=lambda unit: "12" if unit.startswith(("12", "036")) else None,
-    )
-    return service, store
-
-
-async def test_a_report_is_submitted_once_and_a_repeat_answers_the_first_submission() -> None:
-    service, store = reports_service()
-
-    first = await service.submit("monthly", COMMUNE, "2026-06", ctx(Role.ADMIN, "12"), report_body)
-    again = await service.submit(
-        "monthly", COMMUNE, "2026-06", ctx(Role.ADMIN, "12", who="o-2"), report_body
-    )
-
-    assert (first.status_code, again.status_code) == (201, 200)
-    assert again.body == first.body
-    assert first.body["by"] == "officer-17"
-    assert len(await store.read_stream(UUID(first.body["id"]))) == 1
-
-
-async def test_a_submission_retried_with_its_key_answers_201_again() -> None:
-    service, _ = reports_service()
-    keyed = ctx(Role.ADMIN, "12", "k-1")
-
-    first = await service.submit("monthly", COMMUNE, "2026-06", keyed, report_body)
-    retried = await service.submit("monthly", COMMUNE, "2026-06", keyed, report_body)
-
-    assert (first.status_code, retried.status_code) == (201, 201)
-    assert retried.replayed
-
-
-async def test_only_the_unit_s_officers_submit_its_report() -> None:
-    service, _ = reports_service()
-
-    with pytest.raises(Forbidden):
-        await service.submit(
-            "monthly", COMMUNE, "2026-06", ctx(Role.COMMUNE_OFFICER, "03640"), report_body
-        )
-
-
-def test_the_report_aggregate_decides_one_submission() -> None:
-    command = reports.SubmitReport(
-        reports.report_ref("monthly", COMMUNE, "2026-06"), by="officer-3"
-    )
-    [submitted] = reports.decide(None, command, date(2026, 7, 2))
-    state = reports.AGGREGATE.fold_more(None, uuid4(), [submitted])
-
-    assert (state.submitted_on, state.submitted_by, state.version) == (
-        date(2026, 7, 2),
-        "officer-3",
-        1,
-    )
-    assert reports.decide(state, command, date(2026, 7, 3)) == []

@@ -31,6 +31,13 @@ SAMPLES: list[EventPayload] = [
         due_on=date(2026, 7, 1),
         raised_at=datetime(2026, 7, 1, 0, 0, 5, tzinfo=UTC),
     ),
+    c.AlertUpdated(
+        rule=c.AlertRule.loan_overdue,
+        subject_id=WORKER,
+        missed=3,
+        amount_vnd=12_240_000,
+        updated_at=datetime(2026, 7, 16, 0, 0, 5, tzinfo=UTC),
+    ),
     c.AlertResolved(
         rule=c.AlertRule.overdue_return,
         subject_id=WORKER,

@@ -5,6 +5,7 @@ PostgreSQL book implements. tests/integration/test_alerts.py runs the same halve
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import date, datetime, timedelta
@@ -13,7 +14,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from lmis_notify.application.deadlines import Deadlines, raise_alerts
-from lmis_notify.application.ports import AlertChange
+from lmis_notify.application.ports import AlertChange, Pair
 from lmis_notify.application.sweeper import SWEEPER, Sweeper
 from lmis_notify.domain.alerts import Alert
 from lmis_notify.domain.model import Cause, Deadline, Subject, alert_id, report_id
@@ -21,6 +22,7 @@ from lmis_notify.domain.reports import Obligation
 from lmis_notify.domain.rules import RuleSettings
 from lmis_shared.clock import VIETNAM_TZ, FixedClock
 from lmis_shared.contracts import registry as r
+from lmis_shared.contracts import registry_loans as loans
 from lmis_shared.contracts.notify import (
     AlertRaised,
     AlertResolved,
@@ -76,6 +78,26 @@ class MemoryBook:
             assert version == change.after.version
             self.alerts_by_id[change.after.id] = change.after
 
+    async def open_alerts(self, pairs: Sequence[Pair]) -> dict[Pair, list[Alert]]:
+        found: dict[Pair, list[Alert]] = {}
+        for a in sorted(self.alerts_by_id.values(), key=lambda a: (a.due_on, a.id)):
+            if (a.subject_id, a.rule) in pairs and a.resolved_at is None:
+                found.setdefault((a.subject_id, a.rule), []).append(a)
+        return found
+
+    async def crowded(self, limit: int) -> list[Pair]:
+        counts = Counter(
+            (a.subject_id, a.rule) for a in self.alerts_by_id.values() if a.resolved_at is None
+        )
+        return sorted(p for p, n in counts.items() if n > 1)[:limit]
+
+    async def raised(self, pairs: Sequence[Pair]) -> dict[Pair, set[Deadline]]:
+        found: dict[Pair, set[Deadline]] = {}
+        for d, status in self.deadlines.items():
+            if status == "raised" and (d.subject_id, d.rule) in pairs:
+                found.setdefault((d.subject_id, d.rule), set()).add(d)
+        return found
+
     async def set_deadlines(self, deadlines: Sequence[Deadline], *, revive: bool = True) -> None:
         for d in deadlines:
             status = self.deadlines.get(d)
@@ -88,7 +110,9 @@ class MemoryBook:
     async def due(self, today: date, limit: int) -> list[tuple[Deadline, Subject]]:
         pending = [d for d, s in self.deadlines.items() if s == "pending" and d.due_on <= today]
         pending.sort(key=lambda d: (d.due_on, d.subject_id, d.rule.value))
-        return [(d, self.known[d.subject_id]) for d in pending[:limit]]
+        pairs = list(dict.fromkeys((d.subject_id, d.rule) for d in pending))[:limit]
+        whole = [d for d in pending if (d.subject_id, d.rule) in pairs]  # whole problems
+        return [(d, self.known[d.subject_id]) for d in whole]
 
     async def mark_raised(self, deadlines: Sequence[Deadline]) -> None:
         self._move(deadlines, "raised")
@@ -115,7 +139,8 @@ class MemoryBook:
         self.duties[key] = (self.duties[key][0], through)
 
     async def clear(self) -> None:
-        self.known, self.deadlines, self.reports = {}, {}, set()
+        self.known, self.reports = {}, set()
+        self.deadlines = {d: s for d, s in self.deadlines.items() if s == "raised"}
         self.duties = {k: (o, None) for k, (o, _) in self.duties.items()}
 
     def _move(self, deadlines: Sequence[Deadline], status: str) -> None:
@@ -255,8 +280,11 @@ async def test_a_sweep_raises_everything_due_batch_after_batch(world: World) -> 
 
 async def test_raising_the_same_deadline_twice_in_one_go_raises_one_alert(world: World) -> None:
     deadline = Deadline(AlertRule.loan_overdue, uuid4(), date(2026, 3, 16))
-    subject = Subject(deadline.subject_id, SubjectKind.loan, COMMUNE, PROVINCE)
+    subject = Subject(
+        deadline.subject_id, SubjectKind.loan, COMMUNE, PROVINCE, deadlines=frozenset({deadline})
+    )
     cause = Cause(SWEEPER, uuid4(), world.clock.now())
+    await world.book.set_deadlines([deadline])
 
     raised = await raise_alerts(world.book, [(deadline, subject), (deadline, subject)], cause)
 
@@ -296,3 +324,45 @@ async def test_a_report_submitted_early_never_falls_due() -> None:
 
     assert await world.sweep_on(date(2026, 4, 30)) == 0
     assert world.book.events == []
+
+
+# --- one problem, one alert ---------------------------------------------------------------
+
+
+async def test_a_loan_s_missed_instalments_are_one_alert_raised_then_updated(world: World) -> None:
+    loan = Stream("loan")
+    dues = [date(2026, 2, 15), date(2026, 3, 15), date(2026, 4, 15), date(2026, 5, 15)]
+    plan = tuple(
+        loans.Instalment(number=n, due_on=d, principal_vnd=1_000_000, interest_vnd=0)
+        for n, d in enumerate(dues, start=1)
+    )
+    disbursed = loans.LoanDisbursed(
+        amount_vnd=4_000_000,
+        disbursed_on=date(2026, 1, 15),
+        term_months=4,
+        annual_interest_rate_bp=0,
+        schedule=plan,
+    )
+    await world.apply(loan.event(disbursed))
+    first = alert_id(AlertRule.loan_overdue, loan.id, dues[0] + timedelta(days=1))
+
+    # three due at once, with batches of two deadlines: still one problem, one new alert
+    assert await world.sweep_on(dues[2] + timedelta(days=1)) == 1
+    assert world.book.facts(first) == ["AlertRaised"]
+    assert (world.book.alerts_by_id[first].missed, world.book.alerts_by_id[first].amount_vnd) == (
+        3,
+        3_000_000,
+    )
+    assert await world.sweep_on(dues[3] + timedelta(days=1)) == 0
+    assert world.book.alerts_by_id[first].missed == 4
+    paid = loans.LoanRepaymentReceived(
+        amount_vnd=4_000_000,
+        paid_on=date(2026, 5, 20),
+        principal_vnd=4_000_000,
+        interest_vnd=0,
+        outstanding_vnd=0,
+        paid_through_instalment=4,
+    )
+    await world.apply(loan.event(paid))
+    assert world.book.facts(first) == ["AlertRaised", "AlertUpdated", "AlertResolved"]
+    assert len(world.book.alerts_by_id) == 1

@@ -10,8 +10,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from lmis_notify.domain.model import Deadline, Decision, Subject, alert_id
-from lmis_notify.domain.rules import HANDLED_EVENT_TYPES, RuleSettings, decide
+from lmis_notify.domain.model import Deadline, Decision, Figures, Subject, alert_id
+from lmis_notify.domain.rules import HANDLED_EVENT_TYPES, RuleSettings, decide, figures
 from lmis_shared.contracts import permits as p
 from lmis_shared.contracts import registry as r
 from lmis_shared.contracts import registry_loans as loans
@@ -298,7 +298,7 @@ def test_a_disbursement_sets_a_deadline_the_day_after_each_instalment() -> None:
     decision = decided(DISBURSED, LOAN)
 
     assert decision.deadlines == tuple(Deadline(AlertRule.loan_overdue, ID, d + DAY) for d in DUES)
-    assert decision.subject.schedule == tuple(enumerate(DUES, start=1))
+    assert [(n, due) for n, due, _ in decision.subject.schedule] == list(enumerate(DUES, start=1))
 
 
 def test_a_repayment_settles_the_instalments_it_paid_through() -> None:
@@ -317,6 +317,26 @@ def test_a_repayment_settles_the_instalments_it_paid_through() -> None:
     assert decision.subject.deadlines == {Deadline(AlertRule.loan_overdue, ID, DUES[2] + DAY)}
 
 
+def test_a_part_paid_lowers_what_the_one_alert_says_the_oldest_instalment_first() -> None:
+    passed = sorted(disbursed_loan().deadlines)  # all three instalments missed
+    part = loans.LoanRepaymentReceived(
+        amount_vnd=5_000_000,
+        paid_on=date(2026, 4, 20),
+        principal_vnd=4_900_000,
+        interest_vnd=100_000,
+        outstanding_vnd=7_100_000,
+        paid_through_instalment=1,
+    )
+
+    decision = decided(part, disbursed_loan())
+
+    assert figures(disbursed_loan(), AlertRule.loan_overdue, passed) == Figures(3, 12_300_000)
+    assert decision.refresh == (AlertRule.loan_overdue,)
+    still = sorted(decision.subject.deadlines)
+    assert figures(decision.subject, AlertRule.loan_overdue, still) == Figures(2, 7_300_000)
+    assert figures(worker(), AlertRule.absconded, passed[:1]) == Figures(1, None)
+
+
 def test_a_restructuring_replaces_the_schedule_and_its_deadlines() -> None:
     restructured = loans.LoanRestructured(
         restructured_on=date(2026, 3, 1),
@@ -333,7 +353,10 @@ def test_a_restructuring_replaces_the_schedule_and_its_deadlines() -> None:
 
     assert decision.fixes == tuple(Deadline(AlertRule.loan_overdue, ID, d + DAY) for d in DUES)
     assert [d.due_on for d in decision.deadlines] == [date(2026, 9, 2), date(2026, 10, 2)]
-    assert decision.subject.schedule == ((1, date(2026, 9, 1)), (2, date(2026, 10, 1)))
+    assert [(n, due) for n, due, _ in decision.subject.schedule] == [
+        (1, date(2026, 9, 1)),
+        (2, date(2026, 10, 1)),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -101,6 +101,11 @@ SAMPLES: list[EventPayload] = [
         valid_from=date(2026, 3, 10),
         valid_until=date(2028, 2, 28),
     ),
+    c.ForeignWorkerErased(
+        legal_basis="Luật 91/2025/QH15, Điều 14: hết thời hạn lưu trữ",
+        request_reference="QĐ-2036-0007",
+        erased_on=date(2036, 7, 1),
+    ),
 ]
 
 

@@ -68,6 +68,11 @@ EXAMPLES: list[EventPayload] = [
     r.WorkerAbsconded(absconded_on=date(2022, 5, 20), source=r.ReportSource.employer),
     r.WorkerOverstayed(overstaying_since=date(2024, 9, 15), source=r.ReportSource.embassy),
     r.WorkerWithdrawn(withdrawn_on=date(2021, 7, 1), reason=r.WithdrawalReason.failed_exam),
+    r.WorkerErased(
+        legal_basis="Luật 91/2025/QH15, Điều 14: yêu cầu xóa dữ liệu của chủ thể",
+        request_reference="YC-2026-0042",
+        erased_on=date(2026, 3, 2),
+    ),
 ]
 
 

@@ -17,7 +17,6 @@ from lmis_notify.adapters.units import communes_of
 from lmis_notify.application.access import NOTIFY_GRANTS
 from lmis_notify.application.alerts import Alerts
 from lmis_notify.application.deadlines import Deadlines
-from lmis_notify.application.reports import Reports
 from lmis_notify.application.sweeper import Sweeper
 from lmis_notify.domain.reports import expand_obligations
 from lmis_notify.settings import NotifySettings
@@ -37,7 +36,6 @@ class Notify:
     deadline projection (events in) and the sweeper (the clock)."""
 
     alerts: Alerts
-    reports: Reports
     deadlines: DeadlineProjection
     sweeper: Sweeper
 
@@ -62,7 +60,6 @@ def bootstrap(
             clock,
             authorizer,
         ),
-        reports=Reports(PostgresStreams(pool, schema), clock, authorizer),
         deadlines=DeadlineProjection(pool, schema, Deadlines(settings.rules(), clock)),
         sweeper=Sweeper(
             PostgresAlertBooks(pool, schema),

@@ -42,8 +42,9 @@ class NotifySettings(ServiceSettings):
     )
     processor_id: str = Field("lmis-notify", description="faust app id, also the consumer group")
     sources: list[str] = Field(
-        ["registry", "permits", "notify"],
-        description="domains whose event topics the processor reads (notify: report submissions)",
+        ["registry", "permits", "notify", "reporting"],
+        description="domains whose event topics the processor reads (reporting: reports filed;"
+        " notify: report submissions recorded before reporting filed them)",
     )
     batch_size: int = Field(500, ge=1, description="most events applied in one transaction")
     sweep_interval_seconds: float = Field(

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from uuid import UUID
 
 import asyncpg
 
 from lmis_permits.adapters import postgres, projection
 from lmis_permits.adapters.bulk_permits import PostgresPermitImports
+from lmis_permits.adapters.lists import PostgresPermitLists
 from lmis_permits.application.employers import Demands, Employers
 from lmis_permits.application.foreign_workers import ForeignWorkers
 from lmis_permits.application.imports import PermitImports
+from lmis_permits.application.lists import EmployerAndDemandLists
 from lmis_permits.application.ports import SOURCE
 from lmis_permits.domain import demands, employers
 from lmis_permits.domain import foreign_workers as fw
@@ -28,6 +31,8 @@ from lmis_shared.auth import DEFAULT_GRANTS, READ, WRITE, Authorizer, Grant, Rol
 from lmis_shared.clock import Clock, SystemClock
 from lmis_shared.commands import Aggregate, CommandPath
 from lmis_shared.commands.postgres import PostgresStreams
+from lmis_shared.privacy.erasure import EraseRequest, operator_context
+from lmis_shared.privacy.postgres import personal_data
 from lmis_shared.settings import CommonSettings
 
 PERMITS_GRANTS: Mapping[Role, tuple[Grant, ...]] = {
@@ -53,6 +58,7 @@ class Permits:
     demands: Demands
     foreign_workers: ForeignWorkers
     imports: PermitImports
+    lists: EmployerAndDemandLists | None = None
 
 
 def bootstrap(
@@ -69,9 +75,11 @@ def bootstrap(
     rules = settings.rules()
     schema = settings.schema_name
     reads = postgres.PostgresPermitsReads(pool, schema)
+    personal = personal_data(settings, common)
 
     def commands(aggregate: Aggregate[postgres.S]) -> CommandPath[postgres.S]:
-        streams = PostgresStreams(pool, schema, postgres.PermitsReadModel[postgres.S](schema))
+        read_model = postgres.PermitsReadModel[postgres.S](schema)
+        streams = PostgresStreams(pool, schema, read_model, personal)
         return CommandPath(
             aggregate, streams, clock, SOURCE, idempotency_ttl=common.idempotency_ttl()
         )
@@ -85,8 +93,9 @@ def bootstrap(
             commands(fw.AGGREGATE), reads, clock, authorizer, rules, employers_
         ),
         imports=PermitImports(
-            PostgresPermitImports(pool, schema, secret), clock, authorizer, rules
+            PostgresPermitImports(pool, schema, secret, personal), clock, authorizer, rules
         ),
+        lists=EmployerAndDemandLists(PostgresPermitLists(pool, schema), clock, authorizer),
     )
 
 
@@ -97,5 +106,21 @@ async def migrate(pool: asyncpg.Pool, schema: str) -> None:
 
 async def rebuild(pool: asyncpg.Pool, settings: PermitsSettings, common: CommonSettings) -> str:
     """Empty the read model and fill it again from the event store."""
-    rebuilt = await projection.rebuild(pool, settings.schema_name)
+    personal = personal_data(settings, common)
+    rebuilt = await projection.rebuild(pool, settings.schema_name, personal)
     return f"permits: {rebuilt} files rebuilt"
+
+
+async def erase(
+    pool: asyncpg.Pool,
+    settings: PermitsSettings,
+    common: CommonSettings,
+    subject_id: UUID,
+    request: EraseRequest,
+    actor: str,
+) -> None:
+    """Erase one foreign worker's personal data through its erase command (`lmis privacy
+    erase`)."""
+    permits = bootstrap(pool, settings, common)
+    ctx = operator_context(actor, f"privacy-erase-{subject_id}")
+    await permits.foreign_workers.erase(subject_id, request, ctx)

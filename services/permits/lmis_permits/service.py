@@ -6,6 +6,7 @@ from lmis_shared.declaration import ImportKind, ServiceDeclaration
 SERVICE = ServiceDeclaration.standard(
     "permits",
     order=2,
+    personal_data=True,
     settings_class="PermitsSettings",
     imports=(
         ImportKind(

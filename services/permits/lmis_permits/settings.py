@@ -11,10 +11,10 @@ from pydantic_settings import SettingsConfigDict
 
 from lmis_permits.domain.rules import PermitRules
 from lmis_shared.lookup_keys import DEVELOPMENT_LOOKUP_KEY, lookup_secret
-from lmis_shared.settings import ServiceSettings
+from lmis_shared.settings import PersonalDataSettings
 
 
-class PermitsSettings(ServiceSettings):
+class PermitsSettings(PersonalDataSettings):
     model_config = SettingsConfigDict(env_prefix="LMIS_PERMITS_", extra="ignore")
 
     port: int = Field(default=8002, ge=1, le=65535, description="the API's port")

@@ -5,12 +5,18 @@ on the in-memory fakes instead (`adapters/memory.py`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from uuid import UUID
 
 import asyncpg
 
 from lmis_registry.adapters.bulk_files import PostgresBulkFiles
+from lmis_registry.adapters.loan_list import LoanReadModel, PostgresLoanList
 from lmis_registry.adapters.migrations import MIGRATIONS
-from lmis_registry.adapters.rebuild import rebuild_open_files, rebuild_worker_list
+from lmis_registry.adapters.rebuild import (
+    rebuild_loan_list,
+    rebuild_open_files,
+    rebuild_worker_list,
+)
 from lmis_registry.adapters.worker_files import WorkerReadModel
 from lmis_registry.adapters.worker_list import PostgresWorkerList
 from lmis_registry.application.imports import WorkerImports
@@ -23,6 +29,9 @@ from lmis_shared.clock import Clock, SystemClock
 from lmis_shared.commands.postgres import PostgresStreams
 from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.migrations import apply_migrations
+from lmis_shared.privacy.erasure import EraseRequest, operator_context
+from lmis_shared.privacy.postgres import migrate as privacy_migrate
+from lmis_shared.privacy.postgres import personal_data
 from lmis_shared.settings import CommonSettings
 
 
@@ -50,24 +59,50 @@ def bootstrap(
     schema = settings.schema_name
     secret = settings.lookup_secret(common.mode)
     ttl = common.idempotency_ttl()
-    files = PostgresStreams(pool, schema, WorkerReadModel(schema, secret))
+    personal = personal_data(settings, common)
+    files = PostgresStreams(pool, schema, WorkerReadModel(schema, secret), personal)
+    bulk = PostgresBulkFiles(pool, schema, secret, personal)
     return Registry(
         workers=WorkerFiles(files, PostgresWorkerList(pool, schema), clock, authorizer, ttl),
-        loans=Loans(PostgresStreams(pool, schema), clock, authorizer, ttl),
-        imports=WorkerImports(PostgresBulkFiles(pool, schema, secret), clock, authorizer),
+        loans=Loans(
+            PostgresStreams(pool, schema, LoanReadModel(schema), personal),
+            clock,
+            authorizer,
+            PostgresLoanList(pool, schema),
+            ttl,
+        ),
+        imports=WorkerImports(bulk, clock, authorizer),
     )
 
 
 async def migrate(pool: asyncpg.Pool, schema: str) -> None:
-    """The event store's tables, then the registry's own (`adapters/migrations/`) and the
-    access record (`lmis_shared.access`)."""
+    """The event store's tables, the data keys', then the registry's own
+    (`adapters/migrations/`) and the access record (`lmis_shared.access`)."""
     await PostgresEventStore.migrate(pool, schema)
+    await privacy_migrate(pool, schema)
     await apply_migrations(pool, schema, [*MIGRATIONS, *ACCESS_MIGRATIONS])
 
 
 async def rebuild(pool: asyncpg.Pool, settings: RegistrySettings, common: CommonSettings) -> str:
-    """The worker list and the open-file claims, folded again from the event store."""
+    """The worker list, the open-file claims and the loan list, folded again from the event
+    store."""
     schema = settings.schema_name
-    files = await rebuild_worker_list(pool, schema)
-    await rebuild_open_files(pool, schema, settings.lookup_secret(common.mode))
-    return f"registry: {files} worker files rebuilt"
+    personal = personal_data(settings, common)
+    files = await rebuild_worker_list(pool, schema, personal)
+    await rebuild_open_files(pool, schema, settings.lookup_secret(common.mode), personal)
+    loan_rows = await rebuild_loan_list(pool, schema)
+    return f"registry: {files} worker files rebuilt, {loan_rows} loans"
+
+
+async def erase(
+    pool: asyncpg.Pool,
+    settings: RegistrySettings,
+    common: CommonSettings,
+    subject_id: UUID,
+    request: EraseRequest,
+    actor: str,
+) -> None:
+    """Erase one worker's personal data through its erase command (`lmis privacy erase`)."""
+    registry = bootstrap(pool, settings, common)
+    ctx = operator_context(actor, f"privacy-erase-{subject_id}")
+    await registry.workers.erase(subject_id, request, ctx)

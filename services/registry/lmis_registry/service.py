@@ -6,6 +6,7 @@ from lmis_shared.declaration import ImportKind, ServiceDeclaration
 SERVICE = ServiceDeclaration.standard(
     "registry",
     order=1,
+    personal_data=True,
     settings_class="RegistrySettings",
     imports=(
         ImportKind(

@@ -7,12 +7,12 @@ from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from lmis_shared.lookup_keys import DEVELOPMENT_LOOKUP_KEY, MIN_LOOKUP_KEY_LENGTH, lookup_secret
-from lmis_shared.settings import ServiceSettings
+from lmis_shared.settings import PersonalDataSettings
 
 __all__ = ["DEVELOPMENT_LOOKUP_KEY", "MIN_LOOKUP_KEY_LENGTH", "RegistrySettings"]
 
 
-class RegistrySettings(ServiceSettings):
+class RegistrySettings(PersonalDataSettings):
     model_config = SettingsConfigDict(env_prefix="LMIS_REGISTRY_", extra="ignore")
 
     port: int = Field(8001, ge=1, le=65535, description="the API's port")

@@ -7,13 +7,18 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from lmis_reporting.adapters import markets, targets
+from lmis_reporting.adapters import filings, markets, targets
+from lmis_reporting.adapters.filings import FilingRows, PostgresFilings
 from lmis_reporting.adapters.indicator_reads import PostgresIndicatorReads
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from lmis_reporting.adapters.markets import PostgresMarkets
+from lmis_reporting.adapters.report_pdf import render_pdf
+from lmis_reporting.adapters.report_xlsx import render_xlsx
 from lmis_reporting.adapters.targets import PostgresTargets, TargetRows
 from lmis_reporting.adapters.units import PostgresUnits, migrate_units
+from lmis_reporting.application.filings import FILING_GRANTS, ReportFilings
 from lmis_reporting.application.queries import ReportingQueries
+from lmis_reporting.application.reports import ReportDocuments
 from lmis_reporting.application.targets import TargetCommands
 from lmis_reporting.settings import ReportingSettings
 from lmis_shared.auth import Authorizer
@@ -30,6 +35,8 @@ class Reporting:
 
     queries: ReportingQueries
     targets: TargetCommands
+    reports: ReportDocuments
+    filings: ReportFilings
 
 
 def bootstrap(
@@ -42,7 +49,8 @@ def bootstrap(
 ) -> Reporting:
     """`clock` dates the stock indicators and the targets set (default: the system's)."""
     schema = settings.schema_name
-    authorizer = authorizer or Authorizer()
+    # the default grants, and commune officers filing their commune's reports
+    authorizer = authorizer or Authorizer(FILING_GRANTS)
     clock = clock or SystemClock()
     units = PostgresUnits(pool, schema)
     reads = PostgresIndicatorReads(pool, schema)
@@ -51,7 +59,19 @@ def bootstrap(
         units, reads, reads, PostgresMarkets(pool, schema), rows, authorizer, clock
     )
     streams = PostgresStreams(pool, schema, TargetRows(schema))
-    return Reporting(queries, TargetCommands(units, rows, streams, authorizer, clock))
+    documents = ReportDocuments(queries, units, clock)
+    filed = ReportFilings(
+        documents,
+        {"xlsx": render_xlsx, "pdf": render_pdf},
+        units,
+        PostgresFilings(pool, schema),
+        PostgresStreams(pool, schema, FilingRows(schema)),
+        authorizer,
+        clock,
+    )
+    return Reporting(
+        queries, TargetCommands(units, rows, streams, authorizer, clock), documents, filed
+    )
 
 
 async def migrate(pool: asyncpg.Pool, schema: str) -> None:
@@ -67,6 +87,7 @@ async def migrate(pool: asyncpg.Pool, schema: str) -> None:
     await migrate_units(pool, schema)
     await targets.migrate(pool, schema)
     await markets.migrate(pool, schema)
+    await filings.migrate(pool, schema)
 
 
 async def rebuild(pool: asyncpg.Pool, settings: ReportingSettings, common: CommonSettings) -> str:

@@ -14,6 +14,7 @@ Public API:
         .check(principal, action: str, unit_code: str | None, resource_kind: str) -> None
         .allows(...) -> bool        (raises / answers `lmis_shared.errors.Forbidden`)
     Grant, grant(actions, kinds, *, anywhere=False), DEFAULT_GRANTS, READ, WRITE, ANY
+    list_scope(authorizer, principal, action, kind) -> str | None   (the unit a list keeps to)
     ensure_local_keypair(keys_dir: Path) -> tuple[Path, Path]     (private 0600, public)
     issue_token(private_key_path: Path, *, subject, role, scope, issuer, audience,
                 ttl: timedelta, clock: Clock | None = None) -> str
@@ -23,12 +24,14 @@ from lmis_shared.auth.keys import ensure_local_keypair, issue_token
 from lmis_shared.auth.policy import (
     ANY,
     DEFAULT_GRANTS,
+    ERASE,
     READ,
     WRITE,
     Authorizer,
     Grant,
     UnitInScope,
     grant,
+    list_scope,
 )
 from lmis_shared.auth.principal import (
     AuthenticationFailed,
@@ -41,6 +44,7 @@ from lmis_shared.auth.tokens import Authenticator, JwtAuthenticator, authenticat
 __all__ = [
     "ANY",
     "DEFAULT_GRANTS",
+    "ERASE",
     "READ",
     "WRITE",
     "AuthenticationFailed",
@@ -56,4 +60,5 @@ __all__ = [
     "ensure_local_keypair",
     "grant",
     "issue_token",
+    "list_scope",
 ]

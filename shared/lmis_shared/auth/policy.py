@@ -22,6 +22,8 @@ from lmis_shared.reference.units import unit_in_scope as current_unit_in_scope
 
 ANY = "*"
 READ, WRITE = "read", "write"
+ERASE = "erase"
+"""Destroying a person's data key: no role but admin (whose grant is every action) has it."""
 
 UnitInScope = Callable[[str, str], bool]
 
@@ -98,6 +100,18 @@ class Authorizer:
         readable = action != READ and self.allows(principal, READ, unit_code, resource_kind)
         refusal = Forbidden if readable else Unseen
         raise refusal(f"role {principal.role} may not {action} this {resource_kind}")
+
+
+def list_scope(
+    authorizer: Authorizer, principal: Principal, action: str, resource_kind: str
+) -> str | None:
+    """The unit a list of `resource_kind` must be limited to for `principal`: None when a
+    grant covers objects anywhere (an object of unknown unit is only covered by such a grant),
+    else the caller's own scope, if it may `action` there at all (`Forbidden` otherwise)."""
+    if authorizer.allows(principal, action, None, resource_kind):
+        return None
+    authorizer.check(principal, action, principal.scope, resource_kind)
+    return principal.scope
 
 
 def _matches(allowed: frozenset[str], value: str) -> bool:

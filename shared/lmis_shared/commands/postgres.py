@@ -8,6 +8,7 @@ import asyncpg
 
 from lmis_shared.commands.streams import Change, EventStoreStreams, ReadModel, S
 from lmis_shared.eventstore.postgres import PostgresEventStore
+from lmis_shared.privacy.personal import PersonalData
 
 
 class PostgresStreams(EventStoreStreams[S]):
@@ -15,9 +16,13 @@ class PostgresStreams(EventStoreStreams[S]):
     ONE transaction, so a read model never disagrees with the event store."""
 
     def __init__(
-        self, pool: asyncpg.Pool, schema: str, read_model: ReadModel[S] | None = None
+        self,
+        pool: asyncpg.Pool,
+        schema: str,
+        read_model: ReadModel[S] | None = None,
+        personal: PersonalData | None = None,
     ) -> None:
-        self._postgres = PostgresEventStore(pool, schema)
+        self._postgres = PostgresEventStore(pool, schema, personal)
         super().__init__(self._postgres, read_model)
         self._pool = pool
 

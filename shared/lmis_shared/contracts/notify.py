@@ -2,8 +2,10 @@
 
 An alert is its own stream (stream type `alert`), whose id is deterministic per problem (the
 rule, the subject and the date the problem began), so a problem raises one alert however often
-it is looked at: `raised`, then `acknowledged` (someone has seen it) and `resolved` (the event
-that fixes it arrived) in either order. Agencies subscribe to them on `lmis.notify.events`.
+it is looked at: `raised`, then `updated` as the problem grows or shrinks (a loan misses another
+instalment, a repayment covers some), `acknowledged` (someone has seen it) and `resolved` (the
+event that fixes it arrived). A subject has at most one open alert per rule. Agencies subscribe
+to them on `lmis.notify.events`.
 
 A report stream (stream type `report`) holds one statutory report of one unit and period; its
 `submitted` event is the fact that resolves `report_due` and `report_late`.
@@ -27,6 +29,7 @@ __all__ = [
     "AlertRaised",
     "AlertResolved",
     "AlertRule",
+    "AlertUpdated",
     "ReportRef",
     "ReportSubmitted",
     "SubjectKind",
@@ -94,6 +97,24 @@ class AlertRaised(EventPayload):
     raised_at: AwareDatetime
     report: ReportRef | None = None
     """For `report_due` and `report_late`: the report awaited."""
+    missed: int = Field(1, ge=1)
+    """How many deadlines of the rule have passed unfixed (a loan: instalments missed)."""
+    amount_vnd: int | None = None
+    """For `loan_overdue`: the unpaid part of the missed instalments, in đồng."""
+
+
+@event("lmis.notify.alert.updated.v1", stream_type="alert")
+class AlertUpdated(EventPayload):
+    """The open alert's problem changed: another deadline passed, or a fact covered some
+    (a loan: another instalment missed, or a repayment paid some of them)."""
+
+    rule: AlertRule
+    subject_id: UUID
+    missed: int = Field(ge=1)
+    amount_vnd: int | None = None
+    updated_at: AwareDatetime
+    changed_by: str | None = None
+    """The event type of the fact behind the change; null when a deadline passed (a sweep)."""
 
 
 @event("lmis.notify.alert.resolved.v1", stream_type="alert")
@@ -103,7 +124,8 @@ class AlertResolved(EventPayload):
     rule: AlertRule
     subject_id: UUID
     fixed_by: str
-    """The event type of that fact, e.g. `lmis.registry.worker.returned.v1`."""
+    """The event type of that fact, e.g. `lmis.registry.worker.returned.v1`; for an older
+    alert of a problem that already has one, `lmis.notify.alert.updated.v1` (merged into it)."""
     resolved_at: AwareDatetime
 
 

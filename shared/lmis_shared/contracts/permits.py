@@ -18,11 +18,13 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
 from lmis_shared.contracts.registry import Sex
 from lmis_shared.events import EventPayload, event
+from lmis_shared.privacy.erasure import PersonalDataErased
 
 __all__ = [
     "DemandApproved",
@@ -234,6 +236,9 @@ class ExemptionCertified(EventPayload):
 
 @event("lmis.permits.foreign_worker.employment_ended.v1", stream_type="foreign_worker")
 class EmploymentEnded(EventPayload):
+    closes_file: ClassVar[bool] = True
+    """Closes the file: its retention period starts (`lmis_shared.privacy.retention`)."""
+
     ended_on: date
     reason: EmploymentEndReason
 
@@ -252,3 +257,11 @@ class TemporaryResidenceRegistered(EventPayload):
     card: ResidenceCard
     valid_from: date
     valid_until: date
+
+
+@event("lmis.permits.foreign_worker.erased.v1", stream_type="foreign_worker")
+class ForeignWorkerErased(PersonalDataErased):
+    """The foreign worker's personal data was erased (a request, or the end of the retention
+    period): the data key is destroyed, so the `person` and `card` fields of every event of
+    the file are unreadable everywhere. The file's other facts stay and still count. Who
+    erased is the event's actor; no personal data here."""

@@ -12,6 +12,10 @@ keeps its personal identifiers) is personal, and so is every field of the models
 (wherever else such a model appears: over-marking is the safe side). A field elsewhere can be
 marked in its contract: `Field(json_schema_extra={"x-personal-data": True})`.
 
+A top-level personal field travels sealed with its subject's data key (`lmis_shared.privacy`):
+its schema is `anyOf` the `SealedField` envelope and the plaintext form, with `x-encrypted`
+saying how a holder of the key decrypts it.
+
 The AsyncAPI document is written as JSON, which is also YAML 1.2 (PyYAML is not a runtime
 dependency); its message payloads refer to the schema files next to it
 (`schemas/<event_type>.json`).
@@ -30,13 +34,12 @@ from typing import Any
 
 from lmis_shared.cloudevents import CONTENT_TYPE, SPEC_VERSION
 from lmis_shared.events import EventPayload, catalogue
+from lmis_shared.privacy.fields import ENCRYPTED, PERSONAL, PERSONAL_CONTAINERS
 from lmis_shared.settings import CommonSettings
 from lmis_shared.upcasting import upcasters
 
 Schema = dict[str, Any]
 
-PERSONAL = "x-personal-data"
-PERSONAL_CONTAINERS = frozenset({"person", "card"})
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_FORMAT = "application/schema+json;version=draft-2020-12"
 KAFKA_BINDING = "0.5.0"
@@ -98,12 +101,57 @@ def _doc(cls: type[EventPayload]) -> str:
 
 def _mark_personal(schema: Schema) -> None:
     defs: dict[str, Schema] = schema.get("$defs", {})
-    for name, prop in schema.get("properties", {}).items():
+    properties: dict[str, Schema] = schema.get("properties", {})
+    for name, prop in list(properties.items()):
         if name in PERSONAL_CONTAINERS or prop.get(PERSONAL):
-            prop[PERSONAL] = True
             for model in _models_in(prop, defs, seen=set()):
                 for inner in model.get("properties", {}).values():
                     inner[PERSONAL] = True
+            properties[name] = _sealed(prop)
+            schema.setdefault("$defs", defs)["SealedField"] = SEALED_FIELD
+
+
+def _sealed(plain: Schema) -> Schema:
+    """A personal field as it travels: the sealed envelope (`lmis_shared.privacy`), or its
+    plaintext form, which is what a holder of the subject's data key decrypts."""
+    described: Schema = {k: plain.pop(k) for k in ("title", "description", "default") if k in plain}
+    return {
+        **described,
+        PERSONAL: True,
+        ENCRYPTED: ENCRYPTION,
+        "anyOf": [{"$ref": "#/$defs/SealedField"}, plain],
+    }
+
+
+ENCRYPTION: Schema = {
+    "envelope": "lmis-v1",
+    "algorithm": "AES-256-GCM",
+    "key": "the subject's data key (`k`: the stream id), wrapped by the producer's master key",
+    "associated-data": "lmis/v1|<event type>|<stream id>|<field name>",
+    "plaintext": "the field's compact UTF-8 JSON, as the second schema of `anyOf` says",
+}
+"""How a personal field is sealed (`x-encrypted`): on the topics it is always the envelope."""
+
+SEALED_FIELD: Schema = {
+    "type": "object",
+    "title": "SealedField",
+    "description": "A personal field sealed with its subject's data key (crypto-shredding: "
+    "once the key is destroyed the field is unreadable everywhere). A consumer with a key "
+    "grant decrypts `c` with AES-256-GCM under the data key named by `k`, nonce `n` and the "
+    "associated data of `x-encrypted`; the plaintext is the field's JSON.",
+    "properties": {
+        "$enc": {"const": "v1", "description": "envelope version"},
+        "k": {"type": "string", "format": "uuid", "description": "data key id (stream id)"},
+        "n": {"type": "string", "contentEncoding": "base64", "description": "96-bit nonce"},
+        "c": {
+            "type": "string",
+            "contentEncoding": "base64",
+            "description": "ciphertext followed by the 128-bit tag",
+        },
+    },
+    "required": ["$enc", "k", "n", "c"],
+    "additionalProperties": False,
+}
 
 
 def _models_in(node: Any, defs: dict[str, Schema], seen: set[str]) -> Iterator[Schema]:
@@ -160,7 +208,11 @@ fields you need and ignore fields you do not know. Delivery is at least once: de
 `ce_id`, or on (`ce_subject`, `ce_streamversion`).
 
 Fields marked `x-personal-data` identify a person: they fall under the personal data law
-(Law 91/2025/QH15); keep them out of logs and share them only as the law allows.
+(Law 91/2025/QH15); keep them out of logs and share them only as the law allows. They travel
+sealed (`x-encrypted`): each is an envelope `{"$enc": "v1", "k", "n", "c"}`, AES-256-GCM
+under the person's own data key, so erasing a person (destroying the key) makes them
+unreadable in every copy. An agency granted access receives the data keys it may use and
+decrypts as `SealedField` says; without a key, read the other fields and ignore these.
 
 Topic names start with `lmis` by default (`LMIS_TOPIC_PREFIX`). Records that a consumer cannot
 use are moved, unchanged, to `<topic>.dlq` with the reason in the `dlq_reason` header (plus

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
 from lmis_shared.events import EventPayload, event
+from lmis_shared.privacy.erasure import PersonalDataErased
 
 
 class Sex(StrEnum):
@@ -200,6 +202,9 @@ class ReturnReason(StrEnum):
 
 @event("lmis.registry.worker.returned.v1", stream_type="worker")
 class WorkerReturned(EventPayload):
+    closes_file: ClassVar[bool] = True
+    """Closes the file: its retention period starts (`lmis_shared.privacy.retention`)."""
+
     return_date: date
     reason: ReturnReason
 
@@ -245,5 +250,15 @@ class WithdrawalReason(StrEnum):
 class WorkerWithdrawn(EventPayload):
     """The worker gave up before departure; the file is closed."""
 
+    closes_file: ClassVar[bool] = True
+
     withdrawn_on: date
     reason: WithdrawalReason
+
+
+@event("lmis.registry.worker.erased.v1", stream_type="worker")
+class WorkerErased(PersonalDataErased):
+    """The worker's personal data was erased (a request, or the end of the retention period):
+    the worker's data key is destroyed, so the `person` fields of every event of the file are
+    unreadable everywhere. The file's other facts stay and still count. Who erased is the
+    event's actor; no personal data here."""

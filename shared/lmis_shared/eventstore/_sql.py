@@ -76,6 +76,16 @@ _READ_ALL = (
 
 _READ_STREAM = _SELECT + " where stream_id = $1 order by version"
 
+# a store that seals personal data (lmis_shared.privacy) reads the stream's data key with its
+# events, in the same round trip; `person_keys` exists in the schemas of those stores only
+_READ_STREAM_WITH_KEY = (
+    "select e.tx_id, e.seq, e.event_id, e.event_type, e.stream_id, e.stream_type, e.version,"
+    " e.data::text as data, e.recorded_at, e.actor, e.correlation_id, e.causation_id,"
+    " e.traceparent, e.source, k.wrapped_key, k.master_key_id from {s}.events e"
+    " left join {s}.person_keys k on k.subject_id = e.stream_id"
+    " where e.stream_id = $1 order by e.version"
+)
+
 _FIND_RESPONSE = (
     "select status_code, response::text, fingerprint from {s}.idempotency where key = $1"
 )
@@ -100,6 +110,7 @@ class Statements:
     append_stream_keyed: str
     read_all: str
     read_stream: str
+    read_stream_with_key: str
     find_response: str
     find_live_response: str
     forget_responses: str
@@ -114,6 +125,7 @@ class Statements:
             append_stream_keyed=_APPEND_STREAM_KEYED.format(s=s),
             read_all=_READ_ALL.format(s=s),
             read_stream=_READ_STREAM.format(s=s),
+            read_stream_with_key=_READ_STREAM_WITH_KEY.format(s=s),
             find_response=_FIND_RESPONSE.format(s=s),
             find_live_response=_FIND_LIVE_RESPONSE.format(s=s),
             forget_responses=_FORGET_RESPONSES.format(s=s),

@@ -30,6 +30,7 @@ from lmis_shared.eventstore._plan import Plan, plan, recorded, results
 from lmis_shared.eventstore._sql import Statements
 from lmis_shared.eventstore.errors import DuplicateCommand, DuplicateEventId, WrongExpectedVersion
 from lmis_shared.migrations import apply_migrations, load_migrations
+from lmis_shared.privacy.personal import PersonalData
 
 _tracer = trace.get_tracer(__name__)
 
@@ -73,10 +74,16 @@ async def create_pool(
 
 
 class PostgresEventStore(api.EventStore):
-    def __init__(self, pool: asyncpg.Pool, schema: str) -> None:
+    """With `personal`, the personal fields of events are sealed in every append (in its
+    transaction) and opened by `read_stream`; `read_all` (the relay's) never opens them."""
+
+    def __init__(
+        self, pool: asyncpg.Pool, schema: str, personal: PersonalData | None = None
+    ) -> None:
         self._pool = pool
         self._schema = schema
         self._sql = Statements.for_schema(schema)
+        self._personal = personal
 
     @classmethod
     async def migrate(cls, pool: asyncpg.Pool, schema: str) -> list[str]:
@@ -132,8 +139,13 @@ class PostgresEventStore(api.EventStore):
             return await self._append(conn, batch, None)
 
     async def read_stream(self, stream_id: UUID) -> list[RecordedEvent]:
-        rows = await self._pool.fetch(self._sql.read_stream, stream_id)
-        return [_from_row(r) for r in rows]
+        if self._personal is None:
+            return [_from_row(r) for r in await self._pool.fetch(self._sql.read_stream, stream_id)]
+        rows = await self._pool.fetch(self._sql.read_stream_with_key, stream_id)
+        if not rows:
+            return []
+        key = self._personal.data_key(rows[0]["wrapped_key"], rows[0]["master_key_id"])
+        return [self._personal.open_recorded(_from_row(r), {stream_id: key}) for r in rows]
 
     async def read_all(self, after: api.Position | None, limit: int = 500) -> list[RecordedEvent]:
         tx_id, seq = after or (0, 0)
@@ -160,7 +172,7 @@ class PostgresEventStore(api.EventStore):
         if not item.events:  # no row to tell success from refusal: the function says which
             [result] = await self._append(conn, [item], idempotency)
             return result
-        planned = plan([item])
+        planned = await self._plan(conn, [item])
         sql, args = _stream_args(self._sql, planned, item.context, idempotency)
         try:
             rows = await conn.fetch(sql, *args)
@@ -177,7 +189,7 @@ class PostgresEventStore(api.EventStore):
         batch: Sequence[api.StreamAppend],
         idempotency: api.IdempotencyRecord | None,
     ) -> list[api.AppendResult]:
-        planned = plan(batch)
+        planned = await self._plan(conn, batch)
         args = _append_args(planned, idempotency, batch[0].context if batch else None)
         try:
             row = await conn.fetchrow(self._sql.append, *args)
@@ -189,6 +201,15 @@ class PostgresEventStore(api.EventStore):
             written = [recorded(e, p) for e, p in zip(planned.events, position_of, strict=True)]
             return results(batch, written)
         raise await self._refusal(conn, planned, idempotency, row["actuals"])
+
+    async def _plan(self, conn: Connection, batch: Sequence[api.StreamAppend]) -> Plan:
+        """The batch's rows, personal fields sealed (a key made or destroyed on `conn`)."""
+        planned = plan(batch)
+        if self._personal is None:
+            return planned
+        sealed = await self._personal.seal(conn, planned.events)
+        events = [e._replace(data=d) for e, d in zip(planned.events, sealed, strict=True)]
+        return Plan(planned.checks, events)
 
     async def _refusal(
         self,

@@ -9,7 +9,9 @@ Three outcomes, each a decision a consumer must make the same way:
   type the consumer handles: `Rejected`, with a reason fit for a dead-letter header.
 
 Payloads are validated against the producer's contract with unknown fields ignored (a newer
-producer may add fields; a consumer reads only what it needs). Reasons name fields and kinds of
+producer may add fields; a consumer reads only what it needs); sealed personal fields
+(`lmis_shared.privacy`) are validated as neutral placeholders: a consumer that counts holds no
+data key and reads no personal field. Reasons name fields and kinds of
 error, never values: a payload holds personal data.
 """
 
@@ -23,6 +25,7 @@ from pydantic import ValidationError
 
 from lmis_shared.cloudevents import EnvelopeError, from_kafka
 from lmis_shared.events import EventPayload, RecordedEvent, payload_class
+from lmis_shared.privacy.fields import without_sealed
 
 _MAX_PROBLEMS = 5
 
@@ -73,7 +76,8 @@ def decode_record(
 def validate_payload(event: RecordedEvent) -> EventPayload:
     """The typed payload of `event` (its type must be in the catalogue), or `Rejected`."""
     try:
-        return payload_class(event.event_type).model_validate(event.data, extra="ignore")
+        cls = payload_class(event.event_type)
+        return cls.model_validate(without_sealed(cls, event.data), extra="ignore")
     except ValidationError as exc:
         raise Rejected(f"payload does not match {event.event_type}: {_problems(exc)}") from None
 

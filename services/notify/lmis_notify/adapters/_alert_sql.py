@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 
@@ -16,16 +17,16 @@ from lmis_shared.contracts.notify import AlertRule, ReportRef, SubjectKind
 
 ADD_SUBJECTS = """
     INSERT INTO {s}.alert_subjects
-        (subject_id, kind, unit_code, province_code, schedule, report, deadlines)
+        (subject_id, kind, unit_code, province_code, schedule, report, deadlines, paid_vnd)
     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[],
-                         $6::jsonb[], $7::jsonb[])
+                         $6::jsonb[], $7::jsonb[], $8::bigint[])
     ON CONFLICT (subject_id) DO NOTHING"""
 
 SAVE_SUBJECTS = ADD_SUBJECTS.replace(
     "DO NOTHING",
     "DO UPDATE SET kind = excluded.kind, unit_code = excluded.unit_code,"
     " province_code = excluded.province_code, schedule = excluded.schedule,"
-    " report = excluded.report, deadlines = excluded.deadlines",
+    " report = excluded.report, deadlines = excluded.deadlines, paid_vnd = excluded.paid_vnd",
 )
 
 ADD_DEADLINES = """
@@ -45,23 +46,50 @@ _FROM_PENDING = """
 CANCEL = _FROM_PENDING % "cancelled"
 MARK_RAISED = _FROM_PENDING % "raised"
 
+# Whole problems: every due deadline of the first `$2` (subject, rule) pairs, so that one
+# sweep raises a loan's missed instalments as one alert, not one and then an update.
 DUE = """
-    SELECT d.rule, d.due_on, s.* FROM {s}.deadlines d
+    WITH pairs AS (
+        SELECT subject_id, rule, min(due_on) AS first FROM {s}.deadlines
+        WHERE status = 'pending' AND due_on <= $1
+        GROUP BY subject_id, rule ORDER BY first, subject_id, rule LIMIT $2)
+    SELECT d.rule, d.due_on, s.* FROM pairs p
+    JOIN {s}.deadlines d ON d.subject_id = p.subject_id AND d.rule = p.rule
     JOIN {s}.alert_subjects s ON s.subject_id = d.subject_id
     WHERE d.status = 'pending' AND d.due_on <= $1
-    ORDER BY d.due_on, d.subject_id, d.rule
-    LIMIT $2"""
+    ORDER BY p.first, d.subject_id, d.rule, d.due_on"""
+
+# $1, $2: the (subject, rule) pairs asked about
+RAISED = """
+    SELECT d.subject_id, d.rule, d.due_on FROM {s}.deadlines d
+    JOIN unnest($1::uuid[], $2::text[]) AS t(s, r) ON d.subject_id = t.s AND d.rule = t.r
+    WHERE d.status = 'raised'"""
+
+OPEN_ALERTS = """
+    SELECT a.* FROM {s}.alerts a
+    JOIN unnest($1::uuid[], $2::text[]) AS t(s, r) ON a.subject_id = t.s AND a.rule = t.r
+    WHERE a.resolved_at IS NULL ORDER BY a.due_on, a.id"""
+
+CROWDED = """
+    SELECT subject_id, rule FROM {s}.alerts WHERE resolved_at IS NULL
+    GROUP BY subject_id, rule HAVING count(*) > 1 ORDER BY subject_id, rule LIMIT $1"""
 
 SAVE_ALERTS = """
     INSERT INTO {s}.alerts (id, rule, subject_id, subject_kind, unit_code, province_code, due_on,
                            report, raised_at, resolved_at, acknowledged_by, acknowledged_at,
-                           version)
+                           version, missed, amount_vnd, updated_at)
     SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[],
                          $7::date[], $8::jsonb[], $9::timestamptz[], $10::timestamptz[],
-                         $11::text[], $12::timestamptz[], $13::int[])
+                         $11::text[], $12::timestamptz[], $13::int[], $14::int[],
+                         $15::bigint[], $16::timestamptz[])
     ON CONFLICT (id) DO UPDATE SET resolved_at = excluded.resolved_at,
         acknowledged_by = excluded.acknowledged_by, acknowledged_at = excluded.acknowledged_at,
-        version = excluded.version"""
+        version = excluded.version, missed = excluded.missed, amount_vnd = excluded.amount_vnd,
+        updated_at = excluded.updated_at"""
+
+
+def pair_columns(pairs: Sequence[tuple[UUID, AlertRule]]) -> tuple[list[Any], ...]:
+    return ([s for s, _ in pairs], [r.value for _, r in pairs])
 
 
 def deadline_columns(deadlines: Sequence[Deadline]) -> tuple[list[Any], ...]:
@@ -87,6 +115,9 @@ def alert_columns(alerts: Sequence[Alert]) -> tuple[list[Any], ...]:
         [a.acknowledged_by for a in alerts],
         [a.acknowledged_at for a in alerts],
         [a.version for a in alerts],
+        [a.missed for a in alerts],
+        [a.amount_vnd for a in alerts],
+        [a.updated_at for a in alerts],
     )
 
 
@@ -96,17 +127,22 @@ def subject_columns(subjects: Sequence[Subject]) -> tuple[list[Any], ...]:
         [s.kind.value for s in subjects],
         [s.unit_code for s in subjects],
         [s.province_code for s in subjects],
-        [json.dumps([[n, d.isoformat()] for n, d in s.schedule]) for s in subjects],
+        [json.dumps([[n, d.isoformat(), a] for n, d, a in s.schedule]) for s in subjects],
         [_report_json(s.report) for s in subjects],
         [
             json.dumps([[d.rule, d.due_on.isoformat()] for d in sorted(s.deadlines)])
             for s in subjects
         ],
+        [s.paid_vnd for s in subjects],
     )
 
 
 def subject_from_row(row: asyncpg.Record) -> Subject:
-    schedule = tuple((int(n), date.fromisoformat(d)) for n, d in json.loads(row["schedule"]))
+    # rows stored before amounts were remembered say [number, due]: 0 until a rebuild
+    schedule = tuple(
+        (int(n), date.fromisoformat(d), int(rest[0]) if rest else 0)
+        for n, d, *rest in json.loads(row["schedule"])
+    )
     subject_id = row["subject_id"]
     deadlines = frozenset(
         Deadline(AlertRule(rule), subject_id, date.fromisoformat(due))
@@ -120,6 +156,7 @@ def subject_from_row(row: asyncpg.Record) -> Subject:
         schedule=schedule,
         report=_report(row["report"]),
         deadlines=deadlines,
+        paid_vnd=row["paid_vnd"],
     )
 
 
@@ -146,4 +183,7 @@ def alert_from_row(row: asyncpg.Record) -> Alert:
         resolved_at=row["resolved_at"],
         acknowledged_by=row["acknowledged_by"],
         acknowledged_at=row["acknowledged_at"],
+        missed=row["missed"],
+        amount_vnd=row["amount_vnd"],
+        updated_at=row["updated_at"],
     )

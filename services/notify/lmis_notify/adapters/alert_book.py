@@ -35,7 +35,7 @@ import asyncpg
 
 from lmis_notify.adapters import _alert_sql as q
 from lmis_notify.adapters.migrations import MIGRATIONS
-from lmis_notify.application.ports import SOURCE, AlertChange
+from lmis_notify.application.ports import SOURCE, AlertChange, Pair
 from lmis_notify.domain.alerts import STREAM_TYPE, Alert
 from lmis_notify.domain.model import Cause, Deadline, Subject, report_id
 from lmis_notify.domain.reports import Obligation
@@ -134,6 +134,18 @@ class PostgresAlertBook:
         )
         return {row["id"]: q.alert_from_row(row) for row in rows}
 
+    async def open_alerts(self, pairs: Sequence[Pair]) -> dict[Pair, list[Alert]]:
+        rows = await self._conn.fetch(self._sql(q.OPEN_ALERTS), *q.pair_columns(pairs))
+        found: dict[Pair, list[Alert]] = {}
+        for row in rows:
+            alert = q.alert_from_row(row)
+            found.setdefault((alert.subject_id, alert.rule), []).append(alert)
+        return found
+
+    async def crowded(self, limit: int) -> list[Pair]:
+        rows = await self._conn.fetch(self._sql(q.CROWDED), limit)
+        return [(row["subject_id"], AlertRule(row["rule"])) for row in rows]
+
     async def save_alerts(self, changes: Sequence[AlertChange], cause: Cause) -> None:
         if not changes:
             return
@@ -163,6 +175,14 @@ class PostgresAlertBook:
     async def cancel(self, deadlines: Sequence[Deadline]) -> None:
         if deadlines:
             await self._conn.execute(self._sql(q.CANCEL), *q.deadline_columns(deadlines))
+
+    async def raised(self, pairs: Sequence[Pair]) -> dict[Pair, set[Deadline]]:
+        rows = await self._conn.fetch(self._sql(q.RAISED), *q.pair_columns(pairs))
+        found: dict[Pair, set[Deadline]] = {}
+        for r in rows:
+            d = Deadline(AlertRule(r["rule"]), r["subject_id"], r["due_on"])
+            found.setdefault((d.subject_id, d.rule), set()).add(d)
+        return found
 
     async def due(self, today: date, limit: int) -> list[tuple[Deadline, Subject]]:
         rows = await self._conn.fetch(self._sql(q.DUE), today, limit)
@@ -244,8 +264,9 @@ class PostgresAlertBook:
         )
 
     async def clear(self) -> None:
-        for table in ("deadlines", "alert_subjects", "report_submissions"):
+        for table in ("alert_subjects", "report_submissions"):
             await self._conn.execute(self._sql(f"DELETE FROM {{s}}.{table}"))  # noqa: S608
+        await self._conn.execute(self._sql("DELETE FROM {s}.deadlines WHERE status <> 'raised'"))
         await self._conn.execute(
             self._sql("UPDATE {s}.report_obligations SET materialised_through = NULL")
         )

@@ -19,6 +19,7 @@ _LIST = """
       AND (rule = ANY($3::text[]) OR unit_code = $4 OR province_code = $4)
       AND ($5::text IS NULL OR unit_code = $5 OR province_code = $5)
       AND ($6::timestamptz IS NULL OR (raised_at, id) < ($6, $7::uuid))
+      AND ($9::uuid IS NULL OR subject_id = $9)
     ORDER BY raised_at DESC, id DESC
     LIMIT $8"""
 
@@ -50,5 +51,6 @@ class PostgresAlertReads:
             after_at,
             after_id,
             query.limit,
+            query.subject,
         )
         return [alert_from_row(row) for row in rows]

@@ -36,6 +36,9 @@ class AlertPage:
 
 
 class Alerts:
+    def now(self) -> datetime:
+        return self._clock.now()
+
     def __init__(
         self, streams: Streams[Alert], reads: AlertReads, clock: Clock, authorizer: Authorizer
     ) -> None:
@@ -59,6 +62,7 @@ class Alerts:
         unit: str | None = None,
         limit: int = 100,
         after: tuple[datetime, UUID] | None = None,
+        subject: UUID | None = None,
     ) -> AlertPage:
         """The alerts `principal` may read, newest first; asking for a rule it may not read
         is refused (Forbidden), a unit outside its scope just finds nothing."""
@@ -68,7 +72,7 @@ class Alerts:
         visible = tuple(r for r in asked if self._may(principal, READ, principal.scope, r))
         anywhere = tuple(r for r in visible if self._may(principal, READ, None, r))
         limit = max(1, min(limit, MAX_PAGE))
-        query = AlertQuery(visible, anywhere, principal.scope, status, unit, limit, after)
+        query = AlertQuery(visible, anywhere, principal.scope, status, unit, limit, after, subject)
         found = await self._reads.list(query) if visible else []
         items = [a for a in found if self._may(principal, READ, a.unit_code, a.rule)]
         last = found[-1] if len(found) == limit else None

@@ -3,24 +3,43 @@ deadlines and alerts of its stream, written through an `AlertBook` (one transact
 the alerts lock; the deadline projection hands one over, with each batch of new events).
 
 Each event goes through the pure rules (`domain/rules.py`); what they decide is stored: fixes
-resolve alerts and cancel deadlines, new deadlines wait for the sweeper (`sweeper.py`, the clock
-half), and a fact that is itself the problem (an absconding) is raised at once. Raising and
-resolving go through the alert aggregate's `decide` (`domain/alerts.py`), with the alerts as the
-book holds them: an alert that exists is not raised again, one resolved is not resolved again.
+cancel deadlines, new deadlines wait for the sweeper (`sweeper.py`, the clock half), and a fact
+that is itself the problem (an absconding) is raised at once.
+
+One problem, one alert: the deadlines of a subject and rule that have passed (raised) and are
+not fixed are covered by ONE open alert (`settle`): the first to pass raises it (its id comes
+from that deadline), the next ones update it (`alert.updated`: how many, and for a loan the
+amount overdue), and it resolves when a fix leaves none. Raising, updating and resolving go
+through the alert aggregate's `decide` (`domain/alerts.py`), with the alerts as the book holds
+them: an alert that exists is not raised again, figures that did not change are not written.
+
+A rebuild replays facts over alerts that are already stored with their last figures: a fix
+only touches an open alert that began no later than what it fixes (the extension of an old
+permit never resolves the alert of its successor), and a fix never raises.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from uuid import UUID
 
-from lmis_notify.application.ports import AlertBook, AlertChange
+from lmis_notify.application.ports import AlertBook, AlertChange, Pair
 from lmis_notify.domain import alerts
-from lmis_notify.domain.alerts import Alert, AlertCommand, RaiseAlert, ResolveAlert
-from lmis_notify.domain.model import Cause, Deadline, Decision, Subject
-from lmis_notify.domain.rules import RuleSettings, decide
+from lmis_notify.domain.alerts import (
+    Alert,
+    AlertCommand,
+    RaiseAlert,
+    ResolveAlert,
+    UpdateAlert,
+)
+from lmis_notify.domain.model import Cause, Deadline, Decision, Figures, Subject
+from lmis_notify.domain.rules import RuleSettings, decide, figures
 from lmis_shared.clock import Clock
+from lmis_shared.contracts.notify import AlertUpdated
 from lmis_shared.events import EventMetadata, EventPayload
+
+MERGED = AlertUpdated.event_type
+"""What resolved an older open alert of a problem that has one already: merged into it."""
 
 
 class Deadlines:
@@ -54,10 +73,17 @@ class Deadlines:
 
 
 async def _store(book: AlertBook, decision: Decision, cause: Cause) -> None:
-    """What one event means: fixes first, then the deadlines it sets."""
-    await resolve_alerts(book, decision.fixes, cause)
+    """What one event means: fixes first, then the deadlines it sets, then the open alerts of
+    what it touched brought in line (`settle`)."""
+    await book.cancel(decision.fixes)
     await book.set_deadlines((*decision.deadlines, *decision.raise_now))
-    await raise_alerts(book, [(d, decision.subject) for d in decision.raise_now], cause)
+    await book.mark_raised(decision.raise_now)
+    s = decision.subject
+    touched = {(d.subject_id, d.rule) for d in decision.fixes}
+    touched |= {(s.id, r) for r in decision.refresh}
+    now = {(d.subject_id, d.rule) for d in decision.raise_now}
+    await settle(book, {s.id: s}, touched - now, cause, fixed=decision.fixes)
+    await settle(book, {s.id: s}, now, cause, may_raise=True)
     if decision.report_submitted is not None:
         await book.record_submission(decision.report_submitted)
 
@@ -65,35 +91,65 @@ async def _store(book: AlertBook, decision: Decision, cause: Cause) -> None:
 async def raise_alerts(
     book: AlertBook, items: Sequence[tuple[Deadline, Subject]], cause: Cause
 ) -> int:
-    """Raise the alert of each deadline unless it exists; mark the deadlines raised.
-    Returns how many alerts are new."""
+    """The deadlines have passed: mark them raised and settle their rules' alerts (one open
+    alert per subject and rule, raised or updated). Returns how many alerts are new."""
     if not items:
         return 0
-    fresh = {d.alert_id: (d, s) for d, s in items}
-    existing = await book.alerts(fresh)
-    changes = _decided(
-        (
-            (existing.get(alert_id), alert_id, RaiseAlert(d, s))
-            for alert_id, (d, s) in fresh.items()
-        ),
-        cause,
-    )
-    await book.save_alerts(changes, cause)
     await book.mark_raised([d for d, _ in items])
-    return len(changes)
+    subjects = {s.id: s for _, s in items}
+    pairs = {(d.subject_id, d.rule) for d, _ in items}
+    return await settle(book, subjects, pairs, cause, may_raise=True)
 
 
-async def resolve_alerts(book: AlertBook, fixes: Sequence[Deadline], cause: Cause) -> int:
-    """Cancel the deadlines if pending and resolve their alerts if open; returns how many
-    alerts were resolved."""
-    if not fixes:
+async def settle(
+    book: AlertBook,
+    subjects: Mapping[UUID, Subject],
+    pairs: Iterable[Pair],
+    cause: Cause,
+    *,
+    may_raise: bool = False,
+    fixed: Sequence[Deadline] | None = None,
+) -> int:
+    """Make each (subject, rule)'s open alert say what its passed deadlines (raised, not fixed)
+    are now: updated, resolved when none is left, raised if there is none and `may_raise`
+    (time or a fact that is itself the problem; a fix never raises). With `fixed` (what an
+    event fixed), only an alert that began no later than something fixed or passed is
+    touched: in a replay, an earlier problem's fix meets the alerts stored since. Older open
+    alerts of
+    the same problem (stored one per deadline before this rule) are merged into the oldest.
+    Returns how many alerts are new."""
+    wanted = sorted(set(pairs))
+    if not wanted:
         return 0
-    found = await book.alerts(d.alert_id for d in fixes)
-    fixed_by = ResolveAlert(cause.event_type or "unknown")
-    changes = _decided(((a, a.id, fixed_by) for a in sorted(found.values(), key=_id)), cause)
+    raised, opened = await book.raised(wanted), await book.open_alerts(wanted)
+    commands: list[tuple[Alert | None, UUID, AlertCommand]] = []
+    to_raise: list[tuple[Deadline, Subject, Figures]] = []
+    for pair in wanted:
+        subject = subjects[pair[0]]
+        passed = sorted(d for d in raised.get(pair, ()) if d in subject.deadlines)
+        found = opened.get(pair, [])
+        if not found:
+            if passed and may_raise:
+                to_raise.append((passed[0], subject, figures(subject, pair[1], passed)))
+            continue
+        keeper, older = found[0], found[1:]
+        if fixed is not None:
+            concerned = [*passed, *(d for d in fixed if (d.subject_id, d.rule) == pair)]
+            if all(d.due_on < keeper.due_on for d in concerned):
+                continue  # an earlier problem's fix (a replay meets later alerts stored)
+        commands += [(a, a.id, ResolveAlert(MERGED)) for a in older]
+        if passed:
+            update = UpdateAlert(figures(subject, pair[1], passed), cause.event_type)
+            commands.append((keeper, keeper.id, update))
+        else:
+            commands.append((keeper, keeper.id, ResolveAlert(cause.event_type or "unknown")))
+    existing = await book.alerts(d.alert_id for d, _, _ in to_raise)
+    commands += [
+        (existing.get(d.alert_id), d.alert_id, RaiseAlert(d, s, f)) for d, s, f in to_raise
+    ]
+    changes = _decided(commands, cause)
     await book.save_alerts(changes, cause)
-    await book.cancel(fixes)
-    return len(changes)
+    return sum(1 for c in changes if c.before is None)
 
 
 def _decided(
@@ -106,7 +162,3 @@ def _decided(
             after = alerts.AGGREGATE.fold_more(state, alert_id, events)
             changes.append(AlertChange(state, tuple(events), after))
     return changes
-
-
-def _id(alert: Alert) -> UUID:
-    return alert.id

@@ -16,6 +16,9 @@ from lmis_notify.domain.reports import Obligation
 from lmis_shared.contracts.notify import AlertRule, ReportRef
 from lmis_shared.events import EventPayload
 
+Pair = tuple[UUID, AlertRule]
+"""A subject and a rule: one problem, which has at most one open alert."""
+
 SOURCE = "/lmis/notify"
 """The source of every event notify records (alerts and report submissions)."""
 
@@ -48,6 +51,15 @@ class AlertBook(Protocol):
         """The alerts among `ids` that exist."""
         ...
 
+    async def open_alerts(self, pairs: Sequence[Pair]) -> dict[Pair, list[Alert]]:
+        """The alerts of each pair that are not resolved, the oldest problem (`due_on`) first:
+        one, or several stored before one problem had one alert."""
+        ...
+
+    async def crowded(self, limit: int) -> list[Pair]:
+        """Pairs with more than one alert not resolved (stored one per deadline before)."""
+        ...
+
     async def save_alerts(self, changes: Sequence[AlertChange], cause: Cause) -> None:
         """Append each change's events to its alert's stream (caused by `cause`) and write
         the alerts as they are after them."""
@@ -62,6 +74,10 @@ class AlertBook(Protocol):
 
     async def cancel(self, deadlines: Sequence[Deadline]) -> None:
         """Cancel those of the deadlines that are pending."""
+        ...
+
+    async def raised(self, pairs: Sequence[Pair]) -> dict[Pair, set[Deadline]]:
+        """The deadlines of each pair marked raised (fixed or not: the subject knows)."""
         ...
 
     async def due(self, today: date, limit: int) -> list[tuple[Deadline, Subject]]:
@@ -93,8 +109,10 @@ class AlertBook(Protocol):
         ...
 
     async def clear(self) -> None:
-        """Forget every subject, deadline and submission (a rebuild replays them); alerts
-        stay: they are events, and their ids make the replayed deadlines find them."""
+        """Forget every subject, pending or cancelled deadline and submission (a rebuild
+        replays them); alerts stay: they are events, and so do the deadlines marked raised
+        (their alerts exist: the replay finds them covered, and the sweep does not raise them
+        again)."""
         ...
 
 
@@ -117,6 +135,8 @@ class AlertQuery:
     limit: int = 100
     after: tuple[datetime, UUID] | None = None
     """Keyset cursor: (raised_at, id) of the last alert of the previous page."""
+    subject: UUID | None = None
+    """The alerts of one worker file, foreign worker file, loan or report."""
 
 
 class AlertReads(Protocol):

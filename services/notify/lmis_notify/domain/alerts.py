@@ -1,5 +1,7 @@
 """The alert aggregate: one stream per problem (rule + subject + the day it began), whose events
-say it was raised, resolved by the fact that fixed it, and acknowledged by someone who saw it.
+say it was raised, updated as the problem grew or shrank (`Figures`: how many deadlines passed
+unfixed, and for a loan the amount overdue), resolved by the fact that fixed it, and
+acknowledged by someone who saw it.
 
     decide(state | None, command, now) -> the events (an empty list: nothing to change)
     evolve(state | None, event, stream_id) -> Alert
@@ -11,19 +13,20 @@ alert that exists decides nothing. Resolving or acknowledging twice decides noth
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID
 
 from lmis_notify.domain.errors import AlertNotFound
-from lmis_notify.domain.model import Deadline, Subject
+from lmis_notify.domain.model import Deadline, Figures, Subject
 from lmis_shared.commands import Aggregate, VersionedState
 from lmis_shared.contracts.notify import (
     AlertAcknowledged,
     AlertRaised,
     AlertResolved,
     AlertRule,
+    AlertUpdated,
     ReportRef,
     SubjectKind,
 )
@@ -40,6 +43,15 @@ class RaiseAlert:
 
     deadline: Deadline
     subject: Subject
+    figures: Figures = field(default_factory=Figures)
+
+
+@dataclass(frozen=True)
+class UpdateAlert:
+    """The open alert's problem is now `figures` (nothing to change if it already is)."""
+
+    figures: Figures
+    changed_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,7 +68,7 @@ class AcknowledgeAlert:
     by: str
 
 
-AlertCommand = RaiseAlert | ResolveAlert | AcknowledgeAlert
+AlertCommand = RaiseAlert | UpdateAlert | ResolveAlert | AcknowledgeAlert
 
 # --- state ------------------------------------------------------------------------------------
 
@@ -84,6 +96,15 @@ class Alert(VersionedState):
     resolved_at: datetime | None = None
     acknowledged_by: str | None = None
     acknowledged_at: datetime | None = None
+    missed: int = 1
+    """Deadlines of the rule passed and not fixed (a loan: instalments missed)."""
+    amount_vnd: int | None = None
+    """For `loan_overdue`: the unpaid part of the missed instalments."""
+    updated_at: datetime | None = None
+
+    @property
+    def figures(self) -> Figures:
+        return Figures(self.missed, self.amount_vnd)
 
     @property
     def status(self) -> AlertStatus:
@@ -100,9 +121,24 @@ class Alert(VersionedState):
 def decide(state: Alert | None, command: AlertCommand, now: datetime) -> list[EventPayload]:
     """The events `command` adds to the alert `state` (None: not raised yet), at `now`."""
     if isinstance(command, RaiseAlert):
-        return [] if state is not None else [_raised(command.deadline, command.subject, now)]
+        if state is not None:
+            return []
+        return [_raised(command.deadline, command.subject, command.figures, now)]
     if state is None:
         raise ValueError("only raising starts an alert")
+    if isinstance(command, UpdateAlert):
+        if state.resolved_at is not None or state.figures == command.figures:
+            return []
+        return [
+            AlertUpdated(
+                rule=state.rule,
+                subject_id=state.subject_id,
+                missed=command.figures.missed,
+                amount_vnd=command.figures.amount_vnd,
+                updated_at=now,
+                changed_by=command.changed_by,
+            )
+        ]
     if isinstance(command, ResolveAlert):
         if state.resolved_at is not None:
             return []
@@ -119,7 +155,7 @@ def decide(state: Alert | None, command: AlertCommand, now: datetime) -> list[Ev
     return [AlertAcknowledged(acknowledged_by=command.by, acknowledged_at=now)]
 
 
-def _raised(d: Deadline, s: Subject, now: datetime) -> AlertRaised:
+def _raised(d: Deadline, s: Subject, figures: Figures, now: datetime) -> AlertRaised:
     return AlertRaised(
         rule=d.rule,
         subject_id=d.subject_id,
@@ -129,6 +165,8 @@ def _raised(d: Deadline, s: Subject, now: datetime) -> AlertRaised:
         due_on=d.due_on,
         raised_at=now,
         report=s.report,
+        missed=figures.missed,
+        amount_vnd=figures.amount_vnd,
     )
 
 
@@ -140,6 +178,10 @@ def evolve(state: Alert | None, event: EventPayload, stream_id: UUID) -> Alert:
         return Alert(id=stream_id, version=0, **dict(event))  # the alert is what was raised
     if state is None:
         raise ValueError(f"{event.event_type} before the alert was raised")
+    if isinstance(event, AlertUpdated):
+        return replace(
+            state, missed=event.missed, amount_vnd=event.amount_vnd, updated_at=event.updated_at
+        )
     if isinstance(event, AlertResolved):
         return replace(state, resolved_at=event.resolved_at)
     if isinstance(event, AlertAcknowledged):

@@ -16,8 +16,3 @@ class InvalidReport(InvalidInput):
 class AlertNotFound(NotFound):
     def __init__(self, alert_id: str) -> None:
         super().__init__("alert", alert_id)
-
-
-class ReportNotFound(NotFound):
-    def __init__(self, report_id: str) -> None:
-        super().__init__("report", report_id)

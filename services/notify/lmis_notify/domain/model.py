@@ -49,13 +49,26 @@ class Subject:
     kind: SubjectKind
     unit_code: str | None = None
     province_code: str | None = None
-    schedule: tuple[tuple[int, date], ...] = ()
-    """A loan's current instalments: (number, due date)."""
+    schedule: tuple[tuple[int, date, int], ...] = ()
+    """A loan's current instalments: (number, due date, amount in đồng)."""
+    paid_vnd: int = 0
+    """Paid towards the loan's current schedule (after a restructuring: its credit first);
+    repayments settle the oldest instalments first."""
     report: ReportRef | None = None
     deadlines: frozenset[Deadline] = frozenset()
     """Deadlines set and not fixed yet (pending, or raised and still open). A fix names them
     one by one, so replaying the stream fixes exactly what it fixed the first time, never a
     deadline set later (which a rebuild would otherwise find already raised)."""
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What an open alert says of its problem."""
+
+    missed: int = 1
+    """Deadlines of the rule passed and not fixed (a loan: instalments missed)."""
+    amount_vnd: int | None = None
+    """For `loan_overdue`: the unpaid part of the missed instalments."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,9 @@ class Decision:
     raise_now: tuple[Deadline, ...] = ()
     """Problems the event itself reports (an absconding): raised without waiting for a sweep."""
     report_submitted: ReportRef | None = None
+    refresh: tuple[AlertRule, ...] = ()
+    """Rules whose open alert may say something else now though nothing was fixed (a partial
+    repayment lowers the amount overdue)."""
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,10 @@ An obligation is a (kind, filing unit) pair; which units have which obligations 
 deadlines of the periods falling due in it: `report_due` some days before the due date,
 `report_late` the day after it.
 
-A report is also an aggregate: its stream (`report_id`) holds the one fact that it was
-submitted (`SubmitReport`, `decide`, `evolve`, `AGGREGATE`); submitting it again decides nothing.
+Filing a report belongs to the reporting service (`lmis.reporting.report.filed.v1`, on the
+report's stream `report_id`); notify only waits for it. Notify's own
+`lmis.notify.report.submitted.v1`, recorded before reporting filed documents, still resolves
+the alerts when a rebuild replays it.
 """
 
 from __future__ import annotations
@@ -21,13 +23,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from uuid import UUID
 
-from lmis_notify.domain.errors import InvalidReport, ReportNotFound
+from lmis_notify.domain.errors import InvalidReport
 from lmis_notify.domain.model import Deadline, Subject, report_id
-from lmis_shared.commands import Aggregate, VersionedState
-from lmis_shared.contracts.notify import AlertRule, ReportRef, ReportSubmitted, SubjectKind
-from lmis_shared.events import EventPayload
+from lmis_shared.contracts.notify import AlertRule, ReportRef, SubjectKind
 
 
 class Frequency(StrEnum):
@@ -195,43 +194,3 @@ def report_deadlines(
         )
         out.append((subject, deadlines))
     return out
-
-
-# --- the report aggregate ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SubmitReport:
-    report: ReportRef
-    by: str
-
-
-@dataclass(frozen=True)
-class Report(VersionedState):
-    """A submitted report."""
-
-    id: UUID
-    version: int
-    report: ReportRef
-    submitted_on: date
-    submitted_by: str
-
-
-def decide(state: Report | None, command: SubmitReport, today: date) -> list[EventPayload]:
-    """A report is submitted once: submitting it again decides nothing."""
-    if state is not None:
-        return []
-    return [ReportSubmitted(report=command.report, submitted_on=today, submitted_by=command.by)]
-
-
-def evolve(state: Report | None, event: EventPayload, stream_id: UUID) -> Report:
-    if not isinstance(event, ReportSubmitted):
-        raise ValueError(f"{event.event_type} is no event of a report")
-    return Report(stream_id, 0, event.report, event.submitted_on, event.submitted_by)
-
-
-def _not_found(stream_id: UUID) -> ReportNotFound:
-    return ReportNotFound(str(stream_id))
-
-
-AGGREGATE: Aggregate[Report] = Aggregate("report", evolve, _not_found)

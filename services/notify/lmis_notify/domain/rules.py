@@ -21,10 +21,16 @@ Each rule, the events that set its deadlines, and the events that fix it:
   loan_overdue            disbursed / restructured: the day after each instalment's due date
                           fixed by: a repayment through it, settled, written off, restructured
   report_due, report_late report obligations (`domain/reports.py`); fixed by: submitted
+                          (notify) or filed (reporting, any version)
 
 A fix names the deadlines the subject holds at that moment (`Subject.deadlines`), never "all
 of a rule": replayed in a rebuild, an event then fixes exactly what it fixed the first time.
 A deadline an event sets again is not fixed by it (a contract re-signed for the same end).
+
+One problem, one alert: the deadlines of one rule and subject that have passed and are not
+fixed are ONE open alert (`application/deadlines.py` keeps it so), whose `Figures` count them
+and, for a loan, add up what is unpaid of them (`figures`): a loan nine instalments behind has
+one `loan_overdue` alert saying 9 and the amount, not nine alerts.
 
 A permit revoked while the person still works is not flagged here: the authority that revoked
 it knows, and the end of employment normally follows (domain.md lists revocation among the
@@ -39,11 +45,12 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from lmis_notify.domain.model import Deadline, Decision, Subject
+from lmis_notify.domain.model import Deadline, Decision, Figures, Subject
 from lmis_shared.contracts import permits as p
 from lmis_shared.contracts import registry as r
 from lmis_shared.contracts import registry_loans as loans
 from lmis_shared.contracts.notify import AlertRule, ReportSubmitted, SubjectKind
+from lmis_shared.contracts.reporting import ReportFiled
 from lmis_shared.events import EventPayload
 
 DAY = timedelta(days=1)
@@ -204,11 +211,14 @@ def _loan_applied(s: Subject, e: loans.LoanApplied, _: RuleSettings) -> Decision
     return Decision(replace(s, unit_code=e.commune_code, province_code=e.province_code))
 
 
-def _new_schedule(s: Subject, schedule: tuple[loans.Instalment, ...]) -> Decision:
+def _new_schedule(
+    s: Subject, schedule: tuple[loans.Instalment, ...], credit_vnd: int = 0
+) -> Decision:
     """A schedule replaces the one before wholesale (instalments are numbered from 1 again)."""
-    plan = tuple((i.number, i.due_on) for i in schedule)
-    overdue = [Deadline(AlertRule.loan_overdue, s.id, due + DAY) for _, due in plan]
-    return _change(replace(s, schedule=plan), fix=[AlertRule.loan_overdue], set_=overdue)
+    plan = tuple((i.number, i.due_on, i.principal_vnd + i.interest_vnd) for i in schedule)
+    overdue = [Deadline(AlertRule.loan_overdue, s.id, due + DAY) for _, due, _ in plan]
+    running = replace(s, schedule=plan, paid_vnd=credit_vnd)
+    return _change(running, fix=[AlertRule.loan_overdue], set_=overdue)
 
 
 def _disbursed(s: Subject, e: loans.LoanDisbursed, _: RuleSettings) -> Decision:
@@ -216,27 +226,46 @@ def _disbursed(s: Subject, e: loans.LoanDisbursed, _: RuleSettings) -> Decision:
 
 
 def _restructured(s: Subject, e: loans.LoanRestructured, _: RuleSettings) -> Decision:
-    return _new_schedule(s, e.schedule)
+    return _new_schedule(s, e.schedule, e.credit_vnd)
 
 
 def _repayment(s: Subject, e: loans.LoanRepaymentReceived, _: RuleSettings) -> Decision:
     paid = [
         Deadline(AlertRule.loan_overdue, s.id, due + DAY)
-        for number, due in s.schedule
+        for number, due, _ in s.schedule
         if number <= e.paid_through_instalment
     ]
-    return _change(s, fix_only=paid)
+    decision = _change(replace(s, paid_vnd=s.paid_vnd + e.amount_vnd), fix_only=paid)
+    return replace(decision, refresh=(AlertRule.loan_overdue,))  # a part paid: less overdue
 
 
 def _loan_closed(s: Subject, _e: EventPayload, _: RuleSettings) -> Decision:
     """Settled or written off: no instalment is owed any more."""
-    return _change(replace(s, schedule=()), fix=[AlertRule.loan_overdue])
+    return _change(replace(s, schedule=(), paid_vnd=0), fix=[AlertRule.loan_overdue])
+
+
+def figures(s: Subject, rule: AlertRule, passed: Iterable[Deadline]) -> Figures:
+    """What the one open alert of `rule` says, `passed` being its deadlines that have passed
+    and are not fixed (at least one). For a loan, the amount is the unpaid part of those
+    instalments, repayments settling the oldest first (as the registry's loan position)."""
+    missed = {d.due_on for d in passed}
+    if rule is not AlertRule.loan_overdue:
+        return Figures(len(missed))
+    left, unpaid = s.paid_vnd, 0
+    for _, due, amount in s.schedule:
+        covered = min(left, amount)
+        left -= covered
+        if due + DAY in missed:
+            unpaid += amount - covered
+    return Figures(len(missed), unpaid)
 
 
 # --- statutory reports (notify) -------------------------------------------------------------
 
 
-def _report_submitted(s: Subject, e: ReportSubmitted, _: RuleSettings) -> Decision:
+def _report_submitted(s: Subject, e: ReportSubmitted | ReportFiled, _: RuleSettings) -> Decision:
+    """Submitted (notify's own fact, before reporting filed documents) or filed by reporting
+    (`lmis.reporting.report.filed.v1`, every version): its stream is the report's subject."""
     known = s if s.report else replace(s, unit_code=e.report.unit_code, report=e.report)
     decision = _change(known, fix=[AlertRule.report_due, AlertRule.report_late])
     return replace(decision, report_submitted=e.report)
@@ -264,6 +293,7 @@ _RULES: Mapping[type[EventPayload], Rule] = {
     loans.LoanSettled: _loan_closed,
     loans.LoanWrittenOff: _loan_closed,
     ReportSubmitted: _report_submitted,
+    ReportFiled: _report_submitted,
 }
 
 HANDLED_EVENT_TYPES: frozenset[str] = frozenset(cls.event_type for cls in _RULES)

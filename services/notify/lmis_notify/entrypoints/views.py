@@ -12,9 +12,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from lmis_notify.application.alerts import AlertPage
 from lmis_notify.domain.alerts import Alert, AlertStatus
-from lmis_notify.domain.reports import Report
 from lmis_shared.contracts.notify import AlertRule, ReportRef, SubjectKind
 from lmis_shared.errors import InvalidInput
+from lmis_shared.web.xlsx import DAY, TIME, VND, Column
 
 
 def _utc(at: datetime) -> datetime:
@@ -42,6 +42,12 @@ class AlertOut(BaseModel):
     acknowledged_by: str | None
     acknowledged_at: InUtc | None
     report: ReportRef | None
+    missed: int
+    """Deadlines of the rule passed and not fixed (a loan: instalments missed)."""
+    amount_vnd: int | None
+    """For `loan_overdue`: the unpaid part of the missed instalments, in đồng."""
+    updated_at: InUtc | None
+    """When the figures last changed (null: as raised)."""
 
 
 class AlertList(BaseModel):
@@ -51,28 +57,34 @@ class AlertList(BaseModel):
 
     @classmethod
     def of(cls, page: AlertPage) -> AlertList:
-        cursor = _cursor(page.next_after) if page.next_after else None
+        cursor = cursor_of(page.next_after) if page.next_after else None
         return cls(items=[AlertOut.model_validate(a) for a in page.items], next_cursor=cursor)
 
 
-class SubmissionOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    report_id: UUID = Field(validation_alias="id")
-    report: ReportRef
-    submitted_on: date
-    submitted_by: str
+COLUMNS: list[Column[Alert]] = [
+    Column("Mã cảnh báo", lambda a: a.id),
+    Column("Loại cảnh báo", lambda a: a.rule.value),
+    Column("Loại đối tượng", lambda a: a.subject_kind.value),
+    Column("Mã đối tượng", lambda a: a.subject_id),
+    Column("Mã xã", lambda a: a.unit_code),
+    Column("Mã tỉnh", lambda a: a.province_code),
+    Column("Phát sinh từ ngày", lambda a: a.due_on, DAY),
+    Column("Số kỳ quá hạn", lambda a: a.missed, "0"),
+    Column("Số tiền quá hạn (đồng)", lambda a: a.amount_vnd, VND),
+    Column("Trạng thái", lambda a: a.status.value),
+    Column("Thời điểm cảnh báo", lambda a: a.raised_at, TIME),
+    Column("Cập nhật lúc", lambda a: a.updated_at, TIME),
+    Column("Người xác nhận", lambda a: a.acknowledged_by),
+    Column("Giải quyết lúc", lambda a: a.resolved_at, TIME),
+]
+"""The alert list's XLSX columns, in the JSON list's order."""
 
 
 def alert_body(alert: Alert) -> dict[str, Any]:
     return AlertOut.model_validate(alert).model_dump(mode="json")
 
 
-def submission_body(report: Report) -> dict[str, Any]:
-    return SubmissionOut.model_validate(report).model_dump(mode="json")
-
-
-def _cursor(after: tuple[datetime, UUID]) -> str:
+def cursor_of(after: tuple[datetime, UUID]) -> str:
     raised_at, alert_id = after
     return base64.urlsafe_b64encode(f"{raised_at.isoformat()}|{alert_id}".encode()).decode()
 

@@ -18,6 +18,7 @@ from lmis_permits.domain.errors import EmployerNotFound
 from lmis_permits.domain.headcount import Headcount
 from lmis_shared.commands.postgres import PostgresStreams
 from lmis_shared.contracts.permits import PositionType
+from lmis_shared.privacy.personal import PersonalData
 from lmis_shared.sql import in_schema
 
 _EXISTING = (
@@ -29,12 +30,18 @@ _EXISTING = (
 class PostgresPermitImports:
     """Implements the application's `PermitImportStore` port."""
 
-    def __init__(self, pool: asyncpg.Pool, schema: str, lookup_secret: bytes) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        schema: str,
+        lookup_secret: bytes,
+        personal: PersonalData | None = None,
+    ) -> None:
         self._pool = pool
         self._schema = schema
         self._secret = lookup_secret
         self._streams = PostgresStreams[fw.ForeignWorkerFile](
-            pool, schema, PermitsReadModel(schema)
+            pool, schema, PermitsReadModel(schema), personal
         )
         self._reads = PostgresPermitsReads(pool, schema)
 

@@ -21,6 +21,7 @@ from lmis_shared.commands import Change
 from lmis_shared.contracts.permits import PositionType
 from lmis_shared.eventstore.postgres import Connection, PostgresEventStore
 from lmis_shared.migrations import apply_migrations, load_migrations
+from lmis_shared.privacy import postgres as privacy
 from lmis_shared.sql import in_schema
 
 S = TypeVar("S", bound=projection.State)
@@ -64,9 +65,10 @@ _WORKER_COLUMNS = (
 
 
 async def migrate(pool: asyncpg.Pool, schema: str) -> None:
-    """The event store's tables, then the read model's and the access record's
-    (`lmis_shared.access`), in the service's schema."""
+    """The event store's tables, the data keys', then the read model's and the access
+    record's (`lmis_shared.access`), in the service's schema."""
     await PostgresEventStore.migrate(pool, schema)
+    await privacy.migrate(pool, schema)
     await apply_migrations(pool, schema, [*MIGRATIONS, *ACCESS_MIGRATIONS])
 
 

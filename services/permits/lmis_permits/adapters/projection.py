@@ -16,17 +16,33 @@ from lmis_permits.domain import demands, employers
 from lmis_permits.domain import foreign_workers as fw
 from lmis_shared.commands import Aggregate
 from lmis_shared.eventstore.postgres import Connection, PostgresEventStore
+from lmis_shared.privacy.personal import Opener, PersonalData
 from lmis_shared.sql import in_schema
+from lmis_shared.text import search_key
 
 _UPSERT_DEMAND = """
 insert into {s}.demands (
     id, employer_tax_code, position, job_title, number_of_foreigners, period_start, period_end,
-    status, approved_number, decision_number, decision_date, version
-) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+    status, approved_number, decision_number, decision_date, version, commune_code,
+    province_code, submitted_on, decided_on
+) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 on conflict (id) do update set
     status = excluded.status, approved_number = excluded.approved_number,
     decision_number = excluded.decision_number, decision_date = excluded.decision_date,
-    version = excluded.version
+    version = excluded.version, decided_on = excluded.decided_on
+"""
+
+_UPSERT_EMPLOYER = """
+insert into {s}.employers (
+    id, version, tax_code, name, search_name, address, commune_code, province_code,
+    industrial_zone, search_zone, sector, search_sector, registered_on
+) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+on conflict (id) do update set
+    version = excluded.version, name = excluded.name, search_name = excluded.search_name,
+    address = excluded.address, commune_code = excluded.commune_code,
+    province_code = excluded.province_code, industrial_zone = excluded.industrial_zone,
+    search_zone = excluded.search_zone, sector = excluded.sector,
+    search_sector = excluded.search_sector
 """
 
 _UPSERT_WORKER = """
@@ -35,7 +51,8 @@ insert into {s}.foreign_workers (
     province_code, engaged_on, ended_on, authorisation, valid_from, valid_until, permit_number
 ) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 on conflict (id) do update set
-    version = excluded.version, status = excluded.status, ended_on = excluded.ended_on,
+    version = excluded.version, status = excluded.status, full_name = excluded.full_name,
+    ended_on = excluded.ended_on,
     authorisation = excluded.authorisation, valid_from = excluded.valid_from,
     valid_until = excluded.valid_until, permit_number = excluded.permit_number
 """
@@ -53,16 +70,20 @@ async def project(conn: Connection, schema: str, state: State) -> None:
         case fw.ForeignWorkerFile():
             await conn.execute(in_schema(_UPSERT_WORKER, schema), *_worker_row(state))
         case employers.Employer():
-            pass  # an employer is read from its own stream; nothing to query across employers
+            await conn.execute(in_schema(_UPSERT_EMPLOYER, schema), *_employer_row(state))
 
 
-async def rebuild(pool: asyncpg.Pool, schema: str, batch_size: int = 1000) -> int:
+async def rebuild(
+    pool: asyncpg.Pool, schema: str, personal: PersonalData | None = None, batch_size: int = 1000
+) -> int:
     """Empty the read model and fill it again from the event store; returns the rows written.
 
     Streams are folded in the global order of their first event, so rows are numbered in
     the order the files were registered, as they were live.
     """
     store = PostgresEventStore(pool, schema)
+    async with pool.acquire() as conn:
+        opener = await Opener.of(conn, personal)
     states: dict[UUID, State] = {}
     after = None
     while batch := await store.read_all(after, batch_size):
@@ -71,13 +92,15 @@ async def rebuild(pool: asyncpg.Pool, schema: str, batch_size: int = 1000) -> in
             aggregate = AGGREGATES[meta.stream_type]
             state = states.get(meta.stream_id)
             states[meta.stream_id] = aggregate.fold_more(
-                state, meta.stream_id, [recorded.payload()]
+                state, meta.stream_id, [opener.recorded(recorded)]
             )
         after = batch[-1].position
     async with pool.acquire() as conn, conn.transaction():
         # no `restart identity`: that needs the sequence's owner, and `lmis rebuild` runs as
         # the service's role; list cursors (`seq`) simply go on growing
-        await conn.execute(in_schema("truncate {s}.demands, {s}.foreign_workers", schema))
+        await conn.execute(
+            in_schema("truncate {s}.demands, {s}.foreign_workers, {s}.employers", schema)
+        )
         for state in states.values():
             await project(conn, schema, state)
     return sum(not isinstance(s, employers.Employer) for s in states.values())
@@ -97,6 +120,29 @@ def _demand_row(state: demands.Demand) -> tuple[object, ...]:
         state.decision_number,
         state.decision_date,
         state.version,
+        state.commune_code,
+        state.province_code,
+        state.submitted_on,
+        state.decided_on,
+    )
+
+
+def _employer_row(state: employers.Employer) -> tuple[object, ...]:
+    zone = state.industrial_zone
+    return (
+        state.id,
+        state.version,
+        state.tax_code,
+        state.name,
+        " " + search_key(state.name),
+        state.address,
+        state.commune_code,
+        state.province_code,
+        zone,
+        " " + search_key(zone) if zone else None,
+        state.sector,
+        search_key(state.sector),
+        state.registered_on,
     )
 
 
@@ -107,7 +153,7 @@ def _worker_row(state: fw.ForeignWorkerFile) -> tuple[object, ...]:
         state.id,
         state.version,
         state.status.value,
-        state.person.full_name,
+        None if state.erasure else state.person.full_name,
         state.nationality,
         state.employer_tax_code,
         state.position.value,

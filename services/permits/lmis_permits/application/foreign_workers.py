@@ -19,11 +19,13 @@ from lmis_permits.domain import foreign_workers as fw
 from lmis_permits.domain.errors import EmployerNotFound
 from lmis_permits.domain.permit_status import PermitFacts, PermitStatus, permit_status
 from lmis_permits.domain.rules import PermitRules
-from lmis_shared.auth import READ, WRITE, Authorizer, Principal
+from lmis_shared.auth import ERASE, READ, WRITE, Authorizer, Principal
 from lmis_shared.clock import Clock
 from lmis_shared.commands import Command, CommandContext, CommandPath, CommandResult, new_stream_id
+from lmis_shared.contracts.permits import ForeignWorkerErased
 from lmis_shared.errors import Forbidden, InvalidInput
 from lmis_shared.events import RecordedEvent
+from lmis_shared.privacy.erasure import EraseRequest, decide_erasure
 
 PERMIT = "permit"
 RESIDENCE = "residence"
@@ -89,6 +91,27 @@ class ForeignWorkers:
         )
         return await self.commands.run(change, ctx)
 
+    async def erase(
+        self, worker_id: UUID, request: EraseRequest, ctx: CommandContext
+    ) -> CommandResult:
+        """Erase the foreign worker's personal data (admin only): the erasure event destroys
+        the data key in the append's transaction, the list row loses the name in the same one."""
+
+        def decide(state: fw.ForeignWorkerFile | None) -> list[ForeignWorkerErased]:
+            assert state is not None
+            today = self.clock.today()
+            return decide_erasure(state.erasure is not None, request, today, ForeignWorkerErased)
+
+        erase = Command[fw.ForeignWorkerFile](
+            request.command_name,
+            worker_id,
+            request.model_dump(mode="json"),
+            decide=decide,
+            respond=changed,
+            authorise=in_scope(self.authorizer, ctx.principal, ERASE, PERMIT),
+        )
+        return await self.commands.run(erase, ctx)
+
     async def get(self, worker_id: UUID, principal: Principal) -> fw.ForeignWorkerFile:
         state, _ = await self.history(worker_id, principal)
         return state
@@ -126,7 +149,7 @@ class ForeignWorkers:
         if asked is None:
             asked = principal.scope
         if not self.authorizer.allows(principal, READ, asked, PERMIT):
-            raise Forbidden(f"role {principal.role} may not read permits in unit {asked}")
+            raise Forbidden(f"role {principal.role} may not read permits in the unit asked")
         return asked
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 from uuid import UUID
 
 from lmis_permits.domain.headcount import Headcount
 from lmis_permits.domain.permit_status import PermitFacts, PermitStatus
 from lmis_shared.contracts.permits import PositionType
+
+T = TypeVar("T")
 
 SOURCE = "/lmis/permits"
 """The source of the events the permits use cases append."""
@@ -41,7 +43,7 @@ class WorkerRow:
     id: UUID
     version: int
     status: str
-    full_name: str
+    full_name: str | None
     nationality: str
     employer_tax_code: str
     position: PositionType
@@ -84,3 +86,84 @@ class PermitsReads(Protocol):
     async def foreign_workers(self, query: WorkerQuery, today: date) -> list[WorkerRow]:
         """Up to `query.limit` rows after `query.after`, in registration order."""
         ...
+
+
+# --- the employer and demand lists (`application/lists.py`) --------------------------------
+
+
+@dataclass(frozen=True)
+class EmployerQuery:
+    scope: str | None = None
+    """The caller's unit (None: everywhere); the other fields given must all hold."""
+    province_code: str | None = None
+    commune_code: str | None = None
+    sector: str | None = None
+    """Matched folded (no diacritics, any case), whole."""
+    industrial_zone: str | None = None
+    """Words of the zone's name, folded, each a word prefix (`duc hoa` finds `KCN Đức Hòa 1`)."""
+    text: str | None = None
+    """Words of the employer's name, folded, or its tax code."""
+    sort: str | None = None
+    cursor: str | None = None
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class EmployerListRow:
+    id: UUID
+    version: int
+    tax_code: str
+    name: str
+    address: str
+    commune_code: str
+    province_code: str
+    industrial_zone: str | None
+    sector: str
+    registered_on: date
+
+
+@dataclass(frozen=True)
+class DemandQuery:
+    scope: str | None = None
+    statuses: tuple[str, ...] = ()
+    position: PositionType | None = None
+    employer_tax_code: str | None = None
+    province_code: str | None = None
+    commune_code: str | None = None
+    period_from: date | None = None
+    """With `period_to`: demands whose period of employment overlaps these days."""
+    period_to: date | None = None
+    sort: str | None = None
+    cursor: str | None = None
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class DemandListRow:
+    id: UUID
+    version: int
+    status: str
+    employer_tax_code: str
+    commune_code: str | None
+    province_code: str | None
+    position: PositionType
+    job_title: str
+    number_of_foreigners: int
+    period_start: date
+    period_end: date
+    submitted_on: date | None
+    approved_number: int | None
+    decision_number: str | None
+    decision_date: date | None
+
+
+@dataclass(frozen=True)
+class ListPage(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+class PermitLists(Protocol):
+    async def employers(self, query: EmployerQuery) -> ListPage[EmployerListRow]: ...
+
+    async def demands(self, query: DemandQuery) -> ListPage[DemandListRow]: ...

@@ -24,7 +24,7 @@ from lmis_permits.domain import foreign_workers as commands
 from lmis_permits.domain.demands import ApproveDemand, RejectDemand, SubmitDemand
 from lmis_permits.domain.employers import RegisterEmployer, UpdateEmployer
 from lmis_permits.domain.permit_status import PermitStatus
-from lmis_permits.entrypoints import views
+from lmis_permits.entrypoints import lists_http, views
 from lmis_permits.entrypoints.imports_http import imports_router
 from lmis_permits.entrypoints.problems import problem_mapping
 from lmis_permits.settings import PermitsSettings
@@ -32,6 +32,7 @@ from lmis_shared.access.web import Access, access_router, install_access_log
 from lmis_shared.clock import Clock
 from lmis_shared.contracts.permits import PositionType
 from lmis_shared.errors import InvalidInput
+from lmis_shared.privacy.erasure import EraseRequest
 from lmis_shared.settings import CommonSettings
 from lmis_shared.web import Context
 from lmis_shared.web.commands import command_route, current
@@ -300,6 +301,27 @@ for _model, _summary, _description in _COMMANDS:
     )
 
 
+command_route(
+    workers,
+    "/{worker_id}/erase",
+    EraseRequest,
+    lambda app: app.foreign_workers.erase,
+    app=App,
+    name="EraseForeignWorker",
+    response_model=views.Changed,
+    summary="Erase a foreign worker's personal data (admin only)",
+    description="Destroys the foreign worker's data key: the `person` and `card` fields of "
+    "every event of the file (in the store, on the topics, in dead-letter copies) become "
+    "unreadable, and the list forgets the name. The file and its history still answer, "
+    "with personal fields null and `erased: true`; the file's other facts stay and still "
+    "count. Needs the legal basis and the request's reference; records "
+    "`lmis.permits.foreign_worker.erased.v1`. Erasing an erased file changes nothing."
+    + _IF_MATCH
+    + _IDEMPOTENT,
+    responses={409: {"description": "changed by someone else meanwhile"}},
+)
+
+
 def _query_field(name: str, check: Callable[[str], str], value: str | None) -> str | None:
     if value is None:
         return None
@@ -328,7 +350,7 @@ def create_app(
     return service_app(
         service="permits",
         common=common,
-        routers=[employers, demands, workers, imports_router, access_router],
+        routers=[lists_http.router, employers, demands, workers, imports_router, access_router],
         version=VERSION,
         description="Foreign workers in the province (người lao động nước ngoài): employers, "
         "demand approvals, work permits, extensions, exemptions, health checks, residence.",

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from lmis_permits.application.employers import EmployerSummary
 from lmis_permits.application.ports import DemandRow, WorkerRow
@@ -119,9 +119,14 @@ class ForeignWorkerView(BaseModel):
     status: str
     allowed_commands: list[str]
     permit_status: PermitStatus
-    full_name: str
-    passport_number: str
-    date_of_birth: date
+    erased: bool = Field(
+        False,
+        description="true once the foreign worker's personal data was erased (`POST .../erase`):"
+        " full_name, passport_number, date_of_birth and the residence card number are null",
+    )
+    full_name: str | None = Field(description="personal; null once erased")
+    passport_number: str | None = Field(description="personal; null once erased")
+    date_of_birth: date | None = Field(description="personal; null once erased")
     sex: str
     nationality: str
     nationality_name: str | None
@@ -142,21 +147,23 @@ class ForeignWorkerView(BaseModel):
     @classmethod
     def of(cls, state: fw.ForeignWorkerFile, status: PermitStatus) -> ForeignWorkerView:
         held = state.authorisation
+        erased = state.erasure is not None
         return _of(
             cls,
             state,
-            allowed_commands=[c.value for c in fw.ALLOWED[state.status]],
+            allowed_commands=[] if erased else [c.value for c in fw.ALLOWED[state.status]],
             permit_status=status,
-            full_name=state.person.full_name,
-            passport_number=state.person.passport_number,
-            date_of_birth=state.person.date_of_birth,
+            erased=erased,
+            full_name=None if erased else state.person.full_name,
+            passport_number=None if erased else state.person.passport_number,
+            date_of_birth=None if erased else state.person.date_of_birth,
             nationality_name=country_name(state.nationality),
             permit=_of(PermitView, held) if isinstance(held, fw.PermitRecord) else None,
             exemption=(_of(ExemptionView, held) if isinstance(held, fw.ExemptionRecord) else None),
             revocation=_plain(state.revocation),
             employment_end=_plain(state.employment_end),
             health_check=_plain(state.health_check),
-            residence=_plain(state.residence),
+            residence=_residence(state),
         )
 
 
@@ -165,7 +172,7 @@ class ForeignWorkerItem(BaseModel):
     version: int
     status: str
     permit_status: PermitStatus
-    full_name: str
+    full_name: str | None = Field(description="personal; null once erased")
     nationality: str
     employer_tax_code: str
     position: str
@@ -198,12 +205,24 @@ class HistoryEntry(BaseModel):
     event_type: str
     recorded_at: datetime
     actor: str
-    data: dict[str, Any]
+    data: dict[str, Any] = Field(
+        description="the event's data; personal fields (`person`, `card`) decrypted for the "
+        "reader, null when erased"
+    )
+    erased: list[str] = Field(
+        [], description="the personal fields of `data` that were erased (null in `data`)"
+    )
 
     @classmethod
     def of(cls, recorded: RecordedEvent) -> HistoryEntry:
         meta = recorded.metadata
-        return _of(cls, meta, version=meta.stream_version, data=recorded.data)
+        return _of(
+            cls,
+            meta,
+            version=meta.stream_version,
+            data=recorded.data,
+            erased=list(recorded.erased),
+        )
 
 
 def _of(model: type[M], source: object, **computed: Any) -> M:
@@ -211,6 +230,14 @@ def _of(model: type[M], source: object, **computed: Any) -> M:
     (enumerations become their values, tuples lists, as the fields say)."""
     names = model.model_fields.keys() - computed.keys()
     return model.model_validate({name: getattr(source, name) for name in names} | computed)
+
+
+def _residence(state: fw.ForeignWorkerFile) -> dict[str, Any] | None:
+    """The residence record; its card number (personal) null once erased."""
+    residence = _plain(state.residence)
+    if residence is not None and state.erasure is not None:
+        residence["card_number"] = None
+    return residence
 
 
 def _plain(record: DataclassInstance | None) -> dict[str, Any] | None:

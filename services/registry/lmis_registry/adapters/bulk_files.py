@@ -20,6 +20,7 @@ from lmis_registry.domain.workers import OpenFileExists, WorkerFile
 from lmis_shared.commands import Change
 from lmis_shared.eventstore import AppendResult, StreamAppend
 from lmis_shared.eventstore.postgres import Connection, PostgresEventStore
+from lmis_shared.privacy.personal import PersonalData
 from lmis_shared.sql import in_schema
 
 _EXISTING = (
@@ -48,11 +49,17 @@ class _BatchStore(PostgresEventStore):
 class PostgresBulkFiles:
     """Implements the application's `BulkFiles` port."""
 
-    def __init__(self, pool: asyncpg.Pool, schema: str, lookup_secret: bytes) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        schema: str,
+        lookup_secret: bytes,
+        personal: PersonalData | None = None,
+    ) -> None:
         self._pool = pool
         self._schema = schema
         self._secret = lookup_secret
-        self._store = _BatchStore(pool, schema)
+        self._store = _BatchStore(pool, schema, personal)
 
     def file_id(self, citizen_id: str, registered_on: date) -> UUID:
         return import_file_id(open_files.citizen_key(self._secret, citizen_id), registered_on)

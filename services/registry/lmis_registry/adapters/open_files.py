@@ -31,8 +31,9 @@ def citizen_key(secret: bytes, citizen_id: str) -> str:
 
 
 def claim_of(secret: bytes, state: WorkerFile | None) -> str | None:
-    """The key a file holds in `open_files`: its citizen's while it is open, else none."""
-    if state is None or not state.is_open:
+    """The key a file holds in `open_files`: its citizen's while it is open and not erased
+    (erasure releases the claim: the file no longer says whose it is), else none."""
+    if state is None or not state.is_open or state.erasure is not None:
         return None
     return citizen_key(secret, state.person.citizen_id)
 

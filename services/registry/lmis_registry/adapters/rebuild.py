@@ -10,39 +10,46 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from typing import TypeVar
 from uuid import UUID
 
 import asyncpg
 
-from lmis_registry.adapters import open_files, worker_list
-from lmis_registry.domain import workers
-from lmis_shared.events import EventPayload, payload_class
+from lmis_registry.adapters import loan_list, open_files, worker_list
+from lmis_registry.domain import loans, workers
+from lmis_shared.commands import Aggregate, Versioned
+from lmis_shared.events import EventPayload
 from lmis_shared.eventstore.postgres import Connection
+from lmis_shared.privacy.personal import Opener, PersonalData
 from lmis_shared.sql import in_schema
-from lmis_shared.upcasting import upcast
 
 _STREAMS = (
     "select stream_id, version, event_type, data::text from {s}.events"
-    " where stream_type = 'worker' order by stream_id, version"
+    " where stream_type = $1 order by stream_id, version"
 )
 _BATCH = 1000
+S = TypeVar("S", bound=Versioned)
 
 
-async def rebuild_worker_list(pool: asyncpg.Pool, schema: str) -> int:
+async def rebuild_worker_list(
+    pool: asyncpg.Pool, schema: str, personal: PersonalData | None = None
+) -> int:
     """Replace `worker_list` with rows folded from the events; returns the number of files."""
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(in_schema("lock table {s}.worker_list in exclusive mode", schema))
         await conn.execute(in_schema("delete from {s}.worker_list", schema))
         count = 0
         batch: list[workers.WorkerFile] = []
-        async for state in folded_files(conn, schema):
+        async for state in folded_files(conn, schema, personal):
             batch.append(state)
             if len(batch) == _BATCH:
                 count += await _write_rows(conn, schema, batch)
         return count + await _write_rows(conn, schema, batch)
 
 
-async def rebuild_open_files(pool: asyncpg.Pool, schema: str, secret: bytes) -> int:
+async def rebuild_open_files(
+    pool: asyncpg.Pool, schema: str, secret: bytes, personal: PersonalData | None = None
+) -> int:
     """Replace `open_files` from the events (after a key rotation, say); returns the claims.
 
     Should the events hold two open files of one citizen (written around the API), the
@@ -52,7 +59,7 @@ async def rebuild_open_files(pool: asyncpg.Pool, schema: str, secret: bytes) -> 
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(in_schema("lock table {s}.open_files in exclusive mode", schema))
         await conn.execute(in_schema("delete from {s}.open_files", schema))
-        async for state in folded_files(conn, schema):
+        async for state in folded_files(conn, schema, personal):
             key = open_files.claim_of(secret, state)
             if key is not None:
                 claims.setdefault(key, state.id)
@@ -62,19 +69,49 @@ async def rebuild_open_files(pool: asyncpg.Pool, schema: str, secret: bytes) -> 
     return len(claims)
 
 
-async def folded_files(conn: Connection, schema: str) -> AsyncIterator[workers.WorkerFile]:
-    """Every worker file's current state, folded from its events (needs a transaction)."""
-    fold = workers.AGGREGATE.fold
+async def folded_files(
+    conn: Connection, schema: str, personal: PersonalData | None = None
+) -> AsyncIterator[workers.WorkerFile]:
+    """Every worker file's current state, folded from its events (needs a transaction);
+    with `personal`, the personal fields opened with the data keys (read once, up front)."""
+    async for state in folded(conn, schema, workers.AGGREGATE, personal):
+        yield state
+
+
+async def rebuild_loan_list(pool: asyncpg.Pool, schema: str) -> int:
+    """Replace `loan_list` with rows folded from the loans' events (no personal field: a
+    loan names its borrower by the worker file's id); returns the loans."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(in_schema("lock table {s}.loan_list in exclusive mode", schema))
+        await conn.execute(in_schema("delete from {s}.loan_list", schema))
+        batch: list[loans.Loan] = []
+        count = 0
+        async for state in folded(conn, schema, loans.AGGREGATE):
+            batch.append(state)
+            if len(batch) == _BATCH:
+                count += len(batch)
+                await loan_list.upsert(conn, schema, batch)
+                batch.clear()
+        await loan_list.upsert(conn, schema, batch)
+        return count + len(batch)
+
+
+async def folded(
+    conn: Connection, schema: str, aggregate: Aggregate[S], personal: PersonalData | None = None
+) -> AsyncIterator[S]:
+    """Every stream of the aggregate's type, folded from its events (needs a transaction)."""
+    fold = aggregate.fold
+    opener = await Opener.of(conn, personal)
     current: UUID | None = None
     events: list[tuple[int, EventPayload]] = []
-    async for row in conn.cursor(in_schema(_STREAMS, schema), prefetch=_BATCH):
+    statement = in_schema(_STREAMS, schema)
+    async for row in conn.cursor(statement, aggregate.stream_type, prefetch=_BATCH):
         if row["stream_id"] != current:
             if current is not None and (state := fold(current, events)) is not None:
                 yield state
             current, events = row["stream_id"], []
-        event_type, data = upcast(row["event_type"], json.loads(row["data"]))
-        payload = payload_class(event_type).model_validate(data)
-        events.append((row["version"], payload))
+        data = json.loads(row["data"])
+        events.append((row["version"], opener.payload(row["event_type"], row["stream_id"], data)))
     if current is not None and (state := fold(current, events)) is not None:
         yield state
 

@@ -1,26 +1,6 @@
-"""Names folded for search: "nguyen van an" finds "Nguyễn Văn An".
+"""Names folded for search (the worker list's `search_name`): the rule is every list's, in
+`lmis_shared.text` (`search_key`, `like_word_prefix`)."""
 
-Folding happens here, in Python, for the stored key and the query alike, so both sides are
-folded by the same code; PostgreSQL's `unaccent` would need a superuser to install and
-leaves `đ` alone unless its rules are edited. Vietnamese `đ`/`Đ` is a letter of its own, not
-`d` with a combining mark, so Unicode decomposition does not strip it: it is mapped first.
-"""
+from lmis_shared.text import like_word_prefix, search_key
 
-from __future__ import annotations
-
-import unicodedata
-
-_LETTERS = str.maketrans({"đ": "d", "Đ": "D"})
-
-
-def search_key(text: str) -> str:
-    """Lower case, no diacritics, `đ` → `d`, single spaces."""
-    decomposed = unicodedata.normalize("NFD", text.translate(_LETTERS))
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(bare.casefold().split())
-
-
-def like_word_prefix(word: str) -> str:
-    """A LIKE pattern for `word` at the start of a word of a stored ` folded name`."""
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"% {escaped}%"
+__all__ = ["like_word_prefix", "search_key"]

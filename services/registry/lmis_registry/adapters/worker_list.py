@@ -10,9 +10,6 @@ since neither column of the key ever changes.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -23,9 +20,10 @@ import asyncpg
 from lmis_registry.adapters.text_search import like_word_prefix, search_key
 from lmis_registry.application.ports import WorkerPage, WorkerSearch, WorkerSummary
 from lmis_registry.domain.workers import WorkerFile, WorkerStatus
+from lmis_shared import listing
 from lmis_shared.contracts.registry import PriorityGroup
-from lmis_shared.errors import InvalidInput
 from lmis_shared.eventstore.postgres import Connection
+from lmis_shared.listing import Where
 from lmis_shared.sql import in_schema
 
 COLUMNS = (
@@ -63,15 +61,16 @@ _SELECT = (
 
 
 def row_of(state: WorkerFile) -> tuple[Any, ...]:
-    """The file's `worker_list` row, in `COLUMNS` order."""
+    """The file's `worker_list` row, in `COLUMNS` order; an erased file's keeps no name."""
     contract, abroad = state.contract, state.abroad
+    name = None if state.erasure else state.person.full_name
     sending = contract.sending_organisation if contract else None
     return (
         state.id,
         state.version,
         state.status.value,
-        state.person.full_name,
-        " " + search_key(state.person.full_name),
+        name,
+        " " + search_key(name or ""),
         state.commune_code,
         state.province_code,
         [g.value for g in state.priority_groups],
@@ -110,23 +109,8 @@ class PostgresWorkerList:
         return WorkerPage(items, encode_cursor(items[-1]) if more and items else None)
 
 
-class _Where:
-    """Conditions with numbered parameters, in the order they are added."""
-
-    def __init__(self) -> None:
-        self.conditions: list[str] = []
-        self.args: list[Any] = []
-
-    def add(self, condition: str, *values: Any) -> None:
-        """`condition` has a `?` for each of `values`, in order."""
-        for value in values:
-            self.args.append(value)
-            condition = condition.replace("?", f"${len(self.args)}", 1)
-        self.conditions.append(condition)
-
-
 def _conditions(q: WorkerSearch) -> tuple[list[str], list[Any]]:
-    w = _Where()
+    w = Where()
     if q.scope is not None:
         w.add("(province_code = ? or commune_code = ?)", q.scope, q.scope)
     if q.statuses:
@@ -160,17 +144,15 @@ def _conditions(q: WorkerSearch) -> tuple[list[str], list[Any]]:
 
 
 def encode_cursor(last: WorkerSummary) -> str:
-    raw = json.dumps([last.registered_on.isoformat(), str(last.id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return listing.encode_cursor([last.registered_on, str(last.id)])
 
 
 def decode_cursor(cursor: str) -> tuple[date, UUID]:
+    registered_on, worker_id = listing.decode_cursor(cursor, 2)
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        registered_on, worker_id = json.loads(raw)
         return date.fromisoformat(registered_on), UUID(worker_id)
-    except (binascii.Error, ValueError, TypeError):
-        raise InvalidInput("query.cursor", "is not a cursor this API gave out") from None
+    except (ValueError, TypeError):
+        raise listing.cursor_error() from None
 
 
 def _summary(row: asyncpg.Record) -> WorkerSummary:

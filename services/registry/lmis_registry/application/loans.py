@@ -8,20 +8,23 @@ What this module adds to the pure domain:
   command is checked against that commune with the `loan` resource kind. The bank reads the
   worker stream only to learn that commune, never to show anything of it.
 * Position: a loan is reported with where it stands on the clock's today (`loans.position`).
+* The list (`search`): the loans of the caller's unit, with their arrears as of a day, from the
+  `loan_list` rows the command path writes with each append (`LoanListing`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from lmis_registry.application.ports import LoanListing, LoanPage, LoanSearch
 from lmis_registry.application.workers import SOURCE
 from lmis_registry.domain import loans, workers
 from lmis_registry.domain.errors import InvalidField, WorkerNotFound
-from lmis_shared.auth import READ, WRITE, Authorizer, Principal
+from lmis_shared.auth import READ, WRITE, Authorizer, Principal, list_scope
 from lmis_shared.clock import Clock
 from lmis_shared.commands import (
     IDEMPOTENCY_TTL,
@@ -52,12 +55,27 @@ class Loans:
         streams: Streams[loans.Loan],
         clock: Clock,
         authorizer: Authorizer,
+        listing: LoanListing | None = None,
         idempotency_ttl: timedelta = IDEMPOTENCY_TTL,
     ) -> None:
         ttl = idempotency_ttl
         self._path = CommandPath(loans.AGGREGATE, streams, clock, SOURCE, idempotency_ttl=ttl)
         self._clock = clock
         self._authorizer = authorizer
+        self._listing = listing
+
+    def now(self) -> datetime:
+        return self._clock.now()
+
+    def today(self) -> date:
+        return self._clock.today()
+
+    async def search(self, query: LoanSearch, principal: Principal) -> LoanPage:
+        """A page of the loans the caller may read that match `query` (a commune officer or
+        the bank's branch: its unit's; the province: the province's)."""
+        assert self._listing is not None, "built without the loan list"
+        scope = list_scope(self._authorizer, principal, READ, STREAM_TYPE)
+        return await self._listing.search(replace(query, scope=scope))
 
     async def apply(self, command: loans.ApplyForLoan, ctx: CommandContext) -> CommandResult:
         """Open a loan (201) for the holder of a worker file, in that file's commune."""

@@ -17,7 +17,7 @@ from uuid import UUID
 
 from lmis_registry.application.ports import WorkerListing, WorkerPage, WorkerSearch
 from lmis_registry.domain import workers
-from lmis_shared.auth import READ, WRITE, Authorizer, Principal
+from lmis_shared.auth import ERASE, READ, WRITE, Authorizer, Principal, list_scope
 from lmis_shared.clock import Clock
 from lmis_shared.commands import (
     IDEMPOTENCY_TTL,
@@ -28,8 +28,10 @@ from lmis_shared.commands import (
     Streams,
     new_stream_id,
 )
+from lmis_shared.contracts.registry import WorkerErased
 from lmis_shared.errors import Forbidden
 from lmis_shared.events import EventPayload, RecordedEvent
+from lmis_shared.privacy.erasure import EraseRequest, decide_erasure
 
 SOURCE = "/lmis/registry"
 STREAM_TYPE = workers.AGGREGATE.stream_type
@@ -63,6 +65,33 @@ class WorkerFiles:
     ) -> CommandResult:
         """Run a command on an existing file: answers its id, new version and status."""
         return await self._run(worker_id, command, ctx, creates=False)
+
+    async def erase(
+        self, worker_id: UUID, request: EraseRequest, ctx: CommandContext
+    ) -> CommandResult:
+        """Erase the worker's personal data (admin only): the erasure event destroys the data
+        key in the append's transaction, the list row loses the name in the same one."""
+
+        def authorise(state: workers.WorkerFile | None) -> None:
+            assert state is not None
+            self._authorizer.check(ctx.principal, ERASE, state.commune_code, STREAM_TYPE)
+
+        def decide(state: workers.WorkerFile | None) -> list[EventPayload]:
+            assert state is not None
+            today = self._clock.today()
+            return list(decide_erasure(state.erasure is not None, request, today, WorkerErased))
+
+        return await self._path.run(
+            Command(
+                request.command_name,
+                worker_id,
+                request.model_dump(mode="json"),
+                decide=decide,
+                respond=_accepted,
+                authorise=authorise,
+            ),
+            ctx,
+        )
 
     async def get(self, worker_id: UUID, principal: Principal) -> workers.WorkerFile:
         return await self._path.load(worker_id, self._may_read(principal))
@@ -141,7 +170,4 @@ def _within_scope(
     A grant that covers an object of unknown unit is an `anywhere` grant (admin); any other
     role must be allowed to read files in its own scope, and sees nothing outside it.
     """
-    if authorizer.allows(principal, READ, None, STREAM_TYPE):
-        return query
-    authorizer.check(principal, READ, principal.scope, STREAM_TYPE)
-    return replace(query, scope=principal.scope)
+    return replace(query, scope=list_scope(authorizer, principal, READ, STREAM_TYPE))

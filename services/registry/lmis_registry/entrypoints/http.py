@@ -36,6 +36,7 @@ from lmis_registry.entrypoints.views import (
 from lmis_registry.settings import RegistrySettings
 from lmis_shared.access.web import Access, access_router, install_access_log
 from lmis_shared.clock import Clock
+from lmis_shared.privacy.erasure import EraseRequest
 from lmis_shared.settings import CommonSettings
 from lmis_shared.web import Context
 from lmis_shared.web.commands import command_responses, command_route, current
@@ -202,6 +203,24 @@ def _add_file_commands() -> None:
 
 
 _add_file_commands()
+
+command_route(
+    workers,
+    "/{worker_id}/erase",
+    EraseRequest,
+    lambda app: app.workers.erase,
+    app=App,
+    name="erase_worker",
+    response_model=CommandAccepted,
+    summary="Erase a worker's personal data (admin only)",
+    description="Destroys the worker's data key: the personal fields of every event of the "
+    "file (in the store, on the topics, in dead-letter copies) become unreadable, and the "
+    "list forgets the name. The file and its history still answer, with personal fields "
+    "null and `erased: true`; the file's other facts stay and still count. Needs the legal "
+    "basis and the request's reference; records `lmis.registry.worker.erased.v1`. Erasing "
+    "an erased file changes nothing." + _REPEAT_SAFE,
+    responses=COMMAND_RESPONSES,
+)
 
 
 # --- the app ------------------------------------------------------------------------------

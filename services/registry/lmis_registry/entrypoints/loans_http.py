@@ -10,18 +10,23 @@ carry the new version as `ETag`.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
 
+from lmis_registry.application.ports import LoanSummary
 from lmis_registry.domain import loans as domain
 from lmis_registry.entrypoints.dependencies import App
+from lmis_registry.entrypoints.loan_list import COLUMNS, LoanFilters, LoanList
 from lmis_registry.entrypoints.views import CommandAnswer, LoanHistory, LoanView
 from lmis_shared.access.web import Access
-from lmis_shared.web import Context
+from lmis_shared.web import PROBLEM_RESPONSES, Context
 from lmis_shared.web.commands import command_responses, command_route, current
 from lmis_shared.web.paging import HistoryWindow
+from lmis_shared.web.xlsx import XLSX, Sheet, every_row, wants_xlsx, xlsx_response
 
 COMMAND_RESPONSES = command_responses(
     "no such loan",
@@ -33,6 +38,7 @@ loans_router = APIRouter(prefix="/v1/loans", tags=["loans"])
 # A loan is the borrower's personal data: its reads are recorded under the worker and the loan.
 LOAN = ("loan", "schedule", "repayments")
 LOAN_HISTORY = ("history",)
+LOAN_LIST = ("loan", "position")
 
 command_route(
     loans_router,
@@ -101,6 +107,56 @@ def _add_loan_commands() -> None:
 
 
 _add_loan_commands()
+
+
+@loans_router.get(
+    "",
+    response_model=LoanList,
+    summary="List loans (khoản vay), with their arrears today",
+    description="The loans the caller may read (a commune officer or the bank's branch: its "
+    "unit's; the province: the province's), filtered by every parameter given, sorted by "
+    "`sort`, paged by `next_cursor`. Arrears are as of today (`as_of`); the pages of one "
+    "listing keep the day of the first. `?format=xlsx` (or `Accept: " + XLSX + "`) answers an "
+    "Excel workbook of every matching loan (at most 100,000), with the filters and the time "
+    "in the sheet. Each page or workbook is recorded in the access record (the borrowers' "
+    "ids).",
+    responses={
+        200: {"content": {XLSX: {}}, "description": "the page, or the workbook"},
+        403: PROBLEM_RESPONSES[403],
+    },
+    openapi_extra={
+        "x-examples": [
+            "/v1/loans?overdue=true&commune=03637&sort=-overdue_amount",
+            "/v1/loans?status=repaying&status=restructured&days_past_due_min=90",
+            "/v1/loans?purpose=going_abroad&applied_from=2026-01-01&format=xlsx",
+        ]
+    },
+)
+async def list_loans(
+    request: Request,
+    filters: Annotated[LoanFilters, Query()],
+    ctx: Context,
+    app: App,
+    access: Access,
+) -> Response:
+    query = filters.search(app.loans.today())
+    if wants_xlsx(request, filters.format):
+
+        async def page(cursor: str | None) -> tuple[list[LoanSummary], str | None]:
+            found = await app.loans.search(replace(query, cursor=cursor, limit=500), ctx.principal)
+            return found.items, found.next_cursor
+
+        sheet = Sheet("Danh sách khoản vay", "khoan-vay", filters.asked(), app.loans.now())
+        workbook, rows = await xlsx_response(sheet, COLUMNS, every_row(page))
+        await access.record("export", _borrowers_and_loans(rows), LOAN_LIST)
+        return workbook
+    listed = await app.loans.search(query, ctx.principal)
+    await access.list(_borrowers_and_loans(listed.items), LOAN_LIST)
+    return JSONResponse(LoanList.of(listed).model_dump(mode="json"))
+
+
+def _borrowers_and_loans(items: list[LoanSummary]) -> list[UUID]:
+    return [i for s in items for i in (s.worker_id, s.id)]
 
 
 @loans_router.get(

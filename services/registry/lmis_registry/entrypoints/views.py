@@ -95,12 +95,18 @@ class WorkerView(BaseModel):
     version: int
     status: WorkerStatus
     allowed_commands: list[str] = Field(description="the commands the file accepts now")
-    full_name: str
-    date_of_birth: date
+    erased: bool = Field(
+        False,
+        description="true once the worker's personal data was erased (`POST .../erase`): "
+        "the personal fields (full_name, date_of_birth, citizen_id, passport_number, phone, "
+        "village) are null",
+    )
+    full_name: str | None = Field(description="personal; null once erased")
+    date_of_birth: date | None = Field(description="personal; null once erased")
     sex: str
     ethnicity: str
     ethnicity_name: str
-    citizen_id: str
+    citizen_id: str | None = Field(description="personal; null once erased")
     passport_number: str | None
     phone: str | None
     commune_code: str
@@ -121,18 +127,13 @@ class WorkerView(BaseModel):
             id=state.id,
             version=state.version,
             status=state.status,
-            allowed_commands=allowed_commands(state),
-            full_name=state.person.full_name,
-            date_of_birth=state.person.date_of_birth,
+            allowed_commands=[] if state.erasure else allowed_commands(state),
+            **_personal(state),
             sex=state.sex.value,
             ethnicity=state.ethnicity,
             ethnicity_name=ETHNIC_GROUPS[state.ethnicity],
-            citizen_id=state.person.citizen_id,
-            passport_number=state.contact.passport_number,
-            phone=state.contact.phone,
             commune_code=state.commune_code,
             province_code=state.province_code,
-            village=state.contact.village,
             priority_groups=list(state.priority_groups),
             education=state.education,
             occupation=state.occupation,
@@ -146,16 +147,38 @@ class WorkerView(BaseModel):
         )
 
 
+def _personal(state: WorkerFile) -> dict[str, Any]:
+    """The personal fields of the file's view: null, and `erased`, once erased."""
+    person, contact = state.person, state.contact
+    fields = {
+        "full_name": person.full_name,
+        "date_of_birth": person.date_of_birth,
+        "citizen_id": person.citizen_id,
+        "passport_number": contact.passport_number,
+        "phone": contact.phone,
+        "village": contact.village,
+    }
+    if state.erasure is None:
+        return fields
+    return dict.fromkeys(fields) | {"erased": True}
+
+
 class HistoryEntry(BaseModel):
     type: str = Field(examples=["lmis.registry.worker.departed.v1"])
     version: int
     recorded_at: datetime
     actor: str = Field(description="the officer id that issued the command")
-    data: dict[str, Any]
+    data: dict[str, Any] = Field(
+        description="the event's data; personal fields (`person`) decrypted for the reader, "
+        "null when erased"
+    )
+    erased: list[str] = Field(
+        [], description="the personal fields of `data` that were erased (null in `data`)"
+    )
 
     @classmethod
     def of(cls, event: RecordedEvent) -> HistoryEntry:
-        return cls(type=event.event_type, **_history_line(event))
+        return cls(type=event.event_type, erased=list(event.erased), **_history_line(event))
 
 
 class WorkerHistory(BaseModel):
@@ -175,7 +198,7 @@ class WorkerListItem(_FromState):
     id: UUID
     version: int
     status: WorkerStatus
-    full_name: str
+    full_name: str | None = Field(description="personal; null once erased")
     commune_code: str
     province_code: str
     priority_groups: list[PriorityGroup]

@@ -59,6 +59,10 @@ class Measures:
         self._facts = facts
         self._markets = markets
 
+    def with_facts(self, facts: FactsReader) -> Measures:
+        """The same measures reading the streams' facts through `facts`."""
+        return Measures(self._counts, facts, self._markets)
+
     async def measure(self, code: str, scope: Scope, by: str | None = None) -> Value:
         rule = ratio_rule(code)
         if rule is not None:

@@ -15,9 +15,11 @@ from typing import Protocol
 from uuid import UUID
 
 from lmis_reporting.domain.facts import Facts
+from lmis_reporting.domain.filings import Filing
 from lmis_reporting.domain.indicators import TOTAL, Increment
 from lmis_reporting.domain.targets import Target
 from lmis_reporting.domain.units import Hierarchy, Unit
+from lmis_shared.contracts.notify import ReportRef
 from lmis_shared.events import EventPayload
 
 # -- read side ---------------------------------------------------------------------------------
@@ -114,4 +116,17 @@ class StreamFacts(Protocol):
 class Counts(Protocol):
     async def add(self, increments: Sequence[Increment]) -> None:
         """Add each increment's delta to its row (indicator, unit, month, dimension, value)."""
+        ...
+
+
+# -- filed reports -----------------------------------------------------------------------------
+
+
+class FilingReader(Protocol):
+    async def versions(self, report: ReportRef) -> list[Filing]:
+        """Every version of one report, oldest first."""
+        ...
+
+    async def latest(self, kind: str, period: str, unit_codes: list[str]) -> dict[str, Filing]:
+        """Per unit among `unit_codes` that filed `kind` for `period`: its latest version."""
         ...

@@ -13,7 +13,8 @@ error names the first wrong one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import copy
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -82,9 +83,17 @@ class ReportingQueries:
     ) -> None:
         self._units = units
         self._authorizer = authorizer
+        self._facts = facts
         self._measures = Measures(counts, facts, markets)
         self._targets = targets
         self._clock = clock
+
+    def with_facts(self, wrap: Callable[[FactsReader], FactsReader]) -> ReportingQueries:
+        """The same queries reading the streams' facts through `wrap(facts)` (a report reads
+        each unit's facts once for all its lines: `application/reports.py`)."""
+        twin = copy.copy(self)
+        twin._measures = self._measures.with_facts(wrap(self._facts))
+        return twin
 
     async def list_units(
         self, principal: Principal, hierarchy: Hierarchy, parent: str | None

@@ -39,3 +39,27 @@ class UnknownDimension(InvalidInput):
 
 class InvalidTarget(InvalidInput):
     """A target's year, span or value that no comparison could use (`field` names which)."""
+
+
+class UnknownReportKind(NotFound):
+    def __init__(self, code: str) -> None:
+        super().__init__("report kind", code)
+        self.code = code
+        self.field = "kind"
+
+
+class InvalidReportPeriod(InvalidInput):
+    """A report's period that is no period, or not of the report's kind (a month, a year)."""
+
+
+class ReportNotFiled(NotFound):
+    def __init__(self, report: str) -> None:
+        super().__init__("filed report", report)
+        self.field = "report"
+
+
+class WrongFilingUnit(InvalidInput):
+    """A report filed by a unit of the wrong level (a monthly report by a province...)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("report_unit", message)

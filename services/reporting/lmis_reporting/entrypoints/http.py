@@ -26,11 +26,12 @@ from datetime import date
 from typing import Annotated
 
 import asyncpg
-from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
+from fastapi import APIRouter, FastAPI, Path, Query, Response
 
-from lmis_reporting.bootstrap import Reporting, bootstrap
+from lmis_reporting.bootstrap import bootstrap
 from lmis_reporting.domain.targets import SetTarget
-from lmis_reporting.domain.units import Hierarchy
+from lmis_reporting.entrypoints import report_routes
+from lmis_reporting.entrypoints.http_deps import App, Caller, HierarchyQuery
 from lmis_reporting.entrypoints.problems import problem_mapping
 from lmis_reporting.entrypoints.views import (
     IndicatorList,
@@ -44,28 +45,14 @@ from lmis_reporting.entrypoints.views import (
     UnitOut,
 )
 from lmis_reporting.settings import ReportingSettings
-from lmis_shared.auth import Principal
 from lmis_shared.clock import Clock
 from lmis_shared.settings import CommonSettings
-from lmis_shared.web import Context, current_principal, etag
+from lmis_shared.web import Context, etag
 from lmis_shared.web.service import service_app
 
 VERSION = "0.1.0"
 
 router = APIRouter(prefix="/v1")
-
-
-def reporting(request: Request) -> Reporting:
-    found: Reporting = request.app.state.reporting
-    return found
-
-
-App = Annotated[Reporting, Depends(reporting)]
-Caller = Annotated[Principal, Depends(current_principal)]
-HierarchyQuery = Annotated[
-    Hierarchy,
-    Query(description="`current` (since 2025-07-01: province → commune) or `legacy`"),
-]
 
 
 @router.get("/units", summary="Administrative units under a parent (provinces without one)")
@@ -184,7 +171,7 @@ def create_app(
     return service_app(
         service="reporting",
         common=common,
-        routers=[router],
+        routers=[router, report_routes.router],
         version=VERSION,
         description="LMIS reporting service. Errors are RFC 9457 problems.",
         on_pool=build,

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 from lmis_reporting.domain.errors import (
     InvalidPeriod,
+    InvalidReportPeriod,
     InvalidTarget,
+    ReportNotFiled,
     UnitNotFound,
     UnknownDimension,
     UnknownIndicator,
+    UnknownReportKind,
+    WrongFilingUnit,
 )
 from lmis_shared.web import ProblemMapping
 
@@ -24,6 +28,10 @@ _LOCATION = {
     "year": "path.year",
     "first_year": "body.first_year",
     "value": "body.value",
+    "kind": "path.kind",
+    "report_period": "path.period",
+    "report_unit": "path.unit",
+    "report": "path",
 }
 
 
@@ -31,13 +39,22 @@ def _named(field: str, message: str) -> dict[str, object]:
     return {"errors": [{"field": _LOCATION[field], "message": message}]}
 
 
-def _missing(e: UnitNotFound | UnknownIndicator) -> dict[str, object]:
+Missing = UnitNotFound | UnknownIndicator | UnknownReportKind | ReportNotFiled
+
+
+def _missing(e: Missing) -> dict[str, object]:
     return _named(e.field, str(e))
 
 
 def problem_mapping() -> ProblemMapping:
     mapping = ProblemMapping()
-    for invalid in (InvalidPeriod, UnknownDimension, InvalidTarget):
+    for invalid in (
+        InvalidPeriod,
+        UnknownDimension,
+        InvalidTarget,
+        InvalidReportPeriod,
+        WrongFilingUnit,
+    ):
         mapping.register(
             invalid,
             status=422,
@@ -46,7 +63,7 @@ def problem_mapping() -> ProblemMapping:
             title_vi="Dữ liệu không hợp lệ",
             extensions=lambda e: _named(e.field, e.message),
         )
-    missing: tuple[tuple[type[UnitNotFound | UnknownIndicator], str, str, str], ...] = (
+    missing: tuple[tuple[type[Missing], str, str, str], ...] = (
         (
             UnitNotFound,
             "unit-not-found",
@@ -54,6 +71,13 @@ def problem_mapping() -> ProblemMapping:
             "Không tìm thấy đơn vị hành chính",
         ),
         (UnknownIndicator, "indicator-not-found", "Indicator not found", "Không tìm thấy chỉ tiêu"),
+        (
+            UnknownReportKind,
+            "report-kind-not-found",
+            "Report kind not found",
+            "Không tìm thấy loại báo cáo",
+        ),
+        (ReportNotFiled, "report-not-filed", "Report not filed", "Báo cáo chưa được gửi"),
     )
     for error, type_, title, title_vi in missing:
         mapping.register(

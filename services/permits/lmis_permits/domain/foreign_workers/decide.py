@@ -61,6 +61,8 @@ def decide(
             raise TypeError("a registration needs the employer and its headcount")
         return [_register(employer, command, today, rules, headcount)]
     state = existing(state, "register", command.name.value)
+    if state.erasure is not None:  # its personal data is gone: nothing more is recorded
+        raise IllegalTransition("erased", [], command=command.name.value)
     allowed = ALLOWED[state.status]
     if command.name not in allowed:
         raise IllegalTransition(state.status.value, allowed, command=command.name.value)

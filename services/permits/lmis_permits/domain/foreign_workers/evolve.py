@@ -20,6 +20,7 @@ from lmis_permits.domain.foreign_workers.state import (
 )
 from lmis_shared.contracts import permits as events
 from lmis_shared.events import EventPayload
+from lmis_shared.privacy.erasure import Erasure
 
 NEXT_STATUS: Mapping[type[EventPayload], FileStatus | None] = {
     events.PermitApplied: FileStatus.permit_applied,
@@ -89,4 +90,6 @@ def _record(state: ForeignWorkerFile, event: EventPayload) -> ForeignWorkerFile:
         case events.TemporaryResidenceRegistered():
             residence = Residence(event.card.number, event.valid_from, event.valid_until)
             return replace(state, residence=residence)
+        case events.ForeignWorkerErased():
+            return replace(state, erasure=Erasure.of(event))
     return state

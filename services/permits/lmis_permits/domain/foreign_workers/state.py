@@ -26,6 +26,7 @@ from lmis_shared.contracts.permits import (
     RevocationReason,
     Sex,
 )
+from lmis_shared.privacy.erasure import Erasure
 
 
 class FileStatus(StrEnum):
@@ -147,6 +148,9 @@ class ForeignWorkerFile(VersionedState):
     employment_end: EmploymentEnd | None = None
     health_check: HealthCheck | None = None
     residence: Residence | None = None
+    erasure: Erasure | None = None
+    """Set once the foreign worker's personal data is erased: `person` and the residence card
+    number then hold neutral placeholders, never shown."""
 
     @property
     def permit(self) -> PermitRecord | None:

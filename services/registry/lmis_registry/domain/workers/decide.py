@@ -38,6 +38,8 @@ from lmis_shared.dates import happened, not_before
 from lmis_shared.events import EventPayload
 from lmis_shared.reference import citizen_id, units
 
+ERASED = "erased"
+"""The `current_state` a command on an erased file is refused in."""
 MINIMUM_AGE = 18  # Law 69/2020/QH14, art. 44: a worker going abroad must be at least 18
 PERSON_FIELDS = ("full_name", "date_of_birth", "citizen_id", "passport_number", "phone", "village")
 
@@ -54,6 +56,8 @@ def decide(
         return _register(command, today)
     if state is None:
         raise IllegalTransition("absent", [c.RegisterWorker.command_name], command.command_name)
+    if state.erasure is not None:  # its personal data is gone: nothing more is recorded
+        raise IllegalTransition(ERASED, [], command.command_name)
     ensure_allowed(state, command.command_name)
     match command:
         case c.UpdateProfile():

@@ -21,6 +21,7 @@ from lmis_registry.domain.workers.state import (
 )
 from lmis_shared.contracts import registry as events
 from lmis_shared.events import EventPayload
+from lmis_shared.privacy.erasure import Erasure
 
 
 def evolve(state: WorkerFile | None, event: EventPayload, stream_id: UUID) -> WorkerFile:
@@ -59,6 +60,8 @@ def _evolve(state: WorkerFile, event: EventPayload) -> WorkerFile:
         case events.WorkerWithdrawn():
             withdrawal = Withdrawal(event.withdrawn_on, event.reason)
             return replace(state, withdrawal=withdrawal, status=WorkerStatus.withdrawn)
+        case events.WorkerErased():
+            return replace(state, erasure=Erasure.of(event))
     raise IllegalTransition(state.status.value, [], command=event.event_type)
 
 

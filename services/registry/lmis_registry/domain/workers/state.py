@@ -21,6 +21,7 @@ from lmis_shared.contracts.registry import (
     TrainingKind,
     WithdrawalReason,
 )
+from lmis_shared.privacy.erasure import Erasure
 
 
 class WorkerStatus(StrEnum):
@@ -118,6 +119,9 @@ class WorkerFile(VersionedState):
     contract: Contract | None = None
     abroad: Abroad | None = None
     withdrawal: Withdrawal | None = None
+    erasure: Erasure | None = None
+    """Set once the worker's personal data is erased: `person` and `contact` then hold
+    neutral placeholders, never shown."""
 
     @property
     def is_open(self) -> bool:
