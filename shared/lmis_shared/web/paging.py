@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Response
 
 from lmis_shared.events import RecordedEvent
 
@@ -30,6 +30,15 @@ class Window:
         shown = later[: self.limit]
         more = len(later) > len(shown)
         return shown, (shown[-1].metadata.stream_version if more and shown else None)
+
+    def linked_page(
+        self, recorded: Sequence[RecordedEvent], answer: Response
+    ) -> list[RecordedEvent]:
+        """`page` for a history whose body is a list: the next page goes in a `Link` header."""
+        shown, next_cursor = self.page(recorded)
+        if next_cursor is not None:
+            answer.headers["Link"] = f'<?after={next_cursor}&limit={self.limit}>; rel="next"'
+        return shown
 
 
 def history_window(

@@ -8,7 +8,6 @@ overwrite a change you have not seen, and send an `Idempotency-Key` to make retr
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 from uuid import UUID
 
@@ -31,7 +30,6 @@ from lmis_permits.settings import PermitsSettings
 from lmis_shared.access.web import Access, access_router, install_access_log
 from lmis_shared.clock import Clock
 from lmis_shared.contracts.permits import PositionType
-from lmis_shared.errors import InvalidInput
 from lmis_shared.privacy.erasure import EraseRequest
 from lmis_shared.settings import CommonSettings
 from lmis_shared.web import Context
@@ -197,8 +195,10 @@ async def list_foreign_workers(
 ) -> views.ForeignWorkerPage:
     query = WorkerQuery(
         unit_code=unit,
-        nationality=_query_field("nationality", fields.nationality, nationality),
-        employer_tax_code=_query_field("employer_tax_code", fields.tax_code, employer_tax_code),
+        nationality=lists_http.query_field("nationality", fields.nationality, nationality),
+        employer_tax_code=lists_http.query_field(
+            "employer_tax_code", fields.tax_code, employer_tax_code
+        ),
         position=position,
         permit_status=permit_status,
         within_days=within_days,
@@ -234,19 +234,11 @@ async def get_foreign_worker(
     summary="Every fact recorded on a foreign worker file, oldest first",
 )
 async def foreign_worker_history(
-    worker_id: UUID,
-    window: HistoryWindow,
-    response: Response,
-    ctx: Context,
-    app: App,
-    access: Access,
+    worker_id: UUID, window: HistoryWindow, answer: Response, ctx: Context, app: App, access: Access
 ) -> list[views.HistoryEntry]:
     _, recorded = await app.foreign_workers.history(worker_id, ctx.principal)
-    page, next_cursor = window.page(recorded)
-    if next_cursor is not None:  # the body is a list: the next page is named in a header
-        response.headers["Link"] = f'<?after={next_cursor}&limit={window.limit}>; rel="next"'
     await access.read([worker_id], FOREIGN_WORKER_HISTORY)
-    return [views.HistoryEntry.of(r) for r in page]
+    return [views.HistoryEntry.of(r) for r in window.linked_page(recorded, answer)]
 
 
 _COMMANDS: list[tuple[type[commands.FileCommand], str, str]] = [
@@ -320,15 +312,6 @@ command_route(
     + _IDEMPOTENT,
     responses={409: {"description": "changed by someone else meanwhile"}},
 )
-
-
-def _query_field(name: str, check: Callable[[str], str], value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return check(value)
-    except ValueError as refused:
-        raise InvalidInput(f"query.{name}", str(refused)) from None
 
 
 def create_app(
