@@ -136,19 +136,20 @@ class CommonSettings(BaseSettings):
     jwt_audience: str = Field("lmis", description="expected `aud` claim")
     # limits every API applies to every caller (lmis_shared.web.inputs, .rates; commands)
     max_json_body_bytes: int = Field(
-        1_048_576, ge=1024, description="largest request body that is not an upload (413 above)"
+        1_048_576, ge=1024, description="largest JSON request body (413 above); not uploads"
     )
     idempotency_ttl_hours: float = Field(
         24.0, gt=0, description="how long an Idempotency-Key's first answer is replayed"
     )
+    # per replica; generous enough for `lmis demo` and chunked imports, which wait out a 429
     write_rate_per_minute: float = Field(
-        600.0, gt=0, description="writes (POST/PUT/PATCH/DELETE) one caller may make a minute"
+        3000.0, gt=0, description="writes (POST/PUT/PATCH/DELETE) one caller may make a minute"
     )
-    write_burst: int = Field(60, ge=1, description="writes one caller may make at once")
+    write_burst: int = Field(300, ge=1, description="writes one caller may make at once")
     import_rate_per_minute: float = Field(
-        12.0, gt=0, description="imports (uploads) one caller may make a minute"
+        120.0, gt=0, description="imports (uploads, chunks) one caller may make a minute"
     )
-    import_burst: int = Field(3, ge=1, description="imports one caller may make at once")
+    import_burst: int = Field(30, ge=1, description="imports one caller may make at once")
 
     @model_validator(mode="after")
     def _given_outside_embedded(self) -> CommonSettings:

@@ -6,8 +6,9 @@
     `path.tax_code`, `header.X-Purpose`, `body.items.0.name`). PostgreSQL stores neither
     (`text` refuses NUL, UTF-8 has no surrogates), so they would otherwise fail deep inside
     as a 500; no person types them;
-  * a body that is not an upload (`multipart/form-data` is bounded by the import routes)
-    larger than `max_body_bytes`: 413, answered from `Content-Length` before reading, or as
+  * a JSON body (or one with no type, which the framework reads as JSON; uploads such as
+    CSV, XLSX and multipart forms are bounded by the import routes) larger than
+    `max_body_bytes`: 413, answered from `Content-Length` before reading, or as
     soon as a streamed body passes the limit, so an oversized body is never buffered whole.
 
 Checking a JSON body costs one scan of its bytes: it is parsed again only when an escape
@@ -31,7 +32,6 @@ from lmis_shared.web.problems import problem_response
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89abAB]|[dD][c-fC-F])")
-_UPLOADS = ("multipart/form-data",)
 UNSTORABLE_MESSAGE = "must be UTF-8 text without NUL characters or unpaired surrogates"
 
 
@@ -58,8 +58,8 @@ class InputGuardMiddleware:
         if field is not None:
             await _invalid(scope, receive, send, field)
             return
-        if headers.get("content-type", "").lower().startswith(_UPLOADS):
-            await self.app(scope, receive, send)
+        if headers.get("content-type") and not _is_json(headers):
+            await self.app(scope, receive, send)  # uploads (CSV, XLSX, multipart): their routes'
             return
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
@@ -70,7 +70,7 @@ class InputGuardMiddleware:
         except BodyTooLarge:
             await self._too_large(scope, receive, send)
             return
-        field = _bad_json(body) if _is_json(headers) else None
+        field = _bad_json(body)
         if field is not None:
             await _invalid(scope, receive, send, field)
             return

@@ -26,6 +26,7 @@ from fastapi import Request
 from fastapi.responses import StreamingResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from lmis_shared.clock import VIETNAM_TZ
@@ -93,7 +94,7 @@ async def xlsx_response(
     bold = Font(bold=True)
     ws.append([_cell(ws, sheet.title, font=Font(bold=True, size=14))])
     asked = "; ".join(f"{k}={_text(v)}" for k, v in sheet.filters.items()) or "(không lọc)"
-    ws.append(["Điều kiện lọc", asked])
+    ws.append(["Điều kiện lọc", _storable(asked)])
     as_of = sheet.as_of.astimezone(VIETNAM_TZ)
     ws.append(["Số liệu tính đến", as_of.strftime("%H:%M %d/%m/%Y") + " (giờ Việt Nam)"])
     ws.append([])
@@ -122,6 +123,8 @@ def _cell(ws: Any, value: Any, number_format: str | None = None, font: Font | No
     """`ws`: an openpyxl write-only worksheet (the library has no type information)."""
     if isinstance(value, UUID):
         value = str(value)
+    elif isinstance(value, str):
+        value = _storable(value)
     elif isinstance(value, datetime) and value.tzinfo is not None:
         value = value.astimezone(VIETNAM_TZ).replace(tzinfo=None)  # Excel has no time zones
     cell = WriteOnlyCell(ws, value=value)
@@ -130,6 +133,12 @@ def _cell(ws: Any, value: Any, number_format: str | None = None, font: Font | No
     if font is not None:
         cell.font = font
     return cell
+
+
+def _storable(text: str) -> str:
+    """`text` without the control characters a workbook cannot hold (openpyxl refuses them
+    with an error, which would leave the half-written sheet behind as a 500)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
 
 
 def _text(value: Any) -> str:
