@@ -138,7 +138,7 @@ def _cell(ws: Any, value: Any, number_format: str | None = None, font: Font | No
 def _storable(text: str) -> str:
     """`text` without the control characters a workbook cannot hold (openpyxl refuses them
     with an error, which would leave the half-written sheet behind as a 500)."""
-    return ILLEGAL_CHARACTERS_RE.sub("", text)
+    return str(ILLEGAL_CHARACTERS_RE.sub("", text))
 
 
 def _text(value: Any) -> str:
