@@ -88,7 +88,17 @@ async def every_row(
 async def xlsx_response(
     sheet: Sheet, columns: Sequence[Column[T]], rows: AsyncIterable[T]
 ) -> tuple[StreamingResponse, list[T]]:
-    """The workbook as a download, and the rows it holds (for the access record)."""
+    """The workbook as a download, and the rows it holds (for the access record).
+
+    The rows are read before the workbook is begun: a page that fails (a refused filter is
+    found out by the first query) must not leave a half-written sheet behind."""
+    kept: list[T] = []
+    more = False
+    async for row in rows:
+        if len(kept) == MAX_ROWS:
+            more = True
+            break
+        kept.append(row)
     book = Workbook(write_only=True)
     ws = book.create_sheet(sheet.title[:31])
     bold = Font(bold=True)
@@ -99,13 +109,10 @@ async def xlsx_response(
     ws.append(["Số liệu tính đến", as_of.strftime("%H:%M %d/%m/%Y") + " (giờ Việt Nam)"])
     ws.append([])
     ws.append([_cell(ws, c.heading, font=bold) for c in columns])
-    kept: list[T] = []
-    async for row in rows:
-        if len(kept) == MAX_ROWS:
-            ws.append([f"Chỉ xuất {MAX_ROWS:,} dòng đầu: hãy lọc thêm để xuất phần còn lại."])
-            break
-        kept.append(row)
+    for row in kept:
         ws.append([_cell(ws, c.value(row), c.number_format) for c in columns])
+    if more:
+        ws.append([f"Chỉ xuất {MAX_ROWS:,} dòng đầu: hãy lọc thêm để xuất phần còn lại."])
     spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115 (streamed)
     book.save(spool)
     spool.seek(0)
