@@ -5,7 +5,7 @@ VENV := .venv
 UV_VERSION := 0.13.8
 STAMP := $(VENV)/.synced
 
-.PHONY: up test lint typecheck unit bench clean install
+.PHONY: up test lint typecheck unit bench clean install chromium
 
 install: $(STAMP)
 
@@ -28,8 +28,21 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy shared cli services
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) lint typecheck chromium
 	$(VENV)/bin/pytest -q
+
+# The dashboard's browser tests drive Debian's chromium (Playwright's own browser download
+# cannot reach the internet). Installed here when missing, as root or through sudo; when it
+# cannot be, this step says so and the browser tests FAIL with the reason (they never skip).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO=sudo; \
+	  else echo "chromium is missing and cannot be installed here (not root, no sudo):" \
+	       "the browser tests (tests/browser) will fail"; exit 0; fi; \
+	  $$SUDO apt-get install -y -q chromium >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium >/dev/null; } || \
+	  echo "chromium could not be installed: the browser tests (tests/browser) will fail"; }
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/event_store.py

@@ -44,9 +44,17 @@ def _port_free(port: int) -> bool:
 
 
 class Launcher:
-    def __init__(self, data_dir: Path, *, load_demo: bool = True) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        load_demo: bool = True,
+        signin: str = "province_officer:12",
+    ) -> None:
         self.data_dir = data_dir
         self.load_demo = load_demo
+        self.signin = signin
+        """`ROLE:UNIT` of the one-time dashboard sign-in link printed once ready."""
         self.logs = data_dir / "logs"
         self.pg = EmbeddedPostgres(
             data_dir / "postgres", int(os.environ.get("LMIS_EMBEDDED_PG_PORT", "5433"))
@@ -148,10 +156,25 @@ class Launcher:
                 console.print(f"[yellow]Demo data not loaded: {exc}[/]")
         self._print_urls(ports, self.processes)
 
+    def _dashboard_lines(self, port: int) -> list[str]:
+        from lmis_cli.signin import dashboard_signin_link
+        from lmis_shared.settings import CommonSettings
+
+        role, _, scope = self.signin.partition(":")
+        common = CommonSettings(mode="embedded", data_dir=self.data_dir)
+        link = dashboard_signin_link(role, scope, common=common)
+        return [
+            f"  dashboard  http://127.0.0.1:{port}/",
+            f"  sign in    {link}",
+            f"             (once, as {role} of {scope}; another: lmis signin-link --role ... "
+            "--scope ...)",
+        ]
+
     def _print_urls(self, ports: dict[str, int], processes: list[PlatformProcess]) -> None:
         lmis = Path(sys.executable).parent / "lmis"
         console.rule("LMIS is running — Ctrl-C stops everything")
         lines = [f"  {name:<10} http://127.0.0.1:{port}/docs" for name, port in ports.items()]
+        lines += self._dashboard_lines(ports["reporting"])
         lines += [
             f"  indicator  http://127.0.0.1:{ports['reporting']}/v1/indicators/workers_registered"
             "?period=YYYY-MM&unit=12",

@@ -14,6 +14,7 @@ from lmis_cli.audit import audit_app
 from lmis_cli.imports import imports_app
 from lmis_cli.privacy import privacy_app
 from lmis_cli.services import SERVICES, load, settings_of
+from lmis_cli.signin import SignInFor, signin_link
 
 app = typer.Typer(
     help="LMIS: Labour Migration Information System",
@@ -43,6 +44,7 @@ def up(
         str | None,
         typer.Option(help="raise alerts as if today were this date (YYYY-MM-DD), for a demo"),
     ] = None,
+    signin: SignInFor = "province_officer:12",
 ) -> None:
     """Run the whole platform on this machine: PostgreSQL, broker, services, processors."""
     from lmis_cli.launcher import Launcher
@@ -53,7 +55,7 @@ def up(
         except ValueError:
             raise typer.BadParameter("must be a date YYYY-MM-DD", param_hint="--as-of") from None
         os.environ["LMIS_NOTIFY_AS_OF"] = as_of
-    raise typer.Exit(Launcher(data_dir.resolve(), load_demo=demo).run())
+    raise typer.Exit(Launcher(data_dir.resolve(), load_demo=demo, signin=signin).run())
 
 
 @app.command()
@@ -253,6 +255,7 @@ def contracts(
     typer.echo(f"wrote {len(export_contracts(out_dir))} files to {out_dir}")
 
 
+app.command("signin-link")(signin_link)
 app.add_typer(imports_app, name="import")
 app.add_typer(audit_app, name="audit")
 app.add_typer(privacy_app, name="privacy")

@@ -20,7 +20,8 @@ rules in deploy/; tests/integration/test_metrics_exported.py proves each is expo
   processors  lmis_projection_lag_events{projection,topic},
               lmis_projection_applied_events_total{projection},
               lmis_dead_letters_total{topic,reason} (`lmis_shared.processing.metrics`);
-              notify's also lmis_alerts_open{rule}, lmis_sweep_duration_seconds
+              notify's also lmis_alerts_open{rule}, lmis_sweep_duration_seconds,
+              lmis_webhook_deliveries_total{outcome} (delivered, failed)
 
 Public API:
     setup_metrics(service_name, settings) -> MeterProvider    once per process (idempotent)
@@ -52,6 +53,7 @@ EXPORTED_METRICS: frozenset[str] = frozenset(
         "lmis_dead_letters_total",  # counter {topic,reason}
         "lmis_alerts_open",  # gauge {rule}
         "lmis_sweep_duration_seconds",  # histogram (notify's deadline sweep)
+        "lmis_webhook_deliveries_total",  # counter {outcome}: notify's webhook attempts
     }
 )
 

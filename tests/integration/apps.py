@@ -1,17 +1,22 @@
 """What the service apps the integration tests run in-process share: settings that trust the
-tokens the test signs, those tokens, and a client of an app with its lifespan running."""
+tokens the test signs, those tokens, a client of an app with its lifespan running, and an app
+served over real HTTP (for a browser, or for a client that is not ours)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+import uvicorn
 from fastapi import FastAPI
 
+from lmis_cli.embedded import free_port
 from lmis_shared.auth import ensure_local_keypair, issue_token
 from lmis_shared.settings import CommonSettings
 
@@ -66,3 +71,24 @@ async def app_client(
         httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url=base_url, **client) as c,
     ):
         yield c
+
+
+@contextmanager
+def served(app: FastAPI) -> Iterator[str]:
+    """`app` on a free port in a thread of its own (lifespan and all); its base URL."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the app did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

@@ -32,6 +32,7 @@ import yaml
 from kubernetes_validate.utils import SchemaNotFoundError, latest_version
 
 from lmis_cli.services import SERVICES, default_port, load, settings_of
+from lmis_shared.contracts.feeds import feed_topic, load_catalogue
 from lmis_shared.settings import CommonSettings
 
 Resource = dict[str, Any]
@@ -62,7 +63,19 @@ OPERATOR_GROUPS = (
 )
 BARMAN_CLOUD = "barman-cloud.cloudnative-pg.io"  # the plugin's name in CloudNativePG
 LMIS_IMAGE = "lmis:local"  # compose's name for the image built from ./Dockerfile
-AGENCIES = ("police", "bank", "foreign_affairs")
+
+
+def _agency_topics() -> dict[str, str]:
+    """KafkaUser name -> the one feed topic it reads, from the feed catalogue."""
+    out = {}
+    for feed in load_catalogue().feeds:
+        for unit in feed.units if feed.per_commune else [None]:
+            user = feed.name.replace("_", "-") + (f"-{unit}" if unit else "")
+            out[user] = feed_topic("lmis", feed.name, unit)
+    return out
+
+
+AGENCY_TOPICS = _agency_topics()
 DATABASE_OWNER = "lmis"  # owns the database and every schema; `lmis migrate` alone logs in as it
 
 # Relays and stream processors have no HTTP port: their probes run `lmis health` (a heartbeat).
@@ -397,18 +410,17 @@ def test_agencies_read_only_their_own_feed(rendered: tuple[Resource, ...]) -> No
         for u in _of_kind(rendered, "KafkaUser")
         if u["spec"]["authentication"]["type"] == "tls"  # the `agencies` listener's users
     }
-    assert set(users) == {a.replace("_", "-") for a in AGENCIES}
+    assert set(users) == set(AGENCY_TOPICS)  # one per feed, one per commune of a commune feed
     topics = {t["spec"]["topicName"] for t in _of_kind(rendered, "KafkaTopic")}
-    for agency in AGENCIES:
-        user = users[agency.replace("_", "-")]
+    for name, topic in AGENCY_TOPICS.items():
+        user = users[name]
         acls = user["authorization"]["acls"]
-        assert user["authentication"]["type"] == "tls"
-        assert all(set(acl["operations"]) <= {"Read", "Describe"} for acl in acls), agency
+        assert all(set(acl["operations"]) <= {"Read", "Describe"} for acl in acls), name
         readable = [acl["resource"] for acl in acls if acl["resource"]["type"] == "topic"]
-        assert readable == [
-            {"type": "topic", "name": f"lmis.agency.{agency}", "patternType": "literal"}
-        ]
-        assert f"lmis.agency.{agency}" in topics
+        assert readable == [{"type": "topic", "name": topic, "patternType": "literal"}]
+        groups = [acl["resource"] for acl in acls if acl["resource"]["type"] == "group"]
+        assert groups == [{"type": "group", "name": f"{name}-", "patternType": "prefix"}]
+        assert topic in topics
 
 
 def lmis_config(resources: tuple[Resource, ...]) -> dict[str, str]:
@@ -499,6 +511,9 @@ def test_each_relay_and_processor_has_only_the_acls_its_code_needs(
                     ("topic", f"{topic}.dlq", "literal", op)
                     for op in ("Describe", "Write", "Create")
                 }
+            if name == "notify":  # its feed relay writes the agency feeds
+                feeds = f"{prefix}.agency."
+                acls |= {("topic", feeds, "prefix", op) for op in ("Describe", "Write")}
             expected[f"{name}-processor"] = acls
     workloads = {n for n in _lmis_workloads(rendered) if n.endswith(("-relay", "-processor"))}
     assert set(expected) == workloads
@@ -507,12 +522,13 @@ def test_each_relay_and_processor_has_only_the_acls_its_code_needs(
         user = users[name]
         assert user["spec"]["authentication"] == {"type": "scram-sha-512"}, name
         assert _acls(user) == acls, name
-        assert {a[1] for a in acls if a[0] == "topic"} <= declared, name
-    # no one but a service's relay may write its topic
+        assert {a[1] for a in acls if a[0] == "topic" and a[2] == "literal"} <= declared, name
+    # no one but a service's relay may write its topic, and only notify's the agency feeds
     for name, user in users.items():
         for kind, resource, _, op in _acls(user):
             if kind == "topic" and op == "Write" and not resource.endswith(".dlq"):
-                assert name == f"{resource.removeprefix(prefix + '.').split('.')[0]}-relay"
+                owner = resource.removeprefix(prefix + ".").split(".")[0]
+                assert name == ("notify-processor" if owner == "agency" else f"{owner}-relay")
 
 
 def _cluster_problems(resources: tuple[Resource, ...]) -> list[str]:
@@ -643,7 +659,7 @@ def test_kafka_topics_are_the_ones_the_code_and_compose_use(
     expected = {
         *read_by_consumers,
         *(f"{t}.dlq" for t in read_by_consumers),
-        *(f"{settings.topic_prefix}.agency.{a}" for a in AGENCIES),
+        *AGENCY_TOPICS.values(),
     }
     declared = {t["spec"]["topicName"] for t in _of_kind(rendered, "KafkaTopic")}
     created_by_compose = set(

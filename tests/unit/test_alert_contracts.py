@@ -11,6 +11,7 @@ from uuid import UUID
 import pytest
 
 from lmis_shared.contracts import notify as c
+from lmis_shared.contracts.feeds import FeedDefined, FeedDefinition
 from lmis_shared.events import EventPayload
 from tests.unit.golden import (
     assert_matches_golden_file,
@@ -48,6 +49,22 @@ SAMPLES: list[EventPayload] = [
         acknowledged_by="officer-17", acknowledged_at=datetime(2026, 7, 2, 1, 30, tzinfo=UTC)
     ),
     c.ReportSubmitted(report=REPORT, submitted_on=date(2026, 4, 8), submitted_by="officer-3"),
+    FeedDefined(
+        definition=FeedDefinition(
+            name="bank",
+            title="Vietnam Bank for Social Policies: departure loans",
+            roles=("bank",),
+            purpose="Follow the preferential loans of workers going abroad.",
+            legal_basis="Law 69/2020/QH14 art. 8",
+            units=("12",),
+            subjects="borrowers",
+            event_types={
+                "lmis.registry.loan.applied.v1": ("worker_id", "amount_vnd", "applied_on"),
+                "lmis.registry.worker.departed.v1": ("departure_date",),
+            },
+        ),
+        catalogue_version=1,
+    ),
 ]
 
 

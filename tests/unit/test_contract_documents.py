@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator
 from pydantic import BaseModel, Field
 
 import lmis_shared.contracts
+from lmis_shared.contracts.feeds import load_catalogue
 from lmis_shared.contracts.publish import (
     asyncapi_document,
     event_schema,
@@ -68,7 +69,7 @@ def test_every_published_contract_is_a_message_of_its_producers_topic(
         for name, cls in catalogue().items()
         if cls.__module__.startswith("lmis_shared.contracts.")
     }
-    assert set(asyncapi["components"]["messages"]) == contracts
+    assert set(_service_messages(asyncapi)) == contracts
     for name in contracts:
         domain = name.split(".")[1]
         channel = asyncapi["channels"][domain]
@@ -98,18 +99,44 @@ def test_every_message_is_keyed_by_stream_id_and_names_its_dead_letter_topic(
 ) -> None:
     for message in asyncapi["components"]["messages"].values():
         assert message["bindings"]["kafka"]["key"]["format"] == "uuid"
-    for channel in asyncapi["channels"].values():
-        assert channel["x-dead-letter-topic"] == dead_letter_topic(channel["address"])
+    for name, channel in asyncapi["channels"].items():
+        if not name.startswith(AGENCY_CHANNEL):  # feeds are derived: nothing to dead-letter
+            assert channel["x-dead-letter-topic"] == dead_letter_topic(channel["address"])
 
 
 def test_every_message_payload_is_a_valid_draft_2020_12_schema(
     asyncapi: dict[str, Any], exported: Path
 ) -> None:
-    for name, message in asyncapi["components"]["messages"].items():
+    for name, message in _service_messages(asyncapi).items():
         path = exported / message["payload"]["schema"]["$ref"]
         schema = json.loads(path.read_text(encoding="utf-8"))
         Draft202012Validator.check_schema(schema)
         assert schema["x-event-type"] == name
+
+
+AGENCY_CHANNEL = "agency."
+
+
+def _service_messages(asyncapi: dict[str, Any]) -> dict[str, Any]:
+    messages: dict[str, Any] = asyncapi["components"]["messages"]
+    return {k: v for k, v in messages.items() if not k.startswith(AGENCY_CHANNEL)}
+
+
+def test_each_feed_is_a_channel_whose_messages_carry_only_the_allowed_fields(
+    asyncapi: dict[str, Any],
+) -> None:
+    for feed in load_catalogue().feeds:
+        channel = asyncapi["channels"][f"{AGENCY_CHANNEL}{feed.name}"]
+        suffix = ".{commune}" if feed.per_commune else ""
+        assert channel["address"] == f"lmis.agency.{feed.name}{suffix}"
+        assert channel["x-legal-basis"] == feed.legal_basis
+        for event_type, allowed in feed.event_types.items():
+            message = asyncapi["components"]["messages"][f"agency.{feed.name}.{event_type}"]
+            schema = message["payload"]["schema"]
+            Draft202012Validator.check_schema(schema)
+            assert set(schema["properties"]) == set(allowed)
+        carried = {m["$ref"].rsplit("/", 1)[1] for m in channel["messages"].values()}
+        assert carried == {f"agency.{feed.name}.{t}" for t in feed.event_types}
 
 
 def golden_events() -> list[Path]:

@@ -6,23 +6,39 @@ the clock). They share the tables `migrate` creates.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import asyncpg
 
 from lmis_notify.adapters import alert_book
 from lmis_notify.adapters.alert_book import AlertRows, PostgresAlertBooks
 from lmis_notify.adapters.alert_reads import PostgresAlertReads
+from lmis_notify.adapters.feed_projection import FeedProjection, feed_sources
+from lmis_notify.adapters.feed_store import FeedRows, PostgresFeedReads, seed_catalogue
 from lmis_notify.adapters.projection import DeadlineProjection
 from lmis_notify.adapters.units import communes_of
+from lmis_notify.adapters.webhook_store import PostgresSubscriptions
 from lmis_notify.application.access import NOTIFY_GRANTS
 from lmis_notify.application.alerts import Alerts
 from lmis_notify.application.deadlines import Deadlines
+from lmis_notify.application.delivery import Delivery, DeliveryPolicy
+from lmis_notify.application.feed_fanout import FeedFanout
+from lmis_notify.application.feed_ports import ClearPersonalFields, PersonalFields
+from lmis_notify.application.feeds import Feeds
 from lmis_notify.application.sweeper import Sweeper
+from lmis_notify.application.webhook_ports import Sender
+from lmis_notify.application.webhooks import Subscriptions, WebhookPolicy
+from lmis_notify.domain.model import Deadline, Subject
 from lmis_notify.domain.reports import expand_obligations
+from lmis_notify.domain.webhooks import Subscription
 from lmis_notify.settings import NotifySettings
+from lmis_shared.access.postgres import ACCESS_MIGRATIONS
 from lmis_shared.auth import Authorizer
-from lmis_shared.clock import Clock
+from lmis_shared.clock import Clock, SystemClock
 from lmis_shared.commands.postgres import PostgresStreams
+from lmis_shared.contracts.feeds import load_catalogue
+from lmis_shared.contracts.notify import AlertRule, SubjectKind
+from lmis_shared.migrations import apply_migrations
 from lmis_shared.processing import all_events_in
 from lmis_shared.reference.units import province_of
 from lmis_shared.settings import CommonSettings
@@ -38,6 +54,9 @@ class Notify:
     alerts: Alerts
     deadlines: DeadlineProjection
     sweeper: Sweeper
+    feeds: Feeds
+    feed_projection: FeedProjection
+    subscriptions: Subscriptions
 
 
 def bootstrap(
@@ -68,13 +87,63 @@ def bootstrap(
             obligations,
             batch_size=settings.batch_size,
         ),
+        feeds=feeds_of(pool, schema, clock),
+        subscriptions=Subscriptions(
+            PostgresSubscriptions(pool, schema),
+            feeds_of(pool, schema, clock),
+            SystemClock(),  # secrets, cursors and retries live in real time, not a demo's
+            WebhookPolicy(
+                allow_http=common.mode == "embedded",
+                allowed_hosts=tuple(h.lower() for h in settings.webhook_allowed_hosts),
+                rotation_overlap=timedelta(hours=settings.webhook_rotation_overlap_hours),
+            ),
+        ),
+        feed_projection=FeedProjection(pool, schema, FeedFanout(personal_fields(pool, settings))),
     )
 
 
+def delivery(
+    pool: asyncpg.Pool, settings: NotifySettings, notify: Notify, sender: Sender
+) -> Delivery:
+    """The webhook delivery loop's use case; a paused subscription raises `webhook_paused`."""
+    clock = SystemClock()
+
+    async def paused(subscription: Subscription) -> None:
+        deadline = Deadline(AlertRule.webhook_paused, subscription.id, clock.today())
+        await notify.alerts.raise_found(
+            deadline, Subject(subscription.id, SubjectKind.subscription)
+        )
+
+    policy = DeliveryPolicy(
+        pause_after=settings.webhook_pause_after,
+        backoff_base=settings.webhook_backoff_base_seconds,
+        backoff_cap=settings.webhook_backoff_cap_seconds,
+    )
+    return Delivery(
+        PostgresSubscriptions(pool, settings.schema_name), sender, clock, policy, paused
+    )
+
+
+def personal_fields(pool: asyncpg.Pool, settings: NotifySettings) -> PersonalFields:
+    """THE SEAM for issue 10's decryption: the fields a feed's purpose allows arrive here
+    reduced; a decryptor holding a key grant for the producers' data keys opens their sealed
+    values. Until one is plugged in, clear values pass and sealed ones are withheld."""
+    return ClearPersonalFields()
+
+
 async def migrate(pool: asyncpg.Pool, schema: str) -> None:
-    """The event store (alerts and reports are events), the projection's positions and the
-    alert tables; idempotent, run by `lmis migrate` and the processor alike."""
+    """The event store (alerts, reports and feeds are events), the projection's positions, the
+    alert and feed tables, the access record, and the shipped feed catalogue (`seed`);
+    idempotent, run by `lmis migrate` and the processor alike."""
     await alert_book.migrate(pool, schema)
+    await apply_migrations(pool, schema, ACCESS_MIGRATIONS)  # what each agency received
+    await seed_catalogue(pool, schema, load_catalogue())
+
+
+def feeds_of(pool: asyncpg.Pool, schema: str, clock: Clock) -> Feeds:
+    return Feeds(
+        PostgresStreams(pool, schema, FeedRows(schema)), PostgresFeedReads(pool, schema), clock
+    )
 
 
 async def rebuild(pool: asyncpg.Pool, settings: NotifySettings, common: CommonSettings) -> str:
@@ -84,4 +153,7 @@ async def rebuild(pool: asyncpg.Pool, settings: NotifySettings, common: CommonSe
     notify = bootstrap(pool, settings, common)
     schemas = [settings.schema_name if d == SERVICE else d for d in settings.sources]
     replayed = await notify.deadlines.rebuild(all_events_in(pool, schemas, settings.batch_size))
-    return f"{SERVICE}: {replayed} events replayed"
+    # the feeds, derived again under the catalogue's current purposes (after a change)
+    sources = all_events_in(pool, feed_sources(settings.sources), settings.batch_size)
+    fanned = await notify.feed_projection.rebuild(sources)
+    return f"{SERVICE}: {replayed} events replayed, {fanned} fanned out to the agency feeds"

@@ -15,6 +15,11 @@ clock and the same rules.
     LMIS_NOTIFY_REPORT_DUE_SOON_DAYS        `report_due` this many days before (5)
     LMIS_NOTIFY_REPORT_OBLIGATIONS          JSON: report kind -> filing units (a province
                                             under `monthly` stands for all its communes)
+    LMIS_NOTIFY_WEBHOOK_*                   webhook delivery: INTERVAL_SECONDS (1),
+                                            TIMEOUT_SECONDS (10), PAUSE_AFTER (10 failures),
+                                            BACKOFF_BASE_SECONDS (2) / _CAP_SECONDS (600),
+                                            ALLOWED_HOSTS (JSON list; empty: any https host),
+                                            ROTATION_OVERLAP_HOURS (24)
 """
 
 from __future__ import annotations
@@ -57,6 +62,24 @@ class NotifySettings(ServiceSettings):
     report_obligations: dict[str, list[str]] = Field(
         default_factory=lambda: {k: list(v) for k, v in DEMO_OBLIGATIONS.items()},
         description="report kind -> units that file it",
+    )
+
+    webhook_interval_seconds: float = Field(
+        1.0, gt=0, description="how often the delivery loop looks for due webhook deliveries"
+    )
+    webhook_timeout_seconds: float = Field(10.0, gt=0, description="one delivery's timeout")
+    webhook_pause_after: int = Field(
+        10, ge=1, description="failures in a row after which a subscription pauses (alert)"
+    )
+    webhook_backoff_base_seconds: float = Field(
+        2.0, gt=0, description="first retry delay (doubling, full jitter)"
+    )
+    webhook_backoff_cap_seconds: float = Field(600.0, gt=0, description="longest retry delay")
+    webhook_allowed_hosts: list[str] = Field(
+        default_factory=list, description="callback hosts allowed (empty: any https host)"
+    )
+    webhook_rotation_overlap_hours: float = Field(
+        24.0, ge=0, description="how long a rotated secret still signs deliveries"
     )
 
     def rules(self) -> RuleSettings:

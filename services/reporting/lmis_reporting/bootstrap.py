@@ -7,16 +7,20 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from lmis_reporting.adapters import filings, markets, targets
+from lmis_reporting.adapters import filings, markets, signin_links, targets
 from lmis_reporting.adapters.filings import FilingRows, PostgresFilings
 from lmis_reporting.adapters.indicator_reads import PostgresIndicatorReads
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from lmis_reporting.adapters.markets import PostgresMarkets
+from lmis_reporting.adapters.peers import NotifyAlerts, PeerApis
 from lmis_reporting.adapters.report_pdf import render_pdf
 from lmis_reporting.adapters.report_xlsx import render_xlsx
+from lmis_reporting.adapters.signin_links import PostgresSignInLinks
 from lmis_reporting.adapters.targets import PostgresTargets, TargetRows
 from lmis_reporting.adapters.units import PostgresUnits, migrate_units
+from lmis_reporting.application.dashboard import DashboardQueries
 from lmis_reporting.application.filings import FILING_GRANTS, ReportFilings
+from lmis_reporting.application.ports import SignInLinks
 from lmis_reporting.application.queries import ReportingQueries
 from lmis_reporting.application.reports import ReportDocuments
 from lmis_reporting.application.targets import TargetCommands
@@ -37,6 +41,11 @@ class Reporting:
     targets: TargetCommands
     reports: ReportDocuments
     filings: ReportFilings
+    dashboard: DashboardQueries
+    """The officials' pages (`entrypoints/pages.py`), over the same queries."""
+    signin_links: SignInLinks
+    peers: PeerApis
+    """The APIs a figure's list lives in, asked with the officer's own token."""
 
 
 def bootstrap(
@@ -59,6 +68,7 @@ def bootstrap(
         units, reads, reads, PostgresMarkets(pool, schema), rows, authorizer, clock
     )
     streams = PostgresStreams(pool, schema, TargetRows(schema))
+    commands = TargetCommands(units, rows, streams, authorizer, clock)
     documents = ReportDocuments(queries, units, clock)
     filed = ReportFilings(
         documents,
@@ -69,8 +79,23 @@ def bootstrap(
         authorizer,
         clock,
     )
+    peers = PeerApis(
+        {
+            "registry": settings.registry_url,
+            "permits": settings.permits_url,
+            "notify": settings.notify_url,
+            "reporting": "http://reporting",  # its own API, in process (`pages.py`)
+        }
+    )
+    dashboard = DashboardQueries(queries, commands, filed, NotifyAlerts(peers), clock)
     return Reporting(
-        queries, TargetCommands(units, rows, streams, authorizer, clock), documents, filed
+        queries,
+        commands,
+        documents,
+        filed,
+        dashboard,
+        PostgresSignInLinks(pool, schema),
+        peers,
     )
 
 
@@ -88,6 +113,7 @@ async def migrate(pool: asyncpg.Pool, schema: str) -> None:
     await targets.migrate(pool, schema)
     await markets.migrate(pool, schema)
     await filings.migrate(pool, schema)
+    await signin_links.migrate(pool, schema)
 
 
 async def rebuild(pool: asyncpg.Pool, settings: ReportingSettings, common: CommonSettings) -> str:

@@ -4,6 +4,7 @@ Public API:
     ACCESS_MIGRATIONS                          the table, its trigger and `append_access`
     PostgresAccessLog(pool, schema)
         .append(entry) -> int                  the new entry's id (one statement)
+        .append_on(connection, entry) -> int   the same inside the caller's transaction
         .page(subject, actor, before, limit) -> list[StoredEntry]   newest first
         .entries() -> AsyncIterator[StoredEntry]                    oldest first, all of them
         .verify() -> Verdict                   the chain walked from the first entry
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 
@@ -57,7 +59,12 @@ class PostgresAccessLog:
         self._all = in_schema(_ALL, schema)
 
     async def append(self, entry: AccessEntry) -> int:
-        new_id: int = await self._pool.fetchval(
+        return await self.append_on(self._pool, entry)
+
+    async def append_on(self, connection: Any, entry: AccessEntry) -> int:
+        """`append` on `connection` (a pool, or a connection inside a transaction whose
+        effects the entry belongs to: the entry commits, or not, with them)."""
+        new_id: int = await connection.fetchval(
             self._append,
             entry.recorded_at,
             entry.actor,

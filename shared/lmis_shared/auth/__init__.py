@@ -16,6 +16,9 @@ Public API:
     Grant, grant(actions, kinds, *, anywhere=False), DEFAULT_GRANTS, READ, WRITE, ANY
     list_scope(authorizer, principal, action, kind) -> str | None   (the unit a list keeps to)
     ensure_local_keypair(keys_dir: Path) -> tuple[Path, Path]     (private 0600, public)
+    signin_link(base_url, private_key_path, *, subject, role, scope, issuer, audience) -> str
+    read_signin_link(token, public_key_path, *, issuer, audience) -> SignInGrant
+                                 one-time dashboard sign-in links (embedded mode only)
     issue_token(private_key_path: Path, *, subject, role, scope, issuer, audience,
                 ttl: timedelta, clock: Clock | None = None) -> str
 """
@@ -39,6 +42,7 @@ from lmis_shared.auth.principal import (
     Principal,
     Role,
 )
+from lmis_shared.auth.signin import SignInGrant, read_signin_link, signin_link
 from lmis_shared.auth.tokens import Authenticator, JwtAuthenticator, authenticator_from_settings
 
 __all__ = [
@@ -55,10 +59,13 @@ __all__ = [
     "JwtAuthenticator",
     "Principal",
     "Role",
+    "SignInGrant",
     "UnitInScope",
     "authenticator_from_settings",
     "ensure_local_keypair",
     "grant",
     "issue_token",
     "list_scope",
+    "read_signin_link",
+    "signin_link",
 ]

@@ -55,6 +55,8 @@ class AlertRule(StrEnum):
     """A statutory report falls due within a few days and was not submitted."""
     report_late = "report_late"
     """A statutory report is past its due date and was not submitted."""
+    webhook_paused = "webhook_paused"
+    """An agency's webhook subscription failed too often in a row and was paused."""
 
 
 class SubjectKind(StrEnum):
@@ -64,6 +66,7 @@ class SubjectKind(StrEnum):
     foreign_worker = "foreign_worker"
     loan = "loan"
     report = "report"
+    subscription = "subscription"
 
 
 PERIOD_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2]))?$"

@@ -16,9 +16,8 @@ A top-level personal field travels sealed with its subject's data key (`lmis_sha
 its schema is `anyOf` the `SealedField` envelope and the plaintext form, with `x-encrypted`
 saying how a holder of the key decrypts it.
 
-The AsyncAPI document is written as JSON, which is also YAML 1.2 (PyYAML is not a runtime
-dependency); its message payloads refer to the schema files next to it
-(`schemas/<event_type>.json`).
+The AsyncAPI document is JSON, which is also YAML 1.2 (PyYAML is not a runtime dependency);
+payloads refer to `schemas/<event_type>.json` beside it; the feeds' (`feed_docs.py`) are inline.
 """
 
 from __future__ import annotations
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from lmis_shared.cloudevents import CONTENT_TYPE, SPEC_VERSION
+from lmis_shared.contracts.feed_docs import with_feeds
 from lmis_shared.events import EventPayload, catalogue
 from lmis_shared.privacy.fields import ENCRYPTED, PERSONAL, PERSONAL_CONTAINERS
 from lmis_shared.settings import CommonSettings
@@ -175,7 +175,7 @@ def asyncapi_document() -> dict[str, Any]:
     by_domain: dict[str, list[type[EventPayload]]] = {}
     for name, cls in published().items():
         by_domain.setdefault(domain_of(name), []).append(cls)
-    return {
+    document = {
         "asyncapi": "3.0.0",
         "info": {
             "title": "LMIS integration events",
@@ -193,6 +193,7 @@ def asyncapi_document() -> dict[str, Any]:
             "messages": {cls.event_type: _message(cls) for cls in published().values()},
         },
     }
+    return with_feeds(document, _DEFAULTS.topic_prefix, event_schema)
 
 
 _INFO = """\

@@ -140,17 +140,19 @@ class PostgresEventStore(api.EventStore):
 
     async def read_stream(self, stream_id: UUID) -> list[RecordedEvent]:
         if self._personal is None:
-            return [_from_row(r) for r in await self._pool.fetch(self._sql.read_stream, stream_id)]
+            return [
+                event_from_row(r) for r in await self._pool.fetch(self._sql.read_stream, stream_id)
+            ]
         rows = await self._pool.fetch(self._sql.read_stream_with_key, stream_id)
         if not rows:
             return []
         key = self._personal.data_key(rows[0]["wrapped_key"], rows[0]["master_key_id"])
-        return [self._personal.open_recorded(_from_row(r), {stream_id: key}) for r in rows]
+        return [self._personal.open_recorded(event_from_row(r), {stream_id: key}) for r in rows]
 
     async def read_all(self, after: api.Position | None, limit: int = 500) -> list[RecordedEvent]:
         tx_id, seq = after or (0, 0)
         rows = await self._pool.fetch(self._sql.read_all, tx_id, seq, limit)
-        return [_from_row(r) for r in rows]
+        return [event_from_row(r) for r in rows]
 
     async def find_response(
         self, key: str, not_before: datetime | None = None
@@ -320,7 +322,8 @@ def _stored(row: asyncpg.Record) -> api.StoredResponse:
     return api.StoredResponse(row["status_code"], json.loads(row["response"]), row["fingerprint"])
 
 
-def _from_row(row: asyncpg.Record) -> RecordedEvent:
+def event_from_row(row: asyncpg.Record) -> RecordedEvent:
+    """The event of a row with the events table's columns (or an outbox shaped like it)."""
     metadata = EventMetadata(
         event_id=row["event_id"],
         event_type=row["event_type"],

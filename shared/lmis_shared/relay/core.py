@@ -19,21 +19,20 @@ one that finds it lost stops publishing and asks again too. On taking the lock a
 the checkpoints afresh: another relay may have moved them while it stood by.
 
 Liveness: every round and every ask for the lock is a unit of work of the relay's `Liveness`
-(`liveness.py`), so a round that hangs makes the process's liveness check fail, while waits
-(polls, back-off, standing by) do not.
+(`liveness.py`): a round that hangs fails the liveness check, waits (polls, back-off) do not.
 
-Metrics: every acknowledged event counts in `lmis_relay_published_events_total{service}`; the
-lag is counted from the store (`lag.py`), which needs `cluster`, the broker last published to.
+Metrics: each acknowledged event counts in `lmis_relay_published_events_total{service}`; the lag
+is counted from the store (`lag.py`), which needs `cluster` (the broker last published to).
 
-Everything outside this module is a port: `EventSource` (the store's `read_all`),
-`Checkpoints`, `Publisher` and `RelayLock`, so unit tests drive the relay with fakes of our own.
+Everything outside this module is a port: `EventSource` (the store's `read_all`, or another
+outbox, see `route`), `Checkpoints`, `Publisher`, `RelayLock`: unit tests use fakes of our own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Protocol
@@ -72,6 +71,7 @@ class OutboundRecord:
     key: bytes
     value: bytes
     headers: Headers
+    topic: str | None = None  # not the publisher's: a relay with a `route` (notify's feeds)
 
 
 class Unavailable(Exception):
@@ -161,9 +161,11 @@ class Relay:
         liveness: Liveness | None = None,
         tracer: Tracer | None = None,
         service: str | None = None,
+        route: Callable[[RecordedEvent], str] | None = None,
     ) -> None:
-        """`service` names the service whose events these are in the metrics (default: the
-        topic)."""
+        """`service` names the service of these events in the metrics (default: the topic);
+        `route` names each event's topic (default: the publisher's)."""
+        self._route = route
         self._source = source
         self._checkpoints = checkpoints
         self._publisher = publisher
@@ -197,7 +199,9 @@ class Relay:
         if not events:
             return 0
         spans = [start_publish_span(self._tracer, e, self.topic) for e in events]
-        records = [_record(e, s) for e, s in zip(events, spans, strict=True)]
+        route = self._route
+        topics = [route(e) if route else None for e in events]
+        records = [_record(*r) for r in zip(events, spans, topics, strict=True)]
         try:
             await self._publisher.publish(records)
         except PublishFailed as failed:
@@ -329,10 +333,9 @@ class Relay:
         )
 
 
-def _record(event: RecordedEvent, span: Span) -> OutboundRecord:
-    key, value, headers = to_kafka(event)
-    # the consumer's span continues from this publish span, in the command's trace
-    return OutboundRecord(key, value, with_traceparent(headers, traceparent_of(span)))
+def _record(event: RecordedEvent, span: Span, topic: str | None) -> OutboundRecord:
+    key, value, headers = to_kafka(event)  # the consumer's span continues from the publish span
+    return OutboundRecord(key, value, with_traceparent(headers, traceparent_of(span)), topic)
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:

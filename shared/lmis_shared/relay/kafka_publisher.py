@@ -36,7 +36,12 @@ class KafkaPublisher:
         topic: str,
         settings: RelaySettings | None = None,
         login: KafkaLogin | None = None,
+        *,
+        routed_only: bool = False,
     ) -> None:
+        """`routed_only`: every record names its topic (`OutboundRecord.topic`); `topic` is
+        only the checkpoint's name and is never created."""
+        self._routed_only = routed_only
         self._bootstrap = bootstrap
         self._topic = topic
         self._settings = settings or RelaySettings()
@@ -45,6 +50,7 @@ class KafkaPublisher:
         self._producer: Any = None
         self._cluster: str | None = None
         self._checked_at = 0.0
+        self._routed: set[str] = set()
         self._lock = asyncio.Lock()
 
     @property
@@ -75,7 +81,8 @@ class KafkaPublisher:
             cluster = str(self._admin.describe_cluster()["cluster_id"])
             if cluster != self._cluster:
                 self._close_producer()  # its producer id belongs to the previous cluster
-                self._ensure_topic()
+                if not self._routed_only:
+                    self._ensure_topic()
                 log.info("relay.connected", topic=self._topic, cluster_id=cluster)
             self._cluster, self._checked_at = cluster, time.monotonic()
             return cluster
@@ -94,9 +101,18 @@ class KafkaPublisher:
                 continue
         raise Unavailable("no bootstrap server accepts connections")
 
-    def _ensure_topic(self) -> None:
+    def _ensure_routed(self, topic: str) -> None:
+        """A routed record's topic exists (asked once per topic and connection)."""
+        if topic != self._topic and topic not in self._routed:
+            if self._admin is None:
+                self._admin = _AdminClient(**self._client_config())
+            self._ensure_topic(topic)
+            self._routed.add(topic)
+
+    def _ensure_topic(self, topic: str | None = None) -> None:
+        topic = topic or self._topic
         # asking first: a production relay may hold no right to create (Strimzi owns topics)
-        if self._topic in self._admin.list_topics():
+        if topic in self._admin.list_topics():
             return
         spec = {
             "num_partitions": self._settings.partitions,
@@ -104,8 +120,8 @@ class KafkaPublisher:
         }
         # another relay (or a consumer's auto-create) may be first
         with contextlib.suppress(TopicAlreadyExistsError):
-            self._admin.create_topics({self._topic: spec}, wait_for_metadata=True)
-        log.info("relay.topic_created", topic=self._topic, partitions=self._settings.partitions)
+            self._admin.create_topics({topic: spec}, wait_for_metadata=True)
+        log.info("relay.topic_created", topic=topic, partitions=self._settings.partitions)
 
     def _publish(self, records: Sequence[OutboundRecord]) -> None:
         futures: list[Any] = []
@@ -113,7 +129,9 @@ class KafkaPublisher:
         try:
             producer = self._connected_producer()
             for r in records:
-                sent = producer.send(self._topic, value=r.value, key=r.key, headers=list(r.headers))
+                topic = r.topic or self._topic
+                self._ensure_routed(topic)
+                sent = producer.send(topic, value=r.value, key=r.key, headers=list(r.headers))
                 futures.append(sent)
             # every record completes (acknowledged or failed) within the delivery timeout
             producer.flush(timeout=self._delivery_timeout_ms() / 1000 + self._timeout_s())
@@ -164,6 +182,7 @@ class KafkaPublisher:
 
     def _disconnect(self) -> None:
         self._close_producer()
+        self._routed.clear()
         admin, self._admin = self._admin, None
         if admin is not None:
             admin.close()

@@ -9,24 +9,28 @@ same transaction, under the alerts lock.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from lmis_notify.application.access import ACKNOWLEDGE, alert_kind
 from lmis_notify.application.ports import SOURCE, AlertQuery, AlertReads
 from lmis_notify.domain import alerts
-from lmis_notify.domain.alerts import AcknowledgeAlert, Alert, AlertStatus
+from lmis_notify.domain.alerts import AcknowledgeAlert, Alert, AlertStatus, RaiseAlert
 from lmis_notify.domain.errors import AlertNotFound
-from lmis_shared.auth import READ, Authorizer, Principal
+from lmis_notify.domain.model import Deadline, Subject
+from lmis_shared.auth import READ, Authorizer, Principal, Role
 from lmis_shared.clock import Clock
 from lmis_shared.commands import Command, CommandContext, CommandPath, CommandResult, Streams
 from lmis_shared.contracts.notify import AlertRule
+from lmis_shared.errors import ConcurrencyConflict
 from lmis_shared.events import EventPayload
 
 MAX_PAGE = 500
+PLATFORM = "lmis-notify"  # the actor of alerts the platform raises about itself
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,23 @@ class Alerts:
 
         command = Command("acknowledge_alert", alert_id, {}, decide, respond, authorise)
         return await self._path.run(command, ctx)
+
+    async def raise_found(self, deadline: Deadline, subject: Subject) -> None:
+        """Raise an alert the platform found itself (a webhook subscription paused), once per
+        problem: the alert's id is the problem's, so a second raise finds it there."""
+        ctx = CommandContext(Principal(PLATFORM, Role.ADMIN, "00"), uuid4())
+        now = self._clock.now()
+        command: Command[Alert] = Command(
+            "raise_alert",
+            deadline.alert_id,
+            {"rule": deadline.rule.value, "subject": str(deadline.subject_id)},
+            lambda state: alerts.decide(state, RaiseAlert(deadline, subject), now),
+            lambda _: {},
+            creates=True,
+            target=str(deadline.alert_id),
+        )
+        with contextlib.suppress(ConcurrencyConflict):  # raised already
+            await self._path.run(command, ctx)
 
     def _may(self, principal: Principal, action: str, unit: str | None, rule: AlertRule) -> bool:
         return self._authorizer.allows(principal, action, unit, alert_kind(rule))

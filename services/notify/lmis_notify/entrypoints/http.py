@@ -3,6 +3,9 @@
     GET  /v1/alerts?status=open|acknowledged|resolved&rule=…&commune=…&province=…&subject=…
                     &limit=…&cursor=…&format=xlsx       (`unit` too: commune or province)
     POST /v1/alerts/{id}/acknowledge                  records who saw it and when (once)
+    GET  /v1/feeds, PUT /v1/feeds/{feed}, GET /v1/feeds/{feed}/events   (`feeds_http.py`)
+    /v1/subscriptions...                              webhooks (`webhooks_http.py`)
+    GET  /v1/audit/access                             the access record (admin)
 
 Statutory reports are filed with the reporting service (`POST /v1/reports/{kind}/{unit}/
 {period}/filings`, the one owner of filing); the processor reads those filings and resolves
@@ -24,6 +27,7 @@ from fastapi.responses import JSONResponse, Response
 from lmis_notify.application.alerts import MAX_PAGE, AlertPage
 from lmis_notify.bootstrap import Notify, bootstrap
 from lmis_notify.domain.alerts import Alert, AlertStatus
+from lmis_notify.entrypoints.feeds_http import router as feeds_router
 from lmis_notify.entrypoints.problems import problem_mapping
 from lmis_notify.entrypoints.views import (
     COLUMNS,
@@ -33,7 +37,9 @@ from lmis_notify.entrypoints.views import (
     alert_body,
     cursor_of,
 )
+from lmis_notify.entrypoints.webhooks_http import router as webhooks_router
 from lmis_notify.settings import NotifySettings
+from lmis_shared.access.web import access_router, install_access_log
 from lmis_shared.clock import Clock
 from lmis_shared.contracts.notify import AlertRule
 from lmis_shared.settings import CommonSettings
@@ -144,11 +150,12 @@ def create_app(
 
     def build(app: FastAPI, pool: asyncpg.Pool) -> None:
         app.state.notify = bootstrap(pool, own, common, clock=clock)
+        install_access_log(app, pool, own.schema_name)  # what each agency pulled
 
     return service_app(
         service="notify",
         common=common,
-        routers=[router],
+        routers=[router, feeds_router, webhooks_router, access_router],
         version=VERSION,
         description="Alerts (cảnh báo) and agency subscriptions: permits expiring, overdue "
         "returns, absconded workers, overdue loans, statutory reports due or late.",

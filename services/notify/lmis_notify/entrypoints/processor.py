@@ -6,6 +6,9 @@ obligations of the settings, and runs the faust app until SIGINT or SIGTERM. The
   * one agent per source topic (`lmis.registry.events`, `lmis.permits.events`,
     `lmis.notify.events` for report submissions) feeding the deadline projection, at
     concurrency 1, state and positions in PostgreSQL;
+  * a second agent on the registry and permits topics feeding the agency feeds' outbox
+    (`adapters/feed_projection.py`), the feed relay publishing it to `lmis.agency.*`, and the
+    webhook delivery loop (`application/delivery.py`) posting it to agencies' callbacks;
   * a timer every `LMIS_NOTIFY_SWEEP_INTERVAL_SECONDS` that runs the sweeper. faust's timers
     only drive the sweep: what falls due is decided by the stored deadlines and the `Clock`
     (fixed on `LMIS_NOTIFY_AS_OF` for a demo), never by a window closing.
@@ -24,9 +27,14 @@ import faust
 from opentelemetry import trace
 from opentelemetry.context import Context
 
+from lmis_notify.adapters.feed_projection import feed_sources
+from lmis_notify.adapters.feed_relay import build_feed_relay
+from lmis_notify.adapters.webhook_sender import HttpxSender
+from lmis_notify.application.delivery import deliver_until
 from lmis_notify.application.sweeper import Sweeper
-from lmis_notify.bootstrap import bootstrap, migrate
+from lmis_notify.bootstrap import bootstrap, delivery, migrate
 from lmis_notify.settings import NotifySettings
+from lmis_shared.background import in_background
 from lmis_shared.clock import Clock
 from lmis_shared.logging import get_logger
 from lmis_shared.metrics import meter
@@ -58,15 +66,22 @@ def build_processor(
     """The faust app (agents + sweep timer) and the sweeper its timer runs."""
     app = make_app(settings.processor_id, common)
     notify = bootstrap(pool, settings, common, clock=clock)
-    for domain in settings.sources:
-        projection_agent(
-            app,
-            common.topic(domain),
-            notify.deadlines,
-            batch_size=settings.batch_size,
-            tracer_provider=tracer_provider,
-            metrics_interval=common.metrics_interval,
-        )
+    # the deadlines read every source (notify's report submissions too); the agency feeds
+    # the services' topics, with a second agent on each
+    feeding = [
+        (notify.deadlines, settings.sources),
+        (notify.feed_projection, feed_sources(settings.sources)),
+    ]
+    for projection, domains in feeding:
+        for domain in domains:
+            projection_agent(
+                app,
+                common.topic(domain),
+                projection,
+                batch_size=settings.batch_size,
+                tracer_provider=tracer_provider,
+                metrics_interval=common.metrics_interval,
+            )
     sweeps = notify.sweeper
     tracer = trace.get_tracer(__name__, tracer_provider=tracer_provider)
 
@@ -105,7 +120,18 @@ async def run(
     app, sweeps = build_processor(common, settings, pool, settings.clock(), tracer_provider)
     await sweeps.sync_obligations()
     await sweeps.merge_crowded()  # alerts stored one per deadline by earlier versions
-    await serve(app, stop)
+    relay = await build_feed_relay(pool, settings.schema_name, common)
+    sender = HttpxSender(settings.webhook_timeout_seconds, tuple(settings.webhook_allowed_hosts))
+    webhooks = delivery(pool, settings, bootstrap(pool, settings, common), sender)
+    try:
+        async with (
+            in_background(relay.run(stop)),  # the feed outbox onto lmis.agency.*
+            in_background(deliver_until(webhooks, stop, settings.webhook_interval_seconds)),
+        ):
+            await serve(app, stop)
+    finally:
+        await relay.close()
+        await sender.close()
 
 
 def main() -> None:

@@ -130,3 +130,20 @@ class FilingReader(Protocol):
     async def latest(self, kind: str, period: str, unit_codes: list[str]) -> dict[str, Filing]:
         """Per unit among `unit_codes` that filed `kind` for `period`: its latest version."""
         ...
+
+
+class OpenAlerts(Protocol):
+    """Notify's open alerts, asked with the caller's own bearer credential (notify decides what
+    the caller may see)."""
+
+    async def open_by_rule(self, credential: str, unit_code: str) -> dict[str, int] | None:
+        """Open alerts per rule in the unit; None when notify could not be asked."""
+        ...
+
+
+class SignInLinks(Protocol):
+    """One-time sign-in links (embedded mode): each link's id may be used once."""
+
+    async def use(self, link_id: str) -> bool:
+        """True the first time `link_id` is used, False ever after."""
+        ...

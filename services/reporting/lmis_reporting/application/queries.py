@@ -33,6 +33,7 @@ from lmis_reporting.domain.errors import (
     UnknownDimension,
     UnknownIndicator,
 )
+from lmis_reporting.domain.facts import Facts
 from lmis_reporting.domain.periods import Period, parse_period
 from lmis_reporting.domain.targets import AppliedTarget, applicable, met
 from lmis_reporting.domain.targets import progress as progress_of
@@ -200,3 +201,21 @@ def scope_unit(unit: Unit) -> str:
     until a legacy → current mapping is kept as data.
     """
     return unit.code if unit.hierarchy == "current" else unit.province_code
+
+
+class FactsOnce:
+    """A `FactsReader` that asks its inner reader once per stream type and unit, for the life
+    of one report or one dashboard page (`with_facts(FactsOnce)`): their many stock lines of
+    one unit at one moment load its facts once, not once per line."""
+
+    def __init__(self, inner: FactsReader) -> None:
+        self._inner = inner
+        self._read: dict[tuple[str, Hierarchy, str], list[tuple[str | None, Facts]]] = {}
+
+    async def facts_under(
+        self, stream_type: str, hierarchy: Hierarchy, unit_code: str
+    ) -> list[tuple[str | None, Facts]]:
+        key = (stream_type, hierarchy, unit_code)
+        if key not in self._read:
+            self._read[key] = await self._inner.facts_under(stream_type, hierarchy, unit_code)
+        return self._read[key]

@@ -6,7 +6,7 @@ day, or today if that comes first): a report's figure is the API's figure by con
 the caller's grant on `indicator` is checked there, for the unit, before any figure is read.
 
 One report reads many stock lines over the same streams (workers abroad, overstaying, their
-ratio...); the facts of a unit are read once per report (`_FactsOnce`), not once per line.
+ratio...); the facts of a unit are read once per report (`FactsOnce`), not once per line.
 Nothing here knows HTTP, SQL or a file format.
 """
 
@@ -15,10 +15,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from lmis_reporting.application.ports import FactsReader, UnitReader
-from lmis_reporting.application.queries import IndicatorValue, ReportingQueries, find_unit
+from lmis_reporting.application.ports import UnitReader
+from lmis_reporting.application.queries import (
+    FactsOnce,
+    IndicatorValue,
+    ReportingQueries,
+    find_unit,
+)
 from lmis_reporting.domain.errors import InvalidPeriod, InvalidReportPeriod, UnknownReportKind
-from lmis_reporting.domain.facts import Facts
 from lmis_reporting.domain.periods import Period, parse_period
 from lmis_reporting.domain.report_kinds import Line, ReportKind, Section, find_report_kind
 from lmis_reporting.domain.report_model import (
@@ -38,22 +42,6 @@ from lmis_shared.auth import Principal
 from lmis_shared.clock import VIETNAM_TZ, Clock
 
 
-class _FactsOnce:
-    """A `FactsReader` that reads each (stream type, unit) once for the life of one report."""
-
-    def __init__(self, facts: FactsReader) -> None:
-        self._facts = facts
-        self._seen: dict[tuple[str, str, str], list[tuple[str | None, Facts]]] = {}
-
-    async def facts_under(
-        self, stream_type: str, hierarchy: Hierarchy, unit_code: str
-    ) -> list[tuple[str | None, Facts]]:
-        key = (stream_type, hierarchy, unit_code)
-        if key not in self._seen:
-            self._seen[key] = await self._facts.facts_under(stream_type, hierarchy, unit_code)
-        return self._seen[key]
-
-
 class ReportDocuments:
     def __init__(self, queries: ReportingQueries, units: UnitReader, clock: Clock) -> None:
         self._queries = queries
@@ -71,7 +59,7 @@ class ReportDocuments:
         kind = report_kind(kind_code)
         period = report_period(kind, period_text, "report_period")
         unit = await find_unit(self._units, hierarchy, unit_code, "report_unit")
-        queries = self._queries.with_facts(_FactsOnce)
+        queries = self._queries.with_facts(FactsOnce)
         as_of = self._clock.now().astimezone(VIETNAM_TZ)
         stock_date = min(period.end, self._clock.today())
         sections = []

@@ -1,4 +1,5 @@
-"""The reporting service's HTTP API: administrative units, indicator values and targets.
+"""The reporting service's HTTP API: administrative units, indicator values and targets; and
+the officials' dashboard beside it (`install_dashboard`: `pages.py`, `signin.py`).
 
 Routes translate parameters into calls of the application (`ReportingQueries`,
 `TargetCommands`) and its answers into JSON (`views.py`); authorisation and every rule live
@@ -32,7 +33,10 @@ from lmis_reporting.bootstrap import bootstrap
 from lmis_reporting.domain.targets import SetTarget
 from lmis_reporting.entrypoints import report_routes
 from lmis_reporting.entrypoints.http_deps import App, Caller, HierarchyQuery
+from lmis_reporting.entrypoints.pages import pages, static_files
 from lmis_reporting.entrypoints.problems import problem_mapping
+from lmis_reporting.entrypoints.sessions import install_sessions
+from lmis_reporting.entrypoints.signin import install_signin
 from lmis_reporting.entrypoints.views import (
     IndicatorList,
     IndicatorOut,
@@ -168,7 +172,7 @@ def create_app(
     def build(app: FastAPI, pool: asyncpg.Pool) -> None:
         app.state.reporting = bootstrap(pool, own, common, clock=clock)
 
-    return service_app(
+    app = service_app(
         service="reporting",
         common=common,
         routers=[router, report_routes.router],
@@ -178,3 +182,16 @@ def create_app(
         problems=problem_mapping(),
         event_store_schema=own.schema_name,
     )
+    install_dashboard(app, common, own)
+    return app
+
+
+def install_dashboard(app: FastAPI, common: CommonSettings, own: ReportingSettings) -> None:
+    """The officials' pages beside the API: they stand behind a session, not a bearer token
+    (`pages.py`, `signin.py`)."""
+    app.state.reporting_settings = own
+    secret = own.session_secret.get_secret_value() if own.session_secret else ""
+    install_sessions(app, secret or None)  # an empty value (compose's default) is none
+    install_signin(app, common, own)
+    app.include_router(pages)
+    app.mount("/static", static_files, name="static")

@@ -1,0 +1,199 @@
+"""Agency feeds: fan-out throughput (source events/s into the feed outbox, with the access
+record, for 1, 4 and 16 feeds) and webhook delivery throughput (signed POSTs acknowledged by
+a local receiver, for 1 and 4 subscriptions), on a throwaway embedded PostgreSQL.
+
+    .venv/bin/python bench/feeds.py [--events N] [--deliveries N]
+
+The fan-out is measured at the feed projection (decoded events in, outbox rows, subject units
+and access entries committed, 500 events a transaction); the feed relay's publishing is the
+services' relay, measured in bench/pipeline.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import threading
+import time
+from datetime import UTC, date, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+from harness import Figures, on_embedded_postgres, write_figures
+from lmis_cli.embedded import EmbeddedPostgres
+from lmis_notify.adapters.webhook_sender import HttpxSender
+from lmis_notify.application.webhooks import NewSubscription
+from lmis_notify.bootstrap import bootstrap, delivery, migrate
+from lmis_notify.settings import NotifySettings
+from lmis_shared.auth import Principal, Role
+from lmis_shared.contracts import registry as r
+from lmis_shared.contracts.feeds import load_catalogue
+from lmis_shared.events import EventMetadata, EventPayload, RecordedEvent
+from lmis_shared.eventstore.postgres import create_pool
+from lmis_shared.processing import Decoded
+from lmis_shared.settings import CommonSettings
+
+RESULTS = Path(__file__).parent / "results" / "feeds.json"
+BATCH = 500
+COMMUNES = ("03388", "03390", "03637")
+
+
+class Stream:
+    def __init__(self) -> None:
+        self.id, self.version = uuid4(), 0
+
+    def event(self, payload: EventPayload) -> Decoded:
+        self.version += 1
+        meta = EventMetadata(
+            event_id=uuid4(),
+            event_type=payload.event_type,
+            stream_id=self.id,
+            stream_type="worker",
+            stream_version=self.version,
+            recorded_at=datetime.now(UTC),
+            actor="officer-1",
+            correlation_id=uuid4(),
+            source="/lmis/registry",
+        )
+        return Decoded(RecordedEvent(metadata=meta, data=payload.model_dump(mode="json")), payload)
+
+
+def _registered(commune: str) -> r.WorkerRegistered:
+    return r.WorkerRegistered(
+        person=r.Person(
+            full_name="Lò Thị Mai", date_of_birth=date(1998, 4, 12), citizen_id="0" * 12
+        ),
+        sex=r.Sex.female,
+        ethnicity="03",
+        commune_code=commune,
+        province_code="12",
+        registered_on=date(2026, 1, 5),
+    )
+
+
+def _load(events: int) -> list[Any]:
+    out: list[Any] = []
+    departed = r.WorkerDeparted(departure_date=date(2026, 3, 2), border_gate="NB")
+    returned = r.WorkerReturned(return_date=date(2026, 9, 1), reason=r.ReturnReason.sickness)
+    while len(out) < events:
+        w = Stream()
+        out.append(w.event(_registered(COMMUNES[len(out) % len(COMMUNES)])))
+        out.append(w.event(departed))
+        out.append(w.event(returned))
+    return out[:events]
+
+
+async def _set_feeds(pool: Any, schema: str, count: int) -> None:
+    """`count` feeds: the shipped ones, then copies of them under other names."""
+    shipped = list(load_catalogue().feeds)
+    await pool.execute(f"delete from {schema}.feeds")  # noqa: S608 - a bench schema
+    for i in range(count):
+        base = shipped[i % len(shipped)]
+        feed = base.model_copy(update={"name": f"{base.name}_{chr(97 + i)}"})
+        await pool.execute(
+            f"insert into {schema}.feeds values ($1, $2::jsonb, 1, 0, now(), 'bench')",  # noqa: S608
+            feed.name,
+            feed.model_dump_json(),
+        )
+
+
+async def _fan_out(server: EmbeddedPostgres, events: int) -> Figures:
+    pool = await create_pool(server.dsn, max_size=4)
+    figures: Figures = {}
+    common = CommonSettings(database_url=server.dsn, otel_exporter="none")
+    try:
+        for feeds in (1, 4, 16):
+            schema = f"bench_fanout_{feeds}"
+            await migrate(pool, schema)
+            await _set_feeds(pool, schema, feeds)
+            notify = bootstrap(pool, NotifySettings(schema_name=schema), common)
+            load = _load(events)
+            started = time.perf_counter()
+            for i in range(0, len(load), BATCH):
+                await notify.feed_projection.process(load[i : i + BATCH])
+            elapsed = time.perf_counter() - started
+            rows = await pool.fetchval(f"select count(*) from {schema}.feed_outbox")  # noqa: S608
+            figures[f"{feeds}_feeds"] = {
+                "source_events_per_s": round(events / elapsed),
+                "feed_records_per_s": round(rows / elapsed),
+                "feed_records": rows,
+            }
+    finally:
+        await pool.close()
+    return figures
+
+
+class _Ok(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["content-length"]))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        return None
+
+
+async def _webhooks(server: EmbeddedPostgres, deliveries: int) -> Figures:
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{receiver.server_port}/hook"
+    pool = await create_pool(server.dsn, max_size=4)
+    sender = HttpxSender(10.0, ())
+    figures: Figures = {}
+    common = CommonSettings(database_url=server.dsn, otel_exporter="none")
+    police = Principal("bench", Role.POLICE, "12")
+    try:
+        for subscriptions in (1, 4):
+            schema = f"bench_hooks_{subscriptions}"
+            settings = NotifySettings(schema_name=schema)
+            await migrate(pool, schema)
+            notify = bootstrap(pool, settings, common)
+            for _ in range(subscriptions):
+                await notify.subscriptions.register(police, NewSubscription("police", url))
+            load = _load(deliveries // subscriptions)
+            for i in range(0, len(load), BATCH):
+                await notify.feed_projection.process(load[i : i + BATCH])
+            wanted = await pool.fetchval(
+                f"select count(*) from {schema}.feed_outbox where feed = 'police'"  # noqa: S608
+            )
+            loop = delivery(pool, settings, notify, sender)
+            started, done = time.perf_counter(), 0
+            while done < wanted * subscriptions:
+                done += await loop.round()
+            elapsed = time.perf_counter() - started
+            figures[f"{subscriptions}_subscriptions"] = {
+                "deliveries": done,
+                "deliveries_per_s": round(done / elapsed),
+            }
+    finally:
+        await sender.close()
+        await pool.close()
+        receiver.shutdown()
+        receiver.server_close()
+    return figures
+
+
+async def measure(server: EmbeddedPostgres, events: int, deliveries: int) -> Figures:
+    return {
+        "fan_out": await _fan_out(server, events),
+        "webhooks": await _webhooks(server, deliveries),
+        "events": events,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=6000)
+    parser.add_argument("--deliveries", type=int, default=1200)
+    args = parser.parse_args()
+    figures = on_embedded_postgres(lambda s: measure(s, args.events, args.deliveries))
+    figures["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version()}
+    write_figures(RESULTS, figures)
+    print(figures)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""`lmis signin-link` and the link `lmis up` prints: a one-time sign-in to the dashboard for a
+chosen role and unit, signed with the embedded key pair (`lmis_shared.auth.signin`).
+
+Embedded mode only: in production officers sign in at the identity provider, the dashboard
+refuses every link, and this command refuses to make one (exit 2).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+
+from lmis_cli.services import settings_of
+from lmis_shared.auth import Role, ensure_local_keypair
+from lmis_shared.auth import signin_link as make_link
+from lmis_shared.auth.principal import is_unit_code
+from lmis_shared.settings import CommonSettings
+
+ROLES = [role.value for role in Role]
+REFUSED = (
+    "sign-in links exist in embedded mode only: in production, officers sign in at the "
+    "identity provider (OpenID Connect)"
+)
+
+
+class SignInLinksRefused(Exception):
+    """Not in embedded mode."""
+
+
+def check_signin(role: str, unit: str) -> tuple[str, str]:
+    if role not in ROLES:
+        raise typer.BadParameter(f"role must be one of {', '.join(ROLES)}")
+    if not is_unit_code(unit):
+        raise typer.BadParameter("the unit is a province (2 digits) or commune (5 digits) code")
+    return role, unit
+
+
+def _role_and_unit(value: str) -> str:
+    role, _, unit = value.partition(":")
+    check_signin(role, unit)
+    return value
+
+
+SignInFor = Annotated[
+    str,
+    typer.Option(
+        metavar="ROLE:UNIT",
+        help="whom the printed dashboard sign-in link signs in",
+        callback=_role_and_unit,
+    ),
+]
+"""`lmis up --signin province_officer:12`."""
+
+
+def signin_link(
+    role: Annotated[str, typer.Option(help=f"one of {', '.join(ROLES)}")] = "province_officer",
+    scope: Annotated[
+        str, typer.Option(help="administrative unit code (province '12' or commune)")
+    ] = "12",
+    subject: Annotated[str | None, typer.Option(help="officer id (not a name)")] = None,
+    minutes: Annotated[int, typer.Option(help="how long the link may wait to be used")] = 15,
+) -> None:
+    """Print a one-time link that signs in to the dashboard (embedded mode only)."""
+    check_signin(role, scope)
+    try:
+        typer.echo(dashboard_signin_link(role, scope, subject=subject, minutes=minutes))
+    except SignInLinksRefused as refused:
+        typer.echo(str(refused), err=True)
+        raise typer.Exit(2) from None
+
+
+def dashboard_url() -> str:
+    settings = settings_of("reporting")
+    return f"http://{settings.host}:{settings.port}"
+
+
+def dashboard_signin_link(
+    role: str,
+    scope: str,
+    *,
+    subject: str | None = None,
+    minutes: int = 15,
+    common: CommonSettings | None = None,
+) -> str:
+    """The link that signs its first opener in as `role` for `scope`, for `minutes`."""
+    # the mode first: production settings may not even build on this machine
+    if common is None and os.environ.get("LMIS_MODE", "embedded") != "embedded":
+        raise SignInLinksRefused(REFUSED)
+    common = common or CommonSettings()
+    if common.mode != "embedded":
+        raise SignInLinksRefused(REFUSED)
+    private, _ = ensure_local_keypair(common.keys_dir)
+    return make_link(
+        dashboard_url(),
+        private,
+        subject=subject or f"{role}-{scope}",
+        role=role,
+        scope=scope,
+        issuer=common.jwt_issuer,
+        audience=common.jwt_audience,
+        ttl=timedelta(minutes=minutes),
+    )
