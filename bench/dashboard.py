@@ -11,7 +11,9 @@ projection is what the processor runs on each batch). Then, on the reporting app
     (`GET /v1/indicators/...`, the reads the overview makes), and one indicator alone.
 
 Each is timed `--rounds` times after a warm-up; median and 95th percentile in milliseconds.
-Notify is not running (its alerts count is left out: the page says it could not ask).
+An overstaying worker has an `overdue_return` alert (notify's event, as the processor counts
+it); a third of them resolved by the worker's return: the open alerts by rule are the
+`alerts_open` indicator, like every other figure.
 Results: `bench/results/dashboard.json`.
 
     .venv/bin/python bench/dashboard.py [--workers 200] [--foreign 60] [--rounds 30] [--out F]
@@ -36,13 +38,14 @@ from uuid import uuid4
 import httpx
 
 from harness import Figures, on_embedded_postgres, write_figures
-from lmis_cli.embedded import EmbeddedPostgres, free_port
+from lmis_cli.embedded import EmbeddedPostgres
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from lmis_reporting.bootstrap import migrate
 from lmis_reporting.entrypoints.http import create_app
 from lmis_reporting.settings import ReportingSettings
 from lmis_shared.auth import ensure_local_keypair, issue_token, signin_link
 from lmis_shared.clock import FixedClock
+from lmis_shared.contracts.notify import AlertRaised, AlertResolved, AlertRule, SubjectKind
 from lmis_shared.eventstore.postgres import create_pool
 from lmis_shared.processing.decoding import validate_payload
 from lmis_shared.processing.projection import Decoded
@@ -79,6 +82,7 @@ def worker_streams(communes: list[str], workers: int, foreign: int) -> list[list
             fate = rng.random()
             if fate < 0.1:
                 events.append(make.overstayed(left + timedelta(days=1)))
+                streams.append(overdue_return_alert(commune, left + timedelta(days=2), rng))
             elif fate < 0.2:
                 events.append(make.returned(left + timedelta(days=2)))
         streams.append(events)
@@ -89,6 +93,32 @@ def worker_streams(communes: list[str], workers: int, foreign: int) -> list[list
             events.append(make.permit_issued(issued=engaged))
         streams.append(events)
     return streams
+
+
+def overdue_return_alert(commune: str, on: date, rng: random.Random) -> list[Any]:
+    """notify's alert stream for an overstaying worker: raised, maybe resolved later."""
+    at = datetime.combine(on, datetime.min.time(), UTC)
+    events: list[Any] = [
+        AlertRaised(
+            rule=AlertRule.overdue_return,
+            subject_id=uuid4(),
+            subject_kind=SubjectKind.worker,
+            unit_code=commune,
+            province_code="12",
+            due_on=on,
+            raised_at=at,
+        )
+    ]
+    if rng.random() < 1 / 3:
+        events.append(
+            AlertResolved(
+                rule=AlertRule.overdue_return,
+                subject_id=events[0].subject_id,
+                fixed_by="lmis.registry.worker.returned.v1",
+                resolved_at=at + timedelta(days=1),
+            )
+        )
+    return events
 
 
 async def load(server: EmbeddedPostgres, workers: int, foreign: int) -> int:
@@ -137,6 +167,7 @@ def overview_reads() -> list[tuple[str, dict[str, str]]]:
             "foreign_workers_without_permit",
         )
     ]
+    reads.append(("alerts_open", year | {"by": "rule"}))
     drill = (
         "departed",
         "workers_abroad",
@@ -174,7 +205,7 @@ async def measure(server: EmbeddedPostgres, workers: int, foreign: int, rounds: 
             jwt_issuer=ISSUER,
             jwt_audience=AUDIENCE,
         )
-        own = ReportingSettings(schema_name=SCHEMA, notify_url=f"http://127.0.0.1:{free_port()}")
+        own = ReportingSettings(schema_name=SCHEMA)
         app = create_app(common, own, clock=FixedClock(TODAY))
         token = issue_token(
             private, subject="bench", role="province_officer", scope="12",

@@ -6,7 +6,9 @@ a local receiver, for 1 and 4 subscriptions), on a throwaway embedded PostgreSQL
 
 The fan-out is measured at the feed projection (decoded events in, outbox rows, subject units
 and access entries committed, 500 events a transaction); the feed relay's publishing is the
-services' relay, measured in bench/pipeline.py.
+services' relay, measured in bench/pipeline.py. `opened`: the shipped feeds over the same
+load with every `person` sealed as the registry stores it and opened by the key grant (the
+data keys read from a `person_keys` table, unwrapped, AES-GCM), against that load in clear.
 """
 
 from __future__ import annotations
@@ -24,15 +26,23 @@ from uuid import uuid4
 
 from harness import Figures, on_embedded_postgres, write_figures
 from lmis_cli.embedded import EmbeddedPostgres
+from lmis_notify.adapters.key_grant import KeyGrant
 from lmis_notify.adapters.webhook_sender import HttpxSender
+from lmis_notify.application.feed_ports import ClearPersonalFields
 from lmis_notify.application.webhooks import NewSubscription
-from lmis_notify.bootstrap import bootstrap, delivery, migrate
+from lmis_notify.bootstrap import bootstrap, delivery, migrate, with_key_grant
 from lmis_notify.settings import NotifySettings
 from lmis_shared.auth import Principal, Role
 from lmis_shared.contracts import registry as r
 from lmis_shared.contracts.feeds import load_catalogue
 from lmis_shared.events import EventMetadata, EventPayload, RecordedEvent
 from lmis_shared.eventstore.postgres import create_pool
+from lmis_shared.privacy import envelope
+from lmis_shared.privacy.keys import LocalMasterKey
+from lmis_shared.privacy.keystore import KeyRecord
+from lmis_shared.privacy.personal import PersonalData
+from lmis_shared.privacy.postgres import PostgresKeyStore
+from lmis_shared.privacy.postgres import migrate as migrate_keys
 from lmis_shared.processing import Decoded
 from lmis_shared.settings import CommonSettings
 
@@ -126,6 +136,58 @@ async def _fan_out(server: EmbeddedPostgres, events: int) -> Figures:
     return figures
 
 
+async def _sealed(pool: Any, personal: PersonalData, load: list[Any]) -> list[Any]:
+    """`load` as the registry stores it: each `person` sealed with its worker's data key."""
+    keys = {d.event.metadata.stream_id: envelope.new_data_key() for d in load}
+    wrap, now = personal.wrapper, datetime.now(UTC)
+    await personal.keys.create(
+        pool, [KeyRecord(s, wrap.wrap(k), wrap.key_id, now) for s, k in keys.items()]
+    )
+    out = []
+    for d in load:
+        meta, data = d.event.metadata, dict(d.event.data)
+        if "person" in data:
+            aad = envelope.associated_data(meta.event_type, meta.stream_id, "person")
+            data["person"] = envelope.seal(
+                keys[meta.stream_id], meta.stream_id, data["person"], aad
+            )
+        out.append(Decoded(d.event.model_copy(update={"data": data}), d.payload))
+    return out
+
+
+async def _fan_out_opened(server: EmbeddedPostgres, events: int) -> Figures:
+    pool = await create_pool(server.dsn, max_size=4)
+    common = CommonSettings(database_url=server.dsn, otel_exporter="none")
+    personal = PersonalData(PostgresKeyStore("bench_registry"), LocalMasterKey(os.urandom(32)))
+    await migrate_keys(pool, "bench_registry")
+    figures: Figures = {}
+    try:
+        clear = (ClearPersonalFields(), _load(events))
+        sealed = (
+            KeyGrant(pool, {"registry": personal}),
+            await _sealed(pool, personal, _load(events)),
+        )
+        for name, (grant, load) in {"clear": clear, "sealed": sealed}.items():
+            schema = f"bench_opened_{name}"
+            settings = NotifySettings(schema_name=schema)
+            await migrate(pool, schema)
+            notify = with_key_grant(
+                bootstrap(pool, settings, common), pool, settings, common, grant
+            )
+            started = time.perf_counter()
+            for i in range(0, len(load), BATCH):
+                await notify.feed_projection.process(load[i : i + BATCH])
+            elapsed = time.perf_counter() - started
+            rows = await pool.fetchval(f"select count(*) from {schema}.feed_outbox")  # noqa: S608
+            figures[name] = {
+                "source_events_per_s": round(events / elapsed),
+                "feed_records_per_s": round(rows / elapsed),
+            }
+    finally:
+        await pool.close()
+    return figures
+
+
 class _Ok(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers["content-length"]))
@@ -179,6 +241,7 @@ async def _webhooks(server: EmbeddedPostgres, deliveries: int) -> Figures:
 async def measure(server: EmbeddedPostgres, events: int, deliveries: int) -> Figures:
     return {
         "fan_out": await _fan_out(server, events),
+        "opened": await _fan_out_opened(server, events),
         "webhooks": await _webhooks(server, deliveries),
         "events": events,
     }

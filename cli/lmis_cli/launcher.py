@@ -1,9 +1,10 @@
 """`lmis up`: the whole platform on one machine, in the foreground, stopped by Ctrl-C.
 
 Order matters and is kept here: the embedded PostgreSQL and broker first (owned by this
-process), then migrations, then every service, relay and processor as separate processes under
-honcho (which stops them all, process groups included, when one dies or on Ctrl-C), then the
-demo data through the public API once every service answers /readyz. The servers are stopped
+process), then migrations, then every service, relay and processor as separate processes under the
+supervisor (`supervisor.py`: a process that dies is restarted with back-off while the others
+keep serving; Ctrl-C stops them all, process groups included), then the demo data through
+the public API once every service answers /readyz. The servers are stopped
 last, after every client is gone. Which processes, and the metrics port each gets, come from
 `processes.py`, which `lmis status` reads too.
 
@@ -15,7 +16,6 @@ and the projections skip what they have already applied.
 from __future__ import annotations
 
 import os
-import shlex
 import socket
 import sys
 import threading
@@ -23,11 +23,11 @@ import time
 from pathlib import Path
 
 import httpx
-from honcho.manager import Manager
 from rich.console import Console
 
 from lmis_cli.embedded import EmbeddedBroker, EmbeddedPostgres
 from lmis_cli.processes import PlatformProcess, platform_processes
+from lmis_cli.supervisor import Program, Supervisor
 
 console = Console(stderr=True)
 
@@ -114,25 +114,18 @@ class Launcher:
 
         subprocess.run([sys.executable, "-m", "lmis_cli", *args], env=env, check=True)
 
-    def _command(self, log_name: str, *args: str) -> str:
-        argv = " ".join(shlex.quote(a) for a in (sys.executable, "-m", "lmis_cli", *args))
-        return f"exec {argv} >> {shlex.quote(str(self.logs / log_name))} 2>&1"
-
     def _supervise(self, env: dict[str, str]) -> int:
-        manager = Manager()
-        for process in self.processes:
-            manager.add_process(
+        programs = [
+            Program(
                 process.name,
-                self._command(f"{process.name}.log", *process.command),
-                env=env | {"LMIS_METRICS_PORT": str(process.metrics_port)},
+                (sys.executable, "-m", "lmis_cli", *process.command),
+                env | {"LMIS_METRICS_PORT": str(process.metrics_port)},
+                self.logs / f"{process.name}.log",
             )
+            for process in self.processes
+        ]
         threading.Thread(target=self._when_ready, args=(env,), daemon=True).start()
-        manager.loop()
-        # honcho reports Ctrl-C / SIGTERM as 130 / 143: a clean stop asked for by the user
-        if manager.returncode in (130, 143):
-            return 0
-        console.print(f"[red]A process stopped (code {manager.returncode}); see {self.logs}[/]")
-        return int(manager.returncode or 1)
+        return Supervisor(programs, self.data_dir, _say).run()
 
     def _when_ready(self, env: dict[str, str]) -> None:
         ports = self._api_ports()
@@ -188,3 +181,7 @@ class Launcher:
         lines += [f"    {p.name:<20} {p.metrics_url}" for p in processes]
         for line in lines:
             console.print(line, soft_wrap=True, highlight=False)
+
+
+def _say(line: str) -> None:
+    console.print(f"[yellow]{line}[/]", highlight=False)

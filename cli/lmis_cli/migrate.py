@@ -51,7 +51,10 @@ def migrate_command() -> None:
             for name in SERVICES:
                 settings = settings_of(name)
                 role, sources = settings.database_role, settings.event_sources()
-                if await grant_schema(pool, settings.schema_name, role, event_sources=sources):
+                keys = settings.key_sources()
+                if await grant_schema(
+                    pool, settings.schema_name, role, event_sources=sources, key_sources=keys
+                ):
                     typer.echo(f"granted {name} to {role}")
                 else:
                     missing.append(role)

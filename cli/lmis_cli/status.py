@@ -3,7 +3,8 @@
 For every process `lmis up` starts (`processes.py`, the same list and ports): its health (an
 API's `/readyz`; a relay's or processor's heartbeat, as `lmis health` reads it) and its metrics
 port, which it scrapes for what operators watch (`lmis_shared.metrics.EXPORTED_METRICS`):
-relay lag per service, projection lag per projection and topic, dead letters, open alerts.
+relay lag per service, projection lag per projection and topic, dead letters, open alerts;
+and how often `lmis up`'s supervisor restarted each (`supervisor.py`).
 A process whose health fails or whose metrics port does not answer makes the exit code 1.
 
 `probe` does the reading through a `Fetch` and `render` only formats, so both are tested with
@@ -21,6 +22,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from lmis_cli.processes import LOCALHOST, PlatformProcess, platform_processes
+from lmis_cli.supervisor import read_state
 from lmis_shared.liveness import LivenessSettings, check, heartbeat_path
 
 Fetch = Callable[[str], tuple[int, str] | None]
@@ -75,12 +77,16 @@ _TABLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 
-def render(statuses: Sequence[ProcessStatus]) -> str:
-    """The processes, then one table per watched metric, as plain text."""
-    processes = [["", "PROCESS", "HEALTH", "METRICS"]]
+def render(statuses: Sequence[ProcessStatus], restarts: Mapping[str, int] | None = None) -> str:
+    """The processes (with `lmis up`'s restarts of each, when given), then one table per
+    watched metric, as plain text."""
+    processes = [["", "PROCESS", "HEALTH", "METRICS", *(["RESTARTS"] if restarts else [])]]
     for s in statuses:
         metrics = s.process.metrics_url if s.samples is not None else "not answering"
-        processes.append(["ok" if s.healthy else "!!", s.process.name, s.health, metrics])
+        restarted = [str(restarts.get(s.process.name, 0))] if restarts else []
+        processes.append(
+            ["ok" if s.healthy else "!!", s.process.name, s.health, metrics, *restarted]
+        )
     lines = _columns(processes)
     for title, name, columns in _TABLES:
         rows = [[*key, f"{value:g}"] for key, value in _rows(statuses, name, columns)]
@@ -123,4 +129,7 @@ def run_status(data_dir: Path, fetch: Fetch = http_fetch) -> tuple[str, bool]:
     """The report of every process of the platform, and whether all are healthy."""
     max_age = LivenessSettings().max_age
     statuses = [probe(p, fetch, data_dir, max_age) for p in platform_processes()]
-    return render(statuses), all(s.healthy for s in statuses)
+    restarts = {
+        name: int(state.get("restarts") or 0) for name, state in read_state(data_dir).items()
+    }
+    return render(statuses, restarts), all(s.healthy for s in statuses)

@@ -138,9 +138,16 @@ def _non_empty(raw: str) -> str:
     return raw
 
 
+MAX_STREAM_VERSION = 2**63 - 1
+"""The event store's `version` is a bigint; a larger number is no version of ours."""
+
+
 def _positive_int(raw: str) -> int:
-    if not _POSITIVE_INT.fullmatch(raw):
+    # the length first: int() of a long enough string of digits is itself costly
+    if len(raw) > len(str(MAX_STREAM_VERSION)) or not _POSITIVE_INT.fullmatch(raw):
         raise ValueError("not a positive integer")
+    if int(raw) > MAX_STREAM_VERSION:
+        raise ValueError("larger than a stream version can be")
     return int(raw)
 
 

@@ -48,6 +48,9 @@ class ServiceDeclaration:
     publishes_events: bool = True
     """Whether it has an event store whose events a relay publishes."""
     imports: tuple[ImportKind, ...] = ()
+    processor_settings: tuple[str, ...] = ()
+    """`module:Class` settings its processor (and rebuild) reads besides the service's own:
+    notify's the producers' master keys (its key grant), which no other process is given."""
 
     @classmethod
     def standard(
@@ -59,6 +62,7 @@ class ServiceDeclaration:
         processor: bool = False,
         personal_data: bool = False,
         imports: tuple[ImportKind, ...] = (),
+        processor_settings: tuple[str, ...] = (),
     ) -> ServiceDeclaration:
         """A service in the one template (docs/architecture.md): its references are the
         template's fixed names, so the declaration says only what differs between services."""
@@ -73,4 +77,5 @@ class ServiceDeclaration:
             rebuild=f"{package}.bootstrap:rebuild",
             erase=f"{package}.bootstrap:erase" if personal_data else None,
             imports=imports,
+            processor_settings=processor_settings,
         )

@@ -156,12 +156,19 @@ async def _pending(pool: asyncpg.Pool, q: str, migrations: Sequence[Migration]) 
 
 
 async def grant_schema(
-    pool: asyncpg.Pool, schema: str, role: str, *, event_sources: Sequence[str] = ()
+    pool: asyncpg.Pool,
+    schema: str,
+    role: str,
+    *,
+    event_sources: Sequence[str] = (),
+    key_sources: Sequence[str] = (),
 ) -> bool:
     """Give `role` (a service's processes) its schema: use, table rows (SELECT, INSERT,
     UPDATE, DELETE, TRUNCATE) and sequences, now and for tables created later by the owner
     running this, never DDL; and SELECT on the `events` table of each schema in
-    `event_sources`, the one right outside its own schema (a rebuild replays those stores).
+    `event_sources`, the one right outside its own schema (a rebuild replays those stores),
+    and SELECT on the `person_keys` of each schema in `key_sources` (a key grant: notify's
+    feeds open the producers' sealed fields their purposes allow).
     Events stay append-only whoever writes (the event store's trigger). Run as the owner by
     `lmis migrate`; False, and nothing done, when the role does not exist (embedded mode: one
     superuser)."""
@@ -179,6 +186,12 @@ async def grant_schema(
     for source in event_sources:
         s = quoted_schema(source)
         statements += [f"grant usage on schema {s} to {r}", f"grant select on {s}.events to {r}"]
+    for source in key_sources:
+        s = quoted_schema(source)
+        statements += [
+            f"grant usage on schema {s} to {r}",
+            f"grant select on {s}.person_keys to {r}",
+        ]
     async with pool.acquire() as conn, conn.transaction():
         for statement in statements:
             await conn.execute(statement)

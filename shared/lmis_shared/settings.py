@@ -243,10 +243,19 @@ class ServiceSettings(BaseSettings):
         models replays: its role's one right outside its own schema (SELECT on those tables)."""
         return []
 
+    def key_sources(self) -> list[str]:
+        """The schemas of other services whose `person_keys` this service's role may read (a
+        key grant: SELECT on those tables, nothing else); the master keys that unwrap them
+        are given to the one process that opens their sealed fields."""
+        return []
 
-class PersonalDataSettings(ServiceSettings):
-    """A service that records personal data (`lmis_shared.privacy`): its master key, and its
-    retention of closed files before they are due for erasure."""
+
+class MasterKeySettings(BaseSettings):
+    """A producer's master key (`lmis_shared.privacy`), read with the producer's prefix: by the
+    producer itself, and by a process holding a key grant for its data keys (notify's feed
+    processor reads `LMIS_REGISTRY_MASTER_KEY`, ...)."""
+
+    model_config = SettingsConfigDict(extra="ignore")
 
     master_key: SecretStr | None = Field(
         None,
@@ -264,6 +273,12 @@ class PersonalDataSettings(ServiceSettings):
         description="during a rotation: files of the master keys data keys may still be "
         "wrapped with (JSON list); `lmis privacy rotate-master-key` re-wraps them",
     )
+
+
+class PersonalDataSettings(ServiceSettings, MasterKeySettings):
+    """A service that records personal data (`lmis_shared.privacy`): its master key, and its
+    retention of closed files before they are due for erasure."""
+
     retention_years: int = Field(
         10, ge=1, description="years a closed file is kept before it is due for erasure"
     )

@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from lmis_shared.events import RecordedEvent
 
@@ -87,6 +88,8 @@ def _fold(stream: Stream, name: str, data: dict[str, Any]) -> None:
         _fold_loan(s, name, data)
     elif stream.kind == "foreign_worker":
         _fold_foreign_worker(s, name, data)
+    elif stream.kind == "alert":
+        _fold_alert(s, name, data)
 
 
 def _fold_worker(s: dict[str, Any], name: str, data: dict[str, Any]) -> None:
@@ -151,9 +154,24 @@ def _fold_foreign_worker(s: dict[str, Any], name: str, data: dict[str, Any]) -> 
         s["ended"] = _day(data["ended_on"])
 
 
+def _fold_alert(s: dict[str, Any], name: str, data: dict[str, Any]) -> None:
+    """notify's alert: where its raise put it (commune, else province) and the Vietnam days
+    it was raised and resolved (updates and acknowledgements change neither)."""
+    if name == "raised":
+        s.update(commune_code=data["unit_code"] or data["province_code"] or "", rule=data["rule"])
+        s["raised"] = _vietnam_day(data["raised_at"])
+    elif name == "resolved":
+        s["resolved"] = _vietnam_day(data["resolved_at"])
+
+
+def _vietnam_day(value: str | datetime) -> date:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+
+
 # -- flows ------------------------------------------------------------------------------------
 
-Counted = tuple[str, str, int, list[tuple[str, object]]]
+Counted = tuple[str, str | date, int, list[tuple[str, object]]]
 """(indicator, date field's value, amount, [(dimension, value)])."""
 
 
@@ -194,6 +212,8 @@ def _counted(kind: str, name: str, data: dict[str, Any], s: dict[str, Any]) -> l
             found.append(("permits_revoked", data["revoked_on"], 1, dims))
         case "foreign_worker", "exemption_certified":
             found.append(("exemptions_certified", data["valid_from"], 1, foreign))
+        case "alert", "raised" | "resolved":
+            found.append((f"alerts_{name}", s[name], 1, [("rule", s["rule"])]))
     return found
 
 
@@ -214,7 +234,7 @@ def _add(
     counts: Counter[FlowKey],
     indicator: str,
     commune: str,
-    day: str,
+    day: str | date,
     amount: int,
     dims: list[tuple[str, object]],
 ) -> None:
@@ -269,6 +289,9 @@ def _stocks(
             ("foreign_workers_exempt", int(working and exempt and not permit), FOREIGN),
             ("foreign_workers_without_permit", int(working and not permit and not exempt), FOREIGN),
         ]
+    if kind == "alert":
+        still_open = _by(s.get("raised"), day) and not _by(s.get("resolved"), day)
+        return [("alerts_open", int(still_open), ("rule",))]
     return []
 
 

@@ -34,6 +34,7 @@ from lmis_shared.contracts import registry_loans as loans
 from lmis_shared.contracts.feeds import feed_topic, load_catalogue
 from lmis_shared.errors import Forbidden
 from lmis_shared.processing import Decoded
+from lmis_shared.settings import CommonSettings
 from tests.conftest import unique
 from tests.integration.processors import broker_settings, create_topic, eventually, publish
 from tests.unit.alert_examples import Stream, contract_signed, worker_registered
@@ -108,6 +109,16 @@ def _read_topic(
         consumer.close()
 
 
+async def publish_feeds(pool: asyncpg.Pool, schema: str, common: CommonSettings) -> None:
+    """Everything the feed outbox holds, published by the feed relay to `lmis.agency.*`."""
+    relay = await build_feed_relay(pool, schema, common)
+    try:
+        while await relay.publish_pending():
+            pass
+    finally:
+        await relay.close()
+
+
 async def test_each_feed_holds_exactly_what_its_purpose_allows_once(
     pg_pool: asyncpg.Pool,
     fresh_schema: str,
@@ -146,12 +157,7 @@ async def test_each_feed_holds_exactly_what_its_purpose_allows_once(
         bank = expected[f"{common.topic_prefix}.agency.bank"]
         assert {t for t, _ in bank} == {loans.LoanApplied.event_type, r.WorkerReturned.event_type}
 
-        relay = await build_feed_relay(pg_pool, fresh_schema, common)
-        try:
-            while await relay.publish_pending():
-                pass
-        finally:
-            await relay.close()
+        await publish_feeds(pg_pool, fresh_schema, common)
 
         for topic, wanted in expected.items():
             feed = catalogue[topic.split(".agency.")[1].split(".")[0]]

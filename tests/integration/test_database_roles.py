@@ -4,7 +4,8 @@ A database laid out as production's (`database_roles.py`) is migrated by the rea
 migrate` as the owner `lmis`; then each service's role is tried directly on the real
 PostgreSQL: it reads and writes its own schema, cannot read or write another service's, cannot
 change any schema nor any event (append-only, whoever asks); reporting's and notify's roles
-read the event tables their rebuilds replay, and each `lmis rebuild` runs as its role.
+read the event tables their rebuilds replay (reporting's include notify's, whose alerts it
+counts), and each `lmis rebuild` runs as its role.
 """
 
 from __future__ import annotations
@@ -167,6 +168,59 @@ def test_reporting_and_notify_read_exactly_the_event_tables_their_rebuilds_repla
                 _as(database, SERVICE_ROLES[service], f"select count(*) from {s}.events")
             )
             assert count == 0, (service, source, count)
+
+
+def test_reporting_counts_notifys_alerts_from_its_events_not_from_its_alert_list(
+    database: Database,
+) -> None:
+    notify = _schema("notify")
+    assert "notify" in settings_of("reporting").event_sources()
+    events, alert_list = asyncio.run(
+        _as(
+            database,
+            SERVICE_ROLES["reporting"],
+            f"select count(*) from {notify}.events where stream_type = 'alert'",
+            f"select count(*) from {notify}.alerts",
+        )
+    )
+    assert events == 0
+    assert isinstance(alert_list, asyncpg.InsufficientPrivilegeError)
+
+
+def test_notify_reads_the_producers_data_keys_and_no_other_table_of_theirs(
+    database: Database,
+) -> None:
+    # the feeds' key grant: SELECT on registry's and permits' person_keys, nothing more
+    notify = SERVICE_ROLES["notify"]
+    sources = settings_of("notify").key_sources()
+    assert sources == ["registry", "permits"]
+    for source in sources:
+        s = _schema(source)
+        [listed] = asyncio.run(
+            _as(
+                database,
+                OWNER,
+                "select string_agg(table_name, ',') from information_schema.tables"
+                f" where table_schema = '{s}' and table_type = 'BASE TABLE'",
+            )
+        )
+        others = set(str(listed).split(",")) - {"person_keys", "events"}
+        assert {"idempotency", "access_log"} <= others, others
+        [count] = asyncio.run(_as(database, notify, f"select count(*) from {s}.person_keys"))
+        assert count == 0, (source, count)
+        tries = [f"select count(*) from {s}.{t}" for t in sorted(others)]
+        tries += [f"delete from {s}.person_keys", f"update {s}.person_keys set wrapped_key = null"]
+        for statement in tries:
+            [result] = asyncio.run(_as(database, notify, statement))
+            assert isinstance(result, asyncpg.InsufficientPrivilegeError), statement
+    # no other service is granted a producer's keys
+    for service, role in SERVICE_ROLES.items():
+        for source in sources:
+            if service in ("notify", source):
+                continue
+            statement = f"select count(*) from {_schema(source)}.person_keys"
+            [result] = asyncio.run(_as(database, role, statement))
+            assert isinstance(result, asyncpg.InsufficientPrivilegeError), (role, statement)
 
 
 @pytest.mark.parametrize("service", [n for n, d in SERVICES.items() if d.rebuild])

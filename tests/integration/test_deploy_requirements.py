@@ -43,7 +43,8 @@ COMPOSE_ENV_EXAMPLE = ROOT / "deploy" / "compose.env.example"
 class Process:
     """One deployed process: its workload's name (the compose service's too) and what it reads:
     every process reads `CommonSettings`; the API and the processor read their service's
-    settings class whole, the relay and `lmis migrate` only its `schema_name`."""
+    settings class whole (the processor also its declaration's `processor_settings`), the relay
+    and `lmis migrate` only its `schema_name`."""
 
     name: str
     reads: tuple[tuple[type[BaseSettings], frozenset[str] | None], ...]
@@ -98,7 +99,9 @@ def _processes() -> Iterator[Process]:
         if declaration.publishes_events:
             yield Process(f"{name}-relay", (common, (own, schema_only)))
         if declaration.processor:
-            yield Process(f"{name}-processor", (common, (own, None)))
+            # and what only the processor reads (notify's: the producers' master keys)
+            extra = tuple((load(ref), None) for ref in declaration.processor_settings)
+            yield Process(f"{name}-processor", (common, (own, None), *extra))
     every_schema = tuple((load(d.settings), schema_only) for d in SERVICES.values())
     yield Process("migrate", (common, *every_schema))
 
@@ -188,6 +191,14 @@ def test_the_requirements_are_derived_from_the_settings_classes() -> None:
         assert required_outside_embedded(CommonSettings)[0] in api
         assert set(required_outside_embedded(load(declaration.settings))) <= set(api)
     assert all(PROCESSES[p].requirements() for p in PROCESSES)
+    # what only a processor reads (notify's key grant: the producers' master keys) is its own
+    granted = [(n, ref) for n, d in SERVICES.items() for ref in d.processor_settings]
+    assert granted
+    for name, ref in granted:
+        needed = set(required_outside_embedded(load(ref)))
+        assert needed
+        assert needed <= set(PROCESSES[f"{name}-processor"].requirements())
+        assert not needed & set(PROCESSES[name].requirements())
 
 
 def test_the_token_key_group_is_what_the_authenticator_refuses_to_start_without(

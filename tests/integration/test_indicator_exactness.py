@@ -3,8 +3,10 @@ however Kafka delivers (issue 5, "Exactness is the bar"; architecture property 3
 
 One realistic history is made once for the module: a demo plan (outbound workers through
 their whole lifecycle, loans, employers, foreign workers with permits) sent through the
-registry's and the permits service's real HTTP apps. The relays publish their event stores to
-fresh topics for each run, and each run keeps its counts in a schema of its own. Afterwards
+registry's and the permits service's real HTTP apps, and the alerts notify's deadline
+projection and sweeper raise, update and resolve over it (`alert_history.py`). The relays
+publish their event stores to fresh topics for each run, and each run keeps its counts in a
+schema of its own. Afterwards
 every flow row (indicator, commune, month, breakdown) and every stock row on one date must
 equal what `exactness.py` counts from the stores by itself: after a normal run, after a run
 where every record comes twice, after a run whose processor was SIGKILLed mid-stream and
@@ -46,6 +48,7 @@ from lmis_shared.relay import build_relay
 from lmis_shared.relay import migrate as migrate_relay
 from lmis_shared.settings import CommonSettings
 from tests.conftest import unique
+from tests.integration.alert_history import alerts_over
 from tests.integration.exactness import FlowKey, StockKey, straight_flows, straight_stocks
 from tests.integration.permits_api import demo_services
 from tests.integration.processors import broker_settings, eventually, reporting_process, serving
@@ -56,8 +59,13 @@ pytestmark = pytest.mark.integration
 K = TypeVar("K", FlowKey, StockKey)
 TODAY = FixedClock(NOW).today()
 SIZES = Sizes(workers=300, employers=8, foreign_workers=80)
+OBLIGATIONS = [("monthly", "03637", "12"), ("yearly_department", "12", "12")]
+"""Reports the history's sweeps wait for: a commune's monthly one, the province's yearly one."""
 HIGH_INCOME = frozenset({"JP", "KR", "TW", "SG", "AU", "DE", "RO"})
-DOMAINS = ("registry", "permits")
+DOMAINS = ("registry", "permits", "notify")
+"""The sources the reporting processor reads: notify's store holds the history's alerts."""
+PRODUCERS = ("registry", "permits")
+"""The services the demo plan is sent to; notify derives its alerts from their events."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,8 @@ async def history(
             report = await load_plan(generate_plan(12, SIZES, 5, TODAY), clients)
         assert report.refused == {}
         assert report.unavailable == {}
+        produced = [[e async for e in all_events_in(pool, [stores[d]])] for d in PRODUCERS]
+        await alerts_over(pool, stores["notify"], produced, NOW, OBLIGATIONS)
         for schema in stores.values():
             await migrate_relay(pool, schema)
         events = [e async for e in all_events_in(pool, stores.values())]

@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import asyncpg
 import pytest
@@ -40,6 +40,7 @@ from lmis_reporting.bootstrap import rebuild
 from lmis_reporting.entrypoints.processor import build_processor
 from lmis_reporting.settings import ReportingSettings
 from lmis_shared.cloudevents import header_map, to_kafka
+from lmis_shared.contracts.notify import AlertRaised, AlertRule, SubjectKind
 from lmis_shared.contracts.registry import Person, PriorityGroup, Sex, WorkerRegistered
 from lmis_shared.events import EventMetadata, NewEvent, RecordedEvent
 from lmis_shared.eventstore import AppendContext
@@ -269,20 +270,23 @@ async def test_counts_per_commune_and_month_equal_a_straight_count(pipeline: Pip
     assert {r["dim_value"]: r["n"] for r in by_sex} == dict(Counter(e.data["sex"] for e in events))
 
 
-async def test_by_default_the_processor_counts_the_permits_topic_as_well(
+async def test_by_default_the_processor_counts_the_permits_and_notify_topics_as_well(
     pipeline: Pipeline,
 ) -> None:
     common, pg_pool, schema = pipeline.common, pipeline.pool, pipeline.schema
-    permits_topic = common.topic("permits")
-    create_topic(common.kafka_bootstrap, permits_topic, PARTITIONS)
+    permits_topic, notify_topic = common.topic("permits"), common.topic("notify")
+    for topic in (permits_topic, notify_topic):
+        create_topic(common.kafka_bootstrap, topic, PARTITIONS)
     events = registrations(10, seed=31)
     stream = uuid4()
     permit = [
         recorded(stream, n + 1, e)
         for n, e in enumerate([foreign_worker("03637"), permit_issued(date(2026, 3, 1))])
     ]
+    alert = recorded(uuid4(), 1, alert_raised(stream))
     await pipeline.publish_events(events)
     await pipeline.publish([record(e) for e in permit], topic=permits_topic)
+    await pipeline.publish([record(alert)], topic=notify_topic)
     defaults = ReportingSettings(
         schema_name=schema, processor_id=unique("lmis-reporting-test"), processor_batch_size=50
     )
@@ -290,18 +294,37 @@ async def test_by_default_the_processor_counts_the_permits_topic_as_well(
     async with pipeline.running(defaults) as worker:
         await pipeline.counts_reach(events, worker)
         issued = await eventually(
-            lambda: _issued(pg_pool, schema), "the permit to be counted", worker=worker
+            lambda: _total(pg_pool, schema, "permits_issued"),
+            "the permit to be counted",
+            worker=worker,
+        )
+        raised = await eventually(
+            lambda: _total(pg_pool, schema, "alerts_raised"),
+            "the alert to be counted",
+            worker=worker,
         )
 
-    assert defaults.processor_sources == ["registry", "permits"]
-    assert permits_topic == f"{common.topic_prefix}.permits.events"
-    assert issued == 1
+    assert defaults.processor_sources == ["registry", "permits", "notify"]
+    assert notify_topic == f"{common.topic_prefix}.notify.events"
+    assert (issued, raised) == (1, 1)
 
 
-async def _issued(pool: asyncpg.Pool, schema: str) -> int | None:
+def alert_raised(subject: UUID) -> AlertRaised:
+    return AlertRaised(
+        rule=AlertRule.working_without_permit,
+        subject_id=subject,
+        subject_kind=SubjectKind.foreign_worker,
+        unit_code="03637",
+        province_code="12",
+        due_on=date(2026, 3, 1),
+        raised_at=datetime(2026, 3, 2, 3, tzinfo=UTC),
+    )
+
+
+async def _total(pool: asyncpg.Pool, schema: str, indicator: str) -> int | None:
     value = await pool.fetchval(
-        f"SELECT sum(value) FROM {schema}.indicator_counts"
-        " WHERE indicator = 'permits_issued' AND dimension = ''"
+        f"SELECT sum(value) FROM {schema}.indicator_counts WHERE indicator = $1 AND dimension = ''",
+        indicator,
     )
     return int(value) if value else None
 

@@ -4,7 +4,7 @@ their pace; and the page's words and numbers in both languages."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -12,7 +12,7 @@ from lmis_reporting.application.dashboard import DashboardQueries
 from lmis_reporting.application.ports import CountRange
 from lmis_reporting.application.queries import ReportingQueries
 from lmis_reporting.application.targets import TargetCommands
-from lmis_reporting.domain.facts import Facts
+from lmis_reporting.domain.facts import AlertFacts, Facts
 from lmis_reporting.domain.units import Hierarchy
 from lmis_reporting.entrypoints.page_text import Words
 from lmis_shared.auth import Authorizer, Principal, Role
@@ -55,7 +55,24 @@ class CountingFacts:
         self, stream_type: str, hierarchy: Hierarchy, unit_code: str
     ) -> list[tuple[str | None, Facts]]:
         self.asked.append((stream_type, unit_code))
-        return []
+        return ALERTS if stream_type == "alert" else []
+
+
+ALERTS: list[tuple[str | None, Facts]] = [
+    ("03637", AlertFacts(commune_code="03637", rule="loan_overdue", raised_on=date(2026, 6, 3))),
+    ("03637", AlertFacts(commune_code="03637", rule="loan_overdue", raised_on=date(2026, 7, 2))),
+    (
+        "03640",
+        AlertFacts(
+            commune_code="03640",
+            rule="report_late",
+            raised_on=date(2026, 5, 11),
+            resolved_on=date(2026, 6, 1),
+        ),
+    ),
+    ("03640", AlertFacts(commune_code="03640", rule="absconded", raised_on=date(2026, 7, 3))),
+]
+"""Open on the clock's 2 July: the two loan alerts; one resolved, one raised tomorrow."""
 
 
 class NoFilings:
@@ -63,11 +80,6 @@ class NoFilings:
 
     async def status(self, *args: object) -> None:
         raise Forbidden("role may not read report")
-
-
-class NoNotify:
-    async def open_by_rule(self, credential: str, unit_code: str) -> dict[str, int] | None:
-        return None
 
 
 class Parts:
@@ -82,7 +94,7 @@ class Parts:
         )
         streams = EventStoreStreams(InMemoryEventStore(), rows)
         commands = TargetCommands(units, rows, streams, Authorizer(), clock)
-        self.dashboard = DashboardQueries(queries, commands, NoFilings(), NoNotify(), clock)  # type: ignore[arg-type]
+        self.dashboard = DashboardQueries(queries, commands, NoFilings(), clock)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -94,23 +106,23 @@ async def test_a_commune_officer_asking_for_the_province_is_refused_before_any_c
     parts: Parts,
 ) -> None:
     with pytest.raises(Forbidden):
-        await parts.dashboard.overview(COMMUNE_OFFICER, "token", "12", 2026)
+        await parts.dashboard.overview(COMMUNE_OFFICER, "12", 2026)
 
     assert parts.counts.asked == []
     assert parts.facts.asked == []
 
 
 async def test_the_overview_reads_each_kind_of_stream_once_for_the_page(parts: Parts) -> None:
-    await parts.dashboard.overview(PROVINCE_OFFICER, "token", "12", 2026)
+    await parts.dashboard.overview(PROVINCE_OFFICER, "12", 2026)
     first_page = list(parts.facts.asked)
-    await parts.dashboard.overview(PROVINCE_OFFICER, "token", "12", 2026)
+    await parts.dashboard.overview(PROVINCE_OFFICER, "12", 2026)
 
     assert sorted(first_page) == sorted(set(first_page))  # no stream type read twice
     assert len(parts.facts.asked) == 2 * len(first_page)  # a new page reads anew
 
 
 async def test_the_target_carries_its_progress_and_the_pace_to_december(parts: Parts) -> None:
-    found = await parts.dashboard.overview(PROVINCE_OFFICER, "token", "12", 2026)
+    found = await parts.dashboard.overview(PROVINCE_OFFICER, "12", 2026)
 
     (line,) = found.targets
     assert line.indicator == "departed"
@@ -121,12 +133,15 @@ async def test_the_target_carries_its_progress_and_the_pace_to_december(parts: P
     assert found.figures()["target.departed.target"] == 730
 
 
-async def test_months_run_to_the_clocks_month_and_alerts_may_be_unknown(parts: Parts) -> None:
-    found = await parts.dashboard.overview(PROVINCE_OFFICER, "token", "12", 2026)
+async def test_months_run_to_the_clocks_month_and_open_alerts_are_the_indicators(
+    parts: Parts,
+) -> None:
+    found = await parts.dashboard.overview(PROVINCE_OFFICER, "12", 2026)
 
     assert [m for m, _ in found.departures_by_month] == [f"2026-0{m}" for m in range(1, 8)]
     assert all(v == 10 for _, v in found.departures_by_month)
-    assert found.open_alerts is None
+    assert found.open_alerts == {"loan_overdue": 2}  # `alerts_open` by rule, on 2 July
+    assert found.figures()["alerts.loan_overdue"] == 2
     assert [(f.kind, f.period, f.states) for f in found.filing][:2] == [
         ("monthly", "2026-06", None),
         ("yearly_agencies", "2026", None),
@@ -137,7 +152,7 @@ async def test_months_run_to_the_clocks_month_and_alerts_may_be_unknown(parts: P
 async def test_a_commune_officer_sees_the_communes_targets_through_the_indicators(
     parts: Parts,
 ) -> None:
-    found = await parts.dashboard.overview(COMMUNE_OFFICER, "token", "03637", 2026)
+    found = await parts.dashboard.overview(COMMUNE_OFFICER, "03637", 2026)
 
     assert found.unit.code == "03637"
     assert found.targets == []  # the commune has none; asking did not need the target list

@@ -28,6 +28,7 @@ class FakeBook:
         self.subjects_known: dict[UUID, SubjectUnits] = {}
         self.records: list[FeedRecord] = []
         self.access: list[tuple[str, list[str]]] = []
+        self.forgotten: list[UUID] = []
 
     async def definitions(self) -> list[FeedDefinition]:
         return list(FEEDS)
@@ -43,6 +44,9 @@ class FakeBook:
 
     async def record_access(self, feed: FeedDefinition, records: Sequence[FeedRecord]) -> None:
         self.access.append((feed.name, [str(x.metadata.stream_id) for x in records]))
+
+    async def forget(self, subject: UUID) -> None:
+        self.forgotten.append(subject)
 
 
 def test_the_shipped_catalogue_names_only_known_types_and_fields() -> None:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 import pytest
 
-from lmis_shared.imports import UnreadableFile, read_table, uploaded_file
+from lmis_shared.imports import UnreadableFile, read_table
 from tests.unit.import_files import (
     CITIZEN_ID,
     HEADINGS,
@@ -169,20 +169,3 @@ def test_xlsx_reads_the_templates_sheet_when_there_are_several() -> None:
     out = io.BytesIO()
     book.save(out)
     assert dict(read_table(out.getvalue(), TEMPLATE).rows[0].values) == EXPECTED
-
-
-def test_a_form_upload_gives_the_file_part_and_a_plain_body_is_the_file() -> None:
-    data = csv_bytes([HEADINGS, ROW])
-    form = (
-        b'--xyz\r\nContent-Disposition: form-data; name="note"\r\n\r\nhello\r\n'
-        b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="lao_dong.csv"\r\n'
-        b"Content-Type: text/csv\r\n\r\n" + data + b"\r\n--xyz--\r\n"
-    )
-    assert uploaded_file(form, 'multipart/form-data; boundary="xyz"') == data
-    assert uploaded_file(data, "text/csv") == data
-
-
-def test_a_form_without_a_file_is_refused() -> None:
-    form = b'--xyz\r\nContent-Disposition: form-data; name="note"\r\n\r\nhello\r\n--xyz--\r\n'
-    with pytest.raises(UnreadableFile, match="file"):
-        uploaded_file(form, "multipart/form-data; boundary=xyz")

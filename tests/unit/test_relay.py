@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from uuid import UUID, uuid4
 
+import asyncpg
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -325,3 +326,39 @@ async def test_an_unexpected_error_is_not_retried_but_raised(
     with pytest.raises(KeyError):
         await relay.run(asyncio.Event())
     assert relay.stats.failed_attempts == 0
+
+
+@pytest.mark.parametrize(
+    "failover",
+    [
+        asyncpg.exceptions.AdminShutdownError,  # 57P01: the server is being shut down
+        asyncpg.exceptions.TooManyConnectionsError,  # 53300: a new primary not ready yet
+        asyncpg.exceptions.CannotConnectNowError,  # 57P03
+    ],
+)
+async def test_a_database_failover_error_is_waited_out_not_raised(
+    store: InMemoryEventStore,
+    checkpoints: FakeCheckpoints,
+    broker: FakeBroker,
+    failover: type[Exception],
+) -> None:
+    appended = await append(store, uuid4(), 2)
+
+    class FailingOver:
+        failures = 3
+
+        async def read_all(self, after: Position | None, limit: int = 500) -> list[RecordedEvent]:
+            if self.failures:
+                self.failures -= 1
+                raise failover("the database is failing over")
+            return await store.read_all(after, limit)
+
+    relay = Relay(FailingOver(), checkpoints, broker, FAST)
+    stop = asyncio.Event()
+    running = asyncio.create_task(relay.run(stop))
+    await eventually(lambda: len(broker.records) == 2)
+    stop.set()
+    await running
+
+    assert relay.stats.failed_attempts == 3
+    assert ids(published(broker)) == ids(appended)

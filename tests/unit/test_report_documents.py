@@ -18,9 +18,11 @@ from lmis_reporting.application.ports import CountRange
 from lmis_reporting.application.queries import ReportingQueries
 from lmis_reporting.application.reports import ReportDocuments
 from lmis_reporting.domain.errors import InvalidReportPeriod, UnknownReportKind
+from lmis_reporting.domain.facts import AlertFacts, Facts
 from lmis_reporting.domain.indicators import TOTAL
 from lmis_reporting.domain.report_kinds import REPORT_KINDS
 from lmis_reporting.domain.report_model import UNKNOWN, Report, completed_rows, figures
+from lmis_reporting.domain.units import Hierarchy
 from lmis_reporting.domain.vietnamese import vi_date, vi_number
 from lmis_shared.auth import Authorizer, Principal, Role
 from lmis_shared.clock import FixedClock
@@ -119,14 +121,54 @@ async def test_the_report_carries_each_section_the_plan_asks_for() -> None:
     assert found["departures.departed_high_income_share.total"] == 0.9
 
 
-async def test_a_section_without_indicators_says_so_rather_than_zero() -> None:
-    report = await yearly()
+class OpenAlertFacts(FakeFacts):
+    """Two open alerts in Mường Kim (loans), one resolved (a late report)."""
+
+    async def facts_under(
+        self, stream_type: str, hierarchy: Hierarchy, unit_code: str
+    ) -> list[tuple[str | None, Facts]]:
+        if stream_type != "alert":
+            return []
+        loan = AlertFacts(
+            commune_code=MUONG_KIM.code, rule="loan_overdue", raised_on=date(2026, 3, 1)
+        )
+        late = AlertFacts(
+            commune_code=MUONG_KIM.code,
+            rule="report_late",
+            raised_on=date(2026, 2, 11),
+            resolved_on=date(2026, 2, 20),
+        )
+        return [(MUONG_KIM.code, loan), (MUONG_KIM.code, loan), (MUONG_KIM.code, late)]
+
+
+async def test_the_alerts_section_carries_alerts_raised_resolved_and_open_by_rule() -> None:
+    units = FakeUnits()
+    queries = ReportingQueries(
+        units,
+        BreakdownCounts(),
+        OpenAlertFacts(),
+        FakeMarkets(),
+        FakeTargets(),
+        Authorizer(),
+        CLOCK,
+    )
+    report = await ReportDocuments(queries, units, CLOCK).report(
+        PROVINCE_OFFICER, "yearly_department", "12", "2026"
+    )
 
     [alerts] = [s for s in report.sections if s.code == "alerts"]
-    assert alerts.lines == ()
-    assert alerts.unavailable_vi is not None
-    assert "Chưa có số liệu" in alerts.unavailable_vi
-    assert not any(key.startswith("alerts.") for key in figures(report))
+    assert alerts.unavailable_vi is None
+    assert [(line.indicator, line.by) for line in alerts.lines] == [
+        ("alerts_raised", "rule"),
+        ("alerts_resolved", "rule"),
+        ("alerts_open", "rule"),
+    ]
+    found = figures(report)
+    assert found["alerts.alerts_open.rule.total"] == 2
+    assert found["alerts.alerts_open.rule.loan_overdue"] == 2
+    assert "alerts.alerts_open.rule.report_late" not in found
+    [open_line] = [line for line in alerts.lines if line.indicator == "alerts_open"]
+    assert [r.label for r in open_line.rows] == ["Nợ vay quá hạn"]
 
 
 async def test_the_programme_review_compares_departures_with_the_target() -> None:
@@ -191,7 +233,7 @@ async def test_the_pdf_speaks_vietnamese_with_vietnamese_numbers() -> None:
         "Kỳ báo cáo: năm 2026 (từ ngày 01/01/2026 đến ngày 31/12/2026)",
         "Hạn gửi báo cáo: 15/12/2026",
         "Nhật Bản",
-        "Chưa có số liệu",
+        "Cảnh báo đang mở (chưa được xử lý) (theo loại cảnh báo)",
         "90,0 %",
     ):
         assert heading in text
@@ -223,4 +265,9 @@ async def test_a_report_reads_each_kind_of_stream_once_for_all_its_lines() -> No
         PROVINCE_OFFICER, "yearly_department", "12", "2026"
     )
 
-    assert sorted(facts.asked) == [("foreign_worker", "12"), ("loan", "12"), ("worker", "12")]
+    assert sorted(facts.asked) == [
+        ("alert", "12"),
+        ("foreign_worker", "12"),
+        ("loan", "12"),
+        ("worker", "12"),
+    ]

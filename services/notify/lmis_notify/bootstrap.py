@@ -5,7 +5,7 @@ the clock). They share the tables `migrate` creates.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import asyncpg
@@ -15,6 +15,7 @@ from lmis_notify.adapters.alert_book import AlertRows, PostgresAlertBooks
 from lmis_notify.adapters.alert_reads import PostgresAlertReads
 from lmis_notify.adapters.feed_projection import FeedProjection, feed_sources
 from lmis_notify.adapters.feed_store import FeedRows, PostgresFeedReads, seed_catalogue
+from lmis_notify.adapters.key_grant import key_grant
 from lmis_notify.adapters.projection import DeadlineProjection
 from lmis_notify.adapters.units import communes_of
 from lmis_notify.adapters.webhook_store import PostgresSubscriptions
@@ -67,7 +68,9 @@ def bootstrap(
     clock: Clock | None = None,
     authorizer: Authorizer | None = None,
 ) -> Notify:
-    """`clock` defaults to the settings' (a fixed one under `LMIS_NOTIFY_AS_OF`)."""
+    """`clock` defaults to the settings' (a fixed one under `LMIS_NOTIFY_AS_OF`). Its feed
+    projection withholds sealed personal fields: the processor and the rebuild give it the key
+    grant (`with_key_grant`); the API, which fans nothing out, holds no master key."""
     clock = clock or settings.clock()
     authorizer = authorizer or Authorizer(NOTIFY_GRANTS)
     schema = settings.schema_name
@@ -98,7 +101,7 @@ def bootstrap(
                 rotation_overlap=timedelta(hours=settings.webhook_rotation_overlap_hours),
             ),
         ),
-        feed_projection=FeedProjection(pool, schema, FeedFanout(personal_fields(pool, settings))),
+        feed_projection=FeedProjection(pool, schema, FeedFanout(ClearPersonalFields())),
     )
 
 
@@ -124,11 +127,28 @@ def delivery(
     )
 
 
-def personal_fields(pool: asyncpg.Pool, settings: NotifySettings) -> PersonalFields:
-    """THE SEAM for issue 10's decryption: the fields a feed's purpose allows arrive here
-    reduced; a decryptor holding a key grant for the producers' data keys opens their sealed
-    values. Until one is plugged in, clear values pass and sealed ones are withheld."""
-    return ClearPersonalFields()
+def personal_fields(
+    pool: asyncpg.Pool, settings: NotifySettings, common: CommonSettings
+) -> PersonalFields:
+    """The feeds' key grant (`adapters/key_grant.py`): the fields a feed's purpose allows
+    arrive here reduced, and the producers' data keys (read from their `person_keys` with
+    their master keys) open their sealed values. Only the processor and `lmis rebuild notify`
+    build it: no other notify process is given the master keys."""
+    return key_grant(pool, settings.key_sources(), common)
+
+
+def with_key_grant(
+    notify: Notify,
+    pool: asyncpg.Pool,
+    settings: NotifySettings,
+    common: CommonSettings,
+    personal: PersonalFields | None = None,
+) -> Notify:
+    """`notify` whose feed projection opens the personal fields the feeds allow (`personal`,
+    by default the key grant of `personal_fields`)."""
+    grant = personal or personal_fields(pool, settings, common)
+    projection = FeedProjection(pool, settings.schema_name, FeedFanout(grant))
+    return replace(notify, feed_projection=projection)
 
 
 async def migrate(pool: asyncpg.Pool, schema: str) -> None:

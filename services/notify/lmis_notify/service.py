@@ -4,5 +4,13 @@
 from lmis_shared.declaration import ServiceDeclaration
 
 SERVICE = ServiceDeclaration.standard(
-    "notify", order=4, settings_class="NotifySettings", processor=True
+    "notify",
+    order=4,
+    settings_class="NotifySettings",
+    processor=True,
+    # the feeds' key grant: the producers' master keys, read by the processor only
+    processor_settings=(
+        "lmis_notify.settings:RegistryMasterKey",
+        "lmis_notify.settings:PermitsMasterKey",
+    ),
 )

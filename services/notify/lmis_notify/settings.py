@@ -20,6 +20,12 @@ clock and the same rules.
                                             BACKOFF_BASE_SECONDS (2) / _CAP_SECONDS (600),
                                             ALLOWED_HOSTS (JSON list; empty: any https host),
                                             ROTATION_OVERLAP_HOURS (24)
+
+The feed processor alone also reads the producers' master keys (`RegistryMasterKey`,
+`PermitsMasterKey`: LMIS_REGISTRY_MASTER_KEY / _FILE, LMIS_PERMITS_MASTER_KEY / _FILE, the
+same secrets the producers read; in embedded mode their generated local key): with SELECT on
+the producers' `person_keys` (`key_sources`), its key grant opens the personal fields a feed's
+purpose allows (`adapters/key_grant.py`).
 """
 
 from __future__ import annotations
@@ -31,10 +37,25 @@ from pydantic_settings import SettingsConfigDict
 
 from lmis_notify.domain.rules import RuleSettings
 from lmis_shared.clock import VIETNAM_TZ, Clock, FixedClock, SystemClock
-from lmis_shared.settings import ServiceSettings
+from lmis_shared.settings import MasterKeySettings, ServiceSettings
 
 # The demo province (Lai Châu) files all three kinds of the seeds' reports.
 DEMO_OBLIGATIONS = {"monthly": ["12"], "yearly_agencies": ["12"], "yearly_department": ["12"]}
+
+
+class RegistryMasterKey(MasterKeySettings):
+    model_config = SettingsConfigDict(env_prefix="LMIS_REGISTRY_", extra="ignore")
+
+
+class PermitsMasterKey(MasterKeySettings):
+    model_config = SettingsConfigDict(env_prefix="LMIS_PERMITS_", extra="ignore")
+
+
+PRODUCER_MASTER_KEYS: dict[str, type[MasterKeySettings]] = {
+    "registry": RegistryMasterKey,
+    "permits": PermitsMasterKey,
+}
+"""The services whose personal fields feeds carry, and the settings of their master keys."""
 
 
 class NotifySettings(ServiceSettings):
@@ -99,3 +120,7 @@ class NotifySettings(ServiceSettings):
     def event_sources(self) -> list[str]:
         # notify's own events (report submissions) are in its own schema
         return [domain for domain in self.sources if domain != "notify"]
+
+    def key_sources(self) -> list[str]:
+        # the feeds' key grant: the producers' data keys (never their other tables)
+        return [domain for domain in self.sources if domain in PRODUCER_MASTER_KEYS]

@@ -12,7 +12,7 @@ from lmis_reporting.adapters.filings import FilingRows, PostgresFilings
 from lmis_reporting.adapters.indicator_reads import PostgresIndicatorReads
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from lmis_reporting.adapters.markets import PostgresMarkets
-from lmis_reporting.adapters.peers import NotifyAlerts, PeerApis
+from lmis_reporting.adapters.peers import PeerApis
 from lmis_reporting.adapters.report_pdf import render_pdf
 from lmis_reporting.adapters.report_xlsx import render_xlsx
 from lmis_reporting.adapters.signin_links import PostgresSignInLinks
@@ -87,7 +87,7 @@ def bootstrap(
             "reporting": "http://reporting",  # its own API, in process (`pages.py`)
         }
     )
-    dashboard = DashboardQueries(queries, commands, filed, NotifyAlerts(peers), clock)
+    dashboard = DashboardQueries(queries, commands, filed, clock)
     return Reporting(
         queries,
         commands,

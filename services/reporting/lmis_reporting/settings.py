@@ -6,7 +6,8 @@ prefixed `LMIS_REPORTING_`. The API and the stream processor read the same objec
     LMIS_REPORTING_PROCESSOR_ID            faust app id = consumer group (`lmis-reporting`)
     LMIS_REPORTING_PROCESSOR_SOURCES       domains whose event topics the processor reads, and
                                            whose event stores a rebuild replays
-                                           (`["registry","permits"]`)
+                                           (`["registry","permits","notify"]`: notify's
+                                           alerts are counted like the other facts)
     LMIS_REPORTING_PROCESSOR_BATCH_SIZE    most events applied in one transaction (500)
 
 The officials' dashboard (`entrypoints/pages.py`):
@@ -35,7 +36,7 @@ class ReportingSettings(ServiceSettings):
     schema_name: str = Field("reporting", description="the PostgreSQL schema the service owns")
     processor_id: str = Field("lmis-reporting", description="faust app id, also the consumer group")
     processor_sources: list[str] = Field(
-        ["registry", "permits"],
+        ["registry", "permits", "notify"],
         description="domains whose event topics the processor reads (and whose event stores, "
         "in the PostgreSQL schema of the same name, a rebuild replays)",
     )

@@ -12,6 +12,7 @@ from typing import Any
 
 from lmis_shared.contracts.feeds import FeedDefinition, feed_topic, load_catalogue
 from lmis_shared.events import catalogue
+from lmis_shared.privacy.fields import ENCRYPTED
 
 Schema = dict[str, Any]
 
@@ -67,11 +68,40 @@ def _channel(prefix: str, feed: FeedDefinition, names: dict[str, str]) -> Schema
     return channel
 
 
+ERASED = "erased"
+"""A feed record's list of its personal fields that are null because the person was erased."""
+
+
+def _opened_for_the_feed(schema: Schema) -> None:
+    """A feed carries its personal fields decrypted by notify's key grant (never the sealed
+    envelope), or `null` once the person is erased, with the field named under `erased`."""
+    personal = []
+    for name, prop in schema["properties"].items():
+        if ENCRYPTED not in prop:
+            continue
+        personal.append(name)
+        del prop[ENCRYPTED]
+        plain = [s for s in prop.pop("anyOf") if s.get("$ref") != "#/$defs/SealedField"]
+        prop["anyOf"] = [*plain, {"type": "null"}]
+        prop["description"] = (
+            "personal: decrypted for this feed's purpose; null once the person is erased"
+        )
+    if personal:
+        schema["properties"][ERASED] = {
+            "type": "array",
+            "items": {"enum": personal},
+            "description": "present when the person was erased (their data key destroyed): "
+            "the personal fields that are null for that reason; delete what you hold of them",
+        }
+    schema.get("$defs", {}).pop("SealedField", None)  # no property refers to it any more
+
+
 def _message(feed: FeedDefinition, event_type: str, event_schema: Any) -> Schema:
     allowed = feed.event_types[event_type]
     full: Schema = copy.deepcopy(event_schema(catalogue()[event_type]))
     full["properties"] = {k: v for k, v in full.get("properties", {}).items() if k in allowed}
     full["required"] = [r for r in full.get("required", []) if r in allowed]
+    _opened_for_the_feed(full)
     full["title"] = f"{full.get('title', event_type)} ({feed.name} feed)"
     return {
         "name": event_type,

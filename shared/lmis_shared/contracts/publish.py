@@ -212,8 +212,8 @@ Fields marked `x-personal-data` identify a person: they fall under the personal 
 (Law 91/2025/QH15); keep them out of logs and share them only as the law allows. They travel
 sealed (`x-encrypted`): each is an envelope `{"$enc": "v1", "k", "n", "c"}`, AES-256-GCM
 under the person's own data key, so erasing a person (destroying the key) makes them
-unreadable in every copy. An agency granted access receives the data keys it may use and
-decrypts as `SealedField` says; without a key, read the other fields and ignore these.
+unreadable in every copy. Agency feeds (`lmis.agency.*`) carry those their purpose allows
+decrypted, or `null` named under `erased` once erased; elsewhere, ignore them without a key.
 
 Topic names start with `lmis` by default (`LMIS_TOPIC_PREFIX`). Records that a consumer cannot
 use are moved, unchanged, to `<topic>.dlq` with the reason in the `dlq_reason` header (plus

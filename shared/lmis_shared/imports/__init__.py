@@ -12,7 +12,8 @@ Public API:
         .match(heading) -> Column | None         case-, diacritics- and spacing-blind
     vietnamese_date(text) -> date                dd/mm/yyyy or yyyy-mm-dd
     choice(labels) -> Parse, choices(labels) -> Parse      Vietnamese label -> API value(s)
-    read_table(data: bytes, template, *, max_rows=MAX_ROWS) -> Table
+    read_table(data: bytes | IO[bytes], template, *, max_rows=MAX_ROWS) -> Table
+                                                 streamed; limits applied while reading
     Table(template, headings, rows, unrecognised, format, example_skipped)
         .heading(field) -> str, .error(row, field, reason) -> RowError
     Row(number: int, values: Mapping[str, str])
@@ -23,7 +24,6 @@ Public API:
     RowError(row_number, column, field, reason), RowRejected, UnreadableFile (422, `file`)
     ImportSummary(rows, imported, skipped_rows, errors, unrecognised_columns).as_json()
     template_xlsx(template) -> bytes, error_report_xlsx(errors, summary=None) -> bytes
-    uploaded_file(body: bytes, content_type: str | None) -> bytes
     XLSX_MEDIA_TYPE, REPORT_HEADINGS ("Dòng", "Cột", "Lý do")
 """
 
@@ -32,7 +32,6 @@ from lmis_shared.imports.errors import RowError, RowRejected, UnreadableFile
 from lmis_shared.imports.reading import MAX_ROWS, Row, Table, read_table
 from lmis_shared.imports.summary import ImportSummary
 from lmis_shared.imports.template import Column, Parse, Template
-from lmis_shared.imports.upload import uploaded_file
 from lmis_shared.imports.values import choice, choices, vietnamese_date
 from lmis_shared.imports.workbooks import (
     REPORT_HEADINGS,
@@ -61,6 +60,5 @@ __all__ = [
     "error_report_xlsx",
     "read_table",
     "template_xlsx",
-    "uploaded_file",
     "vietnamese_date",
 ]

@@ -18,27 +18,32 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import warnings
-import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-
-import openpyxl
-from openpyxl.utils.exceptions import InvalidFileException
+from itertools import chain, islice
+from typing import IO
 
 from lmis_shared.imports.errors import RowError, UnreadableFile
 from lmis_shared.imports.template import Column, Template
+from lmis_shared.imports.xlsx_source import xlsx_rows
 from lmis_shared.logging import redact_text
 
 MAX_ROWS = 200_000
+MAX_BLANK_ROWS = 10_000
+"""Blank rows are skipped, but each costs reading: a file of nothing but blank lines stops."""
+MAX_LINE_CHARS = 256 * 1024
+"""A CSV line longer than this is refused before it is split into cells."""
 HEADER_SEARCH_ROWS = 10
 _XLSX_MAGIC = b"PK\x03\x04"
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE: Excel 97-2003, or an encrypted XLSX
 _SEPARATORS = (",", ";", "\t")
 _MAX_HEADING_SHOWN = 60
+_SNIFF_BYTES = 4096
 
-Grid = Sequence[Sequence[object]]
+Cells = Sequence[object]
+Grid = Sequence[Cells]
 
 
 @dataclass(frozen=True)
@@ -70,35 +75,63 @@ class Table:
         return RowError(row.number, self.heading(field_name), field_name, reason)
 
 
-def read_table(data: bytes, template: Template, *, max_rows: int = MAX_ROWS) -> Table:
-    """The file's rows, or UnreadableFile saying why nothing can be read."""
-    if not data.strip():
+def read_table(data: bytes | IO[bytes], template: Template, *, max_rows: int = MAX_ROWS) -> Table:
+    """The file's rows, or UnreadableFile saying why nothing can be read. `data` is the file's
+    bytes or a seekable binary file (an upload spooled to disk), read as a stream: the row
+    and line limits apply while reading, so a hostile file is refused having cost little."""
+    file = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
+    head = file.read(_SNIFF_BYTES)
+    file.seek(0)
+    if not head.strip() and len(head) < _SNIFF_BYTES:
         raise UnreadableFile("the file is empty")
-    if data.startswith(_XLS_MAGIC):
+    if head.startswith(_XLS_MAGIC):
         raise UnreadableFile(
             "Excel 97-2003 (.xls) and password-protected workbooks are not read: "
             "save the file as .xlsx (Excel Workbook) or as CSV UTF-8"
         )
-    if data.startswith(_XLSX_MAGIC):
-        return _table(_xlsx_grid(data, template), template, "xlsx", max_rows)
-    text = _decode(data)
-    return _table(_csv_grid(text, template), template, "csv", max_rows)
+    source, fmt = (
+        (xlsx_rows(file, template), "xlsx")
+        if head.startswith(_XLSX_MAGIC)
+        else (_csv_rows(file, head, template), "csv")
+    )
+    with source as rows:
+        return _table(rows, template, fmt, max_rows)
 
 
-# --- formats ------------------------------------------------------------------------------
+# --- CSV ----------------------------------------------------------------------------------
 
 
-def _decode(data: bytes) -> str:
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _strict(data, "utf-16")
-    if b"\x00" in data[:4096]:
+def _csv_rows(
+    file: IO[bytes], head: bytes, template: Template
+) -> AbstractContextManager[Iterator[Cells]]:
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    elif b"\x00" in head:
         raise UnreadableFile("the file is neither an XLSX workbook nor CSV text")
-    return _strict(data, "utf-8-sig")
+    else:
+        encoding = "utf-8-sig"
+    return _csv_reader(file, encoding, template)
 
 
-def _strict(data: bytes, encoding: str) -> str:
+@contextmanager
+def _csv_reader(file: IO[bytes], encoding: str, template: Template) -> Iterator[Iterator[Cells]]:
+    text = io.TextIOWrapper(file, encoding=encoding, errors="strict", newline="")
     try:
-        return data.decode(encoding)
+        yield _csv_cells(_bounded_lines(text), template)
+    finally:
+        text.detach()  # the upload's owner closes the file
+
+
+def _csv_cells(lines: Iterator[str], template: Template) -> Iterator[Cells]:
+    try:
+        first = list(islice(lines, HEADER_SEARCH_ROWS))
+        separator = max(
+            _SEPARATORS,
+            key=lambda s: _best_header(list(csv.reader(first, delimiter=s)), template)[1],
+        )
+        yield from csv.reader(chain(first, lines), delimiter=separator)
+    except csv.Error as error:
+        raise UnreadableFile(f"the CSV file is malformed ({type(error).__name__})") from None
     except UnicodeDecodeError:
         raise UnreadableFile(
             "the CSV file is not UTF-8 (Windows-1258, TCVN3 and VNI are not read): in Excel "
@@ -106,59 +139,43 @@ def _strict(data: bytes, encoding: str) -> str:
         ) from None
 
 
-def _csv_grid(text: str, template: Template) -> Grid:
-    head = text.splitlines()[:HEADER_SEARCH_ROWS]
-    try:
-        separator = max(
-            _SEPARATORS,
-            key=lambda s: _best_header(list(csv.reader(head, delimiter=s)), template)[1],
-        )
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
-    except csv.Error as error:
-        raise UnreadableFile(f"the CSV file is malformed ({type(error).__name__})") from None
-
-
-def _xlsx_grid(data: bytes, template: Template) -> Grid:
-    # openpyxl warns about workbook features it drops (styles, extensions) that we never read
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-            raise UnreadableFile(
-                f"the file is not a readable XLSX workbook ({type(error).__name__})"
-            ) from None
-        try:
-            names = book.sheetnames
-            sheet = book[template.sheet] if template.sheet in names else book.worksheets[0]
-            return [tuple(r) for r in sheet.iter_rows(values_only=True)]
-        finally:
-            book.close()
+def _bounded_lines(text: IO[str]) -> Iterator[str]:
+    while line := text.readline(MAX_LINE_CHARS + 1):
+        if len(line) > MAX_LINE_CHARS:
+            raise UnreadableFile(f"a line of the file is longer than {MAX_LINE_CHARS} characters")
+        yield line
 
 
 # --- rows ---------------------------------------------------------------------------------
 
 
-def _table(grid: Grid, template: Template, fmt: str, max_rows: int) -> Table:
-    header_index, matched = _best_header(grid, template)
+def _table(rows: Iterable[Cells], template: Template, fmt: str, max_rows: int) -> Table:
+    rows = iter(rows)
+    first = list(islice(rows, HEADER_SEARCH_ROWS))
+    header_index, matched = _best_header(first, template)
     if matched == 0:
         expected = ", ".join(c.heading for c in template.columns if c.required)
         raise UnreadableFile(f"no heading row found: the template's headings are {expected}")
-    positions, headings, unrecognised = _headings(grid[header_index], template)
+    positions, headings, unrecognised = _headings(first[header_index], template)
     example = template.example_row()
-    rows: list[Row] = []
+    table_rows: list[Row] = []
     example_skipped = False
-    for index in range(header_index + 1, len(grid)):
-        values = _values(grid[index], positions, template)
+    blank = 0
+    following = chain(first[header_index + 1 :], rows)
+    for number, cells in enumerate(following, start=header_index + 2):
+        values = _values(cells, positions, template)
         if not values:
+            blank += 1
+            if blank > MAX_BLANK_ROWS:
+                raise UnreadableFile(f"the file has more than {MAX_BLANK_ROWS} blank rows")
             continue
         if values == example:
             example_skipped = True
             continue
-        if len(rows) == max_rows:
+        if len(table_rows) == max_rows:
             raise UnreadableFile(f"the file has more than {max_rows} rows: split it")
-        rows.append(Row(index + 1, values))
-    return Table(template, headings, rows, unrecognised, fmt, example_skipped)
+        table_rows.append(Row(number, values))
+    return Table(template, headings, table_rows, unrecognised, fmt, example_skipped)
 
 
 def _best_header(grid: Grid, template: Template) -> tuple[int, int]:

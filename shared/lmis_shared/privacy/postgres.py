@@ -12,10 +12,10 @@ from uuid import UUID
 import asyncpg
 
 from lmis_shared.migrations import apply_migrations, load_migrations
-from lmis_shared.privacy.keys import load_master_key
+from lmis_shared.privacy.keys import LocalMasterKey, load_master_key
 from lmis_shared.privacy.keystore import KeyRecord
 from lmis_shared.privacy.personal import PersonalData
-from lmis_shared.settings import CommonSettings, PersonalDataSettings
+from lmis_shared.settings import CommonSettings, MasterKeySettings, PersonalDataSettings
 from lmis_shared.sql import in_schema
 
 MIGRATIONS = load_migrations("lmis_shared.privacy.migrations", "privacy")
@@ -90,7 +90,12 @@ def _record(row: asyncpg.Record) -> KeyRecord:
 
 def personal_data(settings: PersonalDataSettings, common: CommonSettings) -> PersonalData:
     """The sealing of a service's events: its master key and its schema's `person_keys`."""
-    wrapper = load_master_key(
+    return PersonalData(PostgresKeyStore(settings.schema_name), master_key(settings, common))
+
+
+def master_key(settings: MasterKeySettings, common: CommonSettings) -> LocalMasterKey:
+    """A producer's master key, from the producer's settings (its own, or a key grant's)."""
+    return load_master_key(
         mode=common.mode,
         keys_dir=common.keys_dir,
         key=settings.master_key,
@@ -98,7 +103,6 @@ def personal_data(settings: PersonalDataSettings, common: CommonSettings) -> Per
         previous_files=settings.previous_master_key_files,
         setting=f"{settings.model_config.get('env_prefix', 'LMIS_')}MASTER_KEY".upper(),
     )
-    return PersonalData(PostgresKeyStore(settings.schema_name), wrapper)
 
 
 async def migrate(pool: asyncpg.Pool, schema: str) -> None:

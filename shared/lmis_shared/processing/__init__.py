@@ -10,7 +10,7 @@ Public API:
     all_events_in(pool, schemas, page=500)   the same over several stores, one after the other
     Decoded, Rejected, decode_record(key, value, headers, handled), validate_payload(event)
     DeadLetters, dead_letter_topic(topic), dead_letter_headers(...)
-    POSITIONS_MIGRATION
+    POSITIONS_MIGRATION, POSITIONS_BIGINT_MIGRATION     the positions table (versions: bigint)
     run_processor(service, common, app_id, run, **starting)   a processor's main():
         logs, traces, a pool, run(pool, stop, provider) until SIGINT or SIGTERM
 """
@@ -21,6 +21,7 @@ from lmis_shared.processing.decoding import Decoded, Rejected, decode_record, va
 from lmis_shared.processing.dlq import DeadLetters, dead_letter_headers, dead_letter_topic
 from lmis_shared.processing.process import run_processor
 from lmis_shared.processing.projection import (
+    POSITIONS_BIGINT_MIGRATION,
     POSITIONS_MIGRATION,
     Connection,
     Projection,
@@ -29,6 +30,7 @@ from lmis_shared.processing.projection import (
 )
 
 __all__ = [
+    "POSITIONS_BIGINT_MIGRATION",
     "POSITIONS_MIGRATION",
     "Connection",
     "DeadLetters",

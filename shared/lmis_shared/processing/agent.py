@@ -14,6 +14,9 @@ How records flow, and why this shape:
   added delay; a busy one in batches as large as the backlog, like a group commit.
 * Failures to reach PostgreSQL or the broker are retried with backoff, for ever: skipping
   would make the counts wrong, while waiting only delays them. The log says what is failing.
+  Any other failure to apply a batch is a poison record's: after a few attempts the batch is
+  bisected down to the record that fails alone (`poison.py`), which is dead-lettered with the
+  reason (kind `apply_failed`), and the rest is applied.
 * Liveness: each attempt (to apply a batch, to dead-letter a record, to declare the
   dead-letter topic) is a unit of work of the process's `Liveness`; one that hangs makes
   `lmis health process <service>` fail, while waiting for records or between retries does not.
@@ -45,6 +48,7 @@ from lmis_shared.logging import get_logger
 from lmis_shared.processing.decoding import Decoded, Rejected, decode_record
 from lmis_shared.processing.dlq import DeadLetters, header_pairs
 from lmis_shared.processing.metrics import APPLIED, Progress, report_lag
+from lmis_shared.processing.poison import apply_isolating
 from lmis_shared.processing.projection import Projection
 
 log = get_logger(__name__)
@@ -149,9 +153,14 @@ class _BatchHandler:
 
     async def handle(self, events: Sequence[EventT[bytes]], stream: StreamT[bytes]) -> None:
         items = [self._open(event) for event in events]
-        decoded = [item.decoded for item in items if item.decoded is not None]
-        apply = partial(self.projection.process, decoded)
-        new = await _retrying("apply", apply, self.liveness)
+        to_apply = [item for item in items if item.decoded is not None]
+        new, poisoned = await apply_isolating(
+            [item.decoded for item in to_apply if item.decoded is not None],
+            self.projection.process,
+            self.liveness,
+        )
+        for poison in poisoned:  # fails on its own, whatever else it is applied with
+            to_apply[poison.index].rejected = Rejected(poison.reason, "apply_failed")
         APPLIED.add(sum(new), {"projection": self.projection.name})
         for item in items:
             if item.rejected is not None:
@@ -160,9 +169,9 @@ class _BatchHandler:
         for item in items:
             await stream.ack(item.event)
             self.progress.acknowledged(item.event.message.partition, item.event.message.offset)
-        applied = iter(new)
+        applied = dict(zip(map(id, to_apply), new, strict=True))
         for item in items:
-            self._close(item, next(applied) if item.decoded is not None else False)
+            self._close(item, applied.get(id(item), False))
 
     def _open(self, event: EventT[bytes]) -> _Item:
         message = event.message
@@ -201,7 +210,7 @@ class _BatchHandler:
     def _close(self, item: _Item, applied: bool) -> None:
         if item.span is None:
             return
-        if item.decoded is not None:
+        if item.decoded is not None and item.rejected is None:
             meta = item.decoded.event.metadata
             item.span.set_attribute("messaging.message.id", str(meta.event_id))
             item.span.set_attribute("lmis.stream_version", meta.stream_version)

@@ -6,7 +6,11 @@ Three outcomes, each a decision a consumer must make the same way:
   A topic carries many event types and a producer may ship a new one before its consumers
   know it; that is not an error;
 * a record that is not a valid CloudEvent, or whose payload does not match the contract of a
-  type the consumer handles: `Rejected`, with a reason fit for a dead-letter header.
+  type the consumer handles: `Rejected`, with a reason fit for a dead-letter header;
+* a newer version of a type the consumer handles, that no upcaster deployed here can read
+  (`lmis.registry.worker.registered.v3` where this process knows v1 and v2): `Rejected` as
+  `unknown_version`, so it is parked whole on the dead-letter topic, to be replayed once the
+  upcaster is deployed, never skipped (skipping it would lose data in a rolling upgrade).
 
 Payloads are validated against the producer's contract with unknown fields ignored (a newer
 producer may add fields; a consumer reads only what it needs); sealed personal fields
@@ -24,10 +28,11 @@ from typing import Literal
 from pydantic import ValidationError
 
 from lmis_shared.cloudevents import EnvelopeError, from_kafka
-from lmis_shared.events import EventPayload, RecordedEvent, payload_class
+from lmis_shared.events import EventPayload, RecordedEvent, catalogue, payload_class
 from lmis_shared.privacy.fields import without_sealed
 
 _MAX_PROBLEMS = 5
+_MAX_VERSIONS = 100  # versions of one type looked back over (a record may claim v999999999)
 
 
 @dataclass(frozen=True)
@@ -38,12 +43,13 @@ class Decoded:
     payload: EventPayload
 
 
-RejectionKind = Literal["invalid_envelope", "invalid_payload"]
+RejectionKind = Literal["invalid_envelope", "invalid_payload", "apply_failed", "unknown_version"]
 
 
 class Rejected(ValueError):
     """A record no consumer can use; `reason` is safe to log and to put on a header, `kind`
-    (not a CloudEvent of ours; a payload its contract refuses) to label a metric."""
+    (not a CloudEvent of ours; a payload its contract refuses; an event that fails to apply
+    on its own, `poison.py`) to label a metric."""
 
     def __init__(self, reason: str, kind: RejectionKind = "invalid_payload") -> None:
         super().__init__(reason)
@@ -69,8 +75,24 @@ def decode_record(
     # an older version is read as the newest, so projections handle one version per fact
     event = event.upcast()
     if event.event_type not in handled:
+        if _newer_than_known(event.event_type, handled):
+            raise Rejected(
+                f"{event.event_type} is newer than the versions this processor reads: "
+                "parked until its upcaster is deployed",
+                "unknown_version",
+            )
         return None
     return Decoded(event, validate_payload(event))
+
+
+def _newer_than_known(event_type: str, handled: Container[str]) -> bool:
+    """Whether `event_type` is `<name>.v<N>` with no contract here while an older version of
+    `<name>` is handled."""
+    name, _, version = event_type.rpartition(".")
+    if not version.startswith("v") or not version[1:].isdigit() or event_type in catalogue():
+        return False
+    newer = int(version[1:])
+    return any(f"{name}.v{older}" in handled for older in range(1, min(newer, _MAX_VERSIONS)))
 
 
 def validate_payload(event: RecordedEvent) -> EventPayload:

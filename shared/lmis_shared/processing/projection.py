@@ -52,6 +52,16 @@ CREATE TABLE projection_positions (
 )
 
 
+POSITIONS_BIGINT_MIGRATION = Migration(
+    "processing/0002_projection_positions_bigint.sql",
+    """
+ALTER TABLE projection_positions ALTER COLUMN version TYPE bigint;
+""",
+)
+"""Stream versions are bigints in the event store; an `integer` here would refuse (and retry
+for ever) any event above 2^31 - 1."""
+
+
 class Projection(ABC):
     """A read model kept in PostgreSQL from events; subclasses say which and how."""
 
@@ -81,7 +91,9 @@ class Projection(ABC):
 
     async def migrate(self) -> list[str]:
         return await apply_migrations(
-            self.pool, self.schema, [POSITIONS_MIGRATION, *self.migrations()]
+            self.pool,
+            self.schema,
+            [POSITIONS_MIGRATION, POSITIONS_BIGINT_MIGRATION, *self.migrations()],
         )
 
     async def process(self, events: Sequence[Decoded]) -> list[bool]:
@@ -146,7 +158,7 @@ class Projection(ABC):
         if moved:
             await conn.execute(
                 f"INSERT INTO {self._q}.projection_positions (projection, stream_id, version)"  # noqa: S608
-                " SELECT $1, s, v FROM unnest($2::uuid[], $3::int[]) AS t(s, v)"
+                " SELECT $1, s, v FROM unnest($2::uuid[], $3::bigint[]) AS t(s, v)"
                 " ON CONFLICT (projection, stream_id) DO UPDATE SET version = excluded.version",
                 self.name,
                 [s for s, _ in moved],

@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Protocol
 
-import asyncpg
 from opentelemetry import trace
 from opentelemetry.trace import Span, Tracer
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
@@ -48,6 +47,7 @@ from lmis_shared.eventstore import Position
 from lmis_shared.liveness import Liveness
 from lmis_shared.logging import get_logger
 from lmis_shared.metrics import meter
+from lmis_shared.outages import UNREACHABLE_TYPES
 from lmis_shared.relay._tracing import (
     end_spans,
     start_publish_span,
@@ -87,14 +87,9 @@ class PublishFailed(Unavailable):
         self.cause = cause
 
 
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    Unavailable,
-    OSError,  # connection refused or reset, timeouts
-    asyncpg.PostgresConnectionError,
-    asyncpg.CannotConnectNowError,  # the database is starting or shutting down
-    asyncpg.InterfaceError,  # a pooled connection the server closed
-)
-"""Errors that mean "not now": the relay waits and tries again. Anything else is a bug."""
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (Unavailable, *UNREACHABLE_TYPES)
+"""Errors that mean "not now" (`lmis_shared.outages`: a failover's 57P01 or 53300 too): the
+relay waits and tries again. Anything else is a bug."""
 
 
 class EventSource(Protocol):

@@ -37,6 +37,7 @@ from lmis_shared.web.context import RequestContextMiddleware
 from lmis_shared.web.documented import document_write_problems
 from lmis_shared.web.health import ReadinessCheck, health_router
 from lmis_shared.web.inputs import InputGuardMiddleware
+from lmis_shared.web.outages import install_outage_handlers
 from lmis_shared.web.problems import Problem, ProblemMapping, install_problem_handlers
 from lmis_shared.web.rates import install_rate_limits, rate_limit
 from lmis_shared.web.security import current_principal, install_auth_handlers
@@ -98,6 +99,7 @@ def create_app(
     install_problem_handlers(app, problems or ProblemMapping())
     install_auth_handlers(app)
     install_rate_limits(app, settings)
+    install_outage_handlers(app)  # 503 + Retry-After while PostgreSQL cannot be reached
     app.include_router(health_router(service, version))
     for router in routers:
         app.include_router(

@@ -22,7 +22,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, Protocol
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -37,11 +37,11 @@ from lmis_shared.imports import (
     error_report_xlsx,
     read_table,
     template_xlsx,
-    uploaded_file,
 )
 from lmis_shared.telemetry import current_traceparent
 from lmis_shared.web.app import PROBLEM_RESPONSES
 from lmis_shared.web.security import current_principal
+from lmis_shared.web.uploads import ImportLimits, ImportSlots, received_file
 
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 UPLOAD_OPENAPI: dict[str, Any] = {
@@ -67,6 +67,7 @@ IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "the summary, or with `report=xlsx` the error report",
     },
     413: {**PROBLEM_RESPONSES[422], "description": "the file is too large"},
+    503: {**PROBLEM_RESPONSES[422], "description": "too many imports are running (Retry-After)"},
 }
 TEMPLATE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {XLSX_MEDIA_TYPE: {}}, "description": "the template"}
@@ -93,6 +94,10 @@ class ImportReport(BaseModel):
 class ImportUseCase(Protocol):
     template: Template
 
+    def authorise(self, principal: Principal) -> None:
+        """Raise Forbidden unless the caller may import at all (before its file is read)."""
+        ...
+
     async def run(self, table: Table, ctx: CommandContext) -> ImportSummary: ...
 
 
@@ -106,12 +111,16 @@ def imports_router(
     report_file: str,
     max_bytes: int,
     endpoint_names: tuple[str, str],
+    limits: ImportLimits | None = None,
 ) -> APIRouter:
     """The import routes of one kind of file (see the module doc). `use_case` is the FastAPI
     dependency giving the service's import; `endpoint_names` name the upload and template
-    endpoints (their OpenAPI operation ids)."""
+    endpoints (their OpenAPI operation ids); `max_bytes` is the kind's upload size unless
+    `limits` (default: the `LMIS_IMPORT_*` settings) say otherwise."""
     router = APIRouter(prefix="/v1/imports", tags=["imports"])
     upload_name, template_name = endpoint_names
+    limits = limits or ImportLimits.with_default_size(max_bytes)
+    slots = ImportSlots(limits)
 
     async def upload(
         request: Request,
@@ -122,9 +131,16 @@ def imports_router(
             Literal["json", "xlsx"], Query(description="`xlsx`: answer the error report workbook")
         ] = "json",
     ) -> Response:
-        answer = await import_upload(
-            request, caller, imports, report=report, report_file=report_file, max_bytes=max_bytes
-        )
+        imports.authorise(caller)  # before a byte of the file is read
+        async with slots.slot():
+            answer = await import_upload(
+                request,
+                caller,
+                imports,
+                report=report,
+                report_file=report_file,
+                max_bytes=limits.max_bytes,
+            )
         await access.record("import", (), [c.field for c in imports.template.columns])
         return answer
 
@@ -165,8 +181,8 @@ async def import_upload(
     max_bytes: int,
 ) -> Response:
     """Read the uploaded file, import it, and answer the summary or the error workbook."""
-    data = uploaded_file(await _body(request, max_bytes), request.headers.get("content-type"))
-    table = await asyncio.to_thread(read_table, data, imports.template)
+    async with received_file(request, max_bytes) as file:
+        table = await asyncio.to_thread(read_table, file, imports.template)
     summary = await imports.run(table, _command_context(request, caller))
     if report == "xlsx":
         report_xlsx = error_report_xlsx(summary.errors, summary)
@@ -181,17 +197,6 @@ def template_response(template: Template) -> Response:
 def xlsx_response(content: bytes, filename: str, headers: dict[str, str] | None = None) -> Response:
     disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
     return Response(content, media_type=XLSX_MEDIA_TYPE, headers=disposition | (headers or {}))
-
-
-async def _body(request: Request, max_bytes: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise HTTPException(413, f"the file is larger than {max_bytes >> 20} MB")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _command_context(request: Request, caller: Principal) -> CommandContext:

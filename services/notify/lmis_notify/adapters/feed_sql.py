@@ -48,6 +48,12 @@ SAVE_FEED = (
     " defined_by = excluded.defined_by"
 )
 CLEAR = "delete from {s}.feed_outbox; delete from {s}.feed_subjects"
+OF_SUBJECT = (
+    "select feed, unit, event_id, event_type, data::text from {s}.feed_outbox where stream_id = $1"
+)
+REWRITE = (
+    "update {s}.feed_outbox set data = $4::jsonb where feed = $1 and unit = $2 and event_id = $3"
+)
 SEED = (
     "insert into {s}.feeds (name, definition, catalogue_version, version, defined_at,"
     " defined_by) select * from unnest($1::text[], $2::jsonb[], $3::int[], $4::int[],"

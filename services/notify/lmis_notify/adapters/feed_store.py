@@ -12,7 +12,7 @@ from uuid import UUID
 import asyncpg
 
 from lmis_notify.adapters import feed_sql as q
-from lmis_notify.application.feed_ports import FeedRecord, FeedState, StoredFeedRecord
+from lmis_notify.application.feed_ports import ERASED, FeedRecord, FeedState, StoredFeedRecord
 from lmis_notify.domain.feed_routing import SubjectUnits
 from lmis_notify.domain.feeds import Feed
 from lmis_shared.access.postgres import PostgresAccessLog
@@ -21,6 +21,7 @@ from lmis_shared.commands.streams import Change
 from lmis_shared.contracts.feeds import FeedCatalogue, FeedDefinition, feed_topic
 from lmis_shared.events import RecordedEvent
 from lmis_shared.eventstore.postgres import event_from_row
+from lmis_shared.privacy.personal import personal_of
 from lmis_shared.processing import Connection
 from lmis_shared.sql import in_schema
 
@@ -143,6 +144,19 @@ class PostgresFeedBook:
 
     async def clear(self) -> None:
         await self._conn.execute(self._sql(q.CLEAR))
+
+    async def forget(self, subject: UUID) -> None:
+        rewritten = []
+        for feed, unit, event_id, event_type, text in await self._conn.fetch(
+            self._sql(q.OF_SUBJECT), subject
+        ):
+            data = json.loads(text)
+            erased = [f for f in personal_of(event_type) if data.get(f) is not None]
+            if erased:
+                forgotten = {**data, **dict.fromkeys(erased), ERASED: erased}
+                rewritten.append((feed, unit, event_id, json.dumps(forgotten)))
+        if rewritten:
+            await self._conn.executemany(self._sql(q.REWRITE), rewritten)
 
 
 async def seed_catalogue(pool: asyncpg.Pool, schema: str, shipped: FeedCatalogue) -> None:

@@ -1,11 +1,13 @@
 """The ports of the agency feeds: the processor's transaction (`FeedBook`), the reads of the
 API (`FeedReads`), and the seam for personal fields (`PersonalFields`).
 
-`PersonalFields` is where decryption plugs in (issue 10's envelopes, `lmis_shared.privacy`):
-the fan-out hands it only the fields a feed's purpose allows, already reduced, so a key is
-asked for only when a purpose needs that person's field. Until a decryptor with a key grant is
-given, `ClearPersonalFields` passes clear values through and WITHHOLDS any sealed one (an
-envelope is dropped from the record, never forwarded as ciphertext nor guessed at).
+`PersonalFields` is where decryption plugs in (`lmis_shared.privacy`'s envelopes): the fan-out
+hands it only the fields a feed's purpose allows, already reduced, so a key is asked for only
+when a purpose needs that person's field. The processor's is the key grant
+(`adapters/key_grant.py`): sealed values opened, an erased person's fields `null` and named in
+the record's `erased` list. Without one (the API's wiring, unit tests) `ClearPersonalFields`
+passes clear values through and WITHHOLDS any sealed one (an envelope is dropped from the
+record, never forwarded as ciphertext nor guessed at).
 """
 
 from __future__ import annotations
@@ -48,18 +50,32 @@ class FeedState:
     defined_by: str
 
 
+ERASED = "erased"
+"""The key of a feed record's list of personal fields that are `null` because the person was
+erased (their data key destroyed), as in a file's history."""
+
+Reduced = tuple[EventMetadata, Mapping[str, Any]]
+"""A source event's metadata and its data reduced to one feed's allowed fields."""
+
+
 class PersonalFields(Protocol):
-    async def reveal(self, metadata: EventMetadata, data: Mapping[str, Any]) -> dict[str, Any]:
-        """`data` (only allowed fields) with sealed personal values opened for the feed, or
-        left out when they cannot be (no key grant, the person erased)."""
+    async def reveal(self, records: Sequence[Reduced]) -> list[dict[str, Any]]:
+        """Each record's data (only allowed fields) with sealed personal values opened for
+        the feed (`null` and listed under `erased` for an erased person), or left out when
+        they cannot be (no key grant). One call per batch: the keys are read once."""
         ...
 
 
 class ClearPersonalFields:
-    """Clear values as they are; sealed values withheld (the seam for issue 10's decryptor)."""
+    """Clear values as they are; sealed values withheld (no key grant)."""
 
-    async def reveal(self, metadata: EventMetadata, data: Mapping[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in data.items() if not _sealed(v)}
+    async def reveal(self, records: Sequence[Reduced]) -> list[dict[str, Any]]:
+        return [withheld(data) for _, data in records]
+
+
+def withheld(data: Mapping[str, Any]) -> dict[str, Any]:
+    """`data` without its sealed values."""
+    return {k: v for k, v in data.items() if not _sealed(v)}
 
 
 def _sealed(value: Any) -> bool:
@@ -81,6 +97,11 @@ class FeedBook(Protocol):
 
     async def record_access(self, feed: FeedDefinition, records: Sequence[FeedRecord]) -> None:
         """One access-record entry: the agency received these subjects' data, for its purpose."""
+        ...
+
+    async def forget(self, subject: UUID) -> None:
+        """`subject` was erased: the personal fields its records in the outbox hold become
+        `null`, named under `erased` (notify's copy forgets them with the key)."""
         ...
 
 

@@ -32,7 +32,7 @@ from lmis_notify.adapters.feed_relay import build_feed_relay
 from lmis_notify.adapters.webhook_sender import HttpxSender
 from lmis_notify.application.delivery import deliver_until
 from lmis_notify.application.sweeper import Sweeper
-from lmis_notify.bootstrap import bootstrap, delivery, migrate
+from lmis_notify.bootstrap import bootstrap, delivery, migrate, with_key_grant
 from lmis_notify.settings import NotifySettings
 from lmis_shared.background import in_background
 from lmis_shared.clock import Clock
@@ -65,7 +65,8 @@ def build_processor(
 ) -> tuple[faust.App, Sweeper]:
     """The faust app (agents + sweep timer) and the sweeper its timer runs."""
     app = make_app(settings.processor_id, common)
-    notify = bootstrap(pool, settings, common, clock=clock)
+    # the feeds' key grant: refused here, at start, without the producers' master keys
+    notify = with_key_grant(bootstrap(pool, settings, common, clock=clock), pool, settings, common)
     # the deadlines read every source (notify's report submissions too); the agency feeds
     # the services' topics, with a second agent on each
     feeding = [

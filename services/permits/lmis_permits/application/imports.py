@@ -110,7 +110,7 @@ class PermitImports:
         self, table: Table, ctx: CommandContext, progress: Progress | None = None
     ) -> ImportSummary:
         """Import `table`'s rows; `progress(n)` hears of every `n` rows dealt with."""
-        self._authorise(ctx.principal)
+        self.authorise(ctx.principal)
         run = _Run(
             self._store, self._commands, self._authorizer, self._rules, self._clock, table, ctx
         )
@@ -120,7 +120,7 @@ class PermitImports:
                 progress(len(rows))
         return run.summary
 
-    def _authorise(self, principal: Principal) -> None:
+    def authorise(self, principal: Principal) -> None:
         """The caller's role must let it write permits somewhere (rows are checked one by one
         against their employer's commune)."""
         if not (

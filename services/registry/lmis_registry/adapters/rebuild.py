@@ -1,15 +1,30 @@
-"""Rebuilding the worker read models from the event store, the source of truth.
+"""Rebuilding the worker read models from the event store, the source of truth, in chunks.
 
-Each rebuild runs in one transaction that first locks its table against writers: a command
-committing meanwhile waits, then upserts its newer row over the rebuilt one (upserts never
-go back a version, `worker_list.py`), so nothing a command wrote is lost. The folding reads
-the streams in order through a server-side cursor, one file in memory at a time.
+A rebuild must not stop the service: no table lock for its whole run (commands would wait)
+and no long writing transaction (it would hold `pg_snapshot_xmin` back, and every relay of
+the cluster with it). So the files are taken `CHUNK` streams at a time, in stream id order,
+each chunk in a short transaction of its own that reads the chunk's events and writes its
+rows, and `between_chunks` (a test's hook) runs with no transaction open:
+
+* `worker_list`: each file's row is upserted at its folded version, over the same or an older
+  version only (`worker_list.REBUILT_UPSERT`); a command committing meanwhile upserts a newer
+  version over it, and a newer row a command wrote first is kept. Rows of files without
+  events are deleted at the end.
+* `open_files`: claims are keyed with the current lookup key (rebuilt after a rotation). A
+  chunk takes `share row exclusive` on the table for its own few milliseconds, so a command
+  moving a claim of one of its files either committed before (the chunk reads its events) or
+  waits and moves the claim after the chunk wrote. Claims of files without events go at the
+  end. Should the events hold two open files of one citizen (written around the API), the
+  first folded keeps the claim: the rebuild reports, it does not refuse.
+
+The loan list (`rebuild_loan_list`) is still rebuilt in one transaction under a table lock:
+loans are few, and their commands wait only for its length.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TypeVar
 from uuid import UUID
 
@@ -23,59 +38,131 @@ from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.privacy.personal import Opener, PersonalData
 from lmis_shared.sql import in_schema
 
+CHUNK = 500
+"""Streams per transaction: a few milliseconds of work, whatever the store's size."""
+_CHUNK_IDS = (
+    "select distinct stream_id from {s}.events where stream_type = 'worker'"
+    " and ($1::uuid is null or stream_id > $1) order by stream_id limit $2"
+)
+_CHUNK_EVENTS = (
+    "select stream_id, version, event_type, data::text from {s}.events"
+    " where stream_id = any($1::uuid[]) order by stream_id, version"
+)
+_ORPHAN_ROWS = (
+    "delete from {s}.{t} r where not exists"
+    " (select 1 from {s}.events e where e.stream_id = r.worker_id)"
+)
+_DROPPED_ROWS = "delete from {s}.worker_list where worker_id = any($1::uuid[])"
+_CHUNK_CLAIMS_RELEASED = "delete from {s}.open_files where worker_id = any($1::uuid[])"
+_CLAIMED = (
+    "insert into {s}.open_files (citizen_key, worker_id)"
+    " select * from unnest($1::text[], $2::uuid[]) on conflict (citizen_key) do nothing"
+)
+
 _STREAMS = (
     "select stream_id, version, event_type, data::text from {s}.events"
     " where stream_type = $1 order by stream_id, version"
 )
 _BATCH = 1000
 S = TypeVar("S", bound=Versioned)
+Hook = Callable[[], Awaitable[None]]
+Chunk = Callable[[Connection, list[UUID], list[workers.WorkerFile]], Awaitable[int]]
 
 
 async def rebuild_worker_list(
-    pool: asyncpg.Pool, schema: str, personal: PersonalData | None = None
+    pool: asyncpg.Pool,
+    schema: str,
+    personal: PersonalData | None = None,
+    *,
+    chunk: int = CHUNK,
+    between_chunks: Hook | None = None,
 ) -> int:
-    """Replace `worker_list` with rows folded from the events; returns the number of files."""
-    async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(in_schema("lock table {s}.worker_list in exclusive mode", schema))
-        await conn.execute(in_schema("delete from {s}.worker_list", schema))
-        count = 0
-        batch: list[workers.WorkerFile] = []
-        async for state in folded_files(conn, schema, personal):
-            batch.append(state)
-            if len(batch) == _BATCH:
-                count += await _write_rows(conn, schema, batch)
-        return count + await _write_rows(conn, schema, batch)
+    """Rewrite `worker_list` from the events, chunk by chunk (with `personal`, the personal
+    fields opened with the data keys); returns the number of files."""
+
+    async def write(conn: Connection, ids: list[UUID], files: list[workers.WorkerFile]) -> int:
+        folded = {f.id for f in files}
+        await conn.execute(in_schema(_DROPPED_ROWS, schema), [i for i in ids if i not in folded])
+        statement = in_schema(worker_list.REBUILT_UPSERT, schema)
+        await conn.executemany(statement, [worker_list.row_of(f) for f in files])
+        return len(files)
+
+    count = await _chunked(pool, schema, personal, chunk, between_chunks, write)
+    await pool.execute(in_schema(_ORPHAN_ROWS.replace("{t}", "worker_list"), schema))
+    return count
 
 
 async def rebuild_open_files(
-    pool: asyncpg.Pool, schema: str, secret: bytes, personal: PersonalData | None = None
+    pool: asyncpg.Pool,
+    schema: str,
+    secret: bytes,
+    personal: PersonalData | None = None,
+    *,
+    chunk: int = CHUNK,
+    between_chunks: Hook | None = None,
 ) -> int:
-    """Replace `open_files` from the events (after a key rotation, say); returns the claims.
+    """Rewrite `open_files` from the events with `secret` (after a key rotation, say), chunk
+    by chunk; returns the claims written."""
 
-    Should the events hold two open files of one citizen (written around the API), the
-    first folded keeps the claim: the rebuild reports, it does not refuse.
-    """
-    claims: dict[str, UUID] = {}
-    async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(in_schema("lock table {s}.open_files in exclusive mode", schema))
-        await conn.execute(in_schema("delete from {s}.open_files", schema))
-        async for state in folded_files(conn, schema, personal):
-            key = open_files.claim_of(secret, state)
-            if key is not None:
-                claims.setdefault(key, state.id)
-        await conn.copy_records_to_table(
-            "open_files", schema_name=schema, records=list(claims.items())
+    async def write(conn: Connection, ids: list[UUID], files: list[workers.WorkerFile]) -> int:
+        claims = [(key, f.id) for f in files if (key := open_files.claim_of(secret, f))]
+        await conn.execute(in_schema(_CHUNK_CLAIMS_RELEASED, schema), ids)
+        await conn.execute(
+            in_schema(_CLAIMED, schema), [k for k, _ in claims], [i for _, i in claims]
         )
-    return len(claims)
+        return len(claims)
+
+    count = await _chunked(pool, schema, personal, chunk, between_chunks, write, lock="open_files")
+    await pool.execute(in_schema(_ORPHAN_ROWS.replace("{t}", "open_files"), schema))
+    return count
 
 
-async def folded_files(
-    conn: Connection, schema: str, personal: PersonalData | None = None
-) -> AsyncIterator[workers.WorkerFile]:
-    """Every worker file's current state, folded from its events (needs a transaction);
-    with `personal`, the personal fields opened with the data keys (read once, up front)."""
-    async for state in folded(conn, schema, workers.AGGREGATE, personal):
-        yield state
+async def _chunked(
+    pool: asyncpg.Pool,
+    schema: str,
+    personal: PersonalData | None,
+    size: int,
+    between_chunks: Hook | None,
+    write: Chunk,
+    lock: str | None = None,
+) -> int:
+    count = 0
+    last: UUID | None = None
+    while True:
+        async with pool.acquire() as conn, conn.transaction():
+            if lock is not None:
+                await conn.execute(
+                    in_schema(f"lock table {{s}}.{lock} in share row exclusive mode", schema)
+                )
+            ids: list[UUID] = [
+                r["stream_id"] for r in await conn.fetch(in_schema(_CHUNK_IDS, schema), last, size)
+            ]
+            if not ids:
+                return count
+            rows = await conn.fetch(in_schema(_CHUNK_EVENTS, schema), ids)
+            # the chunk's own data keys, read with its events (a file made meanwhile has one)
+            keys = await personal.data_keys(conn, ids) if personal is not None else {}
+            count += await write(conn, ids, _folded(rows, Opener(personal, keys)))
+        last = ids[-1]
+        if between_chunks is not None:
+            await between_chunks()
+
+
+def _folded(rows: Sequence[asyncpg.Record], opener: Opener) -> list[workers.WorkerFile]:
+    """The files of `rows` (events in stream and version order) folded to their state."""
+    found: list[workers.WorkerFile] = []
+    stream: UUID | None = None
+    events: list[tuple[int, EventPayload]] = []
+    for row in [*rows, None]:
+        if row is None or row["stream_id"] != stream:
+            if stream is not None and (state := workers.AGGREGATE.fold(stream, events)):
+                found.append(state)
+            if row is None:
+                break
+            stream, events = row["stream_id"], []
+        data = json.loads(row["data"])
+        events.append((row["version"], opener.payload(row["event_type"], row["stream_id"], data)))
+    return found
 
 
 async def rebuild_loan_list(pool: asyncpg.Pool, schema: str) -> int:
@@ -114,14 +201,3 @@ async def folded(
         events.append((row["version"], opener.payload(row["event_type"], row["stream_id"], data)))
     if current is not None and (state := fold(current, events)) is not None:
         yield state
-
-
-async def _write_rows(conn: Connection, schema: str, batch: list[workers.WorkerFile]) -> int:
-    written = len(batch)
-    if batch:
-        records = [worker_list.row_of(s) for s in batch]
-        await conn.copy_records_to_table(
-            "worker_list", schema_name=schema, columns=list(worker_list.COLUMNS), records=records
-        )
-        batch.clear()
-    return written

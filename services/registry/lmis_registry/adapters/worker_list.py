@@ -53,6 +53,14 @@ _UPSERT = (
     + _SETS
     + " where worker_list.version < excluded.version"
 )
+REBUILT_UPSERT = (
+    _INSERT
+    + ") on conflict (worker_id) do update set "
+    + _SETS
+    + " where worker_list.version <= excluded.version"
+)
+"""A rebuild's write: the same version is written again (the row may have been wrong), an
+older one never over a newer one a command wrote meanwhile."""
 _SELECT = (
     "select worker_id, version, status, full_name, commune_code, province_code,"
     " priority_groups, registered_on, destination_country, programme, departure_date"

@@ -105,7 +105,7 @@ class WorkerImports:
         self, table: Table, ctx: CommandContext, progress: Progress | None = None
     ) -> ImportSummary:
         """Import `table`'s rows; `progress(n)` hears of every `n` rows dealt with."""
-        self._authorise(ctx.principal)
+        self.authorise(ctx.principal)
         summary = ImportSummary(rows=len(table.rows), unrecognised_columns=table.unrecognised)
         planner = RowPlanner(
             table,
@@ -134,7 +134,7 @@ class WorkerImports:
                 await asyncio.gather(saving, return_exceptions=True)
         return summary
 
-    def _authorise(self, principal: Principal) -> None:
+    def authorise(self, principal: Principal) -> None:
         """The caller's role must let it write worker files somewhere (rows are checked one
         by one against their commune)."""
         if not (

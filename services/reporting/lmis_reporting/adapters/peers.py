@@ -2,22 +2,17 @@
 bearer token: the dashboard never holds more rights than the person looking at it.
 
 `PeerApis.get` forwards one GET (a list page, an export, a report document) and hands back the
-answer as it came; `NotifyAlerts` counts the open alerts per rule (notify's `GET /v1/alerts`,
-paged). Timeouts are short: a page waits for no service that is down, it says so.
+answer as it came. Timeouts are short: a page waits for no service that is down, it says so.
 """
 
 from __future__ import annotations
 
-import json
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import httpx
 
 TIMEOUT = httpx.Timeout(10.0, connect=2.0)
-MOST_ALERT_PAGES = 20
-"""Of 500 alerts each: beyond 10,000 open alerts a count is no longer what a page needs."""
 
 
 @dataclass(frozen=True)
@@ -59,28 +54,3 @@ class PeerApis:
             content_disposition=response.headers.get("content-disposition"),
             body=response.content,
         )
-
-
-class NotifyAlerts:
-    """Implements the application's `OpenAlerts` port over notify's API."""
-
-    def __init__(self, peers: PeerApis) -> None:
-        self._peers = peers
-
-    async def open_by_rule(self, credential: str, unit_code: str) -> dict[str, int] | None:
-        counts: Counter[str] = Counter()
-        params = [("status", "open"), ("unit", unit_code), ("limit", "500")]
-        for _ in range(MOST_ALERT_PAGES):
-            try:
-                answer = await self._peers.get("notify", "/v1/alerts", params, credential)
-            except httpx.HTTPError:
-                return None
-            if answer.status != 200:
-                return None
-            page = json.loads(answer.body)
-            counts.update(str(item["rule"]) for item in page.get("items", []))
-            cursor = page.get("next_cursor")
-            if not cursor:
-                break
-            params = [*params[:3], ("cursor", str(cursor))]
-        return dict(counts)

@@ -4,8 +4,8 @@ figure on the page and the API's answer for the same unit, period and date canno
 
 Authorisation is theirs: the first indicator read checks the caller's grant and scope, so a
 commune officer asking for the province gets `Forbidden` before anything is counted. The open
-alerts are notify's, asked with the caller's own credential (`OpenAlerts`), so notify's scope
-rules decide what is counted; when notify does not answer, the page says so instead of failing.
+alerts per rule are the `alerts_open` indicator, counted from notify's alert events like every
+other figure (one counting path: the report's alerts section reads the same indicator).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from datetime import date
 
 from lmis_reporting.application.filings import ReportFilings
 from lmis_reporting.application.measures import Number
-from lmis_reporting.application.ports import OpenAlerts
 from lmis_reporting.application.queries import FactsOnce, IndicatorValue, ReportingQueries
 from lmis_reporting.application.targets import TargetCommands
 from lmis_reporting.domain.pace import projected_by_year_end
@@ -37,6 +36,7 @@ FOREIGN_BY_PERMIT = (
     "foreign_workers_without_permit",
 )
 LOANS = ("loans_overdue", "loans_overdue_amount_vnd", "loans_outstanding_vnd")
+ALERTS_OPEN = "alerts_open"
 HEADLINE_TARGETS = (
     "departed",
     "trained_for_eps",
@@ -110,8 +110,8 @@ class Overview:
     overstay_by_unit: Mapping[str, Number | None]
     loans: Mapping[str, Number | None]
     foreign_workers: Mapping[str, Number | None]
-    open_alerts: Mapping[str, int] | None
-    """Per rule; None when notify could not be asked."""
+    open_alerts: Mapping[str, Number | None]
+    """Per rule (`alerts_open` on `as_of`)."""
     filing: list[FilingLine]
     children: list[ChildRow] = field(default_factory=list)
 
@@ -129,7 +129,7 @@ class Overview:
         found.update({f"overstay.unit.{k}": v for k, v in self.overstay_by_unit.items()})
         found.update(self.loans)
         found.update(self.foreign_workers)
-        for rule, count in (self.open_alerts or {}).items():
+        for rule, count in self.open_alerts.items():
             found[f"alerts.{rule}"] = count
         for filing in self.filing:
             for state, count in (filing.states or {}).items():
@@ -145,17 +145,15 @@ class DashboardQueries:
         queries: ReportingQueries,
         targets: TargetCommands,
         filings: ReportFilings,
-        alerts: OpenAlerts,
         clock: Clock,
     ) -> None:
         self._queries = queries
         self._targets = targets
         self._filings = filings
-        self._alerts = alerts
         self._clock = clock
 
     async def overview(
-        self, principal: Principal, credential: str, unit_code: str, year: int | None = None
+        self, principal: Principal, unit_code: str, year: int | None = None
     ) -> Overview:
         """The overview of `unit_code` (authorised as the API would) for `year` (default: the
         clock's), its stocks counted on today or the year's last day if that came first."""
@@ -186,7 +184,7 @@ class DashboardQueries:
             overstay_by_unit={} if is_leaf else _breakdown(await value(OVERSTAY_RATE, by="unit")),
             loans={code: (await value(code)).value for code in LOANS},
             foreign_workers={code: (await value(code)).value for code in FOREIGN_BY_PERMIT},
-            open_alerts=await self._alerts.open_by_rule(credential, unit.code),
+            open_alerts=_breakdown(await value(ALERTS_OPEN, by="rule")),
             filing=await self._filing(principal, unit, year, as_of),
             children=[] if is_leaf else await self._children(queries, principal, value, unit),
         )

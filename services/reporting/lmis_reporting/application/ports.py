@@ -132,15 +132,6 @@ class FilingReader(Protocol):
         ...
 
 
-class OpenAlerts(Protocol):
-    """Notify's open alerts, asked with the caller's own bearer credential (notify decides what
-    the caller may see)."""
-
-    async def open_by_rule(self, credential: str, unit_code: str) -> dict[str, int] | None:
-        """Open alerts per rule in the unit; None when notify could not be asked."""
-        ...
-
-
 class SignInLinks(Protocol):
     """One-time sign-in links (embedded mode): each link's id may be used once."""
 

@@ -58,6 +58,10 @@ def _dimensions(code: str) -> tuple[str, ...]:
 
 _WORKERS = "in the period, in the administrative unit of the worker's residence"
 _FOREIGN = "in the commune of the employer's work location"
+_ALERTS = (
+    "by rule, in the unit the alert names (the subject's commune; the province for a"
+    " province's report), as the notify service's alert list filters them"
+)
 
 CATALOGUE: tuple[IndicatorDefinition, ...] = (
     # -- outbound workers: flows ---------------------------------------------------------------
@@ -278,6 +282,30 @@ CATALOGUE: tuple[IndicatorDefinition, ...] = (
         " exemption certificate.",
         "Người lao động nước ngoài đang làm việc không có giấy phép lao động hoặc xác nhận miễn"
         " còn hiệu lực",
+    ),
+    # -- alerts (notify: one alert per problem, its subject and rule) ---------------------------
+    _d(
+        "alerts_raised",
+        "flow",
+        "alerts",
+        f"Alerts raised in the period (by the day raised, Vietnam time), {_ALERTS}.",
+        "Cảnh báo phát sinh trong kỳ",
+    ),
+    _d(
+        "alerts_resolved",
+        "flow",
+        "alerts",
+        "Alerts resolved in the period (the fact that fixed the problem arrived), by the day"
+        f" resolved, {_ALERTS}.",
+        "Cảnh báo đã được xử lý trong kỳ",
+    ),
+    _d(
+        "alerts_open",
+        "stock",
+        "alerts",
+        "Alerts open on the date: raised and not resolved by then (acknowledged or not),"
+        f" {_ALERTS}.",
+        "Cảnh báo đang mở (chưa được xử lý)",
     ),
 )
 

@@ -12,7 +12,7 @@ together with a date: each fact keeps its business date (departed on, permit exp
 instalment due on), so a date decides what is in force. Pure: no I/O.
 
 Public API:
-    Facts, WorkerFacts, LoanFacts, ForeignWorkerFacts, Payment
+    Facts, WorkerFacts, LoanFacts, ForeignWorkerFacts, AlertFacts, Payment
     FACTS_BY_STREAM: stream type -> facts class
     FACT_EVENT_TYPES: the event types that change some stream's facts
     evolve(facts: Facts | None, payload) -> Facts | None
@@ -24,6 +24,8 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 
+from lmis_shared.clock import VIETNAM_TZ
+from lmis_shared.contracts import notify as n
 from lmis_shared.contracts import permits as p
 from lmis_shared.contracts import registry as r
 from lmis_shared.contracts import registry_loans as loans
@@ -93,10 +95,21 @@ class ForeignWorkerFacts(Facts):
     exemption_until: date | None = None
 
 
+class AlertFacts(Facts):
+    """An alert of notify's (one stream per problem): it counts in the unit its `raised`
+    event named, the subject's commune (a province for a province's report), as notify's
+    alert list does; the days are Vietnam's calendar days of its raise and resolution."""
+
+    rule: str | None = None
+    raised_on: date | None = None
+    resolved_on: date | None = None
+
+
 FACTS_BY_STREAM: dict[str, type[Facts]] = {
     "worker": WorkerFacts,
     "loan": LoanFacts,
     "foreign_worker": ForeignWorkerFacts,
+    "alert": AlertFacts,
 }
 
 _PROFILE_FIELDS = ("commune_code", "province_code", "sex", "ethnicity", "priority_groups")
@@ -112,6 +125,8 @@ def evolve(facts: Facts | None, payload: EventPayload) -> Facts | None:
         return _worker(current, payload)
     if isinstance(current, LoanFacts):
         return _loan(current, payload)
+    if isinstance(current, AlertFacts):
+        return _alert(current, payload)
     assert isinstance(current, ForeignWorkerFacts)
     return _foreign_worker(current, payload)
 
@@ -245,6 +260,21 @@ def _foreign_worker(f: ForeignWorkerFacts, e: EventPayload) -> ForeignWorkerFact
     return f
 
 
+def _alert(f: AlertFacts, e: EventPayload) -> AlertFacts:
+    match e:
+        case n.AlertRaised():
+            # an alert with no commune known (a province's report) counts in the province
+            return AlertFacts(
+                commune_code=e.unit_code or e.province_code or "",
+                province_code=e.province_code or "",
+                rule=e.rule.value,
+                raised_on=e.raised_at.astimezone(VIETNAM_TZ).date(),
+            )
+        case n.AlertResolved():
+            return f.model_copy(update={"resolved_on": e.resolved_at.astimezone(VIETNAM_TZ).date()})
+    return f
+
+
 FACT_EVENT_TYPES: frozenset[str] = frozenset(
     cls.event_type
     for cls in (
@@ -269,5 +299,7 @@ FACT_EVENT_TYPES: frozenset[str] = frozenset(
         p.PermitRevoked,
         p.ExemptionCertified,
         p.EmploymentEnded,
+        n.AlertRaised,
+        n.AlertResolved,
     )
 )

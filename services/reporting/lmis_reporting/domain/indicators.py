@@ -26,6 +26,7 @@ from enum import Enum
 from pydantic import BaseModel
 
 from lmis_reporting.domain.facts import FACT_EVENT_TYPES, FACTS_BY_STREAM, Facts
+from lmis_shared.contracts import notify as n
 from lmis_shared.contracts import permits as p
 from lmis_shared.contracts import registry as r
 from lmis_shared.contracts import registry_loans as loans
@@ -138,6 +139,9 @@ RULES: tuple[CountRule, ...] = (
     _rule(p.PermitExtended, "permits_extended", "extended_on", *FOREIGN, "sex"),
     _rule(p.PermitRevoked, "permits_revoked", "revoked_on", "reason", *FOREIGN, "sex"),
     _rule(p.ExemptionCertified, "exemptions_certified", "valid_from", *FOREIGN, "sex"),
+    # alerts (notify): in the month of the day raised, and of the day resolved
+    _rule(n.AlertRaised, "alerts_raised", "raised_on", "rule"),
+    _rule(n.AlertResolved, "alerts_resolved", "resolved_on", "rule"),
 )
 
 

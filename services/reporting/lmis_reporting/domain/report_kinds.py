@@ -131,8 +131,11 @@ PERMITS = Section(
 ALERTS = Section(
     "alerts",
     "Cảnh báo phát sinh và đã xử lý",
-    unavailable_vi="Chưa có số liệu: cảnh báo do dịch vụ thông báo (notify) quản lý,"
-    " chưa được đưa vào chỉ tiêu báo cáo.",
+    (
+        Line("alerts_raised", "rule"),
+        Line("alerts_resolved", "rule"),
+        Line("alerts_open", "rule"),
+    ),
 )
 PROGRAMME = Section(
     "programme",

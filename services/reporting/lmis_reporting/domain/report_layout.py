@@ -29,6 +29,7 @@ UNIT_OF_MEASURE_VI = {
     "VND": "đồng",
     "permits": "giấy phép",
     "certificates": "giấy xác nhận",
+    "alerts": "cảnh báo",
     "ratio": "%",
 }
 

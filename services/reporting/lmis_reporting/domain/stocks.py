@@ -19,7 +19,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
-from lmis_reporting.domain.facts import Facts, ForeignWorkerFacts, LoanFacts, WorkerFacts
+from lmis_reporting.domain.facts import (
+    AlertFacts,
+    Facts,
+    ForeignWorkerFacts,
+    LoanFacts,
+    WorkerFacts,
+)
 from lmis_reporting.domain.indicators import CONTRACT, FOREIGN, PERSON, dimension_values
 from lmis_reporting.domain.markets import MARKET_TIER, tier
 from lmis_reporting.domain.measures import UNIT, Measured
@@ -90,6 +96,14 @@ def exemption_valid(fw: ForeignWorkerFacts, day: date) -> bool:
     return fw.exemption_from <= day <= fw.exemption_until
 
 
+# -- alerts ---------------------------------------------------------------------------------
+
+
+def alert_open(a: AlertFacts, day: date) -> bool:
+    """Raised on or before `day` and not resolved by then (acknowledged or not)."""
+    return _on_or_before(a.raised_on, day) and not _on_or_before(a.resolved_on, day)
+
+
 def _on_or_before(when: date | None, day: date) -> bool:
     return when is not None and when <= day
 
@@ -101,7 +115,7 @@ def _on_or_before(when: date | None, day: date) -> bool:
 class StockRule:
     indicator: str
     stream_type: str
-    """Whose facts it reads: `worker`, `loan` or `foreign_worker`."""
+    """Whose facts it reads: `worker`, `loan`, `foreign_worker` or `alert`."""
     measure: Callable[[Facts, date], int]
     """What one stream contributes on a date; 0 leaves it out."""
     dimensions: tuple[str, ...]
@@ -176,6 +190,7 @@ STOCK_RULES: tuple[StockRule, ...] = (
         ),
         FOREIGN_DIMENSIONS,
     ),
+    StockRule("alerts_open", "alert", _counts(AlertFacts, alert_open), ("rule",)),
 )
 
 

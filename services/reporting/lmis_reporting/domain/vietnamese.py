@@ -84,6 +84,16 @@ _LABELS: dict[str, str] = {
     "language": "Ngoại ngữ",
     "orientation": "Giáo dục định hướng",
     "vocational": "Đào tạo nghề",
+    # alert rules (notify)
+    "permit_expiring": "Giấy phép lao động sắp hết hạn",
+    "permit_expired": "Giấy phép lao động đã hết hạn",
+    "working_without_permit": "Làm việc không có giấy phép lao động",
+    "overdue_return": "Quá hạn chưa về nước",
+    "absconded": "Bỏ trốn khỏi nơi làm việc",
+    "loan_overdue": "Nợ vay quá hạn",
+    "report_due": "Báo cáo sắp đến hạn",
+    "report_late": "Báo cáo quá hạn chưa nộp",
+    "webhook_paused": "Kết nối webhook của cơ quan bị tạm dừng",
 }
 
 
@@ -105,4 +115,5 @@ DIMENSION_VI: dict[str, str] = {
     "purpose": "theo mục đích vay",
     "kind": "theo loại hình đào tạo",
     "reason": "theo lý do",
+    "rule": "theo loại cảnh báo",
 }

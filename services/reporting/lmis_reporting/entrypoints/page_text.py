@@ -44,10 +44,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "loans": ("Vay vốn quá hạn", "Loans overdue"),
     "foreign": ("Lao động nước ngoài theo giấy phép", "Foreign workers by permit status"),
     "alerts": ("Cảnh báo đang mở", "Open alerts"),
-    "alerts_unavailable": (
-        "Chưa lấy được số cảnh báo (dịch vụ thông báo không trả lời).",
-        "The alerts could not be counted (the notify service did not answer).",
-    ),
     "no_alerts": ("Không có cảnh báo đang mở.", "No open alert."),
     "rule": ("Loại cảnh báo", "Rule"),
     "count": ("Số lượng", "Count"),

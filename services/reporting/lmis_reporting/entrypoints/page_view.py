@@ -66,7 +66,7 @@ def tables(o: Overview, t: Words) -> dict[str, list[Row]]:
         "alerts": _ranked(
             [
                 Row(f"alerts.{rule}", rule, count, links.alerts(unit, rule))
-                for rule, count in (o.open_alerts or {}).items()
+                for rule, count in o.open_alerts.items()
             ]
         ),
     }

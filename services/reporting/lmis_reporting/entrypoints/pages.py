@@ -87,7 +87,7 @@ async def overview(request: Request, unit: UnitQuery = None, year: YearQuery = N
         return RedirectResponse("/signin", status_code=303)
     try:
         found = await _reporting(request).dashboard.overview(
-            who.principal, who.credential, unit or who.principal.scope, year
+            who.principal, unit or who.principal.scope, year
         )
     except DomainError as error:
         return _refused(request, error)
@@ -113,7 +113,7 @@ async def figures(request: Request, unit: UnitQuery = None, year: YearQuery = No
         return JSONResponse({"detail": "sign in again"}, status_code=401)
     try:
         found = await _reporting(request).dashboard.overview(
-            who.principal, who.credential, unit or who.principal.scope, year
+            who.principal, unit or who.principal.scope, year
         )
     except DomainError as error:
         return JSONResponse({"detail": str(error)}, status_code=_status(error))
