@@ -6,9 +6,9 @@
     `path.tax_code`, `header.X-Purpose`, `body.items.0.name`). PostgreSQL stores neither
     (`text` refuses NUL, UTF-8 has no surrogates), so they would otherwise fail deep inside
     as a 500; no person types them;
-  * a JSON body (or one with no type, which the framework reads as JSON; uploads such as
-    CSV, XLSX and multipart forms are bounded by the import routes) larger than
-    `max_body_bytes`: 413, answered from `Content-Length` before reading, or as
+  * a JSON body (`application/json`, `+json`: the only bodies the framework parses as JSON;
+    uploads such as CSV, XLSX and multipart forms are bounded by the import routes) larger
+    than `max_body_bytes`: 413, answered from `Content-Length` before reading, or as
     soon as a streamed body passes the limit, so an oversized body is never buffered whole.
 
 Checking a JSON body costs one scan of its bytes: it is parsed again only when an escape
@@ -58,8 +58,10 @@ class InputGuardMiddleware:
         if field is not None:
             await _invalid(scope, receive, send, field)
             return
-        if headers.get("content-type") and not _is_json(headers):
-            await self.app(scope, receive, send)  # uploads (CSV, XLSX, multipart): their routes'
+        if not _is_json(headers):
+            # uploads (CSV, XLSX, multipart, untyped) are their routes' to bound; the framework
+            # reads a body as JSON only when it says it is (strict content type)
+            await self.app(scope, receive, send)
             return
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
