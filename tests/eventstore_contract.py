@@ -176,6 +176,31 @@ class EventStoreContract:
         with pytest.raises(DuplicateCommand):  # not a conflict: the key decides first
             await store.append(stream, "note", 0, notes(1), ctx(), idempotency=key_record("k-2"))
 
+    async def test_an_expired_key_has_no_response_and_may_be_used_again(
+        self, store: EventStore
+    ) -> None:
+        key = f"expiring-{uuid.uuid4()}"
+        first, second = uuid.uuid4(), uuid.uuid4()
+        await store.append(first, "note", 0, notes(1), ctx(T0), idempotency=key_record(key))
+        a_day_on = T0 + timedelta(hours=24)
+        assert await store.find_response(key, not_before=T0) is not None
+        assert await store.find_response(key, not_before=a_day_on) is None  # expired: dropped
+        later = ctx(a_day_on)
+        await store.append(second, "note", 0, notes(1), later, idempotency=key_record(key))
+        assert numbers(await store.read_stream(second)) == [1]
+        assert await store.find_response(key, not_before=a_day_on) is not None
+
+    async def test_expired_responses_are_forgotten_and_live_ones_kept(
+        self, store: EventStore
+    ) -> None:
+        old, new = f"old-{uuid.uuid4()}", f"new-{uuid.uuid4()}"
+        await store.append(uuid.uuid4(), "note", 0, notes(1), ctx(T0), idempotency=key_record(old))
+        fresh = ctx(T0 + timedelta(hours=30))
+        await store.append(uuid.uuid4(), "note", 0, notes(1), fresh, idempotency=key_record(new))
+        assert await store.forget_responses(T0 + timedelta(hours=6)) >= 1
+        assert await store.find_response(old) is None
+        assert await store.find_response(new) is not None
+
     async def test_an_unknown_key_has_no_response(self, store: EventStore) -> None:
         assert await store.find_response("never-used") is None
 

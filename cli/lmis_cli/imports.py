@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -114,6 +116,9 @@ def run_import(
 
         def post(chunk: bytes) -> dict[str, Any]:
             response = client.post(target.path, content=chunk)
+            while response.status_code == HTTPStatus.TOO_MANY_REQUESTS:  # nothing was imported
+                time.sleep(min(float(response.headers.get("Retry-After", "1")), 60.0))
+                response = client.post(target.path, content=chunk)
             if response.status_code != 200:
                 raise ChunkRefused(response)
             answer: dict[str, Any] = response.json()

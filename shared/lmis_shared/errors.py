@@ -11,6 +11,8 @@ Public API:
     DomainError                                   base; `.extensions() -> dict[str, object]`
     NotFound(kind: str, key: str)                 -> 404
     Forbidden(reason: str)                        -> 403
+    Unseen(reason: str)                           a Forbidden on what the caller may not read:
+                                                  -> 404 as if missing, where named by its id
     VersionMismatch                               base of the two below; `.expected`, `.actual`
     ConcurrencyConflict(expected: int | None, actual: int | None)   -> 409
     PreconditionFailed(expected: int, actual: int)                  -> 412 (stale If-Match)
@@ -31,8 +33,11 @@ class DomainError(Exception):
 
 
 class NotFound(DomainError):
+    """No such object. The message does not repeat `key`: it is what the caller sent (a code,
+    perhaps a person's), and an object the caller may not see answers this very message."""
+
     def __init__(self, kind: str, key: str) -> None:
-        super().__init__(f"no {kind} {key}")
+        super().__init__(f"no such {kind}")
         self.kind = kind
         self.key = key
 
@@ -41,6 +46,12 @@ class Forbidden(DomainError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class Unseen(Forbidden):
+    """Refused, and the caller may not even read the object: where the object was named by
+    its id, the command path answers its not-found error instead (`CommandPath`), so that
+    403 versus 404 does not tell whether an id exists outside the caller's scope."""
 
 
 class VersionMismatch(DomainError):

@@ -51,6 +51,22 @@ class Where:
             condition = condition.replace("?", self.param(value), 1)
         self.conditions.append(condition)
 
+    def equal(self, columns: Mapping[str, Any]) -> None:
+        """`column = value` for each column whose value is given (not None)."""
+        for column, value in columns.items():
+            if value is not None:
+                self.add(f"{column} = ?", value)
+
+    def in_area(
+        self, scope: str | None, province_code: str | None, commune_code: str | None
+    ) -> None:
+        """Rows of the caller's `scope` (a province or commune code, None: everywhere) and of
+        the province and commune asked for, on the `province_code`/`commune_code` columns every
+        list keeps."""
+        if scope is not None:
+            self.add("(province_code = ? or commune_code = ?)", scope, scope)
+        self.equal({"province_code": province_code, "commune_code": commune_code})
+
     def param(self, value: Any) -> str:
         """A bind parameter for `value` (for a select list or an order expression)."""
         self.args.append(value)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import ssl
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -133,6 +134,22 @@ class CommonSettings(BaseSettings):
         json_schema_extra=embedded_default("token issuer"),
     )
     jwt_audience: str = Field("lmis", description="expected `aud` claim")
+    # limits every API applies to every caller (lmis_shared.web.inputs, .rates; commands)
+    max_json_body_bytes: int = Field(
+        1_048_576, ge=1024, description="largest JSON request body (413 above); not uploads"
+    )
+    idempotency_ttl_hours: float = Field(
+        24.0, gt=0, description="how long an Idempotency-Key's first answer is replayed"
+    )
+    # per replica; generous enough for `lmis demo` and chunked imports, which wait out a 429
+    write_rate_per_minute: float = Field(
+        3000.0, gt=0, description="writes (POST/PUT/PATCH/DELETE) one caller may make a minute"
+    )
+    write_burst: int = Field(300, ge=1, description="writes one caller may make at once")
+    import_rate_per_minute: float = Field(
+        120.0, gt=0, description="imports (uploads, chunks) one caller may make a minute"
+    )
+    import_burst: int = Field(30, ge=1, description="imports one caller may make at once")
 
     @model_validator(mode="after")
     def _given_outside_embedded(self) -> CommonSettings:
@@ -172,6 +189,9 @@ class CommonSettings(BaseSettings):
         user = userinfo.partition(":")[0]
         password = quote(self.database_password.get_secret_value(), safe="")
         return urlunsplit(parts._replace(netloc=f"{user}:{password}@{address}"))
+
+    def idempotency_ttl(self) -> timedelta:
+        return timedelta(hours=self.idempotency_ttl_hours)
 
     def kafka_login(self) -> KafkaLogin | None:
         """How this process logs in to Kafka; None on a plaintext listener (embedded mode)."""

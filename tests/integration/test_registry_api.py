@@ -67,8 +67,18 @@ async def test_a_commune_officer_works_only_on_files_of_that_commune(api: Api) -
     refused = await api.client.post("/v1/workers", json=worker(), headers=other)
     assert refused.status_code == 403
     worker_id = created.json()["id"]
-    assert (await api.client.get(f"/v1/workers/{worker_id}", headers=other)).status_code == 403
+    # another commune's file answers exactly as a missing one: no oracle of what exists
+    hidden = await api.client.get(f"/v1/workers/{worker_id}", headers=other)
+    missing = await api.client.get(f"/v1/workers/{UUID(int=7)}", headers=other)
+    assert hidden.status_code == missing.status_code == 404
+    assert _comparable(hidden.json()) == _comparable(missing.json())
+    assert "03637" not in hidden.text
     assert (await api.client.get(f"/v1/workers/{worker_id}", headers=own)).status_code == 200
+
+
+def _comparable(problem: dict[str, object]) -> dict[str, object]:
+    """A problem without what differs by request anyway (the path asked for, the id)."""
+    return {k: v for k, v in problem.items() if k not in {"instance", "correlation_id"}}
 
 
 async def test_a_bank_officer_cannot_register_workers(api: Api) -> None:
@@ -264,7 +274,7 @@ async def test_the_history_lists_the_events_in_order(api: Api) -> None:
     other = api.auth(role="commune_officer", scope="03640")
     assert (
         await api.client.get(f"/v1/workers/{worker_id}/history", headers=other)
-    ).status_code == 403
+    ).status_code == 404
 
 
 async def test_every_command_route_is_documented_with_a_summary_and_an_example(api: Api) -> None:

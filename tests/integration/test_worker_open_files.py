@@ -91,3 +91,18 @@ async def test_the_claims_rebuild_from_the_event_store(api: Api) -> None:
         == 2
     )
     assert sorted(await claims(api)) == before
+
+
+async def test_only_a_caller_who_may_read_the_open_file_learns_there_is_one(api: Api) -> None:
+    await api.register()  # in commune 03637
+    elsewhere = api.auth(role="commune_officer", scope="03640")
+    refused = await api.client.post(
+        "/v1/workers", json=worker(commune_code="03640"), headers=elsewhere
+    )
+    assert refused.status_code == 409
+    assert refused.json()["type"] == "urn:lmis:problem:registration-refused"
+    assert "open file" not in refused.text
+    assert "open-file" not in refused.text
+    assert "03637" not in refused.text
+    province = await api.client.post("/v1/workers", json=worker(), headers=api.auth())
+    assert province.json()["type"] == "urn:lmis:problem:open-file-exists"

@@ -25,7 +25,7 @@ from lmis_shared.auth import (
 )
 from lmis_shared.auth.keys import _load_private_key
 from lmis_shared.clock import FixedClock
-from lmis_shared.errors import Forbidden
+from lmis_shared.errors import Forbidden, Unseen
 from lmis_shared.settings import CommonSettings
 from tests.jwks import serving_jwks
 
@@ -122,6 +122,26 @@ async def test_a_token_without_usable_lmis_claims_is_refused(
         await authenticator.authenticate(forged)
 
 
+@pytest.mark.parametrize(
+    ("role", "scope"), [("commune_officer", "12"), ("province_officer", "03637")]
+)
+async def test_a_token_whose_scope_is_not_of_its_roles_level_is_refused(
+    keys: tuple[Path, Path], authenticator: JwtAuthenticator, role: str, scope: str
+) -> None:
+    now = datetime.now(UTC)
+    claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": "officer-7", "role": role, "scope": scope}
+    forged = jwt.encode(
+        {**claims, "iat": now, "exp": now + timedelta(minutes=5)},
+        _load_private_key(keys[0]),
+        algorithm="RS256",
+    )
+
+    with pytest.raises(AuthenticationFailed, match="role's level"):
+        await authenticator.authenticate(forged)
+    with pytest.raises(ValueError, match="role's level"):
+        token(keys[0], role=role, scope=scope)
+
+
 async def test_an_unsigned_token_is_refused(authenticator: JwtAuthenticator) -> None:
     unsigned = jwt.encode(
         {"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "role": "admin", "scope": "12"},
@@ -179,9 +199,17 @@ def test_a_commune_officer_reads_workers_of_their_commune() -> None:
     policy.check(commune_officer, "read", LAI_CHAU_COMMUNE, "worker")
 
 
-def test_a_commune_officer_may_not_read_another_communes_worker() -> None:
-    with pytest.raises(Forbidden, match="03640"):
+def test_a_commune_officer_may_not_read_another_communes_worker_nor_learn_where_it_is() -> None:
+    with pytest.raises(Unseen) as refused:
         policy.check(commune_officer, "read", OTHER_LAI_CHAU_COMMUNE, "worker")
+    assert OTHER_LAI_CHAU_COMMUNE not in str(refused.value)
+
+
+def test_a_refusal_on_an_object_the_caller_may_read_is_a_plain_forbidden() -> None:
+    foreign_affairs = Principal("fa-1", Role.FOREIGN_AFFAIRS, "12")
+    with pytest.raises(Forbidden) as refused:
+        policy.check(foreign_affairs, "write", LAI_CHAU_COMMUNE, "worker")
+    assert not isinstance(refused.value, Unseen)
 
 
 def test_a_province_officer_reaches_every_commune_of_the_province_only() -> None:

@@ -18,6 +18,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 
 import httpx
@@ -194,7 +195,13 @@ class _Loader:
             method, path = ("PATCH", item) if patched else ("POST", f"{item}/{step.command}")
         key = idempotency_key(self.plan, entity, index)
         client = self.clients[route.service]
-        return await client.request(method, path, json=body, headers={"Idempotency-Key": key})
+        while True:  # a rate limit (429) is waited out: the key makes the retry safe
+            response = await client.request(
+                method, path, json=body, headers={"Idempotency-Key": key}
+            )
+            if response.status_code != HTTPStatus.TOO_MANY_REQUESTS:
+                return response
+            await asyncio.sleep(min(float(response.headers.get("Retry-After", "1")), 60.0))
 
     def _count(self, entity: Entity, index: int, response: httpx.Response) -> None:
         replayed = response.headers.get("Idempotent-Replayed") == "true"

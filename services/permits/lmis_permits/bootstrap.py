@@ -80,7 +80,9 @@ def bootstrap(
     def commands(aggregate: Aggregate[postgres.S]) -> CommandPath[postgres.S]:
         read_model = postgres.PermitsReadModel[postgres.S](schema)
         streams = PostgresStreams(pool, schema, read_model, personal)
-        return CommandPath(aggregate, streams, clock, SOURCE)
+        return CommandPath(
+            aggregate, streams, clock, SOURCE, idempotency_ttl=common.idempotency_ttl()
+        )
 
     employers_ = Employers(commands(employers.AGGREGATE), reads, clock, authorizer, rules)
     secret = settings.lookup_secret(common.mode)

@@ -58,16 +58,18 @@ def bootstrap(
     authorizer = authorizer or Authorizer()
     schema = settings.schema_name
     secret = settings.lookup_secret(common.mode)
+    ttl = common.idempotency_ttl()
     personal = personal_data(settings, common)
     files = PostgresStreams(pool, schema, WorkerReadModel(schema, secret), personal)
     bulk = PostgresBulkFiles(pool, schema, secret, personal)
     return Registry(
-        workers=WorkerFiles(files, PostgresWorkerList(pool, schema), clock, authorizer),
+        workers=WorkerFiles(files, PostgresWorkerList(pool, schema), clock, authorizer, ttl),
         loans=Loans(
             PostgresStreams(pool, schema, LoanReadModel(schema), personal),
             clock,
             authorizer,
             PostgresLoanList(pool, schema),
+            ttl,
         ),
         imports=WorkerImports(bulk, clock, authorizer),
     )

@@ -21,6 +21,7 @@ import asyncpg
 
 from lmis_shared.access.record import AccessEntry, ChainWalk, StoredEntry
 from lmis_shared.migrations import load_migrations
+from lmis_shared.rows import from_row
 from lmis_shared.sql import in_schema
 
 ACCESS_MIGRATIONS = load_migrations("lmis_shared.access.migrations", "access")
@@ -100,18 +101,7 @@ class PostgresAccessLog:
 
 
 def _stored(row: asyncpg.Record) -> StoredEntry:
-    entry = AccessEntry(
-        recorded_at=row["recorded_at"],
-        actor=row["actor"],
-        role=row["role"],
-        unit=row["unit"],
-        action=row["action"],
-        subjects=tuple(row["subjects"]),
-        fields=tuple(row["fields"]),
-        purpose=row["purpose"],
-        correlation_id=row["correlation_id"],
-        trace_id=row["trace_id"],
-    )
+    entry = from_row(AccessEntry, row, subjects=tuple(row["subjects"]), fields=tuple(row["fields"]))
     return StoredEntry(row["id"], entry, bytes(row["prev_hash"]), bytes(row["hash"]))
 
 

@@ -19,7 +19,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from lmis_shared.auth.principal import Role, is_unit_code
+from lmis_shared.auth.principal import Role, is_unit_code, scope_fits_role
 from lmis_shared.clock import Clock, SystemClock
 
 PRIVATE_KEY_NAME = "jwt.key"
@@ -57,9 +57,10 @@ def issue_token(
     clock: Clock | None = None,
 ) -> str:
     """A signed RS256 bearer token for `subject` acting as `role` within unit `scope`."""
-    Role(role)  # raises ValueError for an unknown role: better now than a 401 later
     if not is_unit_code(scope):
         raise ValueError("scope must be a province (2 digits) or commune (5 digits) code")
+    if not scope_fits_role(Role(role), scope):  # Role(): ValueError for an unknown role
+        raise ValueError(f"a {role} token needs a unit scope of its role's level")
     now = (clock or SystemClock()).now()
     claims = {
         "iss": issuer,

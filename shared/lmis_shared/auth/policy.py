@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from lmis_shared.auth.principal import Principal, Role
-from lmis_shared.errors import Forbidden
+from lmis_shared.errors import Forbidden, Unseen
 from lmis_shared.reference.units import unit_in_scope as current_unit_in_scope
 
 ANY = "*"
@@ -93,9 +93,13 @@ class Authorizer:
     def check(
         self, principal: Principal, action: str, unit_code: str | None, resource_kind: str
     ) -> None:
-        if not self.allows(principal, action, unit_code, resource_kind):
-            where = f" in unit {unit_code}" if unit_code else ""
-            raise Forbidden(f"role {principal.role} may not {action} {resource_kind}{where}")
+        """Raise `Forbidden` unless allowed: `Unseen` when the caller may not even read the
+        object. The message names no unit: it would tell where an object is."""
+        if self.allows(principal, action, unit_code, resource_kind):
+            return
+        readable = action != READ and self.allows(principal, READ, unit_code, resource_kind)
+        refusal = Forbidden if readable else Unseen
+        raise refusal(f"role {principal.role} may not {action} this {resource_kind}")
 
 
 def list_scope(

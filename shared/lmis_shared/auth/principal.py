@@ -49,3 +49,18 @@ class IdentityProviderUnavailable(Exception):
 def is_unit_code(value: str) -> bool:
     """Whether `value` looks like a province ("12") or commune ("03637") code."""
     return bool(_UNIT_CODE.match(value))
+
+
+_PROVINCE_DIGITS, _COMMUNE_DIGITS = 2, 5
+SCOPE_LEVEL: dict[Role, int] = {
+    Role.PROVINCE_OFFICER: _PROVINCE_DIGITS,
+    Role.COMMUNE_OFFICER: _COMMUNE_DIGITS,
+}
+"""The level of unit a role answers for, where it has one (by the code's length): a commune
+officer scoped to a province would otherwise act province-wide."""
+
+
+def scope_fits_role(role: Role, scope: str) -> bool:
+    """Whether `scope` is a unit code of the level `role` answers for."""
+    level = SCOPE_LEVEL.get(role)
+    return is_unit_code(scope) and (level is None or len(scope) == level)

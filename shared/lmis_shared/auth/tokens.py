@@ -25,6 +25,7 @@ from lmis_shared.auth.principal import (
     Principal,
     Role,
     is_unit_code,
+    scope_fits_role,
 )
 from lmis_shared.settings import CommonSettings
 
@@ -122,6 +123,8 @@ class JwtAuthenticator:
             raise AuthenticationFailed("the token has no known role")
         if not isinstance(unit, str) or not is_unit_code(unit):
             raise AuthenticationFailed("the token has no administrative unit scope")
+        if not scope_fits_role(Role(role), unit):
+            raise AuthenticationFailed("the token's unit scope is not of its role's level")
         return Principal(subject=subject, role=Role(role), scope=unit)
 
 

@@ -13,7 +13,7 @@ from lmis_shared.commands.context import (
     replayed,
     request_fingerprint,
 )
-from lmis_shared.commands.path import Command, CommandPath, new_stream_id
+from lmis_shared.commands.path import IDEMPOTENCY_TTL, Command, CommandPath, new_stream_id
 from lmis_shared.commands.streams import (
     Change,
     EventStoreStreams,
@@ -23,6 +23,7 @@ from lmis_shared.commands.streams import (
 )
 
 __all__ = [
+    "IDEMPOTENCY_TTL",
     "Aggregate",
     "Change",
     "Command",

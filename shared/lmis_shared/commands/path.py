@@ -10,6 +10,8 @@ aggregate's or the use case's: `authorise`, `decide`, `respond`) and hands it to
 Idempotency: a command that carries an idempotency key stores its response in the same
 transaction as its events; a repeat (or a racing twin) gets that first response back and
 appends nothing; a key reused for a different request is refused (`IdempotencyKeyReused`).
+A key is the caller's own and the command's own (`bound_key`), and it expires after
+`idempotency_ttl` (24 hours by default): then the key is new again.
 A repeat gets its first answer even if the stream has moved on since, so the replay comes
 before If-Match.
 
@@ -21,10 +23,11 @@ answers 200 with the current state.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Generic
 from uuid import UUID
 
@@ -48,6 +51,15 @@ def _no_check(state: Any) -> None:
     return None
 
 
+IDEMPOTENCY_TTL = timedelta(hours=24)
+"""How long a key's first answer is replayed, unless the service says otherwise
+(`CommonSettings.idempotency_ttl_hours`)."""
+
+
+Authorise = Callable[[S], None]
+"""Raises `lmis_shared.errors.Forbidden` when the caller may not have the state."""
+
+
 @dataclass(frozen=True)
 class Command(Generic[S]):
     """One request to change one stream.
@@ -58,7 +70,8 @@ class Command(Generic[S]):
     (an upsert) names it, so a retry matches whether or not the stream existed;
     `creates` is True for a command that starts the stream (201, no If-Match, the stream
     must not exist yet: a second create is a 409 from the store);
-    `authorise(state)` raises Forbidden (state is None when `creates`);
+    `authorise(state)` raises Forbidden (state is None when `creates`); on an existing
+    stream, `Unseen` (the caller may not even read it) answers the aggregate's not-found;
     `decide(state)` returns the events (an empty list: nothing to change);
     `respond(state_after)` is the response body.
     """
@@ -81,32 +94,56 @@ class CommandPath(Generic[S]):
     """Runs commands on the streams of one aggregate."""
 
     def __init__(
-        self, aggregate: Aggregate[S], streams: Streams[S], clock: Clock, source: str
+        self,
+        aggregate: Aggregate[S],
+        streams: Streams[S],
+        clock: Clock,
+        source: str,
+        *,
+        idempotency_ttl: timedelta = IDEMPOTENCY_TTL,
     ) -> None:
         self.aggregate = aggregate
         self.streams = streams
         self._clock = clock
         self._source = source
+        self._idempotency_ttl = idempotency_ttl
 
-    async def load(self, stream_id: UUID) -> S:
-        """The stream's current state; the aggregate's not-found error when there is none."""
-        return self.aggregate.fold_recorded(stream_id, await self.streams.read(stream_id))
+    async def load(self, stream_id: UUID, authorise: Authorise[S] = _no_check) -> S:
+        """The stream's current state, if `authorise(state)` lets the caller have it; the
+        aggregate's not-found error when there is none or the caller may not see it."""
+        state = self.aggregate.fold_recorded(stream_id, await self.streams.read(stream_id))
+        self._authorise(stream_id, authorise, state)
+        return state
 
-    async def history(self, stream_id: UUID) -> tuple[S, list[RecordedEvent]]:
-        """The stream's state and its recorded events."""
+    async def history(
+        self, stream_id: UUID, authorise: Authorise[S] = _no_check
+    ) -> tuple[S, list[RecordedEvent]]:
+        """The stream's state and its recorded events (authorised as `load` is)."""
         recorded = await self.streams.read(stream_id)
-        return self.aggregate.fold_recorded(stream_id, recorded), recorded
+        state = self.aggregate.fold_recorded(stream_id, recorded)
+        self._authorise(stream_id, authorise, state)
+        return state, recorded
+
+    def _authorise(self, stream_id: UUID, authorise: Authorise[S], state: S) -> None:
+        """No oracle: an object the caller may not see answers exactly as a missing one."""
+        try:
+            authorise(state)
+        except errors.Unseen:
+            raise self.aggregate.not_found(stream_id) from None
 
     async def run(
         self, command: Command[S], ctx: CommandContext, *, at: datetime | None = None
     ) -> CommandResult:
         """Run `command`; its events are recorded at `at` (default: the clock's now)."""
         before = None if command.creates else await self.load(command.stream_id)
-        command.authorise(before)
+        if before is None:
+            command.authorise(before)
+        else:
+            self._authorise(command.stream_id, command.authorise, before)
         fingerprint = command.fingerprint()
-        if ctx.idempotency_key and (
-            stored := await self.streams.find_response(ctx.idempotency_key)
-        ):
+        now = at or self._clock.now()
+        key = self._bound_key(command, ctx)
+        if key and (stored := await self.streams.find_response(key, now - self._idempotency_ttl)):
             return replayed(stored, fingerprint)
         if before is not None:
             check_if_match(ctx, before.version)
@@ -117,13 +154,12 @@ class CommandPath(Generic[S]):
         after = self.aggregate.fold_more(before, command.stream_id, decided)
         status_code = 201 if command.creates else 200
         body = command.respond(after)
-        key = ctx.idempotency_key
         change = Change(
             stream_id=command.stream_id,
             stream_type=self.aggregate.stream_type,
             expected_version=0 if before is None else before.version,
             events=[NewEvent(event_id=uuid.uuid4(), payload=e) for e in decided],
-            context=ctx.append_context(self._source, at or self._clock.now()),
+            context=ctx.append_context(self._source, now),
             idempotency=IdempotencyRecord(key, fingerprint, status_code, body) if key else None,
             before=before,
             after=after,
@@ -135,6 +171,18 @@ class CommandPath(Generic[S]):
         except WrongExpectedVersion as race:  # another writer appended first
             raise errors.ConcurrencyConflict(race.expected_version, race.actual_version) from None
         return CommandResult(status_code, body)
+
+    def _bound_key(self, command: Command[S], ctx: CommandContext) -> str | None:
+        if not ctx.idempotency_key:
+            return None
+        route = f"{self.aggregate.stream_type}.{command.name}"
+        return bound_key(ctx.principal.subject, route, ctx.idempotency_key)
+
+
+def bound_key(caller: str, route: str, key: str) -> str:
+    """The stored form of a client's Idempotency-Key: bound to who sent it and to which
+    command, so one caller's key neither replays nor blocks another caller's or command's."""
+    return json.dumps([caller, route, key], ensure_ascii=False, separators=(",", ":"))
 
 
 def new_stream_id() -> UUID:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
@@ -51,7 +52,9 @@ class Streams(Protocol[S]):
         """The stream's events in version order (empty when there is no such stream)."""
         ...
 
-    async def find_response(self, key: str) -> StoredResponse | None: ...
+    async def find_response(
+        self, key: str, not_before: datetime | None = None
+    ) -> StoredResponse | None: ...
 
     async def save(self, change: Change[S]) -> None:
         """Append and apply the change atomically. Raises the store's WrongExpectedVersion or
@@ -94,8 +97,10 @@ class EventStoreStreams(Generic[S]):
     async def read(self, stream_id: UUID) -> list[RecordedEvent]:
         return await self.store.read_stream(stream_id)
 
-    async def find_response(self, key: str) -> StoredResponse | None:
-        return await self.store.find_response(key)
+    async def find_response(
+        self, key: str, not_before: datetime | None = None
+    ) -> StoredResponse | None:
+        return await self.store.find_response(key, not_before)
 
     async def save(self, change: Change[S]) -> None:
         await self._save(change, None, self.store.append)

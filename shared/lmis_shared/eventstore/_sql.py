@@ -90,6 +90,16 @@ _FIND_RESPONSE = (
     "select status_code, response::text, fingerprint from {s}.idempotency where key = $1"
 )
 
+# An expired record is deleted by the statement that looks for it, so that the key's next
+# append (`on conflict (key) do nothing`) is not taken for a twin of the expired command.
+_FIND_LIVE_RESPONSE = (
+    "with expired as (delete from {s}.idempotency where key = $1 and recorded_at < $2)"
+    " select status_code, response::text, fingerprint from {s}.idempotency"
+    " where key = $1 and recorded_at >= $2"
+)
+
+_FORGET_RESPONSES = "delete from {s}.idempotency where recorded_at < $1"
+
 _VERSION = "select coalesce(max(version), 0) from {s}.events where stream_id = $1"
 
 
@@ -102,6 +112,8 @@ class Statements:
     read_stream: str
     read_stream_with_key: str
     find_response: str
+    find_live_response: str
+    forget_responses: str
     version: str
 
     @classmethod
@@ -115,5 +127,7 @@ class Statements:
             read_stream=_READ_STREAM.format(s=s),
             read_stream_with_key=_READ_STREAM_WITH_KEY.format(s=s),
             find_response=_FIND_RESPONSE.format(s=s),
+            find_live_response=_FIND_LIVE_RESPONSE.format(s=s),
+            forget_responses=_FORGET_RESPONSES.format(s=s),
             version=_VERSION.format(s=s),
         )

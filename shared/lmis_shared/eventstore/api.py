@@ -107,6 +107,13 @@ class EventStore(Protocol):
         """Committed events after `after` in global order, never skipping a late commit."""
         ...
 
-    async def find_response(self, key: str) -> StoredResponse | None:
-        """The response stored under an idempotency key, if that key was applied."""
+    async def find_response(
+        self, key: str, not_before: datetime | None = None
+    ) -> StoredResponse | None:
+        """The response stored under an idempotency key, if that key was applied (at or after
+        `not_before`: an older record has expired, is dropped, and the key may be used again)."""
+        ...
+
+    async def forget_responses(self, before: datetime) -> int:
+        """Drop the idempotency records made before `before` (expired); how many were."""
         ...

@@ -9,12 +9,15 @@ from __future__ import annotations
 import bisect
 import copy
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from uuid import UUID
 
 from lmis_shared.events import RecordedEvent
 from lmis_shared.eventstore import api
 from lmis_shared.eventstore._plan import Plan, plan, recorded, results
 from lmis_shared.eventstore.errors import DuplicateCommand, DuplicateEventId, WrongExpectedVersion
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class InMemoryEventStore(api.EventStore):
@@ -24,6 +27,7 @@ class InMemoryEventStore(api.EventStore):
         self._positions: list[api.Position] = []
         self._event_ids: set[UUID] = set()
         self._responses: dict[str, api.StoredResponse] = {}
+        self._responded_at: dict[str, datetime] = {}
         self._last_tx = 0
         self._last_seq = 0
 
@@ -39,6 +43,7 @@ class InMemoryEventStore(api.EventStore):
                 copy.deepcopy(idempotency.response),
                 idempotency.fingerprint,
             )
+            self._responded_at[idempotency.key] = item.context.recorded_at
         return result
 
     async def append_many(self, batch: Sequence[api.StreamAppend]) -> list[api.AppendResult]:
@@ -51,8 +56,19 @@ class InMemoryEventStore(api.EventStore):
         start = 0 if after is None else bisect.bisect_right(self._positions, after)
         return self._log[start : start + limit]
 
-    async def find_response(self, key: str) -> api.StoredResponse | None:
+    async def find_response(
+        self, key: str, not_before: datetime | None = None
+    ) -> api.StoredResponse | None:
+        expired = key in self._responses and self._responded_at[key] < (not_before or _EPOCH)
+        if expired:
+            del self._responses[key], self._responded_at[key]
         return self._responses.get(key)
+
+    async def forget_responses(self, before: datetime) -> int:
+        expired = [key for key, at in self._responded_at.items() if at < before]
+        for key in expired:
+            del self._responses[key], self._responded_at[key]
+        return len(expired)
 
     def _commit(self, batch: Sequence[api.StreamAppend], planned: Plan) -> list[api.AppendResult]:
         """Check everything first, then write: all or nothing."""

@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -153,9 +154,18 @@ class PostgresEventStore(api.EventStore):
         rows = await self._pool.fetch(self._sql.read_all, tx_id, seq, limit)
         return [event_from_row(r) for r in rows]
 
-    async def find_response(self, key: str) -> api.StoredResponse | None:
-        row = await self._pool.fetchrow(self._sql.find_response, key)
+    async def find_response(
+        self, key: str, not_before: datetime | None = None
+    ) -> api.StoredResponse | None:
+        if not_before is None:
+            row = await self._pool.fetchrow(self._sql.find_response, key)
+        else:  # one statement: drops the expired record, returns a live one
+            row = await self._pool.fetchrow(self._sql.find_live_response, key, not_before)
         return None if row is None else _stored(row)
+
+    async def forget_responses(self, before: datetime) -> int:
+        status = await self._pool.execute(self._sql.forget_responses, before)
+        return int(status.split()[-1])
 
     async def _append_one(
         self, conn: Connection, item: api.StreamAppend, idempotency: api.IdempotencyRecord | None

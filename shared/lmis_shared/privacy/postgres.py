@@ -15,6 +15,7 @@ from lmis_shared.migrations import apply_migrations, load_migrations
 from lmis_shared.privacy.keys import LocalMasterKey, load_master_key
 from lmis_shared.privacy.keystore import KeyRecord
 from lmis_shared.privacy.personal import PersonalData
+from lmis_shared.rows import from_row
 from lmis_shared.settings import CommonSettings, MasterKeySettings, PersonalDataSettings
 from lmis_shared.sql import in_schema
 
@@ -77,15 +78,7 @@ class PostgresKeyStore:
 
 
 def _record(row: asyncpg.Record) -> KeyRecord:
-    return KeyRecord(
-        subject_id=row["subject_id"],
-        wrapped=row["wrapped_key"],
-        master_key_id=row["master_key_id"],
-        created_at=row["created_at"],
-        erased_at=row["erased_at"],
-        erased_by=row["erased_by"],
-        erased_why=row["erased_why"],
-    )
+    return from_row(KeyRecord, row, wrapped=row["wrapped_key"])
 
 
 def personal_data(settings: PersonalDataSettings, common: CommonSettings) -> PersonalData:

@@ -7,7 +7,9 @@ What every service gets from it, so no service repeats it:
     stable semantic conventions (`http.server.request.duration` in seconds, labelled by
     route template, method and status: never a path's ids), see `stable_http_semconv`;
   * problem details for every error (`lmis_shared.web.problems`);
-  * the bearer-token gate on every route of `routers` (`lmis_shared.web.security`);
+  * the bearer-token gate on every route of `routers` (`lmis_shared.web.security`), and
+    behind it the per-caller rate limits on writes and imports (`lmis_shared.web.rates`);
+  * NUL, lone surrogates and oversized bodies refused at the edge (`lmis_shared.web.inputs`);
     `/healthz`, `/readyz`, `/docs` and `/openapi.json` stay public;
   * `X-Correlation-ID` handling and the 500 safety net (`lmis_shared.web.context`).
 
@@ -32,9 +34,12 @@ from lmis_shared.metrics import setup_metrics
 from lmis_shared.settings import CommonSettings
 from lmis_shared.telemetry import scrub_http_span, setup_telemetry
 from lmis_shared.web.context import RequestContextMiddleware
+from lmis_shared.web.documented import document_write_problems
 from lmis_shared.web.health import ReadinessCheck, health_router
+from lmis_shared.web.inputs import InputGuardMiddleware
 from lmis_shared.web.outages import install_outage_handlers
 from lmis_shared.web.problems import Problem, ProblemMapping, install_problem_handlers
+from lmis_shared.web.rates import install_rate_limits, rate_limit
 from lmis_shared.web.security import current_principal, install_auth_handlers
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Mapping[str, Any] | None]]
@@ -47,7 +52,10 @@ _PROBLEM = {
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {**_PROBLEM, "description": "missing, invalid or expired bearer token"},
     403: {**_PROBLEM, "description": "the caller's role or scope does not allow it"},
+    404: {**_PROBLEM, "description": "no such object, or none the caller may see"},
+    413: {**_PROBLEM, "description": "the body is larger than the service accepts"},
     422: {**_PROBLEM, "description": "invalid data; `errors` names each field"},
+    429: {**_PROBLEM, "description": "too many requests from this caller; see `Retry-After`"},
     500: {**_PROBLEM, "description": "internal error; quote `trace_id` to support"},
 }
 
@@ -90,13 +98,18 @@ def create_app(
     app.state.tracer_provider = provider
     install_problem_handlers(app, problems or ProblemMapping())
     install_auth_handlers(app)
+    install_rate_limits(app, settings)
     install_outage_handlers(app)  # 503 + Retry-After while PostgreSQL cannot be reached
     app.include_router(health_router(service, version))
     for router in routers:
         app.include_router(
-            router, dependencies=[Depends(current_principal)], responses=PROBLEM_RESPONSES
+            router,
+            dependencies=[Depends(current_principal), Depends(rate_limit)],
+            responses=PROBLEM_RESPONSES,
         )
-    app.add_middleware(RequestContextMiddleware)
+    document_write_problems(app)
+    app.add_middleware(InputGuardMiddleware, max_body_bytes=settings.max_json_body_bytes)
+    app.add_middleware(RequestContextMiddleware)  # the outermost: its id is on every answer
     stable_http_semconv()
     FastAPIInstrumentor.instrument_app(
         app,

@@ -5,17 +5,20 @@ builds from the pool."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
 import asyncpg
 from fastapi import APIRouter, FastAPI
 
 from lmis_shared.auth import authenticator_from_settings
-from lmis_shared.eventstore.postgres import create_pool
+from lmis_shared.background import in_background
+from lmis_shared.clock import SystemClock
+from lmis_shared.eventstore.postgres import PostgresEventStore, create_pool
 from lmis_shared.settings import CommonSettings
 from lmis_shared.web.app import create_app
 from lmis_shared.web.health import ReadinessCheck
+from lmis_shared.web.housekeeping import forget_expired_responses
 from lmis_shared.web.problems import ProblemMapping
 from lmis_shared.web.readiness import broker_check, database_check
 
@@ -31,8 +34,11 @@ def service_app(
     description: str,
     on_pool: OnPool,
     problems: ProblemMapping | None = None,
+    event_store_schema: str | None = None,
 ) -> FastAPI:
-    """`on_pool(app, pool)` builds the service's objects (e.g. `app.state.registry = ...`)."""
+    """`on_pool(app, pool)` builds the service's objects (e.g. `app.state.registry = ...`);
+    `event_store_schema`, where the service keeps its events, has its expired idempotency
+    records cleared in the background (`lmis_shared.web.housekeeping`)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
@@ -40,7 +46,8 @@ def service_app(
         try:
             on_pool(app, pool)
             app.state.readiness_checks["database"] = database_check(pool)
-            yield {}
+            async with _housekeeping(pool, event_store_schema, common):
+                yield {}
         finally:
             await pool.close()
 
@@ -57,6 +64,15 @@ def service_app(
         problems=problems,
         description=description,
     )
+
+
+def _housekeeping(
+    pool: asyncpg.Pool, schema: str | None, common: CommonSettings
+) -> AbstractAsyncContextManager[None]:
+    if schema is None:
+        return nullcontext()
+    store = PostgresEventStore(pool, schema)
+    return in_background(forget_expired_responses(store, SystemClock(), common.idempotency_ttl()))
 
 
 def _broker_reported(common: CommonSettings) -> dict[str, ReadinessCheck]:

@@ -26,6 +26,7 @@ from fastapi import Request
 from fastapi.responses import StreamingResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from lmis_shared.clock import VIETNAM_TZ
@@ -87,24 +88,31 @@ async def every_row(
 async def xlsx_response(
     sheet: Sheet, columns: Sequence[Column[T]], rows: AsyncIterable[T]
 ) -> tuple[StreamingResponse, list[T]]:
-    """The workbook as a download, and the rows it holds (for the access record)."""
+    """The workbook as a download, and the rows it holds (for the access record).
+
+    The rows are read before the workbook is begun: a page that fails (a refused filter is
+    found out by the first query) must not leave a half-written sheet behind."""
+    kept: list[T] = []
+    more = False
+    async for row in rows:
+        if len(kept) == MAX_ROWS:
+            more = True
+            break
+        kept.append(row)
     book = Workbook(write_only=True)
     ws = book.create_sheet(sheet.title[:31])
     bold = Font(bold=True)
     ws.append([_cell(ws, sheet.title, font=Font(bold=True, size=14))])
     asked = "; ".join(f"{k}={_text(v)}" for k, v in sheet.filters.items()) or "(không lọc)"
-    ws.append(["Điều kiện lọc", asked])
+    ws.append(["Điều kiện lọc", _storable(asked)])
     as_of = sheet.as_of.astimezone(VIETNAM_TZ)
     ws.append(["Số liệu tính đến", as_of.strftime("%H:%M %d/%m/%Y") + " (giờ Việt Nam)"])
     ws.append([])
     ws.append([_cell(ws, c.heading, font=bold) for c in columns])
-    kept: list[T] = []
-    async for row in rows:
-        if len(kept) == MAX_ROWS:
-            ws.append([f"Chỉ xuất {MAX_ROWS:,} dòng đầu: hãy lọc thêm để xuất phần còn lại."])
-            break
-        kept.append(row)
+    for row in kept:
         ws.append([_cell(ws, c.value(row), c.number_format) for c in columns])
+    if more:
+        ws.append([f"Chỉ xuất {MAX_ROWS:,} dòng đầu: hãy lọc thêm để xuất phần còn lại."])
     spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115 (streamed)
     book.save(spool)
     spool.seek(0)
@@ -122,6 +130,8 @@ def _cell(ws: Any, value: Any, number_format: str | None = None, font: Font | No
     """`ws`: an openpyxl write-only worksheet (the library has no type information)."""
     if isinstance(value, UUID):
         value = str(value)
+    elif isinstance(value, str):
+        value = _storable(value)
     elif isinstance(value, datetime) and value.tzinfo is not None:
         value = value.astimezone(VIETNAM_TZ).replace(tzinfo=None)  # Excel has no time zones
     cell = WriteOnlyCell(ws, value=value)
@@ -130,6 +140,12 @@ def _cell(ws: Any, value: Any, number_format: str | None = None, font: Font | No
     if font is not None:
         cell.font = font
     return cell
+
+
+def _storable(text: str) -> str:
+    """`text` without the control characters a workbook cannot hold (openpyxl refuses them
+    with an error, which would leave the half-written sheet behind as a 500)."""
+    return str(ILLEGAL_CHARACTERS_RE.sub("", text))
 
 
 def _text(value: Any) -> str:

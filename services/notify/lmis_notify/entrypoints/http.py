@@ -161,4 +161,5 @@ def create_app(
         "returns, absconded workers, overdue loans, statutory reports due or late.",
         on_pool=build,
         problems=problem_mapping(),
+        event_store_schema=own.schema_name,
     )

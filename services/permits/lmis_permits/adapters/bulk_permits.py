@@ -18,13 +18,8 @@ from lmis_permits.domain.errors import EmployerNotFound
 from lmis_permits.domain.headcount import Headcount
 from lmis_shared.commands.postgres import PostgresStreams
 from lmis_shared.contracts.permits import PositionType
+from lmis_shared.imports.postgres import opened_by
 from lmis_shared.privacy.personal import PersonalData
-from lmis_shared.sql import in_schema
-
-_EXISTING = (
-    "select stream_id, correlation_id from {s}.events"
-    " where stream_id = any($1::uuid[]) and version = 1"
-)
 
 
 class PostgresPermitImports:
@@ -53,8 +48,7 @@ class PostgresPermitImports:
         return import_file_id(self._secret, passport_number, tax_code, engaged_on)
 
     async def existing(self, file_ids: Sequence[UUID]) -> dict[UUID, UUID]:
-        rows = await self._pool.fetch(in_schema(_EXISTING, self._schema), list(file_ids))
-        return {r["stream_id"]: r["correlation_id"] for r in rows}
+        return await opened_by(self._pool, self._schema, file_ids)
 
     async def employer(self, tax_code: str) -> employers.Employer | None:
         stream_id = employers.employer_stream_id(tax_code)

@@ -21,6 +21,7 @@ from lmis_permits.application.ports import (
 from lmis_shared import listing
 from lmis_shared.contracts.permits import PositionType
 from lmis_shared.listing import SortOrder, Where
+from lmis_shared.rows import from_row
 from lmis_shared.text import like_word_prefix, search_key
 
 EMPLOYER_SORTS = {"registered_on": "registered_on", "name": "search_name"}
@@ -45,7 +46,8 @@ class PostgresPermitLists:
 
     async def employers(self, q: EmployerQuery) -> ListPage[EmployerListRow]:
         order = listing.parse_sort(q.sort, EMPLOYER_SORTS, EMPLOYER_DEFAULT_SORT)
-        w = _scoped(q.scope, q.province_code, q.commune_code)
+        w = Where()
+        w.in_area(q.scope, q.province_code, q.commune_code)
         if q.sector is not None:
             w.add("search_sector = ?", search_key(q.sector))
         for word in search_key(q.industrial_zone or "").split():
@@ -60,13 +62,16 @@ class PostgresPermitLists:
 
     async def demands(self, q: DemandQuery) -> ListPage[DemandListRow]:
         order = listing.parse_sort(q.sort, DEMAND_SORTS, DEMAND_DEFAULT_SORT)
-        w = _scoped(q.scope, q.province_code, q.commune_code)
+        w = Where()
+        w.in_area(q.scope, q.province_code, q.commune_code)
         if q.statuses:
             w.add("status = any(?::text[])", list(q.statuses))
-        if q.position is not None:
-            w.add("position = ?", q.position.value)
-        if q.employer_tax_code is not None:
-            w.add("employer_tax_code = ?", q.employer_tax_code)
+        w.equal(
+            {
+                "position": q.position.value if q.position else None,
+                "employer_tax_code": q.employer_tax_code,
+            }
+        )
         if q.period_from is not None:
             w.add("period_end >= ?", q.period_from)
         if q.period_to is not None:
@@ -89,47 +94,9 @@ def _parser(key: str) -> Any:
     return str if key in _TEXTS else int
 
 
-def _scoped(scope: str | None, province: str | None, commune: str | None) -> Where:
-    w = Where()
-    if scope is not None:
-        w.add("(province_code = ? or commune_code = ?)", scope, scope)
-    if province is not None:
-        w.add("province_code = ?", province)
-    if commune is not None:
-        w.add("commune_code = ?", commune)
-    return w
-
-
 def _employer(row: asyncpg.Record) -> EmployerListRow:
-    return EmployerListRow(
-        id=row["id"],
-        version=row["version"],
-        tax_code=row["tax_code"],
-        name=row["name"],
-        address=row["address"],
-        commune_code=row["commune_code"],
-        province_code=row["province_code"],
-        industrial_zone=row["industrial_zone"],
-        sector=row["sector"],
-        registered_on=row["registered_on"],
-    )
+    return from_row(EmployerListRow, row)
 
 
 def _demand(row: asyncpg.Record) -> DemandListRow:
-    return DemandListRow(
-        id=row["id"],
-        version=row["version"],
-        status=row["status"],
-        employer_tax_code=row["employer_tax_code"],
-        commune_code=row["commune_code"],
-        province_code=row["province_code"],
-        position=PositionType(row["position"]),
-        job_title=row["job_title"],
-        number_of_foreigners=row["number_of_foreigners"],
-        period_start=row["period_start"],
-        period_end=row["period_end"],
-        submitted_on=row["submitted_on"],
-        approved_number=row["approved_number"],
-        decision_number=row["decision_number"],
-        decision_date=row["decision_date"],
-    )
+    return from_row(DemandListRow, row, position=PositionType(row["position"]))

@@ -5,9 +5,8 @@ and the read model's queries (`PostgresPermitsReads`).
 
 from __future__ import annotations
 
-from dataclasses import fields
 from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import asyncpg
 
@@ -22,10 +21,10 @@ from lmis_shared.contracts.permits import PositionType
 from lmis_shared.eventstore.postgres import Connection, PostgresEventStore
 from lmis_shared.migrations import apply_migrations, load_migrations
 from lmis_shared.privacy import postgres as privacy
+from lmis_shared.rows import from_row
 from lmis_shared.sql import in_schema
 
 S = TypeVar("S", bound=projection.State)
-R = TypeVar("R", DemandRow, WorkerRow)
 
 MIGRATIONS = load_migrations("lmis_permits.adapters.migrations", "permits")
 
@@ -131,7 +130,7 @@ class PostgresPermitsReads:
             ),
             employer_tax_code,
         )
-        return [_record(DemandRow, r, position=PositionType(r["position"])) for r in rows]
+        return [from_row(DemandRow, r, position=PositionType(r["position"])) for r in rows]
 
     async def permits_of(self, employer_tax_code: str) -> list[PermitFacts]:
         rows = await self._pool.fetch(
@@ -192,16 +191,10 @@ def _facts(row: asyncpg.Record) -> PermitFacts:
 
 
 def _worker(row: asyncpg.Record) -> WorkerRow:
-    return _record(
+    return from_row(
         WorkerRow,
         row,
         position_key=row["seq"],
         position=PositionType(row["position"]),
         facts=_facts(row),
     )
-
-
-def _record(kind: type[R], row: asyncpg.Record, **computed: Any) -> R:
-    """A `kind` from the row's columns of its fields' names, and the `computed` others."""
-    columns = {f.name: row[f.name] for f in fields(kind) if f.name not in computed}
-    return kind(**columns, **computed)

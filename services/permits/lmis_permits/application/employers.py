@@ -95,9 +95,10 @@ class Employers:
         self, tax_code: str, principal: Principal, action: str = READ
     ) -> employers.Employer:
         with _named(tax_code):
-            state = await self.commands.load(employers.employer_stream_id(tax_code))
-        self.authorizer.check(principal, action, state.commune_code, EMPLOYER)
-        return state
+            return await self.commands.load(
+                employers.employer_stream_id(tax_code),
+                in_scope(self.authorizer, principal, action, EMPLOYER),
+            )
 
     async def summary(self, tax_code: str, principal: Principal) -> EmployerSummary:
         employer = await self.get(tax_code, principal)
@@ -155,9 +156,9 @@ class Demands:
         return await self.commands.run(decision, ctx)
 
     async def get(self, demand_id: UUID, principal: Principal) -> demands.Demand:
-        state = await self.commands.load(demand_id)
-        self.authorizer.check(principal, READ, state.commune_code, EMPLOYER)
-        return state
+        return await self.commands.load(
+            demand_id, in_scope(self.authorizer, principal, READ, EMPLOYER)
+        )
 
 
 @contextmanager

@@ -120,9 +120,9 @@ class ForeignWorkers:
         self, worker_id: UUID, principal: Principal
     ) -> tuple[fw.ForeignWorkerFile, list[RecordedEvent]]:
         """The file and every event recorded on it, oldest first."""
-        state, recorded = await self.commands.history(worker_id)
-        self.authorizer.check(principal, READ, state.commune_code, PERMIT)
-        return state, recorded
+        return await self.commands.history(
+            worker_id, in_scope(self.authorizer, principal, READ, PERMIT)
+        )
 
     async def search(
         self, query: WorkerQuery, principal: Principal, cursor: str | None
@@ -149,7 +149,7 @@ class ForeignWorkers:
         if asked is None:
             asked = principal.scope
         if not self.authorizer.allows(principal, READ, asked, PERMIT):
-            raise Forbidden(f"role {principal.role} may not read permits in unit {asked}")
+            raise Forbidden(f"role {principal.role} may not read permits in the unit asked")
         return asked
 
 

@@ -8,12 +8,11 @@ overwrite a change you have not seen, and send an `Idempotency-Key` to make retr
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -31,11 +30,11 @@ from lmis_permits.settings import PermitsSettings
 from lmis_shared.access.web import Access, access_router, install_access_log
 from lmis_shared.clock import Clock
 from lmis_shared.contracts.permits import PositionType
-from lmis_shared.errors import InvalidInput
 from lmis_shared.privacy.erasure import EraseRequest
 from lmis_shared.settings import CommonSettings
 from lmis_shared.web import Context
 from lmis_shared.web.commands import command_route, current
+from lmis_shared.web.paging import HistoryWindow
 from lmis_shared.web.service import service_app
 
 VERSION = "0.1.0"
@@ -196,8 +195,10 @@ async def list_foreign_workers(
 ) -> views.ForeignWorkerPage:
     query = WorkerQuery(
         unit_code=unit,
-        nationality=_query_field("nationality", fields.nationality, nationality),
-        employer_tax_code=_query_field("employer_tax_code", fields.tax_code, employer_tax_code),
+        nationality=lists_http.query_field("nationality", fields.nationality, nationality),
+        employer_tax_code=lists_http.query_field(
+            "employer_tax_code", fields.tax_code, employer_tax_code
+        ),
         position=position,
         permit_status=permit_status,
         within_days=within_days,
@@ -233,11 +234,11 @@ async def get_foreign_worker(
     summary="Every fact recorded on a foreign worker file, oldest first",
 )
 async def foreign_worker_history(
-    worker_id: UUID, ctx: Context, app: App, access: Access
+    worker_id: UUID, window: HistoryWindow, answer: Response, ctx: Context, app: App, access: Access
 ) -> list[views.HistoryEntry]:
     _, recorded = await app.foreign_workers.history(worker_id, ctx.principal)
     await access.read([worker_id], FOREIGN_WORKER_HISTORY)
-    return [views.HistoryEntry.of(r) for r in recorded]
+    return [views.HistoryEntry.of(r) for r in window.linked_page(recorded, answer)]
 
 
 _COMMANDS: list[tuple[type[commands.FileCommand], str, str]] = [
@@ -313,15 +314,6 @@ command_route(
 )
 
 
-def _query_field(name: str, check: Callable[[str], str], value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return check(value)
-    except ValueError as refused:
-        raise InvalidInput(f"query.{name}", str(refused)) from None
-
-
 def create_app(
     common: CommonSettings | None = None,
     settings: PermitsSettings | None = None,
@@ -347,4 +339,5 @@ def create_app(
         "demand approvals, work permits, extensions, exemptions, health checks, residence.",
         on_pool=build,
         problems=problem_mapping(),
+        event_store_schema=settings.schema_name,
     )

@@ -31,6 +31,7 @@ from lmis_permits.application.ports import (
 from lmis_shared.auth import Principal
 from lmis_shared.commands import CommandContext
 from lmis_shared.contracts.permits import PositionType
+from lmis_shared.errors import InvalidInput
 from lmis_shared.web import PROBLEM_RESPONSES, Context
 from lmis_shared.web.xlsx import DAY, XLSX, Column, Format, Sheet, every_row, wants_xlsx
 from lmis_shared.web.xlsx import xlsx_response as workbook
@@ -246,3 +247,13 @@ async def _answer(
 
     response, _ = await workbook(sheet, columns, every_row(rows))
     return response
+
+
+def query_field(name: str, check: Callable[[str], str], value: str | None) -> str | None:
+    """A list's query parameter `check`ed; a refusal is a 422 naming `query.<name>`."""
+    if value is None:
+        return None
+    try:
+        return check(value)
+    except ValueError as refused:
+        raise InvalidInput(f"query.{name}", str(refused)) from None

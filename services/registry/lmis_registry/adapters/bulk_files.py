@@ -20,13 +20,10 @@ from lmis_registry.domain.workers import OpenFileExists, WorkerFile
 from lmis_shared.commands import Change
 from lmis_shared.eventstore import AppendResult, StreamAppend
 from lmis_shared.eventstore.postgres import Connection, PostgresEventStore
+from lmis_shared.imports.postgres import opened_by
 from lmis_shared.privacy.personal import PersonalData
 from lmis_shared.sql import in_schema
 
-_EXISTING = (
-    "select stream_id, correlation_id from {s}.events"
-    " where stream_id = any($1::uuid[]) and version = 1"
-)
 _OPEN = "select citizen_key from {s}.open_files where citizen_key = any($1::text[])"
 _CLAIM_ALL = (
     "with claimed as (insert into {s}.open_files (citizen_key, worker_id)"
@@ -65,8 +62,7 @@ class PostgresBulkFiles:
         return import_file_id(open_files.citizen_key(self._secret, citizen_id), registered_on)
 
     async def existing(self, file_ids: Sequence[UUID]) -> dict[UUID, UUID]:
-        rows = await self._pool.fetch(in_schema(_EXISTING, self._schema), list(file_ids))
-        return {r["stream_id"]: r["correlation_id"] for r in rows}
+        return await opened_by(self._pool, self._schema, file_ids)
 
     async def with_open_file(self, citizen_ids: Sequence[str]) -> set[str]:
         by_key = {open_files.citizen_key(self._secret, c): c for c in citizen_ids}

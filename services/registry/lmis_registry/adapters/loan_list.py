@@ -32,7 +32,8 @@ from lmis_shared.commands import Change
 from lmis_shared.contracts.registry_loans import LoanPurpose
 from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.listing import SortOrder, Where
-from lmis_shared.sql import in_schema
+from lmis_shared.rows import from_row
+from lmis_shared.sql import in_schema, versioned_upsert
 
 COLUMNS = (
     "loan_id",
@@ -51,18 +52,7 @@ COLUMNS = (
     "due_through_vnd",
     "first_unpaid_due_on",
 )
-# built from the constant COLUMNS; {s} is filled by `in_schema`, never from a request
-_PARAMS = ", ".join(f"${i}" for i in range(1, len(COLUMNS) + 1))
-_SETS = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:])
-_UPSERT = (
-    "insert into {s}.loan_list ("  # noqa: S608
-    + ", ".join(COLUMNS)
-    + ") values ("
-    + _PARAMS
-    + ") on conflict (loan_id) do update set "
-    + _SETS
-    + " where loan_list.version < excluded.version"
-)
+_UPSERT = versioned_upsert("loan_list", COLUMNS)
 
 # The arrears as of the day bound at {d}: constant expressions, the day a bind parameter.
 _OVERDUE = (
@@ -163,19 +153,10 @@ def _position(query: LoanSearch, order: SortOrder) -> tuple[date, tuple[Any, UUI
 
 
 def _filter(w: Where, q: LoanSearch, overdue: str, days: str) -> None:
-    if q.scope is not None:
-        w.add("(province_code = ? or commune_code = ?)", q.scope, q.scope)
+    w.in_area(q.scope, q.province_code, q.commune_code)
     if q.statuses:
         w.add("status = any(?::text[])", [s.value for s in q.statuses])
-    exact = {
-        "purpose": q.purpose.value if q.purpose else None,
-        "province_code": q.province_code,
-        "commune_code": q.commune_code,
-        "worker_id": q.worker_id,
-    }
-    for column, value in exact.items():
-        if value is not None:
-            w.add(f"{column} = ?", value)
+    w.equal({"purpose": q.purpose.value if q.purpose else None, "worker_id": q.worker_id})
     if q.overdue is not None:
         w.add(f"{overdue} {'>' if q.overdue else '='} 0")
     if q.overdue_amount_min is not None:
@@ -189,19 +170,11 @@ def _filter(w: Where, q: LoanSearch, overdue: str, days: str) -> None:
 
 
 def _summary(row: asyncpg.Record) -> LoanSummary:
-    return LoanSummary(
+    return from_row(
+        LoanSummary,
+        row,
         id=row["loan_id"],
-        version=row["version"],
         status=loans.LoanStatus(row["status"]),
         purpose=LoanPurpose(row["purpose"]),
-        worker_id=row["worker_id"],
-        commune_code=row["commune_code"],
-        province_code=row["province_code"],
-        applied_on=row["applied_on"],
-        amount_vnd=row["amount_vnd"],
-        disbursed_on=row["disbursed_on"],
-        outstanding_vnd=row["outstanding_vnd"],
-        overdue_amount_vnd=row["overdue_amount_vnd"],
-        days_past_due=row["days_past_due"],
         overdue_since=row["first_unpaid_due_on"] if row["days_past_due"] else None,
     )

@@ -27,7 +27,7 @@ class InMemoryWorkerFiles:
     async def guard(self, connection: Any, change: Change[WorkerFile]) -> None:
         held, wanted = claim_of(_SECRET, change.before), claim_of(_SECRET, change.after)
         if wanted is not None and wanted != held and wanted in self._claims:
-            raise OpenFileExists()
+            raise OpenFileExists(self.files[self._claims[wanted]].commune_code)
 
     async def apply(self, connection: Any, change: Change[WorkerFile]) -> None:
         held, wanted = claim_of(_SECRET, change.before), claim_of(_SECRET, change.after)

@@ -20,6 +20,10 @@ _CLAIM = (
     " on conflict (citizen_key) do nothing returning worker_id"
 )
 _RELEASE = "delete from {s}.open_files where worker_id = $1"
+_HOLDER = (
+    "select l.commune_code from {s}.open_files o join {s}.worker_list l using (worker_id)"
+    " where o.citizen_key = $1"
+)
 
 
 def citizen_key(secret: bytes, citizen_id: str) -> str:
@@ -54,4 +58,5 @@ async def sync(
     if wanted is not None:
         claimed: UUID | None = await conn.fetchval(in_schema(_CLAIM, schema), wanted, after.id)
         if claimed is None:
-            raise OpenFileExists()
+            holder = await conn.fetchval(in_schema(_HOLDER, schema), wanted)
+            raise OpenFileExists(holder)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import Generic, TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -150,19 +150,35 @@ async def _chunked(
 
 def _folded(rows: Sequence[asyncpg.Record], opener: Opener) -> list[workers.WorkerFile]:
     """The files of `rows` (events in stream and version order) folded to their state."""
-    found: list[workers.WorkerFile] = []
-    stream: UUID | None = None
-    events: list[tuple[int, EventPayload]] = []
-    for row in [*rows, None]:
-        if row is None or row["stream_id"] != stream:
-            if stream is not None and (state := workers.AGGREGATE.fold(stream, events)):
-                found.append(state)
-            if row is None:
-                break
-            stream, events = row["stream_id"], []
+    streams = _Streams(workers.AGGREGATE, opener)
+    found = [state for row in rows if (state := streams.add(row)) is not None]
+    last = streams.finish()
+    return found if last is None else [*found, last]
+
+
+class _Streams(Generic[S]):
+    """Event rows in stream and version order, folded one stream at a time: a stream's state
+    comes out when the first row of the next one goes in (`add`), the last one's at `finish`."""
+
+    def __init__(self, aggregate: Aggregate[S], opener: Opener) -> None:
+        self._fold = aggregate.fold
+        self._opener = opener
+        self._stream: UUID | None = None
+        self._events: list[tuple[int, EventPayload]] = []
+
+    def add(self, row: asyncpg.Record) -> S | None:
+        """Takes the row's event; the state of the stream before it if the row opens another."""
+        done = None
+        if row["stream_id"] != self._stream:
+            done = self.finish()
+            self._stream, self._events = row["stream_id"], []
         data = json.loads(row["data"])
-        events.append((row["version"], opener.payload(row["event_type"], row["stream_id"], data)))
-    return found
+        payload = self._opener.payload(row["event_type"], row["stream_id"], data)
+        self._events.append((row["version"], payload))
+        return done
+
+    def finish(self) -> S | None:
+        return None if self._stream is None else self._fold(self._stream, self._events)
 
 
 async def rebuild_loan_list(pool: asyncpg.Pool, schema: str) -> int:
@@ -187,17 +203,10 @@ async def folded(
     conn: Connection, schema: str, aggregate: Aggregate[S], personal: PersonalData | None = None
 ) -> AsyncIterator[S]:
     """Every stream of the aggregate's type, folded from its events (needs a transaction)."""
-    fold = aggregate.fold
-    opener = await Opener.of(conn, personal)
-    current: UUID | None = None
-    events: list[tuple[int, EventPayload]] = []
+    streams = _Streams(aggregate, await Opener.of(conn, personal))
     statement = in_schema(_STREAMS, schema)
     async for row in conn.cursor(statement, aggregate.stream_type, prefetch=_BATCH):
-        if row["stream_id"] != current:
-            if current is not None and (state := fold(current, events)) is not None:
-                yield state
-            current, events = row["stream_id"], []
-        data = json.loads(row["data"])
-        events.append((row["version"], opener.payload(row["event_type"], row["stream_id"], data)))
-    if current is not None and (state := fold(current, events)) is not None:
+        if (state := streams.add(row)) is not None:
+            yield state
+    if (state := streams.finish()) is not None:
         yield state

@@ -24,7 +24,8 @@ from lmis_shared import listing
 from lmis_shared.contracts.registry import PriorityGroup
 from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.listing import Where
-from lmis_shared.sql import in_schema
+from lmis_shared.rows import from_row
+from lmis_shared.sql import in_schema, versioned_upsert
 
 COLUMNS = (
     "worker_id",
@@ -43,22 +44,8 @@ COLUMNS = (
     "sending_licence",
     "departure_date",
 )
-# built from the constant COLUMNS; {s} is filled by `in_schema`, never from a request
-_PARAMS = ", ".join(f"${i}" for i in range(1, len(COLUMNS) + 1))
-_SETS = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:])
-_INSERT = "insert into {s}.worker_list (" + ", ".join(COLUMNS) + ") values (" + _PARAMS  # noqa: S608
-_UPSERT = (
-    _INSERT
-    + ") on conflict (worker_id) do update set "
-    + _SETS
-    + " where worker_list.version < excluded.version"
-)
-REBUILT_UPSERT = (
-    _INSERT
-    + ") on conflict (worker_id) do update set "
-    + _SETS
-    + " where worker_list.version <= excluded.version"
-)
+_UPSERT = versioned_upsert("worker_list", COLUMNS)
+REBUILT_UPSERT = versioned_upsert("worker_list", COLUMNS, same_version=True)
 """A rebuild's write: the same version is written again (the row may have been wrong), an
 older one never over a newer one a command wrote meanwhile."""
 _SELECT = (
@@ -119,19 +106,10 @@ class PostgresWorkerList:
 
 def _conditions(q: WorkerSearch) -> tuple[list[str], list[Any]]:
     w = Where()
-    if q.scope is not None:
-        w.add("(province_code = ? or commune_code = ?)", q.scope, q.scope)
+    w.in_area(q.scope, q.province_code, q.commune_code)
     if q.statuses:
         w.add("status = any(?::text[])", [s.value for s in q.statuses])
-    exact = {
-        "province_code": q.province_code,
-        "commune_code": q.commune_code,
-        "destination_country": q.destination_country,
-        "programme": q.programme,
-    }
-    for column, value in exact.items():
-        if value is not None:
-            w.add(f"{column} = ?", value)
+    w.equal({"destination_country": q.destination_country, "programme": q.programme})
     if q.sending_organisation is not None:
         w.add(
             "(sending_licence = ? or lower(sending_name) = lower(?) or sending_kind = ?)",
@@ -164,16 +142,10 @@ def decode_cursor(cursor: str) -> tuple[date, UUID]:
 
 
 def _summary(row: asyncpg.Record) -> WorkerSummary:
-    return WorkerSummary(
+    return from_row(
+        WorkerSummary,
+        row,
         id=row["worker_id"],
-        version=row["version"],
         status=WorkerStatus(row["status"]),
-        full_name=row["full_name"],
-        commune_code=row["commune_code"],
-        province_code=row["province_code"],
         priority_groups=tuple(PriorityGroup(g) for g in row["priority_groups"]),
-        registered_on=row["registered_on"],
-        destination_country=row["destination_country"],
-        programme=row["programme"],
-        departure_date=row["departure_date"],
     )

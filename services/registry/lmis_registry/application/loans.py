@@ -14,8 +14,9 @@ What this module adds to the pure domain:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -26,6 +27,7 @@ from lmis_registry.domain.errors import InvalidField, WorkerNotFound
 from lmis_shared.auth import READ, WRITE, Authorizer, Principal, list_scope
 from lmis_shared.clock import Clock
 from lmis_shared.commands import (
+    IDEMPOTENCY_TTL,
     Command,
     CommandContext,
     CommandPath,
@@ -54,8 +56,10 @@ class Loans:
         clock: Clock,
         authorizer: Authorizer,
         listing: LoanListing | None = None,
+        idempotency_ttl: timedelta = IDEMPOTENCY_TTL,
     ) -> None:
-        self._path = CommandPath(loans.AGGREGATE, streams, clock, SOURCE)
+        ttl = idempotency_ttl
+        self._path = CommandPath(loans.AGGREGATE, streams, clock, SOURCE, idempotency_ttl=ttl)
         self._clock = clock
         self._authorizer = authorizer
         self._listing = listing
@@ -75,7 +79,7 @@ class Loans:
 
     async def apply(self, command: loans.ApplyForLoan, ctx: CommandContext) -> CommandResult:
         """Open a loan (201) for the holder of a worker file, in that file's commune."""
-        borrower = await self._borrower(command.worker_id)
+        borrower = await self._borrower(command.worker_id, ctx.principal)
         return await self._run(new_stream_id(), command, ctx, borrower)
 
     async def execute(
@@ -84,14 +88,15 @@ class Loans:
         return await self._run(loan_id, command, ctx)
 
     async def get(self, loan_id: UUID, principal: Principal) -> LoanReport:
-        loan = await self._path.load(loan_id)
-        self._authorizer.check(principal, READ, loan.commune_code, STREAM_TYPE)
+        loan = await self._path.load(loan_id, self._may_read(principal))
         return LoanReport(loan, loans.position(loan, self._clock.today()))
 
     async def history(self, loan_id: UUID, principal: Principal) -> list[RecordedEvent]:
-        loan, recorded = await self._path.history(loan_id)
-        self._authorizer.check(principal, READ, loan.commune_code, STREAM_TYPE)
+        _, recorded = await self._path.history(loan_id, self._may_read(principal))
         return recorded
+
+    def _may_read(self, principal: Principal) -> Callable[[loans.Loan], None]:
+        return lambda loan: self._authorizer.check(principal, READ, loan.commune_code, STREAM_TYPE)
 
     async def _run(
         self,
@@ -123,14 +128,18 @@ class Loans:
             ctx,
         )
 
-    async def _borrower(self, worker_id: UUID) -> loans.Borrower:
-        """The commune and province of the worker file, as it stands now."""
+    async def _borrower(self, worker_id: UUID, principal: Principal) -> loans.Borrower:
+        """The commune and province of the worker file, as it stands now. A file outside
+        where the caller may lend is answered as a missing one: no oracle of its existence."""
+        missing = InvalidField("worker_id", "no worker file has this id")
         try:
             file = workers.AGGREGATE.fold_recorded(
                 worker_id, await self._path.streams.read(worker_id)
             )
         except WorkerNotFound:
-            raise InvalidField("worker_id", "no worker file has this id") from None
+            raise missing from None
+        if not self._authorizer.allows(principal, WRITE, file.commune_code, STREAM_TYPE):
+            raise missing
         return loans.Borrower(file.commune_code, file.province_code)
 
 

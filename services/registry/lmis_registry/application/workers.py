@@ -9,7 +9,9 @@ answers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -18,6 +20,7 @@ from lmis_registry.domain import workers
 from lmis_shared.auth import ERASE, READ, WRITE, Authorizer, Principal, list_scope
 from lmis_shared.clock import Clock
 from lmis_shared.commands import (
+    IDEMPOTENCY_TTL,
     Command,
     CommandContext,
     CommandPath,
@@ -26,6 +29,7 @@ from lmis_shared.commands import (
     new_stream_id,
 )
 from lmis_shared.contracts.registry import WorkerErased
+from lmis_shared.errors import Forbidden
 from lmis_shared.events import EventPayload, RecordedEvent
 from lmis_shared.privacy.erasure import EraseRequest, decide_erasure
 
@@ -43,8 +47,11 @@ class WorkerFiles:
         listing: WorkerListing,
         clock: Clock,
         authorizer: Authorizer,
+        idempotency_ttl: timedelta = IDEMPOTENCY_TTL,
     ) -> None:
-        self._path = CommandPath(workers.AGGREGATE, streams, clock, SOURCE)
+        self._path = CommandPath(
+            workers.AGGREGATE, streams, clock, SOURCE, idempotency_ttl=idempotency_ttl
+        )
         self._listing = listing
         self._clock = clock
         self._authorizer = authorizer
@@ -87,15 +94,17 @@ class WorkerFiles:
         )
 
     async def get(self, worker_id: UUID, principal: Principal) -> workers.WorkerFile:
-        state = await self._path.load(worker_id)
-        self._authorizer.check(principal, READ, state.commune_code, STREAM_TYPE)
-        return state
+        return await self._path.load(worker_id, self._may_read(principal))
 
     async def history(self, worker_id: UUID, principal: Principal) -> list[RecordedEvent]:
         """The file's events in order, for whoever may read the file."""
-        state, recorded = await self._path.history(worker_id)
-        self._authorizer.check(principal, READ, state.commune_code, STREAM_TYPE)
+        _, recorded = await self._path.history(worker_id, self._may_read(principal))
         return recorded
+
+    def _may_read(self, principal: Principal) -> Callable[[workers.WorkerFile], None]:
+        return lambda state: self._authorizer.check(
+            principal, READ, state.commune_code, STREAM_TYPE
+        )
 
     async def search(self, query: WorkerSearch, principal: Principal) -> WorkerPage:
         """A page of the files the caller may read that match `query`."""
@@ -104,23 +113,32 @@ class WorkerFiles:
     async def _run(
         self, worker_id: UUID, command: AnyCommand, ctx: CommandContext, *, creates: bool
     ) -> CommandResult:
+        try:
+            return await self._path.run(self._command(worker_id, command, ctx, creates), ctx)
+        except workers.OpenFileExists as conflict:
+            # only a caller who may read the citizen's open file learns that there is one
+            holder = conflict.holder_commune
+            if holder and self._authorizer.allows(ctx.principal, READ, holder, STREAM_TYPE):
+                raise
+            raise workers.RegistrationRefused() from None
+
+    def _command(
+        self, worker_id: UUID, command: AnyCommand, ctx: CommandContext, creates: bool
+    ) -> Command[workers.WorkerFile]:
         def authorise(state: workers.WorkerFile | None) -> None:
             self._authorise_write(ctx.principal, state, command)
 
         def decide(state: workers.WorkerFile | None) -> list[EventPayload]:
             return workers.decide(state, command, self._clock.today())
 
-        return await self._path.run(
-            Command(
-                command.command_name,
-                worker_id,
-                command.model_dump(mode="json", exclude_unset=True),
-                decide=decide,
-                respond=_created if creates else _accepted,
-                authorise=authorise,
-                creates=creates,
-            ),
-            ctx,
+        return Command(
+            command.command_name,
+            worker_id,
+            command.model_dump(mode="json", exclude_unset=True),
+            decide=decide,
+            respond=_created if creates else _accepted,
+            authorise=authorise,
+            creates=creates,
         )
 
     def _authorise_write(
@@ -130,9 +148,10 @@ class WorkerFiles:
             self._authorizer.check(principal, WRITE, state.commune_code, STREAM_TYPE)
         # registering a file in a commune, or moving a file to another commune, needs the
         # right to write files there
+        # (a plain 403 on a file the caller sees: the commune is the caller's own input)
         named = getattr(command, "commune_code", None)  # RegisterWorker, UpdateProfile
-        if named is not None:
-            self._authorizer.check(principal, WRITE, named, STREAM_TYPE)
+        if named is not None and not self._authorizer.allows(principal, WRITE, named, STREAM_TYPE):
+            raise Forbidden(f"role {principal.role} may not write worker files in that commune")
 
 
 def _created(state: workers.WorkerFile) -> dict[str, Any]:

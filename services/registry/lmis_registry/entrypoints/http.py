@@ -40,6 +40,7 @@ from lmis_shared.privacy.erasure import EraseRequest
 from lmis_shared.settings import CommonSettings
 from lmis_shared.web import Context
 from lmis_shared.web.commands import command_responses, command_route, current
+from lmis_shared.web.paging import HistoryWindow
 from lmis_shared.web.service import service_app
 
 VERSION = "0.2.0"
@@ -101,8 +102,11 @@ async def get_worker(worker_id: UUID, ctx: Context, app: App, access: Access) ->
     description="Every event of the file with its type, version, time and acting officer.",
     responses={404: COMMAND_RESPONSES[404]},
 )
-async def worker_history(worker_id: UUID, ctx: Context, app: App, access: Access) -> WorkerHistory:
-    history = WorkerHistory.of(worker_id, await app.workers.history(worker_id, ctx.principal))
+async def worker_history(
+    worker_id: UUID, window: HistoryWindow, ctx: Context, app: App, access: Access
+) -> WorkerHistory:
+    page, next_cursor = window.page(await app.workers.history(worker_id, ctx.principal))
+    history = WorkerHistory.of(worker_id, page, next_cursor)
     await access.read([worker_id], WORKER_HISTORY)
     return history
 
@@ -246,4 +250,5 @@ def create_app(
         description="Outbound workers (người lao động đi làm việc ở nước ngoài) and their loans.",
         on_pool=build,
         problems=problem_mapping(),
+        event_store_schema=settings.schema_name,
     )

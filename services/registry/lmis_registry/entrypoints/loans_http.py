@@ -25,6 +25,7 @@ from lmis_registry.entrypoints.views import CommandAnswer, LoanHistory, LoanView
 from lmis_shared.access.web import Access
 from lmis_shared.web import PROBLEM_RESPONSES, Context
 from lmis_shared.web.commands import command_responses, command_route, current
+from lmis_shared.web.paging import HistoryWindow
 from lmis_shared.web.xlsx import XLSX, Sheet, every_row, wants_xlsx, xlsx_response
 
 COMMAND_RESPONSES = command_responses(
@@ -176,8 +177,11 @@ async def get_loan(loan_id: UUID, ctx: Context, app: App, access: Access) -> JSO
     responses={404: COMMAND_RESPONSES[404]},
     summary="The loan's events, oldest first",
 )
-async def loan_history(loan_id: UUID, ctx: Context, app: App, access: Access) -> LoanHistory:
+async def loan_history(
+    loan_id: UUID, window: HistoryWindow, ctx: Context, app: App, access: Access
+) -> LoanHistory:
     recorded = await app.loans.history(loan_id, ctx.principal)
     borrowers = [r.data["worker_id"] for r in recorded if "worker_id" in r.data]
+    page, next_cursor = window.page(recorded)
     await access.read([*borrowers, loan_id], LOAN_HISTORY)
-    return LoanHistory.of(loan_id, recorded)
+    return LoanHistory.of(loan_id, page, next_cursor)

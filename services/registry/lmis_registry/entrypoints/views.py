@@ -184,10 +184,14 @@ class HistoryEntry(BaseModel):
 class WorkerHistory(BaseModel):
     id: UUID
     events: list[HistoryEntry]
+    next_cursor: int | None = Field(None, description="`after` of the next page; none: last")
 
     @classmethod
-    def of(cls, worker_id: UUID, recorded: list[RecordedEvent]) -> WorkerHistory:
-        return cls(id=worker_id, events=[HistoryEntry.of(r) for r in recorded])
+    def of(
+        cls, worker_id: UUID, recorded: list[RecordedEvent], next_cursor: int | None = None
+    ) -> WorkerHistory:
+        events = [HistoryEntry.of(r) for r in recorded]
+        return cls(id=worker_id, events=events, next_cursor=next_cursor)
 
 
 class WorkerListItem(_FromState):
@@ -369,11 +373,14 @@ class HistoryItem(BaseModel):
 class LoanHistory(BaseModel):
     id: UUID
     items: list[HistoryItem]
+    next_cursor: int | None = Field(None, description="`after` of the next page; none: last")
 
     @classmethod
-    def of(cls, loan_id: UUID, recorded: list[RecordedEvent]) -> LoanHistory:
+    def of(
+        cls, loan_id: UUID, recorded: list[RecordedEvent], next_cursor: int | None = None
+    ) -> LoanHistory:
         items = [HistoryItem(event_type=r.event_type, **_history_line(r)) for r in recorded]
-        return cls(id=loan_id, items=items)
+        return cls(id=loan_id, items=items, next_cursor=next_cursor)
 
 
 def _history_line(recorded: RecordedEvent) -> dict[str, Any]:

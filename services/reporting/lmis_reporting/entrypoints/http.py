@@ -180,6 +180,7 @@ def create_app(
         description="LMIS reporting service. Errors are RFC 9457 problems.",
         on_pool=build,
         problems=problem_mapping(),
+        event_store_schema=own.schema_name,
     )
     install_dashboard(app, common, own)
     return app

@@ -24,7 +24,7 @@ from lmis_registry.domain.workers.commands import (
     WorkerCommand,
 )
 from lmis_registry.domain.workers.decide import MINIMUM_AGE, decide, expected_end
-from lmis_registry.domain.workers.errors import OpenFileExists
+from lmis_registry.domain.workers.errors import OpenFileExists, RegistrationRefused
 from lmis_registry.domain.workers.evolve import evolve
 from lmis_registry.domain.workers.lifecycle import TRANSITIONS, allowed_commands, ensure_allowed
 from lmis_registry.domain.workers.state import (
@@ -58,6 +58,7 @@ __all__ = [
     "RecordReturn",
     "RecordTrainingResult",
     "RegisterWorker",
+    "RegistrationRefused",
     "ReportAbsconded",
     "ReportOverstaying",
     "SendingOrganisationInput",

@@ -18,6 +18,7 @@ from lmis_registry.domain.workers.fields import (
     Vnd,
     Wording,
     WorkerCommand,
+    example,
 )
 from lmis_registry.domain.workers.profile import RegisterWorker, UpdateProfile
 from lmis_shared.contracts.registry import (
@@ -42,16 +43,12 @@ class EnrolTraining(WorkerCommand):
     """Enrol the worker in a course: foreign language, orientation or vocational."""
 
     command_name = lifecycle.ENROL_TRAINING
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "kind": "language",
-                    "centre": "Trung tâm Ngoại ngữ Lai Châu",
-                    "language": "ko",
-                    "enrolled_on": "2026-03-02",
-                }
-            ]
+    model_config = example(
+        {
+            "kind": "language",
+            "centre": "Trung tâm Ngoại ngữ Lai Châu",
+            "language": "ko",
+            "enrolled_on": "2026-03-02",
         }
     )
 
@@ -81,17 +78,13 @@ class RecordTrainingResult(WorkerCommand):
     """Record how a course ended: completed, passed or failed, with the exam score if any."""
 
     command_name = lifecycle.RECORD_TRAINING_RESULT
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "kind": "language",
-                    "completed_on": "2026-06-30",
-                    "passed": True,
-                    "exam": "eps_topik",
-                    "score": 142,
-                }
-            ]
+    model_config = example(
+        {
+            "kind": "language",
+            "completed_on": "2026-06-30",
+            "passed": True,
+            "exam": "eps_topik",
+            "score": 142,
         }
     )
 
@@ -166,25 +159,21 @@ class SignContract(WorkerCommand):
     and what the worker paid to get it (itemised, in VND)."""
 
     command_name = lifecycle.SIGN_CONTRACT
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "destination_country": "KR",
-                    "programme": "korea_eps",
-                    "sending_organisation": {
-                        "kind": "public_service_centre",
-                        "name": "Trung tâm Lao động ngoài nước",
-                    },
-                    "employer": "Hanil Manufacturing Co.",
-                    "sector": "manufacturing",
-                    "start_date": "2026-09-01",
-                    "duration_months": 36,
-                    "monthly_salary_vnd": 42000000,
-                    "fees_vnd": {"service_fee": 650000, "deposit": 100000000},
-                    "signed_on": "2026-07-15",
-                }
-            ]
+    model_config = example(
+        {
+            "destination_country": "KR",
+            "programme": "korea_eps",
+            "sending_organisation": {
+                "kind": "public_service_centre",
+                "name": "Trung tâm Lao động ngoài nước",
+            },
+            "employer": "Hanil Manufacturing Co.",
+            "sector": "manufacturing",
+            "start_date": "2026-09-01",
+            "duration_months": 36,
+            "monthly_salary_vnd": 42000000,
+            "fees_vnd": {"service_fee": 650000, "deposit": 100000000},
+            "signed_on": "2026-07-15",
         }
     )
 
@@ -234,9 +223,7 @@ class RecordDeparture(WorkerCommand):
     """The worker left Vietnam for the contract."""
 
     command_name = lifecycle.RECORD_DEPARTURE
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"departure_date": "2026-09-01", "border_gate": "Nội Bài"}]}
-    )
+    model_config = example({"departure_date": "2026-09-01", "border_gate": "Nội Bài"})
 
     departure_date: dt.date
     border_gate: Wording = Field(description="airport or land border gate of exit")
@@ -246,7 +233,7 @@ class ExtendContract(WorkerCommand):
     """The contract was extended to a new end date."""
 
     command_name = lifecycle.EXTEND_CONTRACT
-    model_config = ConfigDict(json_schema_extra={"examples": [{"new_end_date": "2030-08-31"}]})
+    model_config = example({"new_end_date": "2030-08-31"})
 
     new_end_date: dt.date
 
@@ -255,11 +242,7 @@ class RecordReturn(WorkerCommand):
     """The worker came back to Vietnam; the file is closed."""
 
     command_name = lifecycle.RECORD_RETURN
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"return_date": "2029-09-03", "reason": "contract_completed"}]
-        }
-    )
+    model_config = example({"return_date": "2029-09-03", "reason": "contract_completed"})
 
     return_date: dt.date
     reason: ReturnReason
@@ -269,9 +252,7 @@ class ReportAbsconded(WorkerCommand):
     """The worker left the employer during the contract, as reported by `source`."""
 
     command_name = lifecycle.REPORT_ABSCONDED
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"date": "2027-05-20", "source": "employer"}]}
-    )
+    model_config = example({"date": "2027-05-20", "source": "employer"})
 
     date: dt.date = Field(description="the day the worker left the employer")
     source: ReportSource
@@ -281,9 +262,7 @@ class ReportOverstaying(WorkerCommand):
     """The contract ended and the worker has not come back, as reported by `source`."""
 
     command_name = lifecycle.REPORT_OVERSTAYING
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"date": "2029-10-01", "source": "embassy"}]}
-    )
+    model_config = example({"date": "2029-10-01", "source": "embassy"})
 
     date: dt.date = Field(description="since when the worker overstays (after the contract end)")
     source: ReportSource
@@ -293,9 +272,7 @@ class Withdraw(WorkerCommand):
     """The worker gives up before departure; the file is closed."""
 
     command_name = lifecycle.WITHDRAW
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"reason": "failed_exam", "withdrawn_on": "2026-07-01"}]}
-    )
+    model_config = example({"reason": "failed_exam", "withdrawn_on": "2026-07-01"})
 
     reason: WithdrawalReason
     withdrawn_on: dt.date | None = Field(None, description="defaults to today")

@@ -6,7 +6,7 @@ typed with combining marks and typed precomposed are one name.
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -25,6 +25,12 @@ def wording(value: str) -> str:
 Wording = Annotated[str, StringConstraints(min_length=2, max_length=200), AfterValidator(wording)]
 Vnd = Annotated[int, Field(gt=0, le=MAX_VND)]
 FeeName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
+
+
+def example(body: dict[str, Any]) -> ConfigDict:
+    """A command's `model_config` showing one example request body in the OpenAPI document
+    (pydantic merges it with the base command's config)."""
+    return ConfigDict(json_schema_extra={"examples": [body]})
 
 
 class WorkerCommand(BaseModel):

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from lmis_registry.domain.workers import lifecycle
-from lmis_registry.domain.workers.fields import WorkerCommand, wording
+from lmis_registry.domain.workers.fields import WorkerCommand, example, wording
 from lmis_shared.contracts.registry import Education, PriorityGroup, Sex
 from lmis_shared.reference import citizen_id, ethnicities, units
 from lmis_shared.text import person_name
@@ -101,9 +101,7 @@ class UpdateProfile(WorkerCommand):
     """
 
     command_name = lifecycle.UPDATE_PROFILE
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"phone": "0912345678", "priority_groups": []}]}
-    )
+    model_config = example({"phone": "0912345678", "priority_groups": []})
 
     full_name: str | None = Field(None, min_length=2, max_length=100)
     date_of_birth: dt.date | None = None
