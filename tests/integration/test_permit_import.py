@@ -25,9 +25,8 @@ from typer.testing import CliRunner
 from lmis_cli.imports import imports_app
 from lmis_shared.clock import FixedClock
 from lmis_shared.imports import XLSX_MEDIA_TYPE
-from tests.integration.apps import bearer
+from tests.integration.apps import bearer, served
 from tests.integration.permits_api import running_permits
-from tests.integration.test_worker_import import serving
 
 pytestmark = pytest.mark.integration
 
@@ -195,7 +194,7 @@ async def test_the_cli_imports_the_register_in_chunks(
         result = CliRunner().invoke(imports_app, [*args, "--url", base])
         return result.exit_code, result.output
 
-    with serving(app) as base:
+    with served(app) as base:
         code, output = await asyncio.to_thread(run_cli, base)
     assert code == 1, output  # rows were rejected
     assert "đã nhập: 14" in output
