@@ -11,6 +11,7 @@ from datetime import date
 from typing import Generic, Protocol, TypeVar
 from uuid import UUID
 
+from lmis_permits.domain.employers import Employer
 from lmis_permits.domain.headcount import Headcount
 from lmis_permits.domain.permit_status import PermitFacts, PermitStatus
 from lmis_shared.contracts.permits import PositionType
@@ -108,18 +109,9 @@ class EmployerQuery:
     limit: int = 50
 
 
-@dataclass(frozen=True)
-class EmployerListRow:
-    id: UUID
-    version: int
-    tax_code: str
-    name: str
-    address: str
-    commune_code: str
-    province_code: str
-    industrial_zone: str | None
-    sector: str
-    registered_on: date
+EmployerListRow = Employer
+"""A row of the employer list: the employer's state as the read model keeps it (the same
+fields, so the same record, not a second copy of it)."""
 
 
 @dataclass(frozen=True)
