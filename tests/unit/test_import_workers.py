@@ -180,6 +180,28 @@ async def test_a_citizen_whose_file_is_open_is_refused_and_the_other_rows_import
     ]
 
 
+async def test_a_file_open_where_the_importer_may_not_read_is_refused_without_saying_so() -> (
+    None
+):
+    """No oracle: a commune officer learns of another commune's file neither from an open-file
+    refusal nor from a skipped row; the row is refused as `POST /v1/workers` refuses it."""
+    bulk = InMemoryBulkFiles()
+    await importer(bulk).run(table_of(GIANG), ctx())  # opened in commune 03640
+    officer = Principal("officer-9", Role.COMMUNE_OFFICER, "03637")
+    elsewhere = GIANG | {"Mã xã": "03637", "Ngày đăng ký": "01/01/2025"}
+    same_file = GIANG | {"Mã xã": "03637"}  # same citizen and date: the file's own id
+    refused = [(2, "citizen_id", str(w.RegistrationRefused()))]
+    for row in (elsewhere, same_file):
+        summary = await importer(bulk).run(table_of(row, TONG), ctx(officer))
+        assert [(e.row_number, e.field, e.reason) for e in summary.errors] == refused
+        assert summary.imported + summary.skipped == 1  # TONG: imported, then skipped
+        assert 2 not in summary.skipped_rows
+    # a caller who may read the open file is told what it is, as by the API
+    seen = await importer(bulk).run(table_of(elsewhere, GIANG), ctx())
+    assert [e.reason for e in seen.errors] == ["the citizen already has an open worker file"]
+    assert seen.skipped_rows == [3]
+
+
 async def test_a_second_row_opening_a_file_for_the_same_citizen_is_refused_naming_the_first() -> (
     None
 ):
@@ -255,11 +277,11 @@ class RacingLooks(InMemoryBulkFiles):
 
     rival: Table | None = None
 
-    async def with_open_file(self, citizen_ids: Sequence[str]) -> set[str]:
+    async def open_file_holders(self, citizen_ids: Sequence[str]) -> dict[str, str | None]:
         if self.rival is not None:
             rival, self.rival = self.rival, None
             await importer(self).run(rival, ctx())
-        return await super().with_open_file(citizen_ids)
+        return await super().open_file_holders(citizen_ids)
 
 
 async def test_a_file_another_import_commits_between_the_looks_is_skipped_not_refused() -> None:

@@ -1,5 +1,5 @@
 """Imported worker files on PostgreSQL: a whole batch of new files in ONE transaction, with
-their events (one `append_events` statement for all), open-file claims and list rows.
+their events (COPY, `lmis_shared.eventstore.bulk`), open-file claims and list rows (COPY).
 
 As for a single command (`worker_files.py`), the append comes first and a refused claim rolls
 everything back. Rows are taken in id order and claims in key order so that two imports
@@ -15,32 +15,31 @@ from uuid import UUID
 import asyncpg
 
 from lmis_registry.adapters import open_files, worker_list
-from lmis_registry.application.imports import import_file_id
+from lmis_registry.application.imports import ImportedFile, import_file_id
 from lmis_registry.domain.workers import OpenFileExists, WorkerFile
 from lmis_shared.commands import Change
-from lmis_shared.eventstore import AppendResult, StreamAppend
-from lmis_shared.eventstore.postgres import Connection, PostgresEventStore
-from lmis_shared.imports.postgres import opened_by
+from lmis_shared.eventstore import StreamAppend
+from lmis_shared.eventstore.bulk import copy_new_streams
+from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.privacy.personal import PersonalData
 from lmis_shared.sql import in_schema
 
-_OPEN = "select citizen_key from {s}.open_files where citizen_key = any($1::text[])"
+# the commune of each open file, from the list row written in the claim's transaction
+_OPEN = (
+    "select o.citizen_key, l.commune_code from {s}.open_files o"
+    " left join {s}.worker_list l using (worker_id) where o.citizen_key = any($1::text[])"
+)
+_EXISTING = (
+    "select e.stream_id, e.correlation_id, l.commune_code from {s}.events e"
+    " left join {s}.worker_list l on l.worker_id = e.stream_id"
+    " where e.stream_id = any($1::uuid[]) and e.version = 1"
+)
 _CLAIM_ALL = (
     "with claimed as (insert into {s}.open_files (citizen_key, worker_id)"
     " select * from unnest($1::text[], $2::uuid[])"
     " on conflict (citizen_key) do nothing returning 1)"
     " select count(*) from claimed"
 )
-
-
-class _BatchStore(PostgresEventStore):
-    """`append_many` on the caller's connection, inside its transaction (as `append_in` is
-    for one stream). A public `PostgresEventStore.append_many_in` would replace this."""
-
-    async def append_many_in(
-        self, conn: Connection, batch: Sequence[StreamAppend]
-    ) -> list[AppendResult]:
-        return await self._append(conn, batch, None) if batch else []
 
 
 class PostgresBulkFiles:
@@ -56,18 +55,19 @@ class PostgresBulkFiles:
         self._pool = pool
         self._schema = schema
         self._secret = lookup_secret
-        self._store = _BatchStore(pool, schema, personal)
+        self._personal = personal
 
     def file_id(self, citizen_id: str, registered_on: date) -> UUID:
         return import_file_id(open_files.citizen_key(self._secret, citizen_id), registered_on)
 
-    async def existing(self, file_ids: Sequence[UUID]) -> dict[UUID, UUID]:
-        return await opened_by(self._pool, self._schema, file_ids)
+    async def existing(self, file_ids: Sequence[UUID]) -> dict[UUID, ImportedFile]:
+        rows = await self._pool.fetch(in_schema(_EXISTING, self._schema), list(file_ids))
+        return {r["stream_id"]: ImportedFile(r["correlation_id"], r["commune_code"]) for r in rows}
 
-    async def with_open_file(self, citizen_ids: Sequence[str]) -> set[str]:
+    async def open_file_holders(self, citizen_ids: Sequence[str]) -> dict[str, str | None]:
         by_key = {open_files.citizen_key(self._secret, c): c for c in citizen_ids}
         rows = await self._pool.fetch(in_schema(_OPEN, self._schema), list(by_key))
-        return {by_key[r["citizen_key"]] for r in rows}
+        return {by_key[r["citizen_key"]]: r["commune_code"] for r in rows}
 
     async def save_new(self, changes: Sequence[Change[WorkerFile]]) -> None:
         if not changes:
@@ -83,7 +83,7 @@ class PostgresBulkFiles:
             if (key := open_files.claim_of(self._secret, c.after)) is not None
         )
         async with self._pool.acquire() as conn, conn.transaction():
-            await self._store.append_many_in(conn, appends)
+            await copy_new_streams(conn, self._schema, appends, self._personal)
             await self._claim(conn, claims)
             await conn.copy_records_to_table(
                 "worker_list",

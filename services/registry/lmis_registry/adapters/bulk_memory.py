@@ -13,7 +13,7 @@ from uuid import UUID
 
 from lmis_registry.adapters.memory import InMemoryWorkerFiles
 from lmis_registry.adapters.open_files import citizen_key
-from lmis_registry.application.imports import import_file_id
+from lmis_registry.application.imports import ImportedFile, import_file_id
 from lmis_registry.domain.workers import OpenFileExists, WorkerFile
 from lmis_shared.commands import Change, EventStoreStreams
 from lmis_shared.eventstore import InMemoryEventStore, WrongExpectedVersion
@@ -35,15 +35,18 @@ class InMemoryBulkFiles:
     def file_id(self, citizen_id: str, registered_on: date) -> UUID:
         return import_file_id(citizen_key(_SECRET, citizen_id), registered_on)
 
-    async def existing(self, file_ids: Sequence[UUID]) -> dict[UUID, UUID]:
-        found: dict[UUID, UUID] = {}
+    async def existing(self, file_ids: Sequence[UUID]) -> dict[UUID, ImportedFile]:
+        found: dict[UUID, ImportedFile] = {}
         for file_id in file_ids:
             if recorded := await self.store.read_stream(file_id):
-                found[file_id] = recorded[0].metadata.correlation_id
+                state = self.files.files.get(file_id)
+                commune = state.commune_code if state else None
+                found[file_id] = ImportedFile(recorded[0].metadata.correlation_id, commune)
         return found
 
-    async def with_open_file(self, citizen_ids: Sequence[str]) -> set[str]:
-        return set(citizen_ids) & self._open_citizens()
+    async def open_file_holders(self, citizen_ids: Sequence[str]) -> dict[str, str | None]:
+        holders = self._open_citizens()
+        return {c: holders[c] for c in citizen_ids if c in holders}
 
     async def save_new(self, changes: Sequence[Change[WorkerFile]]) -> None:
         if not changes:
@@ -55,10 +58,11 @@ class InMemoryBulkFiles:
             if change.after.is_open:
                 if change.after.person.citizen_id in opened:
                     raise OpenFileExists()
-                opened.add(change.after.person.citizen_id)
+                opened[change.after.person.citizen_id] = change.after.commune_code
         for change in changes:  # every check passed: write them all
             await self.streams.save(change)
         self.saves += 1
 
-    def _open_citizens(self) -> set[str]:
-        return {s.person.citizen_id for s in self.files.files.values() if s.is_open}
+    def _open_citizens(self) -> dict[str, str]:
+        """Citizen → the commune of the citizen's open file."""
+        return {s.person.citizen_id: s.commune_code for s in self.files.files.values() if s.is_open}

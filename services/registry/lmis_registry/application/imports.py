@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 from uuid import UUID
@@ -39,7 +40,7 @@ from lmis_registry.application.import_rows import (
 from lmis_registry.application.import_template import WORKER_TEMPLATE
 from lmis_registry.application.workers import SOURCE
 from lmis_registry.domain import workers
-from lmis_shared.auth import WRITE, Authorizer, Principal
+from lmis_shared.auth import READ, WRITE, Authorizer, Principal
 from lmis_shared.clock import Clock
 from lmis_shared.commands import Change, CommandContext
 from lmis_shared.errors import ConcurrencyConflict, Forbidden
@@ -51,6 +52,9 @@ FILE_ID_NAMESPACE = uuid.UUID("5b0f6a52-2c2e-5d8e-9a36-7f1c2b9e4d10")
 BATCH_SIZE = 1000
 MAX_ATTEMPTS = 5
 REPEATED = "repeats an earlier row of this import (same citizen and registration date)"
+REFUSED = str(workers.RegistrationRefused())
+"""A row whose citizen has a file the importer may not read: refused as `POST /v1/workers`
+refuses it, without saying that the file exists (nor where)."""
 FOLLOW_UPS: tuple[FollowUp, ...] = ()
 """Later commands a row may carry (a contract, a departure): none yet."""
 
@@ -62,6 +66,14 @@ def import_file_id(citizen_key: str, registered_on: date) -> UUID:
     return uuid.uuid5(FILE_ID_NAMESPACE, f"{citizen_key}|{registered_on.isoformat()}")
 
 
+@dataclass(frozen=True)
+class ImportedFile:
+    """A file that exists already: the correlation id that made it, and its commune now."""
+
+    correlation_id: UUID
+    commune_code: str | None
+
+
 class BulkFiles(Protocol):
     """Where imported files go: PostgreSQL (`adapters/bulk_files.py`) or the fake."""
 
@@ -69,12 +81,13 @@ class BulkFiles(Protocol):
         """`import_file_id` with the citizen ID hashed under the service's lookup key."""
         ...
 
-    async def existing(self, file_ids: Sequence[UUID]) -> dict[UUID, UUID]:
-        """Those of `file_ids` that already have events → the correlation id that made them."""
+    async def existing(self, file_ids: Sequence[UUID]) -> dict[UUID, ImportedFile]:
+        """Those of `file_ids` that already have events: who made them, where they are."""
         ...
 
-    async def with_open_file(self, citizen_ids: Sequence[str]) -> set[str]:
-        """Those of `citizen_ids` that already have an open file."""
+    async def open_file_holders(self, citizen_ids: Sequence[str]) -> dict[str, str | None]:
+        """Those of `citizen_ids` that already have an open file → that file's commune (None
+        when it cannot be told)."""
         ...
 
     async def save_new(self, changes: Sequence[Change[workers.WorkerFile]]) -> None:
@@ -124,7 +137,7 @@ class WorkerImports:
                 if saving is not None:
                     await saving
                 saving = asyncio.create_task(
-                    self._save(table, planned, context, summary, progress, len(rows))
+                    self._save(table, ctx.principal, planned, context, summary, progress, len(rows))
                 )
             if saving is not None:
                 await saving
@@ -146,6 +159,7 @@ class WorkerImports:
     async def _save(
         self,
         table: Table,
+        principal: Principal,
         batch: list[PlannedFile],
         context: AppendContext,
         summary: ImportSummary,
@@ -156,7 +170,7 @@ class WorkerImports:
         has an open file rejected. A file saved by someone else between the look and the
         save rolls the batch back: look again, save the rest."""
         for _ in range(MAX_ATTEMPTS):
-            batch = await self._still_new(table, batch, summary, context.correlation_id)
+            batch = await self._still_new(table, principal, batch, summary, context.correlation_id)
             try:
                 await self._files.save_new([_change(p, context) for p in batch])
             except (WrongExpectedVersion, workers.OpenFileExists):
@@ -168,27 +182,44 @@ class WorkerImports:
         raise ConcurrencyConflict(None, None)
 
     async def _still_new(
-        self, table: Table, batch: list[PlannedFile], summary: ImportSummary, this_import: UUID
+        self,
+        table: Table,
+        principal: Principal,
+        batch: list[PlannedFile],
+        summary: ImportSummary,
+        this_import: UUID,
     ) -> list[PlannedFile]:
         # claims first, files second: a claim and its file commit together, so a claim seen
         # here whose file is not seen below belongs to another file (this order cannot
         # mistake a file another import commits in between for a second open file)
-        with_open_file = await self._files.with_open_file(
+        holders = await self._files.open_file_holders(
             [p.citizen_id for p in batch if p.after.is_open]
         )
         existing = await self._files.existing([p.after.id for p in batch])
         ready: list[PlannedFile] = []
         for planned in batch:
-            made_by = existing.get(planned.after.id)
-            if made_by == this_import:  # a row of an earlier part (CLI chunk) of this import
+            made = existing.get(planned.after.id)
+            if made is not None and not self._may_see(principal, made.commune_code):
+                summary.errors.append(table.error(planned.row, "citizen_id", REFUSED))
+            elif made is not None and made.correlation_id == this_import:
+                # a row of an earlier part (CLI chunk) of this import
                 summary.errors.append(table.error(planned.row, "citizen_id", REPEATED))
-            elif made_by is not None:
+            elif made is not None:
                 summary.skipped_rows.append(planned.row.number)
-            elif planned.after.is_open and planned.citizen_id in with_open_file:
-                summary.errors.append(table.error(planned.row, "citizen_id", OPEN_FILE))
+            elif planned.after.is_open and planned.citizen_id in holders:
+                holder = holders[planned.citizen_id]
+                reason = OPEN_FILE if self._may_see(principal, holder) else REFUSED
+                summary.errors.append(table.error(planned.row, "citizen_id", reason))
             else:
                 ready.append(planned)
         return ready
+
+    def _may_see(self, principal: Principal, commune_code: str | None) -> bool:
+        """Whether the importer may read a file of `commune_code`: only then is it told that
+        the file exists (as `POST /v1/workers` answers `RegistrationRefused` otherwise)."""
+        return commune_code is not None and self._authorizer.allows(
+            principal, READ, commune_code, STREAM_TYPE
+        )
 
 
 def _change(planned: PlannedFile, context: AppendContext) -> Change[workers.WorkerFile]:
