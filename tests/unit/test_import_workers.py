@@ -180,9 +180,7 @@ async def test_a_citizen_whose_file_is_open_is_refused_and_the_other_rows_import
     ]
 
 
-async def test_a_file_open_where_the_importer_may_not_read_is_refused_without_saying_so() -> (
-    None
-):
+async def test_a_file_open_where_the_importer_may_not_read_is_refused_without_saying_so() -> None:
     """No oracle: a commune officer learns of another commune's file neither from an open-file
     refusal nor from a skipped row; the row is refused as `POST /v1/workers` refuses it."""
     bulk = InMemoryBulkFiles()

@@ -20,9 +20,9 @@ from uuid import UUID
 
 import asyncpg
 
+from lmis_shared.eventstore._plan import plan
 from lmis_shared.eventstore.api import StreamAppend
 from lmis_shared.eventstore.errors import WrongExpectedVersion
-from lmis_shared.eventstore._plan import plan
 from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.privacy.personal import PersonalData
 

@@ -42,8 +42,11 @@ _SEPARATORS = (",", ";", "\t")
 _MAX_HEADING_SHOWN = 60
 _SNIFF_BYTES = 4096
 
-Cells = Sequence[object]
+Cells = Sequence[object] | Mapping[int, object]
+"""A row's cells: a CSV line's in order, or an XLSX row's by column (sparse)."""
 Grid = Sequence[Cells]
+Numbered = tuple[int, Cells]
+"""A row's number in the file (the first row is 1) and its cells."""
 
 
 @dataclass(frozen=True)
@@ -98,12 +101,16 @@ def read_table(data: bytes | IO[bytes], template: Template, *, max_rows: int = M
         return _table(rows, template, fmt, max_rows)
 
 
+def _indexed(cells: Cells) -> Iterable[tuple[int, object]]:
+    return cells.items() if isinstance(cells, Mapping) else enumerate(cells)
+
+
 # --- CSV ----------------------------------------------------------------------------------
 
 
 def _csv_rows(
     file: IO[bytes], head: bytes, template: Template
-) -> AbstractContextManager[Iterator[Cells]]:
+) -> AbstractContextManager[Iterator[Numbered]]:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding = "utf-16"
     elif b"\x00" in head:
@@ -114,15 +121,15 @@ def _csv_rows(
 
 
 @contextmanager
-def _csv_reader(file: IO[bytes], encoding: str, template: Template) -> Iterator[Iterator[Cells]]:
+def _csv_reader(file: IO[bytes], encoding: str, template: Template) -> Iterator[Iterator[Numbered]]:
     text = io.TextIOWrapper(file, encoding=encoding, errors="strict", newline="")
     try:
-        yield _csv_cells(_bounded_lines(text), template)
+        yield enumerate(_csv_cells(_bounded_lines(text), template), start=1)
     finally:
         text.detach()  # the upload's owner closes the file
 
 
-def _csv_cells(lines: Iterator[str], template: Template) -> Iterator[Cells]:
+def _csv_cells(lines: Iterator[str], template: Template) -> Iterator[list[str]]:
     try:
         first = list(islice(lines, HEADER_SEARCH_ROWS))
         separator = max(
@@ -149,21 +156,21 @@ def _bounded_lines(text: IO[str]) -> Iterator[str]:
 # --- rows ---------------------------------------------------------------------------------
 
 
-def _table(rows: Iterable[Cells], template: Template, fmt: str, max_rows: int) -> Table:
+def _table(rows: Iterable[Numbered], template: Template, fmt: str, max_rows: int) -> Table:
     rows = iter(rows)
     first = list(islice(rows, HEADER_SEARCH_ROWS))
-    header_index, matched = _best_header(first, template)
+    header_index, matched = _best_header([cells for _, cells in first], template)
     if matched == 0:
         expected = ", ".join(c.heading for c in template.columns if c.required)
         raise UnreadableFile(f"no heading row found: the template's headings are {expected}")
-    positions, headings, unrecognised = _headings(first[header_index], template)
+    positions, headings, unrecognised = _headings(first[header_index][1], template)
     example = template.example_row()
     table_rows: list[Row] = []
     example_skipped = False
     blank = 0
-    following = chain(first[header_index + 1 :], rows)
-    for number, cells in enumerate(following, start=header_index + 2):
-        values = _values(cells, positions, template)
+    columns = [(f, i, template.by_field[f]) for f, i in positions.items()]
+    for number, cells in chain(first[header_index + 1 :], rows):
+        values = _values(cells, columns)
         if not values:
             blank += 1
             if blank > MAX_BLANK_ROWS:
@@ -182,19 +189,19 @@ def _best_header(grid: Grid, template: Template) -> tuple[int, int]:
     """(index, matches) of the first of the first rows with the most recognised headings."""
     best = (0, 0)
     for index, cells in enumerate(grid[:HEADER_SEARCH_ROWS]):
-        matches = sum(1 for c in cells if isinstance(c, str) and template.match(c))
+        matches = sum(1 for _, c in _indexed(cells) if isinstance(c, str) and template.match(c))
         if matches > best[1]:
             best = (index, matches)
     return best
 
 
 def _headings(
-    cells: Sequence[object], template: Template
+    cells: Cells, template: Template
 ) -> tuple[dict[str, int], dict[str, str], tuple[str, ...]]:
     positions: dict[str, int] = {}
     headings: dict[str, str] = {}
     unrecognised: list[str] = []
-    for index, cell in enumerate(cells):
+    for index, cell in _indexed(cells):
         text = "" if cell is None else " ".join(str(cell).split())
         column = template.match(text) if text else None
         if column is None:
@@ -211,13 +218,19 @@ def _headings(
     return positions, headings, tuple(unrecognised)
 
 
-def _values(
-    cells: Sequence[object], positions: Mapping[str, int], template: Template
-) -> dict[str, str]:
+def _values(cells: Cells, columns: Sequence[tuple[str, int, Column]]) -> dict[str, str]:
+    """The row's non-blank cells by field; a CSV cell is text already (the fast path)."""
     values: dict[str, str] = {}
-    for field_name, index in positions.items():
-        if index < len(cells):
-            text = _cell_text(cells[index], template.by_field[field_name])
+    if isinstance(cells, Mapping):
+        for field_name, index, column in columns:
+            if (cell := cells.get(index)) is not None and (text := _cell_text(cell, column)):
+                values[field_name] = text
+        return values
+    size = len(cells)
+    for field_name, index, column in columns:
+        if index < size:
+            cell = cells[index]
+            text = cell.strip() if type(cell) is str else _cell_text(cell, column)
             if text:
                 values[field_name] = text
     return values
