@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 from uuid import UUID
 
 from lmis_shared.events import RecordedEvent
@@ -85,12 +85,65 @@ def recorded(event: PlannedEvent, position: Position) -> RecordedEvent:
     )
 
 
-def results(batch: Sequence[StreamAppend], events: list[RecordedEvent]) -> list[AppendResult]:
+class Recorded(Sequence[RecordedEvent]):
+    """The recorded form of appended events, built when first looked at.
+
+    The command path never looks (it answers from the folded state), and validating each
+    event's metadata was a good part of the client's work in an append.
+    """
+
+    def __init__(self, events: Sequence[PlannedEvent], positions: Sequence[Position]) -> None:
+        if len(events) != len(positions):
+            raise ValueError("one position per event")
+        self._events = events
+        self._positions = positions
+        self._built: list[RecordedEvent] | None = None
+
+    def _all(self) -> list[RecordedEvent]:
+        if self._built is None:
+            self._built = [
+                recorded(e, p) for e, p in zip(self._events, self._positions, strict=True)
+            ]
+        return self._built
+
+    @overload
+    def __getitem__(self, index: int) -> RecordedEvent: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[RecordedEvent]: ...
+
+    def __getitem__(self, index: int | slice) -> RecordedEvent | Sequence[RecordedEvent]:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str | bytes):
+            return self._all() == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __add__(self, other: Sequence[RecordedEvent]) -> list[RecordedEvent]:
+        return self._all() + list(other)
+
+    def __radd__(self, other: Sequence[RecordedEvent]) -> list[RecordedEvent]:
+        return list(other) + self._all()
+
+    def __repr__(self) -> str:
+        return repr(self._all())
+
+
+def results(
+    batch: Sequence[StreamAppend], events: Sequence[PlannedEvent], positions: Sequence[Position]
+) -> list[AppendResult]:
     """One result per batch item, each with its own events (in the order they were planned)."""
     out: list[AppendResult] = []
     start = 0
     for item in batch:
-        mine = events[start : start + len(item.events)]
-        start += len(item.events)
+        end = start + len(item.events)
+        mine = Recorded(events[start:end], positions[start:end])
         out.append(AppendResult(item.stream_id, item.expected_version + len(mine), mine))
+        start = end
     return out

@@ -55,7 +55,7 @@ class StoredResponse:
 class AppendResult:
     stream_id: UUID
     new_version: int
-    events: list[RecordedEvent]
+    events: Sequence[RecordedEvent]
 
 
 @dataclass(frozen=True)

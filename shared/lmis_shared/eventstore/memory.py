@@ -82,7 +82,7 @@ class InMemoryEventStore(api.EventStore):
                 raise DuplicateEventId(event.event_id)
             seen.add(event.event_id)
         self._last_tx += 1
-        written: list[RecordedEvent] = []
+        positions: list[api.Position] = []
         for event in planned.events:
             self._last_seq += 1
             position = (self._last_tx, self._last_seq)
@@ -91,5 +91,5 @@ class InMemoryEventStore(api.EventStore):
             self._log.append(stored)
             self._positions.append(position)
             self._event_ids.add(event.event_id)
-            written.append(stored)
-        return results(batch, written)
+            positions.append(position)
+        return results(batch, planned.events, positions)

@@ -26,7 +26,7 @@ from opentelemetry.trace import Span, SpanKind
 
 from lmis_shared.events import EventMetadata, NewEvent, RecordedEvent
 from lmis_shared.eventstore import api
-from lmis_shared.eventstore._plan import Plan, plan, recorded, results
+from lmis_shared.eventstore._plan import Plan, Recorded, plan, results
 from lmis_shared.eventstore._sql import Statements
 from lmis_shared.eventstore.errors import DuplicateCommand, DuplicateEventId, WrongExpectedVersion
 from lmis_shared.migrations import apply_migrations, load_migrations
@@ -182,7 +182,7 @@ class PostgresEventStore(api.EventStore):
             raise await self._refusal(_reader(conn, self._pool), planned, idempotency, e) from None
         if not rows:
             raise await self._refusal(conn, planned, idempotency, None)
-        written = [recorded(e, (r[0], r[1])) for e, r in zip(planned.events, rows, strict=True)]
+        written = Recorded(planned.events, [(r[0], r[1]) for r in rows])
         return api.AppendResult(item.stream_id, planned.events[-1].version, written)
 
     async def _append(
@@ -200,8 +200,7 @@ class PostgresEventStore(api.EventStore):
         assert row is not None
         if row["ok"] and (idempotency is None or row["idem_applied"]):
             position_of = [(row["tx_id"], seq) for seq in row["seqs"] or []]
-            written = [recorded(e, p) for e, p in zip(planned.events, position_of, strict=True)]
-            return results(batch, written)
+            return results(batch, planned.events, position_of)
         raise await self._refusal(conn, planned, idempotency, row["actuals"])
 
     async def _plan(self, conn: Connection, batch: Sequence[api.StreamAppend]) -> Plan:

@@ -135,18 +135,21 @@ class PersonalData:
         found = await self.keys.fetch(connection, sorted(subjects - new)) if subjects - new else {}
         at = events[0].context.recorded_at
         missing = sorted(subjects - found.keys())
+        fresh: dict[UUID, tuple[bytes, bytes]] = {}  # subject → (its new key, wrapped)
         if missing:  # one statement for a whole batch of new people (an import)
-            made = [
-                KeyRecord(s, self.wrapper.wrap(envelope.new_data_key()), self.wrapper.key_id, at)
-                for s in missing
-            ]
+            for s in missing:
+                key = envelope.new_data_key()
+                fresh[s] = (key, self.wrapper.wrap(key))
+            made = [KeyRecord(s, w, self.wrapper.key_id, at) for s, (_, w) in fresh.items()]
             found |= await self.keys.create(connection, made)
         keys: dict[UUID, bytes] = {}
         for subject in subjects:
             record = found[subject]
             if record.wrapped is None:
                 raise SubjectErased(subject)
-            keys[subject] = self.unwrap(record)
+            mine = fresh.get(subject)
+            # a key made here is used as it is; one a racing twin stored first is unwrapped
+            keys[subject] = mine[0] if mine and mine[1] == record.wrapped else self.unwrap(record)
         return keys
 
     def _sealed(self, event: Sealable, keys: dict[UUID, bytes]) -> dict[str, Any]:
