@@ -154,8 +154,8 @@ async def served_registry(server: EmbeddedPostgres, data_dir: Path, schema: str)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
     uvicorn_server = uvicorn.Server(config)
     serving = asyncio.create_task(uvicorn_server.serve())
-    while not uvicorn_server.started:  # uvicorn offers no event to wait on
-        await asyncio.sleep(0.02)  # noqa: ASYNC110
+    while not uvicorn_server.started:  # noqa: ASYNC110 (uvicorn offers no event to wait on)
+        await asyncio.sleep(0.02)
     token = issue_token(
         private,
         subject="officer-bench",
