@@ -38,6 +38,7 @@ from lmis_shared.imports import (
     read_table,
     template_xlsx,
 )
+from lmis_shared.imports.heap import fewer_collections
 from lmis_shared.telemetry import current_traceparent
 from lmis_shared.web.app import PROBLEM_RESPONSES
 from lmis_shared.web.security import current_principal
@@ -181,9 +182,10 @@ async def import_upload(
     max_bytes: int,
 ) -> Response:
     """Read the uploaded file, import it, and answer the summary or the error workbook."""
-    async with received_file(request, max_bytes) as file:
-        table = await asyncio.to_thread(read_table, file, imports.template)
-    summary = await imports.run(table, _command_context(request, caller))
+    with fewer_collections():
+        async with received_file(request, max_bytes) as file:
+            table = await asyncio.to_thread(read_table, file, imports.template)
+        summary = await imports.run(table, _command_context(request, caller))
     if report == "xlsx":
         report_xlsx = error_report_xlsx(summary.errors, summary)
         return xlsx_response(report_xlsx, report_file, _counts(summary))
