@@ -101,18 +101,37 @@ def test_an_absconded_worker_whose_contract_ended_overstays() -> None:
 @pytest.mark.parametrize(
     ("stage", "expected"),
     [
-        (registered, ["update-profile", "enrol-training", "sign-contract", "withdraw"]),
+        (
+            registered,
+            [
+                "update-profile",
+                "enrol-training",
+                "record-residence-check",
+                "sign-contract",
+                "withdraw",
+            ],
+        ),
         (
             in_training,
             [
                 "update-profile",
                 "enrol-training",
                 "record-training-result",
+                "record-residence-check",
                 "sign-contract",
                 "withdraw",
             ],
         ),
-        (contracted, ["update-profile", "enrol-training", "record-departure", "withdraw"]),
+        (
+            contracted,
+            [
+                "update-profile",
+                "enrol-training",
+                "record-residence-check",
+                "record-departure",
+                "withdraw",
+            ],
+        ),
         (
             departed,
             [
@@ -121,10 +140,23 @@ def test_an_absconded_worker_whose_contract_ended_overstays() -> None:
                 "record-return",
                 "report-absconded",
                 "report-overstaying",
+                "record-residence-check",
             ],
         ),
-        (absconded, ["update-profile", "record-return", "report-overstaying"]),
-        (overstaying, ["update-profile", "record-return"]),
+        (
+            absconded,
+            [
+                "update-profile",
+                "record-return",
+                "report-overstaying",
+                "record-residence-check",
+                "record-family-visit",
+            ],
+        ),
+        (
+            overstaying,
+            ["update-profile", "record-return", "record-residence-check", "record-family-visit"],
+        ),
         (returned, []),
         (withdrawn, []),
     ],

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from lmis_registry.application.population import PopulationRegister
 from lmis_registry.application.ports import WorkerListing, WorkerPage, WorkerSearch
 from lmis_registry.domain import workers
 from lmis_shared.auth import ERASE, READ, WRITE, Authorizer, Principal, list_scope
@@ -48,6 +49,7 @@ class WorkerFiles:
         clock: Clock,
         authorizer: Authorizer,
         idempotency_ttl: timedelta = IDEMPOTENCY_TTL,
+        population: PopulationRegister | None = None,
     ) -> None:
         self._path = CommandPath(
             workers.AGGREGATE, streams, clock, SOURCE, idempotency_ttl=idempotency_ttl
@@ -55,10 +57,27 @@ class WorkerFiles:
         self._listing = listing
         self._clock = clock
         self._authorizer = authorizer
+        self._population = population
 
     async def register(self, command: workers.RegisterWorker, ctx: CommandContext) -> CommandResult:
-        """Open a file (201): answers its id and version."""
-        return await self._run(new_stream_id(), command, ctx, creates=True)
+        """Open a file (201): answers its id and version, with the population register's
+        answer on the identity recorded beside the registration (`identity_checked`)."""
+        identity = await self._check_identity(command, ctx)
+        return await self._run(new_stream_id(), command, ctx, creates=True, identity=identity)
+
+    async def _check_identity(
+        self, command: workers.RegisterWorker, ctx: CommandContext
+    ) -> tuple[workers.IdentityAnswer, datetime] | None:
+        """The register is asked only for a caller who may open files in the commune: a
+        refused registration must not be a way to query it. None: no register configured."""
+        if self._population is None:
+            return None
+        if not self._authorizer.allows(ctx.principal, WRITE, command.commune_code, STREAM_TYPE):
+            return None
+        given = workers.Identity(
+            command.citizen_id, command.full_name, command.date_of_birth, command.commune_code
+        )
+        return await self._population.verify(given), self._clock.now()
 
     async def execute(
         self, worker_id: UUID, command: workers.AnyWorkerCommand, ctx: CommandContext
@@ -111,10 +130,17 @@ class WorkerFiles:
         return await self._listing.search(_within_scope(query, principal, self._authorizer))
 
     async def _run(
-        self, worker_id: UUID, command: AnyCommand, ctx: CommandContext, *, creates: bool
+        self,
+        worker_id: UUID,
+        command: AnyCommand,
+        ctx: CommandContext,
+        *,
+        creates: bool,
+        identity: tuple[workers.IdentityAnswer, datetime] | None = None,
     ) -> CommandResult:
         try:
-            return await self._path.run(self._command(worker_id, command, ctx, creates), ctx)
+            built = self._command(worker_id, command, ctx, creates, identity)
+            return await self._path.run(built, ctx)
         except workers.OpenFileExists as conflict:
             # only a caller who may read the citizen's open file learns that there is one
             holder = conflict.holder_commune
@@ -123,13 +149,18 @@ class WorkerFiles:
             raise workers.RegistrationRefused() from None
 
     def _command(
-        self, worker_id: UUID, command: AnyCommand, ctx: CommandContext, creates: bool
+        self,
+        worker_id: UUID,
+        command: AnyCommand,
+        ctx: CommandContext,
+        creates: bool,
+        identity: tuple[workers.IdentityAnswer, datetime] | None = None,
     ) -> Command[workers.WorkerFile]:
         def authorise(state: workers.WorkerFile | None) -> None:
             self._authorise_write(ctx.principal, state, command)
 
         def decide(state: workers.WorkerFile | None) -> list[EventPayload]:
-            return workers.decide(state, command, self._clock.today())
+            return workers.decide(state, command, self._clock.today(), identity=identity)
 
         return Command(
             command.command_name,

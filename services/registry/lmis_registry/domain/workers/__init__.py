@@ -7,11 +7,20 @@ makes every rule testable with plain values.
 """
 
 from lmis_registry.domain.errors import WorkerNotFound
+from lmis_registry.domain.workers.checks import (
+    FollowUp,
+    Identity,
+    IdentityAnswer,
+    IdentityStatus,
+    compare,
+)
 from lmis_registry.domain.workers.commands import (
     AnyWorkerCommand,
     EnrolTraining,
     ExtendContract,
     RecordDeparture,
+    RecordFamilyVisit,
+    RecordResidenceCheck,
     RecordReturn,
     RecordTrainingResult,
     RegisterWorker,
@@ -53,8 +62,14 @@ __all__ = [
     "Contract",
     "EnrolTraining",
     "ExtendContract",
+    "FollowUp",
+    "Identity",
+    "IdentityAnswer",
+    "IdentityStatus",
     "OpenFileExists",
     "RecordDeparture",
+    "RecordFamilyVisit",
+    "RecordResidenceCheck",
     "RecordReturn",
     "RecordTrainingResult",
     "RegisterWorker",
@@ -71,6 +86,7 @@ __all__ = [
     "WorkerFile",
     "WorkerStatus",
     "allowed_commands",
+    "compare",
     "decide",
     "ensure_allowed",
     "evolve",

@@ -20,6 +20,7 @@ from lmis_registry.domain.workers.fields import (
     WorkerCommand,
     example,
 )
+from lmis_registry.domain.workers.follow_up import RecordFamilyVisit, RecordResidenceCheck
 from lmis_registry.domain.workers.profile import RegisterWorker, UpdateProfile
 from lmis_shared.contracts.registry import (
     Exam,
@@ -289,6 +290,8 @@ AnyWorkerCommand = (
     | ReportAbsconded
     | ReportOverstaying
     | Withdraw
+    | RecordResidenceCheck
+    | RecordFamilyVisit
 )
 
 
@@ -298,6 +301,8 @@ __all__ = [
     "EnrolTraining",
     "ExtendContract",
     "RecordDeparture",
+    "RecordFamilyVisit",
+    "RecordResidenceCheck",
     "RecordReturn",
     "RecordTrainingResult",
     "RegisterWorker",
