@@ -119,7 +119,10 @@ class NationalPopulationRegister:
         if response.status_code != 200:
             log.warning("population register refused", extra={"status": response.status_code})
             return IdentityAnswer(IdentityCheckOutcome.unavailable, SOURCE)
-        return _answer(response.json())
+        try:
+            return _answer(response.json())
+        except ValueError:  # not JSON: a gateway's error page
+            return IdentityAnswer(IdentityCheckOutcome.unavailable, SOURCE)
 
     async def _authorisation(self) -> dict[str, str]:
         if self._token is None:
