@@ -34,7 +34,8 @@ async def test_a_row_records_its_health_check_and_residence_after_the_permit() -
     kinds = [type(e.payload) for e in change.events]
     assert kinds[-3:] == [PermitIssued, HealthCheckRecorded, TemporaryResidenceRegistered]
     [file] = store.files()
-    assert file.health_check is not None and file.health_check.result == "fit"
+    assert file.health_check is not None
+    assert file.health_check.result == "fit"
     assert file.residence is not None
 
 
