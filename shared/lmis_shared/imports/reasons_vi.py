@@ -73,7 +73,9 @@ EXACT: Mapping[str, str] = {
         "Không thuộc 54 dân tộc (ghi mã hoặc tên dân tộc)"
     ),
     "is not a current commune code": "Không phải mã xã hiện hành",
-    "must be a Vietnamese phone number (0… or +84…)": "Phải là số điện thoại Việt Nam (0… hoặc +84…)",
+    "must be a Vietnamese phone number (0… or +84…)": (
+        "Phải là số điện thoại Việt Nam (0… hoặc +84…)"
+    ),
     "must be a letter followed by seven digits": "Phải gồm một chữ cái và bảy chữ số",
     "must be 6 to 20 letters and digits": "Phải gồm 6 đến 20 chữ cái và chữ số",
     "must be 5 to 12 letters and digits, with at least one digit": (
@@ -104,7 +106,9 @@ EXACT: Mapping[str, str] = {
     "must contain the licence's number": "Phải có số giấy phép",
     "is required for language training": "Bắt buộc đối với đào tạo ngoại ngữ",
     "is only given for language training": "Chỉ điền đối với đào tạo ngoại ngữ",
-    "must be an ISO 639-1 code such as 'ko' or 'ja'": "Phải là mã ngôn ngữ ISO 639-1, ví dụ 'ko', 'ja'",
+    "must be an ISO 639-1 code such as 'ko' or 'ja'": (
+        "Phải là mã ngôn ngữ ISO 639-1, ví dụ 'ko', 'ja'"
+    ),
     "needs the exam it was scored in": "Cần ghi kỳ thi của điểm số này",
     "no enrolment in this kind of training awaits a result": (
         "Không có khoá đào tạo loại này đang chờ kết quả"
