@@ -73,6 +73,20 @@ async def test_each_registration_records_the_registers_answer(api: Api) -> None:
     assert await listed(api, "identity=verified") == [known]
 
 
+async def test_a_file_checked_again_once_the_register_knows_the_citizen_is_verified(
+    api: Api, tmp_path: Path
+) -> None:
+    worker_id = await api.register(**SUNG)
+    sung = Identity(SUNG["citizen_id"], SUNG["full_name"], date(1995, 7, 20), "03637")
+    write_citizens(tmp_path / "population.csv", [MAI, sung])  # the register's copy updated
+
+    checked = await api.command(worker_id, "check-identity", {})
+
+    assert checked.status_code == 200, checked.text
+    assert (await file_of(api, worker_id))["follow_up"]["identity"] == "verified"
+    assert await listed(api, "identity=mismatch") == []
+
+
 async def test_a_confirmed_residence_check_takes_the_file_off_the_follow_up_list(
     api: Api,
 ) -> None:

@@ -88,6 +88,21 @@ async def test_the_local_register_reads_its_file_again_when_it_changes(tmp_path:
     assert (await register.verify(MAI)).outcome == IdentityCheckOutcome.verified
 
 
+def test_asking_again_records_the_new_answer() -> None:
+    state = registered_with(w.IdentityAnswer(IdentityCheckOutcome.unavailable, LOCAL))
+    answer = w.IdentityAnswer(IdentityCheckOutcome.verified, LOCAL)
+
+    events = w.decide(state, command(w.CheckIdentity), TODAY, identity=(answer, AT))
+
+    rechecked = w.AGGREGATE.fold_more(state, state.id, events)
+    assert rechecked.follow_up.identity == w.IdentityStatus.verified
+
+
+def test_asking_again_needs_the_registers_answer() -> None:
+    with pytest.raises(InvalidInput):
+        w.decide(registered(), command(w.CheckIdentity), TODAY)
+
+
 # --- the commune police's residence check ---------------------------------------------------
 
 

@@ -3,8 +3,9 @@ tests and demonstrations (`LMIS_REGISTRY_POPULATION_REGISTER=local`).
 
 Columns: `citizen_id,full_name,date_of_birth,residence_commune` (UTF-8, ISO dates, the
 permanent residence's commune code). The files are read again when one changes (its
-modification time), so `lmis demo` can add the citizens it generates while the registry
-runs. Everything in them is personal data: nothing of it is logged.
+modification time and size: file systems stamp times coarsely), so `lmis demo` can add the
+citizens it generates while the registry runs. Everything in them is personal data: nothing
+of it is logged.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class LocalPopulationRegister:
     ) -> None:
         self._fixed = dict(entries or {})
         self._files = tuple(files)
-        self._seen: tuple[float, ...] | None = None
+        self._seen: tuple[tuple[int, int], ...] | None = None
         self._entries: dict[str, Identity] = dict(self._fixed)
 
     async def verify(self, identity: Identity) -> IdentityAnswer:
@@ -66,7 +67,7 @@ class LocalPopulationRegister:
 
     def _refresh(self) -> None:
         present = [f for f in self._files if f.is_file()]
-        stamps = tuple(f.stat().st_mtime_ns for f in present)
+        stamps = tuple((s.st_mtime_ns, s.st_size) for s in (f.stat() for f in present))
         if stamps == self._seen:
             return
         entries = dict(self._fixed)

@@ -16,9 +16,20 @@ from __future__ import annotations
 from typing import Protocol
 
 from lmis_registry.domain.workers import Identity, IdentityAnswer
+from lmis_shared.contracts.registry_follow_up import IdentityCheckOutcome, IdentitySource
 
 
 class PopulationRegister(Protocol):
     async def verify(self, identity: Identity) -> IdentityAnswer:
         """The register's answer for `identity`; `unavailable` rather than an exception."""
         ...
+
+
+class _NoRegister:
+    """No register connected: asked again, a file's identity is `unavailable`."""
+
+    async def verify(self, identity: Identity) -> IdentityAnswer:
+        return IdentityAnswer(IdentityCheckOutcome.unavailable, IdentitySource.none)
+
+
+NO_REGISTER: PopulationRegister = _NoRegister()

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from lmis_registry.application.population import PopulationRegister
+from lmis_registry.application.population import NO_REGISTER, PopulationRegister
 from lmis_registry.application.ports import WorkerListing, WorkerPage, WorkerSearch
 from lmis_registry.domain import workers
 from lmis_shared.auth import ERASE, READ, WRITE, Authorizer, Principal, list_scope
@@ -83,7 +83,30 @@ class WorkerFiles:
         self, worker_id: UUID, command: workers.AnyWorkerCommand, ctx: CommandContext
     ) -> CommandResult:
         """Run a command on an existing file: answers its id, new version and status."""
+        if isinstance(command, workers.CheckIdentity):
+            return await self._recheck_identity(worker_id, command, ctx)
         return await self._run(worker_id, command, ctx, creates=False)
+
+    async def _recheck_identity(
+        self, worker_id: UUID, command: workers.CheckIdentity, ctx: CommandContext
+    ) -> CommandResult:
+        """Ask the register about the file's identity as it stands (only for a caller who may
+        write the file), then record the answer if the file has not moved on meanwhile."""
+
+        def may_write(state: workers.WorkerFile) -> None:
+            self._authorizer.check(ctx.principal, WRITE, state.commune_code, STREAM_TYPE)
+
+        state = await self._path.load(worker_id, may_write)
+        identity = None
+        if state.erasure is None:  # an erased file is refused by `decide`, nothing to ask
+            person = state.person
+            given = workers.Identity(
+                person.citizen_id, person.full_name, person.date_of_birth, state.commune_code
+            )
+            register = self._population or NO_REGISTER
+            identity = await register.verify(given), self._clock.now()
+        pinned = ctx if ctx.if_match is not None else replace(ctx, if_match=state.version)
+        return await self._run(worker_id, command, pinned, creates=False, identity=identity)
 
     async def erase(
         self, worker_id: UUID, request: EraseRequest, ctx: CommandContext

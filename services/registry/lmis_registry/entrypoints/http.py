@@ -187,6 +187,12 @@ _FILE_COMMANDS: tuple[tuple[type[w.WorkerCommand], str, str], ...] = (
         "`not_resident` or `moved_away` marks it a mismatch to follow up.",
     ),
     (
+        w.CheckIdentity,
+        "Check the file's identity against the population register again",
+        "For a file left `unverified` (the register was unavailable) or corrected since: the "
+        "register's answer is recorded as at registration (`identity_checked`).",
+    ),
+    (
         w.RecordFamilyVisit,
         "Record a visit to the family of a worker who overstays or absconded",
         "Date, who visited (a role, never a name), outcome and next step; resolves the "

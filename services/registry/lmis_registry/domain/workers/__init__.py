@@ -16,6 +16,7 @@ from lmis_registry.domain.workers.checks import (
 )
 from lmis_registry.domain.workers.commands import (
     AnyWorkerCommand,
+    CheckIdentity,
     EnrolTraining,
     ExtendContract,
     RecordDeparture,
@@ -58,6 +59,7 @@ __all__ = [
     "TRANSITIONS",
     "Abroad",
     "AnyWorkerCommand",
+    "CheckIdentity",
     "Contact",
     "Contract",
     "EnrolTraining",

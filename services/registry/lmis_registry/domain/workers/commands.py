@@ -20,7 +20,11 @@ from lmis_registry.domain.workers.fields import (
     WorkerCommand,
     example,
 )
-from lmis_registry.domain.workers.follow_up import RecordFamilyVisit, RecordResidenceCheck
+from lmis_registry.domain.workers.follow_up import (
+    CheckIdentity,
+    RecordFamilyVisit,
+    RecordResidenceCheck,
+)
 from lmis_registry.domain.workers.profile import RegisterWorker, UpdateProfile
 from lmis_shared.contracts.registry import (
     Exam,
@@ -291,6 +295,7 @@ AnyWorkerCommand = (
     | ReportOverstaying
     | Withdraw
     | RecordResidenceCheck
+    | CheckIdentity
     | RecordFamilyVisit
 )
 
@@ -298,6 +303,7 @@ AnyWorkerCommand = (
 __all__ = [
     "EXAM_MAXIMUM",
     "AnyWorkerCommand",
+    "CheckIdentity",
     "EnrolTraining",
     "ExtendContract",
     "RecordDeparture",

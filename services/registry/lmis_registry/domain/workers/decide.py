@@ -54,8 +54,8 @@ def decide(
     identity: tuple[IdentityAnswer, datetime] | None = None,
 ) -> list[EventPayload]:
     """The events `command` causes on `state` (None: no file yet, only `register` runs);
-    raises IllegalTransition or InvalidField. A registration records `identity`, the
-    population register's answer and when it was given, if the use case asked it."""
+    raises IllegalTransition or InvalidField. A registration (and `check-identity`) records
+    `identity`, the population register's answer and when it was given."""
     if isinstance(command, c.RegisterWorker):
         if state is not None:
             allowed = allowed_commands(state)
@@ -88,6 +88,10 @@ def decide(
             return [_overstay(state, command, today)]
         case follow_up.RecordResidenceCheck():
             return [follow_up.residence_checked(state, command, today)]
+        case follow_up.CheckIdentity():
+            if identity is None:  # the use case asks the register first, always
+                raise InvalidField("identity", "was not checked against the register")
+            return [identity[0].as_event(identity[1])]
         case follow_up.RecordFamilyVisit():
             return [follow_up.family_visited(state, command, today)]
         case c.Withdraw():

@@ -26,6 +26,14 @@ from lmis_shared.contracts.registry_follow_up import (
 from lmis_shared.dates import happened, not_before
 
 
+class CheckIdentity(WorkerCommand):
+    """Ask the population register again (a file left `unverified` because it was
+    unavailable, or corrected since); its answer is recorded as at registration."""
+
+    command_name = lifecycle.CHECK_IDENTITY
+    model_config = example({})
+
+
 class RecordResidenceCheck(WorkerCommand):
     """The commune police checked that the worker lives at the file's permanent residence."""
 

@@ -32,12 +32,14 @@ REPORT_OVERSTAYING = "report-overstaying"
 WITHDRAW = "withdraw"
 RECORD_RESIDENCE_CHECK = "record-residence-check"
 RECORD_FAMILY_VISIT = "record-family-visit"
+CHECK_IDENTITY = "check-identity"
 
 _BEFORE_DEPARTURE = (
     UPDATE_PROFILE,
     ENROL_TRAINING,
     RECORD_TRAINING_RESULT,
     RECORD_RESIDENCE_CHECK,
+    CHECK_IDENTITY,
 )
 
 TRANSITIONS: Mapping[WorkerStatus, tuple[str, ...]] = {
@@ -51,6 +53,7 @@ TRANSITIONS: Mapping[WorkerStatus, tuple[str, ...]] = {
         REPORT_ABSCONDED,
         REPORT_OVERSTAYING,
         RECORD_RESIDENCE_CHECK,
+        CHECK_IDENTITY,
     ),
     # the family is visited while the worker stays abroad illegally (`follow_up.py`)
     WorkerStatus.absconded: (
@@ -58,12 +61,14 @@ TRANSITIONS: Mapping[WorkerStatus, tuple[str, ...]] = {
         RECORD_RETURN,
         REPORT_OVERSTAYING,
         RECORD_RESIDENCE_CHECK,
+        CHECK_IDENTITY,
         RECORD_FAMILY_VISIT,
     ),
     WorkerStatus.overstaying: (
         UPDATE_PROFILE,
         RECORD_RETURN,
         RECORD_RESIDENCE_CHECK,
+        CHECK_IDENTITY,
         RECORD_FAMILY_VISIT,
     ),
     WorkerStatus.returned: (),
