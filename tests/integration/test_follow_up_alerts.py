@@ -10,7 +10,6 @@ import pytest
 
 from lmis_shared.contracts import permits as p
 from lmis_shared.contracts import registry as r
-from lmis_shared.contracts import registry_follow_up as f
 from lmis_shared.contracts.notify import AlertRule
 from tests.integration.test_alerts import World, raised_once_on, resolved, world
 from tests.unit.alert_examples import (
@@ -20,6 +19,7 @@ from tests.unit.alert_examples import (
     foreign_worker_registered,
     worker_registered,
 )
+from tests.unit.test_follow_up_alert_rules import visit
 
 pytestmark = pytest.mark.integration
 __all__ = ["world"]  # the fixture, shared with test_alerts
@@ -27,15 +27,6 @@ __all__ = ["world"]  # the fixture, shared with test_alerts
 VISIT = AlertRule.family_visit_due
 END = date(2026, 5, 31)
 OVERSTAYING_SINCE = date(2026, 7, 15)
-
-
-def visit(on: date) -> f.WorkerFamilyVisitRecorded:
-    return f.WorkerFamilyVisitRecorded(
-        visited_on=on,
-        visited_by=f.Verifier.commune_officer,
-        outcome=f.FamilyVisitOutcome.family_absent,
-        next_step=f.FamilyVisitNextStep.visit_again,
-    )
 
 
 async def overstayer(world: World) -> Stream:

@@ -39,6 +39,8 @@ STREAM_TYPE = workers.AGGREGATE.stream_type
 """Also the resource kind the authorizer's grants name."""
 
 AnyCommand = workers.RegisterWorker | workers.AnyWorkerCommand
+Checked = tuple[workers.IdentityAnswer, datetime]
+"""The population register's answer on a file's identity, and when it was given."""
 
 
 class WorkerFiles:
@@ -67,7 +69,7 @@ class WorkerFiles:
 
     async def _check_identity(
         self, command: workers.RegisterWorker, ctx: CommandContext
-    ) -> tuple[workers.IdentityAnswer, datetime] | None:
+    ) -> Checked | None:
         """The register is asked only for a caller who may open files in the commune: a
         refused registration must not be a way to query it. None: no register configured."""
         if self._population is None:
@@ -159,7 +161,7 @@ class WorkerFiles:
         ctx: CommandContext,
         *,
         creates: bool,
-        identity: tuple[workers.IdentityAnswer, datetime] | None = None,
+        identity: Checked | None = None,
     ) -> CommandResult:
         try:
             built = self._command(worker_id, command, ctx, creates, identity)
@@ -177,7 +179,7 @@ class WorkerFiles:
         command: AnyCommand,
         ctx: CommandContext,
         creates: bool,
-        identity: tuple[workers.IdentityAnswer, datetime] | None = None,
+        identity: Checked | None = None,
     ) -> Command[workers.WorkerFile]:
         def authorise(state: workers.WorkerFile | None) -> None:
             self._authorise_write(ctx.principal, state, command)
