@@ -98,6 +98,16 @@ def test_asking_again_records_the_new_answer() -> None:
     assert rechecked.follow_up.identity == w.IdentityStatus.verified
 
 
+def test_a_corrected_identity_is_unverified_again_but_a_new_phone_is_not() -> None:
+    verified = registered_with(w.IdentityAnswer(IdentityCheckOutcome.verified, LOCAL))
+
+    phoned = run(verified, command(w.UpdateProfile, phone="0912 000 111"))
+    renamed = run(verified, command(w.UpdateProfile, full_name="Lò Thị Mải"))
+
+    assert phoned.follow_up.identity == w.IdentityStatus.verified
+    assert renamed.follow_up.identity == w.IdentityStatus.unverified
+
+
 def test_asking_again_needs_the_registers_answer() -> None:
     with pytest.raises(InvalidInput):
         w.decide(registered(), command(w.CheckIdentity), TODAY)

@@ -11,6 +11,8 @@ Whether a file's identity is verified (`IdentityStatus`) is the latest conclusiv
     residence: confirmed                    verified (the police saw the person at home)
     residence: not_resident / moved_away    mismatch
     residence: not_determined               unchanged
+    profile: a changed citizen ID, name,    unverified (what was verified is not what the
+      date of birth or commune              file says any more: `check-identity` again)
 
 `unverified` and `mismatch` files are the follow-up list (`GET /v1/workers?identity=...`).
 """
@@ -70,6 +72,19 @@ class FollowUp:
     @property
     def last_family_visit(self) -> date | None:
         return self.family_visits[-1].visited_on if self.family_visits else None
+
+
+IDENTITY_FIELDS = frozenset(
+    {"person.citizen_id", "person.full_name", "person.date_of_birth", "commune_code"}
+)
+"""What the register checks, as a profile update names its changed fields."""
+
+
+def after_profile_update(current: FollowUp, changed: tuple[str, ...]) -> FollowUp:
+    """A changed identity is no longer verified (nor known to mismatch)."""
+    if IDENTITY_FIELDS.isdisjoint(changed):
+        return current
+    return replace(current, identity=IdentityStatus.unverified)
 
 
 FOLLOW_UP_EVENTS = (WorkerIdentityChecked, WorkerResidenceChecked, WorkerFamilyVisitRecorded)
