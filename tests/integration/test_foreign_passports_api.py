@@ -5,14 +5,18 @@ claims."""
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 
 from lmis_permits.bootstrap import rebuild
 from lmis_permits.settings import PermitsSettings
 from lmis_shared.settings import CommonSettings
+from tests.integration.test_permit_import import SAMPLE, permits_with_firms
 from tests.integration.test_permits_api import (
     DUC_HOA,
     Api,
@@ -90,3 +94,28 @@ async def test_the_end_of_employment_frees_the_passport_and_a_rebuild_keeps_the_
     assert claims == 1
     again = await api.post("/v1/foreign-workers", worker(1, engaged_on="2026-11-21"))
     assert again.status_code == 409
+
+
+async def test_an_imported_row_for_an_open_passport_is_refused_on_its_column(
+    tmp_path: Path, database_url: str, fresh_schema: str, pg_pool: asyncpg.Pool
+) -> None:
+    async with permits_with_firms(tmp_path, database_url, fresh_schema, pg_pool) as (_, permits):
+        first = await permits.upload(SAMPLE.read_bytes())
+        assert first.json()["imported"] == 14
+        kim = next(csv.DictReader(io.StringIO(SAMPLE.read_text(encoding="utf-8"))))
+        moved = kim | {
+            "Mã số thuế doanh nghiệp": "1100987654",
+            "Ngày bắt đầu làm việc": "01/06/2025",
+        }
+        lines = io.StringIO()
+        writer = csv.DictWriter(lines, fieldnames=list(kim))
+        writer.writeheader()
+        writer.writerow(moved)
+
+        again = await permits.upload(lines.getvalue().encode())
+
+    [error] = again.json()["errors"]
+    assert (error["column"], error["reason_vi"]) == (
+        "Số hộ chiếu",
+        "Đã có hồ sơ lao động nước ngoài đang mở với hộ chiếu và quốc tịch này",
+    )
