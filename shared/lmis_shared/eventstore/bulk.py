@@ -5,10 +5,9 @@ A new stream (expected version 0) needs no version check beyond the events' prim
 (stream_id, version): a stream that exists, or that a racing writer creates first, violates
 it, and the COPY fails whole, taking the caller's transaction with it. That is the check
 `append_events` makes, without its per-stream lookups, so a batch of new streams can be
-COPYed: about ten times the rows per second of the function's unnest on this machine
-(bench/import_workers.py). The rows take the transaction's id and the identity's sequence
-like any append's, so the global order stays gap safe. Each stream's subject gets its data
-key (`PersonalData.seal_new_subjects`), stored by the same transaction.
+COPYed. The rows take the transaction's id and the identity's sequence like any append's,
+so the global order stays gap safe. Each stream's subject gets its data key
+(`PersonalData.seal_new_subjects`), stored by the same transaction.
 """
 
 from __future__ import annotations
