@@ -84,6 +84,27 @@ async def test_the_sample_imports_through_the_api_and_every_bad_row_is_reported(
     assert len(listed.json()["items"]) == 20
 
 
+async def test_imported_files_are_sealed_per_person_and_open_back_through_the_api(
+    api: Api,
+) -> None:
+    """The bulk path (COPY) seals as every append does: one data key per file, no personal
+    field stored in clear, and the file reads back whole."""
+    await api.client.post(
+        "/v1/imports/workers", content=SAMPLE.read_bytes(), headers=api.auth() | CSV
+    )
+    assert await api.count("person_keys") == 20
+    stored = await api.pool.fetch(f'select stream_id, data::text from "{api.schema}".events')
+    good = [r for r in sample_rows() if not r["Ghi chú"]]
+    for row in good:
+        for record in stored:
+            assert row["Số CCCD"] not in record["data"]
+            assert row["Họ và tên"] not in record["data"]
+    first = stored[0]["stream_id"]
+    shown = await api.client.get(f"/v1/workers/{first}", headers=api.auth())
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["citizen_id"] in {r["Số CCCD"] for r in good}
+
+
 async def test_the_same_records_uploaded_again_as_an_xlsx_form_import_nothing(
     api: Api,
 ) -> None:
