@@ -170,6 +170,9 @@ async def served_registry(server: EmbeddedPostgres, data_dir: Path, schema: str)
         async with httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=600
         ) as client:
+            # the first request builds FastAPI's and the tracer's route tables (about a
+            # second, once per process): not part of an import
+            (await client.get("/v1/imports/workers/template.xlsx")).raise_for_status()
             yield client
     finally:
         uvicorn_server.should_exit = True
