@@ -98,10 +98,12 @@ def run_import(
     target: Target, file: Path, report: Path | None, base_url: str, token: str, chunk_rows: int
 ) -> None:
     from lmis_shared.imports import UnreadableFile, error_report_xlsx, read_table
+    from lmis_shared.imports.heap import fewer_collections
 
     console = Console()
     try:
-        table = read_table(file.read_bytes(), target.template)
+        with fewer_collections():  # the whole file's rows stay alive while it is sent
+            table = read_table(file.read_bytes(), target.template)
     except UnreadableFile as unreadable:
         console.print(f"[red]Không đọc được tệp:[/red] {unreadable.message}")
         raise typer.Exit(1) from None
