@@ -17,10 +17,12 @@ from lmis_registry.adapters.rebuild import (
     rebuild_open_files,
     rebuild_worker_list,
 )
+from lmis_registry.adapters.sender_list import PostgresSenderList, SenderReadModel
 from lmis_registry.adapters.worker_files import WorkerReadModel
 from lmis_registry.adapters.worker_list import PostgresWorkerList
 from lmis_registry.application.imports import WorkerImports
 from lmis_registry.application.loans import Loans
+from lmis_registry.application.senders import SenderLookup, SendingOrganisations
 from lmis_registry.application.workers import WorkerFiles
 from lmis_registry.settings import RegistrySettings
 from lmis_shared.access.postgres import ACCESS_MIGRATIONS
@@ -42,6 +44,7 @@ class Registry:
     workers: WorkerFiles
     loans: Loans
     imports: WorkerImports
+    senders: SendingOrganisations
 
 
 def bootstrap(
@@ -62,8 +65,13 @@ def bootstrap(
     personal = personal_data(settings, common)
     files = PostgresStreams(pool, schema, WorkerReadModel(schema, secret), personal)
     bulk = PostgresBulkFiles(pool, schema, secret, personal)
+    directory = PostgresSenderList(pool, schema)
+    register = PostgresStreams(pool, schema, SenderReadModel(schema), personal)
+    lookup = SenderLookup(register, directory)
     return Registry(
-        workers=WorkerFiles(files, PostgresWorkerList(pool, schema), clock, authorizer, ttl),
+        workers=WorkerFiles(
+            files, PostgresWorkerList(pool, schema), clock, authorizer, ttl, senders=lookup
+        ),
         loans=Loans(
             PostgresStreams(pool, schema, LoanReadModel(schema), personal),
             clock,
@@ -72,6 +80,7 @@ def bootstrap(
             ttl,
         ),
         imports=WorkerImports(bulk, clock, authorizer),
+        senders=SendingOrganisations(register, directory, clock, ttl),
     )
 
 

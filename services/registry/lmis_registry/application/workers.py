@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from lmis_registry.application.ports import WorkerListing, WorkerPage, WorkerSearch
 from lmis_registry.domain import workers
+from lmis_registry.domain.senders import SendingOrganisation
 from lmis_shared.auth import ERASE, READ, WRITE, Authorizer, Principal, list_scope
 from lmis_shared.clock import Clock
 from lmis_shared.commands import (
@@ -40,6 +41,14 @@ STREAM_TYPE = workers.AGGREGATE.stream_type
 AnyCommand = workers.RegisterWorker | workers.AnyWorkerCommand
 
 
+class SenderFinder(Protocol):
+    """The register's entry a contract names (`senders.SenderLookup`); None: not found."""
+
+    async def find(
+        self, organisation_id: UUID | None, licence_number: str | None
+    ) -> SendingOrganisation | None: ...
+
+
 class WorkerFiles:
     def __init__(
         self,
@@ -48,7 +57,9 @@ class WorkerFiles:
         clock: Clock,
         authorizer: Authorizer,
         idempotency_ttl: timedelta = IDEMPOTENCY_TTL,
+        senders: SenderFinder | None = None,
     ) -> None:
+        self._senders = senders
         self._path = CommandPath(
             workers.AGGREGATE, streams, clock, SOURCE, idempotency_ttl=idempotency_ttl
         )
@@ -63,8 +74,13 @@ class WorkerFiles:
     async def execute(
         self, worker_id: UUID, command: workers.AnyWorkerCommand, ctx: CommandContext
     ) -> CommandResult:
-        """Run a command on an existing file: answers its id, new version and status."""
-        return await self._run(worker_id, command, ctx, creates=False)
+        """Run a command on an existing file: answers its id, new version and status. A
+        contract's sending organisation is looked up in the register first (`sender_check`)."""
+        sender = None
+        if isinstance(command, workers.SignContract) and self._senders is not None:
+            named = command.sending_organisation
+            sender = await self._senders.find(named.organisation_id, named.licence_number)
+        return await self._run(worker_id, command, ctx, creates=False, sender=sender)
 
     async def erase(
         self, worker_id: UUID, request: EraseRequest, ctx: CommandContext
@@ -111,10 +127,17 @@ class WorkerFiles:
         return await self._listing.search(_within_scope(query, principal, self._authorizer))
 
     async def _run(
-        self, worker_id: UUID, command: AnyCommand, ctx: CommandContext, *, creates: bool
+        self,
+        worker_id: UUID,
+        command: AnyCommand,
+        ctx: CommandContext,
+        *,
+        creates: bool,
+        sender: SendingOrganisation | None = None,
     ) -> CommandResult:
         try:
-            return await self._path.run(self._command(worker_id, command, ctx, creates), ctx)
+            built = self._command(worker_id, command, ctx, creates, sender)
+            return await self._path.run(built, ctx)
         except workers.OpenFileExists as conflict:
             # only a caller who may read the citizen's open file learns that there is one
             holder = conflict.holder_commune
@@ -123,13 +146,18 @@ class WorkerFiles:
             raise workers.RegistrationRefused() from None
 
     def _command(
-        self, worker_id: UUID, command: AnyCommand, ctx: CommandContext, creates: bool
+        self,
+        worker_id: UUID,
+        command: AnyCommand,
+        ctx: CommandContext,
+        creates: bool,
+        sender: SendingOrganisation | None,
     ) -> Command[workers.WorkerFile]:
         def authorise(state: workers.WorkerFile | None) -> None:
             self._authorise_write(ctx.principal, state, command)
 
         def decide(state: workers.WorkerFile | None) -> list[EventPayload]:
-            return workers.decide(state, command, self._clock.today())
+            return workers.decide(state, command, self._clock.today(), sender=sender)
 
         return Command(
             command.command_name,

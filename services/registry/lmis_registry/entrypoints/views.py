@@ -17,6 +17,7 @@ from lmis_registry.application.loans import LoanReport
 from lmis_registry.application.ports import WorkerPage, WorkerSearch, WorkerSummary
 from lmis_registry.domain import loans
 from lmis_registry.domain.workers import WorkerFile, WorkerStatus, allowed_commands
+from lmis_shared.contracts.registry_senders import SenderCheckOutcome, SenderProblem
 from lmis_shared.contracts.registry import (
     Education,
     Exam,
@@ -72,6 +73,10 @@ class ContractView(_FromState):
     monthly_salary_vnd: int
     fees_vnd: dict[str, int]
     signed_on: date
+    sending_organisation_id: UUID | None = None
+    sender_check: SenderCheckOutcome | None = None
+    """`overridden`: entered through an organisation that failed the register's check."""
+    sender_problem: SenderProblem | None = None
 
 
 class AbroadView(_FromState):

@@ -17,6 +17,8 @@ from typing import Any
 
 from lmis_registry.domain.errors import IllegalTransition, InvalidField
 from lmis_registry.domain.workers import commands as c
+from lmis_registry.domain.senders.state import SendingOrganisation
+from lmis_registry.domain.workers.sender_check import Where, check_sender
 from lmis_registry.domain.workers.lifecycle import allowed_commands, ensure_allowed
 from lmis_registry.domain.workers.state import Abroad, Contract, WorkerFile
 from lmis_shared.contracts.registry import (
@@ -45,10 +47,15 @@ PERSON_FIELDS = ("full_name", "date_of_birth", "citizen_id", "passport_number", 
 
 
 def decide(
-    state: WorkerFile | None, command: c.AnyWorkerCommand | c.RegisterWorker, today: date
+    state: WorkerFile | None,
+    command: c.AnyWorkerCommand | c.RegisterWorker,
+    today: date,
+    *,
+    sender: SendingOrganisation | None = None,
 ) -> list[EventPayload]:
     """The events `command` causes on `state` (None: no file yet, only `register` runs);
-    raises IllegalTransition or InvalidField."""
+    raises IllegalTransition or InvalidField. `sender`: the register's entry of a contract's
+    sending organisation, as the use case found it (None: not found, or none named)."""
     if isinstance(command, c.RegisterWorker):
         if state is not None:
             allowed = allowed_commands(state)
@@ -67,7 +74,9 @@ def decide(
         case c.RecordTrainingResult():
             return [_training_result(state, command, today)]
         case c.SignContract():
-            return [_sign(command, today)]
+            signed = _sign(command, today, sender)
+            where = Where(state.commune_code, state.province_code)
+            return [signed, check_sender(command, sender, signed.signed_on, where)]
         case c.RecordDeparture():
             return [_depart(_contract(state), command, today)]
         case c.ExtendContract():
@@ -189,12 +198,19 @@ def _training_result(
     )
 
 
-def _sign(command: c.SignContract, today: date) -> EventPayload:
+def _sign(
+    command: c.SignContract, today: date, sender: SendingOrganisation | None
+) -> WorkerContractSigned:
     signed_on = happened("signed_on", command.signed_on, today)
+    named = command.sending_organisation.to_contract()
+    if sender is not None:  # the register's name and licence number, not the typed ones
+        named = named.model_copy(
+            update={"name": sender.name, "licence_number": sender.licence_number}
+        )
     return WorkerContractSigned(
         destination_country=command.destination_country,
         programme=command.programme,
-        sending_organisation=command.sending_organisation.to_contract(),
+        sending_organisation=named,
         employer=command.employer,
         sector=command.sector,
         start_date=command.start_date,

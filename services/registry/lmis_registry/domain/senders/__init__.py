@@ -1,0 +1,39 @@
+"""The register of sending organisations: licensed enterprises and public employment service
+centres, their licences and the markets they may serve (Law 69/2020/QH14 art. 9-11).
+
+    commands   `RegisterSendingOrganisation`, `UpdateSendingOrganisation`, `Suspend...`,
+               `RecordComplaint`
+    state      `SendingOrganisation`, `evolve`, `licence_problem` (the contract check)
+    decide     `decide(state | None, command, today)`
+"""
+
+from lmis_registry.domain.senders.commands import (
+    RecordComplaint,
+    RegisterSendingOrganisation,
+    SenderCommand,
+    SuspendSendingOrganisation,
+    UpdateSendingOrganisation,
+)
+from lmis_registry.domain.senders.decide import decide
+from lmis_registry.domain.senders.state import (
+    SendingOrganisation,
+    SendingOrganisationNotFound,
+    evolve,
+)
+from lmis_shared.commands import Aggregate
+from lmis_shared.contracts.registry_senders import STREAM_TYPE
+
+AGGREGATE = Aggregate(STREAM_TYPE, evolve, SendingOrganisationNotFound)
+
+__all__ = [
+    "AGGREGATE",
+    "RecordComplaint",
+    "RegisterSendingOrganisation",
+    "SenderCommand",
+    "SendingOrganisation",
+    "SendingOrganisationNotFound",
+    "SuspendSendingOrganisation",
+    "UpdateSendingOrganisation",
+    "decide",
+    "evolve",
+]

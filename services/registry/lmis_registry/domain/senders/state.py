@@ -1,0 +1,95 @@
+"""A sending organisation as its events leave it (`evolve`), and whether its licence lets it
+send a worker to a destination on a day (`licence_problem`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from uuid import UUID
+
+from lmis_shared.commands import VersionedState
+from lmis_shared.contracts import registry_senders as events
+from lmis_shared.contracts.registry import SendingOrganisationKind
+from lmis_shared.contracts.registry_senders import LicenceStatus, SenderProblem
+from lmis_shared.errors import NotFound
+from lmis_shared.events import EventPayload
+
+
+class SendingOrganisationNotFound(NotFound):
+    def __init__(self, organisation_id: UUID) -> None:
+        super().__init__("sending organisation", str(organisation_id))
+
+
+@dataclass(frozen=True)
+class SendingOrganisation(VersionedState):
+    id: UUID
+    version: int
+    kind: SendingOrganisationKind
+    name: str
+    licence_number: str | None
+    licence_status: LicenceStatus
+    licensed_on: date | None
+    licence_valid_until: date | None
+    markets: tuple[str, ...]
+    suspended_on: date | None = None
+    suspension_reason: str | None = None
+    complaints: int = 0
+    last_complaint_on: date | None = None
+
+    def licence_problem(self, destination: str, on: date) -> SenderProblem | None:
+        """Why the organisation may not send a worker to `destination` on `on`; None if it may.
+        A public centre holds no licence: only its markets are checked."""
+        if self.kind == SendingOrganisationKind.licensed_enterprise:
+            if self.licence_status == LicenceStatus.revoked:
+                return SenderProblem.revoked
+            if self.licence_status == LicenceStatus.suspended:
+                return SenderProblem.suspended
+            expired = self.licence_valid_until is not None and self.licence_valid_until < on
+            if self.licence_status == LicenceStatus.expired or expired:
+                return SenderProblem.expired
+            if self.licensed_on is not None and on < self.licensed_on:
+                return SenderProblem.unknown  # not licensed yet on that day
+        if destination not in self.markets:
+            return SenderProblem.market
+        return None
+
+
+def evolve(
+    state: SendingOrganisation | None, event: EventPayload, stream_id: UUID
+) -> SendingOrganisation:
+    if isinstance(event, events.SendingOrganisationRegistered):
+        return SendingOrganisation(
+            id=stream_id,
+            version=0,
+            kind=event.kind,
+            name=event.name,
+            licence_number=event.licence_number,
+            licence_status=event.licence_status,
+            licensed_on=event.licensed_on,
+            licence_valid_until=event.licence_valid_until,
+            markets=tuple(event.markets),
+        )
+    if state is None:
+        raise ValueError(f"{event.event_type} before the organisation was registered")
+    match event:
+        case events.SendingOrganisationUpdated():
+            return replace(
+                state,
+                name=event.name,
+                licence_status=event.licence_status,
+                licensed_on=event.licensed_on,
+                licence_valid_until=event.licence_valid_until,
+                markets=tuple(event.markets),
+            )
+        case events.SendingOrganisationSuspended():
+            return replace(
+                state,
+                licence_status=LicenceStatus.suspended,
+                suspended_on=event.suspended_on,
+                suspension_reason=event.reason,
+            )
+        case events.BrokerComplaintRecorded():
+            return replace(
+                state, complaints=state.complaints + 1, last_complaint_on=event.received_on
+            )
+    return state
