@@ -71,6 +71,14 @@ class Api:
         assert created.status_code == 201, created.text
         return str(created.json()["id"])
 
+    async def register_sender(self, body: dict[str, Any]) -> str:
+        """Enter a sending organisation in the register (as the province's department)."""
+        created = await self.client.post(
+            "/v1/sending-organisations", json=body, headers=self.auth()
+        )
+        assert created.status_code == 201, created.text
+        return str(created.json()["id"])
+
     async def command(
         self, target: str, name: str, body: dict[str, Any] | None, **headers: str
     ) -> httpx.Response:
@@ -97,13 +105,21 @@ async def running_api(
     common, private = signed_settings(database_url, tmp_path)
     app = create_app(common, RegistrySettings(schema_name=schema), clock=FixedClock(NOW))
     async with app_client(app, "http://registry") as c:
-        yield api(app, c, private, PostgresEventStore(pool, schema), pool, schema, common=common)
+        client = api(app, c, private, PostgresEventStore(pool, schema), pool, schema, common=common)
+        await client.register_sender(SONA)  # the contracts of these tests go through it
+        yield client
 
 
 def worker(**changes: Any) -> dict[str, Any]:
     return PERSON | {"registered_on": "2026-11-02"} | changes
 
 
+SONA = {
+    "kind": "licensed_enterprise",
+    "name": "Công ty Cổ phần Nhân lực Sona",
+    "licence_number": "123/LĐTBXH-GP",
+    "markets": ["JP", "KR", "TW"],
+}
 SIGN_CONTRACT = {
     "destination_country": "KR",
     "programme": "korea_eps",

@@ -69,7 +69,10 @@ class SenderReadModel:
         return None
 
     async def apply(self, connection: Connection, change: Change[Any]) -> None:
-        await upsert(connection, self._schema, [change.after])
+        try:
+            await upsert(connection, self._schema, [change.after])
+        except asyncpg.UniqueViolationError:
+            raise senders.LicenceTaken() from None
 
 
 class PostgresSenderList:

@@ -16,6 +16,7 @@ from lmis_registry.domain.senders.commands import (
 )
 from lmis_registry.domain.senders.decide import decide
 from lmis_registry.domain.senders.state import (
+    LicenceTaken,
     SendingOrganisation,
     SendingOrganisationNotFound,
     evolve,
@@ -27,6 +28,7 @@ AGGREGATE = Aggregate(STREAM_TYPE, evolve, SendingOrganisationNotFound)
 
 __all__ = [
     "AGGREGATE",
+    "LicenceTaken",
     "RecordComplaint",
     "RegisterSendingOrganisation",
     "SenderCommand",

@@ -11,13 +11,20 @@ from lmis_shared.commands import VersionedState
 from lmis_shared.contracts import registry_senders as events
 from lmis_shared.contracts.registry import SendingOrganisationKind
 from lmis_shared.contracts.registry_senders import LicenceStatus, SenderProblem
-from lmis_shared.errors import NotFound
+from lmis_shared.errors import DomainError, NotFound
 from lmis_shared.events import EventPayload
 
 
 class SendingOrganisationNotFound(NotFound):
     def __init__(self, organisation_id: UUID) -> None:
         super().__init__("sending organisation", str(organisation_id))
+
+
+class LicenceTaken(DomainError):
+    """Another organisation in the register holds this licence number (409)."""
+
+    def __init__(self) -> None:
+        super().__init__("another organisation in the register holds this licence number")
 
 
 @dataclass(frozen=True)

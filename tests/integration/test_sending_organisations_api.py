@@ -1,0 +1,95 @@
+"""The register of sending organisations on the real PostgreSQL, and the contract check that
+uses it: an unknown, suspended or expired organisation, or a market it may not serve, is a 422
+naming the field; an override enters the contract, audited and flagged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.integration.worker_api import SIGN_CONTRACT, Api
+
+pytestmark = pytest.mark.integration
+
+SENDERS = "/v1/sending-organisations"
+
+
+def contract(**sender: Any) -> dict[str, Any]:
+    named = {"kind": "licensed_enterprise", "name": "Công ty Nhân lực Ma", "licence_number": "999/GP"}
+    return SIGN_CONTRACT | {"sending_organisation": named | sender}
+
+
+async def test_the_register_reads_back_and_lists_with_filters(api: Api) -> None:
+    created = await api.client.post(
+        SENDERS,
+        json={"kind": "public_service_centre", "name": "Trung tâm DVVL Lai Châu", "markets": ["kr"]},
+        headers=api.auth(),
+    )
+    assert created.status_code == 201, created.text
+    centre = created.json()["id"]
+    got = await api.client.get(f"{SENDERS}/{centre}", headers=api.auth("commune_officer", "03637"))
+    assert got.status_code == 200
+    assert (got.json()["markets"], got.json()["licence_status"]) == (["KR"], "active")
+    listed = await api.client.get(
+        SENDERS, params={"kind": "licensed_enterprise", "market": "jp"}, headers=api.auth()
+    )
+    assert [i["licence_number"] for i in listed.json()["items"]] == ["123/LĐTBXH-GP"]
+
+
+async def test_only_the_department_maintains_the_register(api: Api) -> None:
+    body = {"kind": "licensed_enterprise", "name": "Công ty B", "licence_number": "7/GP", "markets": ["JP"]}
+    refused = await api.client.post(SENDERS, json=body, headers=api.auth("commune_officer", "03637"))
+    assert refused.status_code == 403
+    twice = await api.client.post(SENDERS, json=body | {"licence_number": "123/LĐTBXH-GP"}, headers=api.auth())
+    assert twice.status_code == 409
+
+
+async def test_a_contract_through_an_unknown_organisation_is_refused_naming_the_field(
+    api: Api,
+) -> None:
+    worker_id = await api.register()
+    refused = await api.command(worker_id, "sign-contract", contract())
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["sending_organisation.licence_number"]
+    assert "999/GP" not in refused.text
+
+
+async def test_a_suspended_organisation_or_a_market_it_may_not_serve_is_refused(api: Api) -> None:
+    sona = (await api.client.get(SENDERS, params={"licence_number": "123/LĐTBXH-GP"}, headers=api.auth())).json()["items"][0]["id"]
+    worker_id = await api.register()
+    germany = SIGN_CONTRACT | {"destination_country": "DE", "programme": "germany_skilled"}
+    refused = await api.command(worker_id, "sign-contract", germany)
+    assert [e["field"] for e in refused.json()["errors"]] == ["destination_country"]
+
+    suspend = {"suspended_on": "2026-11-01", "reason": "Quyết định 512/QĐ: thu phí vượt trần"}
+    suspended = await api.client.post(f"{SENDERS}/{sona}/suspend", json=suspend, headers=api.auth())
+    assert suspended.status_code == 200, suspended.text
+    by_id = SIGN_CONTRACT | {"sending_organisation": {"kind": "licensed_enterprise", "organisation_id": sona}}
+    refused = await api.command(worker_id, "sign-contract", by_id)
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["sending_organisation.organisation_id"]
+
+
+async def test_an_override_enters_the_contract_audited_and_flagged(api: Api) -> None:
+    worker_id = await api.register()
+    reason = "Hồ sơ lịch sử 2021, công ty đã giải thể"
+    signed = await api.command(worker_id, "sign-contract", contract() | {"override_reason": reason})
+    assert signed.status_code == 200, signed.text
+    file = (await api.client.get(f"/v1/workers/{worker_id}", headers=api.auth())).json()
+    assert (file["contract"]["sender_check"], file["contract"]["sender_problem"]) == ("overridden", "unknown")
+    history = (await api.client.get(f"/v1/workers/{worker_id}/history", headers=api.auth())).json()
+    checked = history["events"][-1]
+    assert checked["type"] == "lmis.registry.worker.sender_checked.v1"
+    assert checked["actor"]  # who overrode it; `recorded_at` says when
+
+
+async def test_a_complaint_is_recorded_without_personal_data(api: Api) -> None:
+    sona = (await api.client.get(SENDERS, params={"licence_number": "123/LĐTBXH-GP"}, headers=api.auth())).json()["items"][0]["id"]
+    complaint = {"received_on": "2026-11-20", "category": "excessive_fees", "commune_code": "03637"}
+    other = await api.client.post(f"{SENDERS}/{sona}/complaints", json=complaint | {"commune_code": "03388"}, headers=api.auth("commune_officer", "03637"))
+    assert other.status_code == 403
+    recorded = await api.client.post(f"{SENDERS}/{sona}/complaints", json=complaint, headers=api.auth("commune_officer", "03637"))
+    assert recorded.status_code == 200, recorded.text
+    got = (await api.client.get(f"{SENDERS}/{sona}", headers=api.auth())).json()
+    assert (got["complaints"], got["last_complaint_on"]) == (1, "2026-11-20")
