@@ -8,22 +8,40 @@ from typing import Any
 
 import pytest
 
-from tests.integration.worker_api import SIGN_CONTRACT, Api
+from tests.integration.worker_api import SIGN_CONTRACT, SONA, Api
 
 pytestmark = pytest.mark.integration
 
 SENDERS = "/v1/sending-organisations"
 
 
+@pytest.fixture(autouse=True)
+async def sona(api: Api) -> str:
+    return await api.register_sender(SONA)
+
+
 def contract(**sender: Any) -> dict[str, Any]:
-    named = {"kind": "licensed_enterprise", "name": "Công ty Nhân lực Ma", "licence_number": "999/GP"}
+    named = {
+        "kind": "licensed_enterprise",
+        "name": "Công ty Nhân lực Ma",
+        "licence_number": "999/GP",
+    }
     return SIGN_CONTRACT | {"sending_organisation": named | sender}
+
+
+def through_sona(**changes: Any) -> dict[str, Any]:
+    sona = {"kind": "licensed_enterprise", "name": "Sona", "licence_number": "123/LĐTBXH-GP"}
+    return SIGN_CONTRACT | {"sending_organisation": sona} | changes
 
 
 async def test_the_register_reads_back_and_lists_with_filters(api: Api) -> None:
     created = await api.client.post(
         SENDERS,
-        json={"kind": "public_service_centre", "name": "Trung tâm DVVL Lai Châu", "markets": ["kr"]},
+        json={
+            "kind": "public_service_centre",
+            "name": "Trung tâm DVVL Lai Châu",
+            "markets": ["kr"],
+        },
         headers=api.auth(),
     )
     assert created.status_code == 201, created.text
@@ -38,10 +56,19 @@ async def test_the_register_reads_back_and_lists_with_filters(api: Api) -> None:
 
 
 async def test_only_the_department_maintains_the_register(api: Api) -> None:
-    body = {"kind": "licensed_enterprise", "name": "Công ty B", "licence_number": "7/GP", "markets": ["JP"]}
-    refused = await api.client.post(SENDERS, json=body, headers=api.auth("commune_officer", "03637"))
+    body = {
+        "kind": "licensed_enterprise",
+        "name": "Công ty B",
+        "licence_number": "7/GP",
+        "markets": ["JP"],
+    }
+    refused = await api.client.post(
+        SENDERS, json=body, headers=api.auth("commune_officer", "03637")
+    )
     assert refused.status_code == 403
-    twice = await api.client.post(SENDERS, json=body | {"licence_number": "123/LĐTBXH-GP"}, headers=api.auth())
+    twice = await api.client.post(
+        SENDERS, json=body | {"licence_number": "123/LĐTBXH-GP"}, headers=api.auth()
+    )
     assert twice.status_code == 409
 
 
@@ -56,19 +83,27 @@ async def test_a_contract_through_an_unknown_organisation_is_refused_naming_the_
 
 
 async def test_a_suspended_organisation_or_a_market_it_may_not_serve_is_refused(api: Api) -> None:
-    sona = (await api.client.get(SENDERS, params={"licence_number": "123/LĐTBXH-GP"}, headers=api.auth())).json()["items"][0]["id"]
+    sona = (
+        await api.client.get(
+            SENDERS, params={"licence_number": "123/LĐTBXH-GP"}, headers=api.auth()
+        )
+    ).json()["items"][0]["id"]
     worker_id = await api.register()
-    germany = SIGN_CONTRACT | {"destination_country": "DE", "programme": "germany_skilled"}
+    germany = through_sona(destination_country="DE", programme="germany_skilled")
     refused = await api.command(worker_id, "sign-contract", germany)
     assert [e["field"] for e in refused.json()["errors"]] == ["destination_country"]
 
     suspend = {"suspended_on": "2026-11-01", "reason": "Quyết định 512/QĐ: thu phí vượt trần"}
     suspended = await api.client.post(f"{SENDERS}/{sona}/suspend", json=suspend, headers=api.auth())
     assert suspended.status_code == 200, suspended.text
-    by_id = SIGN_CONTRACT | {"sending_organisation": {"kind": "licensed_enterprise", "organisation_id": sona}}
+    by_id = SIGN_CONTRACT | {
+        "sending_organisation": {"kind": "licensed_enterprise", "organisation_id": sona}
+    }
     refused = await api.command(worker_id, "sign-contract", by_id)
     assert refused.status_code == 422
-    assert [e["field"] for e in refused.json()["errors"]] == ["sending_organisation.organisation_id"]
+    assert [e["field"] for e in refused.json()["errors"]] == [
+        "sending_organisation.organisation_id"
+    ]
 
 
 async def test_an_override_enters_the_contract_audited_and_flagged(api: Api) -> None:
@@ -77,7 +112,10 @@ async def test_an_override_enters_the_contract_audited_and_flagged(api: Api) -> 
     signed = await api.command(worker_id, "sign-contract", contract() | {"override_reason": reason})
     assert signed.status_code == 200, signed.text
     file = (await api.client.get(f"/v1/workers/{worker_id}", headers=api.auth())).json()
-    assert (file["contract"]["sender_check"], file["contract"]["sender_problem"]) == ("overridden", "unknown")
+    assert (file["contract"]["sender_check"], file["contract"]["sender_problem"]) == (
+        "overridden",
+        "unknown",
+    )
     history = (await api.client.get(f"/v1/workers/{worker_id}/history", headers=api.auth())).json()
     checked = history["events"][-1]
     assert checked["type"] == "lmis.registry.worker.sender_checked.v1"
@@ -85,11 +123,21 @@ async def test_an_override_enters_the_contract_audited_and_flagged(api: Api) -> 
 
 
 async def test_a_complaint_is_recorded_without_personal_data(api: Api) -> None:
-    sona = (await api.client.get(SENDERS, params={"licence_number": "123/LĐTBXH-GP"}, headers=api.auth())).json()["items"][0]["id"]
+    sona = (
+        await api.client.get(
+            SENDERS, params={"licence_number": "123/LĐTBXH-GP"}, headers=api.auth()
+        )
+    ).json()["items"][0]["id"]
     complaint = {"received_on": "2026-11-20", "category": "excessive_fees", "commune_code": "03637"}
-    other = await api.client.post(f"{SENDERS}/{sona}/complaints", json=complaint | {"commune_code": "03388"}, headers=api.auth("commune_officer", "03637"))
+    other = await api.client.post(
+        f"{SENDERS}/{sona}/complaints",
+        json=complaint | {"commune_code": "03388"},
+        headers=api.auth("commune_officer", "03637"),
+    )
     assert other.status_code == 403
-    recorded = await api.client.post(f"{SENDERS}/{sona}/complaints", json=complaint, headers=api.auth("commune_officer", "03637"))
+    recorded = await api.client.post(
+        f"{SENDERS}/{sona}/complaints", json=complaint, headers=api.auth("commune_officer", "03637")
+    )
     assert recorded.status_code == 200, recorded.text
     got = (await api.client.get(f"{SENDERS}/{sona}", headers=api.auth())).json()
     assert (got["complaints"], got["last_complaint_on"]) == (1, "2026-11-20")

@@ -35,6 +35,7 @@ from datetime import date, datetime, time
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from lmis_notify.domain.recruitment import RecruitmentSettings
 from lmis_notify.domain.rules import RuleSettings
 from lmis_shared.clock import VIETNAM_TZ, Clock, FixedClock, SystemClock
 from lmis_shared.settings import MasterKeySettings, ServiceSettings
@@ -102,6 +103,23 @@ class NotifySettings(ServiceSettings):
     webhook_rotation_overlap_hours: float = Field(
         24.0, ge=0, description="how long a rotated secret still signs deliveries"
     )
+
+    recruitment_window_days: int = Field(
+        180, ge=1, description="suspicious recruitment: the rolling window, in days"
+    )
+    recruitment_unlicensed_threshold: int = Field(
+        2, ge=1, description="contracts through an unlicensed intermediary in one commune"
+    )
+    recruitment_organisation_threshold: int = Field(
+        3, ge=1, description="one organisation's contracts above the fee ceiling plus complaints"
+    )
+
+    def recruitment(self) -> RecruitmentSettings:
+        return RecruitmentSettings(
+            window_days=self.recruitment_window_days,
+            unlicensed_threshold=self.recruitment_unlicensed_threshold,
+            organisation_threshold=self.recruitment_organisation_threshold,
+        )
 
     def rules(self) -> RuleSettings:
         return RuleSettings(

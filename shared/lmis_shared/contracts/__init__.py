@@ -14,4 +14,12 @@ from lmis_shared.contracts import (
     reporting,
 )
 
-__all__ = ["feeds", "notify", "permits", "registry", "registry_loans", "registry_senders", "reporting"]
+__all__ = [
+    "feeds",
+    "notify",
+    "permits",
+    "registry",
+    "registry_loans",
+    "registry_senders",
+    "reporting",
+]

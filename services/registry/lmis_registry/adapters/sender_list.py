@@ -52,7 +52,9 @@ def row_of(s: senders.SendingOrganisation) -> tuple[Any, ...]:
     )
 
 
-async def upsert(conn: Connection, schema: str, states: Sequence[senders.SendingOrganisation]) -> None:
+async def upsert(
+    conn: Connection, schema: str, states: Sequence[senders.SendingOrganisation]
+) -> None:
     if states:
         await conn.executemany(in_schema(_UPSERT, schema), [row_of(s) for s in states])
 
@@ -84,9 +86,7 @@ class PostgresSenderList:
 
     async def id_of_licence(self, licence_number: str) -> UUID | None:
         sql = "select organisation_id from {s}.sending_organisations where licence_number = $1"
-        found: UUID | None = await self._pool.fetchval(
-            in_schema(sql, self._schema), licence_number
-        )
+        found: UUID | None = await self._pool.fetchval(in_schema(sql, self._schema), licence_number)
         return found
 
     async def search(self, query: SenderSearch) -> SenderPage:

@@ -91,7 +91,9 @@ class SendingOrganisations:
         return await self._run(organisation_id, command, ctx)
 
     async def get(self, organisation_id: UUID, principal: Principal) -> SendingOrganisation:
-        return await self._path.load(organisation_id, lambda _: _require(principal, READERS, "read"))
+        return await self._path.load(
+            organisation_id, lambda _: _require(principal, READERS, "read")
+        )
 
     async def history(self, organisation_id: UUID, principal: Principal) -> list[RecordedEvent]:
         _, recorded = await self._path.history(

@@ -17,7 +17,6 @@ from lmis_registry.application.loans import LoanReport
 from lmis_registry.application.ports import WorkerPage, WorkerSearch, WorkerSummary
 from lmis_registry.domain import loans
 from lmis_registry.domain.workers import WorkerFile, WorkerStatus, allowed_commands
-from lmis_shared.contracts.registry_senders import SenderCheckOutcome, SenderProblem
 from lmis_shared.contracts.registry import (
     Education,
     Exam,
@@ -29,6 +28,7 @@ from lmis_shared.contracts.registry import (
     TrainingKind,
     WithdrawalReason,
 )
+from lmis_shared.contracts.registry_senders import SenderCheckOutcome, SenderProblem
 from lmis_shared.events import RecordedEvent
 from lmis_shared.reference.ethnicities import ETHNIC_GROUPS
 

@@ -1,6 +1,7 @@
 """What the provincial department (or an admin) asks of the register of sending organisations.
 
-Each command's `command_name` is its HTTP path segment (`POST /v1/sending-organisations/{id}/<name>`).
+Each command's `command_name` is its HTTP path segment
+(`POST /v1/sending-organisations/{id}/<name>`).
 Fields are checked alone here (422 naming the field, the value never echoed); rules that need
 the organisation's state (a suspension of a revoked licence) are `decide`'s.
 """

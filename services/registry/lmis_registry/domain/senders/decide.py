@@ -74,9 +74,7 @@ def decide(
     raise AssertionError(f"unknown command {command!r}")
 
 
-def _update(
-    state: SendingOrganisation, command: UpdateSendingOrganisation
-) -> list[EventPayload]:
+def _update(state: SendingOrganisation, command: UpdateSendingOrganisation) -> list[EventPayload]:
     given = command.model_dump(exclude_unset=True)
     after = {
         "name": state.name,

@@ -44,7 +44,9 @@ from lmis_shared.contracts.registry import (
 from lmis_shared.text import clean_text, nfc
 
 OverrideReason = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=10, max_length=500), AfterValidator(nfc)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=10, max_length=500),
+    AfterValidator(nfc),
 ]
 
 EXAM_MAXIMUM = {Exam.eps_topik: 200, Exam.jlpt: 180, Exam.other: 1000}

@@ -16,10 +16,10 @@ from datetime import date
 from typing import Any
 
 from lmis_registry.domain.errors import IllegalTransition, InvalidField
-from lmis_registry.domain.workers import commands as c
 from lmis_registry.domain.senders.state import SendingOrganisation
-from lmis_registry.domain.workers.sender_check import Where, check_sender
+from lmis_registry.domain.workers import commands as c
 from lmis_registry.domain.workers.lifecycle import allowed_commands, ensure_allowed
+from lmis_registry.domain.workers.sender_check import Where, check_sender
 from lmis_registry.domain.workers.state import Abroad, Contract, WorkerFile
 from lmis_shared.contracts.registry import (
     Person,

@@ -8,7 +8,6 @@ from enum import StrEnum
 from uuid import UUID
 
 from lmis_shared.commands import VersionedState
-from lmis_shared.contracts.registry_senders import SenderCheckOutcome, SenderProblem
 from lmis_shared.contracts.registry import (
     Education,
     Exam,
@@ -22,6 +21,7 @@ from lmis_shared.contracts.registry import (
     TrainingKind,
     WithdrawalReason,
 )
+from lmis_shared.contracts.registry_senders import SenderCheckOutcome, SenderProblem
 from lmis_shared.privacy.erasure import Erasure
 
 
