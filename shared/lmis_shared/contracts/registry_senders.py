@@ -88,7 +88,7 @@ class SenderCheckOutcome(StrEnum):
     verified = "verified"
     """In the register, licensed on the signing day for the destination."""
     not_required = "not_required"
-    """An individual contract, or a public centre named without an id: nothing to check."""
+    """Reserved: nothing to check (such contracts record no `sender_checked` today)."""
     overridden = "overridden"
     """The check failed and the contract was entered anyway, with a reason (a historical
     record): flagged, and counted as recruitment through an unlicensed intermediary."""
@@ -106,10 +106,12 @@ class SenderProblem(StrEnum):
 
 @event("lmis.registry.worker.sender_checked.v1", stream_type="worker")
 class WorkerSenderChecked(EventPayload):
-    """Recorded with every signed contract, right after `worker.contract_signed`: whom the
-    contract was checked against, what was found, and the contract's figures the notify
-    service compares with the fee ceilings (`lmis_shared.reference.fee_ceilings`). The officer
-    who overrode a failed check is the event's actor, the time its `recorded_at`."""
+    """Recorded right after `worker.contract_signed` when the contract's organisation was
+    checked against the register (found by id or licence number, or not found and entered
+    with an override); a public centre named by its name only and an individual contract
+    record none. Says what was found, and carries the contract's figures the notify service
+    compares with the fee ceilings (`lmis_shared.reference.fee_ceilings`). The officer who
+    overrode a failed check is the event's actor, the time its `recorded_at`."""
 
     organisation_id: UUID | None
     organisation_name: str | None

@@ -3,7 +3,8 @@ centres, their licences and the markets they may serve (Law 69/2020/QH14 art. 9-
 
     commands   `RegisterSendingOrganisation`, `UpdateSendingOrganisation`, `Suspend...`,
                `RecordComplaint`
-    state      `SendingOrganisation`, `evolve`, `licence_problem` (the contract check)
+    state      `SendingOrganisation`, `licence_problem` (the contract check)
+    evolve     `evolve(state | None, event, stream_id)`
     decide     `decide(state | None, command, today)`
 """
 
@@ -15,11 +16,11 @@ from lmis_registry.domain.senders.commands import (
     UpdateSendingOrganisation,
 )
 from lmis_registry.domain.senders.decide import decide
+from lmis_registry.domain.senders.evolve import evolve
 from lmis_registry.domain.senders.state import (
     LicenceTaken,
     SendingOrganisation,
     SendingOrganisationNotFound,
-    evolve,
 )
 from lmis_shared.commands import Aggregate
 from lmis_shared.contracts.registry_senders import STREAM_TYPE

@@ -1,18 +1,16 @@
-"""A sending organisation as its events leave it (`evolve`), and whether its licence lets it
-send a worker to a destination on a day (`licence_problem`)."""
+"""A sending organisation (folded from its events by `evolve`), and whether its licence lets
+it send a worker to a destination on a day (`licence_problem`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
 from lmis_shared.commands import VersionedState
-from lmis_shared.contracts import registry_senders as events
 from lmis_shared.contracts.registry import SendingOrganisationKind
 from lmis_shared.contracts.registry_senders import LicenceStatus, SenderProblem
 from lmis_shared.errors import DomainError, NotFound
-from lmis_shared.events import EventPayload
 
 
 class SendingOrganisationNotFound(NotFound):
@@ -59,44 +57,3 @@ class SendingOrganisation(VersionedState):
         if destination not in self.markets:
             return SenderProblem.market
         return None
-
-
-def evolve(
-    state: SendingOrganisation | None, event: EventPayload, stream_id: UUID
-) -> SendingOrganisation:
-    if isinstance(event, events.SendingOrganisationRegistered):
-        return SendingOrganisation(
-            id=stream_id,
-            version=0,
-            kind=event.kind,
-            name=event.name,
-            licence_number=event.licence_number,
-            licence_status=event.licence_status,
-            licensed_on=event.licensed_on,
-            licence_valid_until=event.licence_valid_until,
-            markets=tuple(event.markets),
-        )
-    if state is None:
-        raise ValueError(f"{event.event_type} before the organisation was registered")
-    match event:
-        case events.SendingOrganisationUpdated():
-            return replace(
-                state,
-                name=event.name,
-                licence_status=event.licence_status,
-                licensed_on=event.licensed_on,
-                licence_valid_until=event.licence_valid_until,
-                markets=tuple(event.markets),
-            )
-        case events.SendingOrganisationSuspended():
-            return replace(
-                state,
-                licence_status=LicenceStatus.suspended,
-                suspended_on=event.suspended_on,
-                suspension_reason=event.reason,
-            )
-        case events.BrokerComplaintRecorded():
-            return replace(
-                state, complaints=state.complaints + 1, last_complaint_on=event.received_on
-            )
-    return state

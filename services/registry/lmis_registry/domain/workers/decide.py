@@ -76,7 +76,8 @@ def decide(
         case c.SignContract():
             signed = _sign(command, today, sender)
             where = Where(state.commune_code, state.province_code)
-            return [signed, check_sender(command, sender, signed.signed_on, where)]
+            checked = check_sender(command, sender, signed.signed_on, where)
+            return [signed] if checked is None else [signed, checked]
         case c.RecordDeparture():
             return [_depart(_contract(state), command, today)]
         case c.ExtendContract():

@@ -64,9 +64,12 @@ def check_sender(
     organisation: SendingOrganisation | None,
     signed_on: date,
     where: Where,
-) -> WorkerSenderChecked:
+) -> WorkerSenderChecked | None:
     """The check's event; raises `InvalidField` when it fails and no override is given.
-    `organisation` is the register's entry found for the command (None: none found)."""
+    `organisation` is the register's entry found for the command (None: none found).
+    None when there was nothing to check (an individual contract, a public centre named by
+    its name only): the contract's own event says all there is, and the file's versions stay
+    what clients written before the register expect."""
     sender = command.sending_organisation
     problem: SenderProblem | None = None
     if organisation is not None:
@@ -83,7 +86,7 @@ def check_sender(
     elif organisation is not None:
         outcome = SenderCheckOutcome.verified
     else:
-        outcome = SenderCheckOutcome.not_required
+        return None
     return WorkerSenderChecked(
         organisation_id=organisation.id if organisation else None,
         organisation_name=organisation.name if organisation else sender.name,
