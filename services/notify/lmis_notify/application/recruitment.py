@@ -140,8 +140,12 @@ class RecruitmentWatch:
     @staticmethod
     async def _raise(book: SignalBook, subject: Subject, deadline: Deadline, cause: Cause) -> None:
         """The problem is the fact itself: set, raised and settled at once (one open alert
-        per subject and rule; a later day of the same problem updates its count)."""
-        held = replace(subject, deadlines=subject.deadlines | {deadline})
+        per subject and rule; a later day of the same problem updates its count). These rules
+        are never fixed, so every day already raised still counts: a rebuild, which forgets
+        the subjects but keeps the raised deadlines, finds the alert saying what it says."""
+        pair = (subject.id, deadline.rule)
+        raised = (await book.raised([pair])).get(pair, set())
+        held = replace(subject, deadlines=subject.deadlines | raised | {deadline})
         await book.save_subjects([held])
         await book.set_deadlines([deadline])
         await raise_alerts(book, [(deadline, held)], cause)
