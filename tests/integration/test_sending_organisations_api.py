@@ -141,3 +141,38 @@ async def test_a_complaint_is_recorded_without_personal_data(api: Api) -> None:
     assert recorded.status_code == 200, recorded.text
     got = (await api.client.get(f"{SENDERS}/{sona}", headers=api.auth())).json()
     assert (got["complaints"], got["last_complaint_on"]) == (1, "2026-11-20")
+
+
+MINISTRY_LIST = (
+    "STT,Tên doanh nghiệp,Số giấy phép,Tình trạng giấy phép,Ngày cấp,Thị trường\n"
+    '1,Công ty Cổ phần Nhân lực Sona,123/LĐTBXH-GP,Đang hoạt động,,"Nhật Bản, Đài Loan, KR"\n'
+    "2,Công ty TNHH Cung ứng Nhân lực Hòa Bình,45/LĐTBXH-GP,Thu hồi,01/03/2022,Nhật Bản\n"
+    "3,Công ty Xuất khẩu Lao động Ánh Dương,,Đang hoạt động,,Đài Loan\n"
+    "4,Công ty Nhân lực Mặt Trời,77/LĐTBXH-GP,Đang hoạt động,01/13/2022,Nhật Bản\n"
+)
+
+
+async def test_the_ministrys_list_imports_registering_new_and_updating_known_licences(
+    api: Api,
+) -> None:
+    csv = {"Content-Type": "text/csv"}
+    url = "/v1/imports/sending-organisations"
+    first = await api.client.post(url, content=MINISTRY_LIST.encode(), headers=api.auth() | csv)
+    assert first.status_code == 200, first.text
+    summary = first.json()
+    # rows are numbered as the sheet's (the headings are row 1). Sona (row 2) is in the
+    # register as the list says: nothing to record; the enterprise without a licence number
+    # and the impossible date are refused on their columns
+    assert (summary["imported"], summary["skipped_rows"]) == (1, [2])
+    assert [(e["row"], e["field"]) for e in summary["errors"]] == [
+        (4, "licence_number"),
+        (5, "licensed_on"),
+    ]
+    again = await api.client.post(url, content=MINISTRY_LIST.encode(), headers=api.auth() | csv)
+    assert (again.json()["imported"], again.json()["skipped_rows"]) == (0, [2, 3])
+    revoked = await api.client.get(SENDERS, params={"status": "revoked"}, headers=api.auth())
+    assert [i["licence_number"] for i in revoked.json()["items"]] == ["45/LĐTBXH-GP"]
+    refused = await api.client.post(
+        url, content=MINISTRY_LIST.encode(), headers=api.auth("commune_officer", "03637") | csv
+    )
+    assert refused.status_code == 403

@@ -22,6 +22,7 @@ from lmis_registry.adapters.worker_files import WorkerReadModel
 from lmis_registry.adapters.worker_list import PostgresWorkerList
 from lmis_registry.application.imports import WorkerImports
 from lmis_registry.application.loans import Loans
+from lmis_registry.application.sender_imports import SenderImports
 from lmis_registry.application.senders import SenderLookup, SendingOrganisations
 from lmis_registry.application.workers import WorkerFiles
 from lmis_registry.settings import RegistrySettings
@@ -45,6 +46,7 @@ class Registry:
     loans: Loans
     imports: WorkerImports
     senders: SendingOrganisations
+    sender_imports: SenderImports
 
 
 def bootstrap(
@@ -68,6 +70,7 @@ def bootstrap(
     directory = PostgresSenderList(pool, schema)
     register = PostgresStreams(pool, schema, SenderReadModel(schema), personal)
     lookup = SenderLookup(register, directory)
+    sending_organisations = SendingOrganisations(register, directory, clock, ttl)
     return Registry(
         workers=WorkerFiles(
             files, PostgresWorkerList(pool, schema), clock, authorizer, ttl, senders=lookup
@@ -80,7 +83,8 @@ def bootstrap(
             ttl,
         ),
         imports=WorkerImports(bulk, clock, authorizer),
-        senders=SendingOrganisations(register, directory, clock, ttl),
+        senders=sending_organisations,
+        sender_imports=SenderImports(sending_organisations, directory),
     )
 
 

@@ -58,7 +58,7 @@ class SenderLookup:
         return senders.AGGREGATE.fold_recorded(organisation_id, recorded)
 
 
-def _require(principal: Principal, roles: frozenset[Role], what: str) -> None:
+def require_role(principal: Principal, roles: frozenset[Role], what: str) -> None:
     if principal.role not in roles:
         raise Forbidden(f"role {principal.role} may not {what} sending organisations")
 
@@ -92,17 +92,17 @@ class SendingOrganisations:
 
     async def get(self, organisation_id: UUID, principal: Principal) -> SendingOrganisation:
         return await self._path.load(
-            organisation_id, lambda _: _require(principal, READERS, "read")
+            organisation_id, lambda _: require_role(principal, READERS, "read")
         )
 
     async def history(self, organisation_id: UUID, principal: Principal) -> list[RecordedEvent]:
         _, recorded = await self._path.history(
-            organisation_id, lambda _: _require(principal, READERS, "read")
+            organisation_id, lambda _: require_role(principal, READERS, "read")
         )
         return recorded
 
     async def search(self, query: SenderSearch, principal: Principal) -> SenderPage:
-        _require(principal, READERS, "read")
+        require_role(principal, READERS, "read")
         return await self._directory.search(query)
 
     async def _run(
@@ -117,12 +117,12 @@ class SendingOrganisations:
 
         def authorise(_: SendingOrganisation | None) -> None:
             if isinstance(command, senders.RecordComplaint):
-                _require(ctx.principal, COMPLAINANTS, "record complaints about")
+                require_role(ctx.principal, COMPLAINANTS, "record complaints about")
                 commune = ctx.principal.role == Role.COMMUNE_OFFICER
                 if commune and command.commune_code != ctx.principal.scope:
                     raise Forbidden("a commune officer records its own commune's complaints")
             else:
-                _require(ctx.principal, MAINTAINERS, "maintain")
+                require_role(ctx.principal, MAINTAINERS, "maintain")
 
         def decide(state: SendingOrganisation | None) -> list[EventPayload]:
             return senders.decide(state, command, self._clock.today(), imported=imported)

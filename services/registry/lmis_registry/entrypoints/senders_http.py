@@ -12,10 +12,11 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from lmis_registry.application.sender_imports import SenderImports
 from lmis_registry.application.sender_ports import SenderPage, SenderSearch, SenderSummary
 from lmis_registry.domain import senders as domain
 from lmis_registry.entrypoints.dependencies import App
@@ -24,6 +25,7 @@ from lmis_shared.contracts.registry import SendingOrganisationKind
 from lmis_shared.contracts.registry_senders import LicenceStatus
 from lmis_shared.web import PROBLEM_RESPONSES, Context
 from lmis_shared.web.commands import command_responses, command_route, current
+from lmis_shared.web.imports import imports_router
 from lmis_shared.web.paging import HistoryWindow
 
 senders_router = APIRouter(prefix="/v1/sending-organisations", tags=["sending organisations"])
@@ -184,3 +186,23 @@ async def sender_history(
 ) -> LoanHistory:
     page, next_cursor = window.page(await app.senders.history(organisation_id, ctx.principal))
     return LoanHistory.of(organisation_id, page, next_cursor)
+
+
+def sender_imports(request: Request) -> SenderImports:
+    imports: SenderImports = request.app.state.registry.sender_imports
+    return imports
+
+
+sender_imports_router = imports_router(
+    "sending-organisations",
+    sender_imports,
+    summary="Import the ministry's list of licensed sending enterprises (CSV or XLSX)",
+    description="Rows in the template's columns (`GET /v1/imports/sending-organisations/"
+    "template.xlsx`): a licence number not in the register is registered, one already there "
+    "updated with what the list says; rows that change nothing are skipped, so importing the "
+    "same list again records nothing. Department officers and admins.",
+    template_summary="The blank template of the list of sending enterprises",
+    report_file="loi_nhap_doanh_nghiep.xlsx",
+    max_bytes=4 * 1024 * 1024,
+    endpoint_names=("import_sending_organisations", "sending_organisation_template"),
+)

@@ -15,7 +15,7 @@ from lmis_registry.domain.senders.commands import (
     SuspendSendingOrganisation,
     UpdateSendingOrganisation,
 )
-from lmis_registry.domain.senders.decide import decide
+from lmis_registry.domain.senders.decide import UPDATABLE, decide
 from lmis_registry.domain.senders.evolve import evolve
 from lmis_registry.domain.senders.state import (
     LicenceTaken,
@@ -29,6 +29,7 @@ AGGREGATE = Aggregate(STREAM_TYPE, evolve, SendingOrganisationNotFound)
 
 __all__ = [
     "AGGREGATE",
+    "UPDATABLE",
     "LicenceTaken",
     "RecordComplaint",
     "RegisterSendingOrganisation",
