@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from lmis_registry.adapters.rebuild import rebuild_sender_list
 from tests.integration.worker_api import SIGN_CONTRACT, SONA, Api
 
 pytestmark = pytest.mark.integration
@@ -176,3 +177,13 @@ async def test_the_ministrys_list_imports_registering_new_and_updating_known_lic
         url, content=MINISTRY_LIST.encode(), headers=api.auth("commune_officer", "03637") | csv
     )
     assert refused.status_code == 403
+
+
+async def test_the_register_rebuilds_from_its_events(api: Api, sona: str) -> None:
+    suspend = {"reason": "Quyết định 512/QĐ-LĐTBXH"}
+    await api.client.post(f"{SENDERS}/{sona}/suspend", json=suspend, headers=api.auth())
+    before = (await api.client.get(SENDERS, headers=api.auth())).json()
+    await api.pool.execute(f'delete from "{api.schema}".sending_organisations')
+    assert await rebuild_sender_list(api.pool, api.schema) == 1
+    assert (await api.client.get(SENDERS, headers=api.auth())).json() == before
+    assert before["items"][0]["licence_status"] == "suspended"

@@ -15,6 +15,7 @@ from lmis_registry.adapters.migrations import MIGRATIONS
 from lmis_registry.adapters.rebuild import (
     rebuild_loan_list,
     rebuild_open_files,
+    rebuild_sender_list,
     rebuild_worker_list,
 )
 from lmis_registry.adapters.sender_list import PostgresSenderList, SenderReadModel
@@ -104,7 +105,11 @@ async def rebuild(pool: asyncpg.Pool, settings: RegistrySettings, common: Common
     files = await rebuild_worker_list(pool, schema, personal)
     await rebuild_open_files(pool, schema, settings.lookup_secret(common.mode), personal)
     loan_rows = await rebuild_loan_list(pool, schema)
-    return f"registry: {files} worker files rebuilt, {loan_rows} loans"
+    sender_rows = await rebuild_sender_list(pool, schema)
+    return (
+        f"registry: {files} worker files rebuilt, {loan_rows} loans,"
+        f" {sender_rows} sending organisations"
+    )
 
 
 async def erase(
