@@ -13,6 +13,8 @@ clock and the same rules.
     LMIS_NOTIFY_EXTENSION_OPENS_DAYS_BEFORE / _CLOSES_DAYS_BEFORE   permit window (45 / 5)
     LMIS_NOTIFY_RETURN_GRACE_DAYS           after a contract's end (30)
     LMIS_NOTIFY_REPORT_DUE_SOON_DAYS        `report_due` this many days before (5)
+    LMIS_NOTIFY_RECRUITMENT_WINDOW_DAYS     `suspicious_recruitment`: the rolling window (180),
+        _UNLICENSED_THRESHOLD / _ORGANISATION_THRESHOLD   and its thresholds (2 / 3)
     LMIS_NOTIFY_REPORT_OBLIGATIONS          JSON: report kind -> filing units (a province
                                             under `monthly` stands for all its communes)
     LMIS_NOTIFY_WEBHOOK_*                   webhook delivery: INTERVAL_SECONDS (1),

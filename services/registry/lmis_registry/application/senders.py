@@ -31,6 +31,7 @@ from lmis_shared.commands import (
 from lmis_shared.contracts.registry_senders import SendingOrganisationRegistered
 from lmis_shared.errors import Forbidden
 from lmis_shared.events import EventPayload, RecordedEvent
+from lmis_shared.reference.units import province_of
 
 MAINTAINERS = frozenset({Role.ADMIN, Role.PROVINCE_OFFICER})
 """The provincial department keeps the register (the ministry's list is its source)."""
@@ -118,9 +119,8 @@ class SendingOrganisations:
         def authorise(_: SendingOrganisation | None) -> None:
             if isinstance(command, senders.RecordComplaint):
                 require_role(ctx.principal, COMPLAINANTS, "record complaints about")
-                commune = ctx.principal.role == Role.COMMUNE_OFFICER
-                if commune and command.commune_code != ctx.principal.scope:
-                    raise Forbidden("a commune officer records its own commune's complaints")
+                if not _within_scope(ctx.principal, command.commune_code):
+                    raise Forbidden("a complaint is recorded by an officer of its commune's unit")
             else:
                 require_role(ctx.principal, MAINTAINERS, "maintain")
 
@@ -139,6 +139,13 @@ class SendingOrganisations:
             ),
             ctx,
         )
+
+
+def _within_scope(principal: Principal, commune_code: str) -> bool:
+    """An admin anywhere; others in their own commune, or a commune of their province."""
+    if principal.role == Role.ADMIN:
+        return True
+    return principal.scope in (commune_code, province_of(commune_code))
 
 
 def _answer(state: SendingOrganisation) -> dict[str, Any]:
