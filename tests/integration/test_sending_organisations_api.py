@@ -4,11 +4,22 @@ naming the field; an override enters the contract, audited and flagged."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from lmis_notify.adapters.projection import DeadlineProjection
+from lmis_notify.application.deadlines import Deadlines
+from lmis_notify.application.recruitment import RecruitmentWatch
+from lmis_notify.bootstrap import migrate as notify_migrate
+from lmis_notify.domain.recruitment import RecruitmentSettings, commune_subject
+from lmis_notify.domain.rules import RuleSettings
 from lmis_registry.adapters.rebuild import rebuild_sender_list
+from lmis_shared.clock import FixedClock
+from lmis_shared.contracts.registry_senders import WorkerSenderChecked
+from lmis_shared.processing import Decoded
+from tests.conftest import unique
 from tests.integration.worker_api import SIGN_CONTRACT, SONA, Api
 
 pytestmark = pytest.mark.integration
@@ -187,3 +198,31 @@ async def test_the_register_rebuilds_from_its_events(api: Api, sona: str) -> Non
     assert await rebuild_sender_list(api.pool, api.schema) == 1
     assert (await api.client.get(SENDERS, headers=api.auth())).json() == before
     assert before["items"][0]["licence_status"] == "suspended"
+
+
+async def test_contracts_signed_through_the_api_raise_the_recruitment_alerts_in_notify(
+    api: Api, sona: str
+) -> None:
+    """The registry's own events, as stored, fed to notify's deadline projection."""
+    schema = unique("t")
+    await notify_migrate(api.pool, schema)
+    clock = FixedClock(datetime(2026, 11, 23, 9, tzinfo=UTC))
+    watch = RecruitmentWatch(RecruitmentSettings(), clock)
+    notify = DeadlineProjection(api.pool, schema, Deadlines(RuleSettings(), clock), watch)
+    japan = {"destination_country": "JP", "programme": "japan_technical_intern"}
+    recent = {"signed_on": "2026-11-10", "start_date": "2027-01-04"}  # under Law 69/2020
+    over = through_sona(**japan, **recent, fees_vnd={"service_fee": 200_000_000})
+    broker = contract() | {"override_reason": "Hồ sơ lịch sử, môi giới không phép"}
+    for serial, body in enumerate((over, broker, broker)):
+        worker_id = await api.register(citizen_id=f"012198{900_000 + serial}")
+        signed = await api.command(worker_id, "sign-contract", body)
+        assert signed.status_code == 200, signed.text
+    checked = WorkerSenderChecked.event_type  # the others carry sealed personal data
+    recorded = [r for r in await api.store.read_all(None) if r.event_type == checked]
+    await notify.process([Decoded(r, r.payload()) for r in recorded])
+    rows = await api.pool.fetch(f"select rule, subject_id, unit_code from {schema}.alerts")
+    assert sorted((r["rule"], str(r["subject_id"]), r["unit_code"]) for r in rows) == [
+        ("fee_above_ceiling", sona, "12"),
+        ("suspicious_recruitment", str(commune_subject("03637")), "03637"),
+    ]
+    await api.pool.execute(f"DROP SCHEMA {schema} CASCADE")
