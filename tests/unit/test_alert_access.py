@@ -76,7 +76,16 @@ async def test_an_administrator_sees_every_rule_everywhere() -> None:
 @pytest.mark.parametrize(
     ("role", "rules"),
     [
-        (Role.POLICE, {"permit_expiring", "permit_expired", "working_without_permit"}),
+        (
+            Role.POLICE,
+            {
+                "permit_expiring",
+                "permit_expired",
+                "working_without_permit",
+                "fee_above_ceiling",  # the police detect illegal brokers (Cao Minh plan)
+                "suspicious_recruitment",
+            },
+        ),
         (Role.FOREIGN_AFFAIRS, {"absconded", "overdue_return"}),
         (Role.COMMUNE_OFFICER, {rule.value for rule in AlertRule}),
     ],
