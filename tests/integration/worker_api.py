@@ -135,5 +135,13 @@ SIGN_CONTRACT = {
     "fees_vnd": {"service_fee": 650_000, "deposit": 100_000_000},
     "signed_on": "2021-07-15",
 }
+SIGN_THROUGH_SONA = SIGN_CONTRACT | {
+    "sending_organisation": {
+        "kind": "licensed_enterprise",
+        "name": SONA["name"],
+        "licence_number": SONA["licence_number"],
+    }
+}
+"""A contract through a licensed enterprise: enter `SONA` in the register first."""
 DEPART = {"departure_date": "2021-08-28", "border_gate": "Nội Bài"}
 RETURN = {"return_date": "2024-09-03", "reason": "contract_completed"}
