@@ -84,6 +84,7 @@ async def test_an_administrator_sees_every_rule_everywhere() -> None:
                 "working_without_permit",
                 "fee_above_ceiling",  # the police detect illegal brokers (Cao Minh plan)
                 "suspicious_recruitment",
+                "working_after_revocation",
             },
         ),
         (Role.FOREIGN_AFFAIRS, {"absconded", "overdue_return"}),

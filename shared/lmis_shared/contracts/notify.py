@@ -63,6 +63,10 @@ class AlertRule(StrEnum):
     suspicious_recruitment = "suspicious_recruitment"
     """In a rolling window, a commune's contracts went through an unlicensed intermediary,
     or an organisation's contracts exceeded the fee ceiling or drew complaints, too often."""
+    family_visit_due = "family_visit_due"
+    """A worker overstays or absconded: the commune should visit the family (again)."""
+    working_after_revocation = "working_after_revocation"
+    """A work permit was revoked and no end of the employment was recorded."""
 
 
 class SubjectKind(StrEnum):

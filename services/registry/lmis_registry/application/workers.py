@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
+from lmis_registry.application.population import NO_REGISTER, PopulationRegister
 from lmis_registry.application.ports import WorkerListing, WorkerPage, WorkerSearch
 from lmis_registry.domain import workers
 from lmis_registry.domain.senders import SendingOrganisation
@@ -39,6 +40,8 @@ STREAM_TYPE = workers.AGGREGATE.stream_type
 """Also the resource kind the authorizer's grants name."""
 
 AnyCommand = workers.RegisterWorker | workers.AnyWorkerCommand
+Checked = tuple[workers.IdentityAnswer, datetime]
+"""The population register's answer on a file's identity, and when it was given."""
 
 
 class SenderFinder(Protocol):
@@ -57,6 +60,7 @@ class WorkerFiles:
         clock: Clock,
         authorizer: Authorizer,
         idempotency_ttl: timedelta = IDEMPOTENCY_TTL,
+        population: PopulationRegister | None = None,
         senders: SenderFinder | None = None,
     ) -> None:
         self._senders = senders
@@ -66,21 +70,61 @@ class WorkerFiles:
         self._listing = listing
         self._clock = clock
         self._authorizer = authorizer
+        self._population = population
 
     async def register(self, command: workers.RegisterWorker, ctx: CommandContext) -> CommandResult:
-        """Open a file (201): answers its id and version."""
-        return await self._run(new_stream_id(), command, ctx, creates=True)
+        """Open a file (201): answers its id and version, with the population register's
+        answer on the identity recorded beside the registration (`identity_checked`)."""
+        identity = await self._check_identity(command, ctx)
+        return await self._run(new_stream_id(), command, ctx, creates=True, identity=identity)
+
+    async def _check_identity(
+        self, command: workers.RegisterWorker, ctx: CommandContext
+    ) -> Checked | None:
+        """The register is asked only for a caller who may open files in the commune: a
+        refused registration must not be a way to query it. None: no register configured."""
+        if self._population is None:
+            return None
+        if not self._authorizer.allows(ctx.principal, WRITE, command.commune_code, STREAM_TYPE):
+            return None
+        given = workers.Identity(
+            command.citizen_id, command.full_name, command.date_of_birth, command.commune_code
+        )
+        return await self._population.verify(given), self._clock.now()
 
     async def execute(
         self, worker_id: UUID, command: workers.AnyWorkerCommand, ctx: CommandContext
     ) -> CommandResult:
         """Run a command on an existing file: answers its id, new version and status. A
         contract's sending organisation is looked up in the register first (`sender_check`)."""
+        if isinstance(command, workers.CheckIdentity):
+            return await self._recheck_identity(worker_id, command, ctx)
         sender = None
         if isinstance(command, workers.SignContract) and self._senders is not None:
             named = command.sending_organisation
             sender = await self._senders.find(named.organisation_id, named.licence_number)
         return await self._run(worker_id, command, ctx, creates=False, sender=sender)
+
+    async def _recheck_identity(
+        self, worker_id: UUID, command: workers.CheckIdentity, ctx: CommandContext
+    ) -> CommandResult:
+        """Ask the register about the file's identity as it stands (only for a caller who may
+        write the file), then record the answer if the file has not moved on meanwhile."""
+
+        def may_write(state: workers.WorkerFile) -> None:
+            self._authorizer.check(ctx.principal, WRITE, state.commune_code, STREAM_TYPE)
+
+        state = await self._path.load(worker_id, may_write)
+        identity = None
+        if state.erasure is None:  # an erased file is refused by `decide`, nothing to ask
+            person = state.person
+            given = workers.Identity(
+                person.citizen_id, person.full_name, person.date_of_birth, state.commune_code
+            )
+            register = self._population or NO_REGISTER
+            identity = await register.verify(given), self._clock.now()
+        pinned = ctx if ctx.if_match is not None else replace(ctx, if_match=state.version)
+        return await self._run(worker_id, command, pinned, creates=False, identity=identity)
 
     async def erase(
         self, worker_id: UUID, request: EraseRequest, ctx: CommandContext
@@ -133,10 +177,11 @@ class WorkerFiles:
         ctx: CommandContext,
         *,
         creates: bool,
+        identity: Checked | None = None,
         sender: SendingOrganisation | None = None,
     ) -> CommandResult:
         try:
-            built = self._command(worker_id, command, ctx, creates, sender)
+            built = self._command(worker_id, command, ctx, creates, identity, sender)
             return await self._path.run(built, ctx)
         except workers.OpenFileExists as conflict:
             # only a caller who may read the citizen's open file learns that there is one
@@ -151,13 +196,15 @@ class WorkerFiles:
         command: AnyCommand,
         ctx: CommandContext,
         creates: bool,
-        sender: SendingOrganisation | None,
+        identity: Checked | None = None,
+        sender: SendingOrganisation | None = None,
     ) -> Command[workers.WorkerFile]:
         def authorise(state: workers.WorkerFile | None) -> None:
             self._authorise_write(ctx.principal, state, command)
 
         def decide(state: workers.WorkerFile | None) -> list[EventPayload]:
-            return workers.decide(state, command, self._clock.today(), sender=sender)
+            today = self._clock.today()
+            return workers.decide(state, command, today, identity=identity, sender=sender)
 
         return Command(
             command.command_name,

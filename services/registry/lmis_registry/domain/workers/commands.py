@@ -9,26 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated
 from uuid import UUID
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    ValidationInfo,
-    field_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from lmis_registry.domain.workers import lifecycle, reference
 from lmis_registry.domain.workers.fields import (
     FeeName,
+    OverrideReason,
     Vnd,
     Wording,
     WorkerCommand,
     example,
+)
+from lmis_registry.domain.workers.follow_up import (
+    CheckIdentity,
+    RecordFamilyVisit,
+    RecordResidenceCheck,
 )
 from lmis_registry.domain.workers.profile import RegisterWorker, UpdateProfile
 from lmis_shared.contracts.registry import (
@@ -41,13 +38,7 @@ from lmis_shared.contracts.registry import (
     TrainingKind,
     WithdrawalReason,
 )
-from lmis_shared.text import clean_text, nfc
-
-OverrideReason = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=10, max_length=500),
-    AfterValidator(nfc),
-]
+from lmis_shared.text import clean_text
 
 EXAM_MAXIMUM = {Exam.eps_topik: 200, Exam.jlpt: 180, Exam.other: 1000}
 
@@ -320,15 +311,21 @@ AnyWorkerCommand = (
     | ReportAbsconded
     | ReportOverstaying
     | Withdraw
+    | RecordResidenceCheck
+    | CheckIdentity
+    | RecordFamilyVisit
 )
 
 
 __all__ = [
     "EXAM_MAXIMUM",
     "AnyWorkerCommand",
+    "CheckIdentity",
     "EnrolTraining",
     "ExtendContract",
     "RecordDeparture",
+    "RecordFamilyVisit",
+    "RecordResidenceCheck",
     "RecordReturn",
     "RecordTrainingResult",
     "RegisterWorker",
