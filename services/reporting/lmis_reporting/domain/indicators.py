@@ -236,9 +236,12 @@ def attribute(payload: EventPayload, facts: Facts, name: str) -> object:
     raise RuleError(f"neither {payload.event_type} nor its stream's facts have {name!r}")
 
 
+_COLLECTIONS = (tuple, list, frozenset, set)
+
+
 def dimension_values(value: object) -> list[str]:
     """A breakdown attribute's values: one for a plain value, each element of a collection."""
-    items = value if isinstance(value, tuple | list | frozenset | set) else (value,)
+    items = value if isinstance(value, _COLLECTIONS) else (value,)
     return sorted({_text(item) for item in items if item is not None})
 
 
