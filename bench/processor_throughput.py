@@ -12,10 +12,14 @@ frames left out) and the result says where its CPU went: the functions with the 
 of their own, and the share of samples under each part of the path (decoding, spans, SQL,
 faust's own stream machinery). The profile is a second processor run of its own, so the
 sampling does not slow the measured one.
-Results: `bench/results/processor_throughput.json`.
+A third run, a faust agent on the same events that only acknowledges them, is the ceiling of
+any faust processor on this machine; its profile shows where faust's own time goes.
+Results: `bench/results/processor_throughput.json`; `--before FILE` keeps a result of the
+same bench run on older code (a `git worktree` of it, with this file copied in) beside.
 
     .venv/bin/python bench/processor_throughput.py [--events 20000] [--batch-size 500]
                                                    [--profile 0|1] [--stacks FILE]
+                                                   [--before FILE]
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
 import os
 import shutil
 import signal
@@ -31,6 +36,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -128,13 +134,14 @@ class GcClock:
 GC = GcClock()
 
 
-async def bare_faust_agent(common: CommonSettings, total: int) -> float:
+async def bare_faust_agent(common: CommonSettings, total: int) -> tuple[float, float]:
     """Events per second through faust alone: an agent on the topic, as ours is (concurrency
     1, manual acknowledgement), that only acknowledges each event: the ceiling of any
-    faust processor here."""
+    faust processor here; and the CPU seconds this process spent per event."""
     app = make_app(f"bench-bare-{uuid4().hex[:6]}", common)
     source = app.topic(common.topic("registry"), key_type=bytes, value_type=bytes)
     seen: list[float] = []
+    cpu: list[float] = []
     done = asyncio.Event()
 
     async def consume(stream: Any) -> None:
@@ -142,6 +149,8 @@ async def bare_faust_agent(common: CommonSettings, total: int) -> float:
         async for event in manual.events():
             await manual.ack(event)
             seen.append(time.perf_counter())
+            if len(seen) in (1, total):
+                cpu.append(time.process_time())
             if len(seen) >= total:
                 done.set()
 
@@ -153,7 +162,7 @@ async def bare_faust_agent(common: CommonSettings, total: int) -> float:
     finally:
         stop.set()
         await worker
-    return total / (seen[-1] - seen[0])
+    return total / (seen[-1] - seen[0]), (cpu[-1] - cpu[0]) / total
 
 
 class Sampler:
@@ -206,6 +215,17 @@ def _short(frame: str) -> str:
     return f"{name} ({Path(where.rsplit(':', 1)[0]).name})"
 
 
+async def profiled(stacks: Path, run: Coroutine[Any, Any, tuple[float, ...]]) -> dict[str, Any]:
+    """`run` sampled by py-spy: its rate while sampled, and where its CPU went."""
+    sampler = Sampler(stacks)
+    sampler.start()
+    try:
+        rate = (await run)[0]
+    finally:
+        sampler.stop()
+    return {"events_per_s_while_sampled": round(rate), **sampler.summary()}
+
+
 async def measure(
     pg: EmbeddedPostgres, broker: EmbeddedBroker, args: argparse.Namespace, tmp: Path
 ) -> dict[str, Any]:
@@ -222,7 +242,7 @@ async def measure(
         await PostgresEventStore.migrate(pool, "bench_source")
         await fill_store(store, args.events, seed=2)
         events = [e async for e in all_events(store)]
-        runs = ["measured", "bare", "profiled"] if args.profile else ["measured", "bare"]
+        runs = ["measured", "bare", *(["profiled", "bare-profiled"] if args.profile else [])]
         per_run = {run: common.model_copy(update={"topic_prefix": f"bench-{run}"}) for run in runs}
         peer_topic = common.topic("registry")
         for topic in [peer_topic, *(c.topic("registry") for c in per_run.values())]:
@@ -235,7 +255,7 @@ async def measure(
         cpu_before = time.process_time()
         peer = await aiokafka_rate(common.kafka_bootstrap, peer_topic, pool, args.events)
         peer_cpu = (time.process_time() - cpu_before) / args.events
-        bare = await bare_faust_agent(per_run["bare"], args.events)
+        bare, bare_cpu = await bare_faust_agent(per_run["bare"], args.events)
         figures: dict[str, Any] = {
             "events": args.events,
             "batch_size": args.batch_size,
@@ -250,20 +270,18 @@ async def measure(
             "processor_garbage_collection_share": round(collecting, 3),
             "faust_agent_doing_nothing_events_per_s": round(bare),
             "ratio_faust_doing_nothing_to_peer": round(bare / peer, 3),
+            "faust_doing_nothing_python_cpu_us_per_event": round(bare_cpu * 1e6, 1),
         }
         if args.profile:
-            sampler = Sampler(args.stacks or tmp / "stacks.txt")
-            sampler.start()
-            try:
-                profiled, _, _ = await reporting_processor(
+            figures["profile"] = await profiled(
+                args.stacks or tmp / "stacks.txt",
+                reporting_processor(
                     per_run["profiled"], pool, "bench_profiled", args.events, args.batch_size
-                )
-            finally:
-                sampler.stop()
-            figures["profile"] = {
-                "events_per_s_while_sampled": round(profiled),
-                **sampler.summary(),
-            }
+                ),
+            )
+            figures["profile_of_faust_doing_nothing"] = await profiled(
+                tmp / "bare-stacks.txt", bare_faust_agent(per_run["bare-profiled"], args.events)
+            )
         return figures
     finally:
         await pool.close()
@@ -276,6 +294,9 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=1)
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--stacks", type=Path, help="keep the sampled stacks (collapsed) here")
+    parser.add_argument(
+        "--before", type=Path, help="a result of this bench on the code before, to keep beside"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="lmis-bench-") as tmp:
         pg = EmbeddedPostgres(Path(tmp) / "pg", free_port())
@@ -283,6 +304,8 @@ def main() -> None:
         with running(pg, broker):
             figures = asyncio.run(measure(pg, broker, args, Path(tmp)))
     result = {"measured_at": datetime.now(UTC).isoformat(), "machine": machine(), **figures}
+    if args.before is not None:
+        result["before"] = json.loads(args.before.read_text())
     write_figures(args.out, result)
 
 
