@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from uuid import uuid4
+from datetime import date
 
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -14,13 +13,12 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 
 from lmis_shared.cloudevents import to_kafka
-from lmis_shared.contracts.registry import Person, Sex, WorkerRegistered
-from lmis_shared.events import EventMetadata, RecordedEvent
-from lmis_shared.processing import Decoded, Rejected
+from lmis_shared.contracts.registry import WorkerRegistered
+from lmis_shared.processing import Decoded, Rejected, validate_payload
 from lmis_shared.processing.tracing import BatchSpans, Handled
+from tests.integration.test_processing import CITIZEN_ID, FULL_NAME, registration
 
 TOPIC = "lmis.registry.events"
-CITIZEN_ID = "012198000123"
 
 
 @dataclass(frozen=True)
@@ -38,28 +36,8 @@ def traceparent(n: int) -> str:
 
 
 def decoded(n: int) -> Decoded:
-    payload = WorkerRegistered(
-        person=Person(
-            full_name="Lò Thị Mai", date_of_birth=date(1998, 4, 12), citizen_id=CITIZEN_ID
-        ),
-        sex=Sex.female,
-        ethnicity="Thái",
-        commune_code="03637",
-        province_code="12",
-        registered_on=date(2026, 2, 3),
-    )
-    metadata = EventMetadata(
-        event_id=uuid4(),
-        event_type=WorkerRegistered.event_type,
-        stream_id=uuid4(),
-        stream_type="worker",
-        stream_version=1,
-        recorded_at=datetime(2026, 2, 3, tzinfo=UTC),
-        actor="officer-1",
-        correlation_id=uuid4(),
-        traceparent=traceparent(n),
-    )
-    return Decoded(RecordedEvent(metadata=metadata, data=payload.model_dump(mode="json")), payload)
+    event = registration("03637", date(2026, 2, 3), traceparent=traceparent(n))
+    return Decoded(event, validate_payload(event))
 
 
 def spans_of(handled: list[Handled]) -> list[ReadableSpan]:
@@ -116,4 +94,5 @@ def test_a_dead_letter_in_a_batch_has_a_span_of_its_own() -> None:
     assert dead.attributes is not None
     assert dead.attributes["lmis.dead_letter.topic"] == TOPIC + ".dlq"
     assert CITIZEN_ID not in str([s.attributes for s in spans])
+    assert FULL_NAME not in str([s.attributes for s in spans])
     assert by_name[f"process {TOPIC}"].attributes["messaging.batch.message_count"] == 2  # type: ignore[index]
