@@ -12,6 +12,10 @@ How records flow, and why this shape:
 * The agent only queues records; a drain task takes whatever is queued (up to `batch_size`)
   and applies it in one transaction. A quiet stream is handled one record at a time with no
   added delay; a busy one in batches as large as the backlog, like a group commit.
+* Every well-formed record goes to the projection, whatever its type: those it does not apply
+  still hold versions of their stream, which the projection checks (`versions.py`: a gap or a
+  version this code cannot read yet is parked, not applied and not skipped). At start, the
+  agent has the projection apply what it parked and can read now (an upcaster deployed).
 * Failures to reach PostgreSQL or the broker are retried with backoff, for ever: skipping
   would make the counts wrong, while waiting only delays them. The log says what is failing.
   Any other failure to apply a batch is a poison record's: after a few attempts the batch is
@@ -45,7 +49,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from lmis_shared.liveness import PROCESS, Liveness
 from lmis_shared.logging import get_logger
-from lmis_shared.processing.decoding import Decoded, Rejected, decode_record
+from lmis_shared.processing.decoding import Arrival, Decoded, Rejected, decode_record
 from lmis_shared.processing.dlq import DeadLetters, header_pairs
 from lmis_shared.processing.metrics import APPLIED, Progress, report_lag
 from lmis_shared.processing.poison import apply_isolating
@@ -84,6 +88,7 @@ def projection_agent(
 
     async def consume(stream: StreamT[bytes]) -> None:
         await _retrying("declare", handler.dead_letters.declare, liveness)
+        await _retrying("resume parked", projection.resume_parked, liveness)
         # `noack` is on faust's Stream, not on the StreamT interface it is typed with
         manual = cast(StreamT[bytes], cast(Any, stream).noack())
         queue: asyncio.Queue[EventT[bytes]] = asyncio.Queue(maxsize=batch_size)
@@ -122,7 +127,7 @@ async def _put(queue: asyncio.Queue[T], item: T, drain: asyncio.Task[None]) -> N
 @dataclass
 class _Item:
     event: EventT[bytes]
-    decoded: Decoded | None = None
+    arrival: Arrival | None = None
     rejected: Rejected | None = None
     span: trace.Span | None = None
 
@@ -153,9 +158,9 @@ class _BatchHandler:
 
     async def handle(self, events: Sequence[EventT[bytes]], stream: StreamT[bytes]) -> None:
         items = [self._open(event) for event in events]
-        to_apply = [item for item in items if item.decoded is not None]
+        to_apply = [item for item in items if item.arrival is not None]
         new, poisoned = await apply_isolating(
-            [item.decoded for item in to_apply if item.decoded is not None],
+            [item.arrival for item in to_apply if item.arrival is not None],
             self.projection.process,
             self.liveness,
         )
@@ -178,7 +183,7 @@ class _BatchHandler:
         headers = header_pairs(message.headers)
         item = _Item(event)
         try:
-            item.decoded = decode_record(
+            item.arrival = decode_record(
                 message.key, message.value, headers, self.projection.event_types
             )
         except Rejected as exc:
@@ -190,8 +195,8 @@ class _BatchHandler:
                 offset=message.offset,
                 reason=exc.reason,
             )
-        if item.decoded is None and item.rejected is None:
-            return item  # a type this projection does not handle: skipped, no span
+        if item.rejected is None and not isinstance(item.arrival, Decoded):
+            return item  # a type this projection does not apply: no span
         item.span = self.tracer.start_span(
             f"process {_event_type(headers)}",
             context=_parent_context(headers),
@@ -210,11 +215,11 @@ class _BatchHandler:
     def _close(self, item: _Item, applied: bool) -> None:
         if item.span is None:
             return
-        if item.decoded is not None and item.rejected is None:
-            meta = item.decoded.event.metadata
+        if isinstance(item.arrival, Decoded) and item.rejected is None:
+            meta = item.arrival.event.metadata
             item.span.set_attribute("messaging.message.id", str(meta.event_id))
             item.span.set_attribute("lmis.stream_version", meta.stream_version)
-            # False: a redelivery or replay the positions recognised and skipped
+            # False: a redelivery or replay the positions recognised and skipped, or parked
             item.span.set_attribute("lmis.projection.applied", applied)
         else:
             item.span.set_attribute("lmis.dead_letter.topic", self.dead_letters.name)
