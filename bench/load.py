@@ -48,34 +48,14 @@ from lmis_cli.embedded import EmbeddedPostgres, free_port
 from lmis_shared.auth import ensure_local_keypair, issue_token
 from lmis_shared.settings import CommonSettings
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' request bodies
+from tests.integration.worker_api import DEPART, SIGN_CONTRACT
+from tests.unit.worker_examples import PERSON
+
 OUT = Path(__file__).parent / "results" / "load.json"
 LEVELS = (2, 8, 32)
 MIX = (("register", 3), ("lifecycle", 2), ("list", 3), ("indicator", 2))
-PERSON = {
-    "full_name": "Lò Thị Mai",
-    "date_of_birth": "1998-04-12",
-    "sex": "female",
-    "ethnicity": "Thái",
-    "commune_code": "03637",
-    "priority_groups": ["ethnic_minority"],
-}
-SIGN_CONTRACT = {
-    "destination_country": "KR",
-    "programme": "korea_eps",
-    "sending_organisation": {
-        "kind": "licensed_enterprise",
-        "name": "Công ty Cổ phần Nhân lực Sona",
-        "licence_number": "123/LĐTBXH-GP",
-    },
-    "employer": "Hanil Manufacturing Co.",
-    "sector": "manufacturing",
-    "start_date": "2021-09-01",
-    "duration_months": 36,
-    "monthly_salary_vnd": 42_000_000,
-    "signed_on": "2021-07-15",
-}
-DEPART = {"departure_date": "2021-08-28", "border_gate": "Nội Bài"}
-DEPARTED_PERIOD = "2021-08"
+DEPARTED_PERIOD = DEPART["departure_date"][:7]
 REGISTERED = "lmis.registry.worker.registered.v1"
 DEPARTED = "lmis.registry.worker.departed.v1"
 
