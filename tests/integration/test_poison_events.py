@@ -115,6 +115,8 @@ def test_an_outage_is_not_poison_and_a_bug_is() -> None:
     assert is_unreachable(ConnectionRefusedError())
     assert is_unreachable(AdminShutdown())
     assert is_unreachable(TooManyConnections())
+    # a query on a connection its server is closing (after 57P01's FATAL)
+    assert is_unreachable(asyncpg.InternalClientError("cannot switch to state 12"))
     assert not is_unreachable(UniqueViolation())
     assert not is_unreachable(Unappliable())
 
