@@ -22,11 +22,13 @@ from kafka import KafkaAdminClient, KafkaProducer
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from lmis_shared.logging import get_logger
+from lmis_shared.relay._kafka_sockets import close_refused_sockets
 from lmis_shared.relay.core import OutboundRecord, PublishFailed, Unavailable
 from lmis_shared.relay.settings import RelaySettings
 from lmis_shared.settings import KafkaLogin
 
 log = get_logger(__name__)
+close_refused_sockets()  # kafka-python leaks refused sockets otherwise (`_kafka_sockets.py`)
 
 
 class KafkaPublisher:
