@@ -23,10 +23,10 @@ class RelaySettings(BaseSettings):
         "once; the poll stays the fallback. False: poll only",
     )
     chase_interval: float = Field(
-        0.002,
+        0.003,
         gt=0,
         description="first wait, in seconds, before looking again for a signalled commit an "
-        "older transaction still holds back; doubles up to poll_interval",
+        "older transaction still holds back; grows by a quarter per look up to poll_interval",
     )
     partitions: int = Field(3, ge=1, description="partitions of a topic the relay creates")
     replication_factor: int = Field(

@@ -47,6 +47,8 @@ _CONNECTION_SETTINGS = {
 }
 
 
+_GROWTH = 1.25
+"""How much longer each look for a held-back commit waits than the one before (`Pace`)."""
 _UNREACHABLE = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 """What connecting and LISTEN raise when the server is away: the wait falls back to the poll."""
 
@@ -172,8 +174,12 @@ class Pace:
 
     A full batch: no wait, there is more. Otherwise, if a signalled commit lies past the
     checkpoint (held back by an older transaction still running), look again after
-    `chase_interval`, doubling up to the poll while it stays held back; else wait for the next
-    signal, at most `poll_interval`.
+    `chase_interval`, a quarter longer each time it is still held back, up to the poll; else
+    wait for the next signal, at most `poll_interval`. Slow growth on purpose: what holds a
+    commit back is mostly another short transaction (a command, a projection's batch) that
+    ends within tens of milliseconds, and doubling would overshoot its end by as much again
+    (measured: 35 ms from commit to publish at p50 with doubling, under load); a long one (a
+    rebuild) costs one indexed read that finds nothing per wait, the waits growing to the poll.
     """
 
     def __init__(self, wakeup: Wakeup, settings: RelaySettings) -> None:
@@ -189,7 +195,7 @@ class Pace:
             self._chase = s.chase_interval
         if self._wakeup.behind(position):
             await _first(self._chase, stop.wait())
-            self._chase = min(2 * self._chase, s.poll_interval)
+            self._chase = min(_GROWTH * self._chase, s.poll_interval)
         else:
             await self._wakeup.wait(stop, s.poll_interval)
 
