@@ -4,7 +4,7 @@ Every span of a command shares its trace id: the HTTP request's server span, the
 append (`eventstore.append`), the relay's `relay.publish <type>` (PRODUCER) and each processor's
 `process <type>` (CONSUMER, attribute `lmis.projection`). The steps, per command:
 
-  request      the client's POST until the server span starts (ASGI transport, in-process)
+  request      the client's POST until the server span starts (HTTP on localhost)
   http         the server span: load, authorise, decide, append, answer
   append       the event store's append span (inside `http`; its end is the commit)
   notice       the append's end until the relay's publish span starts: the commit signal (or the
@@ -16,38 +16,49 @@ append (`eventstore.append`), the relay's `relay.publish <type>` (PRODUCER) and 
                acknowledge
   seen         the processor's span end until the bench's reader saw the change (its 2 ms poll)
 
-Spans are collected in memory (`Collector`), so none is lost to sampling or a file.
+The spans are the ones every process exports in embedded mode (`LMIS_OTEL_EXPORTER=jsonl`:
+`<data_dir>/traces/<process>.jsonl`, what `lmis trace` reads); the bench sends each command
+with a `traceparent` of its own, so it knows each command's trace id.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
 
-from opentelemetry.sdk.trace import ReadableSpan
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-
-MS = 1e6  # span times are nanoseconds since the epoch
+MS = 1e6  # span times are kept in nanoseconds since the epoch
 
 
-class Collector:
-    """An in-memory exporter, and the processor to add to each provider that should feed it."""
+@dataclass(frozen=True)
+class Span:
+    name: str
+    kind: str
+    start_ns: int
+    end_ns: int
+    attributes: dict[str, Any]
 
-    def __init__(self) -> None:
-        self.exporter = InMemorySpanExporter()
-        self.processor = SimpleSpanProcessor(self.exporter)
 
-    def by_trace(self) -> dict[int, list[ReadableSpan]]:
-        found: dict[int, list[ReadableSpan]] = defaultdict(list)
-        for span in self.exporter.get_finished_spans():
-            if span.context is not None:
-                found[span.context.trace_id].append(span)
-        return found
+def _ns(iso: str) -> int:
+    moment = datetime.fromisoformat(iso)
+    return int(moment.timestamp()) * 1_000_000_000 + moment.microsecond * 1000
 
-    def clear(self) -> None:
-        self.exporter.clear()
+
+def spans_by_trace(traces_dir: Path) -> dict[str, list[Span]]:
+    """Every span the processes wrote to `<data_dir>/traces/*.jsonl`, by trace id."""
+    found: dict[str, list[Span]] = defaultdict(list)
+    for path in sorted(traces_dir.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            span = Span(
+                r["name"], r["kind"], _ns(r["start_time"]), _ns(r["end_time"]), r["attributes"]
+            )
+            found[r["trace_id"]].append(span)
+    return found
 
 
 @dataclass(frozen=True)
@@ -55,52 +66,42 @@ class Sample:
     """One command: when it was sent and seen (ns since the epoch), and its trace id."""
 
     sent_ns: int
-    trace_id: int | None
+    trace_id: str
     indicator_ns: int | None
     alert_ns: int | None
 
 
-def _first(
-    spans: Iterable[ReadableSpan], name: str, projection: str | None = None
-) -> ReadableSpan | None:
-    for span in spans:
-        attributes = span.attributes or {}
+def _first(spans: Iterable[Span], name: str, projection: str | None = None) -> Span | None:
+    """The earliest span so named (the registry relay's publish, not notify's feed relay's)."""
+    for span in sorted(spans, key=lambda s: s.start_ns):
         if span.name.startswith(name) and (
-            projection is None or attributes.get("lmis.projection") == projection
+            projection is None or span.attributes.get("lmis.projection") == projection
         ):
             return span
     return None
 
 
 def steps(
-    sample: Sample, spans: Sequence[ReadableSpan], projection: str, seen_ns: int | None
+    sample: Sample, spans: Sequence[Span], projection: str, seen_ns: int | None
 ) -> dict[str, float] | None:
     """The steps of one command through one projection, in ms (None: a span is missing)."""
-    http = next((s for s in spans if s.kind.name == "SERVER"), None)
+    http = next((s for s in spans if s.kind == "SERVER"), None)
     append = _first(spans, "eventstore.append")
     publish = _first(spans, "relay.publish")
     process = _first(spans, "process ", projection)
     if http is None or append is None or publish is None or process is None or seen_ns is None:
         return None
     return {
-        "request": (_start(http) - sample.sent_ns) / MS,
-        "http": (_end(http) - _start(http)) / MS,
-        "append": (_end(append) - _start(append)) / MS,
-        "notice": (_start(publish) - _end(append)) / MS,
-        "publish": (_end(publish) - _start(publish)) / MS,
-        "fetch": (_start(process) - _end(publish)) / MS,
-        "apply": (_end(process) - _start(process)) / MS,
-        "seen": (seen_ns - _end(process)) / MS,
+        "request": (http.start_ns - sample.sent_ns) / MS,
+        "http": (http.end_ns - http.start_ns) / MS,
+        "append": (append.end_ns - append.start_ns) / MS,
+        "notice": (publish.start_ns - append.end_ns) / MS,
+        "publish": (publish.end_ns - publish.start_ns) / MS,
+        "fetch": (process.start_ns - publish.end_ns) / MS,
+        "apply": (process.end_ns - process.start_ns) / MS,
+        "seen": (seen_ns - process.end_ns) / MS,
         "total": (seen_ns - sample.sent_ns) / MS,
     }
-
-
-def _start(span: ReadableSpan) -> int:
-    return span.start_time or 0  # a finished span has both times
-
-
-def _end(span: ReadableSpan) -> int:
-    return span.end_time or 0
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -118,14 +119,11 @@ def summary(values: Sequence[float]) -> dict[str, float]:
 
 
 def budget(
-    samples: Sequence[Sample], collector: Collector, projection: str, alert: bool
+    samples: Sequence[Sample], traces: dict[str, list[Span]], projection: str, alert: bool
 ) -> dict[str, dict[str, float]]:
     """Each step's p50/p95/p99/max over the commands whose trace is whole."""
-    traces = collector.by_trace()
     rows = []
     for sample in samples:
-        if sample.trace_id is None:
-            continue
         seen = sample.alert_ns if alert else sample.indicator_ns
         row = steps(sample, traces.get(sample.trace_id, []), projection, seen)
         if row is not None:

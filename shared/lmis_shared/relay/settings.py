@@ -26,7 +26,7 @@ class RelaySettings(BaseSettings):
         0.003,
         gt=0,
         description="first wait, in seconds, before looking again for a signalled commit an "
-        "older transaction still holds back; grows by a quarter per look up to poll_interval",
+        "older transaction still holds back; grows by a quarter per look, up to 25 ms",
     )
     partitions: int = Field(3, ge=1, description="partitions of a topic the relay creates")
     replication_factor: int = Field(

@@ -49,6 +49,8 @@ _CONNECTION_SETTINGS = {
 
 _GROWTH = 1.25
 """How much longer each look for a held-back commit waits than the one before (`Pace`)."""
+_CHASE_CAP = 0.025
+"""The longest wait between looks for a held-back commit, seconds (`Pace`)."""
 _UNREACHABLE = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 """What connecting and LISTEN raise when the server is away: the wait falls back to the poll."""
 
@@ -174,12 +176,13 @@ class Pace:
 
     A full batch: no wait, there is more. Otherwise, if a signalled commit lies past the
     checkpoint (held back by an older transaction still running), look again after
-    `chase_interval`, a quarter longer each time it is still held back, up to the poll; else
-    wait for the next signal, at most `poll_interval`. Slow growth on purpose: what holds a
-    commit back is mostly another short transaction (a command, a projection's batch) that
-    ends within tens of milliseconds, and doubling would overshoot its end by as much again
-    (measured: 35 ms from commit to publish at p50 with doubling, under load); a long one (a
-    rebuild) costs one indexed read that finds nothing per wait, the waits growing to the poll.
+    `chase_interval`, a quarter longer each time it is still held back, up to `_CHASE_CAP`
+    (or the poll if shorter); else wait for the next signal, at most `poll_interval`.
+    What holds a commit back is mostly another short transaction anywhere in the cluster (a
+    command, a projection's batch) that ends within tens or hundreds of milliseconds: doubling
+    overshot its end by as much again (measured: 35 ms from commit to publish at p50, under
+    load), and the cap bounds the overshoot. A long one (a rebuild) costs an indexed read that
+    finds nothing every 25 ms while it runs.
     """
 
     def __init__(self, wakeup: Wakeup, settings: RelaySettings) -> None:
@@ -195,7 +198,7 @@ class Pace:
             self._chase = s.chase_interval
         if self._wakeup.behind(position):
             await _first(self._chase, stop.wait())
-            self._chase = min(_GROWTH * self._chase, s.poll_interval)
+            self._chase = min(_GROWTH * self._chase, _CHASE_CAP, s.poll_interval)
         else:
             await self._wakeup.wait(stop, s.poll_interval)
 
