@@ -273,6 +273,7 @@ async def caught_up(pool: asyncpg.Pool, total: int) -> None:
 
 async def phase(config: Config, args: argparse.Namespace) -> dict[str, Any]:
     """One configuration on a platform of its own: setup, warm-up, the measured commands."""
+    load = os.getloadavg()[0]  # the machine is shared: how busy it was is part of the figure
     with tempfile.TemporaryDirectory(prefix="lmis-latency-") as tmp:
         data = Path(tmp)
         pg = EmbeddedPostgres(data / "pg", free_port())
@@ -286,7 +287,9 @@ async def phase(config: Config, args: argparse.Namespace) -> dict[str, Any]:
             with processes(env, data / "logs", PROCESSES[:1]):
                 samples, floor_ = await _measure(pg, data, port, env, config, args)
             traces = spans_by_trace(data / "traces")
-    result = figures(samples, traces)
+    result = figures(samples, traces) | {
+        "load_average_1min_before_after": [load, os.getloadavg()[0]]
+    }
     if floor_ is not None:
         result["floor_append_to_notify"] = floor_
     return result
