@@ -52,7 +52,7 @@ from lmis_shared.auth import ensure_local_keypair, issue_token
 from lmis_shared.events import NewEvent
 from lmis_shared.eventstore import StreamAppend
 from lmis_shared.eventstore.postgres import PostgresEventStore, create_pool
-from lmis_shared.relay.wakeup import commit_channel
+from lmis_shared.eventstore.signal import commit_channel
 from pipeline import context, machine, registration
 
 RESULTS = Path(__file__).parent / "results" / "latency.json"

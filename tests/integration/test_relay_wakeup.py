@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import asyncpg
 import pytest
@@ -24,9 +25,11 @@ from lmis_shared.relay import (
     Relay,
     RelaySettings,
     build_relay,
+    migrate,
 )
 from lmis_shared.relay.wakeup import PostgresCommitListener
 from tests.integration.test_relay import append, checkpoints, schema, topic
+from tests.integration.worker_api import running_api
 
 __all__ = ["schema", "topic"]  # the fixtures this module shares with test_relay
 
@@ -178,3 +181,22 @@ async def test_a_relay_that_cannot_listen_still_publishes_by_polling(
         events = await append(store, uuid4())
         await within(BEFORE_THE_POLL, published_through(pg_pool, schema, events[-1].position))
     assert not await listening(pg_pool, schema)
+
+
+async def test_a_command_through_the_api_wakes_the_relay(
+    pg_pool: asyncpg.Pool, database_url: str, kafka_bootstrap: str, fresh_schema: str,
+    topic: str, tmp_path: Path, running: Callable[[Relay], None],
+) -> None:  # fmt: skip
+    # the command path appends in a transaction of its own, and signals once it committed
+    async with running_api(tmp_path, database_url, fresh_schema, pg_pool) as api:
+        await migrate(pg_pool, fresh_schema)
+        relay = build_relay(
+            pg_pool, fresh_schema, bootstrap=kafka_bootstrap, topic=topic,
+            database_url=database_url, settings=SLOW_POLL,
+        )  # fmt: skip
+        running(relay)
+        await settled(pg_pool, fresh_schema, relay)
+        for n in range(2):
+            worker = await api.register(citizen_id=f"0121980012{n:02d}")
+            [event] = await api.store.read_stream(UUID(worker))
+            await within(BEFORE_THE_POLL, published_through(pg_pool, fresh_schema, event.position))

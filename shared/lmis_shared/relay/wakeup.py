@@ -1,11 +1,11 @@
 """Waking the relay when events commit, instead of at its next poll.
 
-Every transaction that appends events to a schema's store sends `NOTIFY "lmis.events.<schema>"`
-with its transaction id as the payload, and PostgreSQL delivers it at the commit (the trigger
-of `eventstore/migrations/0003_commit_signal.sql`). `PostgresCommitListener` LISTENs on a
-connection of its own (never a pooled one: LISTEN is session state) and wakes the relay's
-wait. The signal only wakes: the relay reads with the same gap-safe rule as ever, so a lost or
-early signal can delay an event, never skip or reorder one.
+The event store signals each commit that appended events with `NOTIFY "lmis.events.<schema>"`,
+its transaction id as the payload (`lmis_shared.eventstore.signal`, which says why after the
+commit rather than inside it). `PostgresCommitListener` LISTENs on a connection of its own
+(never a pooled one: LISTEN is session state) and wakes the relay's wait. The signal only
+wakes: the relay reads with the same gap-safe rule as ever, so a lost or early signal can delay
+an event, never skip or reorder one.
 
 * Nothing is lost between a round and the next wait: a signal that arrives while the relay
   reads is kept, and the next wait returns at once (one extra, cheap round at worst).
@@ -33,6 +33,7 @@ from typing import Any, Protocol
 import asyncpg
 
 from lmis_shared.eventstore import Position
+from lmis_shared.eventstore.signal import commit_channel
 from lmis_shared.logging import get_logger
 from lmis_shared.relay.settings import RelaySettings
 
@@ -53,11 +54,6 @@ _CHASE_CAP = 0.025
 """The longest wait between looks for a held-back commit, seconds (`Pace`)."""
 _UNREACHABLE = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 """What connecting and LISTEN raise when the server is away: the wait falls back to the poll."""
-
-
-def commit_channel(schema: str) -> str:
-    """The channel the event store of `schema` signals its commits on (the migration's)."""
-    return f"lmis.events.{schema}"
 
 
 class Wakeup(Protocol):
