@@ -388,6 +388,9 @@ def main() -> None:
         "measured_at": datetime.now(UTC).isoformat(),
         "machine": machine(),
         "pace_ms_between_commands": list(PACE_MS),
+        "configurations": {c.name: c.environment for c in CONFIGS},
+        "command": "POST /v1/workers/{id}/report-absconded: indicator and alert `absconded`",
+        "platform": "registry API, registry relay, reporting and notify processors as processes",
         **results,
         "ratios": ratios(results),
     }
