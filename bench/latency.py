@@ -53,6 +53,10 @@ from lmis_shared.events import NewEvent
 from lmis_shared.eventstore import StreamAppend
 from lmis_shared.eventstore.postgres import PostgresEventStore, create_pool
 from lmis_shared.eventstore.signal import commit_channel
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' request bodies
+from tests.integration.worker_api import SIGN_CONTRACT
+
 from pipeline import context, machine, registration
 
 RESULTS = Path(__file__).parent / "results" / "latency.json"
@@ -68,22 +72,8 @@ PERSON = {
     "priority_groups": ["ethnic_minority"],
     "registered_on": "2025-11-02",
 }
-CONTRACT = {
-    "destination_country": "KR",
-    "programme": "korea_eps",
-    "sending_organisation": {
-        "kind": "licensed_enterprise",
-        "name": "Công ty Cổ phần Nhân lực Sona",
-        "licence_number": "123/LĐTBXH-GP",
-    },
-    "employer": "Hanil Manufacturing Co.",
-    "sector": "manufacturing",
-    "start_date": "2026-01-05",
-    "duration_months": 36,  # ends after NOW: no overdue-return alert falls due meanwhile
-    "monthly_salary_vnd": 42_000_000,
-    "fees_vnd": {"service_fee": 650_000, "deposit": 100_000_000},
-    "signed_on": "2025-12-01",
-}
+# a contract that ends after today: no overdue-return alert falls due during the run
+CONTRACT = SIGN_CONTRACT | {"start_date": "2026-01-05", "signed_on": "2025-12-01"}
 DEPART = {"departure_date": "2026-01-10", "border_gate": "Nội Bài"}
 ABSCOND = {"date": "2026-11-01", "source": "employer"}
 ABSCONDED_VERSION = 4  # registered, contract signed, departed, absconded

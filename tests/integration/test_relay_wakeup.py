@@ -94,16 +94,26 @@ async def settled(pool: asyncpg.Pool, schema: str, relay: Relay) -> PostgresEven
     return store
 
 
+async def slow_polling_relay(
+    pool: asyncpg.Pool, database_url: str, bootstrap: str, schema: str, topic: str,
+    running: Callable[[Relay], None],
+) -> tuple[Relay, PostgresEventStore]:  # fmt: skip
+    """A relay of `schema` polling every 30 s, running and `settled`, and the store it reads."""
+    relay = build_relay(
+        pool, schema, bootstrap=bootstrap, topic=topic, database_url=database_url,
+        settings=SLOW_POLL,
+    )  # fmt: skip
+    running(relay)
+    return relay, await settled(pool, schema, relay)
+
+
 async def test_a_commit_wakes_the_relay_long_before_its_poll(
     pg_pool: asyncpg.Pool, database_url: str, kafka_bootstrap: str, schema: str, topic: str,
     running: Callable[[Relay], None],
 ) -> None:  # fmt: skip
-    relay = build_relay(
-        pg_pool, schema, bootstrap=kafka_bootstrap, topic=topic, database_url=database_url,
-        settings=SLOW_POLL,
-    )  # fmt: skip
-    running(relay)
-    store = await settled(pg_pool, schema, relay)
+    relay, store = await slow_polling_relay(
+        pg_pool, database_url, kafka_bootstrap, schema, topic, running
+    )
 
     # two in a row: the round the relay makes when it starts listening can take one, not both
     for _ in range(2):
@@ -116,12 +126,9 @@ async def test_a_commit_held_back_by_an_older_transaction_is_published_once_it_e
     pg_pool: asyncpg.Pool, database_url: str, kafka_bootstrap: str, schema: str, topic: str,
     running: Callable[[Relay], None],
 ) -> None:  # fmt: skip
-    relay = build_relay(
-        pg_pool, schema, bootstrap=kafka_bootstrap, topic=topic, database_url=database_url,
-        settings=SLOW_POLL,
-    )  # fmt: skip
-    running(relay)
-    store = await settled(pg_pool, schema, relay)
+    relay, store = await slow_polling_relay(
+        pg_pool, database_url, kafka_bootstrap, schema, topic, running
+    )
     older = await pg_pool.acquire()
     try:
         # a transaction with an id, older than the append: the relay may not read past it
@@ -142,12 +149,9 @@ async def test_a_relay_whose_listening_session_ends_listens_again(
     pg_pool: asyncpg.Pool, database_url: str, kafka_bootstrap: str, schema: str, topic: str,
     running: Callable[[Relay], None],
 ) -> None:  # fmt: skip
-    relay = build_relay(
-        pg_pool, schema, bootstrap=kafka_bootstrap, topic=topic, database_url=database_url,
-        settings=SLOW_POLL,
-    )  # fmt: skip
-    running(relay)
-    store = await settled(pg_pool, schema, relay)
+    _, store = await slow_polling_relay(
+        pg_pool, database_url, kafka_bootstrap, schema, topic, running
+    )
     [ended] = await listening(pg_pool, schema)
     await pg_pool.execute("select pg_terminate_backend($1)", ended)
 
@@ -190,12 +194,9 @@ async def test_a_command_through_the_api_wakes_the_relay(
     # the command path appends in a transaction of its own, and signals once it committed
     async with running_api(tmp_path, database_url, fresh_schema, pg_pool) as api:
         await migrate(pg_pool, fresh_schema)
-        relay = build_relay(
-            pg_pool, fresh_schema, bootstrap=kafka_bootstrap, topic=topic,
-            database_url=database_url, settings=SLOW_POLL,
-        )  # fmt: skip
-        running(relay)
-        await settled(pg_pool, fresh_schema, relay)
+        await slow_polling_relay(
+            pg_pool, database_url, kafka_bootstrap, fresh_schema, topic, running
+        )
         for n in range(2):
             worker = await api.register(citizen_id=f"0121980012{n:02d}")
             [event] = await api.store.read_stream(UUID(worker))

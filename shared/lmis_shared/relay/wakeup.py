@@ -35,6 +35,7 @@ import asyncpg
 from lmis_shared.eventstore import Position
 from lmis_shared.eventstore.signal import commit_channel
 from lmis_shared.logging import get_logger
+from lmis_shared.relay._sessions import end_session
 from lmis_shared.relay.settings import RelaySettings
 
 log = get_logger(__name__)
@@ -123,12 +124,7 @@ class PostgresCommitListener:
 
     async def close(self) -> None:
         conn, self._conn = self._conn, None
-        if conn is None or conn.is_closed():
-            return
-        try:
-            await conn.close(timeout=self._timeout)
-        except Exception:  # a session we cannot close politely is cut
-            conn.terminate()
+        await end_session(conn, self._timeout)
 
     async def _listen(self) -> None:
         """Connect and LISTEN, unless tried less than `reconnect_interval` ago; a failure is
