@@ -11,7 +11,9 @@ Side by side in the same run, each on a fresh platform:
   * `wake_on_commit` (now): the relay woken by the store's commit signal (LISTEN/NOTIFY), the
     processors' fetch wait `LMIS_PROCESSING_FETCH_MAX_WAIT_MS` (25 ms);
   * `polling` (before): the relay polling every 200 ms, faust's fixed 1500 ms fetch wait;
-  * the floor of the first hop: an append to an event store until a listener has its NOTIFY.
+  * the first hop's floors, on the same PostgreSQL: an append until a listener hears its NOTIFY;
+    commit -> publish of a woken relay alone, and next to one other writer holding a
+    transaction id 20-80 ms at a time (the gap-safe rule waits for it: `latency_relay.py`).
 Each sends `--commands` commands at a realistic pace (one every 20-50 ms, at random, none
 waiting for the one before), after `--warmup` not counted. A reader polls every 2 ms for the
 streams whose indicator moved (reporting's positions commit in the counts' transaction) and
@@ -45,6 +47,7 @@ import httpx
 
 from harness import write_figures
 from latency_budget import Sample, budget, spans_by_trace, summary, table
+from latency_relay import commit_to_publish
 from lmis_cli.embedded import EmbeddedBroker, EmbeddedPostgres, free_port, running
 from lmis_notify.adapters.projection import DeadlineProjection
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
@@ -281,14 +284,14 @@ async def phase(config: Config, args: argparse.Namespace) -> dict[str, Any]:
         "load_average_1min_before_after": [load, os.getloadavg()[0]]
     }
     if floor_ is not None:
-        result["floor_append_to_notify"] = floor_
+        result["first_hop"] = floor_
     return result
 
 
 async def _measure(
     pg: EmbeddedPostgres, data: Path, port: int, env: dict[str, str], config: Config,
     args: argparse.Namespace,
-) -> tuple[list[Sample], dict[str, float] | None]:  # fmt: skip
+) -> tuple[list[Sample], dict[str, Any] | None]:  # fmt: skip
     private = data / "keys" / "jwt.key"
     token = issue_token(
         private, subject="bench", role="admin", scope="12", issuer="lmis-embedded",
@@ -304,7 +307,16 @@ async def _measure(
                 workers = await departed_workers(p, 0, args.commands + args.warmup)
                 await caught_up(pool, len(workers))
                 samples = (await drive(p, workers))[args.warmup :]
-                quiet = await floor(pool, pg.dsn, args.commands) if config is CONFIGS[0] else None
+                quiet = None
+                if config is CONFIGS[0]:  # the peers of the first hop, on this PostgreSQL
+                    quiet = {"append_to_notify_heard": await floor(pool, pg.dsn, args.commands)}
+                    for holders in (0, 1):
+                        quiet[f"relay_commit_to_publish_next_to_{holders}_writers"] = (
+                            await commit_to_publish(
+                                pool, pg.dsn, f"lat_relay_{holders}", args.commands, holders,
+                                PACE_MS,
+                            )
+                        )  # fmt: skip
         return samples, quiet
     finally:
         await pool.close()
@@ -370,7 +382,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     results = asyncio.run(measure(args))
-    results["floor_append_to_notify"] = results["wake_on_commit"].pop("floor_append_to_notify")
+    results["first_hop"] = results["wake_on_commit"].pop("first_hop")
     for name in (c.name for c in CONFIGS):
         for kind in ("indicator", "alert"):
             print(table(f"{name} -> {kind}", results[name][f"budget_{kind}"]))
@@ -387,7 +399,7 @@ def main() -> None:
     write_figures(args.out, figures_)
     for name in (c.name for c in CONFIGS):
         print(name, {k: results[name][k] for k in ("http_to_indicator", "http_to_alert")})
-    print("floor", results["floor_append_to_notify"], "ratios", figures_["ratios"])
+    print("first hop", results["first_hop"], "ratios", figures_["ratios"])
 
 
 if __name__ == "__main__":
