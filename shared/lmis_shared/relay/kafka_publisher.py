@@ -60,8 +60,13 @@ class KafkaPublisher:
         return self._topic
 
     async def cluster_id(self) -> str:
+        if self._cluster is not None and self._fresh():
+            return self._cluster  # asked every round: no thread hop for the remembered answer
         async with self._lock:
             return await asyncio.to_thread(self._cluster_id)
+
+    def _fresh(self) -> bool:
+        return time.monotonic() - self._checked_at < self._settings.cluster_check_interval
 
     async def publish(self, records: Sequence[OutboundRecord]) -> None:
         async with self._lock:
@@ -73,8 +78,7 @@ class KafkaPublisher:
 
     def _cluster_id(self) -> str:
         """The cluster's id, asked again every `cluster_check_interval` seconds."""
-        fresh = time.monotonic() - self._checked_at < self._settings.cluster_check_interval
-        if self._cluster is not None and fresh:
+        if self._cluster is not None and self._fresh():
             return self._cluster
         try:
             if self._admin is None:
