@@ -23,6 +23,7 @@ from lmis_permits.domain import foreign_workers as commands
 from lmis_permits.domain.demands import ApproveDemand, RejectDemand, SubmitDemand
 from lmis_permits.domain.employers import RegisterEmployer, UpdateEmployer
 from lmis_permits.domain.permit_status import PermitStatus
+from lmis_permits.domain.vietnamese_first import RecordAnnouncement, RecordHire, ReferCandidate
 from lmis_permits.entrypoints import lists_http, views
 from lmis_permits.entrypoints.imports_http import imports_router
 from lmis_permits.entrypoints.problems import problem_mapping
@@ -131,15 +132,38 @@ _DECISIONS: tuple[tuple[type[BaseModel], str, str, str], ...] = (
         "position during the demand's period.",
     ),
     (RejectDemand, "reject_demand", "Reject a demand, with the reason", ""),
+    (
+        RecordAnnouncement,
+        "record-announcement",
+        "Record the position's announcement for Vietnamese workers",
+        "Date, portal (the ministry's or a provincial employment service centre's), posting "
+        "reference, and the position's VSCO occupation code and sector (for matching "
+        "returnees). Decree 70/2023: an approval needs it at least 15 days (a setting) "
+        "before the demand was explained.",
+    ),
+    (
+        ReferCandidate,
+        "refer-candidate",
+        "Refer a returnee to the employer for the position",
+        "The returnee's registry file id, as `GET /v1/demands/{id}/candidates` on the "
+        "reporting service lists it.",
+    ),
+    (
+        RecordHire,
+        "record-hire",
+        "Record that a Vietnamese worker took the position",
+        "A returnee (registry file id) or another job seeker (no id); each hire lowers how "
+        "many foreigners can be approved.",
+    ),
 )
 for _model, _name, _summary, _description in _DECISIONS:
     command_route(
         demands,
-        f"/{{demand_id}}/{_name.removesuffix('_demand')}",
+        f"/{{demand_id}}/{_name.removesuffix('_demand')}",  # approve, ..., record-hire
         _model,
         lambda app: app.demands.handle,
         app=App,
-        name=_name,
+        name=_name.replace("-", "_"),
         response_model=views.Changed,
         summary=_summary,
         description=_description + _IF_MATCH + _IDEMPOTENT,

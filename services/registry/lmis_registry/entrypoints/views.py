@@ -22,11 +22,13 @@ from lmis_shared.contracts.registry import (
     Exam,
     PriorityGroup,
     ReportSource,
+    ReturnIntention,
     ReturnReason,
     Sector,
     SendingOrganisation,
     TrainingKind,
     WithdrawalReason,
+    WorkerReturnSkillsRecorded,
 )
 from lmis_shared.events import RecordedEvent
 from lmis_shared.reference.ethnicities import ETHNIC_GROUPS
@@ -90,6 +92,22 @@ class WithdrawalView(_FromState):
     reason: WithdrawalReason
 
 
+class ReturnSkillsView(BaseModel):
+    consent_to_contact: bool
+    occupation_code: str
+    sector: Sector
+    years_of_experience: int
+    certificates: list[str]
+    language: str | None
+    language_level: str | None
+    intention: ReturnIntention
+    recorded_on: date
+
+    @classmethod
+    def of(cls, recorded: WorkerReturnSkillsRecorded | None) -> ReturnSkillsView | None:
+        return None if recorded is None else cls.model_validate(recorded.model_dump())
+
+
 class WorkerView(BaseModel):
     id: UUID
     version: int
@@ -120,6 +138,9 @@ class WorkerView(BaseModel):
     contract: ContractView | None
     abroad: AbroadView | None
     withdrawal: WithdrawalView | None
+    return_skills: ReturnSkillsView | None = Field(
+        None, description="what the worker brought back, recorded after the return"
+    )
 
     @classmethod
     def of(cls, state: WorkerFile) -> WorkerView:
@@ -144,6 +165,7 @@ class WorkerView(BaseModel):
             withdrawal=(
                 WithdrawalView.model_validate(state.withdrawal) if state.withdrawal else None
             ),
+            return_skills=ReturnSkillsView.of(state.return_skills),
         )
 
 

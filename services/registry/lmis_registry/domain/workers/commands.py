@@ -21,6 +21,7 @@ from lmis_registry.domain.workers.fields import (
     example,
 )
 from lmis_registry.domain.workers.profile import RegisterWorker, UpdateProfile
+from lmis_registry.domain.workers.return_skills import RecordReturnSkills
 from lmis_shared.contracts.registry import (
     Exam,
     ReportSource,
@@ -286,6 +287,7 @@ AnyWorkerCommand = (
     | RecordDeparture
     | ExtendContract
     | RecordReturn
+    | RecordReturnSkills
     | ReportAbsconded
     | ReportOverstaying
     | Withdraw
@@ -299,6 +301,7 @@ __all__ = [
     "ExtendContract",
     "RecordDeparture",
     "RecordReturn",
+    "RecordReturnSkills",
     "RecordTrainingResult",
     "RegisterWorker",
     "ReportAbsconded",

@@ -18,6 +18,7 @@ from typing import Any
 from lmis_registry.domain.errors import IllegalTransition, InvalidField
 from lmis_registry.domain.workers import commands as c
 from lmis_registry.domain.workers.lifecycle import allowed_commands, ensure_allowed
+from lmis_registry.domain.workers.return_skills import record_return_skills
 from lmis_registry.domain.workers.state import Abroad, Contract, WorkerFile
 from lmis_shared.contracts.registry import (
     Person,
@@ -78,6 +79,8 @@ def decide(
             return [_abscond(state, command, today)]
         case c.ReportOverstaying():
             return [_overstay(state, command, today)]
+        case c.RecordReturnSkills():
+            return [record_return_skills(state, command, today)]
         case c.Withdraw():
             when = happened("withdrawn_on", command.withdrawn_on, today)
             return [WorkerWithdrawn(withdrawn_on=when, reason=command.reason)]

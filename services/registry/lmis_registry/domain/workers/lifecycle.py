@@ -30,6 +30,7 @@ RECORD_RETURN = "record-return"
 REPORT_ABSCONDED = "report-absconded"
 REPORT_OVERSTAYING = "report-overstaying"
 WITHDRAW = "withdraw"
+RECORD_RETURN_SKILLS = "record-return-skills"
 
 _BEFORE_DEPARTURE = (UPDATE_PROFILE, ENROL_TRAINING, RECORD_TRAINING_RESULT)
 
@@ -46,7 +47,8 @@ TRANSITIONS: Mapping[WorkerStatus, tuple[str, ...]] = {
     ),
     WorkerStatus.absconded: (UPDATE_PROFILE, RECORD_RETURN, REPORT_OVERSTAYING),
     WorkerStatus.overstaying: (UPDATE_PROFILE, RECORD_RETURN),
-    WorkerStatus.returned: (),
+    # what the worker brings back is told after the return (`return_skills.py`)
+    WorkerStatus.returned: (RECORD_RETURN_SKILLS,),
     WorkerStatus.withdrawn: (),
 }
 

@@ -20,6 +20,7 @@ from lmis_shared.contracts.registry import (
     Sex,
     TrainingKind,
     WithdrawalReason,
+    WorkerReturnSkillsRecorded,
 )
 from lmis_shared.privacy.erasure import Erasure
 
@@ -119,6 +120,8 @@ class WorkerFile(VersionedState):
     contract: Contract | None = None
     abroad: Abroad | None = None
     withdrawal: Withdrawal | None = None
+    return_skills: WorkerReturnSkillsRecorded | None = None
+    """The latest record of what the worker brought back (`return_skills.py`)."""
     erasure: Erasure | None = None
     """Set once the worker's personal data is erased: `person` and `contact` then hold
     neutral placeholders, never shown."""
