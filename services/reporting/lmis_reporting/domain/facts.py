@@ -42,6 +42,18 @@ class Facts(BaseModel):
     province_code: str = ""
 
 
+class ReturneeSkills(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    occupation_code: str
+    sector: str
+    years_of_experience: int
+    language: str | None = None
+    language_level: str | None = None
+    intention: str
+    recorded_on: date
+
+
 class WorkerFacts(Facts):
     sex: str | None = None
     ethnicity: str | None = None
@@ -56,6 +68,11 @@ class WorkerFacts(Facts):
     returned_on: date | None = None
     overstaying_since: date | None = None
     absconded_on: date | None = None
+    contract_ends_on: date | None = None
+    """The contract's expected end, moved by each extension (`overstay_risk`)."""
+    skills: ReturneeSkills | None = None
+    """What a returnee brought back, kept only while the returnee consents to be contacted
+    (`domain/matching.py`); never a name or an identifier."""
 
 
 class Payment(BaseModel):
@@ -95,6 +112,17 @@ class ForeignWorkerFacts(Facts):
     exemption_until: date | None = None
 
 
+class DemandFacts(Facts):
+    """An employer's demand for foreign workers, as matching needs it: where, what position,
+    and the codes of its announcement for Vietnamese workers (none until announced)."""
+
+    status: str = "submitted"
+    position: str | None = None
+    number_of_foreigners: int = 0
+    occupation_code: str | None = None
+    sector: str | None = None
+
+
 class AlertFacts(Facts):
     """An alert of notify's (one stream per problem): it counts in the unit its `raised`
     event named, the subject's commune (a province for a province's report), as notify's
@@ -110,6 +138,7 @@ FACTS_BY_STREAM: dict[str, type[Facts]] = {
     "loan": LoanFacts,
     "foreign_worker": ForeignWorkerFacts,
     "alert": AlertFacts,
+    "demand": DemandFacts,
 }
 
 _PROFILE_FIELDS = ("commune_code", "province_code", "sex", "ethnicity", "priority_groups")
@@ -127,6 +156,8 @@ def evolve(facts: Facts | None, payload: EventPayload) -> Facts | None:
         return _loan(current, payload)
     if isinstance(current, AlertFacts):
         return _alert(current, payload)
+    if isinstance(current, DemandFacts):
+        return _demand(current, payload)
     assert isinstance(current, ForeignWorkerFacts)
     return _foreign_worker(current, payload)
 
@@ -152,16 +183,53 @@ def _worker(f: WorkerFacts, e: EventPayload) -> WorkerFacts:
                     "sending_organisation": organisation.name or organisation.kind.value,
                     "sending_organisation_kind": organisation.kind.value,
                     "sector": e.sector.value,
+                    "contract_ends_on": e.end_date,
                 }
             )
         case r.WorkerDeparted():
             return f.model_copy(update={"departed_on": e.departure_date})
+        case r.WorkerContractExtended():
+            return f.model_copy(update={"contract_ends_on": e.new_end_date})
+        case r.WorkerReturnSkillsRecorded():
+            return f.model_copy(update={"skills": _skills(e)})
         case r.WorkerReturned():
             return f.model_copy(update={"returned_on": e.return_date})
         case r.WorkerAbsconded():
             return f.model_copy(update={"absconded_on": e.absconded_on})
         case r.WorkerOverstayed():
             return f.model_copy(update={"overstaying_since": e.overstaying_since})
+    return f
+
+
+def _skills(e: r.WorkerReturnSkillsRecorded) -> ReturneeSkills | None:
+    if not e.consent_to_contact:  # a withdrawn consent takes the returnee out of the pool
+        return None
+    return ReturneeSkills(
+        occupation_code=e.occupation_code,
+        sector=e.sector.value,
+        years_of_experience=e.years_of_experience,
+        language=e.language,
+        language_level=e.language_level,
+        intention=e.intention.value,
+        recorded_on=e.recorded_on,
+    )
+
+
+def _demand(f: DemandFacts, e: EventPayload) -> DemandFacts:
+    match e:
+        case p.DemandSubmitted():
+            return DemandFacts(
+                commune_code=e.commune_code,
+                province_code=e.province_code,
+                position=e.position.value,
+                number_of_foreigners=e.number_of_foreigners,
+            )
+        case p.DemandAnnouncementRecorded():
+            return f.model_copy(update={"occupation_code": e.occupation_code, "sector": e.sector})
+        case p.DemandApproved():
+            return f.model_copy(update={"status": "approved"})
+        case p.DemandRejected():
+            return f.model_copy(update={"status": "rejected"})
     return f
 
 
@@ -285,6 +353,12 @@ FACT_EVENT_TYPES: frozenset[str] = frozenset(
         r.WorkerReturned,
         r.WorkerAbsconded,
         r.WorkerOverstayed,
+        r.WorkerContractExtended,
+        r.WorkerReturnSkillsRecorded,
+        p.DemandSubmitted,
+        p.DemandAnnouncementRecorded,
+        p.DemandApproved,
+        p.DemandRejected,
         loans.LoanApplied,
         loans.LoanApproved,
         loans.LoanRejected,
