@@ -66,6 +66,8 @@ def test_a_withdrawn_consent_takes_the_returnee_out_of_the_pool() -> None:
         recorded_on=date(2026, 3, 1),
     )
     kept = evolve(None, recorded)
-    assert kept is not None and getattr(kept, "skills", None) is not None
+    assert kept is not None
+    assert getattr(kept, "skills", None) is not None
     withdrawn = evolve(kept, recorded.model_copy(update={"consent_to_contact": False}))
-    assert withdrawn is not None and getattr(withdrawn, "skills", "x") is None
+    assert withdrawn is not None
+    assert getattr(withdrawn, "skills", "x") is None
