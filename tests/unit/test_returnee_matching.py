@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID, uuid4
 
-from lmis_reporting.domain.facts import DemandFacts, ReturneeSkills, evolve
+from lmis_reporting.domain.facts import DemandFacts, evolve
+from lmis_reporting.domain.local_jobs import ReturneeSkills
 from lmis_reporting.domain.matching import match
 from lmis_shared.contracts import registry as r
 

@@ -14,7 +14,8 @@ from uuid import UUID
 import asyncpg
 
 from lmis_reporting.adapters import facts_store
-from lmis_reporting.domain.facts import DemandFacts, ReturneeSkills, WorkerFacts
+from lmis_reporting.domain.facts import DemandFacts, WorkerFacts
+from lmis_reporting.domain.local_jobs import ReturneeSkills
 from lmis_shared.sql import in_schema
 
 _DEMAND = """

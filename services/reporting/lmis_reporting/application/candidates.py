@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
 
-from lmis_reporting.domain.facts import DemandFacts, ReturneeSkills
+from lmis_reporting.domain.facts import DemandFacts
+from lmis_reporting.domain.local_jobs import ReturneeSkills
 from lmis_reporting.domain.matching import Candidate, DemandNotKnown, match
 from lmis_shared.auth import READ, Authorizer, Principal
 from lmis_shared.errors import Unseen

@@ -305,11 +305,9 @@ CATALOGUE: tuple[IndicatorDefinition, ...] = (
         "flow",
         "persons",
         "Workers given a job (the Đồng Tháp plan's 'giải quyết việc làm'): one per job-creation"
-        " loan disbursed (in the borrower's commune), per Vietnamese worker hired for a"
-        " foreign-worker position (where the employer works) and per departure abroad (in the"
-        " commune of residence). Jobs from other programmes are not recorded yet.",
-        "Số lao động được giải quyết việc làm (vay vốn tạo việc làm, tuyển dụng trong nước, đi"
-        " làm việc ở nước ngoài)",
+        " loan disbursed (borrower's commune), per Vietnamese hired for a foreign-worker"
+        " position (employer's commune), per departure abroad (commune of residence).",
+        "Số lao động được giải quyết việc làm (vay vốn, tuyển dụng trong nước, đi nước ngoài)",
     ),
     _d(
         "jobs_created_at_home",

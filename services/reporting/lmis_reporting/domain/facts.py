@@ -24,6 +24,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 
+from lmis_reporting.domain.local_jobs import ReturneeSkills, demand_changes, skills_of
 from lmis_shared.clock import VIETNAM_TZ
 from lmis_shared.contracts import notify as n
 from lmis_shared.contracts import permits as p
@@ -40,18 +41,6 @@ class Facts(BaseModel):
     commune_code: str = ""
     """Empty only if the stream's first event never arrived: its counts go to no unit."""
     province_code: str = ""
-
-
-class ReturneeSkills(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    occupation_code: str
-    sector: str
-    years_of_experience: int
-    language: str | None = None
-    language_level: str | None = None
-    intention: str
-    recorded_on: date
 
 
 class WorkerFacts(Facts):
@@ -157,7 +146,7 @@ def evolve(facts: Facts | None, payload: EventPayload) -> Facts | None:
     if isinstance(current, AlertFacts):
         return _alert(current, payload)
     if isinstance(current, DemandFacts):
-        return _demand(current, payload)
+        return current.model_copy(update=demand_changes(payload))
     assert isinstance(current, ForeignWorkerFacts)
     return _foreign_worker(current, payload)
 
@@ -191,45 +180,13 @@ def _worker(f: WorkerFacts, e: EventPayload) -> WorkerFacts:
         case r.WorkerContractExtended():
             return f.model_copy(update={"contract_ends_on": e.new_end_date})
         case r.WorkerReturnSkillsRecorded():
-            return f.model_copy(update={"skills": _skills(e)})
+            return f.model_copy(update={"skills": skills_of(e)})
         case r.WorkerReturned():
             return f.model_copy(update={"returned_on": e.return_date})
         case r.WorkerAbsconded():
             return f.model_copy(update={"absconded_on": e.absconded_on})
         case r.WorkerOverstayed():
             return f.model_copy(update={"overstaying_since": e.overstaying_since})
-    return f
-
-
-def _skills(e: r.WorkerReturnSkillsRecorded) -> ReturneeSkills | None:
-    if not e.consent_to_contact:  # a withdrawn consent takes the returnee out of the pool
-        return None
-    return ReturneeSkills(
-        occupation_code=e.occupation_code,
-        sector=e.sector.value,
-        years_of_experience=e.years_of_experience,
-        language=e.language,
-        language_level=e.language_level,
-        intention=e.intention.value,
-        recorded_on=e.recorded_on,
-    )
-
-
-def _demand(f: DemandFacts, e: EventPayload) -> DemandFacts:
-    match e:
-        case p.DemandSubmitted():
-            return DemandFacts(
-                commune_code=e.commune_code,
-                province_code=e.province_code,
-                position=e.position.value,
-                number_of_foreigners=e.number_of_foreigners,
-            )
-        case p.DemandAnnouncementRecorded():
-            return f.model_copy(update={"occupation_code": e.occupation_code, "sector": e.sector})
-        case p.DemandApproved():
-            return f.model_copy(update={"status": "approved"})
-        case p.DemandRejected():
-            return f.model_copy(update={"status": "rejected"})
     return f
 
 

@@ -23,7 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
-from lmis_reporting.domain.facts import DemandFacts, ReturneeSkills
+from lmis_reporting.domain.facts import DemandFacts
+from lmis_reporting.domain.local_jobs import ReturneeSkills
 from lmis_shared.errors import NotFound
 
 _OCCUPATION_LINES = ((4, 4.0, "same occupation"), (3, 2.0, "same occupation group"))
