@@ -22,6 +22,7 @@ from lmis_reporting.adapters.units import PostgresUnits, migrate_units
 from lmis_reporting.application.candidates import Candidates
 from lmis_reporting.application.dashboard import DashboardQueries
 from lmis_reporting.application.filings import FILING_GRANTS, ReportFilings
+from lmis_reporting.application.overstay_risk import OverstayRisk
 from lmis_reporting.application.ports import SignInLinks
 from lmis_reporting.application.queries import ReportingQueries
 from lmis_reporting.application.reports import ReportDocuments
@@ -50,6 +51,8 @@ class Reporting:
     """The APIs a figure's list lives in, asked with the officer's own token."""
     candidates: Candidates
     """Returnees matching a demand for foreign workers (`application/candidates.py`)."""
+    overstay_risk: OverstayRisk
+    """Communes and destinations ranked for early action (`application/overstay_risk.py`)."""
 
 
 def bootstrap(
@@ -101,6 +104,7 @@ def bootstrap(
         PostgresSignInLinks(pool, schema),
         peers,
         Candidates(PostgresCandidates(pool, schema), authorizer),
+        OverstayRisk(units, reads, authorizer, clock),
     )
 
 
