@@ -617,9 +617,9 @@ async def test_every_route_is_documented_with_a_summary_and_its_body_with_exampl
         if path.startswith("/v1/")
         for op in ops.values()
     ]
-    # 21 commands and reads (erase included), the import and its template, the access
-    # record's listing, the employer and demand lists
-    assert len(operations) == 26
+    # 24 commands and reads (erase included; a demand's announcement, referral and hire),
+    # the import and its template, the access record's listing, the employer and demand lists
+    assert len(operations) == 29
     assert all(op.get("summary") for _, op in operations)
     schemas = spec["components"]["schemas"]
     for name in ("RegisterEmployer", "SubmitDemand", "RegisterForeignWorker", "IssuePermit"):
