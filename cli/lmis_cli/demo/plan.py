@@ -22,14 +22,15 @@ from typing import Any, TextIO
 
 Body = Mapping[str, Any]
 
-WORKER, LOAN, EMPLOYER, DEMAND, FOREIGN_WORKER = (
+WORKER, LOAN, EMPLOYER, DEMAND, FOREIGN_WORKER, LOCAL_HIRE = (
     "worker",
     "loan",
     "employer",
     "demand",
     "foreign_worker",
+    "local_hire",
 )
-KINDS = (WORKER, LOAN, EMPLOYER, DEMAND, FOREIGN_WORKER)
+KINDS = (WORKER, LOAN, EMPLOYER, DEMAND, FOREIGN_WORKER, LOCAL_HIRE)
 
 
 @dataclass(frozen=True)
