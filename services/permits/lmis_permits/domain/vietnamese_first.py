@@ -24,7 +24,6 @@ the approved number is capped at the number requested less the hires. Pure: no I
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from uuid import UUID
@@ -42,9 +41,8 @@ from lmis_shared.contracts.registry import Sector
 from lmis_shared.dates import happened, not_before
 from lmis_shared.errors import InvalidInput
 from lmis_shared.events import EventPayload
+from lmis_shared.reference.occupations import OccupationCode
 from lmis_shared.text import clean_text
-
-_OCCUPATION = re.compile(r"^[0-9]{4}$")
 
 
 class RecordAnnouncement(BaseModel):
@@ -57,19 +55,10 @@ class RecordAnnouncement(BaseModel):
     posting_reference: str | None = Field(
         None, min_length=2, max_length=200, examples=["vieclam.gov.vn/tin/123456"]
     )
-    occupation_code: str = Field(
-        description="VSCO level 4 (Decision 34/2020/QĐ-TTg)", examples=["7212"]
-    )
+    occupation_code: OccupationCode
     sector: Sector = Field(examples=["manufacturing"])
 
     _text = field_validator("posting_reference")(clean_text)
-
-    @field_validator("occupation_code")
-    @classmethod
-    def _occupation(cls, value: str) -> str:
-        if not _OCCUPATION.fullmatch(value):
-            raise ValueError("must be a 4-digit VSCO occupation code")
-        return value
 
 
 class ReferCandidate(BaseModel):

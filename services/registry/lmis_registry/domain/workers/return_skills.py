@@ -26,8 +26,7 @@ from lmis_registry.domain.workers.fields import Wording, WorkerCommand, example
 from lmis_registry.domain.workers.state import WorkerFile
 from lmis_shared.contracts.registry import ReturnIntention, Sector, WorkerReturnSkillsRecorded
 from lmis_shared.dates import happened, not_before
-
-OCCUPATION_CODE = re.compile(r"^[0-9]{4}$")
+from lmis_shared.reference.occupations import OccupationCode
 
 
 class RecordReturnSkills(WorkerCommand):
@@ -51,9 +50,7 @@ class RecordReturnSkills(WorkerCommand):
     consent_to_contact: bool = Field(
         description="the worker agrees to be contacted about local jobs"
     )
-    occupation_code: str = Field(
-        description="occupation abroad, VSCO level 4 (Decision 34/2020/QĐ-TTg)", examples=["7212"]
-    )
+    occupation_code: OccupationCode = Field(description="occupation abroad (VSCO level 4)")
     sector: Sector = Field(description="the sector of the work abroad")
     years_of_experience: int = Field(ge=0, le=50, description="in that occupation")
     certificates: tuple[Wording, ...] = Field((), max_length=20)
@@ -63,13 +60,6 @@ class RecordReturnSkills(WorkerCommand):
     )
     intention: ReturnIntention
     recorded_on: dt.date | None = Field(None, description="defaults to today")
-
-    @field_validator("occupation_code")
-    @classmethod
-    def _occupation(cls, value: str) -> str:
-        if not OCCUPATION_CODE.fullmatch(value):
-            raise ValueError("must be a 4-digit VSCO occupation code")
-        return value
 
     @field_validator("language")
     @classmethod
