@@ -72,3 +72,20 @@ def test_a_withdrawn_consent_takes_the_returnee_out_of_the_pool() -> None:
     withdrawn = evolve(kept, recorded.model_copy(update={"consent_to_contact": False}))
     assert withdrawn is not None
     assert getattr(withdrawn, "skills", "x") is None
+
+
+def test_an_erased_file_leaves_the_pool() -> None:
+    recorded = r.WorkerReturnSkillsRecorded(
+        consent_to_contact=True,
+        occupation_code="7212",
+        sector=r.Sector.manufacturing,
+        years_of_experience=4,
+        intention=r.ReturnIntention.work_locally,
+        recorded_on=date(2026, 3, 1),
+    )
+    erased = r.WorkerErased(
+        legal_basis="Luật 91/2025/QH15, Điều 14",
+        request_reference="YC-1",
+        erased_on=date(2026, 4, 1),
+    )
+    assert getattr(evolve(evolve(None, recorded), erased), "skills", "x") is None

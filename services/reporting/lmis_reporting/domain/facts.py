@@ -181,6 +181,8 @@ def _worker(f: WorkerFacts, e: EventPayload) -> WorkerFacts:
             return f.model_copy(update={"contract_ends_on": e.new_end_date})
         case r.WorkerReturnSkillsRecorded():
             return f.model_copy(update={"skills": skills_of(e)})
+        case r.WorkerErased():  # nobody left to contact: out of the returnees' pool
+            return f.model_copy(update={"skills": None})
         case r.WorkerReturned():
             return f.model_copy(update={"returned_on": e.return_date})
         case r.WorkerAbsconded():
@@ -312,6 +314,7 @@ FACT_EVENT_TYPES: frozenset[str] = frozenset(
         r.WorkerOverstayed,
         r.WorkerContractExtended,
         r.WorkerReturnSkillsRecorded,
+        r.WorkerErased,
         p.DemandSubmitted,
         p.DemandAnnouncementRecorded,
         p.DemandApproved,
