@@ -71,3 +71,14 @@ def test_a_hire_before_the_submission_is_refused() -> None:
     with pytest.raises(InvalidInput) as refused:
         demands.decide(submitted_demand(), hire, TODAY)
     assert refused.value.field == "hired_on"
+
+
+def test_an_announcement_without_a_posting_reference_is_accepted() -> None:
+    body = {
+        "announced_on": "2026-10-01",
+        "channel": "ministry_portal",
+        "posting_reference": None,
+        "occupation_code": "7212",
+        "sector": "manufacturing",
+    }
+    assert vietnamese_first.RecordAnnouncement.model_validate(body).posting_reference is None

@@ -30,6 +30,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from lmis_permits.domain import fields
 from lmis_permits.domain.rules import PermitRules
 from lmis_shared.contracts.permits import (
     AnnouncementChannel,
@@ -58,7 +59,7 @@ class RecordAnnouncement(BaseModel):
     occupation_code: OccupationCode
     sector: Sector = Field(examples=["manufacturing"])
 
-    _text = field_validator("posting_reference")(clean_text)
+    _text = field_validator("posting_reference")(fields.optional(clean_text))
 
 
 class ReferCandidate(BaseModel):
