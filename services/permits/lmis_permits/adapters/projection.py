@@ -12,6 +12,7 @@ from uuid import UUID
 
 import asyncpg
 
+from lmis_permits.adapters import open_passports
 from lmis_permits.domain import demands, employers
 from lmis_permits.domain import foreign_workers as fw
 from lmis_shared.commands import Aggregate
@@ -74,7 +75,12 @@ async def project(conn: Connection, schema: str, state: State) -> None:
 
 
 async def rebuild(
-    pool: asyncpg.Pool, schema: str, personal: PersonalData | None = None, batch_size: int = 1000
+    pool: asyncpg.Pool,
+    schema: str,
+    personal: PersonalData | None = None,
+    batch_size: int = 1000,
+    *,
+    lookup_secret: bytes | None = None,
 ) -> int:
     """Empty the read model and fill it again from the event store; returns the rows written.
 
@@ -103,6 +109,8 @@ async def rebuild(
         )
         for state in states.values():
             await project(conn, schema, state)
+        if lookup_secret is not None:  # the passport claims
+            await open_passports.refill(conn, schema, lookup_secret, states.items())
     return sum(not isinstance(s, employers.Employer) for s in states.values())
 
 

@@ -16,7 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from lmis_registry.application.loans import LoanReport
 from lmis_registry.application.ports import WorkerPage, WorkerSearch, WorkerSummary
 from lmis_registry.domain import loans
-from lmis_registry.domain.workers import WorkerFile, WorkerStatus, allowed_commands
+from lmis_registry.domain.workers import (
+    IdentityStatus,
+    WorkerFile,
+    WorkerStatus,
+    allowed_commands,
+)
+from lmis_registry.entrypoints.follow_up_views import FollowUpView
 from lmis_shared.contracts.registry import (
     Education,
     Exam,
@@ -138,6 +144,7 @@ class WorkerView(BaseModel):
     contract: ContractView | None
     abroad: AbroadView | None
     withdrawal: WithdrawalView | None
+    follow_up: FollowUpView
     return_skills: ReturnSkillsView | None = Field(
         None, description="what the worker brought back, recorded after the return"
     )
@@ -165,6 +172,7 @@ class WorkerView(BaseModel):
             withdrawal=(
                 WithdrawalView.model_validate(state.withdrawal) if state.withdrawal else None
             ),
+            follow_up=FollowUpView.of(state.follow_up),
             return_skills=ReturnSkillsView.of(state.return_skills),
         )
 
@@ -228,6 +236,7 @@ class WorkerListItem(_FromState):
     destination_country: str | None
     programme: str | None
     departure_date: date | None
+    identity: IdentityStatus
 
     @classmethod
     def of(cls, summary: WorkerSummary) -> WorkerListItem:
@@ -264,6 +273,9 @@ class WorkerFilters(BaseModel):
     q: str | None = Field(
         None, max_length=100, description="words of the name, with or without diacritics"
     )
+    identity: list[IdentityStatus] = Field(
+        [], description="the follow-up list: `unverified` and/or `mismatch` (repeat for both)"
+    )
     cursor: str | None = Field(None, max_length=200)
     limit: int = Field(50, ge=1, le=200)
 
@@ -279,6 +291,7 @@ class WorkerFilters(BaseModel):
             departed_from=self.departed_from,
             departed_to=self.departed_to,
             text=self.q,
+            identity=tuple(self.identity),
             cursor=self.cursor,
             limit=self.limit,
         )

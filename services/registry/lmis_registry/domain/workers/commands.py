@@ -20,6 +20,11 @@ from lmis_registry.domain.workers.fields import (
     WorkerCommand,
     example,
 )
+from lmis_registry.domain.workers.follow_up import (
+    CheckIdentity,
+    RecordFamilyVisit,
+    RecordResidenceCheck,
+)
 from lmis_registry.domain.workers.profile import RegisterWorker, UpdateProfile
 from lmis_registry.domain.workers.return_skills import RecordReturnSkills
 from lmis_shared.contracts.registry import (
@@ -291,15 +296,21 @@ AnyWorkerCommand = (
     | ReportAbsconded
     | ReportOverstaying
     | Withdraw
+    | RecordResidenceCheck
+    | CheckIdentity
+    | RecordFamilyVisit
 )
 
 
 __all__ = [
     "EXAM_MAXIMUM",
     "AnyWorkerCommand",
+    "CheckIdentity",
     "EnrolTraining",
     "ExtendContract",
     "RecordDeparture",
+    "RecordFamilyVisit",
+    "RecordResidenceCheck",
     "RecordReturn",
     "RecordReturnSkills",
     "RecordTrainingResult",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from uuid import UUID
 
+from lmis_registry.domain.workers.checks import FollowUp
 from lmis_shared.commands import VersionedState
 from lmis_shared.contracts.registry import (
     Education,
@@ -120,6 +121,8 @@ class WorkerFile(VersionedState):
     contract: Contract | None = None
     abroad: Abroad | None = None
     withdrawal: Withdrawal | None = None
+    follow_up: FollowUp = field(default_factory=FollowUp)
+    """Identity and residence checks, family visits (`checks.py`)."""
     return_skills: WorkerReturnSkillsRecorded | None = None
     """The latest record of what the worker brought back (`return_skills.py`)."""
     erasure: Erasure | None = None
