@@ -30,7 +30,8 @@ WORKER, LOAN, EMPLOYER, DEMAND, FOREIGN_WORKER, LOCAL_HIRE = (
     "foreign_worker",
     "local_hire",
 )
-KINDS = (WORKER, LOAN, EMPLOYER, DEMAND, FOREIGN_WORKER, LOCAL_HIRE)
+SENDER = "sending_organisation"
+KINDS = (SENDER, WORKER, LOAN, EMPLOYER, DEMAND, FOREIGN_WORKER, LOCAL_HIRE)
 
 
 @dataclass(frozen=True)

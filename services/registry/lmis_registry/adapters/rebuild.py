@@ -17,8 +17,9 @@ rows, and `between_chunks` (a test's hook) runs with no transaction open:
   end. Should the events hold two open files of one citizen (written around the API), the
   first folded keeps the claim: the rebuild reports, it does not refuse.
 
-The loan list (`rebuild_loan_list`) is still rebuilt in one transaction under a table lock:
-loans are few, and their commands wait only for its length.
+The loan list (`rebuild_loan_list`) and the register of sending organisations
+(`rebuild_sender_list`) are still rebuilt in one transaction under a table lock: loans and
+organisations are few, and their commands wait only for its length.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ from uuid import UUID
 
 import asyncpg
 
-from lmis_registry.adapters import loan_list, open_files, worker_list
-from lmis_registry.domain import loans, workers
+from lmis_registry.adapters import loan_list, open_files, sender_list, worker_list
+from lmis_registry.domain import loans, senders, workers
 from lmis_shared.commands import Aggregate, Versioned
 from lmis_shared.events import EventPayload
 from lmis_shared.eventstore.postgres import Connection
@@ -184,18 +185,36 @@ class _Streams(Generic[S]):
 async def rebuild_loan_list(pool: asyncpg.Pool, schema: str) -> int:
     """Replace `loan_list` with rows folded from the loans' events (no personal field: a
     loan names its borrower by the worker file's id); returns the loans."""
+    return await _rebuild_table(pool, schema, "loan_list", loans.AGGREGATE, loan_list.upsert)
+
+
+async def rebuild_sender_list(pool: asyncpg.Pool, schema: str) -> int:
+    """Replace `sending_organisations` with rows folded from the register's events."""
+    table, aggregate = "sending_organisations", senders.AGGREGATE
+    return await _rebuild_table(pool, schema, table, aggregate, sender_list.upsert)
+
+
+async def _rebuild_table(
+    pool: asyncpg.Pool,
+    schema: str,
+    table: str,
+    aggregate: Aggregate[S],
+    upsert: Callable[[Connection, str, Sequence[S]], Awaitable[None]],
+) -> int:
+    """Replace `table` (a constant of this module) in one transaction under a table lock,
+    with `upsert`'s rows of every stream of `aggregate`; returns the streams."""
     async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(in_schema("lock table {s}.loan_list in exclusive mode", schema))
-        await conn.execute(in_schema("delete from {s}.loan_list", schema))
-        batch: list[loans.Loan] = []
+        await conn.execute(in_schema(f"lock table {{s}}.{table} in exclusive mode", schema))
+        await conn.execute(in_schema(f"delete from {{s}}.{table}", schema))  # noqa: S608
+        batch: list[S] = []
         count = 0
-        async for state in folded(conn, schema, loans.AGGREGATE):
+        async for state in folded(conn, schema, aggregate):
             batch.append(state)
             if len(batch) == _BATCH:
                 count += len(batch)
-                await loan_list.upsert(conn, schema, batch)
+                await upsert(conn, schema, batch)
                 batch.clear()
-        await loan_list.upsert(conn, schema, batch)
+        await upsert(conn, schema, batch)
         return count + len(batch)
 
 
