@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import Enum
+from functools import cache
 
 from pydantic import BaseModel
 
@@ -83,6 +84,8 @@ def _rule(
 
 
 _EPS = ("exam", r.Exam.eps_topik)
+_RETURNEE = ("returnee", True)
+_JOB_CREATION = ("purpose", loans.LoanPurpose.job_creation)
 
 RULES: tuple[CountRule, ...] = (
     # outbound workers (registry)
@@ -139,6 +142,16 @@ RULES: tuple[CountRule, ...] = (
     _rule(p.PermitExtended, "permits_extended", "extended_on", *FOREIGN, "sex"),
     _rule(p.PermitRevoked, "permits_revoked", "revoked_on", "reason", *FOREIGN, "sex"),
     _rule(p.ExemptionCertified, "exemptions_certified", "valid_from", *FOREIGN, "sex"),
+    # Vietnamese workers first (permits): hires on a demand, where the employer works
+    _rule(p.DemandVietnameseHired, "vietnamese_hired_for_demands", "hired_on", "returnee"),
+    _rule(p.DemandVietnameseHired, "returnees_placed_locally", "hired_on", where=(_RETURNEE,)),
+    # jobs created (the Đồng Tháp plan's "giải quyết việc làm"): one job per job-creation
+    # loan disbursed, per Vietnamese worker hired on a demand, per departure abroad
+    _rule(loans.LoanDisbursed, "jobs_created", "disbursed_on", where=(_JOB_CREATION,)),
+    _rule(p.DemandVietnameseHired, "jobs_created", "hired_on"),
+    _rule(r.WorkerDeparted, "jobs_created", "departure_date"),
+    _rule(loans.LoanDisbursed, "jobs_created_at_home", "disbursed_on", where=(_JOB_CREATION,)),
+    _rule(p.DemandVietnameseHired, "jobs_created_at_home", "hired_on"),
     # alerts (notify): in the month of the day raised, and of the day resolved
     _rule(n.AlertRaised, "alerts_raised", "raised_on", "rule"),
     _rule(n.AlertResolved, "alerts_resolved", "resolved_on", "rule"),
@@ -164,20 +177,39 @@ def increments(
     """What `payload` adds to the counts, given its stream's `facts` after it."""
     if facts is None:  # a stream whose first event never came: its counts go to no unit
         facts = FACTS_BY_STREAM.get(payload.stream_type, Facts)()
+    matching = _rules_by_type(tuple(rules)).get(payload.event_type, ())
     out: list[Increment] = []
-    for rule in rules:
-        if rule.event_type == payload.event_type and _holds(rule, payload, facts):
+    for rule in matching:
+        if _holds(rule, payload, facts):
             out.extend(_apply(rule, payload, facts))
     return out
 
 
 def merge(items: Iterable[Increment]) -> list[Increment]:
     """One increment per row, deltas summed; rows whose deltas cancel out are dropped."""
-    merged: dict[tuple[str, str, date, str, str], Increment] = {}
+    # summed by key first: a batch has many increments to few rows (each a new object)
+    first: dict[tuple[str, str, date, str, str], Increment] = {}
+    deltas: dict[tuple[str, str, date, str, str], int] = {}
     for item in items:
-        seen = merged.get(item.key)
-        merged[item.key] = item if seen is None else replace(seen, delta=seen.delta + item.delta)
-    return [item for item in merged.values() if item.delta != 0]
+        key = item.key
+        if key in deltas:
+            deltas[key] += item.delta
+        else:
+            first[key], deltas[key] = item, item.delta
+    return [
+        item if item.delta == delta else replace(item, delta=delta)
+        for key, item in first.items()
+        if (delta := deltas[key]) != 0
+    ]
+
+
+@cache
+def _rules_by_type(rules: tuple[CountRule, ...]) -> dict[str, tuple[CountRule, ...]]:
+    """The rules of each event type, in their order (every event is looked up here)."""
+    by_type: dict[str, list[CountRule]] = {}
+    for rule in rules:
+        by_type.setdefault(rule.event_type, []).append(rule)
+    return {event_type: tuple(found) for event_type, found in by_type.items()}
 
 
 def _holds(rule: CountRule, payload: EventPayload, facts: Facts) -> bool:
@@ -207,22 +239,38 @@ def attribute(payload: EventPayload, facts: Facts, name: str) -> object:
     A structured field (a sending organisation: kind, name, licence) is counted by the facts'
     normalised form of it, so that every indicator breaks down by the same values.
     """
-    if name in type(payload).model_fields:
+    if name in _fields(type(payload)):
         value = getattr(payload, name)
-        if not isinstance(value, BaseModel) or name not in type(facts).model_fields:
+        if not isinstance(value, BaseModel) or name not in _fields(type(facts)):
             return value
-    if name in type(facts).model_fields:
+    if name in _fields(type(facts)):
         return getattr(facts, name)
     raise RuleError(f"neither {payload.event_type} nor its stream's facts have {name!r}")
 
 
+_COLLECTIONS = (tuple, list, frozenset, set)
+
+
 def dimension_values(value: object) -> list[str]:
     """A breakdown attribute's values: one for a plain value, each element of a collection."""
-    items = value if isinstance(value, tuple | list | frozenset | set) else (value,)
+    items = value if isinstance(value, _COLLECTIONS) else (value,)
     return sorted({_text(item) for item in items if item is not None})
 
 
+@cache
+def _fields(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(model.model_fields)
+
+
 def _text(value: object) -> str:
+    if isinstance(value, str) and not isinstance(value, Enum):
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value.value) if isinstance(value, Enum) else str(value)
+    return _enum_text(value) if isinstance(value, Enum) else str(value)
+
+
+@cache
+def _enum_text(value: Enum) -> str:
+    # an enum member's `.value` goes through a descriptor: slow for every row of every event
+    return str(value.value)
