@@ -99,6 +99,10 @@ class Recorded(Sequence[RecordedEvent]):
         self._positions = positions
         self._built: list[RecordedEvent] | None = None
 
+    @property
+    def positions(self) -> Sequence[Position]:
+        return self._positions
+
     def _all(self) -> list[RecordedEvent]:
         if self._built is None:
             self._built = [

@@ -39,6 +39,7 @@ COLUMNS = (
     "traceparent",
     "source",
 )
+_TRANSACTION = "select pg_current_xact_id()::text::bigint"
 _json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
@@ -53,9 +54,11 @@ async def copy_new_streams(
     schema: str,
     batch: Sequence[StreamAppend],
     personal: PersonalData | None = None,
-) -> None:
+) -> int:
     """Append `batch`, every item a new stream, or raise WrongExpectedVersion (a stream
-    exists, or its subject has a data key) having written nothing the caller may keep."""
+    exists, or its subject has a data key) having written nothing the caller may keep.
+    Answers the transaction's id, for the caller to signal once it committed
+    (`CommitSignal.committed_transaction`)."""
     planned = plan(batch)
     if any(expected != 0 for _, expected in planned.checks):
         raise ValueError("copy_new_streams appends new streams only")
@@ -90,3 +93,5 @@ async def copy_new_streams(
         )
     except asyncpg.UniqueViolationError:
         raise WrongExpectedVersion(planned.checks[0][0], 0, None) from None
+    tx_id: int = await conn.fetchval(_TRANSACTION)
+    return tx_id

@@ -22,11 +22,13 @@ meanwhile.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import asyncpg
 
-from lmis_shared.eventstore.api import AppendResult
+from lmis_shared.events import RecordedEvent
+from lmis_shared.eventstore._plan import Recorded
+from lmis_shared.eventstore.api import AppendResult, Position
 from lmis_shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -37,6 +39,13 @@ _NOTIFY = "select pg_notify($1, $2)"
 def commit_channel(schema: str) -> str:
     """The channel on which the event store of `schema` signals its commits."""
     return f"lmis.events.{schema}"
+
+
+def _positions(events: Sequence[RecordedEvent]) -> Sequence[Position]:
+    """The events' positions, without building recorded events an append left unbuilt."""
+    if isinstance(events, Recorded):
+        return events.positions
+    return [e.position for e in events if e.position is not None]
 
 
 class CommitSignal:
@@ -51,10 +60,14 @@ class CommitSignal:
 
     def committed(self, results: Iterable[AppendResult]) -> None:
         """Signal, soon and without waiting, that these appends committed."""
-        ids = [e.position[0] for r in results for e in r.events if e.position is not None]
-        if not ids:
-            return
-        self._unsent = max(ids) if self._unsent is None else max(self._unsent, *ids)
+        ids = [p[0] for r in results for p in _positions(r.events)]
+        if ids:
+            self.committed_transaction(max(ids))
+
+    def committed_transaction(self, tx_id: int) -> None:
+        """Signal, soon and without waiting, that the appends of transaction `tx_id`
+        committed (a bulk append's, which has no `AppendResult`)."""
+        self._unsent = tx_id if self._unsent is None else max(self._unsent, tx_id)
         if self._sending is None or self._sending.done():
             self._sending = asyncio.get_running_loop().create_task(self._send())
 

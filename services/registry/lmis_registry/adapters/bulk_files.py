@@ -21,6 +21,7 @@ from lmis_shared.commands import Change
 from lmis_shared.eventstore import StreamAppend
 from lmis_shared.eventstore.bulk import copy_new_streams
 from lmis_shared.eventstore.postgres import Connection
+from lmis_shared.eventstore.signal import CommitSignal
 from lmis_shared.privacy.personal import PersonalData
 from lmis_shared.sql import in_schema
 
@@ -56,6 +57,7 @@ class PostgresBulkFiles:
         self._schema = schema
         self._secret = lookup_secret
         self._personal = personal
+        self._signal = CommitSignal(pool, schema)
 
     def file_id(self, citizen_id: str, registered_on: date) -> UUID:
         return import_file_id(open_files.citizen_key(self._secret, citizen_id), registered_on)
@@ -83,7 +85,7 @@ class PostgresBulkFiles:
             if (key := open_files.claim_of(self._secret, c.after)) is not None
         )
         async with self._pool.acquire() as conn, conn.transaction():
-            await copy_new_streams(conn, self._schema, appends, self._personal)
+            tx_id = await copy_new_streams(conn, self._schema, appends, self._personal)
             await self._claim(conn, claims)
             await conn.copy_records_to_table(
                 "worker_list",
@@ -91,6 +93,7 @@ class PostgresBulkFiles:
                 columns=list(worker_list.COLUMNS),
                 records=[worker_list.row_of(c.after) for c in ordered],
             )
+        self._signal.committed_transaction(tx_id)  # committed: the relays may read them
 
     async def _claim(self, conn: Connection, claims: list[tuple[str, UUID]]) -> None:
         if not claims:
