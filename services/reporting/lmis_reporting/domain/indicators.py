@@ -19,9 +19,11 @@ A new indicator is a new row in `RULES`, not new code. Pure: no I/O.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from enum import Enum
+from functools import cache
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -56,8 +58,9 @@ class CountRule:
     """Attribute holding the leaf unit code."""
 
 
-@dataclass(frozen=True)
-class Increment:
+class Increment(NamedTuple):
+    """A tuple: made several times per event, so a rebuild makes millions."""
+
     indicator: str
     unit_code: str
     period: date
@@ -68,7 +71,7 @@ class Increment:
 
     @property
     def key(self) -> tuple[str, str, date, str, str]:
-        return (self.indicator, self.unit_code, self.period, self.dimension, self.dim_value)
+        return (self[0], self[1], self[2], self[3], self[4])
 
 
 def _rule(
@@ -165,19 +168,52 @@ def increments(
     if facts is None:  # a stream whose first event never came: its counts go to no unit
         facts = FACTS_BY_STREAM.get(payload.stream_type, Facts)()
     out: list[Increment] = []
-    for rule in rules:
-        if rule.event_type == payload.event_type and _holds(rule, payload, facts):
+    for rule in _rules_of(payload.event_type, rules):
+        if _holds(rule, payload, facts):
             out.extend(_apply(rule, payload, facts))
     return out
 
 
 def merge(items: Iterable[Increment]) -> list[Increment]:
     """One increment per row, deltas summed; rows whose deltas cancel out are dropped."""
-    merged: dict[tuple[str, str, date, str, str], Increment] = {}
+    # deltas summed as plain ints, each row's increment made once (a rebuild merges millions)
+    first: dict[tuple[str, str, date, str, str], Increment] = {}
+    sums: dict[tuple[str, str, date, str, str], int] = {}
     for item in items:
-        seen = merged.get(item.key)
-        merged[item.key] = item if seen is None else replace(seen, delta=seen.delta + item.delta)
-    return [item for item in merged.values() if item.delta != 0]
+        key = item.key
+        if key in sums:
+            sums[key] += item.delta
+        else:
+            first[key], sums[key] = item, item.delta
+    return [
+        item if item.delta == total else item._replace(delta=total)
+        for key, item in first.items()
+        if (total := sums[key]) != 0
+    ]
+
+
+def _rules_of(event_type: str, rules: Sequence[CountRule]) -> Sequence[CountRule]:
+    """The rules of `event_type`, in their order (looked up once per type for `RULES`)."""
+    if rules is RULES:
+        return _RULES_BY_TYPE.get(event_type, ())
+    return [rule for rule in rules if rule.event_type == event_type]
+
+
+_RULES_BY_TYPE: dict[str, tuple[CountRule, ...]] = {
+    kind: tuple(rule for rule in RULES if rule.event_type == kind)
+    for kind in {rule.event_type for rule in RULES}
+}
+
+
+@cache
+def _is_model(kind: type) -> bool:
+    # `isinstance` on a model class goes through ABCMeta: slow, and asked for every attribute
+    return issubclass(kind, BaseModel)
+
+
+@cache
+def _field_names(cls: type[BaseModel]) -> frozenset[str]:
+    return frozenset(cls.model_fields)
 
 
 def _holds(rule: CountRule, payload: EventPayload, facts: Facts) -> bool:
@@ -191,13 +227,11 @@ def _apply(rule: CountRule, payload: EventPayload, facts: Facts) -> list[Increme
     if not isinstance(unit, str) or not isinstance(day, date) or not isinstance(delta, int):
         raise RuleError(f"{rule.indicator}: a unit, date or amount of {rule.event_type} is wrong")
 
-    def row(dimension: str, value: str) -> Increment:
-        return Increment(rule.indicator, unit, month_of(day), dimension, value, delta)
-
-    rows = [row(TOTAL, TOTAL)]
+    indicator, month = rule.indicator, month_of(day)
+    rows = [Increment(indicator, unit, month, TOTAL, TOTAL, delta)]
     for dimension in rule.dimensions:
         values = dimension_values(attribute(payload, facts, dimension))
-        rows.extend(row(dimension, value) for value in values)
+        rows.extend(Increment(indicator, unit, month, dimension, v, delta) for v in values)
     return rows
 
 
@@ -207,22 +241,28 @@ def attribute(payload: EventPayload, facts: Facts, name: str) -> object:
     A structured field (a sending organisation: kind, name, licence) is counted by the facts'
     normalised form of it, so that every indicator breaks down by the same values.
     """
-    if name in type(payload).model_fields:
+    fact_fields = _field_names(type(facts))
+    if name in _field_names(type(payload)):
         value = getattr(payload, name)
-        if not isinstance(value, BaseModel) or name not in type(facts).model_fields:
+        # a plain value's type is checked first: `isinstance` on a model class is slow
+        if not _is_model(type(value)) or name not in fact_fields:
             return value
-    if name in type(facts).model_fields:
+    if name in fact_fields:
         return getattr(facts, name)
     raise RuleError(f"neither {payload.event_type} nor its stream's facts have {name!r}")
 
 
 def dimension_values(value: object) -> list[str]:
     """A breakdown attribute's values: one for a plain value, each element of a collection."""
-    items = value if isinstance(value, tuple | list | frozenset | set) else (value,)
-    return sorted({_text(item) for item in items if item is not None})
+    if not isinstance(value, (tuple, list, frozenset, set)):
+        return [] if value is None else [_text(value)]
+    return sorted({_text(item) for item in value if item is not None})
 
 
 def _text(value: object) -> str:
-    if isinstance(value, bool):
+    kind = type(value)
+    if kind is str:
+        return value  # type: ignore[return-value]
+    if kind is bool:
         return "true" if value else "false"
     return str(value.value) if isinstance(value, Enum) else str(value)
