@@ -63,7 +63,7 @@ async def copy_out(pool: asyncpg.Pool) -> dict[str, Any]:
     started = time.perf_counter()
     async with pool.acquire() as conn:
         status = await conn.copy_from_query(
-            f"SELECT stream_id, stream_type, version, event_type, data FROM {SOURCE}.events"
+            f"SELECT stream_id, stream_type, version, event_type, data FROM {SOURCE}.events"  # noqa: S608
             " ORDER BY tx_id, seq",
             output=sink,
         )
@@ -121,7 +121,7 @@ async def notify_deadlines(pool: asyncpg.Pool, common: CommonSettings, n: int) -
     started = time.perf_counter()
     store = PostgresEventStore(pool, SOURCE)
     applied = await notify.deadlines.rebuild(first(store, n), batch_size=2000)
-    subjects = await pool.fetchval(f"SELECT count(*) FROM {schema}.alert_subjects")
+    subjects = await pool.fetchval(f"SELECT count(*) FROM {schema}.alert_subjects")  # noqa: S608
     return {**rate(applied, time.perf_counter() - started), "subjects": subjects}
 
 

@@ -49,9 +49,15 @@ async def positions(pool: asyncpg.Pool, schema: str) -> dict[UUID, int]:
 async def append(store: PostgresEventStore, events: Sequence[RecordedEvent]) -> None:
     for e in events:
         new = NewEvent(event_id=e.metadata.event_id, payload=validate_payload(e))
-        context = AppendContext("officer-1", uuid4(), None, None, "/lmis/test", e.metadata.recorded_at)
+        context = AppendContext(
+            "officer-1", uuid4(), None, None, "/lmis/test", e.metadata.recorded_at
+        )
         await store.append(
-            e.metadata.stream_id, e.metadata.stream_type, e.metadata.stream_version - 1, [new], context
+            e.metadata.stream_id,
+            e.metadata.stream_type,
+            e.metadata.stream_version - 1,
+            [new],
+            context,
         )
 
 
@@ -97,7 +103,8 @@ async def test_the_rebuilt_tables_and_positions_are_those_live_processing_made(
     await pg_pool.execute(f"DELETE FROM {schema}.stream_facts WHERE commune_code = '03637'")
     await pg_pool.execute(f"DELETE FROM {schema}.projection_positions WHERE version > 2")
     await pg_pool.execute(
-        f"INSERT INTO {schema}.indicator_counts VALUES ('departed', '99999', '2020-01-01', '', '', 7)"
+        f"INSERT INTO {schema}.indicator_counts"
+        " VALUES ('departed', '99999', '2020-01-01', '', '', 7)"
     )
 
     applied = await rebuild_projection(

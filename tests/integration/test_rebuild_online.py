@@ -13,9 +13,9 @@ from uuid import UUID
 import pytest
 
 from lmis_registry.adapters.rebuild import rebuild_open_files, rebuild_worker_list
+from lmis_registry.settings import DEVELOPMENT_LOOKUP_KEY
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from lmis_reporting.adapters.replica import IndicatorReplica
-from lmis_registry.settings import DEVELOPMENT_LOOKUP_KEY
 from lmis_shared.processing.rebuilding import Hook, rebuild_projection
 from lmis_shared.relay import Relay, build_relay
 from lmis_shared.relay import migrate as migrate_relay

@@ -30,6 +30,7 @@ from lmis_shared import upcasting
 from lmis_shared.events import EventPayload, payload_class
 from lmis_shared.privacy.fields import without_sealed
 from lmis_shared.processing.decoding import Rejected
+from lmis_shared.processing.projection import Connection
 from lmis_shared.sql import in_schema
 
 Position = tuple[int, int]
@@ -60,7 +61,7 @@ class Replayed:
     """The stored row, for a projection that needs more of the event (its context)."""
 
 
-async def gap_safe_bound(conn: asyncpg.Connection | asyncpg.Pool) -> int:
+async def gap_safe_bound(conn: asyncpg.Pool | Connection) -> int:
     """The transaction id under which every transaction has ended: events below it are final."""
     bound = await conn.fetchval(_BOUND)
     assert isinstance(bound, int)

@@ -17,8 +17,8 @@ from lmis_reporting.application.counting import count
 from lmis_reporting.application.ports import StreamEvent
 from lmis_reporting.domain.facts import Facts
 from lmis_reporting.domain.indicators import Increment
-from lmis_shared.processing.rebuilding import Replica, Row, Table
 from lmis_shared.processing.replay import Replayed
+from lmis_shared.processing.staging import Replica, Row, Table
 
 COUNTS = Table(
     "indicator_counts", ("indicator", "unit_code", "period", "dimension", "dim_value"), ("value",)

@@ -205,10 +205,15 @@ _RULES_BY_TYPE: dict[str, tuple[CountRule, ...]] = {
 }
 
 
-@cache
+_MODEL_TYPES: dict[type, bool] = {}
+
+
 def _is_model(kind: type) -> bool:
     # `isinstance` on a model class goes through ABCMeta: slow, and asked for every attribute
-    return issubclass(kind, BaseModel)
+    known = _MODEL_TYPES.get(kind)
+    if known is None:
+        known = _MODEL_TYPES[kind] = issubclass(kind, BaseModel)
+    return known
 
 
 @cache
@@ -243,8 +248,7 @@ def attribute(payload: EventPayload, facts: Facts, name: str) -> object:
     """
     fact_fields = _field_names(type(facts))
     if name in _field_names(type(payload)):
-        value = getattr(payload, name)
-        # a plain value's type is checked first: `isinstance` on a model class is slow
+        value: object = getattr(payload, name)
         if not _is_model(type(value)) or name not in fact_fields:
             return value
     if name in fact_fields:
