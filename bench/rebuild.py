@@ -83,7 +83,8 @@ async def replay_only(pool: asyncpg.Pool) -> dict[str, Any]:
 
 async def reporting(pool: asyncpg.Pool, schema: str) -> dict[str, Any]:
     await IndicatorProjection(pool, schema).migrate()
-    started = time.perf_counter()
+    phases: dict[str, float] = {}
+    started, cpu = time.perf_counter(), time.process_time()
     applied = await rebuild_projection(
         pool,
         schema,
@@ -91,8 +92,10 @@ async def reporting(pool: asyncpg.Pool, schema: str) -> dict[str, Any]:
         IndicatorProjection.event_types,
         IndicatorReplica(),
         [SOURCE],
+        phases=phases,
     )
-    return rate(applied, time.perf_counter() - started)
+    figures = rate(applied, time.perf_counter() - started)
+    return {**figures, "cpu_seconds": round(time.process_time() - cpu, 1), "phases": phases}
 
 
 async def first(store: PostgresEventStore, n: int) -> AsyncIterator[RecordedEvent]:
