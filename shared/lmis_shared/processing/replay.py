@@ -19,6 +19,7 @@ the same result: the contracts' fields are JSON types and pydantic reads both fo
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Container
 from dataclasses import dataclass
@@ -79,12 +80,22 @@ async def replay(
     """The events of `schema`'s store after `after` and below `bound`, chunk by chunk, each
     with the position of its last row (kept or skipped); only `handled` types are kept."""
     statement = in_schema(_CHUNK, schema)
-    while True:
-        rows = await pool.fetch(statement, str(after[0]), after[1], str(bound), chunk)
-        if not rows:
-            return
-        after = (rows[-1]["tx"], rows[-1]["seq"])
-        yield after, [e for row in rows if (e := typed(row, handled)) is not None]
+
+    def fetch(start: Position) -> asyncio.Task[list[asyncpg.Record]]:
+        return asyncio.ensure_future(
+            pool.fetch(statement, str(start[0]), start[1], str(bound), chunk)
+        )
+
+    # the next chunk is asked for before this one is typed and applied: the server reads it
+    # meanwhile, on its own core
+    pending = fetch(after)
+    try:
+        while rows := await pending:
+            after = (rows[-1]["tx"], rows[-1]["seq"])
+            pending = fetch(after)
+            yield after, [e for row in rows if (e := typed(row, handled)) is not None]
+    finally:
+        pending.cancel()
 
 
 def typed(row: asyncpg.Record, handled: Container[str]) -> Replayed | None:
