@@ -8,6 +8,9 @@ Public API:
         .migrate() / .process(events) -> list[bool] / .rebuild(source) -> int
     all_events(store: EventStore, page=500) -> AsyncIterator[RecordedEvent]
     all_events_in(pool, schemas, page=500)   the same over several stores, one after the other
+    rebuilding.rebuild_projection(pool, schema, name, handled, replica, sources)
+        a projection rebuilt in memory (a `staging.Replica`) and swapped in, beside live
+        traffic; `replay.replay` reads the stores for it in chunks
     Decoded, Rejected, decode_record(key, value, headers, handled), validate_payload(event)
     DeadLetters, dead_letter_topic(topic), dead_letter_headers(...)
     POSITIONS_MIGRATION, POSITIONS_BIGINT_MIGRATION     the positions table (versions: bigint)
