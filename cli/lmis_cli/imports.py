@@ -207,7 +207,7 @@ def _print(console: Console, summary: ImportSummary) -> None:
         shown = ", ".join(summary.unrecognised_columns)
         console.print(f"[yellow]Cột không nhận ra (bỏ qua):[/yellow] {shown}")
     for error in summary.sorted_errors()[:20]:
-        console.print(f"  dòng {error.row_number}, cột {error.column}: {error.reason}")
+        console.print(f"  dòng {error.row_number}, cột {error.column}: {error.reason_vi}")
     if len(summary.errors) > 20:
         console.print(f"  … và {len(summary.errors) - 20} lỗi khác (xem --report)")
 

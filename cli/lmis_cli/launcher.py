@@ -107,6 +107,10 @@ class Launcher:
             "LMIS_NOTIFY_SWEEP_INTERVAL_SECONDS": os.environ.get(
                 "LMIS_NOTIFY_SWEEP_INTERVAL_SECONDS", "5"
             ),
+            # the local copy of the population register (the demo adds its citizens to it)
+            "LMIS_REGISTRY_POPULATION_REGISTER": os.environ.get(
+                "LMIS_REGISTRY_POPULATION_REGISTER", "local"
+            ),
         }
 
     def _lmis(self, env: dict[str, str], *args: str) -> None:

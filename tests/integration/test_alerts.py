@@ -258,7 +258,8 @@ async def test_absconding_is_raised_at_once_and_a_redelivery_raises_nothing_more
     await world.apply(*events)  # Kafka delivered them again
 
     assert await world.status(AlertRule.absconded, worker.id, date(2026, 4, 2)) == "open"
-    assert sum((await world.alert_events()).values()) == 1
+    assert await world.status(AlertRule.family_visit_due, worker.id, date(2026, 4, 2)) == "open"
+    assert sum((await world.alert_events()).values()) == 2  # each raised once
     returned = r.WorkerReturned(return_date=date(2026, 8, 1), reason=r.ReturnReason.deported)
     await world.apply(worker.event(returned))
     assert await resolved(world, AlertRule.absconded, worker.id, date(2026, 4, 2))
@@ -441,7 +442,7 @@ async def test_rebuild_replays_the_stores_of_the_sources_and_raises_nothing_twic
     # the worker's two events also feed the agencies (the notify report does not)
     assert first == again == "notify: 3 events replayed, 2 fanned out to the agency feeds"
     assert await world.status(AlertRule.absconded, worker.id, date(2026, 4, 2)) == "open"
-    assert sum((await world.alert_events()).values()) == 1
+    assert sum((await world.alert_events()).values()) == 2  # absconded, family_visit_due
     assert await world.pool.fetchval(
         f"SELECT count(*) FROM {world.schema}.report_submissions WHERE report_id = $1", report.id
     )

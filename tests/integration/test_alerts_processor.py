@@ -117,6 +117,7 @@ async def test_the_processor_raises_and_resolves_alerts_and_a_restart_raises_not
 
     overdue = alert_id(AlertRule.overdue_return, back.id, date(2026, 7, 1))
     fled = alert_id(AlertRule.absconded, away.id, date(2026, 7, 10))
+    visit = alert_id(AlertRule.family_visit_due, away.id, date(2026, 7, 10))  # the commune's
     overdue_later = alert_id(AlertRule.overdue_return, later.id, date(2026, 8, 31))
     await asyncio.to_thread(publish, kafka_bootstrap, topic, records)
 
@@ -146,6 +147,7 @@ async def test_the_processor_raises_and_resolves_alerts_and_a_restart_raises_not
             (overdue, "raised"): 1,
             (overdue, "resolved"): 1,
             (fled, "raised"): 1,
+            (visit, "raised"): 1,
             (overdue_later, "raised"): 1,
         }
     )

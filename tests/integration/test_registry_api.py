@@ -143,6 +143,8 @@ async def test_a_file_answers_the_commands_it_allows_now(api: Api) -> None:
     assert body["allowed_commands"] == [
         "update-profile",
         "enrol-training",
+        "record-residence-check",
+        "check-identity",
         "record-departure",
         "withdraw",
     ]
@@ -168,6 +170,8 @@ async def test_an_illegal_transition_is_a_409_naming_state_and_allowed_commands(
     assert problem["allowed_commands"] == [
         "update-profile",
         "enrol-training",
+        "record-residence-check",
+        "check-identity",
         "sign-contract",
         "withdraw",
     ]

@@ -91,11 +91,14 @@ async def running_api(
     schema: str,
     pool: asyncpg.Pool,
     api: type[Api] = Api,
+    **settings: Any,
 ) -> AsyncIterator[Api]:
-    """The registry's whole app in `schema`, and a client of it (`api`: which helpers)."""
+    """The registry's whole app in `schema`, and a client of it (`api`: which helpers;
+    `settings`: the registry's beyond its schema)."""
     await migrate(pool, schema)
     common, private = signed_settings(database_url, tmp_path)
-    app = create_app(common, RegistrySettings(schema_name=schema), clock=FixedClock(NOW))
+    registry = RegistrySettings(schema_name=schema, **settings)
+    app = create_app(common, registry, clock=FixedClock(NOW))
     async with app_client(app, "http://registry") as c:
         yield api(app, c, private, PostgresEventStore(pool, schema), pool, schema, common=common)
 

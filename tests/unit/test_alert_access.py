@@ -76,7 +76,15 @@ async def test_an_administrator_sees_every_rule_everywhere() -> None:
 @pytest.mark.parametrize(
     ("role", "rules"),
     [
-        (Role.POLICE, {"permit_expiring", "permit_expired", "working_without_permit"}),
+        (
+            Role.POLICE,
+            {
+                "permit_expiring",
+                "permit_expired",
+                "working_without_permit",
+                "working_after_revocation",
+            },
+        ),
         (Role.FOREIGN_AFFAIRS, {"absconded", "overdue_return"}),
         (Role.COMMUNE_OFFICER, {rule.value for rule in AlertRule}),
     ],

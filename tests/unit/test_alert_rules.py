@@ -147,22 +147,10 @@ def test_an_extension_replaces_the_old_deadlines_with_the_new_expiry() -> None:
     assert Deadline(AlertRule.permit_expired, ID, new_expiry + DAY) in decision.deadlines
 
 
-@pytest.mark.parametrize(
-    "payload",
-    [
-        p.PermitRevoked(
-            permit_number="LA-2026-000123",
-            reason=p.RevocationReason.broke_the_law,
-            revoked_on=date(2027, 1, 5),
-        ),
-        p.EmploymentEnded(ended_on=date(2027, 1, 31), reason=p.EmploymentEndReason.contract_end),
-    ],
-    ids=["revoked", "employment ended"],
-)
-def test_revocation_and_end_of_employment_settle_every_permit_problem(
-    payload: EventPayload,
-) -> None:
-    decision = decided(payload, foreign_worker())
+def test_the_end_of_employment_settles_every_permit_problem() -> None:
+    # a revocation settles them too, but flags the work going on (test_follow_up_alert_rules)
+    ended = p.EmploymentEnded(ended_on=date(2027, 1, 31), reason=p.EmploymentEndReason.contract_end)
+    decision = decided(ended, foreign_worker())
 
     assert fixed_rules(decision) == PERMIT_RULES
     assert decision.deadlines == ()
@@ -244,18 +232,25 @@ def test_absconding_is_raised_at_once() -> None:
 
     decision = decided(absconded, abroad())
 
-    assert decision.raise_now == (Deadline(AlertRule.absconded, ID, date(2027, 2, 3)),)
+    assert decision.raise_now == (
+        Deadline(AlertRule.absconded, ID, date(2027, 2, 3)),
+        Deadline(AlertRule.family_visit_due, ID, date(2027, 2, 3)),  # test_follow_up_alert_rules
+    )
     assert decision.deadlines == ()
     assert decision.fixes == ()
 
 
-def test_a_return_settles_overdue_and_absconded() -> None:
+def test_a_return_settles_overdue_absconded_and_the_family_visit() -> None:
     absconded = r.WorkerAbsconded(absconded_on=date(2027, 2, 3), source=r.ReportSource.police)
     returned = r.WorkerReturned(return_date=date(2027, 9, 1), reason=r.ReturnReason.personal)
 
     decision = decided(returned, decided(absconded, abroad()).subject)
 
-    assert fixed_rules(decision) == {AlertRule.overdue_return, AlertRule.absconded}
+    assert fixed_rules(decision) == {
+        AlertRule.overdue_return,
+        AlertRule.absconded,
+        AlertRule.family_visit_due,
+    }
     assert decision.subject.deadlines == frozenset()
 
 

@@ -43,6 +43,8 @@ WORKER_COMMANDS: dict[str, type[w.AnyWorkerCommand]] = {
     "report-absconded": w.ReportAbsconded,
     "report-overstaying": w.ReportOverstaying,
     "withdraw": w.Withdraw,
+    "record-residence-check": w.RecordResidenceCheck,
+    "record-family-visit": w.RecordFamilyVisit,
 }
 LOAN_COMMANDS: dict[str, type[ln.LoanCommand]] = {
     c.name: c

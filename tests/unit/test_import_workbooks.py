@@ -26,8 +26,8 @@ def test_the_error_report_lists_each_problem_by_row_under_vietnamese_headings() 
     rows = sheet_rows(error_report_xlsx(errors))
     assert rows == [
         REPORT_HEADINGS,
-        (3, "Ngày sinh", "is not a date of the calendar"),
-        (7, "Số CCCD", "must be exactly 12 digits"),
+        (3, "Ngày sinh", "Ngày không có trên lịch"),  # the reasons in Vietnamese
+        (7, "Số CCCD", "Phải gồm đúng 12 chữ số"),
     ]
     assert REPORT_HEADINGS == ("Dòng", "Cột", "Lý do")
 

@@ -101,18 +101,40 @@ def test_an_absconded_worker_whose_contract_ended_overstays() -> None:
 @pytest.mark.parametrize(
     ("stage", "expected"),
     [
-        (registered, ["update-profile", "enrol-training", "sign-contract", "withdraw"]),
+        (
+            registered,
+            [
+                "update-profile",
+                "enrol-training",
+                "record-residence-check",
+                "check-identity",
+                "sign-contract",
+                "withdraw",
+            ],
+        ),
         (
             in_training,
             [
                 "update-profile",
                 "enrol-training",
                 "record-training-result",
+                "record-residence-check",
+                "check-identity",
                 "sign-contract",
                 "withdraw",
             ],
         ),
-        (contracted, ["update-profile", "enrol-training", "record-departure", "withdraw"]),
+        (
+            contracted,
+            [
+                "update-profile",
+                "enrol-training",
+                "record-residence-check",
+                "check-identity",
+                "record-departure",
+                "withdraw",
+            ],
+        ),
         (
             departed,
             [
@@ -121,10 +143,31 @@ def test_an_absconded_worker_whose_contract_ended_overstays() -> None:
                 "record-return",
                 "report-absconded",
                 "report-overstaying",
+                "record-residence-check",
+                "check-identity",
             ],
         ),
-        (absconded, ["update-profile", "record-return", "report-overstaying"]),
-        (overstaying, ["update-profile", "record-return"]),
+        (
+            absconded,
+            [
+                "update-profile",
+                "record-return",
+                "report-overstaying",
+                "record-residence-check",
+                "check-identity",
+                "record-family-visit",
+            ],
+        ),
+        (
+            overstaying,
+            [
+                "update-profile",
+                "record-return",
+                "record-residence-check",
+                "check-identity",
+                "record-family-visit",
+            ],
+        ),
         (returned, []),
         (withdrawn, []),
     ],

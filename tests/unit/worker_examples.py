@@ -70,6 +70,14 @@ BODIES: dict[type[w.WorkerCommand], dict[str, Any]] = {
     w.ReportAbsconded: {"date": "2022-05-20", "source": "employer"},
     w.ReportOverstaying: {"date": "2024-09-15", "source": "embassy"},
     w.Withdraw: {"reason": "failed_exam", "withdrawn_on": "2021-07-01"},
+    w.RecordResidenceCheck: {"checked_on": "2021-03-10", "outcome": "confirmed"},
+    w.CheckIdentity: {},
+    w.RecordFamilyVisit: {
+        "visited_on": "2024-10-02",
+        "visited_by": "commune_officer",
+        "outcome": "family_met",
+        "next_step": "visit_again",
+    },
 }
 
 

@@ -236,7 +236,9 @@ def _after_issue(
             rng, (("contract_ended_early", 6), ("broke_the_law", 2), ("obtained_wrongly", 1))
         )
         steps.append(Step("revoke-permit", {"reason": reason, "revoked_on": revoked.isoformat()}))
-        if reason == "contract_ended_early" or rng.random() < 0.3:
+        # a revocation for breaking the law or a wrongly obtained permit leaves the person at
+        # work until someone acts: `working_after_revocation` (issue 15) flags it
+        if reason == "contract_ended_early" and rng.random() < 0.6:
             ended = {"date": revoked.isoformat(), "reason": "early_termination"}
             steps.append(Step("end-employment", ended))
     return steps

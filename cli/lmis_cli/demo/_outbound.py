@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from lmis_cli.demo import _markets as mk
+from lmis_cli.demo._follow_up import follow_up_steps
 from lmis_cli.demo._lifecycle import ABROAD, OUTCOMES, Story, write_story
 from lmis_cli.demo._places import NAME_GROUP_OF_ETHNICITY, NAMES
 from lmis_cli.demo._random import add_years, amount, injective, rng_for, stratified, weighted
@@ -60,6 +61,7 @@ def worker(index: int, setting: Setting) -> tuple[Entity, WorkerFacts]:
     contract = _contract(rng, story, setting) if story.signed_on else None
     steps = [Step("register", person), Step("update-profile", _profile(rng, setting))]
     steps += _story_steps(rng, story, index, setting, contract)
+    steps += follow_up_steps(index, story, setting)
     ref = f"worker-{index}"
     fees = sum(contract["fees_vnd"].values()) if contract else 0
     return Entity(WORKER, ref, tuple(steps), outcome), WorkerFacts(ref, story, groups, fees)

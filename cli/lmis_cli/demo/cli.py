@@ -22,6 +22,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from lmis_cli.demo._follow_up import write_population_register
 from lmis_cli.demo.generate import generate_plan
 from lmis_cli.demo.load import KIND_LABELS, PERMITS, REGISTRY, LoadReport, load_plan
 from lmis_cli.demo.plan import Plan, Sizes, read_jsonl, write_jsonl
@@ -66,6 +67,7 @@ def load_demo(
     else:
         day = today or pinned_today(settings.data_dir, province, seed, SystemClock().today())
         plan = generate_plan(province, sizes or Sizes(), seed, day)
+    write_population_register(plan, settings.data_dir)  # the registry's local register
     marker = settings.data_dir / "demo" / f"loaded-{plan.province:02d}-{plan.seed}.txt"
     digest = plan_digest(plan)
     loaded_before = marker.exists() and marker.read_text().strip() == digest

@@ -13,6 +13,8 @@ clock and the same rules.
     LMIS_NOTIFY_EXTENSION_OPENS_DAYS_BEFORE / _CLOSES_DAYS_BEFORE   permit window (45 / 5)
     LMIS_NOTIFY_RETURN_GRACE_DAYS           after a contract's end (30)
     LMIS_NOTIFY_REPORT_DUE_SOON_DAYS        `report_due` this many days before (5)
+    LMIS_NOTIFY_FAMILY_VISIT_INTERVAL_DAYS  next family visit of an overstayer after (90)
+    LMIS_NOTIFY_REVOCATION_GRACE_DAYS       `working_after_revocation` after revocation (0)
     LMIS_NOTIFY_REPORT_OBLIGATIONS          JSON: report kind -> filing units (a province
                                             under `monthly` stands for all its communes)
     LMIS_NOTIFY_WEBHOOK_*                   webhook delivery: INTERVAL_SECONDS (1),
@@ -80,6 +82,12 @@ class NotifySettings(ServiceSettings):
     extension_closes_days_before: int = Field(5, ge=0, description="permit extension window")
     return_grace_days: int = Field(30, ge=0, description="days after a contract's end")
     report_due_soon_days: int = Field(5, ge=0, description="`report_due` before the due date")
+    family_visit_interval_days: int = Field(
+        90, ge=1, description="days after a family visit before the next one is due"
+    )
+    revocation_grace_days: int = Field(
+        0, ge=0, description="days after a revocation for the end of employment to be recorded"
+    )
     report_obligations: dict[str, list[str]] = Field(
         default_factory=lambda: {k: list(v) for k, v in DEMO_OBLIGATIONS.items()},
         description="report kind -> units that file it",
@@ -109,6 +117,8 @@ class NotifySettings(ServiceSettings):
             extension_closes_days_before=self.extension_closes_days_before,
             return_grace_days=self.return_grace_days,
             report_due_soon_days=self.report_due_soon_days,
+            family_visit_interval_days=self.family_visit_interval_days,
+            revocation_grace_days=self.revocation_grace_days,
         )
 
     def clock(self) -> Clock:

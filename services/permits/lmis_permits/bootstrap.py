@@ -76,16 +76,16 @@ def bootstrap(
     schema = settings.schema_name
     reads = postgres.PostgresPermitsReads(pool, schema)
     personal = personal_data(settings, common)
+    secret = settings.lookup_secret(common.mode)
 
     def commands(aggregate: Aggregate[postgres.S]) -> CommandPath[postgres.S]:
-        read_model = postgres.PermitsReadModel[postgres.S](schema)
+        read_model = postgres.PermitsReadModel[postgres.S](schema, secret)
         streams = PostgresStreams(pool, schema, read_model, personal)
         return CommandPath(
             aggregate, streams, clock, SOURCE, idempotency_ttl=common.idempotency_ttl()
         )
 
     employers_ = Employers(commands(employers.AGGREGATE), reads, clock, authorizer, rules)
-    secret = settings.lookup_secret(common.mode)
     return Permits(
         employers=employers_,
         demands=Demands(commands(demands.AGGREGATE), clock, authorizer, employers_),
@@ -107,7 +107,8 @@ async def migrate(pool: asyncpg.Pool, schema: str) -> None:
 async def rebuild(pool: asyncpg.Pool, settings: PermitsSettings, common: CommonSettings) -> str:
     """Empty the read model and fill it again from the event store."""
     personal = personal_data(settings, common)
-    rebuilt = await projection.rebuild(pool, settings.schema_name, personal)
+    secret = settings.lookup_secret(common.mode)
+    rebuilt = await projection.rebuild(pool, settings.schema_name, personal, lookup_secret=secret)
     return f"permits: {rebuilt} files rebuilt"
 
 

@@ -12,6 +12,7 @@ import asyncpg
 from lmis_registry.adapters.bulk_files import PostgresBulkFiles
 from lmis_registry.adapters.loan_list import LoanReadModel, PostgresLoanList
 from lmis_registry.adapters.migrations import MIGRATIONS
+from lmis_registry.adapters.population import population_register
 from lmis_registry.adapters.rebuild import (
     rebuild_loan_list,
     rebuild_open_files,
@@ -63,7 +64,14 @@ def bootstrap(
     files = PostgresStreams(pool, schema, WorkerReadModel(schema, secret), personal)
     bulk = PostgresBulkFiles(pool, schema, secret, personal)
     return Registry(
-        workers=WorkerFiles(files, PostgresWorkerList(pool, schema), clock, authorizer, ttl),
+        workers=WorkerFiles(
+            files,
+            PostgresWorkerList(pool, schema),
+            clock,
+            authorizer,
+            ttl,
+            population=population_register(settings, common),
+        ),
         loans=Loans(
             PostgresStreams(pool, schema, LoanReadModel(schema), personal),
             clock,

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, HttpUrl, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from lmis_shared.lookup_keys import DEVELOPMENT_LOOKUP_KEY, MIN_LOOKUP_KEY_LENGTH, lookup_secret
@@ -22,6 +25,22 @@ class RegistrySettings(PersonalDataSettings):
         description="HMAC key of citizen-ID lookups (one open file per citizen); "
         "the development default is refused outside embedded mode",
     )
+
+    # The population register (`application/population.py`): `local` (a CSV copy: what
+    # `lmis up` sets), `national` (the national exchange: `adapters/population_national.py`),
+    # `none` (the default: no check recorded, identities stay unverified until the commune
+    # police confirm them on the ground).
+    population_register: Literal["local", "national", "none"] = Field(
+        "none", description="local | national | none (`lmis up`: local)"
+    )
+    population_register_file: Path | None = Field(
+        None, description="local register: extra CSV (default <data_dir>/population/register.csv)"
+    )
+    population_register_url: HttpUrl | None = Field(None, description="national exchange URL")
+    population_register_client_id: str | None = Field(None, description="national exchange")
+    population_register_secret: SecretStr | None = Field(None, description="national exchange")
+    population_register_timeout_seconds: float = Field(5.0, gt=0, le=60)
+    population_register_attempts: int = Field(3, ge=1, le=10)
 
     def lookup_secret(self, mode: str) -> bytes:
         """The lookup key for a process running in `mode` ("embedded" or "production")."""

@@ -4,6 +4,22 @@ Importing this package registers every event type in the catalogue. A consumer i
 contract module of the producer it reads, never the producer's domain.
 """
 
-from lmis_shared.contracts import feeds, notify, permits, registry, registry_loans, reporting
+from lmis_shared.contracts import (
+    feeds,
+    notify,
+    permits,
+    registry,
+    registry_follow_up,
+    registry_loans,
+    reporting,
+)
 
-__all__ = ["feeds", "notify", "permits", "registry", "registry_loans", "reporting"]
+__all__ = [
+    "feeds",
+    "notify",
+    "permits",
+    "registry",
+    "registry_follow_up",
+    "registry_loans",
+    "reporting",
+]

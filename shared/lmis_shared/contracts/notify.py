@@ -57,6 +57,10 @@ class AlertRule(StrEnum):
     """A statutory report is past its due date and was not submitted."""
     webhook_paused = "webhook_paused"
     """An agency's webhook subscription failed too often in a row and was paused."""
+    family_visit_due = "family_visit_due"
+    """A worker overstays or absconded: the commune should visit the family (again)."""
+    working_after_revocation = "working_after_revocation"
+    """A work permit was revoked and no end of the employment was recorded."""
 
 
 class SubjectKind(StrEnum):

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lmis_shared.errors import InvalidInput
+from lmis_shared.imports.reasons_vi import reason_vi
 
 
 class UnreadableFile(InvalidInput):
@@ -27,6 +28,11 @@ class RowError:
     column: str
     field: str
     reason: str
+    """In English, as the API answers it; `reason_vi` is the error report's text."""
+
+    @property
+    def reason_vi(self) -> str:
+        return reason_vi(self.reason)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -34,6 +40,7 @@ class RowError:
             "column": self.column,
             "field": self.field,
             "reason": self.reason,
+            "reason_vi": self.reason_vi,
         }
 
 

@@ -60,14 +60,15 @@ def template_xlsx(template: Template) -> bytes:
 
 
 def error_report_xlsx(errors: Sequence[RowError], summary: ImportSummary | None = None) -> bytes:
-    """One line per problem: the row, the column as headed in the file, and why."""
+    """One line per problem: the row, the column as headed in the file, and why (in
+    Vietnamese: `reasons_vi.py`)."""
     book = Workbook()
     sheet = book.active
     sheet.title = REPORT_SHEET
     _table(
         sheet,
         REPORT_HEADINGS,
-        [(e.row_number, e.column, e.reason) for e in sorted(errors, key=_by_row)],
+        [(e.row_number, e.column, e.reason_vi) for e in sorted(errors, key=_by_row)],
     )
     for letter, width in zip("ABC", (8, 28, 80), strict=True):
         sheet.column_dimensions[letter].width = width

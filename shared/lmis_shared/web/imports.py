@@ -24,7 +24,7 @@ from typing import Annotated, Any, Literal, Protocol
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from lmis_shared.access.web import Access
 from lmis_shared.auth import Principal
@@ -79,6 +79,7 @@ class RowErrorView(BaseModel):
     column: str
     field: str
     reason: str
+    reason_vi: str = Field(description="the reason in Vietnamese, as the error report gives it")
 
 
 class ImportReport(BaseModel):

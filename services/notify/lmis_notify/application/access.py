@@ -32,7 +32,10 @@ def _seeing(rules: Iterable[str]) -> Grant:
 
 ALL_ALERTS = _alerts(*AlertRule)
 PERMIT_ALERTS = _alerts(
-    AlertRule.permit_expiring, AlertRule.permit_expired, AlertRule.working_without_permit
+    AlertRule.permit_expiring,
+    AlertRule.permit_expired,
+    AlertRule.working_without_permit,
+    AlertRule.working_after_revocation,
 )
 ABROAD_ALERTS = _alerts(AlertRule.absconded, AlertRule.overdue_return)
 

@@ -18,6 +18,10 @@ Each rule, the events that set its deadlines, and the events that fix it:
   overdue_return          contract signed / extended: the day after end + grace period
                           fixed by: return, withdrawal, a later extension
   absconded               raised at once by the absconding; fixed by: return
+  family_visit_due        absconded / overstayed: at once; a visit recorded: the next after
+                          the interval (`family_visits.py`). fixed by: a visit, return
+  working_after_revocation  revoked: revocation date + grace; fixed by: employment ended,
+                          a new permit or exemption
   loan_overdue            disbursed / restructured: the day after each instalment's due date
                           fixed by: a repayment through it, settled, written off, restructured
   report_due, report_late report obligations (`domain/reports.py`); fixed by: submitted
@@ -32,9 +36,9 @@ fixed are ONE open alert (`application/deadlines.py` keeps it so), whose `Figure
 and, for a loan, add up what is unpaid of them (`figures`): a loan nine instalments behind has
 one `loan_overdue` alert saying 9 and the amount, not nine alerts.
 
-A permit revoked while the person still works is not flagged here: the authority that revoked
-it knows, and the end of employment normally follows (domain.md lists revocation among the
-facts that settle an expired permit).
+A permit revoked settles the permit's own deadlines (domain.md lists revocation among the
+facts that settle an expired permit) and, unless the employment's end is recorded within the
+grace period, raises `working_after_revocation`.
 """
 
 from __future__ import annotations
@@ -45,9 +49,11 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
+from lmis_notify.domain.family_visits import FAMILY_VISIT_DUE, first_visit_due, visit_recorded
 from lmis_notify.domain.model import Deadline, Decision, Figures, Subject
 from lmis_shared.contracts import permits as p
 from lmis_shared.contracts import registry as r
+from lmis_shared.contracts import registry_follow_up as follow_up
 from lmis_shared.contracts import registry_loans as loans
 from lmis_shared.contracts.notify import AlertRule, ReportSubmitted, SubjectKind
 from lmis_shared.contracts.reporting import ReportFiled
@@ -58,6 +64,7 @@ PERMIT_RULES = (
     AlertRule.permit_expiring,
     AlertRule.permit_expired,
     AlertRule.working_without_permit,
+    AlertRule.working_after_revocation,
 )
 
 
@@ -72,11 +79,17 @@ class RuleSettings:
     """Days after a contract's end before a worker not back is overdue."""
     report_due_soon_days: int = 5
     """Days before a report's due date when `report_due` is raised."""
+    family_visit_interval_days: int = 90
+    """Days after a family visit before the next one is due, while the worker stays abroad."""
+    revocation_grace_days: int = 0
+    """Days after a revocation for the end of employment to be recorded."""
 
     def __post_init__(self) -> None:
         if self.extension_opens_days_before <= self.extension_closes_days_before:
             raise ValueError("the extension window must open before it closes")
-        if min(self.return_grace_days, self.report_due_soon_days) < 0:
+        if self.family_visit_interval_days < 1:
+            raise ValueError("the family visit interval must be at least a day")
+        if min(self.return_grace_days, self.report_due_soon_days, self.revocation_grace_days) < 0:
             raise ValueError("a grace period cannot be negative")
 
 
@@ -146,7 +159,7 @@ def _contract_extended(s: Subject, e: r.WorkerContractExtended, settings: RuleSe
 
 
 def _returned(s: Subject, _e: r.WorkerReturned, _: RuleSettings) -> Decision:
-    return _change(s, fix=[AlertRule.overdue_return, AlertRule.absconded])
+    return _change(s, fix=[AlertRule.overdue_return, AlertRule.absconded, FAMILY_VISIT_DUE])
 
 
 def _withdrawn(s: Subject, _e: r.WorkerWithdrawn, _: RuleSettings) -> Decision:
@@ -154,7 +167,12 @@ def _withdrawn(s: Subject, _e: r.WorkerWithdrawn, _: RuleSettings) -> Decision:
 
 
 def _absconded(s: Subject, e: r.WorkerAbsconded, _: RuleSettings) -> Decision:
-    return _change(s, raise_now=[Deadline(AlertRule.absconded, s.id, e.absconded_on)])
+    visit = first_visit_due(s, e.absconded_on)
+    return _change(s, raise_now=[Deadline(AlertRule.absconded, s.id, e.absconded_on), *visit])
+
+
+def _overstayed(s: Subject, e: r.WorkerOverstayed, _: RuleSettings) -> Decision:
+    return _change(s, raise_now=first_visit_due(s, e.overstaying_since))
 
 
 # --- foreign workers (permits) --------------------------------------------------------------
@@ -200,8 +218,16 @@ def _exemption(s: Subject, e: p.ExemptionCertified, _: RuleSettings) -> Decision
 
 
 def _permit_settled(s: Subject, _e: EventPayload, _: RuleSettings) -> Decision:
-    """Revoked, or the employment ended: nothing about this permit is pending any more."""
+    """The employment ended: nothing about this permit is pending any more."""
     return _change(s, fix=PERMIT_RULES)
+
+
+def _revoked(s: Subject, e: p.PermitRevoked, settings: RuleSettings) -> Decision:
+    """Nothing about this permit is pending any more, but the person must stop working."""
+    working = e.revoked_on + timedelta(days=settings.revocation_grace_days)
+    return _change(
+        s, fix=PERMIT_RULES, set_=[Deadline(AlertRule.working_after_revocation, s.id, working)]
+    )
 
 
 # --- loans (registry) -----------------------------------------------------------------------
@@ -279,12 +305,14 @@ _RULES: Mapping[type[EventPayload], Rule] = {
     r.WorkerReturned: _returned,
     r.WorkerWithdrawn: _withdrawn,
     r.WorkerAbsconded: _absconded,
+    r.WorkerOverstayed: _overstayed,
+    follow_up.WorkerFamilyVisitRecorded: visit_recorded,
     p.ForeignWorkerRegistered: _foreign_worker_registered,
     p.PermitIssued: _permit_issued,
     p.PermitExtended: _permit_extended,
     p.PermitExtensionApplied: _extension_applied,
     p.ExemptionCertified: _exemption,
-    p.PermitRevoked: _permit_settled,
+    p.PermitRevoked: _revoked,
     p.EmploymentEnded: _permit_settled,
     loans.LoanApplied: _loan_applied,
     loans.LoanDisbursed: _disbursed,

@@ -36,7 +36,7 @@ class PostgresPermitImports:
         self._schema = schema
         self._secret = lookup_secret
         self._streams = PostgresStreams[fw.ForeignWorkerFile](
-            pool, schema, PermitsReadModel(schema), personal
+            pool, schema, PermitsReadModel(schema, lookup_secret), personal
         )
         self._reads = PostgresPermitsReads(pool, schema)
 

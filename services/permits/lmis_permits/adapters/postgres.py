@@ -10,7 +10,7 @@ from typing import Generic, TypeVar
 
 import asyncpg
 
-from lmis_permits.adapters import projection
+from lmis_permits.adapters import open_passports, projection
 from lmis_permits.application.ports import DemandRow, WorkerQuery, WorkerRow
 from lmis_permits.domain import foreign_workers as fw
 from lmis_permits.domain.headcount import Headcount
@@ -73,16 +73,28 @@ async def migrate(pool: asyncpg.Pool, schema: str) -> None:
 
 class PermitsReadModel(Generic[S]):
     """The changed stream's row (`projection.project`) written after the append, in its
-    transaction; for a new foreign worker file, the headcount re-checked there too."""
+    transaction; for a new foreign worker file, the headcount re-checked there too; with a
+    `lookup_secret`, the file's passport claim (`open_passports`: one open file per passport
+    and nationality)."""
 
-    def __init__(self, schema: str) -> None:
+    def __init__(self, schema: str, lookup_secret: bytes | None = None) -> None:
         self._schema = schema
+        self._secret = lookup_secret
 
     async def guard(self, connection: Connection, change: Change[S]) -> None:
         return None
 
     async def apply(self, connection: Connection, change: Change[S]) -> None:
         await projection.project(connection, self._schema, change.after)
+        if self._secret is not None:
+            await open_passports.sync(
+                connection,
+                self._schema,
+                self._secret,
+                change.stream_id,
+                change.before,
+                change.after,
+            )
         if change.before is None and isinstance(change.after, fw.ForeignWorkerFile):
             await self._check_headcount(connection, change.after)
 

@@ -18,6 +18,7 @@ from uuid import UUID
 
 import asyncpg
 
+from lmis_permits.adapters import open_passports
 from lmis_permits.domain import demands, employers
 from lmis_permits.domain import foreign_workers as fw
 from lmis_shared.commands import Aggregate
@@ -90,7 +91,12 @@ async def project(conn: Connection, schema: str, state: State, *, rebuilt: bool 
 
 
 async def rebuild(
-    pool: asyncpg.Pool, schema: str, personal: PersonalData | None = None, batch_size: int = 1000
+    pool: asyncpg.Pool,
+    schema: str,
+    personal: PersonalData | None = None,
+    batch_size: int = 1000,
+    *,
+    lookup_secret: bytes | None = None,
 ) -> int:
     """Write the read model again from the event store, beside the commands (see the module's
     docstring); returns the files (demands and foreign workers) written.
@@ -119,6 +125,9 @@ async def rebuild(
                 await project(conn, schema, state, rebuilt=True)
     for table in ("demands", "foreign_workers", "employers"):
         await pool.execute(in_schema(_ORPHANS.replace("{t}", table), schema))
+    if lookup_secret is not None:  # the passport claims, in one short transaction
+        async with pool.acquire() as conn, conn.transaction():
+            await open_passports.refill(conn, schema, lookup_secret, states.items())
     return sum(not isinstance(s, employers.Employer) for s in states.values())
 
 

@@ -17,6 +17,7 @@ from lmis_permits.application.ports import PermitsReads, WorkerQuery, WorkerRow
 from lmis_permits.application.scope import changed, in_scope
 from lmis_permits.domain import foreign_workers as fw
 from lmis_permits.domain.errors import EmployerNotFound
+from lmis_permits.domain.passports import OpenPassportFileExists, PassportRegistrationRefused
 from lmis_permits.domain.permit_status import PermitFacts, PermitStatus, permit_status
 from lmis_permits.domain.rules import PermitRules
 from lmis_shared.auth import ERASE, READ, WRITE, Authorizer, Principal
@@ -75,7 +76,14 @@ class ForeignWorkers:
             respond=changed,
             creates=True,
         )
-        return await self.commands.run(register, ctx)
+        try:
+            return await self.commands.run(register, ctx)
+        except OpenPassportFileExists as conflict:
+            # only a caller who may read the open file learns that there is one
+            holder = conflict.holder_commune
+            if holder and self.authorizer.allows(ctx.principal, READ, holder, PERMIT):
+                raise
+            raise PassportRegistrationRefused() from None
 
     async def handle(
         self, worker_id: UUID, command: fw.FileCommand, ctx: CommandContext

@@ -14,7 +14,7 @@ from datetime import date
 from functools import partial
 from uuid import UUID
 
-from lmis_permits.application.import_template import END, EXEMPT, ISSUE
+from lmis_permits.application.import_template import END, EXEMPT, HEALTH, ISSUE, RESIDENCE
 from lmis_permits.domain import foreign_workers as fw
 from lmis_permits.domain.employers import Employer
 from lmis_permits.domain.errors import HeadcountExceeded
@@ -23,7 +23,9 @@ from lmis_permits.domain.foreign_workers import (
     EndEmployment,
     FileCommand,
     IssuePermit,
+    RecordHealthCheck,
     RegisterForeignWorker,
+    RegisterResidence,
 )
 from lmis_permits.domain.headcount import Headcount
 from lmis_permits.domain.rules import PermitRules
@@ -34,7 +36,9 @@ from lmis_shared.imports import Row, RowError, RowRejected, Table, build_command
 FOLLOW_UPS: tuple[tuple[str, type[FileCommand]], ...] = (
     (ISSUE, IssuePermit),
     (EXEMPT, CertifyExemption),
-    (END, EndEmployment),
+    (HEALTH, RecordHealthCheck),
+    (RESIDENCE, RegisterResidence),
+    (END, EndEmployment),  # last: an ended file takes no more commands
 )
 """The later commands of a row, in the order they are decided."""
 

@@ -15,11 +15,12 @@ from __future__ import annotations
 from functools import cache
 
 from lmis_permits.domain import nationalities
-from lmis_shared.contracts.permits import EmploymentEndReason, PositionType, Sex
+from lmis_shared.contracts.permits import EmploymentEndReason, HealthResult, PositionType, Sex
 from lmis_shared.imports import Column, Template, choice, vietnamese_date
 from lmis_shared.reference.ethnicities import fold
 
 ISSUE, EXEMPT, END = "issue", "exempt", "end"
+HEALTH, RESIDENCE = "health", "residence"
 
 SEX_LABELS = {"Nam": Sex.male.value, "Nữ": Sex.female.value}
 POSITION_LABELS = {
@@ -27,6 +28,10 @@ POSITION_LABELS = {
     "Giám đốc điều hành": PositionType.executive_director.value,
     "Chuyên gia": PositionType.expert.value,
     "Lao động kỹ thuật": PositionType.technical_worker.value,
+}
+HEALTH_LABELS = {
+    "Đủ sức khỏe": HealthResult.fit.value,
+    "Không đủ sức khỏe": HealthResult.unfit.value,
 }
 END_LABELS = {
     "Hết hạn hợp đồng": EmploymentEndReason.contract_end.value,
@@ -183,6 +188,46 @@ PERMIT_TEMPLATE = Template(
         Column("Số văn bản xác nhận miễn", f"{EXEMPT}.certificate_number"),
         Column("Miễn từ ngày", f"{EXEMPT}.valid_from", help=_DATE_HELP, parse=vietnamese_date),
         Column("Miễn đến ngày", f"{EXEMPT}.valid_until", help=_DATE_HELP, parse=vietnamese_date),
+        # the Long An plan's screening for communicable diseases, and the police's temporary
+        # residence registration (as `record-health-check` and `register-residence`)
+        Column(
+            "Ngày khám sức khỏe",
+            f"{HEALTH}.checked_on",
+            example="15/01/2025",
+            help=_DATE_HELP + " Điền cùng kết quả khám.",
+            aliases=("Ngày khám SK",),
+            parse=vietnamese_date,
+        ),
+        Column(
+            "Kết quả khám sức khỏe",
+            f"{HEALTH}.result",
+            example="Đủ sức khỏe",
+            help=", ".join(HEALTH_LABELS) + ".",
+            aliases=("Kết quả khám SK",),
+            parse=choice(HEALTH_LABELS),
+        ),
+        Column("Cơ sở khám sức khỏe", f"{HEALTH}.facility", example="Bệnh viện Đa khoa Long An"),
+        Column(
+            "Số thẻ tạm trú",
+            f"{RESIDENCE}.card_number",
+            example="TT123456",
+            help="Thẻ tạm trú do cơ quan công an cấp; điền cùng thời hạn của thẻ.",
+            aliases=("Thẻ tạm trú",),
+        ),
+        Column(
+            "Tạm trú từ ngày",
+            f"{RESIDENCE}.valid_from",
+            example="10/02/2025",
+            help=_DATE_HELP,
+            parse=vietnamese_date,
+        ),
+        Column(
+            "Tạm trú đến ngày",
+            f"{RESIDENCE}.valid_until",
+            example="31/01/2027",
+            help=_DATE_HELP,
+            parse=vietnamese_date,
+        ),
         Column(
             "Ngày chấm dứt làm việc",
             f"{END}.date",

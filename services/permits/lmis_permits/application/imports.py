@@ -40,8 +40,9 @@ from lmis_permits.domain import foreign_workers as fw
 from lmis_permits.domain.employers import Employer
 from lmis_permits.domain.errors import HeadcountExceeded
 from lmis_permits.domain.headcount import Headcount
+from lmis_permits.domain.passports import OpenPassportFileExists
 from lmis_permits.domain.rules import PermitRules
-from lmis_shared.auth import WRITE, Authorizer, Principal
+from lmis_shared.auth import READ, WRITE, Authorizer, Principal
 from lmis_shared.clock import Clock
 from lmis_shared.commands import Command, CommandContext, CommandPath, Streams
 from lmis_shared.contracts.permits import PositionType
@@ -54,6 +55,8 @@ BATCH_SIZE = 500
 NO_EMPLOYER = "no employer is registered under it"
 OUT_OF_SCOPE = "the employer is outside the administrative unit you may write in"
 REPEATED = "repeats an earlier row of this import (same passport, employer and start date)"
+OPEN_PASSPORT = "a foreign worker file with this passport and nationality is already open"
+CANNOT_OPEN_HERE = "the file cannot be opened from here; the province office can say why"
 
 Progress = Callable[[int], None]
 
@@ -199,6 +202,11 @@ class _Run:
             return
         except HeadcountExceeded as full:  # another registration took the last place
             raise RowRejected([self._table.error(row, "position", str(full))]) from None
+        except OpenPassportFileExists as open_file:  # said only to who may read that file
+            holder, principal = open_file.holder_commune, self._ctx.principal
+            seen = holder and self._authorizer.allows(principal, READ, holder, PERMIT)
+            reason = OPEN_PASSPORT if seen else CANNOT_OPEN_HERE
+            raise RowRejected([self._table.error(row, "passport_number", reason)]) from None
         self.summary.imported += 1
 
     async def _decide(self, commands: RowCommands, file_id: UUID) -> list[EventPayload]:

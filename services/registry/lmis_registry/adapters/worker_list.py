@@ -19,7 +19,7 @@ import asyncpg
 
 from lmis_registry.adapters.text_search import like_word_prefix, search_key
 from lmis_registry.application.ports import WorkerPage, WorkerSearch, WorkerSummary
-from lmis_registry.domain.workers import WorkerFile, WorkerStatus
+from lmis_registry.domain.workers import IdentityStatus, WorkerFile, WorkerStatus
 from lmis_shared import listing
 from lmis_shared.contracts.registry import PriorityGroup
 from lmis_shared.eventstore.postgres import Connection
@@ -43,6 +43,7 @@ COLUMNS = (
     "sending_name",
     "sending_licence",
     "departure_date",
+    "identity_status",
 )
 _UPSERT = versioned_upsert("worker_list", COLUMNS)
 REBUILT_UPSERT = versioned_upsert("worker_list", COLUMNS, same_version=True)
@@ -50,8 +51,8 @@ REBUILT_UPSERT = versioned_upsert("worker_list", COLUMNS, same_version=True)
 older one never over a newer one a command wrote meanwhile."""
 _SELECT = (
     "select worker_id, version, status, full_name, commune_code, province_code,"
-    " priority_groups, registered_on, destination_country, programme, departure_date"
-    " from {s}.worker_list"
+    " priority_groups, registered_on, destination_country, programme, departure_date,"
+    " identity_status from {s}.worker_list"
 )
 
 
@@ -76,6 +77,7 @@ def row_of(state: WorkerFile) -> tuple[Any, ...]:
         sending.name if sending else None,
         sending.licence_number if sending else None,
         abroad.departure_date if abroad else None,
+        state.follow_up.identity.value,
     )
 
 
@@ -115,6 +117,8 @@ def _conditions(q: WorkerSearch) -> tuple[list[str], list[Any]]:
             "(sending_licence = ? or lower(sending_name) = lower(?) or sending_kind = ?)",
             *[q.sending_organisation] * 3,
         )
+    if q.identity:
+        w.add("identity_status = any(?::text[])", [s.value for s in q.identity])
     if q.priority_group is not None:
         w.add("priority_groups @> array[?::text]", q.priority_group.value)
     if q.departed_from is not None:
@@ -148,4 +152,5 @@ def _summary(row: asyncpg.Record) -> WorkerSummary:
         id=row["worker_id"],
         status=WorkerStatus(row["status"]),
         priority_groups=tuple(PriorityGroup(g) for g in row["priority_groups"]),
+        identity=IdentityStatus(row["identity_status"]),
     )

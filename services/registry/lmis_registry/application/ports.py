@@ -15,7 +15,7 @@ from typing import Protocol
 from uuid import UUID
 
 from lmis_registry.domain.loans import LoanStatus
-from lmis_registry.domain.workers import WorkerStatus
+from lmis_registry.domain.workers import IdentityStatus, WorkerStatus
 from lmis_shared.contracts.registry import PriorityGroup
 from lmis_shared.contracts.registry_loans import LoanPurpose
 
@@ -36,6 +36,8 @@ class WorkerSearch:
     departed_from: date | None = None
     departed_to: date | None = None
     text: str | None = None
+    identity: tuple[IdentityStatus, ...] = ()
+    """The follow-up list: files whose identity is `unverified` or a `mismatch`."""
     cursor: str | None = None
     limit: int = 50
 
@@ -54,6 +56,7 @@ class WorkerSummary:
     destination_country: str | None
     programme: str | None
     departure_date: date | None
+    identity: IdentityStatus = IdentityStatus.unverified
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from lmis_registry.application.population import NO_REGISTER, PopulationRegister
 from lmis_registry.application.ports import WorkerListing, WorkerPage, WorkerSearch
 from lmis_registry.domain import workers
 from lmis_shared.auth import ERASE, READ, WRITE, Authorizer, Principal, list_scope
@@ -38,6 +39,8 @@ STREAM_TYPE = workers.AGGREGATE.stream_type
 """Also the resource kind the authorizer's grants name."""
 
 AnyCommand = workers.RegisterWorker | workers.AnyWorkerCommand
+Checked = tuple[workers.IdentityAnswer, datetime]
+"""The population register's answer on a file's identity, and when it was given."""
 
 
 class WorkerFiles:
@@ -48,6 +51,7 @@ class WorkerFiles:
         clock: Clock,
         authorizer: Authorizer,
         idempotency_ttl: timedelta = IDEMPOTENCY_TTL,
+        population: PopulationRegister | None = None,
     ) -> None:
         self._path = CommandPath(
             workers.AGGREGATE, streams, clock, SOURCE, idempotency_ttl=idempotency_ttl
@@ -55,16 +59,56 @@ class WorkerFiles:
         self._listing = listing
         self._clock = clock
         self._authorizer = authorizer
+        self._population = population
 
     async def register(self, command: workers.RegisterWorker, ctx: CommandContext) -> CommandResult:
-        """Open a file (201): answers its id and version."""
-        return await self._run(new_stream_id(), command, ctx, creates=True)
+        """Open a file (201): answers its id and version, with the population register's
+        answer on the identity recorded beside the registration (`identity_checked`)."""
+        identity = await self._check_identity(command, ctx)
+        return await self._run(new_stream_id(), command, ctx, creates=True, identity=identity)
+
+    async def _check_identity(
+        self, command: workers.RegisterWorker, ctx: CommandContext
+    ) -> Checked | None:
+        """The register is asked only for a caller who may open files in the commune: a
+        refused registration must not be a way to query it. None: no register configured."""
+        if self._population is None:
+            return None
+        if not self._authorizer.allows(ctx.principal, WRITE, command.commune_code, STREAM_TYPE):
+            return None
+        given = workers.Identity(
+            command.citizen_id, command.full_name, command.date_of_birth, command.commune_code
+        )
+        return await self._population.verify(given), self._clock.now()
 
     async def execute(
         self, worker_id: UUID, command: workers.AnyWorkerCommand, ctx: CommandContext
     ) -> CommandResult:
         """Run a command on an existing file: answers its id, new version and status."""
+        if isinstance(command, workers.CheckIdentity):
+            return await self._recheck_identity(worker_id, command, ctx)
         return await self._run(worker_id, command, ctx, creates=False)
+
+    async def _recheck_identity(
+        self, worker_id: UUID, command: workers.CheckIdentity, ctx: CommandContext
+    ) -> CommandResult:
+        """Ask the register about the file's identity as it stands (only for a caller who may
+        write the file), then record the answer if the file has not moved on meanwhile."""
+
+        def may_write(state: workers.WorkerFile) -> None:
+            self._authorizer.check(ctx.principal, WRITE, state.commune_code, STREAM_TYPE)
+
+        state = await self._path.load(worker_id, may_write)
+        identity = None
+        if state.erasure is None:  # an erased file is refused by `decide`, nothing to ask
+            person = state.person
+            given = workers.Identity(
+                person.citizen_id, person.full_name, person.date_of_birth, state.commune_code
+            )
+            register = self._population or NO_REGISTER
+            identity = await register.verify(given), self._clock.now()
+        pinned = ctx if ctx.if_match is not None else replace(ctx, if_match=state.version)
+        return await self._run(worker_id, command, pinned, creates=False, identity=identity)
 
     async def erase(
         self, worker_id: UUID, request: EraseRequest, ctx: CommandContext
@@ -111,10 +155,17 @@ class WorkerFiles:
         return await self._listing.search(_within_scope(query, principal, self._authorizer))
 
     async def _run(
-        self, worker_id: UUID, command: AnyCommand, ctx: CommandContext, *, creates: bool
+        self,
+        worker_id: UUID,
+        command: AnyCommand,
+        ctx: CommandContext,
+        *,
+        creates: bool,
+        identity: Checked | None = None,
     ) -> CommandResult:
         try:
-            return await self._path.run(self._command(worker_id, command, ctx, creates), ctx)
+            built = self._command(worker_id, command, ctx, creates, identity)
+            return await self._path.run(built, ctx)
         except workers.OpenFileExists as conflict:
             # only a caller who may read the citizen's open file learns that there is one
             holder = conflict.holder_commune
@@ -123,13 +174,18 @@ class WorkerFiles:
             raise workers.RegistrationRefused() from None
 
     def _command(
-        self, worker_id: UUID, command: AnyCommand, ctx: CommandContext, creates: bool
+        self,
+        worker_id: UUID,
+        command: AnyCommand,
+        ctx: CommandContext,
+        creates: bool,
+        identity: Checked | None = None,
     ) -> Command[workers.WorkerFile]:
         def authorise(state: workers.WorkerFile | None) -> None:
             self._authorise_write(ctx.principal, state, command)
 
         def decide(state: workers.WorkerFile | None) -> list[EventPayload]:
-            return workers.decide(state, command, self._clock.today())
+            return workers.decide(state, command, self._clock.today(), identity=identity)
 
         return Command(
             command.command_name,

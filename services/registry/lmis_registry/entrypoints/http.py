@@ -180,6 +180,25 @@ _FILE_COMMANDS: tuple[tuple[type[w.WorkerCommand], str, str], ...] = (
         "Withdraw before departure",
         "The worker gives up before leaving; closes the file.",
     ),
+    (
+        w.RecordResidenceCheck,
+        "Record the commune police's residence check",
+        "Date, who checked (a role) and the outcome: `confirmed` verifies the file's identity, "
+        "`not_resident` or `moved_away` marks it a mismatch to follow up.",
+    ),
+    (
+        w.CheckIdentity,
+        "Check the file's identity against the population register again",
+        "For a file left `unverified` (the register was unavailable) or corrected since: the "
+        "register's answer is recorded as at registration (`identity_checked`).",
+    ),
+    (
+        w.RecordFamilyVisit,
+        "Record a visit to the family of a worker who overstays or absconded",
+        "Date, who visited (a role, never a name), outcome and next step; resolves the "
+        "`family_visit_due` alert, and the next visit falls due after the province's interval "
+        "while the worker stays abroad illegally.",
+    ),
 )
 
 

@@ -16,7 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from lmis_registry.application.loans import LoanReport
 from lmis_registry.application.ports import WorkerPage, WorkerSearch, WorkerSummary
 from lmis_registry.domain import loans
-from lmis_registry.domain.workers import WorkerFile, WorkerStatus, allowed_commands
+from lmis_registry.domain.workers import (
+    IdentityStatus,
+    WorkerFile,
+    WorkerStatus,
+    allowed_commands,
+)
+from lmis_registry.entrypoints.follow_up_views import FollowUpView
 from lmis_shared.contracts.registry import (
     Education,
     Exam,
@@ -120,6 +126,7 @@ class WorkerView(BaseModel):
     contract: ContractView | None
     abroad: AbroadView | None
     withdrawal: WithdrawalView | None
+    follow_up: FollowUpView
 
     @classmethod
     def of(cls, state: WorkerFile) -> WorkerView:
@@ -144,6 +151,7 @@ class WorkerView(BaseModel):
             withdrawal=(
                 WithdrawalView.model_validate(state.withdrawal) if state.withdrawal else None
             ),
+            follow_up=FollowUpView.of(state.follow_up),
         )
 
 
@@ -206,6 +214,7 @@ class WorkerListItem(_FromState):
     destination_country: str | None
     programme: str | None
     departure_date: date | None
+    identity: IdentityStatus
 
     @classmethod
     def of(cls, summary: WorkerSummary) -> WorkerListItem:
@@ -242,6 +251,9 @@ class WorkerFilters(BaseModel):
     q: str | None = Field(
         None, max_length=100, description="words of the name, with or without diacritics"
     )
+    identity: list[IdentityStatus] = Field(
+        [], description="the follow-up list: `unverified` and/or `mismatch` (repeat for both)"
+    )
     cursor: str | None = Field(None, max_length=200)
     limit: int = Field(50, ge=1, le=200)
 
@@ -257,6 +269,7 @@ class WorkerFilters(BaseModel):
             departed_from=self.departed_from,
             departed_to=self.departed_to,
             text=self.q,
+            identity=tuple(self.identity),
             cursor=self.cursor,
             limit=self.limit,
         )

@@ -20,6 +20,11 @@ from lmis_registry.domain.workers.fields import (
     WorkerCommand,
     example,
 )
+from lmis_registry.domain.workers.follow_up import (
+    CheckIdentity,
+    RecordFamilyVisit,
+    RecordResidenceCheck,
+)
 from lmis_registry.domain.workers.profile import RegisterWorker, UpdateProfile
 from lmis_shared.contracts.registry import (
     Exam,
@@ -289,15 +294,21 @@ AnyWorkerCommand = (
     | ReportAbsconded
     | ReportOverstaying
     | Withdraw
+    | RecordResidenceCheck
+    | CheckIdentity
+    | RecordFamilyVisit
 )
 
 
 __all__ = [
     "EXAM_MAXIMUM",
     "AnyWorkerCommand",
+    "CheckIdentity",
     "EnrolTraining",
     "ExtendContract",
     "RecordDeparture",
+    "RecordFamilyVisit",
+    "RecordResidenceCheck",
     "RecordReturn",
     "RecordTrainingResult",
     "RegisterWorker",

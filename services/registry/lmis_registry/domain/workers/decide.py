@@ -12,11 +12,13 @@ Today's date is an argument, never read here. Dates follow two rules
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from lmis_registry.domain.errors import IllegalTransition, InvalidField
 from lmis_registry.domain.workers import commands as c
+from lmis_registry.domain.workers import follow_up
+from lmis_registry.domain.workers.checks import IdentityAnswer
 from lmis_registry.domain.workers.lifecycle import allowed_commands, ensure_allowed
 from lmis_registry.domain.workers.state import Abroad, Contract, WorkerFile
 from lmis_shared.contracts.registry import (
@@ -45,15 +47,21 @@ PERSON_FIELDS = ("full_name", "date_of_birth", "citizen_id", "passport_number", 
 
 
 def decide(
-    state: WorkerFile | None, command: c.AnyWorkerCommand | c.RegisterWorker, today: date
+    state: WorkerFile | None,
+    command: c.AnyWorkerCommand | c.RegisterWorker,
+    today: date,
+    *,
+    identity: tuple[IdentityAnswer, datetime] | None = None,
 ) -> list[EventPayload]:
     """The events `command` causes on `state` (None: no file yet, only `register` runs);
-    raises IllegalTransition or InvalidField."""
+    raises IllegalTransition or InvalidField. A registration (and `check-identity`) records
+    `identity`, the population register's answer and when it was given."""
     if isinstance(command, c.RegisterWorker):
         if state is not None:
             allowed = allowed_commands(state)
             raise IllegalTransition(state.status.value, allowed, command=command.command_name)
-        return _register(command, today)
+        checked = [identity[0].as_event(identity[1])] if identity else []
+        return [*_register(command, today), *checked]
     if state is None:
         raise IllegalTransition("absent", [c.RegisterWorker.command_name], command.command_name)
     if state.erasure is not None:  # its personal data is gone: nothing more is recorded
@@ -78,6 +86,14 @@ def decide(
             return [_abscond(state, command, today)]
         case c.ReportOverstaying():
             return [_overstay(state, command, today)]
+        case follow_up.RecordResidenceCheck():
+            return [follow_up.residence_checked(state, command, today)]
+        case follow_up.CheckIdentity():
+            if identity is None:  # the use case asks the register first, always
+                raise InvalidField("identity", "was not checked against the register")
+            return [identity[0].as_event(identity[1])]
+        case follow_up.RecordFamilyVisit():
+            return [follow_up.family_visited(state, command, today)]
         case c.Withdraw():
             when = happened("withdrawn_on", command.withdrawn_on, today)
             return [WorkerWithdrawn(withdrawn_on=when, reason=command.reason)]

@@ -11,6 +11,11 @@ from typing import Any
 from uuid import UUID
 
 from lmis_registry.domain.errors import IllegalTransition
+from lmis_registry.domain.workers.checks import (
+    FOLLOW_UP_EVENTS,
+    after_profile_update,
+    followed_up,
+)
 from lmis_registry.domain.workers.state import (
     Abroad,
     Contract,
@@ -33,9 +38,12 @@ def evolve(state: WorkerFile | None, event: EventPayload, stream_id: UUID) -> Wo
 
 
 def _evolve(state: WorkerFile, event: EventPayload) -> WorkerFile:
+    if isinstance(event, FOLLOW_UP_EVENTS):
+        return replace(state, follow_up=followed_up(state.follow_up, event))
     match event:
         case events.WorkerProfileUpdated():
-            return _profile_updated(state, event)
+            follow_up = after_profile_update(state.follow_up, event.changed)
+            return replace(_profile_updated(state, event), follow_up=follow_up)
         case events.WorkerEnrolledInTraining():
             training = Training(event.kind, event.centre, event.language, event.enrolled_on)
             status = (

@@ -30,8 +30,17 @@ RECORD_RETURN = "record-return"
 REPORT_ABSCONDED = "report-absconded"
 REPORT_OVERSTAYING = "report-overstaying"
 WITHDRAW = "withdraw"
+RECORD_RESIDENCE_CHECK = "record-residence-check"
+RECORD_FAMILY_VISIT = "record-family-visit"
+CHECK_IDENTITY = "check-identity"
 
-_BEFORE_DEPARTURE = (UPDATE_PROFILE, ENROL_TRAINING, RECORD_TRAINING_RESULT)
+_BEFORE_DEPARTURE = (
+    UPDATE_PROFILE,
+    ENROL_TRAINING,
+    RECORD_TRAINING_RESULT,
+    RECORD_RESIDENCE_CHECK,
+    CHECK_IDENTITY,
+)
 
 TRANSITIONS: Mapping[WorkerStatus, tuple[str, ...]] = {
     WorkerStatus.registered: (*_BEFORE_DEPARTURE, SIGN_CONTRACT, WITHDRAW),
@@ -43,9 +52,25 @@ TRANSITIONS: Mapping[WorkerStatus, tuple[str, ...]] = {
         RECORD_RETURN,
         REPORT_ABSCONDED,
         REPORT_OVERSTAYING,
+        RECORD_RESIDENCE_CHECK,
+        CHECK_IDENTITY,
     ),
-    WorkerStatus.absconded: (UPDATE_PROFILE, RECORD_RETURN, REPORT_OVERSTAYING),
-    WorkerStatus.overstaying: (UPDATE_PROFILE, RECORD_RETURN),
+    # the family is visited while the worker stays abroad illegally (`follow_up.py`)
+    WorkerStatus.absconded: (
+        UPDATE_PROFILE,
+        RECORD_RETURN,
+        REPORT_OVERSTAYING,
+        RECORD_RESIDENCE_CHECK,
+        CHECK_IDENTITY,
+        RECORD_FAMILY_VISIT,
+    ),
+    WorkerStatus.overstaying: (
+        UPDATE_PROFILE,
+        RECORD_RETURN,
+        RECORD_RESIDENCE_CHECK,
+        CHECK_IDENTITY,
+        RECORD_FAMILY_VISIT,
+    ),
     WorkerStatus.returned: (),
     WorkerStatus.withdrawn: (),
 }

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from uuid import UUID
 
+from lmis_registry.domain.workers.checks import FollowUp
 from lmis_shared.commands import VersionedState
 from lmis_shared.contracts.registry import (
     Education,
@@ -119,6 +120,8 @@ class WorkerFile(VersionedState):
     contract: Contract | None = None
     abroad: Abroad | None = None
     withdrawal: Withdrawal | None = None
+    follow_up: FollowUp = field(default_factory=FollowUp)
+    """Identity and residence checks, family visits (`checks.py`)."""
     erasure: Erasure | None = None
     """Set once the worker's personal data is erased: `person` and `contact` then hold
     neutral placeholders, never shown."""
