@@ -42,7 +42,7 @@ from uuid import UUID
 
 import asyncpg
 
-from lmis_shared.processing.projection import _LOCK_CLASS
+from lmis_shared.processing.projection import _LOCK_CLASS, Connection
 from lmis_shared.processing.replay import Position, Replayed, gap_safe_bound, replay
 from lmis_shared.processing.staging import Replica, Stage
 
@@ -90,42 +90,57 @@ async def rebuild_projection(
     clock = _Phases(phases)
     progress = _Progress({source: (0, 0) for source in sources})
     with _no_cyclic_gc():
-        await _replay(
-            pool, replica, progress, handled, await gap_safe_bound(pool), chunk, between_chunks
-        )
-    async with pool.acquire() as conn:
-        stage = Stage(conn, schema, replica.tables)
-        try:
-            await stage.create()
-            # what arrived while the replay ran, then the copy: the locked swap has little left
-            await _replay(pool, replica, progress, handled, await gap_safe_bound(pool), chunk)
-            clock.done("replay")
-            await stage.fill(replica, progress.versions)
-            for table in replica.tables:
-                replica.touched(table)  # staged as they are now
-            progress.moved = set()
-            clock.done("stage")
-            async with conn.transaction():
-                await conn.execute(
-                    "SELECT pg_advisory_xact_lock($1, hashtext($2))",
-                    _LOCK_CLASS,
-                    f"{schema}.{name}",
+        bound = await gap_safe_bound(pool)
+        await _replay(pool, replica, progress, handled, bound, chunk, between_chunks)
+        async with pool.acquire() as conn:
+            stage = Stage(conn, schema, replica.tables)
+            try:
+                await _stage_and_swap(
+                    stage, conn, pool, schema, name, handled, replica, progress, chunk, clock
                 )
-                bound = await gap_safe_bound(conn)
-                await _replay(pool, replica, progress, handled, bound, chunk)
-                await stage.refresh(replica, progress.moved, progress.versions)
-                await stage.swap(name)
-            clock.done("swap")
-        finally:
-            await stage.drop()
+            finally:
+                await stage.drop()
     return progress.applied
+
+
+async def _stage_and_swap(
+    stage: Stage,
+    conn: Connection,
+    pool: asyncpg.Pool,
+    schema: str,
+    name: str,
+    handled: Container[str],
+    replica: Replica,
+    progress: _Progress,
+    chunk: int,
+    clock: _Phases,
+) -> None:
+    await stage.create()
+    # what arrived while the replay ran, then the copy: the locked swap has little left to do
+    await _replay(pool, replica, progress, handled, await gap_safe_bound(pool), chunk)
+    clock.done("replay")
+    await stage.fill(replica, progress.versions)
+    for table in replica.tables:
+        replica.touched(table)  # staged as they are now
+    progress.moved = set()
+    clock.done("stage")
+    async with conn.transaction():
+        await conn.execute(
+            "SELECT pg_advisory_xact_lock($1, hashtext($2))", _LOCK_CLASS, f"{schema}.{name}"
+        )
+        bound = await gap_safe_bound(conn)
+        await _replay(pool, replica, progress, handled, bound, chunk)
+        await stage.refresh(replica, progress.moved, progress.versions)
+        await stage.swap(name)
+    clock.done("swap")
 
 
 @contextmanager
 def _no_cyclic_gc() -> Iterator[None]:
-    """The cycle collector paused while the replica grows: each full collection walks every
-    object the replica holds (millions), and took half the replay's time, measured. What the
-    replay makes is tuples, models and dicts that reference counting frees."""
+    """The cycle collector paused while the replica is built and staged: each full collection
+    walks every object the replica holds (millions), and took half the replay's time,
+    measured. What a rebuild makes is tuples, models and dicts that reference counting
+    frees."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
