@@ -16,14 +16,13 @@ import pytest
 
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from lmis_reporting.adapters.replica import IndicatorReplica
-from lmis_shared.events import NewEvent, RecordedEvent
-from lmis_shared.eventstore import AppendContext
+from lmis_shared.events import RecordedEvent
 from lmis_shared.eventstore.postgres import PostgresEventStore
-from lmis_shared.processing import validate_payload
 from lmis_shared.processing.rebuilding import rebuild_projection
 from tests.conftest import unique
 from tests.integration.reporting_schema import indicator_tables
 from tests.integration.test_indicators_projection import (
+    append,
     in_batches,
     recorded,
     scenario,
@@ -44,21 +43,6 @@ async def positions(pool: asyncpg.Pool, schema: str) -> dict[UUID, int]:
         NAME,
     )
     return {r["stream_id"]: r["version"] for r in rows}
-
-
-async def append(store: PostgresEventStore, events: Sequence[RecordedEvent]) -> None:
-    for e in events:
-        new = NewEvent(event_id=e.metadata.event_id, payload=validate_payload(e))
-        context = AppendContext(
-            "officer-1", uuid4(), None, None, "/lmis/test", e.metadata.recorded_at
-        )
-        await store.append(
-            e.metadata.stream_id,
-            e.metadata.stream_type,
-            e.metadata.stream_version - 1,
-            [new],
-            context,
-        )
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -79,15 +79,24 @@ async def rebuild_worker_list(
     """Rewrite `worker_list` from the events, chunk by chunk (with `personal`, the personal
     fields opened with the data keys); returns the number of files."""
 
-    async def write(conn: Connection, ids: list[UUID], files: list[workers.WorkerFile]) -> int:
-        await _rewrite(conn, schema, "worker_list", ids, files)
-        statement = in_schema(worker_list.REBUILT_UPSERT, schema)
-        await conn.executemany(statement, [worker_list.row_of(f) for f in files])
-        return len(files)
-
+    write = _list_rows(schema, "worker_list", worker_list.REBUILT_UPSERT, worker_list.row_of)
     count = await _chunked(pool, schema, personal, chunk, between_chunks, write, workers.AGGREGATE)
     await pool.execute(_orphans(schema, "worker_list"))
     return count
+
+
+def _list_rows(
+    schema: str, table: str, upsert: str, row_of: Callable[[S], tuple[Any, ...]]
+) -> Chunk[S]:
+    """A chunk's write into a list table: each state's row at its version, the rows of
+    streams that fold to nothing dropped."""
+
+    async def write(conn: Connection, ids: list[UUID], states: list[S]) -> int:
+        await _rewrite(conn, schema, table, ids, states)
+        await conn.executemany(in_schema(upsert, schema), [row_of(s) for s in states])
+        return len(states)
+
+    return write
 
 
 async def _rewrite(
@@ -207,12 +216,7 @@ async def rebuild_loan_list(
     """Rewrite `loan_list` from the loans' events (no personal field: a loan names its
     borrower by the worker file's id), chunk by chunk; returns the loans."""
 
-    async def write(conn: Connection, ids: list[UUID], states: list[loans.Loan]) -> int:
-        await _rewrite(conn, schema, "loan_list", ids, states)
-        statement = in_schema(loan_list.REBUILT_UPSERT, schema)
-        await conn.executemany(statement, [loan_list.row_of(s) for s in states])
-        return len(states)
-
+    write = _list_rows(schema, "loan_list", loan_list.REBUILT_UPSERT, loan_list.row_of)
     count = await _chunked(pool, schema, None, chunk, between_chunks, write, loans.AGGREGATE)
     await pool.execute(_orphans(schema, "loan_list"))
     return count
