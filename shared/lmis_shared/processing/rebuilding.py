@@ -81,11 +81,13 @@ async def rebuild_projection(
     *,
     chunk: int = CHUNK,
     between_chunks: Hook | None = None,
+    before_swap: Hook | None = None,
     phases: dict[str, float] | None = None,
 ) -> int:
     """Rebuild projection `name` (tables of `replica` in `schema`) from the event stores of
     `sources` (schemas) and swap it in; returns how many events it applied. `between_chunks`
-    (a test's hook) runs after each chunk of the replay, no transaction open; `phases`, if
+    (a test's hook) runs after each chunk of the replay, no transaction open, `before_swap`
+    (another) once the stage is filled, before the swap's lock; `phases`, if
     given, receives the seconds each phase took (`replay`, `stage`, `swap`: the locked one)."""
     clock = _Phases(phases)
     progress = _Progress({source: (0, 0) for source in sources})
@@ -96,7 +98,17 @@ async def rebuild_projection(
             stage = Stage(conn, schema, replica.tables)
             try:
                 await _stage_and_swap(
-                    stage, conn, pool, schema, name, handled, replica, progress, chunk, clock
+                    stage,
+                    conn,
+                    pool,
+                    schema,
+                    name,
+                    handled,
+                    replica,
+                    progress,
+                    chunk,
+                    clock,
+                    before_swap,
                 )
             finally:
                 await stage.drop()
@@ -114,6 +126,7 @@ async def _stage_and_swap(
     progress: _Progress,
     chunk: int,
     clock: _Phases,
+    before_swap: Hook | None,
 ) -> None:
     await stage.create()
     # what arrived while the replay ran, then the copy: the locked swap has little left to do
@@ -124,6 +137,8 @@ async def _stage_and_swap(
         replica.touched(table)  # staged as they are now
     progress.moved = set()
     clock.done("stage")
+    if before_swap is not None:
+        await before_swap()
     async with conn.transaction():
         await conn.execute(
             "SELECT pg_advisory_xact_lock($1, hashtext($2))", _LOCK_CLASS, f"{schema}.{name}"
