@@ -91,9 +91,11 @@ async def test_a_missing_route_is_skipped_and_a_refusal_counted_while_the_load_g
     teleported, refused, fine = plan.of_kind("worker")
     back = Step("record-return", {"return_date": TODAY.isoformat(), "reason": "personal"})
     profile = Step("update-profile", {"occupation": "farmer"})
+    register = tuple(plan.of_kind("sending_organisation"))  # the contracts go through them
     plan = replace(
         plan,
         entities=(
+            *register,
             replace(teleported, steps=(teleported.steps[0], Step("teleport"), profile)),
             replace(refused, steps=(refused.steps[0], back, profile)),
             fine,
@@ -111,7 +113,7 @@ async def test_a_missing_route_is_skipped_and_a_refusal_counted_while_the_load_g
     assert person["full_name"] not in why
     assert report.left_out == 2  # the steps after the missing route and after the refusal
     assert report.created["worker"] == 3
-    assert report.applied == 3 + len(fine.steps) - 1
+    assert report.applied == sum(len(e.steps) for e in register) + 3 + len(fine.steps) - 1
 
 
 def plan_counts(plan: Plan) -> dict[str, int]:

@@ -12,7 +12,14 @@ import asyncpg
 import pytest
 
 from lmis_registry.adapters.rebuild import rebuild_worker_list
-from tests.integration.worker_api import DEPART, SIGN_CONTRACT, Api, running_api
+from tests.integration.worker_api import (
+    DEPART,
+    SIGN_CONTRACT,
+    SIGN_THROUGH_SONA,
+    SONA,
+    Api,
+    running_api,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -79,7 +86,8 @@ async def files(
             priority_groups=["demobilised_soldier"],
             registered_on="2026-04-10",
         )
-        await api.run(an, ("sign-contract", SIGN_CONTRACT), ("record-departure", DEPART))
+        await api.register_sender(SONA)
+        await api.run(an, ("sign-contract", SIGN_THROUGH_SONA), ("record-departure", DEPART))
         await api.run(
             dao,
             ("sign-contract", INDIVIDUAL_TO_JAPAN),

@@ -71,6 +71,14 @@ class Api:
         assert created.status_code == 201, created.text
         return str(created.json()["id"])
 
+    async def register_sender(self, body: dict[str, Any]) -> str:
+        """Enter a sending organisation in the register (as the province's department)."""
+        created = await self.client.post(
+            "/v1/sending-organisations", json=body, headers=self.auth()
+        )
+        assert created.status_code == 201, created.text
+        return str(created.json()["id"])
+
     async def command(
         self, target: str, name: str, body: dict[str, Any] | None, **headers: str
     ) -> httpx.Response:
@@ -107,13 +115,20 @@ def worker(**changes: Any) -> dict[str, Any]:
     return PERSON | {"registered_on": "2026-11-02"} | changes
 
 
+SONA = {
+    "kind": "licensed_enterprise",
+    "name": "Công ty Cổ phần Nhân lực Sona",
+    "licence_number": "123/LĐTBXH-GP",
+    "markets": ["JP", "KR", "TW"],
+}
 SIGN_CONTRACT = {
     "destination_country": "KR",
     "programme": "korea_eps",
+    # Korea's EPS sends through the public centre, which needs no licence: a public centre named
+    # by its name is recorded unchecked (`sender_check`), so these tests need no register
     "sending_organisation": {
-        "kind": "licensed_enterprise",
-        "name": "Công ty Cổ phần Nhân lực Sona",
-        "licence_number": "123/LĐTBXH-GP",
+        "kind": "public_service_centre",
+        "name": "Trung tâm Lao động ngoài nước",
     },
     "employer": "Hanil Manufacturing Co.",
     "sector": "manufacturing",
@@ -123,5 +138,13 @@ SIGN_CONTRACT = {
     "fees_vnd": {"service_fee": 650_000, "deposit": 100_000_000},
     "signed_on": "2021-07-15",
 }
+SIGN_THROUGH_SONA = SIGN_CONTRACT | {
+    "sending_organisation": {
+        "kind": "licensed_enterprise",
+        "name": SONA["name"],
+        "licence_number": SONA["licence_number"],
+    }
+}
+"""A contract through a licensed enterprise: enter `SONA` in the register first."""
 DEPART = {"departure_date": "2021-08-28", "border_gate": "Nội Bài"}
 RETURN = {"return_date": "2024-09-03", "reason": "contract_completed"}

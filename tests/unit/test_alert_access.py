@@ -82,6 +82,8 @@ async def test_an_administrator_sees_every_rule_everywhere() -> None:
                 "permit_expiring",
                 "permit_expired",
                 "working_without_permit",
+                "fee_above_ceiling",  # the police detect illegal brokers (Cao Minh plan)
+                "suspicious_recruitment",
                 "working_after_revocation",
             },
         ),

@@ -25,6 +25,7 @@ from lmis_permits.domain.headcount import Headcount
 from lmis_permits.domain.permit_status import PermitStatus
 from lmis_permits.domain.rules import PermitRules
 from lmis_registry.domain import loans as ln
+from lmis_registry.domain import senders
 from lmis_registry.domain import workers as w
 from lmis_registry.domain.loans import schedule
 from lmis_shared.contracts.permits import PositionType
@@ -81,18 +82,40 @@ def plan() -> Plan:
 
 @pytest.fixture(scope="module")
 def worker_files(plan: Plan) -> dict[str, w.WorkerFile]:
-    return {e.ref: replay_worker(e) for e in plan.of_kind("worker")}
+    register = replay_senders(plan)
+    return {e.ref: replay_worker(e, register) for e in plan.of_kind("worker")}
 
 
 # --- replaying a plan through the domains --------------------------------------------------
 
 
-def replay_worker(entity: Entity) -> w.WorkerFile:
-    register = w.RegisterWorker.model_validate(entity.steps[0].body)
-    state = w.AGGREGATE.fold_more(None, uuid.uuid4(), w.decide(None, register, TODAY))
+def replay_senders(plan: Plan) -> dict[str, senders.SendingOrganisation]:
+    """The register as the plan leaves it, by licence number."""
+    register = {}
+    for entity in plan.of_kind("sending_organisation"):
+        command = senders.RegisterSendingOrganisation.model_validate(entity.steps[0].body)
+        state = senders.AGGREGATE.fold_more(
+            None, uuid.uuid4(), senders.decide(None, command, TODAY)
+        )
+        for step in entity.steps[1:]:
+            complaint = senders.RecordComplaint.model_validate(step.body)
+            events = senders.decide(state, complaint, TODAY)
+            state = senders.AGGREGATE.fold_more(state, state.id, events)
+        register[str(state.licence_number)] = state
+    return register
+
+
+def replay_worker(entity: Entity, register: dict[str, senders.SendingOrganisation]) -> w.WorkerFile:
+    """As the registry runs it: a contract's organisation is looked up in the register."""
+    registration = w.RegisterWorker.model_validate(entity.steps[0].body)
+    state = w.AGGREGATE.fold_more(None, uuid.uuid4(), w.decide(None, registration, TODAY))
     for step in entity.steps[1:]:
         command = WORKER_COMMANDS[step.command].model_validate(step.body)
-        state = w.AGGREGATE.fold_more(state, state.id, w.decide(state, command, TODAY))
+        sender = None
+        if isinstance(command, w.SignContract):
+            sender = register.get(str(command.sending_organisation.licence_number))
+        events = w.decide(state, command, TODAY, sender=sender)
+        state = w.AGGREGATE.fold_more(state, state.id, events)
     return state
 
 
@@ -313,3 +336,34 @@ def test_lai_chau_foreigners_are_mostly_chinese_among_several_nationalities(plan
     nationalities = Counter(e.steps[0].body["nationality"] for e in plan.of_kind("foreign_worker"))
     assert nationalities.most_common(1)[0][0] == "CN"
     assert len(nationalities) >= 5
+
+
+# --- sending organisations and recruitment ----------------------------------------------------
+
+
+def test_the_demo_shows_one_overcharging_enterprise_and_one_unlicensed_broker(
+    plan: Plan, worker_files: dict[str, w.WorkerFile]
+) -> None:
+    from lmis_notify.domain.recruitment import fee_excesses
+    from lmis_registry.domain.workers.sender_check import Where, check_sender
+
+    register = replay_senders(plan)
+    over: Counter[str] = Counter()
+    overridden: Counter[str] = Counter()
+    for entity in plan.of_kind("worker"):
+        for step in entity.steps:
+            if step.command != "sign-contract":
+                continue
+            contract = w.SignContract.model_validate(step.body)
+            sender = register.get(str(contract.sending_organisation.licence_number))
+            signed_on = contract.signed_on or TODAY
+            checked = check_sender(contract, sender, signed_on, Where("03637", "12"))
+            if checked is None:
+                continue
+            if fee_excesses(checked):
+                over[str(checked.licence_number)] += 1
+            if checked.override_reason:
+                overridden[worker_files[entity.ref].commune_code] += 1
+    assert set(over) == {"287/LĐTBXH-GP"}  # the offender, and only it
+    assert over["287/LĐTBXH-GP"] >= 3
+    assert list(overridden.values()) == [3]  # three of one commune through the broker

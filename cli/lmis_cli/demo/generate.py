@@ -1,6 +1,7 @@
 """The demo plan for a province: pure and deterministic for (province, sizes, seed, today).
 
-Outbound worker files across the whole lifecycle with VBSP loans for some of them (registry),
+The register of sending organisations, outbound worker files across the whole lifecycle
+(through them, and a few through an unlicensed broker) with VBSP loans for some (registry),
 then employers, demand approvals and foreign workers with permits in every state (permits).
 Nothing here reads the clock, the network or the disk; `load.py` sends the plan.
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from lmis_cli.demo import _foreign, _loans, _outbound
+from lmis_cli.demo import _foreign, _loans, _outbound, _senders
 from lmis_cli.demo._places import profile
 from lmis_cli.demo._setting import Setting
 from lmis_cli.demo.plan import Entity, Plan, Sizes
@@ -44,7 +45,7 @@ def _registry_entities(sizes: Sizes, setting: Setting) -> list[Entity]:
         files.append(entity)
         if (loan := _loans.loan(index, facts, setting)) is not None:
             loans.append(loan)
-    return files + loans
+    return [*_senders.sender_entities(setting), *_senders.with_recruitment_cases(files), *loans]
 
 
 def _permits_entities(sizes: Sizes, setting: Setting) -> list[Entity]:

@@ -8,8 +8,8 @@ A refused command does not stop the load: the entity's later steps are left out 
 on it), the refusal is counted by its problem type and detail (never a name or a number from
 the body), and the load carries on. A route the service does not offer yet (404/405 on the
 route itself) is reported as "not available" and the entity's later steps are left out too.
-Service by service, kinds load in dependency order (worker files, then loans; employers, then
-demands, then foreign workers), entities of a kind concurrently.
+Service by service, kinds load in dependency order (sending organisations, then worker files,
+then loans; employers, then demands, then foreign workers), entities of a kind concurrently.
 """
 
 from __future__ import annotations
@@ -24,7 +24,16 @@ from typing import Any
 import httpx
 from rich.progress import Progress, TaskID
 
-from lmis_cli.demo.plan import DEMAND, EMPLOYER, FOREIGN_WORKER, LOAN, WORKER, Entity, Plan
+from lmis_cli.demo.plan import (
+    DEMAND,
+    EMPLOYER,
+    FOREIGN_WORKER,
+    LOAN,
+    SENDER,
+    WORKER,
+    Entity,
+    Plan,
+)
 
 REGISTRY, PERMITS = "registry", "permits"
 PATCHED = frozenset({"update-profile"})
@@ -44,14 +53,16 @@ class Route:
 
 
 ROUTES: Mapping[str, Route] = {
+    SENDER: Route(REGISTRY, "/v1/sending-organisations", "/v1/sending-organisations/{id}", "id"),
     WORKER: Route(REGISTRY, "/v1/workers", "/v1/workers/{id}", "id"),
     LOAN: Route(REGISTRY, "/v1/loans", "/v1/loans/{id}", "id", parent_field="worker_id"),
     EMPLOYER: Route(PERMITS, "/v1/employers", "/v1/employers/{id}", "tax_code"),
     DEMAND: Route(PERMITS, "/v1/employers/{parent}/demands", "/v1/demands/{id}", "id"),
     FOREIGN_WORKER: Route(PERMITS, "/v1/foreign-workers", "/v1/foreign-workers/{id}", "id"),
 }
-PHASES = {REGISTRY: (WORKER, LOAN), PERMITS: (EMPLOYER, DEMAND, FOREIGN_WORKER)}
+PHASES = {REGISTRY: (SENDER, WORKER, LOAN), PERMITS: (EMPLOYER, DEMAND, FOREIGN_WORKER)}
 KIND_LABELS = {
+    SENDER: "sending organisations",
     WORKER: "worker files",
     LOAN: "loans",
     EMPLOYER: "employers",

@@ -29,7 +29,8 @@ WORKER, LOAN, EMPLOYER, DEMAND, FOREIGN_WORKER = (
     "demand",
     "foreign_worker",
 )
-KINDS = (WORKER, LOAN, EMPLOYER, DEMAND, FOREIGN_WORKER)
+SENDER = "sending_organisation"
+KINDS = (SENDER, WORKER, LOAN, EMPLOYER, DEMAND, FOREIGN_WORKER)
 
 
 @dataclass(frozen=True)

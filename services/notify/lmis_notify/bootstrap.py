@@ -26,6 +26,7 @@ from lmis_notify.application.delivery import Delivery, DeliveryPolicy
 from lmis_notify.application.feed_fanout import FeedFanout
 from lmis_notify.application.feed_ports import ClearPersonalFields, PersonalFields
 from lmis_notify.application.feeds import Feeds
+from lmis_notify.application.recruitment import RecruitmentWatch
 from lmis_notify.application.sweeper import Sweeper
 from lmis_notify.application.webhook_ports import Sender
 from lmis_notify.application.webhooks import Subscriptions, WebhookPolicy
@@ -82,7 +83,12 @@ def bootstrap(
             clock,
             authorizer,
         ),
-        deadlines=DeadlineProjection(pool, schema, Deadlines(settings.rules(), clock)),
+        deadlines=DeadlineProjection(
+            pool,
+            schema,
+            Deadlines(settings.rules(), clock),
+            RecruitmentWatch(settings.recruitment(), clock),
+        ),
         sweeper=Sweeper(
             PostgresAlertBooks(pool, schema),
             clock,

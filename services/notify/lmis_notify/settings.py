@@ -13,6 +13,8 @@ clock and the same rules.
     LMIS_NOTIFY_EXTENSION_OPENS_DAYS_BEFORE / _CLOSES_DAYS_BEFORE   permit window (45 / 5)
     LMIS_NOTIFY_RETURN_GRACE_DAYS           after a contract's end (30)
     LMIS_NOTIFY_REPORT_DUE_SOON_DAYS        `report_due` this many days before (5)
+    LMIS_NOTIFY_RECRUITMENT_WINDOW_DAYS     `suspicious_recruitment`: the rolling window (180),
+        _UNLICENSED_THRESHOLD / _ORGANISATION_THRESHOLD   and its thresholds (2 / 3)
     LMIS_NOTIFY_FAMILY_VISIT_INTERVAL_DAYS  next family visit of an overstayer after (90)
     LMIS_NOTIFY_REVOCATION_GRACE_DAYS       `working_after_revocation` after revocation (0)
     LMIS_NOTIFY_REPORT_OBLIGATIONS          JSON: report kind -> filing units (a province
@@ -37,6 +39,7 @@ from datetime import date, datetime, time
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from lmis_notify.domain.recruitment import RecruitmentSettings
 from lmis_notify.domain.rules import RuleSettings
 from lmis_shared.clock import VIETNAM_TZ, Clock, FixedClock, SystemClock
 from lmis_shared.settings import MasterKeySettings, ServiceSettings
@@ -110,6 +113,23 @@ class NotifySettings(ServiceSettings):
     webhook_rotation_overlap_hours: float = Field(
         24.0, ge=0, description="how long a rotated secret still signs deliveries"
     )
+
+    recruitment_window_days: int = Field(
+        180, ge=1, description="suspicious recruitment: the rolling window, in days"
+    )
+    recruitment_unlicensed_threshold: int = Field(
+        2, ge=1, description="contracts through an unlicensed intermediary in one commune"
+    )
+    recruitment_organisation_threshold: int = Field(
+        3, ge=1, description="one organisation's contracts above the fee ceiling plus complaints"
+    )
+
+    def recruitment(self) -> RecruitmentSettings:
+        return RecruitmentSettings(
+            window_days=self.recruitment_window_days,
+            unlicensed_threshold=self.recruitment_unlicensed_threshold,
+            organisation_threshold=self.recruitment_organisation_threshold,
+        )
 
     def rules(self) -> RuleSettings:
         return RuleSettings(

@@ -16,12 +16,16 @@ from lmis_registry.adapters.population import population_register
 from lmis_registry.adapters.rebuild import (
     rebuild_loan_list,
     rebuild_open_files,
+    rebuild_sender_list,
     rebuild_worker_list,
 )
+from lmis_registry.adapters.sender_list import PostgresSenderList, SenderReadModel
 from lmis_registry.adapters.worker_files import WorkerReadModel
 from lmis_registry.adapters.worker_list import PostgresWorkerList
 from lmis_registry.application.imports import WorkerImports
 from lmis_registry.application.loans import Loans
+from lmis_registry.application.sender_imports import SenderImports
+from lmis_registry.application.senders import SenderLookup, SendingOrganisations
 from lmis_registry.application.workers import WorkerFiles
 from lmis_registry.settings import RegistrySettings
 from lmis_shared.access.postgres import ACCESS_MIGRATIONS
@@ -43,6 +47,8 @@ class Registry:
     workers: WorkerFiles
     loans: Loans
     imports: WorkerImports
+    senders: SendingOrganisations
+    sender_imports: SenderImports
 
 
 def bootstrap(
@@ -63,6 +69,10 @@ def bootstrap(
     personal = personal_data(settings, common)
     files = PostgresStreams(pool, schema, WorkerReadModel(schema, secret), personal)
     bulk = PostgresBulkFiles(pool, schema, secret, personal)
+    directory = PostgresSenderList(pool, schema)
+    register = PostgresStreams(pool, schema, SenderReadModel(schema), personal)
+    lookup = SenderLookup(register, directory)
+    sending_organisations = SendingOrganisations(register, directory, clock, ttl)
     return Registry(
         workers=WorkerFiles(
             files,
@@ -71,6 +81,7 @@ def bootstrap(
             authorizer,
             ttl,
             population=population_register(settings, common),
+            senders=lookup,
         ),
         loans=Loans(
             PostgresStreams(pool, schema, LoanReadModel(schema), personal),
@@ -80,6 +91,8 @@ def bootstrap(
             ttl,
         ),
         imports=WorkerImports(bulk, clock, authorizer),
+        senders=sending_organisations,
+        sender_imports=SenderImports(sending_organisations, directory),
     )
 
 
@@ -99,7 +112,11 @@ async def rebuild(pool: asyncpg.Pool, settings: RegistrySettings, common: Common
     files = await rebuild_worker_list(pool, schema, personal)
     await rebuild_open_files(pool, schema, settings.lookup_secret(common.mode), personal)
     loan_rows = await rebuild_loan_list(pool, schema)
-    return f"registry: {files} worker files rebuilt, {loan_rows} loans"
+    sender_rows = await rebuild_sender_list(pool, schema)
+    return (
+        f"registry: {files} worker files rebuilt, {loan_rows} loans,"
+        f" {sender_rows} sending organisations"
+    )
 
 
 async def erase(

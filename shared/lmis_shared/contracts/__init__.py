@@ -11,6 +11,7 @@ from lmis_shared.contracts import (
     registry,
     registry_follow_up,
     registry_loans,
+    registry_senders,
     reporting,
 )
 
@@ -21,5 +22,6 @@ __all__ = [
     "registry",
     "registry_follow_up",
     "registry_loans",
+    "registry_senders",
     "reporting",
 ]

@@ -25,7 +25,12 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from lmis_shared.contracts import permits, registry, registry_loans  # noqa: F401  (registers)
+from lmis_shared.contracts import (  # noqa: F401  (registers)
+    permits,
+    registry,
+    registry_loans,
+    registry_senders,
+)
 from lmis_shared.events import EventPayload, catalogue, event
 
 FEED_NAME = r"^[a-z][a-z_]{1,39}$"

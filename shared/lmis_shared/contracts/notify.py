@@ -57,6 +57,12 @@ class AlertRule(StrEnum):
     """A statutory report is past its due date and was not submitted."""
     webhook_paused = "webhook_paused"
     """An agency's webhook subscription failed too often in a row and was paused."""
+    fee_above_ceiling = "fee_above_ceiling"
+    """A sending organisation's contracts ask fees above the legal ceiling (the subject is
+    the organisation; `missed` counts the days such contracts were signed)."""
+    suspicious_recruitment = "suspicious_recruitment"
+    """In a rolling window, a commune's contracts went through an unlicensed intermediary,
+    or an organisation's contracts exceeded the fee ceiling or drew complaints, too often."""
     family_visit_due = "family_visit_due"
     """A worker overstays or absconded: the commune should visit the family (again)."""
     working_after_revocation = "working_after_revocation"
@@ -71,6 +77,8 @@ class SubjectKind(StrEnum):
     loan = "loan"
     report = "report"
     subscription = "subscription"
+    sending_organisation = "sending_organisation"
+    commune = "commune"
 
 
 PERIOD_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2]))?$"

@@ -265,8 +265,37 @@ class PostgresAlertBook:
             through,
         )
 
+    # --- recruitment signals (application/recruitment.py) -------------------------------------
+
+    async def record_signal(self, subject_id: UUID, kind: str, source_id: UUID, on: date) -> None:
+        await self._conn.execute(
+            self._sql(
+                "INSERT INTO {s}.recruitment_signals (subject_id, kind, source_id, on_day)"
+                " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING"
+            ),
+            subject_id,
+            kind,
+            source_id,
+            on,
+        )
+
+    async def count_signals(
+        self, subject_id: UUID, kinds: Sequence[str], since: date, until: date
+    ) -> int:
+        found = await self._conn.fetchval(
+            self._sql(
+                "SELECT count(*) FROM {s}.recruitment_signals WHERE subject_id = $1"
+                " AND kind = ANY($2::text[]) AND on_day BETWEEN $3 AND $4"
+            ),
+            subject_id,
+            list(kinds),
+            since,
+            until,
+        )
+        return int(found)
+
     async def clear(self) -> None:
-        for table in ("alert_subjects", "report_submissions"):
+        for table in ("alert_subjects", "report_submissions", "recruitment_signals"):
             await self._conn.execute(self._sql(f"DELETE FROM {{s}}.{table}"))  # noqa: S608
         await self._conn.execute(self._sql("DELETE FROM {s}.deadlines WHERE status <> 'raised'"))
         await self._conn.execute(

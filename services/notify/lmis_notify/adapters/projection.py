@@ -20,6 +20,8 @@ import asyncpg
 from lmis_notify.adapters.alert_book import PostgresAlertBook
 from lmis_notify.adapters.migrations import MIGRATIONS
 from lmis_notify.application.deadlines import Deadlines
+from lmis_notify.application.recruitment import RecruitmentWatch
+from lmis_notify.domain.recruitment import WATCHED_EVENT_TYPES
 from lmis_notify.domain.rules import HANDLED_EVENT_TYPES
 from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.migrations import Migration
@@ -28,11 +30,18 @@ from lmis_shared.processing import Connection, Decoded, Projection
 
 class DeadlineProjection(Projection):
     name: ClassVar[str] = "notify.deadlines"
-    event_types: ClassVar[frozenset[str]] = HANDLED_EVENT_TYPES
+    event_types: ClassVar[frozenset[str]] = HANDLED_EVENT_TYPES | WATCHED_EVENT_TYPES
 
-    def __init__(self, pool: asyncpg.Pool, schema: str, deadlines: Deadlines) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        schema: str,
+        deadlines: Deadlines,
+        watch: RecruitmentWatch | None = None,
+    ) -> None:
         super().__init__(pool, schema)
         self._deadlines = deadlines
+        self._watch = watch
         self._store = PostgresEventStore(pool, schema)
 
     def migrations(self) -> Sequence[Migration]:
@@ -40,7 +49,10 @@ class DeadlineProjection(Projection):
 
     async def apply(self, conn: Connection, events: Sequence[Decoded]) -> None:
         book = await self._book(conn)
-        await self._deadlines.apply(book, [(d.event.metadata, d.payload) for d in events])
+        pairs = [(d.event.metadata, d.payload) for d in events]
+        await self._deadlines.apply(book, pairs)
+        if self._watch is not None:
+            await self._watch.apply(book, pairs)
 
     async def clear(self, conn: Connection) -> None:
         book = await self._book(conn)

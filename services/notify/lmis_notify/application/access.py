@@ -38,12 +38,14 @@ PERMIT_ALERTS = _alerts(
     AlertRule.working_after_revocation,
 )
 ABROAD_ALERTS = _alerts(AlertRule.absconded, AlertRule.overdue_return)
+RECRUITMENT_ALERTS = _alerts(AlertRule.fee_above_ceiling, AlertRule.suspicious_recruitment)
+"""The police detect illegal brokers (the Cao Minh plan): they see these two."""
 
 NOTIFY_GRANTS: Mapping[Role, tuple[Grant, ...]] = {
     Role.ADMIN: (grant([ANY], [ANY], anywhere=True),),
     Role.PROVINCE_OFFICER: (_seeing(ALL_ALERTS), grant([WRITE], [REPORT])),
     Role.COMMUNE_OFFICER: (_seeing(ALL_ALERTS), grant([WRITE], [REPORT])),
     Role.BANK: (_seeing(_alerts(AlertRule.loan_overdue)),),
-    Role.POLICE: (_seeing(PERMIT_ALERTS),),
+    Role.POLICE: (_seeing([*PERMIT_ALERTS, *RECRUITMENT_ALERTS]),),
     Role.FOREIGN_AFFAIRS: (_seeing(ABROAD_ALERTS),),
 }

@@ -19,6 +19,10 @@ rows, and `between_chunks` (a test's hook) runs with no transaction open:
 
 * `loan_list`: as `worker_list`, each loan's row at its folded version (`loan_list.
   REBUILT_UPSERT`), chunk by chunk; rows of loans without events go at the end.
+
+The register of sending organisations (`rebuild_sender_list`) is still rebuilt in one
+transaction under a table lock: organisations are few, and their commands wait only for its
+length.
 """
 
 from __future__ import annotations
@@ -30,8 +34,8 @@ from uuid import UUID
 
 import asyncpg
 
-from lmis_registry.adapters import loan_list, open_files, worker_list
-from lmis_registry.domain import loans, workers
+from lmis_registry.adapters import loan_list, open_files, sender_list, worker_list
+from lmis_registry.domain import loans, senders, workers
 from lmis_shared.commands import Aggregate, Versioned
 from lmis_shared.events import EventPayload
 from lmis_shared.eventstore.postgres import Connection
@@ -220,6 +224,36 @@ async def rebuild_loan_list(
     count = await _chunked(pool, schema, None, chunk, between_chunks, write, loans.AGGREGATE)
     await pool.execute(_orphans(schema, "loan_list"))
     return count
+
+
+async def rebuild_sender_list(pool: asyncpg.Pool, schema: str) -> int:
+    """Replace `sending_organisations` with rows folded from the register's events."""
+    table, aggregate = "sending_organisations", senders.AGGREGATE
+    return await _rebuild_table(pool, schema, table, aggregate, sender_list.upsert)
+
+
+async def _rebuild_table(
+    pool: asyncpg.Pool,
+    schema: str,
+    table: str,
+    aggregate: Aggregate[S],
+    upsert: Callable[[Connection, str, Sequence[S]], Awaitable[None]],
+) -> int:
+    """Replace `table` (a constant of this module) in one transaction under a table lock,
+    with `upsert`'s rows of every stream of `aggregate`; returns the streams."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(in_schema(f"lock table {{s}}.{table} in exclusive mode", schema))
+        await conn.execute(in_schema(f"delete from {{s}}.{table}", schema))  # noqa: S608
+        batch: list[S] = []
+        count = 0
+        async for state in folded(conn, schema, aggregate):
+            batch.append(state)
+            if len(batch) == _BATCH:
+                count += len(batch)
+                await upsert(conn, schema, batch)
+                batch.clear()
+        await upsert(conn, schema, batch)
+        return count + len(batch)
 
 
 async def folded(

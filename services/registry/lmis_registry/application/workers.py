@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from lmis_registry.application.population import NO_REGISTER, PopulationRegister
 from lmis_registry.application.ports import WorkerListing, WorkerPage, WorkerSearch
 from lmis_registry.domain import workers
+from lmis_registry.domain.senders import SendingOrganisation
 from lmis_shared.auth import ERASE, READ, WRITE, Authorizer, Principal, list_scope
 from lmis_shared.clock import Clock
 from lmis_shared.commands import (
@@ -43,6 +44,14 @@ Checked = tuple[workers.IdentityAnswer, datetime]
 """The population register's answer on a file's identity, and when it was given."""
 
 
+class SenderFinder(Protocol):
+    """The register's entry a contract names (`senders.SenderLookup`); None: not found."""
+
+    async def find(
+        self, organisation_id: UUID | None, licence_number: str | None
+    ) -> SendingOrganisation | None: ...
+
+
 class WorkerFiles:
     def __init__(
         self,
@@ -52,7 +61,9 @@ class WorkerFiles:
         authorizer: Authorizer,
         idempotency_ttl: timedelta = IDEMPOTENCY_TTL,
         population: PopulationRegister | None = None,
+        senders: SenderFinder | None = None,
     ) -> None:
+        self._senders = senders
         self._path = CommandPath(
             workers.AGGREGATE, streams, clock, SOURCE, idempotency_ttl=idempotency_ttl
         )
@@ -84,10 +95,15 @@ class WorkerFiles:
     async def execute(
         self, worker_id: UUID, command: workers.AnyWorkerCommand, ctx: CommandContext
     ) -> CommandResult:
-        """Run a command on an existing file: answers its id, new version and status."""
+        """Run a command on an existing file: answers its id, new version and status. A
+        contract's sending organisation is looked up in the register first (`sender_check`)."""
         if isinstance(command, workers.CheckIdentity):
             return await self._recheck_identity(worker_id, command, ctx)
-        return await self._run(worker_id, command, ctx, creates=False)
+        sender = None
+        if isinstance(command, workers.SignContract) and self._senders is not None:
+            named = command.sending_organisation
+            sender = await self._senders.find(named.organisation_id, named.licence_number)
+        return await self._run(worker_id, command, ctx, creates=False, sender=sender)
 
     async def _recheck_identity(
         self, worker_id: UUID, command: workers.CheckIdentity, ctx: CommandContext
@@ -162,9 +178,10 @@ class WorkerFiles:
         *,
         creates: bool,
         identity: Checked | None = None,
+        sender: SendingOrganisation | None = None,
     ) -> CommandResult:
         try:
-            built = self._command(worker_id, command, ctx, creates, identity)
+            built = self._command(worker_id, command, ctx, creates, identity, sender)
             return await self._path.run(built, ctx)
         except workers.OpenFileExists as conflict:
             # only a caller who may read the citizen's open file learns that there is one
@@ -180,12 +197,14 @@ class WorkerFiles:
         ctx: CommandContext,
         creates: bool,
         identity: Checked | None = None,
+        sender: SendingOrganisation | None = None,
     ) -> Command[workers.WorkerFile]:
         def authorise(state: workers.WorkerFile | None) -> None:
             self._authorise_write(ctx.principal, state, command)
 
         def decide(state: workers.WorkerFile | None) -> list[EventPayload]:
-            return workers.decide(state, command, self._clock.today(), identity=identity)
+            today = self._clock.today()
+            return workers.decide(state, command, today, identity=identity, sender=sender)
 
         return Command(
             command.command_name,

@@ -25,6 +25,7 @@ from lmis_registry.entrypoints.dependencies import App
 from lmis_registry.entrypoints.imports_http import imports_router
 from lmis_registry.entrypoints.loans_http import loans_router
 from lmis_registry.entrypoints.problems import problem_mapping
+from lmis_registry.entrypoints.senders_http import sender_imports_router, senders_router
 from lmis_registry.entrypoints.views import (
     CommandAccepted,
     WorkerCreated,
@@ -264,7 +265,14 @@ def create_app(
     return service_app(
         service="registry",
         common=common,
-        routers=[workers, loans_router, imports_router, access_router],
+        routers=[
+            workers,
+            loans_router,
+            senders_router,
+            imports_router,
+            sender_imports_router,
+            access_router,
+        ],
         version=VERSION,
         description="Outbound workers (người lao động đi làm việc ở nước ngoài) and their loans.",
         on_pool=build,

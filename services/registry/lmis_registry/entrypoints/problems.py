@@ -3,6 +3,7 @@ transition, ...) are mapped by `lmis_shared.web` already."""
 
 from __future__ import annotations
 
+from lmis_registry.domain.senders import LicenceTaken
 from lmis_registry.domain.workers import OpenFileExists, RegistrationRefused
 from lmis_shared.web import ProblemMapping
 
@@ -23,5 +24,12 @@ def problem_mapping() -> ProblemMapping:
         type="registration-refused",
         title="The file cannot be opened from here",
         title_vi="Không thể mở hồ sơ tại đơn vị này",
+    )
+    mapping.register(
+        LicenceTaken,
+        status=409,
+        type="licence-taken",
+        title="Another organisation in the register holds this licence number",
+        title_vi="Số giấy phép đã có trong danh sách tổ chức đưa người lao động đi",
     )
     return mapping

@@ -34,6 +34,7 @@ from lmis_shared.contracts.registry import (
     TrainingKind,
     WithdrawalReason,
 )
+from lmis_shared.contracts.registry_senders import SenderCheckOutcome, SenderProblem
 from lmis_shared.events import RecordedEvent
 from lmis_shared.reference.ethnicities import ETHNIC_GROUPS
 
@@ -78,6 +79,10 @@ class ContractView(_FromState):
     monthly_salary_vnd: int
     fees_vnd: dict[str, int]
     signed_on: date
+    sending_organisation_id: UUID | None = None
+    sender_check: SenderCheckOutcome | None = None
+    """`overridden`: entered through an organisation that failed the register's check."""
+    sender_problem: SenderProblem | None = None
 
 
 class AbroadView(_FromState):

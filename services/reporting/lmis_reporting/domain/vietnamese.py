@@ -94,6 +94,8 @@ _LABELS: dict[str, str] = {
     "report_due": "Báo cáo sắp đến hạn",
     "report_late": "Báo cáo quá hạn chưa nộp",
     "webhook_paused": "Kết nối webhook của cơ quan bị tạm dừng",
+    "fee_above_ceiling": "Thu tiền dịch vụ, tiền môi giới vượt mức trần",
+    "suspicious_recruitment": "Dấu hiệu tuyển dụng, môi giới trái phép",
     "family_visit_due": "Cần thăm hỏi gia đình lao động ở lại trái phép",
     "working_after_revocation": "Vẫn làm việc sau khi bị thu hồi giấy phép lao động",
 }

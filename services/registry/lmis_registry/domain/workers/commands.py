@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from lmis_registry.domain.workers import lifecycle, reference
 from lmis_registry.domain.workers.fields import (
     FeeName,
+    OverrideReason,
     Vnd,
     Wording,
     WorkerCommand,
@@ -117,11 +119,17 @@ class RecordTrainingResult(WorkerCommand):
 
 class SendingOrganisationInput(BaseModel):
     """A licensed enterprise (name and licence number), a public employment service centre
-    (name), or `individual_contract` (neither)."""
+    (name), or `individual_contract` (neither). `organisation_id` names the organisation in
+    the register (`/v1/sending-organisations`); given, the name and licence number may be left
+    out (the register's are recorded). Without it, a licensed enterprise is looked up by its
+    licence number (the form clients used before the register existed)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
     kind: SendingOrganisationKind
+    organisation_id: UUID | None = Field(
+        None, description="the organisation's id in the register of sending organisations"
+    )
     name: Wording | None = Field(None, validate_default=True)
     licence_number: str | None = Field(
         None, max_length=50, validate_default=True, examples=["123/LĐTBXH-GP"]
@@ -134,7 +142,10 @@ class SendingOrganisationInput(BaseModel):
         individual = kind == SendingOrganisationKind.individual_contract
         if individual and value is not None:
             raise ValueError("is not given for an individual contract")
-        if kind is not None and not individual and value is None:
+        if individual and info.data.get("organisation_id") is not None:
+            raise ValueError("an individual contract names no organisation")
+        registered = info.data.get("organisation_id") is not None
+        if kind is not None and not individual and value is None and not registered:
             raise ValueError("is required for a sending organisation")
         return value
 
@@ -143,7 +154,7 @@ class SendingOrganisationInput(BaseModel):
     def _licence(cls, value: str | None, info: ValidationInfo) -> str | None:
         licensed = info.data.get("kind") == SendingOrganisationKind.licensed_enterprise
         if value is None:
-            if licensed:
+            if licensed and info.data.get("organisation_id") is None:
                 raise ValueError("is required for a licensed enterprise")
             return None
         if not licensed:
@@ -156,7 +167,7 @@ class SendingOrganisationInput(BaseModel):
     def to_contract(self) -> SendingOrganisation:
         return SendingOrganisation(
             kind=self.kind, name=self.name, licence_number=self.licence_number
-        )
+        )  # the register's id travels in `worker.sender_checked`, not in this v1 contract
 
 
 class SignContract(WorkerCommand):
@@ -198,6 +209,12 @@ class SignContract(WorkerCommand):
         description="amounts actually paid, by name (service_fee, brokerage_refund, deposit…)",
     )
     signed_on: dt.date | None = Field(None, description="defaults to today; may be in the past")
+    override_reason: OverrideReason | None = Field(
+        None,
+        description="enters a contract whose sending organisation fails the register's check "
+        "(unknown, unlicensed, suspended, expired, or not for this market): a historical record. "
+        "Audited (the event names who and why) and flagged to the province and the police.",
+    )
 
     @field_validator("destination_country")
     @classmethod

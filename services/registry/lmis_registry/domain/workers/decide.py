@@ -16,10 +16,12 @@ from datetime import date, datetime
 from typing import Any
 
 from lmis_registry.domain.errors import IllegalTransition, InvalidField
+from lmis_registry.domain.senders.state import SendingOrganisation
 from lmis_registry.domain.workers import commands as c
 from lmis_registry.domain.workers import follow_up
 from lmis_registry.domain.workers.checks import IdentityAnswer
 from lmis_registry.domain.workers.lifecycle import allowed_commands, ensure_allowed
+from lmis_registry.domain.workers.sender_check import Where, check_sender
 from lmis_registry.domain.workers.state import Abroad, Contract, WorkerFile
 from lmis_shared.contracts.registry import (
     Person,
@@ -52,10 +54,13 @@ def decide(
     today: date,
     *,
     identity: tuple[IdentityAnswer, datetime] | None = None,
+    sender: SendingOrganisation | None = None,
 ) -> list[EventPayload]:
     """The events `command` causes on `state` (None: no file yet, only `register` runs);
     raises IllegalTransition or InvalidField. A registration (and `check-identity`) records
-    `identity`, the population register's answer and when it was given."""
+    `identity`, the population register's answer and when it was given. `sender`: the
+    register's entry of a contract's sending organisation, as the use case found it (None:
+    not found, or none named)."""
     if isinstance(command, c.RegisterWorker):
         if state is not None:
             allowed = allowed_commands(state)
@@ -75,7 +80,10 @@ def decide(
         case c.RecordTrainingResult():
             return [_training_result(state, command, today)]
         case c.SignContract():
-            return [_sign(command, today)]
+            signed = _sign(command, today, sender)
+            where = Where(state.commune_code, state.province_code)
+            sender_checked = check_sender(command, sender, signed.signed_on, where)
+            return [signed] if sender_checked is None else [signed, sender_checked]
         case c.RecordDeparture():
             return [_depart(_contract(state), command, today)]
         case c.ExtendContract():
@@ -205,12 +213,19 @@ def _training_result(
     )
 
 
-def _sign(command: c.SignContract, today: date) -> EventPayload:
+def _sign(
+    command: c.SignContract, today: date, sender: SendingOrganisation | None
+) -> WorkerContractSigned:
     signed_on = happened("signed_on", command.signed_on, today)
+    named = command.sending_organisation.to_contract()
+    if sender is not None:  # the register's name and licence number, not the typed ones
+        named = named.model_copy(
+            update={"name": sender.name, "licence_number": sender.licence_number}
+        )
     return WorkerContractSigned(
         destination_country=command.destination_country,
         programme=command.programme,
-        sending_organisation=command.sending_organisation.to_contract(),
+        sending_organisation=named,
         employer=command.employer,
         sector=command.sector,
         start_date=command.start_date,

@@ -25,6 +25,7 @@ from lmis_registry.domain.workers.state import (
     WorkerStatus,
 )
 from lmis_shared.contracts import registry as events
+from lmis_shared.contracts.registry_senders import WorkerSenderChecked
 from lmis_shared.events import EventPayload
 from lmis_shared.privacy.erasure import Erasure
 
@@ -56,6 +57,15 @@ def _evolve(state: WorkerFile, event: EventPayload) -> WorkerFile:
             return replace(state, trainings=_with_result(state.trainings, event))
         case events.WorkerContractSigned():
             return replace(state, contract=_contract(event), status=WorkerStatus.contracted)
+        case WorkerSenderChecked():
+            assert state.contract is not None  # recorded right after the contract
+            checked = replace(
+                state.contract,
+                sending_organisation_id=event.organisation_id,
+                sender_check=event.outcome,
+                sender_problem=event.problem,
+            )
+            return replace(state, contract=checked)
         case events.WorkerDeparted():
             abroad = Abroad(event.departure_date, event.border_gate)
             return replace(state, abroad=abroad, status=WorkerStatus.departed)

@@ -10,7 +10,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from lmis_shared.text import clean_text
+from lmis_shared.text import clean_text, nfc
 
 MAX_VND = 10_000_000_000  # ten billion: above any salary or fee, below any typing slip
 
@@ -25,6 +25,12 @@ def wording(value: str) -> str:
 Wording = Annotated[str, StringConstraints(min_length=2, max_length=200), AfterValidator(wording)]
 Vnd = Annotated[int, Field(gt=0, le=MAX_VND)]
 FeeName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
+OverrideReason = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=10, max_length=500),
+    AfterValidator(nfc),
+]
+"""Why a contract that fails the register's check is entered anyway (a historical record)."""
 
 
 def example(body: dict[str, Any]) -> ConfigDict:

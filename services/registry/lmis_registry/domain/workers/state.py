@@ -22,6 +22,7 @@ from lmis_shared.contracts.registry import (
     TrainingKind,
     WithdrawalReason,
 )
+from lmis_shared.contracts.registry_senders import SenderCheckOutcome, SenderProblem
 from lmis_shared.privacy.erasure import Erasure
 
 
@@ -79,6 +80,12 @@ class Contract:
     monthly_salary_vnd: int
     fees_vnd: dict[str, int]
     signed_on: date
+    sending_organisation_id: UUID | None = None
+    """The register's entry the contract was checked against (`worker.sender_checked`)."""
+    sender_check: SenderCheckOutcome | None = None
+    """None: signed before the register existed. `overridden`: the flag of a contract entered
+    through an organisation that failed the check (the reason is in the file's history)."""
+    sender_problem: SenderProblem | None = None
 
 
 @dataclass(frozen=True)
