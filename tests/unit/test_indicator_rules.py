@@ -10,6 +10,7 @@ The payload builders here are shared with the integration tests of the indicator
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from uuid import UUID
 
@@ -491,7 +492,7 @@ def test_merging_sums_the_deltas_of_one_row_and_drops_rows_that_cancel_out() -> 
     a = Increment("workers_registered", MUONG_KIM, date(2026, 2, 1), TOTAL, TOTAL, 1)
     b = Increment("workers_registered", KHOEN_ON, date(2026, 2, 1), TOTAL, TOTAL, 1)
 
-    merged = merge([a, a, b, a, b._replace(delta=-1)])
+    merged = merge([a, a, b, a, replace(b, delta=-1)])
 
     assert merged == [Increment("workers_registered", MUONG_KIM, date(2026, 2, 1), TOTAL, TOTAL, 3)]
 

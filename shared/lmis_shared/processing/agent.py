@@ -23,15 +23,17 @@ How records flow, and why this shape:
 * Metrics (`metrics.py`): the projection's lag on the topic, measured every
   `metrics_interval` seconds from what the agent received and acknowledged; the events it
   applied; the records it dead-lettered, by kind of reason.
-* Each handled record gets a span `process <event type>` whose parent is the record's
-  `traceparent`, so it joins the trace of the command that produced the event.
+* Spans (`tracing.py`): a batch of one record gets the span `process <event type>` whose
+  parent is the record's `traceparent`, so it joins the trace of the command that produced
+  the event; a larger batch one span with a link to each record's producer span (a span per
+  record cost as much as applying it); a dead-lettered record a span of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -39,9 +41,7 @@ from typing import Any, TypeVar, cast
 
 import faust
 from faust.types import EventT, StreamT
-from opentelemetry import propagate, trace
-from opentelemetry.context import Context
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry import trace
 
 from lmis_shared.liveness import PROCESS, Liveness
 from lmis_shared.logging import get_logger
@@ -50,10 +50,10 @@ from lmis_shared.processing.dlq import DeadLetters, header_pairs
 from lmis_shared.processing.metrics import APPLIED, Progress, report_lag
 from lmis_shared.processing.poison import apply_isolating
 from lmis_shared.processing.projection import Projection
+from lmis_shared.processing.tracing import BatchSpans, Handled
 
 log = get_logger(__name__)
 T = TypeVar("T")
-_EVENT_TYPE = re.compile(r"[a-z0-9][a-z0-9._-]{0,119}")
 _MAX_BACKOFF = 10.0
 
 
@@ -124,7 +124,6 @@ class _Item:
     event: EventT[bytes]
     decoded: Decoded | None = None
     rejected: Rejected | None = None
-    span: trace.Span | None = None
 
 
 class _BatchHandler:
@@ -138,7 +137,7 @@ class _BatchHandler:
     ) -> None:
         self.projection = projection
         self.dead_letters = dead_letters
-        self.tracer = tracer
+        self.spans = BatchSpans(tracer, projection.name, dead_letters.name)
         self.liveness = liveness
         self.progress = progress
 
@@ -152,6 +151,7 @@ class _BatchHandler:
             await self.handle(batch, stream)
 
     async def handle(self, events: Sequence[EventT[bytes]], stream: StreamT[bytes]) -> None:
+        started = time.time_ns()
         items = [self._open(event) for event in events]
         to_apply = [item for item in items if item.decoded is not None]
         new, poisoned = await apply_isolating(
@@ -170,16 +170,22 @@ class _BatchHandler:
             await stream.ack(item.event)
             self.progress.acknowledged(item.event.message.partition, item.event.message.offset)
         applied = dict(zip(map(id, to_apply), new, strict=True))
-        for item in items:
-            self._close(item, applied.get(id(item), False))
+        handled = [
+            Handled(item.event.message, item.decoded, item.rejected, applied.get(id(item), False))
+            for item in items
+            if item.decoded is not None or item.rejected is not None
+        ]  # a type this projection does not handle was skipped: no span
+        self.spans.record(started, handled)
 
     def _open(self, event: EventT[bytes]) -> _Item:
         message = event.message
-        headers = header_pairs(message.headers)
         item = _Item(event)
         try:
             item.decoded = decode_record(
-                message.key, message.value, headers, self.projection.event_types
+                message.key,
+                message.value,
+                header_pairs(message.headers),
+                self.projection.event_types,
             )
         except Rejected as exc:
             item.rejected = exc
@@ -190,38 +196,7 @@ class _BatchHandler:
                 offset=message.offset,
                 reason=exc.reason,
             )
-        if item.decoded is None and item.rejected is None:
-            return item  # a type this projection does not handle: skipped, no span
-        item.span = self.tracer.start_span(
-            f"process {_event_type(headers)}",
-            context=_parent_context(headers),
-            kind=SpanKind.CONSUMER,
-            attributes={
-                "messaging.system": "kafka",
-                "messaging.operation.type": "process",
-                "messaging.destination.name": message.topic,
-                "messaging.destination.partition.id": str(message.partition),
-                "messaging.kafka.offset": message.offset,
-                "lmis.projection": self.projection.name,
-            },
-        )
         return item
-
-    def _close(self, item: _Item, applied: bool) -> None:
-        if item.span is None:
-            return
-        if item.decoded is not None and item.rejected is None:
-            meta = item.decoded.event.metadata
-            item.span.set_attribute("messaging.message.id", str(meta.event_id))
-            item.span.set_attribute("lmis.stream_version", meta.stream_version)
-            # False: a redelivery or replay the positions recognised and skipped
-            item.span.set_attribute("lmis.projection.applied", applied)
-        else:
-            item.span.set_attribute("lmis.dead_letter.topic", self.dead_letters.name)
-            item.span.set_status(
-                Status(StatusCode.ERROR, item.rejected.reason if item.rejected else None)
-            )
-        item.span.end()
 
 
 async def _retrying(step: str, call: Callable[[], Awaitable[T]], liveness: Liveness) -> T:
@@ -241,19 +216,3 @@ async def _retrying(step: str, call: Callable[[], Awaitable[T]], liveness: Liven
             )
             await asyncio.sleep(delay)
             delay = min(delay * 2, _MAX_BACKOFF)
-
-
-def _text_headers(headers: Sequence[tuple[str, bytes]]) -> dict[str, str]:
-    return {name: value.decode("utf-8", "replace") for name, value in headers if value is not None}
-
-
-def _parent_context(headers: Sequence[tuple[str, bytes]]) -> Context:
-    # an explicit empty context: without a traceparent the span is a root, never a child of
-    # whatever happens to be current in the agent's task
-    return propagate.extract(_text_headers(headers), context=Context())
-
-
-def _event_type(headers: Sequence[tuple[str, bytes]]) -> str:
-    """The record's `ce_type` when it looks like one (a span name must stay tame)."""
-    value = _text_headers(headers).get("ce_type", "")
-    return value if _EVENT_TYPE.fullmatch(value) else "unknown"

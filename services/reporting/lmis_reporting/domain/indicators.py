@@ -19,11 +19,10 @@ A new indicator is a new row in `RULES`, not new code. Pure: no I/O.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import Enum
 from functools import cache
-from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -58,9 +57,8 @@ class CountRule:
     """Attribute holding the leaf unit code."""
 
 
-class Increment(NamedTuple):
-    """A tuple: made several times per event, so a rebuild makes millions."""
-
+@dataclass(frozen=True)
+class Increment:
     indicator: str
     unit_code: str
     period: date
@@ -71,7 +69,7 @@ class Increment(NamedTuple):
 
     @property
     def key(self) -> tuple[str, str, date, str, str]:
-        return (self[0], self[1], self[2], self[3], self[4])
+        return (self.indicator, self.unit_code, self.period, self.dimension, self.dim_value)
 
 
 def _rule(
@@ -167,8 +165,9 @@ def increments(
     """What `payload` adds to the counts, given its stream's `facts` after it."""
     if facts is None:  # a stream whose first event never came: its counts go to no unit
         facts = FACTS_BY_STREAM.get(payload.stream_type, Facts)()
+    matching = _rules_by_type(tuple(rules)).get(payload.event_type, ())
     out: list[Increment] = []
-    for rule in _rules_of(payload.event_type, rules):
+    for rule in matching:
         if _holds(rule, payload, facts):
             out.extend(_apply(rule, payload, facts))
     return out
@@ -176,49 +175,29 @@ def increments(
 
 def merge(items: Iterable[Increment]) -> list[Increment]:
     """One increment per row, deltas summed; rows whose deltas cancel out are dropped."""
-    # deltas summed as plain ints, each row's increment made once (a rebuild merges millions)
+    # summed by key first: a batch has many increments to few rows (each a new object)
     first: dict[tuple[str, str, date, str, str], Increment] = {}
-    sums: dict[tuple[str, str, date, str, str], int] = {}
+    deltas: dict[tuple[str, str, date, str, str], int] = {}
     for item in items:
         key = item.key
-        if key in sums:
-            sums[key] += item.delta
+        if key in deltas:
+            deltas[key] += item.delta
         else:
-            first[key], sums[key] = item, item.delta
+            first[key], deltas[key] = item, item.delta
     return [
-        item if item.delta == total else item._replace(delta=total)
+        item if item.delta == delta else replace(item, delta=delta)
         for key, item in first.items()
-        if (total := sums[key]) != 0
+        if (delta := deltas[key]) != 0
     ]
 
 
-def _rules_of(event_type: str, rules: Sequence[CountRule]) -> Sequence[CountRule]:
-    """The rules of `event_type`, in their order (looked up once per type for `RULES`)."""
-    if rules is RULES:
-        return _RULES_BY_TYPE.get(event_type, ())
-    return [rule for rule in rules if rule.event_type == event_type]
-
-
-_RULES_BY_TYPE: dict[str, tuple[CountRule, ...]] = {
-    kind: tuple(rule for rule in RULES if rule.event_type == kind)
-    for kind in {rule.event_type for rule in RULES}
-}
-
-
-_MODEL_TYPES: dict[type, bool] = {}
-
-
-def _is_model(kind: type) -> bool:
-    # `isinstance` on a model class goes through ABCMeta: slow, and asked for every attribute
-    known = _MODEL_TYPES.get(kind)
-    if known is None:
-        known = _MODEL_TYPES[kind] = issubclass(kind, BaseModel)
-    return known
-
-
 @cache
-def _field_names(cls: type[BaseModel]) -> frozenset[str]:
-    return frozenset(cls.model_fields)
+def _rules_by_type(rules: tuple[CountRule, ...]) -> dict[str, tuple[CountRule, ...]]:
+    """The rules of each event type, in their order (every event is looked up here)."""
+    by_type: dict[str, list[CountRule]] = {}
+    for rule in rules:
+        by_type.setdefault(rule.event_type, []).append(rule)
+    return {event_type: tuple(found) for event_type, found in by_type.items()}
 
 
 def _holds(rule: CountRule, payload: EventPayload, facts: Facts) -> bool:
@@ -232,11 +211,13 @@ def _apply(rule: CountRule, payload: EventPayload, facts: Facts) -> list[Increme
     if not isinstance(unit, str) or not isinstance(day, date) or not isinstance(delta, int):
         raise RuleError(f"{rule.indicator}: a unit, date or amount of {rule.event_type} is wrong")
 
-    indicator, month = rule.indicator, month_of(day)
-    rows = [Increment(indicator, unit, month, TOTAL, TOTAL, delta)]
+    def row(dimension: str, value: str) -> Increment:
+        return Increment(rule.indicator, unit, month_of(day), dimension, value, delta)
+
+    rows = [row(TOTAL, TOTAL)]
     for dimension in rule.dimensions:
         values = dimension_values(attribute(payload, facts, dimension))
-        rows.extend(Increment(indicator, unit, month, dimension, v, delta) for v in values)
+        rows.extend(row(dimension, value) for value in values)
     return rows
 
 
@@ -246,27 +227,38 @@ def attribute(payload: EventPayload, facts: Facts, name: str) -> object:
     A structured field (a sending organisation: kind, name, licence) is counted by the facts'
     normalised form of it, so that every indicator breaks down by the same values.
     """
-    fact_fields = _field_names(type(facts))
-    if name in _field_names(type(payload)):
-        value: object = getattr(payload, name)
-        if not _is_model(type(value)) or name not in fact_fields:
+    if name in _fields(type(payload)):
+        value = getattr(payload, name)
+        if not isinstance(value, BaseModel) or name not in _fields(type(facts)):
             return value
-    if name in fact_fields:
+    if name in _fields(type(facts)):
         return getattr(facts, name)
     raise RuleError(f"neither {payload.event_type} nor its stream's facts have {name!r}")
 
 
+_COLLECTIONS = (tuple, list, frozenset, set)
+
+
 def dimension_values(value: object) -> list[str]:
     """A breakdown attribute's values: one for a plain value, each element of a collection."""
-    if not isinstance(value, (tuple, list, frozenset, set)):
-        return [] if value is None else [_text(value)]
-    return sorted({_text(item) for item in value if item is not None})
+    items = value if isinstance(value, _COLLECTIONS) else (value,)
+    return sorted({_text(item) for item in items if item is not None})
+
+
+@cache
+def _fields(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(model.model_fields)
 
 
 def _text(value: object) -> str:
-    kind = type(value)
-    if kind is str:
-        return value  # type: ignore[return-value]
-    if kind is bool:
+    if isinstance(value, str) and not isinstance(value, Enum):
+        return value
+    if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value.value) if isinstance(value, Enum) else str(value)
+    return _enum_text(value) if isinstance(value, Enum) else str(value)
+
+
+@cache
+def _enum_text(value: Enum) -> str:
+    # an enum member's `.value` goes through a descriptor: slow for every row of every event
+    return str(value.value)

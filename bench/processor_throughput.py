@@ -1,0 +1,313 @@
+"""Processor throughput (issue 14): the faust reporting processor against a plain aiokafka loop.
+
+The same `--events` registrations are put on two topics; the reporting processor
+(`build_processor`, as `lmis up` runs it: decoding, spans, positions and effects in one
+transaction) counts one, the peer (`pipeline.aiokafka_rate`: a consumer loop doing the same
+counting per commune and month into PostgreSQL, one upsert per fetched batch) the other. Both
+are timed from their first record applied to their last, so group joins are left out, in the
+same run on the same PostgreSQL and broker.
+
+With `--profile 1` the processor's phase is sampled by py-spy (this process, 100 Hz, idle
+frames left out) and the result says where its CPU went: the functions with the most samples
+of their own, and the share of samples under each part of the path (decoding, spans, SQL,
+faust's own stream machinery). The profile is a second processor run of its own, so the
+sampling does not slow the measured one.
+A third run, a faust agent on the same events that only acknowledges them, is the ceiling of
+any faust processor on this machine; its profile shows where faust's own time goes.
+Results: `bench/results/processor_throughput.json`; `--before FILE` keeps a result of the
+same bench run on older code (a `git worktree` of it, with this file copied in) beside.
+
+    .venv/bin/python bench/processor_throughput.py [--events 20000] [--batch-size 500]
+                                                   [--profile 0|1] [--stacks FILE]
+                                                   [--before FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Coroutine
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import asyncpg
+
+from harness import write_figures
+from lmis_cli.embedded import EmbeddedBroker, EmbeddedPostgres, free_port, running
+from lmis_reporting.adapters.indicator_store import IndicatorProjection
+from lmis_reporting.entrypoints.processor import build_processor
+from lmis_shared.eventstore.postgres import PostgresEventStore, create_pool
+from lmis_shared.processing import all_events, make_app, serve
+from lmis_shared.settings import CommonSettings
+from lmis_shared.telemetry import setup_telemetry
+from pipeline import aiokafka_rate, applied_window, fill_store, machine, processor_settings, publish
+
+RESULTS = Path(__file__).parent / "results" / "processor_throughput.json"
+
+# what a sample's stack passes through, for the profile's shares: the first part one of whose
+# names begins one of the stack's function names (py-spy's `Class.function`)
+PARTS = {
+    "bench's probe (counting the positions)": ("reporting_processor.<locals>.applied",),
+    "decoding (CloudEvents, upcasting, payload validation)": ("decode_record",),
+    "spans (OpenTelemetry)": ("BatchSpans.", "Tracer.start_span", "_BatchHandler._close"),
+    "projection: SQL (asyncpg)": ("Connection.", "Pool.", "Transaction."),
+    "projection: counting use case (domain, facts)": ("IndicatorProjection.apply",),
+    "projection: positions": ("Projection.",),
+    "agent: queue, acknowledgements": ("_BatchHandler.", "projection_agent.", "Stream.ack"),
+    "faust and aiokafka: fetching, dispatching records": (
+        "Stream.",
+        "Conductor.",
+        "Consumer.",
+        "Fetcher.",
+        "Agent.",
+        "Service.",
+        "Method",
+        "AIOKafka",
+        "Topic",
+        "on_message",
+        "PartitionRecords",
+        "FlowControl",
+    ),
+}
+
+
+async def reporting_processor(
+    common: CommonSettings, pool: asyncpg.Pool, schema: str, total: int, batch_size: int
+) -> tuple[float, float, float]:
+    """Events per second the reporting processor applies (a fresh group on a fresh schema),
+    the CPU seconds this process spent per event, and the share of the time spent in the
+    garbage collector
+    (the bench's own objects included: it drops its copy of the events first). Traced as
+    `lmis up` traces it: an SDK tracer provider (spans made, not exported)."""
+    await IndicatorProjection(pool, schema).migrate()
+    stop = asyncio.Event()
+    settings = processor_settings(schema, f"bench-{schema}").model_copy(
+        update={"processor_batch_size": batch_size}
+    )
+    provider = setup_telemetry("reporting", common, set_global=False)
+    app = build_processor(common, settings, pool, provider)
+    worker = asyncio.create_task(serve(app, stop))
+    ends: list[tuple[float, float]] = []
+
+    async def applied() -> int:
+        n = int(await pool.fetchval(f"SELECT count(*) FROM {schema}.projection_positions"))  # noqa: S608
+        if (n > 0 and not ends) or n >= total:  # the window's ends, as `applied_window` sees them
+            ends.append((time.process_time(), GC.seconds))
+        return n
+
+    try:
+        seconds = await applied_window(applied, total)
+    finally:
+        stop.set()
+        await worker
+    (cpu_start, gc_start), (cpu_end, gc_end) = ends[0], ends[-1]
+    return total / seconds, (cpu_end - cpu_start) / total, (gc_end - gc_start) / seconds
+
+
+class GcClock:
+    """Seconds this process has spent in the garbage collector."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._started = 0.0
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+
+
+GC = GcClock()
+
+
+async def bare_faust_agent(common: CommonSettings, total: int) -> tuple[float, float]:
+    """Events per second through faust alone: an agent on the topic, as ours is (concurrency
+    1, manual acknowledgement), that only acknowledges each event: the ceiling of any
+    faust processor here; and the CPU seconds this process spent per event."""
+    app = make_app(f"bench-bare-{uuid4().hex[:6]}", common)
+    source = app.topic(common.topic("registry"), key_type=bytes, value_type=bytes)
+    seen: list[float] = []
+    cpu: list[float] = []
+    done = asyncio.Event()
+
+    async def consume(stream: Any) -> None:
+        manual = stream.noack()
+        async for event in manual.events():
+            await manual.ack(event)
+            seen.append(time.perf_counter())
+            if len(seen) in (1, total):
+                cpu.append(time.process_time())
+            if len(seen) >= total:
+                done.set()
+
+    app.agent(source, name="bare", concurrency=1)(consume)
+    stop = asyncio.Event()
+    worker = asyncio.create_task(serve(app, stop))
+    try:
+        await done.wait()
+    finally:
+        stop.set()
+        await worker
+    return total / (seen[-1] - seen[0]), (cpu[-1] - cpu[0]) / total
+
+
+class Sampler:
+    """py-spy recording this process (collapsed stacks), from `start` to `stop`."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+        command = [py_spy, "record", "--pid", str(os.getpid()), "--rate", "100"]
+        command += ["--format", "raw", "--output", str(self.out), "--nonblocking"]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        time.sleep(1.0)  # py-spy attaches
+
+    def stop(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(timeout=30)
+
+    def summary(self, top: int = 15) -> dict[str, Any]:
+        own: Counter[str] = Counter()
+        parts: Counter[str] = Counter()
+        total = 0
+        for line in self.out.read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            frames = stack.split(";")
+            names = [frame.partition(" (")[0] for frame in frames]
+            n = int(count)
+            total += n
+            own[_short(frames[-1])] += n
+            part = next(
+                (p for p, marks in PARTS.items() if any(f.startswith(marks) for f in names)),
+                "event loop and the rest",
+            )
+            parts[part] += n
+        return {
+            "samples": total,
+            "share_by_part": {p: round(n / total, 3) for p, n in parts.most_common()},
+            "top_own_samples": [
+                {"function": f, "share": round(n / total, 3)} for f, n in own.most_common(top)
+            ],
+        }
+
+
+def _short(frame: str) -> str:
+    """`name (path/to/module.py:12)` as `name (module.py)`."""
+    name, _, where = frame.partition(" (")
+    return f"{name} ({Path(where.rsplit(':', 1)[0]).name})"
+
+
+async def profiled(stacks: Path, run: Coroutine[Any, Any, tuple[float, ...]]) -> dict[str, Any]:
+    """`run` sampled by py-spy: its rate while sampled, and where its CPU went."""
+    sampler = Sampler(stacks)
+    sampler.start()
+    try:
+        rate = (await run)[0]
+    finally:
+        sampler.stop()
+    return {"events_per_s_while_sampled": round(rate), **sampler.summary()}
+
+
+async def measure(
+    pg: EmbeddedPostgres, broker: EmbeddedBroker, args: argparse.Namespace, tmp: Path
+) -> dict[str, Any]:
+    pool = await create_pool(pg.dsn, min_size=2, max_size=10)
+    try:
+        common = CommonSettings(
+            database_url=pg.dsn,
+            kafka_bootstrap=broker.bootstrap,
+            topic_prefix=f"bench-{uuid4().hex[:6]}",
+            data_dir=tmp,
+            otel_exporter="none",
+        )
+        store = PostgresEventStore(pool, "bench_source")
+        await PostgresEventStore.migrate(pool, "bench_source")
+        await fill_store(store, args.events, seed=2)
+        events = [e async for e in all_events(store)]
+        runs = ["measured", "bare", *(["profiled", "bare-profiled"] if args.profile else [])]
+        per_run = {run: common.model_copy(update={"topic_prefix": f"bench-{run}"}) for run in runs}
+        peer_topic = common.topic("registry")
+        for topic in [peer_topic, *(c.topic("registry") for c in per_run.values())]:
+            await asyncio.to_thread(publish, common.kafka_bootstrap, topic, events)
+        del events
+        gc.collect()
+        ours, busy, collecting = await reporting_processor(
+            per_run["measured"], pool, "bench_measured", args.events, args.batch_size
+        )
+        cpu_before = time.process_time()
+        peer = await aiokafka_rate(common.kafka_bootstrap, peer_topic, pool, args.events)
+        peer_cpu = (time.process_time() - cpu_before) / args.events
+        bare, bare_cpu = await bare_faust_agent(per_run["bare"], args.events)
+        figures: dict[str, Any] = {
+            "events": args.events,
+            "batch_size": args.batch_size,
+            "reporting_processor_events_per_s": round(ours),
+            "aiokafka_loop_events_per_s": round(peer),
+            "ratio_processor_to_peer": round(ours / peer, 3),
+            # CPU time is less at the mercy of a busy machine than the rates: the same ratio,
+            # of the Python work only (the peer's includes its consumer's start)
+            "processor_python_cpu_us_per_event": round(busy * 1e6, 1),
+            "aiokafka_loop_python_cpu_us_per_event": round(peer_cpu * 1e6, 1),
+            "ratio_of_python_cpu_peer_to_processor": round(peer_cpu / busy, 3),
+            "processor_garbage_collection_share": round(collecting, 3),
+            "faust_agent_doing_nothing_events_per_s": round(bare),
+            "ratio_faust_doing_nothing_to_peer": round(bare / peer, 3),
+            "faust_doing_nothing_python_cpu_us_per_event": round(bare_cpu * 1e6, 1),
+        }
+        if args.profile:
+            figures["profile"] = await profiled(
+                args.stacks or tmp / "stacks.txt",
+                reporting_processor(
+                    per_run["profiled"], pool, "bench_profiled", args.events, args.batch_size
+                ),
+            )
+            figures["profile_of_faust_doing_nothing"] = await profiled(
+                tmp / "bare-stacks.txt", bare_faust_agent(per_run["bare-profiled"], args.events)
+            )
+        return figures
+    finally:
+        await pool.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--profile", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--stacks", type=Path, help="keep the sampled stacks (collapsed) here")
+    parser.add_argument(
+        "--before", type=Path, help="a result of this bench on the code before, to keep beside"
+    )
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="lmis-bench-") as tmp:
+        pg = EmbeddedPostgres(Path(tmp) / "pg", free_port())
+        broker = EmbeddedBroker(free_port(), Path(tmp) / "broker.log")
+        with running(pg, broker):
+            figures = asyncio.run(measure(pg, broker, args, Path(tmp)))
+    result = {"measured_at": datetime.now(UTC).isoformat(), "machine": machine(), **figures}
+    if args.before is not None:
+        result["before"] = json.loads(args.before.read_text())
+    write_figures(args.out, result)
+
+
+if __name__ == "__main__":
+    main()
