@@ -5,7 +5,7 @@ VENV := .venv
 UV_VERSION := 0.13.8
 STAMP := $(VENV)/.synced
 
-.PHONY: up test lint typecheck unit bench clean install chromium
+.PHONY: up test lint typecheck unit bench load clean install chromium
 
 install: $(STAMP)
 
@@ -46,6 +46,11 @@ chromium:
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/event_store.py
+
+# A realistic mix at 2, 8 and 32 clients against `lmis up` (started on free ports, stopped
+# after); figures and the indicators' exactness in bench/results/load.json (bench/load.py).
+load: $(STAMP)
+	$(VENV)/bin/python bench/load.py
 
 clean:
 	rm -rf $(VENV) .lmis .pytest_cache .mypy_cache .ruff_cache

@@ -19,7 +19,8 @@ rules in deploy/; tests/integration/test_metrics_exported.py proves each is expo
               (`lmis_shared.relay.lag`)
   processors  lmis_projection_lag_events{projection,topic},
               lmis_projection_applied_events_total{projection},
-              lmis_dead_letters_total{topic,reason} (`lmis_shared.processing.metrics`);
+              lmis_dead_letters_total{topic,reason} (`lmis_shared.processing.metrics`),
+              lmis_parked_events{projection} (`lmis_shared.processing.versions`);
               notify's also lmis_alerts_open{rule}, lmis_sweep_duration_seconds,
               lmis_webhook_deliveries_total{outcome} (delivered, failed)
 
@@ -51,6 +52,7 @@ EXPORTED_METRICS: frozenset[str] = frozenset(
         "lmis_projection_lag_events",  # gauge {projection,topic}: consumer lag
         "lmis_projection_applied_events_total",  # counter {projection}
         "lmis_dead_letters_total",  # counter {topic,reason}
+        "lmis_parked_events",  # gauge {projection}: held back for a version gap
         "lmis_alerts_open",  # gauge {rule}
         "lmis_sweep_duration_seconds",  # histogram (notify's deadline sweep)
         "lmis_webhook_deliveries_total",  # counter {outcome}: notify's webhook attempts

@@ -20,6 +20,11 @@ UNREACHABLE_TYPES: tuple[type[BaseException], ...] = (
     asyncpg.PostgresConnectionError,
     asyncpg.exceptions.OperatorInterventionError,
     asyncpg.exceptions.InsufficientResourcesError,
+    # a query on a connection whose server is going away: after a shutdown's FATAL 57P01 the
+    # connection consumes the rest ("cannot switch to state 12; another operation (2) is in
+    # progress", seen once in tests/integration/test_restarts_under_load.py, which made the
+    # relay exit); a fresh connection is the cure, as for the others here
+    asyncpg.InternalClientError,
 )
 _UNREACHABLE_SQLSTATE_CLASSES = ("08", "53", "57", "58")
 _RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})

@@ -18,8 +18,7 @@ import asyncpg
 
 from lmis_notify.bootstrap import migrate
 from lmis_shared.events import RecordedEvent
-from lmis_shared.processing import Decoded
-from lmis_shared.processing.decoding import validate_payload
+from lmis_shared.processing import arrival
 from tests.integration.test_alerts import World
 
 FIRST_SWEEP_BEFORE = timedelta(days=40)
@@ -38,9 +37,10 @@ async def alerts_over(
     handled = world.projection.event_types
 
     async def feed(events: Sequence[RecordedEvent]) -> None:
-        decoded = [Decoded(e, validate_payload(e)) for e in events if e.event_type in handled]
-        for start in range(0, len(decoded), 500):
-            await world.apply(*decoded[start : start + 500])
+        # every event, those it does not apply too: they hold their streams' versions
+        arrivals = [arrival(e, handled) for e in events]
+        for start in range(0, len(arrivals), 500):
+            await world.projection.process(arrivals[start : start + 500])
 
     world.clock.set(now - FIRST_SWEEP_BEFORE)
     await world.sweeper.sync_obligations()

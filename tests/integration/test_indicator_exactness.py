@@ -78,13 +78,10 @@ class History:
 
     @property
     def last_versions(self) -> dict[UUID, int]:
-        """Each stream's last event the projection handles: where its position must end."""
-        handled = IndicatorProjection.event_types
-        last: dict[UUID, int] = {}
-        for e in self.events:
-            if e.event_type in handled:
-                last[e.metadata.stream_id] = e.metadata.stream_version
-        return last
+        """Each stream's last version, of whatever type (the processor reads every store of
+        the history): where its position must end, as every event holds its stream's
+        versions, those the projection does not apply too."""
+        return {e.metadata.stream_id: e.metadata.stream_version for e in self.events}
 
 
 # -- the history, made once -----------------------------------------------------------------

@@ -597,7 +597,7 @@ def test_fields_a_newer_producer_added_are_ignored_not_refused() -> None:
 
     decoded = decode_record(key, json.dumps(data).encode(), headers, {WorkerRegistered.event_type})
 
-    assert decoded is not None
+    assert isinstance(decoded, Decoded)
     assert isinstance(decoded.payload, WorkerRegistered)
     assert decoded.payload.commune_code == "03637"
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 import asyncpg
 
 from lmis_shared.commands.streams import Change, EventStoreStreams, ReadModel, S
-from lmis_shared.eventstore.postgres import PostgresEventStore
+from lmis_shared.eventstore.api import AppendResult
+from lmis_shared.eventstore.postgres import Connection, PostgresEventStore
 from lmis_shared.privacy.personal import PersonalData
 
 
@@ -27,5 +29,11 @@ class PostgresStreams(EventStoreStreams[S]):
         self._pool = pool
 
     async def save(self, change: Change[S]) -> None:
+        appended: list[AppendResult] = []
+
+        async def append(conn: Connection, *args: Any, **kwargs: Any) -> None:
+            appended.append(await self._postgres.append_in(conn, *args, **kwargs))
+
         async with self._pool.acquire() as conn, conn.transaction():
-            await self._save(change, conn, partial(self._postgres.append_in, conn))
+            await self._save(change, conn, partial(append, conn))
+        self._postgres.signal.committed(appended)  # committed now: the relay may read them

@@ -4,7 +4,8 @@ An append is one statement in autocommit: one round trip per command, no BEGIN/C
 the idempotency record is written by the same statement as the events. One stream's append
 is a plain INSERT that checks the version itself; a batch calls the schema's `append_events`
 function (`_sql.py` says why two). Reading the global order is gap safe through transaction
-ids. `migrations/0001_event_store.sql` explains both.
+ids. `migrations/0001_event_store.sql` explains both. Each append made here is signalled to the
+relays once committed (`signal.py`).
 
 Measured in bench/event_store.py against the `eventsourcing` library's recorder.
 """
@@ -29,6 +30,7 @@ from lmis_shared.eventstore import api
 from lmis_shared.eventstore._plan import Plan, plan, recorded, results
 from lmis_shared.eventstore._sql import Statements
 from lmis_shared.eventstore.errors import DuplicateCommand, DuplicateEventId, WrongExpectedVersion
+from lmis_shared.eventstore.signal import CommitSignal
 from lmis_shared.migrations import apply_migrations, load_migrations
 from lmis_shared.privacy.personal import PersonalData
 
@@ -84,6 +86,7 @@ class PostgresEventStore(api.EventStore):
         self._schema = schema
         self._sql = Statements.for_schema(schema)
         self._personal = personal
+        self.signal = CommitSignal(pool, schema)  # the relays hear of each commit (signal.py)
 
     @classmethod
     async def migrate(cls, pool: asyncpg.Pool, schema: str) -> list[str]:
@@ -95,7 +98,9 @@ class PostgresEventStore(api.EventStore):
     ) -> api.AppendResult:
         with self._span(item):
             async with self._pool.acquire() as conn:
-                return await self._append_one(conn, item, idempotency)
+                result = await self._append_one(conn, item, idempotency)
+        self.signal.committed([result])
+        return result
 
     async def append_in(
         self,
@@ -136,7 +141,9 @@ class PostgresEventStore(api.EventStore):
         if not batch:
             return []
         async with self._pool.acquire() as conn:
-            return await self._append(conn, batch, None)
+            results = await self._append(conn, batch, None)
+        self.signal.committed(results)
+        return results
 
     async def read_stream(self, stream_id: UUID) -> list[RecordedEvent]:
         if self._personal is None:

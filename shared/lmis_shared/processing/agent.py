@@ -12,6 +12,10 @@ How records flow, and why this shape:
 * The agent only queues records; a drain task takes whatever is queued (up to `batch_size`)
   and applies it in one transaction. A quiet stream is handled one record at a time with no
   added delay; a busy one in batches as large as the backlog, like a group commit.
+* Every well-formed record goes to the projection, whatever its type: those it does not apply
+  still hold versions of their stream, which the projection checks (`versions.py`: a gap or a
+  version this code cannot read yet is parked, not applied and not skipped). At start, the
+  agent has the projection apply what it parked and can read now (an upcaster deployed).
 * Failures to reach PostgreSQL or the broker are retried with backoff, for ever: skipping
   would make the counts wrong, while waiting only delays them. The log says what is failing.
   Any other failure to apply a batch is a poison record's: after a few attempts the batch is
@@ -45,7 +49,7 @@ from opentelemetry import trace
 
 from lmis_shared.liveness import PROCESS, Liveness
 from lmis_shared.logging import get_logger
-from lmis_shared.processing.decoding import Decoded, Rejected, decode_record
+from lmis_shared.processing.decoding import Arrival, Decoded, Rejected, decode_record
 from lmis_shared.processing.dlq import DeadLetters, header_pairs
 from lmis_shared.processing.metrics import APPLIED, Progress, report_lag
 from lmis_shared.processing.poison import apply_isolating
@@ -84,6 +88,7 @@ def projection_agent(
 
     async def consume(stream: StreamT[bytes]) -> None:
         await _retrying("declare", handler.dead_letters.declare, liveness)
+        await _retrying("resume parked", projection.resume_parked, liveness)
         # `noack` is on faust's Stream, not on the StreamT interface it is typed with
         manual = cast(StreamT[bytes], cast(Any, stream).noack())
         queue: asyncio.Queue[EventT[bytes]] = asyncio.Queue(maxsize=batch_size)
@@ -122,7 +127,7 @@ async def _put(queue: asyncio.Queue[T], item: T, drain: asyncio.Task[None]) -> N
 @dataclass
 class _Item:
     event: EventT[bytes]
-    decoded: Decoded | None = None
+    arrival: Arrival | None = None
     rejected: Rejected | None = None
 
 
@@ -153,9 +158,9 @@ class _BatchHandler:
     async def handle(self, events: Sequence[EventT[bytes]], stream: StreamT[bytes]) -> None:
         started = time.time_ns()
         items = [self._open(event) for event in events]
-        to_apply = [item for item in items if item.decoded is not None]
+        to_apply = [item for item in items if item.arrival is not None]
         new, poisoned = await apply_isolating(
-            [item.decoded for item in to_apply if item.decoded is not None],
+            [item.arrival for item in to_apply if item.arrival is not None],
             self.projection.process,
             self.liveness,
         )
@@ -171,17 +176,17 @@ class _BatchHandler:
             self.progress.acknowledged(item.event.message.partition, item.event.message.offset)
         applied = dict(zip(map(id, to_apply), new, strict=True))
         handled = [
-            Handled(item.event.message, item.decoded, item.rejected, applied.get(id(item), False))
+            Handled(item.event.message, _decoded(item), item.rejected, applied.get(id(item), False))
             for item in items
-            if item.decoded is not None or item.rejected is not None
-        ]  # a type this projection does not handle was skipped: no span
+            if _decoded(item) is not None or item.rejected is not None
+        ]  # a type this projection does not apply (Passing) or parked unread: no span
         self.spans.record(started, handled)
 
     def _open(self, event: EventT[bytes]) -> _Item:
         message = event.message
         item = _Item(event)
         try:
-            item.decoded = decode_record(
+            item.arrival = decode_record(
                 message.key,
                 message.value,
                 header_pairs(message.headers),
@@ -197,6 +202,10 @@ class _BatchHandler:
                 reason=exc.reason,
             )
         return item
+
+
+def _decoded(item: _Item) -> Decoded | None:
+    return item.arrival if isinstance(item.arrival, Decoded) else None
 
 
 async def _retrying(step: str, call: Callable[[], Awaitable[T]], liveness: Liveness) -> T:

@@ -16,7 +16,10 @@ positions in the same transaction. Settings that matter, and why:
 * raw key and value serialisers — records are CloudEvents in binary mode, decoded by us from
   their headers, never by faust's model codecs;
 * `stream_wait_empty=False` — events are acknowledged only after their effects commit, so on
-  a stop there is nothing worth waiting for: what is not acknowledged comes again.
+  a stop there is nothing worth waiting for: what is not acknowledged comes again;
+* the consumer's fetch wait is `LMIS_PROCESSING_FETCH_MAX_WAIT_MS` (25 ms), not faust's fixed
+  1500 ms: the embedded broker holds an empty fetch that long even when a record arrives
+  (`fetching.py` has the figures).
 
 `serve` runs an app in the current event loop until told to stop (or until it crashes); the
 processors' `main()` and the integration tests use it alike.
@@ -33,13 +36,20 @@ from typing import Any, cast
 import faust
 
 from lmis_shared.logging import get_logger
+from lmis_shared.processing.fetching import FetchSettings, prompt_transport
 from lmis_shared.settings import CommonSettings
 
 log = get_logger(__name__)
 
 
-def make_app(name: str, settings: CommonSettings, **overrides: Any) -> faust.App:
-    """A faust app whose id (and consumer group) is `name`, on the settings' broker."""
+def make_app(
+    name: str,
+    settings: CommonSettings,
+    fetching: FetchSettings | None = None,
+    **overrides: Any,
+) -> faust.App:
+    """A faust app whose id (and consumer group) is `name`, on the settings' broker, its
+    consumer's fetch wait from `fetching` (default: `LMIS_PROCESSING_*`)."""
     conf: dict[str, Any] = {
         "broker": [f"kafka://{host.strip()}" for host in settings.kafka_bootstrap.split(",")],
         "web_enabled": False,
@@ -66,7 +76,10 @@ def make_app(name: str, settings: CommonSettings, **overrides: Any) -> faust.App
             ssl_context=login.ssl_context() if login.protocol == "SASL_SSL" else None,
         )
     conf.update(overrides)
-    return faust.App(name, **conf)
+    app = faust.App(name, **conf)
+    wait = (fetching or FetchSettings()).fetch_max_wait_ms
+    app.transport = prompt_transport(app, wait)
+    return app
 
 
 async def serve(app: faust.App, stop: asyncio.Event) -> None:

@@ -1,16 +1,16 @@
 """From a Kafka record to an event a projection can apply, or the reason it cannot.
 
-Three outcomes, each a decision a consumer must make the same way:
+Four outcomes, each a decision a consumer must make the same way:
 * a well-formed event of a type the consumer handles: `Decoded` (metadata + typed payload);
-* a well-formed event of any other type, known to the catalogue or not: `None`, skipped.
-  A topic carries many event types and a producer may ship a new one before its consumers
-  know it; that is not an error;
+* a well-formed event of any other type, known to the catalogue or not: `Passing`, not
+  applied but counted in its stream's versions (`versions.py`). A topic carries many event
+  types and a producer may ship a new one before its consumers know it; that is not an error;
 * a record that is not a valid CloudEvent, or whose payload does not match the contract of a
   type the consumer handles: `Rejected`, with a reason fit for a dead-letter header;
 * a newer version of a type the consumer handles, that no upcaster deployed here can read
-  (`lmis.registry.worker.registered.v3` where this process knows v1 and v2): `Rejected` as
-  `unknown_version`, so it is parked whole on the dead-letter topic, to be replayed once the
-  upcaster is deployed, never skipped (skipping it would lose data in a rolling upgrade).
+  (`lmis.registry.worker.registered.v3` where this process knows v1 and v2): `Unreadable`,
+  parked by the projection (`versions.py`) and applied once the upcaster is deployed, never
+  skipped (skipping it would lose data in a rolling upgrade).
 
 Payloads are validated against the producer's contract with unknown fields ignored (a newer
 producer may add fields; a consumer reads only what it needs); sealed personal fields
@@ -43,7 +43,25 @@ class Decoded:
     payload: EventPayload
 
 
-RejectionKind = Literal["invalid_envelope", "invalid_payload", "apply_failed", "unknown_version"]
+@dataclass(frozen=True)
+class Passing:
+    """A well-formed event of a type the consumer does not apply: it only takes its place in
+    its stream's versions."""
+
+    event: RecordedEvent
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A newer version of a type the consumer handles that no upcaster here reads: parked."""
+
+    event: RecordedEvent
+
+
+Arrival = Decoded | Passing | Unreadable
+"""An event off the wire (or out of a store), as a projection judges it."""
+
+RejectionKind = Literal["invalid_envelope", "invalid_payload", "apply_failed"]
 
 
 class Rejected(ValueError):
@@ -62,8 +80,9 @@ def decode_record(
     value: bytes | None,
     headers: Sequence[tuple[str, bytes]] | None,
     handled: Container[str],
-) -> Decoded | None:
-    """The event in a record if its type is `handled`; None to skip; `Rejected` if malformed."""
+) -> Arrival:
+    """The event in a record as a consumer of the types `handled` takes it (see the module's
+    docstring); `Rejected` if malformed."""
     try:
         event = from_kafka(key, value, headers)
     except EnvelopeError as exc:
@@ -72,17 +91,19 @@ def decode_record(
         raise Rejected(
             f"not a valid LMIS CloudEvent: {_problems(exc)}", "invalid_envelope"
         ) from None
+    return arrival(event, handled)
+
+
+def arrival(event: RecordedEvent, handled: Container[str]) -> Arrival:
+    """`event` as a consumer of the types `handled` takes it; `Rejected` if its payload does
+    not match the contract of a handled type."""
     # an older version is read as the newest, so projections handle one version per fact
     event = event.upcast()
-    if event.event_type not in handled:
-        if _newer_than_known(event.event_type, handled):
-            raise Rejected(
-                f"{event.event_type} is newer than the versions this processor reads: "
-                "parked until its upcaster is deployed",
-                "unknown_version",
-            )
-        return None
-    return Decoded(event, validate_payload(event))
+    if event.event_type in handled:
+        return Decoded(event, validate_payload(event))
+    if _newer_than_known(event.event_type, handled):
+        return Unreadable(event)
+    return Passing(event)
 
 
 def _newer_than_known(event_type: str, handled: Container[str]) -> bool:

@@ -9,6 +9,9 @@
   lmis_dead_letters_total{topic,reason}             records set aside on `<topic>.dlq`; the
                                                     reason is a kind (`Rejected.kind`), never
                                                     the text, which names fields
+  lmis_parked_events{projection}                    events held back: a gap before them in
+                                                    their stream, or a newer version of their
+                                                    type than this code reads (`versions.py`)
 
 "The next offset to apply" is the agent's own: the first record it received from a partition
 until that is acknowledged, then one past the last acknowledged. A record waiting for

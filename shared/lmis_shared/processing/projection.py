@@ -6,12 +6,15 @@ projection records, per stream, the last version it applied (`projection_positio
 of events is applied in ONE transaction that
   1. takes the projection's advisory lock (one writer at a time: two workers during a
      rebalance, or a rebuild next to the live processor, cannot both apply an event),
-  2. reads the stored versions of the batch's streams and keeps only events above them (a
-     redelivery or a replay is skipped; so is a duplicate inside the batch),
+  2. reads the stored versions of the batch's streams and judges each event against its
+     stream's (`versions.py`): a redelivery or a replay is skipped, so is a duplicate inside
+     the batch; the next version is applied, a gap or a version this code cannot read yet
+     is parked, and parked events that now come next follow in order,
   3. applies the kept events' effects (the subclass's `apply`),
-  4. upserts the streams' new versions.
+  4. upserts the streams' new versions (and the parked events, if any moved).
 A crash anywhere rolls back all four; the events come again and are judged again. Kafka keys
-records by stream id, so one stream's events arrive in version order.
+records by stream id, so one stream's events arrive in version order. Events of types the
+projection does not apply (`Passing`) are handed over too: they hold versions of the stream.
 
 `rebuild` empties the projection's tables and positions and replays a source (the event
 store's `read_all`, or a list) in the same single transaction under the same lock: readers see
@@ -33,7 +36,8 @@ from lmis_shared.events import RecordedEvent, payload_class
 from lmis_shared.eventstore.api import EventStore, Position
 from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.migrations import Migration, apply_migrations, quoted_schema
-from lmis_shared.processing.decoding import Decoded, validate_payload
+from lmis_shared.processing.decoding import Arrival, Decoded, arrival
+from lmis_shared.processing.versions import PARKED_MIGRATION, StreamVersions, plan
 
 Connection = asyncpg.Connection | PoolConnectionProxy
 
@@ -61,6 +65,9 @@ ALTER TABLE projection_positions ALTER COLUMN version TYPE bigint;
 """Stream versions are bigints in the event store; an `integer` here would refuse (and retry
 for ever) any event above 2^31 - 1."""
 
+POSITIONS_MIGRATIONS = (POSITIONS_MIGRATION, POSITIONS_BIGINT_MIGRATION, PARKED_MIGRATION)
+"""The tables of every projection's schema: positions, and the events parked (`versions.py`)."""
+
 
 class Projection(ABC):
     """A read model kept in PostgreSQL from events; subclasses say which and how."""
@@ -74,6 +81,7 @@ class Projection(ABC):
         self.pool = pool
         self.schema = schema
         self._q = quoted_schema(schema)
+        self._versions = StreamVersions(self._q, self.name)
         for event_type in self.event_types:
             payload_class(event_type)  # fails fast if its contract was not imported
 
@@ -93,16 +101,26 @@ class Projection(ABC):
         return await apply_migrations(
             self.pool,
             self.schema,
-            [POSITIONS_MIGRATION, POSITIONS_BIGINT_MIGRATION, *self.migrations()],
+            [*POSITIONS_MIGRATIONS, *self.migrations()],
         )
 
-    async def process(self, events: Sequence[Decoded]) -> list[bool]:
-        """Apply a batch in one transaction; for each event, whether it was new (applied)."""
+    async def process(self, events: Sequence[Arrival]) -> list[bool]:
+        """Apply a batch in one transaction; for each event, whether it was applied."""
         if not events:
             return []
         async with self.pool.acquire() as conn, conn.transaction():
             await self._lock(conn)
             return await self._apply_new(conn, events)
+
+    async def resume_parked(self) -> int:
+        """Apply the parked events that this code reads now (an upcaster deployed since they
+        were parked), in order; set `lmis_parked_events`. Returns how many were applied."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            await self._lock(conn)
+            streams = await self._versions.waking(conn)
+            applied = len(await self._apply_new(conn, [], wake=streams)) if streams else 0
+            await self._versions.report(conn)
+        return applied
 
     async def rebuild(
         self,
@@ -117,16 +135,16 @@ class Projection(ABC):
         async with self.pool.acquire() as conn, conn.transaction():
             await self._lock(conn)
             await self.clear(conn)
-            await conn.execute(
-                f"DELETE FROM {self._q}.projection_positions WHERE projection = $1",  # noqa: S608
-                self.name,
-            )
+            await self._versions.forget(conn)
             async for chunk in _chunks(source, batch_size):
                 applied += sum(await self._apply_new(conn, self._decoded(chunk)))
         return applied
 
-    def _decoded(self, events: Sequence[RecordedEvent]) -> list[Decoded]:
-        return [Decoded(e, validate_payload(e)) for e in events if e.event_type in self.event_types]
+    def _decoded(self, events: Sequence[RecordedEvent]) -> list[Arrival]:
+        return [self._readable(e) for e in events]
+
+    def _readable(self, event: RecordedEvent) -> Arrival:
+        return arrival(event, self.event_types)
 
     async def _lock(self, conn: Connection) -> None:
         await conn.execute(
@@ -135,36 +153,21 @@ class Projection(ABC):
             f"{self.schema}.{self.name}",
         )
 
-    async def _apply_new(self, conn: Connection, events: Sequence[Decoded]) -> list[bool]:
-        if not events:
+    async def _apply_new(
+        self, conn: Connection, events: Sequence[Arrival], wake: Sequence[UUID] = ()
+    ) -> list[bool]:
+        """For each of `events`, whether it was applied; `wake`: streams whose parked events
+        to try again. Returns, with `wake`, one True per parked event applied."""
+        if not events and not wake:
             return []
-        stream_ids = list({d.event.metadata.stream_id for d in events})
-        rows = await conn.fetch(
-            f"SELECT stream_id, version FROM {self._q}.projection_positions"  # noqa: S608
-            " WHERE projection = $1 AND stream_id = ANY($2::uuid[])",
-            self.name,
-            stream_ids,
-        )
-        versions: dict[UUID, int] = {r["stream_id"]: r["version"] for r in rows}
-        stored = dict(versions)
-        is_new: list[bool] = []
-        for d in events:
-            stream, version = d.event.metadata.stream_id, d.event.metadata.stream_version
-            is_new.append(version > versions.get(stream, 0))
-            if is_new[-1]:
-                versions[stream] = version
-        await self.apply(conn, [d for d, new in zip(events, is_new, strict=True) if new])
-        moved = [(s, v) for s, v in versions.items() if stored.get(s) != v]
-        if moved:
-            await conn.execute(
-                f"INSERT INTO {self._q}.projection_positions (projection, stream_id, version)"  # noqa: S608
-                " SELECT $1, s, v FROM unnest($2::uuid[], $3::bigint[]) AS t(s, v)"
-                " ON CONFLICT (projection, stream_id) DO UPDATE SET version = excluded.version",
-                self.name,
-                [s for s, _ in moved],
-                [v for _, v in moved],
-            )
-        return is_new
+        streams = list({*wake, *(a.event.metadata.stream_id for a in events)})
+        positions, parked = await self._versions.read(conn, streams)
+        done = plan(events, positions, parked, self._readable, wake)
+        await self.apply(conn, done.to_apply)
+        await self._versions.write(conn, done)
+        if done.park or done.unpark:
+            await self._versions.report(conn)
+        return done.applied if events else [True] * len(done.unpark)
 
 
 async def _chunks(

@@ -11,6 +11,8 @@ Public API:
                                           the lock; Relay.close()
     migrate(pool, schema) -> list[str]    the checkpoint table (run_relay calls it)
     PostgresRelayLock(dsn, schema)        one relay per schema (`lock.py`)
+    PostgresCommitListener(dsn, schema)   wakes the relay on the store's commit signal
+                                          (`wakeup.py`; the poll stays the fallback)
 The heartbeat of relays and processors is `lmis_shared.liveness`.
     RelaySettings                         `LMIS_RELAY_*`
 The design and its guarantees are in `core.py`.

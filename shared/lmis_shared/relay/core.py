@@ -16,7 +16,9 @@ Kafka does; the embedded broker only does that when started with the same id on 
 One relay per service: `run` publishes only while it holds the service's `RelayLock` (a
 PostgreSQL advisory lock, `lock.py`). A relay that cannot take it stands by and asks again;
 one that finds it lost stops publishing and asks again too. On taking the lock a relay reads
-the checkpoints afresh: another relay may have moved them while it stood by.
+the checkpoints afresh: another relay may have moved them while it stood by. After a round with
+nothing new it waits for its `Wakeup` (`wakeup.py`): the store's commit signal (LISTEN/NOTIFY)
+ends the wait at once, the poll stays as the fallback.
 
 Liveness: every round and every ask for the lock is a unit of work of the relay's `Liveness`
 (`liveness.py`): a round that hangs fails the liveness check, waits (polls, back-off) do not.
@@ -25,7 +27,7 @@ Metrics: each acknowledged event counts in `lmis_relay_published_events_total{se
 is counted from the store (`lag.py`), which needs `cluster` (the broker last published to).
 
 Everything outside this module is a port: `EventSource` (the store's `read_all`, or another
-outbox, see `route`), `Checkpoints`, `Publisher`, `RelayLock`: unit tests use fakes of our own.
+outbox, see `route`), `Checkpoints`, `Publisher`, `RelayLock`, `Wakeup`: unit tests use fakes.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from lmis_shared.relay._tracing import (
 )
 from lmis_shared.relay.leadership import LockLost, NoLock, RelayLock
 from lmis_shared.relay.settings import RelaySettings
+from lmis_shared.relay.wakeup import Pace, Sleeping, Wakeup
 
 log = get_logger(__name__)
 
@@ -157,15 +160,17 @@ class Relay:
         tracer: Tracer | None = None,
         service: str | None = None,
         route: Callable[[RecordedEvent], str] | None = None,
+        wakeup: Wakeup | None = None,
     ) -> None:
-        """`service` names the service of these events in the metrics (default: the topic);
-        `route` names each event's topic (default: the publisher's)."""
+        """`service`: the service in the metrics (default: the topic); `route`: each event's
+        topic (default: the publisher's); `wakeup`: what ends an idle wait (default: the poll)."""
         self._route = route
         self._source = source
         self._checkpoints = checkpoints
         self._publisher = publisher
         self._settings = settings or RelaySettings()
         self._lock: RelayLock = lock or NoLock()
+        self._wakeup: Wakeup = wakeup or Sleeping()
         self.liveness = liveness or Liveness()
         self._tracer = tracer or trace.get_tracer(__name__)
         self._positions: dict[str, Position | None] = {}
@@ -233,6 +238,7 @@ class Relay:
         finally:
             self.stats.leading = False
             await self._lock.release()
+            await self._wakeup.close()
         log.info("relay.stopped", topic=self.topic, published=self.stats.published)
 
     async def _lead(self, stop: asyncio.Event) -> bool:
@@ -258,10 +264,10 @@ class Relay:
         return False
 
     async def _publish_while_leading(self, stop: asyncio.Event) -> None:
+        pace = Pace(self._wakeup, self._settings)
         while not stop.is_set():
             published: int = await self._retrying(stop)(self._round)
-            if published < self._settings.batch_size:
-                await _wait(stop, self._settings.poll_interval)
+            await pace.after(published, self._positions.get(self.cluster or ""), stop)
 
     async def _round(self) -> int:
         with self.liveness.busy():

@@ -28,6 +28,7 @@ from lmis_shared.relay.lag import RelayLag, report_lag
 from lmis_shared.relay.leadership import RelayLock
 from lmis_shared.relay.lock import PostgresRelayLock
 from lmis_shared.relay.settings import RelaySettings
+from lmis_shared.relay.wakeup import PostgresCommitListener
 from lmis_shared.settings import CommonSettings, KafkaLogin
 
 log = get_logger(__name__)
@@ -50,7 +51,8 @@ def build_relay(
     `service` in its metrics.
 
     Its lock on `schema` is held on a connection of its own to `database_url`, the database
-    of `pool`. Without `database_url` it has no lock: `publish_pending` (one round, for a
+    of `pool`, and so is its wake-up on commit (`wakeup.py`, unless `wake_on_commit` is off).
+    Without `database_url` it has no lock: `publish_pending` (one round, for a
     tool that knows it is alone) works, `run` refuses to start.
     """
     settings = settings or RelaySettings()
@@ -58,6 +60,11 @@ def build_relay(
         _NoLockGiven()
         if database_url is None
         else PostgresRelayLock(database_url, schema, timeout=settings.lock_timeout)
+    )
+    wakeup = (
+        PostgresCommitListener(database_url, schema, timeout=settings.lock_timeout)
+        if database_url is not None and settings.wake_on_commit
+        else None
     )
     return Relay(
         PostgresEventStore(pool, schema),
@@ -68,6 +75,7 @@ def build_relay(
         liveness=liveness,
         tracer=tracer,
         service=service,
+        wakeup=wakeup,
     )
 
 

@@ -22,11 +22,13 @@ from kafka import KafkaAdminClient, KafkaProducer
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from lmis_shared.logging import get_logger
+from lmis_shared.relay._kafka_sockets import close_refused_sockets
 from lmis_shared.relay.core import OutboundRecord, PublishFailed, Unavailable
 from lmis_shared.relay.settings import RelaySettings
 from lmis_shared.settings import KafkaLogin
 
 log = get_logger(__name__)
+close_refused_sockets()  # kafka-python leaks refused sockets otherwise (`_kafka_sockets.py`)
 
 
 class KafkaPublisher:
@@ -58,8 +60,13 @@ class KafkaPublisher:
         return self._topic
 
     async def cluster_id(self) -> str:
+        if self._cluster is not None and self._fresh():
+            return self._cluster  # asked every round: no thread hop for the remembered answer
         async with self._lock:
             return await asyncio.to_thread(self._cluster_id)
+
+    def _fresh(self) -> bool:
+        return time.monotonic() - self._checked_at < self._settings.cluster_check_interval
 
     async def publish(self, records: Sequence[OutboundRecord]) -> None:
         async with self._lock:
@@ -71,8 +78,7 @@ class KafkaPublisher:
 
     def _cluster_id(self) -> str:
         """The cluster's id, asked again every `cluster_check_interval` seconds."""
-        fresh = time.monotonic() - self._checked_at < self._settings.cluster_check_interval
-        if self._cluster is not None and fresh:
+        if self._cluster is not None and self._fresh():
             return self._cluster
         try:
             if self._admin is None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncpg
 
+from lmis_shared.relay._sessions import end_session
 from lmis_shared.relay.core import TRANSIENT_ERRORS
 
 LOCK_CLASS = 0x4C4D524C  # "LMRL": relay locks, apart from the migrations' and projections'
@@ -91,9 +92,4 @@ class PostgresRelayLock:
     async def release(self) -> None:
         """Let the lock go: closing the session releases it, whatever state it is in."""
         conn, self._conn = self._conn, None
-        if conn is None or conn.is_closed():
-            return
-        try:
-            await conn.close(timeout=self._timeout)
-        except Exception:  # a session we cannot close politely is cut
-            conn.terminate()
+        await end_session(conn, self._timeout)

@@ -12,7 +12,21 @@ class RelaySettings(BaseSettings):
 
     batch_size: int = Field(500, ge=1, description="events read and published per round")
     poll_interval: float = Field(
-        0.2, gt=0, description="seconds between polls of the store when it had nothing new"
+        0.2,
+        gt=0,
+        description="seconds between polls of the store when it had nothing new (with "
+        "wake_on_commit, only the fallback when no signal comes)",
+    )
+    wake_on_commit: bool = Field(
+        True,
+        description="listen for the event store's commit signal (LISTEN/NOTIFY) and publish at "
+        "once; the poll stays the fallback. False: poll only",
+    )
+    chase_interval: float = Field(
+        0.003,
+        gt=0,
+        description="first wait, in seconds, before looking again for a signalled commit an "
+        "older transaction still holds back; grows by a quarter per look, up to 25 ms",
     )
     partitions: int = Field(3, ge=1, description="partitions of a topic the relay creates")
     replication_factor: int = Field(

@@ -45,7 +45,7 @@ from lmis_shared.events import NewEvent
 from lmis_shared.eventstore import AppendContext
 from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.migrations import apply_migrations
-from lmis_shared.processing import POSITIONS_BIGINT_MIGRATION, POSITIONS_MIGRATION, Connection
+from lmis_shared.processing import POSITIONS_MIGRATIONS, Connection
 from lmis_shared.sql import in_schema
 
 ALERTS_LOCK = 0x4C4D4E54  # "LMNT": the alerts lock, apart from the projections' and migrations'
@@ -54,9 +54,7 @@ ALERTS_LOCK = 0x4C4D4E54  # "LMNT": the alerts lock, apart from the projections'
 async def migrate(pool: asyncpg.Pool, schema: str) -> list[str]:
     """The event store, the projection positions and the alert tables (idempotent)."""
     applied = await PostgresEventStore.migrate(pool, schema)
-    return applied + await apply_migrations(
-        pool, schema, [POSITIONS_MIGRATION, POSITIONS_BIGINT_MIGRATION, *MIGRATIONS]
-    )
+    return applied + await apply_migrations(pool, schema, [*POSITIONS_MIGRATIONS, *MIGRATIONS])
 
 
 async def lock(conn: Connection, schema: str) -> None:
