@@ -90,6 +90,8 @@ def _fold(stream: Stream, name: str, data: dict[str, Any]) -> None:
         _fold_foreign_worker(s, name, data)
     elif stream.kind == "alert":
         _fold_alert(s, name, data)
+    elif stream.kind == "demand" and name == "submitted":
+        s["commune_code"] = data["commune_code"]  # where the employer works
 
 
 def _fold_worker(s: dict[str, Any], name: str, data: dict[str, Any]) -> None:
@@ -214,7 +216,27 @@ def _counted(kind: str, name: str, data: dict[str, Any], s: dict[str, Any]) -> l
             found.append(("exemptions_certified", data["valid_from"], 1, foreign))
         case "alert", "raised" | "resolved":
             found.append((f"alerts_{name}", s[name], 1, [("rule", s["rule"])]))
-    return found
+    return found + _jobs(kind, name, data, s)
+
+
+def _jobs(kind: str, name: str, data: dict[str, Any], s: dict[str, Any]) -> list[Counted]:
+    """The Đồng Tháp plan's jobs: a departure, a job-creation loan paid out, a Vietnamese
+    worker hired for a position asked for foreigners (a returnee, or another job seeker)."""
+    match kind, name:
+        case "worker", "departed":
+            return [("jobs_created", data["departure_date"], 1, [])]
+        case "loan", "disbursed" if s["purpose"] == "job_creation":
+            day = data["disbursed_on"]
+            return [("jobs_created", day, 1, []), ("jobs_created_at_home", day, 1, [])]
+        case "demand", "vietnamese_hired":
+            day, returnee = data["hired_on"], data["returnee"]
+            found: list[Counted] = [
+                ("vietnamese_hired_for_demands", day, 1, [("returnee", returnee)]),
+                ("jobs_created", day, 1, []),
+                ("jobs_created_at_home", day, 1, []),
+            ]
+            return found + ([("returnees_placed_locally", day, 1, [])] if returnee else [])
+    return []
 
 
 def _training(data: dict[str, Any], person: list[tuple[str, object]]) -> list[Counted]:

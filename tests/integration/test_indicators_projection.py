@@ -161,22 +161,28 @@ def straight_count(events: Sequence[RecordedEvent]) -> Counter[Key]:
     seen = {e.metadata.event_id: e for e in events}.values()
     ordered = sorted(seen, key=lambda e: (str(e.metadata.stream_id), e.metadata.stream_version))
     commune: dict[UUID, str] = {}
+    purpose: dict[UUID, str] = {}
     counts: Counter[Key] = Counter()
     for e in ordered:
         stream, data = e.metadata.stream_id, e.data
         if data.get("commune_code"):
             commune[stream] = data["commune_code"]
-        for indicator, field, amount in _counted(_kind(e.event_type), data):
+        purpose.setdefault(stream, data.get("purpose", ""))
+        for indicator, field, amount in _counted(_kind(e.event_type), data, purpose[stream]):
             month = date.fromisoformat(data[field]).replace(day=1)
             counts[(indicator, commune[stream], month)] += amount
     return counts
 
 
-def _counted(kind: str, data: dict[str, Any]) -> list[tuple[str, str, int]]:
+def _counted(kind: str, data: dict[str, Any], purpose: str) -> list[tuple[str, str, int]]:
+    if kind == "worker.departed":  # a departure is a job created too (the Đồng Tháp plan)
+        return [(*_PLAIN[kind], 1), ("jobs_created", "departure_date", 1)]
     if kind in _PLAIN:
         return [(*_PLAIN[kind], 1)]
     if kind == "loan.disbursed":
-        return [("loans_disbursed_vnd", "disbursed_on", data["amount_vnd"])]
+        jobs = [("jobs_created", "disbursed_on", 1), ("jobs_created_at_home", "disbursed_on", 1)]
+        vnd = [("loans_disbursed_vnd", "disbursed_on", data["amount_vnd"])]
+        return vnd + (jobs if purpose == "job_creation" else [])
     if kind != "worker.training_result_recorded":
         return []
     eps, passed = data["exam"] == "eps_topik", data["passed"]

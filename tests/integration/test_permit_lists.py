@@ -25,6 +25,12 @@ EMPLOYERS = [
     ("1101234569", "Công ty TNHH Cơ khí Bến Lức", BEN_LUC, "KCN Thuận Đạo", "machinery"),
     ("1101234570", "Công ty TNHH Linh kiện Đức Hòa", BEN_LUC, "KCN Đức Hòa 3", "electronics"),
 ]
+ANNOUNCED = {  # Decree 70/2023: offered at home 15 days before the demand was explained
+    "announced_on": "2023-12-01",
+    "channel": "ministry_portal",
+    "occupation_code": "2144",
+    "sector": "manufacturing",
+}
 
 
 async def seeded(api: Api) -> dict[str, list[str]]:
@@ -53,6 +59,7 @@ async def seeded(api: Api) -> dict[str, list[str]]:
             demands.setdefault(tax_code, []).append(str(submitted["id"]))
     first = demands[EMPLOYERS[0][0]][0]
     decision = {"approved_number": 1, "decision_number": "1/QĐ", "decision_date": "2024-12-20"}
+    await api.ok(f"/v1/demands/{first}/record-announcement", ANNOUNCED)
     await api.ok(f"/v1/demands/{first}/approve", decision)
     return demands
 

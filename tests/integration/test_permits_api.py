@@ -193,7 +193,10 @@ async def test_a_decided_demand_cannot_be_decided_again(api: Api) -> None:
     demand_id = await employer_with_demand(api)
     refused = await api.post(f"/v1/demands/{demand_id}/reject", {"reason": "changed our mind"})
     assert refused.status_code == 409
-    assert (refused.json()["current_state"], refused.json()["allowed_commands"]) == ("approved", [])
+    assert (refused.json()["current_state"], refused.json()["allowed_commands"]) == (
+        "approved",
+        ["refer-candidate", "record-hire"],
+    )
 
 
 async def test_invalid_fields_are_problems_naming_the_field(api: Api) -> None:
@@ -617,9 +620,9 @@ async def test_every_route_is_documented_with_a_summary_and_its_body_with_exampl
         if path.startswith("/v1/")
         for op in ops.values()
     ]
-    # 21 commands and reads (erase included), the import and its template, the access
-    # record's listing, the employer and demand lists
-    assert len(operations) == 26
+    # 24 commands and reads (erase included; a demand's announcement, referral and hire),
+    # the import and its template, the access record's listing, the employer and demand lists
+    assert len(operations) == 29
     assert all(op.get("summary") for _, op in operations)
     schemas = spec["components"]["schemas"]
     for name in ("RegisterEmployer", "SubmitDemand", "RegisterForeignWorker", "IssuePermit"):

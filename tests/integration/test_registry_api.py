@@ -128,7 +128,7 @@ async def test_a_file_goes_through_its_whole_lifecycle_with_if_match(api: Api) -
     assert (fetched["status"], fetched["version"], fetched["allowed_commands"]) == (
         "returned",
         7,
-        [],
+        ["record-return-skills"],  # what the worker brings back is told after the return
     )
     assert fetched["contract"]["end_date"] == "2025-08-31"
     assert fetched["abroad"]["return_reason"] == "contract_completed"

@@ -279,6 +279,9 @@ async def test_a_province_value_sums_its_communes_and_leaves_out_breakdowns(
         "target_detail": None,
         "by": None,
         "breakdown": None,
+        "forecast": None,
+        "forecast_method": None,
+        "on_track": None,
     }
     assert commune.json()["value"] == 3
 

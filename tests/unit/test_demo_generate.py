@@ -41,6 +41,7 @@ WORKER_COMMANDS: dict[str, type[w.AnyWorkerCommand]] = {
     "record-departure": w.RecordDeparture,
     "extend-contract": w.ExtendContract,
     "record-return": w.RecordReturn,
+    "record-return-skills": w.RecordReturnSkills,
     "report-absconded": w.ReportAbsconded,
     "report-overstaying": w.ReportOverstaying,
     "withdraw": w.Withdraw,
@@ -159,8 +160,8 @@ def replay_demand(entity: Entity, employer: em.Employer) -> dm.Demand:
     demand = dm.evolve(None, submitted, uuid.uuid4())
     for step in entity.steps[1:]:
         body: Any = step.body
-        model = dm.ApproveDemand if step.command == "approve" else dm.RejectDemand
-        for event in dm.decide(demand, model.model_validate(body), TODAY):
+        model = next(m for m, name in dm.FOLLOW_UPS.items() if name == step.command)
+        for event in dm.decide(demand, model.model_validate(body), TODAY):  # type: ignore[arg-type]
             demand = dm.evolve(demand, event, demand.id)
     return demand
 

@@ -353,6 +353,7 @@ def test_after_a_move_later_events_count_in_the_new_commune_and_earlier_ones_sta
         ("workers_registered", MUONG_KIM),
         ("contracts_signed", HOAN_KIEM),
         ("departed", HOAN_KIEM),
+        ("jobs_created", HOAN_KIEM),
     ]
     assert facts is not None
     assert facts.province_code == "01"
@@ -405,7 +406,7 @@ def test_returns_abscondings_and_overstays_count_by_their_own_dates() -> None:
 
 
 def test_a_stream_whose_first_event_never_came_counts_in_no_unit() -> None:
-    (total,) = totals(increments(departed()))
+    (total,) = totals(increments(departed()), "departed")
 
     assert total.unit_code == ""
 

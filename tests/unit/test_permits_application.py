@@ -18,7 +18,7 @@ from lmis_permits.application.foreign_workers import (
 )
 from lmis_permits.application.ports import SOURCE, DemandRow, WorkerQuery, WorkerRow
 from lmis_permits.bootstrap import PERMITS_GRANTS
-from lmis_permits.domain import demands, employers
+from lmis_permits.domain import demands, employers, vietnamese_first
 from lmis_permits.domain import foreign_workers as fw
 from lmis_permits.domain.errors import HeadcountExceeded
 from lmis_permits.domain.headcount import Headcount
@@ -27,7 +27,8 @@ from lmis_permits.domain.rules import PermitRules
 from lmis_shared.auth import Authorizer, Principal, Role
 from lmis_shared.clock import FixedClock
 from lmis_shared.commands import Aggregate, Change, CommandContext, CommandPath, EventStoreStreams
-from lmis_shared.contracts.permits import PositionType
+from lmis_shared.contracts.permits import AnnouncementChannel, PositionType
+from lmis_shared.contracts.registry import Sector
 from lmis_shared.errors import Forbidden, InvalidInput, PreconditionFailed
 from lmis_shared.eventstore import InMemoryEventStore
 
@@ -173,6 +174,13 @@ async def permits() -> Permits:
             ),
             ctx(),
         )
+        announcement = vietnamese_first.RecordAnnouncement(
+            announced_on=date(2025, 12, 1),
+            channel=AnnouncementChannel.ministry_portal,
+            occupation_code="2144",
+            sector=Sector.manufacturing,
+        )
+        await app.demands.handle(UUID(submitted.body["id"]), announcement, ctx())
         approval = demands.ApproveDemand(
             approved_number=2, decision_number="1/QĐ", decision_date=date(2026, 11, 23)
         )

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from datetime import date
+from uuid import UUID
 
 import pytest
 
@@ -47,6 +48,23 @@ SAMPLES: list[EventPayload] = [
         approved_number=2, decision_number="1520/QĐ-UBND", decision_date=date(2025, 11, 20)
     ),
     c.DemandRejected(reason="Vị trí có thể tuyển trong nước", decided_on=date(2025, 11, 21)),
+    c.DemandAnnouncementRecorded(
+        announced_on=date(2025, 10, 20),
+        channel=c.AnnouncementChannel.employment_service_centre_portal,
+        posting_reference="vieclamlaichau.gov.vn/tin/2025-0142",
+        occupation_code="7212",
+        sector="manufacturing",
+    ),
+    c.DemandCandidateReferred(
+        worker_id=UUID("5b1f7a52-3c1e-4f0e-9a51-0f7c2d9e4a11"), referred_on=date(2025, 11, 10)
+    ),
+    c.DemandVietnameseHired(
+        worker_id=UUID("5b1f7a52-3c1e-4f0e-9a51-0f7c2d9e4a11"),
+        returnee=True,
+        hired_on=date(2025, 11, 17),
+        commune_code="03637",
+        province_code="12",
+    ),
     c.ForeignWorkerRegistered(
         person=PERSON,
         sex=c.Sex.male,

@@ -9,7 +9,7 @@ from uuid import uuid4
 import pytest
 from pydantic import ValidationError
 
-from lmis_permits.domain import demands, employers
+from lmis_permits.domain import demands, employers, vietnamese_first
 from lmis_permits.domain.errors import IllegalTransition
 from lmis_shared.contracts.permits import (
     DemandApproved,
@@ -54,9 +54,26 @@ def submit(**changes: Any) -> demands.SubmitDemand:
     return demands.SubmitDemand.model_validate(body | changes)
 
 
-def submitted_demand() -> demands.Demand:
+def submitted_demand(*, announced: str | None = "2026-10-12") -> demands.Demand:
+    """A demand explained on 2 November 2026, offered at home from `announced` (None: not)."""
     decided = demands.decide(None, submit(), TODAY, employer=employer())
-    return demands.AGGREGATE.fold_more(None, uuid4(), decided)
+    state = demands.AGGREGATE.fold_more(None, uuid4(), decided)
+    if announced is None:
+        return state
+    return demands.AGGREGATE.fold_more(
+        state, state.id, demands.decide(state, announce(announced), TODAY)
+    )
+
+
+def announce(day: str) -> vietnamese_first.RecordAnnouncement:
+    return vietnamese_first.RecordAnnouncement.model_validate(
+        {
+            "announced_on": day,
+            "channel": "employment_service_centre_portal",
+            "occupation_code": "2144",
+            "sector": "manufacturing",
+        }
+    )
 
 
 def decided(state: demands.Demand, command: demands.DemandCommand) -> demands.Demand:

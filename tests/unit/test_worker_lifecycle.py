@@ -168,7 +168,7 @@ def test_an_absconded_worker_whose_contract_ended_overstays() -> None:
                 "record-family-visit",
             ],
         ),
-        (returned, []),
+        (returned, ["record-return-skills"]),
         (withdrawn, []),
     ],
 )
@@ -207,6 +207,7 @@ def test_a_command_the_state_does_not_allow_is_refused_naming_state_and_choices(
     assert caught.value.command == refused.command_name
 
 
-def test_every_status_has_a_row_in_the_table_and_closed_ones_allow_nothing() -> None:
+def test_every_status_has_a_row_in_the_table_and_closed_ones_allow_only_follow_ups() -> None:
     assert set(w.TRANSITIONS) == set(S)
-    assert all(w.TRANSITIONS[s] == () for s in w.CLOSED)
+    assert w.TRANSITIONS[S.withdrawn] == ()
+    assert w.TRANSITIONS[S.returned] == ("record-return-skills",)

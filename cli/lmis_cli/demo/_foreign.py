@@ -33,6 +33,7 @@ from lmis_cli.demo._random import (
     stratified,
     weighted,
 )
+from lmis_cli.demo._returnees import announcement
 from lmis_cli.demo._setting import Setting
 from lmis_cli.demo.plan import DEMAND, EMPLOYER, FOREIGN_WORKER, Entity, Step
 from lmis_shared.reference.units import commune_name
@@ -296,7 +297,7 @@ def _approved(
         "decision_number": f"{rng.randint(100, 2999)}/QĐ-UBND",
         "decision_date": _iso(decided),
     }
-    steps = (Step("submit", submit), Step("approve", approve))
+    steps = (Step("submit", submit), announcement(position, submitted), Step("approve", approve))
     return Entity(DEMAND, f"demand-{employer.index}-{position}", steps, "approved", employer.ref)
 
 
@@ -316,7 +317,8 @@ def _other_demands(employer: Employer, setting: Setting) -> list[Entity]:
     if rng.random() < 0.15:
         submitted = today - days_between(rng, 0, 20)
         submit = _submission(position, title, rng.randint(1, 3), submitted + _MONTH, submitted)
-        out.append(_demand(employer, "submitted", Step("submit", submit)))
+        offered = announcement(position, submitted)
+        out.append(_demand(employer, "submitted", Step("submit", submit), offered))
     return out
 
 

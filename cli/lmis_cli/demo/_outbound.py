@@ -19,6 +19,7 @@ from lmis_cli.demo._follow_up import follow_up_steps
 from lmis_cli.demo._lifecycle import ABROAD, OUTCOMES, Story, write_story
 from lmis_cli.demo._places import NAME_GROUP_OF_ETHNICITY, NAMES
 from lmis_cli.demo._random import add_years, amount, injective, rng_for, stratified, weighted
+from lmis_cli.demo._returnees import return_skills
 from lmis_cli.demo._setting import Setting
 from lmis_cli.demo.plan import WORKER, Entity, Step
 from lmis_shared.reference import citizen_id
@@ -194,6 +195,10 @@ def _abroad_steps(rng: random.Random, story: Story) -> list[Step]:
     if story.returned_on is not None:
         body = {"return_date": _iso(story.returned_on), "reason": story.return_reason}
         steps.append(Step("record-return", body))
+        market = story.market
+        key = f"{market.key}/{story.departed_on}/{story.returned_on}"
+        sectors = tuple(s for s, _ in market.sectors)
+        steps.append(return_skills(key, story.returned_on, market.country, sectors))
     return steps
 
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from lmis_cli.demo import _foreign, _loans, _outbound, _senders
+from lmis_cli.demo import _foreign, _loans, _local_hires, _outbound, _senders
 from lmis_cli.demo._places import profile
 from lmis_cli.demo._setting import Setting
-from lmis_cli.demo.plan import Entity, Plan, Sizes
+from lmis_cli.demo.plan import DEMAND, WORKER, Entity, Plan, Sizes
 
 
 def generate_plan(province: int, sizes: Sizes, seed: int, today: date) -> Plan:
@@ -29,12 +29,15 @@ def generate_plan(province: int, sizes: Sizes, seed: int, today: date) -> Plan:
         offset=plan_rng.random(),
         salt=plan_rng.randrange(1_000_000),
     )
+    registry, permits = _registry_entities(sizes, setting), _permits_entities(sizes, setting)
+    files = [e for e in registry if e.kind == WORKER]
+    demands = [e for e in permits if e.kind == DEMAND]
     return Plan(
         province=province,
         seed=seed,
         today=today,
         sizes=sizes,
-        entities=(*_registry_entities(sizes, setting), *_permits_entities(sizes, setting)),
+        entities=(*registry, *permits, *_local_hires.local_hires(files, demands, today)),
     )
 
 
@@ -45,6 +48,8 @@ def _registry_entities(sizes: Sizes, setting: Setting) -> list[Entity]:
         files.append(entity)
         if (loan := _loans.loan(index, facts, setting)) is not None:
             loans.append(loan)
+        if (job := _local_hires.job_creation_loan(index, entity, facts, setting)) is not None:
+            loans.append(job)
     return [*_senders.sender_entities(setting), *_senders.with_recruitment_cases(files), *loans]
 
 

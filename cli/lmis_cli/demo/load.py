@@ -24,11 +24,13 @@ from typing import Any
 import httpx
 from rich.progress import Progress, TaskID
 
+from lmis_cli.demo._local_hires import WORKER_REF
 from lmis_cli.demo.plan import (
     DEMAND,
     EMPLOYER,
     FOREIGN_WORKER,
     LOAN,
+    LOCAL_HIRE,
     SENDER,
     WORKER,
     Entity,
@@ -59,6 +61,8 @@ ROUTES: Mapping[str, Route] = {
     EMPLOYER: Route(PERMITS, "/v1/employers", "/v1/employers/{id}", "tax_code"),
     DEMAND: Route(PERMITS, "/v1/employers/{parent}/demands", "/v1/demands/{id}", "id"),
     FOREIGN_WORKER: Route(PERMITS, "/v1/foreign-workers", "/v1/foreign-workers/{id}", "id"),
+    # a command on a demand that names a registry file: sent once both services are loaded
+    LOCAL_HIRE: Route(PERMITS, "/v1/demands/{parent}/record-hire", "/v1/demands/{id}", "id"),
 }
 PHASES = {REGISTRY: (SENDER, WORKER, LOAN), PERMITS: (EMPLOYER, DEMAND, FOREIGN_WORKER)}
 KIND_LABELS = {
@@ -68,6 +72,7 @@ KIND_LABELS = {
     EMPLOYER: "employers",
     DEMAND: "demand approvals",
     FOREIGN_WORKER: "foreign workers",
+    LOCAL_HIRE: "hires at home",
 }
 
 
@@ -121,6 +126,7 @@ async def load_plan(
         return loader.report
     loader.show_progress()
     await asyncio.gather(*(loader.run_phases(kinds, concurrency) for kinds in PHASES.values()))
+    await loader.run_phases((LOCAL_HIRE,), concurrency)  # names files of both services
     return loader.report
 
 
@@ -200,6 +206,7 @@ class _Loader:
             method, path = "POST", route.create.format(parent=parent)
             if route.parent_field:
                 body[route.parent_field] = parent
+            body = self._resolved(body)
         else:
             item = route.item.format(id=self.ids[entity.ref])
             patched = step.command in PATCHED
@@ -213,6 +220,15 @@ class _Loader:
             if response.status_code != HTTPStatus.TOO_MANY_REQUESTS:
                 return response
             await asyncio.sleep(min(float(response.headers.get("Retry-After", "1")), 60.0))
+
+    def _resolved(self, body: dict[str, Any]) -> dict[str, Any]:
+        """`@ref:<entity>` values replaced by that entity's id (`_local_hires.WORKER_REF`)."""
+        return {
+            k: self.ids.get(v.removeprefix(WORKER_REF), v)
+            if isinstance(v, str) and v.startswith(WORKER_REF)
+            else v
+            for k, v in body.items()
+        }
 
     def _count(self, entity: Entity, index: int, response: httpx.Response) -> None:
         replayed = response.headers.get("Idempotent-Replayed") == "true"

@@ -22,15 +22,16 @@ from typing import Any, TextIO
 
 Body = Mapping[str, Any]
 
-WORKER, LOAN, EMPLOYER, DEMAND, FOREIGN_WORKER = (
+WORKER, LOAN, EMPLOYER, DEMAND, FOREIGN_WORKER, LOCAL_HIRE = (
     "worker",
     "loan",
     "employer",
     "demand",
     "foreign_worker",
+    "local_hire",
 )
 SENDER = "sending_organisation"
-KINDS = (SENDER, WORKER, LOAN, EMPLOYER, DEMAND, FOREIGN_WORKER)
+KINDS = (SENDER, WORKER, LOAN, EMPLOYER, DEMAND, FOREIGN_WORKER, LOCAL_HIRE)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ marks the extension window *(check)*) and provinces differ."""
 from __future__ import annotations
 
 from dataclasses import fields
+from datetime import date
 
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
@@ -30,6 +31,16 @@ class PermitsSettings(PersonalDataSettings):
     )
     expiring_within_days: int = Field(
         default=45, ge=0, description="default horizon of the `expiring` permit status"
+    )
+    vietnamese_first_days: int = Field(
+        default=15,
+        ge=0,
+        description="days a position is announced for Vietnamese workers before the demand "
+        "for foreigners is explained (Decree 70/2023)",
+    )
+    vietnamese_first_from: date = Field(
+        default=date(2024, 1, 1),
+        description="demands explained from this day need the announcement",
     )
 
     lookup_key: SecretStr = Field(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from lmis_reporting.adapters import filings, markets, signin_links, targets
+from lmis_reporting.adapters.candidate_reads import PostgresCandidates
 from lmis_reporting.adapters.filings import FilingRows, PostgresFilings
 from lmis_reporting.adapters.indicator_reads import PostgresIndicatorReads
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
@@ -19,8 +20,10 @@ from lmis_reporting.adapters.report_xlsx import render_xlsx
 from lmis_reporting.adapters.signin_links import PostgresSignInLinks
 from lmis_reporting.adapters.targets import PostgresTargets, TargetRows
 from lmis_reporting.adapters.units import PostgresUnits, migrate_units
+from lmis_reporting.application.candidates import Candidates
 from lmis_reporting.application.dashboard import DashboardQueries
 from lmis_reporting.application.filings import FILING_GRANTS, ReportFilings
+from lmis_reporting.application.overstay_risk import OverstayRisk
 from lmis_reporting.application.ports import SignInLinks
 from lmis_reporting.application.queries import ReportingQueries
 from lmis_reporting.application.reports import ReportDocuments
@@ -47,6 +50,10 @@ class Reporting:
     signin_links: SignInLinks
     peers: PeerApis
     """The APIs a figure's list lives in, asked with the officer's own token."""
+    candidates: Candidates
+    """Returnees matching a demand for foreign workers (`application/candidates.py`)."""
+    overstay_risk: OverstayRisk
+    """Communes and destinations ranked for early action (`application/overstay_risk.py`)."""
 
 
 def bootstrap(
@@ -97,6 +104,8 @@ def bootstrap(
         dashboard,
         PostgresSignInLinks(pool, schema),
         peers,
+        Candidates(PostgresCandidates(pool, schema), authorizer),
+        OverstayRisk(units, reads, authorizer, clock),
     )
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 from typing import ClassVar
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
@@ -27,9 +28,13 @@ from lmis_shared.events import EventPayload, event
 from lmis_shared.privacy.erasure import PersonalDataErased
 
 __all__ = [
+    "AnnouncementChannel",
+    "DemandAnnouncementRecorded",
     "DemandApproved",
+    "DemandCandidateReferred",
     "DemandRejected",
     "DemandSubmitted",
+    "DemandVietnameseHired",
     "EmployerRegistered",
     "EmployerRelocated",
     "EmployerRenamed",
@@ -166,6 +171,50 @@ class DemandApproved(EventPayload):
 class DemandRejected(EventPayload):
     reason: str
     decided_on: date
+
+
+class AnnouncementChannel(StrEnum):
+    """Where a position was offered to Vietnamese workers first (Decree 152/2020, art. 4(1) as
+    amended by Decree 70/2023, from 1 January 2024)."""
+
+    ministry_portal = "ministry_portal"
+    """The labour ministry's portal (Department of Employment)."""
+    employment_service_centre_portal = "employment_service_centre_portal"
+    """The portal of a province's employment service centre."""
+
+
+@event("lmis.permits.demand.announcement_recorded.v1", stream_type="demand")
+class DemandAnnouncementRecorded(EventPayload):
+    """The employer offered the position to Vietnamese workers before explaining its demand;
+    the codes say what the position asks, for matching it with returnees."""
+
+    announced_on: date
+    channel: AnnouncementChannel
+    posting_reference: str | None = None
+    occupation_code: str
+    """Vietnamese occupation classification (VSCO, Decision 34/2020/QĐ-TTg), 4 digits."""
+    sector: str
+    """One of the registry's `Sector` values, for the same comparison."""
+
+
+@event("lmis.permits.demand.candidate_referred.v1", stream_type="demand")
+class DemandCandidateReferred(EventPayload):
+    """The province sent a returnee (a registry worker file, by id) to the employer."""
+
+    worker_id: UUID
+    referred_on: date
+
+
+@event("lmis.permits.demand.vietnamese_hired.v1", stream_type="demand")
+class DemandVietnameseHired(EventPayload):
+    """A Vietnamese worker took the position instead of a foreigner: a returnee (by registry
+    file id) or another job seeker (no id). It counts where the employer works."""
+
+    worker_id: UUID | None = None
+    returnee: bool
+    hired_on: date
+    commune_code: str
+    province_code: str
 
 
 # --- foreign worker file --------------------------------------------------------------------

@@ -209,6 +209,35 @@ class WorkerReturned(EventPayload):
     reason: ReturnReason
 
 
+class ReturnIntention(StrEnum):
+    """What a returnee means to do next (the Lai Châu plan: use returnees' skills at home)."""
+
+    work_locally = "work_locally"
+    start_business = "start_business"
+    """With a job-creation loan of the social-policy bank (a loan of purpose `job_creation`)."""
+    go_abroad_again = "go_abroad_again"
+
+
+@event("lmis.registry.worker.return_skills_recorded.v1", stream_type="worker")
+class WorkerReturnSkillsRecorded(EventPayload):
+    """What a returned worker brings back, recorded with the worker's answer on being contacted
+    about local jobs. A later record replaces an earlier one (the consent can be withdrawn)."""
+
+    consent_to_contact: bool
+    occupation_code: str
+    """Vietnamese occupation classification (VSCO, Decision 34/2020/QĐ-TTg), 4 digits."""
+    sector: Sector
+    """The sector of the work abroad."""
+    years_of_experience: int
+    certificates: tuple[str, ...] = ()
+    language: str | None = None
+    """ISO 639-1 code of the foreign language used abroad."""
+    language_level: str | None = None
+    """As certified or assessed, e.g. "TOPIK 3", "JLPT N3", "B1"."""
+    intention: ReturnIntention
+    recorded_on: date
+
+
 class ReportSource(StrEnum):
     """Who told the authorities (the report itself, not a person's name)."""
 

@@ -141,15 +141,16 @@ class Demands:
     async def handle(
         self,
         demand_id: UUID,
-        command: demands.ApproveDemand | demands.RejectDemand,
+        command: demands.DemandCommand,
         ctx: CommandContext,
     ) -> CommandResult:
-        """Approve or reject the demand."""
+        """A command on an existing demand: approve, reject, or offer it at home."""
+        rules = self.employers.rules
         decision = Command[demands.Demand](
-            "approve" if isinstance(command, demands.ApproveDemand) else "reject",
+            demands.FOLLOW_UPS[type(command)],
             demand_id,
             command.model_dump(mode="json"),
-            decide=lambda state: demands.decide(state, command, self.clock.today()),
+            decide=lambda state: demands.decide(state, command, self.clock.today(), rules=rules),
             respond=changed,
             authorise=in_scope(self.authorizer, ctx.principal, WRITE, EMPLOYER),
         )

@@ -13,14 +13,19 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from lmis_permits.domain import fields
+from lmis_permits.domain import fields, vietnamese_first
 from lmis_permits.domain.employers import Employer
 from lmis_permits.domain.errors import DemandNotFound, IllegalTransition, existing
+from lmis_permits.domain.rules import PermitRules
+from lmis_permits.domain.vietnamese_first import RecordAnnouncement, RecordHire, ReferCandidate
 from lmis_shared.commands import Aggregate, VersionedState
 from lmis_shared.contracts.permits import (
+    DemandAnnouncementRecorded,
     DemandApproved,
+    DemandCandidateReferred,
     DemandRejected,
     DemandSubmitted,
+    DemandVietnameseHired,
     PositionType,
 )
 from lmis_shared.dates import happened, not_before
@@ -35,9 +40,12 @@ class DemandStatus(StrEnum):
     rejected = "rejected"
 
 
+NOTHING_AT_HOME = vietnamese_first.LocalFilling()
+DEFAULT_RULES = PermitRules()
+_AT_HOME = ("refer-candidate", "record-hire")
 ALLOWED: Mapping[DemandStatus, tuple[str, ...]] = {
-    DemandStatus.submitted: ("approve", "reject"),
-    DemandStatus.approved: (),
+    DemandStatus.submitted: ("record-announcement", *_AT_HOME, "approve", "reject"),
+    DemandStatus.approved: _AT_HOME,
     DemandStatus.rejected: (),
 }
 
@@ -92,7 +100,17 @@ class RejectDemand(BaseModel):
     _text = field_validator("reason")(clean_text)
 
 
-DemandCommand = SubmitDemand | ApproveDemand | RejectDemand
+DemandCommand = (
+    SubmitDemand | ApproveDemand | RejectDemand | RecordAnnouncement | ReferCandidate | RecordHire
+)
+FOLLOW_UPS: Mapping[type[BaseModel], str] = {
+    ApproveDemand: "approve",
+    RejectDemand: "reject",
+    RecordAnnouncement: "record-announcement",
+    ReferCandidate: "refer-candidate",
+    RecordHire: "record-hire",
+}
+"""Each command on an existing demand, by its name in the API and in `ALLOWED`."""
 
 
 @dataclass(frozen=True)
@@ -115,12 +133,20 @@ class Demand(VersionedState):
     decision_date: date | None = None
     rejection_reason: str | None = None
     decided_on: date | None = None
+    at_home: vietnamese_first.LocalFilling = NOTHING_AT_HOME
+    """The position offered to Vietnamese workers: announcement, referrals, hires."""
 
 
 def decide(
-    state: Demand | None, command: DemandCommand, today: date, *, employer: Employer | None = None
+    state: Demand | None,
+    command: DemandCommand,
+    today: date,
+    *,
+    employer: Employer | None = None,
+    rules: PermitRules = DEFAULT_RULES,
 ) -> list[EventPayload]:
-    """A demand is submitted for `employer` (required then), then approved or rejected once."""
+    """A demand is submitted for `employer` (required then), offered at home, then approved
+    or rejected once (`rules`: the Vietnamese-first window)."""
     match command:
         case SubmitDemand():
             if state is not None:
@@ -129,7 +155,24 @@ def decide(
                 raise TypeError("a demand is submitted for an employer")
             return [_submit(employer, command, today)]
         case ApproveDemand():
-            return [_approve(_require(state, "approve"), command, today)]
+            return [_approve(_require(state, "approve"), command, today, rules)]
+        case RecordAnnouncement():
+            _require(state, "record-announcement")
+            return vietnamese_first.announce(command, today)
+        case ReferCandidate():
+            state = _require(state, "refer-candidate")
+            return vietnamese_first.refer(state.at_home, command, state.submitted_on, today)
+        case RecordHire():
+            state = _require(state, "record-hire")
+            return vietnamese_first.hire(
+                state.at_home,
+                command,
+                submitted_on=state.submitted_on,
+                wanted=state.number_of_foreigners,
+                commune_code=state.commune_code,
+                province_code=state.province_code,
+                today=today,
+            )
         case RejectDemand():
             state = _require(state, "reject")
             decided_on = _decided_on(state, "decided_on", command.decided_on, today)
@@ -151,12 +194,21 @@ def _submit(employer: Employer, command: SubmitDemand, today: date) -> DemandSub
     )
 
 
-def _approve(state: Demand, command: ApproveDemand, today: date) -> DemandApproved:
+def _approve(
+    state: Demand, command: ApproveDemand, today: date, rules: PermitRules
+) -> DemandApproved:
     if command.approved_number > state.number_of_foreigners:
         raise InvalidInput(
             "approved_number",
             f"must not exceed the {state.number_of_foreigners} foreigner(s) requested",
         )
+    vietnamese_first.check_before_approval(
+        state.at_home,
+        state.submitted_on,
+        command.approved_number,
+        state.number_of_foreigners,
+        rules,
+    )
     return DemandApproved(
         approved_number=command.approved_number,
         decision_number=command.decision_number,
@@ -171,6 +223,8 @@ def evolve(state: Demand | None, event: EventPayload, stream_id: UUID) -> Demand
     match event:
         case DemandApproved():  # the approved number and the decision, by field name
             return replace(state, status=DemandStatus.approved, **dict(event))
+        case DemandAnnouncementRecorded() | DemandCandidateReferred() | DemandVietnameseHired():
+            return replace(state, at_home=vietnamese_first.evolve(state.at_home, event))
         case DemandRejected():
             return replace(
                 state,

@@ -23,6 +23,11 @@ class PermitRules:
     expiring_within_days: int = 45
     """The default horizon of the `expiring` permit status."""
     minimum_age: int = 18  # Labour Code 2019, art. 151: a foreign worker is at least 18
+    vietnamese_first_days: int = 15
+    """Decree 70/2023: the position is announced for Vietnamese workers at least this many days
+    before the demand is explained (`domain/vietnamese_first.py`)…"""
+    vietnamese_first_from: date = date(2024, 1, 1)
+    """…for demands explained from this day on."""
 
     def __post_init__(self) -> None:
         if self.extension_opens_days_before <= self.extension_closes_days_before:

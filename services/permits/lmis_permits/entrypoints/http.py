@@ -14,16 +14,15 @@ from uuid import UUID
 import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
 from lmis_permits.application.ports import WorkerQuery
 from lmis_permits.bootstrap import Permits, bootstrap
 from lmis_permits.domain import fields
 from lmis_permits.domain import foreign_workers as commands
-from lmis_permits.domain.demands import ApproveDemand, RejectDemand, SubmitDemand
+from lmis_permits.domain.demands import SubmitDemand
 from lmis_permits.domain.employers import RegisterEmployer, UpdateEmployer
 from lmis_permits.domain.permit_status import PermitStatus
-from lmis_permits.entrypoints import lists_http, views
+from lmis_permits.entrypoints import demands_http, lists_http, views
 from lmis_permits.entrypoints.imports_http import imports_router
 from lmis_permits.entrypoints.problems import problem_mapping
 from lmis_permits.settings import PermitsSettings
@@ -42,7 +41,6 @@ _IDEMPOTENT = " Send an `Idempotency-Key` header to make retries safe."
 _IF_MATCH = " Send `If-Match` with the version you read: a stale one is refused with 412."
 
 employers = APIRouter(prefix="/v1/employers", tags=["employers"])
-demands = APIRouter(prefix="/v1/demands", tags=["demand approvals"])
 workers = APIRouter(prefix="/v1/foreign-workers", tags=["foreign workers"])
 
 
@@ -110,40 +108,6 @@ command_route(
     summary="Submit an explanation of need for foreign workers in one position",
     description="Starts a demand approval; the province approves or rejects it." + _IDEMPOTENT,
 )
-
-
-# --- demand approvals -----------------------------------------------------------------------
-
-
-@demands.get("/{demand_id}", response_model=views.DemandView, summary="A demand approval")
-async def get_demand(demand_id: UUID, ctx: Context, app: App) -> JSONResponse:
-    demand = await app.demands.get(demand_id, ctx.principal)
-    return current(views.DemandView.of(demand), demand.version)
-
-
-# (command, endpoint name, summary, description) of each decision on a demand
-_DECISIONS: tuple[tuple[type[BaseModel], str, str, str], ...] = (
-    (
-        ApproveDemand,
-        "approve_demand",
-        "Approve a demand, for up to the number requested",
-        "The approved number caps how many foreigners the employer may engage in the "
-        "position during the demand's period.",
-    ),
-    (RejectDemand, "reject_demand", "Reject a demand, with the reason", ""),
-)
-for _model, _name, _summary, _description in _DECISIONS:
-    command_route(
-        demands,
-        f"/{{demand_id}}/{_name.removesuffix('_demand')}",
-        _model,
-        lambda app: app.demands.handle,
-        app=App,
-        name=_name,
-        response_model=views.Changed,
-        summary=_summary,
-        description=_description + _IF_MATCH + _IDEMPOTENT,
-    )
 
 
 # --- foreign workers ------------------------------------------------------------------------
@@ -333,7 +297,14 @@ def create_app(
     return service_app(
         service="permits",
         common=common,
-        routers=[lists_http.router, employers, demands, workers, imports_router, access_router],
+        routers=[
+            lists_http.router,
+            employers,
+            demands_http.router,
+            workers,
+            imports_router,
+            access_router,
+        ],
         version=VERSION,
         description="Foreign workers in the province (người lao động nước ngoài): employers, "
         "demand approvals, work permits, extensions, exemptions, health checks, residence.",

@@ -58,6 +58,37 @@ class DemandView(BaseModel):
         return _of(cls, demand)
 
 
+class AnnouncementView(BaseModel):
+    announced_on: date
+    channel: str
+    posting_reference: str | None
+    occupation_code: str
+    sector: str
+
+
+class DemandDetailView(DemandView):
+    """One demand, with its position offered to Vietnamese workers first (Decree 70/2023)."""
+
+    announcement: AnnouncementView | None
+    referred_worker_ids: list[UUID]
+    vietnamese_hired: int
+    returnees_hired: int
+
+    @classmethod
+    def of(cls, demand: demands.Demand | DemandRow) -> DemandDetailView:
+        assert isinstance(demand, demands.Demand)
+        at_home = demand.at_home
+        announced = at_home.announcement
+        return _of(
+            cls,
+            demand,
+            announcement=announced.model_dump(mode="json") if announced else None,
+            referred_worker_ids=list(at_home.referred),
+            vietnamese_hired=len(at_home.hired),
+            returnees_hired=sum(1 for w in at_home.hired if w is not None),
+        )
+
+
 class PositionHeadcount(BaseModel):
     position: str
     approved: int

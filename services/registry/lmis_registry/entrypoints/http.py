@@ -162,6 +162,13 @@ _FILE_COMMANDS: tuple[tuple[type[w.WorkerCommand], str, str], ...] = (
     ),
     (w.ExtendContract, "Extend the contract", "The new end date, after the current one."),
     (
+        w.RecordReturnSkills,
+        "Record what a returned worker brings back",
+        "Occupation abroad (VSCO code), sector, years, certificates, language level, intention, "
+        "and whether the worker consents to be contacted about local jobs. On a returned file; "
+        "a later record replaces the earlier one.",
+    ),
+    (
         w.RecordReturn,
         "Record the worker's return",
         "Date and reason; closes the file, so the citizen may open a new one.",

@@ -28,11 +28,13 @@ from lmis_shared.contracts.registry import (
     Exam,
     PriorityGroup,
     ReportSource,
+    ReturnIntention,
     ReturnReason,
     Sector,
     SendingOrganisation,
     TrainingKind,
     WithdrawalReason,
+    WorkerReturnSkillsRecorded,
 )
 from lmis_shared.contracts.registry_senders import SenderCheckOutcome, SenderProblem
 from lmis_shared.events import RecordedEvent
@@ -101,6 +103,22 @@ class WithdrawalView(_FromState):
     reason: WithdrawalReason
 
 
+class ReturnSkillsView(BaseModel):
+    consent_to_contact: bool
+    occupation_code: str
+    sector: Sector
+    years_of_experience: int
+    certificates: list[str]
+    language: str | None
+    language_level: str | None
+    intention: ReturnIntention
+    recorded_on: date
+
+    @classmethod
+    def of(cls, recorded: WorkerReturnSkillsRecorded | None) -> ReturnSkillsView | None:
+        return None if recorded is None else cls.model_validate(recorded.model_dump())
+
+
 class WorkerView(BaseModel):
     id: UUID
     version: int
@@ -132,6 +150,9 @@ class WorkerView(BaseModel):
     abroad: AbroadView | None
     withdrawal: WithdrawalView | None
     follow_up: FollowUpView
+    return_skills: ReturnSkillsView | None = Field(
+        None, description="what the worker brought back, recorded after the return"
+    )
 
     @classmethod
     def of(cls, state: WorkerFile) -> WorkerView:
@@ -157,6 +178,7 @@ class WorkerView(BaseModel):
                 WithdrawalView.model_validate(state.withdrawal) if state.withdrawal else None
             ),
             follow_up=FollowUpView.of(state.follow_up),
+            return_skills=ReturnSkillsView.of(state.return_skills),
         )
 
 

@@ -11,8 +11,15 @@ Seeded for Lai Châu (province 12, programme 29-CTr/TU of 2 March 2023):
   departed ≥ 450 a year 2023–2025 and ≥ 750 a year 2026–2030; trained for EPS 200 over
   2023–2025 and more than 1,000 over 2026–2030; more than 80 % of departures to high-income
   markets in 2030; baseline 2013–2023: 1,042 departed, 11 overstayed.
-Not seeded: the Đồng Tháp district plan of 2020 (≥ 100 sent abroad among jobs for 2,600): the
-plan never names its district, so no unit can hold it; set it through the API once known.
+Not seeded: the Đồng Tháp district plan of 2020 ("giải quyết việc làm cho 2.600 lao động, trong
+đó đưa ít nhất 100 lao động đi làm việc ... ở nước ngoài"): the plan names its province (legacy
+code 87) but never its district ("Huyện" throughout, the signature block cut), and the figure
+is a district's, so putting it on the province would understate the province's duty and no
+district can hold it. Once the district is known it is two targets set through the API on
+that legacy district for 2020: `jobs_created` ≥ 2,600 and `departed` ≥ 100. The unit of
+measure is persons given a job, as the plan counts them ("lao động"): a job-creation loan
+counts one job (the borrower's; VBSP's own count of jobs per loan is not recorded), a hire for
+a foreign-worker position one, a departure one (`domain/indicators.py`).
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from lmis_reporting.application.measures import Measures, Number, Scope
+from lmis_reporting.application.pace import Pace, pace
 from lmis_reporting.application.ports import (
     CountReader,
     FactsReader,
@@ -69,6 +70,8 @@ class IndicatorValue:
     by: str | None = None
     breakdown: Mapping[str, Number | None] | None = None
     target: TargetView | None = None
+    pace: Pace | None = None
+    """This year's forecast against a yearly target (`application/pace.py`)."""
 
 
 class ReportingQueries:
@@ -139,6 +142,12 @@ class ReportingQueries:
         scope = self._scope(indicator, found, parsed, as_of)
         measured = await self._measures.measure(code, scope, by)
         target = await self._target(indicator, scope, parsed, measured.value)
+        forecast = None
+        if target is not None and by is None:
+            today = self._clock.today()
+            forecast = await pace(
+                self._measures, indicator, found, target.applied, measured.value, today
+            )
         return IndicatorValue(
             indicator=indicator,
             unit=found,
@@ -148,6 +157,7 @@ class ReportingQueries:
             by=by,
             breakdown=measured.breakdown,
             target=target,
+            pace=forecast,
         )
 
     def _scope(

@@ -283,6 +283,40 @@ CATALOGUE: tuple[IndicatorDefinition, ...] = (
         "Người lao động nước ngoài đang làm việc không có giấy phép lao động hoặc xác nhận miễn"
         " còn hiệu lực",
     ),
+    # -- returnees and jobs at home (`domain/indicators.py` says what counts) ------------------
+    _d(
+        "vietnamese_hired_for_demands",
+        "flow",
+        "persons",
+        "Vietnamese workers hired for a position an employer had asked foreign workers for"
+        f" (returnees or other job seekers), by date of hiring, {_FOREIGN}.",
+        "Người lao động Việt Nam được tuyển vào vị trí dự kiến tuyển người lao động nước ngoài",
+    ),
+    _d(
+        "returnees_placed_locally",
+        "flow",
+        "persons",
+        "Returnees (workers back from a contract abroad) hired at home for a position an"
+        f" employer had asked foreign workers for, by date of hiring, {_FOREIGN}.",
+        "Người lao động về nước được giới thiệu, tuyển dụng vào làm việc tại địa phương",
+    ),
+    _d(
+        "jobs_created",
+        "flow",
+        "persons",
+        "Workers given a job (the Đồng Tháp plan's 'giải quyết việc làm'): one per job-creation"
+        " loan disbursed (borrower's commune), per Vietnamese hired for a foreign-worker"
+        " position (employer's commune), per departure abroad (commune of residence).",
+        "Số lao động được giải quyết việc làm (vay vốn, tuyển dụng trong nước, đi nước ngoài)",
+    ),
+    _d(
+        "jobs_created_at_home",
+        "flow",
+        "persons",
+        "The part of `jobs_created` at home: job-creation loans disbursed and Vietnamese"
+        " workers hired for foreign-worker positions.",
+        "Số lao động được giải quyết việc làm trong nước",
+    ),
     # -- alerts (notify: one alert per problem, its subject and rule) ---------------------------
     _d(
         "alerts_raised",

@@ -24,6 +24,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 
+from lmis_reporting.domain.local_jobs import ReturneeSkills, demand_changes, skills_of
 from lmis_shared.clock import VIETNAM_TZ
 from lmis_shared.contracts import notify as n
 from lmis_shared.contracts import permits as p
@@ -56,6 +57,11 @@ class WorkerFacts(Facts):
     returned_on: date | None = None
     overstaying_since: date | None = None
     absconded_on: date | None = None
+    contract_ends_on: date | None = None
+    """The contract's expected end, moved by each extension (`overstay_risk`)."""
+    skills: ReturneeSkills | None = None
+    """What a returnee brought back, kept only while the returnee consents to be contacted
+    (`domain/matching.py`); never a name or an identifier."""
 
 
 class Payment(BaseModel):
@@ -95,6 +101,17 @@ class ForeignWorkerFacts(Facts):
     exemption_until: date | None = None
 
 
+class DemandFacts(Facts):
+    """An employer's demand for foreign workers, as matching needs it: where, what position,
+    and the codes of its announcement for Vietnamese workers (none until announced)."""
+
+    status: str = "submitted"
+    position: str | None = None
+    number_of_foreigners: int = 0
+    occupation_code: str | None = None
+    sector: str | None = None
+
+
 class AlertFacts(Facts):
     """An alert of notify's (one stream per problem): it counts in the unit its `raised`
     event named, the subject's commune (a province for a province's report), as notify's
@@ -110,6 +127,7 @@ FACTS_BY_STREAM: dict[str, type[Facts]] = {
     "loan": LoanFacts,
     "foreign_worker": ForeignWorkerFacts,
     "alert": AlertFacts,
+    "demand": DemandFacts,
 }
 
 _PROFILE_FIELDS = ("commune_code", "province_code", "sex", "ethnicity", "priority_groups")
@@ -127,6 +145,8 @@ def evolve(facts: Facts | None, payload: EventPayload) -> Facts | None:
         return _loan(current, payload)
     if isinstance(current, AlertFacts):
         return _alert(current, payload)
+    if isinstance(current, DemandFacts):
+        return current.model_copy(update=demand_changes(payload))
     assert isinstance(current, ForeignWorkerFacts)
     return _foreign_worker(current, payload)
 
@@ -152,10 +172,17 @@ def _worker(f: WorkerFacts, e: EventPayload) -> WorkerFacts:
                     "sending_organisation": organisation.name or organisation.kind.value,
                     "sending_organisation_kind": organisation.kind.value,
                     "sector": e.sector.value,
+                    "contract_ends_on": e.end_date,
                 }
             )
         case r.WorkerDeparted():
             return f.model_copy(update={"departed_on": e.departure_date})
+        case r.WorkerContractExtended():
+            return f.model_copy(update={"contract_ends_on": e.new_end_date})
+        case r.WorkerReturnSkillsRecorded():
+            return f.model_copy(update={"skills": skills_of(e)})
+        case r.WorkerErased():  # nobody left to contact: out of the returnees' pool
+            return f.model_copy(update={"skills": None})
         case r.WorkerReturned():
             return f.model_copy(update={"returned_on": e.return_date})
         case r.WorkerAbsconded():
@@ -285,6 +312,13 @@ FACT_EVENT_TYPES: frozenset[str] = frozenset(
         r.WorkerReturned,
         r.WorkerAbsconded,
         r.WorkerOverstayed,
+        r.WorkerContractExtended,
+        r.WorkerReturnSkillsRecorded,
+        r.WorkerErased,
+        p.DemandSubmitted,
+        p.DemandAnnouncementRecorded,
+        p.DemandApproved,
+        p.DemandRejected,
         loans.LoanApplied,
         loans.LoanApproved,
         loans.LoanRejected,

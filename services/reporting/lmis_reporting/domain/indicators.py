@@ -84,6 +84,8 @@ def _rule(
 
 
 _EPS = ("exam", r.Exam.eps_topik)
+_RETURNEE = ("returnee", True)
+_JOB_CREATION = ("purpose", loans.LoanPurpose.job_creation)
 
 RULES: tuple[CountRule, ...] = (
     # outbound workers (registry)
@@ -140,6 +142,16 @@ RULES: tuple[CountRule, ...] = (
     _rule(p.PermitExtended, "permits_extended", "extended_on", *FOREIGN, "sex"),
     _rule(p.PermitRevoked, "permits_revoked", "revoked_on", "reason", *FOREIGN, "sex"),
     _rule(p.ExemptionCertified, "exemptions_certified", "valid_from", *FOREIGN, "sex"),
+    # Vietnamese workers first (permits): hires on a demand, where the employer works
+    _rule(p.DemandVietnameseHired, "vietnamese_hired_for_demands", "hired_on", "returnee"),
+    _rule(p.DemandVietnameseHired, "returnees_placed_locally", "hired_on", where=(_RETURNEE,)),
+    # jobs created (the Đồng Tháp plan's "giải quyết việc làm"): one job per job-creation
+    # loan disbursed, per Vietnamese worker hired on a demand, per departure abroad
+    _rule(loans.LoanDisbursed, "jobs_created", "disbursed_on", where=(_JOB_CREATION,)),
+    _rule(p.DemandVietnameseHired, "jobs_created", "hired_on"),
+    _rule(r.WorkerDeparted, "jobs_created", "departure_date"),
+    _rule(loans.LoanDisbursed, "jobs_created_at_home", "disbursed_on", where=(_JOB_CREATION,)),
+    _rule(p.DemandVietnameseHired, "jobs_created_at_home", "hired_on"),
     # alerts (notify): in the month of the day raised, and of the day resolved
     _rule(n.AlertRaised, "alerts_raised", "raised_on", "rule"),
     _rule(n.AlertResolved, "alerts_resolved", "resolved_on", "rule"),

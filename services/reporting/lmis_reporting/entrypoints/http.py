@@ -31,7 +31,7 @@ from fastapi import APIRouter, FastAPI, Path, Query, Response
 
 from lmis_reporting.bootstrap import bootstrap
 from lmis_reporting.domain.targets import SetTarget
-from lmis_reporting.entrypoints import report_routes
+from lmis_reporting.entrypoints import candidates_http, early_warning_http, report_routes
 from lmis_reporting.entrypoints.http_deps import App, Caller, HierarchyQuery
 from lmis_reporting.entrypoints.pages import pages, static_files
 from lmis_reporting.entrypoints.problems import problem_mapping
@@ -175,7 +175,12 @@ def create_app(
     app = service_app(
         service="reporting",
         common=common,
-        routers=[router, report_routes.router],
+        routers=[
+            router,
+            report_routes.router,
+            candidates_http.router,
+            early_warning_http.router,
+        ],
         version=VERSION,
         description="LMIS reporting service. Errors are RFC 9457 problems.",
         on_pool=build,

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lmis_reporting.application.pace import Pace
 from lmis_reporting.application.queries import IndicatorValue, TargetView
 from lmis_reporting.application.targets import target_body
 from lmis_reporting.domain.catalogue import IndicatorDefinition, Kind
@@ -109,10 +110,17 @@ class IndicatorValueOut(BaseModel):
     by: str | None
     breakdown: dict[str, int | float | None] | None
     """With `by`: the value per value of the dimension (for a ratio, the ratio in each)."""
+    forecast: float | None = None
+    """This year's flow with a yearly target: the expected value at 31 December."""
+    forecast_method: str | None = None
+    """`seasonal (2023, 2024, 2025)`: so far over the share the same span held in those
+    years; `straight_line`: so far carried on at the same daily pace."""
+    on_track: bool | None = None
+    """Whether the forecast meets the target."""
 
     @classmethod
     def of(cls, found: IndicatorValue) -> IndicatorValueOut:
-        view, period = found.target, found.period
+        view, period, pace = found.target, found.period, found.pace
         return cls(
             indicator=found.indicator.code,
             kind=found.indicator.kind,
@@ -130,7 +138,16 @@ class IndicatorValueOut(BaseModel):
             target_detail=TargetDetailOut.of(view) if view else None,
             by=found.by,
             breakdown=dict(found.breakdown) if found.breakdown is not None else None,
+            forecast=round(pace.forecast, 1) if pace else None,
+            forecast_method=_method(pace) if pace else None,
+            on_track=pace.on_track if pace else None,
         )
+
+
+def _method(pace: Pace) -> str:
+    if not pace.years:
+        return pace.method
+    return f"{pace.method} ({', '.join(str(y) for y in pace.years)})"
 
 
 # -- targets -----------------------------------------------------------------------------------

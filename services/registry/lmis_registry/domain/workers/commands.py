@@ -28,6 +28,7 @@ from lmis_registry.domain.workers.follow_up import (
     RecordResidenceCheck,
 )
 from lmis_registry.domain.workers.profile import RegisterWorker, UpdateProfile
+from lmis_registry.domain.workers.return_skills import RecordReturnSkills
 from lmis_shared.contracts.registry import (
     Exam,
     ReportSource,
@@ -308,6 +309,7 @@ AnyWorkerCommand = (
     | RecordDeparture
     | ExtendContract
     | RecordReturn
+    | RecordReturnSkills
     | ReportAbsconded
     | ReportOverstaying
     | Withdraw
@@ -327,6 +329,7 @@ __all__ = [
     "RecordFamilyVisit",
     "RecordResidenceCheck",
     "RecordReturn",
+    "RecordReturnSkills",
     "RecordTrainingResult",
     "RegisterWorker",
     "ReportAbsconded",

@@ -21,6 +21,7 @@ from lmis_registry.domain.workers import commands as c
 from lmis_registry.domain.workers import follow_up
 from lmis_registry.domain.workers.checks import IdentityAnswer
 from lmis_registry.domain.workers.lifecycle import allowed_commands, ensure_allowed
+from lmis_registry.domain.workers.return_skills import record_return_skills
 from lmis_registry.domain.workers.sender_check import Where, check_sender
 from lmis_registry.domain.workers.state import Abroad, Contract, WorkerFile
 from lmis_shared.contracts.registry import (
@@ -102,6 +103,8 @@ def decide(
             return [identity[0].as_event(identity[1])]
         case follow_up.RecordFamilyVisit():
             return [follow_up.family_visited(state, command, today)]
+        case c.RecordReturnSkills():
+            return [record_return_skills(state, command, today)]
         case c.Withdraw():
             when = happened("withdrawn_on", command.withdrawn_on, today)
             return [WorkerWithdrawn(withdrawn_on=when, reason=command.reason)]

@@ -78,6 +78,8 @@ def _evolve(state: WorkerFile, event: EventPayload) -> WorkerFile:
         case events.WorkerWithdrawn():
             withdrawal = Withdrawal(event.withdrawn_on, event.reason)
             return replace(state, withdrawal=withdrawal, status=WorkerStatus.withdrawn)
+        case events.WorkerReturnSkillsRecorded():
+            return replace(state, return_skills=event)
         case events.WorkerErased():
             return replace(state, erasure=Erasure.of(event))
     raise IllegalTransition(state.status.value, [], command=event.event_type)

@@ -33,6 +33,7 @@ WITHDRAW = "withdraw"
 RECORD_RESIDENCE_CHECK = "record-residence-check"
 RECORD_FAMILY_VISIT = "record-family-visit"
 CHECK_IDENTITY = "check-identity"
+RECORD_RETURN_SKILLS = "record-return-skills"
 
 _BEFORE_DEPARTURE = (
     UPDATE_PROFILE,
@@ -71,7 +72,8 @@ TRANSITIONS: Mapping[WorkerStatus, tuple[str, ...]] = {
         CHECK_IDENTITY,
         RECORD_FAMILY_VISIT,
     ),
-    WorkerStatus.returned: (),
+    # what the worker brings back is told after the return (`return_skills.py`)
+    WorkerStatus.returned: (RECORD_RETURN_SKILLS,),
     WorkerStatus.withdrawn: (),
 }
 

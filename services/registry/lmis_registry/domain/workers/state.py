@@ -21,6 +21,7 @@ from lmis_shared.contracts.registry import (
     Sex,
     TrainingKind,
     WithdrawalReason,
+    WorkerReturnSkillsRecorded,
 )
 from lmis_shared.contracts.registry_senders import SenderCheckOutcome, SenderProblem
 from lmis_shared.privacy.erasure import Erasure
@@ -129,6 +130,8 @@ class WorkerFile(VersionedState):
     withdrawal: Withdrawal | None = None
     follow_up: FollowUp = field(default_factory=FollowUp)
     """Identity and residence checks, family visits (`checks.py`)."""
+    return_skills: WorkerReturnSkillsRecorded | None = None
+    """The latest record of what the worker brought back (`return_skills.py`)."""
     erasure: Erasure | None = None
     """Set once the worker's personal data is erased: `person` and `contact` then hold
     neutral placeholders, never shown."""
