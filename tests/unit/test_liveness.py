@@ -159,9 +159,10 @@ async def a_record() -> tuple[Any, frozenset[str]]:
 
 
 def handler_of(projection: FakeProjection, liveness: Liveness) -> _BatchHandler:
-    # no dead letters: the record decodes
+    # the record decodes, so nothing is dead-lettered: only the topic's name is looked at
     tracer = trace.get_tracer(__name__)
-    return _BatchHandler(projection, None, tracer, liveness, Progress())  # type: ignore[arg-type]
+    unused_dead_letters = SimpleNamespace(name="lmis.dead-letters")
+    return _BatchHandler(projection, unused_dead_letters, tracer, liveness, Progress())  # type: ignore[arg-type]
 
 
 async def test_a_processor_stuck_applying_a_batch_fails_its_health_check(tmp_path: Path) -> None:
