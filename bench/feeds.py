@@ -6,7 +6,7 @@ a local receiver, for 1 and 4 subscriptions), on a throwaway embedded PostgreSQL
 
 The fan-out is measured at the feed projection (decoded events in, outbox rows, subject units
 and access entries committed, 500 events a transaction); the feed relay's publishing is the
-services' relay, measured in bench/pipeline.py. `opened`: the shipped feeds over the same
+services' relay, measured in bench/latency.py. `opened`: the shipped feeds over the same
 load with every `person` sealed as the registry stores it and opened by the key grant (the
 data keys read from a `person_keys` table, unwrapped, AES-GCM), against that load in clear.
 """

@@ -46,6 +46,11 @@ def upcaster(*, from_type: str, to_type: str) -> Callable[[U], U]:
     return register
 
 
+def has_upcaster(event_type: str) -> bool:
+    """Whether a newer version of `event_type` exists (then `upcast` changes it)."""
+    return event_type in _UPCASTERS
+
+
 def upcast(event_type: str, data: Data) -> tuple[str, Data]:
     """(newest type, its data) for an event of `event_type`; unchanged if none is newer."""
     if event_type not in _UPCASTERS:

@@ -213,6 +213,22 @@ async def tables(pool: asyncpg.Pool, schema: str) -> tuple[list[Any], list[Any]]
     return [tuple(r) for r in counts], [tuple(r) for r in facts]
 
 
+async def append(store: PostgresEventStore, events: Sequence[RecordedEvent]) -> None:
+    """The events into `store`, each at its stream's version."""
+    for e in events:
+        new = NewEvent(event_id=e.metadata.event_id, payload=validate_payload(e))
+        context = AppendContext(
+            "officer-1", uuid4(), None, None, "/lmis/test", e.metadata.recorded_at
+        )
+        await store.append(
+            e.metadata.stream_id,
+            e.metadata.stream_type,
+            e.metadata.stream_version - 1,
+            [new],
+            context,
+        )
+
+
 def decoded(events: Sequence[RecordedEvent]) -> list[Decoded]:
     return [Decoded(e, validate_payload(e)) for e in events]
 
@@ -262,18 +278,7 @@ async def test_a_rebuild_from_the_event_store_gives_identical_tables(
     await PostgresEventStore.migrate(pg_pool, store_schema)
     try:
         store = PostgresEventStore(pg_pool, store_schema)
-        for e in events:
-            new = NewEvent(event_id=e.metadata.event_id, payload=validate_payload(e))
-            context = AppendContext(
-                "officer-1", uuid4(), None, None, "/lmis/test", e.metadata.recorded_at
-            )
-            await store.append(
-                e.metadata.stream_id,
-                e.metadata.stream_type,
-                e.metadata.stream_version - 1,
-                [new],
-                context,
-            )
+        await append(store, events)
         # drift the live tables: the rebuild must not keep anything of them
         await pg_pool.execute(f"UPDATE {schema}.indicator_counts SET value = value + 1")
         await pg_pool.execute(f"DELETE FROM {schema}.stream_facts WHERE commune_code = '03637'")

@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from lmis_registry.adapters.rebuild import rebuild_loan_list
 from lmis_shared.web.xlsx import XLSX
 from tests.integration.test_loans_api import LoansApi
 from tests.integration.worker_api import NOW, running_api
@@ -201,3 +202,28 @@ async def test_the_lists_are_documented_with_their_parameters_and_the_workbook(
     assert XLSX in operation["responses"]["200"]["content"]
     assert operation["x-examples"]
     assert all(p.get("description") or p["schema"] for p in operation["parameters"])
+
+
+async def test_a_chunked_rebuild_puts_the_list_back_while_loan_commands_go_on(
+    book: tuple[Book, dict[str, str]],
+) -> None:
+    api, loans = book
+    before = sorted(tuple(r) for r in await api.pool.fetch(f"select * from {api.schema}.loan_list"))
+    await api.pool.execute(f"update {api.schema}.loan_list set paid_vnd = 0, status = 'applied'")
+    await api.pool.execute(f"delete from {api.schema}.loan_list where loan_id = $1", loans["part"])
+    during: list[str] = []
+
+    async def a_command_between_chunks() -> None:
+        """No lock held between chunks: a command on a loan goes through."""
+        during.append(await api.loan("03637", "2026-11-21", None))
+
+    rebuilt = await rebuild_loan_list(
+        api.pool, api.schema, chunk=2, between_chunks=a_command_between_chunks
+    )
+
+    rows = await api.pool.fetch(f"select * from {api.schema}.loan_list")
+    assert len(during) >= 2
+    assert rebuilt >= len(loans)
+    assert {str(r["loan_id"]) for r in rows} == {*loans.values(), *during}
+    kept = sorted(tuple(r) for r in rows if str(r["loan_id"]) in loans.values())
+    assert kept == before

@@ -14,6 +14,7 @@ from lmis_reporting.adapters.indicator_reads import PostgresIndicatorReads
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from lmis_reporting.adapters.markets import PostgresMarkets
 from lmis_reporting.adapters.peers import PeerApis
+from lmis_reporting.adapters.replica import IndicatorReplica
 from lmis_reporting.adapters.report_pdf import render_pdf
 from lmis_reporting.adapters.report_xlsx import render_xlsx
 from lmis_reporting.adapters.signin_links import PostgresSignInLinks
@@ -32,7 +33,7 @@ from lmis_shared.auth import Authorizer
 from lmis_shared.clock import Clock, SystemClock
 from lmis_shared.commands.postgres import PostgresStreams
 from lmis_shared.eventstore.postgres import PostgresEventStore
-from lmis_shared.processing import all_events_in
+from lmis_shared.processing.rebuilding import rebuild_projection
 from lmis_shared.settings import CommonSettings
 
 
@@ -127,8 +128,14 @@ async def migrate(pool: asyncpg.Pool, schema: str) -> None:
 
 async def rebuild(pool: asyncpg.Pool, settings: ReportingSettings, common: CommonSettings) -> str:
     """Rebuild the indicator counts and facts from the event stores of the domains the
-    processor reads (each in the PostgreSQL schema of its name), safe while the processor
-    runs (`Projection.rebuild`)."""
-    projection = IndicatorProjection(pool, settings.schema_name)
-    replayed = await projection.rebuild(all_events_in(pool, settings.processor_sources))
+    processor reads (each in the PostgreSQL schema of its name), in memory, swapped in at the
+    end while the processor, the commands and the relays go on (`rebuild_projection`)."""
+    replayed = await rebuild_projection(
+        pool,
+        settings.schema_name,
+        IndicatorProjection.name,
+        IndicatorProjection.event_types,
+        IndicatorReplica(),
+        settings.event_sources(),
+    )
     return f"reporting: {replayed} events replayed"

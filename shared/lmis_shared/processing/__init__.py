@@ -9,6 +9,9 @@ Public API:
         .resume_parked() -> int     parked events this code reads now, applied (at start)
     all_events(store: EventStore, page=500) -> AsyncIterator[RecordedEvent]
     all_events_in(pool, schemas, page=500)   the same over several stores, one after the other
+    rebuilding.rebuild_projection(pool, schema, name, handled, replica, sources)
+        a projection rebuilt in memory (a `staging.Replica`) and swapped in, beside live
+        traffic; `replay.replay` reads the stores for it in chunks
     Decoded, Rejected, decode_record(key, value, headers, handled), validate_payload(event)
     Arrival = Decoded | Passing | Unreadable, arrival(event, handled)   what a projection judges
     DeadLetters, dead_letter_topic(topic), dead_letter_headers(...)

@@ -3,6 +3,12 @@
 One upsert per state, run in the transaction that appended the events (`PermitsReadModel`),
 or by `rebuild` from the whole event store: either way the row is a function of the stream, so
 both give the same rows.
+
+`rebuild` runs beside the commands: it folds the store in memory, then writes the rows in
+short transactions of `CHUNK` states each, never over a newer version a command wrote
+meanwhile, and deletes the rows of streams that have no events at the end. No table lock for
+its whole run (commands would wait), no long writing transaction (it would hold
+`pg_snapshot_xmin`, and every relay of the cluster, back).
 """
 
 from __future__ import annotations
@@ -58,20 +64,30 @@ on conflict (id) do update set
     valid_until = excluded.valid_until, permit_number = excluded.permit_number
 """
 
+CHUNK = 500
+"""States written per transaction by `rebuild`."""
+_ORPHANS = (
+    "delete from {s}.{t} r where not exists (select 1 from {s}.events e where e.stream_id = r.id)"
+)
+
 State = employers.Employer | demands.Demand | fw.ForeignWorkerFile
 AGGREGATES: dict[str, Aggregate[Any]] = {
     a.stream_type: a for a in (employers.AGGREGATE, demands.AGGREGATE, fw.AGGREGATE)
 }
 
 
-async def project(conn: Connection, schema: str, state: State) -> None:
+async def project(conn: Connection, schema: str, state: State, *, rebuilt: bool = False) -> None:
+    """Upsert the state's row; `rebuilt`: never over a newer version (a rebuild's write)."""
     match state:
         case demands.Demand():
-            await conn.execute(in_schema(_UPSERT_DEMAND, schema), *_demand_row(state))
+            table, statement, row = "demands", _UPSERT_DEMAND, _demand_row(state)
         case fw.ForeignWorkerFile():
-            await conn.execute(in_schema(_UPSERT_WORKER, schema), *_worker_row(state))
+            table, statement, row = "foreign_workers", _UPSERT_WORKER, _worker_row(state)
         case employers.Employer():
-            await conn.execute(in_schema(_UPSERT_EMPLOYER, schema), *_employer_row(state))
+            table, statement, row = "employers", _UPSERT_EMPLOYER, _employer_row(state)
+    if rebuilt:
+        statement += f" where {{s}}.{table}.version <= excluded.version"
+    await conn.execute(in_schema(statement, schema), *row)
 
 
 async def rebuild(
@@ -82,10 +98,11 @@ async def rebuild(
     *,
     lookup_secret: bytes | None = None,
 ) -> int:
-    """Empty the read model and fill it again from the event store; returns the rows written.
+    """Write the read model again from the event store, beside the commands (see the module's
+    docstring); returns the files (demands and foreign workers) written.
 
-    Streams are folded in the global order of their first event, so rows are numbered in
-    the order the files were registered, as they were live.
+    Streams are folded in the global order of their first event, so rows missing from the
+    read model are numbered in the order the files were registered.
     """
     store = PostgresEventStore(pool, schema)
     async with pool.acquire() as conn:
@@ -101,15 +118,15 @@ async def rebuild(
                 state, meta.stream_id, [opener.recorded(recorded)]
             )
         after = batch[-1].position
-    async with pool.acquire() as conn, conn.transaction():
-        # no `restart identity`: that needs the sequence's owner, and `lmis rebuild` runs as
-        # the service's role; list cursors (`seq`) simply go on growing
-        await conn.execute(
-            in_schema("truncate {s}.demands, {s}.foreign_workers, {s}.employers", schema)
-        )
-        for state in states.values():
-            await project(conn, schema, state)
-        if lookup_secret is not None:  # the passport claims
+    ordered = list(states.values())
+    for start in range(0, len(ordered), CHUNK):
+        async with pool.acquire() as conn, conn.transaction():
+            for state in ordered[start : start + CHUNK]:
+                await project(conn, schema, state, rebuilt=True)
+    for table in ("demands", "foreign_workers", "employers"):
+        await pool.execute(in_schema(_ORPHANS.replace("{t}", table), schema))
+    if lookup_secret is not None:  # the passport claims, in one short transaction
+        async with pool.acquire() as conn, conn.transaction():
             await open_passports.refill(conn, schema, lookup_secret, states.items())
     return sum(not isinstance(s, employers.Employer) for s in states.values())
 

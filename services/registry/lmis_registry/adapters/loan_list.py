@@ -53,6 +53,8 @@ COLUMNS = (
     "first_unpaid_due_on",
 )
 _UPSERT = versioned_upsert("loan_list", COLUMNS)
+REBUILT_UPSERT = versioned_upsert("loan_list", COLUMNS, same_version=True)
+"""A rebuild's write: the same version again, never an older one over a newer one."""
 
 # The arrears as of the day bound at {d}: constant expressions, the day a bind parameter.
 _OVERDUE = (

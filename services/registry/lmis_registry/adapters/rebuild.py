@@ -17,16 +17,19 @@ rows, and `between_chunks` (a test's hook) runs with no transaction open:
   end. Should the events hold two open files of one citizen (written around the API), the
   first folded keeps the claim: the rebuild reports, it does not refuse.
 
-The loan list (`rebuild_loan_list`) and the register of sending organisations
-(`rebuild_sender_list`) are still rebuilt in one transaction under a table lock: loans and
-organisations are few, and their commands wait only for its length.
+* `loan_list`: as `worker_list`, each loan's row at its folded version (`loan_list.
+  REBUILT_UPSERT`), chunk by chunk; rows of loans without events go at the end.
+
+The register of sending organisations (`rebuild_sender_list`) is still rebuilt in one
+transaction under a table lock: organisations are few, and their commands wait only for its
+length.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -42,7 +45,7 @@ from lmis_shared.sql import in_schema
 CHUNK = 500
 """Streams per transaction: a few milliseconds of work, whatever the store's size."""
 _CHUNK_IDS = (
-    "select distinct stream_id from {s}.events where stream_type = 'worker'"
+    "select distinct stream_id from {s}.events where stream_type = $3"
     " and ($1::uuid is null or stream_id > $1) order by stream_id limit $2"
 )
 _CHUNK_EVENTS = (
@@ -50,10 +53,9 @@ _CHUNK_EVENTS = (
     " where stream_id = any($1::uuid[]) order by stream_id, version"
 )
 _ORPHAN_ROWS = (
-    "delete from {s}.{t} r where not exists"
-    " (select 1 from {s}.events e where e.stream_id = r.worker_id)"
+    "delete from {s}.{t} r where not exists (select 1 from {s}.events e where e.stream_id = r.{id})"
 )
-_DROPPED_ROWS = "delete from {s}.worker_list where worker_id = any($1::uuid[])"
+_DROPPED_ROWS = "delete from {s}.{t} where {id} = any($1::uuid[])"
 _CHUNK_CLAIMS_RELEASED = "delete from {s}.open_files where worker_id = any($1::uuid[])"
 _CLAIMED = (
     "insert into {s}.open_files (citizen_key, worker_id)"
@@ -67,7 +69,7 @@ _STREAMS = (
 _BATCH = 1000
 S = TypeVar("S", bound=Versioned)
 Hook = Callable[[], Awaitable[None]]
-Chunk = Callable[[Connection, list[UUID], list[workers.WorkerFile]], Awaitable[int]]
+Chunk = Callable[[Connection, list[UUID], list[S]], Awaitable[int]]
 
 
 async def rebuild_worker_list(
@@ -81,16 +83,40 @@ async def rebuild_worker_list(
     """Rewrite `worker_list` from the events, chunk by chunk (with `personal`, the personal
     fields opened with the data keys); returns the number of files."""
 
-    async def write(conn: Connection, ids: list[UUID], files: list[workers.WorkerFile]) -> int:
-        folded = {f.id for f in files}
-        await conn.execute(in_schema(_DROPPED_ROWS, schema), [i for i in ids if i not in folded])
-        statement = in_schema(worker_list.REBUILT_UPSERT, schema)
-        await conn.executemany(statement, [worker_list.row_of(f) for f in files])
-        return len(files)
-
-    count = await _chunked(pool, schema, personal, chunk, between_chunks, write)
-    await pool.execute(in_schema(_ORPHAN_ROWS.replace("{t}", "worker_list"), schema))
+    write = _list_rows(schema, "worker_list", worker_list.REBUILT_UPSERT, worker_list.row_of)
+    count = await _chunked(pool, schema, personal, chunk, between_chunks, write, workers.AGGREGATE)
+    await pool.execute(_orphans(schema, "worker_list"))
     return count
+
+
+def _list_rows(
+    schema: str, table: str, upsert: str, row_of: Callable[[S], tuple[Any, ...]]
+) -> Chunk[S]:
+    """A chunk's write into a list table: each state's row at its version, the rows of
+    streams that fold to nothing dropped."""
+
+    async def write(conn: Connection, ids: list[UUID], states: list[S]) -> int:
+        await _rewrite(conn, schema, table, ids, states)
+        await conn.executemany(in_schema(upsert, schema), [row_of(s) for s in states])
+        return len(states)
+
+    return write
+
+
+async def _rewrite(
+    conn: Connection, schema: str, table: str, ids: list[UUID], states: Sequence[Versioned]
+) -> None:
+    """Drop the chunk's rows of streams that fold to nothing."""
+    folded = {s.id for s in states}
+    dropped = _DROPPED_ROWS.replace("{t}", table).replace("{id}", _ID_COLUMN[table])
+    await conn.execute(in_schema(dropped, schema), [i for i in ids if i not in folded])
+
+
+_ID_COLUMN = {"worker_list": "worker_id", "open_files": "worker_id", "loan_list": "loan_id"}
+
+
+def _orphans(schema: str, table: str) -> str:
+    return in_schema(_ORPHAN_ROWS.replace("{t}", table).replace("{id}", _ID_COLUMN[table]), schema)
 
 
 async def rebuild_open_files(
@@ -113,8 +139,10 @@ async def rebuild_open_files(
         )
         return len(claims)
 
-    count = await _chunked(pool, schema, personal, chunk, between_chunks, write, lock="open_files")
-    await pool.execute(in_schema(_ORPHAN_ROWS.replace("{t}", "open_files"), schema))
+    count = await _chunked(
+        pool, schema, personal, chunk, between_chunks, write, workers.AGGREGATE, lock="open_files"
+    )
+    await pool.execute(_orphans(schema, "open_files"))
     return count
 
 
@@ -124,7 +152,8 @@ async def _chunked(
     personal: PersonalData | None,
     size: int,
     between_chunks: Hook | None,
-    write: Chunk,
+    write: Chunk[S],
+    aggregate: Aggregate[S],
     lock: str | None = None,
 ) -> int:
     count = 0
@@ -136,22 +165,25 @@ async def _chunked(
                     in_schema(f"lock table {{s}}.{lock} in share row exclusive mode", schema)
                 )
             ids: list[UUID] = [
-                r["stream_id"] for r in await conn.fetch(in_schema(_CHUNK_IDS, schema), last, size)
+                r["stream_id"]
+                for r in await conn.fetch(
+                    in_schema(_CHUNK_IDS, schema), last, size, aggregate.stream_type
+                )
             ]
             if not ids:
                 return count
             rows = await conn.fetch(in_schema(_CHUNK_EVENTS, schema), ids)
             # the chunk's own data keys, read with its events (a file made meanwhile has one)
             keys = await personal.data_keys(conn, ids) if personal is not None else {}
-            count += await write(conn, ids, _folded(rows, Opener(personal, keys)))
+            count += await write(conn, ids, _folded(aggregate, rows, Opener(personal, keys)))
         last = ids[-1]
         if between_chunks is not None:
             await between_chunks()
 
 
-def _folded(rows: Sequence[asyncpg.Record], opener: Opener) -> list[workers.WorkerFile]:
-    """The files of `rows` (events in stream and version order) folded to their state."""
-    streams = _Streams(workers.AGGREGATE, opener)
+def _folded(aggregate: Aggregate[S], rows: Sequence[asyncpg.Record], opener: Opener) -> list[S]:
+    """The streams of `rows` (events in stream and version order) folded to their state."""
+    streams = _Streams(aggregate, opener)
     found = [state for row in rows if (state := streams.add(row)) is not None]
     last = streams.finish()
     return found if last is None else [*found, last]
@@ -182,10 +214,16 @@ class _Streams(Generic[S]):
         return None if self._stream is None else self._fold(self._stream, self._events)
 
 
-async def rebuild_loan_list(pool: asyncpg.Pool, schema: str) -> int:
-    """Replace `loan_list` with rows folded from the loans' events (no personal field: a
-    loan names its borrower by the worker file's id); returns the loans."""
-    return await _rebuild_table(pool, schema, "loan_list", loans.AGGREGATE, loan_list.upsert)
+async def rebuild_loan_list(
+    pool: asyncpg.Pool, schema: str, *, chunk: int = CHUNK, between_chunks: Hook | None = None
+) -> int:
+    """Rewrite `loan_list` from the loans' events (no personal field: a loan names its
+    borrower by the worker file's id), chunk by chunk; returns the loans."""
+
+    write = _list_rows(schema, "loan_list", loan_list.REBUILT_UPSERT, loan_list.row_of)
+    count = await _chunked(pool, schema, None, chunk, between_chunks, write, loans.AGGREGATE)
+    await pool.execute(_orphans(schema, "loan_list"))
+    return count
 
 
 async def rebuild_sender_list(pool: asyncpg.Pool, schema: str) -> int:

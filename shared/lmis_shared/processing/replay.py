@@ -1,0 +1,118 @@
+"""Reading event stores back for a rebuild: large chunks, short statements, payloads typed.
+
+A rebuild reads everything, so it reads in chunks of thousands of rows, each one statement in
+autocommit. No statement writes, so none is given a transaction id, and the relays' gap-safe
+rule (`tx_id < pg_snapshot_xmin(pg_current_snapshot())`, which looks at the transactions that
+hold an id) is not held back by a rebuild's reads, however long the rebuild runs.
+
+The reads are gap safe the same way the relay's are, up to a `bound` fixed by the caller (a
+transaction id under which nothing can commit any more): a stream's events come in version
+order and nothing below the bound is ever missed, so a rebuild knows exactly which prefix of
+each store it has applied.
+
+Payloads are typed as the live processors type them: upcast to the newest version, sealed
+personal fields validated as neutral placeholders, unknown fields ignored
+(`decoding.validate_payload`). A payload with no sealed field and no upcaster is validated
+straight from its JSON text (measured about five times cheaper than parsing it first), with
+the same result: the contracts' fields are JSON types and pydantic reads both forms alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Container
+from dataclasses import dataclass
+from uuid import UUID
+
+import asyncpg
+
+from lmis_shared import upcasting
+from lmis_shared.events import EventPayload, payload_class
+from lmis_shared.privacy.fields import without_sealed
+from lmis_shared.processing.decoding import Rejected
+from lmis_shared.processing.projection import Connection
+from lmis_shared.sql import in_schema
+
+Position = tuple[int, int]
+"""(tx_id, seq): a place in one store's global order."""
+
+_BOUND = "select pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+
+_CHUNK = (
+    "select tx_id::text::bigint as tx, seq, event_id, event_type, stream_id, stream_type,"
+    " version, data::text as data, recorded_at, actor, correlation_id, causation_id,"
+    " traceparent, source from {s}.events"
+    " where (tx_id, seq) > ($1::text::xid8, $2::bigint) and tx_id < $3::text::xid8"
+    " order by tx_id, seq limit $4"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Replayed:
+    """A stored event of a type the projection handles, its payload typed."""
+
+    stream_id: UUID
+    stream_type: str
+    version: int
+    event_type: str
+    """The newest version's type (after upcasting)."""
+    payload: EventPayload
+    row: asyncpg.Record
+    """The stored row, for a projection that needs more of the event (its context)."""
+
+
+async def gap_safe_bound(conn: asyncpg.Pool | Connection) -> int:
+    """The transaction id under which every transaction has ended: events below it are final."""
+    bound = await conn.fetchval(_BOUND)
+    assert isinstance(bound, int)
+    return bound
+
+
+async def replay(
+    pool: asyncpg.Pool,
+    schema: str,
+    handled: Container[str],
+    after: Position,
+    bound: int,
+    chunk: int,
+) -> AsyncIterator[tuple[Position, list[Replayed]]]:
+    """The events of `schema`'s store after `after` and below `bound`, chunk by chunk, each
+    with the position of its last row (kept or skipped); only `handled` types are kept."""
+    statement = in_schema(_CHUNK, schema)
+
+    def fetch(start: Position) -> asyncio.Task[list[asyncpg.Record]]:
+        return asyncio.ensure_future(
+            pool.fetch(statement, str(start[0]), start[1], str(bound), chunk)
+        )
+
+    # the next chunk is asked for before this one is typed and applied: the server reads it
+    # meanwhile, on its own core
+    pending = fetch(after)
+    try:
+        while rows := await pending:
+            after = (rows[-1]["tx"], rows[-1]["seq"])
+            pending = fetch(after)
+            yield after, [e for row in rows if (e := typed(row, handled)) is not None]
+    finally:
+        pending.cancel()
+
+
+def typed(row: asyncpg.Record, handled: Container[str]) -> Replayed | None:
+    """The row's event with its payload typed, or None if its type is not `handled`."""
+    event_type, text = row["event_type"], row["data"]
+    data: dict[str, object] | None = None
+    if upcasting.has_upcaster(event_type):
+        event_type, data = upcasting.upcast(event_type, json.loads(text))
+    if event_type not in handled:
+        return None
+    cls = payload_class(event_type)
+    try:
+        if data is None and '"$enc"' not in text:
+            payload = cls.model_validate_json(text, extra="ignore")
+        else:
+            data = json.loads(text) if data is None else data
+            payload = cls.model_validate(without_sealed(cls, data), extra="ignore")
+    except ValueError:
+        raise Rejected(f"a stored {event_type} does not match its contract") from None
+    return Replayed(row["stream_id"], row["stream_type"], row["version"], event_type, payload, row)
