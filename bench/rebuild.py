@@ -74,7 +74,7 @@ async def copy_out(pool: asyncpg.Pool) -> dict[str, Any]:
 async def replay_only(pool: asyncpg.Pool) -> dict[str, Any]:
     started, count = time.perf_counter(), 0
     bound = await gap_safe_bound(pool)
-    async for _, events in replay(
+    async for _, events, _seen in replay(
         pool, SOURCE, IndicatorProjection.event_types, (0, 0), bound, CHUNK
     ):
         count += len(events)

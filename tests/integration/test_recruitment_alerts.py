@@ -39,10 +39,14 @@ async def world(pg_pool: asyncpg.Pool, fresh_schema: str) -> AsyncIterator[World
     await pg_pool.execute(f"DROP SCHEMA {fresh_schema} CASCADE")
 
 
-def complaint(on: date) -> Decoded:
+def organisation() -> Stream:
     stream = Stream("sending_organisation")
     stream.id = SONA
-    stream.version = on.toordinal()  # one stream: each complaint a later version
+    return stream
+
+
+def complaint(stream: Stream, on: date) -> Decoded:
+    # one stream: each complaint the next version (the projection parks a gap)
     return stream.event(
         s.BrokerComplaintRecorded(
             received_on=on,
@@ -55,9 +59,9 @@ def complaint(on: date) -> Decoded:
 
 
 def contract(payload: s.WorkerSenderChecked) -> Decoded:
-    stream = Stream("worker")
-    stream.version = 2  # after the registration and the contract
-    return stream.event(payload)
+    # the first event of its stream the projection is handed: the projection checks that
+    # versions follow on (a stream first seen at version 3 would be parked as a gap)
+    return Stream("worker").event(payload)
 
 
 async def test_fees_above_the_ceiling_and_complaints_raise_alerts_a_rebuild_keeps(
@@ -65,7 +69,7 @@ async def test_fees_above_the_ceiling_and_complaints_raise_alerts_a_rebuild_keep
 ) -> None:
     await world.apply(contract(checked(90_000_000)))
     assert await world.open_rules(SONA) == [AlertRule.fee_above_ceiling]
-    await world.apply(complaint(date(2026, 7, 20)))
+    await world.apply(complaint(organisation(), date(2026, 7, 20)))
     assert await world.open_rules(SONA) == [AlertRule.fee_above_ceiling]
     await world.apply(contract(checked(80_000_000, signed_on=date(2026, 8, 1))))
     assert await world.open_rules(SONA) == [

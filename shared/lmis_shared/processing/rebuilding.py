@@ -34,6 +34,7 @@ from collections.abc import (
     Callable,
     Container,
     Iterator,
+    Mapping,
     Sequence,
 )
 from contextlib import contextmanager
@@ -61,13 +62,20 @@ class _Progress:
     moved: set[UUID] = field(default_factory=set)
     applied: int = 0
 
-    def kept(self, events: Sequence[Replayed]) -> list[Replayed]:
+    def kept(self, events: Sequence[Replayed], seen: Mapping[UUID, int]) -> list[Replayed]:
+        """The events above their stream's version; then every stream moves to the last
+        version `seen` in the chunk, events of types the projection does not apply included,
+        as the live projection's positions do (else the next live event looks like a gap)."""
         new = []
         for e in events:
             if e.version > self.versions.get(e.stream_id, 0):
                 self.versions[e.stream_id] = e.version
                 self.moved.add(e.stream_id)
                 new.append(e)
+        for stream_id, version in seen.items():
+            if version > self.versions.get(stream_id, 0):
+                self.versions[stream_id] = version
+                self.moved.add(stream_id)
         return new
 
 
@@ -187,8 +195,8 @@ async def _replay(
     between_chunks: Hook | None = None,
 ) -> None:
     for source, after in progress.read_to.items():
-        async for read_to, events in replay(pool, source, handled, after, bound, chunk):
-            new = progress.kept(events)
+        async for read_to, events, seen in replay(pool, source, handled, after, bound, chunk):
+            new = progress.kept(events, seen)
             await replica.apply(new)
             progress.applied += len(new)
             progress.read_to[source] = read_to

@@ -76,9 +76,11 @@ async def replay(
     after: Position,
     bound: int,
     chunk: int,
-) -> AsyncIterator[tuple[Position, list[Replayed]]]:
+) -> AsyncIterator[tuple[Position, list[Replayed], dict[UUID, int]]]:
     """The events of `schema`'s store after `after` and below `bound`, chunk by chunk, each
-    with the position of its last row (kept or skipped); only `handled` types are kept."""
+    with the position of its last row (kept or skipped) and the last version of every stream
+    in the chunk; only `handled` types are kept, but every type holds a version of its stream
+    (the live projection's positions count them all: `versions.py`)."""
     statement = in_schema(_CHUNK, schema)
 
     def fetch(start: Position) -> asyncio.Task[list[asyncpg.Record]]:
@@ -93,7 +95,8 @@ async def replay(
         while rows := await pending:
             after = (rows[-1]["tx"], rows[-1]["seq"])
             pending = fetch(after)
-            yield after, [e for row in rows if (e := typed(row, handled)) is not None]
+            versions = {row["stream_id"]: row["version"] for row in rows}  # rows in order
+            yield after, [e for row in rows if (e := typed(row, handled)) is not None], versions
     finally:
         pending.cancel()
 
