@@ -15,6 +15,7 @@ their relays publish it to topics of this module's own. Then:
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -213,7 +214,10 @@ async def test_an_erased_person_is_unrecoverable_and_the_counts_stay(world: Worl
     assert opened[0].erased == ("person",)  # the copy on the topic no longer opens
 
     # counts rebuilt from the stores, and the services' read models rebuilt, are unchanged
-    assert await _reporting_rebuild(world) == counts_before
+    counts_after, facts_after = await _reporting_rebuild(world)
+    assert counts_after == counts_before[0]
+    # the erased worker leaves the returnees' pool (no one to contact): only `skills` may go
+    assert _without_skills(facts_after, worker.id) == _without_skills(counts_before[1], worker.id)
     assert await _alerts_rebuild(world) == alerts_before
     after_erasure = await _list_rows(world)
     await rebuild_registry(
@@ -308,6 +312,16 @@ async def _reporting_rebuild(world: World) -> tuple[list[Any], list[Any]]:
     )
     await world.pool.execute(f'drop schema "{schema}" cascade')
     return [tuple(r) for r in counts], [tuple(r) for r in facts]
+
+
+def _without_skills(facts: list[Any], erased: Any) -> list[Any]:
+    """The facts rows, the erased worker's `skills` left out."""
+    rows = []
+    for stream_id, text in facts:
+        if stream_id == erased:
+            text = json.dumps({k: v for k, v in json.loads(text).items() if k != "skills"})
+        rows.append((stream_id, text))
+    return rows
 
 
 async def _alerts_rebuild(world: World) -> list[tuple[Any, ...]]:

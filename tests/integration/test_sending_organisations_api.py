@@ -18,7 +18,7 @@ from lmis_notify.domain.rules import RuleSettings
 from lmis_registry.adapters.rebuild import rebuild_sender_list
 from lmis_shared.clock import FixedClock
 from lmis_shared.contracts.registry_senders import WorkerSenderChecked
-from lmis_shared.processing import Decoded
+from lmis_shared.processing import Decoded, Passing
 from tests.conftest import unique
 from tests.integration.worker_api import SIGN_CONTRACT, SONA, Api
 
@@ -217,9 +217,13 @@ async def test_contracts_signed_through_the_api_raise_the_recruitment_alerts_in_
         worker_id = await api.register(citizen_id=f"012198{900_000 + serial}")
         signed = await api.command(worker_id, "sign-contract", body)
         assert signed.status_code == 200, signed.text
-    checked = WorkerSenderChecked.event_type  # the others carry sealed personal data
-    recorded = [r for r in await api.store.read_all(None) if r.event_type == checked]
-    await notify.process([Decoded(r, r.payload()) for r in recorded])
+    checked = WorkerSenderChecked.event_type
+    # the others carry sealed personal data: handed over as `Passing`, they hold their
+    # streams' versions (the projection parks a check whose earlier versions it never saw)
+    recorded = await api.store.read_all(None)
+    await notify.process(
+        [Decoded(r, r.payload()) if r.event_type == checked else Passing(r) for r in recorded]
+    )
     rows = await api.pool.fetch(f"select rule, subject_id, unit_code from {schema}.alerts")
     assert sorted((r["rule"], str(r["subject_id"]), r["unit_code"]) for r in rows) == [
         ("fee_above_ceiling", sona, "12"),

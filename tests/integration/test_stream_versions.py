@@ -34,8 +34,10 @@ PROJECTION = IndicatorProjection.name
 
 @pytest.fixture(autouse=True)
 def metrics_on() -> None:
-    """The process's metrics set up before the processor starts (or its gauge goes nowhere)."""
-    sample("lmis_parked_events")
+    """The process's metrics set up before the processor starts (or its gauge goes nowhere);
+    other tests of this process may have set the gauge for their projections: only this
+    test's projection is read."""
+    sample("lmis_parked_events", projection=PROJECTION)
 
 
 @pytest.fixture
