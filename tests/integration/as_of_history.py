@@ -18,7 +18,8 @@ from lmis_shared.clock import VIETNAM_TZ
 from lmis_shared.contracts import notify as n
 from lmis_shared.contracts import registry as r
 from lmis_shared.contracts import registry_loans as loans
-from lmis_shared.events import EventMetadata, EventPayload, RecordedEvent
+from lmis_shared.events import EventPayload, RecordedEvent
+from tests.integration.test_indicators_projection import recorded
 from tests.unit import test_indicator_rules as example
 
 COMMUNES = ("03637", "03640", "03595")
@@ -173,29 +174,20 @@ def recorded_stream(rnd: random.Random, events: list[Dated]) -> list[RecordedEve
 
 
 def _recorded(stream: UUID, version: int, payload: EventPayload, at: datetime) -> RecordedEvent:
-    return RecordedEvent(
-        metadata=EventMetadata(
-            event_id=uuid4(),
-            event_type=payload.event_type,
-            stream_id=stream,
-            stream_type=payload.stream_type,
-            stream_version=version,
-            recorded_at=at,
-            actor="officer-1",
-            correlation_id=uuid4(),
-            source="/lmis/test",
-        ),
-        data=payload.model_dump(mode="json"),
+    event = recorded(stream, version, payload)
+    return event.model_copy(
+        update={"metadata": event.metadata.model_copy(update={"recorded_at": at})}
     )
 
 
-def history(seed: int) -> dict[str, list[RecordedEvent]]:
-    """Per producing domain (registry, permits, notify): its streams' events."""
+def history(seed: int, scale: int = 1) -> dict[str, list[RecordedEvent]]:
+    """Per producing domain (registry, permits, notify): its streams' events (about 650 times
+    `scale`)."""
     rnd = random.Random(seed)
     made = {
-        "registry": [worker] * 70 + [loan] * 25,
-        "permits": [foreign_worker] * 30,
-        "notify": [alert] * 30,
+        "registry": ([worker] * 70 + [loan] * 25) * scale,
+        "permits": [foreign_worker] * 30 * scale,
+        "notify": [alert] * 30 * scale,
     }
     return {
         domain: [e for make in makers for e in recorded_stream(rnd, make(rnd))]
