@@ -20,6 +20,8 @@ get them empty: `lmis rebuild reporting` fills them from the event stores.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
+from uuid import UUID
 
 from lmis_reporting.adapters.facts_store import dump
 from lmis_reporting.application.ports import FactVersion, RecordedIncrement
@@ -63,23 +65,24 @@ _ADD = """
     ON CONFLICT (indicator, unit_code, period, dimension, dim_value, recorded_on)
     DO UPDATE SET value = c.value + excluded.value"""
 
+# the versions of a batch come in recorded order: the open version of each stream written is
+# known until the stream's first new day (one index probe a stream, no window over its rows)
+_CLOSE = """
+    UPDATE {s}.stream_facts_history h SET known_until = v.first
+    FROM (SELECT stream_id, min(known_from) AS first
+          FROM unnest($1::uuid[], $2::date[]) AS n(stream_id, known_from)
+          GROUP BY stream_id) v
+    WHERE h.stream_id = v.stream_id AND h.known_until IS NULL AND h.known_from < v.first"""
+
 _RECORD = """
     INSERT INTO {s}.stream_facts_history
-        (stream_id, known_from, stream_type, commune_code, facts)
-    SELECT * FROM unnest($1::uuid[], $2::date[], $3::text[], $4::text[], $5::jsonb[])
+        (stream_id, known_from, known_until, stream_type, commune_code, facts)
+    SELECT * FROM unnest($1::uuid[], $2::date[], $3::date[], $4::text[], $5::text[], $6::jsonb[])
     ON CONFLICT (stream_id, known_from) DO UPDATE SET
+        known_until = excluded.known_until,
         stream_type = excluded.stream_type,
         commune_code = excluded.commune_code,
         facts = excluded.facts"""
-
-# each version of the streams written is valid until its stream's next version's day
-_CLOSE = """
-    UPDATE {s}.stream_facts_history h SET known_until = v.next
-    FROM (SELECT stream_id, known_from,
-                 lead(known_from) OVER (PARTITION BY stream_id ORDER BY known_from) AS next
-          FROM {s}.stream_facts_history WHERE stream_id = ANY($1::uuid[])) v
-    WHERE h.stream_id = v.stream_id AND h.known_from = v.known_from
-      AND h.known_until IS DISTINCT FROM v.next"""
 
 
 class PostgresRecordedCounts:
@@ -116,12 +119,25 @@ class PostgresFactHistory:
         if not versions:
             return
         ids = [v.stream_id for v in versions]
+        days = [v.known_from for v in versions]
+        await self._conn.execute(in_schema(_CLOSE, self._schema), ids, days)
         await self._conn.execute(
             in_schema(_RECORD, self._schema),
             ids,
-            [v.known_from for v in versions],
+            days,
+            _until(versions),
             [v.stream_type for v in versions],
             [v.facts.commune_code for v in versions],
             [dump(v.facts) for v in versions],
         )
-        await self._conn.execute(in_schema(_CLOSE, self._schema), list(set(ids)))
+
+
+def _until(versions: Sequence[FactVersion]) -> list[date | None]:
+    """Each version's end: its stream's next version's day in the batch, else still open."""
+    until: list[date | None] = [None] * len(versions)
+    last: dict[UUID, int] = {}
+    for at, v in enumerate(versions):
+        if v.stream_id in last:
+            until[last[v.stream_id]] = v.known_from
+        last[v.stream_id] = at
+    return until
