@@ -7,7 +7,9 @@ per recorded day and fact versions kept besides the current rows), and its peer 
 history (the current rows only, as before). The batches alternate between the two, the one
 that goes first swapping each time, so the machine's noise falls on both alike. Then the rows
 per event each table holds and the tables' sizes, and the time of an indicator read now and
-as of a past day (same queries, same run).
+as of a past day (same queries, same run). Last, the rebuild from the event stores
+(`rebuild_projection`) into empty schemas, with the history and without it (its peer), run
+twice each, alternated.
 
     .venv/bin/python bench/as_of.py [--scale 15] [--batch-size 500]
 """
@@ -21,7 +23,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import asyncpg
 
@@ -29,19 +31,23 @@ from harness import Figures, run_from_command_line
 from lmis_cli.embedded import EmbeddedPostgres
 from lmis_reporting.adapters.facts_store import PostgresStreamFacts
 from lmis_reporting.adapters.indicator_store import IndicatorProjection, PostgresCounts
+from lmis_reporting.adapters.replica import COUNTS, FACTS, IndicatorReplica
 from lmis_reporting.application.counting import count
 from lmis_reporting.application.ports import StreamEvent
 from lmis_reporting.bootstrap import bootstrap, migrate
 from lmis_reporting.settings import ReportingSettings
 from lmis_shared.auth import Principal, Role
 from lmis_shared.clock import FixedClock
-from lmis_shared.eventstore.postgres import create_pool
+from lmis_shared.eventstore.postgres import PostgresEventStore, create_pool
 from lmis_shared.processing import Connection, Decoded
+from lmis_shared.processing.rebuilding import rebuild_projection
+from lmis_shared.processing.replay import Replayed
+from lmis_shared.processing.staging import Table
 from lmis_shared.settings import CommonSettings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' event builders
 from tests.integration.as_of_history import history
-from tests.integration.test_indicators_projection import decoded
+from tests.integration.test_indicators_projection import append, decoded
 
 RESULTS = Path(__file__).parent / "results" / "as_of.json"
 TABLES = ("indicator_counts", "stream_facts", "indicator_counts_recorded", "stream_facts_history")
@@ -60,6 +66,17 @@ class WithoutHistory(IndicatorProjection):
         await count(new, PostgresStreamFacts(conn, self.schema), PostgresCounts(conn, self.schema))
 
 
+class ReplicaWithoutHistory(IndicatorReplica):
+    """The rebuild's peer: the replica as it was before the history."""
+
+    tables: ClassVar[tuple[Table, ...]] = (COUNTS, FACTS)
+
+    async def apply(self, events: Sequence[Replayed]) -> None:
+        if events:
+            new = [StreamEvent(e.stream_id, e.stream_type, e.payload) for e in events]
+            await count(new, self.facts, self.counts)
+
+
 async def _timed(step: Callable[[], Awaitable[object]]) -> float:
     started = time.perf_counter()
     await step()
@@ -67,10 +84,8 @@ async def _timed(step: Callable[[], Awaitable[object]]) -> float:
 
 
 async def measure(server: EmbeddedPostgres, args: argparse.Namespace) -> Figures:
-    events = sorted(
-        (e for stream in history(seed=15, scale=args.scale).values() for e in stream),
-        key=lambda e: e.metadata.recorded_at,
-    )
+    made = history(seed=15, scale=args.scale)
+    events = sorted((e for s in made.values() for e in s), key=lambda e: e.metadata.recorded_at)
     batches = [
         decoded(events[i : i + args.batch_size]) for i in range(0, len(events), args.batch_size)
     ]
@@ -92,6 +107,7 @@ async def measure(server: EmbeddedPostgres, args: argparse.Namespace) -> Figures
             table: await _table(pool, "with_history", table, len(events)) for table in TABLES
         }
         reads = await _reads(pool, server.dsn)
+        rebuilds = await _rebuilds(pool, made)
     finally:
         await pool.close()
     return {
@@ -101,6 +117,30 @@ async def measure(server: EmbeddedPostgres, args: argparse.Namespace) -> Figures
         "live_slowdown": round(spent[0] / spent[1], 2),
         "storage": storage,
         "reads": reads,
+        "rebuild": rebuilds,
+    }
+
+
+async def _rebuilds(pool: asyncpg.Pool, made: dict[str, list[Any]]) -> dict[str, Any]:
+    stores = [f"store_{domain}" for domain in made]
+    for store, events in zip(stores, made.values(), strict=True):
+        await PostgresEventStore.migrate(pool, store)
+        await append(PostgresEventStore(pool, store), events)
+    makers = {"with_history": IndicatorReplica, "without_history": ReplicaWithoutHistory}
+    spent: dict[str, list[float]] = {name: [] for name in makers}
+    order = ["with_history", "without_history", "without_history", "with_history"]
+    for n, name in enumerate(order):
+        schema = f"rebuilt_{n}"
+        await migrate(pool, schema)
+        replica = makers[name]()
+        step = rebuild_projection(
+            pool, schema, IndicatorProjection.name, IndicatorProjection.event_types, replica, stores
+        )
+        spent[name].append(await _timed(lambda step=step: step))
+    seconds = {name: round(min(times), 2) for name, times in spent.items()}
+    return {
+        "seconds_best_of_2": seconds,
+        "ratio": round(seconds["with_history"] / seconds["without_history"], 2),
     }
 
 

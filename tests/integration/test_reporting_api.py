@@ -587,9 +587,10 @@ async def test_as_of_a_past_day_counts_only_what_had_been_recorded_by_its_end(
     on_the_day = await value(client, "departed", period="2019", as_of="2026-01-01")
     abroad_before = await value(client, "workers_abroad", as_of="2025-12-31")
     abroad_then = await value(client, "workers_abroad", as_of="2026-01-01")
+    long_ago = await value(client, "departed", period="2019", as_of="0001-01-01")
 
     assert (now["value"], now["breakdown"]) == (2, {"JP": 1, "KR": 1})
-    assert (before["value"], on_the_day["value"]) == (0, 2)
+    assert (before["value"], on_the_day["value"], long_ago["value"]) == (0, 2, 0)
     assert abroad_then["value"] == abroad_before["value"] + 2  # type: ignore[operator]
     assert abroad_then["as_of"] == "2026-01-01"
 
