@@ -17,8 +17,8 @@ a projection fed only the events recorded up to D would (`tests/integration/test
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID
 
@@ -53,7 +53,7 @@ def tally(events: Sequence[StreamEvent], known: Mapping[UUID, Facts]) -> Tally:
     changed: dict[UUID, tuple[str, Facts]] = {}
     versions: dict[tuple[UUID, date], FactVersion] = {}
     found: list[Increment] = []
-    recorded: list[RecordedIncrement] = []
+    by_day: dict[date, list[Increment]] = {}
     for e in events:
         before = facts.get(e.stream_id)
         after = evolve(before, e.payload)
@@ -65,28 +65,12 @@ def tally(events: Sequence[StreamEvent], known: Mapping[UUID, Facts]) -> Tally:
                 versions[key] = FactVersion(e.stream_id, e.stream_type, e.recorded_on, after)
         counted = increments(e.payload, after)
         found.extend(counted)
-        if e.recorded_on is not None:
-            recorded.extend(RecordedIncrement(e.recorded_on, i) for i in counted)
-    return Tally(changed, merge(found), list(versions.values()), merge_recorded(recorded))
-
-
-def merge_recorded(items: Iterable[RecordedIncrement]) -> list[RecordedIncrement]:
-    """One increment per row and recorded day, deltas summed; rows that cancel out dropped."""
-    deltas: dict[tuple[date, tuple[object, ...]], RecordedIncrement] = {}
-    sums: dict[tuple[date, tuple[object, ...]], int] = {}
-    for item in items:
-        key = (item.recorded_on, item.increment.key)
-        if key in sums:
-            sums[key] += item.increment.delta
-        else:
-            deltas[key], sums[key] = item, item.increment.delta
-    return [
-        item
-        if item.increment.delta == total
-        else RecordedIncrement(item.recorded_on, replace(item.increment, delta=total))
-        for key, item in deltas.items()
-        if (total := sums[key]) != 0
+        if e.recorded_on is not None and counted:
+            by_day.setdefault(e.recorded_on, []).extend(counted)
+    recorded = [
+        RecordedIncrement(day, item) for day, items in by_day.items() for item in merge(items)
     ]
+    return Tally(changed, merge(found), list(versions.values()), recorded)
 
 
 async def count(
