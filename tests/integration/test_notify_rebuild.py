@@ -29,7 +29,6 @@ from lmis_notify.domain.rules import RuleSettings
 from lmis_notify.settings import NotifySettings
 from lmis_shared.clock import VIETNAM_TZ, FixedClock
 from lmis_shared.contracts import registry as r
-from lmis_shared.contracts import registry_loans as loans
 from lmis_shared.events import EventPayload, RecordedEvent
 from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.processing import all_events
@@ -195,7 +194,8 @@ async def test_the_rebuilt_notify_state_is_what_live_processing_made(
     await notify.deliver(events[40:])
     await notify.sweep_on(date(2026, 6, 1))
     live = await state(pg_pool, notify.schema)
-    assert len(live["alerts"]) > 10 and len(live["feed_outbox"]) > 10
+    assert len(live["alerts"]) > 10
+    assert len(live["feed_outbox"]) > 10
     # the live tables went wrong (a bug, a rule changed): the rebuild keeps nothing of them
     s = notify.schema
     await pg_pool.execute(f"DELETE FROM {s}.alert_subjects WHERE kind = 'loan'")
