@@ -214,9 +214,21 @@ async def test_the_rebuilt_notify_state_is_what_live_processing_made(
             DeadlineProjection.name, stream, version, events[0].model_dump_json(),
         )  # fmt: skip
 
+    outbox = f"SELECT feed, unit, event_id, tx_id::text || '/' || seq AS at FROM {s}.feed_outbox"
+    before = {tuple(r)[:3]: r["at"] for r in await pg_pool.fetch(outbox)}
+
     await notify.rebuild([source.schema], chunk=13)
 
     assert await state(pg_pool, s) == live
+    # the feed relay sends again only what the rebuild derived differently, and that once
+    after = {tuple(r)[:3]: r["at"] for r in await pg_pool.fetch(outbox)}
+    moved = {k for k in after if before.get(k) != after[k]}
+    assert moved == {
+        (r["feed"], r["unit"], r["event_id"])
+        for r in live["feed_outbox"]
+        if "registered" in r["event_type"] or "loan" in r["event_type"]
+    }
+    assert len(moved) < len(after)
     parked = await pg_pool.fetch(f"SELECT stream_id, version FROM {s}.parked_events")
     assert [(p["stream_id"], p["version"]) for p in parked] == [(stream, 9)]
 

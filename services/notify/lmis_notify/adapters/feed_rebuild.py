@@ -8,7 +8,8 @@ the fields a purpose allows). The outbox and the subjects are staged and swapped
 projection's lock, writing only what differs: an outbox row the live fan-out made the same is
 left where it is (the feed relay does not publish it again), a row that is new is inserted,
 in its streams' version order (the relay publishes it once), a row whose data changed (a
-purpose changed) is rewritten in place, and a row no feed routes any more is deleted. The
+purpose changed) is deleted and inserted again at a new position (the relay and the webhooks
+deliver it again, under the same `ce_id`), and a row no feed routes any more is deleted. The
 outbox's key (feed, unit, source event) keeps each record once per feed. What the agencies
 receive from the rebuild, the new and the rewritten rows, goes into the access record in the
 swap's transaction, as the live fan-out records what it adds.
@@ -59,6 +60,11 @@ OUTBOX = Table(
 SUBJECTS = Table("feed_subjects", ("stream_id",), ("commune_code", "province_code", "borrower"))
 _ACCESS_BATCH = 500  # records per access entry, as the live fan-out's batches
 
+_REDERIVED = (
+    "DELETE FROM {s}.feed_outbox l USING pg_temp.stage_feed_outbox s"
+    " WHERE l.feed = s.feed AND l.unit = s.unit AND l.event_id = s.event_id"
+    " AND l.data IS DISTINCT FROM s.data"
+)
 _RECEIVED = (
     "SELECT s.feed, s.unit, s.event_id FROM pg_temp.stage_feed_outbox s"
     " LEFT JOIN {s}.feed_outbox l USING (feed, unit, event_id)"
@@ -167,6 +173,8 @@ class FeedSwap:
             for start in range(0, len(records), _ACCESS_BATCH):
                 batch = records[start : start + _ACCESS_BATCH]
                 await live.record_access(definitions[name], batch)
+        # a record derived differently goes out again: the swap inserts it at a new position
+        await conn.execute(in_schema(_REDERIVED, self._schema))
 
 
 async def rebuild_feeds(
