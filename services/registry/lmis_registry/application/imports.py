@@ -44,7 +44,7 @@ from lmis_shared.auth import READ, WRITE, Authorizer, Principal
 from lmis_shared.clock import Clock
 from lmis_shared.commands import Change, CommandContext
 from lmis_shared.errors import ConcurrencyConflict, Forbidden
-from lmis_shared.events import NewEvent
+from lmis_shared.events import NewEvent, new_event_ids
 from lmis_shared.eventstore import AppendContext, WrongExpectedVersion
 from lmis_shared.imports import ImportSummary, Row, Table, Template
 
@@ -172,7 +172,7 @@ class WorkerImports:
         for _ in range(MAX_ATTEMPTS):
             batch = await self._still_new(table, principal, batch, summary, context.correlation_id)
             try:
-                await self._files.save_new([_change(p, context) for p in batch])
+                await self._files.save_new(_changes(batch, context))
             except (WrongExpectedVersion, workers.OpenFileExists):
                 continue
             summary.imported += len(batch)
@@ -222,17 +222,21 @@ class WorkerImports:
         )
 
 
-def _change(planned: PlannedFile, context: AppendContext) -> Change[workers.WorkerFile]:
-    return Change(
-        stream_id=planned.after.id,
-        stream_type=STREAM_TYPE,
-        expected_version=0,
-        events=[NewEvent(event_id=uuid.uuid4(), payload=e) for e in planned.events],
-        context=context,
-        idempotency=None,
-        before=None,
-        after=planned.after,
-    )
+def _changes(batch: list[PlannedFile], context: AppendContext) -> list[Change[workers.WorkerFile]]:
+    ids = iter(new_event_ids(sum(len(p.events) for p in batch)))
+    return [
+        Change(
+            stream_id=p.after.id,
+            stream_type=STREAM_TYPE,
+            expected_version=0,
+            events=[NewEvent(event_id=next(ids), payload=e) for e in p.events],
+            context=context,
+            idempotency=None,
+            before=None,
+            after=p.after,
+        )
+        for p in batch
+    ]
 
 
 def _batches(rows: list[Row], size: int) -> Iterator[list[Row]]:
