@@ -22,6 +22,7 @@ from lmis_shared.eventstore.api import StreamAppend
 from lmis_shared.eventstore.errors import WrongExpectedVersion
 from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.privacy.personal import PersonalData
+from lmis_shared.privacy.postgres import copy_new_keys
 
 COLUMNS = (
     "event_id",
@@ -64,9 +65,10 @@ async def copy_new_streams(
     if personal is not None:
         datas, records = personal.seal_new_subjects(events)
         if records:
-            stored = await personal.keys.create(conn, records)
-            if any(stored[r.subject_id].wrapped != r.wrapped for r in records):
-                raise WrongExpectedVersion(planned.checks[0][0], 0, None)  # it existed
+            try:
+                await copy_new_keys(conn, schema, records)
+            except asyncpg.UniqueViolationError:  # a subject has a key: its stream exists
+                raise WrongExpectedVersion(planned.checks[0][0], 0, None) from None
     rows = [
         (
             e.event_id,
