@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import os
+import unicodedata
 import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -26,6 +27,7 @@ from lmis_shared.privacy import envelope
 from lmis_shared.privacy.keys import LocalMasterKey
 from lmis_shared.privacy.keystore import InMemoryKeyStore
 from lmis_shared.privacy.personal import PersonalData
+from lmis_shared.text import search_key
 from tests.unit.test_registry_contracts import EXAMPLES as REGISTRY_EXAMPLES
 
 AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -130,6 +132,29 @@ def test_a_version_stamp_is_a_copy_like_replace_makes() -> None:
     assert stamped == replace(state, version=7)
     assert (state.version, stamped.version, stamped.id) == (0, 7, file_id)
     assert state.person == stamped.person
+
+
+def whole_text_search_key(text: str) -> str:
+    """`search_key` as it was written first, folding the whole text at once."""
+    decomposed = unicodedata.normalize("NFD", text.translate(str.maketrans({"đ": "d", "Đ": "D"})))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.casefold().split())
+
+
+VIETNAMESE = st.text(
+    st.sampled_from("aăâđeêioôơuưyAĐƠ \t\u00a0\u0301\u0300\u0303\u0309\u0323İß") | st.characters(),
+    max_size=30,
+)
+
+
+@given(VIETNAMESE)
+def test_search_keys_folded_word_by_word_are_the_whole_texts(text: str) -> None:
+    assert search_key(text) == whole_text_search_key(text)
+
+
+def test_search_keys_of_names() -> None:
+    assert search_key("  Nguyễn  Văn Đạt ") == "nguyen van dat"
+    assert search_key("Lò \u0301 Thị") == "lo thi"  # a lone mark is no word
 
 
 def _register() -> dict[str, Any]:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import asyncpg
 from pydantic_core import to_json
 
+from lmis_shared.eventstore._plan import PlannedEvent as PlannedEvent  # an import numbers its own
 from lmis_shared.eventstore._plan import plan
 from lmis_shared.eventstore.api import StreamAppend
 from lmis_shared.eventstore.errors import WrongExpectedVersion
@@ -60,7 +61,20 @@ async def copy_new_streams(
     planned = plan(batch)
     if any(expected != 0 for _, expected in planned.checks):
         raise ValueError("copy_new_streams appends new streams only")
-    events = planned.events
+    return await copy_new_events(conn, schema, planned.events, personal)
+
+
+async def copy_new_events(
+    conn: Connection,
+    schema: str,
+    events: Sequence[PlannedEvent],
+    personal: PersonalData | None = None,
+) -> int:
+    """`copy_new_streams` for events its caller numbered (each stream's from version 1), as
+    an import that builds thousands at a time does without a `StreamAppend` for each."""
+    if not events:
+        raise ValueError("no events to append")
+    first = events[0].stream_id  # the stream a refusal names (the COPY does not say which)
     datas = [e.data for e in events]
     if personal is not None:
         datas, records = personal.seal_new_subjects(events)
@@ -68,7 +82,7 @@ async def copy_new_streams(
             try:
                 await copy_new_keys(conn, schema, records)
             except asyncpg.UniqueViolationError:  # a subject has a key: its stream exists
-                raise WrongExpectedVersion(planned.checks[0][0], 0, None) from None
+                raise WrongExpectedVersion(first, 0, None) from None
     rows = [
         (
             e.event_id,
@@ -91,6 +105,6 @@ async def copy_new_streams(
             "events", schema_name=schema, columns=list(COLUMNS), records=rows
         )
     except asyncpg.UniqueViolationError:
-        raise WrongExpectedVersion(planned.checks[0][0], 0, None) from None
+        raise WrongExpectedVersion(first, 0, None) from None
     tx_id: int = await conn.fetchval(_TRANSACTION)
     return tx_id

@@ -19,8 +19,7 @@ from lmis_registry.adapters import open_files, worker_list
 from lmis_registry.application.imports import BATCH_SIZE, ImportedFile, import_file_id
 from lmis_registry.domain.workers import OpenFileExists, WorkerFile
 from lmis_shared.commands import Change
-from lmis_shared.eventstore import StreamAppend
-from lmis_shared.eventstore.bulk import copy_new_streams
+from lmis_shared.eventstore.bulk import PlannedEvent, copy_new_events
 from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.eventstore.signal import CommitSignal
 from lmis_shared.privacy.personal import PersonalData
@@ -80,9 +79,20 @@ class PostgresBulkFiles:
         if not changes:
             return
         ordered = sorted(changes, key=lambda c: c.stream_id)
-        appends = [
-            StreamAppend(c.stream_id, c.stream_type, c.expected_version, c.events, c.context)
+        if any(c.expected_version != 0 for c in ordered):
+            raise ValueError("an import saves new files only")
+        events = [  # numbered here: each a new stream's, from version 1
+            PlannedEvent(
+                e.event_id,
+                e.payload.event_type,
+                c.stream_id,
+                c.stream_type,
+                version,
+                e.payload.model_dump(mode="json"),
+                c.context,
+            )
             for c in ordered
+            for version, e in enumerate(c.events, start=1)
         ]
         claims = sorted(
             (self._key(c.after.person.citizen_id), c.stream_id)
@@ -90,7 +100,7 @@ class PostgresBulkFiles:
             if open_files.holds_claim(c.after)
         )
         async with self._pool.acquire() as conn, conn.transaction():
-            tx_id = await copy_new_streams(conn, self._schema, appends, self._personal)
+            tx_id = await copy_new_events(conn, self._schema, events, self._personal)
             await self._claim(conn, claims)
             await conn.copy_records_to_table(
                 "worker_list",
