@@ -7,7 +7,8 @@ it, and the COPY fails whole, taking the caller's transaction with it. That is t
 `append_events` makes, without its per-stream lookups, so a batch of new streams can be
 COPYed. The rows take the transaction's id and the identity's sequence like any append's,
 so the global order stays gap safe. Each stream's subject gets its data key
-(`PersonalData.seal_new_subjects`), stored by the same transaction.
+(`PersonalData.seal_new_subjects`), stored by the same transaction with COPY too: a subject
+that has a key already (its stream exists) violates that table's primary key the same way.
 """
 
 from __future__ import annotations
