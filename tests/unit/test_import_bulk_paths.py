@@ -10,10 +10,10 @@ import json
 import os
 import unicodedata
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import pytest
 from hypothesis import given
@@ -28,25 +28,9 @@ from lmis_shared.privacy.keys import LocalMasterKey
 from lmis_shared.privacy.keystore import InMemoryKeyStore
 from lmis_shared.privacy.personal import PersonalData
 from lmis_shared.text import search_key
-from tests.unit.test_registry_contracts import EXAMPLES as REGISTRY_EXAMPLES
+from tests.unit.test_privacy import REGISTERED, Planned
 
 AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-REGISTERED = registry.WorkerRegistered.model_validate(REGISTRY_EXAMPLES[0].model_dump())
-
-
-@dataclass(frozen=True)
-class Context:
-    actor: str = "officer-1"
-    recorded_at: datetime = AT
-
-
-@dataclass(frozen=True)
-class Planned:
-    stream_id: UUID
-    event_type: str
-    data: dict[str, Any]
-    version: int = 1
-    context: Context = Context()
 
 
 def personal() -> PersonalData:
@@ -84,7 +68,7 @@ def test_a_subjects_second_event_in_the_batch_is_sealed_with_the_same_key() -> N
     sealing = personal()
     subject = uuid4()
     data = REGISTERED.model_dump(mode="json")
-    events = [Planned(subject, REGISTERED.event_type, data, v) for v in (1, 2)]
+    events = [Planned(subject, REGISTERED.event_type, data)] * 2
     sealed, records = sealing.seal_new_subjects(events)
     assert len(records) == 1
     key = sealing.unwrap(records[0])
