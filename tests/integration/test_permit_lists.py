@@ -127,9 +127,11 @@ async def test_demands_are_scoped_filtered_by_status_position_employer_period(ap
     assert numbers == sorted(numbers, reverse=True)
     paged = await listed(sort="number_of_foreigners", limit=3)
     assert paged == await listed(sort="number_of_foreigners", limit=200)
-    bad = await api.client.get("/v1/demands", params={"period": "2026-13"}, headers=api.auth())
-    assert bad.status_code == 422
-    assert "query.period" in bad.text
+    for period in ("2026-13", "0000", "0000-01"):  # year 0 was a 500
+        bad = await api.client.get("/v1/demands", params={"period": period}, headers=api.auth())
+        assert bad.status_code == 422, bad.text
+        assert "query.period" in bad.text
+    assert await listed(period="9999-12") == []  # the last month there is
 
 
 async def test_the_xlsx_exports_hold_the_json_lists(api: Api) -> None:
