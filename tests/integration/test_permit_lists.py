@@ -149,6 +149,12 @@ async def test_the_xlsx_exports_hold_the_json_lists(api: Api) -> None:
     assert exported.column("Ngày đăng ký") == [as_day(e["registered_on"]) for e in employers]
 
     params = {"period": "2026", "commune": DUC_HOA}
+    # a title that Excel would take for a formula stays the text it is (read_sheet checks)
+    injected = '=HYPERLINK("http://example.invalid","Xem")'
+    await api.ok(
+        f"/v1/employers/{EMPLOYERS[0][0]}/demands",
+        demand(job_title=injected, period_start="2026-02-01", period_end="2026-12-31"),
+    )
     demands = await every(api, "/v1/demands", **params)
     sheet = read_sheet(
         await api.client.get(
@@ -162,6 +168,7 @@ async def test_the_xlsx_exports_hold_the_json_lists(api: Api) -> None:
     assert sheet.column("Mã nhu cầu") == [d["id"] for d in demands]
     assert sheet.column("Số người đề nghị") == [d["number_of_foreigners"] for d in demands]
     assert sheet.column("Từ ngày") == [as_day(d["period_start"]) for d in demands]
+    assert injected in sheet.column("Chức danh")
 
 
 async def test_a_rebuild_gives_the_same_lists(api: Api) -> None:
