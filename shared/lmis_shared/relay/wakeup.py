@@ -10,10 +10,11 @@ an event, never skip or reorder one.
 * Nothing is lost between a round and the next wait: a signal that arrives while the relay
   reads is kept, and the next wait returns at once (one extra, cheap round at worst).
 * Held back: the relay may wake, read, and still not see a signalled commit, because an older
-  transaction that touched the store's schema is still running, below the store's horizon
-  (`lmis_shared.eventstore.horizon`). `behind(position)` says so (the largest signalled transaction id is past the relay's
-  checkpoint), and the relay looks again at the next signal (the older one's own commit, if it
-  appended) or after a short wait that grows up to 25 ms, whichever comes first (`Pace`).
+  transaction that touched the store's schema still runs (the store's horizon,
+  `lmis_shared.eventstore.horizon`). `behind(position)` says so (the largest signalled
+  transaction id is past the relay's checkpoint), and the relay looks again at the next
+  signal (the older one's own commit, if it appended) or after a short wait that grows up to
+  25 ms, whichever comes first (`Pace`).
 * The poll stays the fallback: while the listening connection is down (the server restarted,
   an administrator ended the session), `wait` sleeps the poll interval as before, and each
   wait tries to connect again (at most once per `reconnect_interval`). Commits made while no
