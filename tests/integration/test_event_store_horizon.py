@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -16,9 +15,10 @@ import asyncpg
 import pytest
 
 from lmis_shared.eventstore.horizon import horizon
-from lmis_shared.eventstore.postgres import PostgresEventStore, create_pool
+from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.migrations import quoted_schema
 from tests.eventstore_contract import ctx, notes, numbers
+from tests.integration import test_event_store
 from tests.integration.test_event_store import Hammer
 
 
@@ -94,6 +94,9 @@ async def test_the_horizon_is_the_oldest_id_among_the_schemas_transactions(
         await a.execute("rollback")
 
 
+wide_pool = test_event_store.wide_pool  # the fixture: room for every writer and the reader
+
+
 @dataclass
 class CrowdedHammer(Hammer):
     """The hammer's slow appenders behave as commands do (read the stream, write the schema,
@@ -117,13 +120,6 @@ class CrowdedHammer(Hammer):
     @property
     def side_events(self) -> str:
         return self.side.rsplit(".", 1)[0] + ".events"
-
-
-@pytest.fixture
-async def wide_pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    pool = await create_pool(database_url, min_size=2, max_size=30)
-    yield pool
-    await pool.close()
 
 
 async def test_concurrent_appenders_next_to_other_writers_lose_no_event(
