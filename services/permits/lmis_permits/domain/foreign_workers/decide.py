@@ -41,6 +41,7 @@ from lmis_shared.contracts.permits import (
 from lmis_shared.dates import happened, not_before
 from lmis_shared.errors import InvalidInput
 from lmis_shared.events import EventPayload
+from lmis_shared.models import model_from
 
 
 def decide(
@@ -117,19 +118,12 @@ def _register(
             "date_of_birth", f"a foreign worker must be at least {rules.minimum_age}"
         )
     headcount.check_room_for_one_more()
-    return ForeignWorkerRegistered(
-        person=ForeignPerson(
-            full_name=command.full_name,
-            passport_number=command.passport_number,
-            date_of_birth=command.date_of_birth,
-        ),
-        sex=command.sex,
-        nationality=command.nationality,
+    return model_from(
+        ForeignWorkerRegistered,
+        command,
+        person=model_from(ForeignPerson, command),
         employer_tax_code=employer.tax_code,
-        position=command.position,
-        job_title=command.job_title,
-        qualifications=command.qualifications,
-        commune_code=employer.commune_code,
+        commune_code=employer.commune_code,  # the file lives where the employer works
         province_code=employer.province_code,
         engaged_on=engaged_on,
     )

@@ -41,6 +41,7 @@ from lmis_shared.contracts.registry import (
 )
 from lmis_shared.dates import happened, not_before
 from lmis_shared.events import EventPayload
+from lmis_shared.models import model_from
 from lmis_shared.reference import citizen_id, units
 
 ERASED = "erased"
@@ -127,17 +128,11 @@ def _register(command: c.RegisterWorker, today: date) -> list[EventPayload]:
     province = units.province_of(command.commune_code)
     assert province is not None  # the command validated the commune
     return [
-        WorkerRegistered(
-            person=Person(
-                full_name=command.full_name,
-                date_of_birth=command.date_of_birth,
-                citizen_id=command.citizen_id,
-            ),
-            sex=command.sex,
-            ethnicity=command.ethnicity,
-            commune_code=command.commune_code,
+        model_from(
+            WorkerRegistered,
+            command,
+            person=model_from(Person, command),
             province_code=province,
-            priority_groups=command.priority_groups,
             registered_on=registered_on,
         )
     ]
