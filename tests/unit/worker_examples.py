@@ -36,11 +36,8 @@ def registration(**changes: Any) -> w.RegisterWorker:
 
 def documented_body(command: type[w.WorkerCommand]) -> dict[str, Any]:
     """The example body the command shows in the API's documentation."""
-    documented = command.model_config.get("json_schema_extra")
-    assert isinstance(documented, dict) and isinstance(documented["examples"], list)
-    body = documented["examples"][0]
-    assert isinstance(body, dict)
-    return dict(body)
+    examples: list[dict[str, Any]] = command.model_config["json_schema_extra"]["examples"]
+    return dict(examples[0])
 
 
 SIGN_CONTRACT: dict[str, Any] = documented_body(w.SignContract) | {
