@@ -20,7 +20,7 @@ from lmis_permits.domain import foreign_workers as fw
 from lmis_permits.domain.nationalities import country_name
 from lmis_permits.domain.permit_status import PermitStatus
 from lmis_shared.events import RecordedEvent
-from lmis_shared.models import model_from
+from lmis_shared.records import record_from
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -54,7 +54,7 @@ class DemandView(BaseModel):
 
     @classmethod
     def of(cls, demand: demands.Demand | DemandRow) -> DemandView:
-        return model_from(cls, demand)
+        return record_from(cls, demand)
 
 
 class AnnouncementView(BaseModel):
@@ -78,7 +78,7 @@ class DemandDetailView(DemandView):
         assert isinstance(demand, demands.Demand)
         at_home = demand.at_home
         announced = at_home.announcement
-        return model_from(
+        return record_from(
             cls,
             demand,
             announcement=announced.model_dump(mode="json") if announced else None,
@@ -113,7 +113,7 @@ class EmployerView(BaseModel):
 
     @classmethod
     def of(cls, summary: EmployerSummary) -> EmployerView:
-        return model_from(
+        return record_from(
             cls,
             summary.employer,
             headcount=[
@@ -178,7 +178,7 @@ class ForeignWorkerView(BaseModel):
     def of(cls, state: fw.ForeignWorkerFile, status: PermitStatus) -> ForeignWorkerView:
         held = state.authorisation
         erased = state.erasure is not None
-        return model_from(
+        return record_from(
             cls,
             state,
             allowed_commands=[] if erased else [c.value for c in fw.ALLOWED[state.status]],
@@ -188,9 +188,9 @@ class ForeignWorkerView(BaseModel):
             passport_number=None if erased else state.person.passport_number,
             date_of_birth=None if erased else state.person.date_of_birth,
             nationality_name=country_name(state.nationality),
-            permit=model_from(PermitView, held) if isinstance(held, fw.PermitRecord) else None,
+            permit=record_from(PermitView, held) if isinstance(held, fw.PermitRecord) else None,
             exemption=(
-                model_from(ExemptionView, held) if isinstance(held, fw.ExemptionRecord) else None
+                record_from(ExemptionView, held) if isinstance(held, fw.ExemptionRecord) else None
             ),
             revocation=_plain(state.revocation),
             employment_end=_plain(state.employment_end),
@@ -217,7 +217,7 @@ class ForeignWorkerItem(BaseModel):
 
     @classmethod
     def of(cls, row: WorkerRow, status: PermitStatus) -> ForeignWorkerItem:
-        return model_from(
+        return record_from(
             cls,
             row,
             permit_status=status,
@@ -248,7 +248,7 @@ class HistoryEntry(BaseModel):
     @classmethod
     def of(cls, recorded: RecordedEvent) -> HistoryEntry:
         meta = recorded.metadata
-        return model_from(
+        return record_from(
             cls,
             meta,
             version=meta.stream_version,

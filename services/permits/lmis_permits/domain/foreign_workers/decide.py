@@ -41,7 +41,7 @@ from lmis_shared.contracts.permits import (
 from lmis_shared.dates import happened, not_before
 from lmis_shared.errors import InvalidInput
 from lmis_shared.events import EventPayload
-from lmis_shared.models import model_from
+from lmis_shared.records import record_from
 
 
 def decide(
@@ -118,10 +118,10 @@ def _register(
             "date_of_birth", f"a foreign worker must be at least {rules.minimum_age}"
         )
     headcount.check_room_for_one_more()
-    return model_from(
+    return record_from(
         ForeignWorkerRegistered,
         command,
-        person=model_from(ForeignPerson, command),
+        person=record_from(ForeignPerson, command),
         employer_tax_code=employer.tax_code,
         commune_code=employer.commune_code,  # the file lives where the employer works
         province_code=employer.province_code,

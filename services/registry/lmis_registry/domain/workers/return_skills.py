@@ -26,7 +26,7 @@ from lmis_registry.domain.workers.fields import Wording, WorkerCommand, example
 from lmis_registry.domain.workers.state import WorkerFile
 from lmis_shared.contracts.registry import ReturnIntention, Sector, WorkerReturnSkillsRecorded
 from lmis_shared.dates import happened, not_before
-from lmis_shared.models import model_from
+from lmis_shared.records import record_from
 from lmis_shared.reference.occupations import OccupationCode
 
 
@@ -80,4 +80,4 @@ def record_return_skills(
     if returned is None:  # the lifecycle lets this run on a returned file only
         raise InvalidField("recorded_on", "needs a recorded return")
     not_before("recorded_on", recorded, returned, "return")
-    return model_from(WorkerReturnSkillsRecorded, command, recorded_on=recorded)
+    return record_from(WorkerReturnSkillsRecorded, command, recorded_on=recorded)
