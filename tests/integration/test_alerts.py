@@ -45,7 +45,10 @@ from tests.unit.alert_examples import (
     PROVINCE,
     Stream,
     contract_signed,
+    disbursement,
     foreign_worker_registered,
+    instalments,
+    repayment,
     worker_registered,
 )
 
@@ -147,26 +150,17 @@ def permit_issued(issued: date, expiry: date) -> p.PermitIssued:
 
 
 def loan_disbursed(*due: date) -> loans.LoanDisbursed:
-    return loans.LoanDisbursed(
-        amount_vnd=12_000_000,
-        disbursed_on=date(2026, 1, 15),
-        term_months=len(due),
-        annual_interest_rate_bp=792,
-        schedule=tuple(
-            loans.Instalment(number=n, due_on=d, principal_vnd=4_000_000, interest_vnd=80_000)
-            for n, d in enumerate(due, start=1)
-        ),
-    )
+    return disbursement(instalments(*due, interest_vnd=80_000))
 
 
-def repayment(through: int) -> loans.LoanRepaymentReceived:
-    return loans.LoanRepaymentReceived(
-        amount_vnd=4_080_000 * through,
-        paid_on=date(2026, 4, 1),
-        principal_vnd=4_000_000 * through,
+def paid_through(through: int) -> loans.LoanRepaymentReceived:
+    """The first `through` of three instalments of 4 080 000 ₫ paid on 1 April."""
+    return repayment(
+        date(2026, 4, 1),
+        4_080_000 * through,
+        through,
         interest_vnd=80_000 * through,
         outstanding_vnd=12_000_000 - 4_000_000 * through,
-        paid_through_instalment=through,
     )
 
 
@@ -289,7 +283,7 @@ async def test_a_loan_in_arrears_has_one_alert_that_grows_and_a_repayment_resolv
     await world.sweep_on(dues[1] + DAY)  # the second instalment missed: the same alert
     assert await world.figures(first) == (2, 8_160_000)
     assert await world.status(AlertRule.loan_overdue, loan.id, dues[1] + DAY) is None
-    await world.apply(loan.event(repayment(through=2)))
+    await world.apply(loan.event(paid_through(through=2)))
     assert await resolved(world, AlertRule.loan_overdue, loan.id, dues[0] + DAY)
     assert (await world.alert_events())[(first, "updated")] == 1
 
@@ -309,10 +303,10 @@ async def test_three_missed_instalments_are_one_alert_a_part_paid_lowers_it_payi
     assert await world.sweep_on(dues[2] + DAY) == 1
     assert await world.open_rules(loan.id) == [AlertRule.loan_overdue]
     assert await world.figures(first) == (3, 3 * 4_080_000)
-    part = repayment(through=1).model_copy(update={"amount_vnd": 5_000_000})
+    part = paid_through(through=1).model_copy(update={"amount_vnd": 5_000_000})
     await world.apply(loan.event(part))  # the first instalment and 920,000 of the second
     assert await world.figures(first) == (2, 3 * 4_080_000 - 5_000_000)
-    await world.apply(loan.event(repayment(through=3)))
+    await world.apply(loan.event(paid_through(through=3)))
     assert await resolved(world, AlertRule.loan_overdue, loan.id, dues[0] + DAY)
     events = await world.alert_events()
     assert (events[(first, "raised")], events[(first, "updated")]) == (1, 1)
