@@ -371,14 +371,7 @@ class LoanView(BaseModel):
             term_months=paid.term_months if paid else None,
             annual_interest_rate_bp=loan.annual_interest_rate_bp if paid else None,
             schedule=[
-                InstalmentView(
-                    number=a.instalment.number,
-                    due_on=a.instalment.due_on,
-                    principal_vnd=a.instalment.principal_vnd,
-                    interest_vnd=a.instalment.interest_vnd,
-                    amount_vnd=a.instalment.amount_vnd,
-                    paid_vnd=a.paid_vnd,
-                )
+                record_from(InstalmentView, a.instalment, paid_vnd=a.paid_vnd)
                 for a in loan.allocations()
             ],
             next_due=DueView(**vars(where.next_due)) if where.next_due else None,

@@ -138,13 +138,12 @@ def _issue(
         raise InvalidInput(
             "expiry_date", f"must be at most {rules.max_permit_years} years after issue_date"
         )
-    return PermitIssued(
-        permit_number=command.permit_number,
+    return record_from(
+        PermitIssued,
+        command,
         issue_date=issue_date,
-        expiry_date=command.expiry_date,
         position=state.position,
         employer_tax_code=state.employer_tax_code,
-        work_location=command.work_location,
     )
 
 
@@ -197,9 +196,4 @@ def _certify(command: CertifyExemption, rules: PermitRules) -> ExemptionCertifie
         raise InvalidInput(
             "valid_until", f"must be at most {rules.max_exemption_years} years after valid_from"
         )
-    return ExemptionCertified(
-        legal_ground=command.legal_ground,
-        certificate_number=command.certificate_number,
-        valid_from=command.valid_from,
-        valid_until=command.valid_until,
-    )
+    return record_from(ExemptionCertified, command)
