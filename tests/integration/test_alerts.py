@@ -42,12 +42,14 @@ from lmis_shared.settings import CommonSettings
 from tests.conftest import unique
 from tests.unit.alert_examples import (
     COMMUNE,
+    PERMIT_NUMBER,
     PROVINCE,
     Stream,
     contract_signed,
     disbursement,
     foreign_worker_registered,
     instalments,
+    permit_issued,
     repayment,
     worker_registered,
 )
@@ -139,16 +141,6 @@ async def resolved(world: World, rule: AlertRule, subject: UUID, due_on: date) -
 # --- events ----------------------------------------------------------------------------------
 
 
-def permit_issued(issued: date, expiry: date) -> p.PermitIssued:
-    return p.PermitIssued(
-        permit_number="LC-2026-000123",
-        issue_date=issued,
-        expiry_date=expiry,
-        position=p.PositionType.expert,
-        employer_tax_code="1101234567",
-    )
-
-
 def loan_disbursed(*due: date) -> loans.LoanDisbursed:
     return disbursement(instalments(*due, interest_vnd=80_000))
 
@@ -188,7 +180,7 @@ async def test_a_permit_expiring_then_expired_is_raised_once_each_and_resolved_b
         AlertRule.working_without_permit,
     ]
     extended = p.PermitExtended(
-        permit_number="LC-2026-000123",
+        permit_number=PERMIT_NUMBER,
         previous_expiry_date=expiry,
         new_expiry_date=date(2028, 6, 29),
         extended_on=expiry + 2 * DAY,
@@ -372,7 +364,7 @@ async def test_a_rebuild_and_a_new_sweep_after_a_restart_raise_nothing_again(
     worker, loan, fw = Stream("worker"), Stream("loan"), Stream("foreign_worker")
     first, second = date(2026, 3, 31), date(2026, 7, 31)
     extended = p.PermitExtended(
-        permit_number="LC-2026-000123",
+        permit_number=PERMIT_NUMBER,
         previous_expiry_date=first,
         new_expiry_date=second,
         extended_on=date(2026, 2, 20),

@@ -90,6 +90,21 @@ def foreign_worker_registered(
     )
 
 
+PERMIT_NUMBER = "LA-2026-000123"
+
+
+def permit_issued(issued: date, expiry: date, work_location: str | None = None) -> p.PermitIssued:
+    """Hòa Bình's expert's work permit (notify reads its expiry)."""
+    return p.PermitIssued(
+        permit_number=PERMIT_NUMBER,
+        issue_date=issued,
+        expiry_date=expiry,
+        position=p.PositionType.expert,
+        employer_tax_code="1101234567",
+        work_location=work_location,
+    )
+
+
 # --- loans: what notify reads is the schedule, the amounts and what a repayment paid through --
 
 

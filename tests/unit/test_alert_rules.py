@@ -18,10 +18,12 @@ from lmis_shared.contracts import registry_loans as loans
 from lmis_shared.contracts.notify import AlertRule, ReportRef, ReportSubmitted, SubjectKind
 from lmis_shared.events import EventPayload
 from tests.unit.alert_examples import (
+    PERMIT_NUMBER,
     contract_signed,
     disbursement,
     foreign_worker_registered,
     instalments,
+    permit_issued,
     repayment,
     restructuring,
     worker_registered,
@@ -59,13 +61,7 @@ def foreign_worker(expiry: date = EXPIRY) -> Subject:
 
 
 def permit(expiry: date = EXPIRY) -> p.PermitIssued:
-    return p.PermitIssued(
-        permit_number="LA-2026-000123",
-        issue_date=expiry - timedelta(days=700),
-        expiry_date=expiry,
-        position=p.PositionType.expert,
-        employer_tax_code="1101234567",
-    )
+    return permit_issued(expiry - timedelta(days=700), expiry)
 
 
 # --- foreign workers --------------------------------------------------------------------------
@@ -139,7 +135,7 @@ def test_applying_for_an_extension_settles_expiring_but_not_expired() -> None:
 def test_an_extension_replaces_the_old_deadlines_with_the_new_expiry() -> None:
     new_expiry = date(2029, 6, 29)
     extended = p.PermitExtended(
-        permit_number="LA-2026-000123",
+        permit_number=PERMIT_NUMBER,
         previous_expiry_date=EXPIRY,
         new_expiry_date=new_expiry,
         extended_on=date(2027, 6, 10),
