@@ -9,8 +9,9 @@ from uuid import uuid4
 from lmis_shared.contracts import permits as p
 from lmis_shared.contracts import registry as r
 from lmis_shared.contracts import registry_loans as loans
-from lmis_shared.events import EventMetadata, EventPayload, RecordedEvent
+from lmis_shared.events import EventPayload
 from lmis_shared.processing import Decoded
+from tests.unit.event_examples import recorded_payload
 
 COMMUNE, PROVINCE = "03637", "12"
 
@@ -25,19 +26,13 @@ class Stream:
 
     def event(self, payload: EventPayload) -> Decoded:
         self.version += 1
-        recorded = RecordedEvent(
-            metadata=EventMetadata(
-                event_id=uuid4(),
-                event_type=payload.event_type,
-                stream_id=self.id,
-                stream_type=self.stream_type,
-                stream_version=self.version,
-                recorded_at=datetime.now(UTC),
-                actor="officer-1",
-                correlation_id=uuid4(),
-                source="/lmis/test",
-            ),
-            data=payload.model_dump(mode="json"),
+        recorded = recorded_payload(
+            payload,
+            stream_id=self.id,
+            stream_type=self.stream_type,
+            version=self.version,
+            recorded_at=datetime.now(UTC),
+            source="/lmis/test",
         )
         return Decoded(recorded, payload)
 
