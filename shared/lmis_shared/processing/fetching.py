@@ -24,6 +24,8 @@ from faust.transport.drivers import aiokafka as driver
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from lmis_shared.processing.draining import LeanDrain
+
 
 class FetchSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LMIS_PROCESSING_", extra="ignore")
@@ -47,7 +49,7 @@ def prompt_transport(app: faust.App, fetch_max_wait_ms: int) -> driver.Transport
             consumer._fetch_max_wait_ms = fetch_max_wait_ms
             return consumer
 
-    class PromptConsumer(driver.Consumer):
+    class PromptConsumer(LeanDrain, driver.Consumer):  # and records delivered lean
         def _new_consumer_thread(self) -> Thread:
             return Thread(self, loop=self.loop, beacon=self.beacon)
 
