@@ -50,6 +50,7 @@ from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from lmis_reporting.entrypoints.processor import build_processor
 from lmis_shared.eventstore.postgres import PostgresEventStore, create_pool
 from lmis_shared.processing import all_events, make_app, serve
+from lmis_shared.processing.heap import settle_heap
 from lmis_shared.settings import CommonSettings
 from lmis_shared.telemetry import setup_telemetry
 from pipeline import aiokafka_rate, applied_window, fill_store, machine, processor_settings, publish
@@ -248,7 +249,7 @@ async def measure(
         for topic in [peer_topic, *(c.topic("registry") for c in per_run.values())]:
             await asyncio.to_thread(publish, common.kafka_bootstrap, topic, events)
         del events
-        gc.collect()
+        settle_heap()  # as `run_processor` does once a processor is set up (the peer too)
         ours, busy, collecting = await reporting_processor(
             per_run["measured"], pool, "bench_measured", args.events, args.batch_size
         )
