@@ -23,14 +23,28 @@ pytestmark = pytest.mark.integration
 APPENDS = 40
 
 
+class Heard(list[int]):
+    """The transaction ids signalled for a store, as a relay hears them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.changed = asyncio.Event()
+
+    async def until(self, tx_id: int) -> None:
+        async with asyncio.timeout(10):  # a guard against hanging, not a measure of speed
+            while tx_id not in self:
+                self.changed.clear()
+                await self.changed.wait()
+
+
 @pytest.fixture
-async def heard(database_url: str, schema: str) -> AsyncIterator[list[int]]:
-    """The transaction ids signalled for `schema`'s store, as a relay hears them."""
-    ids: list[int] = []
+async def heard(database_url: str, schema: str) -> AsyncIterator[Heard]:
+    ids = Heard()
     listener = await asyncpg.connect(database_url)
 
     def on_notify(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
         ids.append(int(payload))
+        ids.changed.set()
 
     await listener.add_listener(signal.commit_channel(schema), on_notify)
     yield ids
@@ -38,7 +52,7 @@ async def heard(database_url: str, schema: str) -> AsyncIterator[list[int]]:
 
 
 async def test_back_to_back_appends_on_a_full_pool_share_their_signals(
-    database_url: str, schema: str, heard: list[int], monkeypatch: pytest.MonkeyPatch
+    database_url: str, schema: str, heard: Heard, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # a delay longer than the appends take, however slow the machine: only the end of the
     # appends frees the connection for the signal
@@ -50,9 +64,7 @@ async def test_back_to_back_appends_on_a_full_pool_share_their_signals(
         for _ in range(APPENDS):
             last = (await append(store, uuid4()))[-1].position
         assert last is not None
-        async with asyncio.timeout(10):
-            while last[0] not in heard:
-                await asyncio.sleep(0.01)
+        await heard.until(last[0])
     finally:
         await pool.close()
     # one NOTIFY per append would be APPENDS of them
@@ -60,7 +72,7 @@ async def test_back_to_back_appends_on_a_full_pool_share_their_signals(
 
 
 async def test_a_pool_with_a_free_connection_signals_each_commit_apart(
-    database_url: str, schema: str, heard: list[int]
+    database_url: str, schema: str, heard: Heard
 ) -> None:
     pool = await create_pool(database_url, min_size=2, max_size=2)
     try:
@@ -68,9 +80,7 @@ async def test_a_pool_with_a_free_connection_signals_each_commit_apart(
         for _ in range(3):
             tx_id = (await append(store, uuid4()))[-1].position
             assert tx_id is not None
-            async with asyncio.timeout(10):
-                while tx_id[0] not in heard:
-                    await asyncio.sleep(0.01)
+            await heard.until(tx_id[0])
     finally:
         await pool.close()
     assert len(heard) == 3

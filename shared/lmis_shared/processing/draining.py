@@ -31,7 +31,7 @@ class LeanDrain:
     """Mixin for faust's `Consumer` (before it in the bases): its `_drain_messages` with the
     per-record `wait_first` only for a delivery that has to wait."""
 
-    async def _drain_messages(self, fetcher: Any) -> None:  # noqa: C901 (faust's loop)
+    async def _drain_messages(self, fetcher: Any) -> None:
         consumer = cast(Any, self)
         callback = consumer.callback
         getmany = consumer.getmany

@@ -5,9 +5,9 @@ served on `LMIS_METRICS_PORT`: `metrics.py`), opens a pool on the database,
 runs `run(pool, stop, provider)` in a new event loop until SIGINT or SIGTERM sets `stop`, and
 closes the pool and shuts the traces down. Before it runs, the garbage collector is told that
 what exists by then lives as long as the process (`heap.py`). What runs, and what the start
-is logged with, is the processor's own. All along it keeps the heartbeat `<data_dir>/health/process-<service>`
-of the process's `Liveness` (`lmis_shared.liveness`), which its agents mark their work
-on, for `lmis health process <service>`.
+is logged with, is the processor's own. All along it keeps the heartbeat
+`<data_dir>/health/process-<service>` of the process's `Liveness` (`lmis_shared.liveness`),
+which its agents mark their work on, for `lmis health process <service>`.
 """
 
 from __future__ import annotations
