@@ -12,8 +12,10 @@ frames left out) and the result says where its CPU went: the functions with the 
 of their own, and the share of samples under each part of the path (decoding, spans, SQL,
 faust's own stream machinery). The profile is a second processor run of its own, so the
 sampling does not slow the measured one.
-A third run, a faust agent on the same events that only acknowledges them, is the ceiling of
-any faust processor on this machine; its profile shows where faust's own time goes.
+Notify's deadline projection is measured on the same events too (its processor's agent and
+projection, the registrations opening their deadlines). A faust agent on the same events that
+only acknowledges them is the ceiling of any faust processor on this machine; its profile
+shows where faust's own time goes.
 Results: `bench/results/processor_throughput.json`; `--before FILE` keeps a result of the
 same bench run on older code (a `git worktree` of it, with this file copied in) beside.
 
@@ -46,10 +48,13 @@ import asyncpg
 
 from harness import write_figures
 from lmis_cli.embedded import EmbeddedBroker, EmbeddedPostgres, free_port, running
+from lmis_notify.bootstrap import bootstrap as bootstrap_notify
+from lmis_notify.bootstrap import migrate as migrate_notify
+from lmis_notify.settings import NotifySettings
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from lmis_reporting.entrypoints.processor import build_processor
 from lmis_shared.eventstore.postgres import PostgresEventStore, create_pool
-from lmis_shared.processing import all_events, make_app, serve
+from lmis_shared.processing import all_events, make_app, projection_agent, serve
 from lmis_shared.processing.heap import settle_heap
 from lmis_shared.settings import CommonSettings
 from lmis_shared.telemetry import setup_telemetry
@@ -115,6 +120,35 @@ async def reporting_processor(
         await worker
     (cpu_start, gc_start), (cpu_end, gc_end) = ends[0], ends[-1]
     return total / seconds, (cpu_end - cpu_start) / total, (gc_end - gc_start) / seconds
+
+
+async def notify_deadlines(
+    common: CommonSettings, pool: asyncpg.Pool, schema: str, total: int, batch_size: int
+) -> float:
+    """Events per second notify's deadline projection applies, through the agent its processor
+    runs it in (`projection_agent`, as `build_processor` wires it; the processor's second agent,
+    the agency feeds', and its sweep timer are left out)."""
+    await migrate_notify(pool, schema)
+    settings = NotifySettings(schema_name=schema, processor_id=f"bench-{schema}")
+    deadlines = bootstrap_notify(pool, settings, common).deadlines
+    app = make_app(settings.processor_id, common)
+    provider = setup_telemetry("notify", common, set_global=False)
+    projection_agent(
+        app, common.topic("registry"), deadlines, batch_size=batch_size, tracer_provider=provider
+    )
+    stop = asyncio.Event()
+    worker = asyncio.create_task(serve(app, stop))
+    count = f"SELECT count(*) FROM {schema}.projection_positions WHERE projection = $1"  # noqa: S608
+
+    async def applied() -> int:
+        return int(await pool.fetchval(count, deadlines.name))
+
+    try:
+        seconds = await applied_window(applied, total)
+    finally:
+        stop.set()
+        await worker
+    return total / seconds
 
 
 class GcClock:
@@ -243,7 +277,12 @@ async def measure(
         await PostgresEventStore.migrate(pool, "bench_source")
         await fill_store(store, args.events, seed=2)
         events = [e async for e in all_events(store)]
-        runs = ["measured", "bare", *(["profiled", "bare-profiled"] if args.profile else [])]
+        runs = [
+            "measured",
+            "bare",
+            "notify",
+            *(["profiled", "bare-profiled"] if args.profile else []),
+        ]
         per_run = {run: common.model_copy(update={"topic_prefix": f"bench-{run}"}) for run in runs}
         peer_topic = common.topic("registry")
         for topic in [peer_topic, *(c.topic("registry") for c in per_run.values())]:
@@ -257,6 +296,9 @@ async def measure(
         peer = await aiokafka_rate(common.kafka_bootstrap, peer_topic, pool, args.events)
         peer_cpu = (time.process_time() - cpu_before) / args.events
         bare, bare_cpu = await bare_faust_agent(per_run["bare"], args.events)
+        notify = await notify_deadlines(
+            per_run["notify"], pool, "bench_notify", args.events, args.batch_size
+        )
         figures: dict[str, Any] = {
             "events": args.events,
             "batch_size": args.batch_size,
@@ -272,6 +314,8 @@ async def measure(
             "faust_agent_doing_nothing_events_per_s": round(bare),
             "ratio_faust_doing_nothing_to_peer": round(bare / peer, 3),
             "faust_doing_nothing_python_cpu_us_per_event": round(bare_cpu * 1e6, 1),
+            "notify_deadline_projection_events_per_s": round(notify),
+            "ratio_notify_to_peer": round(notify / peer, 3),
         }
         if args.profile:
             figures["profile"] = await profiled(
