@@ -37,14 +37,22 @@ async def test_a_delivery_with_room_finishes_without_a_task() -> None:
     assert len(asyncio.all_tasks()) == tasks_before
 
 
-async def test_a_delivery_that_waits_finishes_once_there_is_room() -> None:
-    consumer = Consumer()
+async def waiting_delivery(
+    consumer: Consumer, delivered: list[int]
+) -> tuple[asyncio.Queue[int], asyncio.Future[None]]:
+    """A delivery of 1 into a full queue (holding 0), started and waiting."""
     queue: asyncio.Queue[int] = asyncio.Queue(maxsize=1)
     queue.put_nowait(0)
-    delivered: list[int] = []
     delivery = asyncio.ensure_future(consumer._deliver(deliver_into(queue, 1, delivered)))
     await asyncio.sleep(0.01)
     assert not delivery.done()
+    return queue, delivery
+
+
+async def test_a_delivery_that_waits_finishes_once_there_is_room() -> None:
+    consumer = Consumer()
+    delivered: list[int] = []
+    queue, delivery = await waiting_delivery(consumer, delivered)
     assert queue.get_nowait() == 0
     await asyncio.wait_for(delivery, 1)
     assert delivered == [1]
@@ -53,11 +61,8 @@ async def test_a_delivery_that_waits_finishes_once_there_is_room() -> None:
 
 async def test_a_waiting_delivery_is_given_up_when_the_flow_is_suspended() -> None:
     consumer = Consumer()
-    queue: asyncio.Queue[int] = asyncio.Queue(maxsize=1)
-    queue.put_nowait(0)
     delivered: list[int] = []
-    delivery = asyncio.ensure_future(consumer._deliver(deliver_into(queue, 1, delivered)))
-    await asyncio.sleep(0.01)
+    queue, delivery = await waiting_delivery(consumer, delivered)
     consumer.suspend_flow.set()
     await asyncio.wait_for(delivery, 1)
     queue.get_nowait()

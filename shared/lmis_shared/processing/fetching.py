@@ -40,7 +40,8 @@ class FetchSettings(BaseSettings):
 
 
 def prompt_transport(app: faust.App, fetch_max_wait_ms: int) -> driver.Transport:
-    """faust's aiokafka transport for `app`, whose consumer waits at most `fetch_max_wait_ms`."""
+    """faust's aiokafka transport for `app`, whose consumer waits at most `fetch_max_wait_ms`
+    and hands records to the conductor without a task per record (`draining.py`)."""
 
     class Thread(driver.AIOKafkaConsumerThread):
         def _create_worker_consumer(self, transport: Any) -> Any:
