@@ -54,7 +54,7 @@ from lmis_notify.settings import NotifySettings
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from lmis_reporting.entrypoints.processor import build_processor
 from lmis_shared.eventstore.postgres import PostgresEventStore, create_pool
-from lmis_shared.processing import all_events, make_app, projection_agent, serve
+from lmis_shared.processing import Projection, all_events, make_app, projection_agent, serve
 from lmis_shared.processing.heap import settle_heap
 from lmis_shared.settings import CommonSettings
 from lmis_shared.telemetry import setup_telemetry
@@ -93,9 +93,9 @@ async def reporting_processor(
     common: CommonSettings, pool: asyncpg.Pool, schema: str, total: int, batch_size: int
 ) -> tuple[float, float, float]:
     """Events per second the reporting processor applies (a fresh group on a fresh schema),
-    the CPU seconds this process spent per event, and the share of the time spent in the
-    garbage collector
-    (the bench's own objects included: it drops its copy of the events first). Traced as
+    the CPU seconds this process spent per event, the share of the time spent in the
+    garbage collector (the bench's own objects included: it drops its copy of the events
+    first), and the share spent in the projection's transactions (`Projection.process`). Traced as
     `lmis up` traces it: an SDK tracer provider (spans made, not exported)."""
     await IndicatorProjection(pool, schema).migrate()
     stop = asyncio.Event()
@@ -110,7 +110,7 @@ async def reporting_processor(
     async def applied() -> int:
         n = int(await pool.fetchval(f"SELECT count(*) FROM {schema}.projection_positions"))  # noqa: S608
         if (n > 0 and not ends) or n >= total:  # the window's ends, as `applied_window` sees them
-            ends.append((time.process_time(), GC.seconds))
+            ends.append((time.process_time(), GC.seconds, TRANSACTIONS.seconds))
         return n
 
     try:
@@ -118,8 +118,9 @@ async def reporting_processor(
     finally:
         stop.set()
         await worker
-    (cpu_start, gc_start), (cpu_end, gc_end) = ends[0], ends[-1]
-    return total / seconds, (cpu_end - cpu_start) / total, (gc_end - gc_start) / seconds
+    (cpu_start, gc_start, tx_start), (cpu_end, gc_end, tx_end) = ends[0], ends[-1]
+    collecting, transacting = (gc_end - gc_start) / seconds, (tx_end - tx_start) / seconds
+    return total / seconds, (cpu_end - cpu_start) / total, collecting, transacting
 
 
 async def notify_deadlines(
@@ -167,6 +168,27 @@ class GcClock:
 
 
 GC = GcClock()
+
+
+class TransactionClock:
+    """Seconds spent in projections' transactions (`Projection.process`: lock, positions,
+    the counting use case, its SQL and the commit): what the processor waits on."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        original = Projection.process
+
+        async def process(projection: Projection, events: Any) -> list[bool]:
+            started = time.perf_counter()
+            try:
+                return await original(projection, events)
+            finally:
+                self.seconds += time.perf_counter() - started
+
+        Projection.process = process  # type: ignore[method-assign]
+
+
+TRANSACTIONS = TransactionClock()
 
 
 async def bare_faust_agent(common: CommonSettings, total: int) -> tuple[float, float]:
@@ -289,7 +311,7 @@ async def measure(
             await asyncio.to_thread(publish, common.kafka_bootstrap, topic, events)
         del events
         settle_heap()  # as `run_processor` does once a processor is set up (the peer too)
-        ours, busy, collecting = await reporting_processor(
+        ours, busy, collecting, transacting = await reporting_processor(
             per_run["measured"], pool, "bench_measured", args.events, args.batch_size
         )
         cpu_before = time.process_time()
@@ -311,6 +333,8 @@ async def measure(
             "aiokafka_loop_python_cpu_us_per_event": round(peer_cpu * 1e6, 1),
             "ratio_of_python_cpu_peer_to_processor": round(peer_cpu / busy, 3),
             "processor_garbage_collection_share": round(collecting, 3),
+            # the rest of the window the processor's Python works or waits for records
+            "processor_share_of_time_in_its_transactions": round(transacting, 3),
             "faust_agent_doing_nothing_events_per_s": round(bare),
             "ratio_faust_doing_nothing_to_peer": round(bare / peer, 3),
             "faust_doing_nothing_python_cpu_us_per_event": round(bare_cpu * 1e6, 1),
