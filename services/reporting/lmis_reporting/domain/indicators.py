@@ -177,7 +177,10 @@ def increments(
     """What `payload` adds to the counts, given its stream's `facts` after it."""
     if facts is None:  # a stream whose first event never came: its counts go to no unit
         facts = FACTS_BY_STREAM.get(payload.stream_type, Facts)()
-    matching = _rules_by_type(tuple(rules)).get(payload.event_type, ())
+    # the default rules' index is looked up by identity: hashing every rule (a frozen
+    # dataclass) to find the cached index cost more than counting the event
+    by_type = _RULES_BY_TYPE if rules is RULES else _rules_by_type(tuple(rules))
+    matching = by_type.get(payload.event_type, ())
     out: list[Increment] = []
     for rule in matching:
         if _holds(rule, payload, facts):
@@ -210,6 +213,9 @@ def _rules_by_type(rules: tuple[CountRule, ...]) -> dict[str, tuple[CountRule, .
     for rule in rules:
         by_type.setdefault(rule.event_type, []).append(rule)
     return {event_type: tuple(found) for event_type, found in by_type.items()}
+
+
+_RULES_BY_TYPE = _rules_by_type(RULES)
 
 
 def _holds(rule: CountRule, payload: EventPayload, facts: Facts) -> bool:
