@@ -23,6 +23,7 @@ from lmis_registry.adapters.sender_list import PostgresSenderList, SenderReadMod
 from lmis_registry.adapters.worker_files import WorkerReadModel
 from lmis_registry.adapters.worker_list import PostgresWorkerList
 from lmis_registry.application.imports import WorkerImports
+from lmis_registry.application.job_reports import JobCreationReports
 from lmis_registry.application.loans import Loans
 from lmis_registry.application.sender_imports import SenderImports
 from lmis_registry.application.senders import SenderLookup, SendingOrganisations
@@ -49,6 +50,7 @@ class Registry:
     imports: WorkerImports
     senders: SendingOrganisations
     sender_imports: SenderImports
+    job_reports: JobCreationReports
 
 
 def bootstrap(
@@ -93,6 +95,7 @@ def bootstrap(
         imports=WorkerImports(bulk, clock, authorizer),
         senders=sending_organisations,
         sender_imports=SenderImports(sending_organisations, directory),
+        job_reports=JobCreationReports.on(PostgresStreams(pool, schema), clock, authorizer, ttl),
     )
 
 

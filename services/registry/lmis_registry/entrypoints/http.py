@@ -23,6 +23,7 @@ from lmis_registry.bootstrap import bootstrap
 from lmis_registry.domain import workers as w
 from lmis_registry.entrypoints.dependencies import App
 from lmis_registry.entrypoints.imports_http import imports_router
+from lmis_registry.entrypoints.job_reports_http import job_reports_router
 from lmis_registry.entrypoints.loans_http import loans_router
 from lmis_registry.entrypoints.problems import problem_mapping
 from lmis_registry.entrypoints.senders_http import sender_imports_router, senders_router
@@ -276,6 +277,7 @@ def create_app(
             workers,
             loans_router,
             senders_router,
+            job_reports_router,
             imports_router,
             sender_imports_router,
             access_router,
