@@ -180,6 +180,7 @@ async def rebuild(pool: asyncpg.Pool, settings: NotifySettings, common: CommonSe
     schemas = [settings.schema_name if d == SERVICE else d for d in settings.sources]
     replayed = await notify.deadlines.rebuild(all_events_in(pool, schemas, settings.batch_size))
     # the feeds, derived again under the catalogue's current purposes (after a change)
-    sources = all_events_in(pool, feed_sources(settings.sources), settings.batch_size)
+    feeding = [settings.schema_name if d == SERVICE else d for d in feed_sources(settings.sources)]
+    sources = all_events_in(pool, feeding, settings.batch_size)
     fanned = await notify.feed_projection.rebuild(sources)
     return f"{SERVICE}: {replayed} events replayed, {fanned} fanned out to the agency feeds"
