@@ -25,6 +25,7 @@ from lmis_registry.adapters.worker_list import PostgresWorkerList
 from lmis_registry.application.imports import WorkerImports
 from lmis_registry.application.job_reports import JobCreationReports
 from lmis_registry.application.loans import Loans
+from lmis_registry.application.population import PopulationRegister
 from lmis_registry.application.sender_imports import SenderImports
 from lmis_registry.application.senders import SenderLookup, SendingOrganisations
 from lmis_registry.application.workers import WorkerFiles
@@ -51,6 +52,13 @@ class Registry:
     senders: SendingOrganisations
     sender_imports: SenderImports
     job_reports: JobCreationReports
+    population: PopulationRegister | None = None
+    """The population register the workers' files and imports ask (None: not connected)."""
+
+    async def aclose(self) -> None:
+        """Close what talks to other systems (the national exchange's HTTP client)."""
+        if self.population is not None:
+            await self.population.aclose()
 
 
 def bootstrap(
@@ -73,6 +81,7 @@ def bootstrap(
     bulk = PostgresBulkFiles(pool, schema, secret, personal)
     directory = PostgresSenderList(pool, schema)
     register = PostgresStreams(pool, schema, SenderReadModel(schema), personal)
+    population = population_register(settings, common)
     lookup = SenderLookup(register, directory)
     sending_organisations = SendingOrganisations(register, directory, clock, ttl)
     return Registry(
@@ -82,7 +91,7 @@ def bootstrap(
             clock,
             authorizer,
             ttl,
-            population=population_register(settings, common),
+            population=population,
             senders=lookup,
         ),
         loans=Loans(
@@ -96,6 +105,7 @@ def bootstrap(
         senders=sending_organisations,
         sender_imports=SenderImports(sending_organisations, directory),
         job_reports=JobCreationReports.on(PostgresStreams(pool, schema), clock, authorizer, ttl),
+        population=population,
     )
 
 

@@ -24,12 +24,19 @@ class PopulationRegister(Protocol):
         """The register's answer for `identity`; `unavailable` rather than an exception."""
         ...
 
+    async def aclose(self) -> None:
+        """Release its connections (the service's shutdown)."""
+        ...
+
 
 class _NoRegister:
     """No register connected: asked again, a file's identity is `unavailable`."""
 
     async def verify(self, identity: Identity) -> IdentityAnswer:
         return IdentityAnswer(IdentityCheckOutcome.unavailable, IdentitySource.none)
+
+    async def aclose(self) -> None:
+        return None
 
 
 NO_REGISTER: PopulationRegister = _NoRegister()

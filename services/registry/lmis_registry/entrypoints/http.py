@@ -270,6 +270,9 @@ def create_app(
         app.state.registry = bootstrap(pool, settings, common, clock=clock)
         install_access_log(app, pool, settings.schema_name)
 
+    async def close(app: FastAPI) -> None:
+        await app.state.registry.aclose()
+
     return service_app(
         service="registry",
         common=common,
@@ -287,4 +290,5 @@ def create_app(
         on_pool=build,
         problems=problem_mapping(),
         event_store_schema=settings.schema_name,
+        on_close=close,
     )
