@@ -22,6 +22,7 @@ from lmis_registry.adapters.rebuild import (
 from lmis_registry.adapters.sender_list import PostgresSenderList, SenderReadModel
 from lmis_registry.adapters.worker_files import WorkerReadModel
 from lmis_registry.adapters.worker_list import PostgresWorkerList
+from lmis_registry.application.import_identities import ImportedIdentities
 from lmis_registry.application.imports import WorkerImports
 from lmis_registry.application.job_reports import JobCreationReports
 from lmis_registry.application.loans import Loans
@@ -101,7 +102,12 @@ def bootstrap(
             PostgresLoanList(pool, schema),
             ttl,
         ),
-        imports=WorkerImports(bulk, clock, authorizer),
+        imports=WorkerImports(
+            bulk,
+            clock,
+            authorizer,
+            identities=None if population is None else ImportedIdentities(population, files, clock),
+        ),
         senders=sending_organisations,
         sender_imports=SenderImports(sending_organisations, directory),
         job_reports=JobCreationReports.on(PostgresStreams(pool, schema), clock, authorizer, ttl),

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from lmis_registry.domain.workers import Identity, IdentityAnswer
+from lmis_registry.domain.workers import Identity, IdentityAnswer, WorkerFile
 from lmis_shared.contracts.registry_follow_up import IdentityCheckOutcome, IdentitySource
 
 
@@ -40,3 +40,9 @@ class _NoRegister:
 
 
 NO_REGISTER: PopulationRegister = _NoRegister()
+
+
+def identity_of(file: WorkerFile) -> Identity:
+    """The identity a file gives, as the register is asked about it."""
+    person = file.person
+    return Identity(person.citizen_id, person.full_name, person.date_of_birth, file.commune_code)

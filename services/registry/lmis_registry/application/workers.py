@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
-from lmis_registry.application.population import NO_REGISTER, PopulationRegister
+from lmis_registry.application.population import NO_REGISTER, PopulationRegister, identity_of
 from lmis_registry.application.ports import WorkerListing, WorkerPage, WorkerSearch
 from lmis_registry.domain import workers
 from lmis_registry.domain.senders import SendingOrganisation
@@ -118,12 +118,8 @@ class WorkerFiles:
         state = await self._path.load(worker_id, may_write)
         identity = None
         if state.erasure is None:  # an erased file is refused by `decide`, nothing to ask
-            person = state.person
-            given = workers.Identity(
-                person.citizen_id, person.full_name, person.date_of_birth, state.commune_code
-            )
             register = self._population or NO_REGISTER
-            identity = await register.verify(given), self._clock.now()
+            identity = await register.verify(identity_of(state)), self._clock.now()
         pinned = ctx if ctx.if_match is not None else replace(ctx, if_match=state.version)
         return await self._run(worker_id, command, pinned, creates=False, identity=identity)
 
