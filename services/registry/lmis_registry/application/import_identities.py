@@ -2,7 +2,7 @@
 
 A separate pass once every row is saved, so the import's own path (plan, copy, commit) is
 not slowed by the register: the files are asked about in batches (`batch_size` files, at most
-`concurrency` questions at a time), and each batch's answers are recorded as
+`AT_ONCE` questions at a time), and each batch's answers are recorded as
 `worker.identity_checked` events on the files, with their list rows, in one transaction
 (`IdentityRecords.save_all`). The register never fails the import: a batch the register
 answered only `unavailable` (down, slow, not connected) ends the pass, recording nothing for
@@ -42,12 +42,8 @@ class IdentityRecords(Protocol):
     async def save(self, change: Change[workers.WorkerFile]) -> None: ...
 
 
-@dataclass(frozen=True)
-class IdentityPass:
-    """What the pass did: files whose answer was recorded, and those left unverified."""
-
-    recorded: int = 0
-    unverified: int = 0
+AT_ONCE = 8
+"""Questions to the register in flight at a time (the national exchange's fair share)."""
 
 
 @dataclass(frozen=True)
@@ -56,12 +52,9 @@ class ImportedIdentities:
     records: IdentityRecords
     clock: Clock
     batch_size: int = 100
-    concurrency: int = 8
 
-    async def check(
-        self, files: Sequence[workers.WorkerFile], context: AppendContext
-    ) -> IdentityPass:
-        """Ask about `files` (as the import saved them) and record the answers."""
+    async def check(self, files: Sequence[workers.WorkerFile], context: AppendContext) -> int:
+        """Ask about `files` (as the import saved them) and record the answers: how many."""
         recorded = 0
         for start in range(0, len(files), self.batch_size):
             batch = files[start : start + self.batch_size]
@@ -76,10 +69,10 @@ class ImportedIdentities:
             recorded += await self._save(changes)
         left = len(files) - recorded
         log.info("imported files checked", extra={"recorded": recorded, "unverified": left})
-        return IdentityPass(recorded, left)
+        return recorded
 
     async def _ask(self, batch: Sequence[workers.WorkerFile]) -> list[workers.IdentityAnswer]:
-        limit = asyncio.Semaphore(self.concurrency)
+        limit = asyncio.Semaphore(AT_ONCE)
 
         async def ask(file: workers.WorkerFile) -> workers.IdentityAnswer:
             async with limit:
