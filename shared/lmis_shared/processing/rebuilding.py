@@ -21,6 +21,11 @@ it and every relay of the cluster stops publishing. Here instead:
    event the rebuild applied is at or below its stream's new position and is skipped, any
    later one is applied once. Nothing is lost, nothing counted twice.
 
+A projection whose effects reach beyond its tables (notify's alerts are events) hands over
+`SwapSteps`: its own locks, taken first in the swap's transaction, and what it writes beside
+the stage once the stage is complete. Parked events of the projection that the rebuilt
+positions cover (`versions.py`) are deleted at the swap, and `lmis_parked_events` set again.
+
 Readers see the old rows until the swap commits. Two rebuilds of one projection at once are
 not supported (the second's swap would win).
 """
@@ -39,18 +44,33 @@ from collections.abc import (
 )
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Protocol
 from uuid import UUID
 
 import asyncpg
 
+from lmis_shared.migrations import quoted_schema
 from lmis_shared.processing.projection import _LOCK_CLASS, Connection
 from lmis_shared.processing.replay import Position, Replayed, gap_safe_bound, replay
 from lmis_shared.processing.staging import Replica, Stage
+from lmis_shared.processing.versions import StreamVersions
 
 CHUNK = 20_000
 """Events read per statement: a few tens of milliseconds of PostgreSQL work each."""
 
 Hook = Callable[[], Awaitable[None]]
+
+
+class SwapSteps(Protocol):
+    """What a projection adds to the swap's transaction (see the module's docstring)."""
+
+    async def locked(self, conn: Connection) -> None:
+        """Right after the projection's lock, before anything is written: locks of its own
+        (the transaction's id comes after them)."""
+
+    async def staged(self, conn: Connection) -> None:
+        """The stage holds the rebuilt rows (events since the bound included); it is swapped
+        in next."""
 
 
 @dataclass
@@ -91,12 +111,14 @@ async def rebuild_projection(
     between_chunks: Hook | None = None,
     before_swap: Hook | None = None,
     phases: dict[str, float] | None = None,
+    steps: SwapSteps | None = None,
 ) -> int:
     """Rebuild projection `name` (tables of `replica` in `schema`) from the event stores of
     `sources` (schemas) and swap it in; returns how many events it applied. `between_chunks`
     (a test's hook) runs after each chunk of the replay, no transaction open, `before_swap`
     (another) once the stage is filled, before the swap's lock; `phases`, if
-    given, receives the seconds each phase took (`replay`, `stage`, `swap`: the locked one)."""
+    given, receives the seconds each phase took (`replay`, `stage`, `swap`: the locked one);
+    `steps`, the projection's own part of the swap."""
     clock = _Phases(phases)
     progress = _Progress({source: (0, 0) for source in sources})
     with _no_cyclic_gc():
@@ -117,6 +139,7 @@ async def rebuild_projection(
                     chunk,
                     clock,
                     before_swap,
+                    steps,
                 )
             finally:
                 await stage.drop()
@@ -135,6 +158,7 @@ async def _stage_and_swap(
     chunk: int,
     clock: _Phases,
     before_swap: Hook | None,
+    steps: SwapSteps | None = None,
 ) -> None:
     await stage.create()
     # what arrived while the replay ran, then the copy: the locked swap has little left to do
@@ -151,11 +175,30 @@ async def _stage_and_swap(
         await conn.execute(
             "SELECT pg_advisory_xact_lock($1, hashtext($2))", _LOCK_CLASS, f"{schema}.{name}"
         )
+        if steps is not None:
+            await steps.locked(conn)
         bound = await gap_safe_bound(conn)
         await _replay(pool, replica, progress, handled, bound, chunk)
         await stage.refresh(replica, progress.moved, progress.versions)
+        if steps is not None:
+            await steps.staged(conn)
         await stage.swap(name)
+        await _drop_covered_parks(conn, schema, name)
     clock.done("swap")
+
+
+async def _drop_covered_parks(conn: Connection, schema: str, name: str) -> None:
+    """Parked events at or below their stream's rebuilt position were replayed from the store
+    (or stand for a version the store holds): what they waited for is done. Those above it
+    still wait (a version the store has not got). The gauge is set to what is left."""
+    versions = StreamVersions(quoted_schema(schema), name)
+    await conn.execute(
+        f"DELETE FROM {versions.q}.parked_events p USING {versions.q}.projection_positions s"  # noqa: S608
+        " WHERE p.projection = $1 AND s.projection = $1 AND s.stream_id = p.stream_id"
+        " AND p.version <= s.version",
+        name,
+    )
+    await versions.report(conn)
 
 
 @contextmanager

@@ -23,6 +23,7 @@ saved (mostly the database's time), so the two overlap and the service keeps ans
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -45,11 +46,12 @@ from lmis_shared.auth import READ, WRITE, Authorizer, Principal
 from lmis_shared.clock import Clock
 from lmis_shared.commands import Change, CommandContext
 from lmis_shared.errors import ConcurrencyConflict, Forbidden
-from lmis_shared.events import NewEvent
+from lmis_shared.events import NewEvent, new_event_ids
 from lmis_shared.eventstore import AppendContext, WrongExpectedVersion
 from lmis_shared.imports import ImportSummary, Row, Table, Template
 
 FILE_ID_NAMESPACE = uuid.UUID("5b0f6a52-2c2e-5d8e-9a36-7f1c2b9e4d10")
+_NAMESPACE_BYTES = FILE_ID_NAMESPACE.bytes
 BATCH_SIZE = 1000
 MAX_ATTEMPTS = 5
 REPEATED = "repeats an earlier row of this import (same citizen and registration date)"
@@ -63,8 +65,11 @@ Progress = Callable[[int], None]
 
 
 def import_file_id(citizen_key: str, registered_on: date) -> UUID:
-    """The id of the file a row registers: its citizen's keyed hash and registration date."""
-    return uuid.uuid5(FILE_ID_NAMESPACE, f"{citizen_key}|{registered_on.isoformat()}")
+    """The id of the file a row registers: its citizen's keyed hash and registration date
+    (`uuid.uuid5`, with the namespace's bytes read once: `UUID.bytes` is computed per call)."""
+    name = f"{citizen_key}|{registered_on.isoformat()}".encode()
+    digest = hashlib.sha1(_NAMESPACE_BYTES + name, usedforsecurity=False).digest()
+    return UUID(bytes=digest[:16], version=5)  # name-based, as RFC 9562 defines version 5
 
 
 @dataclass(frozen=True)
@@ -179,7 +184,7 @@ class WorkerImports:
         for _ in range(MAX_ATTEMPTS):
             batch = await self._still_new(table, principal, batch, summary, context.correlation_id)
             try:
-                await self._files.save_new([_change(p, context) for p in batch])
+                await self._files.save_new(_changes(batch, context))
             except (WrongExpectedVersion, workers.OpenFileExists):
                 continue
             summary.imported += len(batch)
@@ -229,17 +234,21 @@ class WorkerImports:
         )
 
 
-def _change(planned: PlannedFile, context: AppendContext) -> Change[workers.WorkerFile]:
-    return Change(
-        stream_id=planned.after.id,
-        stream_type=STREAM_TYPE,
-        expected_version=0,
-        events=[NewEvent(event_id=uuid.uuid4(), payload=e) for e in planned.events],
-        context=context,
-        idempotency=None,
-        before=None,
-        after=planned.after,
-    )
+def _changes(batch: list[PlannedFile], context: AppendContext) -> list[Change[workers.WorkerFile]]:
+    ids = iter(new_event_ids(sum(len(p.events) for p in batch)))
+    return [
+        Change(
+            stream_id=p.after.id,
+            stream_type=STREAM_TYPE,
+            expected_version=0,
+            events=[NewEvent(event_id=next(ids), payload=e) for e in p.events],
+            context=context,
+            idempotency=None,
+            before=None,
+            after=p.after,
+        )
+        for p in batch
+    ]
 
 
 def _batches(rows: list[Row], size: int) -> Iterator[list[Row]]:

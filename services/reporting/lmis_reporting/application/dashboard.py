@@ -155,6 +155,14 @@ class DashboardQueries:
         self._filings = filings
         self._clock = clock
 
+    def as_of(self, day: date | None) -> DashboardQueries:
+        """The figures as they stood at the end of `day` (`ReportingQueries.as_of`); the
+        filings shown are today's."""
+        queries = self._queries.as_of(day)
+        if queries is self._queries:
+            return self
+        return DashboardQueries(queries, self._targets, self._filings, queries.clock)
+
     async def overview(
         self, principal: Principal, unit_code: str, year: int | None = None
     ) -> Overview:
