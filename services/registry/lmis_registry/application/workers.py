@@ -177,25 +177,6 @@ class WorkerFiles:
         identity: Checked | None = None,
         sender: SendingOrganisation | None = None,
     ) -> CommandResult:
-        try:
-            built = self._command(worker_id, command, ctx, creates, identity, sender)
-            return await self._path.run(built, ctx)
-        except workers.OpenFileExists as conflict:
-            # only a caller who may read the citizen's open file learns that there is one
-            holder = conflict.holder_commune
-            if holder and self._authorizer.allows(ctx.principal, READ, holder, STREAM_TYPE):
-                raise
-            raise workers.RegistrationRefused() from None
-
-    def _command(
-        self,
-        worker_id: UUID,
-        command: AnyCommand,
-        ctx: CommandContext,
-        creates: bool,
-        identity: Checked | None = None,
-        sender: SendingOrganisation | None = None,
-    ) -> Command[workers.WorkerFile]:
         def authorise(state: workers.WorkerFile | None) -> None:
             self._authorise_write(ctx.principal, state, command)
 
@@ -203,7 +184,7 @@ class WorkerFiles:
             today = self._clock.today()
             return workers.decide(state, command, today, identity=identity, sender=sender)
 
-        return Command(
+        built = Command(
             command.command_name,
             worker_id,
             command.model_dump(mode="json", exclude_unset=True),
@@ -212,6 +193,14 @@ class WorkerFiles:
             authorise=authorise,
             creates=creates,
         )
+        try:
+            return await self._path.run(built, ctx)
+        except workers.OpenFileExists as conflict:
+            # only a caller who may read the citizen's open file learns that there is one
+            holder = conflict.holder_commune
+            if holder and self._authorizer.allows(ctx.principal, READ, holder, STREAM_TYPE):
+                raise
+            raise workers.RegistrationRefused() from None
 
     def _authorise_write(
         self, principal: Principal, state: workers.WorkerFile | None, command: AnyCommand
