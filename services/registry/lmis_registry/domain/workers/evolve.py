@@ -28,6 +28,7 @@ from lmis_shared.contracts import registry as events
 from lmis_shared.contracts.registry_senders import WorkerSenderChecked
 from lmis_shared.events import EventPayload
 from lmis_shared.privacy.erasure import Erasure
+from lmis_shared.records import record_from
 
 
 def evolve(state: WorkerFile | None, event: EventPayload, stream_id: UUID) -> WorkerFile:
@@ -119,19 +120,7 @@ def _with_result(
 
 
 def _contract(event: events.WorkerContractSigned) -> Contract:
-    return Contract(
-        destination_country=event.destination_country,
-        programme=event.programme,
-        sending_organisation=event.sending_organisation,
-        employer=event.employer,
-        sector=event.sector,
-        start_date=event.start_date,
-        duration_months=event.duration_months,
-        end_date=event.end_date,
-        monthly_salary_vnd=event.monthly_salary_vnd,
-        fees_vnd=dict(event.fees_vnd),
-        signed_on=event.signed_on,
-    )
+    return record_from(Contract, event, fees_vnd=dict(event.fees_vnd))
 
 
 def _abroad_changed(
