@@ -31,6 +31,7 @@ from datetime import date
 from typing import Protocol
 from uuid import UUID
 
+from lmis_registry.application.import_identities import ImportedIdentities
 from lmis_registry.application.import_rows import (
     OPEN_FILE,
     STREAM_TYPE,
@@ -111,7 +112,10 @@ class WorkerImports:
         template: Template = WORKER_TEMPLATE,
         follow_ups: Sequence[FollowUp] = FOLLOW_UPS,
         batch_size: int = BATCH_SIZE,
+        identities: ImportedIdentities | None = None,
     ) -> None:
+        self._identities = identities
+        """Asks the population register about the imported files, once all are saved."""
         self._files = files
         self._clock = clock
         self._authorizer = authorizer
@@ -134,22 +138,25 @@ class WorkerImports:
             self._follow_ups,
         )
         context = ctx.append_context(SOURCE, self._clock.now())
-        saving: asyncio.Task[None] | None = None
+        saved: list[workers.WorkerFile] = []
+        saving: asyncio.Task[list[workers.WorkerFile]] | None = None
         try:
             for rows in _batches(table.rows, self._batch_size):
                 planned, errors = await asyncio.to_thread(planner.plan, rows)
                 summary.errors += errors
                 if saving is not None:
-                    await saving
+                    saved += await saving
                 saving = asyncio.create_task(
                     self._save(table, ctx.principal, planned, context, summary, progress, len(rows))
                 )
             if saving is not None:
-                await saving
+                saved += await saving
         finally:
             if saving is not None and not saving.done():  # planning failed: stop saving
                 saving.cancel()
                 await asyncio.gather(saving, return_exceptions=True)
+        if self._identities is not None and saved:  # after the rows: not on the import's path
+            await self._identities.check(saved, context)
         return summary
 
     def authorise(self, principal: Principal) -> None:
@@ -170,10 +177,10 @@ class WorkerImports:
         summary: ImportSummary,
         progress: Progress | None,
         rows: int,
-    ) -> None:
-        """Save the batch's new files; those already there are skipped, those whose citizen
-        has an open file rejected. A file saved by someone else between the look and the
-        save rolls the batch back: look again, save the rest."""
+    ) -> list[workers.WorkerFile]:
+        """Save the batch's new files (answered, as saved); those already there are skipped,
+        those whose citizen has an open file rejected. A file saved by someone else between
+        the look and the save rolls the batch back: look again, save the rest."""
         for _ in range(MAX_ATTEMPTS):
             batch = await self._still_new(table, principal, batch, summary, context.correlation_id)
             try:
@@ -183,7 +190,7 @@ class WorkerImports:
             summary.imported += len(batch)
             if progress:
                 progress(rows)
-            return
+            return [p.after for p in batch]
         raise ConcurrencyConflict(None, None)
 
     async def _still_new(
