@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from uuid import UUID
 
+from lmis_reporting.adapters.deferred_writes import DeferredWrites
 from lmis_reporting.domain.facts import FACTS_BY_STREAM, Facts
 from lmis_shared.migrations import Migration
 from lmis_shared.processing import Connection
@@ -58,7 +59,7 @@ def dump(facts: Facts) -> str:
 class PostgresStreamFacts:
     """The `StreamFacts` port on one transaction's connection."""
 
-    def __init__(self, conn: Connection, schema: str) -> None:
+    def __init__(self, conn: Connection | DeferredWrites, schema: str) -> None:
         self._conn = conn
         self._schema = schema
 

@@ -24,6 +24,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from lmis_reporting.adapters.deferred_writes import DeferredWrites
 from lmis_reporting.adapters.facts_store import dump
 from lmis_reporting.application.ports import FactVersion, RecordedIncrement
 from lmis_reporting.domain.indicators import Increment
@@ -90,7 +91,7 @@ _RECORD = """
 class PostgresRecordedCounts:
     """The `RecordedCounts` port on one transaction's connection."""
 
-    def __init__(self, conn: Connection, schema: str) -> None:
+    def __init__(self, conn: Connection | DeferredWrites, schema: str) -> None:
         self._conn = conn
         self._schema = schema
 
@@ -121,7 +122,7 @@ def count_keys(increments: Sequence[Increment]) -> list[list[Any]]:
 class PostgresFactHistory:
     """The `FactHistory` port on one transaction's connection."""
 
-    def __init__(self, conn: Connection, schema: str) -> None:
+    def __init__(self, conn: Connection | DeferredWrites, schema: str) -> None:
         self._conn = conn
         self._schema = schema
 

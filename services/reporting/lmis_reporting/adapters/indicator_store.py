@@ -9,7 +9,8 @@ known at the end of each day.
 The projection handles a batch in the transaction that also moves its positions
 (`lmis_shared.processing.projection`), so only events new to it get here, in order; what they
 change is the counting use case's (`application/counting.py`), run over this transaction's
-`PostgresStreamFacts` and `PostgresCounts`. Sums over a unit's subtree and over a quarter or
+`PostgresStreamFacts` and `PostgresCounts`, whose writes go as one statement
+(`adapters/deferred_writes.py`). Sums over a unit's subtree and over a quarter or
 year are made at read time (`adapters/indicator_reads.py`).
 """
 
@@ -20,6 +21,7 @@ from typing import ClassVar
 
 import asyncpg
 
+from lmis_reporting.adapters.deferred_writes import DeferredWrites
 from lmis_reporting.adapters.facts_store import MIGRATION as FACTS_MIGRATION
 from lmis_reporting.adapters.facts_store import PostgresStreamFacts
 from lmis_reporting.adapters.history_store import MIGRATION as HISTORY_MIGRATION
@@ -66,7 +68,7 @@ _ADD = """
 class PostgresCounts:
     """The `Counts` port on one transaction's connection."""
 
-    def __init__(self, conn: Connection, schema: str) -> None:
+    def __init__(self, conn: Connection | DeferredWrites, schema: str) -> None:
         self._conn = conn
         self._schema = schema
 
@@ -93,6 +95,8 @@ class IndicatorProjection(Projection):
         return MIGRATIONS
 
     async def apply(self, conn: Connection, events: Sequence[Decoded]) -> None:
+        if not events:
+            return  # a redelivery: no facts to load
         new = [
             StreamEvent(
                 d.event.metadata.stream_id,
@@ -102,13 +106,15 @@ class IndicatorProjection(Projection):
             )
             for d in events
         ]
+        writes = DeferredWrites(conn)  # the four tables' writes in one round trip
         await count(
             new,
-            PostgresStreamFacts(conn, self.schema),
-            PostgresCounts(conn, self.schema),
-            PostgresFactHistory(conn, self.schema),
-            PostgresRecordedCounts(conn, self.schema),
+            PostgresStreamFacts(writes, self.schema),
+            PostgresCounts(writes, self.schema),
+            PostgresFactHistory(writes, self.schema),
+            PostgresRecordedCounts(writes, self.schema),
         )
+        await writes.send()
 
     async def clear(self, conn: Connection) -> None:
         # DELETE, not TRUNCATE: readers keep seeing the old numbers until the rebuild commits
