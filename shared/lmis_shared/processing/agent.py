@@ -9,9 +9,11 @@ How records flow, and why this shape:
   fires in a `finally`, so a failed or cancelled apply would otherwise still be acknowledged,
   committed, and lost (faust-streaming issue #315). What is not acknowledged comes again after
   a restart, and the projection's positions make that harmless.
-* The agent only queues records; a drain task takes whatever is queued (up to `batch_size`)
-  and applies it in one transaction. A quiet stream is handled one record at a time with no
-  added delay; a busy one in batches as large as the backlog, like a group commit.
+* The agent decodes each record and queues it; a drain task takes whatever is queued (up to
+  `batch_size`) and applies it in one transaction. Decoding happens while the drain waits on
+  the previous batch's round trips to PostgreSQL, not after them. A quiet stream is handled
+  one record at a time with no added delay; a busy one in batches as large as the backlog,
+  like a group commit.
 * Every well-formed record goes to the projection, whatever its type: those it does not apply
   still hold versions of their stream, which the projection checks (`versions.py`: a gap or a
   version this code cannot read yet is parked, not applied and not skipped). At start, the
@@ -91,12 +93,12 @@ def projection_agent(
         await _retrying("resume parked", projection.resume_parked, liveness)
         # `noack` is on faust's Stream, not on the StreamT interface it is typed with
         manual = cast(StreamT[bytes], cast(Any, stream).noack())
-        queue: asyncio.Queue[EventT[bytes]] = asyncio.Queue(maxsize=batch_size)
+        queue: asyncio.Queue[_Item] = asyncio.Queue(maxsize=batch_size)
         drain = asyncio.create_task(handler.drain(queue, manual, batch_size))
         try:
             async for event in manual.events():
                 progress.received(event.message.partition, event.message.offset)
-                await _put(queue, event, drain)
+                await _put(queue, handler.open(event), drain)
         except Exception as exc:
             # faust would restart the agent, which then acknowledges newer records while the
             # queued ones never will be; faust can commit past such a gap (issue #606). Stop
@@ -147,7 +149,7 @@ class _BatchHandler:
         self.progress = progress
 
     async def drain(
-        self, queue: asyncio.Queue[EventT[bytes]], stream: StreamT[bytes], batch_size: int
+        self, queue: asyncio.Queue[_Item], stream: StreamT[bytes], batch_size: int
     ) -> None:
         while True:
             batch = [await queue.get()]
@@ -155,9 +157,8 @@ class _BatchHandler:
                 batch.append(queue.get_nowait())
             await self.handle(batch, stream)
 
-    async def handle(self, events: Sequence[EventT[bytes]], stream: StreamT[bytes]) -> None:
+    async def handle(self, items: Sequence[_Item], stream: StreamT[bytes]) -> None:
         started = time.time_ns()
-        items = [self._open(event) for event in events]
         to_apply = [item for item in items if item.arrival is not None]
         new, poisoned = await apply_isolating(
             [item.arrival for item in to_apply if item.arrival is not None],
@@ -182,7 +183,8 @@ class _BatchHandler:
         ]  # a type this projection does not apply (Passing) or parked unread: no span
         self.spans.record(started, handled)
 
-    def _open(self, event: EventT[bytes]) -> _Item:
+    def open(self, event: EventT[bytes]) -> _Item:
+        """The record decoded, or why it is to be dead-lettered."""
         message = event.message
         item = _Item(event)
         try:
