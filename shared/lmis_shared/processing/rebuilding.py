@@ -29,61 +29,27 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import (
-    Awaitable,
-    Callable,
-    Container,
-    Iterator,
-    Mapping,
-    Sequence,
-)
+from collections.abc import Collection, Container, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from uuid import UUID
 
 import asyncpg
 
 from lmis_shared.processing.projection import _LOCK_CLASS, Connection
-from lmis_shared.processing.replay import Position, Replayed, gap_safe_bound, replay
+from lmis_shared.processing.replay import gap_safe_bound
+from lmis_shared.processing.replay_parts import Hook, Progress, replay_into, replay_split
 from lmis_shared.processing.staging import Replica, Stage
 
 CHUNK = 20_000
 """Events read per statement: a few tens of milliseconds of PostgreSQL work each."""
 
-Hook = Callable[[], Awaitable[None]]
-
-
-@dataclass
-class _Progress:
-    """Where the replay stands: per store the position read to, per stream the version."""
-
-    read_to: dict[str, Position]
-    versions: dict[UUID, int] = field(default_factory=dict)
-    moved: set[UUID] = field(default_factory=set)
-    applied: int = 0
-
-    def kept(self, events: Sequence[Replayed], seen: Mapping[UUID, int]) -> list[Replayed]:
-        """The events above their stream's version; then every stream moves to the last
-        version `seen` in the chunk, events of types the projection does not apply included,
-        as the live projection's positions do (else the next live event looks like a gap)."""
-        new = []
-        for e in events:
-            if e.version > self.versions.get(e.stream_id, 0):
-                self.versions[e.stream_id] = e.version
-                self.moved.add(e.stream_id)
-                new.append(e)
-        for stream_id, version in seen.items():
-            if version > self.versions.get(stream_id, 0):
-                self.versions[stream_id] = version
-                self.moved.add(stream_id)
-        return new
+__all__ = ["CHUNK", "Hook", "rebuild_projection"]
 
 
 async def rebuild_projection(
     pool: asyncpg.Pool,
     schema: str,
     name: str,
-    handled: Container[str],
+    handled: Collection[str],
     replica: Replica,
     sources: Sequence[str],
     *,
@@ -91,17 +57,28 @@ async def rebuild_projection(
     between_chunks: Hook | None = None,
     before_swap: Hook | None = None,
     phases: dict[str, float] | None = None,
+    processes: int = 1,
+    dsn: str | None = None,
 ) -> int:
     """Rebuild projection `name` (tables of `replica` in `schema`) from the event stores of
     `sources` (schemas) and swap it in; returns how many events it applied. `between_chunks`
     (a test's hook) runs after each chunk of the replay, no transaction open, `before_swap`
     (another) once the stage is filled, before the swap's lock; `phases`, if
-    given, receives the seconds each phase took (`replay`, `stage`, `swap`: the locked one)."""
+    given, receives the seconds each phase took (`replay`, `stage`, `swap`: the locked one).
+    With `processes` above 1 and the `dsn` to connect with, the first replay is split by
+    stream across that many processes (`replay_parts.replay_split`; the replica's class must
+    `export` and `absorb`)."""
     clock = _Phases(phases)
-    progress = _Progress({source: (0, 0) for source in sources})
+    progress = Progress({source: (0, 0) for source in sources})
     with _no_cyclic_gc():
         bound = await gap_safe_bound(pool)
-        await _replay(pool, replica, progress, handled, bound, chunk, between_chunks)
+        if processes > 1 and dsn is not None:
+            await replay_split(
+                pool, dsn, replica, progress, frozenset(handled), bound, chunk, processes,
+                between_chunks,
+            )  # fmt: skip
+        else:
+            await replay_into(pool, replica, progress, handled, bound, chunk, between_chunks)
         async with pool.acquire() as conn:
             stage = Stage(conn, schema, replica.tables)
             try:
@@ -131,14 +108,14 @@ async def _stage_and_swap(
     name: str,
     handled: Container[str],
     replica: Replica,
-    progress: _Progress,
+    progress: Progress,
     chunk: int,
     clock: _Phases,
     before_swap: Hook | None,
 ) -> None:
     await stage.create()
     # what arrived while the replay ran, then the copy: the locked swap has little left to do
-    await _replay(pool, replica, progress, handled, await gap_safe_bound(pool), chunk)
+    await replay_into(pool, replica, progress, handled, await gap_safe_bound(pool), chunk)
     clock.done("replay")
     await stage.fill(replica, progress.versions)
     for table in replica.tables:
@@ -152,7 +129,7 @@ async def _stage_and_swap(
             "SELECT pg_advisory_xact_lock($1, hashtext($2))", _LOCK_CLASS, f"{schema}.{name}"
         )
         bound = await gap_safe_bound(conn)
-        await _replay(pool, replica, progress, handled, bound, chunk)
+        await replay_into(pool, replica, progress, handled, bound, chunk)
         await stage.refresh(replica, progress.moved, progress.versions)
         await stage.swap(name)
     clock.done("swap")
@@ -183,22 +160,3 @@ class _Phases:
         if self._into is not None:
             self._into[phase] = round(now - self._last, 2)
         self._last = now
-
-
-async def _replay(
-    pool: asyncpg.Pool,
-    replica: Replica,
-    progress: _Progress,
-    handled: Container[str],
-    bound: int,
-    chunk: int,
-    between_chunks: Hook | None = None,
-) -> None:
-    for source, after in progress.read_to.items():
-        async for read_to, events, seen in replay(pool, source, handled, after, bound, chunk):
-            new = progress.kept(events, seen)
-            await replica.apply(new)
-            progress.applied += len(new)
-            progress.read_to[source] = read_to
-            if between_chunks is not None:
-                await between_chunks()

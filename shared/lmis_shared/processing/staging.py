@@ -58,6 +58,16 @@ class Replica(ABC):
     def touched(self, table: Table) -> set[Row]:
         """The keys written or deleted since the last call (the set is handed over)."""
 
+    def export(self) -> object:
+        """The replica's state, picklable, for another process's replica to `absorb` (a
+        replay split by stream: `replay_parts.py`); a replica that cannot is not split."""
+        raise NotImplementedError
+
+    def absorb(self, exported: object) -> None:
+        """Take in what another replica of other streams `export`ed: counts add up, the rows
+        kept per stream are added."""
+        raise NotImplementedError
+
 
 def _q(name: str) -> str:
     return f'"{name}"'

@@ -167,7 +167,9 @@ def handled_event_types(rules: Sequence[CountRule] = RULES) -> frozenset[str]:
     return frozenset(rule.event_type for rule in rules) | FACT_EVENT_TYPES
 
 
+@cache
 def month_of(day: date) -> date:
+    # cached: every increment asks, and a store holds few distinct days
     return day.replace(day=1)
 
 
@@ -177,7 +179,8 @@ def increments(
     """What `payload` adds to the counts, given its stream's `facts` after it."""
     if facts is None:  # a stream whose first event never came: its counts go to no unit
         facts = FACTS_BY_STREAM.get(payload.stream_type, Facts)()
-    matching = _rules_by_type(tuple(rules)).get(payload.event_type, ())
+    by_type = _RULES_BY_TYPE if rules is RULES else _rules_by_type(tuple(rules))
+    matching = by_type.get(payload.event_type, ())
     out: list[Increment] = []
     for rule in matching:
         if _holds(rule, payload, facts):
@@ -210,6 +213,10 @@ def _rules_by_type(rules: tuple[CountRule, ...]) -> dict[str, tuple[CountRule, .
     for rule in rules:
         by_type.setdefault(rule.event_type, []).append(rule)
     return {event_type: tuple(found) for event_type, found in by_type.items()}
+
+
+_RULES_BY_TYPE = _rules_by_type(RULES)
+"""The default rules' table, looked up without hashing every rule of `RULES` again."""
 
 
 def _holds(rule: CountRule, payload: EventPayload, facts: Facts) -> bool:
@@ -253,6 +260,8 @@ _COLLECTIONS = (tuple, list, frozenset, set)
 
 def dimension_values(value: object) -> list[str]:
     """A breakdown attribute's values: one for a plain value, each element of a collection."""
+    if type(value) is str:  # the usual case, asked for every breakdown of every event
+        return [value]
     items = value if isinstance(value, _COLLECTIONS) else (value,)
     return sorted({_text(item) for item in items if item is not None})
 
