@@ -1,7 +1,8 @@
 """Rebuilding the indicator projection in memory and swapping it in (`rebuild_projection`), on
 the real PostgreSQL: the rebuilt tables and positions are those live processing made, and
 events that arrive while the rebuild runs (some already applied by the live processor to the
-old tables, some not yet) count exactly once after the swap."""
+old tables, some not yet) count exactly once after the swap; the same with the first replay
+split by stream over two processes (`replay_parts.py`)."""
 
 from __future__ import annotations
 
@@ -74,8 +75,12 @@ async def append_spread(stores: list[Store], events: Sequence[RecordedEvent]) ->
         await append(store, [e for e in events if e.metadata.stream_id.int % len(stores) == n])
 
 
+SPLIT = pytest.mark.parametrize("processes", [1, 2], ids=["one_process", "two_processes"])
+
+
+@SPLIT
 async def test_the_rebuilt_tables_and_positions_are_those_live_processing_made(
-    pg_pool: asyncpg.Pool, schema: str, stores: list[Store]
+    pg_pool: asyncpg.Pool, schema: str, stores: list[Store], database_url: str, processes: int
 ) -> None:
     events = scenario(seed=11)
     projection = IndicatorProjection(pg_pool, schema)
@@ -93,7 +98,7 @@ async def test_the_rebuilt_tables_and_positions_are_those_live_processing_made(
 
     applied = await rebuild_projection(
         pg_pool, schema, NAME, projection.event_types, IndicatorReplica(),
-        [s.schema for s in stores], chunk=23,
+        [s.schema for s in stores], chunk=23, processes=processes, dsn=database_url,
     )  # fmt: skip
 
     assert applied == len(events)
@@ -129,8 +134,9 @@ def next_events(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
     ]
 
 
+@SPLIT
 async def test_events_arriving_during_a_rebuild_count_exactly_once_after_the_swap(
-    pg_pool: asyncpg.Pool, schema: str, stores: list[Store]
+    pg_pool: asyncpg.Pool, schema: str, stores: list[Store], database_url: str, processes: int
 ) -> None:
     rnd = random.Random(4)
     events = scenario(seed=12)
@@ -166,8 +172,8 @@ async def test_events_arriving_during_a_rebuild_count_exactly_once_after_the_swa
 
     await rebuild_projection(
         pg_pool, schema, NAME, projection.event_types, IndicatorReplica(),
-        [s.schema for s in stores], chunk=40, between_chunks=live_traffic,
-        before_swap=traffic_after_staging,
+        [s.schema for s in stores], chunk=40 // processes, between_chunks=live_traffic,
+        before_swap=traffic_after_staging, processes=processes, dsn=database_url,
     )  # fmt: skip
     await deliver(len(arriving) + len(late))  # what the live processor had not had yet
     arriving += late
