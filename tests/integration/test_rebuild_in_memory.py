@@ -185,3 +185,35 @@ async def test_events_arriving_during_a_rebuild_count_exactly_once_after_the_swa
         await in_batches(IndicatorProjection(pg_pool, everything), [*events, *arriving], 17)
         expected: Any = (await tables(pg_pool, everything), await positions(pg_pool, everything))
     assert (await tables(pg_pool, schema), await positions(pg_pool, schema)) == expected
+
+
+@SPLIT
+@pytest.mark.parametrize("live_begins", [False, True], ids=["quiet", "live_begins"])
+async def test_a_first_build_is_what_live_processing_makes(
+    pg_pool: asyncpg.Pool, schema: str, stores: list[Store], database_url: str, processes: int,
+    live_begins: bool,
+) -> None:  # fmt: skip
+    """Nothing applied yet: the rows go straight into the live tables. If the live processor
+    began meanwhile (events applied before the swap), the stage and its diff after all."""
+    events = scenario(seed=13)
+    await append_spread(stores, events)
+    projection = IndicatorProjection(pg_pool, schema)
+    arriving = later_events(events, random.Random(5)) if live_begins else []
+
+    async def live_processor_begins() -> None:
+        await append_spread(stores, arriving)
+        await in_batches(projection, arriving[:4], 2)
+
+    await rebuild_projection(
+        pg_pool, schema, NAME, projection.event_types, IndicatorReplica(),
+        [s.schema for s in stores], chunk=31, before_swap=live_processor_begins,
+        processes=processes, dsn=database_url,
+    )  # fmt: skip
+    await in_batches(projection, arriving[4:], 3)
+
+    everything = unique("t_live")
+    async with indicator_tables(pg_pool, everything):
+        await in_batches(IndicatorProjection(pg_pool, everything), [*events, *arriving], 17)
+        expected: Any = (await tables(pg_pool, everything), await positions(pg_pool, everything))
+    assert (await tables(pg_pool, schema), await positions(pg_pool, schema)) == expected
+    assert await totals(pg_pool, schema) == straight_count([*events, *arriving])

@@ -117,10 +117,11 @@ async def _stage_and_swap(
     # what arrived while the replay ran, then the copy: the locked swap has little left to do
     await replay_into(pool, replica, progress, handled, await gap_safe_bound(pool), chunk)
     clock.done("replay")
-    await stage.fill(replica, progress.versions)
-    for table in replica.tables:
-        replica.touched(table)  # staged as they are now
-    progress.moved = set()
+    # a first build (nothing live yet) skips the stage: its rows go straight into the live
+    # tables under the lock, with no join and no second copy of a million rows
+    first_build = await stage.live_is_empty(name)
+    if not first_build:
+        await _fill(stage, replica, progress)
     clock.done("stage")
     if before_swap is not None:
         await before_swap()
@@ -130,9 +131,21 @@ async def _stage_and_swap(
         )
         bound = await gap_safe_bound(conn)
         await replay_into(pool, replica, progress, handled, bound, chunk)
-        await stage.refresh(replica, progress.moved, progress.versions)
-        await stage.swap(name)
+        if first_build and await stage.live_is_empty(name):
+            await stage.load_live(replica, progress.versions, name)
+        else:
+            if first_build:  # the live processor began meanwhile: the stage after all
+                await _fill(stage, replica, progress)
+            await stage.refresh(replica, progress.moved, progress.versions)
+            await stage.swap(name)
     clock.done("swap")
+
+
+async def _fill(stage: Stage, replica: Replica, progress: Progress) -> None:
+    await stage.fill(replica, progress.versions)
+    for table in replica.tables:
+        replica.touched(table)  # staged as they are now
+    progress.moved = set()
 
 
 @contextmanager

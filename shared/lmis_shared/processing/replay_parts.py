@@ -158,9 +158,7 @@ async def _replay_part(job: _Job) -> _PartDone:
     progress = Progress({source: (0, 0) for source in job.sources})
     pool = await asyncpg.create_pool(job.dsn, min_size=2, max_size=2)
     try:
-        await replay_into(
-            pool, replica, progress, job.handled, job.bound, job.chunk, part=job.part
-        )
+        await replay_into(pool, replica, progress, job.handled, job.bound, job.chunk, part=job.part)
     finally:
         await pool.close()
     ids = list(progress.versions)

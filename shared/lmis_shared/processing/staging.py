@@ -169,11 +169,31 @@ class Stage:
             projection,
         )
 
-    async def _copy(self, table: str, columns: tuple[str, ...], rows: Iterable[Row]) -> None:
+    async def live_is_empty(self, projection: str) -> bool:
+        """Whether the live tables hold no row and the projection no position (a first
+        build: nothing was ever applied)."""
+        tables = [f"SELECT FROM {{s}}.{_q(t.name)}" for t in self._tables]
+        positions = "SELECT FROM {s}.projection_positions WHERE projection = $1"
+        exists = " OR ".join(f"EXISTS ({q})" for q in [*tables, positions])
+        return not await self._conn.fetchval(self._sql(f"SELECT {exists}"), projection)
+
+    async def load_live(self, replica: Replica, versions: dict[UUID, int], projection: str) -> None:
+        """Copy the replica straight into the live tables, empty (inside the transaction that
+        found them so, under the projection's lock)."""
+        for t in self._tables:
+            await self._copy(t.name, t.columns, replica.rows(t), self._schema)
+        rows = ((projection, stream_id, version) for stream_id, version in versions.items())
+        await self._copy(
+            "projection_positions", ("projection", "stream_id", "version"), rows, self._schema
+        )
+
+    async def _copy(
+        self, table: str, columns: tuple[str, ...], rows: Iterable[Row], schema: str = "pg_temp"
+    ) -> None:
         source = iter(rows)
         while batch := list(itertools.islice(source, _COPY_ROWS)):
             await self._conn.copy_records_to_table(
-                table, records=batch, columns=list(columns), schema_name="pg_temp"
+                table, records=batch, columns=list(columns), schema_name=schema
             )
 
 
