@@ -7,8 +7,10 @@ each) in an embedded PostgreSQL, then measures, in the same run:
   * the replay alone: reading the store in chunks and typing each payload as the processors
     do (`lmis_shared.processing.replay`), with nothing applied;
   * the reporting projection's rebuild (`rebuild_projection` with `IndicatorReplica`, what
-    `lmis rebuild reporting` runs): in memory, staged, swapped in; then once more over the
-    tables it made (the usual case: the swap finds few rows to change);
+    `lmis rebuild reporting` runs): replayed in memory split over one process per core, a
+    first build copied straight into the empty tables; then once more over the tables it
+    made (the usual case: staged, the swap finds few rows to change); and a first build
+    again in one process, for what the split brings;
   * the notify deadline projection's rebuild (`DeadlineProjection.rebuild`, one transaction)
     over the first `--notify-events` of the same events;
   * with `--old-events N`, the old reporting rebuild (`Projection.rebuild`, one transaction)
@@ -22,6 +24,7 @@ Results: `bench/results/rebuild.json`.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -81,7 +84,9 @@ async def replay_only(pool: asyncpg.Pool) -> dict[str, Any]:
     return rate(count, time.perf_counter() - started)
 
 
-async def reporting(pool: asyncpg.Pool, schema: str) -> dict[str, Any]:
+async def reporting(
+    pool: asyncpg.Pool, schema: str, dsn: str, processes: int = os.cpu_count() or 1
+) -> dict[str, Any]:
     await IndicatorProjection(pool, schema).migrate()
     phases: dict[str, float] = {}
     started, cpu = time.perf_counter(), time.process_time()
@@ -93,9 +98,16 @@ async def reporting(pool: asyncpg.Pool, schema: str) -> dict[str, Any]:
         IndicatorReplica(),
         [SOURCE],
         phases=phases,
+        processes=processes,
+        dsn=dsn,
     )
     figures = rate(applied, time.perf_counter() - started)
-    return {**figures, "cpu_seconds": round(time.process_time() - cpu, 1), "phases": phases}
+    return {
+        **figures,
+        "processes": processes,
+        "cpu_seconds_this_process": round(time.process_time() - cpu, 1),
+        "phases": phases,
+    }
 
 
 async def first(store: PostgresEventStore, n: int) -> AsyncIterator[RecordedEvent]:
@@ -139,8 +151,11 @@ async def measure(server: EmbeddedPostgres, args: argparse.Namespace) -> Figures
         figures: Figures = {"events": args.events, "fill_seconds": round(fill, 1)}
         figures["peer_copy_out"] = await copy_out(pool)
         figures["replay_and_type_only"] = await replay_only(pool)
-        ours = figures["reporting_rebuild"] = await reporting(pool, "bench_reporting")
-        figures["reporting_rebuild_again"] = await reporting(pool, "bench_reporting")
+        ours = figures["reporting_rebuild"] = await reporting(pool, "bench_reporting", server.dsn)
+        figures["reporting_rebuild_again"] = await reporting(pool, "bench_reporting", server.dsn)
+        figures["reporting_rebuild_one_process"] = await reporting(
+            pool, "bench_reporting_one", server.dsn, processes=1
+        )
         figures["ratio_reporting_to_peer"] = round(
             ours["events_per_s"] / figures["peer_copy_out"]["events_per_s"], 3
         )

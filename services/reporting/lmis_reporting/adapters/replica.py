@@ -134,4 +134,5 @@ class IndicatorReplica(Replica):
         values = self.counts.values
         for key, value in counts.items():
             values[key] = values.get(key, 0) + value
-        self.facts.dumped.update(zip(uuids(ids), zip(stream_types, communes, texts, strict=True)))
+        rows = zip(stream_types, communes, texts, strict=True)
+        self.facts.dumped.update(zip(uuids(ids), rows, strict=True))
