@@ -64,7 +64,8 @@ async def rebuild_projection(
     `sources` (schemas) and swap it in; returns how many events it applied. `between_chunks`
     (a test's hook) runs after each chunk of the replay, no transaction open, `before_swap`
     (another) once the stage is filled, before the swap's lock; `phases`, if
-    given, receives the seconds each phase took (`replay`, `stage`, `swap`: the locked one).
+    given, receives the seconds each phase took (`replay`, `stage`, `swap`: the locked one,
+    and `other_processes_cpu`, the CPU seconds of a split replay's other processes).
     With `processes` above 1 and the `dsn` to connect with, the first replay is split by
     stream across that many processes (`replay_parts.replay_split`; the replica's class must
     `export` and `absorb`)."""
@@ -73,10 +74,12 @@ async def rebuild_projection(
     with _no_cyclic_gc():
         bound = await gap_safe_bound(pool)
         if processes > 1 and dsn is not None:
-            await replay_split(
+            cpu = await replay_split(
                 pool, dsn, replica, progress, frozenset(handled), bound, chunk, processes,
                 between_chunks,
             )  # fmt: skip
+            if phases is not None:
+                phases["other_processes_cpu"] = round(cpu, 1)
         else:
             await replay_into(pool, replica, progress, handled, bound, chunk, between_chunks)
         async with pool.acquire() as conn:
