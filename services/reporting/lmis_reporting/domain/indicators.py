@@ -183,7 +183,7 @@ def increments(
     matching = by_type.get(payload.event_type, ())
     out: list[Increment] = []
     for rule in matching:
-        if _holds(rule, payload, facts):
+        if not rule.where or _holds(rule, payload, facts):
             out.extend(_apply(rule, payload, facts))
     return out
 
@@ -230,13 +230,11 @@ def _apply(rule: CountRule, payload: EventPayload, facts: Facts) -> list[Increme
     if not isinstance(unit, str) or not isinstance(day, date) or not isinstance(delta, int):
         raise RuleError(f"{rule.indicator}: a unit, date or amount of {rule.event_type} is wrong")
 
-    def row(dimension: str, value: str) -> Increment:
-        return Increment(rule.indicator, unit, month_of(day), dimension, value, delta)
-
-    rows = [row(TOTAL, TOTAL)]
+    indicator, month = rule.indicator, month_of(day)
+    rows = [Increment(indicator, unit, month, TOTAL, TOTAL, delta)]
     for dimension in rule.dimensions:
-        values = dimension_values(attribute(payload, facts, dimension))
-        rows.extend(row(dimension, value) for value in values)
+        for value in dimension_values(attribute(payload, facts, dimension)):
+            rows.append(Increment(indicator, unit, month, dimension, value, delta))
     return rows
 
 
