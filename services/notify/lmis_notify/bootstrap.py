@@ -41,7 +41,6 @@ from lmis_shared.commands.postgres import PostgresStreams
 from lmis_shared.contracts.feeds import load_catalogue
 from lmis_shared.contracts.notify import AlertRule, SubjectKind
 from lmis_shared.migrations import apply_migrations
-from lmis_shared.processing import all_events_in
 from lmis_shared.reference.units import province_of
 from lmis_shared.settings import CommonSettings
 
@@ -173,13 +172,14 @@ def feeds_of(pool: asyncpg.Pool, schema: str, clock: Clock) -> Feeds:
 
 
 async def rebuild(pool: asyncpg.Pool, settings: NotifySettings, common: CommonSettings) -> str:
-    """Rebuild the deadline projection from the event stores of its sources (each source
-    domain's events are in the schema of that name; notify's own in its schema), in one
-    transaction. Alerts are events and stay; the next sweep finds them again."""
-    notify = bootstrap(pool, settings, common)
+    """Rebuild the deadline projection and the feeds from the event stores of their sources
+    (each source domain's events are in the schema of that name; notify's own in its schema),
+    each in memory and swapped in at the end while the relays, the commands and the processor
+    go on (`adapters/deadline_rebuild.py`, `adapters/feed_rebuild.py`). Alerts are events and
+    stay; those the replay decides differently are appended at the swap."""
+    notify = with_key_grant(bootstrap(pool, settings, common), pool, settings, common)
     schemas = [settings.schema_name if d == SERVICE else d for d in settings.sources]
-    replayed = await notify.deadlines.rebuild(all_events_in(pool, schemas, settings.batch_size))
+    replayed = await notify.deadlines.rebuild_beside_live(schemas)
     # the feeds, derived again under the catalogue's current purposes (after a change)
-    sources = all_events_in(pool, feed_sources(settings.sources), settings.batch_size)
-    fanned = await notify.feed_projection.rebuild(sources)
+    fanned = await notify.feed_projection.rebuild_beside_live(feed_sources(settings.sources))
     return f"{SERVICE}: {replayed} events replayed, {fanned} fanned out to the agency feeds"

@@ -21,6 +21,11 @@ it and every relay of the cluster stops publishing. Here instead:
    event the rebuild applied is at or below its stream's new position and is skipped, any
    later one is applied once. Nothing is lost, nothing counted twice.
 
+A projection whose effects reach beyond its tables (notify's alerts are events) hands over
+`SwapSteps`: its own locks, taken first in the swap's transaction, and what it writes beside
+the stage once the stage is complete. Parked events of the projection that the rebuilt
+positions cover (`versions.py`) are deleted at the swap, and `lmis_parked_events` set again.
+
 Readers see the old rows until the swap commits. Two rebuilds of one projection at once are
 not supported (the second's swap would win).
 """
@@ -29,27 +34,42 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Collection, Container, Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Protocol
 
 import asyncpg
 
+from lmis_shared.migrations import quoted_schema
 from lmis_shared.processing.projection import _LOCK_CLASS, Connection
 from lmis_shared.processing.replay import gap_safe_bound
 from lmis_shared.processing.replay_parts import Hook, Progress, replay_into, replay_split
 from lmis_shared.processing.staging import Replica, Stage
+from lmis_shared.processing.versions import StreamVersions
 
 CHUNK = 20_000
 """Events read per statement: a few tens of milliseconds of PostgreSQL work each."""
 
-__all__ = ["CHUNK", "Hook", "rebuild_projection"]
+__all__ = ["CHUNK", "Hook", "SwapSteps", "rebuild_projection"]
+
+
+class SwapSteps(Protocol):
+    """What a projection adds to the swap's transaction (see the module's docstring)."""
+
+    async def locked(self, conn: Connection) -> None:
+        """Right after the projection's lock, before anything is written: locks of its own
+        (the transaction's id comes after them)."""
+
+    async def staged(self, conn: Connection) -> None:
+        """The stage holds the rebuilt rows (events since the bound included); it is swapped
+        in next."""
 
 
 async def rebuild_projection(
     pool: asyncpg.Pool,
     schema: str,
     name: str,
-    handled: Collection[str],
+    handled: Container[str],
     replica: Replica,
     sources: Sequence[str],
     *,
@@ -59,23 +79,24 @@ async def rebuild_projection(
     phases: dict[str, float] | None = None,
     processes: int = 1,
     dsn: str | None = None,
+    steps: SwapSteps | None = None,
 ) -> int:
     """Rebuild projection `name` (tables of `replica` in `schema`) from the event stores of
     `sources` (schemas) and swap it in; returns how many events it applied. `between_chunks`
     (a test's hook) runs after each chunk of the replay, no transaction open, `before_swap`
     (another) once the stage is filled, before the swap's lock; `phases`, if
     given, receives the seconds each phase took (`replay`, `stage`, `swap`: the locked one,
-    and `other_processes_cpu`, the CPU seconds of a split replay's other processes).
-    With `processes` above 1 and the `dsn` to connect with, the first replay is split by
-    stream across that many processes (`replay_parts.replay_split`; the replica's class must
-    `export` and `absorb`)."""
+    and `other_processes_cpu`, the CPU seconds of a split replay's other processes);
+    `steps`, the projection's own part of the swap. With `processes` above 1 and the `dsn`
+    to connect with, the first replay is split by stream across that many processes
+    (`replay_parts.replay_split`; the replica's class must `export` and `absorb`)."""
     clock = _Phases(phases)
     progress = Progress({source: (0, 0) for source in sources})
     with _no_cyclic_gc():
         bound = await gap_safe_bound(pool)
         if processes > 1 and dsn is not None:
             cpu = await replay_split(
-                pool, dsn, replica, progress, frozenset(handled), bound, chunk, processes,
+                pool, dsn, replica, progress, handled, bound, chunk, processes,
                 between_chunks,
             )  # fmt: skip
             if phases is not None:
@@ -97,6 +118,7 @@ async def rebuild_projection(
                     chunk,
                     clock,
                     before_swap,
+                    steps,
                 )
             finally:
                 await stage.drop()
@@ -115,14 +137,20 @@ async def _stage_and_swap(
     chunk: int,
     clock: _Phases,
     before_swap: Hook | None,
+    steps: SwapSteps | None = None,
 ) -> None:
     await stage.create()
     # what arrived while the replay ran, then the copy: the locked swap has little left to do
     await replay_into(pool, replica, progress, handled, await gap_safe_bound(pool), chunk)
     clock.done("replay")
     # a first build (nothing live yet) skips the stage: its rows go straight into the live
-    # tables under the lock, with no join and no second copy of a million rows
-    first_build = await stage.live_is_empty(name)
+    # tables under the lock, with no join and no second copy of a million rows; not for a
+    # projection whose swap steps read the stage, or whose rows go in in an order
+    first_build = (
+        steps is None
+        and not any(t.order for t in replica.tables)
+        and await stage.live_is_empty(name)
+    )
     if not first_build:
         await _fill(stage, replica, progress)
     clock.done("stage")
@@ -132,6 +160,8 @@ async def _stage_and_swap(
         await conn.execute(
             "SELECT pg_advisory_xact_lock($1, hashtext($2))", _LOCK_CLASS, f"{schema}.{name}"
         )
+        if steps is not None:
+            await steps.locked(conn)
         bound = await gap_safe_bound(conn)
         await replay_into(pool, replica, progress, handled, bound, chunk)
         if first_build and await stage.live_is_empty(name):
@@ -140,7 +170,10 @@ async def _stage_and_swap(
             if first_build:  # the live processor began meanwhile: the stage after all
                 await _fill(stage, replica, progress)
             await stage.refresh(replica, progress.moved, progress.versions)
+            if steps is not None:
+                await steps.staged(conn)
             await stage.swap(name)
+        await _drop_covered_parks(conn, schema, name)
     clock.done("swap")
 
 
@@ -149,6 +182,20 @@ async def _fill(stage: Stage, replica: Replica, progress: Progress) -> None:
     for table in replica.tables:
         replica.touched(table)  # staged as they are now
     progress.moved = set()
+
+
+async def _drop_covered_parks(conn: Connection, schema: str, name: str) -> None:
+    """Parked events at or below their stream's rebuilt position were replayed from the store
+    (or stand for a version the store holds): what they waited for is done. Those above it
+    still wait (a version the store has not got). The gauge is set to what is left."""
+    versions = StreamVersions(quoted_schema(schema), name)
+    await conn.execute(
+        f"DELETE FROM {versions.q}.parked_events p USING {versions.q}.projection_positions s"  # noqa: S608
+        " WHERE p.projection = $1 AND s.projection = $1 AND s.stream_id = p.stream_id"
+        " AND p.version <= s.version",
+        name,
+    )
+    await versions.report(conn)
 
 
 @contextmanager

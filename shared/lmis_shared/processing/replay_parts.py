@@ -87,7 +87,7 @@ async def replay_split(
     dsn: str,
     replica: Replica,
     progress: Progress,
-    handled: frozenset[str],
+    handled: Container[str],
     bound: int,
     chunk: int,
     parts: int,
@@ -134,7 +134,8 @@ def uuids(ids: bytes) -> list[UUID]:
 class _Job:
     dsn: str
     sources: tuple[str, ...]
-    handled: frozenset[str]
+    handled: Container[str]
+    """Pickled to the other processes (a frozenset, a set)."""
     replica_class: type[Replica]
     """Made with no arguments, in the spawned process."""
     bound: int

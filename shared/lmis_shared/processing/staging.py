@@ -34,6 +34,9 @@ class Table:
     name: str
     key: tuple[str, ...]
     values: tuple[str, ...]
+    order: tuple[str, ...] = ()
+    """Columns the new rows are inserted in the order of (an outbox whose relay publishes in
+    insertion order); none: any order."""
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -89,8 +92,13 @@ class Stage:
         await self.drop()
         for t in self._tables:
             stage, keys = _q(f"stage_{t.name}"), ", ".join(map(_q, t.key))
+            # the table's columns only: a live column filled by its default (an outbox's
+            # position) is not staged
             await self._conn.execute(
-                self._sql(f"CREATE TEMP TABLE {stage} (LIKE {{s}}.{_q(t.name)} INCLUDING DEFAULTS)")
+                self._sql(
+                    f"CREATE TEMP TABLE {stage} AS SELECT {_cols('l', t.columns)}"  # noqa: S608
+                    f" FROM {{s}}.{_q(t.name)} l LIMIT 0"
+                )
             )
             await self._conn.execute(
                 f"CREATE TEMP TABLE {_q(f'stage_keys_{t.name}')}"  # noqa: S608
@@ -222,6 +230,7 @@ def _differing(live: str, stage: str, t: Table) -> str:
     return (
         f"SELECT {_cols('s', t.columns)} FROM {stage} s"  # noqa: S608
         f" LEFT JOIN {live} l ON {_same(t.key, 's', 'l')} WHERE {differ}"
+        + (f" ORDER BY {_cols('s', t.order)}" if t.order else "")
     )
 
 

@@ -4,8 +4,10 @@ A `lmis_shared.processing.Projection`, so a redelivered or replayed event is ski
 stream's position, committed in the same transaction as its outbox rows and access entries:
 each source event yields each feed's record once. The feed relay (`feed_relay.py`) publishes
 the outbox in commit order. `rebuild` (`lmis rebuild notify`, after a purpose changed) empties
-the outbox and the subjects and derives them again from the event stores; the relay then
-publishes the new rows (agencies de-duplicate on `ce_id`).
+the outbox and the subjects and derives them again from the event stores in one transaction;
+the relay then publishes the new rows (agencies de-duplicate on `ce_id`). `rebuild_beside_live`
+(what `lmis rebuild notify` runs) derives them in memory and swaps in what differs, the relays
+and live processing going on (`feed_rebuild.py`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import ClassVar
 
 import asyncpg
 
+from lmis_notify.adapters.feed_rebuild import rebuild_feeds
 from lmis_notify.adapters.feed_store import PostgresFeedBook
 from lmis_notify.adapters.migrations import MIGRATIONS
 from lmis_notify.application.feed_fanout import FeedFanout
@@ -52,6 +55,14 @@ class FeedProjection(Projection):
     async def apply(self, conn: Connection, events: Sequence[Decoded]) -> None:
         book = PostgresFeedBook(conn, self.schema, self._access)
         await self._fanout.apply(book, [(d.event.metadata, d.event.data) for d in events])
+
+    async def rebuild_beside_live(self, sources: Sequence[str], **options: object) -> int:
+        """Rebuild from the stores of `sources` (schemas) in memory, swapped in at the end;
+        `options` go to `rebuild_projection`. Returns how many events it replayed."""
+        projection = (self.name, self.event_types)
+        return await rebuild_feeds(
+            self.pool, self.schema, projection, self._fanout, sources, **options
+        )
 
     async def clear(self, conn: Connection) -> None:
         await PostgresFeedBook(conn, self.schema, self._access).clear()

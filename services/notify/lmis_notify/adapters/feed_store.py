@@ -109,24 +109,7 @@ class PostgresFeedBook:
         )
 
     async def add(self, records: Sequence[FeedRecord]) -> None:
-        columns = column_arrays(
-            records,
-            "feed",
-            lambda r: r.unit or "",
-            "metadata.event_id",
-            "metadata.event_type",
-            "metadata.stream_id",
-            "metadata.stream_type",
-            "metadata.stream_version",
-            lambda r: json.dumps(r.data, ensure_ascii=False),
-            "metadata.recorded_at",
-            "metadata.actor",
-            "metadata.correlation_id",
-            "metadata.causation_id",
-            "metadata.traceparent",
-            "metadata.source",
-        )
-        await self._conn.execute(self._sql(q.INSERT), *columns)
+        await self._conn.execute(self._sql(q.INSERT), *outbox_columns(records))
 
     async def record_access(self, feed: FeedDefinition, records: Sequence[FeedRecord]) -> None:
         fields = sorted({name for r in records for name in r.data})
@@ -151,13 +134,41 @@ class PostgresFeedBook:
         for feed, unit, event_id, event_type, text in await self._conn.fetch(
             self._sql(q.OF_SUBJECT), subject
         ):
-            data = json.loads(text)
-            erased = [f for f in personal_of(event_type) if data.get(f) is not None]
-            if erased:
-                forgotten = {**data, **dict.fromkeys(erased), ERASED: erased}
+            forgotten = forgotten_data(event_type, json.loads(text))
+            if forgotten is not None:
                 rewritten.append((feed, unit, event_id, json.dumps(forgotten)))
         if rewritten:
             await self._conn.executemany(self._sql(q.REWRITE), rewritten)
+
+
+def outbox_columns(records: Sequence[FeedRecord]) -> tuple[list[Any], ...]:
+    """The outbox columns after (tx_id, seq), an array each, of `records`."""
+    return column_arrays(
+        records,
+        "feed",
+        lambda r: r.unit or "",
+        "metadata.event_id",
+        "metadata.event_type",
+        "metadata.stream_id",
+        "metadata.stream_type",
+        "metadata.stream_version",
+        lambda r: json.dumps(r.data, ensure_ascii=False),
+        "metadata.recorded_at",
+        "metadata.actor",
+        "metadata.correlation_id",
+        "metadata.causation_id",
+        "metadata.traceparent",
+        "metadata.source",
+    )
+
+
+def forgotten_data(event_type: str, data: dict[str, Any]) -> dict[str, Any] | None:
+    """A record's data once its person is erased (personal fields null and named), or None
+    if it holds none of them."""
+    erased = [f for f in personal_of(event_type) if data.get(f) is not None]
+    if not erased:
+        return None
+    return {**data, **dict.fromkeys(erased), ERASED: erased}
 
 
 async def seed_catalogue(pool: asyncpg.Pool, schema: str, shipped: FeedCatalogue) -> None:

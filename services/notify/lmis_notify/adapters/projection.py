@@ -5,9 +5,11 @@ its stream's position, committed in the same transaction as its effects. What th
 mean is the `Deadlines` use case's (`application/deadlines.py`); this class hands it the
 transaction's alert book, holding the alerts lock.
 
-`rebuild` forgets subjects, deadlines and submissions and replays; alerts stay (they are events)
-and, since their ids are deterministic, the replayed deadlines find them instead of raising
-them again.
+`rebuild` forgets subjects, deadlines and submissions and replays in one transaction; alerts
+stay (they are events) and, since their ids are deterministic, the replayed deadlines find them
+instead of raising them again. `rebuild_beside_live` (what `lmis rebuild notify` runs) does the
+same in memory and swaps it in, the relays, commands and live processing going on
+(`deadline_rebuild.py`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import ClassVar
 import asyncpg
 
 from lmis_notify.adapters.alert_book import PostgresAlertBook
+from lmis_notify.adapters.deadline_rebuild import rebuild_deadlines
 from lmis_notify.adapters.migrations import MIGRATIONS
 from lmis_notify.application.deadlines import Deadlines
 from lmis_notify.application.recruitment import RecruitmentWatch
@@ -53,6 +56,19 @@ class DeadlineProjection(Projection):
         await self._deadlines.apply(book, pairs)
         if self._watch is not None:
             await self._watch.apply(book, pairs)
+
+    async def rebuild_beside_live(self, sources: Sequence[str], **options: object) -> int:
+        """Rebuild from the stores of `sources` (schemas) in memory, swapped in at the end;
+        `options` go to `rebuild_projection`. Returns how many events it applied."""
+        return await rebuild_deadlines(
+            self.pool,
+            self.schema,
+            (self.name, self.event_types),
+            self._deadlines,
+            self._watch,
+            sources,
+            **options,
+        )
 
     async def clear(self, conn: Connection) -> None:
         book = await self._book(conn)
