@@ -3,7 +3,6 @@ rebuilds its read model. Tests build the use cases from fakes instead (tests/uni
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import asyncpg
@@ -130,8 +129,7 @@ async def migrate(pool: asyncpg.Pool, schema: str) -> None:
 async def rebuild(pool: asyncpg.Pool, settings: ReportingSettings, common: CommonSettings) -> str:
     """Rebuild the indicator counts and facts from the event stores of the domains the
     processor reads (each in the PostgreSQL schema of its name), in memory, swapped in at the
-    end while the processor, the commands and the relays go on (`rebuild_projection`); the
-    replay is split by stream over one process per core."""
+    end while the processor, the commands and the relays go on (`rebuild_projection`)."""
     replayed = await rebuild_projection(
         pool,
         settings.schema_name,
@@ -139,7 +137,5 @@ async def rebuild(pool: asyncpg.Pool, settings: ReportingSettings, common: Commo
         IndicatorProjection.event_types,
         IndicatorReplica(),
         settings.event_sources(),
-        processes=os.cpu_count() or 1,
-        dsn=common.database_dsn(),
     )
     return f"reporting: {replayed} events replayed"
