@@ -13,7 +13,9 @@ Side by side in the same run, each on a fresh platform:
   * `polling` (before): the relay polling every 200 ms, faust's fixed 1500 ms fetch wait;
   * the first hop's floors, on the same PostgreSQL: an append until a listener hears its NOTIFY;
     commit -> publish of a woken relay alone, and next to one other writer holding a
-    transaction id 20-80 ms at a time (the gap-safe rule waits for it: `latency_relay.py`).
+    transaction id 20-80 ms at a time: of another schema (the store's horizon does not wait
+    for it; the cluster-wide rule it replaced, measured too, did) or of the store's own schema
+    (the gap-safe rule waits for it), `latency_relay.py`.
 Each sends `--commands` commands at a realistic pace (one every 20-50 ms, at random, none
 waiting for the one before), after `--warmup` not counted. A reader polls every 2 ms for the
 streams whose indicator moved (reporting's positions commit in the counts' transaction) and
@@ -65,6 +67,12 @@ from pipeline import context, machine, registration
 RESULTS = Path(__file__).parent / "results" / "latency.json"
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 PACE_MS = (20, 50)
+FLOORS = (("0_writers", 0, False, False), ("1_writer_elsewhere", 1, False, False))
+FLOORS += (("1_writer_elsewhere_cluster_wide_rule", 1, False, True),)
+FLOORS += (("1_writer_of_the_store", 1, True, False),)
+"""The relay's floors (`latency_relay.py`): no other writer; one of another schema, with the
+store's horizon and with the cluster-wide rule it replaced; one that touched the store's
+schema (a transaction of the same service)."""
 REGISTRY = "registry"  # notify's feed key grant reads the producer's schema by its name
 PERSON = {
     "full_name": "Lò Thị Mai",
@@ -310,11 +318,11 @@ async def _measure(
                 quiet = None
                 if config is CONFIGS[0]:  # the peers of the first hop, on this PostgreSQL
                     quiet = {"append_to_notify_heard": await floor(pool, pg.dsn, args.commands)}
-                    for holders in (0, 1):
-                        quiet[f"relay_commit_to_publish_next_to_{holders}_writers"] = (
+                    for name, holders, touching, cluster_wide in FLOORS:
+                        quiet[f"relay_commit_to_publish_next_to_{name}"] = (
                             await commit_to_publish(
-                                pool, pg.dsn, f"lat_relay_{holders}", args.commands, holders,
-                                PACE_MS,
+                                pool, pg.dsn, f"lat_relay_{name}", args.commands, holders,
+                                PACE_MS, touching=touching, cluster_wide=cluster_wide,
                             )
                         )  # fmt: skip
         return samples, quiet

@@ -13,7 +13,7 @@ append (`eventstore.append`), the relay's `relay.publish <type>` (PRODUCER) and 
   fetch        the publish span's end until the processor's span starts: the broker holding the
                record until the consumer's next fetch, faust handing it to the agent
   apply        the processor's span: decode, apply in one transaction with the positions, commit,
-               acknowledge
+               acknowledge (for a record applied in a batch: the batch's span, which links it)
   seen         the processor's span end until the bench's reader saw the change (its 2 ms poll)
 
 The spans are the ones every process exports in embedded mode (`LMIS_OTEL_EXPORTER=jsonl`:
@@ -49,7 +49,9 @@ def _ns(iso: str) -> int:
 
 
 def spans_by_trace(traces_dir: Path) -> dict[str, list[Span]]:
-    """Every span the processes wrote to `<data_dir>/traces/*.jsonl`, by trace id."""
+    """Every span the processes wrote to `<data_dir>/traces/*.jsonl`, by trace id; a batch's
+    span (`process <topic>`, a root linking its records' spans) under each linked trace too,
+    so a command applied in a batch has its apply step, the batch's."""
     found: dict[str, list[Span]] = defaultdict(list)
     for path in sorted(traces_dir.glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -58,6 +60,8 @@ def spans_by_trace(traces_dir: Path) -> dict[str, list[Span]]:
                 r["name"], r["kind"], _ns(r["start_time"]), _ns(r["end_time"]), r["attributes"]
             )
             found[r["trace_id"]].append(span)
+            for linked in {link["trace_id"] for link in r.get("links", ())} - {r["trace_id"]}:
+                found[linked].append(span)
     return found
 
 

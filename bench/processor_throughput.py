@@ -12,8 +12,10 @@ frames left out) and the result says where its CPU went: the functions with the 
 of their own, and the share of samples under each part of the path (decoding, spans, SQL,
 faust's own stream machinery). The profile is a second processor run of its own, so the
 sampling does not slow the measured one.
-A third run, a faust agent on the same events that only acknowledges them, is the ceiling of
-any faust processor on this machine; its profile shows where faust's own time goes.
+Notify's deadline projection is measured on the same events too (its processor's agent and
+projection, the registrations opening their deadlines). A faust agent on the same events that
+only acknowledges them is the ceiling of any faust processor on this machine; its profile
+shows where faust's own time goes.
 Results: `bench/results/processor_throughput.json`; `--before FILE` keeps a result of the
 same bench run on older code (a `git worktree` of it, with this file copied in) beside.
 
@@ -46,10 +48,14 @@ import asyncpg
 
 from harness import write_figures
 from lmis_cli.embedded import EmbeddedBroker, EmbeddedPostgres, free_port, running
+from lmis_notify.bootstrap import bootstrap as bootstrap_notify
+from lmis_notify.bootstrap import migrate as migrate_notify
+from lmis_notify.settings import NotifySettings
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from lmis_reporting.entrypoints.processor import build_processor
 from lmis_shared.eventstore.postgres import PostgresEventStore, create_pool
-from lmis_shared.processing import all_events, make_app, serve
+from lmis_shared.processing import Projection, all_events, make_app, projection_agent, serve
+from lmis_shared.processing.heap import settle_heap
 from lmis_shared.settings import CommonSettings
 from lmis_shared.telemetry import setup_telemetry
 from pipeline import aiokafka_rate, applied_window, fill_store, machine, processor_settings, publish
@@ -87,9 +93,9 @@ async def reporting_processor(
     common: CommonSettings, pool: asyncpg.Pool, schema: str, total: int, batch_size: int
 ) -> tuple[float, float, float]:
     """Events per second the reporting processor applies (a fresh group on a fresh schema),
-    the CPU seconds this process spent per event, and the share of the time spent in the
-    garbage collector
-    (the bench's own objects included: it drops its copy of the events first). Traced as
+    the CPU seconds this process spent per event, the share of the time spent in the
+    garbage collector (the bench's own objects included: it drops its copy of the events
+    first), and the share spent in the projection's transactions (`Projection.process`). Traced as
     `lmis up` traces it: an SDK tracer provider (spans made, not exported)."""
     await IndicatorProjection(pool, schema).migrate()
     stop = asyncio.Event()
@@ -104,7 +110,7 @@ async def reporting_processor(
     async def applied() -> int:
         n = int(await pool.fetchval(f"SELECT count(*) FROM {schema}.projection_positions"))  # noqa: S608
         if (n > 0 and not ends) or n >= total:  # the window's ends, as `applied_window` sees them
-            ends.append((time.process_time(), GC.seconds))
+            ends.append((time.process_time(), GC.seconds, TRANSACTIONS.seconds))
         return n
 
     try:
@@ -112,8 +118,38 @@ async def reporting_processor(
     finally:
         stop.set()
         await worker
-    (cpu_start, gc_start), (cpu_end, gc_end) = ends[0], ends[-1]
-    return total / seconds, (cpu_end - cpu_start) / total, (gc_end - gc_start) / seconds
+    (cpu_start, gc_start, tx_start), (cpu_end, gc_end, tx_end) = ends[0], ends[-1]
+    collecting, transacting = (gc_end - gc_start) / seconds, (tx_end - tx_start) / seconds
+    return total / seconds, (cpu_end - cpu_start) / total, collecting, transacting
+
+
+async def notify_deadlines(
+    common: CommonSettings, pool: asyncpg.Pool, schema: str, total: int, batch_size: int
+) -> float:
+    """Events per second notify's deadline projection applies, through the agent its processor
+    runs it in (`projection_agent`, as `build_processor` wires it; the processor's second agent,
+    the agency feeds', and its sweep timer are left out)."""
+    await migrate_notify(pool, schema)
+    settings = NotifySettings(schema_name=schema, processor_id=f"bench-{schema}")
+    deadlines = bootstrap_notify(pool, settings, common).deadlines
+    app = make_app(settings.processor_id, common)
+    provider = setup_telemetry("notify", common, set_global=False)
+    projection_agent(
+        app, common.topic("registry"), deadlines, batch_size=batch_size, tracer_provider=provider
+    )
+    stop = asyncio.Event()
+    worker = asyncio.create_task(serve(app, stop))
+    count = f"SELECT count(*) FROM {schema}.projection_positions WHERE projection = $1"  # noqa: S608
+
+    async def applied() -> int:
+        return int(await pool.fetchval(count, deadlines.name))
+
+    try:
+        seconds = await applied_window(applied, total)
+    finally:
+        stop.set()
+        await worker
+    return total / seconds
 
 
 class GcClock:
@@ -132,6 +168,27 @@ class GcClock:
 
 
 GC = GcClock()
+
+
+class TransactionClock:
+    """Seconds spent in projections' transactions (`Projection.process`: lock, positions,
+    the counting use case, its SQL and the commit): what the processor waits on."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        original = Projection.process
+
+        async def process(projection: Projection, events: Any) -> list[bool]:
+            started = time.perf_counter()
+            try:
+                return await original(projection, events)
+            finally:
+                self.seconds += time.perf_counter() - started
+
+        Projection.process = process  # type: ignore[method-assign]
+
+
+TRANSACTIONS = TransactionClock()
 
 
 async def bare_faust_agent(common: CommonSettings, total: int) -> tuple[float, float]:
@@ -242,20 +299,28 @@ async def measure(
         await PostgresEventStore.migrate(pool, "bench_source")
         await fill_store(store, args.events, seed=2)
         events = [e async for e in all_events(store)]
-        runs = ["measured", "bare", *(["profiled", "bare-profiled"] if args.profile else [])]
+        runs = [
+            "measured",
+            "bare",
+            "notify",
+            *(["profiled", "bare-profiled"] if args.profile else []),
+        ]
         per_run = {run: common.model_copy(update={"topic_prefix": f"bench-{run}"}) for run in runs}
         peer_topic = common.topic("registry")
         for topic in [peer_topic, *(c.topic("registry") for c in per_run.values())]:
             await asyncio.to_thread(publish, common.kafka_bootstrap, topic, events)
         del events
-        gc.collect()
-        ours, busy, collecting = await reporting_processor(
+        settle_heap()  # as `run_processor` does once a processor is set up (the peer too)
+        ours, busy, collecting, transacting = await reporting_processor(
             per_run["measured"], pool, "bench_measured", args.events, args.batch_size
         )
         cpu_before = time.process_time()
         peer = await aiokafka_rate(common.kafka_bootstrap, peer_topic, pool, args.events)
         peer_cpu = (time.process_time() - cpu_before) / args.events
         bare, bare_cpu = await bare_faust_agent(per_run["bare"], args.events)
+        notify = await notify_deadlines(
+            per_run["notify"], pool, "bench_notify", args.events, args.batch_size
+        )
         figures: dict[str, Any] = {
             "events": args.events,
             "batch_size": args.batch_size,
@@ -268,9 +333,13 @@ async def measure(
             "aiokafka_loop_python_cpu_us_per_event": round(peer_cpu * 1e6, 1),
             "ratio_of_python_cpu_peer_to_processor": round(peer_cpu / busy, 3),
             "processor_garbage_collection_share": round(collecting, 3),
+            # the rest of the window the processor's Python works or waits for records
+            "processor_share_of_time_in_its_transactions": round(transacting, 3),
             "faust_agent_doing_nothing_events_per_s": round(bare),
             "ratio_faust_doing_nothing_to_peer": round(bare / peer, 3),
             "faust_doing_nothing_python_cpu_us_per_event": round(bare_cpu * 1e6, 1),
+            "notify_deadline_projection_events_per_s": round(notify),
+            "ratio_notify_to_peer": round(notify / peer, 3),
         }
         if args.profile:
             figures["profile"] = await profiled(

@@ -140,11 +140,12 @@ def _non_empty(raw: str) -> str:
 
 MAX_STREAM_VERSION = 2**63 - 1
 """The event store's `version` is a bigint; a larger number is no version of ours."""
+_MAX_DIGITS = len(str(MAX_STREAM_VERSION))
 
 
 def _positive_int(raw: str) -> int:
     # the length first: int() of a long enough string of digits is itself costly
-    if len(raw) > len(str(MAX_STREAM_VERSION)) or not _POSITIVE_INT.fullmatch(raw):
+    if len(raw) > _MAX_DIGITS or not _POSITIVE_INT.fullmatch(raw):
         raise ValueError("not a positive integer")
     if int(raw) > MAX_STREAM_VERSION:
         raise ValueError("larger than a stream version can be")

@@ -12,6 +12,7 @@ of a type as the newest one, through the upcasters of `lmis_shared.upcasting`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
@@ -102,6 +103,12 @@ class NewEvent(BaseModel):
 
     event_id: UUID
     payload: EventPayload
+
+
+def new_event_ids(count: int) -> list[UUID]:
+    """`count` random (version 4) ids from one read of the system's randomness, not one each."""
+    raw = os.urandom(16 * count)
+    return [UUID(bytes=raw[i : i + 16], version=4) for i in range(0, len(raw), 16)]
 
 
 class RecordedEvent(BaseModel):

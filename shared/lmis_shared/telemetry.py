@@ -183,6 +183,14 @@ def span_to_json(span: ReadableSpan) -> dict[str, object]:
             for e in span.events
         ],
         "service": span.resource.attributes.get(SERVICE_NAME),
+        # a batch's span links the spans of its records (`processing/tracing.py`): ids only
+        "links": [
+            {
+                "trace_id": format(link.context.trace_id, "032x"),
+                "span_id": format(link.context.span_id, "016x"),
+            }
+            for link in span.links
+        ],
     }
 
 

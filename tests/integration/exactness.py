@@ -92,6 +92,8 @@ def _fold(stream: Stream, name: str, data: dict[str, Any]) -> None:
         _fold_alert(s, name, data)
     elif stream.kind == "demand" and name == "submitted":
         s["commune_code"] = data["commune_code"]  # where the employer works
+    elif stream.kind == "job_creation_report":
+        s["commune_code"] = data["commune_code"]
 
 
 def _fold_worker(s: dict[str, Any], name: str, data: dict[str, Any]) -> None:
@@ -236,6 +238,14 @@ def _jobs(kind: str, name: str, data: dict[str, Any], s: dict[str, Any]) -> list
                 ("jobs_created_at_home", day, 1, []),
             ]
             return found + ([("returnees_placed_locally", day, 1, [])] if returnee else [])
+        case "job_creation_report", "reported":
+            # a commune's count for a programme; a correction counts what it changed
+            day, change = data["period"], data["jobs_change"]
+            programme = [("programme", data["programme"])]
+            return [
+                ("jobs_created", day, change, []),
+                ("jobs_created_at_home", day, change, programme),
+            ]
     return []
 
 

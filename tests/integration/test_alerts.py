@@ -42,10 +42,15 @@ from lmis_shared.settings import CommonSettings
 from tests.conftest import unique
 from tests.unit.alert_examples import (
     COMMUNE,
+    PERMIT_NUMBER,
     PROVINCE,
     Stream,
     contract_signed,
+    disbursement,
     foreign_worker_registered,
+    instalments,
+    permit_issued,
+    repayment,
     worker_registered,
 )
 
@@ -136,37 +141,18 @@ async def resolved(world: World, rule: AlertRule, subject: UUID, due_on: date) -
 # --- events ----------------------------------------------------------------------------------
 
 
-def permit_issued(issued: date, expiry: date) -> p.PermitIssued:
-    return p.PermitIssued(
-        permit_number="LC-2026-000123",
-        issue_date=issued,
-        expiry_date=expiry,
-        position=p.PositionType.expert,
-        employer_tax_code="1101234567",
-    )
-
-
 def loan_disbursed(*due: date) -> loans.LoanDisbursed:
-    return loans.LoanDisbursed(
-        amount_vnd=12_000_000,
-        disbursed_on=date(2026, 1, 15),
-        term_months=len(due),
-        annual_interest_rate_bp=792,
-        schedule=tuple(
-            loans.Instalment(number=n, due_on=d, principal_vnd=4_000_000, interest_vnd=80_000)
-            for n, d in enumerate(due, start=1)
-        ),
-    )
+    return disbursement(instalments(*due, interest_vnd=80_000))
 
 
-def repayment(through: int) -> loans.LoanRepaymentReceived:
-    return loans.LoanRepaymentReceived(
-        amount_vnd=4_080_000 * through,
-        paid_on=date(2026, 4, 1),
-        principal_vnd=4_000_000 * through,
+def paid_through(through: int) -> loans.LoanRepaymentReceived:
+    """The first `through` of three instalments of 4 080 000 ₫ paid on 1 April."""
+    return repayment(
+        date(2026, 4, 1),
+        4_080_000 * through,
+        through,
         interest_vnd=80_000 * through,
         outstanding_vnd=12_000_000 - 4_000_000 * through,
-        paid_through_instalment=through,
     )
 
 
@@ -194,7 +180,7 @@ async def test_a_permit_expiring_then_expired_is_raised_once_each_and_resolved_b
         AlertRule.working_without_permit,
     ]
     extended = p.PermitExtended(
-        permit_number="LC-2026-000123",
+        permit_number=PERMIT_NUMBER,
         previous_expiry_date=expiry,
         new_expiry_date=date(2028, 6, 29),
         extended_on=expiry + 2 * DAY,
@@ -289,7 +275,7 @@ async def test_a_loan_in_arrears_has_one_alert_that_grows_and_a_repayment_resolv
     await world.sweep_on(dues[1] + DAY)  # the second instalment missed: the same alert
     assert await world.figures(first) == (2, 8_160_000)
     assert await world.status(AlertRule.loan_overdue, loan.id, dues[1] + DAY) is None
-    await world.apply(loan.event(repayment(through=2)))
+    await world.apply(loan.event(paid_through(through=2)))
     assert await resolved(world, AlertRule.loan_overdue, loan.id, dues[0] + DAY)
     assert (await world.alert_events())[(first, "updated")] == 1
 
@@ -309,10 +295,10 @@ async def test_three_missed_instalments_are_one_alert_a_part_paid_lowers_it_payi
     assert await world.sweep_on(dues[2] + DAY) == 1
     assert await world.open_rules(loan.id) == [AlertRule.loan_overdue]
     assert await world.figures(first) == (3, 3 * 4_080_000)
-    part = repayment(through=1).model_copy(update={"amount_vnd": 5_000_000})
+    part = paid_through(through=1).model_copy(update={"amount_vnd": 5_000_000})
     await world.apply(loan.event(part))  # the first instalment and 920,000 of the second
     assert await world.figures(first) == (2, 3 * 4_080_000 - 5_000_000)
-    await world.apply(loan.event(repayment(through=3)))
+    await world.apply(loan.event(paid_through(through=3)))
     assert await resolved(world, AlertRule.loan_overdue, loan.id, dues[0] + DAY)
     events = await world.alert_events()
     assert (events[(first, "raised")], events[(first, "updated")]) == (1, 1)
@@ -378,7 +364,7 @@ async def test_a_rebuild_and_a_new_sweep_after_a_restart_raise_nothing_again(
     worker, loan, fw = Stream("worker"), Stream("loan"), Stream("foreign_worker")
     first, second = date(2026, 3, 31), date(2026, 7, 31)
     extended = p.PermitExtended(
-        permit_number="LC-2026-000123",
+        permit_number=PERMIT_NUMBER,
         previous_expiry_date=first,
         new_expiry_date=second,
         extended_on=date(2026, 2, 20),
@@ -439,8 +425,9 @@ async def test_rebuild_replays_the_stores_of_the_sources_and_raises_nothing_twic
     finally:
         await world.pool.execute(f"DROP SCHEMA {source} CASCADE")
 
-    # the worker's two events also feed the agencies (the notify report does not)
-    assert first == again == "notify: 3 events replayed, 2 fanned out to the agency feeds"
+    # the feeds replay the worker's two events and notify's own three (the report and the two
+    # alerts the first rebuild raised: alerts of some rules reach the police and communes)
+    assert first == again == "notify: 3 events replayed, 5 fanned out to the agency feeds"
     assert await world.status(AlertRule.absconded, worker.id, date(2026, 4, 2)) == "open"
     assert sum((await world.alert_events()).values()) == 2  # absconded, family_visit_due
     assert await world.pool.fetchval(

@@ -24,7 +24,7 @@ from lmis_shared.contracts import registry_loans as loans
 from lmis_shared.events import EventPayload
 from lmis_shared.processing import Decoded
 from tests.integration.test_alerts import World, loan_applied
-from tests.unit.alert_examples import Stream
+from tests.unit.alert_examples import Stream, disbursement, restructuring
 
 pytestmark = pytest.mark.integration
 
@@ -58,16 +58,7 @@ def a_loan(index: int, rng: random.Random) -> list[tuple[date, EventPayload]]:
     plan = sched.generate(24_000_000, disbursed_on, 24, 792)
     story: list[tuple[date, EventPayload]] = [
         (disbursed_on, loan_applied()),
-        (
-            disbursed_on,
-            loans.LoanDisbursed(
-                amount_vnd=24_000_000,
-                disbursed_on=disbursed_on,
-                term_months=24,
-                annual_interest_rate_bp=792,
-                schedule=plan,
-            ),
-        ),
+        (disbursed_on, disbursement(plan, disbursed_on)),
     ]
     habit, payments = rng.choice(["on time", "late", "part", "stops"]), []
     for instalment in plan:
@@ -87,21 +78,7 @@ def a_loan(index: int, rng: random.Random) -> list[tuple[date, EventPayload]]:
         on = sched.add_months(disbursed_on, 12) + timedelta(days=3)
         story = [(d, e) for d, e in story if d < on]
         plan2 = sched.generate(12_000_000, on, 12, 792)
-        story.append(
-            (
-                on,
-                loans.LoanRestructured(
-                    restructured_on=on,
-                    reason="thiên tai",
-                    term_months=12,
-                    annual_interest_rate_bp=792,
-                    outstanding_vnd=12_000_000,
-                    carried_interest_vnd=0,
-                    credit_vnd=0,
-                    schedule=plan2,
-                ),
-            )
-        )
+        story.append((on, restructuring(on, plan2)))
     return sorted(story, key=lambda pair: pair[0])
 
 

@@ -160,6 +160,20 @@ async def test_the_dashboard_refuses_what_the_api_refuses(
     assert neighbour.status_code == 403
 
 
+async def test_the_figures_as_of_a_past_day_are_dated_then_and_a_day_to_come_is_refused(
+    embedded: tuple[httpx.AsyncClient, Path],
+) -> None:
+    client, private = embedded
+    await client.get(link(private, "commune_officer", "03637"))
+
+    past = await client.get("/figures.json", params={"as_of": "2025-01-01"})
+    future = await client.get("/figures.json", params={"as_of": "2999-01-01"})
+
+    assert past.status_code == 200
+    assert past.json()["as_of"] == "2025-01-01"
+    assert future.status_code == 422
+
+
 async def test_production_mode_refuses_every_signin_link(
     database_url: str, schema: str, tmp_path: Path
 ) -> None:

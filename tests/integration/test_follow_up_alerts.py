@@ -14,9 +14,11 @@ from lmis_shared.contracts.notify import AlertRule
 from tests.integration.test_alerts import World, raised_once_on, resolved, world
 from tests.unit.alert_examples import (
     COMMUNE,
+    PERMIT_NUMBER,
     Stream,
     contract_signed,
     foreign_worker_registered,
+    permit_issued,
     worker_registered,
 )
 from tests.unit.test_follow_up_alert_rules import visit
@@ -87,18 +89,11 @@ async def test_a_revoked_permit_with_work_going_on_is_flagged_until_employment_e
     await world.apply(
         person.event(foreign_worker_registered(date(2026, 1, 5))),
         person.event(
-            p.PermitIssued(
-                permit_number="LA-2026-000123",
-                issue_date=date(2026, 1, 10),
-                expiry_date=date(2027, 12, 31),
-                position=p.PositionType.expert,
-                employer_tax_code="1101234567",
-                work_location="KCN Long Hậu",
-            )
+            permit_issued(date(2026, 1, 10), date(2027, 12, 31), work_location="KCN Long Hậu")
         ),
         person.event(
             p.PermitRevoked(
-                permit_number="LA-2026-000123",
+                permit_number=PERMIT_NUMBER,
                 reason=p.RevocationReason.broke_the_law,
                 revoked_on=revoked_on,
             )

@@ -34,7 +34,7 @@ from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.processing import all_events
 from lmis_shared.processing.decoding import arrival
 from tests.conftest import unique
-from tests.integration.test_alerts import loan_applied, loan_disbursed, permit_issued, repayment
+from tests.integration.test_alerts import loan_applied, loan_disbursed, paid_through, permit_issued
 from tests.integration.test_indicators_projection import append, recorded
 from tests.integration.test_rebuild_in_memory import Store
 from tests.unit.alert_examples import contract_signed, foreign_worker_registered, worker_registered
@@ -65,7 +65,7 @@ def loan_stream(rnd: random.Random) -> list[EventPayload]:
     dues = (date(2026, 2, 15), date(2026, 3, 15), date(2026, 4, 15))
     events: list[EventPayload] = [loan_applied(), loan_disbursed(*dues)]
     if rnd.random() < 0.5:
-        events.append(repayment(rnd.randint(1, 3)))
+        events.append(paid_through(rnd.randint(1, 3)))
     return events
 
 

@@ -18,6 +18,7 @@ import asyncpg
 import pytest
 
 from lmis_shared.eventstore.postgres import PostgresEventStore
+from lmis_shared.migrations import quoted_schema
 from lmis_shared.relay import (
     KafkaPublisher,
     PostgresCheckpoints,
@@ -131,9 +132,11 @@ async def test_a_commit_held_back_by_an_older_transaction_is_published_once_it_e
     )
     older = await pg_pool.acquire()
     try:
-        # a transaction with an id, older than the append: the relay may not read past it
+        # a transaction that touched the store's schema and has an id, older than the
+        # append: it may still append, so the relay may not read past it (horizon.py)
         transaction = older.transaction()
         await transaction.start()
+        await older.fetch(f"select 1 from {quoted_schema(schema)}.events limit 1")
         await older.fetchval("select pg_current_xact_id()")
         events = await append(store, uuid4())
         await asyncio.sleep(0.3)  # the signal came; the event is not readable yet

@@ -570,3 +570,52 @@ async def test_an_invalid_target_names_its_input(client: httpx.AsyncClient) -> N
     assert [e["field"] for e in share.json()["errors"]] == ["body.value"]
     assert unknown.status_code == 404
     assert [e["field"] for e in unknown.json()["errors"]] == ["path.indicator"]
+
+
+# -- as of a past day: what was recorded by then ----------------------------------------------
+
+
+async def test_as_of_a_past_day_counts_only_what_had_been_recorded_by_its_end(
+    client: httpx.AsyncClient, streams: StreamWriter, clock: FixedClock
+) -> None:
+    clock.set(datetime(2026, 6, 15, 3, 0, tzinfo=UTC))
+    # recorded on 2026-01-01 (07:00 in Vietnam) about departures of 2019
+    await streams.departures(KHOEN_ON, ["KR", "JP"], date(2019, 3, 3))
+
+    now = await value(client, "departed", period="2019", by="destination_country")
+    before = await value(client, "departed", period="2019", as_of="2025-12-31")
+    on_the_day = await value(client, "departed", period="2019", as_of="2026-01-01")
+    abroad_before = await value(client, "workers_abroad", as_of="2025-12-31")
+    abroad_then = await value(client, "workers_abroad", as_of="2026-01-01")
+    long_ago = await value(client, "departed", period="2019", as_of="0001-01-01")
+
+    assert (now["value"], now["breakdown"]) == (2, {"JP": 1, "KR": 1})
+    assert (before["value"], on_the_day["value"], long_ago["value"]) == (0, 2, 0)
+    assert abroad_then["value"] == abroad_before["value"] + 2  # type: ignore[operator]
+    assert abroad_then["as_of"] == "2026-01-01"
+
+
+async def test_an_as_of_after_today_or_not_a_date_is_a_422_naming_as_of(
+    client: httpx.AsyncClient, clock: FixedClock
+) -> None:
+    clock.set(datetime(2026, 6, 15, 3, 0, tzinfo=UTC))
+    asked = [
+        ("/v1/indicators/departed", {"unit": "12", "period": "2026", "as_of": "2026-06-16"}),
+        ("/v1/indicators/workers_abroad", {"unit": "12", "as_of": "15/06/2026"}),
+        ("/v1/reports/monthly/03637/2026-05", {"as_of": "2026-06-16"}),
+    ]
+    for path, params in asked:
+        response = await client.get(path, params=params)
+
+        assert response.status_code == 422, path
+        assert [e["field"] for e in response.json()["errors"]] == ["query.as_of"]
+        assert "2026-06-16" not in response.text
+        assert "15/06/2026" not in response.text
+
+
+async def test_a_report_as_of_a_past_day_is_dated_at_its_end(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/reports/monthly/03637/2026-05", params={"as_of": "2026-06-01"})
+
+    assert response.status_code == 200, response.text
+    assert response.json()["as_of"].startswith("2026-06-01T23:59:59.999999+07:00")
+    assert response.json()["stock_date"] == "2026-05-31"

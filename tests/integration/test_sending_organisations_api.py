@@ -134,6 +134,28 @@ async def test_an_override_enters_the_contract_audited_and_flagged(api: Api) -> 
     assert checked["actor"]  # who overrode it; `recorded_at` says when
 
 
+async def test_only_the_province_s_department_may_override_the_check(api: Api) -> None:
+    worker_id = await api.register()
+    commune = api.auth("commune_officer", "03637")  # the file's own commune
+    override = contract() | {"override_reason": "Hồ sơ lịch sử 2021, công ty đã giải thể"}
+    refused = await api.client.post(
+        f"/v1/workers/{worker_id}/sign-contract", json=override, headers=commune
+    )
+    assert refused.status_code == 403
+    assert "override_reason" in refused.json()["detail"]
+    # without the override the same officer gets the check's 422, naming the field
+    checked = await api.client.post(
+        f"/v1/workers/{worker_id}/sign-contract", json=contract(), headers=commune
+    )
+    assert checked.status_code == 422
+    elsewhere = await api.command(
+        worker_id, "sign-contract", override, **api.auth("province_officer", "01")
+    )
+    assert elsewhere.status_code == 404  # another province's officer does not see the file
+    signed = await api.command(worker_id, "sign-contract", override)  # the department: 200
+    assert signed.status_code == 200, signed.text
+
+
 async def test_a_complaint_is_recorded_without_personal_data(api: Api) -> None:
     sona = (
         await api.client.get(

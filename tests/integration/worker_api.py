@@ -27,7 +27,7 @@ from lmis_shared.privacy.personal import PersonalData
 from lmis_shared.privacy.postgres import personal_data
 from lmis_shared.settings import CommonSettings
 from tests.integration.apps import app_client, signed_settings, signed_token
-from tests.unit.worker_examples import PERSON
+from tests.unit.worker_examples import PERSON, SIGN_CONTRACT
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 
@@ -120,23 +120,6 @@ SONA = {
     "name": "Công ty Cổ phần Nhân lực Sona",
     "licence_number": "123/LĐTBXH-GP",
     "markets": ["JP", "KR", "TW"],
-}
-SIGN_CONTRACT = {
-    "destination_country": "KR",
-    "programme": "korea_eps",
-    # Korea's EPS sends through the public centre, which needs no licence: a public centre named
-    # by its name is recorded unchecked (`sender_check`), so these tests need no register
-    "sending_organisation": {
-        "kind": "public_service_centre",
-        "name": "Trung tâm Lao động ngoài nước",
-    },
-    "employer": "Hanil Manufacturing Co.",
-    "sector": "manufacturing",
-    "start_date": "2021-09-01",
-    "duration_months": 36,
-    "monthly_salary_vnd": 42_000_000,
-    "fees_vnd": {"service_fee": 650_000, "deposit": 100_000_000},
-    "signed_on": "2021-07-15",
 }
 SIGN_THROUGH_SONA = SIGN_CONTRACT | {
     "sending_organisation": {

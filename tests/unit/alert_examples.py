@@ -8,8 +8,10 @@ from uuid import uuid4
 
 from lmis_shared.contracts import permits as p
 from lmis_shared.contracts import registry as r
-from lmis_shared.events import EventMetadata, EventPayload, RecordedEvent
+from lmis_shared.contracts import registry_loans as loans
+from lmis_shared.events import EventPayload
 from lmis_shared.processing import Decoded
+from tests.unit.event_examples import recorded_payload
 
 COMMUNE, PROVINCE = "03637", "12"
 
@@ -24,19 +26,13 @@ class Stream:
 
     def event(self, payload: EventPayload) -> Decoded:
         self.version += 1
-        recorded = RecordedEvent(
-            metadata=EventMetadata(
-                event_id=uuid4(),
-                event_type=payload.event_type,
-                stream_id=self.id,
-                stream_type=self.stream_type,
-                stream_version=self.version,
-                recorded_at=datetime.now(UTC),
-                actor="officer-1",
-                correlation_id=uuid4(),
-                source="/lmis/test",
-            ),
-            data=payload.model_dump(mode="json"),
+        recorded = recorded_payload(
+            payload,
+            stream_id=self.id,
+            stream_type=self.stream_type,
+            version=self.version,
+            recorded_at=datetime.now(UTC),
+            source="/lmis/test",
         )
         return Decoded(recorded, payload)
 
@@ -86,4 +82,73 @@ def foreign_worker_registered(
         commune_code=commune,
         province_code=province,
         engaged_on=engaged_on,
+    )
+
+
+PERMIT_NUMBER = "LA-2026-000123"
+
+
+def permit_issued(issued: date, expiry: date, work_location: str | None = None) -> p.PermitIssued:
+    """Hòa Bình's expert's work permit (notify reads its expiry)."""
+    return p.PermitIssued(
+        permit_number=PERMIT_NUMBER,
+        issue_date=issued,
+        expiry_date=expiry,
+        position=p.PositionType.expert,
+        employer_tax_code="1101234567",
+        work_location=work_location,
+    )
+
+
+# --- loans: what notify reads is the schedule, the amounts and what a repayment paid through --
+
+
+def instalments(
+    *due: date, principal_vnd: int = 4_000_000, interest_vnd: int = 100_000
+) -> tuple[loans.Instalment, ...]:
+    """Equal instalments due on the days given, numbered from 1."""
+    return tuple(
+        loans.Instalment(number=n, due_on=d, principal_vnd=principal_vnd, interest_vnd=interest_vnd)
+        for n, d in enumerate(due, start=1)
+    )
+
+
+def disbursement(
+    schedule: tuple[loans.Instalment, ...], on: date = date(2026, 1, 15), rate_bp: int = 792
+) -> loans.LoanDisbursed:
+    """The whole principal of `schedule` paid out on `on`."""
+    return loans.LoanDisbursed(
+        amount_vnd=sum(i.principal_vnd for i in schedule),
+        disbursed_on=on,
+        term_months=len(schedule),
+        annual_interest_rate_bp=rate_bp,
+        schedule=schedule,
+    )
+
+
+def repayment(
+    on: date, amount_vnd: int, through: int, *, interest_vnd: int = 0, outstanding_vnd: int = 0
+) -> loans.LoanRepaymentReceived:
+    """`amount_vnd` paid on `on`, interest first, settling the instalments up to `through`."""
+    return loans.LoanRepaymentReceived(
+        amount_vnd=amount_vnd,
+        paid_on=on,
+        principal_vnd=amount_vnd - interest_vnd,
+        interest_vnd=interest_vnd,
+        outstanding_vnd=outstanding_vnd,
+        paid_through_instalment=through,
+    )
+
+
+def restructuring(on: date, schedule: tuple[loans.Instalment, ...]) -> loans.LoanRestructured:
+    """The unpaid rest replaced by `schedule` (after a natural disaster), nothing carried."""
+    return loans.LoanRestructured(
+        restructured_on=on,
+        reason="thiên tai",
+        term_months=len(schedule),
+        annual_interest_rate_bp=792,
+        outstanding_vnd=sum(i.principal_vnd for i in schedule),
+        carried_interest_vnd=0,
+        credit_vnd=0,
+        schedule=schedule,
     )

@@ -22,7 +22,6 @@ from lmis_notify.domain.reports import Obligation
 from lmis_notify.domain.rules import RuleSettings
 from lmis_shared.clock import VIETNAM_TZ, FixedClock
 from lmis_shared.contracts import registry as r
-from lmis_shared.contracts import registry_loans as loans
 from lmis_shared.contracts.notify import (
     AlertRaised,
     AlertResolved,
@@ -38,6 +37,9 @@ from tests.unit.alert_examples import (
     PROVINCE,
     Stream,
     contract_signed,
+    disbursement,
+    instalments,
+    repayment,
     worker_registered,
 )
 
@@ -332,17 +334,7 @@ async def test_a_report_submitted_early_never_falls_due() -> None:
 async def test_a_loan_s_missed_instalments_are_one_alert_raised_then_updated(world: World) -> None:
     loan = Stream("loan")
     dues = [date(2026, 2, 15), date(2026, 3, 15), date(2026, 4, 15), date(2026, 5, 15)]
-    plan = tuple(
-        loans.Instalment(number=n, due_on=d, principal_vnd=1_000_000, interest_vnd=0)
-        for n, d in enumerate(dues, start=1)
-    )
-    disbursed = loans.LoanDisbursed(
-        amount_vnd=4_000_000,
-        disbursed_on=date(2026, 1, 15),
-        term_months=4,
-        annual_interest_rate_bp=0,
-        schedule=plan,
-    )
+    disbursed = disbursement(instalments(*dues, principal_vnd=1_000_000, interest_vnd=0), rate_bp=0)
     await world.apply(loan.event(disbursed))
     first = alert_id(AlertRule.loan_overdue, loan.id, dues[0] + timedelta(days=1))
 
@@ -355,14 +347,7 @@ async def test_a_loan_s_missed_instalments_are_one_alert_raised_then_updated(wor
     )
     assert await world.sweep_on(dues[3] + timedelta(days=1)) == 0
     assert world.book.alerts_by_id[first].missed == 4
-    paid = loans.LoanRepaymentReceived(
-        amount_vnd=4_000_000,
-        paid_on=date(2026, 5, 20),
-        principal_vnd=4_000_000,
-        interest_vnd=0,
-        outstanding_vnd=0,
-        paid_through_instalment=4,
-    )
+    paid = repayment(date(2026, 5, 20), 4_000_000, 4)
     await world.apply(loan.event(paid))
     assert world.book.facts(first) == ["AlertRaised", "AlertUpdated", "AlertResolved"]
     assert len(world.book.alerts_by_id) == 1

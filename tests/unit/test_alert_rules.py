@@ -18,8 +18,14 @@ from lmis_shared.contracts import registry_loans as loans
 from lmis_shared.contracts.notify import AlertRule, ReportRef, ReportSubmitted, SubjectKind
 from lmis_shared.events import EventPayload
 from tests.unit.alert_examples import (
+    PERMIT_NUMBER,
     contract_signed,
+    disbursement,
     foreign_worker_registered,
+    instalments,
+    permit_issued,
+    repayment,
+    restructuring,
     worker_registered,
 )
 
@@ -55,13 +61,7 @@ def foreign_worker(expiry: date = EXPIRY) -> Subject:
 
 
 def permit(expiry: date = EXPIRY) -> p.PermitIssued:
-    return p.PermitIssued(
-        permit_number="LA-2026-000123",
-        issue_date=expiry - timedelta(days=700),
-        expiry_date=expiry,
-        position=p.PositionType.expert,
-        employer_tax_code="1101234567",
-    )
+    return permit_issued(expiry - timedelta(days=700), expiry)
 
 
 # --- foreign workers --------------------------------------------------------------------------
@@ -135,7 +135,7 @@ def test_applying_for_an_extension_settles_expiring_but_not_expired() -> None:
 def test_an_extension_replaces_the_old_deadlines_with_the_new_expiry() -> None:
     new_expiry = date(2029, 6, 29)
     extended = p.PermitExtended(
-        permit_number="LA-2026-000123",
+        permit_number=PERMIT_NUMBER,
         previous_expiry_date=EXPIRY,
         new_expiry_date=new_expiry,
         extended_on=date(2027, 6, 10),
@@ -265,24 +265,11 @@ def test_a_withdrawal_before_departure_cancels_the_expected_return() -> None:
 # --- loans ------------------------------------------------------------------------------------
 
 
-def schedule(*due: date) -> tuple[loans.Instalment, ...]:
-    return tuple(
-        loans.Instalment(number=n, due_on=d, principal_vnd=4_000_000, interest_vnd=100_000)
-        for n, d in enumerate(due, start=1)
-    )
-
-
 DUES = (date(2026, 2, 15), date(2026, 3, 15), date(2026, 4, 15))
 
 
 LOAN = Subject(ID, SubjectKind.loan, "03637", "12")
-DISBURSED = loans.LoanDisbursed(
-    amount_vnd=12_000_000,
-    disbursed_on=date(2026, 1, 15),
-    term_months=3,
-    annual_interest_rate_bp=792,
-    schedule=schedule(*DUES),
-)
+DISBURSED = disbursement(instalments(*DUES))
 
 
 def disbursed_loan() -> Subject:
@@ -297,13 +284,8 @@ def test_a_disbursement_sets_a_deadline_the_day_after_each_instalment() -> None:
 
 
 def test_a_repayment_settles_the_instalments_it_paid_through() -> None:
-    repaid = loans.LoanRepaymentReceived(
-        amount_vnd=8_200_000,
-        paid_on=date(2026, 3, 20),
-        principal_vnd=8_000_000,
-        interest_vnd=200_000,
-        outstanding_vnd=4_000_000,
-        paid_through_instalment=2,
+    repaid = repayment(
+        date(2026, 3, 20), 8_200_000, 2, interest_vnd=200_000, outstanding_vnd=4_000_000
     )
 
     decision = decided(repaid, disbursed_loan())
@@ -314,13 +296,8 @@ def test_a_repayment_settles_the_instalments_it_paid_through() -> None:
 
 def test_a_part_paid_lowers_what_the_one_alert_says_the_oldest_instalment_first() -> None:
     passed = sorted(disbursed_loan().deadlines)  # all three instalments missed
-    part = loans.LoanRepaymentReceived(
-        amount_vnd=5_000_000,
-        paid_on=date(2026, 4, 20),
-        principal_vnd=4_900_000,
-        interest_vnd=100_000,
-        outstanding_vnd=7_100_000,
-        paid_through_instalment=1,
+    part = repayment(
+        date(2026, 4, 20), 5_000_000, 1, interest_vnd=100_000, outstanding_vnd=7_100_000
     )
 
     decision = decided(part, disbursed_loan())
@@ -333,16 +310,7 @@ def test_a_part_paid_lowers_what_the_one_alert_says_the_oldest_instalment_first(
 
 
 def test_a_restructuring_replaces_the_schedule_and_its_deadlines() -> None:
-    restructured = loans.LoanRestructured(
-        restructured_on=date(2026, 3, 1),
-        reason="thiên tai",
-        term_months=2,
-        annual_interest_rate_bp=792,
-        outstanding_vnd=8_000_000,
-        carried_interest_vnd=0,
-        credit_vnd=0,
-        schedule=schedule(date(2026, 9, 1), date(2026, 10, 1)),
-    )
+    restructured = restructuring(date(2026, 3, 1), instalments(date(2026, 9, 1), date(2026, 10, 1)))
 
     decision = decided(restructured, disbursed_loan())
 

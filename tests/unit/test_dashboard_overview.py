@@ -30,13 +30,17 @@ COMMUNE_OFFICER = Principal("c-1", Role.COMMUNE_OFFICER, "03637")
 class Counts:
     """Every departure count is 10 a month; breakdowns are empty. Remembers what it was asked."""
 
-    def __init__(self) -> None:
+    def __init__(self, first_year: int = 2000) -> None:
         self.asked: list[CountRange] = []
+        self.first_year = first_year
+        """No departure before this year."""
 
     async def total(self, counts: CountRange) -> int:
         self.asked.append(counts)
+        if counts.indicator != "departed" or counts.end.year < self.first_year:
+            return 0
         months = (counts.end.year - counts.start.year) * 12 + counts.end.month - counts.start.month
-        return 10 * (months + 1) if counts.indicator == "departed" else 0
+        return 10 * (months + 1)
 
     async def breakdown(self, counts: CountRange, dimension: str) -> dict[str, int]:
         self.asked.append(counts)
@@ -83,13 +87,13 @@ class NoFilings:
 
 
 class Parts:
-    def __init__(self) -> None:
-        self.counts = Counts()
+    def __init__(self, counts: Counts | None = None, clock: FixedClock | None = None) -> None:
+        self.counts = counts or Counts()
         self.facts = CountingFacts()
-        clock = FixedClock(NOW)
+        clock = clock or FixedClock(NOW)
         rows = FakeTargets(target(value=730, year=2026))
         units = FakeUnits()
-        queries = ReportingQueries(
+        self.queries = queries = ReportingQueries(
             units, self.counts, self.facts, FakeMarkets(), rows, Authorizer(), clock
         )
         streams = EventStoreStreams(InMemoryEventStore(), rows)
@@ -129,8 +133,34 @@ async def test_the_target_carries_its_progress_and_the_pace_to_december(parts: P
     assert line.target == 730
     assert line.value == 120  # 10 a month over the year's 12 months of counts
     assert line.progress == pytest.approx(120 / 730)
-    assert line.projected == pytest.approx(120 * 365 / 183)
+    # the indicator's own forecast, not a line of the dashboard's: the fake counts 10 a
+    # month in earlier years too, so the same months of 2023-2025 make it seasonal
+    answered = await parts.queries.indicator_value(
+        PROVINCE_OFFICER, "departed", "2026", "12", "current"
+    )
+    assert answered.pace is not None
+    assert line.projected == answered.pace.forecast
+    assert line.projected != pytest.approx(120 * 365 / 183)  # not the straight line
+    assert (line.forecast_method, line.forecast_years) == ("seasonal", (2023, 2024, 2025))
+    assert line.on_track == answered.pace.on_track
     assert found.figures()["target.departed.target"] == 730
+
+
+async def test_without_earlier_years_the_pace_is_the_indicator_s_straight_line() -> None:
+    parts = Parts(Counts(first_year=2026))
+    found = await parts.dashboard.overview(PROVINCE_OFFICER, "12", 2026)
+
+    (line,) = found.targets
+    assert line.projected == pytest.approx(120 * 365 / 183)
+    assert (line.forecast_method, line.forecast_years) == ("straight_line", ())
+
+
+async def test_a_year_that_has_ended_shows_no_pace() -> None:
+    parts = Parts(clock=FixedClock(datetime(2027, 2, 1, 3, 0, tzinfo=UTC)))
+    found = await parts.dashboard.overview(PROVINCE_OFFICER, "12", 2026)
+
+    (line,) = found.targets
+    assert (line.value, line.projected, line.forecast_method) == (120, None, None)
 
 
 async def test_months_run_to_the_clocks_month_and_open_alerts_are_the_indicators(

@@ -368,3 +368,22 @@ def test_the_demo_shows_one_overcharging_enterprise_and_one_unlicensed_broker(
     assert set(over) == {"287/LĐTBXH-GP"}  # the offender, and only it
     assert over["287/LĐTBXH-GP"] >= 3
     assert list(overridden.values()) == [3]  # three of one commune through the broker
+
+
+# --- jobs created through other programmes ----------------------------------------------------
+
+
+def test_the_communes_report_jobs_of_the_last_twelve_months_that_the_registry_accepts(
+    plan: Plan,
+) -> None:
+    from lmis_registry.domain import job_reports
+
+    reports = plan.of_kind("job_creation_report")
+    assert reports
+    periods = set()
+    for entity in reports:
+        command = job_reports.ReportJobCreation.model_validate(entity.steps[0].body)
+        assert job_reports.decide(None, command, TODAY)  # refused if not yet happened
+        periods.add(command.period)
+    assert (min(periods), max(periods)) == ("2025-11", "2026-10")  # before today's month
+    assert len({e.ref for e in reports}) == len(reports)  # one stream each

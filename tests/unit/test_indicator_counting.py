@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from lmis_reporting.application.counting import count
+from lmis_reporting.application.counting import Tally, count, tally
 from lmis_reporting.application.ports import StreamEvent
 from lmis_reporting.domain.facts import WorkerFacts
 from lmis_reporting.domain.indicators import TOTAL, Increment, merge
@@ -102,3 +102,56 @@ async def test_a_stream_whose_first_event_never_came_counts_in_no_unit(
     await count(on(uuid4(), departed(date(2026, 8, 20))), facts, counts)
 
     assert [(i.unit_code, i.delta) for i in totals(counts.rows, "departed")] == [("", 1)]
+
+
+# -- what was known at the end of each recorded day -------------------------------------------
+
+
+def tally_of(*dated: tuple[EventPayload, date]) -> Tally:
+    stream = UUID(int=1)
+    return tally([StreamEvent(stream, e.stream_type, e, day) for e, day in dated], {})
+
+
+def test_a_streams_facts_are_kept_as_they_stood_at_the_end_of_each_recorded_day() -> None:
+    jan, feb = date(2026, 1, 5), date(2026, 2, 9)
+
+    found = tally_of(
+        (registered(MUONG_KIM), jan), (contract("KR"), jan), (departed(date(2026, 1, 20)), feb)
+    )
+
+    assert [(v.known_from, type(v.facts)) for v in found.versions] == [
+        (jan, WorkerFacts),
+        (feb, WorkerFacts),
+    ]
+    first, second = (v.facts for v in found.versions)
+    assert isinstance(first, WorkerFacts)
+    assert isinstance(second, WorkerFacts)
+    assert (first.destination_country, first.departed_on) == ("KR", None)
+    assert second.departed_on == date(2026, 1, 20)
+
+
+def test_increments_are_kept_per_recorded_day_and_add_up_to_the_counts() -> None:
+    jan, mar = date(2026, 1, 5), date(2026, 3, 2)
+
+    found = tally_of((registered(MUONG_KIM, date(2026, 1, 3)), jan), (departed(jan), mar))
+
+    by_day: dict[tuple[str, date], int] = {}
+    for r in found.recorded:
+        if r.increment.dimension == TOTAL:
+            key = (r.increment.indicator, r.recorded_on)
+            by_day[key] = by_day.get(key, 0) + r.increment.delta
+    assert by_day == {
+        ("workers_registered", jan): 1,
+        ("departed", mar): 1,
+        ("jobs_created", mar): 1,
+    }
+    assert sorted((r.increment.key, r.increment.delta) for r in found.recorded) == sorted(
+        (i.key, i.delta) for i in found.increments
+    )
+
+
+def test_events_with_no_recorded_day_keep_no_history() -> None:
+    found = tally(on(uuid4(), registered(MUONG_KIM), departed()), {})
+
+    assert (found.versions, found.recorded) == ([], [])
+    assert found.increments

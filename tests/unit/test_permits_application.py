@@ -31,6 +31,7 @@ from lmis_shared.contracts.permits import AnnouncementChannel, PositionType
 from lmis_shared.contracts.registry import Sector
 from lmis_shared.errors import Forbidden, InvalidInput, PreconditionFailed
 from lmis_shared.eventstore import InMemoryEventStore
+from lmis_shared.records import record_from
 
 TAY_NINH, DUC_HOA, BEN_LUC = "80", "27937", "27991"
 
@@ -102,18 +103,12 @@ class FakeReads:
 
 
 def _row(n: int, f: fw.ForeignWorkerFile) -> WorkerRow:
-    return WorkerRow(
+    return record_from(
+        WorkerRow,
+        f,
         position_key=n,
-        id=f.id,
-        version=f.version,
         status=f.status.value,
         full_name=f.person.full_name,
-        nationality=f.nationality,
-        employer_tax_code=f.employer_tax_code,
-        position=f.position,
-        commune_code=f.commune_code,
-        province_code=f.province_code,
-        engaged_on=f.engaged_on,
         permit_number=None,
         facts=f.permit_facts(),
         ended_on=None,

@@ -17,7 +17,7 @@ from cryptography.exceptions import InvalidTag
 from pydantic import SecretStr
 
 from lmis_shared.contracts import permits, registry
-from lmis_shared.events import EventMetadata, EventPayload, RecordedEvent
+from lmis_shared.events import EventPayload, RecordedEvent
 from lmis_shared.privacy import envelope
 from lmis_shared.privacy.fields import personal_fields, without_sealed
 from lmis_shared.privacy.keys import (
@@ -28,6 +28,7 @@ from lmis_shared.privacy.keys import (
 )
 from lmis_shared.privacy.keystore import InMemoryKeyStore
 from lmis_shared.privacy.personal import Opener, PersonalData, SubjectErased
+from tests.unit.event_examples import recorded_event
 from tests.unit.test_permits_contracts import SAMPLES as PERMITS_SAMPLES
 from tests.unit.test_registry_contracts import EXAMPLES as REGISTRY_EXAMPLES
 
@@ -59,17 +60,7 @@ def planned(subject: UUID, payload: EventPayload) -> Planned:
 def recorded(
     subject: UUID, event_type: str, data: dict[str, Any], version: int = 1
 ) -> RecordedEvent:
-    metadata = EventMetadata(
-        event_id=uuid4(),
-        event_type=event_type,
-        stream_id=subject,
-        stream_type="worker",
-        stream_version=version,
-        recorded_at=AT,
-        actor="officer-1",
-        correlation_id=uuid4(),
-    )
-    return RecordedEvent(metadata=metadata, data=data)
+    return recorded_event(event_type, data, stream_id=subject, version=version, recorded_at=AT)
 
 
 def master() -> LocalMasterKey:

@@ -39,12 +39,16 @@ async def test_an_idle_relay_waits_for_the_signal_at_most_the_poll() -> None:
     assert wakeup.waits == [30]
 
 
-async def test_a_signalled_commit_not_yet_readable_is_looked_for_again_without_the_signal() -> None:
+async def test_a_signalled_commit_not_yet_readable_is_looked_for_at_the_next_signal_or_soon() -> (
+    None
+):
     wakeup = FakeWakeup(signalled_up_to=9)
     pace = Pace(wakeup, SETTINGS)
     for _ in range(3):
         await pace.after(0, (5, 1), asyncio.Event())
-    assert wakeup.waits == []  # it chased on its own clock, it did not sleep until the poll
+    # the next signal (the holder's commit) or a chase a quarter longer each time, never the poll
+    assert wakeup.waits == [0.001, 0.00125, 0.0015625]
+    wakeup.waits.clear()
     wakeup.latest = 5  # published now
     await pace.after(1, (9, 1), asyncio.Event())
     assert wakeup.waits == [30]

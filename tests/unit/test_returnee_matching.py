@@ -57,15 +57,19 @@ def test_a_demand_not_yet_announced_has_no_candidates() -> None:
     assert match(unannounced, pool(skills("7212", "manufacturing"))) == []
 
 
+SKILLS_RECORDED = r.WorkerReturnSkillsRecorded(
+    consent_to_contact=True,
+    occupation_code="7212",
+    sector=r.Sector.manufacturing,
+    years_of_experience=4,
+    intention=r.ReturnIntention.work_locally,
+    recorded_on=date(2026, 3, 1),
+)
+"""A welder back home who agreed to be contacted about local jobs."""
+
+
 def test_a_withdrawn_consent_takes_the_returnee_out_of_the_pool() -> None:
-    recorded = r.WorkerReturnSkillsRecorded(
-        consent_to_contact=True,
-        occupation_code="7212",
-        sector=r.Sector.manufacturing,
-        years_of_experience=4,
-        intention=r.ReturnIntention.work_locally,
-        recorded_on=date(2026, 3, 1),
-    )
+    recorded = SKILLS_RECORDED
     kept = evolve(None, recorded)
     assert kept is not None
     assert getattr(kept, "skills", None) is not None
@@ -75,14 +79,7 @@ def test_a_withdrawn_consent_takes_the_returnee_out_of_the_pool() -> None:
 
 
 def test_an_erased_file_leaves_the_pool() -> None:
-    recorded = r.WorkerReturnSkillsRecorded(
-        consent_to_contact=True,
-        occupation_code="7212",
-        sector=r.Sector.manufacturing,
-        years_of_experience=4,
-        intention=r.ReturnIntention.work_locally,
-        recorded_on=date(2026, 3, 1),
-    )
+    recorded = SKILLS_RECORDED
     erased = r.WorkerErased(
         legal_basis="Luật 91/2025/QH15, Điều 14",
         request_reference="YC-1",

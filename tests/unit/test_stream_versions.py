@@ -6,12 +6,12 @@ test_stream_versions.py)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
-from lmis_shared.events import EventMetadata, EventPayload, RecordedEvent
+from lmis_shared.events import EventPayload, RecordedEvent
 from lmis_shared.processing.decoding import Arrival, Decoded, Passing, Unreadable
 from lmis_shared.processing.versions import plan
+from tests.unit.event_examples import recorded_event
 
 HANDLED = "lmis.test.thing.counted.v1"
 OTHER = "lmis.test.thing.renamed.v1"
@@ -19,19 +19,7 @@ NEWER = "lmis.test.thing.counted.v2"
 
 
 def event(stream: UUID, version: int, event_type: str = HANDLED) -> RecordedEvent:
-    return RecordedEvent(
-        metadata=EventMetadata(
-            event_id=uuid4(),
-            event_type=event_type,
-            stream_id=stream,
-            stream_type="thing",
-            stream_version=version,
-            recorded_at=datetime(2026, 12, 5, tzinfo=UTC),
-            actor="officer-1",
-            correlation_id=uuid4(),
-        ),
-        data={},
-    )
+    return recorded_event(event_type, {}, stream_id=stream, stream_type="thing", version=version)
 
 
 class Code:

@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import Status, StatusCode
+from opentelemetry.trace import Link, Status, StatusCode
 
 from lmis_shared.logging import REDACTED
 from lmis_shared.settings import CommonSettings
@@ -65,6 +66,29 @@ def test_finished_spans_are_written_one_json_object_a_line(tmp_path: Path) -> No
     assert child["service"] == "lmis-registry"
     assert child["kind"] == "INTERNAL"
     assert CITIZEN_ID not in text
+
+
+def test_a_batch_span_is_written_with_the_ids_of_the_spans_it_links(tmp_path: Path) -> None:
+    """How a command's trace is followed into a batch its record was applied in."""
+    provider = setup_telemetry(
+        "reporting", CommonSettings(data_dir=tmp_path, otel_exporter="jsonl"), set_global=False
+    )
+    tracer = provider.get_tracer("test")
+    with tracer.start_as_current_span("publish") as one, tracer.start_as_current_span("x") as two:
+        pass
+    links = [Link(one.get_span_context()), Link(two.get_span_context())]
+    tracer.start_span("process batch", context=Context(), links=links).end()
+    provider.shutdown()
+
+    batch = json.loads((tmp_path / "traces" / "reporting.jsonl").read_text().splitlines()[-1])
+    assert batch["name"] == "process batch"
+    assert batch["links"] == [
+        {
+            "trace_id": format(s.get_span_context().trace_id, "032x"),
+            "span_id": format(s.get_span_context().span_id, "016x"),
+        }
+        for s in (one, two)
+    ]
 
 
 def test_exporter_none_still_gives_trace_ids(tmp_path: Path) -> None:

@@ -7,17 +7,16 @@ process-wide, so each test works on copies that are put back afterwards.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
-from uuid import uuid4
 
 import pytest
 
 import lmis_shared.contracts
 from lmis_shared import events, upcasting
 from lmis_shared.contracts.publish import event_schema
-from lmis_shared.events import EventMetadata, EventPayload, RecordedEvent, catalogue, event
+from lmis_shared.events import EventPayload, RecordedEvent, catalogue, event
 from lmis_shared.upcasting import newest_type, upcast, upcaster, upcasters
+from tests.unit.event_examples import recorded_event
 
 V1 = "lmis.test.gadget.weighed.v1"
 V2 = "lmis.test.gadget.weighed.v2"
@@ -56,17 +55,7 @@ def gadget_contracts(monkeypatch: pytest.MonkeyPatch) -> dict[str, type[EventPay
 
 
 def recorded(event_type: str, data: dict[str, Any]) -> RecordedEvent:
-    metadata = EventMetadata(
-        event_id=uuid4(),
-        event_type=event_type,
-        stream_id=uuid4(),
-        stream_type="gadget",
-        stream_version=1,
-        recorded_at=datetime(2026, 1, 5, tzinfo=UTC),
-        actor="officer-1",
-        correlation_id=uuid4(),
-    )
-    return RecordedEvent(metadata=metadata, data=data)
+    return recorded_event(event_type, data, stream_type="gadget")
 
 
 def test_a_v1_event_is_read_as_the_newest_version(

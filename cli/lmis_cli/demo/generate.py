@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from lmis_cli.demo import _foreign, _loans, _local_hires, _outbound, _senders
+from lmis_cli.demo import _foreign, _job_reports, _loans, _local_hires, _outbound, _senders
 from lmis_cli.demo._places import profile
 from lmis_cli.demo._setting import Setting
 from lmis_cli.demo.plan import DEMAND, WORKER, Entity, Plan, Sizes
@@ -50,7 +50,8 @@ def _registry_entities(sizes: Sizes, setting: Setting) -> list[Entity]:
             loans.append(loan)
         if (job := _local_hires.job_creation_loan(index, entity, facts, setting)) is not None:
             loans.append(job)
-    return [*_senders.sender_entities(setting), *_senders.with_recruitment_cases(files), *loans]
+    cases = _senders.with_recruitment_cases(files)
+    return [*_senders.sender_entities(setting), *cases, *loans, *_job_reports.job_reports(setting)]
 
 
 def _permits_entities(sizes: Sizes, setting: Setting) -> list[Entity]:

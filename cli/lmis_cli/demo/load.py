@@ -29,6 +29,7 @@ from lmis_cli.demo.plan import (
     DEMAND,
     EMPLOYER,
     FOREIGN_WORKER,
+    JOB_REPORT,
     LOAN,
     LOCAL_HIRE,
     SENDER,
@@ -58,17 +59,19 @@ ROUTES: Mapping[str, Route] = {
     SENDER: Route(REGISTRY, "/v1/sending-organisations", "/v1/sending-organisations/{id}", "id"),
     WORKER: Route(REGISTRY, "/v1/workers", "/v1/workers/{id}", "id"),
     LOAN: Route(REGISTRY, "/v1/loans", "/v1/loans/{id}", "id", parent_field="worker_id"),
+    JOB_REPORT: Route(REGISTRY, "/v1/job-creation-reports", "/v1/job-creation-reports/{id}", "id"),
     EMPLOYER: Route(PERMITS, "/v1/employers", "/v1/employers/{id}", "tax_code"),
     DEMAND: Route(PERMITS, "/v1/employers/{parent}/demands", "/v1/demands/{id}", "id"),
     FOREIGN_WORKER: Route(PERMITS, "/v1/foreign-workers", "/v1/foreign-workers/{id}", "id"),
     # a command on a demand that names a registry file: sent once both services are loaded
     LOCAL_HIRE: Route(PERMITS, "/v1/demands/{parent}/record-hire", "/v1/demands/{id}", "id"),
 }
-PHASES = {REGISTRY: (SENDER, WORKER, LOAN), PERMITS: (EMPLOYER, DEMAND, FOREIGN_WORKER)}
+PHASES = {REGISTRY: (SENDER, WORKER, LOAN, JOB_REPORT), PERMITS: (EMPLOYER, DEMAND, FOREIGN_WORKER)}
 KIND_LABELS = {
     SENDER: "sending organisations",
     WORKER: "worker files",
     LOAN: "loans",
+    JOB_REPORT: "jobs created (communes' reports)",
     EMPLOYER: "employers",
     DEMAND: "demand approvals",
     FOREIGN_WORKER: "foreign workers",

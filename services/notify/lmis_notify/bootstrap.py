@@ -181,5 +181,6 @@ async def rebuild(pool: asyncpg.Pool, settings: NotifySettings, common: CommonSe
     schemas = [settings.schema_name if d == SERVICE else d for d in settings.sources]
     replayed = await notify.deadlines.rebuild_beside_live(schemas)
     # the feeds, derived again under the catalogue's current purposes (after a change)
-    fanned = await notify.feed_projection.rebuild_beside_live(feed_sources(settings.sources))
+    feeding = [settings.schema_name if d == SERVICE else d for d in feed_sources(settings.sources)]
+    fanned = await notify.feed_projection.rebuild_beside_live(feeding)
     return f"{SERVICE}: {replayed} events replayed, {fanned} fanned out to the agency feeds"

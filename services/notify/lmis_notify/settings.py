@@ -42,6 +42,7 @@ from pydantic_settings import SettingsConfigDict
 from lmis_notify.domain.recruitment import RecruitmentSettings
 from lmis_notify.domain.rules import RuleSettings
 from lmis_shared.clock import VIETNAM_TZ, Clock, FixedClock, SystemClock
+from lmis_shared.records import record_from
 from lmis_shared.settings import MasterKeySettings, ServiceSettings
 
 # The demo province (Lai Châu) files all three kinds of the seeds' reports.
@@ -132,14 +133,8 @@ class NotifySettings(ServiceSettings):
         )
 
     def rules(self) -> RuleSettings:
-        return RuleSettings(
-            extension_opens_days_before=self.extension_opens_days_before,
-            extension_closes_days_before=self.extension_closes_days_before,
-            return_grace_days=self.return_grace_days,
-            report_due_soon_days=self.report_due_soon_days,
-            family_visit_interval_days=self.family_visit_interval_days,
-            revocation_grace_days=self.revocation_grace_days,
-        )
+        """The rules' figures as the domain takes them: each is the setting of the same name."""
+        return record_from(RuleSettings, self)
 
     def clock(self) -> Clock:
         if self.as_of is None:

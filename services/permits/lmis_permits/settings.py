@@ -4,7 +4,6 @@ marks the extension window *(check)*) and provinces differ."""
 
 from __future__ import annotations
 
-from dataclasses import fields
 from datetime import date
 
 from pydantic import Field, SecretStr
@@ -12,6 +11,7 @@ from pydantic_settings import SettingsConfigDict
 
 from lmis_permits.domain.rules import PermitRules
 from lmis_shared.lookup_keys import DEVELOPMENT_LOOKUP_KEY, lookup_secret
+from lmis_shared.records import record_from
 from lmis_shared.settings import PersonalDataSettings
 
 
@@ -54,5 +54,4 @@ class PermitsSettings(PersonalDataSettings):
 
     def rules(self) -> PermitRules:
         """The legal limits as the domain takes them: each is the setting of the same name."""
-        names = {f.name for f in fields(PermitRules)} & set(type(self).model_fields)
-        return PermitRules(**{name: getattr(self, name) for name in names})
+        return record_from(PermitRules, self)

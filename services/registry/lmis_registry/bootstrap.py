@@ -22,8 +22,11 @@ from lmis_registry.adapters.rebuild import (
 from lmis_registry.adapters.sender_list import PostgresSenderList, SenderReadModel
 from lmis_registry.adapters.worker_files import WorkerReadModel
 from lmis_registry.adapters.worker_list import PostgresWorkerList
+from lmis_registry.application.import_identities import ImportedIdentities
 from lmis_registry.application.imports import WorkerImports
+from lmis_registry.application.job_reports import JobCreationReports
 from lmis_registry.application.loans import Loans
+from lmis_registry.application.population import PopulationRegister
 from lmis_registry.application.sender_imports import SenderImports
 from lmis_registry.application.senders import SenderLookup, SendingOrganisations
 from lmis_registry.application.workers import WorkerFiles
@@ -49,6 +52,14 @@ class Registry:
     imports: WorkerImports
     senders: SendingOrganisations
     sender_imports: SenderImports
+    job_reports: JobCreationReports
+    population: PopulationRegister | None = None
+    """The population register the workers' files and imports ask (None: not connected)."""
+
+    async def aclose(self) -> None:
+        """Close what talks to other systems (the national exchange's HTTP client)."""
+        if self.population is not None:
+            await self.population.aclose()
 
 
 def bootstrap(
@@ -71,6 +82,7 @@ def bootstrap(
     bulk = PostgresBulkFiles(pool, schema, secret, personal)
     directory = PostgresSenderList(pool, schema)
     register = PostgresStreams(pool, schema, SenderReadModel(schema), personal)
+    population = population_register(settings, common)
     lookup = SenderLookup(register, directory)
     sending_organisations = SendingOrganisations(register, directory, clock, ttl)
     return Registry(
@@ -80,7 +92,7 @@ def bootstrap(
             clock,
             authorizer,
             ttl,
-            population=population_register(settings, common),
+            population=population,
             senders=lookup,
         ),
         loans=Loans(
@@ -90,9 +102,16 @@ def bootstrap(
             PostgresLoanList(pool, schema),
             ttl,
         ),
-        imports=WorkerImports(bulk, clock, authorizer),
+        imports=WorkerImports(
+            bulk,
+            clock,
+            authorizer,
+            identities=None if population is None else ImportedIdentities(population, files, clock),
+        ),
         senders=sending_organisations,
         sender_imports=SenderImports(sending_organisations, directory),
+        job_reports=JobCreationReports.on(PostgresStreams(pool, schema), clock, authorizer, ttl),
+        population=population,
     )
 
 

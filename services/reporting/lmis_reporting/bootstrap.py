@@ -3,7 +3,9 @@ rebuilds its read model. Tests build the use cases from fakes instead (tests/uni
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import asyncpg
 
@@ -24,7 +26,7 @@ from lmis_reporting.application.candidates import Candidates
 from lmis_reporting.application.dashboard import DashboardQueries
 from lmis_reporting.application.filings import FILING_GRANTS, ReportFilings
 from lmis_reporting.application.overstay_risk import OverstayRisk
-from lmis_reporting.application.ports import SignInLinks
+from lmis_reporting.application.ports import KnownReads, SignInLinks
 from lmis_reporting.application.queries import ReportingQueries
 from lmis_reporting.application.reports import ReportDocuments
 from lmis_reporting.application.targets import TargetCommands
@@ -73,7 +75,7 @@ def bootstrap(
     reads = PostgresIndicatorReads(pool, schema)
     rows = PostgresTargets(pool, schema)
     queries = ReportingQueries(
-        units, reads, reads, PostgresMarkets(pool, schema), rows, authorizer, clock
+        units, reads, reads, PostgresMarkets(pool, schema), rows, authorizer, clock, _known(reads)
     )
     streams = PostgresStreams(pool, schema, TargetRows(schema))
     commands = TargetCommands(units, rows, streams, authorizer, clock)
@@ -107,6 +109,14 @@ def bootstrap(
         Candidates(PostgresCandidates(pool, schema), authorizer),
         OverstayRisk(units, reads, authorizer, clock),
     )
+
+
+def _known(reads: PostgresIndicatorReads) -> Callable[[date], KnownReads]:
+    def known_on(day: date) -> KnownReads:
+        past = reads.known_on(day)
+        return KnownReads(past, past)
+
+    return known_on
 
 
 async def migrate(pool: asyncpg.Pool, schema: str) -> None:

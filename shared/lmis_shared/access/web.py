@@ -39,6 +39,7 @@ from lmis_shared.access.postgres import PostgresAccessLog
 from lmis_shared.access.record import AccessEntry, Action, StoredEntry
 from lmis_shared.auth import Principal, Role
 from lmis_shared.errors import Forbidden, InvalidInput
+from lmis_shared.records import record_from
 from lmis_shared.web.security import current_principal
 
 PURPOSE_HEADER = "X-Purpose"
@@ -148,18 +149,10 @@ class AccessEntryView(BaseModel):
     @classmethod
     def of(cls, stored: StoredEntry) -> "AccessEntryView":
         e = stored.entry
-        return cls(
+        return record_from(
+            cls,
+            e,
             id=stored.id,
-            recorded_at=e.recorded_at,
-            actor=e.actor,
-            role=e.role,
-            unit=e.unit,
-            action=e.action,
-            subjects=list(e.subjects),
-            fields=list(e.fields),
-            purpose=e.purpose,
-            correlation_id=e.correlation_id,
-            trace_id=e.trace_id,
             prev_hash=stored.prev_hash.hex(),
             hash=stored.hash.hex(),
         )

@@ -24,6 +24,9 @@ ANY = "*"
 READ, WRITE = "read", "write"
 ERASE = "erase"
 """Destroying a person's data key: no role but admin (whose grant is every action) has it."""
+OVERRIDE = "override"
+"""Entering a record a check would refuse, as a historical one (a contract through an
+organisation the register does not license): the province's department and admins only."""
 
 UnitInScope = Callable[[str, str], bool]
 
@@ -45,15 +48,18 @@ def grant(actions: Iterable[str], kinds: Iterable[str], *, anywhere: bool = Fals
 
 
 _OFFICE_KINDS = ("worker", "loan", "permit", "employer", "indicator", "target", "report", "alert")
+_COUNTED_AT_HOME = "job_creation"
+"""A commune's monthly count of jobs created through a programme (no person in it)."""
 
 DEFAULT_GRANTS: Mapping[Role, tuple[Grant, ...]] = {
     Role.ADMIN: (grant([ANY], [ANY], anywhere=True),),
     Role.PROVINCE_OFFICER: (
-        grant([READ, WRITE], [*_OFFICE_KINDS, "subscription"]),
+        grant([READ, WRITE], [*_OFFICE_KINDS, _COUNTED_AT_HOME, "subscription"]),
+        grant([OVERRIDE], ["worker"]),
         grant([READ], ["unit"], anywhere=True),
     ),
     Role.COMMUNE_OFFICER: (
-        grant([READ, WRITE], ["worker"]),
+        grant([READ, WRITE], ["worker", _COUNTED_AT_HOME]),
         grant([READ], ["indicator", "report", "alert"]),
         grant([READ], ["unit"], anywhere=True),
     ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
@@ -29,11 +30,17 @@ class PostgresStreams(EventStoreStreams[S]):
         self._pool = pool
 
     async def save(self, change: Change[S]) -> None:
+        await self.save_all([change])
+
+    async def save_all(self, changes: Sequence[Change[S]]) -> None:
+        """Every change or none, in one transaction (in stream id order: two such batches
+        lock their streams in the same order)."""
         appended: list[AppendResult] = []
 
         async def append(conn: Connection, *args: Any, **kwargs: Any) -> None:
             appended.append(await self._postgres.append_in(conn, *args, **kwargs))
 
         async with self._pool.acquire() as conn, conn.transaction():
-            await self._save(change, conn, partial(append, conn))
+            for change in sorted(changes, key=lambda c: c.stream_id):
+                await self._save(change, conn, partial(append, conn))
         self._postgres.signal.committed(appended)  # committed now: the relay may read them

@@ -105,6 +105,12 @@ class EventStoreStreams(Generic[S]):
     async def save(self, change: Change[S]) -> None:
         await self._save(change, None, self.store.append)
 
+    async def save_all(self, changes: Sequence[Change[S]]) -> None:
+        """Several streams' changes; in one transaction where the store has them
+        (`PostgresStreams`), one after the other here."""
+        for change in changes:
+            await self.save(change)
+
     async def _save(
         self, change: Change[S], connection: Any, append: Callable[..., Awaitable[object]]
     ) -> None:

@@ -103,9 +103,13 @@ def _message(feed: FeedDefinition, event_type: str, event_schema: Any) -> Schema
     full["required"] = [r for r in full.get("required", []) if r in allowed]
     _opened_for_the_feed(full)
     full["title"] = f"{full.get('title', event_type)} ({feed.name} feed)"
+    for name, values in feed.where.get(event_type, {}).items():  # only these reach the feed
+        if name in full["properties"]:
+            full["properties"][name]["enum"] = list(values)
+    only = "; ".join(f"{k} in {', '.join(v)}" for k, v in feed.where.get(event_type, {}).items())
     return {
         "name": event_type,
-        "title": f"{event_type} for {feed.name}",
+        "title": f"{event_type} for {feed.name}" + (f" (only {only})" if only else ""),
         "contentType": "application/json",
         "headers": {"$ref": "#/components/schemas/CloudEventHeaders"},
         "payload": {

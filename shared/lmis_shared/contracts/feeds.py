@@ -23,9 +23,17 @@ from collections.abc import Mapping
 from importlib.resources import files
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 from lmis_shared.contracts import (  # noqa: F401  (registers)
+    notify,
     permits,
     registry,
     registry_loans,
@@ -62,6 +70,11 @@ class FeedDefinition(BaseModel):
     event_types: dict[str, tuple[str, ...]] = Field(
         min_length=1, description="event type -> the top-level fields of its data the feed keeps"
     )
+    where: dict[str, dict[str, tuple[str, ...]]] = Field(
+        default_factory=dict,
+        description="event type -> field -> the values that let an event of that type through"
+        " (e.g. notify's alerts of the rules the purpose needs); a type not named: all of them",
+    )
 
     @model_validator(mode="after")
     def _known_types_and_fields(self) -> Self:
@@ -73,6 +86,13 @@ class FeedDefinition(BaseModel):
             unknown = set(fields) - set(cls.model_fields)
             if unknown:
                 raise ValueError(f"event_types.{event_type}: unknown fields {sorted(unknown)}")
+        for event_type, conditions in self.where.items():
+            # a filter of a type the feed no longer carries is harmless (a narrowed purpose)
+            if event_type not in known:
+                raise ValueError(f"where: unknown event type {event_type}")
+            unknown = set(conditions) - set(known[event_type].model_fields)
+            if unknown:
+                raise ValueError(f"where.{event_type}: unknown fields {sorted(unknown)}")
         for unit in self.units:
             if self.per_commune and len(unit) != 5:
                 raise ValueError("units: a per-commune feed covers communes (5 digits)")
@@ -80,8 +100,23 @@ class FeedDefinition(BaseModel):
                 raise ValueError("units: province (2 digits) or commune (5 digits) codes")
         return self
 
-    def allows(self, event_type: str) -> bool:
-        return event_type in self.event_types
+    @model_serializer(mode="wrap")
+    def _without_empty_where(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # a feed with no filter is written as before `where` existed: `feed.defined.v1`
+        # events keep their wire form, and older readers read newer definitions
+        dumped: dict[str, Any] = handler(self)
+        if not self.where:
+            dumped.pop("where", None)
+        return dumped
+
+    def allows(self, event_type: str, data: Mapping[str, Any] | None = None) -> bool:
+        """Whether the feed carries events of `event_type` (with `data`: this one, by `where`)."""
+        if event_type not in self.event_types:
+            return False
+        conditions = self.where.get(event_type, {})
+        if data is None or not conditions:
+            return True
+        return all(str(data.get(name)) in values for name, values in conditions.items())
 
     def reduce(self, event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
         """`data` with only the fields this feed may see (never a field outside the list)."""

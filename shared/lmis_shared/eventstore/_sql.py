@@ -67,10 +67,10 @@ _SELECT = (
     " recorded_at, actor, correlation_id, causation_id, traceparent, source from {s}.events"
 )
 
-# rows below the oldest running transaction are final: nothing can commit among them later
+# rows below the store's horizon ($4, read by the statement before: `horizon.py`) are final:
+# nothing can commit among them later
 _READ_ALL = (
-    _SELECT + " where (tx_id, seq) > ($1::xid8, $2::bigint)"
-    " and tx_id < pg_snapshot_xmin(pg_current_snapshot())"
+    _SELECT + " where (tx_id, seq) > ($1::xid8, $2::bigint) and tx_id < $4::xid8"
     " order by tx_id, seq limit $3"
 )
 

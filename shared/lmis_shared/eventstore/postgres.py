@@ -4,8 +4,8 @@ An append is one statement in autocommit: one round trip per command, no BEGIN/C
 the idempotency record is written by the same statement as the events. One stream's append
 is a plain INSERT that checks the version itself; a batch calls the schema's `append_events`
 function (`_sql.py` says why two). Reading the global order is gap safe through transaction
-ids. `migrations/0001_event_store.sql` explains both. Each append made here is signalled to the
-relays once committed (`signal.py`).
+ids (`migrations/0001_event_store.sql`), below the store's own horizon (`horizon.py`). Each
+append made here is signalled to the relays once committed (`signal.py`).
 
 Measured in bench/event_store.py against the `eventsourcing` library's recorder.
 """
@@ -30,6 +30,7 @@ from lmis_shared.eventstore import api
 from lmis_shared.eventstore._plan import Plan, Recorded, plan, results
 from lmis_shared.eventstore._sql import Statements
 from lmis_shared.eventstore.errors import DuplicateCommand, DuplicateEventId, WrongExpectedVersion
+from lmis_shared.eventstore.horizon import horizon
 from lmis_shared.eventstore.signal import CommitSignal
 from lmis_shared.migrations import apply_migrations, load_migrations
 from lmis_shared.privacy.personal import PersonalData
@@ -117,9 +118,9 @@ class PostgresEventStore(api.EventStore):
 
         For a handler that must write a row of its own atomically with the events. Append
         first, write after: if the transaction wrote before, a concurrent append to the same
-        stream can make this one fail with WrongExpectedVersion (see `append_events`), and any
-        refusal leaves the caller's transaction to roll back.
-        """
+        stream can make this one fail with WrongExpectedVersion (see `append_events`), and a
+        refusal leaves the caller's transaction to roll back. An earlier write must be in this
+        schema: the relays' horizon waits for transactions that touched it (`horizon.py`)."""
         item = api.StreamAppend(stream_id, stream_type, expected_version, events, context)
         with self._span(item):
             return await self._append_one(conn, item, idempotency)
@@ -158,7 +159,8 @@ class PostgresEventStore(api.EventStore):
 
     async def read_all(self, after: api.Position | None, limit: int = 500) -> list[RecordedEvent]:
         tx_id, seq = after or (0, 0)
-        rows = await self._pool.fetch(self._sql.read_all, tx_id, seq, limit)
+        below = await horizon(self._pool, self._schema)  # then a new snapshot: horizon.py
+        rows = await self._pool.fetch(self._sql.read_all, tx_id, seq, limit, below)
         return [event_from_row(r) for r in rows]
 
     async def find_response(

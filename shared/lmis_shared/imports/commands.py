@@ -63,13 +63,17 @@ def build_command(
     """`model` from the row's columns of `group` (plus `extra`), or RowRejected with every
     problem of those columns at once."""
     prefix = f"{group}." if group else ""
+    columns, required = table.template.group_columns(prefix)
+    values = row.values
     data: dict[str, Any] = dict(extra or {})
-    errors = _missing(table, row, prefix)
-    for field_name, text in row.values.items():
-        name = _in_group(field_name, prefix)
-        if name is None:
+    # a blank cell in a column the template requires (the command may have a default the
+    # import must not use, such as today's date for a historical record)
+    errors = [table.error(row, f, REQUIRED) for f in required if f not in values]
+    for field_name, text in values.items():
+        column = columns.get(field_name)
+        if column is None:
             continue
-        parse = table.template.by_field[field_name].parse
+        name, parse = column
         try:
             data[name] = parse(text) if parse else text
         except ValueError as problem:
@@ -83,24 +87,6 @@ def build_command(
         if not errors:
             return command
     raise RowRejected(sorted(errors, key=lambda e: table.template.position(e.field)))
-
-
-def _missing(table: Table, row: Row, prefix: str) -> list[RowError]:
-    """A blank cell in a column the template requires (the command may have a default the
-    import must not use, such as today's date for a historical record)."""
-    return [
-        table.error(row, column.field, REQUIRED)
-        for column in table.template.columns
-        if column.required
-        and _in_group(column.field, prefix) is not None
-        and column.field not in row.values
-    ]
-
-
-def _in_group(field_name: str, prefix: str) -> str | None:
-    if prefix:
-        return field_name[len(prefix) :] if field_name.startswith(prefix) else None
-    return None if "." in field_name else field_name
 
 
 def _row_errors(

@@ -80,11 +80,36 @@ class Template:
         """The column a heading written in a file stands for, if any."""
         return self._lookup.get(fold(heading))
 
+    def group_columns(
+        self, prefix: str
+    ) -> tuple[dict[str, tuple[str, Parse | None]], tuple[str, ...]]:
+        """The columns feeding the command of `prefix` ("" the row's own, "contract." a later
+        one's): field → (the command's field name, the cell's translator), and the fields of
+        them that are required. Worked out once per group, not per row."""
+        if prefix not in self._groups:
+            mine = [(c, name) for c in self.columns if (name := in_group(c.field, prefix))]
+            self._groups[prefix] = (
+                {c.field: (name, c.parse) for c, name in mine},
+                tuple(c.field for c, _ in mine if c.required),
+            )
+        return self._groups[prefix]
+
+    @cached_property
+    def _groups(self) -> dict[str, tuple[dict[str, tuple[str, Parse | None]], tuple[str, ...]]]:
+        return {}
+
     def is_ignored(self, heading: str) -> bool:
         return fold(heading) in {fold(h) for h in self.ignored}
 
     def example_row(self) -> dict[str, str]:
         return {c.field: c.example for c in self.columns if c.example}
+
+
+def in_group(field_name: str, prefix: str) -> str | None:
+    """The command's name of a template field if it feeds the command of `prefix`."""
+    if prefix:
+        return field_name[len(prefix) :] if field_name.startswith(prefix) else None
+    return None if "." in field_name else field_name
 
 
 def column_names(column: Column) -> Iterable[str]:

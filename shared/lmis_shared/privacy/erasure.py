@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -32,6 +33,7 @@ class PersonalDataErased(EventPayload):
     erased_on: date
 
 
+@cache  # a missing class attribute goes through pydantic's metaclass: slow, asked per event
 def erases(cls: type[EventPayload]) -> bool:
     return bool(getattr(cls, "erases_personal_data", False))
 

@@ -58,11 +58,12 @@ class LocalMasterKey:
             if len(key) != MASTER_KEY_BYTES:
                 raise ValueError(f"a master key is {MASTER_KEY_BYTES} bytes")
         self._current = current
+        self._current_id = master_key_id(current)  # a digest: made once, read per data key
         self._keys = {master_key_id(k): k for k in (*previous, current)}
 
     @property
     def key_id(self) -> str:
-        return master_key_id(self._current)
+        return self._current_id
 
     def wrap(self, data_key: bytes) -> bytes:
         return aes_key_wrap(self._current, data_key)

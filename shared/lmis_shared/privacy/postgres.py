@@ -77,6 +77,18 @@ class PostgresKeyStore:
         await connection.execute(self._rewrap, subject, wrapped, master_key_id)
 
 
+async def copy_new_keys(connection: Any, schema: str, records: Sequence[KeyRecord]) -> None:
+    """Store the keys of subjects that have none yet, with COPY (a bulk import's thousands of
+    new people): a subject that has one already violates the primary key and the COPY fails
+    whole (asyncpg's UniqueViolationError), taking the caller's transaction with it."""
+    await connection.copy_records_to_table(
+        "person_keys",
+        schema_name=schema,
+        columns=["subject_id", "wrapped_key", "master_key_id", "created_at"],
+        records=[(r.subject_id, r.wrapped, r.master_key_id, r.created_at) for r in records],
+    )
+
+
 def _record(row: asyncpg.Record) -> KeyRecord:
     return from_row(KeyRecord, row, wrapped=row["wrapped_key"])
 

@@ -3,10 +3,11 @@
 `run_processor` sets up logs (`<service>-processor`), traces and metrics (`<service>-processor`,
 served on `LMIS_METRICS_PORT`: `metrics.py`), opens a pool on the database,
 runs `run(pool, stop, provider)` in a new event loop until SIGINT or SIGTERM sets `stop`, and
-closes the pool and shuts the traces down. What runs, and what the start is logged with, is
-the processor's own. All along it keeps the heartbeat `<data_dir>/health/process-<service>`
-of the process's `Liveness` (`lmis_shared.liveness`), which its agents mark their work
-on, for `lmis health process <service>`.
+closes the pool and shuts the traces down. Before it runs, the garbage collector is told that
+what exists by then lives as long as the process (`heap.py`). What runs, and what the start
+is logged with, is the processor's own. All along it keeps the heartbeat
+`<data_dir>/health/process-<service>` of the process's `Liveness` (`lmis_shared.liveness`),
+which its agents mark their work on, for `lmis health process <service>`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from lmis_shared.eventstore.postgres import create_pool
 from lmis_shared.liveness import PROCESS, LivenessSettings, beating, heartbeat_path
 from lmis_shared.logging import get_logger, setup_logging
 from lmis_shared.metrics import setup_metrics
+from lmis_shared.processing.heap import settle_heap
 from lmis_shared.settings import CommonSettings
 
 log = get_logger(__name__)
@@ -43,6 +45,7 @@ def run_processor(
     logging.getLogger("faust").setLevel(logging.WARNING)
     provider = setup_telemetry(service, common)
     setup_metrics(f"{service}-processor", common)
+    settle_heap()  # everything imported and set up lives as long as the process
     try:
         asyncio.run(_until_signalled(service, common, app_id, run, provider, starting))
     finally:

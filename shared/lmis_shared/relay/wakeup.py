@@ -10,9 +10,11 @@ an event, never skip or reorder one.
 * Nothing is lost between a round and the next wait: a signal that arrives while the relay
   reads is kept, and the next wait returns at once (one extra, cheap round at worst).
 * Held back: the relay may wake, read, and still not see a signalled commit, because an older
-  transaction (any writer in the cluster) is still running and holds `pg_snapshot_xmin` below
-  it. `behind(position)` says so (the largest signalled transaction id is past the relay's
-  checkpoint), and the relay looks again after a short wait that doubles up to its poll.
+  transaction that touched the store's schema still runs (the store's horizon,
+  `lmis_shared.eventstore.horizon`). `behind(position)` says so (the largest signalled
+  transaction id is past the relay's checkpoint), and the relay looks again at the next
+  signal (the older one's own commit, if it appended) or after a short wait that grows up to
+  25 ms, whichever comes first (`Pace`).
 * The poll stays the fallback: while the listening connection is down (the server restarted,
   an administrator ended the session), `wait` sleeps the poll interval as before, and each
   wait tries to connect again (at most once per `reconnect_interval`). Commits made while no
@@ -167,9 +169,12 @@ class Pace:
     """How long the relay waits after a round that published `published` events.
 
     A full batch: no wait, there is more. Otherwise, if a signalled commit lies past the
-    checkpoint (held back by an older transaction still running), look again after
-    `chase_interval`, a quarter longer each time it is still held back, up to `_CHASE_CAP`
-    (or the poll if shorter); else wait for the next signal, at most `poll_interval`.
+    checkpoint (held back by an older transaction still running), look again at the next
+    signal or after `chase_interval`, whichever comes first, the interval a quarter longer each
+    time it is still held back, up to `_CHASE_CAP` (or the poll if shorter); else wait for the
+    next signal, at most `poll_interval`. The store's horizon (`eventstore/horizon.py`) waits
+    only for transactions of this store's schema: mostly other commands, which signal as soon
+    as they commit, so the signal usually ends a chase before its interval does.
     What holds a commit back is mostly another short transaction anywhere in the cluster (a
     command, a projection's batch) that ends within tens or hundreds of milliseconds: doubling
     overshot its end by as much again (measured: 35 ms from commit to publish at p50, under
@@ -189,7 +194,9 @@ class Pace:
         if published or not self._wakeup.behind(position):
             self._chase = s.chase_interval
         if self._wakeup.behind(position):
-            await _first(self._chase, stop.wait())
+            # what holds it back is mostly another appender of this store, which signals once
+            # it committed: that signal ends the wait, the chase bounds it when none comes
+            await self._wakeup.wait(stop, self._chase)
             self._chase = min(_GROWTH * self._chase, _CHASE_CAP, s.poll_interval)
         else:
             await self._wakeup.wait(stop, s.poll_interval)

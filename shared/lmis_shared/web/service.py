@@ -4,7 +4,7 @@ builds from the pool."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
@@ -23,6 +23,7 @@ from lmis_shared.web.problems import ProblemMapping
 from lmis_shared.web.readiness import broker_check, database_check
 
 OnPool = Callable[[FastAPI, asyncpg.Pool], None]
+OnClose = Callable[[FastAPI], Awaitable[None]]
 
 
 def service_app(
@@ -35,21 +36,29 @@ def service_app(
     on_pool: OnPool,
     problems: ProblemMapping | None = None,
     event_store_schema: str | None = None,
+    on_close: OnClose | None = None,
 ) -> FastAPI:
     """`on_pool(app, pool)` builds the service's objects (e.g. `app.state.registry = ...`);
     `event_store_schema`, where the service keeps its events, has its expired idempotency
-    records cleared in the background (`lmis_shared.web.housekeeping`)."""
+    records cleared in the background (`lmis_shared.web.housekeeping`); `on_close(app)`
+    releases what `on_pool` opened besides the pool (clients of other systems), at shutdown."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         pool = await create_pool(common.database_dsn())
+        built = False
         try:
             on_pool(app, pool)
+            built = True
             app.state.readiness_checks["database"] = database_check(pool)
             async with _housekeeping(pool, event_store_schema, common):
                 yield {}
         finally:
-            await pool.close()
+            try:
+                if built and on_close is not None:
+                    await on_close(app)
+            finally:
+                await pool.close()
 
     return create_app(
         service=service,

@@ -26,8 +26,9 @@ from lmis_shared.events import catalogue
 from lmis_shared.migrations import Migration
 from lmis_shared.processing import Connection, Decoded, Projection
 
-SOURCE_DOMAINS = ("registry", "permits")
-NOT_FOR_AGENCIES = frozenset({"notify", "reporting"})  # alerts, filings: nothing about a person
+SOURCE_DOMAINS = ("registry", "permits", "notify")
+"""notify: its alerts, of the rules a feed's `where` names (the police: broker fraud)."""
+NOT_FOR_AGENCIES = frozenset({"reporting"})  # filings: nothing an agency's purpose needs
 
 
 def feed_sources(domains: list[str]) -> list[str]:

@@ -55,10 +55,14 @@ class Deadlines:
         subjects = await book.subjects({meta.stream_id for meta, _ in events})
         changed: dict[UUID, Subject] = {}
         now = self._clock.now()
+        run: list[tuple[Decision, Cause]] = []
         for meta, payload in events:
             decision = decide(subjects.get(meta.stream_id), meta.stream_id, payload, self._rules)
             if decision is None:
                 continue
+            if any(d.subject.id == decision.subject.id for d, _ in run):
+                await _store(book, run)  # its subject again: what came before is stored first
+                run = []
             subjects[meta.stream_id] = changed[meta.stream_id] = decision.subject
             cause = Cause(
                 actor=meta.actor,  # whoever recorded the fact caused what it settles
@@ -68,24 +72,33 @@ class Deadlines:
                 event_type=meta.event_type,
                 traceparent=meta.traceparent,
             )
-            await _store(book, decision, cause)
+            run.append((decision, cause))
+        await _store(book, run)
         await book.save_subjects(list(changed.values()))
 
 
-async def _store(book: AlertBook, decision: Decision, cause: Cause) -> None:
-    """What one event means: fixes first, then the deadlines it sets, then the open alerts of
-    what it touched brought in line (`settle`)."""
-    await book.cancel(decision.fixes)
-    await book.set_deadlines((*decision.deadlines, *decision.raise_now))
-    await book.mark_raised(decision.raise_now)
-    s = decision.subject
-    touched = {(d.subject_id, d.rule) for d in decision.fixes}
-    touched |= {(s.id, r) for r in decision.refresh}
-    now = {(d.subject_id, d.rule) for d in decision.raise_now}
-    await settle(book, {s.id: s}, touched - now, cause, fixed=decision.fixes)
-    await settle(book, {s.id: s}, now, cause, may_raise=True)
-    if decision.report_submitted is not None:
-        await book.record_submission(decision.report_submitted)
+async def _store(book: AlertBook, run: Sequence[tuple[Decision, Cause]]) -> None:
+    """What a run of events, each of another subject, means: as if one after the other, in
+    as many statements as one event takes (subjects share no deadline and no alert, so one
+    subject's writes never change what another's read): fixes first, then the deadlines they
+    set, then the open alerts of what they touched brought in line (`settle`)."""
+    if not run:
+        return
+    decisions = [d for d, _ in run]
+    await book.cancel([f for d in decisions for f in d.fixes])
+    await book.set_deadlines([x for d in decisions for x in (*d.deadlines, *d.raise_now)])
+    await book.mark_raised([x for d in decisions for x in d.raise_now])
+    subjects = {d.subject.id: d.subject for d in decisions}
+    causes = {d.subject.id: c for d, c in run}
+    now = {(x.subject_id, x.rule) for d in decisions for x in d.raise_now}
+    touched = {(f.subject_id, f.rule) for d in decisions for f in d.fixes}
+    touched |= {(d.subject.id, r) for d in decisions for r in d.refresh}
+    fixed = [f for d in decisions for f in d.fixes]
+    await settle(book, subjects, touched - now, run[0][1], fixed=fixed, causes=causes)
+    await settle(book, subjects, now, run[0][1], may_raise=True, causes=causes)
+    for d in decisions:
+        if d.report_submitted is not None:
+            await book.record_submission(d.report_submitted)
 
 
 async def raise_alerts(
@@ -109,6 +122,7 @@ async def settle(
     *,
     may_raise: bool = False,
     fixed: Sequence[Deadline] | None = None,
+    causes: Mapping[UUID, Cause] | None = None,
 ) -> int:
     """Make each (subject, rule)'s open alert say what its passed deadlines (raised, not fixed)
     are now: updated, resolved when none is left, raised if there is none and `may_raise`
@@ -117,15 +131,18 @@ async def settle(
     touched: in a replay, an earlier problem's fix meets the alerts stored since. Older open
     alerts of
     the same problem (stored one per deadline before this rule) are merged into the oldest.
-    Returns how many alerts are new."""
+    `causes`: each subject's own cause, where several are settled at once (`cause` for the
+    others). Returns how many alerts are new."""
     wanted = sorted(set(pairs))
     if not wanted:
         return 0
     raised, opened = await book.raised(wanted), await book.open_alerts(wanted)
     commands: list[tuple[Alert | None, UUID, AlertCommand]] = []
     to_raise: list[tuple[Deadline, Subject, Figures]] = []
+    cause_of = causes or {}
     for pair in wanted:
         subject = subjects[pair[0]]
+        why = cause_of.get(pair[0], cause)
         passed = sorted(d for d in raised.get(pair, ()) if d in subject.deadlines)
         found = opened.get(pair, [])
         if not found:
@@ -139,16 +156,20 @@ async def settle(
                 continue  # an earlier problem's fix (a replay meets later alerts stored)
         commands += [(a, a.id, ResolveAlert(MERGED)) for a in older]
         if passed:
-            update = UpdateAlert(figures(subject, pair[1], passed), cause.event_type)
+            update = UpdateAlert(figures(subject, pair[1], passed), why.event_type)
             commands.append((keeper, keeper.id, update))
         else:
-            commands.append((keeper, keeper.id, ResolveAlert(cause.event_type or "unknown")))
-    existing = await book.alerts(d.alert_id for d, _, _ in to_raise)
+            commands.append((keeper, keeper.id, ResolveAlert(why.event_type or "unknown")))
+    existing = await book.alerts(d.alert_id for d, _, _ in to_raise) if to_raise else {}
     commands += [
         (existing.get(d.alert_id), d.alert_id, RaiseAlert(d, s, f)) for d, s, f in to_raise
     ]
     changes = _decided(commands, cause)
-    await book.save_alerts(changes, cause)
+    by_cause: dict[Cause, list[AlertChange]] = {}
+    for change in changes:  # each alert's events carry its own subject's cause
+        by_cause.setdefault(cause_of.get(change.after.subject_id, cause), []).append(change)
+    for why, theirs in by_cause.items():
+        await book.save_alerts(theirs, why)
     return sum(1 for c in changes if c.before is None)
 
 

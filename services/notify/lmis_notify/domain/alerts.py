@@ -31,6 +31,7 @@ from lmis_shared.contracts.notify import (
     SubjectKind,
 )
 from lmis_shared.events import EventPayload
+from lmis_shared.records import record_from
 
 STREAM_TYPE = "alert"
 
@@ -156,18 +157,7 @@ def decide(state: Alert | None, command: AlertCommand, now: datetime) -> list[Ev
 
 
 def _raised(d: Deadline, s: Subject, figures: Figures, now: datetime) -> AlertRaised:
-    return AlertRaised(
-        rule=d.rule,
-        subject_id=d.subject_id,
-        subject_kind=s.kind,
-        unit_code=s.unit_code,
-        province_code=s.province_code,
-        due_on=d.due_on,
-        raised_at=now,
-        report=s.report,
-        missed=figures.missed,
-        amount_vnd=figures.amount_vnd,
-    )
+    return record_from(AlertRaised, d, s, figures, subject_kind=s.kind, raised_at=now)
 
 
 # --- evolve -----------------------------------------------------------------------------------

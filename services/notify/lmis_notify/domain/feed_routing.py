@@ -41,6 +41,9 @@ class Routed:
 def learn(known: SubjectUnits | None, data: Mapping[str, Any]) -> SubjectUnits | None:
     """`known` after an event whose data may name the subject's unit (a move changes it)."""
     commune, province = data.get("commune_code"), data.get("province_code")
+    unit = data.get("unit_code")  # an alert's: its subject's commune, or a province
+    if commune is None and isinstance(unit, str) and len(unit) == 5:
+        commune = unit
     if commune is None and province is None:
         return known
     base = known or SubjectUnits()
@@ -66,7 +69,7 @@ def route(
         return []  # a subject whose unit is unknown goes nowhere rather than everywhere
     out: list[Routed] = []
     for feed in feeds:
-        if not feed.allows(event_type):
+        if not feed.allows(event_type, data):
             continue
         if feed.subjects == "borrowers" and stream_type == WORKER and not subject.borrower:
             continue

@@ -24,6 +24,7 @@ from lmis_notify.application.webhooks import NewSubscription, Subscriptions
 from lmis_notify.domain.webhooks import Subscription
 from lmis_shared.contracts.feeds import FEED_NAME, UNIT_CODE
 from lmis_shared.events import utc_iso
+from lmis_shared.records import record_from
 from lmis_shared.web import PROBLEM_RESPONSES, Context
 
 router = APIRouter(prefix="/v1/subscriptions", tags=["webhooks"])
@@ -79,14 +80,9 @@ class DeliveryOut(BaseModel):
 
 
 def _out(s: Subscription, *, secret: bool = False) -> SubscriptionOut:
-    return SubscriptionOut(
-        id=s.id,
-        feed=s.feed,
-        url=s.url,
-        event_types=s.event_types,
-        units=s.units,
-        status=s.status.value,
-        failures=s.failures,
+    return record_from(
+        SubscriptionOut,
+        s,
         next_attempt_at=utc_iso(s.next_attempt_at),
         created_at=utc_iso(s.created_at),
         secret=s.secret if secret else None,

@@ -31,6 +31,7 @@ from lmis_shared.contracts.permits import (
 from lmis_shared.dates import happened, not_before
 from lmis_shared.errors import InvalidInput
 from lmis_shared.events import EventPayload
+from lmis_shared.records import record_from
 from lmis_shared.text import clean_text
 
 
@@ -180,16 +181,12 @@ def decide(
 
 
 def _submit(employer: Employer, command: SubmitDemand, today: date) -> DemandSubmitted:
-    return DemandSubmitted(
+    return record_from(
+        DemandSubmitted,
+        command,
         employer_tax_code=employer.tax_code,
-        commune_code=employer.commune_code,
+        commune_code=employer.commune_code,  # the demand lives where the employer works
         province_code=employer.province_code,
-        position=command.position,
-        job_title=command.job_title,
-        number_of_foreigners=command.number_of_foreigners,
-        period_start=command.period_start,
-        period_end=command.period_end,
-        reason=command.reason,
         submitted_on=happened("submitted_on", command.submitted_on, today),
     )
 

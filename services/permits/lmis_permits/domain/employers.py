@@ -27,6 +27,7 @@ from lmis_shared.contracts.permits import (
 from lmis_shared.dates import happened
 from lmis_shared.errors import InvalidInput
 from lmis_shared.events import EventPayload
+from lmis_shared.records import record_from
 from lmis_shared.reference import units
 from lmis_shared.text import clean_text
 
@@ -104,14 +105,10 @@ def decide(state: Employer | None, command: EmployerCommand, today: date) -> lis
 
 
 def _register(command: RegisterEmployer, today: date) -> EmployerRegistered:
-    return EmployerRegistered(
-        tax_code=command.tax_code,
-        name=command.name,
-        address=command.address,
-        commune_code=command.commune_code,
+    return record_from(
+        EmployerRegistered,
+        command,
         province_code=_province(command.commune_code),
-        industrial_zone=command.industrial_zone,
-        sector=command.sector,
         registered_on=happened("registered_on", command.registered_on, today),
     )
 

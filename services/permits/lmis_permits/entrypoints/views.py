@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from pydantic import BaseModel, Field
@@ -20,11 +20,10 @@ from lmis_permits.domain import foreign_workers as fw
 from lmis_permits.domain.nationalities import country_name
 from lmis_permits.domain.permit_status import PermitStatus
 from lmis_shared.events import RecordedEvent
+from lmis_shared.records import record_from
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
-
-M = TypeVar("M", bound=BaseModel)
 
 
 class Changed(BaseModel):
@@ -55,7 +54,7 @@ class DemandView(BaseModel):
 
     @classmethod
     def of(cls, demand: demands.Demand | DemandRow) -> DemandView:
-        return _of(cls, demand)
+        return record_from(cls, demand)
 
 
 class AnnouncementView(BaseModel):
@@ -79,7 +78,7 @@ class DemandDetailView(DemandView):
         assert isinstance(demand, demands.Demand)
         at_home = demand.at_home
         announced = at_home.announcement
-        return _of(
+        return record_from(
             cls,
             demand,
             announcement=announced.model_dump(mode="json") if announced else None,
@@ -114,7 +113,7 @@ class EmployerView(BaseModel):
 
     @classmethod
     def of(cls, summary: EmployerSummary) -> EmployerView:
-        return _of(
+        return record_from(
             cls,
             summary.employer,
             headcount=[
@@ -179,7 +178,7 @@ class ForeignWorkerView(BaseModel):
     def of(cls, state: fw.ForeignWorkerFile, status: PermitStatus) -> ForeignWorkerView:
         held = state.authorisation
         erased = state.erasure is not None
-        return _of(
+        return record_from(
             cls,
             state,
             allowed_commands=[] if erased else [c.value for c in fw.ALLOWED[state.status]],
@@ -189,8 +188,10 @@ class ForeignWorkerView(BaseModel):
             passport_number=None if erased else state.person.passport_number,
             date_of_birth=None if erased else state.person.date_of_birth,
             nationality_name=country_name(state.nationality),
-            permit=_of(PermitView, held) if isinstance(held, fw.PermitRecord) else None,
-            exemption=(_of(ExemptionView, held) if isinstance(held, fw.ExemptionRecord) else None),
+            permit=record_from(PermitView, held) if isinstance(held, fw.PermitRecord) else None,
+            exemption=(
+                record_from(ExemptionView, held) if isinstance(held, fw.ExemptionRecord) else None
+            ),
             revocation=_plain(state.revocation),
             employment_end=_plain(state.employment_end),
             health_check=_plain(state.health_check),
@@ -216,7 +217,7 @@ class ForeignWorkerItem(BaseModel):
 
     @classmethod
     def of(cls, row: WorkerRow, status: PermitStatus) -> ForeignWorkerItem:
-        return _of(
+        return record_from(
             cls,
             row,
             permit_status=status,
@@ -247,20 +248,13 @@ class HistoryEntry(BaseModel):
     @classmethod
     def of(cls, recorded: RecordedEvent) -> HistoryEntry:
         meta = recorded.metadata
-        return _of(
+        return record_from(
             cls,
             meta,
             version=meta.stream_version,
             data=recorded.data,
             erased=list(recorded.erased),
         )
-
-
-def _of(model: type[M], source: object, **computed: Any) -> M:
-    """`model` from the attributes of `source` named as its fields, and the `computed` others
-    (enumerations become their values, tuples lists, as the fields say)."""
-    names = model.model_fields.keys() - computed.keys()
-    return model.model_validate({name: getattr(source, name) for name in names} | computed)
 
 
 def _residence(state: fw.ForeignWorkerFile) -> dict[str, Any] | None:

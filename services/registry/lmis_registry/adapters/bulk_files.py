@@ -10,21 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache, partial
 from uuid import UUID
 
 import asyncpg
 
 from lmis_registry.adapters import open_files, worker_list
-from lmis_registry.application.imports import ImportedFile, import_file_id
+from lmis_registry.application.imports import BATCH_SIZE, ImportedFile, import_file_id
 from lmis_registry.domain.workers import OpenFileExists, WorkerFile
 from lmis_shared.commands import Change
-from lmis_shared.eventstore import StreamAppend
-from lmis_shared.eventstore.bulk import copy_new_streams
+from lmis_shared.eventstore.bulk import PlannedEvent, copy_new_events
 from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.eventstore.signal import CommitSignal
 from lmis_shared.privacy.personal import PersonalData
 from lmis_shared.sql import in_schema
 
+KEYS_KEPT = 3 * BATCH_SIZE
 # the commune of each open file, from the list row written in the claim's transaction
 _OPEN = (
     "select o.citizen_key, l.commune_code from {s}.open_files o"
@@ -58,16 +59,19 @@ class PostgresBulkFiles:
         self._secret = lookup_secret
         self._personal = personal
         self._signal = CommitSignal(pool, schema)
+        # a row's citizen key is wanted three times (its file id, the open-file look, the
+        # claim) within a batch or two: an HMAC each, so the last ones made are kept
+        self._key = lru_cache(maxsize=KEYS_KEPT)(partial(open_files.citizen_key, lookup_secret))
 
     def file_id(self, citizen_id: str, registered_on: date) -> UUID:
-        return import_file_id(open_files.citizen_key(self._secret, citizen_id), registered_on)
+        return import_file_id(self._key(citizen_id), registered_on)
 
     async def existing(self, file_ids: Sequence[UUID]) -> dict[UUID, ImportedFile]:
         rows = await self._pool.fetch(in_schema(_EXISTING, self._schema), list(file_ids))
         return {r["stream_id"]: ImportedFile(r["correlation_id"], r["commune_code"]) for r in rows}
 
     async def open_file_holders(self, citizen_ids: Sequence[str]) -> dict[str, str | None]:
-        by_key = {open_files.citizen_key(self._secret, c): c for c in citizen_ids}
+        by_key = {self._key(c): c for c in citizen_ids}
         rows = await self._pool.fetch(in_schema(_OPEN, self._schema), list(by_key))
         return {by_key[r["citizen_key"]]: r["commune_code"] for r in rows}
 
@@ -75,17 +79,28 @@ class PostgresBulkFiles:
         if not changes:
             return
         ordered = sorted(changes, key=lambda c: c.stream_id)
-        appends = [
-            StreamAppend(c.stream_id, c.stream_type, c.expected_version, c.events, c.context)
+        if any(c.expected_version != 0 for c in ordered):
+            raise ValueError("an import saves new files only")
+        events = [  # numbered here: each a new stream's, from version 1
+            PlannedEvent(
+                e.event_id,
+                e.payload.event_type,
+                c.stream_id,
+                c.stream_type,
+                version,
+                e.payload.model_dump(mode="json"),
+                c.context,
+            )
             for c in ordered
+            for version, e in enumerate(c.events, start=1)
         ]
         claims = sorted(
-            (key, c.stream_id)
+            (self._key(c.after.person.citizen_id), c.stream_id)
             for c in ordered
-            if (key := open_files.claim_of(self._secret, c.after)) is not None
+            if open_files.holds_claim(c.after)
         )
         async with self._pool.acquire() as conn, conn.transaction():
-            tx_id = await copy_new_streams(conn, self._schema, appends, self._personal)
+            tx_id = await copy_new_events(conn, self._schema, events, self._personal)
             await self._claim(conn, claims)
             await conn.copy_records_to_table(
                 "worker_list",

@@ -27,15 +27,21 @@ _HOLDER = (
 
 
 def citizen_key(secret: bytes, citizen_id: str) -> str:
-    return hmac.new(secret, citizen_id.encode(), hashlib.sha256).hexdigest()
+    # the one-shot form: the same HMAC-SHA256, without building an `hmac.HMAC` in Python
+    return hmac.digest(secret, citizen_id.encode(), hashlib.sha256).hex()
 
 
 def claim_of(secret: bytes, state: WorkerFile | None) -> str | None:
     """The key a file holds in `open_files`: its citizen's while it is open and not erased
     (erasure releases the claim: the file no longer says whose it is), else none."""
-    if state is None or not state.is_open or state.erasure is not None:
+    if state is None or not holds_claim(state):
         return None
     return citizen_key(secret, state.person.citizen_id)
+
+
+def holds_claim(state: WorkerFile) -> bool:
+    """Whether the file holds its citizen's claim: while it is open and not erased."""
+    return state.is_open and state.erasure is None
 
 
 async def sync(

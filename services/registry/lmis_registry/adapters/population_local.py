@@ -60,6 +60,9 @@ class LocalPopulationRegister:
         self._seen: tuple[tuple[int, int], ...] | None = None
         self._entries: dict[str, Identity] = dict(self._fixed)
 
+    async def aclose(self) -> None:
+        return None  # files only: nothing held open
+
     async def verify(self, identity: Identity) -> IdentityAnswer:
         self._refresh()
         entry = self._entries.get(identity.citizen_id)

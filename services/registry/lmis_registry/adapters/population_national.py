@@ -107,6 +107,10 @@ class NationalPopulationRegister:
     async def aclose(self) -> None:
         await self._client.aclose()
 
+    @property
+    def is_closed(self) -> bool:
+        return self._client.is_closed
+
     async def _ask(self, identity: Identity) -> IdentityAnswer:
         response = await self._client.post(
             "/citizens/verify", json=_request(identity), headers=await self._authorisation()

@@ -10,6 +10,7 @@ from uuid import UUID
 from lmis_registry.application.sender_ports import SenderPage, SenderSearch, SenderSummary
 from lmis_registry.domain.senders import LicenceTaken, SendingOrganisation
 from lmis_shared.commands import Change
+from lmis_shared.records import record_from
 
 
 class InMemoryRegister:
@@ -48,15 +49,4 @@ def _matches(o: SendingOrganisation, q: SenderSearch) -> bool:
 
 
 def _summary(o: SendingOrganisation) -> SenderSummary:
-    return SenderSummary(
-        id=o.id,
-        version=o.version,
-        kind=o.kind,
-        name=o.name,
-        licence_number=o.licence_number,
-        licence_status=o.licence_status,
-        licensed_on=o.licensed_on,
-        licence_valid_until=o.licence_valid_until,
-        markets=o.markets,
-        complaints=o.complaints,
-    )
+    return record_from(SenderSummary, o)

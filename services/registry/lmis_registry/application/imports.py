@@ -23,6 +23,7 @@ saved (mostly the database's time), so the two overlap and the service keeps ans
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from datetime import date
 from typing import Protocol
 from uuid import UUID
 
+from lmis_registry.application.import_identities import ImportedIdentities
 from lmis_registry.application.import_rows import (
     OPEN_FILE,
     STREAM_TYPE,
@@ -44,11 +46,12 @@ from lmis_shared.auth import READ, WRITE, Authorizer, Principal
 from lmis_shared.clock import Clock
 from lmis_shared.commands import Change, CommandContext
 from lmis_shared.errors import ConcurrencyConflict, Forbidden
-from lmis_shared.events import NewEvent
+from lmis_shared.events import NewEvent, new_event_ids
 from lmis_shared.eventstore import AppendContext, WrongExpectedVersion
 from lmis_shared.imports import ImportSummary, Row, Table, Template
 
 FILE_ID_NAMESPACE = uuid.UUID("5b0f6a52-2c2e-5d8e-9a36-7f1c2b9e4d10")
+_NAMESPACE_BYTES = FILE_ID_NAMESPACE.bytes
 BATCH_SIZE = 1000
 MAX_ATTEMPTS = 5
 REPEATED = "repeats an earlier row of this import (same citizen and registration date)"
@@ -62,8 +65,11 @@ Progress = Callable[[int], None]
 
 
 def import_file_id(citizen_key: str, registered_on: date) -> UUID:
-    """The id of the file a row registers: its citizen's keyed hash and registration date."""
-    return uuid.uuid5(FILE_ID_NAMESPACE, f"{citizen_key}|{registered_on.isoformat()}")
+    """The id of the file a row registers: its citizen's keyed hash and registration date
+    (`uuid.uuid5`, with the namespace's bytes read once: `UUID.bytes` is computed per call)."""
+    name = f"{citizen_key}|{registered_on.isoformat()}".encode()
+    digest = hashlib.sha1(_NAMESPACE_BYTES + name, usedforsecurity=False).digest()
+    return UUID(bytes=digest[:16], version=5)  # name-based, as RFC 9562 defines version 5
 
 
 @dataclass(frozen=True)
@@ -106,7 +112,10 @@ class WorkerImports:
         template: Template = WORKER_TEMPLATE,
         follow_ups: Sequence[FollowUp] = FOLLOW_UPS,
         batch_size: int = BATCH_SIZE,
+        identities: ImportedIdentities | None = None,
     ) -> None:
+        self._identities = identities
+        """Asks the population register about the imported files, once all are saved."""
         self._files = files
         self._clock = clock
         self._authorizer = authorizer
@@ -129,22 +138,25 @@ class WorkerImports:
             self._follow_ups,
         )
         context = ctx.append_context(SOURCE, self._clock.now())
-        saving: asyncio.Task[None] | None = None
+        saved: list[workers.WorkerFile] = []
+        saving: asyncio.Task[list[workers.WorkerFile]] | None = None
         try:
             for rows in _batches(table.rows, self._batch_size):
                 planned, errors = await asyncio.to_thread(planner.plan, rows)
                 summary.errors += errors
                 if saving is not None:
-                    await saving
+                    saved += await saving
                 saving = asyncio.create_task(
                     self._save(table, ctx.principal, planned, context, summary, progress, len(rows))
                 )
             if saving is not None:
-                await saving
+                saved += await saving
         finally:
             if saving is not None and not saving.done():  # planning failed: stop saving
                 saving.cancel()
                 await asyncio.gather(saving, return_exceptions=True)
+        if self._identities is not None and saved:  # after the rows: not on the import's path
+            await self._identities.check(saved, context)
         return summary
 
     def authorise(self, principal: Principal) -> None:
@@ -165,20 +177,20 @@ class WorkerImports:
         summary: ImportSummary,
         progress: Progress | None,
         rows: int,
-    ) -> None:
-        """Save the batch's new files; those already there are skipped, those whose citizen
-        has an open file rejected. A file saved by someone else between the look and the
-        save rolls the batch back: look again, save the rest."""
+    ) -> list[workers.WorkerFile]:
+        """Save the batch's new files (answered, as saved); those already there are skipped,
+        those whose citizen has an open file rejected. A file saved by someone else between
+        the look and the save rolls the batch back: look again, save the rest."""
         for _ in range(MAX_ATTEMPTS):
             batch = await self._still_new(table, principal, batch, summary, context.correlation_id)
             try:
-                await self._files.save_new([_change(p, context) for p in batch])
+                await self._files.save_new(_changes(batch, context))
             except (WrongExpectedVersion, workers.OpenFileExists):
                 continue
             summary.imported += len(batch)
             if progress:
                 progress(rows)
-            return
+            return [p.after for p in batch]
         raise ConcurrencyConflict(None, None)
 
     async def _still_new(
@@ -222,17 +234,21 @@ class WorkerImports:
         )
 
 
-def _change(planned: PlannedFile, context: AppendContext) -> Change[workers.WorkerFile]:
-    return Change(
-        stream_id=planned.after.id,
-        stream_type=STREAM_TYPE,
-        expected_version=0,
-        events=[NewEvent(event_id=uuid.uuid4(), payload=e) for e in planned.events],
-        context=context,
-        idempotency=None,
-        before=None,
-        after=planned.after,
-    )
+def _changes(batch: list[PlannedFile], context: AppendContext) -> list[Change[workers.WorkerFile]]:
+    ids = iter(new_event_ids(sum(len(p.events) for p in batch)))
+    return [
+        Change(
+            stream_id=p.after.id,
+            stream_type=STREAM_TYPE,
+            expected_version=0,
+            events=[NewEvent(event_id=next(ids), payload=e) for e in p.events],
+            context=context,
+            idempotency=None,
+            before=None,
+            after=p.after,
+        )
+        for p in batch
+    ]
 
 
 def _batches(rows: list[Row], size: int) -> Iterator[list[Row]]:

@@ -15,13 +15,17 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from lmis_registry.domain.workers import Identity, IdentityAnswer
+from lmis_registry.domain.workers import Identity, IdentityAnswer, WorkerFile
 from lmis_shared.contracts.registry_follow_up import IdentityCheckOutcome, IdentitySource
 
 
 class PopulationRegister(Protocol):
     async def verify(self, identity: Identity) -> IdentityAnswer:
         """The register's answer for `identity`; `unavailable` rather than an exception."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release its connections (the service's shutdown)."""
         ...
 
 
@@ -31,5 +35,14 @@ class _NoRegister:
     async def verify(self, identity: Identity) -> IdentityAnswer:
         return IdentityAnswer(IdentityCheckOutcome.unavailable, IdentitySource.none)
 
+    async def aclose(self) -> None:
+        return None
+
 
 NO_REGISTER: PopulationRegister = _NoRegister()
+
+
+def identity_of(file: WorkerFile) -> Identity:
+    """The identity a file gives, as the register is asked about it."""
+    person = file.person
+    return Identity(person.citizen_id, person.full_name, person.date_of_birth, file.commune_code)

@@ -5,10 +5,10 @@ unit tests)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Protocol
 from uuid import UUID
 
+from lmis_registry.domain.senders.state import SenderEntry
 from lmis_shared.contracts.registry import SendingOrganisationKind
 from lmis_shared.contracts.registry_senders import LicenceStatus
 
@@ -26,16 +26,7 @@ class SenderSearch:
 
 
 @dataclass(frozen=True)
-class SenderSummary:
-    id: UUID
-    version: int
-    kind: SendingOrganisationKind
-    name: str
-    licence_number: str | None
-    licence_status: LicenceStatus
-    licensed_on: date | None
-    licence_valid_until: date | None
-    markets: tuple[str, ...]
+class SenderSummary(SenderEntry):
     complaints: int
 
 

@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
-from lmis_registry.application.population import NO_REGISTER, PopulationRegister
+from lmis_registry.application.population import NO_REGISTER, PopulationRegister, identity_of
 from lmis_registry.application.ports import WorkerListing, WorkerPage, WorkerSearch
 from lmis_registry.domain import workers
 from lmis_registry.domain.senders import SendingOrganisation
-from lmis_shared.auth import ERASE, READ, WRITE, Authorizer, Principal, list_scope
+from lmis_shared.auth import ERASE, OVERRIDE, READ, WRITE, Authorizer, Principal, list_scope
 from lmis_shared.clock import Clock
 from lmis_shared.commands import (
     IDEMPOTENCY_TTL,
@@ -40,6 +40,7 @@ STREAM_TYPE = workers.AGGREGATE.stream_type
 """Also the resource kind the authorizer's grants name."""
 
 AnyCommand = workers.RegisterWorker | workers.AnyWorkerCommand
+OVERRIDE_REFUSED = "override_reason is for the province's department (province officers) only"
 Checked = tuple[workers.IdentityAnswer, datetime]
 """The population register's answer on a file's identity, and when it was given."""
 
@@ -117,12 +118,8 @@ class WorkerFiles:
         state = await self._path.load(worker_id, may_write)
         identity = None
         if state.erasure is None:  # an erased file is refused by `decide`, nothing to ask
-            person = state.person
-            given = workers.Identity(
-                person.citizen_id, person.full_name, person.date_of_birth, state.commune_code
-            )
             register = self._population or NO_REGISTER
-            identity = await register.verify(given), self._clock.now()
+            identity = await register.verify(identity_of(state)), self._clock.now()
         pinned = ctx if ctx.if_match is not None else replace(ctx, if_match=state.version)
         return await self._run(worker_id, command, pinned, creates=False, identity=identity)
 
@@ -180,25 +177,6 @@ class WorkerFiles:
         identity: Checked | None = None,
         sender: SendingOrganisation | None = None,
     ) -> CommandResult:
-        try:
-            built = self._command(worker_id, command, ctx, creates, identity, sender)
-            return await self._path.run(built, ctx)
-        except workers.OpenFileExists as conflict:
-            # only a caller who may read the citizen's open file learns that there is one
-            holder = conflict.holder_commune
-            if holder and self._authorizer.allows(ctx.principal, READ, holder, STREAM_TYPE):
-                raise
-            raise workers.RegistrationRefused() from None
-
-    def _command(
-        self,
-        worker_id: UUID,
-        command: AnyCommand,
-        ctx: CommandContext,
-        creates: bool,
-        identity: Checked | None = None,
-        sender: SendingOrganisation | None = None,
-    ) -> Command[workers.WorkerFile]:
         def authorise(state: workers.WorkerFile | None) -> None:
             self._authorise_write(ctx.principal, state, command)
 
@@ -206,7 +184,7 @@ class WorkerFiles:
             today = self._clock.today()
             return workers.decide(state, command, today, identity=identity, sender=sender)
 
-        return Command(
+        built = Command(
             command.command_name,
             worker_id,
             command.model_dump(mode="json", exclude_unset=True),
@@ -215,6 +193,14 @@ class WorkerFiles:
             authorise=authorise,
             creates=creates,
         )
+        try:
+            return await self._path.run(built, ctx)
+        except workers.OpenFileExists as conflict:
+            # only a caller who may read the citizen's open file learns that there is one
+            holder = conflict.holder_commune
+            if holder and self._authorizer.allows(ctx.principal, READ, holder, STREAM_TYPE):
+                raise
+            raise workers.RegistrationRefused() from None
 
     def _authorise_write(
         self, principal: Principal, state: workers.WorkerFile | None, command: AnyCommand
@@ -227,6 +213,12 @@ class WorkerFiles:
         named = getattr(command, "commune_code", None)  # RegisterWorker, UpdateProfile
         if named is not None and not self._authorizer.allows(principal, WRITE, named, STREAM_TYPE):
             raise Forbidden(f"role {principal.role} may not write worker files in that commune")
+        # a contract through an organisation the register refuses enters only as the
+        # department's audited historical record: a commune officer may not wave it through
+        overriding = isinstance(command, workers.SignContract) and command.override_reason
+        where = state.commune_code if state is not None else None
+        if overriding and not self._authorizer.allows(principal, OVERRIDE, where, STREAM_TYPE):
+            raise Forbidden(OVERRIDE_REFUSED)
 
 
 def _created(state: workers.WorkerFile) -> dict[str, Any]:

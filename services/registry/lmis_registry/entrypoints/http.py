@@ -23,6 +23,7 @@ from lmis_registry.bootstrap import bootstrap
 from lmis_registry.domain import workers as w
 from lmis_registry.entrypoints.dependencies import App
 from lmis_registry.entrypoints.imports_http import imports_router
+from lmis_registry.entrypoints.job_reports_http import job_reports_router
 from lmis_registry.entrypoints.loans_http import loans_router
 from lmis_registry.entrypoints.problems import problem_mapping
 from lmis_registry.entrypoints.senders_http import sender_imports_router, senders_router
@@ -269,6 +270,9 @@ def create_app(
         app.state.registry = bootstrap(pool, settings, common, clock=clock)
         install_access_log(app, pool, settings.schema_name)
 
+    async def close(app: FastAPI) -> None:
+        await app.state.registry.aclose()
+
     return service_app(
         service="registry",
         common=common,
@@ -276,6 +280,7 @@ def create_app(
             workers,
             loans_router,
             senders_router,
+            job_reports_router,
             imports_router,
             sender_imports_router,
             access_router,
@@ -285,4 +290,5 @@ def create_app(
         on_pool=build,
         problems=problem_mapping(),
         event_store_schema=settings.schema_name,
+        on_close=close,
     )

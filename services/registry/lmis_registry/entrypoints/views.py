@@ -38,6 +38,7 @@ from lmis_shared.contracts.registry import (
 )
 from lmis_shared.contracts.registry_senders import SenderCheckOutcome, SenderProblem
 from lmis_shared.events import RecordedEvent
+from lmis_shared.records import record_from
 from lmis_shared.reference.ethnicities import ETHNIC_GROUPS
 
 
@@ -360,45 +361,20 @@ class LoanView(BaseModel):
     def of(cls, report: LoanReport) -> LoanView:
         loan, where = report.loan, report.position
         paid = loan.disbursement
-        return cls(
-            id=loan.id,
-            version=loan.version,
-            status=loan.status.value,
+        return record_from(
+            cls,
+            where,  # first: a figure both name (`remaining_due_vnd`) is the position's, of its day
+            loan,
             allowed_commands=loans.allowed_commands(loan),
-            worker_id=loan.worker_id,
-            purpose=loan.purpose.value,
-            commune_code=loan.commune_code,
-            province_code=loan.province_code,
-            applied_amount_vnd=loan.applied_amount_vnd,
-            applied_on=loan.applied_on,
-            approved_amount_vnd=loan.approved_amount_vnd,
             disbursed_amount_vnd=paid.amount_vnd if paid else None,
             disbursed_on=paid.disbursed_on if paid else None,
             term_months=paid.term_months if paid else None,
             annual_interest_rate_bp=loan.annual_interest_rate_bp if paid else None,
-            restructurings=loan.restructurings,
             schedule=[
-                InstalmentView(
-                    number=a.instalment.number,
-                    due_on=a.instalment.due_on,
-                    principal_vnd=a.instalment.principal_vnd,
-                    interest_vnd=a.instalment.interest_vnd,
-                    amount_vnd=a.instalment.amount_vnd,
-                    paid_vnd=a.paid_vnd,
-                )
+                record_from(InstalmentView, a.instalment, paid_vnd=a.paid_vnd)
                 for a in loan.allocations()
             ],
-            repaid_vnd=loan.repaid_vnd,
-            written_off_vnd=loan.written_off_vnd,
-            closed_on=loan.closed_on,
-            as_of=where.as_of,
-            outstanding_vnd=where.outstanding_vnd,
-            remaining_due_vnd=where.remaining_due_vnd,
             next_due=DueView(**vars(where.next_due)) if where.next_due else None,
-            overdue=where.overdue,
-            overdue_amount_vnd=where.overdue_amount_vnd,
-            overdue_since=where.overdue_since,
-            days_past_due=where.days_past_due,
         )
 
 

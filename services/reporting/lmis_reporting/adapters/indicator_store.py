@@ -2,7 +2,9 @@
 
 `indicator_counts` holds one row per indicator, leaf unit (commune), month and breakdown;
 `dimension = ''` is the total, the other rows split it (see `domain/indicators.py`).
-`stream_facts` (`adapters/facts_store.py`) holds what each stream's earlier events said.
+`stream_facts` (`adapters/facts_store.py`) holds what each stream's earlier events said;
+`indicator_counts_recorded` and `stream_facts_history` (`adapters/history_store.py`) what was
+known at the end of each day.
 
 The projection handles a batch in the transaction that also moves its positions
 (`lmis_shared.processing.projection`), so only events new to it get here, in order; what they
@@ -20,9 +22,12 @@ import asyncpg
 
 from lmis_reporting.adapters.facts_store import MIGRATION as FACTS_MIGRATION
 from lmis_reporting.adapters.facts_store import PostgresStreamFacts
+from lmis_reporting.adapters.history_store import MIGRATION as HISTORY_MIGRATION
+from lmis_reporting.adapters.history_store import PostgresFactHistory, PostgresRecordedCounts
 from lmis_reporting.application.counting import count
 from lmis_reporting.application.ports import StreamEvent
 from lmis_reporting.domain.indicators import Increment, handled_event_types
+from lmis_shared.clock import VIETNAM_TZ
 from lmis_shared.migrations import Migration
 from lmis_shared.processing import Connection, Decoded, Projection
 from lmis_shared.sql import in_schema
@@ -43,6 +48,7 @@ CREATE TABLE indicator_counts (
 """,
     ),
     FACTS_MIGRATION,
+    HISTORY_MIGRATION,
 ]
 
 _ADD = """
@@ -88,12 +94,25 @@ class IndicatorProjection(Projection):
 
     async def apply(self, conn: Connection, events: Sequence[Decoded]) -> None:
         new = [
-            StreamEvent(d.event.metadata.stream_id, d.event.metadata.stream_type, d.payload)
+            StreamEvent(
+                d.event.metadata.stream_id,
+                d.event.metadata.stream_type,
+                d.payload,
+                d.event.metadata.recorded_at.astimezone(VIETNAM_TZ).date(),
+            )
             for d in events
         ]
-        await count(new, PostgresStreamFacts(conn, self.schema), PostgresCounts(conn, self.schema))
+        await count(
+            new,
+            PostgresStreamFacts(conn, self.schema),
+            PostgresCounts(conn, self.schema),
+            PostgresFactHistory(conn, self.schema),
+            PostgresRecordedCounts(conn, self.schema),
+        )
 
     async def clear(self, conn: Connection) -> None:
         # DELETE, not TRUNCATE: readers keep seeing the old numbers until the rebuild commits
         await conn.execute(in_schema("DELETE FROM {s}.indicator_counts", self.schema))
         await conn.execute(in_schema("DELETE FROM {s}.stream_facts", self.schema))
+        await conn.execute(in_schema("DELETE FROM {s}.indicator_counts_recorded", self.schema))
+        await conn.execute(in_schema("DELETE FROM {s}.stream_facts_history", self.schema))

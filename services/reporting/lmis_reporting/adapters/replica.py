@@ -4,11 +4,14 @@ The same counting use case as the live projection (`application/counting.py`) ru
 in-memory `StreamFacts` and `Counts`; their rows are then staged and swapped into
 `indicator_counts` and `stream_facts`, in the columns and forms the live adapters write
 (`indicator_store.py`, `facts_store.py`): the rebuilt tables are what live processing makes.
+What was known at the end of each day (`history_store.py`) is rebuilt the same way, by
+`replica_history.py`'s ports.
 
 Split across processes (`lmis_shared.processing.replay_parts`), each part exports its counts
 and its streams' facts already dumped to JSON, as `stream_facts` holds them (the dumping is
-done in parallel too); the absorbing replica parses a stream's facts again only if a later
-event of that stream comes, as the live projection parses the row it loads.
+done in parallel too), and its streams' history; the absorbing replica parses a stream's facts
+again only if a later event of that stream comes, as the live projection parses the row it
+loads.
 """
 
 from __future__ import annotations
@@ -18,10 +21,17 @@ from typing import ClassVar, cast
 from uuid import UUID
 
 from lmis_reporting.adapters.facts_store import dump, parse
+from lmis_reporting.adapters.replica_history import (
+    COUNTS_RECORDED,
+    FACTS_HISTORY,
+    MemoryFactHistory,
+    MemoryRecordedCounts,
+)
 from lmis_reporting.application.counting import count
 from lmis_reporting.application.ports import StreamEvent
 from lmis_reporting.domain.facts import Facts
 from lmis_reporting.domain.indicators import Increment
+from lmis_shared.clock import VIETNAM_TZ
 from lmis_shared.processing.replay import Replayed
 from lmis_shared.processing.replay_parts import packed, uuids
 from lmis_shared.processing.staging import Replica, Row, Table
@@ -32,8 +42,11 @@ COUNTS = Table(
 FACTS = Table("stream_facts", ("stream_id",), ("stream_type", "commune_code", "facts"))
 
 
-_Exported = tuple[dict[tuple[object, ...], int], bytes, list[str], list[str], list[str]]
-"""`IndicatorReplica.export`: counts, stream ids (packed), types, communes, facts as JSON."""
+_Exported = tuple[
+    dict[Row, int], bytes, list[str], list[str], list[str], dict[Row, int], tuple[object, ...]
+]
+"""`IndicatorReplica.export`: counts, stream ids (packed), types, communes, facts as JSON,
+the counts by day recorded, the facts' history."""
 
 DumpedFacts = tuple[str, str, str]
 """A `stream_facts` row but its id: stream type, commune code, the facts as JSON."""
@@ -93,18 +106,32 @@ class MemoryCounts:
 
 
 class IndicatorReplica(Replica):
-    tables: ClassVar[tuple[Table, ...]] = (COUNTS, FACTS)
+    tables: ClassVar[tuple[Table, ...]] = (COUNTS, FACTS, COUNTS_RECORDED, FACTS_HISTORY)
 
     def __init__(self) -> None:
         self.facts = MemoryStreamFacts()
         self.counts = MemoryCounts()
+        self.history = MemoryFactHistory()
+        self.recorded = MemoryRecordedCounts()
 
     async def apply(self, events: Sequence[Replayed]) -> None:
         if events:
-            new = [StreamEvent(e.stream_id, e.stream_type, e.payload) for e in events]
-            await count(new, self.facts, self.counts)
+            new = [
+                StreamEvent(
+                    e.stream_id,
+                    e.stream_type,
+                    e.payload,
+                    e.row["recorded_at"].astimezone(VIETNAM_TZ).date(),
+                )
+                for e in events
+            ]
+            await count(new, self.facts, self.counts, self.history, self.recorded)
 
     def rows(self, table: Table, keys: Collection[Row] | None = None) -> Iterable[Row]:
+        if table is COUNTS_RECORDED:
+            return self.recorded.rows(keys)
+        if table is FACTS_HISTORY:
+            return self.history.rows(keys)
         if table is COUNTS:
             values = self.counts.values
             wanted = values if keys is None else [k for k in keys if k in values]
@@ -112,6 +139,10 @@ class IndicatorReplica(Replica):
         return self.facts.rows(None if keys is None else [cast(UUID, k[0]) for k in keys])
 
     def touched(self, table: Table) -> set[Row]:
+        if table is COUNTS_RECORDED:
+            return self.recorded.handover()
+        if table is FACTS_HISTORY:
+            return self.history.handover()
         if table is COUNTS:
             touched, self.counts.touched = self.counts.touched, set()
             return touched
@@ -121,18 +152,22 @@ class IndicatorReplica(Replica):
     def export(self) -> object:
         facts = self.facts.facts
         ids = list(facts)
-        return (
+        exported: _Exported = (
             self.counts.values,
             packed(ids),
             [facts[i][0] for i in ids],
             [facts[i][1].commune_code for i in ids],
             [dump(facts[i][1]) for i in ids],
+            self.recorded.values,
+            self.history.export(),
         )
+        return exported
 
     def absorb(self, exported: object) -> None:
-        counts, ids, stream_types, communes, texts = cast(_Exported, exported)
-        values = self.counts.values
-        for key, value in counts.items():
-            values[key] = values.get(key, 0) + value
+        counts, ids, stream_types, communes, texts, recorded, history = cast(_Exported, exported)
+        for mine, theirs in ((self.counts.values, counts), (self.recorded.values, recorded)):
+            for key, value in theirs.items():
+                mine[key] = mine.get(key, 0) + value
         rows = zip(stream_types, communes, texts, strict=True)
         self.facts.dumped.update(zip(uuids(ids), rows, strict=True))
+        self.history.absorb(history)

@@ -19,7 +19,11 @@ district can hold it. Once the district is known it is two targets set through t
 that legacy district for 2020: `jobs_created` ≥ 2,600 and `departed` ≥ 100. The unit of
 measure is persons given a job, as the plan counts them ("lao động"): a job-creation loan
 counts one job (the borrower's; VBSP's own count of jobs per loan is not recorded), a hire for
-a foreign-worker position one, a departure one (`domain/indicators.py`).
+a foreign-worker position one, a departure one, and the plan's other programmes (job fairs,
+the employment service centre, labour supply, vocational training, household economy) what
+the communes report for them each month (the registry's job-creation reports; the plan has
+its communes report "trước ngày 10 hàng tháng"), since nobody follows those placements one by
+one. The target stays the district's: the communes' reports sum up to it.
 """
 
 from __future__ import annotations

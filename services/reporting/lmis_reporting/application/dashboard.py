@@ -19,7 +19,6 @@ from lmis_reporting.application.filings import ReportFilings
 from lmis_reporting.application.measures import Number
 from lmis_reporting.application.queries import FactsOnce, IndicatorValue, ReportingQueries
 from lmis_reporting.application.targets import TargetCommands
-from lmis_reporting.domain.pace import projected_by_year_end
 from lmis_reporting.domain.report_kinds import REPORT_KINDS
 from lmis_reporting.domain.units import Unit
 from lmis_shared.auth import Principal
@@ -63,7 +62,11 @@ class TargetLine:
     value: Number | None
     progress: float | None
     projected: float | None
-    """At this pace, the value on 31 December (flows only)."""
+    """The indicator's `forecast` for 31 December (this year's flows with a yearly target)."""
+    forecast_method: str | None = None
+    """How it was made (`seasonal`, `straight_line`), from which earlier years."""
+    forecast_years: tuple[int, ...] = ()
+    on_track: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,14 @@ class DashboardQueries:
         self._filings = filings
         self._clock = clock
 
+    def as_of(self, day: date | None) -> DashboardQueries:
+        """The figures as they stood at the end of `day` (`ReportingQueries.as_of`); the
+        filings shown are today's."""
+        queries = self._queries.as_of(day)
+        if queries is self._queries:
+            return self
+        return DashboardQueries(queries, self._targets, self._filings, queries.clock)
+
     async def overview(
         self, principal: Principal, unit_code: str, year: int | None = None
     ) -> Overview:
@@ -176,7 +187,7 @@ class DashboardQueries:
             ancestors=detail.ancestors,
             year=year,
             as_of=as_of,
-            targets=await self._target_lines(principal, value, unit, year, as_of),
+            targets=await self._target_lines(principal, value, unit, year),
             departures_by_month=by_month,
             departures_by_destination=_breakdown(await value(DEPARTED, by=DESTINATION)),
             overstay_rate=overstay.value,
@@ -190,7 +201,7 @@ class DashboardQueries:
         )
 
     async def _target_lines(
-        self, principal: Principal, value: _Reader, unit: Unit, year: int, as_of: date
+        self, principal: Principal, value: _Reader, unit: Unit, year: int
     ) -> list[TargetLine]:
         lines = []
         for code in await self._targeted(principal, unit, year):
@@ -198,23 +209,20 @@ class DashboardQueries:
             view = found.target
             if view is None:
                 continue
-            compared = view.compared_value
-            projected = None
-            # a pace for a year's flow only: a span or a stock has none to draw
-            if (
-                found.indicator.kind == "flow"
-                and view.applied.basis == "year"
-                and compared is not None
-            ):
-                projected = projected_by_year_end(compared, as_of, year)
+            # the indicator's own forecast (`application/pace.py`), as the API answers it:
+            # this year's flows with a yearly target only
+            pace = found.pace
             lines.append(
                 TargetLine(
                     indicator=code,
                     kind=found.indicator.kind,
                     target=view.applied.value,
-                    value=compared,
+                    value=view.compared_value,
                     progress=view.progress,
-                    projected=projected,
+                    projected=pace.forecast if pace else None,
+                    forecast_method=pace.method if pace else None,
+                    forecast_years=pace.years if pace else (),
+                    on_track=pace.on_track if pace else None,
                 )
             )
         return lines

@@ -63,6 +63,10 @@ class Measures:
         """The same measures reading the streams' facts through `facts`."""
         return Measures(self._counts, facts, self._markets)
 
+    def with_reads(self, counts: CountReader, facts: FactsReader) -> Measures:
+        """The same measures over other counts and facts (those known at a past day's end)."""
+        return Measures(counts, facts, self._markets)
+
     async def measure(self, code: str, scope: Scope, by: str | None = None) -> Value:
         rule = ratio_rule(code)
         if rule is not None:

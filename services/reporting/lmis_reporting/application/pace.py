@@ -39,6 +39,13 @@ class Pace:
     """The earlier years a seasonal forecast drew on (none for a straight line)."""
     on_track: bool | None
 
+    @property
+    def label(self) -> str:
+        """The method as the API and the dashboard name it: `seasonal (2024, 2025)`."""
+        if not self.years:
+            return self.method
+        return f"{self.method} ({', '.join(str(y) for y in self.years)})"
+
 
 async def pace(
     measures: Measures,

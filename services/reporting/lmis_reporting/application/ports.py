@@ -99,6 +99,9 @@ class StreamEvent:
     stream_id: UUID
     stream_type: str
     payload: EventPayload
+    recorded_on: date | None = None
+    """Vietnam's calendar day the event was recorded (stored) on: what "known as of a day"
+    cuts by (`application/counting.py`); None keeps the event out of the history."""
 
 
 class StreamFacts(Protocol):
@@ -117,6 +120,47 @@ class Counts(Protocol):
     async def add(self, increments: Sequence[Increment]) -> None:
         """Add each increment's delta to its row (indicator, unit, month, dimension, value)."""
         ...
+
+
+@dataclass(frozen=True)
+class RecordedIncrement:
+    """What events recorded on one day add to a count row: the counts as known at the end
+    of a day are the sum of the rows recorded on it or before."""
+
+    recorded_on: date
+    increment: Increment
+
+
+class RecordedCounts(Protocol):
+    async def add(self, increments: Sequence[RecordedIncrement]) -> None:
+        """Add each delta to its row (the count's row and the day it was recorded on)."""
+        ...
+
+
+@dataclass(frozen=True)
+class FactVersion:
+    """A stream's facts as they stood at the end of `known_from` (a recorded day): they stay
+    what was known until the stream's next version's day."""
+
+    stream_id: UUID
+    stream_type: str
+    known_from: date
+    facts: Facts
+
+
+class FactHistory(Protocol):
+    async def record(self, versions: Sequence[FactVersion]) -> None:
+        """Store each version, replacing the one of its stream and day; the stream's version
+        before it is known until its day."""
+        ...
+
+
+@dataclass(frozen=True)
+class KnownReads:
+    """The projection's counts and facts as they were known at the end of one day."""
+
+    counts: CountReader
+    facts: FactsReader
 
 
 # -- filed reports -----------------------------------------------------------------------------

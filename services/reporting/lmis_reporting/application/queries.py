@@ -9,6 +9,11 @@ An indicator value answers for a unit and either a period (a flow: months summed
 first). It carries the target that applies (`domain/targets.py` says which and how) and the
 progress towards it. Inputs are checked in the order indicator, `by`, period, unit, so the
 error names the first wrong one.
+
+`as_of(day)` gives the same queries as the platform answered them at the end of a past day:
+the counts and facts known then (`KnownReads`, events recorded up to that day) and a clock
+stopped at that day's last instant, so a stock is judged on that day, a flow counts what had
+been recorded of its period, and the pace is that day's.
 """
 
 from __future__ import annotations
@@ -16,19 +21,21 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from lmis_reporting.application.measures import Measures, Number, Scope
 from lmis_reporting.application.pace import Pace, pace
 from lmis_reporting.application.ports import (
     CountReader,
     FactsReader,
+    KnownReads,
     MarketReader,
     TargetReader,
     UnitReader,
 )
 from lmis_reporting.domain.catalogue import CATALOGUE, IndicatorDefinition, find_indicator
 from lmis_reporting.domain.errors import (
+    InvalidAsOf,
     InvalidPeriod,
     UnitNotFound,
     UnknownDimension,
@@ -40,7 +47,7 @@ from lmis_reporting.domain.targets import AppliedTarget, applicable, met
 from lmis_reporting.domain.targets import progress as progress_of
 from lmis_reporting.domain.units import Hierarchy, Unit
 from lmis_shared.auth import READ, Authorizer, Principal
-from lmis_shared.clock import Clock
+from lmis_shared.clock import VIETNAM_TZ, Clock, FixedClock
 
 
 @dataclass(frozen=True)
@@ -84,13 +91,37 @@ class ReportingQueries:
         targets: TargetReader,
         authorizer: Authorizer,
         clock: Clock,
+        known_on: Callable[[date], KnownReads] | None = None,
     ) -> None:
+        """`known_on(day)`: the counts and facts as known at the end of `day` (`as_of`)."""
         self._units = units
         self._authorizer = authorizer
         self._facts = facts
         self._measures = Measures(counts, facts, markets)
         self._targets = targets
         self._clock = clock
+        self._known_on = known_on
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    def as_of(self, day: date | None) -> ReportingQueries:
+        """The queries as they answered at the end of `day` (Vietnam), from what was recorded
+        by then; these very queries for None or today. A day to come is `InvalidAsOf`."""
+        today = self._clock.today()
+        if day is None or day == today:
+            return self
+        if day > today:
+            raise InvalidAsOf()
+        if self._known_on is None:
+            raise NotImplementedError("these queries were built without a history")
+        known = self._known_on(day)
+        twin = copy.copy(self)
+        twin._facts = known.facts
+        twin._measures = self._measures.with_reads(known.counts, known.facts)
+        twin._clock = FixedClock(end_of_day(day))
+        return twin
 
     def with_facts(self, wrap: Callable[[FactsReader], FactsReader]) -> ReportingQueries:
         """The same queries reading the streams' facts through `wrap(facts)` (a report reads
@@ -201,6 +232,11 @@ async def find_unit(units: UnitReader, hierarchy: Hierarchy, code: str, field: s
     if found is None:
         raise UnitNotFound(code, hierarchy, field)
     return found
+
+
+def end_of_day(day: date) -> datetime:
+    """The last instant of `day` in Vietnam, the day the platform reports in."""
+    return datetime.combine(day + timedelta(days=1), time(), VIETNAM_TZ) - timedelta(microseconds=1)
 
 
 def scope_unit(unit: Unit) -> str:

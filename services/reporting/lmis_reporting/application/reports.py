@@ -48,6 +48,14 @@ class ReportDocuments:
         self._units = units
         self._clock = clock
 
+    def as_of(self, day: date | None) -> ReportDocuments:
+        """The reports as they were computed at the end of `day` (`ReportingQueries.as_of`):
+        figures, stock date and document date as of then; these very reports for None."""
+        queries = self._queries.as_of(day)
+        if queries is self._queries:
+            return self
+        return ReportDocuments(queries, self._units, queries.clock)
+
     async def report(
         self,
         principal: Principal,

@@ -304,17 +304,17 @@ CATALOGUE: tuple[IndicatorDefinition, ...] = (
         "jobs_created",
         "flow",
         "persons",
-        "Workers given a job (the Đồng Tháp plan's 'giải quyết việc làm'): one per job-creation"
-        " loan disbursed (borrower's commune), per Vietnamese hired for a foreign-worker"
-        " position (employer's commune), per departure abroad (commune of residence).",
-        "Số lao động được giải quyết việc làm (vay vốn, tuyển dụng trong nước, đi nước ngoài)",
+        "Workers given a job (Đồng Tháp's 'giải quyết việc làm'): per job-creation loan paid,"
+        " Vietnamese hire for a foreign-worker position, departure abroad, plus the communes'"
+        " monthly counts for other programmes (registry job-creation reports).",
+        "Số lao động được giải quyết việc làm (vay vốn, chương trình khác, đi nước ngoài)",
     ),
     _d(
         "jobs_created_at_home",
         "flow",
         "persons",
-        "The part of `jobs_created` at home: job-creation loans disbursed and Vietnamese"
-        " workers hired for foreign-worker positions.",
+        "The part of `jobs_created` at home: job-creation loans, hires for foreign-worker"
+        " positions, the communes' counts for other programmes (by `programme`: those only).",
         "Số lao động được giải quyết việc làm trong nước",
     ),
     # -- alerts (notify: one alert per problem, its subject and rule) ---------------------------

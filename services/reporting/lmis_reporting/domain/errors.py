@@ -15,6 +15,13 @@ class InvalidPeriod(InvalidInput):
         super().__init__("period", reason)
 
 
+class InvalidAsOf(InvalidInput):
+    """An `as_of` day still to come: nothing is known at its end yet."""
+
+    def __init__(self) -> None:
+        super().__init__("as_of", "must not be after today (Asia/Ho_Chi_Minh)")
+
+
 class UnitNotFound(NotFound):
     def __init__(self, code: str, hierarchy: str, field: str) -> None:
         super().__init__(f"{hierarchy} administrative unit", code)

@@ -128,6 +128,8 @@ FACTS_BY_STREAM: dict[str, type[Facts]] = {
     "foreign_worker": ForeignWorkerFacts,
     "alert": AlertFacts,
     "demand": DemandFacts,
+    # a commune's count of jobs: each event carries its commune, nothing to remember
+    "job_creation_report": Facts,
 }
 
 _PROFILE_FIELDS = ("commune_code", "province_code", "sex", "ethnicity", "priority_groups")

@@ -30,6 +30,7 @@ from lmis_reporting.domain.facts import FACT_EVENT_TYPES, FACTS_BY_STREAM, Facts
 from lmis_shared.contracts import notify as n
 from lmis_shared.contracts import permits as p
 from lmis_shared.contracts import registry as r
+from lmis_shared.contracts import registry_jobs as jobs
 from lmis_shared.contracts import registry_loans as loans
 from lmis_shared.events import EventPayload
 
@@ -86,6 +87,7 @@ def _rule(
 _EPS = ("exam", r.Exam.eps_topik)
 _RETURNEE = ("returnee", True)
 _JOB_CREATION = ("purpose", loans.LoanPurpose.job_creation)
+_REPORTED = "jobs_change"
 
 RULES: tuple[CountRule, ...] = (
     # outbound workers (registry)
@@ -146,12 +148,21 @@ RULES: tuple[CountRule, ...] = (
     _rule(p.DemandVietnameseHired, "vietnamese_hired_for_demands", "hired_on", "returnee"),
     _rule(p.DemandVietnameseHired, "returnees_placed_locally", "hired_on", where=(_RETURNEE,)),
     # jobs created (the Đồng Tháp plan's "giải quyết việc làm"): one job per job-creation
-    # loan disbursed, per Vietnamese worker hired on a demand, per departure abroad
+    # loan disbursed, per Vietnamese worker hired on a demand, per departure abroad, and the
+    # communes' counts for the other programmes (a correction adds its change)
     _rule(loans.LoanDisbursed, "jobs_created", "disbursed_on", where=(_JOB_CREATION,)),
     _rule(p.DemandVietnameseHired, "jobs_created", "hired_on"),
     _rule(r.WorkerDeparted, "jobs_created", "departure_date"),
+    _rule(jobs.JobCreationReported, "jobs_created", "period", amount_field=_REPORTED),
     _rule(loans.LoanDisbursed, "jobs_created_at_home", "disbursed_on", where=(_JOB_CREATION,)),
     _rule(p.DemandVietnameseHired, "jobs_created_at_home", "hired_on"),
+    _rule(
+        jobs.JobCreationReported,
+        "jobs_created_at_home",
+        "period",
+        "programme",
+        amount_field=_REPORTED,
+    ),
     # alerts (notify): in the month of the day raised, and of the day resolved
     _rule(n.AlertRaised, "alerts_raised", "raised_on", "rule"),
     _rule(n.AlertResolved, "alerts_resolved", "resolved_on", "rule"),
@@ -179,6 +190,8 @@ def increments(
     """What `payload` adds to the counts, given its stream's `facts` after it."""
     if facts is None:  # a stream whose first event never came: its counts go to no unit
         facts = FACTS_BY_STREAM.get(payload.stream_type, Facts)()
+    # the default rules' index is looked up by identity: hashing every rule (a frozen
+    # dataclass) to find the cached index cost more than counting the event
     by_type = _RULES_BY_TYPE if rules is RULES else _rules_by_type(tuple(rules))
     matching = by_type.get(payload.event_type, ())
     out: list[Increment] = []
@@ -216,7 +229,6 @@ def _rules_by_type(rules: tuple[CountRule, ...]) -> dict[str, tuple[CountRule, .
 
 
 _RULES_BY_TYPE = _rules_by_type(RULES)
-"""The default rules' table, looked up without hashing every rule of `RULES` again."""
 
 
 def _holds(rule: CountRule, payload: EventPayload, facts: Facts) -> bool:

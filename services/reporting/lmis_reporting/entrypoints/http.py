@@ -23,7 +23,6 @@ overwrite a change you have not seen; send an `Idempotency-Key` to make retries 
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import asyncpg
@@ -32,7 +31,7 @@ from fastapi import APIRouter, FastAPI, Path, Query, Response
 from lmis_reporting.bootstrap import bootstrap
 from lmis_reporting.domain.targets import SetTarget
 from lmis_reporting.entrypoints import candidates_http, early_warning_http, report_routes
-from lmis_reporting.entrypoints.http_deps import App, Caller, HierarchyQuery
+from lmis_reporting.entrypoints.http_deps import App, AsOfQuery, Caller, HierarchyQuery
 from lmis_reporting.entrypoints.pages import pages, static_files
 from lmis_reporting.entrypoints.problems import problem_mapping
 from lmis_reporting.entrypoints.sessions import install_sessions
@@ -105,12 +104,10 @@ async def indicator_value(
     by: Annotated[
         str | None, Query(description="a dimension of the indicator, or `unit`: a breakdown")
     ] = None,
-    as_of: Annotated[
-        date | None, Query(description="for a stock: the date to count on (default today)")
-    ] = None,
+    as_of: AsOfQuery = None,
 ) -> IndicatorValueOut:
-    found = await app.queries.indicator_value(
-        caller, code, period, unit, hierarchy, by=by, as_of=as_of
+    found = await app.queries.as_of(as_of).indicator_value(
+        caller, code, period, unit, hierarchy, by=by
     )
     return IndicatorValueOut.of(found)
 

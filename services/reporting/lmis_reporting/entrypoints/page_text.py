@@ -30,6 +30,14 @@ TEXT: dict[str, tuple[str, str]] = {
         "Với tốc độ hiện nay, đạt {x} trên {y} kế hoạch vào 31 tháng 12",
         "At this pace, {x} of the {y} target by 31 December",
     ),
+    "forecast_seasonal": (
+        "dự báo theo cùng kỳ các năm {years}",
+        "forecast from the same months of {years}",
+    ),
+    "forecast_straight_line": (
+        "dự báo theo tốc độ bình quân từ đầu năm",
+        "forecast from the average pace since 1 January",
+    ),
     "no_targets": ("Chưa có chỉ tiêu cho năm này.", "No target set for this year."),
     "departures_by_month": ("Xuất cảnh theo tháng", "Departures by month"),
     "departures_by_destination": ("Xuất cảnh theo nước đến", "Departures by destination"),

@@ -16,6 +16,7 @@ table is the chart's alternative and the page reads the same without styles.
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -106,14 +107,19 @@ async def overview(request: Request, unit: UnitQuery = None, year: YearQuery = N
 
 
 @pages.get("/figures.json")
-async def figures(request: Request, unit: UnitQuery = None, year: YearQuery = None) -> Response:
-    """What an open page polls: every figure under its id (`Overview.figures`)."""
+async def figures(
+    request: Request, unit: UnitQuery = None, year: YearQuery = None, as_of: date | None = None
+) -> Response:
+    """What an open page polls: every figure under its id (`Overview.figures`); with `as_of`
+    (a past day), as they stood at its end."""
     who = await signed_in(request)
     if who is None:
         return JSONResponse({"detail": "sign in again"}, status_code=401)
     try:
-        found = await _reporting(request).dashboard.overview(
-            who.principal, unit or who.principal.scope, year
+        found = (
+            await _reporting(request)
+            .dashboard.as_of(as_of)
+            .overview(who.principal, unit or who.principal.scope, year)
         )
     except DomainError as error:
         return JSONResponse({"detail": str(error)}, status_code=_status(error))

@@ -5,6 +5,7 @@ validation errors do (`query.period`, `path.code`, `body.value`, ...)."""
 from __future__ import annotations
 
 from lmis_reporting.domain.errors import (
+    InvalidAsOf,
     InvalidPeriod,
     InvalidReportPeriod,
     InvalidTarget,
@@ -22,6 +23,7 @@ _LOCATION = {
     "unit": "query.unit",
     "parent": "query.parent",
     "by": "query.by",
+    "as_of": "query.as_of",
     "code": "path.code",
     "indicator": "path.indicator",
     "target_unit": "path.unit",
@@ -50,6 +52,7 @@ def problem_mapping() -> ProblemMapping:
     mapping = ProblemMapping()
     for invalid in (
         InvalidPeriod,
+        InvalidAsOf,
         UnknownDimension,
         InvalidTarget,
         InvalidReportPeriod,

@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from lmis_reporting.adapters import report_pdf, report_xlsx
-from lmis_reporting.entrypoints.http_deps import App, Caller, HierarchyQuery
+from lmis_reporting.entrypoints.http_deps import App, AsOfQuery, Caller, HierarchyQuery
 from lmis_reporting.entrypoints.report_views import (
     FilingList,
     FilingOut,
@@ -80,8 +80,9 @@ async def get_report(
     period: PeriodPath,
     format: Annotated[Format | None, Query(description="json, xlsx or pdf")] = None,
     hierarchy: HierarchyQuery = "current",
+    as_of: AsOfQuery = None,
 ) -> Response | ReportOut:
-    report = await app.reports.report(caller, kind, unit, period, hierarchy)
+    report = await app.reports.as_of(as_of).report(caller, kind, unit, period, hierarchy)
     fmt = _negotiated(request, format)
     if fmt == "json":
         return ReportOut.of(report)

@@ -7,7 +7,6 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lmis_reporting.application.pace import Pace
 from lmis_reporting.application.queries import IndicatorValue, TargetView
 from lmis_reporting.application.targets import target_body
 from lmis_reporting.domain.catalogue import IndicatorDefinition, Kind
@@ -139,15 +138,9 @@ class IndicatorValueOut(BaseModel):
             by=found.by,
             breakdown=dict(found.breakdown) if found.breakdown is not None else None,
             forecast=round(pace.forecast, 1) if pace else None,
-            forecast_method=_method(pace) if pace else None,
+            forecast_method=pace.label if pace else None,
             on_track=pace.on_track if pace else None,
         )
-
-
-def _method(pace: Pace) -> str:
-    if not pace.years:
-        return pace.method
-    return f"{pace.method} ({', '.join(str(y) for y in pace.years)})"
 
 
 # -- targets -----------------------------------------------------------------------------------

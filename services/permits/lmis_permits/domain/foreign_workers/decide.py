@@ -41,6 +41,7 @@ from lmis_shared.contracts.permits import (
 from lmis_shared.dates import happened, not_before
 from lmis_shared.errors import InvalidInput
 from lmis_shared.events import EventPayload
+from lmis_shared.records import record_from
 
 
 def decide(
@@ -117,19 +118,12 @@ def _register(
             "date_of_birth", f"a foreign worker must be at least {rules.minimum_age}"
         )
     headcount.check_room_for_one_more()
-    return ForeignWorkerRegistered(
-        person=ForeignPerson(
-            full_name=command.full_name,
-            passport_number=command.passport_number,
-            date_of_birth=command.date_of_birth,
-        ),
-        sex=command.sex,
-        nationality=command.nationality,
+    return record_from(
+        ForeignWorkerRegistered,
+        command,
+        person=record_from(ForeignPerson, command),
         employer_tax_code=employer.tax_code,
-        position=command.position,
-        job_title=command.job_title,
-        qualifications=command.qualifications,
-        commune_code=employer.commune_code,
+        commune_code=employer.commune_code,  # the file lives where the employer works
         province_code=employer.province_code,
         engaged_on=engaged_on,
     )
@@ -144,13 +138,12 @@ def _issue(
         raise InvalidInput(
             "expiry_date", f"must be at most {rules.max_permit_years} years after issue_date"
         )
-    return PermitIssued(
-        permit_number=command.permit_number,
+    return record_from(
+        PermitIssued,
+        command,
         issue_date=issue_date,
-        expiry_date=command.expiry_date,
         position=state.position,
         employer_tax_code=state.employer_tax_code,
-        work_location=command.work_location,
     )
 
 
@@ -203,9 +196,4 @@ def _certify(command: CertifyExemption, rules: PermitRules) -> ExemptionCertifie
         raise InvalidInput(
             "valid_until", f"must be at most {rules.max_exemption_years} years after valid_from"
         )
-    return ExemptionCertified(
-        legal_ground=command.legal_ground,
-        certificate_number=command.certificate_number,
-        valid_from=command.valid_from,
-        valid_until=command.valid_until,
-    )
+    return record_from(ExemptionCertified, command)

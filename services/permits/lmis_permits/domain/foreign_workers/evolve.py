@@ -21,6 +21,7 @@ from lmis_permits.domain.foreign_workers.state import (
 from lmis_shared.contracts import permits as events
 from lmis_shared.events import EventPayload
 from lmis_shared.privacy.erasure import Erasure
+from lmis_shared.records import record_from
 
 NEXT_STATUS: Mapping[type[EventPayload], FileStatus | None] = {
     events.PermitApplied: FileStatus.permit_applied,
@@ -54,14 +55,7 @@ def _record(state: ForeignWorkerFile, event: EventPayload) -> ForeignWorkerFile:
         case events.PermitApplied():
             return replace(state, permit_applied_on=event.applied_on)
         case events.PermitIssued():
-            permit = PermitRecord(
-                permit_number=event.permit_number,
-                issue_date=event.issue_date,
-                expiry_date=event.expiry_date,
-                position=event.position,
-                work_location=event.work_location,
-                applied_on=state.permit_applied_on,
-            )
+            permit = record_from(PermitRecord, event, applied_on=state.permit_applied_on)
             return replace(state, authorisation=permit, revocation=None, permit_applied_on=None)
         case events.PermitExtensionApplied():
             permit = replace(state.held_permit(), extension_applied_on=event.applied_on)

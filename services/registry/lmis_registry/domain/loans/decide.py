@@ -39,6 +39,7 @@ from lmis_shared.contracts.registry_loans import (
 )
 from lmis_shared.dates import happened, not_before
 from lmis_shared.events import EventPayload
+from lmis_shared.records import record_from
 
 
 @dataclass(frozen=True)
@@ -89,10 +90,9 @@ def decide(
 
 
 def _apply(command: ApplyForLoan, borrower: Borrower, today: date) -> LoanApplied:
-    return LoanApplied(
-        worker_id=command.worker_id,
-        purpose=command.purpose,
-        amount_vnd=command.amount_vnd,
+    return record_from(
+        LoanApplied,
+        command,
         commune_code=borrower.commune_code,
         province_code=borrower.province_code,
         applied_on=happened("applied_on", command.applied_on, today),

@@ -16,6 +16,7 @@ from lmis_registry.domain.senders.state import SendingOrganisation
 from lmis_shared.contracts import registry_senders as events
 from lmis_shared.contracts.registry_senders import LicenceStatus
 from lmis_shared.events import EventPayload
+from lmis_shared.records import record_from
 from lmis_shared.reference.units import province_of
 
 UPDATABLE = ("name", "licence_status", "licensed_on", "licence_valid_until", "markets")
@@ -37,18 +38,7 @@ def decide(
     imported: bool = False,
 ) -> list[EventPayload]:
     if isinstance(command, RegisterSendingOrganisation):
-        return [
-            events.SendingOrganisationRegistered(
-                kind=command.kind,
-                name=command.name,
-                licence_number=command.licence_number,
-                licence_status=command.licence_status,
-                licensed_on=command.licensed_on,
-                licence_valid_until=command.licence_valid_until,
-                markets=command.markets,
-                imported=imported,
-            )
-        ]
+        return [record_from(events.SendingOrganisationRegistered, command, imported=imported)]
     assert state is not None, "the command path loads the organisation first"
     match command:
         case UpdateSendingOrganisation():

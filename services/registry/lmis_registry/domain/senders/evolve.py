@@ -10,22 +10,15 @@ from lmis_registry.domain.senders.state import SendingOrganisation
 from lmis_shared.contracts import registry_senders as events
 from lmis_shared.contracts.registry_senders import LicenceStatus
 from lmis_shared.events import EventPayload
+from lmis_shared.records import record_from
 
 
 def evolve(
     state: SendingOrganisation | None, event: EventPayload, stream_id: UUID
 ) -> SendingOrganisation:
     if isinstance(event, events.SendingOrganisationRegistered):
-        return SendingOrganisation(
-            id=stream_id,
-            version=0,
-            kind=event.kind,
-            name=event.name,
-            licence_number=event.licence_number,
-            licence_status=event.licence_status,
-            licensed_on=event.licensed_on,
-            licence_valid_until=event.licence_valid_until,
-            markets=tuple(event.markets),
+        return record_from(
+            SendingOrganisation, event, id=stream_id, version=0, markets=tuple(event.markets)
         )
     if state is None:
         raise ValueError(f"{event.event_type} before the organisation was registered")

@@ -26,7 +26,10 @@ class LicenceTaken(DomainError):
 
 
 @dataclass(frozen=True)
-class SendingOrganisation(VersionedState):
+class SenderEntry:
+    """An organisation as the register lists it: who it is and what its licence allows (the
+    state below, and a row of the list: `application.sender_ports.SenderSummary`)."""
+
     id: UUID
     version: int
     kind: SendingOrganisationKind
@@ -36,6 +39,10 @@ class SendingOrganisation(VersionedState):
     licensed_on: date | None
     licence_valid_until: date | None
     markets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SendingOrganisation(SenderEntry, VersionedState):
     suspended_on: date | None = None
     suspension_reason: str | None = None
     complaints: int = 0

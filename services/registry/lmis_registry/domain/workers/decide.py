@@ -41,6 +41,7 @@ from lmis_shared.contracts.registry import (
 )
 from lmis_shared.dates import happened, not_before
 from lmis_shared.events import EventPayload
+from lmis_shared.records import record_from
 from lmis_shared.reference import citizen_id, units
 
 ERASED = "erased"
@@ -127,17 +128,11 @@ def _register(command: c.RegisterWorker, today: date) -> list[EventPayload]:
     province = units.province_of(command.commune_code)
     assert province is not None  # the command validated the commune
     return [
-        WorkerRegistered(
-            person=Person(
-                full_name=command.full_name,
-                date_of_birth=command.date_of_birth,
-                citizen_id=command.citizen_id,
-            ),
-            sex=command.sex,
-            ethnicity=command.ethnicity,
-            commune_code=command.commune_code,
+        record_from(
+            WorkerRegistered,
+            command,
+            person=record_from(Person, command),
             province_code=province,
-            priority_groups=command.priority_groups,
             registered_on=registered_on,
         )
     ]
@@ -207,13 +202,7 @@ def _training_result(
         raise InvalidField("kind", "no enrolment in this kind of training awaits a result")
     completed_on = happened("completed_on", command.completed_on, today)
     not_before("completed_on", completed_on, training.enrolled_on, "enrolment")
-    return WorkerTrainingResultRecorded(
-        kind=command.kind,
-        completed_on=completed_on,
-        passed=command.passed,
-        exam=command.exam,
-        score=command.score,
-    )
+    return record_from(WorkerTrainingResultRecorded, command, completed_on=completed_on)
 
 
 def _sign(
@@ -225,17 +214,11 @@ def _sign(
         named = named.model_copy(
             update={"name": sender.name, "licence_number": sender.licence_number}
         )
-    return WorkerContractSigned(
-        destination_country=command.destination_country,
-        programme=command.programme,
+    return record_from(
+        WorkerContractSigned,
+        command,
         sending_organisation=named,
-        employer=command.employer,
-        sector=command.sector,
-        start_date=command.start_date,
-        duration_months=command.duration_months,
         end_date=expected_end(command.start_date, command.duration_months),
-        monthly_salary_vnd=command.monthly_salary_vnd,
-        fees_vnd=dict(command.fees_vnd),
         signed_on=signed_on,
     )
 

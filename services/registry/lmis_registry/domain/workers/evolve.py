@@ -28,11 +28,14 @@ from lmis_shared.contracts import registry as events
 from lmis_shared.contracts.registry_senders import WorkerSenderChecked
 from lmis_shared.events import EventPayload
 from lmis_shared.privacy.erasure import Erasure
+from lmis_shared.records import record_from
 
 
 def evolve(state: WorkerFile | None, event: EventPayload, stream_id: UUID) -> WorkerFile:
     if isinstance(event, events.WorkerRegistered):  # the file starts as registered, field by field
-        return WorkerFile(id=stream_id, version=0, status=WorkerStatus.registered, **dict(event))
+        # `vars`: the event's fields as they are (`dict(event)` iterates them in Python, a
+        # quarter of an imported row's fold)
+        return WorkerFile(id=stream_id, version=0, status=WorkerStatus.registered, **vars(event))
     if state is None:
         raise IllegalTransition("absent", ["register"], command=event.event_type)
     return _evolve(state, event)
@@ -117,19 +120,7 @@ def _with_result(
 
 
 def _contract(event: events.WorkerContractSigned) -> Contract:
-    return Contract(
-        destination_country=event.destination_country,
-        programme=event.programme,
-        sending_organisation=event.sending_organisation,
-        employer=event.employer,
-        sector=event.sector,
-        start_date=event.start_date,
-        duration_months=event.duration_months,
-        end_date=event.end_date,
-        monthly_salary_vnd=event.monthly_salary_vnd,
-        fees_vnd=dict(event.fees_vnd),
-        signed_on=event.signed_on,
-    )
+    return record_from(Contract, event, fees_vnd=dict(event.fees_vnd))
 
 
 def _abroad_changed(

@@ -26,6 +26,7 @@ from lmis_registry.domain.workers.fields import Wording, WorkerCommand, example
 from lmis_registry.domain.workers.state import WorkerFile
 from lmis_shared.contracts.registry import ReturnIntention, Sector, WorkerReturnSkillsRecorded
 from lmis_shared.dates import happened, not_before
+from lmis_shared.records import record_from
 from lmis_shared.reference.occupations import OccupationCode
 
 
@@ -79,14 +80,4 @@ def record_return_skills(
     if returned is None:  # the lifecycle lets this run on a returned file only
         raise InvalidField("recorded_on", "needs a recorded return")
     not_before("recorded_on", recorded, returned, "return")
-    return WorkerReturnSkillsRecorded(
-        consent_to_contact=command.consent_to_contact,
-        occupation_code=command.occupation_code,
-        sector=command.sector,
-        years_of_experience=command.years_of_experience,
-        certificates=command.certificates,
-        language=command.language,
-        language_level=command.language_level,
-        intention=command.intention,
-        recorded_on=recorded,
-    )
+    return record_from(WorkerReturnSkillsRecorded, command, recorded_on=recorded)

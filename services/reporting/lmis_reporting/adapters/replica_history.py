@@ -1,0 +1,100 @@
+"""What was known at the end of each day, in memory, for a rebuild (`adapters/replica.py`).
+
+The in-memory `RecordedCounts` and `FactHistory` ports, and their rows in the columns and
+forms the live adapters write (`history_store.py`): a version's `known_until` is its stream's
+next version's day, worked out when the rows are staged, so adding a version touches the one
+before it too.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Collection, Iterable, Sequence
+from datetime import date
+from uuid import UUID
+
+from lmis_reporting.adapters.facts_store import dump
+from lmis_reporting.application.ports import FactVersion, RecordedIncrement
+from lmis_reporting.domain.facts import Facts
+from lmis_shared.processing.staging import Row, Table
+
+COUNTS_RECORDED = Table(
+    "indicator_counts_recorded",
+    ("indicator", "unit_code", "period", "dimension", "dim_value", "recorded_on"),
+    ("value",),
+)
+FACTS_HISTORY = Table(
+    "stream_facts_history",
+    ("stream_id", "known_from"),
+    ("known_until", "stream_type", "commune_code", "facts"),
+)
+
+
+class MemoryRecordedCounts:
+    """The `RecordedCounts` port over a dict of row key -> value."""
+
+    def __init__(self) -> None:
+        self.values: dict[Row, int] = {}
+        self._touched: set[Row] = set()
+
+    async def add(self, increments: Sequence[RecordedIncrement]) -> None:
+        values, touched = self.values, self._touched
+        for item in increments:
+            key = (*item.increment.key, item.recorded_on)
+            values[key] = values.get(key, 0) + item.increment.delta
+            touched.add(key)
+
+    def rows(self, keys: Collection[Row] | None) -> Iterable[Row]:
+        values = self.values
+        wanted = values if keys is None else [k for k in keys if k in values]
+        return ((*key, values[key]) for key in wanted)
+
+    def handover(self) -> set[Row]:
+        touched, self._touched = self._touched, set()
+        return touched
+
+
+class MemoryFactHistory:
+    """The `FactHistory` port over each stream's versions, by day."""
+
+    def __init__(self) -> None:
+        self.versions: dict[tuple[UUID, date], tuple[str, Facts]] = {}
+        self._days: dict[UUID, list[date]] = {}
+        self._touched: set[Row] = set()
+
+    async def record(self, versions: Sequence[FactVersion]) -> None:
+        for v in versions:
+            key = (v.stream_id, v.known_from)
+            days = self._days.setdefault(v.stream_id, [])
+            if key not in self.versions:
+                at = bisect.bisect_left(days, v.known_from)
+                days.insert(at, v.known_from)
+                if at > 0:  # the version before it is now known until this day
+                    self._touched.add((v.stream_id, days[at - 1]))
+            self.versions[key] = (v.stream_type, v.facts)
+            self._touched.add(key)
+
+    def rows(self, keys: Collection[Row] | None) -> Iterable[Row]:
+        versions = self.versions
+        wanted = versions if keys is None else [k for k in keys if k in versions]
+        for key in wanted:
+            stream_id, known_from = key
+            stream_type, facts = versions[key]
+            days = self._days[stream_id]
+            at = bisect.bisect_right(days, known_from)
+            until = days[at] if at < len(days) else None
+            yield (stream_id, known_from, until, stream_type, facts.commune_code, dump(facts))
+
+    def handover(self) -> set[Row]:
+        touched, self._touched = self._touched, set()
+        return touched
+
+    def export(self) -> tuple[object, ...]:
+        """What `absorb` takes, in another process (a replay split by stream)."""
+        return (self.versions, self._days)
+
+    def absorb(self, exported: tuple[object, ...]) -> None:
+        """Another replica's versions, of other streams."""
+        versions, days = exported
+        self.versions.update(versions)  # type: ignore[call-overload]
+        self._days.update(days)  # type: ignore[call-overload]

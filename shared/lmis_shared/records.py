@@ -1,0 +1,42 @@
+"""One record built from others that name the same fields: an event from the command that
+decided it, a state from its event, a response model from a state or a list row.
+
+The target's field list is the mapping, as with `lmis_shared.rows.from_row`: a field is read
+from the first source that has an attribute of its name, and only what is renamed, computed
+or converted is spelled out. A pydantic model still validates what it is given (an
+enumeration from its value, a list from a tuple), so a field that no source has and no
+default covers is a validation error naming it; a dataclass gets the values as they are.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+R = TypeVar("R")
+
+_MISSING = object()
+
+
+def record_from(record: type[R], *sources: object, **computed: Any) -> R:
+    """`record` (a pydantic model or a dataclass) with each field read from the first of
+    `sources` that has an attribute of that name, and the `computed` others."""
+    values: dict[str, Any] = {}
+    for name in _field_names(record) - computed.keys():
+        for source in sources:
+            value = getattr(source, name, _MISSING)
+            if value is not _MISSING:
+                values[name] = value
+                break
+    if issubclass(record, BaseModel):
+        return record.model_validate(values | computed)
+    return record(**values, **computed)
+
+
+def _field_names(record: type) -> set[str]:
+    if issubclass(record, BaseModel):
+        return set(record.model_fields)
+    assert dataclasses.is_dataclass(record), f"{record.__name__}: not a model or a dataclass"
+    return {f.name for f in dataclasses.fields(record) if f.init}
