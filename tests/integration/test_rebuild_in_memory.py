@@ -46,6 +46,15 @@ async def positions(pool: asyncpg.Pool, schema: str) -> dict[UUID, int]:
     return {r["stream_id"]: r["version"] for r in rows}
 
 
+async def history(pool: asyncpg.Pool, schema: str) -> tuple[list[Any], list[Any]]:
+    """What was known at the end of each day (asof's tables), in a stable order."""
+    recorded = await pool.fetch(
+        f"SELECT * FROM {schema}.indicator_counts_recorded ORDER BY 1, 2, 3, 4, 5, 6"
+    )
+    facts = await pool.fetch(f"SELECT * FROM {schema}.stream_facts_history ORDER BY 1, 2")
+    return [tuple(r) for r in recorded], [tuple(r) for r in facts]
+
+
 @pytest.fixture
 async def schema(pg_pool: asyncpg.Pool, fresh_schema: str) -> AsyncIterator[str]:
     async with indicator_tables(pg_pool, fresh_schema) as name:
@@ -86,6 +95,7 @@ async def test_the_rebuilt_tables_and_positions_are_those_live_processing_made(
     projection = IndicatorProjection(pg_pool, schema)
     await in_batches(projection, events, 9)
     live, live_positions = await tables(pg_pool, schema), await positions(pg_pool, schema)
+    live_history = await history(pg_pool, schema)
     await append_spread(stores, events)
     # the live tables went wrong (a bug, a rule changed): the rebuild keeps nothing of them
     await pg_pool.execute(f"UPDATE {schema}.indicator_counts SET value = value + 1")
@@ -104,6 +114,7 @@ async def test_the_rebuilt_tables_and_positions_are_those_live_processing_made(
     assert applied == len(events)
     assert await tables(pg_pool, schema) == live
     assert await positions(pg_pool, schema) == live_positions
+    assert await history(pg_pool, schema) == live_history
     assert await totals(pg_pool, schema) == straight_count(events)
 
 
@@ -214,6 +225,14 @@ async def test_a_first_build_is_what_live_processing_makes(
     everything = unique("t_live")
     async with indicator_tables(pg_pool, everything):
         await in_batches(IndicatorProjection(pg_pool, everything), [*events, *arriving], 17)
-        expected: Any = (await tables(pg_pool, everything), await positions(pg_pool, everything))
-    assert (await tables(pg_pool, schema), await positions(pg_pool, schema)) == expected
+        expected: Any = (
+            await tables(pg_pool, everything),
+            await positions(pg_pool, everything),
+            await history(pg_pool, everything),
+        )
+    assert (
+        await tables(pg_pool, schema),
+        await positions(pg_pool, schema),
+        await history(pg_pool, schema),
+    ) == expected
     assert await totals(pg_pool, schema) == straight_count([*events, *arriving])
