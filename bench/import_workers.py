@@ -46,8 +46,8 @@ from lmis_registry.settings import RegistrySettings
 from lmis_shared.auth import Principal, Role, ensure_local_keypair, issue_token
 from lmis_shared.clock import FixedClock
 from lmis_shared.commands import CommandContext
-from lmis_shared.eventstore.bulk import COLUMNS as COPY_COLUMNS
 from lmis_shared.eventstore.postgres import create_pool
+from lmis_shared.eventstore.rows import EVENT_COLUMNS as COPY_COLUMNS
 from lmis_shared.imports import XLSX_MEDIA_TYPE, build_command, read_table
 from lmis_shared.reference.citizen_id import century_sex_digit
 from lmis_shared.reference.units import commune_code_str, province_of

@@ -122,10 +122,16 @@ def scenario(seed: int) -> list[RecordedEvent]:
     """Every stream's events in version order, the streams interleaved at random."""
     rnd = random.Random(seed)
     makers = [worker_stream] * 40 + [loan_stream] * 12 + [foreign_worker_stream] * 12
-    pending = [
+    streams = [
         [recorded(stream, n + 1, e) for n, e in enumerate(make(rnd))]
         for stream, make in ((uuid4(), m) for m in makers)
     ]
+    return interleaved(rnd, streams)
+
+
+def interleaved(rnd: random.Random, streams: list[list[RecordedEvent]]) -> list[RecordedEvent]:
+    """The events of `streams`, each stream's in its order, the streams taken at random."""
+    pending = [list(s) for s in streams if s]
     out: list[RecordedEvent] = []
     while pending:
         stream = rnd.choice(pending)

@@ -35,7 +35,7 @@ from lmis_shared.processing import all_events
 from lmis_shared.processing.decoding import arrival
 from tests.conftest import unique
 from tests.integration.test_alerts import loan_applied, loan_disbursed, paid_through, permit_issued
-from tests.integration.test_indicators_projection import append, recorded
+from tests.integration.test_indicators_projection import append, interleaved, recorded
 from tests.integration.test_rebuild_in_memory import Store
 from tests.unit.alert_examples import contract_signed, foreign_worker_registered, worker_registered
 
@@ -85,13 +85,7 @@ def scenario(seed: int, streams: int = 24) -> list[RecordedEvent]:
         stream = UUID(int=rnd.getrandbits(128))
         payloads = makers[n % len(makers)](rnd)
         pending.append([recorded(stream, v + 1, p) for v, p in enumerate(payloads)])
-    out: list[RecordedEvent] = []
-    while pending:
-        queue = rnd.choice(pending)
-        out.append(queue.pop(0))
-        if not queue:
-            pending.remove(queue)
-    return out
+    return interleaved(rnd, pending)
 
 
 def at(day: date) -> datetime:

@@ -23,23 +23,10 @@ from lmis_shared.eventstore._plan import plan
 from lmis_shared.eventstore.api import StreamAppend
 from lmis_shared.eventstore.errors import WrongExpectedVersion
 from lmis_shared.eventstore.postgres import Connection
+from lmis_shared.eventstore.rows import EVENT_COLUMNS
 from lmis_shared.privacy.personal import PersonalData
 from lmis_shared.privacy.postgres import copy_new_keys
 
-COLUMNS = (
-    "event_id",
-    "event_type",
-    "stream_id",
-    "stream_type",
-    "version",
-    "data",
-    "recorded_at",
-    "actor",
-    "correlation_id",
-    "causation_id",
-    "traceparent",
-    "source",
-)
 _TRANSACTION = "select pg_current_xact_id()::text::bigint"
 
 
@@ -103,7 +90,7 @@ async def copy_new_events(
     ]
     try:
         await conn.copy_records_to_table(
-            "events", schema_name=schema, columns=list(COLUMNS), records=rows
+            "events", schema_name=schema, columns=list(EVENT_COLUMNS), records=rows
         )
     except asyncpg.UniqueViolationError:
         raise WrongExpectedVersion(first, 0, None) from None

@@ -25,12 +25,13 @@ from asyncpg.pool import PoolConnectionProxy
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind
 
-from lmis_shared.events import EventMetadata, NewEvent, RecordedEvent
+from lmis_shared.events import NewEvent, RecordedEvent
 from lmis_shared.eventstore import api
 from lmis_shared.eventstore._plan import Plan, Recorded, plan, results
 from lmis_shared.eventstore._sql import Statements
 from lmis_shared.eventstore.errors import DuplicateCommand, DuplicateEventId, WrongExpectedVersion
 from lmis_shared.eventstore.horizon import horizon
+from lmis_shared.eventstore.rows import event_from_row
 from lmis_shared.eventstore.signal import CommitSignal
 from lmis_shared.migrations import apply_migrations, load_migrations
 from lmis_shared.privacy.personal import PersonalData
@@ -328,23 +329,3 @@ _json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 def _stored(row: asyncpg.Record) -> api.StoredResponse:
     return api.StoredResponse(row["status_code"], json.loads(row["response"]), row["fingerprint"])
-
-
-def event_from_row(row: asyncpg.Record) -> RecordedEvent:
-    """The event of a row with the events table's columns (or an outbox shaped like it)."""
-    metadata = EventMetadata(
-        event_id=row["event_id"],
-        event_type=row["event_type"],
-        stream_id=row["stream_id"],
-        stream_type=row["stream_type"],
-        stream_version=row["version"],
-        recorded_at=row["recorded_at"],
-        actor=row["actor"],
-        correlation_id=row["correlation_id"],
-        causation_id=row["causation_id"],
-        traceparent=row["traceparent"],
-        source=row["source"],
-    )
-    return RecordedEvent(
-        metadata=metadata, data=json.loads(row["data"]), position=(row["tx_id"], row["seq"])
-    )

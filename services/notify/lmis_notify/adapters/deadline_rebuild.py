@@ -49,6 +49,7 @@ from lmis_notify.domain.model import Cause, Deadline, Figures
 from lmis_shared.contracts.notify import AlertRaised, AlertResolved, AlertRule, AlertUpdated
 from lmis_shared.events import EventMetadata, EventPayload
 from lmis_shared.eventstore.postgres import PostgresEventStore
+from lmis_shared.eventstore.rows import metadata_from_row
 from lmis_shared.processing import Connection
 from lmis_shared.processing.rebuilding import rebuild_projection
 from lmis_shared.processing.replay import Replayed
@@ -69,20 +70,7 @@ TABLES = {
 
 def event_metadata(event: Replayed) -> EventMetadata:
     """The metadata the live processor reads off the record, from the stored row (upcast)."""
-    row = event.row
-    return EventMetadata.model_construct(
-        event_id=row["event_id"],
-        event_type=event.event_type,
-        stream_id=event.stream_id,
-        stream_type=event.stream_type,
-        stream_version=event.version,
-        recorded_at=row["recorded_at"],
-        actor=row["actor"],
-        correlation_id=row["correlation_id"],
-        causation_id=row["causation_id"],
-        traceparent=row["traceparent"],
-        source=row["source"],
-    )
+    return metadata_from_row(event.row, event.event_type)
 
 
 class DeadlineReplica(Replica):

@@ -32,6 +32,7 @@ from lmis_notify.application.feed_ports import FeedRecord
 from lmis_notify.domain.feed_routing import SubjectUnits
 from lmis_shared.access.postgres import PostgresAccessLog
 from lmis_shared.contracts.feeds import FeedDefinition
+from lmis_shared.eventstore.rows import EVENT_COLUMNS
 from lmis_shared.processing import Connection
 from lmis_shared.processing.rebuilding import rebuild_projection
 from lmis_shared.processing.replay import Replayed
@@ -42,19 +43,7 @@ from lmis_shared.upcasting import upcast
 OUTBOX = Table(
     "feed_outbox",
     ("feed", "unit", "event_id"),
-    (
-        "event_type",
-        "stream_id",
-        "stream_type",
-        "version",
-        "data",
-        "recorded_at",
-        "actor",
-        "correlation_id",
-        "causation_id",
-        "traceparent",
-        "source",
-    ),
+    tuple(c for c in EVENT_COLUMNS if c != "event_id"),  # the outbox is shaped like the events
     order=("stream_id", "version"),
 )
 SUBJECTS = Table("feed_subjects", ("stream_id",), ("commune_code", "province_code", "borrower"))

@@ -21,7 +21,7 @@ from lmis_shared.access.record import AccessEntry
 from lmis_shared.commands.streams import Change
 from lmis_shared.contracts.feeds import FeedCatalogue, FeedDefinition, feed_topic
 from lmis_shared.events import RecordedEvent
-from lmis_shared.eventstore.postgres import event_from_row
+from lmis_shared.eventstore.rows import event_from_row
 from lmis_shared.privacy.personal import personal_of
 from lmis_shared.processing import Connection
 from lmis_shared.sql import in_schema

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from lmis_reporting.adapters.facts_store import dump
 from lmis_reporting.application.ports import FactVersion, RecordedIncrement
+from lmis_reporting.domain.indicators import Increment
 from lmis_shared.migrations import Migration
 from lmis_shared.processing import Connection
 from lmis_shared.sql import in_schema
@@ -98,14 +100,22 @@ class PostgresRecordedCounts:
         rows = [r.increment for r in increments]
         await self._conn.execute(
             in_schema(_ADD, self._schema),
-            [r.indicator for r in rows],
-            [r.unit_code for r in rows],
-            [r.period for r in rows],
-            [r.dimension for r in rows],
-            [r.dim_value for r in rows],
+            *count_keys(rows),
             [r.recorded_on for r in increments],
             [r.delta for r in rows],
         )
+
+
+def count_keys(increments: Sequence[Increment]) -> list[list[Any]]:
+    """The count rows' keys of `increments` (indicator, unit, month, breakdown), an array per
+    column, as the counts' tables take them (`unnest`)."""
+    return [
+        [r.indicator for r in increments],
+        [r.unit_code for r in increments],
+        [r.period for r in increments],
+        [r.dimension for r in increments],
+        [r.dim_value for r in increments],
+    ]
 
 
 class PostgresFactHistory:

@@ -23,7 +23,11 @@ import asyncpg
 from lmis_reporting.adapters.facts_store import MIGRATION as FACTS_MIGRATION
 from lmis_reporting.adapters.facts_store import PostgresStreamFacts
 from lmis_reporting.adapters.history_store import MIGRATION as HISTORY_MIGRATION
-from lmis_reporting.adapters.history_store import PostgresFactHistory, PostgresRecordedCounts
+from lmis_reporting.adapters.history_store import (
+    PostgresFactHistory,
+    PostgresRecordedCounts,
+    count_keys,
+)
 from lmis_reporting.application.counting import count
 from lmis_reporting.application.ports import StreamEvent
 from lmis_reporting.domain.indicators import Increment, handled_event_types
@@ -71,11 +75,7 @@ class PostgresCounts:
             return
         await self._conn.execute(
             in_schema(_ADD, self._schema),
-            [r.indicator for r in increments],
-            [r.unit_code for r in increments],
-            [r.period for r in increments],
-            [r.dimension for r in increments],
-            [r.dim_value for r in increments],
+            *count_keys(increments),
             [r.delta for r in increments],
         )
 
