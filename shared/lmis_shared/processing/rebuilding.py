@@ -17,7 +17,8 @@ it and every relay of the cluster stops publishing. Here instead:
    bound (everything the relays may have published, so everything the live processor may have
    applied: a relay publishes only below the gap-safe bound, and the bound only moves up),
    restages the rows they changed, and makes the live tables and positions equal to the
-   stage, writing only the rows that differ. When it commits, the live processor resumes: an
+   stage, writing only the rows that differ (a first build, into tables found empty under the
+   lock, copies its rows straight in instead). When it commits, the live processor resumes: an
    event the rebuild applied is at or below its stream's new position and is skipped, any
    later one is applied once. Nothing is lost, nothing counted twice.
 

@@ -5,7 +5,8 @@ temporary tables of one session: the service's role may create those (it may cha
 in its schema), and they write no WAL. `swap`, inside the transaction that holds the
 projection's lock, makes each live table equal to its stage: rows missing from the stage are
 deleted, rows that differ (found by one join) are upserted, and the projection's positions
-likewise; a rebuild that changes little writes little.
+likewise; a rebuild that changes little writes little. A first build, into tables still empty,
+is copied straight into them instead (`load_live`): no stage, no join.
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ class Replica(ABC):
 
     def export(self) -> object:
         """The replica's state, picklable, for another process's replica to `absorb` (a
-        replay split by stream: `replay_parts.py`); a replica that cannot is not split."""
+        replay split by stream: `replay_parts.py`); one that cannot raises, and is rebuilt with
+        `processes=1`."""
         raise NotImplementedError
 
     def absorb(self, exported: object) -> None:
