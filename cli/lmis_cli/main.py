@@ -14,7 +14,7 @@ from lmis_cli.audit import audit_app
 from lmis_cli.imports import imports_app
 from lmis_cli.privacy import privacy_app
 from lmis_cli.services import SERVICES, load, settings_of
-from lmis_cli.signin import SignInFor, signin_link
+from lmis_cli.signin import SignInFor, check_signin, signin_link
 
 app = typer.Typer(
     help="LMIS: Labour Migration Information System",
@@ -70,6 +70,7 @@ def token(
     """Print a bearer token signed with the embedded key pair."""
     if role not in ROLES:
         raise typer.BadParameter(f"role must be one of {', '.join(ROLES)}", param_hint="--role")
+    check_signin(role, scope)  # the same role and unit a sign-in link may name
     from lmis_shared.auth import ensure_local_keypair, issue_token
     from lmis_shared.settings import CommonSettings
 

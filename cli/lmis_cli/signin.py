@@ -16,7 +16,7 @@ import typer
 from lmis_cli.services import settings_of
 from lmis_shared.auth import Role, ensure_local_keypair
 from lmis_shared.auth import signin_link as make_link
-from lmis_shared.auth.principal import is_unit_code
+from lmis_shared.auth.principal import is_unit_code, scope_fits_role
 from lmis_shared.settings import CommonSettings
 
 ROLES = [role.value for role in Role]
@@ -35,6 +35,8 @@ def check_signin(role: str, unit: str) -> tuple[str, str]:
         raise typer.BadParameter(f"role must be one of {', '.join(ROLES)}")
     if not is_unit_code(unit):
         raise typer.BadParameter("the unit is a province (2 digits) or commune (5 digits) code")
+    if not scope_fits_role(Role(role), unit):  # said here, not as a traceback from the signer
+        raise typer.BadParameter(f"a {role} answers for a unit of its own level, not {unit}")
     return role, unit
 
 

@@ -60,6 +60,16 @@ async def test_only_officers_of_the_commune_s_units_report_and_the_month_has_hap
     elsewhere = await report(api, FAIR, "commune_officer", "00070")
     bank = await report(api, FAIR, "bank", "12")
     assert (elsewhere.status_code, bank.status_code) == (403, 403)
+    # once the month is reported, the same callers are told the same (it was a 404, which
+    # said that the commune had reported)
+    january = FAIR | {"period": "2026-01"}
+    assert (await report(api, january)).status_code == 201
+    again = await report(api, january, "commune_officer", "00070")
+    assert again.status_code == 403, again.text
+    assert (await report(api, january, "bank", "12")).status_code == 403
+    year_zero = await report(api, FAIR | {"period": "0000-01"})  # was a 500
+    assert year_zero.status_code == 422, year_zero.text
+    assert year_zero.json()["errors"][0]["field"] == "body.period"
     # the registry's clock says 23 November 2026
     future = await report(api, FAIR | {"period": "2026-12"})
     assert future.status_code == 422

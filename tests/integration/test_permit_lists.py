@@ -127,9 +127,11 @@ async def test_demands_are_scoped_filtered_by_status_position_employer_period(ap
     assert numbers == sorted(numbers, reverse=True)
     paged = await listed(sort="number_of_foreigners", limit=3)
     assert paged == await listed(sort="number_of_foreigners", limit=200)
-    bad = await api.client.get("/v1/demands", params={"period": "2026-13"}, headers=api.auth())
-    assert bad.status_code == 422
-    assert "query.period" in bad.text
+    for period in ("2026-13", "0000", "0000-01"):  # year 0 was a 500
+        bad = await api.client.get("/v1/demands", params={"period": period}, headers=api.auth())
+        assert bad.status_code == 422, bad.text
+        assert "query.period" in bad.text
+    assert await listed(period="9999-12") == []  # the last month there is
 
 
 async def test_the_xlsx_exports_hold_the_json_lists(api: Api) -> None:
@@ -147,6 +149,12 @@ async def test_the_xlsx_exports_hold_the_json_lists(api: Api) -> None:
     assert exported.column("Ngày đăng ký") == [as_day(e["registered_on"]) for e in employers]
 
     params = {"period": "2026", "commune": DUC_HOA}
+    # a title that Excel would take for a formula stays the text it is (read_sheet checks)
+    injected = '=HYPERLINK("http://example.invalid","Xem")'
+    await api.ok(
+        f"/v1/employers/{EMPLOYERS[0][0]}/demands",
+        demand(job_title=injected, period_start="2026-02-01", period_end="2026-12-31"),
+    )
     demands = await every(api, "/v1/demands", **params)
     sheet = read_sheet(
         await api.client.get(
@@ -160,6 +168,7 @@ async def test_the_xlsx_exports_hold_the_json_lists(api: Api) -> None:
     assert sheet.column("Mã nhu cầu") == [d["id"] for d in demands]
     assert sheet.column("Số người đề nghị") == [d["number_of_foreigners"] for d in demands]
     assert sheet.column("Từ ngày") == [as_day(d["period_start"]) for d in demands]
+    assert injected in sheet.column("Chức danh")
 
 
 async def test_a_rebuild_gives_the_same_lists(api: Api) -> None:

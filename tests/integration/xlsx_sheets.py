@@ -33,8 +33,11 @@ def read_sheet(response: httpx.Response) -> ExportedSheet:
     assert response.headers["content-type"] == XLSX
     assert response.headers["content-disposition"].startswith("attachment;")
     book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
-    lines = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    cells = [list(r) for r in book.worksheets[0].iter_rows()]
     book.close()
+    formulas = [c.coordinate for row in cells for c in row if c.data_type == "f"]
+    assert not formulas, f"an export holds formulas (injected from data?): {formulas}"
+    lines = [[c.value for c in row] for row in cells]
     title, filters, as_of, _blank, headings, *rows = lines
     width = len([h for h in headings if h is not None])
     return ExportedSheet(

@@ -31,6 +31,26 @@ def test_token_refuses_an_unknown_role(tmp_path: Path, monkeypatch: pytest.Monke
     assert "role" in result.output
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["token", "--role", "commune_officer", "--scope", "12"],
+        ["token", "--role", "province_officer", "--scope", "03637"],
+        ["token", "--scope", "1"],
+        ["signin-link", "--role", "commune_officer", "--scope", "12"],
+    ],
+)
+def test_a_scope_that_does_not_fit_the_role_is_refused_in_words(
+    command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not a traceback from the token signer (as `lmis token` printed before)."""
+    monkeypatch.setenv("LMIS_DATA_DIR", str(tmp_path))
+    result = runner.invoke(app, command)
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "unit" in result.output
+
+
 def test_serving_an_unknown_service_is_refused_with_the_list_of_services() -> None:
     result = runner.invoke(app, ["serve", "payroll"])
     assert result.exit_code != 0

@@ -51,7 +51,15 @@ def test_a_year_is_its_twelve_months() -> None:
 
 @pytest.mark.parametrize(
     ("written", "label"),
-    [("2026-11", "2026-11"), ("2026-q4", "2026-Q4"), (" 2026-Q1 ", "2026-Q1"), ("2026", "2026")],
+    [
+        ("2026-11", "2026-11"),
+        ("2026-q4", "2026-Q4"),
+        (" 2026-Q1 ", "2026-Q1"),
+        ("2026", "2026"),
+        ("0001-01", "0001-01"),  # was "1-01", which no request may send back
+        ("0099-Q2", "0099-Q2"),
+        ("0999", "0999"),
+    ],
 )
 def test_the_label_is_the_canonical_spelling(written: str, label: str) -> None:
     assert parse_period(written).label == label

@@ -135,6 +135,10 @@ def _cell(ws: Any, value: Any, number_format: str | None = None, font: Font | No
     elif isinstance(value, datetime) and value.tzinfo is not None:
         value = value.astimezone(VIETNAM_TZ).replace(tzinfo=None)  # Excel has no time zones
     cell = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str):
+        # openpyxl makes "=..." a formula: a job title "=HYPERLINK(...)" would be a live link
+        # in an officer's Excel (formula injection); a text cell is shown, never evaluated
+        cell.data_type = "s"
     if number_format and value is not None:
         cell.number_format = number_format
     if font is not None:

@@ -10,6 +10,7 @@ An employer and its demands are an enterprise's, not a person's: no access recor
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import date
@@ -91,7 +92,8 @@ class DemandFilters(_Listed):
     employer: str | None = Field(None, pattern=r"^\d{10}(-\d{3})?$", description="tax code")
     period: str | None = Field(
         None,
-        pattern=r"^\d{4}(-(0[1-9]|1[0-2]))?$",
+        # year 0000 is no date (a 500 before, found fuzzing the running platform)
+        pattern=r"^[1-9]\d{3}(-(0[1-9]|1[0-2]))?$",
         description="a year (`2026`) or month (`2026-03`): demands employing in it",
         examples=["2026"],
     )
@@ -123,8 +125,8 @@ def _period(text: str) -> tuple[date, date]:
     if not month:
         return date(int(year), 1, 1), date(int(year), 12, 31)
     first = date(int(year), int(month), 1)
-    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return first, date.fromordinal(following.toordinal() - 1)
+    # the month's own length, not "the day before next month": 9999-12 has no next month
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
 class EmployerList(BaseModel):

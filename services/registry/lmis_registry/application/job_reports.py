@@ -46,6 +46,9 @@ class JobCreationReports:
 
     async def report(self, command: ReportJobCreation, ctx: CommandContext) -> CommandResult:
         """201 for a commune's first report of the month and programme, 200 for a correction."""
+        # refused before anything is read: a 403 for a new report and a 404 for an existing
+        # one told a caller who may not write there whether the commune had reported
+        self.authorizer.check(ctx.principal, WRITE, command.commune_code, KIND)
         stream_id = job_reports.report_stream_id(
             command.commune_code, command.first_day(), command.programme
         )
@@ -85,7 +88,7 @@ def report_body(state: JobCreationReport) -> dict[str, Any]:
         "id": str(state.id),
         "version": state.version,
         "commune_code": state.commune_code,
-        "period": state.period.strftime("%Y-%m"),
+        "period": f"{state.period.year:04d}-{state.period.month:02d}",  # %Y: "1" on glibc
         "programme": state.programme.value,
         "jobs": state.jobs,
         "reported_on": state.reported_on.isoformat(),

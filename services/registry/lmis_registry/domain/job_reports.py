@@ -55,7 +55,9 @@ class ReportJobCreation(BaseModel):
 
     commune_code: str = Field(pattern=r"^\d{5}$")
     period: str = Field(
-        pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="the month (YYYY-MM) the jobs were made in"
+        # year 0000 is no date (it was a 500)
+        pattern=r"^[1-9]\d{3}-(0[1-9]|1[0-2])$",
+        description="the month (YYYY-MM) the jobs were made in",
     )
     programme: JobCreationProgramme = Field(
         description="job-creation loans are counted from the loans, departures from the files"

@@ -35,11 +35,13 @@ class Period:
     @property
     def label(self) -> str:
         """The canonical spelling: `2026-11`, `2026-Q4` or `2026`."""
+        # four digits always: strftime's %Y gives "1" for year 1 on glibc
+        year = f"{self.start.year:04d}"
         if self.kind == "month":
-            return f"{self.start:%Y-%m}"
+            return f"{year}-{self.start.month:02d}"
         if self.kind == "quarter":
-            return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
-        return f"{self.start.year}"
+            return f"{year}-Q{(self.start.month - 1) // 3 + 1}"
+        return year
 
     def months(self) -> list[date]:
         """The first day of each month in the period, in order."""

@@ -21,6 +21,9 @@ def list_workbook(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> byt
     sheet.append(list(columns))
     for row in rows:
         sheet.append([_cell(row.get(column)) for column in columns])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text, never a formula (a name "=HYPERLINK(...)")
     out = BytesIO()
     book.save(out)
     return out.getvalue()
