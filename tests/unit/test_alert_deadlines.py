@@ -69,8 +69,8 @@ class MemoryBook:
     async def alerts(self, ids: Iterable[UUID]) -> dict[UUID, Alert]:
         return {i: self.alerts_by_id[i] for i in ids if i in self.alerts_by_id}
 
-    async def save_alerts(self, changes: Sequence[AlertChange], cause: Cause) -> None:
-        for change in changes:
+    async def save_alerts(self, changes: Sequence[tuple[AlertChange, Cause]]) -> None:
+        for change, cause in changes:
             stored = self.alerts_by_id.get(change.after.id)
             assert stored == change.before, "decided on the alert as stored"
             version = 0 if stored is None else stored.version

@@ -42,7 +42,7 @@ from lmis_notify.domain.reports import Obligation
 from lmis_shared.commands import Change
 from lmis_shared.contracts.notify import AlertRule, ReportRef
 from lmis_shared.events import NewEvent
-from lmis_shared.eventstore import AppendContext
+from lmis_shared.eventstore import AppendContext, StreamAppend
 from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.migrations import apply_migrations
 from lmis_shared.processing import POSITIONS_MIGRATIONS, Connection
@@ -66,6 +66,17 @@ async def save_alert_rows(conn: Connection, schema: str, alerts: Sequence[Alert]
     """Write the `alerts` rows as the alerts now are."""
     if alerts:
         await conn.execute(in_schema(q.SAVE_ALERTS, schema), *q.alert_columns(alerts))
+
+
+def _context(cause: Cause) -> AppendContext:
+    return AppendContext(
+        actor=cause.actor,
+        correlation_id=cause.correlation_id,
+        causation_id=cause.event_id,  # the fact behind them (a command's context has none)
+        traceparent=cause.traceparent,
+        source=SOURCE,
+        recorded_at=cause.at,
+    )
 
 
 class AlertRows:
@@ -146,24 +157,23 @@ class PostgresAlertBook:
         rows = await self._conn.fetch(self._sql(q.CROWDED), limit)
         return [(row["subject_id"], AlertRule(row["rule"])) for row in rows]
 
-    async def save_alerts(self, changes: Sequence[AlertChange], cause: Cause) -> None:
+    async def save_alerts(self, changes: Sequence[tuple[AlertChange, Cause]]) -> None:
         if not changes:
             return
-        context = AppendContext(
-            actor=cause.actor,
-            correlation_id=cause.correlation_id,
-            causation_id=cause.event_id,  # the fact behind them (a command's context has none)
-            traceparent=cause.traceparent,
-            source=SOURCE,
-            recorded_at=cause.at,
-        )
-        for change in changes:
-            version = 0 if change.before is None else change.before.version
-            new = [NewEvent(event_id=uuid4(), payload=e) for e in change.events]
-            await self._store.append_in(
-                self._conn, change.after.id, STREAM_TYPE, version, new, context
+        contexts = {cause: _context(cause) for _, cause in changes}
+        appends = [
+            StreamAppend(
+                change.after.id,
+                STREAM_TYPE,
+                0 if change.before is None else change.before.version,
+                [NewEvent(event_id=uuid4(), payload=e) for e in change.events],
+                contexts[cause],
             )
-        await save_alert_rows(self._conn, self._schema, [c.after for c in changes])
+            for change, cause in changes
+        ]
+        await self._store.append_many_in(self._conn, appends)  # one statement for all
+        latest = {change.after.id: change.after for change, _ in changes}  # a stream twice
+        await save_alert_rows(self._conn, self._schema, list(latest.values()))
 
     # --- deadlines --------------------------------------------------------------------------
 

@@ -165,11 +165,8 @@ async def settle(
         (existing.get(d.alert_id), d.alert_id, RaiseAlert(d, s, f)) for d, s, f in to_raise
     ]
     changes = _decided(commands, cause)
-    by_cause: dict[Cause, list[AlertChange]] = {}
-    for change in changes:  # each alert's events carry its own subject's cause
-        by_cause.setdefault(cause_of.get(change.after.subject_id, cause), []).append(change)
-    for why, theirs in by_cause.items():
-        await book.save_alerts(theirs, why)
+    # each alert's events carry its own subject's cause, all saved at once
+    await book.save_alerts([(c, cause_of.get(c.after.subject_id, cause)) for c in changes])
     return sum(1 for c in changes if c.before is None)
 
 

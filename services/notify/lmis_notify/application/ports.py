@@ -60,9 +60,10 @@ class AlertBook(Protocol):
         """Pairs with more than one alert not resolved (stored one per deadline before)."""
         ...
 
-    async def save_alerts(self, changes: Sequence[AlertChange], cause: Cause) -> None:
-        """Append each change's events to its alert's stream (caused by `cause`) and write
-        the alerts as they are after them."""
+    async def save_alerts(self, changes: Sequence[tuple[AlertChange, Cause]]) -> None:
+        """Append each change's events to its alert's stream (caused by the cause beside it)
+        and write the alerts as they are after them: on PostgreSQL, two statements however
+        many alerts and causes (a batch's alerts of distinct subjects, each its own cause)."""
         ...
 
     # --- deadlines ---
