@@ -28,8 +28,8 @@ from tests.unit.alert_examples import Stream, worker_registered
 pytestmark = pytest.mark.integration
 
 ABSCONDED_ON = date(2026, 4, 2)
-STATEMENTS_PER_BATCH = 14
-"""BEGIN, both locks, positions, subjects, deadlines set, marked raised, raised, open alerts,
+STATEMENTS_PER_BATCH = 13
+"""BEGIN, both locks, positions, subjects, deadlines set (and raised), raised, open alerts,
 existing alerts, every alert's appends, alert rows, subjects, positions, COMMIT (it was 15
 plus 3 per subject whose absconding raises two alerts: 89 for 25 workers)."""
 

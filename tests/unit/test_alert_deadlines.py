@@ -100,7 +100,13 @@ class MemoryBook:
                 found.setdefault((d.subject_id, d.rule), set()).add(d)
         return found
 
-    async def set_deadlines(self, deadlines: Sequence[Deadline], *, revive: bool = True) -> None:
+    async def set_deadlines(
+        self, deadlines: Sequence[Deadline], *, revive: bool = True, raised: Sequence[Deadline] = ()
+    ) -> None:
+        await self._set([*deadlines, *raised], revive)
+        await self.mark_raised(raised)
+
+    async def _set(self, deadlines: Sequence[Deadline], revive: bool) -> None:
         for d in deadlines:
             status = self.deadlines.get(d)
             if status is None or (revive and status == "cancelled"):

@@ -177,8 +177,19 @@ class PostgresAlertBook:
 
     # --- deadlines --------------------------------------------------------------------------
 
-    async def set_deadlines(self, deadlines: Sequence[Deadline], *, revive: bool = True) -> None:
-        if deadlines:
+    async def set_deadlines(
+        self, deadlines: Sequence[Deadline], *, revive: bool = True, raised: Sequence[Deadline] = ()
+    ) -> None:
+        if raised:
+            assert revive, "raised at once only where a fact revives"
+            # one row each (a row twice in one upsert is refused); raised wins
+            status = {**dict.fromkeys(deadlines, "pending"), **dict.fromkeys(raised, "raised")}
+            await self._conn.execute(
+                self._sql(q.SET_DEADLINES_RAISING),
+                *q.deadline_columns(list(status)),
+                list(status.values()),
+            )
+        elif deadlines:
             statement = q.SET_DEADLINES if revive else q.ADD_DEADLINES
             await self._conn.execute(self._sql(statement), *q.deadline_columns(deadlines))
 

@@ -122,11 +122,14 @@ class MemoryAlertBook:
         self._of_pair.setdefault(key[:2], set()).add(key[2])
         self.written[DEADLINES].add(key)
 
-    async def set_deadlines(self, deadlines: Sequence[Deadline], *, revive: bool = True) -> None:
-        for key in map(_key, deadlines):
+    async def set_deadlines(
+        self, deadlines: Sequence[Deadline], *, revive: bool = True, raised: Sequence[Deadline] = ()
+    ) -> None:
+        for key in map(_key, [*deadlines, *raised]):
             status = self._deadlines.get(key)
             if status is None or (revive and status == CANCELLED):
                 self._put(key, PENDING)
+        await self.mark_raised(raised)
 
     async def cancel(self, deadlines: Sequence[Deadline]) -> None:
         self._move(deadlines, CANCELLED)

@@ -86,8 +86,10 @@ async def _store(book: AlertBook, run: Sequence[tuple[Decision, Cause]]) -> None
         return
     decisions = [d for d, _ in run]
     await book.cancel([f for d in decisions for f in d.fixes])
-    await book.set_deadlines([x for d in decisions for x in (*d.deadlines, *d.raise_now)])
-    await book.mark_raised([x for d in decisions for x in d.raise_now])
+    await book.set_deadlines(
+        [x for d in decisions for x in d.deadlines],
+        raised=[x for d in decisions for x in d.raise_now],
+    )
     subjects = {d.subject.id: d.subject for d in decisions}
     causes = {d.subject.id: c for d, c in run}
     now = {(x.subject_id, x.rule) for d in decisions for x in d.raise_now}

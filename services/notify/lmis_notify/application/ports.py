@@ -68,9 +68,13 @@ class AlertBook(Protocol):
 
     # --- deadlines ---
 
-    async def set_deadlines(self, deadlines: Sequence[Deadline], *, revive: bool = True) -> None:
+    async def set_deadlines(
+        self, deadlines: Sequence[Deadline], *, revive: bool = True, raised: Sequence[Deadline] = ()
+    ) -> None:
         """Store deadlines as pending; with `revive`, a cancelled one becomes pending again
-        (a raised one stays raised: its alert exists, and its id would be the same)."""
+        (a raised one stays raised: its alert exists, and its id would be the same).
+        `raised` (with `revive`): stored the same way and then marked raised (`mark_raised`),
+        in the same statement (a fact that is itself the problem)."""
         ...
 
     async def cancel(self, deadlines: Sequence[Deadline]) -> None:
