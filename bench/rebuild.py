@@ -7,8 +7,10 @@ each) in an embedded PostgreSQL, then measures, in the same run:
   * the replay alone: reading the store in chunks and typing each payload as the processors
     do (`lmis_shared.processing.replay`), with nothing applied;
   * the reporting projection's rebuild (`rebuild_projection` with `IndicatorReplica`, what
-    `lmis rebuild reporting` runs): in memory, staged, swapped in; then once more over the
-    tables it made (the usual case: the swap finds few rows to change);
+    `lmis rebuild reporting` runs): replayed in memory, a first build copied straight into
+    the empty tables; then once more over the tables it made (the usual case: staged, the
+    swap finds few rows to change); and a first build with the replay split by stream over
+    one process per core (`replay_parts.py`), for what the split brings;
   * the notify deadline projection's rebuild (`DeadlineProjection.rebuild`, one transaction)
     over the first `--notify-events` of the same events;
   * with `--old-events N`, the old reporting rebuild (`Projection.rebuild`, one transaction)
@@ -22,6 +24,7 @@ Results: `bench/results/rebuild.json`.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -46,6 +49,29 @@ from pipeline import fill_store
 
 RESULTS = Path(__file__).parent / "results" / "rebuild.json"
 SOURCE = "bench_rebuild_source"
+
+
+def postgres_cpu(server: EmbeddedPostgres) -> float:
+    """CPU seconds the server's processes took so far (the machine is shared: wall time
+    stretches with the other work on it, CPU time much less): the postmaster's children that
+    ended, as it counts them, and those still running."""
+    tick = os.sysconf("SC_CLK_TCK")
+    postmaster = int((server.data_dir / "postmaster.pid").read_text().split()[0])
+
+    def fields(pid: int | str) -> list[str]:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+    own = fields(postmaster)
+    total = sum(int(v) for v in own[11:15])  # its own and its ended children's user+system
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = fields(entry.name)
+            except OSError:
+                continue
+            if int(stat[1]) == postmaster:
+                total += int(stat[11]) + int(stat[12])
+    return total / tick
 
 
 def rate(events: int, seconds: float) -> dict[str, Any]:
@@ -81,10 +107,13 @@ async def replay_only(pool: asyncpg.Pool) -> dict[str, Any]:
     return rate(count, time.perf_counter() - started)
 
 
-async def reporting(pool: asyncpg.Pool, schema: str) -> dict[str, Any]:
+async def reporting(
+    pool: asyncpg.Pool, server: EmbeddedPostgres, schema: str, processes: int = 1
+) -> dict[str, Any]:
     await IndicatorProjection(pool, schema).migrate()
     phases: dict[str, float] = {}
-    started, cpu = time.perf_counter(), time.process_time()
+    load = os.getloadavg()[0]
+    started, cpu, server_cpu = time.perf_counter(), time.process_time(), postgres_cpu(server)
     applied = await rebuild_projection(
         pool,
         schema,
@@ -93,9 +122,24 @@ async def reporting(pool: asyncpg.Pool, schema: str) -> dict[str, Any]:
         IndicatorReplica(),
         [SOURCE],
         phases=phases,
+        processes=processes,
+        dsn=server.dsn,
     )
     figures = rate(applied, time.perf_counter() - started)
-    return {**figures, "cpu_seconds": round(time.process_time() - cpu, 1), "phases": phases}
+    this = time.process_time() - cpu
+    cpu_seconds = {
+        "this_process": round(this, 1),
+        "other_processes": phases.pop("other_processes_cpu", 0.0),
+        "postgresql": round(postgres_cpu(server) - server_cpu, 1),
+    }
+    return {
+        **figures,
+        "processes": processes,
+        "cpu_seconds": cpu_seconds,
+        "cpu_microseconds_per_event": round(sum(cpu_seconds.values()) / applied * 1e6, 1),
+        "machine_load_before": round(load, 1),
+        "phases": phases,
+    }
 
 
 async def first(store: PostgresEventStore, n: int) -> AsyncIterator[RecordedEvent]:
@@ -139,8 +183,11 @@ async def measure(server: EmbeddedPostgres, args: argparse.Namespace) -> Figures
         figures: Figures = {"events": args.events, "fill_seconds": round(fill, 1)}
         figures["peer_copy_out"] = await copy_out(pool)
         figures["replay_and_type_only"] = await replay_only(pool)
-        ours = figures["reporting_rebuild"] = await reporting(pool, "bench_reporting")
-        figures["reporting_rebuild_again"] = await reporting(pool, "bench_reporting")
+        ours = figures["reporting_rebuild"] = await reporting(pool, server, "bench_reporting")
+        figures["reporting_rebuild_again"] = await reporting(pool, server, "bench_reporting")
+        figures["reporting_rebuild_split"] = await reporting(
+            pool, server, "bench_reporting_split", processes=os.cpu_count() or 1
+        )
         figures["ratio_reporting_to_peer"] = round(
             ours["events_per_s"] / figures["peer_copy_out"]["events_per_s"], 3
         )

@@ -523,9 +523,10 @@ async def test_a_rebuild_from_a_list_of_events_gives_the_straight_count_again(
 
 
 async def test_a_rebuild_from_the_event_stores_matches_the_live_projection(
-    pg_pool: asyncpg.Pool, schema: str
+    pg_pool: asyncpg.Pool, schema: str, database_url: str
 ) -> None:
-    """`bootstrap.rebuild` replays each source domain's store, one after the other."""
+    """`bootstrap.rebuild` replays each source domain's store, one after the other (its other
+    processes connect with the settings' address)."""
     stores = [unique("t_store"), unique("t_store")]
     events = registrations(60, seed=9)
     try:
@@ -547,7 +548,7 @@ async def test_a_rebuild_from_the_event_stores_matches_the_live_projection(
         live = await counts(pg_pool, schema)
 
         settings = ReportingSettings(schema_name=schema, processor_sources=stores)
-        summary = await rebuild(pg_pool, settings, CommonSettings())
+        summary = await rebuild(pg_pool, settings, CommonSettings(database_url=database_url))
 
         assert summary == "reporting: 60 events replayed"
         assert await counts(pg_pool, schema) == live == straight_count(events)

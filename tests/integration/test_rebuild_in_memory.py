@@ -1,7 +1,8 @@
 """Rebuilding the indicator projection in memory and swapping it in (`rebuild_projection`), on
 the real PostgreSQL: the rebuilt tables and positions are those live processing made, and
 events that arrive while the rebuild runs (some already applied by the live processor to the
-old tables, some not yet) count exactly once after the swap."""
+old tables, some not yet) count exactly once after the swap; the same with the first replay
+split by stream over two processes (`replay_parts.py`)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,15 @@ async def positions(pool: asyncpg.Pool, schema: str) -> dict[UUID, int]:
     return {r["stream_id"]: r["version"] for r in rows}
 
 
+async def history(pool: asyncpg.Pool, schema: str) -> tuple[list[Any], list[Any]]:
+    """What was known at the end of each day (asof's tables), in a stable order."""
+    recorded = await pool.fetch(
+        f"SELECT * FROM {schema}.indicator_counts_recorded ORDER BY 1, 2, 3, 4, 5, 6"
+    )
+    facts = await pool.fetch(f"SELECT * FROM {schema}.stream_facts_history ORDER BY 1, 2")
+    return [tuple(r) for r in recorded], [tuple(r) for r in facts]
+
+
 @pytest.fixture
 async def schema(pg_pool: asyncpg.Pool, fresh_schema: str) -> AsyncIterator[str]:
     async with indicator_tables(pg_pool, fresh_schema) as name:
@@ -74,13 +84,18 @@ async def append_spread(stores: list[Store], events: Sequence[RecordedEvent]) ->
         await append(store, [e for e in events if e.metadata.stream_id.int % len(stores) == n])
 
 
+SPLIT = pytest.mark.parametrize("processes", [1, 2], ids=["one_process", "two_processes"])
+
+
+@SPLIT
 async def test_the_rebuilt_tables_and_positions_are_those_live_processing_made(
-    pg_pool: asyncpg.Pool, schema: str, stores: list[Store]
+    pg_pool: asyncpg.Pool, schema: str, stores: list[Store], database_url: str, processes: int
 ) -> None:
     events = scenario(seed=11)
     projection = IndicatorProjection(pg_pool, schema)
     await in_batches(projection, events, 9)
     live, live_positions = await tables(pg_pool, schema), await positions(pg_pool, schema)
+    live_history = await history(pg_pool, schema)
     await append_spread(stores, events)
     # the live tables went wrong (a bug, a rule changed): the rebuild keeps nothing of them
     await pg_pool.execute(f"UPDATE {schema}.indicator_counts SET value = value + 1")
@@ -93,12 +108,13 @@ async def test_the_rebuilt_tables_and_positions_are_those_live_processing_made(
 
     applied = await rebuild_projection(
         pg_pool, schema, NAME, projection.event_types, IndicatorReplica(),
-        [s.schema for s in stores], chunk=23,
+        [s.schema for s in stores], chunk=23, processes=processes, dsn=database_url,
     )  # fmt: skip
 
     assert applied == len(events)
     assert await tables(pg_pool, schema) == live
     assert await positions(pg_pool, schema) == live_positions
+    assert await history(pg_pool, schema) == live_history
     assert await totals(pg_pool, schema) == straight_count(events)
 
 
@@ -129,8 +145,9 @@ def next_events(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
     ]
 
 
+@SPLIT
 async def test_events_arriving_during_a_rebuild_count_exactly_once_after_the_swap(
-    pg_pool: asyncpg.Pool, schema: str, stores: list[Store]
+    pg_pool: asyncpg.Pool, schema: str, stores: list[Store], database_url: str, processes: int
 ) -> None:
     rnd = random.Random(4)
     events = scenario(seed=12)
@@ -166,8 +183,8 @@ async def test_events_arriving_during_a_rebuild_count_exactly_once_after_the_swa
 
     await rebuild_projection(
         pg_pool, schema, NAME, projection.event_types, IndicatorReplica(),
-        [s.schema for s in stores], chunk=40, between_chunks=live_traffic,
-        before_swap=traffic_after_staging,
+        [s.schema for s in stores], chunk=40 // processes, between_chunks=live_traffic,
+        before_swap=traffic_after_staging, processes=processes, dsn=database_url,
     )  # fmt: skip
     await deliver(len(arriving) + len(late))  # what the live processor had not had yet
     arriving += late
@@ -179,3 +196,43 @@ async def test_events_arriving_during_a_rebuild_count_exactly_once_after_the_swa
         await in_batches(IndicatorProjection(pg_pool, everything), [*events, *arriving], 17)
         expected: Any = (await tables(pg_pool, everything), await positions(pg_pool, everything))
     assert (await tables(pg_pool, schema), await positions(pg_pool, schema)) == expected
+
+
+@SPLIT
+@pytest.mark.parametrize("live_begins", [False, True], ids=["quiet", "live_begins"])
+async def test_a_first_build_is_what_live_processing_makes(
+    pg_pool: asyncpg.Pool, schema: str, stores: list[Store], database_url: str, processes: int,
+    live_begins: bool,
+) -> None:  # fmt: skip
+    """Nothing applied yet: the rows go straight into the live tables. If the live processor
+    began meanwhile (events applied before the swap), the stage and its diff after all."""
+    events = scenario(seed=13)
+    await append_spread(stores, events)
+    projection = IndicatorProjection(pg_pool, schema)
+    arriving = later_events(events, random.Random(5)) if live_begins else []
+
+    async def live_processor_begins() -> None:
+        await append_spread(stores, arriving)
+        await in_batches(projection, arriving[:4], 2)
+
+    await rebuild_projection(
+        pg_pool, schema, NAME, projection.event_types, IndicatorReplica(),
+        [s.schema for s in stores], chunk=31, before_swap=live_processor_begins,
+        processes=processes, dsn=database_url,
+    )  # fmt: skip
+    await in_batches(projection, arriving[4:], 3)
+
+    everything = unique("t_live")
+    async with indicator_tables(pg_pool, everything):
+        await in_batches(IndicatorProjection(pg_pool, everything), [*events, *arriving], 17)
+        expected: Any = (
+            await tables(pg_pool, everything),
+            await positions(pg_pool, everything),
+            await history(pg_pool, everything),
+        )
+    assert (
+        await tables(pg_pool, schema),
+        await positions(pg_pool, schema),
+        await history(pg_pool, schema),
+    ) == expected
+    assert await totals(pg_pool, schema) == straight_count([*events, *arriving])

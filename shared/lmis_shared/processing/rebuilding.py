@@ -17,7 +17,8 @@ it and every relay of the cluster stops publishing. Here instead:
    bound (everything the relays may have published, so everything the live processor may have
    applied: a relay publishes only below the gap-safe bound, and the bound only moves up),
    restages the rows they changed, and makes the live tables and positions equal to the
-   stage, writing only the rows that differ. When it commits, the live processor resumes: an
+   stage, writing only the rows that differ (a first build, into tables found empty under the
+   lock, copies its rows straight in instead). When it commits, the live processor resumes: an
    event the rebuild applied is at or below its stream's new position and is skipped, any
    later one is applied once. Nothing is lost, nothing counted twice.
 
@@ -34,31 +35,23 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import (
-    Awaitable,
-    Callable,
-    Container,
-    Iterator,
-    Mapping,
-    Sequence,
-)
+from collections.abc import Container, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Protocol
-from uuid import UUID
 
 import asyncpg
 
 from lmis_shared.migrations import quoted_schema
 from lmis_shared.processing.projection import _LOCK_CLASS, Connection
-from lmis_shared.processing.replay import Position, Replayed, gap_safe_bound, replay
+from lmis_shared.processing.replay import gap_safe_bound
+from lmis_shared.processing.replay_parts import Hook, Progress, replay_into, replay_split
 from lmis_shared.processing.staging import Replica, Stage
 from lmis_shared.processing.versions import StreamVersions
 
 CHUNK = 20_000
 """Events read per statement: a few tens of milliseconds of PostgreSQL work each."""
 
-Hook = Callable[[], Awaitable[None]]
+__all__ = ["CHUNK", "Hook", "SwapSteps", "rebuild_projection"]
 
 
 class SwapSteps(Protocol):
@@ -73,32 +66,6 @@ class SwapSteps(Protocol):
         in next."""
 
 
-@dataclass
-class _Progress:
-    """Where the replay stands: per store the position read to, per stream the version."""
-
-    read_to: dict[str, Position]
-    versions: dict[UUID, int] = field(default_factory=dict)
-    moved: set[UUID] = field(default_factory=set)
-    applied: int = 0
-
-    def kept(self, events: Sequence[Replayed], seen: Mapping[UUID, int]) -> list[Replayed]:
-        """The events above their stream's version; then every stream moves to the last
-        version `seen` in the chunk, events of types the projection does not apply included,
-        as the live projection's positions do (else the next live event looks like a gap)."""
-        new = []
-        for e in events:
-            if e.version > self.versions.get(e.stream_id, 0):
-                self.versions[e.stream_id] = e.version
-                self.moved.add(e.stream_id)
-                new.append(e)
-        for stream_id, version in seen.items():
-            if version > self.versions.get(stream_id, 0):
-                self.versions[stream_id] = version
-                self.moved.add(stream_id)
-        return new
-
-
 async def rebuild_projection(
     pool: asyncpg.Pool,
     schema: str,
@@ -111,19 +78,32 @@ async def rebuild_projection(
     between_chunks: Hook | None = None,
     before_swap: Hook | None = None,
     phases: dict[str, float] | None = None,
+    processes: int = 1,
+    dsn: str | None = None,
     steps: SwapSteps | None = None,
 ) -> int:
     """Rebuild projection `name` (tables of `replica` in `schema`) from the event stores of
     `sources` (schemas) and swap it in; returns how many events it applied. `between_chunks`
     (a test's hook) runs after each chunk of the replay, no transaction open, `before_swap`
     (another) once the stage is filled, before the swap's lock; `phases`, if
-    given, receives the seconds each phase took (`replay`, `stage`, `swap`: the locked one);
-    `steps`, the projection's own part of the swap."""
+    given, receives the seconds each phase took (`replay`, `stage`, `swap`: the locked one,
+    and `other_processes_cpu`, the CPU seconds of a split replay's other processes);
+    `steps`, the projection's own part of the swap. With `processes` above 1 and the `dsn`
+    to connect with, the first replay is split by stream across that many processes
+    (`replay_parts.replay_split`; the replica's class must `export` and `absorb`)."""
     clock = _Phases(phases)
-    progress = _Progress({source: (0, 0) for source in sources})
+    progress = Progress({source: (0, 0) for source in sources})
     with _no_cyclic_gc():
         bound = await gap_safe_bound(pool)
-        await _replay(pool, replica, progress, handled, bound, chunk, between_chunks)
+        if processes > 1 and dsn is not None:
+            cpu = await replay_split(
+                pool, dsn, replica, progress, handled, bound, chunk, processes,
+                between_chunks,
+            )  # fmt: skip
+            if phases is not None:
+                phases["other_processes_cpu"] = round(cpu, 1)
+        else:
+            await replay_into(pool, replica, progress, handled, bound, chunk, between_chunks)
         async with pool.acquire() as conn:
             stage = Stage(conn, schema, replica.tables)
             try:
@@ -154,7 +134,7 @@ async def _stage_and_swap(
     name: str,
     handled: Container[str],
     replica: Replica,
-    progress: _Progress,
+    progress: Progress,
     chunk: int,
     clock: _Phases,
     before_swap: Hook | None,
@@ -162,12 +142,18 @@ async def _stage_and_swap(
 ) -> None:
     await stage.create()
     # what arrived while the replay ran, then the copy: the locked swap has little left to do
-    await _replay(pool, replica, progress, handled, await gap_safe_bound(pool), chunk)
+    await replay_into(pool, replica, progress, handled, await gap_safe_bound(pool), chunk)
     clock.done("replay")
-    await stage.fill(replica, progress.versions)
-    for table in replica.tables:
-        replica.touched(table)  # staged as they are now
-    progress.moved = set()
+    # a first build (nothing live yet) skips the stage: its rows go straight into the live
+    # tables under the lock, with no join and no second copy of a million rows; not for a
+    # projection whose swap steps read the stage, or whose rows go in in an order
+    first_build = (
+        steps is None
+        and not any(t.order for t in replica.tables)
+        and await stage.live_is_empty(name)
+    )
+    if not first_build:
+        await _fill(stage, replica, progress)
     clock.done("stage")
     if before_swap is not None:
         await before_swap()
@@ -178,13 +164,25 @@ async def _stage_and_swap(
         if steps is not None:
             await steps.locked(conn)
         bound = await gap_safe_bound(conn)
-        await _replay(pool, replica, progress, handled, bound, chunk)
-        await stage.refresh(replica, progress.moved, progress.versions)
-        if steps is not None:
-            await steps.staged(conn)
-        await stage.swap(name)
+        await replay_into(pool, replica, progress, handled, bound, chunk)
+        if first_build and await stage.live_is_empty(name):
+            await stage.load_live(replica, progress.versions, name)
+        else:
+            if first_build:  # the live processor began meanwhile: the stage after all
+                await _fill(stage, replica, progress)
+            await stage.refresh(replica, progress.moved, progress.versions)
+            if steps is not None:
+                await steps.staged(conn)
+            await stage.swap(name)
         await _drop_covered_parks(conn, schema, name)
     clock.done("swap")
+
+
+async def _fill(stage: Stage, replica: Replica, progress: Progress) -> None:
+    await stage.fill(replica, progress.versions)
+    for table in replica.tables:
+        replica.touched(table)  # staged as they are now
+    progress.moved = set()
 
 
 async def _drop_covered_parks(conn: Connection, schema: str, name: str) -> None:
@@ -226,22 +224,3 @@ class _Phases:
         if self._into is not None:
             self._into[phase] = round(now - self._last, 2)
         self._last = now
-
-
-async def _replay(
-    pool: asyncpg.Pool,
-    replica: Replica,
-    progress: _Progress,
-    handled: Container[str],
-    bound: int,
-    chunk: int,
-    between_chunks: Hook | None = None,
-) -> None:
-    for source, after in progress.read_to.items():
-        async for read_to, events, seen in replay(pool, source, handled, after, bound, chunk):
-            new = progress.kept(events, seen)
-            await replica.apply(new)
-            progress.applied += len(new)
-            progress.read_to[source] = read_to
-            if between_chunks is not None:
-                await between_chunks()

@@ -37,15 +37,22 @@ from lmis_shared.sql import in_schema
 Position = tuple[int, int]
 """(tx_id, seq): a place in one store's global order."""
 
+Part = tuple[int, int]
+"""(k, n): the streams whose id's last byte is k modulo n; (0, 1) is every stream."""
+
+WHOLE: Part = (0, 1)
+
 _BOUND = "select pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 
 _CHUNK = (
     "select tx_id::text::bigint as tx, seq, event_id, event_type, stream_id, stream_type,"
     " version, data::text as data, recorded_at, actor, correlation_id, causation_id,"
     " traceparent, source from {s}.events"
-    " where (tx_id, seq) > ($1::text::xid8, $2::bigint) and tx_id < $3::text::xid8"
+    " where (tx_id, seq) > ($1::text::xid8, $2::bigint) and tx_id < $3::text::xid8{part}"
     " order by tx_id, seq limit $4"
 )
+_PART = " and get_byte(uuid_send(stream_id), 15) % $5 = $6"
+"""A part of the streams, each whole: a stream's events are all in one part."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,16 +83,20 @@ async def replay(
     after: Position,
     bound: int,
     chunk: int,
+    part: Part = WHOLE,
 ) -> AsyncIterator[tuple[Position, list[Replayed], dict[UUID, int]]]:
     """The events of `schema`'s store after `after` and below `bound`, chunk by chunk, each
     with the position of its last row (kept or skipped) and the last version of every stream
     in the chunk; only `handled` types are kept, but every type holds a version of its stream
-    (the live projection's positions count them all: `versions.py`)."""
-    statement = in_schema(_CHUNK, schema)
+    (the live projection's positions count them all: `versions.py`). With `part`, only the
+    events of that part of the streams (the position is then the part's last row)."""
+    whole = part == WHOLE
+    statement = in_schema(_CHUNK.format(s="{s}", part="" if whole else _PART), schema)
+    arguments = () if whole else part[::-1]
 
     def fetch(start: Position) -> asyncio.Task[list[asyncpg.Record]]:
         return asyncio.ensure_future(
-            pool.fetch(statement, str(start[0]), start[1], str(bound), chunk)
+            pool.fetch(statement, str(start[0]), start[1], str(bound), chunk, *arguments)
         )
 
     # the next chunk is asked for before this one is typed and applied: the server reads it

@@ -5,7 +5,8 @@ temporary tables of one session: the service's role may create those (it may cha
 in its schema), and they write no WAL. `swap`, inside the transaction that holds the
 projection's lock, makes each live table equal to its stage: rows missing from the stage are
 deleted, rows that differ (found by one join) are upserted, and the projection's positions
-likewise; a rebuild that changes little writes little.
+likewise; a rebuild that changes little writes little. A first build, into tables still empty,
+is copied straight into them instead (`load_live`): no stage, no join.
 """
 
 from __future__ import annotations
@@ -60,6 +61,17 @@ class Replica(ABC):
     @abstractmethod
     def touched(self, table: Table) -> set[Row]:
         """The keys written or deleted since the last call (the set is handed over)."""
+
+    def export(self) -> object:
+        """The replica's state, picklable, for another process's replica to `absorb` (a
+        replay split by stream: `replay_parts.py`); one that cannot raises, and is rebuilt with
+        `processes=1`."""
+        raise NotImplementedError
+
+    def absorb(self, exported: object) -> None:
+        """Take in what another replica of other streams `export`ed: counts add up, the rows
+        kept per stream are added."""
+        raise NotImplementedError
 
 
 def _q(name: str) -> str:
@@ -167,11 +179,31 @@ class Stage:
             projection,
         )
 
-    async def _copy(self, table: str, columns: tuple[str, ...], rows: Iterable[Row]) -> None:
+    async def live_is_empty(self, projection: str) -> bool:
+        """Whether the live tables hold no row and the projection no position (a first
+        build: nothing was ever applied)."""
+        tables = [f"SELECT FROM {{s}}.{_q(t.name)}" for t in self._tables]
+        positions = "SELECT FROM {s}.projection_positions WHERE projection = $1"
+        exists = " OR ".join(f"EXISTS ({q})" for q in [*tables, positions])
+        return not await self._conn.fetchval(self._sql(f"SELECT {exists}"), projection)
+
+    async def load_live(self, replica: Replica, versions: dict[UUID, int], projection: str) -> None:
+        """Copy the replica straight into the live tables, empty (inside the transaction that
+        found them so, under the projection's lock)."""
+        for t in self._tables:
+            await self._copy(t.name, t.columns, replica.rows(t), self._schema)
+        rows = ((projection, stream_id, version) for stream_id, version in versions.items())
+        await self._copy(
+            "projection_positions", ("projection", "stream_id", "version"), rows, self._schema
+        )
+
+    async def _copy(
+        self, table: str, columns: tuple[str, ...], rows: Iterable[Row], schema: str = "pg_temp"
+    ) -> None:
         source = iter(rows)
         while batch := list(itertools.islice(source, _COPY_ROWS)):
             await self._conn.copy_records_to_table(
-                table, records=batch, columns=list(columns), schema_name="pg_temp"
+                table, records=batch, columns=list(columns), schema_name=schema
             )
 
 

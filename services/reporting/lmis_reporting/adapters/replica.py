@@ -6,15 +6,21 @@ in-memory `StreamFacts` and `Counts`; their rows are then staged and swapped int
 (`indicator_store.py`, `facts_store.py`): the rebuilt tables are what live processing makes.
 What was known at the end of each day (`history_store.py`) is rebuilt the same way, by
 `replica_history.py`'s ports.
+
+Split across processes (`lmis_shared.processing.replay_parts`), each part exports its counts
+and its streams' facts already dumped to JSON, as `stream_facts` holds them (the dumping is
+done in parallel too), and its streams' history; the absorbing replica parses a stream's facts
+again only if a later event of that stream comes, as the live projection parses the row it
+loads.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import ClassVar
+from typing import ClassVar, cast
 from uuid import UUID
 
-from lmis_reporting.adapters.facts_store import dump
+from lmis_reporting.adapters.facts_store import dump, parse
 from lmis_reporting.adapters.replica_history import (
     COUNTS_RECORDED,
     FACTS_HISTORY,
@@ -27,6 +33,7 @@ from lmis_reporting.domain.facts import Facts
 from lmis_reporting.domain.indicators import Increment
 from lmis_shared.clock import VIETNAM_TZ
 from lmis_shared.processing.replay import Replayed
+from lmis_shared.processing.replay_parts import packed, uuids
 from lmis_shared.processing.staging import Replica, Row, Table
 
 COUNTS = Table(
@@ -35,20 +42,52 @@ COUNTS = Table(
 FACTS = Table("stream_facts", ("stream_id",), ("stream_type", "commune_code", "facts"))
 
 
+_Exported = tuple[
+    dict[Row, int], bytes, list[str], list[str], list[str], dict[Row, int], tuple[object, ...]
+]
+"""`IndicatorReplica.export`: counts, stream ids (packed), types, communes, facts as JSON,
+the counts by day recorded, the facts' history."""
+
+DumpedFacts = tuple[str, str, str]
+"""A `stream_facts` row but its id: stream type, commune code, the facts as JSON."""
+
+
 class MemoryStreamFacts:
     """The `StreamFacts` port over a dict; remembers which streams it wrote."""
 
     def __init__(self) -> None:
         self.facts: dict[UUID, tuple[str, Facts]] = {}
+        self.dumped: dict[UUID, DumpedFacts] = {}
+        """Streams absorbed from another process, not loaded since (none in `facts`)."""
         self.touched: set[UUID] = set()
 
     async def load(self, stream_ids: Collection[UUID]) -> dict[UUID, Facts]:
-        known = self.facts
-        return {i: known[i][1] for i in stream_ids if i in known}
+        known, dumped = self.facts, self.dumped
+        found = {i: known[i][1] for i in stream_ids if i in known}
+        if dumped:
+            found |= {i: parse(dumped[i][0], dumped[i][2]) for i in stream_ids if i in dumped}
+        return found
 
     async def save(self, facts: Mapping[UUID, tuple[str, Facts]]) -> None:
         self.facts.update(facts)
         self.touched.update(facts)
+        if self.dumped:
+            for i in facts:
+                self.dumped.pop(i, None)
+
+    def rows(self, ids: Iterable[UUID] | None = None) -> Iterable[Row]:
+        """`stream_facts` rows: all, or those of `ids` that exist."""
+        facts, dumped = self.facts, self.dumped
+        if ids is None:
+            yield from ((i, t, f.commune_code, dump(f)) for i, (t, f) in facts.items())
+            yield from ((i, *row) for i, row in dumped.items())
+            return
+        for i in ids:
+            if i in facts:
+                stream_type, f = facts[i]
+                yield i, stream_type, f.commune_code, dump(f)
+            elif i in dumped:
+                yield (i, *dumped[i])
 
 
 class MemoryCounts:
@@ -97,9 +136,7 @@ class IndicatorReplica(Replica):
             values = self.counts.values
             wanted = values if keys is None else [k for k in keys if k in values]
             return ((*key, values[key]) for key in wanted)
-        facts = self.facts.facts
-        ids = facts if keys is None else [k[0] for k in keys if k[0] in facts]
-        return ((i, facts[i][0], facts[i][1].commune_code, dump(facts[i][1])) for i in ids)  # type: ignore[index]
+        return self.facts.rows(None if keys is None else [cast(UUID, k[0]) for k in keys])
 
     def touched(self, table: Table) -> set[Row]:
         if table is COUNTS_RECORDED:
@@ -111,3 +148,26 @@ class IndicatorReplica(Replica):
             return touched
         ids, self.facts.touched = self.facts.touched, set()
         return {(i,) for i in ids}
+
+    def export(self) -> object:
+        facts = self.facts.facts
+        ids = list(facts)
+        exported: _Exported = (
+            self.counts.values,
+            packed(ids),
+            [facts[i][0] for i in ids],
+            [facts[i][1].commune_code for i in ids],
+            [dump(facts[i][1]) for i in ids],
+            self.recorded.values,
+            self.history.export(),
+        )
+        return exported
+
+    def absorb(self, exported: object) -> None:
+        counts, ids, stream_types, communes, texts, recorded, history = cast(_Exported, exported)
+        for mine, theirs in ((self.counts.values, counts), (self.recorded.values, recorded)):
+            for key, value in theirs.items():
+                mine[key] = mine.get(key, 0) + value
+        rows = zip(stream_types, communes, texts, strict=True)
+        self.facts.dumped.update(zip(uuids(ids), rows, strict=True))
+        self.history.absorb(history)

@@ -88,3 +88,13 @@ class MemoryFactHistory:
     def handover(self) -> set[Row]:
         touched, self._touched = self._touched, set()
         return touched
+
+    def export(self) -> tuple[object, ...]:
+        """What `absorb` takes, in another process (a replay split by stream)."""
+        return (self.versions, self._days)
+
+    def absorb(self, exported: tuple[object, ...]) -> None:
+        """Another replica's versions, of other streams."""
+        versions, days = exported
+        self.versions.update(versions)  # type: ignore[call-overload]
+        self._days.update(days)  # type: ignore[call-overload]

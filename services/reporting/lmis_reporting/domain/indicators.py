@@ -178,7 +178,9 @@ def handled_event_types(rules: Sequence[CountRule] = RULES) -> frozenset[str]:
     return frozenset(rule.event_type for rule in rules) | FACT_EVENT_TYPES
 
 
+@cache
 def month_of(day: date) -> date:
+    # cached: every increment asks, and a store holds few distinct days
     return day.replace(day=1)
 
 
@@ -194,7 +196,7 @@ def increments(
     matching = by_type.get(payload.event_type, ())
     out: list[Increment] = []
     for rule in matching:
-        if _holds(rule, payload, facts):
+        if not rule.where or _holds(rule, payload, facts):
             out.extend(_apply(rule, payload, facts))
     return out
 
@@ -240,13 +242,11 @@ def _apply(rule: CountRule, payload: EventPayload, facts: Facts) -> list[Increme
     if not isinstance(unit, str) or not isinstance(day, date) or not isinstance(delta, int):
         raise RuleError(f"{rule.indicator}: a unit, date or amount of {rule.event_type} is wrong")
 
-    def row(dimension: str, value: str) -> Increment:
-        return Increment(rule.indicator, unit, month_of(day), dimension, value, delta)
-
-    rows = [row(TOTAL, TOTAL)]
+    indicator, month = rule.indicator, month_of(day)
+    rows = [Increment(indicator, unit, month, TOTAL, TOTAL, delta)]
     for dimension in rule.dimensions:
-        values = dimension_values(attribute(payload, facts, dimension))
-        rows.extend(row(dimension, value) for value in values)
+        for value in dimension_values(attribute(payload, facts, dimension)):
+            rows.append(Increment(indicator, unit, month, dimension, value, delta))
     return rows
 
 
@@ -270,6 +270,8 @@ _COLLECTIONS = (tuple, list, frozenset, set)
 
 def dimension_values(value: object) -> list[str]:
     """A breakdown attribute's values: one for a plain value, each element of a collection."""
+    if type(value) is str:  # the usual case, asked for every breakdown of every event
+        return [value]
     items = value if isinstance(value, _COLLECTIONS) else (value,)
     return sorted({_text(item) for item in items if item is not None})
 

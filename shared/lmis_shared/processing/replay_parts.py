@@ -1,0 +1,187 @@
+"""A rebuild's replay into its replica, whole or split by stream across processes.
+
+`replay_into` applies the stores' events below a bound to a `Replica`, chunk by chunk, keeping
+per stream only events above the version already applied, as `Projection._apply_new` does.
+
+`replay_split` does the same with the streams split in `parts` by the last byte of their id:
+this process replays part 0 while `parts - 1` spawned processes replay the others, each into
+a replica of its own, which they hand back exported (`Replica.export`) and this one absorbs
+(`Replica.absorb`). A stream's events are all in one part, so each part's replica is what
+the whole replay would have made of those streams: the counts of the parts add up, the rows
+kept per stream do not overlap, and the positions are the union. Every row below the bound is
+read by exactly one part, so the whole store is read up to the furthest position a part
+reached. Typing and counting take most of a replay's time, and they spread over the cores.
+The processes start before the replay does, while this one holds little to copy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import multiprocessing
+import time
+from collections.abc import Awaitable, Callable, Container, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from uuid import UUID
+
+import asyncpg
+from asyncpg.pgproto.pgproto import UUID as _RecordUUID
+
+from lmis_shared.processing.replay import WHOLE, Part, Position, Replayed, replay
+from lmis_shared.processing.staging import Replica
+
+Hook = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class Progress:
+    """Where the replay stands: per store the position read to, per stream the version."""
+
+    read_to: dict[str, Position]
+    versions: dict[UUID, int] = field(default_factory=dict)
+    moved: set[UUID] = field(default_factory=set)
+    applied: int = 0
+
+    def kept(self, events: Sequence[Replayed], seen: dict[UUID, int]) -> list[Replayed]:
+        """The events above their stream's version; then every stream moves to the last
+        version `seen` in the chunk, events of types the projection does not apply included,
+        as the live projection's positions do (else the next live event looks like a gap)."""
+        versions, moved = self.versions, self.moved
+        new = []
+        for e in events:
+            if e.version > versions.get(e.stream_id, 0):
+                versions[e.stream_id] = e.version
+                moved.add(e.stream_id)
+                new.append(e)
+        for stream_id, version in seen.items():
+            if version > versions.get(stream_id, 0):
+                versions[stream_id] = version
+                moved.add(stream_id)
+        return new
+
+
+async def replay_into(
+    pool: asyncpg.Pool,
+    replica: Replica,
+    progress: Progress,
+    handled: Container[str],
+    bound: int,
+    chunk: int,
+    between_chunks: Hook | None = None,
+    part: Part = WHOLE,
+) -> None:
+    for source, after in progress.read_to.items():
+        chunks = replay(pool, source, handled, after, bound, chunk, part)
+        async for read_to, events, seen in chunks:
+            new = progress.kept(events, seen)
+            await replica.apply(new)
+            progress.applied += len(new)
+            progress.read_to[source] = read_to
+            if between_chunks is not None:
+                await between_chunks()
+
+
+async def replay_split(
+    pool: asyncpg.Pool,
+    dsn: str,
+    replica: Replica,
+    progress: Progress,
+    handled: Container[str],
+    bound: int,
+    chunk: int,
+    parts: int,
+    between_chunks: Hook | None = None,
+) -> float:
+    """`replay_into` over `parts` processes (this one and `parts - 1` spawned, which connect
+    to `dsn`); `progress` and `replica` end as the whole replay would leave them. Returns the
+    CPU seconds the spawned processes took."""
+    sources = tuple(progress.read_to)
+    jobs = [
+        _Job(dsn, sources, handled, type(replica), bound, chunk, (k, parts))
+        for k in range(1, parts)
+    ]
+    executor = ProcessPoolExecutor(len(jobs), mp_context=_context())
+    try:
+        loop = asyncio.get_running_loop()
+        running = [loop.run_in_executor(executor, _run_part, job) for job in jobs]
+        await replay_into(
+            pool, replica, progress, handled, bound, chunk, between_chunks, (0, parts)
+        )
+        results = await asyncio.gather(*running)
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
+    for result in results:
+        for source, position in result.read_to.items():
+            progress.read_to[source] = max(progress.read_to[source], position)
+        progress.versions.update(zip(uuids(result.stream_ids), result.versions, strict=True))
+        progress.applied += result.applied
+        replica.absorb(result.exported)
+    return sum(result.cpu_seconds for result in results)
+
+
+def packed(ids: Sequence[UUID]) -> bytes:
+    """Stream ids as one bytes object: cheaper between processes than a million UUIDs."""
+    return b"".join(i.bytes for i in ids)
+
+
+def uuids(ids: bytes) -> list[UUID]:
+    """`packed`'s ids back, as the type asyncpg gives (it hashes and compares as a UUID)."""
+    return [_RecordUUID(ids[i : i + 16]) for i in range(0, len(ids), 16)]
+
+
+@dataclass(frozen=True)
+class _Job:
+    dsn: str
+    sources: tuple[str, ...]
+    handled: Container[str]
+    """Pickled to the other processes (a frozenset, a set)."""
+    replica_class: type[Replica]
+    """Made with no arguments, in the spawned process."""
+    bound: int
+    chunk: int
+    part: Part
+
+
+@dataclass(frozen=True)
+class _PartDone:
+    read_to: dict[str, Position]
+    stream_ids: bytes
+    versions: list[int]
+    applied: int
+    exported: object
+    cpu_seconds: float
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """Forked where the system can: a spawned process imports the services' modules again,
+    measured at 2 to 3 s of CPU each. The forked one leaves this process's event loop and
+    connections alone (`_run_part`)."""
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    return multiprocessing.get_context(method)
+
+
+def _run_part(job: _Job) -> _PartDone:
+    gc.disable()  # as in the rebuild's own process: `rebuilding._no_cyclic_gc`
+    # forked from inside the parent's running loop: that loop is not this process's to run
+    asyncio.events._set_running_loop(None)
+    return asyncio.run(_replay_part(job))
+
+
+async def _replay_part(job: _Job) -> _PartDone:
+    replica = job.replica_class()
+    progress = Progress({source: (0, 0) for source in job.sources})
+    pool = await asyncpg.create_pool(job.dsn, min_size=2, max_size=2)
+    try:
+        await replay_into(pool, replica, progress, job.handled, job.bound, job.chunk, part=job.part)
+    finally:
+        await pool.close()
+    ids = list(progress.versions)
+    return _PartDone(
+        progress.read_to,
+        packed(ids),
+        [progress.versions[i] for i in ids],
+        progress.applied,
+        replica.export(),
+        time.process_time(),
+    )
