@@ -9,10 +9,10 @@ things:
   * transaction ids in lock order: the event store refuses an append into a stream last
     written by a transaction with a larger id (see its `append_events`); since a transaction
     gets its id at its first write, after the lock, that never happens here.
-Each alert event is appended (`append_in`, first) and the `alerts` read model updated in the
-same transaction, with the deadlines it raises or cancels: all commit, or none does. What the
-events are is decided in the application layer (`application/deadlines.py`) and the domain;
-this module only stores them.
+Each alert event is appended (`append_many_in`: every alert of a call in one statement, first)
+and the `alerts` read model updated in the same transaction, with the deadlines it raises or
+cancels: all commit, or none does. What the events are is decided in the application layer
+(`application/deadlines.py`) and the domain; this module only stores them.
 
 Public API:
     ALERTS_LOCK, migrate(pool, schema)
