@@ -456,7 +456,7 @@ async def test_alerts_stored_one_per_instalment_before_are_merged_into_the_oldes
                     None, tuple(raised), alerts.AGGREGATE.fold_more(None, d.alert_id, raised)
                 )
             )
-        await book.save_alerts(old, cause)
+        await book.save_alerts([(change, cause) for change in old])
     assert len(await world.open_rules(loan.id)) == 3
 
     assert await world.sweeper.merge_crowded() == 1

@@ -69,8 +69,8 @@ class MemoryBook:
     async def alerts(self, ids: Iterable[UUID]) -> dict[UUID, Alert]:
         return {i: self.alerts_by_id[i] for i in ids if i in self.alerts_by_id}
 
-    async def save_alerts(self, changes: Sequence[AlertChange], cause: Cause) -> None:
-        for change in changes:
+    async def save_alerts(self, changes: Sequence[tuple[AlertChange, Cause]]) -> None:
+        for change, cause in changes:
             stored = self.alerts_by_id.get(change.after.id)
             assert stored == change.before, "decided on the alert as stored"
             version = 0 if stored is None else stored.version
@@ -100,7 +100,13 @@ class MemoryBook:
                 found.setdefault((d.subject_id, d.rule), set()).add(d)
         return found
 
-    async def set_deadlines(self, deadlines: Sequence[Deadline], *, revive: bool = True) -> None:
+    async def set_deadlines(
+        self, deadlines: Sequence[Deadline], *, revive: bool = True, raised: Sequence[Deadline] = ()
+    ) -> None:
+        await self._set([*deadlines, *raised], revive)
+        await self.mark_raised(raised)
+
+    async def _set(self, deadlines: Sequence[Deadline], revive: bool) -> None:
         for d in deadlines:
             status = self.deadlines.get(d)
             if status is None or (revive and status == "cancelled"):

@@ -126,6 +126,16 @@ class PostgresEventStore(api.EventStore):
         with self._span(item):
             return await self._append_one(conn, item, idempotency)
 
+    async def append_many_in(
+        self, conn: Connection, batch: Sequence[api.StreamAppend]
+    ) -> list[api.AppendResult]:
+        """`append_many` on the caller's connection, inside its transaction: every stream's
+        events (each with its own context) in ONE statement, all or none (`append_in`'s rule
+        holds: append before the transaction's other writes)."""
+        if not batch:
+            return []
+        return await self._append(conn, batch, None)
+
     def _span(self, item: api.StreamAppend) -> AbstractContextManager[Span]:
         """The append's span, child of the command's: ids and counts only, never data."""
         return _tracer.start_as_current_span(

@@ -49,6 +49,8 @@ from lmis_shared.processing.versions import PARKED_MIGRATION, StreamVersions, pl
 Connection = asyncpg.Connection | PoolConnectionProxy
 
 _LOCK_CLASS = 0x4C4D5052  # "LMPR": projection locks, apart from the migration runner's
+PROJECTION_LOCK_CLASS = _LOCK_CLASS
+"""For a subclass that takes its own lock in the same statement as the projection's."""
 
 POSITIONS_MIGRATION = Migration(
     "processing/0001_projection_positions.sql",

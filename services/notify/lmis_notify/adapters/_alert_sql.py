@@ -40,6 +40,14 @@ SET_DEADLINES = ADD_DEADLINES.replace(
     "DO NOTHING", "DO UPDATE SET status = 'pending' WHERE d.status = 'cancelled'"
 )
 
+# SET_DEADLINES, then MARK_RAISED of those whose $4 says 'raised', in one statement: stored
+# raised, a cancelled one revived straight to raised, a pending one raised, a raised one kept
+SET_DEADLINES_RAISING = """
+    INSERT INTO {s}.deadlines AS d (subject_id, rule, due_on, status)
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::date[], $4::text[])
+    ON CONFLICT (subject_id, rule, due_on) DO UPDATE SET status = excluded.status
+    WHERE d.status = 'cancelled' OR (d.status = 'pending' AND excluded.status = 'raised')"""
+
 _FROM_PENDING = """
     UPDATE {s}.deadlines AS d SET status = '%s'
     FROM unnest($1::uuid[], $2::text[], $3::date[]) AS t(s, r, o)

@@ -9,10 +9,10 @@ things:
   * transaction ids in lock order: the event store refuses an append into a stream last
     written by a transaction with a larger id (see its `append_events`); since a transaction
     gets its id at its first write, after the lock, that never happens here.
-Each alert event is appended (`append_in`, first) and the `alerts` read model updated in the
-same transaction, with the deadlines it raises or cancels: all commit, or none does. What the
-events are is decided in the application layer (`application/deadlines.py`) and the domain;
-this module only stores them.
+Each alert event is appended (`append_many_in`: every alert of a call in one statement, first)
+and the `alerts` read model updated in the same transaction, with the deadlines it raises or
+cancels: all commit, or none does. What the events are is decided in the application layer
+(`application/deadlines.py`) and the domain; this module only stores them.
 
 Public API:
     ALERTS_LOCK, migrate(pool, schema)
@@ -42,7 +42,7 @@ from lmis_notify.domain.reports import Obligation
 from lmis_shared.commands import Change
 from lmis_shared.contracts.notify import AlertRule, ReportRef
 from lmis_shared.events import NewEvent
-from lmis_shared.eventstore import AppendContext
+from lmis_shared.eventstore import AppendContext, StreamAppend
 from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.migrations import apply_migrations
 from lmis_shared.processing import POSITIONS_MIGRATIONS, Connection
@@ -66,6 +66,17 @@ async def save_alert_rows(conn: Connection, schema: str, alerts: Sequence[Alert]
     """Write the `alerts` rows as the alerts now are."""
     if alerts:
         await conn.execute(in_schema(q.SAVE_ALERTS, schema), *q.alert_columns(alerts))
+
+
+def _context(cause: Cause) -> AppendContext:
+    return AppendContext(
+        actor=cause.actor,
+        correlation_id=cause.correlation_id,
+        causation_id=cause.event_id,  # the fact behind them (a command's context has none)
+        traceparent=cause.traceparent,
+        source=SOURCE,
+        recorded_at=cause.at,
+    )
 
 
 class AlertRows:
@@ -146,29 +157,39 @@ class PostgresAlertBook:
         rows = await self._conn.fetch(self._sql(q.CROWDED), limit)
         return [(row["subject_id"], AlertRule(row["rule"])) for row in rows]
 
-    async def save_alerts(self, changes: Sequence[AlertChange], cause: Cause) -> None:
+    async def save_alerts(self, changes: Sequence[tuple[AlertChange, Cause]]) -> None:
         if not changes:
             return
-        context = AppendContext(
-            actor=cause.actor,
-            correlation_id=cause.correlation_id,
-            causation_id=cause.event_id,  # the fact behind them (a command's context has none)
-            traceparent=cause.traceparent,
-            source=SOURCE,
-            recorded_at=cause.at,
-        )
-        for change in changes:
-            version = 0 if change.before is None else change.before.version
-            new = [NewEvent(event_id=uuid4(), payload=e) for e in change.events]
-            await self._store.append_in(
-                self._conn, change.after.id, STREAM_TYPE, version, new, context
+        contexts = {cause: _context(cause) for _, cause in changes}
+        appends = [
+            StreamAppend(
+                change.after.id,
+                STREAM_TYPE,
+                0 if change.before is None else change.before.version,
+                [NewEvent(event_id=uuid4(), payload=e) for e in change.events],
+                contexts[cause],
             )
-        await save_alert_rows(self._conn, self._schema, [c.after for c in changes])
+            for change, cause in changes
+        ]
+        await self._store.append_many_in(self._conn, appends)  # one statement for all
+        latest = {change.after.id: change.after for change, _ in changes}  # a stream twice
+        await save_alert_rows(self._conn, self._schema, list(latest.values()))
 
     # --- deadlines --------------------------------------------------------------------------
 
-    async def set_deadlines(self, deadlines: Sequence[Deadline], *, revive: bool = True) -> None:
-        if deadlines:
+    async def set_deadlines(
+        self, deadlines: Sequence[Deadline], *, revive: bool = True, raised: Sequence[Deadline] = ()
+    ) -> None:
+        if raised:
+            assert revive, "raised at once only where a fact revives"
+            # one row each (a row twice in one upsert is refused); raised wins
+            status = {**dict.fromkeys(deadlines, "pending"), **dict.fromkeys(raised, "raised")}
+            await self._conn.execute(
+                self._sql(q.SET_DEADLINES_RAISING),
+                *q.deadline_columns(list(status)),
+                list(status.values()),
+            )
+        elif deadlines:
             statement = q.SET_DEADLINES if revive else q.ADD_DEADLINES
             await self._conn.execute(self._sql(statement), *q.deadline_columns(deadlines))
 

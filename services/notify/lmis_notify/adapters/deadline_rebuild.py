@@ -139,8 +139,8 @@ class AlertSwap:
             return
         live = PostgresAlertBook(conn, self._schema, self._store)
         states = await live.alerts({c.after.id for _, changes in taken for c in changes})
+        again: list[tuple[AlertChange, Cause]] = []
         for cause, changes in taken:
-            again = []
             for change in changes:
                 alert_id, before = change.after.id, states.get(change.after.id)
                 after, decided = before, []
@@ -149,9 +149,9 @@ class AlertSwap:
                         after = alerts.AGGREGATE.fold_more(after, alert_id, [new])
                         decided.append(new)
                 if decided and after is not None:
-                    again.append(AlertChange(before, tuple(decided), after))
+                    again.append((AlertChange(before, tuple(decided), after), cause))
                     states[alert_id] = after
-            await live.save_alerts(again, cause)
+        await live.save_alerts(again)  # all at once: a stream twice follows on
 
 
 def _decided_again(state: Alert | None, event: EventPayload, cause: Cause) -> list[EventPayload]:

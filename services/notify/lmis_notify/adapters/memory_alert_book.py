@@ -99,11 +99,13 @@ class MemoryAlertBook:
         crowded = sorted(p for p, ids in self._unresolved.items() if len(ids) > 1)
         return [(s, AlertRule(r)) for s, r in crowded[:limit]]
 
-    async def save_alerts(self, changes: Sequence[AlertChange], cause: Cause) -> None:
-        if changes:
-            self.changes.append((cause, list(changes)))
-            for change in changes:
-                self._keep_alert(change.after)
+    async def save_alerts(self, changes: Sequence[tuple[AlertChange, Cause]]) -> None:
+        for change, cause in changes:  # kept by cause, a run of the same cause together
+            if self.changes and self.changes[-1][0] == cause:
+                self.changes[-1][1].append(change)
+            else:
+                self.changes.append((cause, [change]))
+            self._keep_alert(change.after)
 
     def _keep_alert(self, alert: Alert) -> None:
         self._alerts[alert.id] = alert
@@ -120,11 +122,14 @@ class MemoryAlertBook:
         self._of_pair.setdefault(key[:2], set()).add(key[2])
         self.written[DEADLINES].add(key)
 
-    async def set_deadlines(self, deadlines: Sequence[Deadline], *, revive: bool = True) -> None:
-        for key in map(_key, deadlines):
+    async def set_deadlines(
+        self, deadlines: Sequence[Deadline], *, revive: bool = True, raised: Sequence[Deadline] = ()
+    ) -> None:
+        for key in map(_key, [*deadlines, *raised]):
             status = self._deadlines.get(key)
             if status is None or (revive and status == CANCELLED):
                 self._put(key, PENDING)
+        await self.mark_raised(raised)
 
     async def cancel(self, deadlines: Sequence[Deadline]) -> None:
         self._move(deadlines, CANCELLED)

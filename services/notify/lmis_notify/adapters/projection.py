@@ -19,7 +19,7 @@ from typing import ClassVar
 
 import asyncpg
 
-from lmis_notify.adapters.alert_book import PostgresAlertBook
+from lmis_notify.adapters.alert_book import ALERTS_LOCK, PostgresAlertBook
 from lmis_notify.adapters.deadline_rebuild import rebuild_deadlines
 from lmis_notify.adapters.migrations import MIGRATIONS
 from lmis_notify.application.deadlines import Deadlines
@@ -29,6 +29,7 @@ from lmis_notify.domain.rules import HANDLED_EVENT_TYPES
 from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.migrations import Migration
 from lmis_shared.processing import Connection, Decoded, Projection
+from lmis_shared.processing.projection import PROJECTION_LOCK_CLASS
 
 
 class DeadlineProjection(Projection):
@@ -74,7 +75,17 @@ class DeadlineProjection(Projection):
         book = await self._book(conn)
         await book.clear()
 
+    async def _lock(self, conn: Connection) -> None:
+        """The projection's lock, then the alerts lock, in one round trip: every path to
+        `apply` and `clear` (a batch, parked events, a rebuild) takes it first."""
+        await conn.execute(
+            "SELECT pg_advisory_xact_lock($1, hashtext($2)),"
+            " pg_advisory_xact_lock($3, hashtext($4))",
+            PROJECTION_LOCK_CLASS,
+            f"{self.schema}.{self.name}",
+            ALERTS_LOCK,
+            self.schema,
+        )
+
     async def _book(self, conn: Connection) -> PostgresAlertBook:
-        book = PostgresAlertBook(conn, self.schema, self._store)
-        await book.lock()
-        return book
+        return PostgresAlertBook(conn, self.schema, self._store)  # locked by `_lock`

@@ -86,8 +86,10 @@ async def _store(book: AlertBook, run: Sequence[tuple[Decision, Cause]]) -> None
         return
     decisions = [d for d, _ in run]
     await book.cancel([f for d in decisions for f in d.fixes])
-    await book.set_deadlines([x for d in decisions for x in (*d.deadlines, *d.raise_now)])
-    await book.mark_raised([x for d in decisions for x in d.raise_now])
+    await book.set_deadlines(
+        [x for d in decisions for x in d.deadlines],
+        raised=[x for d in decisions for x in d.raise_now],
+    )
     subjects = {d.subject.id: d.subject for d in decisions}
     causes = {d.subject.id: c for d, c in run}
     now = {(x.subject_id, x.rule) for d in decisions for x in d.raise_now}
@@ -165,11 +167,8 @@ async def settle(
         (existing.get(d.alert_id), d.alert_id, RaiseAlert(d, s, f)) for d, s, f in to_raise
     ]
     changes = _decided(commands, cause)
-    by_cause: dict[Cause, list[AlertChange]] = {}
-    for change in changes:  # each alert's events carry its own subject's cause
-        by_cause.setdefault(cause_of.get(change.after.subject_id, cause), []).append(change)
-    for why, theirs in by_cause.items():
-        await book.save_alerts(theirs, why)
+    # each alert's events carry its own subject's cause, all saved at once
+    await book.save_alerts([(c, cause_of.get(c.after.subject_id, cause)) for c in changes])
     return sum(1 for c in changes if c.before is None)
 
 

@@ -60,16 +60,21 @@ class AlertBook(Protocol):
         """Pairs with more than one alert not resolved (stored one per deadline before)."""
         ...
 
-    async def save_alerts(self, changes: Sequence[AlertChange], cause: Cause) -> None:
-        """Append each change's events to its alert's stream (caused by `cause`) and write
-        the alerts as they are after them."""
+    async def save_alerts(self, changes: Sequence[tuple[AlertChange, Cause]]) -> None:
+        """Append each change's events to its alert's stream (caused by the cause beside it)
+        and write the alerts as they are after them: on PostgreSQL, two statements however
+        many alerts and causes (a batch's alerts of distinct subjects, each its own cause)."""
         ...
 
     # --- deadlines ---
 
-    async def set_deadlines(self, deadlines: Sequence[Deadline], *, revive: bool = True) -> None:
+    async def set_deadlines(
+        self, deadlines: Sequence[Deadline], *, revive: bool = True, raised: Sequence[Deadline] = ()
+    ) -> None:
         """Store deadlines as pending; with `revive`, a cancelled one becomes pending again
-        (a raised one stays raised: its alert exists, and its id would be the same)."""
+        (a raised one stays raised: its alert exists, and its id would be the same).
+        `raised` (with `revive`): stored the same way and then marked raised (`mark_raised`),
+        in the same statement (a fact that is itself the problem)."""
         ...
 
     async def cancel(self, deadlines: Sequence[Deadline]) -> None:
