@@ -28,8 +28,8 @@ from tests.unit.alert_examples import Stream, worker_registered
 pytestmark = pytest.mark.integration
 
 ABSCONDED_ON = date(2026, 4, 2)
-STATEMENTS_PER_BATCH = 13
-"""BEGIN, both locks, positions, subjects, deadlines set (and raised), raised, open alerts,
+STATEMENTS_PER_BATCH = 12
+"""BEGIN with both locks, positions, subjects, deadlines set (and raised), raised, open alerts,
 existing alerts, every alert's appends, alert rows, subjects, positions, COMMIT (it was 15
 plus 3 per subject whose absconding raises two alerts: 89 for 25 workers)."""
 
@@ -80,7 +80,9 @@ async def statements_for(counted: Counted, pool: asyncpg.Pool, schema: str, n: i
         assert status == "open"
     sent = [s.strip() for s in counted.statements]
     # the batch's transaction: not the pool's reset, nor a new connection's type introspection
-    return sent[sent.index("BEGIN;") : sent.index("COMMIT;") + 1]
+    begin = next(at for at, s in enumerate(sent) if s.startswith("BEGIN"))
+    commit = next(at for at, s in enumerate(sent) if s.startswith("COMMIT"))
+    return sent[begin : commit + 1]
 
 
 async def test_a_batch_of_alerts_of_distinct_subjects_takes_a_fixed_number_of_statements(

@@ -50,7 +50,7 @@ Connection = asyncpg.Connection | PoolConnectionProxy
 
 _LOCK_CLASS = 0x4C4D5052  # "LMPR": projection locks, apart from the migration runner's
 PROJECTION_LOCK_CLASS = _LOCK_CLASS
-"""For a subclass that takes its own lock in the same statement as the projection's."""
+"""The projection locks' class (a subclass adds its own locks in `_lock_keys`)."""
 
 POSITIONS_MIGRATION = Migration(
     "processing/0001_projection_positions.sql",
@@ -154,22 +154,29 @@ class Projection(ABC):
     def _readable(self, event: RecordedEvent) -> Arrival:
         return arrival(event, self.event_types)
 
-    async def _lock(self, conn: Connection) -> None:
-        await conn.execute(
-            "SELECT pg_advisory_xact_lock($1, hashtext($2))",
-            _LOCK_CLASS,
-            f"{self.schema}.{self.name}",
+    def _lock_keys(self) -> list[tuple[int, str]]:
+        """The advisory locks every path to `apply` and `clear` takes first (class, key): the
+        projection's own; a subclass that needs another one too adds it here."""
+        return [(_LOCK_CLASS, f"{self.schema}.{self.name}")]
+
+    def _lock_statement(self) -> str:
+        """One statement taking `_lock_keys`, the keys as literals: it goes with BEGIN in one
+        simple-protocol message, which takes no bind parameters (the keys are made from the
+        code's and the settings' names, never a request's)."""
+        locks = ", ".join(
+            f"pg_advisory_xact_lock({lock_class}, hashtext({_text(key)}))"
+            for lock_class, key in self._lock_keys()
         )
+        return f"SELECT {locks}"
+
+    async def _lock(self, conn: Connection) -> None:
+        await conn.execute(self._lock_statement())
 
     @contextlib.asynccontextmanager
     async def _locked(self, conn: Connection) -> AsyncIterator[None]:
-        """A transaction holding the projection's lock, opened in one round trip: the simple
-        query protocol takes BEGIN and the lock in one message (it takes no bind parameters, so
-        the lock's key is a literal, made from the code's and the settings' names only)."""
-        key = f"{self.schema}.{self.name}".replace("'", "''")
+        """A transaction holding the projection's locks, opened in one round trip."""
         try:
-            lock = f"SELECT pg_advisory_xact_lock({_LOCK_CLASS}, hashtext('{key}'))"
-            await conn.execute(f"BEGIN; {lock}")
+            await conn.execute(f"BEGIN; {self._lock_statement()}")
             yield
         except BaseException:
             # a broken or busy connection cannot roll back: the pool's release discards it
@@ -193,6 +200,11 @@ class Projection(ABC):
         if done.park or done.unpark:
             await self._versions.report(conn)
         return done.applied if events else [True] * len(done.unpark)
+
+
+def _text(value: str) -> str:
+    """`value` as an SQL string literal (standard-conforming strings: quotes doubled)."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 async def _chunks(

@@ -29,7 +29,6 @@ from lmis_notify.domain.rules import HANDLED_EVENT_TYPES
 from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.migrations import Migration
 from lmis_shared.processing import Connection, Decoded, Projection
-from lmis_shared.processing.projection import PROJECTION_LOCK_CLASS
 
 
 class DeadlineProjection(Projection):
@@ -75,17 +74,10 @@ class DeadlineProjection(Projection):
         book = await self._book(conn)
         await book.clear()
 
-    async def _lock(self, conn: Connection) -> None:
-        """The projection's lock, then the alerts lock, in one round trip: every path to
-        `apply` and `clear` (a batch, parked events, a rebuild) takes it first."""
-        await conn.execute(
-            "SELECT pg_advisory_xact_lock($1, hashtext($2)),"
-            " pg_advisory_xact_lock($3, hashtext($4))",
-            PROJECTION_LOCK_CLASS,
-            f"{self.schema}.{self.name}",
-            ALERTS_LOCK,
-            self.schema,
-        )
+    def _lock_keys(self) -> list[tuple[int, str]]:
+        """The projection's lock, then the alerts lock, in one statement (sent with BEGIN):
+        every path to `apply` and `clear` (a batch, parked events, a rebuild) takes them first."""
+        return [*super()._lock_keys(), (ALERTS_LOCK, self.schema)]
 
     async def _book(self, conn: Connection) -> PostgresAlertBook:
         return PostgresAlertBook(conn, self.schema, self._store)  # locked by `_lock`
