@@ -43,7 +43,16 @@ from tests.integration.test_relay import (  # the fixture: sockets kafka-python 
 from tests.integration.worker_api import Api, running_api, worker
 from tests.polling import eventually as eventually_sync
 
-pytestmark = pytest.mark.integration
+pytestmark = [
+    pytest.mark.integration,
+    # Seen in full runs on a loaded machine (not alone): after the broker comes back as a new,
+    # empty cluster, the processor's aiokafka client (0.14) ends up with connections it no
+    # longer tracks, still connected when faust stops it, so its close() misses them and
+    # they reach the garbage collector (two AIOKafkaConnections with their transports). A
+    # processor process exits on stop, so the leak at stop is harmless there; whether such a
+    # connection is also held while running was not established. Reported, not failed.
+    pytest.mark.leaves_sockets(reason="aiokafka connections untracked after a broker restart"),
+]
 
 BEFORE, DURING_RECOVERY, AFTER = 5, 1, 5
 BROKER_BEFORE, BROKER_DURING, BROKER_AFTER = 20, 20, 20
