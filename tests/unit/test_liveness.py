@@ -169,7 +169,8 @@ async def test_a_processor_stuck_applying_a_batch_fails_its_health_check(tmp_pat
     record, types = await a_record()
     projection, clock = FakeProjection(types, blocked=True), FakeClock()
     liveness = Liveness(clock)
-    handling = asyncio.create_task(handler_of(projection, liveness).handle([record], FakeStream()))
+    handler = handler_of(projection, liveness)
+    handling = asyncio.create_task(handler.handle([handler.open(record)], FakeStream()))
     try:
         await eventually(projection.entered.is_set)
         clock.now += MAX_AGE + 1
@@ -187,7 +188,8 @@ async def test_a_processor_that_applied_its_batch_and_waits_for_more_is_live(
     record, types = await a_record()
     projection, clock, stream = FakeProjection(types, blocked=False), FakeClock(), FakeStream()
     liveness = Liveness(clock)
-    await handler_of(projection, liveness).handle([record], stream)
+    handler = handler_of(projection, liveness)
+    await handler.handle([handler.open(record)], stream)
     assert stream.acked == [record]
     clock.now += MAX_AGE + 1  # an empty topic for a long while
 
