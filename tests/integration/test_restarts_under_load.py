@@ -24,7 +24,6 @@ from uuid import uuid4
 
 import asyncpg
 import pytest
-from aiokafka.conn import AIOKafkaConnection
 
 from lmis_cli.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
@@ -44,18 +43,7 @@ from tests.integration.test_relay import (  # the fixture: sockets kafka-python 
 from tests.integration.worker_api import Api, running_api, worker
 from tests.polling import eventually as eventually_sync
 
-pytestmark = [
-    pytest.mark.integration,
-    # Seen in full runs on a loaded machine (not alone): after the broker comes back as a new,
-    # empty cluster, the processor's aiokafka client (0.14) ends up with connections it no
-    # longer tracks, still connected when faust stops it, so its close() misses them and
-    # they reach the garbage collector (two AIOKafkaConnections with their transports). A
-    # processor process exits on stop, so the leak at stop is harmless there; whether such a
-    # connection is also held while running was not established. They are closed when the
-    # module ends (`_late_refused_sockets_collected`); any still reaching the collector are
-    # reported, not failed.
-    pytest.mark.leaves_sockets(reason="aiokafka connections untracked after a broker restart"),
-]
+pytestmark = pytest.mark.integration
 
 BEFORE, DURING_RECOVERY, AFTER = 5, 1, 5
 BROKER_BEFORE, BROKER_DURING, BROKER_AFTER = 20, 20, 20
@@ -65,14 +53,8 @@ BROKER_BEFORE, BROKER_DURING, BROKER_AFTER = 20, 20, 20
 def _late_refused_sockets_collected() -> Iterator[None]:
     """The sockets kafka-python refused while a broker was away, that its closing clients
     let go only after a test's own collection (`_refused_sockets_collected`): collected
-    quietly once the module is done, rather than failing whichever test comes next. And the
-    aiokafka connections the stopped processor's client no longer tracked (see `pytestmark`),
-    closed here: tasks of the session's event loop may keep them alive past this module, so
-    they reached the collector during a later module's tests (seen twice in full runs)."""
+    quietly once the module is done, rather than failing whichever test comes next."""
     yield
-    for untracked in [o for o in gc.get_objects() if type(o) is AIOKafkaConnection]:
-        if untracked.connected():
-            untracked.close()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
         gc.collect()
