@@ -241,7 +241,7 @@ class Sampler:
         self.process.send_signal(signal.SIGINT)
         self.process.wait(timeout=30)
 
-    def summary(self, top: int = 15) -> dict[str, Any]:
+    def summary(self, top: int = 15, marks_of: dict[str, tuple[str, ...]] = PARTS) -> dict[str, Any]:
         own: Counter[str] = Counter()
         parts: Counter[str] = Counter()
         total = 0
@@ -253,7 +253,7 @@ class Sampler:
             total += n
             own[_short(frames[-1])] += n
             part = next(
-                (p for p, marks in PARTS.items() if any(f.startswith(marks) for f in names)),
+                (p for p, marks in marks_of.items() if any(f.startswith(marks) for f in names)),
                 "event loop and the rest",
             )
             parts[part] += n

@@ -56,14 +56,18 @@ class Deadlines:
         changed: dict[UUID, Subject] = {}
         now = self._clock.now()
         run: list[tuple[Decision, Cause]] = []
+        in_run: set[UUID] = set()  # the subjects of `run`, looked up once per event
         for meta, payload in events:
             decision = decide(subjects.get(meta.stream_id), meta.stream_id, payload, self._rules)
             if decision is None:
                 continue
-            if any(d.subject.id == decision.subject.id for d, _ in run):
-                await _store(book, run)  # its subject again: what came before is stored first
-                run = []
             subjects[meta.stream_id] = changed[meta.stream_id] = decision.subject
+            if not _writes(decision):
+                continue  # only the subject changed (a registration): saved with the others
+            if decision.subject.id in in_run:
+                await _store(book, run)  # its subject again: what came before is stored first
+                run, in_run = [], set()
+            in_run.add(decision.subject.id)
             cause = Cause(
                 actor=meta.actor,  # whoever recorded the fact caused what it settles
                 correlation_id=meta.correlation_id,
@@ -75,6 +79,18 @@ class Deadlines:
             run.append((decision, cause))
         await _store(book, run)
         await book.save_subjects(list(changed.values()))
+
+
+def _writes(decision: Decision) -> bool:
+    """Whether the decision touches deadlines, alerts or submissions (what `_store` writes);
+    one that does not only changes its subject, which is saved at the end of the batch."""
+    return bool(
+        decision.fixes
+        or decision.deadlines
+        or decision.raise_now
+        or decision.refresh
+        or decision.report_submitted is not None
+    )
 
 
 async def _store(book: AlertBook, run: Sequence[tuple[Decision, Cause]]) -> None:

@@ -47,6 +47,8 @@ class RecruitmentWatch:
         self, book: SignalBook, events: Sequence[tuple[EventMetadata, EventPayload]]
     ) -> None:
         for meta, payload in events:
+            if meta.event_type not in rules.WATCHED_EVENT_TYPES:
+                continue  # most events: no cause built, no class checked
             cause = Cause(
                 actor=meta.actor,
                 correlation_id=meta.correlation_id,

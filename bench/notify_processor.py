@@ -1,0 +1,193 @@
+"""Notify's deadline projection in its processor against the plain aiokafka loop (issue 14).
+
+The notify half of `bench/processor_throughput.py`, on its own so it can be run (and profiled)
+without the reporting processor: the same `--events` registrations are put on a topic per run;
+the peer (`pipeline.aiokafka_rate`, a consumer loop counting per commune and month into
+PostgreSQL) and notify's deadline projection, in the agent its processor runs it in
+(`projection_agent`), apply them, `--rounds` times alternately, in the same run on the same
+PostgreSQL and broker. Each is timed from its first record applied to its last. The figure is
+the median of the rounds' own ratios (the machine's load moves both sides of a round).
+
+With `--profile 1` one more notify run is sampled by py-spy (`processor_throughput.Sampler`):
+the functions with the most samples of their own, and the share under each part of its path.
+Results: `bench/results/notify_processor.json`; `--before FILE` keeps a result of the same
+bench on older code beside.
+
+    .venv/bin/python bench/notify_processor.py [--events 20000] [--batch-size 500]
+                                               [--rounds 3] [--profile 0|1] [--before FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import asyncpg
+
+from harness import write_figures
+from lmis_cli.embedded import EmbeddedBroker, EmbeddedPostgres, free_port, running
+from lmis_notify.bootstrap import bootstrap as bootstrap_notify
+from lmis_notify.bootstrap import migrate as migrate_notify
+from lmis_notify.settings import NotifySettings
+from lmis_shared.eventstore.postgres import PostgresEventStore, create_pool
+from lmis_shared.processing import all_events, make_app, projection_agent, serve
+from lmis_shared.processing.heap import settle_heap
+from lmis_shared.settings import CommonSettings
+from lmis_shared.telemetry import setup_telemetry
+from pipeline import aiokafka_rate, applied_window, fill_store, machine, publish
+from processor_throughput import PARTS, Sampler
+
+RESULTS = Path(__file__).parent / "results" / "notify_processor.json"
+
+# the notify path's own parts first: the first part a sample's stack passes through counts it
+NOTIFY_PARTS = {
+    "notify: alert book SQL (subjects, deadlines, alerts)": ("PostgresAlertBook.",),
+    "notify: rules and deadlines (Python)": (
+        "Deadlines.",
+        "RecruitmentWatch.",
+        "decide",
+        "_store",
+        "settle",
+    ),
+    "notify: rows to columns": ("subject_columns", "column_arrays", "subject_from_row"),
+    **PARTS,
+}
+
+
+async def notify_run(
+    common: CommonSettings, pool: asyncpg.Pool, schema: str, total: int, batch_size: int
+) -> tuple[float, float]:
+    """Events per second notify's deadline projection applies, through the agent its processor
+    runs it in (as `build_processor` wires it; the feeds' agent and the sweep timer are left
+    out), and the CPU seconds this process spent per event in that window."""
+    await migrate_notify(pool, schema)
+    settings = NotifySettings(schema_name=schema, processor_id=f"bench-{schema}")
+    deadlines = bootstrap_notify(pool, settings, common).deadlines
+    app = make_app(settings.processor_id, common)
+    provider = setup_telemetry("notify", common, set_global=False)
+    projection_agent(
+        app, common.topic("registry"), deadlines, batch_size=batch_size, tracer_provider=provider
+    )
+    stop = asyncio.Event()
+    worker = asyncio.create_task(serve(app, stop))
+    count = f"SELECT count(*) FROM {schema}.projection_positions WHERE projection = $1"  # noqa: S608
+    cpu: list[float] = []
+
+    async def applied() -> int:
+        n = int(await pool.fetchval(count, deadlines.name))
+        if (n > 0 and not cpu) or n >= total:
+            cpu.append(time.process_time())
+        return n
+
+    try:
+        seconds = await applied_window(applied, total)
+    finally:
+        stop.set()
+        await worker
+    return total / seconds, (cpu[-1] - cpu[0]) / total
+
+
+async def peer_run(bootstrap: str, topic: str, pool: asyncpg.Pool, total: int) -> float:
+    await pool.execute("DROP SCHEMA IF EXISTS bench_peer CASCADE")  # the loop creates it
+    return await aiokafka_rate(bootstrap, topic, pool, total)
+
+
+async def measure(
+    pg: EmbeddedPostgres, broker: EmbeddedBroker, args: argparse.Namespace, tmp: Path
+) -> dict[str, Any]:
+    pool = await create_pool(pg.dsn, min_size=2, max_size=10)
+    try:
+        common = CommonSettings(
+            database_url=pg.dsn,
+            kafka_bootstrap=broker.bootstrap,
+            topic_prefix=f"bench-{uuid4().hex[:6]}",
+            data_dir=tmp,
+            otel_exporter="none",
+        )
+        store = PostgresEventStore(pool, "bench_source")
+        await PostgresEventStore.migrate(pool, "bench_source")
+        await fill_store(store, args.events, seed=2)
+        events = [e async for e in all_events(store)]
+        runs = [f"{side}{i}" for i in range(args.rounds) for side in ("peer", "notify")]
+        runs += ["profiled"] if args.profile else []
+        per_run = {run: common.model_copy(update={"topic_prefix": f"bench-{run}"}) for run in runs}
+        for settings in per_run.values():
+            await asyncio.to_thread(publish, common.kafka_bootstrap, settings.topic("registry"), events)
+        del events
+        settle_heap()  # as `run_processor` does once a processor is set up (the peer too)
+        rounds = []
+        for i in range(args.rounds):
+            peer = await peer_run(
+                common.kafka_bootstrap, per_run[f"peer{i}"].topic("registry"), pool, args.events
+            )
+            notify, cpu = await notify_run(
+                per_run[f"notify{i}"], pool, f"bench_notify{i}", args.events, args.batch_size
+            )
+            rounds.append(
+                {
+                    "aiokafka_loop_events_per_s": round(peer),
+                    "notify_deadline_projection_events_per_s": round(notify),
+                    "ratio_notify_to_peer": round(notify / peer, 3),
+                    "notify_python_cpu_us_per_event": round(cpu * 1e6, 1),
+                }
+            )
+            print(json.dumps(rounds[-1]), flush=True)
+        figures: dict[str, Any] = {
+            "events": args.events,
+            "batch_size": args.batch_size,
+            "ratio_notify_to_peer": statistics.median(r["ratio_notify_to_peer"] for r in rounds),
+            "notify_python_cpu_us_per_event": statistics.median(
+                r["notify_python_cpu_us_per_event"] for r in rounds
+            ),
+            "rounds": rounds,
+        }
+        if args.profile:
+            sampler = Sampler(args.stacks or tmp / "notify-stacks.txt")
+            sampler.start()
+            try:
+                rate, _ = await notify_run(
+                    per_run["profiled"], pool, "bench_profiled", args.events, args.batch_size
+                )
+            finally:
+                sampler.stop()
+            figures["profile"] = {
+                "events_per_s_while_sampled": round(rate),
+                **sampler.summary(top=20, marks_of=NOTIFY_PARTS),
+            }
+        return figures
+    finally:
+        await pool.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--profile", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--stacks", type=Path, help="keep the sampled stacks (collapsed) here")
+    parser.add_argument("--before", type=Path, help="a result of this bench on older code")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="lmis-bench-") as tmp:
+        pg = EmbeddedPostgres(Path(tmp) / "pg", free_port())
+        broker = EmbeddedBroker(free_port(), Path(tmp) / "broker.log")
+        with running(pg, broker):
+            figures = asyncio.run(measure(pg, broker, args, Path(tmp)))
+    result = {"measured_at": datetime.now(UTC).isoformat(), "machine": machine(), **figures}
+    if args.before is not None:
+        result["before"] = json.loads(args.before.read_text())
+    write_figures(args.out, result)
+    print(json.dumps({k: v for k, v in result.items() if k != "before"}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
