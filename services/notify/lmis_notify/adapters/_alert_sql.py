@@ -135,11 +135,22 @@ def subject_columns(subjects: Sequence[Subject]) -> tuple[list[Any], ...]:
         "kind.value",
         "unit_code",
         "province_code",
-        lambda s: json.dumps([[n, d.isoformat(), a] for n, d, a in s.schedule]),
+        _schedule_json,
         lambda s: _report_json(s.report),
-        lambda s: json.dumps([[d.rule, d.due_on.isoformat()] for d in sorted(s.deadlines)]),
+        _deadlines_json,
         "paid_vnd",
     )
+
+
+# most subjects (a worker just registered) have neither: no encoder run for an empty list
+def _schedule_json(s: Subject) -> str:
+    return json.dumps([[n, d.isoformat(), a] for n, d, a in s.schedule]) if s.schedule else "[]"
+
+
+def _deadlines_json(s: Subject) -> str:
+    if not s.deadlines:
+        return "[]"
+    return json.dumps([[d.rule, d.due_on.isoformat()] for d in sorted(s.deadlines)])
 
 
 def subject_from_row(row: asyncpg.Record) -> Subject:

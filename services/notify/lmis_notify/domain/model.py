@@ -60,6 +60,20 @@ class Subject:
     one by one, so replaying the stream fixes exactly what it fixed the first time, never a
     deadline set later (which a rebuild would otherwise find already raised)."""
 
+    def located(self, unit_code: str | None, province_code: str | None) -> Subject:
+        """The subject in the unit and province given (built directly: `dataclasses.replace`
+        costs more than the rule that locates a worker on registration, once per event)."""
+        return Subject(
+            self.id,
+            self.kind,
+            unit_code,
+            province_code,
+            self.schedule,
+            self.paid_vnd,
+            self.report,
+            self.deadlines,
+        )
+
 
 @dataclass(frozen=True)
 class Figures:

@@ -94,6 +94,8 @@ class RuleSettings:
 
 
 Rule = Callable[[Subject, Any, RuleSettings], Decision]
+_KINDS: Mapping[str, SubjectKind] = {kind.value: kind for kind in SubjectKind}
+"""A stream type's subject kind, looked up (the enum's own lookup costs more, per event)."""
 
 
 def decide(
@@ -104,7 +106,7 @@ def decide(
     if rule is None:
         return None
     # every handled event's stream type is a subject kind (`worker`, `loan`, ...)
-    known = subject or Subject(stream_id, SubjectKind(payload.stream_type))
+    known = subject or Subject(stream_id, _KINDS[payload.stream_type])
     return rule(known, payload, settings)
 
 
@@ -134,13 +136,13 @@ def _change(
 
 
 def _worker_registered(s: Subject, e: r.WorkerRegistered, _: RuleSettings) -> Decision:
-    return Decision(replace(s, unit_code=e.commune_code, province_code=e.province_code))
+    return Decision(s.located(e.commune_code, e.province_code))
 
 
 def _worker_profile_updated(s: Subject, e: r.WorkerProfileUpdated, _: RuleSettings) -> Decision:
     unit = e.commune_code if "commune_code" in e.changed else s.unit_code
     province = e.province_code if "province_code" in e.changed else s.province_code
-    return Decision(replace(s, unit_code=unit, province_code=province))
+    return Decision(s.located(unit, province))
 
 
 def _overdue_after(s: Subject, end: date, settings: RuleSettings) -> Decision:
@@ -182,7 +184,7 @@ def _foreign_worker_registered(
     s: Subject, e: p.ForeignWorkerRegistered, _: RuleSettings
 ) -> Decision:
     # no permit or exemption yet: from the first day of work, one must be in force
-    located = replace(s, unit_code=e.commune_code, province_code=e.province_code)
+    located = s.located(e.commune_code, e.province_code)
     return _change(located, set_=[Deadline(AlertRule.working_without_permit, s.id, e.engaged_on)])
 
 
@@ -234,7 +236,7 @@ def _revoked(s: Subject, e: p.PermitRevoked, settings: RuleSettings) -> Decision
 
 
 def _loan_applied(s: Subject, e: loans.LoanApplied, _: RuleSettings) -> Decision:
-    return Decision(replace(s, unit_code=e.commune_code, province_code=e.province_code))
+    return Decision(s.located(e.commune_code, e.province_code))
 
 
 def _new_schedule(
