@@ -124,10 +124,7 @@ class PostgresAlertBook:
     # --- what the rules remember ------------------------------------------------------------
 
     async def subjects(self, ids: Iterable[UUID]) -> dict[UUID, Subject]:
-        rows = await self._conn.fetch(
-            self._sql("SELECT * FROM {s}.alert_subjects WHERE subject_id = ANY($1::uuid[])"),
-            list(ids),
-        )
+        rows = await self._conn.fetch(self._sql(q.SUBJECTS), list(ids))
         return {row["subject_id"]: q.subject_from_row(row) for row in rows}
 
     async def save_subjects(self, subjects: Sequence[Subject], *, replace: bool = True) -> None:
@@ -140,9 +137,7 @@ class PostgresAlertBook:
     # --- alerts -----------------------------------------------------------------------------
 
     async def alerts(self, ids: Iterable[UUID]) -> dict[UUID, Alert]:
-        rows = await self._conn.fetch(
-            self._sql("SELECT * FROM {s}.alerts WHERE id = ANY($1::uuid[])"), list(ids)
-        )
+        rows = await self._conn.fetch(self._sql(q.ALERTS), list(ids))
         return {row["id"]: q.alert_from_row(row) for row in rows}
 
     async def open_alerts(self, pairs: Sequence[Pair]) -> dict[Pair, list[Alert]]:
