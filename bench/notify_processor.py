@@ -8,6 +8,12 @@ PostgreSQL) and notify's deadline projection, in the agent its processor runs it
 PostgreSQL and broker. Each is timed from its first record applied to its last. The figure is
 the median of the rounds' own ratios (the machine's load moves both sides of a round).
 
+First, without Kafka: notify's own work per event (`apply_only`), the projection's `process`
+called on the decoded events in batches of 100 (about what the processor's drain takes on a
+busy machine) and of `--batch-size`, less what a projection that applies nothing costs on the
+same events (lock, versions, positions, commit): CPU and wall microseconds per event, far
+less at the mercy of the machine's load than the rates.
+
 With `--profile 1` one more notify run is sampled by py-spy (`processor_throughput.Sampler`):
 the functions with the most samples of their own, and the share under each part of its path.
 Results: `bench/results/notify_processor.json`; `--before FILE` keeps a result of the same
@@ -25,6 +31,7 @@ import json
 import statistics
 import tempfile
 import time
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,11 +41,23 @@ import asyncpg
 
 from harness import write_figures
 from lmis_cli.embedded import EmbeddedBroker, EmbeddedPostgres, free_port, running
+from lmis_notify.adapters.projection import DeadlineProjection
 from lmis_notify.bootstrap import bootstrap as bootstrap_notify
 from lmis_notify.bootstrap import migrate as migrate_notify
 from lmis_notify.settings import NotifySettings
+from lmis_shared.events import RecordedEvent
 from lmis_shared.eventstore.postgres import PostgresEventStore, create_pool
-from lmis_shared.processing import all_events, make_app, projection_agent, serve
+from lmis_shared.migrations import Migration
+from lmis_shared.processing import (
+    Connection,
+    Decoded,
+    Projection,
+    all_events,
+    make_app,
+    projection_agent,
+    serve,
+)
+from lmis_shared.processing.decoding import arrival
 from lmis_shared.processing.heap import settle_heap
 from lmis_shared.settings import CommonSettings
 from lmis_shared.telemetry import setup_telemetry
@@ -95,6 +114,58 @@ async def notify_run(
     return total / seconds, (cpu[-1] - cpu[0]) / total
 
 
+class PositionsOnly(Projection):
+    """A projection that applies nothing: what every projection's batch costs (lock, versions,
+    positions, commit) without notify's own work."""
+
+    name = "bench.positions_only"
+    event_types = DeadlineProjection.event_types
+
+    def migrations(self) -> Sequence[Migration]:
+        return []
+
+    async def apply(self, conn: Connection, events: Sequence[Decoded]) -> None:
+        return None
+
+    async def clear(self, conn: Connection) -> None:
+        return None
+
+
+async def apply_only(
+    pool: asyncpg.Pool, common: CommonSettings, events: Sequence[RecordedEvent], batch: int
+) -> dict[str, float]:
+    """Notify's own work per event, without Kafka, faust or decoding: `process` called in
+    batches of `batch` on the decoded events, its microseconds (wall and this process's CPU)
+    per event less those of `PositionsOnly` on the same events (alternated, median of 3)."""
+    runs: dict[str, list[tuple[float, float]]] = {"notify": [], "positions_only": []}
+    for i in range(3):
+        for kind in runs:
+            schema = f"bench_apply_{kind}_{batch}_{i}"
+            await migrate_notify(pool, schema)
+            settings = NotifySettings(schema_name=schema, processor_id=f"bench-{schema}")
+            projection: Projection = (
+                bootstrap_notify(pool, settings, common).deadlines
+                if kind == "notify"
+                else PositionsOnly(pool, schema)
+            )
+            arrivals = [arrival(e, projection.event_types) for e in events]
+            cpu, started = time.process_time(), time.perf_counter()
+            for at in range(0, len(arrivals), batch):
+                await projection.process(arrivals[at : at + batch])
+            wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+            runs[kind].append((wall * 1e6 / len(events), cpu * 1e6 / len(events)))
+    median = {k: [statistics.median(r[j] for r in v) for j in (0, 1)] for k, v in runs.items()}
+    return {
+        "batch": batch,
+        "notify_wall_us_per_event": round(median["notify"][0], 1),
+        "notify_cpu_us_per_event": round(median["notify"][1], 1),
+        "positions_only_wall_us_per_event": round(median["positions_only"][0], 1),
+        "positions_only_cpu_us_per_event": round(median["positions_only"][1], 1),
+        "notify_own_wall_us_per_event": round(median["notify"][0] - median["positions_only"][0], 1),
+        "notify_own_cpu_us_per_event": round(median["notify"][1] - median["positions_only"][1], 1),
+    }
+
+
 async def peer_run(bootstrap: str, topic: str, pool: asyncpg.Pool, total: int) -> float:
     await pool.execute("DROP SCHEMA IF EXISTS bench_peer CASCADE")  # the loop creates it
     return await aiokafka_rate(bootstrap, topic, pool, total)
@@ -116,11 +187,15 @@ async def measure(
         await PostgresEventStore.migrate(pool, "bench_source")
         await fill_store(store, args.events, seed=2)
         events = [e async for e in all_events(store)]
+        own = [await apply_only(pool, common, events, b) for b in (100, args.batch_size)]
+        print(json.dumps(own), flush=True)
         runs = [f"{side}{i}" for i in range(args.rounds) for side in ("peer", "notify")]
         runs += ["profiled"] if args.profile else []
         per_run = {run: common.model_copy(update={"topic_prefix": f"bench-{run}"}) for run in runs}
         for settings in per_run.values():
-            await asyncio.to_thread(publish, common.kafka_bootstrap, settings.topic("registry"), events)
+            await asyncio.to_thread(
+                publish, common.kafka_bootstrap, settings.topic("registry"), events
+            )
         del events
         settle_heap()  # as `run_processor` does once a processor is set up (the peer too)
         rounds = []
@@ -143,11 +218,12 @@ async def measure(
         figures: dict[str, Any] = {
             "events": args.events,
             "batch_size": args.batch_size,
-            "ratio_notify_to_peer": statistics.median(r["ratio_notify_to_peer"] for r in rounds),
-            "notify_python_cpu_us_per_event": statistics.median(
+            "ratio_notify_to_peer": _median(r["ratio_notify_to_peer"] for r in rounds),
+            "notify_python_cpu_us_per_event": _median(
                 r["notify_python_cpu_us_per_event"] for r in rounds
             ),
             "rounds": rounds,
+            "notify_apply_only": own,
         }
         if args.profile:
             sampler = Sampler(args.stacks or tmp / "notify-stacks.txt")
@@ -165,6 +241,11 @@ async def measure(
         return figures
     finally:
         await pool.close()
+
+
+def _median(values: Iterable[float]) -> float | None:
+    found = list(values)
+    return statistics.median(found) if found else None
 
 
 def main() -> None:

@@ -241,7 +241,9 @@ class Sampler:
         self.process.send_signal(signal.SIGINT)
         self.process.wait(timeout=30)
 
-    def summary(self, top: int = 15, marks_of: dict[str, tuple[str, ...]] = PARTS) -> dict[str, Any]:
+    def summary(
+        self, top: int = 15, marks_of: dict[str, tuple[str, ...]] = PARTS
+    ) -> dict[str, Any]:
         own: Counter[str] = Counter()
         parts: Counter[str] = Counter()
         total = 0
