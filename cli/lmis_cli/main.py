@@ -23,7 +23,6 @@ app = typer.Typer(
 )
 
 
-
 def _service(name: str) -> str:
     if name not in SERVICES:
         raise typer.BadParameter(f"unknown service {name!r}; one of {', '.join(SERVICES)}")
