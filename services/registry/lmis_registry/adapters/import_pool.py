@@ -139,17 +139,20 @@ class Preparer:
             datas, records = self._personal.seal_new_subjects(events)
             keys = {r.subject_id: key_line(r) for r in records}
         shared = context_columns(job.context)
-        lines: dict[UUID, list[str]] = {}
+        # lines by row, not by file id: a row repeating an earlier row's file (refused in the
+        # service's process, in the file's order) must not carry the earlier row's events
+        lines: list[list[str]] = [[] for _ in planned]
+        at = iter(i for i, p in enumerate(planned) for _ in p.events)
         for event, data in zip(events, datas, strict=True):
-            lines.setdefault(event.stream_id, []).append(event_line(event, data, shared))
+            lines[next(at)].append(event_line(event, data, shared))
         return [
             StoredFile(
-                "".join(lines[p.after.id]),
+                "".join(lines[i]),
                 keys.get(p.after.id, ""),
                 line(worker_list.row_of(p.after)),
                 self._key(p.citizen_id) if open_files.holds_claim(p.after) else None,
             )
-            for p in planned
+            for i, p in enumerate(planned)
         ]
 
 
