@@ -168,6 +168,10 @@ def _start(setup: WorkerSetup) -> None:
     gc.freeze()
 
 
+def _ready() -> bool:
+    return _preparer is not None
+
+
 def _prepare(job: PreparingJob, rows: Sequence[tuple[int, dict[str, str]]]) -> list[Any]:
     if _preparer is None:
         raise RuntimeError("the import worker was not started")
@@ -196,6 +200,14 @@ class ImportPool:
                 initargs=(self._setup,),
             )
         return self._executor
+
+    async def start(self) -> None:
+        """Start the workers now rather than at the first import (each imports the service's
+        code, a second or so), and wait until they are up."""
+        executor, loop = self._started(), asyncio.get_running_loop()
+        await asyncio.gather(
+            *(loop.run_in_executor(executor, _ready) for _ in range(self._processes))
+        )
 
     async def prepare(self, job: PreparingJob, rows: Sequence[Row]) -> list[Prepared]:
         numbered = [(r.number, dict(r.values)) for r in rows]
