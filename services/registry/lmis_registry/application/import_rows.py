@@ -68,6 +68,11 @@ class NewFile(Protocol):
     @property
     def is_open(self) -> bool: ...
 
+    @property
+    def after(self) -> workers.WorkerFile | None:
+        """The file's state (None where a worker process was not asked for it)."""
+        ...
+
 
 F = TypeVar("F", bound=NewFile)
 
