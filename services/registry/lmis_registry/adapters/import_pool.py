@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 from uuid import UUID
 
 from lmis_registry.adapters import open_files, worker_list
@@ -38,7 +38,7 @@ from lmis_shared.auth import Authorizer
 from lmis_shared.events import new_event_ids
 from lmis_shared.eventstore.bulk import PlannedEvent
 from lmis_shared.eventstore.copy_text import context_columns, event_line, key_line, line
-from lmis_shared.imports import Row, RowRejected, Table
+from lmis_shared.imports import Row, RowRejected, Table, vietnamese_date
 from lmis_shared.imports.heap import YOUNG_THRESHOLD
 from lmis_shared.privacy.keys import KeyWrapper
 from lmis_shared.privacy.keystore import InMemoryKeyStore
@@ -55,6 +55,10 @@ class StoredFile(NamedTuple):
     listed: str
     claim: str | None
     """The citizen key its open-file claim takes (None: it takes none)."""
+
+
+NOT_STORED = StoredFile("", "", "", None)
+"""The lines of a file found stored already (its row is skipped, not saved)."""
 
 
 @dataclass(frozen=True)
@@ -87,8 +91,13 @@ class Preparer:
         return import_file_id(self._key(citizen_id), registered_on)
 
     def prepare(
-        self, job: PreparingJob, rows: Sequence[tuple[int, dict[str, str]]]
+        self,
+        job: PreparingJob,
+        rows: Sequence[tuple[int, dict[str, str]]],
+        stored_already: frozenset[bytes] = frozenset(),
     ) -> list[Raw | list[Any]]:
+        """The rows planned and, but for the files in `stored_already` (ids' bytes: they
+        will be skipped, a stream never goes away), sealed and written as lines."""
         table = Table(WORKER_TEMPLATE, job.headings, [])
         planner = RowPlanner(
             table, job.principal, job.today, self._setup.authorizer, self.file_id, FOLLOW_UPS
@@ -100,7 +109,9 @@ class Preparer:
             except RowRejected as rejected:
                 outcomes.append(rejected.errors)
         planned = [p for p in outcomes if isinstance(p, PlannedFile)]
-        stored = iter(self._stored(planned, job))
+        new = [p for p in planned if p.after.id.bytes not in stored_already]
+        lines = dict(zip(map(id, new), self._stored(new, job), strict=True))
+        stored = (lines.get(id(p), NOT_STORED) for p in planned)
         return [
             o if isinstance(o, list) else self._raw(o, next(stored), job.keep_files)
             for o in outcomes
@@ -172,10 +183,12 @@ def _ready() -> bool:
     return _preparer is not None
 
 
-def _prepare(job: PreparingJob, rows: Sequence[tuple[int, dict[str, str]]]) -> list[Any]:
+def _prepare(
+    job: PreparingJob, rows: Sequence[tuple[int, dict[str, str]]], stored_already: frozenset[bytes]
+) -> list[Any]:
     if _preparer is None:
         raise RuntimeError("the import worker was not started")
-    return _preparer.prepare(job, rows)
+    return _preparer.prepare(job, rows, stored_already)
 
 
 class ImportPool:
@@ -211,8 +224,9 @@ class ImportPool:
 
     async def prepare(self, job: PreparingJob, rows: Sequence[Row]) -> list[Prepared]:
         numbered = [(r.number, dict(r.values)) for r in rows]
+        already = frozenset(i.bytes for i in await self._bulk.existing(self._likely_ids(rows)))
         loop = asyncio.get_running_loop()
-        raw = await loop.run_in_executor(self._started(), _prepare, job, numbered)
+        raw = await loop.run_in_executor(self._started(), _prepare, job, numbered, already)
         return [
             o
             if isinstance(o, list)
@@ -220,7 +234,23 @@ class ImportPool:
             for row, o in zip(rows, raw, strict=True)
         ]
 
+    def _likely_ids(self, rows: Sequence[Row]) -> list[UUID]:
+        """The file ids the rows' cells give before validation: a re-run looks them up first
+        so that the workers do not seal and write the files it will skip. Only a saving: a
+        row whose id is not guessed right is prepared in full, and checked after as any."""
+        ids = []
+        for row in rows:
+            citizen, registered = row.values.get("citizen_id"), row.values.get("registered_on")
+            if citizen and registered:
+                try:
+                    ids.append(self._bulk.file_id(citizen, vietnamese_date(registered)))
+                except ValueError:
+                    continue
+        return ids
+
     async def save_prepared(self, files: Sequence[PreparedFile]) -> None:
+        if any(not cast(StoredFile, f.stored).events for f in files):
+            raise RuntimeError("a file found stored already came to be saved")
         await self._bulk.save_prepared(files)
 
     async def aclose(self) -> None:
