@@ -136,7 +136,11 @@ def context() -> CommandContext:
 
 @asynccontextmanager
 async def served_registry(
-    server: EmbeddedPostgres, data_dir: Path, schema: str, processes: int | None = None
+    server: EmbeddedPostgres,
+    data_dir: Path,
+    schema: str,
+    processes: int | None = None,
+    register: str = "none",
 ) -> Any:
     """The registry's app on a local port (uvicorn in this event loop), and a client of it
     with an admin token: the same app `lmis up` serves, personal data sealed."""
@@ -152,7 +156,10 @@ async def served_registry(
         import_burst=10**9,
     )
     settings = RegistrySettings(
-        schema_name=schema, lookup_key=SECRET.decode(), import_processes=processes
+        schema_name=schema,
+        lookup_key=SECRET.decode(),
+        import_processes=processes,
+        population_register=register,
     )
     app = create_app(common, settings, clock=FixedClock(NOW))
     port = free_port()
@@ -279,7 +286,12 @@ async def counts(pool: asyncpg.Pool, schema: str) -> dict[str, int]:
 
 
 async def measure(
-    server: EmbeddedPostgres, n: int, batch_size: int, xlsx: bool, processes: int | None
+    server: EmbeddedPostgres,
+    n: int,
+    batch_size: int,
+    xlsx: bool,
+    processes: int | None,
+    register_rows: int = 0,
 ) -> dict[str, Any]:
     load_before = os.getloadavg()[0]
     pool = await create_pool(server.dsn, max_size=4)
@@ -300,6 +312,16 @@ async def measure(
         result["http_csv_vs_copy"] = round(
             result["http_csv"]["rows_per_s"] / result["copy_peer"]["events_per_s"], 3
         )
+        if register_rows:  # what `lmis up` runs: the population register asked after the rows
+            part = as_csv(rows[:register_rows])
+            for schema, register in (("bulk_part", "none"), ("bulk_register", "local")):
+                await migrate(pool, schema)
+                async with served_registry(
+                    server, Path(tmp), schema, processes, register
+                ) as client:
+                    result[f"http_csv_{register}_register"] = await post_file(
+                        client, part, "text/csv"
+                    )
         if xlsx:
             book = as_xlsx(rows)
             await migrate(pool, "bulk_xlsx")
@@ -320,6 +342,12 @@ async def measure(
         f"save in batches of {batch_size} rows (events and data keys by COPY, open-file claims, "
         "worker_list COPY, one transaction per batch); uvicorn and the client share one process",
         "http_csv_again": "the same file again: every row validated, found, skipped",
+        "http_csv_local_register": "the first --with-register rows into an empty schema with "
+        "the local population register (what `lmis up` configures): the import then asks it "
+        "about every file and records the answers before it answers; http_csv_none_register "
+        "is the same rows without it",
+        "import_processes": "the registry's import worker processes (None: its default, "
+        "cores - 1; 0: rows planned in a thread of the service's process)",
         "copy_peer": "COPY of the stored event rows into an empty events table, one transaction",
         "http_xlsx": "the same rows as an XLSX workbook (inline strings, as openpyxl writes)",
         "xlsx_reading": "read_table on the workbook (streamed expat reader) against openpyxl's "
@@ -345,6 +373,13 @@ def main() -> None:
     parser.add_argument("--no-xlsx", action="store_true", help="skip the XLSX import")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument(
+        "--with-register",
+        type=int,
+        default=0,
+        metavar="ROWS",
+        help="also import ROWS rows with the local population register (`lmis up`'s) and without",
+    )
+    parser.add_argument(
         "--import-processes",
         type=int,
         default=None,
@@ -353,7 +388,12 @@ def main() -> None:
     args = parser.parse_args()
     result = on_embedded_postgres(
         lambda server: measure(
-            server, args.rows, args.batch_size, not args.no_xlsx, args.import_processes
+            server,
+            args.rows,
+            args.batch_size,
+            not args.no_xlsx,
+            args.import_processes,
+            args.with_register,
         )
     )
     write_figures(args.out, result)
