@@ -9,15 +9,32 @@ import csv
 import io
 import json
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
 
+from lmis_registry.adapters.bulk_files import PostgresBulkFiles
+from lmis_registry.adapters.identity_records import PostgresIdentityRecords
+from lmis_registry.adapters.population_local import LocalPopulationRegister
+from lmis_registry.application.import_identities import ImportedIdentities
+from lmis_registry.domain.workers import IdentityAnswer
+from lmis_shared.clock import FixedClock
+from lmis_shared.commands.postgres import PostgresStreams
+from lmis_shared.contracts.registry_follow_up import IdentityCheckOutcome, IdentitySource
+from lmis_shared.eventstore import AppendContext, WrongExpectedVersion
+from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.privacy.personal import Opener
-from tests.integration.test_worker_import import CSV, SAMPLE, sample_rows
-from tests.integration.worker_api import Api, running_api
+from tests.integration.test_worker_import import (
+    CSV,
+    SAMPLE,
+    SECRET,
+    planned_changes,
+    sample_rows,
+)
+from tests.integration.worker_api import NOW, Api, running_api
 
 pytestmark = pytest.mark.integration
 
@@ -124,3 +141,33 @@ async def test_personal_data_prepared_in_a_worker_is_sealed(
         for record in raw:
             assert row["Số CCCD"] not in record["data"]
             assert row["Họ và tên"] not in record["data"]
+
+
+async def test_identity_answers_are_saved_a_batch_at_a_time_whole_or_not_at_all(api: Api) -> None:
+    """`PostgresIdentityRecords`: one append for the batch; a file at another version than
+    its change expects refuses the whole batch (the import then saves one by one)."""
+    bulk = PostgresBulkFiles(api.pool, api.schema, SECRET)
+    good = [r for r in sample_rows() if not r["Ghi chú"]][:3]
+    changes = planned_changes(good, bulk)
+    await bulk.save_new(changes)
+    store = PostgresEventStore(api.pool, api.schema)
+    records = PostgresIdentityRecords(
+        api.pool, api.schema, SECRET, store, PostgresStreams(api.pool, api.schema)
+    )
+    identities = ImportedIdentities(LocalPopulationRegister(files=()), records, FixedClock(NOW))
+    context = AppendContext("officer-1", uuid.uuid4(), None, None, "/lmis/api", NOW)
+    answer = IdentityAnswer(IdentityCheckOutcome.not_found, IdentitySource.local_register)
+    checked = [identities._change(c.after, answer, context) for c in changes]
+
+    stale = [*checked[:2], replace(checked[2], expected_version=2)]
+    with pytest.raises(WrongExpectedVersion):
+        await records.save_all(stale)
+    assert await api.count("events") == 3
+    statuses = f'select identity_status from "{api.schema}".worker_list'
+    assert {r[0] for r in await api.pool.fetch(statuses)} == {"unverified"}
+
+    await records.save_all(checked)
+    assert await api.count("events") == 6
+    answered = {c.after.follow_up.identity.value for c in checked}
+    assert answered != {"unverified"}
+    assert {r[0] for r in await api.pool.fetch(statuses)} == answered

@@ -10,6 +10,7 @@ from uuid import UUID
 import asyncpg
 
 from lmis_registry.adapters.bulk_files import PostgresBulkFiles
+from lmis_registry.adapters.identity_records import PostgresIdentityRecords
 from lmis_registry.adapters.import_pool import ImportPool, WorkerSetup, import_pool_of
 from lmis_registry.adapters.loan_list import LoanReadModel, PostgresLoanList
 from lmis_registry.adapters.migrations import MIGRATIONS
@@ -86,6 +87,8 @@ def bootstrap(
     personal = personal_data(settings, common)
     files = PostgresStreams(pool, schema, WorkerReadModel(schema, secret), personal)
     bulk = PostgresBulkFiles(pool, schema, secret, personal)
+    store = PostgresEventStore(pool, schema, personal)
+    identity_records = PostgresIdentityRecords(pool, schema, secret, store, files)
     import_pool = import_pool_of(bulk, settings, WorkerSetup(secret, personal.wrapper, authorizer))
     directory = PostgresSenderList(pool, schema)
     register = PostgresStreams(pool, schema, SenderReadModel(schema), personal)
@@ -113,7 +116,9 @@ def bootstrap(
             bulk,
             clock,
             authorizer,
-            identities=None if population is None else ImportedIdentities(population, files, clock),
+            identities=None
+            if population is None
+            else ImportedIdentities(population, identity_records, clock),
             prepared=import_pool,
         ),
         senders=sending_organisations,
