@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import signal
 import uuid
 from dataclasses import replace
 from pathlib import Path
@@ -171,3 +173,22 @@ async def test_identity_answers_are_saved_a_batch_at_a_time_whole_or_not_at_all(
     answered = {c.after.follow_up.identity.value for c in checked}
     assert answered != {"unverified"}
     assert {r[0] for r in await api.pool.fetch(statuses)} == answered
+
+
+async def test_a_worker_that_dies_fails_its_import_and_the_next_import_starts_new_ones(
+    tmp_path: Path, database_url: str, fresh_schema: str, pg_pool: asyncpg.Pool
+) -> None:
+    async with running_api(
+        tmp_path, database_url, fresh_schema, pg_pool, import_processes=1
+    ) as api:
+        pool = api.app.state.registry.import_pool
+        await pool.start()
+        for pid in list(pool._executor._processes):
+            os.kill(pid, signal.SIGKILL)
+        failed = await api.client.post(
+            "/v1/imports/workers", content=SAMPLE.read_bytes(), headers=api.auth() | CSV
+        )
+        assert failed.status_code == 500
+        assert await api.count("events") == 0
+        body = await imported(api, SAMPLE.read_bytes())
+        assert body["imported"] == 20

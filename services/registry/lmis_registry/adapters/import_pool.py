@@ -22,6 +22,7 @@ import multiprocessing
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Any, NamedTuple, cast
@@ -225,8 +226,14 @@ class ImportPool:
     async def prepare(self, job: PreparingJob, rows: Sequence[Row]) -> list[Prepared]:
         numbered = [(r.number, dict(r.values)) for r in rows]
         already = frozenset(i.bytes for i in await self._bulk.existing(self._likely_ids(rows)))
-        loop = asyncio.get_running_loop()
-        raw = await loop.run_in_executor(self._started(), _prepare, job, numbered, already)
+        loop, executor = asyncio.get_running_loop(), self._started()
+        try:
+            raw = await loop.run_in_executor(executor, _prepare, job, numbered, already)
+        except BrokenProcessPool:  # a worker died (killed, out of memory): this import fails,
+            if self._executor is executor:  # the next one starts new workers
+                self._executor = None
+            executor.shutdown(wait=False, cancel_futures=True)
+            raise
         return [
             o
             if isinstance(o, list)
