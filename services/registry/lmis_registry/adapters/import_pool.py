@@ -272,6 +272,7 @@ def import_pool_of(
 ) -> ImportPool | None:
     """The pool `settings.import_processes` asks for (None when it asks for none)."""
     processes = settings.import_processes
-    if processes is None:
-        processes = min(MAX_DEFAULT_PROCESSES, (os.cpu_count() or 1) - 1)
+    if processes is None:  # the cores this process may run on (a cpuset), not the machine's
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        processes = min(MAX_DEFAULT_PROCESSES, (cores or 1) - 1)
     return ImportPool(bulk, processes, setup) if processes > 0 else None
