@@ -153,7 +153,14 @@ class _BatchHandler:
     ) -> None:
         while True:
             batch = [await queue.get()]
-            while len(batch) < batch_size and not queue.empty():
+            while len(batch) < batch_size:
+                if queue.empty():
+                    # records faust has fetched already are decoded in the agent's next
+                    # step: a busy stream's batch grows to `batch_size` instead of what
+                    # was decoded during the last transaction; a quiet one goes at once
+                    await asyncio.sleep(0)
+                    if queue.empty():
+                        break
                 batch.append(queue.get_nowait())
             await self.handle(batch, stream)
 
