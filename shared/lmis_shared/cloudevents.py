@@ -85,10 +85,7 @@ def from_kafka(
     # the media type without its parameters (`; charset=utf-8`)
     if h.get("content-type", "").split(";")[0].strip().lower() != CONTENT_TYPE:
         raise EnvelopeError(f"content-type must be {CONTENT_TYPE}")
-    # every field is parsed above into the type the model holds (a UUID, an int, an aware
-    # datetime, a str): validating them again would only repeat it, a third of decoding a
-    # record (`tests/unit/test_cloudevents.py` holds it equal to the validated model)
-    metadata = EventMetadata.model_construct(
+    metadata = EventMetadata(
         event_id=_required(h, "ce_id", UUID, "a UUID"),
         event_type=_required(h, "ce_type", _non_empty, "a non-empty string"),
         stream_id=_required(h, "ce_subject", UUID, "a UUID"),
@@ -101,7 +98,7 @@ def from_kafka(
         traceparent=h.get("traceparent") or None,
         source=h.get("ce_source", ""),
     )
-    return RecordedEvent.model_construct(metadata=metadata, data=_data(value))
+    return RecordedEvent(metadata=metadata, data=_data(value))
 
 
 def _data(value: bytes | None) -> dict[str, Any]:

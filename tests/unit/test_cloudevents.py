@@ -179,36 +179,3 @@ def test_a_reason_never_quotes_the_offending_value() -> None:
         from_kafka(GOOD_KEY, GOOD_VALUE, replaced(GOOD_HEADERS, "ce_subject", citizen_id))
 
     assert citizen_id.decode() not in refused.value.reason
-
-
-ACCEPTED: list[tuple[str, Headers]] = [
-    ("as produced", GOOD_HEADERS),
-    ("no causation, no trace", without(without(GOOD_HEADERS, "traceparent"), "ce_causationid")),
-    ("empty causation and trace", replaced(replaced(GOOD_HEADERS, "traceparent", b""),
-                                           "ce_causationid", b"")),
-    ("UUIDs in other spellings", replaced(replaced(GOOD_HEADERS,
-        "ce_id", b"{0B6F5A52-61C4-4C1E-9D0A-6F7C3B1E2A01}"),
-        "ce_subject", b"urn:uuid:5d0c1e7a3b2f4a8e9c612f4e8d7b9a10")),
-    ("a time with an offset", replaced(GOOD_HEADERS, "ce_time", b"2026-11-23T15:30:00+07:00")),
-    ("no stream type, actor, source", without(without(without(GOOD_HEADERS, "ce_streamtype"),
-                                                      "ce_actor"), "ce_source")),
-    ("a long version", replaced(GOOD_HEADERS, "ce_streamversion", b"9223372036854775807")),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize("headers", [a[1] for a in ACCEPTED], ids=[a[0] for a in ACCEPTED])
-def test_a_decoded_record_is_the_model_validation_would_make(headers: Headers) -> None:
-    # `from_kafka` builds the models without validating again what it parsed: the result
-    # must be exactly what validating those values makes, type for type and field for field
-    event = from_kafka(GOOD_KEY, GOOD_VALUE, headers)
-
-    metadata = event.metadata
-    fields = {name: getattr(metadata, name) for name in EventMetadata.model_fields}
-    validated = RecordedEvent(metadata=EventMetadata(**fields), data=json.loads(GOOD_VALUE))
-    assert event == validated
-    assert event.model_fields_set == validated.model_fields_set
-    assert metadata.model_fields_set == validated.metadata.model_fields_set
-    assert event.model_dump_json() == validated.model_dump_json()
-    for name in EventMetadata.model_fields:
-        assert type(getattr(metadata, name)) is type(getattr(validated.metadata, name)), name
-    assert RecordedEvent.model_validate_json(event.model_dump_json()) == event
