@@ -12,8 +12,8 @@ How records flow, and why this shape:
 * The agent decodes each record and queues it; a drain task takes whatever is queued (up to
   `batch_size`) and applies it in one transaction. Decoding happens while the drain waits on
   the previous batch's round trips to PostgreSQL, not after them. A quiet stream is handled
-  one record at a time with no added delay; a busy one in batches as large as the backlog,
-  like a group commit.
+  one record at a time with no added delay; a busy one in batches of `batch_size`, like a
+  group commit (`batching.py`: a busy stream's batch waits, briefly, to fill).
 * Every well-formed record goes to the projection, whatever its type: those it does not apply
   still hold versions of their stream, which the projection checks (`versions.py`: a gap or a
   version this code cannot read yet is parked, not applied and not skipped). At start, the
@@ -51,6 +51,7 @@ from opentelemetry import trace
 
 from lmis_shared.liveness import PROCESS, Liveness
 from lmis_shared.logging import get_logger
+from lmis_shared.processing.batching import BatchQueue
 from lmis_shared.processing.decoding import Arrival, Decoded, Rejected, decode_record
 from lmis_shared.processing.dlq import DeadLetters, header_pairs
 from lmis_shared.processing.metrics import APPLIED, Progress, report_lag
@@ -93,8 +94,8 @@ def projection_agent(
         await _retrying("resume parked", projection.resume_parked, liveness)
         # `noack` is on faust's Stream, not on the StreamT interface it is typed with
         manual = cast(StreamT[bytes], cast(Any, stream).noack())
-        queue: asyncio.Queue[_Item] = asyncio.Queue(maxsize=batch_size)
-        drain = asyncio.create_task(handler.drain(queue, manual, batch_size))
+        queue: BatchQueue[_Item] = BatchQueue(batch_size)
+        drain = asyncio.create_task(handler.drain(queue, manual))
         try:
             async for event in manual.events():
                 progress.received(event.message.partition, event.message.offset)
@@ -117,7 +118,7 @@ def projection_agent(
     return app.agent(source, name=f"{projection.name}.{topic}", concurrency=1)(consume)
 
 
-async def _put(queue: asyncio.Queue[T], item: T, drain: asyncio.Task[None]) -> None:
+async def _put(queue: BatchQueue[T], item: T, drain: asyncio.Task[None]) -> None:
     """Queue `item`, unless the drain task died: then raise its error instead of waiting."""
     if not queue.full():
         queue.put_nowait(item)
@@ -152,21 +153,9 @@ class _BatchHandler:
         self.liveness = liveness
         self.progress = progress
 
-    async def drain(
-        self, queue: asyncio.Queue[_Item], stream: StreamT[bytes], batch_size: int
-    ) -> None:
+    async def drain(self, queue: BatchQueue[_Item], stream: StreamT[bytes]) -> None:
         while True:
-            batch = [await queue.get()]
-            while len(batch) < batch_size:
-                if queue.empty():
-                    # records faust has fetched already are decoded in the agent's next
-                    # step: a busy stream's batch grows to `batch_size` instead of what
-                    # was decoded during the last transaction; a quiet one goes at once
-                    await asyncio.sleep(0)
-                    if queue.empty():
-                        break
-                batch.append(queue.get_nowait())
-            await self.handle(batch, stream)
+            await self.handle(await queue.take(), stream)
 
     async def handle(self, items: Sequence[_Item], stream: StreamT[bytes]) -> None:
         started = time.time_ns()
