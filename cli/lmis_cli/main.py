@@ -64,7 +64,10 @@ def token(
     scope: Annotated[
         str, typer.Option(help="administrative unit code (province '12' or commune)")
     ] = "12",
-    subject: Annotated[str, typer.Option(help="officer id (not a name)")] = "officer-1",
+    subject: Annotated[
+        str | None,
+        typer.Option(help="officer id (not a name); by default <role>-<scope>"),
+    ] = None,
     hours: Annotated[int, typer.Option(help="validity in hours")] = 12,
 ) -> None:
     """Print a bearer token signed with the embedded key pair."""
@@ -79,7 +82,9 @@ def token(
     typer.echo(
         issue_token(
             private,
-            subject=subject,
+            # one subject per role and unit by default: rate limits and the audit are per
+            # subject, and demo tokens of different roles are not one officer
+            subject=subject or f"{role}-{scope}",
             role=role,
             scope=scope,
             issuer=settings.jwt_issuer,
