@@ -4,6 +4,7 @@ facts of their streams and counted with them, as the projection does in one tran
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -177,10 +178,10 @@ def test_a_batchs_rows_are_the_merged_increments_of_its_events_in_order() -> Non
 
     every: list[Increment] = []
     by_day: dict[date, list[Increment]] = {}
-    facts: dict[UUID, object] = {}
+    facts: dict[UUID, Any] = {}
     for e in batch:
-        facts[e.stream_id] = evolve(facts.get(e.stream_id), e.payload)  # type: ignore[arg-type]
-        counted = increments(e.payload, facts[e.stream_id])  # type: ignore[arg-type]
+        facts[e.stream_id] = evolve(facts.get(e.stream_id), e.payload)
+        counted = increments(e.payload, facts[e.stream_id])
         every.extend(counted)
         if e.recorded_on is not None and counted:
             by_day.setdefault(e.recorded_on, []).extend(counted)
