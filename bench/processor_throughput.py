@@ -4,8 +4,9 @@ The same `--events` registrations are put on two topics; the reporting processor
 (`build_processor`, as `lmis up` runs it: decoding, spans, positions and effects in one
 transaction) counts one, the peer (`pipeline.aiokafka_rate`: a consumer loop doing the same
 counting per commune and month into PostgreSQL, one upsert per fetched batch) the other. Both
-are timed from their first record applied to their last, so group joins are left out, in the
-same run on the same PostgreSQL and broker.
+are timed from their first batch committed to their last, so group joins are left out, in the
+same run on the same PostgreSQL and broker; each sees its own commits (the processor's through
+`Projection.process`), neither is polled.
 
 With `--profile 1` the processor's phase is sampled by py-spy (this process, 100 Hz, idle
 frames left out) and the result says where its CPU went: the functions with the most samples
