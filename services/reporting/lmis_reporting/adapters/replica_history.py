@@ -9,7 +9,7 @@ before it too.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
 from uuid import UUID
 
@@ -43,6 +43,13 @@ class MemoryRecordedCounts:
             key = (*item.increment.key, item.recorded_on)
             values[key] = values.get(key, 0) + item.increment.delta
             touched.add(key)
+
+    def merge(self, deltas: Mapping[Row, int]) -> None:
+        """Add a batch's summed deltas, one per row and recorded day."""
+        values = self.values
+        for key, delta in deltas.items():
+            values[key] = values.get(key, 0) + delta
+        self._touched.update(deltas)
 
     def rows(self, keys: Collection[Row] | None) -> Iterable[Row]:
         values = self.values
