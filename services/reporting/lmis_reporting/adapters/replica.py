@@ -25,6 +25,7 @@ from lmis_reporting.adapters.facts_store import dump, parse
 from lmis_reporting.adapters.replica_history import (
     COUNTS_RECORDED,
     FACTS_HISTORY,
+    FactsText,
     MemoryFactHistory,
     MemoryRecordedCounts,
 )
@@ -61,6 +62,8 @@ class MemoryStreamFacts:
         self.dumped: dict[UUID, DumpedFacts] = {}
         """Streams absorbed from another process, not loaded since (none in `facts`)."""
         self.touched: set[UUID] = set()
+        self.texts = FactsText()
+        """Shared with the history's rows: a stream's facts are its last version's."""
 
     async def load(self, stream_ids: Collection[UUID]) -> dict[UUID, Facts]:
         known, dumped = self.facts, self.dumped
@@ -77,16 +80,15 @@ class MemoryStreamFacts:
                 self.dumped.pop(i, None)
 
     def rows(self, ids: Iterable[UUID] | None = None) -> Iterable[Row]:
-        """`stream_facts` rows: all, or those of `ids` that exist."""
-        facts, dumped = self.facts, self.dumped
+        """`stream_facts` rows: all (in the key's order: the live table's index is then filled
+        from one end, measured twice as fast as in any order), or those of `ids` that exist."""
+        facts, dumped, text = self.facts, self.dumped, self.texts.keep
         if ids is None:
-            yield from ((i, t, f.commune_code, dump(f)) for i, (t, f) in facts.items())
-            yield from ((i, *row) for i, row in dumped.items())
-            return
+            ids = sorted([*facts, *dumped]) if dumped else sorted(facts)
         for i in ids:
             if i in facts:
                 stream_type, f = facts[i]
-                yield i, stream_type, f.commune_code, dump(f)
+                yield i, stream_type, f.commune_code, text(f)
             elif i in dumped:
                 yield (i, *dumped[i])
 
@@ -120,11 +122,12 @@ def _vietnam_day(recorded_at: datetime) -> date:
 
 class IndicatorReplica(Replica):
     tables: ClassVar[tuple[Table, ...]] = (COUNTS, FACTS, COUNTS_RECORDED, FACTS_HISTORY)
+    context: ClassVar[Sequence[str]] = ("recorded_at",)
 
     def __init__(self) -> None:
         self.facts = MemoryStreamFacts()
         self.counts = MemoryCounts()
-        self.history = MemoryFactHistory()
+        self.history = MemoryFactHistory(self.facts.texts)
         self.recorded = MemoryRecordedCounts()
 
     async def apply(self, events: Sequence[Replayed]) -> None:

@@ -61,10 +61,35 @@ class MemoryRecordedCounts:
         return touched
 
 
+class FactsText:
+    """Facts as the tables hold them (JSON), each facts object dumped once: a stream's facts
+    (`stream_facts`) are the same object as its last version's (`stream_facts_history`), and
+    dumping was a third of writing the rows. `keep` remembers the text until `take` asks for
+    it once; an object is known by identity (it is held meanwhile, so its id is not reused)."""
+
+    def __init__(self) -> None:
+        self._kept: dict[int, tuple[Facts, str]] = {}
+
+    def keep(self, facts: Facts) -> str:
+        text = dump(facts)
+        self._kept[id(facts)] = (facts, text)
+        return text
+
+    def take(self, facts: Facts) -> str:
+        kept = self._kept.pop(id(facts), None)
+        if kept is not None and kept[0] is facts:
+            return kept[1]
+        return dump(facts)
+
+    def forget(self) -> None:
+        self._kept = {}
+
+
 class MemoryFactHistory:
     """The `FactHistory` port over each stream's versions, by day."""
 
-    def __init__(self) -> None:
+    def __init__(self, texts: FactsText | None = None) -> None:
+        self._texts = texts or FactsText()
         self.versions: dict[tuple[UUID, date], tuple[str, Facts]] = {}
         self._days: dict[UUID, list[date]] = {}
         self._touched: set[Row] = set()
@@ -82,15 +107,21 @@ class MemoryFactHistory:
             self._touched.add(key)
 
     def rows(self, keys: Collection[Row] | None) -> Iterable[Row]:
-        versions = self.versions
-        wanted = versions if keys is None else [k for k in keys if k in versions]
+        """The rows of `keys` that exist, or all of them in the key's order (stream, day)."""
+        versions, text, by_stream = self.versions, self._texts.take, self._days
+        if keys is None:
+            wanted: Iterable[Row] = ((s, d) for s in sorted(by_stream) for d in by_stream[s])
+        else:
+            wanted = [k for k in keys if k in versions]
         for key in wanted:
             stream_id, known_from = key
             stream_type, facts = versions[key]
-            days = self._days[stream_id]
+            days = by_stream[stream_id]
             at = bisect.bisect_right(days, known_from)
             until = days[at] if at < len(days) else None
-            yield (stream_id, known_from, until, stream_type, facts.commune_code, dump(facts))
+            yield (stream_id, known_from, until, stream_type, facts.commune_code, text(facts))
+        if keys is None:
+            self._texts.forget()
 
     def handover(self) -> set[Row]:
         touched, self._touched = self._touched, set()
