@@ -96,7 +96,7 @@ def test_a_bulk_tally_leaves_out_rows_whose_deltas_cancel_out() -> None:
         commune_code="03640",
         province_code="12",
         period=date(2026, 2, 1),
-        programme=list(jobs.JobCreationProgramme)[0],
+        programme=next(iter(jobs.JobCreationProgramme)),
         jobs=3,
         jobs_change=3,
         reported_on=day,

@@ -45,7 +45,13 @@ WHOLE: Part = (0, 1)
 _BOUND = "select pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 
 CONTEXT = (
-    "event_id", "recorded_at", "actor", "correlation_id", "causation_id", "traceparent", "source"
+    "event_id",
+    "recorded_at",
+    "actor",
+    "correlation_id",
+    "causation_id",
+    "traceparent",
+    "source",
 )
 """A stored event's columns beside what every replay reads (its place, stream, type and data)."""
 

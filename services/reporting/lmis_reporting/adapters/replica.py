@@ -26,6 +26,7 @@ from lmis_reporting.adapters.replica_history import (
     COUNTS_RECORDED,
     FACTS_HISTORY,
     FactsText,
+    K,
     MemoryFactHistory,
     MemoryRecordedCounts,
 )
@@ -36,7 +37,6 @@ from lmis_shared.clock import VIETNAM_TZ
 from lmis_shared.processing.replay import Replayed
 from lmis_shared.processing.replay_parts import packed, uuids
 from lmis_shared.processing.staging import Replica, Row, Table
-
 
 COUNTS = Table(
     "indicator_counts", ("indicator", "unit_code", "period", "dimension", "dim_value"), ("value",)
@@ -107,7 +107,7 @@ class MemoryCounts:
             values[key] = values.get(key, 0) + item.delta
         self.touched.update(item.key for item in increments)
 
-    def merge(self, deltas: Mapping[Row, int]) -> None:
+    def merge(self, deltas: Mapping[K, int]) -> None:
         """Add a batch's summed deltas, one per row."""
         values = self.values
         for key, delta in deltas.items():

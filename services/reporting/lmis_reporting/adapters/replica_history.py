@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
+from typing import TypeVar
 from uuid import UUID
 
 from lmis_reporting.adapters.facts_store import dump
@@ -30,6 +31,13 @@ FACTS_HISTORY = Table(
 )
 
 
+_Key = tuple[UUID, date]
+"""A version's: its stream and the day it is known from."""
+
+K = TypeVar("K", bound=Row)
+"""A count row's key (with its recorded day or not)."""
+
+
 class MemoryRecordedCounts:
     """The `RecordedCounts` port over a dict of row key -> value."""
 
@@ -44,7 +52,7 @@ class MemoryRecordedCounts:
             values[key] = values.get(key, 0) + item.increment.delta
             touched.add(key)
 
-    def merge(self, deltas: Mapping[Row, int]) -> None:
+    def merge(self, deltas: Mapping[K, int]) -> None:
         """Add a batch's summed deltas, one per row and recorded day."""
         values = self.values
         for key, delta in deltas.items():
@@ -110,7 +118,7 @@ class MemoryFactHistory:
         """The rows of `keys` that exist, or all of them in the key's order (stream, day)."""
         versions, text, by_stream = self.versions, self._texts.take, self._days
         if keys is None:
-            wanted: Iterable[Row] = ((s, d) for s in sorted(by_stream) for d in by_stream[s])
+            wanted: Iterable[_Key] = ((s, d) for s in sorted(by_stream) for d in by_stream[s])
         else:
             wanted = [k for k in keys if k in versions]
         for key in wanted:

@@ -81,9 +81,8 @@ def _may_be_model(payload: type[EventPayload], name: str) -> bool:
     annotation = payload.model_fields[name].annotation
     if isinstance(annotation, type):
         return issubclass(annotation, BaseModel)
-    if get_origin(annotation) in _COLLECTIONS:  # a tuple of models is not a model
-        return False
-    return True  # a union or anything else: let the value say
+    # a tuple of models is not a model; a union or anything else: let the value say
+    return get_origin(annotation) not in _COLLECTIONS
 
 
 _COLLECTIONS = (tuple, list, frozenset, set)
