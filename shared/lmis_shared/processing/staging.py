@@ -15,6 +15,7 @@ import itertools
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import ClassVar
 from uuid import UUID
 
@@ -219,8 +220,9 @@ class Stage:
 def _in_order(versions: dict[UUID, int]) -> Iterable[Row]:
     """The positions in their key's order: an index filled from one end takes a COPY of a
     million of them in half the time, measured (the ids alone are sorted: comparing them is
-    done in C, comparing tuples of them is not)."""
-    return ((stream_id, versions[stream_id]) for stream_id in sorted(versions))
+    done in C, comparing tuples of them is not; looking each up again in that order cost
+    more than the sort)."""
+    return sorted(versions.items(), key=itemgetter(0))
 
 
 def _same(columns: Sequence[str], left: str, right: str) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime
+from operator import itemgetter
 from typing import ClassVar, cast
 from uuid import UUID
 
@@ -81,10 +82,14 @@ class MemoryStreamFacts:
 
     def rows(self, ids: Iterable[UUID] | None = None) -> Iterable[Row]:
         """`stream_facts` rows: all (in the key's order: the live table's index is then filled
-        from one end, measured twice as fast as in any order), or those of `ids` that exist."""
+        from one end, measured twice as fast as in any order; those absorbed from other
+        processes after the others), or those of `ids` that exist."""
         facts, dumped, text = self.facts, self.dumped, self.texts.keep
-        if ids is None:
-            ids = sorted([*facts, *dumped]) if dumped else sorted(facts)
+        if ids is None:  # sorted as pairs by id, not looked up again in that order (slower)
+            for i, (stream_type, f) in sorted(facts.items(), key=itemgetter(0)):
+                yield i, stream_type, f.commune_code, text(f)
+            yield from sorted(((i, *row) for i, row in dumped.items()), key=itemgetter(0))
+            return
         for i in ids:
             if i in facts:
                 stream_type, f = facts[i]
