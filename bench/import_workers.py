@@ -52,6 +52,7 @@ from lmis_shared.imports import XLSX_MEDIA_TYPE, build_command, read_table
 from lmis_shared.reference.citizen_id import century_sex_digit
 from lmis_shared.reference.units import commune_code_str, province_of
 from lmis_shared.settings import CommonSettings
+from process_cpu import cpu_per_row
 
 RESULTS = Path(__file__).parent / "results" / "import_workers.json"
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
@@ -134,7 +135,13 @@ def context() -> CommandContext:
 
 
 @asynccontextmanager
-async def served_registry(server: EmbeddedPostgres, data_dir: Path, schema: str) -> Any:
+async def served_registry(
+    server: EmbeddedPostgres,
+    data_dir: Path,
+    schema: str,
+    processes: int | None = None,
+    register: str = "none",
+) -> Any:
     """The registry's app on a local port (uvicorn in this event loop), and a client of it
     with an admin token: the same app `lmis up` serves, personal data sealed."""
     private, public = ensure_local_keypair(data_dir / "keys")
@@ -148,7 +155,12 @@ async def served_registry(server: EmbeddedPostgres, data_dir: Path, schema: str)
         import_rate_per_minute=1e9,
         import_burst=10**9,
     )
-    settings = RegistrySettings(schema_name=schema, lookup_key=SECRET.decode())
+    settings = RegistrySettings(
+        schema_name=schema,
+        lookup_key=SECRET.decode(),
+        import_processes=processes,
+        population_register=register,
+    )
     app = create_app(common, settings, clock=FixedClock(NOW))
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
@@ -173,6 +185,9 @@ async def served_registry(server: EmbeddedPostgres, data_dir: Path, schema: str)
             # the first request builds FastAPI's and the tracer's route tables (about a
             # second, once per process): not part of an import
             (await client.get("/v1/imports/workers/template.xlsx")).raise_for_status()
+            # and a long-running service's import workers are up (started at its first import)
+            if app.state.registry.import_pool is not None:
+                await app.state.registry.import_pool.start()
             yield client
     finally:
         uvicorn_server.should_exit = True
@@ -270,26 +285,47 @@ async def counts(pool: asyncpg.Pool, schema: str) -> dict[str, int]:
     }
 
 
-async def measure(server: EmbeddedPostgres, n: int, batch_size: int, xlsx: bool) -> dict[str, Any]:
+async def measure(
+    server: EmbeddedPostgres,
+    n: int,
+    batch_size: int,
+    xlsx: bool,
+    processes: int | None,
+    register_rows: int = 0,
+) -> dict[str, Any]:
     load_before = os.getloadavg()[0]
     pool = await create_pool(server.dsn, max_size=4)
     rows = generated_rows(n, seed=2026)
     data = as_csv(rows)
-    result: dict[str, Any] = {"rows": n, "batch_size": batch_size}
+    result: dict[str, Any] = {"rows": n, "batch_size": batch_size, "import_processes": processes}
     with tempfile.TemporaryDirectory(prefix="lmis-bench-import-") as tmp:
         await migrate(pool, "bulk")
-        async with served_registry(server, Path(tmp), "bulk") as client:
-            result["http_csv"] = await post_file(client, data, "text/csv")
-            result["http_csv_again"] = await post_file(client, data, "text/csv")
+        async with served_registry(server, Path(tmp), "bulk", processes) as client:
+            with cpu_per_row(server.data_dir, n) as cpu:
+                result["http_csv"] = await post_file(client, data, "text/csv")
+            result["http_csv"] |= cpu
+            with cpu_per_row(server.data_dir, n) as cpu:
+                result["http_csv_again"] = await post_file(client, data, "text/csv")
+            result["http_csv_again"] |= cpu
         result["stored"] = await counts(pool, "bulk")
         result["copy_peer"] = await copy_peer(pool, "bulk", "copy_peer")
         result["http_csv_vs_copy"] = round(
             result["http_csv"]["rows_per_s"] / result["copy_peer"]["events_per_s"], 3
         )
+        if register_rows:  # what `lmis up` runs: the population register asked after the rows
+            part = as_csv(rows[:register_rows])
+            for schema, register in (("bulk_part", "none"), ("bulk_register", "local")):
+                await migrate(pool, schema)
+                async with served_registry(
+                    server, Path(tmp), schema, processes, register
+                ) as client:
+                    result[f"http_csv_{register}_register"] = await post_file(
+                        client, part, "text/csv"
+                    )
         if xlsx:
             book = as_xlsx(rows)
             await migrate(pool, "bulk_xlsx")
-            async with served_registry(server, Path(tmp), "bulk_xlsx") as client:
+            async with served_registry(server, Path(tmp), "bulk_xlsx", processes) as client:
                 result["http_xlsx"] = await post_file(client, book, XLSX_MEDIA_TYPE)
             result["xlsx_reading"] = xlsx_reading(book)
     peer_rows = generated_rows(PEER_ROWS, seed=7, first=n)
@@ -306,6 +342,12 @@ async def measure(server: EmbeddedPostgres, n: int, batch_size: int, xlsx: bool)
         f"save in batches of {batch_size} rows (events and data keys by COPY, open-file claims, "
         "worker_list COPY, one transaction per batch); uvicorn and the client share one process",
         "http_csv_again": "the same file again: every row validated, found, skipped",
+        "http_csv_local_register": "the first --with-register rows into an empty schema with "
+        "the local population register (what `lmis up` configures): the import then asks it "
+        "about every file and records the answers before it answers; http_csv_none_register "
+        "is the same rows without it",
+        "import_processes": "the registry's import worker processes (None: its default, "
+        "cores - 1; 0: rows planned in a thread of the service's process)",
         "copy_peer": "COPY of the stored event rows into an empty events table, one transaction",
         "http_xlsx": "the same rows as an XLSX workbook (inline strings, as openpyxl writes)",
         "xlsx_reading": "read_table on the workbook (streamed expat reader) against openpyxl's "
@@ -330,9 +372,29 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
     parser.add_argument("--no-xlsx", action="store_true", help="skip the XLSX import")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--with-register",
+        type=int,
+        default=0,
+        metavar="ROWS",
+        help="also import ROWS rows with the local population register (`lmis up`'s) and without",
+    )
+    parser.add_argument(
+        "--import-processes",
+        type=int,
+        default=None,
+        help="the registry's import worker processes (default: its own; 0: none)",
+    )
     args = parser.parse_args()
     result = on_embedded_postgres(
-        lambda server: measure(server, args.rows, args.batch_size, not args.no_xlsx)
+        lambda server: measure(
+            server,
+            args.rows,
+            args.batch_size,
+            not args.no_xlsx,
+            args.import_processes,
+            args.with_register,
+        )
     )
     write_figures(args.out, result)
     print(json.dumps(result, indent=2, ensure_ascii=False))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -14,15 +14,13 @@ from lmis_cli.audit import audit_app
 from lmis_cli.imports import imports_app
 from lmis_cli.privacy import privacy_app
 from lmis_cli.services import SERVICES, load, settings_of
-from lmis_cli.signin import SignInFor, check_signin, signin_link
+from lmis_cli.signin import SignInFor, signin_link, token
 
 app = typer.Typer(
     help="LMIS: Labour Migration Information System",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # locals may hold personal data
 )
-
-ROLES = ["admin", "province_officer", "commune_officer", "bank", "police", "foreign_affairs"]
 
 
 def _service(name: str) -> str:
@@ -56,37 +54,6 @@ def up(
             raise typer.BadParameter("must be a date YYYY-MM-DD", param_hint="--as-of") from None
         os.environ["LMIS_NOTIFY_AS_OF"] = as_of
     raise typer.Exit(Launcher(data_dir.resolve(), load_demo=demo, signin=signin).run())
-
-
-@app.command()
-def token(
-    role: Annotated[str, typer.Option(help=f"one of {', '.join(ROLES)}")] = "admin",
-    scope: Annotated[
-        str, typer.Option(help="administrative unit code (province '12' or commune)")
-    ] = "12",
-    subject: Annotated[str, typer.Option(help="officer id (not a name)")] = "officer-1",
-    hours: Annotated[int, typer.Option(help="validity in hours")] = 12,
-) -> None:
-    """Print a bearer token signed with the embedded key pair."""
-    if role not in ROLES:
-        raise typer.BadParameter(f"role must be one of {', '.join(ROLES)}", param_hint="--role")
-    check_signin(role, scope)  # the same role and unit a sign-in link may name
-    from lmis_shared.auth import ensure_local_keypair, issue_token
-    from lmis_shared.settings import CommonSettings
-
-    settings = CommonSettings()
-    private, _ = ensure_local_keypair(settings.keys_dir)
-    typer.echo(
-        issue_token(
-            private,
-            subject=subject,
-            role=role,
-            scope=scope,
-            issuer=settings.jwt_issuer,
-            audience=settings.jwt_audience,
-            ttl=timedelta(hours=hours),
-        )
-    )
 
 
 @app.command()
@@ -257,6 +224,7 @@ def contracts(
 
 
 app.command("signin-link")(signin_link)
+app.command()(token)
 app.add_typer(imports_app, name="import")
 app.add_typer(audit_app, name="audit")
 app.add_typer(privacy_app, name="privacy")

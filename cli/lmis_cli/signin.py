@@ -1,5 +1,6 @@
 """`lmis signin-link` and the link `lmis up` prints: a one-time sign-in to the dashboard for a
-chosen role and unit, signed with the embedded key pair (`lmis_shared.auth.signin`).
+chosen role and unit, signed with the embedded key pair (`lmis_shared.auth.signin`); and
+`lmis token`, a bearer token for the APIs signed with the same pair.
 
 Embedded mode only: in production officers sign in at the identity provider, the dashboard
 refuses every link, and this command refuses to make one (exit 2).
@@ -14,7 +15,7 @@ from typing import Annotated
 import typer
 
 from lmis_cli.services import settings_of
-from lmis_shared.auth import Role, ensure_local_keypair
+from lmis_shared.auth import Role, ensure_local_keypair, issue_token
 from lmis_shared.auth import signin_link as make_link
 from lmis_shared.auth.principal import is_unit_code, scope_fits_role
 from lmis_shared.settings import CommonSettings
@@ -57,12 +58,44 @@ SignInFor = Annotated[
 """`lmis up --signin province_officer:12`."""
 
 
+RoleOption = Annotated[str, typer.Option(help=f"one of {', '.join(ROLES)}")]
+ScopeOption = Annotated[
+    str, typer.Option(help="administrative unit code (province '12' or commune)")
+]
+# one subject per role and unit by default: rate limits and the audit are per subject, and
+# tokens or links made for different roles are not one officer
+SubjectOption = Annotated[
+    str | None, typer.Option(help="officer id (not a name); by default <role>-<scope>")
+]
+
+
+def token(
+    role: RoleOption = "admin",
+    scope: ScopeOption = "12",
+    subject: SubjectOption = None,
+    hours: Annotated[int, typer.Option(help="validity in hours")] = 12,
+) -> None:
+    """Print a bearer token signed with the embedded key pair."""
+    check_signin(role, scope)  # the same role and unit a sign-in link may name
+    settings = CommonSettings()
+    private, _ = ensure_local_keypair(settings.keys_dir)
+    typer.echo(
+        issue_token(
+            private,
+            subject=subject or f"{role}-{scope}",
+            role=role,
+            scope=scope,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            ttl=timedelta(hours=hours),
+        )
+    )
+
+
 def signin_link(
-    role: Annotated[str, typer.Option(help=f"one of {', '.join(ROLES)}")] = "province_officer",
-    scope: Annotated[
-        str, typer.Option(help="administrative unit code (province '12' or commune)")
-    ] = "12",
-    subject: Annotated[str | None, typer.Option(help="officer id (not a name)")] = None,
+    role: RoleOption = "province_officer",
+    scope: ScopeOption = "12",
+    subject: SubjectOption = None,
     minutes: Annotated[int, typer.Option(help="how long the link may wait to be used")] = 15,
 ) -> None:
     """Print a one-time link that signs in to the dashboard (embedded mode only)."""

@@ -22,6 +22,7 @@ def test_token_prints_a_verifiable_token_with_role_and_scope(
     public = (tmp_path / "keys" / "jwt.pub").read_bytes()
     claims = jwt.decode(result.output.strip(), public, algorithms=["RS256"], audience="lmis")
     assert (claims["role"], claims["scope"]) == ("commune_officer", "03637")
+    assert claims["sub"] == "commune_officer-03637"  # not one subject for every demo token
 
 
 def test_token_refuses_an_unknown_role(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,7 @@ import pytest
 import structlog
 from opentelemetry.sdk.trace import TracerProvider
 
-from lmis_shared.logging import REDACTED, get_logger, setup_logging
+from lmis_shared.logging import REDACTED, get_logger, redact_text, setup_logging
 
 CITIZEN_ID = "012198001234"
 
@@ -124,3 +124,12 @@ def test_access_lines_with_query_strings_are_not_logged(
     logging.getLogger("uvicorn.access").info('"GET /v1/workers?q=%s HTTP/1.1" 200', "Mai")
 
     assert lines(capsys) == []
+
+
+def test_a_uuid_whose_last_group_is_all_digits_is_not_taken_for_a_citizen_id() -> None:
+    uuid_path = "/v1/workers/0b7c1d2e-3f40-4a5b-8c6d-123456789012"
+    assert redact_text(uuid_path) == uuid_path
+    # the same digits anywhere else are still a citizen id's shape
+    assert CITIZEN_ID not in redact_text(f"/v1/workers/x-{CITIZEN_ID}")
+    assert CITIZEN_ID not in redact_text(f"cccd-{CITIZEN_ID}")
+    assert CITIZEN_ID not in redact_text(f"{CITIZEN_ID}abc")

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, field_validator
 
 from lmis_shared.auth import Principal, Role
@@ -15,6 +15,7 @@ from lmis_shared.settings import CommonSettings
 from lmis_shared.telemetry import setup_telemetry
 from lmis_shared.web import Context, ProblemMapping, create_app
 from lmis_shared.web.fields import field_errors
+from lmis_shared.web.uploads import received_file
 
 CITIZEN_ID = "012198001234"
 PROBLEM_JSON = "application/problem+json"
@@ -67,6 +68,12 @@ async def depart(worker_id: str, ctx: Context) -> None:
     if worker_id == "missing":
         raise NotFound("worker file", worker_id)
     raise InvalidTransition("returned", ["RecordDeparture"], command="RecordReturn")
+
+
+@router.post("/imports")
+async def upload(request: Request) -> None:
+    async with received_file(request, max_bytes=1024):
+        pass
 
 
 @router.get("/boom")
@@ -139,6 +146,17 @@ async def test_a_wrong_method_is_a_problem_405(client: httpx.AsyncClient) -> Non
     assert response.status_code == 405
     assert response.headers["content-type"] == PROBLEM_JSON
     assert response.headers["allow"] == "POST"
+
+
+async def test_an_upload_over_its_limit_has_the_same_problem_type_as_a_json_body_over_its_limit(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post("/v1/imports", content=b"x" * 2048)
+
+    assert response.status_code == 413
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert response.json()["type"] == "urn:lmis:problem:content-too-large"
+    assert response.json()["detail"] == "the file is larger than 1024 bytes"
 
 
 async def test_a_refused_transition_says_what_is_allowed(client: httpx.AsyncClient) -> None:

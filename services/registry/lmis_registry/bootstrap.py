@@ -10,6 +10,8 @@ from uuid import UUID
 import asyncpg
 
 from lmis_registry.adapters.bulk_files import PostgresBulkFiles
+from lmis_registry.adapters.identity_records import PostgresIdentityRecords
+from lmis_registry.adapters.import_pool import ImportPool, WorkerSetup, import_pool_of
 from lmis_registry.adapters.loan_list import LoanReadModel, PostgresLoanList
 from lmis_registry.adapters.migrations import MIGRATIONS
 from lmis_registry.adapters.population import population_register
@@ -55,11 +57,16 @@ class Registry:
     job_reports: JobCreationReports
     population: PopulationRegister | None = None
     """The population register the workers' files and imports ask (None: not connected)."""
+    import_pool: ImportPool | None = None
+    """The imports' worker processes (None: rows prepared in the service's process)."""
 
     async def aclose(self) -> None:
-        """Close what talks to other systems (the national exchange's HTTP client)."""
+        """Close what talks to other systems (the national exchange's HTTP client) and stop
+        the imports' worker processes."""
         if self.population is not None:
             await self.population.aclose()
+        if self.import_pool is not None:
+            await self.import_pool.aclose()
 
 
 def bootstrap(
@@ -80,6 +87,9 @@ def bootstrap(
     personal = personal_data(settings, common)
     files = PostgresStreams(pool, schema, WorkerReadModel(schema, secret), personal)
     bulk = PostgresBulkFiles(pool, schema, secret, personal)
+    store = PostgresEventStore(pool, schema, personal)
+    identity_records = PostgresIdentityRecords(pool, schema, secret, store, files)
+    import_pool = import_pool_of(bulk, settings, WorkerSetup(secret, personal.wrapper, authorizer))
     directory = PostgresSenderList(pool, schema)
     register = PostgresStreams(pool, schema, SenderReadModel(schema), personal)
     population = population_register(settings, common)
@@ -106,12 +116,16 @@ def bootstrap(
             bulk,
             clock,
             authorizer,
-            identities=None if population is None else ImportedIdentities(population, files, clock),
+            identities=None
+            if population is None
+            else ImportedIdentities(population, identity_records, clock),
+            prepared=import_pool,
         ),
         senders=sending_organisations,
         sender_imports=SenderImports(sending_organisations, directory),
         job_reports=JobCreationReports.on(PostgresStreams(pool, schema), clock, authorizer, ttl),
         population=population,
+        import_pool=import_pool,
     )
 
 

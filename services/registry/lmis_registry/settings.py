@@ -42,6 +42,16 @@ class RegistrySettings(PersonalDataSettings):
     population_register_timeout_seconds: float = Field(5.0, gt=0, le=60)
     population_register_attempts: int = Field(3, ge=1, le=10)
 
+    # Bulk imports prepare their rows in worker processes (`adapters/import_pool.py`),
+    # started on the first import: None picks one fewer than the machine's cores (at most 4;
+    # the service's own process writes the rows), 0 prepares them in the service's process.
+    import_processes: int | None = Field(
+        None,
+        ge=0,
+        le=32,
+        description="worker processes of bulk imports (0: none; default: cores - 1)",
+    )
+
     def lookup_secret(self, mode: str) -> bytes:
         """The lookup key for a process running in `mode` ("embedded" or "production")."""
         return lookup_secret(self.lookup_key, mode, "LMIS_REGISTRY_LOOKUP_KEY")

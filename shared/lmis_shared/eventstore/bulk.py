@@ -14,6 +14,7 @@ that has a key already (its stream exists) violates that table's primary key the
 from __future__ import annotations
 
 from collections.abc import Sequence
+from uuid import UUID
 
 import asyncpg
 from pydantic_core import to_json
@@ -21,6 +22,7 @@ from pydantic_core import to_json
 from lmis_shared.eventstore._plan import PlannedEvent as PlannedEvent  # an import numbers its own
 from lmis_shared.eventstore._plan import plan
 from lmis_shared.eventstore.api import StreamAppend
+from lmis_shared.eventstore.copy_text import KEY_COLUMNS, copy_lines
 from lmis_shared.eventstore.errors import WrongExpectedVersion
 from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.eventstore.rows import EVENT_COLUMNS
@@ -92,6 +94,25 @@ async def copy_new_events(
         await conn.copy_records_to_table(
             "events", schema_name=schema, columns=list(EVENT_COLUMNS), records=rows
         )
+    except asyncpg.UniqueViolationError:
+        raise WrongExpectedVersion(first, 0, None) from None
+    tx_id: int = await conn.fetchval(_TRANSACTION)
+    return tx_id
+
+
+async def copy_new_event_lines(
+    conn: Connection, schema: str, first: UUID, events: bytes, keys: bytes
+) -> int:
+    """`copy_new_events` for events already sealed and written as COPY text lines
+    (`copy_text.event_line`, `copy_text.key_line`: an import's worker process made them),
+    with the same refusal: a stream or a subject key that exists raises WrongExpectedVersion
+    naming `first` (the COPY does not say which). Answers the transaction's id."""
+    if not events:
+        raise ValueError("no events to append")
+    try:
+        if keys:
+            await copy_lines(conn, schema, "person_keys", KEY_COLUMNS, keys)
+        await copy_lines(conn, schema, "events", EVENT_COLUMNS, events)
     except asyncpg.UniqueViolationError:
         raise WrongExpectedVersion(first, 0, None) from None
     tx_id: int = await conn.fetchval(_TRANSACTION)

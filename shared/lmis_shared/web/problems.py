@@ -244,7 +244,18 @@ async def _http_handler(request: Request, error: Exception) -> ProblemResponse:
     assert isinstance(error, StarletteHTTPException)
     phrase = _phrase(error.status_code)
     detail = error.detail if isinstance(error.detail, str) and error.detail != phrase else None
-    return problem_response(request, error.status_code, detail=detail, headers=error.headers)
+    return problem_response(
+        request,
+        error.status_code,
+        type=_HTTP_TYPES.get(error.status_code),
+        detail=detail,
+        headers=error.headers,
+    )
+
+
+# statuses raised as plain HTTP errors that have a type of their own elsewhere: an upload over
+# its limit (`web/uploads.py`) answers with the same type as a JSON body over its limit
+_HTTP_TYPES = {413: "content-too-large"}
 
 
 def _status_titles(status: int) -> tuple[str, str]:

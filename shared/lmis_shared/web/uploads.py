@@ -135,4 +135,5 @@ async def _limited(request: Request, max_bytes: int) -> AsyncGenerator[bytes, No
 
 
 def _too_large(max_bytes: int) -> HTTPException:
-    return HTTPException(413, f"the file is larger than {max_bytes >> 20} MB")
+    limit = f"{max_bytes >> 20} MB" if max_bytes >= 1 << 20 else f"{max_bytes} bytes"
+    return HTTPException(413, f"the file is larger than {limit}")

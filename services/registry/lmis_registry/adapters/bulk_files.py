@@ -11,15 +11,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache, partial
+from typing import Any
 from uuid import UUID
 
 import asyncpg
 
 from lmis_registry.adapters import open_files, worker_list
+from lmis_registry.application.import_prepared import PreparedFile
 from lmis_registry.application.imports import BATCH_SIZE, ImportedFile, import_file_id
 from lmis_registry.domain.workers import OpenFileExists, WorkerFile
 from lmis_shared.commands import Change
-from lmis_shared.eventstore.bulk import PlannedEvent, copy_new_events
+from lmis_shared.eventstore.bulk import PlannedEvent, copy_new_event_lines, copy_new_events
+from lmis_shared.eventstore.copy_text import copy_lines
 from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.eventstore.signal import CommitSignal
 from lmis_shared.privacy.personal import PersonalData
@@ -109,6 +112,26 @@ class PostgresBulkFiles:
                 records=[worker_list.row_of(c.after) for c in ordered],
             )
         self._signal.committed_transaction(tx_id)  # committed: the relays may read them
+
+    async def save_prepared(self, files: Sequence[PreparedFile]) -> None:
+        """`save_new` for files a worker process prepared (`import_pool.py`): their rows are
+        COPY text lines already, joined here in id order and written in one transaction."""
+        if not files:
+            return
+        ordered = sorted(files, key=lambda f: f.file_id)
+        stored: list[Any] = [f.stored for f in ordered]
+        claims = sorted(
+            (s.claim, f.file_id) for f, s in zip(ordered, stored, strict=True) if s.claim
+        )
+        events = "".join(s.events for s in stored).encode()
+        keys = "".join(s.key for s in stored).encode()
+        listed = "".join(s.listed for s in stored).encode()
+        async with self._pool.acquire() as conn, conn.transaction():
+            first = ordered[0].file_id
+            tx_id = await copy_new_event_lines(conn, self._schema, first, events, keys)
+            await self._claim(conn, claims)
+            await copy_lines(conn, self._schema, "worker_list", worker_list.COLUMNS, listed)
+        self._signal.committed_transaction(tx_id)
 
     async def _claim(self, conn: Connection, claims: list[tuple[str, UUID]]) -> None:
         if not claims:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
+from typing import Protocol, TypeVar
 from uuid import UUID
 
 from lmis_registry.domain import workers
@@ -42,6 +43,64 @@ class PlannedFile:
     events: list[EventPayload]
     after: workers.WorkerFile
 
+    @property
+    def file_id(self) -> UUID:
+        return self.after.id
+
+    @property
+    def is_open(self) -> bool:
+        return self.after.is_open
+
+
+class NewFile(Protocol):
+    """What the checks against earlier rows and stored files need of a planned row: a
+    `PlannedFile`, or a row a worker process prepared for storage (`import_prepared.py`)."""
+
+    @property
+    def row(self) -> Row: ...
+
+    @property
+    def citizen_id(self) -> str: ...
+
+    @property
+    def file_id(self) -> UUID: ...
+
+    @property
+    def is_open(self) -> bool: ...
+
+    @property
+    def after(self) -> workers.WorkerFile | None:
+        """The file's state (None where a worker process was not asked for it)."""
+        ...
+
+
+F = TypeVar("F", bound=NewFile)
+
+
+class FirstInFile:
+    """The first row of a file or of a citizen's open file wins, as in the API: remembers
+    what earlier rows of the import opened (rows come in the file's order)."""
+
+    def __init__(self, table: Table) -> None:
+        self._table = table
+        self._files_seen: dict[UUID, int] = {}
+        self._opened_by: dict[str, int] = {}
+
+    def check(self, planned: F) -> F:
+        """`planned`, or RowRejected naming the earlier row it repeats."""
+        number, file_id, citizen = planned.row.number, planned.file_id, planned.citizen_id
+        reason = None
+        if file_id in self._files_seen:
+            reason = f"repeats row {self._files_seen[file_id]} (same citizen and registration date)"
+        elif planned.is_open and citizen in self._opened_by:
+            reason = f"{OPEN_FILE} (row {self._opened_by[citizen]})"
+        if reason:
+            raise RowRejected([self._table.error(planned.row, "citizen_id", reason)])
+        self._files_seen[file_id] = number
+        if planned.is_open:
+            self._opened_by[citizen] = number
+        return planned
+
 
 class RowPlanner:
     """Plans the rows of one import, in order (`plan` is called batch after batch)."""
@@ -61,8 +120,7 @@ class RowPlanner:
         self._authorizer = authorizer
         self._file_id = file_id
         self._follow_ups = tuple(follow_ups)
-        self._files_seen: dict[UUID, int] = {}
-        self._opened_by: dict[str, int] = {}
+        self._first = FirstInFile(table)
 
     def plan(self, rows: Sequence[Row]) -> tuple[list[PlannedFile], list[RowError]]:
         """The rows' new files, and the errors of the rows refused."""
@@ -70,12 +128,13 @@ class RowPlanner:
         errors: list[RowError] = []
         for row in rows:
             try:
-                planned.append(self._once_in_file(self._plan(row)))
+                planned.append(self._first.check(self.plan_row(row)))
             except RowRejected as rejected:
                 errors.extend(rejected.errors)
         return planned, errors
 
-    def _plan(self, row: Row) -> PlannedFile:
+    def plan_row(self, row: Row) -> PlannedFile:
+        """One row's new file, on its own (`plan` checks it against the earlier rows)."""
         table, today = self._table, self._today
         register = build_command(table, row, workers.RegisterWorker)
         if not self._authorizer.allows(self._principal, WRITE, register.commune_code, STREAM_TYPE):
@@ -92,18 +151,3 @@ class RowPlanner:
                 after = workers.AGGREGATE.fold_more(after, file_id, more)
                 events = events + more
         return PlannedFile(row, register.citizen_id, events, after)
-
-    def _once_in_file(self, planned: PlannedFile) -> PlannedFile:
-        """The first row of a file or of a citizen's open file wins, as in the API."""
-        number, file_id, citizen = planned.row.number, planned.after.id, planned.citizen_id
-        reason = None
-        if file_id in self._files_seen:
-            reason = f"repeats row {self._files_seen[file_id]} (same citizen and registration date)"
-        elif planned.after.is_open and citizen in self._opened_by:
-            reason = f"{OPEN_FILE} (row {self._opened_by[citizen]})"
-        if reason:
-            raise RowRejected([self._table.error(planned.row, "citizen_id", reason)])
-        self._files_seen[file_id] = number
-        if planned.after.is_open:
-            self._opened_by[citizen] = number
-        return planned

@@ -16,8 +16,8 @@ revealing the citizen ID. A file made under the import's own correlation id was 
 earlier part of the same import (the CLI sends a file in chunks under one correlation id): that
 row repeats an earlier row, a mistake in the file, not a re-run.
 
-Planning (CPU: validating and deciding) runs in a thread, batch k + 1 while batch k is being
-saved (mostly the database's time), so the two overlap and the service keeps answering.
+Planning (CPU: validating and deciding) runs batch k + 1 while batch k is being saved: in a
+thread, or, with worker processes (`import_prepared.py`), ahead in them, sealed and serialised.
 """
 
 from __future__ import annotations
@@ -25,17 +25,27 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from functools import partial
+from typing import Protocol, TypeVar
 from uuid import UUID
 
 from lmis_registry.application.import_identities import ImportedIdentities
+from lmis_registry.application.import_prepared import (
+    Prepared,
+    PreparedFile,
+    PreparedImports,
+    PreparingJob,
+)
 from lmis_registry.application.import_rows import (
     OPEN_FILE,
     STREAM_TYPE,
+    FirstInFile,
     FollowUp,
+    NewFile,
     PlannedFile,
     RowPlanner,
 )
@@ -48,7 +58,7 @@ from lmis_shared.commands import Change, CommandContext
 from lmis_shared.errors import ConcurrencyConflict, Forbidden
 from lmis_shared.events import NewEvent, new_event_ids
 from lmis_shared.eventstore import AppendContext, WrongExpectedVersion
-from lmis_shared.imports import ImportSummary, Row, Table, Template
+from lmis_shared.imports import ImportSummary, Row, RowRejected, Table, Template
 
 FILE_ID_NAMESPACE = uuid.UUID("5b0f6a52-2c2e-5d8e-9a36-7f1c2b9e4d10")
 _NAMESPACE_BYTES = FILE_ID_NAMESPACE.bytes
@@ -62,6 +72,7 @@ FOLLOW_UPS: tuple[FollowUp, ...] = ()
 """Later commands a row may carry (a contract, a departure): none yet."""
 
 Progress = Callable[[int], None]
+F = TypeVar("F", bound=NewFile)
 
 
 def import_file_id(citizen_key: str, registered_on: date) -> UUID:
@@ -113,7 +124,10 @@ class WorkerImports:
         follow_ups: Sequence[FollowUp] = FOLLOW_UPS,
         batch_size: int = BATCH_SIZE,
         identities: ImportedIdentities | None = None,
+        prepared: PreparedImports | None = None,
     ) -> None:
+        self._prepared = prepared
+        """Worker processes that prepare the rows (None: planned in a thread here)."""
         self._identities = identities
         """Asks the population register about the imported files, once all are saved."""
         self._files = files
@@ -129,6 +143,24 @@ class WorkerImports:
         """Import `table`'s rows; `progress(n)` hears of every `n` rows dealt with."""
         self.authorise(ctx.principal)
         summary = ImportSummary(rows=len(table.rows), unrecognised_columns=table.unrecognised)
+        context = ctx.append_context(SOURCE, self._clock.now())
+        if self._prepared is not None:
+            saved = await self._run_prepared(self._prepared, table, ctx, context, summary, progress)
+        else:
+            saved = await self._run_here(table, ctx, context, summary, progress)
+        if self._identities is not None and saved:  # after the rows: not on the import's path
+            await self._identities.check(saved, context)
+        return summary
+
+    async def _run_here(
+        self,
+        table: Table,
+        ctx: CommandContext,
+        context: AppendContext,
+        summary: ImportSummary,
+        progress: Progress | None,
+    ) -> list[workers.WorkerFile]:
+        """Plan in a thread, batch k + 1 while batch k is being saved."""
         planner = RowPlanner(
             table,
             ctx.principal,
@@ -137,7 +169,7 @@ class WorkerImports:
             self._files.file_id,
             self._follow_ups,
         )
-        context = ctx.append_context(SOURCE, self._clock.now())
+        save = partial(self._save, table, ctx.principal, context, summary, progress)
         saved: list[workers.WorkerFile] = []
         saving: asyncio.Task[list[workers.WorkerFile]] | None = None
         try:
@@ -146,18 +178,73 @@ class WorkerImports:
                 summary.errors += errors
                 if saving is not None:
                     saved += await saving
-                saving = asyncio.create_task(
-                    self._save(table, ctx.principal, planned, context, summary, progress, len(rows))
-                )
+                store = partial(self._save_changes, context=context)
+                saving = asyncio.create_task(save(planned, store, rows=len(rows)))
             if saving is not None:
                 saved += await saving
         finally:
             if saving is not None and not saving.done():  # planning failed: stop saving
                 saving.cancel()
                 await asyncio.gather(saving, return_exceptions=True)
-        if self._identities is not None and saved:  # after the rows: not on the import's path
-            await self._identities.check(saved, context)
-        return summary
+        return saved
+
+    async def _run_prepared(
+        self,
+        prepared: PreparedImports,
+        table: Table,
+        ctx: CommandContext,
+        context: AppendContext,
+        summary: ImportSummary,
+        progress: Progress | None,
+    ) -> list[workers.WorkerFile]:
+        """Rows prepared in worker processes, `prepared.window` batches ahead, checked here
+        in the file's order against earlier rows and stored files, saved batch by batch."""
+        job = PreparingJob(
+            ctx.principal,
+            self._clock.today(),
+            context,
+            dict(table.headings),
+            keep_files=self._identities is not None,
+        )
+        first = FirstInFile(table)
+        batches = _batches(table.rows, self._batch_size)
+        ahead: deque[tuple[list[Row], asyncio.Future[list[Prepared]]]] = deque()
+
+        def prepare_next() -> None:
+            rows = next(batches, None)
+            if rows is not None:
+                ahead.append((rows, asyncio.ensure_future(prepared.prepare(job, rows))))
+
+        save = partial(self._save, table, ctx.principal, context, summary, progress)
+        saved: list[workers.WorkerFile] = []
+        saving: asyncio.Task[list[workers.WorkerFile]] | None = None
+        try:
+            for _ in range(prepared.window):
+                prepare_next()
+            while ahead:
+                rows, preparing = ahead.popleft()
+                outcomes = await preparing
+                prepare_next()
+                ready: list[PreparedFile] = []
+                for outcome in outcomes:
+                    if isinstance(outcome, list):
+                        summary.errors += outcome
+                        continue
+                    try:
+                        ready.append(first.check(outcome))
+                    except RowRejected as rejected:
+                        summary.errors += rejected.errors
+                if saving is not None:
+                    saved += await saving
+                saving = asyncio.create_task(save(ready, prepared.save_prepared, rows=len(rows)))
+            if saving is not None:
+                saved += await saving
+        finally:
+            left = [f for _, f in ahead] + ([saving] if saving is not None else [])
+            for future in left:
+                future.cancel()
+            await asyncio.gather(*left, return_exceptions=True)
+        return saved
 
     def authorise(self, principal: Principal) -> None:
         """The caller's role must let it write worker files somewhere (rows are checked one
@@ -172,10 +259,12 @@ class WorkerImports:
         self,
         table: Table,
         principal: Principal,
-        batch: list[PlannedFile],
         context: AppendContext,
         summary: ImportSummary,
         progress: Progress | None,
+        batch: list[F],
+        store: Callable[[list[F]], Awaitable[None]],
+        *,
         rows: int,
     ) -> list[workers.WorkerFile]:
         """Save the batch's new files (answered, as saved); those already there are skipped,
@@ -184,33 +273,34 @@ class WorkerImports:
         for _ in range(MAX_ATTEMPTS):
             batch = await self._still_new(table, principal, batch, summary, context.correlation_id)
             try:
-                await self._files.save_new(_changes(batch, context))
+                await store(batch)
             except (WrongExpectedVersion, workers.OpenFileExists):
                 continue
             summary.imported += len(batch)
             if progress:
                 progress(rows)
-            return [p.after for p in batch]
+            return [f for f in (p.after for p in batch) if f is not None]
         raise ConcurrencyConflict(None, None)
+
+    async def _save_changes(self, batch: list[PlannedFile], context: AppendContext) -> None:
+        await self._files.save_new(_changes(batch, context))
 
     async def _still_new(
         self,
         table: Table,
         principal: Principal,
-        batch: list[PlannedFile],
+        batch: list[F],
         summary: ImportSummary,
         this_import: UUID,
-    ) -> list[PlannedFile]:
+    ) -> list[F]:
         # claims first, files second: a claim and its file commit together, so a claim seen
         # here whose file is not seen below belongs to another file (this order cannot
         # mistake a file another import commits in between for a second open file)
-        holders = await self._files.open_file_holders(
-            [p.citizen_id for p in batch if p.after.is_open]
-        )
-        existing = await self._files.existing([p.after.id for p in batch])
-        ready: list[PlannedFile] = []
+        holders = await self._files.open_file_holders([p.citizen_id for p in batch if p.is_open])
+        existing = await self._files.existing([p.file_id for p in batch])
+        ready: list[F] = []
         for planned in batch:
-            made = existing.get(planned.after.id)
+            made = existing.get(planned.file_id)
             if made is not None and not self._may_see(principal, made.commune_code):
                 summary.errors.append(table.error(planned.row, "citizen_id", REFUSED))
             elif made is not None and made.correlation_id == this_import:
@@ -218,7 +308,7 @@ class WorkerImports:
                 summary.errors.append(table.error(planned.row, "citizen_id", REPEATED))
             elif made is not None:
                 summary.skipped_rows.append(planned.row.number)
-            elif planned.after.is_open and planned.citizen_id in holders:
+            elif planned.is_open and planned.citizen_id in holders:
                 holder = holders[planned.citizen_id]
                 reason = OPEN_FILE if self._may_see(principal, holder) else REFUSED
                 summary.errors.append(table.error(planned.row, "citizen_id", reason))

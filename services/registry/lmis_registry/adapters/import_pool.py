@@ -1,0 +1,278 @@
+"""Worker processes that prepare an import's rows for PostgreSQL (the application's
+`PreparedImports` port): each batch of rows is validated, decided, folded, sealed and written
+as COPY text lines in a worker, and the service's process only looks the batch up and COPYs
+the lines (`PostgresBulkFiles.save_prepared`).
+
+A worker hands back per row its citizen ID, file id, whether it opens a file, the lines of its
+events, data key and list row, its open-file claim, and its state only when the import asks
+(`keep_files`: the population register is asked about the files after). Pickling those back
+is a few microseconds a row; pickling planned files (models) back cost 50 (measured).
+
+The workers are started with `spawn` (the service has threads; a fork would copy their
+locks), on the first import, and stopped with the service (`close`). Each gets the lookup
+key and the master key wrapper once, at its start, over the pipe between the two processes of
+the service: both stay in the service's memory, as in its own process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from functools import lru_cache, partial
+from typing import Any, NamedTuple, cast
+from uuid import UUID
+
+from lmis_registry.adapters import open_files, worker_list
+from lmis_registry.adapters.bulk_files import PostgresBulkFiles
+from lmis_registry.application.import_prepared import Prepared, PreparedFile, PreparingJob
+from lmis_registry.application.import_rows import STREAM_TYPE, PlannedFile, RowPlanner
+from lmis_registry.application.import_template import WORKER_TEMPLATE
+from lmis_registry.application.imports import BATCH_SIZE, FOLLOW_UPS, import_file_id
+from lmis_registry.settings import RegistrySettings
+from lmis_shared.auth import Authorizer
+from lmis_shared.events import new_event_ids
+from lmis_shared.eventstore.bulk import PlannedEvent
+from lmis_shared.eventstore.copy_text import context_columns, event_line, key_line, line
+from lmis_shared.imports import Row, RowRejected, Table, vietnamese_date
+from lmis_shared.imports.heap import YOUNG_THRESHOLD
+from lmis_shared.privacy.keys import KeyWrapper
+from lmis_shared.privacy.keystore import InMemoryKeyStore
+from lmis_shared.privacy.personal import PersonalData
+
+MAX_DEFAULT_PROCESSES = 4
+
+
+class StoredFile(NamedTuple):
+    """A prepared file's rows as COPY text lines (`PreparedFile.stored`)."""
+
+    events: str
+    key: str
+    listed: str
+    claim: str | None
+    """The citizen key its open-file claim takes (None: it takes none)."""
+
+
+NOT_STORED = StoredFile("", "", "", None)
+"""The lines of a file found stored already (its row is skipped, not saved)."""
+
+
+@dataclass(frozen=True)
+class WorkerSetup:
+    """What each worker gets once, at its start."""
+
+    lookup_secret: bytes
+    wrapper: KeyWrapper | None
+    authorizer: Authorizer
+
+
+Raw = tuple[str, bytes, bool, str, str, str, str | None, Any]
+"""A prepared row as a worker hands it back: citizen ID, file id's bytes, opens a file,
+`StoredFile`'s fields, its state (or None)."""
+
+
+class Preparer:
+    """The work of one worker process: batches of rows, as the service would plan them."""
+
+    def __init__(self, setup: WorkerSetup) -> None:
+        self._setup = setup
+        self._key = lru_cache(maxsize=2 * BATCH_SIZE)(
+            partial(open_files.citizen_key, setup.lookup_secret)
+        )
+        wrapper = setup.wrapper
+        # seal_new_subjects makes the keys itself: the key store is never asked
+        self._personal = None if wrapper is None else PersonalData(InMemoryKeyStore(), wrapper)
+
+    def file_id(self, citizen_id: str, registered_on: Any) -> UUID:
+        return import_file_id(self._key(citizen_id), registered_on)
+
+    def prepare(
+        self,
+        job: PreparingJob,
+        rows: Sequence[tuple[int, dict[str, str]]],
+        stored_already: frozenset[bytes] = frozenset(),
+    ) -> list[Raw | list[Any]]:
+        """The rows planned and, but for the files in `stored_already` (ids' bytes: they
+        will be skipped, a stream never goes away), sealed and written as lines."""
+        table = Table(WORKER_TEMPLATE, job.headings, [])
+        planner = RowPlanner(
+            table, job.principal, job.today, self._setup.authorizer, self.file_id, FOLLOW_UPS
+        )
+        outcomes: list[PlannedFile | list[Any]] = []
+        for number, values in rows:
+            try:
+                outcomes.append(planner.plan_row(Row(number, values)))
+            except RowRejected as rejected:
+                outcomes.append(rejected.errors)
+        planned = [p for p in outcomes if isinstance(p, PlannedFile)]
+        new = [p for p in planned if p.after.id.bytes not in stored_already]
+        lines = dict(zip(map(id, new), self._stored(new, job), strict=True))
+        stored = (lines.get(id(p), NOT_STORED) for p in planned)
+        return [
+            o if isinstance(o, list) else self._raw(o, next(stored), job.keep_files)
+            for o in outcomes
+        ]
+
+    def _raw(self, planned: PlannedFile, stored: StoredFile, keep: bool) -> Raw:
+        after = planned.after
+        return (
+            planned.citizen_id,
+            after.id.bytes,
+            after.is_open,
+            *stored,
+            after if keep else None,
+        )
+
+    def _stored(self, planned: list[PlannedFile], job: PreparingJob) -> list[StoredFile]:
+        """Each file's lines, as `PostgresBulkFiles.save_new` and `copy_new_events` would
+        write its rows (numbered from version 1, sealed per person)."""
+        ids = iter(new_event_ids(sum(len(p.events) for p in planned)))
+        events = [
+            PlannedEvent(
+                next(ids),
+                e.event_type,
+                p.after.id,
+                STREAM_TYPE,
+                version,
+                e.model_dump(mode="json"),
+                job.context,
+            )
+            for p in planned
+            for version, e in enumerate(p.events, start=1)
+        ]
+        keys: dict[UUID, str] = {}
+        datas = [e.data for e in events]
+        if self._personal is not None and events:
+            datas, records = self._personal.seal_new_subjects(events)
+            keys = {r.subject_id: key_line(r) for r in records}
+        shared = context_columns(job.context)
+        # lines by row, not by file id: a row repeating an earlier row's file (refused in the
+        # service's process, in the file's order) must not carry the earlier row's events
+        lines: list[list[str]] = [[] for _ in planned]
+        at = iter(i for i, p in enumerate(planned) for _ in p.events)
+        for event, data in zip(events, datas, strict=True):
+            lines[next(at)].append(event_line(event, data, shared))
+        return [
+            StoredFile(
+                "".join(lines[i]),
+                keys.get(p.after.id, ""),
+                line(worker_list.row_of(p.after)),
+                self._key(p.citizen_id) if open_files.holds_claim(p.after) else None,
+            )
+            for i, p in enumerate(planned)
+        ]
+
+
+_preparer: Preparer | None = None
+"""The worker process's own (set by `_start`)."""
+
+
+def _start(setup: WorkerSetup) -> None:
+    global _preparer  # one per worker process
+    _preparer = Preparer(setup)
+    # the worker's garbage dies young and makes no cycles (see `imports/heap.py`)
+    gc.set_threshold(YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+    gc.freeze()
+
+
+def _ready() -> bool:
+    return _preparer is not None
+
+
+def _prepare(
+    job: PreparingJob, rows: Sequence[tuple[int, dict[str, str]]], stored_already: frozenset[bytes]
+) -> list[Any]:
+    if _preparer is None:
+        raise RuntimeError("the import worker was not started")
+    return _preparer.prepare(job, rows, stored_already)
+
+
+class ImportPool:
+    """Implements the application's `PreparedImports` port on worker processes."""
+
+    def __init__(self, bulk: PostgresBulkFiles, processes: int, setup: WorkerSetup) -> None:
+        self._bulk = bulk
+        self._processes = processes
+        self._setup = setup
+        self._executor: ProcessPoolExecutor | None = None
+
+    @property
+    def window(self) -> int:
+        return self._processes + 1
+
+    def _started(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                self._processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start,
+                initargs=(self._setup,),
+            )
+        return self._executor
+
+    async def start(self) -> None:
+        """Start the workers now rather than at the first import (each imports the service's
+        code, a second or so), and wait until they are up."""
+        executor, loop = self._started(), asyncio.get_running_loop()
+        await asyncio.gather(
+            *(loop.run_in_executor(executor, _ready) for _ in range(self._processes))
+        )
+
+    async def prepare(self, job: PreparingJob, rows: Sequence[Row]) -> list[Prepared]:
+        numbered = [(r.number, dict(r.values)) for r in rows]
+        already = frozenset(i.bytes for i in await self._bulk.existing(self._likely_ids(rows)))
+        loop, executor = asyncio.get_running_loop(), self._started()
+        try:
+            raw = await loop.run_in_executor(executor, _prepare, job, numbered, already)
+        except BrokenProcessPool:  # a worker died (killed, out of memory): this import fails,
+            if self._executor is executor:  # the next one starts new workers
+                self._executor = None
+            executor.shutdown(wait=False, cancel_futures=True)
+            raise
+        return [
+            o
+            if isinstance(o, list)
+            else PreparedFile(row, o[0], UUID(bytes=o[1]), o[2], StoredFile(*o[3:7]), o[7])
+            for row, o in zip(rows, raw, strict=True)
+        ]
+
+    def _likely_ids(self, rows: Sequence[Row]) -> list[UUID]:
+        """The file ids the rows' cells give before validation: a re-run looks them up first
+        so that the workers do not seal and write the files it will skip. Only a saving: a
+        row whose id is not guessed right is prepared in full, and checked after as any."""
+        ids = []
+        for row in rows:
+            citizen, registered = row.values.get("citizen_id"), row.values.get("registered_on")
+            if citizen and registered:
+                try:
+                    ids.append(self._bulk.file_id(citizen, vietnamese_date(registered)))
+                except ValueError:
+                    continue
+        return ids
+
+    async def save_prepared(self, files: Sequence[PreparedFile]) -> None:
+        if any(not cast(StoredFile, f.stored).events for f in files):
+            raise RuntimeError("a file found stored already came to be saved")
+        await self._bulk.save_prepared(files)
+
+    async def aclose(self) -> None:
+        """Stop the workers (an import still running fails: the service is stopping)."""
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
+
+
+def import_pool_of(
+    bulk: PostgresBulkFiles, settings: RegistrySettings, setup: WorkerSetup
+) -> ImportPool | None:
+    """The pool `settings.import_processes` asks for (None when it asks for none)."""
+    processes = settings.import_processes
+    if processes is None:  # the cores this process may run on (a cpuset), not the machine's
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        processes = min(MAX_DEFAULT_PROCESSES, (cores or 1) - 1)
+    return ImportPool(bulk, processes, setup) if processes > 0 else None

@@ -1,0 +1,111 @@
+"""Rows in PostgreSQL's text COPY format, made where the rows are made (a bulk import's worker
+process) and handed to the database as bytes, so the process that holds the connection only
+joins and sends them.
+
+asyncpg's `copy_records_to_table` encodes each value itself, in the connection's process;
+a worker process that handed it records would have to pickle them back (UUIDs, datetimes,
+dicts: dearer than encoding them). Text lines are bytes: cheap to send back, and the COPY
+reads them as it would read a file. The format is PostgreSQL's (`COPY ... FROM STDIN`, text):
+tab between columns, `\\N` for NULL, and backslash, newline, carriage return and tab escaped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from io import BytesIO
+from typing import Any
+from uuid import UUID
+
+from pydantic_core import to_json
+
+from lmis_shared.eventstore._plan import PlannedEvent
+from lmis_shared.eventstore.api import AppendContext
+from lmis_shared.eventstore.postgres import Connection
+from lmis_shared.eventstore.rows import EVENT_COLUMNS
+from lmis_shared.privacy.keystore import KeyRecord
+
+NULL = "\\N"
+KEY_COLUMNS = ("subject_id", "wrapped_key", "master_key_id", "created_at")
+_NEEDS_ESCAPE = re.compile(r"[\\\n\r\t]")
+_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+def text(value: str) -> str:
+    """A text value as COPY reads it back unchanged (most need no escape: looked for first,
+    `translate` is slow)."""
+    return value.translate(_ESCAPES) if _NEEDS_ESCAPE.search(value) else value
+
+
+def field(value: Any) -> str:
+    """One column's value in the text format (the types the registry's tables hold)."""
+    kind = type(value)
+    if kind is str:
+        return text(value)
+    if value is None:
+        return NULL
+    if kind is UUID or kind is int:
+        return str(value)
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, UUID | int):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bytes):  # bytea's hex form; its backslash escaped for COPY
+        return "\\\\x" + value.hex()
+    if isinstance(value, list | tuple):
+        return text(_array(value))
+    raise TypeError(f"no COPY text form for {type(value).__name__}")
+
+
+def _array(values: Sequence[Any]) -> str:
+    """A one-dimensional array literal: every element quoted, NULL as NULL."""
+    items = (
+        "NULL" if v is None else '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+        for v in values
+    )
+    return "{" + ",".join(items) + "}"
+
+
+def line(values: Iterable[Any]) -> str:
+    return "\t".join(map(field, values)) + "\n"
+
+
+def context_columns(context: AppendContext) -> str:
+    """The columns every event of one append shares, after its data (`EVENT_COLUMNS`)."""
+    return line(
+        (
+            context.recorded_at,
+            context.actor,
+            context.correlation_id,
+            context.causation_id,
+            context.traceparent,
+            context.source,
+        )
+    )
+
+
+def event_line(event: PlannedEvent, data: dict[str, Any], shared: str) -> str:
+    """An event's row; `shared` is `context_columns(event.context)`, made once per batch."""
+    return (
+        f"{event.event_id}\t{text(event.event_type)}\t{event.stream_id}\t"
+        f"{text(event.stream_type)}\t{event.version}\t{text(to_json(data).decode())}\t{shared}"
+    )
+
+
+def key_line(record: KeyRecord) -> str:
+    return line((record.subject_id, record.wrapped, record.master_key_id, record.created_at))
+
+
+async def copy_lines(
+    conn: Connection, schema: str, table: str, columns: Sequence[str], lines: bytes
+) -> None:
+    """COPY `lines` (text format, UTF-8) into `schema.table`."""
+    await conn.copy_to_table(
+        table, source=BytesIO(lines), schema_name=schema, columns=list(columns), format="text"
+    )
+
+
+__all__ = ["EVENT_COLUMNS", "KEY_COLUMNS", "copy_lines", "event_line", "key_line", "line"]
