@@ -4,7 +4,8 @@
 code needs both run on the same store, back to back, on a machine whose load moves. This
 keeps an embedded PostgreSQL and its store of `--events` worker registrations in `--data`
 (filled once, `pipeline.fill_store`), rebuilds into a fresh schema and prints one JSON line:
-wall seconds, phases, and the CPU seconds of this process and of PostgreSQL. Run it with each
+what `bench/rebuild.py` measures of a first build (wall seconds, phases, CPU seconds of this
+process and of PostgreSQL). Run it with each
 checkout's interpreter in turn (the code imported is that checkout's):
 
     for i in 1 2; do
@@ -23,18 +24,14 @@ import json
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from lmis_cli.embedded import EmbeddedPostgres, running
-from lmis_reporting.adapters.indicator_store import IndicatorProjection
-from lmis_reporting.adapters.replica import IndicatorReplica
 from lmis_shared.eventstore.postgres import PostgresEventStore, create_pool
-from lmis_shared.processing.rebuilding import rebuild_projection
 from pipeline import fill_store
-from rebuild import postgres_cpu
+from rebuild import reporting
 
 
 async def measure(server: EmbeddedPostgres, events: int, label: str) -> dict[str, object]:
@@ -46,30 +43,7 @@ async def measure(server: EmbeddedPostgres, events: int, label: str) -> dict[str
             await fill_store(PostgresEventStore(pool, source), events, seed=3)
             await pool.execute(f"VACUUM ANALYZE {source}.events")
         schema = f"pair_{os.getpid()}"
-        await IndicatorProjection(pool, schema).migrate()
-        phases: dict[str, float] = {}
-        load = os.getloadavg()[0]
-        started, cpu, server_cpu = time.perf_counter(), time.process_time(), postgres_cpu(server)
-        applied = await rebuild_projection(
-            pool,
-            schema,
-            IndicatorProjection.name,
-            IndicatorProjection.event_types,
-            IndicatorReplica(),
-            [source],
-            phases=phases,
-        )
-        seconds = time.perf_counter() - started
-        figures = {
-            "label": label,
-            "events": applied,
-            "seconds": round(seconds, 2),
-            "events_per_s": round(applied / seconds),
-            "python_cpu_seconds": round(time.process_time() - cpu, 1),
-            "postgresql_cpu_seconds": round(postgres_cpu(server) - server_cpu, 1),
-            "phases": phases,
-            "machine_load_before": round(load, 1),
-        }
+        figures = {"label": label, **await reporting(pool, server, schema, source=source)}
         await pool.execute(f"DROP SCHEMA {schema} CASCADE")
         return figures
     finally:

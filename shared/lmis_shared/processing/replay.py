@@ -29,6 +29,7 @@ import asyncpg
 
 from lmis_shared import upcasting
 from lmis_shared.events import EventPayload, payload_class
+from lmis_shared.eventstore.rows import EVENT_COLUMNS
 from lmis_shared.privacy.fields import without_sealed
 from lmis_shared.processing.decoding import Rejected
 from lmis_shared.processing.projection import Connection
@@ -42,17 +43,11 @@ Part = tuple[int, int]
 
 WHOLE: Part = (0, 1)
 
+_READ = ("event_type", "stream_id", "stream_type", "version", "data")
+
 _BOUND = "select pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 
-CONTEXT = (
-    "event_id",
-    "recorded_at",
-    "actor",
-    "correlation_id",
-    "causation_id",
-    "traceparent",
-    "source",
-)
+CONTEXT = tuple(c for c in EVENT_COLUMNS if c not in _READ)
 """A stored event's columns beside what every replay reads (its place, stream, type and data)."""
 
 _CHUNK = (
