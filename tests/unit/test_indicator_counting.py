@@ -4,14 +4,15 @@ facts of their streams and counted with them, as the projection does in one tran
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 
-from lmis_reporting.application.counting import Tally, count, tally
-from lmis_reporting.application.ports import StreamEvent
-from lmis_reporting.domain.facts import WorkerFacts
-from lmis_reporting.domain.indicators import TOTAL, Increment, merge
+from lmis_reporting.application.counting import Tally, _increments, count, tally
+from lmis_reporting.application.ports import RecordedIncrement, StreamEvent
+from lmis_reporting.domain.facts import WorkerFacts, evolve
+from lmis_reporting.domain.indicators import TOTAL, Increment, increments, merge
 from lmis_shared.events import EventPayload
 from tests.unit.reporting_fakes import MemoryCounts, MemoryFacts
 from tests.unit.test_indicator_rules import (
@@ -155,3 +156,45 @@ def test_events_with_no_recorded_day_keep_no_history() -> None:
 
     assert (found.versions, found.recorded) == ([], [])
     assert found.increments
+
+
+def test_a_batchs_rows_are_the_merged_increments_of_its_events_in_order() -> None:
+    # `tally` sums the deltas per row as they come; the rows, their order and their sums are
+    # what merging the batch's increments makes, in total and per recorded day
+    jan, feb = date(2026, 1, 5), date(2026, 2, 9)
+    streams = [uuid4() for _ in range(3)]
+    batch = [
+        StreamEvent(streams[0], "worker", registered(MUONG_KIM), jan),
+        StreamEvent(streams[1], "worker", registered(MUONG_KIM), jan),
+        StreamEvent(streams[2], "loan", loan_applied(KHOEN_ON), None),
+        StreamEvent(streams[0], "worker", contract("KR"), feb),
+        StreamEvent(streams[1], "worker", contract("JP"), jan),
+        StreamEvent(streams[0], "worker", departed(date(2026, 2, 1)), feb),
+        StreamEvent(streams[2], "loan", repaid(date(2026, 2, 1), 1_000_000), feb),
+        StreamEvent(streams[1], "worker", departed(date(2026, 1, 20)), feb),
+    ]
+
+    found = tally(batch, {})
+
+    every: list[Increment] = []
+    by_day: dict[date, list[Increment]] = {}
+    facts: dict[UUID, Any] = {}
+    for e in batch:
+        facts[e.stream_id] = evolve(facts.get(e.stream_id), e.payload)
+        counted = increments(e.payload, facts[e.stream_id])
+        every.extend(counted)
+        if e.recorded_on is not None and counted:
+            by_day.setdefault(e.recorded_on, []).extend(counted)
+    assert found.increments == merge(every)
+    assert found.recorded == [
+        RecordedIncrement(day, item) for day, items in by_day.items() for item in merge(items)
+    ]
+    assert len(found.increments) < len(every)  # some rows were summed
+
+
+def test_a_row_whose_deltas_cancel_out_is_left_out() -> None:
+    up = Increment("i", "u", date(2026, 1, 1), TOTAL, TOTAL, 2)
+    down = Increment("i", "u", date(2026, 1, 1), TOTAL, TOTAL, -2)
+    kept = Increment("i", "v", date(2026, 1, 1), TOTAL, TOTAL, 1)
+
+    assert _increments({up.key: 2 - 2, kept.key: 1}) == merge([up, down, kept]) == [kept]

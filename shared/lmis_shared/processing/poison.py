@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from functools import partial
+from typing import Generic, TypeVar
 
 from lmis_shared.liveness import Liveness
 from lmis_shared.logging import get_logger
@@ -47,24 +48,40 @@ async def apply_isolating(
     applied (False for poison), and the poisoned items' indexes with the reason."""
     applied = [False] * len(items)
     poisoned: list[Poisoned] = []
-
-    async def run(start: int, end: int) -> None:
-        error = await _attempts(step, lambda: apply(items[start:end]), liveness)
-        if isinstance(error, list):
-            applied[start:end] = error
-            return
-        if end - start == 1:
-            reason = f"applying failed {ATTEMPTS} times: {_described(error)}"
-            log.error("processing.poisoned", step=step, error=type(error).__name__)
-            poisoned.append(Poisoned(start, reason))
-            return
-        middle = (start + end) // 2
-        await run(start, middle)
-        await run(middle, end)
-
     if items:
-        await run(0, len(items))
+        await _isolating(_Batch(items, apply, liveness, step, applied, poisoned), 0, len(items))
     return applied, poisoned
+
+
+@dataclass(frozen=True)
+class _Batch(Generic[T]):
+    """What the bisection of one batch shares. A plain object, not a recursive closure: such
+    a closure refers to itself, so the batch it holds (every record, decoded) would stay
+    until the cyclic garbage collector came by, and walking them was most of its time."""
+
+    items: Sequence[T]
+    apply: Callable[[Sequence[T]], Awaitable[list[bool]]]
+    liveness: Liveness
+    step: str
+    applied: list[bool]
+    poisoned: list[Poisoned]
+
+
+async def _isolating(batch: _Batch[T], start: int, end: int) -> None:
+    """Apply `batch.items[start:end]`, or each half of it on its own if it keeps failing."""
+    part = batch.items[start:end]
+    error = await _attempts(batch.step, partial(batch.apply, part), batch.liveness)
+    if isinstance(error, list):
+        batch.applied[start:end] = error
+        return
+    if end - start == 1:
+        reason = f"applying failed {ATTEMPTS} times: {_described(error)}"
+        log.error("processing.poisoned", step=batch.step, error=type(error).__name__)
+        batch.poisoned.append(Poisoned(start, reason))
+        return
+    middle = (start + end) // 2
+    await _isolating(batch, start, middle)
+    await _isolating(batch, middle, end)
 
 
 async def _attempts(

@@ -8,7 +8,7 @@ projection's transaction (`application/counting.py`); `parse` also serves the re
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from uuid import UUID
 
 from lmis_reporting.adapters.deferred_writes import DeferredWrites
@@ -56,12 +56,29 @@ def dump(facts: Facts) -> str:
     return facts.model_dump_json(exclude_defaults=True)
 
 
+class BatchDumps:
+    """`dump`, made once per facts object in a batch: a stream's facts and its history row
+    for the day carry the same object, and the JSON is most of writing either."""
+
+    def __init__(self) -> None:
+        self._made: dict[int, tuple[Facts, str]] = {}  # the facts kept: an id is not reused
+
+    def __call__(self, facts: Facts) -> str:
+        made = self._made.get(id(facts))
+        if made is None:
+            made = self._made[id(facts)] = (facts, dump(facts))
+        return made[1]
+
+
 class PostgresStreamFacts:
     """The `StreamFacts` port on one transaction's connection."""
 
-    def __init__(self, conn: Connection | DeferredWrites, schema: str) -> None:
+    def __init__(
+        self, conn: Connection | DeferredWrites, schema: str, dumps: Callable[[Facts], str] = dump
+    ) -> None:
         self._conn = conn
         self._schema = schema
+        self._dump = dumps
 
     async def load(self, stream_ids: Collection[UUID]) -> dict[UUID, Facts]:
         rows = await self._conn.fetch(in_schema(_LOAD, self._schema), list(stream_ids))
@@ -76,5 +93,5 @@ class PostgresStreamFacts:
             ids,
             [facts[i][0] for i in ids],
             [facts[i][1].commune_code for i in ids],
-            [dump(facts[i][1]) for i in ids],
+            [self._dump(facts[i][1]) for i in ids],
         )

@@ -19,7 +19,7 @@ get them empty: `lmis rebuild reporting` fills them from the event stores.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -27,6 +27,7 @@ from uuid import UUID
 from lmis_reporting.adapters.deferred_writes import DeferredWrites
 from lmis_reporting.adapters.facts_store import dump
 from lmis_reporting.application.ports import FactVersion, RecordedIncrement
+from lmis_reporting.domain.facts import Facts
 from lmis_reporting.domain.indicators import Increment
 from lmis_shared.migrations import Migration
 from lmis_shared.processing import Connection
@@ -122,9 +123,12 @@ def count_keys(increments: Sequence[Increment]) -> list[list[Any]]:
 class PostgresFactHistory:
     """The `FactHistory` port on one transaction's connection."""
 
-    def __init__(self, conn: Connection | DeferredWrites, schema: str) -> None:
+    def __init__(
+        self, conn: Connection | DeferredWrites, schema: str, dumps: Callable[[Facts], str] = dump
+    ) -> None:
         self._conn = conn
         self._schema = schema
+        self._dump = dumps
 
     async def record(self, versions: Sequence[FactVersion]) -> None:
         if not versions:
@@ -139,7 +143,7 @@ class PostgresFactHistory:
             _until(versions),
             [v.stream_type for v in versions],
             [v.facts.commune_code for v in versions],
-            [dump(v.facts) for v in versions],
+            [self._dump(v.facts) for v in versions],
         )
 
 

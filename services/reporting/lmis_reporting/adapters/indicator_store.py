@@ -23,7 +23,7 @@ import asyncpg
 
 from lmis_reporting.adapters.deferred_writes import DeferredWrites
 from lmis_reporting.adapters.facts_store import MIGRATION as FACTS_MIGRATION
-from lmis_reporting.adapters.facts_store import PostgresStreamFacts
+from lmis_reporting.adapters.facts_store import BatchDumps, PostgresStreamFacts
 from lmis_reporting.adapters.history_store import MIGRATION as HISTORY_MIGRATION
 from lmis_reporting.adapters.history_store import (
     PostgresFactHistory,
@@ -107,11 +107,12 @@ class IndicatorProjection(Projection):
             for d in events
         ]
         writes = DeferredWrites(conn)  # the four tables' writes in one round trip
+        dumps = BatchDumps()
         await count(
             new,
-            PostgresStreamFacts(writes, self.schema),
+            PostgresStreamFacts(writes, self.schema, dumps),
             PostgresCounts(writes, self.schema),
-            PostgresFactHistory(writes, self.schema),
+            PostgresFactHistory(writes, self.schema, dumps),
             PostgresRecordedCounts(writes, self.schema),
         )
         await writes.send()

@@ -32,7 +32,10 @@ from lmis_reporting.application.ports import (
     StreamFacts,
 )
 from lmis_reporting.domain.facts import Facts, evolve
-from lmis_reporting.domain.indicators import Increment, increments, merge
+from lmis_reporting.domain.indicators import Increment, increments
+
+RowKey = tuple[str, str, date, str, str]
+"""A count row's key: indicator, unit, month, breakdown and its value (`Increment.key`)."""
 
 
 @dataclass(frozen=True)
@@ -52,8 +55,10 @@ def tally(events: Sequence[StreamEvent], known: Mapping[UUID, Facts]) -> Tally:
     facts = dict(known)
     changed: dict[UUID, tuple[str, Facts]] = {}
     versions: dict[tuple[UUID, date], FactVersion] = {}
-    found: list[Increment] = []
-    by_day: dict[date, list[Increment]] = {}
+    # the deltas summed per row as they come (what `merge` makes of the batch's increments,
+    # in one pass over them: a batch has many increments to few rows)
+    totals: dict[RowKey, int] = {}
+    by_day: dict[date, dict[RowKey, int]] = {}
     for e in events:
         before = facts.get(e.stream_id)
         after = evolve(before, e.payload)
@@ -64,13 +69,25 @@ def tally(events: Sequence[StreamEvent], known: Mapping[UUID, Facts]) -> Tally:
                 key = (e.stream_id, e.recorded_on)
                 versions[key] = FactVersion(e.stream_id, e.stream_type, e.recorded_on, after)
         counted = increments(e.payload, after)
-        found.extend(counted)
-        if e.recorded_on is not None and counted:
-            by_day.setdefault(e.recorded_on, []).extend(counted)
+        if not counted:
+            continue
+        day = None if e.recorded_on is None else by_day.setdefault(e.recorded_on, {})
+        for item in counted:
+            row = item.key
+            totals[row] = totals.get(row, 0) + item.delta
+            if day is not None:
+                day[row] = day.get(row, 0) + item.delta
     recorded = [
-        RecordedIncrement(day, item) for day, items in by_day.items() for item in merge(items)
+        RecordedIncrement(recorded_on, item)
+        for recorded_on, rows in by_day.items()
+        for item in _increments(rows)
     ]
-    return Tally(changed, merge(found), list(versions.values()), recorded)
+    return Tally(changed, _increments(totals), list(versions.values()), recorded)
+
+
+def _increments(deltas: Mapping[RowKey, int]) -> list[Increment]:
+    """One increment per row; rows whose deltas cancel out are left out (as `merge` does)."""
+    return [Increment(*row, delta) for row, delta in deltas.items() if delta != 0]
 
 
 async def count(
