@@ -108,7 +108,11 @@ async def replay_only(pool: asyncpg.Pool) -> dict[str, Any]:
 
 
 async def reporting(
-    pool: asyncpg.Pool, server: EmbeddedPostgres, schema: str, processes: int = 1
+    pool: asyncpg.Pool,
+    server: EmbeddedPostgres,
+    schema: str,
+    processes: int = 1,
+    source: str = SOURCE,
 ) -> dict[str, Any]:
     await IndicatorProjection(pool, schema).migrate()
     phases: dict[str, float] = {}
@@ -120,7 +124,7 @@ async def reporting(
         IndicatorProjection.name,
         IndicatorProjection.event_types,
         IndicatorReplica(),
-        [SOURCE],
+        [source],
         phases=phases,
         processes=processes,
         dsn=server.dsn,

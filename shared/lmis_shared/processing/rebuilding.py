@@ -210,6 +210,11 @@ def _no_cyclic_gc() -> Iterator[None]:
     try:
         yield
     finally:
+        # everything made meanwhile is still in the youngest generation: the first collection
+        # after `enable` would walk all of it (measured at 3.5 us an event). Moved to the
+        # oldest instead, walked at the next full collection, by when the replica is gone.
+        gc.freeze()
+        gc.unfreeze()
         if was_enabled:
             gc.enable()
 

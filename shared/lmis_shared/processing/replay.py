@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Container
+from collections.abc import AsyncIterator, Container, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -29,6 +29,7 @@ import asyncpg
 
 from lmis_shared import upcasting
 from lmis_shared.events import EventPayload, payload_class
+from lmis_shared.eventstore.rows import EVENT_COLUMNS
 from lmis_shared.privacy.fields import without_sealed
 from lmis_shared.processing.decoding import Rejected
 from lmis_shared.processing.projection import Connection
@@ -42,12 +43,16 @@ Part = tuple[int, int]
 
 WHOLE: Part = (0, 1)
 
+_READ = ("event_type", "stream_id", "stream_type", "version", "data")
+
 _BOUND = "select pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 
+CONTEXT = tuple(c for c in EVENT_COLUMNS if c not in _READ)
+"""A stored event's columns beside what every replay reads (its place, stream, type and data)."""
+
 _CHUNK = (
-    "select tx_id::text::bigint as tx, seq, event_id, event_type, stream_id, stream_type,"
-    " version, data::text as data, recorded_at, actor, correlation_id, causation_id,"
-    " traceparent, source from {s}.events"
+    "select tx_id::text::bigint as tx, seq, event_type, stream_id, stream_type,"
+    " version, data::text as data{context} from {s}.events"
     " where (tx_id, seq) > ($1::text::xid8, $2::bigint) and tx_id < $3::text::xid8{part}"
     " order by tx_id, seq limit $4"
 )
@@ -84,14 +89,20 @@ async def replay(
     bound: int,
     chunk: int,
     part: Part = WHOLE,
+    context: Sequence[str] = CONTEXT,
 ) -> AsyncIterator[tuple[Position, list[Replayed], dict[UUID, int]]]:
     """The events of `schema`'s store after `after` and below `bound`, chunk by chunk, each
     with the position of its last row (kept or skipped) and the last version of every stream
     in the chunk; only `handled` types are kept, but every type holds a version of its stream
     (the live projection's positions count them all: `versions.py`). With `part`, only the
-    events of that part of the streams (the position is then the part's last row)."""
+    events of that part of the streams (the position is then the part's last row). `context`:
+    the columns of `CONTEXT` the rows hold (a projection that reads few of them reads less:
+    each column is decoded for every row)."""
     whole = part == WHOLE
-    statement = in_schema(_CHUNK.format(s="{s}", part="" if whole else _PART), schema)
+    columns = "".join(f", {c}" for c in CONTEXT if c in context)
+    statement = in_schema(
+        _CHUNK.format(s="{s}", part="" if whole else _PART, context=columns), schema
+    )
     arguments = () if whole else part[::-1]
 
     def fetch(start: Position) -> asyncio.Task[list[asyncpg.Record]]:

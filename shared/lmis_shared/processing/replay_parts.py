@@ -72,7 +72,7 @@ async def replay_into(
     part: Part = WHOLE,
 ) -> None:
     for source, after in progress.read_to.items():
-        chunks = replay(pool, source, handled, after, bound, chunk, part)
+        chunks = replay(pool, source, handled, after, bound, chunk, part, replica.context)
         async for read_to, events, seen in chunks:
             new = progress.kept(events, seen)
             await replica.apply(new)

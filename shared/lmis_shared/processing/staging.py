@@ -15,11 +15,12 @@ import itertools
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import ClassVar
 from uuid import UUID
 
 from lmis_shared.processing.projection import Connection
-from lmis_shared.processing.replay import Replayed
+from lmis_shared.processing.replay import CONTEXT, Replayed
 from lmis_shared.sql import in_schema
 
 _COPY_ROWS = 100_000
@@ -48,6 +49,8 @@ class Replica(ABC):
     """A projection's tables in memory, written by the projection's own use case."""
 
     tables: ClassVar[tuple[Table, ...]]
+    context: ClassVar[Sequence[str]] = CONTEXT
+    """The columns of the stored event (`replay.CONTEXT`) `apply` reads from `Replayed.row`."""
 
     @abstractmethod
     async def apply(self, events: Sequence[Replayed]) -> None:
@@ -121,7 +124,7 @@ class Stage:
     async def fill(self, replica: Replica, versions: dict[UUID, int]) -> None:
         for t in self._tables:
             await self._copy(f"stage_{t.name}", t.columns, replica.rows(t))
-        await self._copy("stage_positions", ("stream_id", "version"), versions.items())
+        await self._copy("stage_positions", ("stream_id", "version"), _in_order(versions))
         for name in [*(f"stage_{t.name}" for t in self._tables), "stage_positions"]:
             await self._conn.execute(f"ANALYZE pg_temp.{_q(name)}")
 
@@ -189,11 +192,13 @@ class Stage:
 
     async def load_live(self, replica: Replica, versions: dict[UUID, int], projection: str) -> None:
         """Copy the replica straight into the live tables, empty (inside the transaction that
-        found them so, under the projection's lock)."""
+        found them so, under the projection's lock): one COPY per table, its rows made as
+        they are sent, so that the server stores them on its core while this one makes the
+        next (a COPY per 100,000 rows left each side waiting for the other)."""
         for t in self._tables:
-            await self._copy(t.name, t.columns, replica.rows(t), self._schema)
-        rows = ((projection, stream_id, version) for stream_id, version in versions.items())
-        await self._copy(
+            await self._copy_all(t.name, t.columns, replica.rows(t), self._schema)
+        rows = ((projection, *position) for position in _in_order(versions))
+        await self._copy_all(
             "projection_positions", ("projection", "stream_id", "version"), rows, self._schema
         )
 
@@ -202,9 +207,22 @@ class Stage:
     ) -> None:
         source = iter(rows)
         while batch := list(itertools.islice(source, _COPY_ROWS)):
-            await self._conn.copy_records_to_table(
-                table, records=batch, columns=list(columns), schema_name=schema
-            )
+            await self._copy_all(table, columns, batch, schema)
+
+    async def _copy_all(
+        self, table: str, columns: tuple[str, ...], rows: Iterable[Row], schema: str
+    ) -> None:
+        await self._conn.copy_records_to_table(
+            table, records=rows, columns=list(columns), schema_name=schema
+        )
+
+
+def _in_order(versions: dict[UUID, int]) -> Iterable[Row]:
+    """The positions in their key's order: an index filled from one end takes a COPY of a
+    million of them in half the time, measured (the ids alone are sorted: comparing them is
+    done in C, comparing tuples of them is not; looking each up again in that order cost
+    more than the sort)."""
+    return sorted(versions.items(), key=itemgetter(0))
 
 
 def _same(columns: Sequence[str], left: str, right: str) -> str:

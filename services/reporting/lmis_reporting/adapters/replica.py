@@ -17,6 +17,8 @@ loads.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import date, datetime
+from operator import itemgetter
 from typing import ClassVar, cast
 from uuid import UUID
 
@@ -24,11 +26,12 @@ from lmis_reporting.adapters.facts_store import dump, parse
 from lmis_reporting.adapters.replica_history import (
     COUNTS_RECORDED,
     FACTS_HISTORY,
+    FactsText,
+    K,
     MemoryFactHistory,
     MemoryRecordedCounts,
 )
-from lmis_reporting.application.counting import count
-from lmis_reporting.application.ports import StreamEvent
+from lmis_reporting.application.bulk_counting import bulk_tally
 from lmis_reporting.domain.facts import Facts
 from lmis_reporting.domain.indicators import Increment
 from lmis_shared.clock import VIETNAM_TZ
@@ -60,6 +63,8 @@ class MemoryStreamFacts:
         self.dumped: dict[UUID, DumpedFacts] = {}
         """Streams absorbed from another process, not loaded since (none in `facts`)."""
         self.touched: set[UUID] = set()
+        self.texts = FactsText()
+        """Shared with the history's rows: a stream's facts are its last version's."""
 
     async def load(self, stream_ids: Collection[UUID]) -> dict[UUID, Facts]:
         known, dumped = self.facts, self.dumped
@@ -76,16 +81,19 @@ class MemoryStreamFacts:
                 self.dumped.pop(i, None)
 
     def rows(self, ids: Iterable[UUID] | None = None) -> Iterable[Row]:
-        """`stream_facts` rows: all, or those of `ids` that exist."""
-        facts, dumped = self.facts, self.dumped
-        if ids is None:
-            yield from ((i, t, f.commune_code, dump(f)) for i, (t, f) in facts.items())
-            yield from ((i, *row) for i, row in dumped.items())
+        """`stream_facts` rows: all (in the key's order: the live table's index is then filled
+        from one end, measured twice as fast as in any order; those absorbed from other
+        processes after the others), or those of `ids` that exist."""
+        facts, dumped, text = self.facts, self.dumped, self.texts.keep
+        if ids is None:  # sorted as pairs by id, not looked up again in that order (slower)
+            for i, (stream_type, f) in sorted(facts.items(), key=itemgetter(0)):
+                yield i, stream_type, f.commune_code, text(f)
+            yield from sorted(((i, *row) for i, row in dumped.items()), key=itemgetter(0))
             return
         for i in ids:
             if i in facts:
                 stream_type, f = facts[i]
-                yield i, stream_type, f.commune_code, dump(f)
+                yield i, stream_type, f.commune_code, text(f)
             elif i in dumped:
                 yield (i, *dumped[i])
 
@@ -104,28 +112,43 @@ class MemoryCounts:
             values[key] = values.get(key, 0) + item.delta
         self.touched.update(item.key for item in increments)
 
+    def merge(self, deltas: Mapping[K, int]) -> None:
+        """Add a batch's summed deltas, one per row."""
+        values = self.values
+        for key, delta in deltas.items():
+            values[key] = values.get(key, 0) + delta
+        self.touched.update(deltas)
+
+
+def _vietnam_day(recorded_at: datetime) -> date:
+    """The day an event was recorded on, in Vietnam's calendar (as the live projection says)."""
+    return recorded_at.astimezone(VIETNAM_TZ).date()
+
 
 class IndicatorReplica(Replica):
     tables: ClassVar[tuple[Table, ...]] = (COUNTS, FACTS, COUNTS_RECORDED, FACTS_HISTORY)
+    context: ClassVar[Sequence[str]] = ("recorded_at",)
 
     def __init__(self) -> None:
         self.facts = MemoryStreamFacts()
         self.counts = MemoryCounts()
-        self.history = MemoryFactHistory()
+        self.history = MemoryFactHistory(self.facts.texts)
         self.recorded = MemoryRecordedCounts()
 
     async def apply(self, events: Sequence[Replayed]) -> None:
-        if events:
-            new = [
-                StreamEvent(
-                    e.stream_id,
-                    e.stream_type,
-                    e.payload,
-                    e.row["recorded_at"].astimezone(VIETNAM_TZ).date(),
-                )
-                for e in events
-            ]
-            await count(new, self.facts, self.counts, self.history, self.recorded)
+        # the live use case's counting (`count`), its rows summed by key as they come
+        # (`bulk_counting.py`, held equal to it by the rebuild-against-live tests)
+        if not events:
+            return
+        new = [
+            (e.stream_id, e.stream_type, e.payload, _vietnam_day(e.row["recorded_at"]))
+            for e in events
+        ]
+        counted = bulk_tally(new, await self.facts.load({e.stream_id for e in events}))
+        await self.facts.save(counted.facts)
+        self.counts.merge(counted.counts)
+        await self.history.record(counted.versions)
+        self.recorded.merge(counted.recorded)
 
     def rows(self, table: Table, keys: Collection[Row] | None = None) -> Iterable[Row]:
         if table is COUNTS_RECORDED:
