@@ -35,9 +35,12 @@ CREATE INDEX stream_facts_by_unit ON stream_facts (stream_type, commune_code);
 """,
 )
 
+# one index probe per stream asked about: `stream_id = ANY($1)`, planned generically while the
+# table was small (a new schema, the first batches), stayed a sequential scan as it grew
+# (`test_projection_read_plans.py`)
 _LOAD = """
-    SELECT stream_id, stream_type, facts::text AS facts FROM {s}.stream_facts
-    WHERE stream_id = ANY($1::uuid[])"""
+    SELECT f.stream_id, f.stream_type, f.facts::text AS facts FROM unnest($1::uuid[]) AS t(id),
+        LATERAL (SELECT * FROM {s}.stream_facts WHERE stream_id = t.id OFFSET 0) f"""
 _SAVE = """
     INSERT INTO {s}.stream_facts (stream_id, stream_type, commune_code, facts)
     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[])

@@ -70,13 +70,19 @@ _ADD = """
     DO UPDATE SET value = c.value + excluded.value"""
 
 # the versions of a batch come in recorded order: the open version of each stream written is
-# known until the stream's first new day (one index probe a stream, no window over its rows)
+# known until the stream's first new day (one index probe a stream, no window over its rows;
+# the row found is updated by its ctid, so that a plan made while the table was small does not
+# join it by a scan of the whole table: `test_projection_read_plans.py`; the projection's lock
+# keeps any other writer off these rows meanwhile)
 _CLOSE = """
     UPDATE {s}.stream_facts_history h SET known_until = v.first
     FROM (SELECT stream_id, min(known_from) AS first
           FROM unnest($1::uuid[], $2::date[]) AS n(stream_id, known_from)
-          GROUP BY stream_id) v
-    WHERE h.stream_id = v.stream_id AND h.known_until IS NULL AND h.known_from < v.first"""
+          GROUP BY stream_id) v,
+        LATERAL (SELECT o.ctid FROM {s}.stream_facts_history o
+                 WHERE o.stream_id = v.stream_id AND o.known_until IS NULL
+                   AND o.known_from < v.first OFFSET 0) open
+    WHERE h.ctid = open.ctid"""
 
 _RECORD = """
     INSERT INTO {s}.stream_facts_history
