@@ -120,9 +120,12 @@ CREATE TABLE {s}.counts (unit_code text, period date, value bigint,
 CREATE TABLE {s}.seen (n bigint)"""
 
 
-async def aiokafka_rate(bootstrap: str, topic: str, pool: asyncpg.Pool, total: int) -> float:
-    """The peer: a plain consumer loop, same counting (per commune and month), same database."""
-    await pool.execute(_PEER_SCHEMA.format(s="bench_peer"))
+async def aiokafka_rate(
+    bootstrap: str, topic: str, pool: asyncpg.Pool, total: int, schema: str = "bench_peer"
+) -> float:
+    """The peer: a plain consumer loop, same counting (per commune and month), same database
+    (its counts in `schema`, which must not exist yet)."""
+    await pool.execute(_PEER_SCHEMA.format(s=schema))
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest")
     await consumer.start()
     consumer.assign([TopicPartition(topic, p) for p in range(PARTITIONS)])
@@ -138,7 +141,7 @@ async def aiokafka_rate(bootstrap: str, topic: str, pool: asyncpg.Pool, total: i
                     counted[data["commune_code"], day] += 1
                 async with pool.acquire() as conn, conn.transaction():
                     await conn.execute(
-                        "INSERT INTO bench_peer.counts AS c SELECT * FROM"
+                        f"INSERT INTO {schema}.counts AS c SELECT * FROM"  # noqa: S608
                         " unnest($1::text[], $2::date[], $3::bigint[])"
                         " ON CONFLICT (unit_code, period)"
                         " DO UPDATE SET value = c.value + excluded.value",
