@@ -6,7 +6,10 @@ transaction) counts one, the peer (`pipeline.aiokafka_rate`: a consumer loop doi
 counting per commune and month into PostgreSQL, one upsert per fetched batch) the other. Both
 are timed from their first batch committed to their last, so group joins are left out, in the
 same run on the same PostgreSQL and broker; each sees its own commits (the processor's through
-`Projection.process`), neither is polled.
+`Projection.process`), neither is polled. The peer's rate moves by several times from one run
+to the next (14,000–98,000 events/s on the development machine: the broker's fetches), so it
+reads its topic three times, before, between and after the processors, and the median is the
+peer (every round is in the result).
 
 With `--profile 1` the processor's phase is sampled by py-spy (this process, 100 Hz, idle
 frames left out) and the result says where its CPU went: the functions with the most samples
