@@ -65,6 +65,10 @@ class Supervisor:
     def run(self) -> int:
         """Start every program and keep them running until Ctrl-C or SIGTERM; 0 then."""
         previous = signal.signal(signal.SIGTERM, _raise_stop)
+        # Ctrl-C, said in so many words: a process started in the background by a shell
+        # without job control (a script's `lmis up &`, CI) inherits SIGINT ignored, and Python
+        # then never raises KeyboardInterrupt for it
+        previous_int = signal.signal(signal.SIGINT, _raise_stop)
         try:
             for child in self._children:
                 self._start(child)
@@ -77,6 +81,7 @@ class Supervisor:
         finally:
             self._stop_all()
             signal.signal(signal.SIGTERM, previous)
+            signal.signal(signal.SIGINT, previous_int)
 
     def _tend(self, now: float) -> None:
         changed = False
