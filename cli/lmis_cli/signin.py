@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -79,17 +79,8 @@ def token(
     check_signin(role, scope)  # the same role and unit a sign-in link may name
     settings = CommonSettings()
     private, _ = ensure_local_keypair(settings.keys_dir)
-    typer.echo(
-        issue_token(
-            private,
-            subject=subject or f"{role}-{scope}",
-            role=role,
-            scope=scope,
-            issuer=settings.jwt_issuer,
-            audience=settings.jwt_audience,
-            ttl=timedelta(hours=hours),
-        )
-    )
+    claims = _claims(settings, role, scope, subject, timedelta(hours=hours))
+    typer.echo(issue_token(private, **claims))
 
 
 def signin_link(
@@ -128,13 +119,19 @@ def dashboard_signin_link(
     if common.mode != "embedded":
         raise SignInLinksRefused(REFUSED)
     private, _ = ensure_local_keypair(common.keys_dir)
-    return make_link(
-        dashboard_url(),
-        private,
-        subject=subject or f"{role}-{scope}",
-        role=role,
-        scope=scope,
-        issuer=common.jwt_issuer,
-        audience=common.jwt_audience,
-        ttl=timedelta(minutes=minutes),
-    )
+    claims = _claims(common, role, scope, subject, timedelta(minutes=minutes))
+    return make_link(dashboard_url(), private, **claims)
+
+
+def _claims(
+    common: CommonSettings, role: str, scope: str, subject: str | None, ttl: timedelta
+) -> dict[str, Any]:
+    """What a token or a sign-in link made here says, and for how long."""
+    return {
+        "subject": subject or f"{role}-{scope}",
+        "role": role,
+        "scope": scope,
+        "issuer": common.jwt_issuer,
+        "audience": common.jwt_audience,
+        "ttl": ttl,
+    }

@@ -20,7 +20,8 @@ import pytest
 
 from lmis_notify.adapters import _alert_sql as q
 from lmis_notify.bootstrap import migrate
-from lmis_shared.sql import in_schema
+from tests.integration import plans
+from tests.integration.plans import generic_plan
 
 pytestmark = pytest.mark.integration
 
@@ -49,16 +50,8 @@ _FILL = """
 
 @pytest.fixture
 async def small_tables(database_url: str, fresh_schema: str) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(database_url)
-    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=1)
-    assert pool is not None
-    await migrate(pool, fresh_schema)
-    await pool.close()
-    await conn.execute(in_schema(_FILL, fresh_schema))
-    await conn.execute("SET plan_cache_mode = force_generic_plan")  # what is cached after 5 runs
-    yield conn
-    await conn.execute(f"DROP SCHEMA {fresh_schema} CASCADE")
-    await conn.close()
+    async with plans.small_tables(database_url, fresh_schema, migrate, _FILL) as conn:
+        yield conn
 
 
 @pytest.mark.parametrize("read", list(READS))
@@ -66,8 +59,7 @@ async def test_a_batch_read_looks_rows_up_by_key_in_a_plan_made_on_small_tables(
     small_tables: asyncpg.Connection, fresh_schema: str, read: str
 ) -> None:
     statement, types, arguments = READS[read]
-    await small_tables.execute(f"PREPARE probe({types}) AS {in_schema(statement, fresh_schema)}")
-    plan = [row[0] for row in await small_tables.fetch(f"EXPLAIN EXECUTE probe({arguments})")]
+    plan = await generic_plan(small_tables, statement, fresh_schema, types, arguments)
 
     assert not any("Seq Scan" in line for line in plan), plan
     # the index is searched with each unnested key (`t.id`, `t.s`), not read whole and filtered

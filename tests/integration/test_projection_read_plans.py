@@ -18,7 +18,8 @@ import pytest
 
 from lmis_reporting.adapters import facts_store, history_store
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
-from lmis_shared.sql import in_schema
+from tests.integration import plans
+from tests.integration.plans import generic_plan
 
 pytestmark = pytest.mark.integration
 
@@ -31,18 +32,14 @@ _FILL = """
     FROM {s}.stream_facts"""
 
 
+async def _migrate(pool: asyncpg.Pool, schema: str) -> None:
+    await IndicatorProjection(pool, schema).migrate()
+
+
 @pytest.fixture
 async def small_tables(database_url: str, fresh_schema: str) -> AsyncIterator[asyncpg.Connection]:
-    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
-    assert pool is not None
-    await IndicatorProjection(pool, fresh_schema).migrate()
-    await pool.close()
-    conn = await asyncpg.connect(database_url)
-    await conn.execute(in_schema(_FILL, fresh_schema))
-    await conn.execute("SET plan_cache_mode = force_generic_plan")  # what is cached after 5 runs
-    yield conn
-    await conn.execute(f"DROP SCHEMA {fresh_schema} CASCADE")
-    await conn.close()
+    async with plans.small_tables(database_url, fresh_schema, _migrate, _FILL) as conn:
+        yield conn
 
 
 READS = {
@@ -60,8 +57,7 @@ async def test_a_batch_read_looks_rows_up_by_key_in_a_plan_made_on_small_tables(
     small_tables: asyncpg.Connection, fresh_schema: str, read: str
 ) -> None:
     statement, types, arguments = READS[read]
-    await small_tables.execute(f"PREPARE probe({types}) AS {in_schema(statement, fresh_schema)}")
-    plan = [row[0] for row in await small_tables.fetch(f"EXPLAIN EXECUTE probe({arguments})")]
+    plan = await generic_plan(small_tables, statement, fresh_schema, types, arguments)
 
     assert not any("Seq Scan on stream" in line for line in plan), plan
     # the index is searched with each key asked about, not read whole and filtered
