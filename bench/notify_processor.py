@@ -35,7 +35,6 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
 import asyncpg
 
@@ -46,13 +45,12 @@ from lmis_notify.bootstrap import bootstrap as bootstrap_notify
 from lmis_notify.bootstrap import migrate as migrate_notify
 from lmis_notify.settings import NotifySettings
 from lmis_shared.events import RecordedEvent
-from lmis_shared.eventstore.postgres import PostgresEventStore, create_pool
+from lmis_shared.eventstore.postgres import create_pool
 from lmis_shared.migrations import Migration
 from lmis_shared.processing import (
     Connection,
     Decoded,
     Projection,
-    all_events,
     make_app,
     projection_agent,
     serve,
@@ -61,7 +59,14 @@ from lmis_shared.processing.decoding import arrival
 from lmis_shared.processing.heap import settle_heap
 from lmis_shared.settings import CommonSettings
 from lmis_shared.telemetry import setup_telemetry
-from pipeline import aiokafka_rate, applied_window, fill_store, machine, publish
+from pipeline import (
+    aiokafka_rate,
+    applied_window,
+    bench_settings,
+    machine,
+    publish,
+    stored_registrations,
+)
 from processor_throughput import PARTS, Sampler
 
 RESULTS = Path(__file__).parent / "results" / "notify_processor.json"
@@ -176,17 +181,8 @@ async def measure(
 ) -> dict[str, Any]:
     pool = await create_pool(pg.dsn, min_size=2, max_size=10)
     try:
-        common = CommonSettings(
-            database_url=pg.dsn,
-            kafka_bootstrap=broker.bootstrap,
-            topic_prefix=f"bench-{uuid4().hex[:6]}",
-            data_dir=tmp,
-            otel_exporter="none",
-        )
-        store = PostgresEventStore(pool, "bench_source")
-        await PostgresEventStore.migrate(pool, "bench_source")
-        await fill_store(store, args.events, seed=2)
-        events = [e async for e in all_events(store)]
+        common = bench_settings(pg.dsn, broker.bootstrap, tmp)
+        events = await stored_registrations(pool, args.events)
         own = [await apply_only(pool, common, events, b) for b in (100, args.batch_size)]
         print(json.dumps(own), flush=True)
         runs = [f"{side}{i}" for i in range(args.rounds) for side in ("peer", "notify")]

@@ -18,6 +18,7 @@ import sys
 import time
 from collections import Counter
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -32,6 +33,8 @@ from lmis_shared.contracts.registry import Person, Sex, WorkerRegistered
 from lmis_shared.events import NewEvent, RecordedEvent
 from lmis_shared.eventstore import AppendContext, StreamAppend
 from lmis_shared.eventstore.postgres import PostgresEventStore
+from lmis_shared.processing import all_events
+from lmis_shared.settings import CommonSettings
 
 COMMUNES = ("03637", "03640", "03643", "03646")
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
@@ -70,6 +73,25 @@ async def fill_store(store: PostgresEventStore, n: int, seed: int = 1) -> None:
                 for i in range(start, min(n, start + 1000))
             ]
         )
+
+
+def bench_settings(database_url: str, bootstrap: str, data_dir: Path) -> CommonSettings:
+    """The settings the processor benches run their processors with (fresh topics, no export)."""
+    return CommonSettings(
+        database_url=database_url,
+        kafka_bootstrap=bootstrap,
+        topic_prefix=f"bench-{uuid4().hex[:6]}",
+        data_dir=data_dir,
+        otel_exporter="none",
+    )
+
+
+async def stored_registrations(pool: asyncpg.Pool, n: int) -> list[RecordedEvent]:
+    """`n` registrations appended to a new store `bench_source`, read back as recorded."""
+    store = PostgresEventStore(pool, "bench_source")
+    await PostgresEventStore.migrate(pool, "bench_source")
+    await fill_store(store, n, seed=2)
+    return [e async for e in all_events(store)]
 
 
 def processor_settings(schema: str, app_id: str) -> ReportingSettings:

@@ -57,12 +57,20 @@ from lmis_notify.bootstrap import migrate as migrate_notify
 from lmis_notify.settings import NotifySettings
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from lmis_reporting.entrypoints.processor import build_processor
-from lmis_shared.eventstore.postgres import PostgresEventStore, create_pool
-from lmis_shared.processing import Projection, all_events, make_app, projection_agent, serve
+from lmis_shared.eventstore.postgres import create_pool
+from lmis_shared.processing import Projection, make_app, projection_agent, serve
 from lmis_shared.processing.heap import settle_heap
 from lmis_shared.settings import CommonSettings
 from lmis_shared.telemetry import setup_telemetry
-from pipeline import aiokafka_rate, applied_window, fill_store, machine, processor_settings, publish
+from pipeline import (
+    aiokafka_rate,
+    applied_window,
+    bench_settings,
+    machine,
+    processor_settings,
+    publish,
+    stored_registrations,
+)
 
 RESULTS = Path(__file__).parent / "results" / "processor_throughput.json"
 
@@ -308,17 +316,8 @@ async def measure(
 ) -> dict[str, Any]:
     pool = await create_pool(pg.dsn, min_size=2, max_size=10)
     try:
-        common = CommonSettings(
-            database_url=pg.dsn,
-            kafka_bootstrap=broker.bootstrap,
-            topic_prefix=f"bench-{uuid4().hex[:6]}",
-            data_dir=tmp,
-            otel_exporter="none",
-        )
-        store = PostgresEventStore(pool, "bench_source")
-        await PostgresEventStore.migrate(pool, "bench_source")
-        await fill_store(store, args.events, seed=2)
-        events = [e async for e in all_events(store)]
+        common = bench_settings(pg.dsn, broker.bootstrap, tmp)
+        events = await stored_registrations(pool, args.events)
         runs = [
             "measured",
             "bare",
