@@ -4,7 +4,7 @@ tables were small, they must still look rows up by key once the tables have grow
 `small_tables` gives a connection on a migrated schema holding a few hundred rows (small
 enough that a sequential scan is the cheapest plan for `= ANY`), set to plan generically, as a
 connection does after five runs of a prepared statement; `generic_plan` is the plan it makes
-for one statement.
+for one statement, `assert_probes_by_key` what it must be.
 """
 
 from __future__ import annotations
@@ -44,3 +44,10 @@ async def generic_plan(
     """EXPLAIN of `statement` prepared with parameters of `types`, run with `arguments`."""
     await conn.execute(f"PREPARE probe({types}) AS {in_schema(statement, schema)}")
     return [row[0] for row in await conn.fetch(f"EXPLAIN EXECUTE probe({arguments})")]
+
+
+def assert_probes_by_key(plan: list[str], table: str, key: str) -> None:
+    """`plan` reads `table` only through its index, searched with each key asked about
+    (`key`: the start of the index condition), not scanned whole or filtered."""
+    assert not any(f"Seq Scan on {table}" in line for line in plan), plan
+    assert any("Index Cond" in line and key in line for line in plan), plan
