@@ -39,7 +39,9 @@ Position = tuple[int, int]
 """(tx_id, seq): a place in one store's global order."""
 
 Part = tuple[int, int]
-"""(k, n): the streams whose id's last byte is k modulo n; (0, 1) is every stream."""
+"""(k, n): the streams whose id's first byte is in the k-th of n equal ranges (the parts' ids
+follow one another in their order: rows kept by stream come out sorted, part after part);
+(0, 1) is every stream."""
 
 WHOLE: Part = (0, 1)
 
@@ -56,7 +58,7 @@ _CHUNK = (
     " where (tx_id, seq) > ($1::text::xid8, $2::bigint) and tx_id < $3::text::xid8{part}"
     " order by tx_id, seq limit $4"
 )
-_PART = " and get_byte(uuid_send(stream_id), 15) % $5 = $6"
+_PART = " and get_byte(uuid_send(stream_id), 0) * $5 / 256 = $6"
 """A part of the streams, each whole: a stream's events are all in one part."""
 
 

@@ -3,15 +3,16 @@
 `replay_into` applies the stores' events below a bound to a `Replica`, chunk by chunk, keeping
 per stream only events above the version already applied, as `Projection._apply_new` does.
 
-`replay_split` does the same with the streams split in `parts` by the last byte of their id:
-this process replays part 0 while `parts - 1` spawned processes replay the others, each into
-a replica of its own, which they hand back exported (`Replica.export`) and this one absorbs
-(`Replica.absorb`). A stream's events are all in one part, so each part's replica is what
-the whole replay would have made of those streams: the counts of the parts add up, the rows
-kept per stream do not overlap, and the positions are the union. Every row below the bound is
-read by exactly one part, so the whole store is read up to the furthest position a part
-reached. Typing and counting take most of a replay's time, and they spread over the cores.
-The processes start before the replay does, while this one holds little to copy.
+`replay_split` does the same with the streams split in `parts` by ranges of their ids: this
+process replays part 0 (the lowest ids) while `parts - 1` spawned processes replay the others,
+each into a replica of its own, which they hand back exported (`Replica.export`) and this one
+absorbs (`Replica.absorb`) in the order of their ids. A stream's events are all in one part, so
+each part's replica is what the whole replay would have made of those streams: the counts of
+the parts add up, the rows kept per stream do not overlap, and the positions are the union.
+Every row below the bound is read by exactly one part, so the whole store is read up to the
+furthest position a part reached. Typing and counting take most of a replay's time, and they
+spread over the cores. The processes start before the replay does, while this one holds
+little to copy.
 """
 
 from __future__ import annotations
@@ -108,6 +109,7 @@ async def replay_split(
         await replay_into(
             pool, replica, progress, handled, bound, chunk, between_chunks, (0, parts)
         )
+        replica.prepare()  # while the other parts finish and export theirs
         results = await asyncio.gather(*running)
     finally:
         executor.shutdown(wait=False, cancel_futures=True)

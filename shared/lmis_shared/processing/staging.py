@@ -65,6 +65,10 @@ class Replica(ABC):
     def touched(self, table: Table) -> set[Row]:
         """The keys written or deleted since the last call (the set is handed over)."""
 
+    def prepare(self) -> None:
+        """Work towards its rows that may be done ahead (a split replay's processes finishing
+        their parts meanwhile): none by default."""
+
     def export(self) -> object:
         """The replica's state, picklable, for another process's replica to `absorb` (a
         replay split by stream: `replay_parts.py`); one that cannot raises, and is rebuilt with

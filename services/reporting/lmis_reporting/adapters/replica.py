@@ -7,22 +7,23 @@ in-memory `StreamFacts` and `Counts`; their rows are then staged and swapped int
 What was known at the end of each day (`history_store.py`) is rebuilt the same way, by
 `replica_history.py`'s ports.
 
-Split across processes (`lmis_shared.processing.replay_parts`), each part exports its counts
-and its streams' facts already dumped to JSON, as `stream_facts` holds them (the dumping is
-done in parallel too), and its streams' history; the absorbing replica parses a stream's facts
-again only if a later event of that stream comes, as the live projection parses the row it
-loads.
+Split across processes (`lmis_shared.processing.replay_parts`), each part exports its counts,
+and its streams' facts and history already dumped to JSON, as the tables hold them (the
+dumping is done in parallel too; each facts object once), sorted by stream; the absorbing
+replica keeps them so, and parses a stream's facts again only if a later event of that stream
+comes, as the live projection parses the row it loads.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime
+from itertools import chain
 from operator import itemgetter
 from typing import ClassVar, cast
 from uuid import UUID
 
-from lmis_reporting.adapters.facts_store import dump, parse
+from lmis_reporting.adapters.facts_store import BatchDumps, parse
 from lmis_reporting.adapters.replica_history import (
     COUNTS_RECORDED,
     FACTS_HISTORY,
@@ -31,12 +32,18 @@ from lmis_reporting.adapters.replica_history import (
     MemoryFactHistory,
     MemoryRecordedCounts,
 )
+from lmis_reporting.adapters.replica_parts import (
+    AbsorbedPart,
+    DumpedFacts,
+    ExportedFacts,
+    ExportedHistory,
+)
 from lmis_reporting.application.bulk_counting import bulk_tally
 from lmis_reporting.domain.facts import Facts
 from lmis_reporting.domain.indicators import Increment
 from lmis_shared.clock import VIETNAM_TZ
 from lmis_shared.processing.replay import Replayed
-from lmis_shared.processing.replay_parts import packed, uuids
+from lmis_shared.processing.replay_parts import packed
 from lmis_shared.processing.staging import Replica, Row, Table
 
 COUNTS = Table(
@@ -45,14 +52,9 @@ COUNTS = Table(
 FACTS = Table("stream_facts", ("stream_id",), ("stream_type", "commune_code", "facts"))
 
 
-_Exported = tuple[
-    dict[Row, int], bytes, list[str], list[str], list[str], dict[Row, int], tuple[object, ...]
-]
-"""`IndicatorReplica.export`: counts, stream ids (packed), types, communes, facts as JSON,
-the counts by day recorded, the facts' history."""
-
-DumpedFacts = tuple[str, str, str]
-"""A `stream_facts` row but its id: stream type, commune code, the facts as JSON."""
+_Exported = tuple[dict[Row, int], dict[Row, int], ExportedFacts, ExportedHistory]
+"""`IndicatorReplica.export`: the counts, the counts by day recorded, the streams' facts and
+their history (`replica_parts.py`)."""
 
 
 class MemoryStreamFacts:
@@ -61,7 +63,7 @@ class MemoryStreamFacts:
     def __init__(self) -> None:
         self.facts: dict[UUID, tuple[str, Facts]] = {}
         self.dumped: dict[UUID, DumpedFacts] = {}
-        """Streams absorbed from another process, not loaded since (none in `facts`)."""
+        """Streams taken from another process's part, not loaded since (none in `facts`)."""
         self.touched: set[UUID] = set()
         self.texts = FactsText()
         """Shared with the history's rows: a stream's facts are its last version's."""
@@ -82,13 +84,12 @@ class MemoryStreamFacts:
 
     def rows(self, ids: Iterable[UUID] | None = None) -> Iterable[Row]:
         """`stream_facts` rows: all (in the key's order: the live table's index is then filled
-        from one end, measured twice as fast as in any order; those absorbed from other
-        processes after the others), or those of `ids` that exist."""
+        from one end, measured twice as fast as in any order), or those of `ids` that exist."""
         facts, dumped, text = self.facts, self.dumped, self.texts.keep
         if ids is None:  # sorted as pairs by id, not looked up again in that order (slower)
             for i, (stream_type, f) in sorted(facts.items(), key=itemgetter(0)):
                 yield i, stream_type, f.commune_code, text(f)
-            yield from sorted(((i, *row) for i, row in dumped.items()), key=itemgetter(0))
+            yield from ((i, *row) for i, row in dumped.items())
             return
         for i in ids:
             if i in facts:
@@ -134,6 +135,8 @@ class IndicatorReplica(Replica):
         self.counts = MemoryCounts()
         self.history = MemoryFactHistory(self.facts.texts)
         self.recorded = MemoryRecordedCounts()
+        self.parts: list[AbsorbedPart] = []
+        """Other processes' parts (a split replay), in their ids' order, after this one's."""
 
     async def apply(self, events: Sequence[Replayed]) -> None:
         # the live use case's counting (`count`), its rows summed by key as they come
@@ -144,22 +147,40 @@ class IndicatorReplica(Replica):
             (e.stream_id, e.stream_type, e.payload, _vietnam_day(e.row["recorded_at"]))
             for e in events
         ]
-        counted = bulk_tally(new, await self.facts.load({e.stream_id for e in events}))
+        streams = {e.stream_id for e in events}
+        if self.parts:
+            self._take(streams)
+        counted = bulk_tally(new, await self.facts.load(streams))
         await self.facts.save(counted.facts)
         self.counts.merge(counted.counts)
         await self.history.record(counted.versions)
         self.recorded.merge(counted.recorded)
 
+    def _take(self, streams: Iterable[UUID]) -> None:
+        """The streams of other processes' parts into this replica's own dicts."""
+        for stream_id in streams:
+            key = stream_id.bytes
+            for part in self.parts:
+                found = part.take(key)
+                if found is not None:
+                    self.facts.dumped[stream_id], versions = found
+                    self.history.adopt(stream_id, versions)
+                    break
+
     def rows(self, table: Table, keys: Collection[Row] | None = None) -> Iterable[Row]:
         if table is COUNTS_RECORDED:
             return self.recorded.rows(keys)
         if table is FACTS_HISTORY:
+            if keys is None:  # the parts' streams after this one's, in the key's order
+                return chain(self.history.rows(None), *(p.history_rows() for p in self.parts))
             return self.history.rows(keys)
         if table is COUNTS:
             values = self.counts.values
             wanted = values if keys is None else [k for k in keys if k in values]
             return ((*key, values[key]) for key in wanted)
-        return self.facts.rows(None if keys is None else [cast(UUID, k[0]) for k in keys])
+        if keys is None:
+            return chain(self.facts.rows(), *(p.facts_rows() for p in self.parts))
+        return self.facts.rows([cast(UUID, k[0]) for k in keys])
 
     def touched(self, table: Table) -> set[Row]:
         if table is COUNTS_RECORDED:
@@ -172,25 +193,31 @@ class IndicatorReplica(Replica):
         ids, self.facts.touched = self.facts.touched, set()
         return {(i,) for i in ids}
 
+    def prepare(self) -> None:
+        # the facts dumped ahead (while the other parts finish): this replica's rows, made
+        # in the swap, then only look them up
+        self.facts.texts.prepare(f for _, f in self.facts.facts.values())
+
     def export(self) -> object:
         facts = self.facts.facts
-        ids = list(facts)
+        ids = sorted(facts)
+        text = BatchDumps()  # a stream's facts and its last version's: dumped once
         exported: _Exported = (
             self.counts.values,
-            packed(ids),
-            [facts[i][0] for i in ids],
-            [facts[i][1].commune_code for i in ids],
-            [dump(facts[i][1]) for i in ids],
             self.recorded.values,
-            self.history.export(),
+            (
+                packed(ids),
+                [facts[i][0] for i in ids],
+                [facts[i][1].commune_code for i in ids],
+                [text(facts[i][1]) for i in ids],
+            ),
+            self.history.export(text),
         )
         return exported
 
     def absorb(self, exported: object) -> None:
-        counts, ids, stream_types, communes, texts, recorded, history = cast(_Exported, exported)
+        counts, recorded, facts, history = cast(_Exported, exported)
         for mine, theirs in ((self.counts.values, counts), (self.recorded.values, recorded)):
             for key, value in theirs.items():
                 mine[key] = mine.get(key, 0) + value
-        rows = zip(stream_types, communes, texts, strict=True)
-        self.facts.dumped.update(zip(uuids(ids), rows, strict=True))
-        self.history.absorb(history)
+        self.parts.append(AbsorbedPart(facts, history))

@@ -9,14 +9,16 @@ before it too.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date
-from typing import TypeVar
+from typing import TypeVar, cast
 from uuid import UUID
 
 from lmis_reporting.adapters.facts_store import dump
+from lmis_reporting.adapters.replica_parts import DumpedVersion, ExportedHistory
 from lmis_reporting.application.ports import FactVersion, RecordedIncrement
 from lmis_reporting.domain.facts import Facts
+from lmis_shared.processing.replay_parts import packed
 from lmis_shared.processing.staging import Row, Table
 
 COUNTS_RECORDED = Table(
@@ -79,9 +81,16 @@ class FactsText:
         self._kept: dict[int, tuple[Facts, str]] = {}
 
     def keep(self, facts: Facts) -> str:
+        kept = self._kept.get(id(facts))
+        if kept is not None and kept[0] is facts:
+            return kept[1]
         text = dump(facts)
         self._kept[id(facts)] = (facts, text)
         return text
+
+    def prepare(self, facts: Iterable[Facts]) -> None:
+        """Dump `facts` ahead of their rows (kept until taken, or `forget`)."""
+        self._kept.update((id(f), (f, dump(f))) for f in facts)
 
     def take(self, facts: Facts) -> str:
         kept = self._kept.pop(id(facts), None)
@@ -110,14 +119,17 @@ class MemoryFactHistory:
     def __init__(self, texts: FactsText | None = None) -> None:
         self._texts = texts or FactsText()
         self.versions: dict[tuple[UUID, date], tuple[str, Facts]] = {}
+        self.dumped: dict[tuple[UUID, date], DumpedVersion] = {}
+        """Versions taken from another process's part (`adopt`), not recorded since."""
         self._days: dict[UUID, list[date]] = {}
         self._touched: set[Row] = set()
 
     async def record(self, versions: Sequence[FactVersion]) -> None:
+        dumped = self.dumped
         for v in versions:
             key = (v.stream_id, v.known_from)
             days = self._days.setdefault(v.stream_id, [])
-            if key not in self.versions:
+            if key not in self.versions and (not dumped or dumped.pop(key, None) is None):
                 at = bisect.bisect_left(days, v.known_from)
                 days.insert(at, v.known_from)
                 if at > 0:  # the version before it is now known until this day
@@ -125,50 +137,64 @@ class MemoryFactHistory:
             self.versions[key] = (v.stream_type, v.facts)
             self._touched.add(key)
 
+    def adopt(self, stream_id: UUID, versions: Sequence[tuple[date, DumpedVersion]]) -> None:
+        """A stream taken from another process's part, its versions in day order."""
+        self._days[stream_id] = [day for day, _ in versions]
+        self.dumped.update(((stream_id, day), row) for day, row in versions)
+
+    def _until(self, stream_id: UUID, known_from: date) -> date | None:
+        """The day the stream's next version is known from, if any."""
+        days = self._days[stream_id]
+        if len(days) == 1:
+            return None
+        at = bisect.bisect_right(days, known_from)
+        return days[at] if at < len(days) else None
+
     def rows(self, keys: Collection[Row] | None) -> Iterable[Row]:
-        """The rows of `keys` that exist, or all of them in the key's order (stream, day)."""
+        """The rows of `keys` that exist, or all of them (see `_all_rows`)."""
         if keys is None:
             yield from self._all_rows()
             return
-        versions, text, by_stream = self.versions, self._texts.take, self._days
-        for key in [k for k in keys if k in versions]:
-            stream_id, known_from = key
-            stream_type, facts = versions[key]
-            days = by_stream[stream_id]
-            at = bisect.bisect_right(days, known_from)
-            until = days[at] if at < len(days) else None
-            yield (stream_id, known_from, until, stream_type, facts.commune_code, text(facts))
+        versions, dumped, text, until = self.versions, self.dumped, self._texts.take, self._until
+        for key in keys:
+            stream_id, known_from = cast(_Key, key)
+            if key in versions:
+                stream_type, facts = versions[key]
+                row = (stream_type, facts.commune_code, text(facts))
+            elif key in dumped:
+                row = dumped[key]
+            else:
+                continue
+            yield (stream_id, known_from, until(stream_id, known_from), *row)
 
     def _all_rows(self) -> Iterator[Row]:
-        """Every row, from the versions sorted by stream alone (ids compare in C, pairs of id
-        and day do not; a million look-ups in that order cost more than the sort): a stream's
-        versions are then side by side, and each one's end is the next one's day."""
-        text = self._texts.take
-        ordered = sorted(self.versions.items(), key=_stream_of)
-        count, start = len(ordered), 0
-        while start < count:
-            stream_id, end = ordered[start][0][0], start + 1
-            while end < count and ordered[end][0][0] == stream_id:
-                end += 1
-            group = ordered[start:end]
-            if len(group) > 1:
-                group.sort(key=_day_of)
-            for at, ((_, known_from), (stream_type, facts)) in enumerate(group, start=1):
-                until = group[at][0][1] if at < len(group) else None
-                yield (stream_id, known_from, until, stream_type, facts.commune_code, text(facts))
-            start = end
+        """Every row, the versions sorted by stream alone (ids compare in C, pairs of id and
+        day do not; the live table's index fills fastest in the key's order)."""
+        text, until = self._texts.take, self._until
+        for (stream_id, known_from), (stream_type, facts) in sorted(
+            self.versions.items(), key=_stream_of
+        ):
+            yield (
+                stream_id, known_from, until(stream_id, known_from),
+                stream_type, facts.commune_code, text(facts),
+            )  # fmt: skip
+        for (stream_id, known_from), row in self.dumped.items():
+            yield (stream_id, known_from, until(stream_id, known_from), *row)
         self._texts.forget()
 
     def handover(self) -> set[Row]:
         touched, self._touched = self._touched, set()
         return touched
 
-    def export(self) -> tuple[object, ...]:
-        """What `absorb` takes, in another process (a replay split by stream)."""
-        return (self.versions, self._days)
-
-    def absorb(self, exported: tuple[object, ...]) -> None:
-        """Another replica's versions, of other streams."""
-        versions, days = exported
-        self.versions.update(versions)  # type: ignore[call-overload]
-        self._days.update(days)  # type: ignore[call-overload]
+    def export(self, text: Callable[[Facts], str]) -> ExportedHistory:
+        """The versions for another process (a replay split by stream: `replica_parts.py`),
+        their facts as JSON (`text`: the same string as the stream's `stream_facts` row, for
+        its last version; pickled once)."""
+        ordered = sorted(sorted(self.versions.items(), key=_day_of), key=_stream_of)
+        return (
+            packed([stream_id for (stream_id, _), _ in ordered]),
+            [day.toordinal() for (_, day), _ in ordered],
+            [stream_type for _, (stream_type, _) in ordered],
+            [facts.commune_code for _, (_, facts) in ordered],
+            [text(facts) for _, (_, facts) in ordered],
+        )
