@@ -68,6 +68,7 @@ class Replica(ABC):
     def prepare(self) -> None:
         """Work towards its rows that may be done ahead (a split replay's processes finishing
         their parts meanwhile): none by default."""
+        return
 
     def export(self) -> object:
         """The replica's state, picklable, for another process's replica to `absorb` (a
