@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Container, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 from uuid import UUID
 
 import asyncpg
@@ -73,9 +73,9 @@ read got to. (With the part's condition beside the order's, the server planned a
 sort of the whole store for every chunk, measured.)"""
 
 
-@dataclass(frozen=True, slots=True)
-class Replayed:
-    """A stored event of a type the projection handles, its payload typed."""
+class Replayed(NamedTuple):
+    """A stored event of a type the projection handles, its payload typed (a named tuple: one
+    is made for every event replayed, at a third of a frozen dataclass's cost)."""
 
     stream_id: UUID
     stream_type: str

@@ -143,17 +143,20 @@ class IndicatorReplica(Replica):
         # (`bulk_counting.py`, held equal to it by the rebuild-against-live tests)
         if not events:
             return
-        new = [
-            (e.stream_id, e.stream_type, e.payload, _vietnam_day(e.row["recorded_at"]))
-            for e in events
-        ]
+        new = []
+        last: datetime | None = None
+        for e in events:
+            at = e.row["recorded_at"]
+            if at != last:  # the events of one append, side by side, share it
+                last, day = at, _vietnam_day(at)
+            new.append((e.stream_id, e.stream_type, e.payload, day))
         streams = {e.stream_id for e in events}
         if self.parts:
             self._take(streams)
         counted = bulk_tally(new, await self.facts.load(streams))
         await self.facts.save(counted.facts)
         self.counts.merge(counted.counts)
-        await self.history.record(counted.versions)
+        self.history.record_all(counted.versions)
         self.recorded.merge(counted.recorded)
 
     def _take(self, streams: Iterable[UUID]) -> None:

@@ -125,17 +125,21 @@ class MemoryFactHistory:
         self._touched: set[Row] = set()
 
     async def record(self, versions: Sequence[FactVersion]) -> None:
-        dumped = self.dumped
-        for v in versions:
-            key = (v.stream_id, v.known_from)
-            days = self._days.setdefault(v.stream_id, [])
-            if key not in self.versions and (not dumped or dumped.pop(key, None) is None):
-                at = bisect.bisect_left(days, v.known_from)
-                days.insert(at, v.known_from)
+        self.record_all({(v.stream_id, v.known_from): (v.stream_type, v.facts) for v in versions})
+
+    def record_all(self, versions: Mapping[_Key, tuple[str, Facts]]) -> None:
+        """`record`, the versions by stream and day (as `bulk_tally` leaves them)."""
+        mine, dumped, by_stream, touched = self.versions, self.dumped, self._days, self._touched
+        for key, version in versions.items():
+            stream_id, known_from = key
+            if key not in mine and (not dumped or dumped.pop(key, None) is None):
+                days = by_stream.setdefault(stream_id, [])
+                at = bisect.bisect_left(days, known_from)
+                days.insert(at, known_from)
                 if at > 0:  # the version before it is now known until this day
-                    self._touched.add((v.stream_id, days[at - 1]))
-            self.versions[key] = (v.stream_type, v.facts)
-            self._touched.add(key)
+                    touched.add((stream_id, days[at - 1]))
+            mine[key] = version
+        touched.update(versions)
 
     def adopt(self, stream_id: UUID, versions: Sequence[tuple[date, DumpedVersion]]) -> None:
         """A stream taken from another process's part, its versions in day order."""

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from lmis_reporting.application.ports import FactVersion
 from lmis_reporting.domain.compiled_rules import Key, increment_keys
 from lmis_reporting.domain.facts import Facts, evolve
 from lmis_shared.events import EventPayload
@@ -33,7 +32,8 @@ class BulkTally:
     """The streams whose facts changed: their type and their facts after the batch."""
     counts: dict[Key, int]
     """What the batch adds to each count row (none that adds nothing)."""
-    versions: list[FactVersion]
+    versions: dict[tuple[UUID, date], tuple[str, Facts]]
+    """The facts' versions: by stream and day, the stream's type and its day's last facts."""
     recorded: dict[RecordedKey, int]
     """What the batch adds to each count row per recorded day (none that adds nothing)."""
 
@@ -42,7 +42,7 @@ def bulk_tally(events: Sequence[Event], known: Mapping[UUID, Facts]) -> BulkTall
     """Fold `events` (in order) into the streams' `known` facts and count each of them."""
     facts = dict(known)
     changed: dict[UUID, tuple[str, Facts]] = {}
-    versions: dict[tuple[UUID, date], FactVersion] = {}
+    versions: dict[tuple[UUID, date], tuple[str, Facts]] = {}
     counts: dict[Key, int] = {}
     recorded: dict[RecordedKey, int] = {}
     for stream_id, stream_type, payload, day in events:
@@ -51,7 +51,7 @@ def bulk_tally(events: Sequence[Event], known: Mapping[UUID, Facts]) -> BulkTall
         if after is not None and after is not before:
             facts[stream_id] = after
             changed[stream_id] = (stream_type, after)
-            versions[(stream_id, day)] = FactVersion(stream_id, stream_type, day, after)
+            versions[(stream_id, day)] = (stream_type, after)
         for key, delta in increment_keys(payload, after):
             counts[key] = counts.get(key, 0) + delta
             by_day = (*key, day)
@@ -59,6 +59,6 @@ def bulk_tally(events: Sequence[Event], known: Mapping[UUID, Facts]) -> BulkTall
     return BulkTally(
         changed,
         {k: v for k, v in counts.items() if v},
-        list(versions.values()),
+        versions,
         {k: v for k, v in recorded.items() if v},
     )
