@@ -13,6 +13,7 @@ from uuid import uuid4
 
 import pytest
 
+from lmis_reporting.adapters.facts_store import dump
 from lmis_reporting.application.bulk_counting import bulk_tally
 from lmis_reporting.application.counting import tally
 from lmis_reporting.application.ports import StreamEvent
@@ -90,6 +91,17 @@ def test_a_bulk_tally_leaves_what_tally_leaves(size: int) -> None:
             (*i.increment.key, i.recorded_on): i.increment.delta for i in theirs.recorded
         }
         known.update({stream: f for stream, (_, f) in theirs.facts.items()})
+
+
+def test_facts_are_dumped_as_pydantic_dumps_them_without_defaults() -> None:
+    facts: dict[object, Facts | None] = {}
+    every: list[Facts] = []
+    for e in _events(3):
+        after = facts[e.stream_id] = evolve(facts.get(e.stream_id), e.payload)
+        every += [after] if after is not None else []
+    assert len({type(f) for f in every}) > 3
+
+    assert [dump(f) for f in every] == [f.model_dump_json(exclude_defaults=True) for f in every]
 
 
 def test_a_bulk_tally_leaves_out_rows_whose_deltas_cancel_out() -> None:

@@ -55,8 +55,10 @@ def parse(stream_type: str, text: str) -> Facts:
 
 
 def dump(facts: Facts) -> str:
-    # defaults left out: most of a record is empty until its stream has gone far
-    return facts.model_dump_json(exclude_defaults=True)
+    """`facts.model_dump_json(exclude_defaults=True)`: defaults left out, as most of a record
+    is empty until its stream has gone far. Asked of the serializer straight: a third cheaper,
+    measured, and a rebuild dumps every stream's facts."""
+    return facts.__pydantic_serializer__.to_json(facts, exclude_defaults=True).decode()
 
 
 class BatchDumps:

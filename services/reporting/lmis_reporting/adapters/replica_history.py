@@ -174,14 +174,13 @@ class MemoryFactHistory:
     def _all_rows(self) -> Iterator[Row]:
         """Every row, the versions sorted by stream alone (ids compare in C, pairs of id and
         day do not; the live table's index fills fastest in the key's order)."""
-        text, until = self._texts.take, self._until
+        text, until, by_stream = self._texts.take, self._until, self._days
         for (stream_id, known_from), (stream_type, facts) in sorted(
             self.versions.items(), key=_stream_of
         ):
-            yield (
-                stream_id, known_from, until(stream_id, known_from),
-                stream_type, facts.commune_code, text(facts),
-            )  # fmt: skip
+            # most streams have one version: known until no day, no search
+            end = None if len(by_stream[stream_id]) == 1 else until(stream_id, known_from)
+            yield (stream_id, known_from, end, stream_type, facts.commune_code, text(facts))
         for (stream_id, known_from), row in self.dumped.items():
             yield (stream_id, known_from, until(stream_id, known_from), *row)
         self._texts.forget()
