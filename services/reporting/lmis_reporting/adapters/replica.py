@@ -37,6 +37,7 @@ from lmis_reporting.adapters.replica_parts import (
     DumpedFacts,
     ExportedFacts,
     ExportedHistory,
+    columns,
 )
 from lmis_reporting.application.bulk_counting import bulk_tally
 from lmis_reporting.domain.facts import Facts
@@ -202,21 +203,15 @@ class IndicatorReplica(Replica):
         self.facts.texts.prepare(f for _, f in self.facts.facts.values())
 
     def export(self) -> object:
-        facts = self.facts.facts
-        ids = sorted(facts)
         text = BatchDumps()  # a stream's facts and its last version's: dumped once
-        exported: _Exported = (
-            self.counts.values,
-            self.recorded.values,
-            (
-                packed(ids),
-                [facts[i][0] for i in ids],
-                [facts[i][1].commune_code for i in ids],
-                [text(facts[i][1]) for i in ids],
-            ),
-            self.history.export(text),
-        )
-        return exported
+        rows = [
+            (i, stream_type, f.commune_code, text(f))
+            for i, (stream_type, f) in sorted(self.facts.facts.items(), key=itemgetter(0))
+        ]
+        ids, stream_types, communes, texts = columns(rows, 4)
+        facts = (packed(cast(list[UUID], ids)), stream_types, communes, texts)
+        exported = (self.counts.values, self.recorded.values, facts, self.history.export(text))
+        return cast(_Exported, exported)
 
     def absorb(self, exported: object) -> None:
         counts, recorded, facts, history = cast(_Exported, exported)

@@ -15,7 +15,7 @@ from typing import TypeVar, cast
 from uuid import UUID
 
 from lmis_reporting.adapters.facts_store import dump
-from lmis_reporting.adapters.replica_parts import DumpedVersion, ExportedHistory
+from lmis_reporting.adapters.replica_parts import DumpedVersion, ExportedHistory, columns
 from lmis_reporting.application.ports import FactVersion, RecordedIncrement
 from lmis_reporting.domain.facts import Facts
 from lmis_shared.processing.replay_parts import packed
@@ -194,10 +194,10 @@ class MemoryFactHistory:
         their facts as JSON (`text`: the same string as the stream's `stream_facts` row, for
         its last version; pickled once)."""
         ordered = sorted(sorted(self.versions.items(), key=_day_of), key=_stream_of)
-        return (
-            packed([stream_id for (stream_id, _), _ in ordered]),
-            [day.toordinal() for (_, day), _ in ordered],
-            [stream_type for _, (stream_type, _) in ordered],
-            [facts.commune_code for _, (_, facts) in ordered],
-            [text(facts) for _, (_, facts) in ordered],
-        )
+        rows = [
+            (stream_id, day.toordinal(), stream_type, facts.commune_code, text(facts))
+            for (stream_id, day), (stream_type, facts) in ordered
+        ]  # one pass: each version's objects read while they are at hand
+        ids, ordinals, stream_types, communes, texts = columns(rows, 5)
+        exported = (packed(cast(list[UUID], ids)), ordinals, stream_types, communes, texts)
+        return cast(ExportedHistory, exported)

@@ -13,7 +13,7 @@ the replay): it is then taken out, into the replica's own dicts, and no longer r
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 
 from lmis_shared.processing.replay_parts import uuids
@@ -25,13 +25,19 @@ DumpedFacts = tuple[str, str, str]
 DumpedVersion = tuple[str, str, str]
 """A `stream_facts_history` row but its key and end: stream type, commune code, facts as JSON."""
 
-ExportedFacts = tuple[bytes, list[str], list[str], list[str]]
+ExportedFacts = tuple[bytes, Sequence[str], Sequence[str], Sequence[str]]
 """The streams' facts in stream id order, by column: ids (packed), stream types, communes,
 facts as JSON."""
 
-ExportedHistory = tuple[bytes, list[int], list[str], list[str], list[str]]
+ExportedHistory = tuple[bytes, Sequence[int], Sequence[str], Sequence[str], Sequence[str]]
 """The facts' versions in (stream, day) order, by column: stream ids (packed), days
 (ordinals), stream types, communes, facts as JSON."""
+
+
+def columns(rows: Sequence[tuple[object, ...]], width: int) -> tuple[Sequence[object], ...]:
+    """`rows` as `width` columns (made in C: for half a million streams, one pass over the
+    objects and a transpose cost half what a pass per column did, measured)."""
+    return tuple(zip(*rows, strict=True)) if rows else ((),) * width
 
 
 def _split(ids: bytes) -> list[bytes]:
