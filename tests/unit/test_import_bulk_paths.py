@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lmis_registry.adapters.open_files import citizen_key
-from lmis_registry.application.imports import FILE_ID_NAMESPACE, import_file_id
+from lmis_registry.application.import_files import FILE_ID_NAMESPACE, import_file_id
 from lmis_registry.domain import workers
 from lmis_shared.contracts import registry
 from lmis_shared.privacy import envelope

@@ -23,16 +23,18 @@ thread, or, with worker processes (`import_prepared.py`), ahead in them, sealed 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import date
 from functools import partial
-from typing import Protocol, TypeVar
+from typing import TypeVar
 from uuid import UUID
 
+from lmis_registry.application.import_files import (
+    BulkFiles,
+    ImportedFile,
+    Looked,
+    likely_file_ids,
+)
 from lmis_registry.application.import_identities import ImportedIdentities
 from lmis_registry.application.import_prepared import (
     Prepared,
@@ -60,8 +62,6 @@ from lmis_shared.events import NewEvent, new_event_ids
 from lmis_shared.eventstore import AppendContext, WrongExpectedVersion
 from lmis_shared.imports import ImportSummary, Row, RowRejected, Table, Template
 
-FILE_ID_NAMESPACE = uuid.UUID("5b0f6a52-2c2e-5d8e-9a36-7f1c2b9e4d10")
-_NAMESPACE_BYTES = FILE_ID_NAMESPACE.bytes
 BATCH_SIZE = 1000
 MAX_ATTEMPTS = 5
 REPEATED = "repeats an earlier row of this import (same citizen and registration date)"
@@ -73,44 +73,6 @@ FOLLOW_UPS: tuple[FollowUp, ...] = ()
 
 Progress = Callable[[int], None]
 F = TypeVar("F", bound=NewFile)
-
-
-def import_file_id(citizen_key: str, registered_on: date) -> UUID:
-    """The id of the file a row registers: its citizen's keyed hash and registration date
-    (`uuid.uuid5`, with the namespace's bytes read once: `UUID.bytes` is computed per call)."""
-    name = f"{citizen_key}|{registered_on.isoformat()}".encode()
-    digest = hashlib.sha1(_NAMESPACE_BYTES + name, usedforsecurity=False).digest()
-    return UUID(bytes=digest[:16], version=5)  # name-based, as RFC 9562 defines version 5
-
-
-@dataclass(frozen=True)
-class ImportedFile:
-    """A file that exists already: the correlation id that made it, and its commune now."""
-
-    correlation_id: UUID
-    commune_code: str | None
-
-
-class BulkFiles(Protocol):
-    """Where imported files go: PostgreSQL (`adapters/bulk_files.py`) or the fake."""
-
-    def file_id(self, citizen_id: str, registered_on: date) -> UUID:
-        """`import_file_id` with the citizen ID hashed under the service's lookup key."""
-        ...
-
-    async def existing(self, file_ids: Sequence[UUID]) -> dict[UUID, ImportedFile]:
-        """Those of `file_ids` that already have events: who made them, where they are."""
-        ...
-
-    async def open_file_holders(self, citizen_ids: Sequence[str]) -> dict[str, str | None]:
-        """Those of `citizen_ids` that already have an open file → that file's commune (None
-        when it cannot be told)."""
-        ...
-
-    async def save_new(self, changes: Sequence[Change[workers.WorkerFile]]) -> None:
-        """Save new files all together or not at all; raises the store's WrongExpectedVersion
-        (a file exists) or OpenFileExists (a citizen's file is open) and saves nothing."""
-        ...
 
 
 class WorkerImports:
@@ -208,12 +170,13 @@ class WorkerImports:
         )
         first = FirstInFile(table)
         batches = _batches(table.rows, self._batch_size)
-        ahead: deque[tuple[list[Row], asyncio.Future[list[Prepared]]]] = deque()
+        ahead: deque[tuple[list[Row], asyncio.Future[tuple[list[Prepared], Looked]]]] = deque()
 
         def prepare_next() -> None:
             rows = next(batches, None)
             if rows is not None:
-                ahead.append((rows, asyncio.ensure_future(prepared.prepare(job, rows))))
+                preparing = self._prepare(prepared, job, rows)
+                ahead.append((rows, asyncio.ensure_future(preparing)))
 
         save = partial(self._save, table, ctx.principal, context, summary, progress)
         saved: list[workers.WorkerFile] = []
@@ -223,7 +186,7 @@ class WorkerImports:
                 prepare_next()
             while ahead:
                 rows, preparing = ahead.popleft()
-                outcomes = await preparing
+                outcomes, looked = await preparing
                 prepare_next()
                 ready: list[PreparedFile] = []
                 for outcome in outcomes:
@@ -236,7 +199,8 @@ class WorkerImports:
                         summary.errors += rejected.errors
                 if saving is not None:
                     saved += await saving
-                saving = asyncio.create_task(save(ready, prepared.save_prepared, rows=len(rows)))
+                store = prepared.save_prepared
+                saving = asyncio.create_task(save(ready, store, rows=len(rows), looked=looked))
             if saving is not None:
                 saved += await saving
         finally:
@@ -245,6 +209,15 @@ class WorkerImports:
                 future.cancel()
             await asyncio.gather(*left, return_exceptions=True)
         return saved
+
+    async def _prepare(
+        self, prepared: PreparedImports, job: PreparingJob, rows: list[Row]
+    ) -> tuple[list[Prepared], Looked]:
+        """The rows prepared, but for the files found stored already (a re-run's: they are
+        skipped, so not sealed nor written), and what that look found, for the save's."""
+        likely = likely_file_ids(self._files, rows)
+        found = await self._files.existing(likely)
+        return await prepared.prepare(job, rows, found.keys()), Looked(frozenset(likely), found)
 
     def authorise(self, principal: Principal) -> None:
         """The caller's role must let it write worker files somewhere (rows are checked one
@@ -266,15 +239,18 @@ class WorkerImports:
         store: Callable[[list[F]], Awaitable[None]],
         *,
         rows: int,
+        looked: Looked | None = None,
     ) -> list[workers.WorkerFile]:
         """Save the batch's new files (answered, as saved); those already there are skipped,
         those whose citizen has an open file rejected. A file saved by someone else between
-        the look and the save rolls the batch back: look again, save the rest."""
+        the look and the save rolls the batch back: look again, save the rest. The first
+        attempt takes what the look before the batch was prepared (`looked`) found."""
         for _ in range(MAX_ATTEMPTS):
-            batch = await self._still_new(table, principal, batch, summary, context.correlation_id)
+            batch = await self._still_new(table, principal, batch, summary, context, looked)
             try:
                 await store(batch)
             except (WrongExpectedVersion, workers.OpenFileExists):
+                looked = None
                 continue
             summary.imported += len(batch)
             if progress:
@@ -291,13 +267,12 @@ class WorkerImports:
         principal: Principal,
         batch: list[F],
         summary: ImportSummary,
-        this_import: UUID,
+        context: AppendContext,
+        looked: Looked | None,
     ) -> list[F]:
-        # claims first, files second: a claim and its file commit together, so a claim seen
-        # here whose file is not seen below belongs to another file (this order cannot
-        # mistake a file another import commits in between for a second open file)
         holders = await self._files.open_file_holders([p.citizen_id for p in batch if p.is_open])
-        existing = await self._files.existing([p.file_id for p in batch])
+        existing = await self._existing(batch, holders, looked)
+        this_import = context.correlation_id
         ready: list[F] = []
         for planned in batch:
             made = existing.get(planned.file_id)
@@ -315,6 +290,26 @@ class WorkerImports:
             else:
                 ready.append(planned)
         return ready
+
+    async def _existing(
+        self, batch: list[F], holders: dict[str, str | None], looked: Looked | None
+    ) -> dict[UUID, ImportedFile]:
+        """The batch's stored files. Claims first, files second: a claim and its file commit
+        together, so a claim seen whose file is not seen after belongs to another file (this
+        order cannot mistake a file another import commits in between for a second open
+        file). So what `looked` found before is taken but for the files it did not look for
+        and those not found whose citizen's claim was just seen: those are looked up now. A
+        file it did not find that is saved meanwhile fails the save, which looks again."""
+        if looked is None:
+            return await self._files.existing([p.file_id for p in batch])
+        found = looked.found
+        again = [
+            p.file_id
+            for p in batch
+            if p.file_id not in looked.ids
+            or (p.is_open and p.citizen_id in holders and p.file_id not in found)
+        ]
+        return found | await self._files.existing(again) if again else found
 
     def _may_see(self, principal: Principal, commune_code: str | None) -> bool:
         """Whether the importer may read a file of `commune_code`: only then is it told that
