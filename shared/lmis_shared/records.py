@@ -11,6 +11,7 @@ default covers is a validation error naming it; a dataclass gets the values as t
 from __future__ import annotations
 
 import dataclasses
+from functools import cache
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -35,8 +36,9 @@ def record_from(record: type[R], *sources: object, **computed: Any) -> R:
     return record(**values, **computed)
 
 
-def _field_names(record: type) -> set[str]:
+@cache  # a class's fields do not change; reading pydantic's `model_fields` is slow
+def _field_names(record: type) -> frozenset[str]:
     if issubclass(record, BaseModel):
-        return set(record.model_fields)
+        return frozenset(record.model_fields)
     assert dataclasses.is_dataclass(record), f"{record.__name__}: not a model or a dataclass"
-    return {f.name for f in dataclasses.fields(record) if f.init}
+    return frozenset(f.name for f in dataclasses.fields(record) if f.init)

@@ -27,14 +27,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from functools import partial
 from typing import TypeVar
-from uuid import UUID
 
-from lmis_registry.application.import_files import (
-    BulkFiles,
-    ImportedFile,
-    Looked,
-    likely_file_ids,
-)
+from lmis_registry.application.import_files import BulkFiles, Looked, Looks
 from lmis_registry.application.import_identities import ImportedIdentities
 from lmis_registry.application.import_prepared import (
     Prepared,
@@ -131,7 +125,8 @@ class WorkerImports:
             self._files.file_id,
             self._follow_ups,
         )
-        save = partial(self._save, table, ctx.principal, context, summary, progress)
+        looks = Looks(self._files, adaptive=False)
+        save = partial(self._save, table, ctx.principal, context, summary, progress, looks=looks)
         saved: list[workers.WorkerFile] = []
         saving: asyncio.Task[list[workers.WorkerFile]] | None = None
         try:
@@ -170,15 +165,17 @@ class WorkerImports:
         )
         first = FirstInFile(table)
         batches = _batches(table.rows, self._batch_size)
-        ahead: deque[tuple[list[Row], asyncio.Future[tuple[list[Prepared], Looked]]]] = deque()
+        ahead: deque[tuple[list[Row], asyncio.Future[tuple[list[Prepared], Looked | None]]]]
+        ahead = deque()
+        looks = Looks(self._files, adaptive=True)
 
         def prepare_next() -> None:
             rows = next(batches, None)
             if rows is not None:
-                preparing = self._prepare(prepared, job, rows)
+                preparing = self._prepare(prepared, looks, job, rows)
                 ahead.append((rows, asyncio.ensure_future(preparing)))
 
-        save = partial(self._save, table, ctx.principal, context, summary, progress)
+        save = partial(self._save, table, ctx.principal, context, summary, progress, looks=looks)
         saved: list[workers.WorkerFile] = []
         saving: asyncio.Task[list[workers.WorkerFile]] | None = None
         try:
@@ -210,14 +207,15 @@ class WorkerImports:
             await asyncio.gather(*left, return_exceptions=True)
         return saved
 
+    @staticmethod
     async def _prepare(
-        self, prepared: PreparedImports, job: PreparingJob, rows: list[Row]
-    ) -> tuple[list[Prepared], Looked]:
+        prepared: PreparedImports, looks: Looks, job: PreparingJob, rows: list[Row]
+    ) -> tuple[list[Prepared], Looked | None]:
         """The rows prepared, but for the files found stored already (a re-run's: they are
         skipped, so not sealed nor written), and what that look found, for the save's."""
-        likely = likely_file_ids(self._files, rows)
-        found = await self._files.existing(likely)
-        return await prepared.prepare(job, rows, found.keys()), Looked(frozenset(likely), found)
+        looked = await looks.before_preparing(rows)
+        stored = looked.found.keys() if looked is not None else ()
+        return await prepared.prepare(job, rows, stored), looked
 
     def authorise(self, principal: Principal) -> None:
         """The caller's role must let it write worker files somewhere (rows are checked one
@@ -239,6 +237,7 @@ class WorkerImports:
         store: Callable[[list[F]], Awaitable[None]],
         *,
         rows: int,
+        looks: Looks,
         looked: Looked | None = None,
     ) -> list[workers.WorkerFile]:
         """Save the batch's new files (answered, as saved); those already there are skipped,
@@ -246,10 +245,11 @@ class WorkerImports:
         the look and the save rolls the batch back: look again, save the rest. The first
         attempt takes what the look before the batch was prepared (`looked`) found."""
         for _ in range(MAX_ATTEMPTS):
-            batch = await self._still_new(table, principal, batch, summary, context, looked)
+            batch = await self._still_new(table, principal, batch, summary, context, looks, looked)
             try:
                 await store(batch)
             except (WrongExpectedVersion, workers.OpenFileExists):
+                looks.after_conflict()
                 looked = None
                 continue
             summary.imported += len(batch)
@@ -268,10 +268,10 @@ class WorkerImports:
         batch: list[F],
         summary: ImportSummary,
         context: AppendContext,
+        looks: Looks,
         looked: Looked | None,
     ) -> list[F]:
-        holders = await self._files.open_file_holders([p.citizen_id for p in batch if p.is_open])
-        existing = await self._existing(batch, holders, looked)
+        holders, existing = await looks.at_save(batch, looked)
         this_import = context.correlation_id
         ready: list[F] = []
         for planned in batch:
@@ -290,26 +290,6 @@ class WorkerImports:
             else:
                 ready.append(planned)
         return ready
-
-    async def _existing(
-        self, batch: list[F], holders: dict[str, str | None], looked: Looked | None
-    ) -> dict[UUID, ImportedFile]:
-        """The batch's stored files. Claims first, files second: a claim and its file commit
-        together, so a claim seen whose file is not seen after belongs to another file (this
-        order cannot mistake a file another import commits in between for a second open
-        file). So what `looked` found before is taken but for the files it did not look for
-        and those not found whose citizen's claim was just seen: those are looked up now. A
-        file it did not find that is saved meanwhile fails the save, which looks again."""
-        if looked is None:
-            return await self._files.existing([p.file_id for p in batch])
-        found = looked.found
-        again = [
-            p.file_id
-            for p in batch
-            if p.file_id not in looked.ids
-            or (p.is_open and p.citizen_id in holders and p.file_id not in found)
-        ]
-        return found | await self._files.existing(again) if again else found
 
     def _may_see(self, principal: Principal, commune_code: str | None) -> bool:
         """Whether the importer may read a file of `commune_code`: only then is it told that
