@@ -96,9 +96,10 @@ class Looks:
     a file or a claim it missed violates a key, the batch rolls back, and the next attempt
     looks again in full (`after_conflict`). So with `adaptive` (worker processes prepare the
     rows) a look is taken only while the last one of its kind found something: a re-run
-    finds its files before preparing (its rows are not sealed, and need no look for claims);
-    a new file's batches are looked up once, at their save. A batch whose citizen holds
-    another open file after a batch that found none costs one rolled-back save.
+    finds its files before preparing (its rows are then not sealed, and need no look for
+    claims); a new file's batches are saved without a look once one found nothing. A batch
+    with a stored file or a claimed citizen after one that found none costs a rolled-back
+    save, and the looks start again.
 
     Claims first, files second: a claim and its file commit together, so a claim seen whose
     file is not seen after belongs to another file (this order cannot mistake a file another
@@ -109,41 +110,44 @@ class Looks:
     def __init__(self, files: BulkFiles, *, adaptive: bool) -> None:
         self._files = files
         self._adaptive = adaptive
-        self._before_preparing = True
+        self._for_files = True
         self._for_claims = True
 
     async def before_preparing(self, rows: Sequence[Row]) -> Looked | None:
         """What the rows' likely files are, if looking pays; None if not looked."""
-        if not self._before_preparing:
+        if not self._for_files:
             return None
         likely = likely_file_ids(self._files, rows)
         found = await self._files.existing(likely)
-        if self._adaptive:
-            self._before_preparing = bool(found)
+        self._for_files = bool(found) or not self._adaptive
         return Looked(frozenset(likely), found)
 
     def after_conflict(self) -> None:
-        """A save rolled back: look for claims again (the attempt after looks for files)."""
-        self._for_claims = True
+        """A save rolled back: the next attempt and the batches after look again."""
+        self._for_files = self._for_claims = True
 
     async def at_save(
         self, batch: Sequence[NewFile], looked: Looked | None
     ) -> tuple[dict[str, str | None], dict[UUID, ImportedFile]]:
-        """The open-file holders of the batch's citizens and the batch's stored files."""
+        """The open-file holders of the batch's citizens and the batch's stored files (each
+        empty when not looked for)."""
         known = looked.found if looked is not None else {}
         holders: dict[str, str | None] = {}
         if self._for_claims:
             opening = [p.citizen_id for p in batch if p.is_open and p.file_id not in known]
             holders = await self._files.open_file_holders(opening) if opening else {}
             self._for_claims = bool(holders) or not self._adaptive
+        held = {p.file_id for p in batch if p.is_open and p.citizen_id in holders}
         if looked is None:
-            existing = await self._files.existing([p.file_id for p in batch])
-            self._before_preparing |= bool(existing)
-            return holders, existing
-        again = [
-            p.file_id
-            for p in batch
-            if p.file_id not in looked.ids
-            or (p.is_open and p.citizen_id in holders and p.file_id not in known)
-        ]
-        return holders, known | await self._files.existing(again) if again else known
+            if self._for_files:
+                existing = await self._files.existing([p.file_id for p in batch])
+                self._for_files = bool(existing) or not self._adaptive
+                return holders, existing
+            again = list(held)  # not looked for, but for the files whose claim was just seen
+        else:
+            again = [
+                p.file_id
+                for p in batch
+                if p.file_id not in looked.ids or (p.file_id in held and p.file_id not in known)
+            ]
+        return holders, (known | await self._files.existing(again)) if again else known
