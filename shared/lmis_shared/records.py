@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -25,7 +25,7 @@ def record_from(record: type[R], *sources: object, **computed: Any) -> R:
     """`record` (a pydantic model or a dataclass) with each field read from the first of
     `sources` that has an attribute of that name, and the `computed` others."""
     values: dict[str, Any] = {}
-    for name in _field_names(record) - computed.keys():
+    for name in _field_names(cast(type, record)) - computed.keys():
         for source in sources:
             value = getattr(source, name, _MISSING)
             if value is not _MISSING:
