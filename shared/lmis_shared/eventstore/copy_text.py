@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
-from functools import lru_cache
 from io import BytesIO
 from typing import Any
 from uuid import UUID
@@ -76,8 +75,7 @@ _BY_TYPE: dict[type, Callable[[Any], str]] = {
     int: str,
     bool: lambda value: "t" if value else "f",
     date: date.isoformat,
-    # the same few instants over and over (an append's `recorded_at`, its keys' `created_at`)
-    datetime: lru_cache(maxsize=64)(datetime.isoformat),
+    datetime: datetime.isoformat,
     bytes: _bytea,
     list: _sequence,
     tuple: _sequence,

@@ -18,12 +18,11 @@ from uuid import UUID
 from lmis_registry.application.import_rows import NewFile
 from lmis_registry.domain import workers
 from lmis_shared.commands import Change
+from lmis_shared.events import versioned_uuid
 from lmis_shared.imports import Row, vietnamese_date
 
 FILE_ID_NAMESPACE = uuid.UUID("5b0f6a52-2c2e-5d8e-9a36-7f1c2b9e4d10")
 _NAMESPACED = hashlib.sha1(FILE_ID_NAMESPACE.bytes, usedforsecurity=False)
-_VERSION_BITS = ~(0xF000 << 64) & ~(0xC000 << 48)
-_VERSION_5 = (5 << 76) | (0x8000 << 48)  # version 5, RFC 9562's variant
 
 
 def import_file_id(citizen_key: str, registered_on: date) -> UUID:
@@ -32,8 +31,7 @@ def import_file_id(citizen_key: str, registered_on: date) -> UUID:
     version bits are set on the integer (`UUID(version=5)` sets them in several steps)."""
     digest = _NAMESPACED.copy()
     digest.update(f"{citizen_key}|{registered_on.isoformat()}".encode())
-    value = int.from_bytes(digest.digest()[:16])
-    return UUID(int=value & _VERSION_BITS | _VERSION_5)
+    return versioned_uuid(int.from_bytes(digest.digest()[:16]), 5)
 
 
 @dataclass(frozen=True)
