@@ -10,7 +10,9 @@ which together identify a file whatever sheet, order or format it was read from;
 fingerprint would not survive the province re-saving the sheet or fixing a bad row. The id
 is the row's idempotency key: the new stream is appended at expected version 0, so the
 events' primary key refuses a second import of that file inside the database even when two
-imports race; the import looks first and reports such rows as skipped. No idempotency record
+imports race; the import looks first and reports such rows as skipped (with worker processes
+only while its looks find some, `import_files.Looks`: a file it did not look for refuses the
+batch's save, which looks then). No idempotency record
 is written: the stream itself is the record. Hashing under the key keeps the id from
 revealing the citizen ID. A file made under the import's own correlation id was made by an
 earlier part of the same import (the CLI sends a file in chunks under one correlation id): that
