@@ -109,7 +109,11 @@ class Preparer:
             except RowRejected as rejected:
                 outcomes.append(rejected.errors)
         planned = [p for p in outcomes if isinstance(p, PlannedFile)]
-        new = [p for p in planned if p.after.id.bytes not in stored_already]
+        new = (
+            [p for p in planned if p.after.id.bytes not in stored_already]
+            if stored_already
+            else planned
+        )
         lines = dict(zip(map(id, new), self._stored(new, job), strict=True))
         stored = (lines.get(id(p), NOT_STORED) for p in planned)
         return [
