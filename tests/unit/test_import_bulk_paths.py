@@ -113,7 +113,7 @@ def test_the_citizen_key_is_the_hmac_of_the_citizen_id(citizen_id: str) -> None:
 def test_the_citizen_keys_of_an_import_are_the_hmacs_of_the_ids(
     citizen_id: str, secret: bytes
 ) -> None:
-    """`CitizenKeys` (the secret's hash states made once) and `citizen_key` agree, for a
+    """`CitizenKeys` (the HMAC keyed once, copied per call) and `citizen_key` agree, for a
     secret shorter and longer than SHA-256's block alike."""
     assert CitizenKeys(secret)(citizen_id) == citizen_key(secret, citizen_id)
 

@@ -26,32 +26,23 @@ _HOLDER = (
 )
 
 
-_BLOCK = 64  # SHA-256's block size, in bytes
-
-
 def citizen_key(secret: bytes, citizen_id: str) -> str:
     # the one-shot form: the same HMAC-SHA256, without building an `hmac.HMAC` in Python
     return hmac.digest(secret, citizen_id.encode(), hashlib.sha256).hex()
 
 
 class CitizenKeys:
-    """`citizen_key` under one secret, for the many rows of an import: the HMAC (RFC 2104)
-    from the secret's inner and outer SHA-256 states, made once and copied per citizen.
-    `hmac.digest` sets OpenSSL's HMAC up again on every call: about three times the cost
-    (1.9 µs against 0.7, measured), and an import hashes every row's citizen."""
+    """`citizen_key` under one secret, for the many rows of an import: the standard library's
+    HMAC keyed once and copied per citizen. `hmac.digest` sets OpenSSL's HMAC up again on
+    every call (1.9 µs against 1.2 measured), and an import hashes every row's citizen."""
 
     def __init__(self, secret: bytes) -> None:
-        block = hashlib.sha256(secret).digest() if len(secret) > _BLOCK else secret
-        block = block.ljust(_BLOCK, b"\0")
-        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
-        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+        self._keyed = hmac.new(secret, digestmod=hashlib.sha256)
 
     def __call__(self, citizen_id: str) -> str:
-        inner = self._inner.copy()
-        inner.update(citizen_id.encode())
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        return outer.hexdigest()
+        mac = self._keyed.copy()
+        mac.update(citizen_id.encode())
+        return mac.hexdigest()
 
 
 def claim_of(secret: bytes, state: WorkerFile | None) -> str | None:
