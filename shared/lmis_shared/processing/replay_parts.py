@@ -9,9 +9,9 @@ each into a replica of its own, which they hand back exported (`Replica.export`)
 absorbs (`Replica.absorb`) in the order of their ids. A stream's events are all in one part, so
 each part's replica is what the whole replay would have made of those streams: the counts of
 the parts add up, the rows kept per stream do not overlap, and the positions are the union.
-Every row below the bound is read by exactly one part, so the whole store is read up to the
-furthest position a part reached. Typing and counting take most of a replay's time, and they
-spread over the cores. The processes start before the replay does, while this one holds
+Every part reads the store to the bound (along its global-order index, keeping its own
+streams' rows: `replay.chunk_statement`), so all end at the same position. Typing and counting
+take most of a replay's time, and they spread over the cores. The processes start before the replay does, while this one holds
 little to copy.
 """
 
