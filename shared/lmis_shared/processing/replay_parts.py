@@ -11,8 +11,8 @@ each part's replica is what the whole replay would have made of those streams: t
 the parts add up, the rows kept per stream do not overlap, and the positions are the union.
 Every part reads the store to the bound (along its global-order index, keeping its own
 streams' rows: `replay.chunk_statement`), so all end at the same position. Typing and counting
-take most of a replay's time, and they spread over the cores. The processes start before the replay does, while this one holds
-little to copy.
+take most of a replay's time, and they spread over the cores. The processes start before the
+replay does, while this one holds little to copy.
 """
 
 from __future__ import annotations
