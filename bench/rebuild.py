@@ -7,10 +7,10 @@ each) in an embedded PostgreSQL, then measures, in the same run:
   * the replay alone: reading the store in chunks and typing each payload as the processors
     do (`lmis_shared.processing.replay`), with nothing applied;
   * the reporting projection's rebuild (`rebuild_projection` with `IndicatorReplica`, what
-    `lmis rebuild reporting` runs): replayed in memory, a first build copied straight into
-    the empty tables; then once more over the tables it made (the usual case: staged, the
-    swap finds few rows to change); and a first build with the replay split by stream over
-    one process per core (`replay_parts.py`), for what the split brings;
+    `lmis rebuild reporting` runs): replayed in memory, split by stream over one process per
+    core (`replay_parts.py`), a first build copied straight into the empty tables; then once
+    more over the tables it made (the usual case: staged, the swap finds few rows to change);
+    and a first build replayed in one process, for what the split brings;
   * the notify deadline projection's rebuild (`DeadlineProjection.rebuild`, one transaction)
     over the first `--notify-events` of the same events;
   * with `--old-events N`, the old reporting rebuild (`Projection.rebuild`, one transaction)
@@ -44,6 +44,7 @@ from lmis_shared.eventstore.postgres import PostgresEventStore, create_pool
 from lmis_shared.processing import all_events
 from lmis_shared.processing.rebuilding import CHUNK, rebuild_projection
 from lmis_shared.processing.replay import gap_safe_bound, replay
+from lmis_shared.processing.replay_parts import parts_for_this_machine
 from lmis_shared.settings import CommonSettings
 from pipeline import fill_store
 
@@ -187,10 +188,13 @@ async def measure(server: EmbeddedPostgres, args: argparse.Namespace) -> Figures
         figures: Figures = {"events": args.events, "fill_seconds": round(fill, 1)}
         figures["peer_copy_out"] = await copy_out(pool)
         figures["replay_and_type_only"] = await replay_only(pool)
-        ours = figures["reporting_rebuild"] = await reporting(pool, server, "bench_reporting")
-        figures["reporting_rebuild_again"] = await reporting(pool, server, "bench_reporting")
-        figures["reporting_rebuild_split"] = await reporting(
-            pool, server, "bench_reporting_split", processes=os.cpu_count() or 1
+        parts = parts_for_this_machine()  # as `lmis rebuild reporting`
+        ours = figures["reporting_rebuild"] = await reporting(
+            pool, server, "bench_reporting", parts
+        )
+        figures["reporting_rebuild_again"] = await reporting(pool, server, "bench_reporting", parts)
+        figures["reporting_rebuild_one_process"] = await reporting(
+            pool, server, "bench_reporting_one_process"
         )
         figures["ratio_reporting_to_peer"] = round(
             ours["events_per_s"] / figures["peer_copy_out"]["events_per_s"], 3

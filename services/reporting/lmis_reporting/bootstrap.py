@@ -36,6 +36,7 @@ from lmis_shared.clock import Clock, SystemClock
 from lmis_shared.commands.postgres import PostgresStreams
 from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.processing.rebuilding import rebuild_projection
+from lmis_shared.processing.replay_parts import parts_for_this_machine
 from lmis_shared.settings import CommonSettings
 
 
@@ -139,7 +140,8 @@ async def migrate(pool: asyncpg.Pool, schema: str) -> None:
 async def rebuild(pool: asyncpg.Pool, settings: ReportingSettings, common: CommonSettings) -> str:
     """Rebuild the indicator counts and facts from the event stores of the domains the
     processor reads (each in the PostgreSQL schema of its name), in memory, swapped in at the
-    end while the processor, the commands and the relays go on (`rebuild_projection`)."""
+    end while the processor, the commands and the relays go on (`rebuild_projection`); the
+    replay split by stream over the machine's cores."""
     replayed = await rebuild_projection(
         pool,
         settings.schema_name,
@@ -147,5 +149,7 @@ async def rebuild(pool: asyncpg.Pool, settings: ReportingSettings, common: Commo
         IndicatorProjection.event_types,
         IndicatorReplica(),
         settings.event_sources(),
+        processes=parts_for_this_machine(),
+        dsn=common.database_dsn(),
     )
     return f"reporting: {replayed} events replayed"
