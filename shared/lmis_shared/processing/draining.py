@@ -22,7 +22,10 @@ before it looks again. A processor is slower than its fetcher whenever it has a 
 paused, drained its buffer and then waited out the rest of that second, over and over: a faust
 agent doing nothing spent about two thirds of issue 14's bench idle so, the reporting processor
 about two fifths. `LeanDrain` keeps the pausing and the one-second bound, but the wait ends as
-soon as a partition is resumed (`on_buffer_drop`).
+soon as a partition is resumed (`on_buffer_drop`). And while some partition is paused, a fetch
+waits 50 ms, not 1 s, for new records: aiokafka holds a paused partition's fetched records
+without fetching more for it, so a fetch begun while it was paused did not see it resume and
+waited out its second (a third of some bench runs).
 """
 
 from __future__ import annotations
@@ -37,6 +40,9 @@ from mode import Service
 
 _PAUSED_WAIT = 1.0
 """Longest the fetcher waits with every partition paused before it looks again (faust's sleep)."""
+_RESUME_CHECK = 0.05
+"""Longest a fetch waits, while some partition is paused, before it looks again at which are
+resumed (faust's is 1 s, which is how long an idle stream's fetch waits)."""
 
 
 class LeanDrain:
@@ -110,6 +116,10 @@ class LeanDrain:
             resumed = self._resumed()
             resumed.clear()
             await consumer.wait(resumed, timeout=_PAUSED_WAIT)
+        if consumer._buffered_partitions:
+            # aiokafka's fetch waits only for new data, and holds none back for a partition
+            # whose records it has buffered: one resumed meanwhile waits out the whole timeout
+            timeout = min(timeout, _RESUME_CHECK)
         return await cast(Any, super())._wait_next_records(timeout)
 
     def _resumed(self) -> asyncio.Event:
