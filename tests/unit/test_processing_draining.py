@@ -33,18 +33,20 @@ class PausingConsumer(Service):
         self.flow_active = True
         self.app = type("App", (), {"client_only": False})()
         self.active: set[str] = set()
-        self.paused = paused
+        self._buffered_partitions = paused
         self.slept: list[float] = []
+        self.timeouts: list[float] = []
 
     def _get_active_partitions(self) -> set[str]:
         return self.active
 
     def on_buffer_drop(self, tp: str) -> None:
-        if tp in self.paused:
-            self.paused.discard(tp)
+        if tp in self._buffered_partitions:
+            self._buffered_partitions.discard(tp)
             self.active.add(tp)
 
     async def _wait_next_records(self, timeout: float) -> dict[str, list[int]]:
+        self.timeouts.append(timeout)
         if not self.active:
             self.slept.append(1.0)
             return {}
@@ -63,6 +65,8 @@ async def test_a_fetcher_with_every_partition_paused_fetches_once_one_resumes() 
     consumer.on_buffer_drop("registry-1")
     assert await fetch == {"registry-1": [1, 2]}
     assert consumer.slept == []  # faust's sleep never reached
+    # registry-0 is still paused: the fetch looks again soon at which partitions resumed
+    assert consumer.timeouts == [draining._RESUME_CHECK]
 
 
 async def test_a_fetcher_whose_partitions_stay_paused_goes_on_as_faust_does(
@@ -79,6 +83,7 @@ async def test_a_fetcher_with_partitions_active_fetches_at_once() -> None:
     consumer.active.add("registry-0")
     assert await consumer._wait_next_records(1.0) == {"registry-0": [1, 2]}
     assert consumer.slept == []
+    assert consumer.timeouts == [1.0]  # none paused: faust's own wait for new records
 
 
 async def deliver_into(queue: asyncio.Queue[int], item: int, delivered: list[int]) -> None:
