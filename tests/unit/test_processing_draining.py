@@ -78,6 +78,13 @@ async def test_a_fetcher_whose_partitions_stay_paused_goes_on_as_faust_does(
     assert consumer.slept == [1.0]
 
 
+async def test_a_fetcher_with_no_partition_assigned_sleeps_as_faust_does() -> None:
+    consumer = LeanPausingConsumer(set())
+    assert await consumer._wait_next_records(1.0) == {}
+    assert consumer.slept == [1.0]
+    assert consumer.timeouts == [1.0]
+
+
 async def test_a_fetcher_with_partitions_active_fetches_at_once() -> None:
     consumer = LeanPausingConsumer(set())
     consumer.active.add("registry-0")

@@ -107,16 +107,19 @@ class LeanDrain:
 
     async def _wait_next_records(self, timeout: float) -> Any:
         consumer = cast(Any, self)
+        paused = consumer._buffered_partitions
         if (
-            consumer.flow_active
+            paused
+            and consumer.flow_active
             and not consumer.app.client_only
             and not consumer._get_active_partitions()
         ):
             # every partition paused: faust would sleep a second; wait for one to resume
+            # (with none assigned at all, faust's sleep is left as it is)
             resumed = self._resumed()
             resumed.clear()
             await consumer.wait(resumed, timeout=_PAUSED_WAIT)
-        if consumer._buffered_partitions:
+        if paused:
             # aiokafka's fetch waits only for new data, and holds none back for a partition
             # whose records it has buffered: one resumed meanwhile waits out the whole timeout
             timeout = min(timeout, _RESUME_CHECK)
