@@ -45,7 +45,7 @@ class PausingConsumer(Service):
             self._buffered_partitions.discard(tp)
             self.active.add(tp)
 
-    async def _wait_next_records(self, timeout: float) -> dict[str, list[int]]:
+    async def _wait_next_records(self, timeout: float) -> dict[str, list[int]]:  # noqa: ASYNC109
         self.timeouts.append(timeout)
         if not self.active:
             self.slept.append(1.0)

@@ -105,7 +105,7 @@ class LeanDrain:
         cast(Any, super()).on_buffer_drop(tp)
         self._resumed().set()
 
-    async def _wait_next_records(self, timeout: float) -> Any:
+    async def _wait_next_records(self, timeout: float) -> Any:  # noqa: ASYNC109 (faust's)
         consumer = cast(Any, self)
         paused = consumer._buffered_partitions
         if (
