@@ -22,8 +22,10 @@ positions in the same transaction. Settings that matter, and why:
   queued without awaiting the queue, and reads it through `get_nowait`, which resumes a
   partition paused for a full buffer once it is down to 40 %, not only once empty (the
   fetch for it then overlaps the rest of the buffer: `draining.py`). faust keeps it opt-in
-  as new code; its other change (an event decoded once for several channels of a topic)
-  does not apply here, where each topic has one agent;
+  as new code. Its other change: a record read by several agents (notify's two on each
+  topic) is decoded once and the same event handed to each; harmless here, where values are
+  raw bytes (nothing to fail to decode) and each agent's acknowledgement counts on the
+  record, which is committed only once every agent has acknowledged it;
 * the consumer's fetch wait is `LMIS_PROCESSING_FETCH_MAX_WAIT_MS` (25 ms), not faust's fixed
   1500 ms: the embedded broker holds an empty fetch that long even when a record arrives
   (`fetching.py` has the figures).
