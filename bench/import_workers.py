@@ -339,8 +339,9 @@ async def measure(
     result["notes"] = {
         "http_csv": "POST /v1/imports/workers with the CSV as the body, timed from the request "
         "to the JSON answer: upload, read, validate with RegisterWorker, decide, seal per person, "
-        f"save in batches of {batch_size} rows (events and data keys by COPY, open-file claims, "
-        "worker_list COPY, one transaction per batch); uvicorn and the client share one process",
+        f"save in batches of {batch_size} rows (events, data keys, open-file claims and "
+        "worker_list rows each by COPY, one transaction per batch; stored files and claims "
+        "looked for only while a look finds some); uvicorn and the client share one process",
         "http_csv_again": "the same file again: every row validated, found, skipped",
         "http_csv_local_register": "the first --with-register rows into an empty schema with "
         "the local population register (what `lmis up` configures): the import then asks it "

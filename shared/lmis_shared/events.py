@@ -108,7 +108,17 @@ class NewEvent(BaseModel):
 def new_event_ids(count: int) -> list[UUID]:
     """`count` random (version 4) ids from one read of the system's randomness, not one each."""
     raw = os.urandom(16 * count)
-    return [UUID(bytes=raw[i : i + 16], version=4) for i in range(0, len(raw), 16)]
+    return [versioned_uuid(int.from_bytes(raw[i : i + 16]), 4) for i in range(0, len(raw), 16)]
+
+
+_VARIANT_AND_VERSION = ~(0xC000 << 48) & ~(0xF000 << 64)
+
+
+def versioned_uuid(value: int, version: int) -> UUID:
+    """`UUID(int=value, version=version)`: RFC 9562's variant and `version` set on the
+    128-bit `value`, as `UUID` sets them, in one step (it takes several: a bulk import makes
+    ids by the hundred thousand)."""
+    return UUID(int=value & _VARIANT_AND_VERSION | (0x8000 << 48) | (version << 76))
 
 
 class RecordedEvent(BaseModel):

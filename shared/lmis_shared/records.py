@@ -11,7 +11,8 @@ default covers is a validation error naming it; a dataclass gets the values as t
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, TypeVar
+from functools import cache
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -24,7 +25,7 @@ def record_from(record: type[R], *sources: object, **computed: Any) -> R:
     """`record` (a pydantic model or a dataclass) with each field read from the first of
     `sources` that has an attribute of that name, and the `computed` others."""
     values: dict[str, Any] = {}
-    for name in _field_names(record) - computed.keys():
+    for name in _field_names(cast(type, record)) - computed.keys():
         for source in sources:
             value = getattr(source, name, _MISSING)
             if value is not _MISSING:
@@ -35,8 +36,9 @@ def record_from(record: type[R], *sources: object, **computed: Any) -> R:
     return record(**values, **computed)
 
 
-def _field_names(record: type) -> set[str]:
+@cache  # a class's fields do not change; reading pydantic's `model_fields` is slow
+def _field_names(record: type) -> frozenset[str]:
     if issubclass(record, BaseModel):
-        return set(record.model_fields)
+        return frozenset(record.model_fields)
     assert dataclasses.is_dataclass(record), f"{record.__name__}: not a model or a dataclass"
-    return {f.name for f in dataclasses.fields(record) if f.init}
+    return frozenset(f.name for f in dataclasses.fields(record) if f.init)

@@ -19,9 +19,10 @@ def clean_text(value: str) -> str:
 def person_name(value: str) -> str:
     """A person's name as typed (`clean_text`): it has letters and no digits."""
     value = clean_text(value)
-    if not any(c.isalpha() for c in value):
+    # `map` of the str methods: the same test as a generator over the characters, faster
+    if not any(map(str.isalpha, value)):
         raise ValueError("must contain letters")
-    if any(c.isdigit() for c in value):
+    if any(map(str.isdigit, value)):
         raise ValueError("must not contain digits")
     return value
 

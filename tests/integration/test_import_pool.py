@@ -22,6 +22,7 @@ from lmis_registry.adapters.bulk_files import PostgresBulkFiles
 from lmis_registry.adapters.identity_records import PostgresIdentityRecords
 from lmis_registry.adapters.population_local import LocalPopulationRegister
 from lmis_registry.application.import_identities import ImportedIdentities
+from lmis_registry.application.import_rows import OPEN_FILE
 from lmis_registry.domain.workers import IdentityAnswer
 from lmis_shared.clock import FixedClock
 from lmis_shared.commands.postgres import PostgresStreams
@@ -143,6 +144,33 @@ async def test_personal_data_prepared_in_a_worker_is_sealed(
         for record in raw:
             assert row["Số CCCD"] not in record["data"]
             assert row["Họ và tên"] not in record["data"]
+
+
+async def test_late_rows_meet_stored_and_open_files_after_the_looks_stopped(
+    tmp_path: Path, database_url: str, fresh_schema: str, pg_pool: asyncpg.Pool
+) -> None:
+    """The first batches find nothing stored, so the later ones are saved without a look:
+    a late row whose citizen holds another open file, and one whose file is stored, roll
+    their batch back, which is saved again after a look, as if every look had been taken."""
+    data = sample_and_more()
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    first_generated = len(sample_rows()) + 2  # the file's row number of the first generated
+    open_elsewhere, stored_already = MORE - 200, MORE - 100
+    earlier = [rows[-MORE - 1 + open_elsewhere] | {"Ngày đăng ký": "01/01/2025"}]
+    earlier.append(rows[-MORE - 1 + stored_already])
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(earlier)
+    async with running_api(
+        tmp_path, database_url, fresh_schema, pg_pool, import_processes=1
+    ) as api:
+        assert (await imported(api, out.getvalue().encode()))["imported"] == 2
+        answer = await imported(api, data)
+    assert answer["imported"] == 20 + MORE - 2
+    assert first_generated + stored_already in answer["skipped_rows"]
+    refused = [e for e in answer["errors"] if e["row"] == first_generated + open_elsewhere]
+    assert [(e["field"], e["reason"]) for e in refused] == [("citizen_id", OPEN_FILE)]
 
 
 async def test_identity_answers_are_saved_a_batch_at_a_time_whole_or_not_at_all(api: Api) -> None:

@@ -19,10 +19,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lmis_registry.adapters.open_files import citizen_key
-from lmis_registry.application.imports import FILE_ID_NAMESPACE, import_file_id
+from lmis_registry.adapters.open_files import CitizenKeys, citizen_key
+from lmis_registry.application.import_files import FILE_ID_NAMESPACE, import_file_id
 from lmis_registry.domain import workers
 from lmis_shared.contracts import registry
+from lmis_shared.events import versioned_uuid
 from lmis_shared.privacy import envelope
 from lmis_shared.privacy.keys import LocalMasterKey
 from lmis_shared.privacy.keystore import InMemoryKeyStore
@@ -106,6 +107,20 @@ def test_the_imported_files_id_is_uuid5_of_the_key_and_date(key: str, registered
 def test_the_citizen_key_is_the_hmac_of_the_citizen_id(citizen_id: str) -> None:
     expected = hmac.new(b"secret", citizen_id.encode(), hashlib.sha256).hexdigest()
     assert citizen_key(b"secret", citizen_id) == expected
+
+
+@given(st.text(max_size=20), st.binary(min_size=1, max_size=100))
+def test_the_citizen_keys_of_an_import_are_the_hmacs_of_the_ids(
+    citizen_id: str, secret: bytes
+) -> None:
+    """`CitizenKeys` (the HMAC keyed once, copied per call) and `citizen_key` agree, for a
+    secret shorter and longer than SHA-256's block alike."""
+    assert CitizenKeys(secret)(citizen_id) == citizen_key(secret, citizen_id)
+
+
+@given(st.binary(min_size=16, max_size=16), st.sampled_from([1, 3, 4, 5]))
+def test_a_versioned_uuid_is_the_one_uuid_makes(raw: bytes, version: int) -> None:
+    assert versioned_uuid(int.from_bytes(raw), version) == uuid.UUID(bytes=raw, version=version)
 
 
 def test_a_version_stamp_is_a_copy_like_replace_makes() -> None:

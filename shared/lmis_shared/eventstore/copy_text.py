@@ -12,7 +12,7 @@ tab between columns, `\\N` for NULL, and backslash, newline, carriage return and
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from io import BytesIO
 from typing import Any
@@ -39,25 +39,47 @@ def text(value: str) -> str:
 
 
 def field(value: Any) -> str:
-    """One column's value in the text format (the types the registry's tables hold)."""
-    kind = type(value)
-    if kind is str:
+    """One column's value in the text format (the types the registry's tables hold): by its
+    exact type first, a dictionary look (an import writes millions), then by its kind."""
+    format_exact = _BY_TYPE.get(type(value))
+    if format_exact is not None:
+        return format_exact(value)
+    if isinstance(value, str):
         return text(value)
-    if value is None:
-        return NULL
-    if kind is UUID or kind is int:
-        return str(value)
     if isinstance(value, bool):
         return "t" if value else "f"
     if isinstance(value, UUID | int):
         return str(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
-    if isinstance(value, bytes):  # bytea's hex form; its backslash escaped for COPY
-        return "\\\\x" + value.hex()
+    if isinstance(value, bytes):
+        return _bytea(value)
     if isinstance(value, list | tuple):
         return text(_array(value))
     raise TypeError(f"no COPY text form for {type(value).__name__}")
+
+
+def _bytea(value: bytes) -> str:
+    """bytea's hex form, its backslash escaped for COPY."""
+    return "\\\\x" + value.hex()
+
+
+def _sequence(value: Sequence[Any]) -> str:
+    return text(_array(value))
+
+
+_BY_TYPE: dict[type, Callable[[Any], str]] = {
+    str: text,
+    type(None): lambda _: NULL,
+    UUID: str,
+    int: str,
+    bool: lambda value: "t" if value else "f",
+    date: date.isoformat,
+    datetime: datetime.isoformat,
+    bytes: _bytea,
+    list: _sequence,
+    tuple: _sequence,
+}
 
 
 def _array(values: Sequence[Any]) -> str:
@@ -70,7 +92,11 @@ def _array(values: Sequence[Any]) -> str:
 
 
 def line(values: Iterable[Any]) -> str:
-    return "\t".join(map(field, values)) + "\n"
+    # NULL and text, most of a row's values, without a call to `field` each
+    return (
+        "\t".join([NULL if v is None else text(v) if type(v) is str else field(v) for v in values])
+        + "\n"
+    )
 
 
 def context_columns(context: AppendContext) -> str:

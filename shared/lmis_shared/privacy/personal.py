@@ -110,23 +110,26 @@ class PersonalData:
         if any(_erases(e.event_type) for e in events):
             raise ValueError("an erasure does not open a stream")
         clear = [self._clear_fields(e) for e in events]
-        first: dict[UUID, Sealable] = {}  # each subject's first event with personal data
-        for e, fields in zip(events, clear, strict=True):
-            if fields:
-                first.setdefault(e.stream_id, e)
-        keys = dict(zip(first, envelope.new_data_keys(len(first)), strict=True))
-        wrap, key_id = self.wrapper.wrap, self.wrapper.key_id
-        records = [
-            KeyRecord(s, wrap(keys[s]), key_id, e.context.recorded_at) for s, e in first.items()
-        ]
-        ciphers = {s: (AESGCM(k), str(s)) for s, k in keys.items()}
+        # at most a key per event and a nonce per field, drawn at once; a key not needed is
+        # dropped unused
+        keys = iter(envelope.new_data_keys(len(events)))
         nonces = iter(envelope.new_nonces(sum(map(len, clear))))
+        wrap, key_id = self.wrapper.wrap, self.wrapper.key_id
+        ciphers: dict[UUID, tuple[AESGCM, str]] = {}  # each subject's, made at its first event
+        records: list[KeyRecord] = []
         sealed: list[dict[str, Any]] = []
         for e, fields in zip(events, clear, strict=True):
             if not fields:
                 sealed.append(e.data)
                 continue
-            data, (cipher, subject) = dict(e.data), ciphers[e.stream_id]
+            subject_id = e.stream_id
+            cipher_of = ciphers.get(subject_id)
+            if cipher_of is None:
+                key = next(keys)
+                records.append(KeyRecord(subject_id, wrap(key), key_id, e.context.recorded_at))
+                cipher_of = ciphers[subject_id] = (AESGCM(key), str(subject_id))
+            cipher, subject = cipher_of
+            data = dict(e.data)
             for f in fields:
                 aad = envelope.associated_data(e.event_type, subject, f)
                 data[f] = envelope.sealed_with(cipher, subject, next(nonces), data[f], aad)

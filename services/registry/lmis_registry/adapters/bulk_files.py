@@ -1,5 +1,5 @@
-"""Imported worker files on PostgreSQL: a whole batch of new files in ONE transaction, with
-their events (COPY, `lmis_shared.eventstore.bulk`), open-file claims and list rows (COPY).
+"""Imported worker files on PostgreSQL: a whole batch of new files in ONE transaction, their
+events (`lmis_shared.eventstore.bulk`), open-file claims and list rows each with COPY.
 
 As for a single command (`worker_files.py`), the append comes first and a refused claim rolls
 everything back. Rows are taken in id order and claims in key order so that two imports
@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
 from lmis_registry.adapters import open_files, worker_list
+from lmis_registry.application.import_files import ImportedFile, import_file_id
 from lmis_registry.application.import_prepared import PreparedFile
-from lmis_registry.application.imports import BATCH_SIZE, ImportedFile, import_file_id
+from lmis_registry.application.imports import BATCH_SIZE
 from lmis_registry.domain.workers import OpenFileExists, WorkerFile
 from lmis_shared.commands import Change
 from lmis_shared.eventstore.bulk import PlannedEvent, copy_new_event_lines, copy_new_events
@@ -28,7 +29,7 @@ from lmis_shared.eventstore.signal import CommitSignal
 from lmis_shared.privacy.personal import PersonalData
 from lmis_shared.sql import in_schema
 
-KEYS_KEPT = 3 * BATCH_SIZE
+KEYS_KEPT = 8 * BATCH_SIZE
 # the commune of each open file, from the list row written in the claim's transaction
 _OPEN = (
     "select o.citizen_key, l.commune_code from {s}.open_files o"
@@ -39,12 +40,7 @@ _EXISTING = (
     " left join {s}.worker_list l on l.worker_id = e.stream_id"
     " where e.stream_id = any($1::uuid[]) and e.version = 1"
 )
-_CLAIM_ALL = (
-    "with claimed as (insert into {s}.open_files (citizen_key, worker_id)"
-    " select * from unnest($1::text[], $2::uuid[])"
-    " on conflict (citizen_key) do nothing returning 1)"
-    " select count(*) from claimed"
-)
+_CLAIM_COLUMNS = ("citizen_key", "worker_id")
 
 
 class PostgresBulkFiles:
@@ -62,9 +58,10 @@ class PostgresBulkFiles:
         self._secret = lookup_secret
         self._personal = personal
         self._signal = CommitSignal(pool, schema)
-        # a row's citizen key is wanted three times (its file id, the open-file look, the
-        # claim) within a batch or two: an HMAC each, so the last ones made are kept
-        self._key = lru_cache(maxsize=KEYS_KEPT)(partial(open_files.citizen_key, lookup_secret))
+        # a row's citizen key is wanted twice (its file id before the batch is prepared, the
+        # open-file look when it is saved, up to `ImportPool.window` batches later): an HMAC
+        # each, so the last ones made are kept
+        self._key = lru_cache(maxsize=KEYS_KEPT)(open_files.CitizenKeys(lookup_secret))
 
     def file_id(self, citizen_id: str, registered_on: date) -> UUID:
         return import_file_id(self._key(citizen_id), registered_on)
@@ -134,10 +131,12 @@ class PostgresBulkFiles:
         self._signal.committed_transaction(tx_id)
 
     async def _claim(self, conn: Connection, claims: list[tuple[str, UUID]]) -> None:
+        """The claims written with COPY: a key claimed already (or by a transaction that
+        commits meanwhile: the COPY waits for it) violates the key and rolls back."""
         if not claims:
             return
-        claimed = await conn.fetchval(
-            in_schema(_CLAIM_ALL, self._schema), [k for k, _ in claims], [w for _, w in claims]
-        )
-        if claimed != len(claims):  # a citizen's file was opened meanwhile: roll back
-            raise OpenFileExists()
+        lines = "".join(f"{key}\t{worker}\n" for key, worker in claims).encode()
+        try:
+            await copy_lines(conn, self._schema, "open_files", _CLAIM_COLUMNS, lines)
+        except asyncpg.UniqueViolationError:  # a citizen's file was opened meanwhile
+            raise OpenFileExists() from None

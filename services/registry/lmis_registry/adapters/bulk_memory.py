@@ -13,7 +13,7 @@ from uuid import UUID
 
 from lmis_registry.adapters.memory import InMemoryWorkerFiles
 from lmis_registry.adapters.open_files import citizen_key
-from lmis_registry.application.imports import ImportedFile, import_file_id
+from lmis_registry.application.import_files import ImportedFile, import_file_id
 from lmis_registry.domain.workers import OpenFileExists, WorkerFile
 from lmis_shared.commands import Change, EventStoreStreams
 from lmis_shared.eventstore import InMemoryEventStore, WrongExpectedVersion

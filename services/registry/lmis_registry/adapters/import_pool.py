@@ -20,26 +20,27 @@ import asyncio
 import gc
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Any, NamedTuple, cast
 from uuid import UUID
 
 from lmis_registry.adapters import open_files, worker_list
 from lmis_registry.adapters.bulk_files import PostgresBulkFiles
+from lmis_registry.application.import_files import import_file_id
 from lmis_registry.application.import_prepared import Prepared, PreparedFile, PreparingJob
 from lmis_registry.application.import_rows import STREAM_TYPE, PlannedFile, RowPlanner
 from lmis_registry.application.import_template import WORKER_TEMPLATE
-from lmis_registry.application.imports import BATCH_SIZE, FOLLOW_UPS, import_file_id
+from lmis_registry.application.imports import BATCH_SIZE, FOLLOW_UPS
 from lmis_registry.settings import RegistrySettings
 from lmis_shared.auth import Authorizer
 from lmis_shared.events import new_event_ids
 from lmis_shared.eventstore.bulk import PlannedEvent
 from lmis_shared.eventstore.copy_text import context_columns, event_line, key_line, line
-from lmis_shared.imports import Row, RowRejected, Table, vietnamese_date
+from lmis_shared.imports import Row, RowRejected, Table
 from lmis_shared.imports.heap import YOUNG_THRESHOLD
 from lmis_shared.privacy.keys import KeyWrapper
 from lmis_shared.privacy.keystore import InMemoryKeyStore
@@ -81,9 +82,7 @@ class Preparer:
 
     def __init__(self, setup: WorkerSetup) -> None:
         self._setup = setup
-        self._key = lru_cache(maxsize=2 * BATCH_SIZE)(
-            partial(open_files.citizen_key, setup.lookup_secret)
-        )
+        self._key = lru_cache(maxsize=2 * BATCH_SIZE)(open_files.CitizenKeys(setup.lookup_secret))
         wrapper = setup.wrapper
         # seal_new_subjects makes the keys itself: the key store is never asked
         self._personal = None if wrapper is None else PersonalData(InMemoryKeyStore(), wrapper)
@@ -110,7 +109,11 @@ class Preparer:
             except RowRejected as rejected:
                 outcomes.append(rejected.errors)
         planned = [p for p in outcomes if isinstance(p, PlannedFile)]
-        new = [p for p in planned if p.after.id.bytes not in stored_already]
+        new = (
+            [p for p in planned if p.after.id.bytes not in stored_already]
+            if stored_already
+            else planned
+        )
         lines = dict(zip(map(id, new), self._stored(new, job), strict=True))
         stored = (lines.get(id(p), NOT_STORED) for p in planned)
         return [
@@ -223,9 +226,11 @@ class ImportPool:
             *(loop.run_in_executor(executor, _ready) for _ in range(self._processes))
         )
 
-    async def prepare(self, job: PreparingJob, rows: Sequence[Row]) -> list[Prepared]:
+    async def prepare(
+        self, job: PreparingJob, rows: Sequence[Row], stored: Collection[UUID]
+    ) -> list[Prepared]:
         numbered = [(r.number, dict(r.values)) for r in rows]
-        already = frozenset(i.bytes for i in await self._bulk.existing(self._likely_ids(rows)))
+        already = frozenset(i.bytes for i in stored)
         loop, executor = asyncio.get_running_loop(), self._started()
         try:
             raw = await loop.run_in_executor(executor, _prepare, job, numbered, already)
@@ -240,20 +245,6 @@ class ImportPool:
             else PreparedFile(row, o[0], UUID(bytes=o[1]), o[2], StoredFile(*o[3:7]), o[7])
             for row, o in zip(rows, raw, strict=True)
         ]
-
-    def _likely_ids(self, rows: Sequence[Row]) -> list[UUID]:
-        """The file ids the rows' cells give before validation: a re-run looks them up first
-        so that the workers do not seal and write the files it will skip. Only a saving: a
-        row whose id is not guessed right is prepared in full, and checked after as any."""
-        ids = []
-        for row in rows:
-            citizen, registered = row.values.get("citizen_id"), row.values.get("registered_on")
-            if citizen and registered:
-                try:
-                    ids.append(self._bulk.file_id(citizen, vietnamese_date(registered)))
-                except ValueError:
-                    continue
-        return ids
 
     async def save_prepared(self, files: Sequence[PreparedFile]) -> None:
         if any(not cast(StoredFile, f.stored).events for f in files):

@@ -13,7 +13,7 @@ process, in the file's order, as in `RowPlanner.plan`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -61,8 +61,11 @@ class PreparedImports(Protocol):
         """Batches worth having in preparation at once (the workers, and one waiting)."""
         ...
 
-    async def prepare(self, job: PreparingJob, rows: Sequence[Row]) -> list[Prepared]:
-        """Each of `rows` prepared or refused, in order."""
+    async def prepare(
+        self, job: PreparingJob, rows: Sequence[Row], stored: Collection[UUID]
+    ) -> list[Prepared]:
+        """Each of `rows` prepared or refused, in order; the files of `stored` (found stored
+        already: their rows will be skipped) are planned but not made ready to save."""
         ...
 
     async def save_prepared(self, files: Sequence[PreparedFile]) -> None:

@@ -10,7 +10,9 @@ which together identify a file whatever sheet, order or format it was read from;
 fingerprint would not survive the province re-saving the sheet or fixing a bad row. The id
 is the row's idempotency key: the new stream is appended at expected version 0, so the
 events' primary key refuses a second import of that file inside the database even when two
-imports race; the import looks first and reports such rows as skipped. No idempotency record
+imports race; the import looks first and reports such rows as skipped (with worker processes
+only while its looks find some, `import_files.Looks`: a file it did not look for refuses the
+batch's save, which looks then). No idempotency record
 is written: the stream itself is the record. Hashing under the key keeps the id from
 revealing the citizen ID. A file made under the import's own correlation id was made by an
 earlier part of the same import (the CLI sends a file in chunks under one correlation id): that
@@ -23,16 +25,12 @@ thread, or, with worker processes (`import_prepared.py`), ahead in them, sealed 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import date
 from functools import partial
-from typing import Protocol, TypeVar
-from uuid import UUID
+from typing import TypeVar
 
+from lmis_registry.application.import_files import BulkFiles, Looked, Looks
 from lmis_registry.application.import_identities import ImportedIdentities
 from lmis_registry.application.import_prepared import (
     Prepared,
@@ -60,8 +58,6 @@ from lmis_shared.events import NewEvent, new_event_ids
 from lmis_shared.eventstore import AppendContext, WrongExpectedVersion
 from lmis_shared.imports import ImportSummary, Row, RowRejected, Table, Template
 
-FILE_ID_NAMESPACE = uuid.UUID("5b0f6a52-2c2e-5d8e-9a36-7f1c2b9e4d10")
-_NAMESPACE_BYTES = FILE_ID_NAMESPACE.bytes
 BATCH_SIZE = 1000
 MAX_ATTEMPTS = 5
 REPEATED = "repeats an earlier row of this import (same citizen and registration date)"
@@ -73,44 +69,6 @@ FOLLOW_UPS: tuple[FollowUp, ...] = ()
 
 Progress = Callable[[int], None]
 F = TypeVar("F", bound=NewFile)
-
-
-def import_file_id(citizen_key: str, registered_on: date) -> UUID:
-    """The id of the file a row registers: its citizen's keyed hash and registration date
-    (`uuid.uuid5`, with the namespace's bytes read once: `UUID.bytes` is computed per call)."""
-    name = f"{citizen_key}|{registered_on.isoformat()}".encode()
-    digest = hashlib.sha1(_NAMESPACE_BYTES + name, usedforsecurity=False).digest()
-    return UUID(bytes=digest[:16], version=5)  # name-based, as RFC 9562 defines version 5
-
-
-@dataclass(frozen=True)
-class ImportedFile:
-    """A file that exists already: the correlation id that made it, and its commune now."""
-
-    correlation_id: UUID
-    commune_code: str | None
-
-
-class BulkFiles(Protocol):
-    """Where imported files go: PostgreSQL (`adapters/bulk_files.py`) or the fake."""
-
-    def file_id(self, citizen_id: str, registered_on: date) -> UUID:
-        """`import_file_id` with the citizen ID hashed under the service's lookup key."""
-        ...
-
-    async def existing(self, file_ids: Sequence[UUID]) -> dict[UUID, ImportedFile]:
-        """Those of `file_ids` that already have events: who made them, where they are."""
-        ...
-
-    async def open_file_holders(self, citizen_ids: Sequence[str]) -> dict[str, str | None]:
-        """Those of `citizen_ids` that already have an open file → that file's commune (None
-        when it cannot be told)."""
-        ...
-
-    async def save_new(self, changes: Sequence[Change[workers.WorkerFile]]) -> None:
-        """Save new files all together or not at all; raises the store's WrongExpectedVersion
-        (a file exists) or OpenFileExists (a citizen's file is open) and saves nothing."""
-        ...
 
 
 class WorkerImports:
@@ -169,7 +127,8 @@ class WorkerImports:
             self._files.file_id,
             self._follow_ups,
         )
-        save = partial(self._save, table, ctx.principal, context, summary, progress)
+        looks = Looks(self._files, adaptive=False)
+        save = partial(self._save, table, ctx.principal, context, summary, progress, looks=looks)
         saved: list[workers.WorkerFile] = []
         saving: asyncio.Task[list[workers.WorkerFile]] | None = None
         try:
@@ -208,14 +167,17 @@ class WorkerImports:
         )
         first = FirstInFile(table)
         batches = _batches(table.rows, self._batch_size)
-        ahead: deque[tuple[list[Row], asyncio.Future[list[Prepared]]]] = deque()
+        ahead: deque[tuple[list[Row], asyncio.Future[tuple[list[Prepared], Looked | None]]]]
+        ahead = deque()
+        looks = Looks(self._files, adaptive=True)
 
         def prepare_next() -> None:
             rows = next(batches, None)
             if rows is not None:
-                ahead.append((rows, asyncio.ensure_future(prepared.prepare(job, rows))))
+                preparing = self._prepare(prepared, looks, job, rows)
+                ahead.append((rows, asyncio.ensure_future(preparing)))
 
-        save = partial(self._save, table, ctx.principal, context, summary, progress)
+        save = partial(self._save, table, ctx.principal, context, summary, progress, looks=looks)
         saved: list[workers.WorkerFile] = []
         saving: asyncio.Task[list[workers.WorkerFile]] | None = None
         try:
@@ -223,7 +185,7 @@ class WorkerImports:
                 prepare_next()
             while ahead:
                 rows, preparing = ahead.popleft()
-                outcomes = await preparing
+                outcomes, looked = await preparing
                 prepare_next()
                 ready: list[PreparedFile] = []
                 for outcome in outcomes:
@@ -236,7 +198,8 @@ class WorkerImports:
                         summary.errors += rejected.errors
                 if saving is not None:
                     saved += await saving
-                saving = asyncio.create_task(save(ready, prepared.save_prepared, rows=len(rows)))
+                store = prepared.save_prepared
+                saving = asyncio.create_task(save(ready, store, rows=len(rows), looked=looked))
             if saving is not None:
                 saved += await saving
         finally:
@@ -245,6 +208,16 @@ class WorkerImports:
                 future.cancel()
             await asyncio.gather(*left, return_exceptions=True)
         return saved
+
+    @staticmethod
+    async def _prepare(
+        prepared: PreparedImports, looks: Looks, job: PreparingJob, rows: list[Row]
+    ) -> tuple[list[Prepared], Looked | None]:
+        """The rows prepared, but for the files found stored already (a re-run's: they are
+        skipped, so not sealed nor written), and what that look found, for the save's."""
+        looked = await looks.before_preparing(rows)
+        stored = looked.found.keys() if looked is not None else ()
+        return await prepared.prepare(job, rows, stored), looked
 
     def authorise(self, principal: Principal) -> None:
         """The caller's role must let it write worker files somewhere (rows are checked one
@@ -266,15 +239,20 @@ class WorkerImports:
         store: Callable[[list[F]], Awaitable[None]],
         *,
         rows: int,
+        looks: Looks,
+        looked: Looked | None = None,
     ) -> list[workers.WorkerFile]:
         """Save the batch's new files (answered, as saved); those already there are skipped,
         those whose citizen has an open file rejected. A file saved by someone else between
-        the look and the save rolls the batch back: look again, save the rest."""
+        the look and the save rolls the batch back: look again, save the rest. The first
+        attempt takes what the look before the batch was prepared (`looked`) found."""
         for _ in range(MAX_ATTEMPTS):
-            batch = await self._still_new(table, principal, batch, summary, context.correlation_id)
+            batch = await self._still_new(table, principal, batch, summary, context, looks, looked)
             try:
                 await store(batch)
             except (WrongExpectedVersion, workers.OpenFileExists):
+                looks.after_conflict()
+                looked = None
                 continue
             summary.imported += len(batch)
             if progress:
@@ -291,13 +269,12 @@ class WorkerImports:
         principal: Principal,
         batch: list[F],
         summary: ImportSummary,
-        this_import: UUID,
+        context: AppendContext,
+        looks: Looks,
+        looked: Looked | None,
     ) -> list[F]:
-        # claims first, files second: a claim and its file commit together, so a claim seen
-        # here whose file is not seen below belongs to another file (this order cannot
-        # mistake a file another import commits in between for a second open file)
-        holders = await self._files.open_file_holders([p.citizen_id for p in batch if p.is_open])
-        existing = await self._files.existing([p.file_id for p in batch])
+        holders, existing = await looks.at_save(batch, looked)
+        this_import = context.correlation_id
         ready: list[F] = []
         for planned in batch:
             made = existing.get(planned.file_id)
