@@ -94,6 +94,41 @@ def test_the_time_travels_in_utc_and_the_key_is_the_stream_id() -> None:
     assert key == b"5d0c1e7a-3b2f-4a8e-9c61-2f4e8d7b9a10"
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        b'{"big": 123456789012345678901234567890, "tiny": 5e-324, "max": 1.7976931348623157e308}',
+        b'{"a": 1, "a": 2, "nan": NaN, "inf": -Infinity, "huge": 1e400, "zero": -0.0}',
+        b'{"\\u00e9": "\\u0000", "nested": {"list": [1, 2.5, "x", null, true]}}',
+        # refused by the fast parser, read by the standard library: read as ever
+        b'\xef\xbb\xbf{"bom": 1}',
+        b'{"lone": "\\ud800"}',
+        '{"utf16": "\u00e9"}'.encode("utf-16"),
+        b"[" * 500 + b"]" * 500,  # deeper than the fast parser goes: an array, refused as ever
+    ],
+    ids=[
+        "numbers",
+        "duplicates-and-specials",
+        "escapes",
+        "bom",
+        "lone-surrogate",
+        "utf-16",
+        "deep",
+    ],
+)
+def test_a_value_reads_exactly_as_the_standard_library_reads_it(value: bytes) -> None:
+    expected = json.loads(value)
+    if not isinstance(expected, dict):
+        with pytest.raises(EnvelopeError, match="value must be a JSON object"):
+            from_kafka(GOOD_KEY, value, GOOD_HEADERS)
+        return
+
+    data = from_kafka(GOOD_KEY, value, GOOD_HEADERS).data
+
+    assert repr(data) == repr(expected)  # repr: NaN is not equal to itself
+    assert [type(v) for v in data.values()] == [type(v) for v in expected.values()]
+
+
 def test_unknown_headers_and_a_charset_parameter_are_tolerated() -> None:
     key, value, headers = to_kafka(worker_registered())
     headers = [

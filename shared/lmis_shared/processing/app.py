@@ -17,6 +17,15 @@ positions in the same transaction. Settings that matter, and why:
   their headers, never by faust's model codecs;
 * `stream_wait_empty=False` — events are acknowledged only after their effects commit, so on
   a stop there is nothing worth waiting for: what is not acknowledged comes again;
+* `Monitor=LeanMonitor` — faust's monitor without its per-record bookkeeping (`sensors.py`);
+* `cython_optimizations=True` — faust's compiled stream iterator takes a record already
+  queued without awaiting the queue, and reads it through `get_nowait`, which resumes a
+  partition paused for a full buffer once it is down to 40 %, not only once empty (the
+  fetch for it then overlaps the rest of the buffer: `draining.py`). faust keeps it opt-in
+  as new code. Its other change: a record read by several agents (notify's two on each
+  topic) is decoded once and the same event handed to each; harmless here, where values are
+  raw bytes (nothing to fail to decode) and each agent's acknowledgement counts on the
+  record, which is committed only once every agent has acknowledged it;
 * the consumer's fetch wait is `LMIS_PROCESSING_FETCH_MAX_WAIT_MS` (25 ms), not faust's fixed
   1500 ms: the embedded broker holds an empty fetch that long even when a record arrives
   (`fetching.py` has the figures).
@@ -37,6 +46,7 @@ import faust
 
 from lmis_shared.logging import get_logger
 from lmis_shared.processing.fetching import FetchSettings, prompt_transport
+from lmis_shared.processing.sensors import LeanMonitor
 from lmis_shared.settings import CommonSettings
 
 log = get_logger(__name__)
@@ -64,6 +74,8 @@ def make_app(
         "value_serializer": "raw",
         "consumer_auto_offset_reset": "earliest",
         "stream_wait_empty": False,
+        "Monitor": LeanMonitor,
+        "cython_optimizations": True,
         "autodiscover": False,
         # faust creates this directory even with the memory store: keep it with our data
         "datadir": str(settings.data_dir / "faust" / name),
