@@ -20,7 +20,6 @@ from lmis_reporting.adapters.replica import IndicatorReplica
 from lmis_shared.events import RecordedEvent
 from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.processing.rebuilding import rebuild_projection
-from lmis_shared.processing.staging import droppable_indexes
 from tests.conftest import unique
 from tests.integration.reporting_schema import indicator_tables
 from tests.integration.test_indicators_projection import (
@@ -54,13 +53,6 @@ async def history(pool: asyncpg.Pool, schema: str) -> tuple[list[Any], list[Any]
     )
     facts = await pool.fetch(f"SELECT * FROM {schema}.stream_facts_history ORDER BY 1, 2")
     return [tuple(r) for r in recorded], [tuple(r) for r in facts]
-
-
-async def index_definitions(pool: asyncpg.Pool, schema: str) -> list[tuple[str, str]]:
-    rows = await pool.fetch(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 ORDER BY 1", schema
-    )
-    return [(r["indexname"], r["indexdef"]) for r in rows]
 
 
 @pytest.fixture
@@ -218,7 +210,6 @@ async def test_a_first_build_is_what_live_processing_makes(
     await append_spread(stores, events)
     projection = IndicatorProjection(pg_pool, schema)
     arriving = later_events(events, random.Random(5)) if live_begins else []
-    indexes = await index_definitions(pg_pool, schema)
 
     async def live_processor_begins() -> None:
         await append_spread(stores, arriving)
@@ -245,28 +236,3 @@ async def test_a_first_build_is_what_live_processing_makes(
         await history(pg_pool, schema),
     ) == expected
     assert await totals(pg_pool, schema) == straight_count([*events, *arriving])
-    # a first build drops the secondary indexes while it copies (`load_live`): all made again
-    assert await index_definitions(pg_pool, schema) == indexes
-
-
-async def test_a_first_build_drops_only_indexes_its_role_may_drop_and_no_key(
-    pg_pool: asyncpg.Pool, schema: str
-) -> None:
-    """`load_live` drops the indexes no key needs, of tables its role owns: a service's role
-    (rows only, no DDL: `grant_schema`) copies into the tables with their indexes."""
-    tables = IndicatorReplica().tables
-    service_role = unique("r_service")
-    await pg_pool.execute(f"CREATE ROLE {service_role} NOLOGIN")
-    try:
-        async with pg_pool.acquire() as conn:
-            owned = await droppable_indexes(conn, schema, tables)
-            async with conn.transaction():
-                await conn.execute(f"SET LOCAL ROLE {service_role}")
-                as_service = await droppable_indexes(conn, schema, tables)
-    finally:
-        await pg_pool.execute(f"DROP ROLE {service_role}")
-    assert {r["name"].split(".")[-1] for r in owned} == {
-        "stream_facts_by_unit",
-        "stream_facts_history_by_unit",
-    }
-    assert as_service == []
