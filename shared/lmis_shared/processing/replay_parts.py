@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import multiprocessing
-import os
 import time
 from collections.abc import Awaitable, Callable, Container, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -30,6 +29,7 @@ from uuid import UUID
 import asyncpg
 from asyncpg.pgproto.pgproto import UUID as _RecordUUID
 
+from lmis_shared.cores import usable_cores
 from lmis_shared.processing.replay import WHOLE, Part, Position, Replayed, replay
 from lmis_shared.processing.staging import Replica
 
@@ -41,8 +41,9 @@ grows with the parts: a cap, not a measured optimum (the machine measured on has
 
 
 def parts_for_this_machine() -> int:
-    """One part per core, up to `MAX_PARTS`."""
-    return max(1, min(os.cpu_count() or 1, MAX_PARTS))
+    """One part per core this process may use (a pod's CPU limit, not its node's cores), up
+    to `MAX_PARTS`."""
+    return min(usable_cores(), MAX_PARTS)
 
 
 @dataclass

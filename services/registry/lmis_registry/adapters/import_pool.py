@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import multiprocessing
-import os
 from collections.abc import Collection, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -37,6 +36,7 @@ from lmis_registry.application.import_template import WORKER_TEMPLATE
 from lmis_registry.application.imports import BATCH_SIZE, FOLLOW_UPS
 from lmis_registry.settings import RegistrySettings
 from lmis_shared.auth import Authorizer
+from lmis_shared.cores import usable_cores
 from lmis_shared.events import new_event_ids
 from lmis_shared.eventstore.bulk import PlannedEvent
 from lmis_shared.eventstore.copy_text import context_columns, event_line, key_line, line
@@ -263,7 +263,6 @@ def import_pool_of(
 ) -> ImportPool | None:
     """The pool `settings.import_processes` asks for (None when it asks for none)."""
     processes = settings.import_processes
-    if processes is None:  # the cores this process may run on (a cpuset), not the machine's
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        processes = min(MAX_DEFAULT_PROCESSES, (cores or 1) - 1)
+    if processes is None:  # the cores this process may use (a pod's limit), not the machine's
+        processes = min(MAX_DEFAULT_PROCESSES, usable_cores() - 1)
     return ImportPool(bulk, processes, setup) if processes > 0 else None
