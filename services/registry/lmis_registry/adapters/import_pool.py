@@ -29,7 +29,7 @@ from typing import Any, NamedTuple, cast
 from uuid import UUID
 
 from lmis_registry.adapters import open_files, worker_list
-from lmis_registry.adapters.bulk_files import PostgresBulkFiles
+from lmis_registry.adapters.bulk_files import PostgresBulkFiles, claim_line
 from lmis_registry.application.import_files import import_file_id
 from lmis_registry.application.import_prepared import Prepared, PreparedFile, PreparingJob
 from lmis_registry.application.import_rows import STREAM_TYPE, PlannedFile, RowPlanner
@@ -57,7 +57,8 @@ class StoredFile(NamedTuple):
     key: str
     listed: str
     claim: str | None
-    """The citizen key its open-file claim takes (None: it takes none)."""
+    """Its open-file claim's line (`bulk_files.claim_line`; None: it takes none), so the
+    service's process sorts and joins claims without formatting an id each."""
 
 
 NOT_STORED = StoredFile("", "", "", None)
@@ -158,7 +159,11 @@ class Preparer:
                 row_lines,
                 keys.get(p.after.id, ""),
                 line(worker_list.row_of(p.after)),
-                self._key(p.citizen_id) if open_files.holds_claim(p.after) else None,
+                (
+                    claim_line(self._key(p.citizen_id), p.after.id)
+                    if open_files.holds_claim(p.after)
+                    else None
+                ),
             )
             for p, row_lines in zip(planned, by_row(lines, counts), strict=True)
         ]
