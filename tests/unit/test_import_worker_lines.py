@@ -55,7 +55,8 @@ def test_a_file_stored_already_gets_no_lines_and_every_other_row_keeps_its_own()
         assert events.split("\t")[2] == file_id  # the row's own event (its stream)
         assert key.startswith(file_id + "\t")
         assert listed.startswith(file_id + "\t")
-        assert claim is not None and claim.endswith(f"\t{file_id}\n")  # its own claim line
+        assert claim is not None
+        assert claim.endswith(f"\t{file_id}\n")  # its own claim line
 
 
 def test_event_lines_are_joined_per_row_however_many_each_has() -> None:
