@@ -20,6 +20,7 @@ from uuid import UUID
 
 from pydantic_core import to_json
 
+from lmis_shared.events import SpelledUUID
 from lmis_shared.eventstore._plan import PlannedEvent
 from lmis_shared.eventstore.api import AppendContext
 from lmis_shared.eventstore.postgres import Connection
@@ -72,6 +73,7 @@ _BY_TYPE: dict[type, Callable[[Any], str]] = {
     str: text,
     type(None): lambda _: NULL,
     UUID: str,
+    SpelledUUID: str,  # an imported file's id, spelled once
     int: str,
     bool: lambda value: "t" if value else "f",
     date: date.isoformat,

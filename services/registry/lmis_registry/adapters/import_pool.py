@@ -38,7 +38,7 @@ from lmis_registry.application.imports import BATCH_SIZE, FOLLOW_UPS
 from lmis_registry.settings import RegistrySettings
 from lmis_shared.auth import Authorizer
 from lmis_shared.cores import usable_cores
-from lmis_shared.events import new_event_ids
+from lmis_shared.events import SpelledUUID, new_event_ids
 from lmis_shared.eventstore.bulk import PlannedEvent
 from lmis_shared.eventstore.copy_text import context_columns, event_line, key_lines, line
 from lmis_shared.imports import Row, RowRejected, Table
@@ -90,7 +90,8 @@ class Preparer:
         self._personal = None if wrapper is None else PersonalData(InMemoryKeyStore(), wrapper)
 
     def file_id(self, citizen_id: str, registered_on: Any) -> UUID:
-        return import_file_id(self._key(citizen_id), registered_on)
+        # spelled once: the row's lines write the id five times
+        return import_file_id(self._key(citizen_id), registered_on, SpelledUUID)
 
     def prepare(
         self,
