@@ -36,20 +36,17 @@ from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.relay import (
     TRANSIENT_ERRORS,
     Relay,
-    RelaySettings,
     build_relay,
     migrate,
     run_relay,
 )
 from lmis_shared.relay.lock import LOCK_CLASS
 from lmis_shared.settings import CommonSettings
+from tests.integration.relays import FAST, kept_relay
 from tests.unit.test_indicator_rules import registered
 
 pytestmark = pytest.mark.integration
 
-FAST = RelaySettings(
-    poll_interval=0.05, kafka_timeout=1, retry_initial=0.1, retry_max=0.5, cluster_check_interval=0
-)
 COMMAND_TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 
 
@@ -360,19 +357,6 @@ def in_stream_order(published: Sequence[RecordedEvent]) -> bool:
     for event in published:
         seen.setdefault(event.metadata.stream_id, []).append(event.metadata.stream_version)
     return all(versions == list(range(1, len(versions) + 1)) for versions in seen.values())
-
-
-def kept_relay(
-    pool: asyncpg.Pool, database_url: str, bootstrap: str, schema: str, topic: str,
-    relays: list[Relay], settings: RelaySettings = FAST,
-) -> Relay:  # fmt: skip
-    """A relay of the test's schema, closed at the test's end (by `relays`)."""
-    relay = build_relay(
-        pool, schema, bootstrap=bootstrap, topic=topic, database_url=database_url,
-        settings=settings,
-    )  # fmt: skip
-    relays.append(relay)
-    return relay
 
 
 @pytest.fixture
