@@ -3,19 +3,13 @@ and closed when the test ends (the `relays` fixture closes every relay put in it
 
 from __future__ import annotations
 
-import asyncio
-
 import asyncpg
 
 from lmis_shared.relay import Relay, RelaySettings, build_relay
-from lmis_shared.relay import migrate as migrate_relay
 
 FAST = RelaySettings(
     poll_interval=0.05, kafka_timeout=1, retry_initial=0.1, retry_max=0.5, cluster_check_interval=0
 )
-
-Relaying = tuple[asyncio.Task[None], asyncio.Event]
-"""A relay's running task, and the event that stops it."""
 
 
 def kept_relay(
@@ -29,14 +23,3 @@ def kept_relay(
     )  # fmt: skip
     relays.append(relay)
     return relay
-
-
-async def running_relay(
-    pool: asyncpg.Pool, database_url: str, bootstrap: str, schema: str, topic: str,
-    relays: list[Relay],
-) -> Relaying:  # fmt: skip
-    """A `kept_relay` of `schema` (its tables migrated first), running until its event is set."""
-    await migrate_relay(pool, schema)
-    relay = kept_relay(pool, database_url, bootstrap, schema, topic, relays)
-    stop = asyncio.Event()
-    return asyncio.create_task(relay.run(stop)), stop

@@ -29,13 +29,14 @@ from lmis_cli.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from lmis_shared.contracts.registry import WorkerRegistered
 from lmis_shared.processing import make_app, projection_agent
-from lmis_shared.relay import Relay
+from lmis_shared.relay import Relay, build_relay
+from lmis_shared.relay import migrate as migrate_relay
 from tests.conftest import unique
 from tests.integration.processors import broker_settings, eventually, serving
-from tests.integration.relays import running_relay
 from tests.integration.reporting_schema import indicator_tables
 from tests.integration.test_processing import CountKey, counts_reach
 from tests.integration.test_relay import (  # the fixture: sockets kafka-python leaves
+    FAST,
     _refused_sockets_collected,  # noqa: F401
     records_on,
 )
@@ -99,9 +100,14 @@ async def test_postgresql_restarted_under_load_loses_nothing(
     topic = f"{fresh_topic}.registry.events"
     try:
         async with running_api(tmp_path, dsn, fresh_schema, pool) as api:
-            relaying, stop = await running_relay(
-                pool, dsn, kafka_bootstrap, fresh_schema, topic, relays
-            )
+            await migrate_relay(pool, fresh_schema)
+            relay = build_relay(
+                pool, fresh_schema, bootstrap=kafka_bootstrap, topic=topic,
+                database_url=dsn, settings=FAST,
+            )  # fmt: skip
+            relays.append(relay)
+            stop = asyncio.Event()
+            relaying = asyncio.create_task(relay.run(stop))
             assert [await register(api) for _ in range(BEFORE)] == [201] * BEFORE
 
             await asyncio.to_thread(own_postgres.stop)
@@ -193,9 +199,14 @@ async def test_the_broker_restarted_under_load_loses_nothing_and_counts_nothing_
         running_api(tmp_path, database_url, fresh_schema, pg_pool) as api,
         indicator_tables(pg_pool, unique("t")) as reporting,
     ):
-        relaying, stop_relay = await running_relay(
-            pg_pool, database_url, own_broker.bootstrap, fresh_schema, topic, relays
-        )
+        await migrate_relay(pg_pool, fresh_schema)
+        relay = build_relay(
+            pg_pool, fresh_schema, bootstrap=own_broker.bootstrap, topic=topic,
+            database_url=database_url, settings=FAST,
+        )  # fmt: skip
+        relays.append(relay)
+        stop_relay = asyncio.Event()
+        relaying = asyncio.create_task(relay.run(stop_relay))
         processor = make_app(unique("lmis-broker-restart"), common)
         projection_agent(processor, topic, IndicatorProjection(pg_pool, reporting), batch_size=50)
         load = Load(api)
