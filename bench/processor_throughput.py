@@ -36,17 +36,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -54,8 +51,7 @@ from uuid import uuid4
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from harness import write_figures
-from lmis_cli.embedded import EmbeddedBroker, EmbeddedPostgres, free_port, running
+from lmis_cli.embedded import EmbeddedBroker, EmbeddedPostgres
 from lmis_notify.bootstrap import bootstrap as bootstrap_notify
 from lmis_notify.bootstrap import migrate as migrate_notify
 from lmis_notify.settings import NotifySettings
@@ -72,7 +68,7 @@ from pipeline import (
     aiokafka_rate,
     applied_window,
     bench_settings,
-    machine,
+    on_embedded_servers,
     processor_settings,
     publish,
     stored_registrations,
@@ -150,10 +146,11 @@ async def reporting_processor(
 
 async def notify_deadlines(
     common: CommonSettings, pool: asyncpg.Pool, schema: str, total: int, batch_size: int
-) -> float:
+) -> tuple[float, float]:
     """Events per second notify's deadline projection applies, through the agent its processor
     runs it in (`projection_agent`, as `build_processor` wires it; the processor's second agent,
-    the agency feeds', and its sweep timer are left out)."""
+    the agency feeds', and its sweep timer are left out), and the CPU seconds this process spent
+    per event in that window."""
     await migrate_notify(pool, schema)
     settings = NotifySettings(schema_name=schema, processor_id=f"bench-{schema}")
     deadlines = bootstrap_notify(pool, settings, common).deadlines
@@ -165,16 +162,20 @@ async def notify_deadlines(
     stop = asyncio.Event()
     worker = asyncio.create_task(serve(app, stop))
     count = f"SELECT count(*) FROM {schema}.projection_positions WHERE projection = $1"  # noqa: S608
+    cpu: list[float] = []
 
     async def applied() -> int:
-        return int(await pool.fetchval(count, deadlines.name))
+        n = int(await pool.fetchval(count, deadlines.name))
+        if (n > 0 and not cpu) or n >= total:
+            cpu.append(time.process_time())
+        return n
 
     try:
         seconds = await applied_window(applied, total)
     finally:
         stop.set()
         await worker
-    return total / seconds
+    return total / seconds, (cpu[-1] - cpu[0]) / total
 
 
 async def same_work_loop(
@@ -399,7 +400,7 @@ async def measure(
         )
         await peer_round()
         bare, bare_cpu = await bare_faust_agent(per_run["bare"], args.events)
-        notify = await notify_deadlines(
+        notify, _ = await notify_deadlines(
             per_run["notify"], pool, "bench_notify", args.events, args.batch_size
         )
         await peer_round()
@@ -444,26 +445,22 @@ async def measure(
         await pool.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def arguments(doc: str, results: Path) -> argparse.ArgumentParser:
+    """The options of a processor bench (this one's and notify_processor's)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--profile", type=int, default=1)
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--out", type=Path, default=results)
     parser.add_argument("--stacks", type=Path, help="keep the sampled stacks (collapsed) here")
     parser.add_argument(
         "--before", type=Path, help="a result of this bench on the code before, to keep beside"
     )
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="lmis-bench-") as tmp:
-        pg = EmbeddedPostgres(Path(tmp) / "pg", free_port())
-        broker = EmbeddedBroker(free_port(), Path(tmp) / "broker.log")
-        with running(pg, broker):
-            figures = asyncio.run(measure(pg, broker, args, Path(tmp)))
-    result = {"measured_at": datetime.now(UTC).isoformat(), "machine": machine(), **figures}
-    if args.before is not None:
-        result["before"] = json.loads(args.before.read_text())
-    write_figures(args.out, result)
+    return parser
+
+
+def main() -> None:
+    on_embedded_servers(measure, arguments(__doc__, RESULTS).parse_args())
 
 
 if __name__ == "__main__":
