@@ -37,10 +37,10 @@ from lmis_shared.imports import (
     Template,
     error_report_xlsx,
     read_table,
+    stream_table,
     template_xlsx,
 )
 from lmis_shared.imports.heap import fewer_collections
-from lmis_shared.imports.reading import stream_table
 from lmis_shared.imports.streamed import StreamedTable, streamed_table
 from lmis_shared.telemetry import current_traceparent
 from lmis_shared.web.app import PROBLEM_RESPONSES
