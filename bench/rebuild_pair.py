@@ -34,7 +34,9 @@ from pipeline import fill_store
 from rebuild import reporting
 
 
-async def measure(server: EmbeddedPostgres, events: int, label: str) -> dict[str, object]:
+async def measure(
+    server: EmbeddedPostgres, events: int, label: str, processes: int = 1
+) -> dict[str, object]:
     source = f"pair_source_{events}"
     pool = await create_pool(server.dsn, min_size=2, max_size=6)
     try:
@@ -43,7 +45,7 @@ async def measure(server: EmbeddedPostgres, events: int, label: str) -> dict[str
             await fill_store(PostgresEventStore(pool, source), events, seed=3)
             await pool.execute(f"VACUUM ANALYZE {source}.events")
         schema = f"pair_{os.getpid()}"
-        figures = {"label": label, **await reporting(pool, server, schema, source=source)}
+        figures = {"label": label, **await reporting(pool, server, schema, processes, source)}
         await pool.execute(f"DROP SCHEMA {schema} CASCADE")
         return figures
     finally:
@@ -57,10 +59,11 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=default_data)
     parser.add_argument("--port", type=int, default=55432)
     parser.add_argument("--label", default="")
+    parser.add_argument("--processes", type=int, default=1, help="split the replay (as `lmis rebuild`)")
     args = parser.parse_args()
     server = EmbeddedPostgres(args.data / "pg", args.port)
     with running(server):
-        print(json.dumps(asyncio.run(measure(server, args.events, args.label))))
+        print(json.dumps(asyncio.run(measure(server, args.events, args.label, args.processes))))
 
 
 if __name__ == "__main__":

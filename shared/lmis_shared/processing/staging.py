@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import itertools
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import ClassVar
 from uuid import UUID
 
+from lmis_shared.processing.copy_binary import chunked
 from lmis_shared.processing.projection import Connection
 from lmis_shared.processing.replay import CONTEXT, Replayed
 from lmis_shared.sql import in_schema
@@ -64,6 +65,11 @@ class Replica(ABC):
     @abstractmethod
     def touched(self, table: Table) -> set[Row]:
         """The keys written or deleted since the last call (the set is handed over)."""
+
+    def encoded(self, table: Table) -> Iterable[bytes | memoryview] | None:
+        """All the table's rows as binary COPY data (`copy_binary.py`, header and trailer
+        included), if the replica holds them so; None: `rows` are copied."""
+        return None
 
     def prepare(self) -> None:
         """Work towards its rows that may be done ahead (a split replay's processes finishing
@@ -128,7 +134,11 @@ class Stage:
 
     async def fill(self, replica: Replica, versions: dict[UUID, int]) -> None:
         for t in self._tables:
-            await self._copy(f"stage_{t.name}", t.columns, replica.rows(t))
+            encoded = replica.encoded(t)
+            if encoded is not None:
+                await self._copy_encoded(f"stage_{t.name}", t.columns, encoded, "pg_temp")
+            else:
+                await self._copy(f"stage_{t.name}", t.columns, replica.rows(t))
         await self._copy("stage_positions", ("stream_id", "version"), _in_order(versions))
         for name in [*(f"stage_{t.name}" for t in self._tables), "stage_positions"]:
             await self._conn.execute(f"ANALYZE pg_temp.{_q(name)}")
@@ -201,7 +211,11 @@ class Stage:
         they are sent, so that the server stores them on its core while this one makes the
         next (a COPY per 100,000 rows left each side waiting for the other)."""
         for t in self._tables:
-            await self._copy_all(t.name, t.columns, replica.rows(t), self._schema)
+            encoded = replica.encoded(t)
+            if encoded is not None:
+                await self._copy_encoded(t.name, t.columns, encoded, self._schema)
+            else:
+                await self._copy_all(t.name, t.columns, replica.rows(t), self._schema)
         rows = ((projection, *position) for position in _in_order(versions))
         await self._copy_all(
             "projection_positions", ("projection", "stream_id", "version"), rows, self._schema
@@ -219,6 +233,21 @@ class Stage:
     ) -> None:
         await self._conn.copy_records_to_table(
             table, records=rows, columns=list(columns), schema_name=schema
+        )
+
+    async def _copy_encoded(
+        self,
+        table: str,
+        columns: tuple[str, ...],
+        data: Iterable[bytes | memoryview],
+        schema: str,
+    ) -> None:
+        async def pieces() -> AsyncIterator[bytes | memoryview]:
+            for piece in chunked(data):
+                yield piece
+
+        await self._conn.copy_to_table(
+            table, source=pieces(), columns=list(columns), schema_name=schema, format="binary"
         )
 
 

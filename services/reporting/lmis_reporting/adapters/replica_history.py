@@ -9,16 +9,15 @@ before it too.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import TypeVar, cast
 from uuid import UUID
 
 from lmis_reporting.adapters.facts_store import dump
-from lmis_reporting.adapters.replica_parts import DumpedVersion, ExportedHistory, columns
+from lmis_reporting.adapters.replica_parts import DumpedVersion, stream_of
 from lmis_reporting.application.ports import FactVersion, RecordedIncrement
 from lmis_reporting.domain.facts import Facts
-from lmis_shared.processing.replay_parts import packed
 from lmis_shared.processing.staging import Row, Table
 
 COUNTS_RECORDED = Table(
@@ -70,6 +69,10 @@ class MemoryRecordedCounts:
         touched, self._touched = self._touched, set()
         return touched
 
+    def handed_over(self) -> None:
+        """Forget the versions: they are encoded in a part (`IndicatorReplica.prepare`)."""
+        self.versions, self._days = {}, {}
+
 
 class FactsText:
     """Facts as the tables hold them (JSON), each facts object dumped once: a stream's facts
@@ -100,17 +103,6 @@ class FactsText:
 
     def forget(self) -> None:
         self._kept = {}
-
-
-_Version = tuple[_Key, tuple[str, Facts]]
-
-
-def _stream_of(version: _Version) -> UUID:
-    return version[0][0]
-
-
-def _day_of(version: _Version) -> date:
-    return version[0][1]
 
 
 class MemoryFactHistory:
@@ -176,7 +168,7 @@ class MemoryFactHistory:
         day do not; the live table's index fills fastest in the key's order)."""
         text, until, by_stream = self._texts.take, self._until, self._days
         for (stream_id, known_from), (stream_type, facts) in sorted(
-            self.versions.items(), key=_stream_of
+            self.versions.items(), key=stream_of
         ):
             # most streams have one version: known until no day, no search
             end = None if len(by_stream[stream_id]) == 1 else until(stream_id, known_from)
@@ -189,15 +181,6 @@ class MemoryFactHistory:
         touched, self._touched = self._touched, set()
         return touched
 
-    def export(self, text: Callable[[Facts], str]) -> ExportedHistory:
-        """The versions for another process (a replay split by stream: `replica_parts.py`),
-        their facts as JSON (`text`: the same string as the stream's `stream_facts` row, for
-        its last version; pickled once)."""
-        ordered = sorted(sorted(self.versions.items(), key=_day_of), key=_stream_of)
-        rows = [
-            (stream_id, day.toordinal(), stream_type, facts.commune_code, text(facts))
-            for (stream_id, day), (stream_type, facts) in ordered
-        ]  # one pass: each version's objects read while they are at hand
-        ids, ordinals, stream_types, communes, texts = columns(rows, 5)
-        exported = (packed(cast(list[UUID], ids)), ordinals, stream_types, communes, texts)
-        return cast(ExportedHistory, exported)
+    def handed_over(self) -> None:
+        """Forget the versions: they are encoded in a part (`IndicatorReplica.prepare`)."""
+        self.versions, self._days = {}, {}

@@ -1,22 +1,40 @@
-"""Another process's part of a split rebuild, kept as it exported it (`adapters/replica.py`).
+"""A part of a split rebuild, kept as its process encoded it (`adapters/replica.py`).
 
 A replay split by stream (`lmis_shared.processing.replay_parts`) hands each part's streams
-back with their `stream_facts` and `stream_facts_history` rows already made (the facts dumped
-to JSON in that process), by column, sorted by stream id. Putting half a million streams into
-this process's dicts cost more than replaying them, measured; so the columns are kept as they
-came: the rows are read straight off them for the stage or the first build (in the key's
-order, as the live tables' indexes fill fastest), and a stream is looked up (binary search on
-the sorted ids) only when this process applies a later event of it (events committed during
-the replay): it is then taken out, into the replica's own dicts, and no longer read from here.
+back with their `stream_facts` and `stream_facts_history` rows already made, and encoded as
+binary COPY data (`copy_binary.py`) in that process, sorted by stream id; the process that
+swaps them in forwards the bytes (making and encoding the rows there took most of the swap,
+measured). The absorbing process does the same with its own part once its replay is done
+(`IndicatorReplica.prepare`), while the others finish. A stream is looked up (binary search
+on the sorted ids) only when a later event of it comes (events committed during the replay):
+its rows are then read back and taken out, into the replica's own dicts, and left out of the
+part's bytes.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
+from operator import itemgetter
+from typing import cast
+from uuid import UUID
 
-from lmis_shared.processing.replay_parts import uuids
+from lmis_reporting.adapters.facts_store import dump_bytes
+from lmis_reporting.domain.facts import Facts
+from lmis_shared.processing.copy_binary import (
+    NULL,
+    Encoded,
+    TextFields,
+    date_field,
+    jsonb_field,
+    read_date,
+    read_jsonb,
+    read_text,
+    row,
+    uuid_field,
+)
+from lmis_shared.processing.replay_parts import packed, uuids
 from lmis_shared.processing.staging import Row
 
 DumpedFacts = tuple[str, str, str]
@@ -25,19 +43,81 @@ DumpedFacts = tuple[str, str, str]
 DumpedVersion = tuple[str, str, str]
 """A `stream_facts_history` row but its key and end: stream type, commune code, facts as JSON."""
 
-ExportedFacts = tuple[bytes, Sequence[str], Sequence[str], Sequence[str]]
-"""The streams' facts in stream id order, by column: ids (packed), stream types, communes,
-facts as JSON."""
+EncodedStreams = tuple[bytes, Encoded, bytes, Encoded]
+"""A part's streams: their ids (packed, sorted) and `stream_facts` rows, and the ids of their
+versions (one per row, in (stream, day) order) and `stream_facts_history` rows."""
 
-ExportedHistory = tuple[bytes, Sequence[int], Sequence[str], Sequence[str], Sequence[str]]
-"""The facts' versions in (stream, day) order, by column: stream ids (packed), days
-(ordinals), stream types, communes, facts as JSON."""
+Versions = Mapping[tuple[UUID, date], tuple[str, Facts]]
+"""The facts' versions by stream and day: the stream's type and the day's facts."""
 
 
-def columns(rows: Sequence[tuple[object, ...]], width: int) -> tuple[Sequence[object], ...]:
-    """`rows` as `width` columns (made in C: for half a million streams, one pass over the
-    objects and a transpose cost half what a pass per column did, measured)."""
-    return tuple(zip(*rows, strict=True)) if rows else ((),) * width
+def facts_row(stream_id: bytes, stream_type: bytes, commune: bytes, facts: bytes) -> bytes:
+    """A `stream_facts` row, its fields encoded (the facts as their JSON)."""
+    return row((uuid_field(stream_id), stream_type, commune, jsonb_field(facts)))
+
+
+def history_row(
+    stream_id: bytes,
+    day: date,
+    until: date | None,
+    stream_type: bytes,
+    commune: bytes,
+    facts: bytes,
+) -> bytes:
+    """A `stream_facts_history` row, its fields encoded (the facts as their JSON)."""
+    known_until = NULL if until is None else date_field(until)
+    fields = (uuid_field(stream_id), date_field(day), known_until, stream_type, commune)
+    return row((*fields, jsonb_field(facts)))
+
+
+def stream_of(version: tuple[tuple[UUID, date], object]) -> UUID:
+    return version[0][0]
+
+
+def _day_of(version: tuple[tuple[UUID, date], object]) -> date:
+    return version[0][1]
+
+
+def encode_streams(facts: Mapping[UUID, tuple[str, Facts]], versions: Versions) -> EncodedStreams:
+    """The streams' rows encoded, sorted by id (the live tables' indexes fill fastest in the
+    key's order); a stream's facts and its last version's are one object, dumped once."""
+    text, dumps = TextFields(), {}
+    ordered = sorted(facts.items(), key=itemgetter(0))
+    rows = []
+    for stream_id, (stream_type, f) in ordered:
+        dumped = dumps[id(f)] = dump_bytes(f)  # the object is held meanwhile: its id is not reused
+        rows.append(facts_row(stream_id.bytes, text(stream_type), text(f.commune_code), dumped))
+    history = sorted(sorted(versions.items(), key=_day_of), key=stream_of)
+    history_rows = []
+    for k, ((stream_id, day), (stream_type, f)) in enumerate(history):
+        following = history[k + 1][0] if k + 1 < len(history) else None
+        until = following[1] if following is not None and following[0] == stream_id else None
+        dumped = dumps.get(id(f)) or dump_bytes(f)
+        commune = text(f.commune_code)
+        history_rows.append(
+            history_row(stream_id.bytes, day, until, text(stream_type), commune, dumped)
+        )
+    history_ids = packed([stream_id for (stream_id, _), _ in history])
+    return packed([i for i, _ in ordered]), Encoded.of(rows), history_ids, Encoded.of(history_rows)
+
+
+def encode_rows(width: int, rows: Iterable[Row]) -> bytes:
+    """Rows of this replica's own (`stream_facts` if `width` is 4, else
+    `stream_facts_history`), as `AbsorbedPart` rows are encoded."""
+    text, made = TextFields(), []
+    for r in rows:
+        if width == 4:
+            stream_id, stream_type, commune, facts = cast(tuple[UUID, str, str, str], r)
+            made.append(
+                facts_row(stream_id.bytes, text(stream_type), text(commune), facts.encode())
+            )
+            continue
+        stream_id, day, until, stream_type, commune, facts = cast(
+            tuple[UUID, date, date | None, str, str, str], r
+        )
+        fields = (text(stream_type), text(commune), facts.encode())
+        made.append(history_row(stream_id.bytes, day, until, *fields))
+    return b"".join(made)
 
 
 def _split(ids: bytes) -> list[bytes]:
@@ -48,11 +128,9 @@ def _split(ids: bytes) -> list[bytes]:
 class AbsorbedPart:
     """One part's streams: their facts and history rows, until a stream is `take`n."""
 
-    def __init__(self, facts: ExportedFacts, history: ExportedHistory) -> None:
-        self._facts = facts
-        self._ids = _split(facts[0])
-        self._history = history
-        self._history_ids = _split(history[0])
+    def __init__(self, streams: EncodedStreams) -> None:
+        ids, self._facts, history_ids, self._history = streams
+        self._ids, self._history_ids = _split(ids), _split(history_ids)
         self._taken: set[bytes] = set()
 
     def take(self, stream_id: bytes) -> tuple[DumpedFacts, list[tuple[date, DumpedVersion]]] | None:
@@ -63,35 +141,50 @@ class AbsorbedPart:
         if at == len(ids) or ids[at] != stream_id or stream_id in self._taken:
             return None
         self._taken.add(stream_id)
-        _, stream_types, communes, texts = self._facts
-        _, ordinals, kinds, places, jsons = self._history
+        _, stream_type, commune, facts = self._facts.fields(at)
         first = bisect.bisect_left(self._history_ids, stream_id)
         end = bisect.bisect_right(self._history_ids, stream_id, first)
-        versions = [
-            (date.fromordinal(ordinals[k]), (kinds[k], places[k], jsons[k]))
-            for k in range(first, end)
-        ]
-        return (stream_types[at], communes[at], texts[at]), versions
+        versions = []
+        for k in range(first, end):
+            _, day, _until, kind, place, text = self._history.fields(k)
+            version = (read_text(kind), read_text(place), read_jsonb(text))
+            versions.append((read_date(day), version))
+        return (read_text(stream_type), read_text(commune), read_jsonb(facts)), versions  # type: ignore[return-value]
+
+    def _left_out(self, ids: list[bytes]) -> list[int]:
+        """The rows of the streams taken, ascending."""
+        taken = self._taken
+        if not taken:
+            return []
+        return [k for t in sorted(taken) for k in range(*_rows_of(ids, t))]
+
+    def facts_encoded(self) -> Iterator[memoryview]:
+        """The `stream_facts` rows of the streams not taken, encoded, in id order."""
+        return self._facts.without(self._left_out(self._ids))
+
+    def history_encoded(self) -> Iterator[memoryview]:
+        """The `stream_facts_history` rows of the streams not taken, encoded, in key order."""
+        return self._history.without(self._left_out(self._history_ids))
 
     def facts_rows(self) -> Iterator[Row]:
-        """The `stream_facts` rows of the streams not taken, in id order."""
-        _, stream_types, communes, texts = self._facts
-        rows = zip(uuids(self._facts[0]), stream_types, communes, texts, strict=True)
-        if not self._taken:
-            yield from rows
-            return
-        taken = self._taken
-        yield from (row for row in rows if row[0].bytes not in taken)
+        """The `stream_facts` rows of the streams not taken, in id order (read back)."""
+        return _read(self._facts, self._ids, self._taken, (read_text, read_text, read_jsonb))
 
     def history_rows(self) -> Iterator[Row]:
-        """The `stream_facts_history` rows of the streams not taken, in key order; each
-        version is known until its stream's next one's day."""
-        packed, ordinals, stream_types, communes, texts = self._history
-        ids, keys, taken = uuids(packed), self._history_ids, self._taken
-        days = [date.fromordinal(o) for o in ordinals]
-        last = len(ids) - 1
-        for k, stream_id in enumerate(ids):
-            if taken and keys[k] in taken:
-                continue
-            until = days[k + 1] if k < last and keys[k + 1] == keys[k] else None
-            yield (stream_id, days[k], until, stream_types[k], communes[k], texts[k])
+        """The `stream_facts_history` rows of the streams not taken, in key order (read
+        back); each version is known until its stream's next one's day."""
+        readers = (read_date, read_date, read_text, read_text, read_jsonb)
+        return _read(self._history, self._history_ids, self._taken, readers)
+
+
+def _rows_of(ids: list[bytes], stream_id: bytes) -> tuple[int, int]:
+    first = bisect.bisect_left(ids, stream_id)
+    return first, bisect.bisect_right(ids, stream_id, first)
+
+
+def _read(encoded: Encoded, ids: list[bytes], taken: set[bytes], readers: tuple) -> Iterator[Row]:  # type: ignore[type-arg]
+    for k, stream_id in enumerate(ids):
+        if stream_id not in taken:
+            fields = encoded.fields(k)[1:]
+            values = [read(f) for read, f in zip(readers, fields, strict=True)]
+            yield (uuids(stream_id)[0], *values)
