@@ -42,7 +42,7 @@ CHUNK = 1 << 20
 
 
 def uuid_field(raw: bytes) -> bytes:
-    """A uuid from its 16 bytes."""
+    """A uuid from its 16 bytes (its length alone from none: rows that start alike)."""
     return _UUID_LENGTH + raw
 
 
@@ -68,8 +68,13 @@ def jsonb_field(text: bytes) -> bytes:
     return _int4.pack(len(text) + 1) + _JSONB_VERSION + text
 
 
+def field_count(count: int) -> bytes:
+    """A row's start: how many fields follow."""
+    return _int2.pack(count)
+
+
 def row(fields: Sequence[bytes]) -> bytes:
-    return _int2.pack(len(fields)) + b"".join(fields)
+    return field_count(len(fields)) + b"".join(fields)
 
 
 class TextFields:

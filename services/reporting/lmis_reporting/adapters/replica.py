@@ -220,13 +220,16 @@ class IndicatorReplica(Replica):
     def prepare(self) -> None:
         # this process's own streams encoded as the other parts' are, while they finish: the
         # swap then forwards every part's bytes
-        own = encode_streams(self.facts.facts, self.history.versions)
+        own = self._encode_streams()
         self.parts.insert(0, AbsorbedPart(own))
         self.facts.handed_over()
         self.history.handed_over()
 
+    def _encode_streams(self) -> EncodedStreams:
+        return encode_streams(self.facts.facts, self.history.versions, self.history.days)
+
     def export(self) -> object:
-        streams = encode_streams(self.facts.facts, self.history.versions)
+        streams = self._encode_streams()
         return cast(_Exported, (self.counts.values, self.recorded.values, streams))
 
     def absorb(self, exported: object) -> None:

@@ -69,10 +69,6 @@ class MemoryRecordedCounts:
         touched, self._touched = self._touched, set()
         return touched
 
-    def handed_over(self) -> None:
-        """Forget the versions: they are encoded in a part (`IndicatorReplica.prepare`)."""
-        self.versions, self._days = {}, {}
-
 
 class FactsText:
     """Facts as the tables hold them (JSON), each facts object dumped once: a stream's facts
@@ -113,7 +109,7 @@ class MemoryFactHistory:
         self.versions: dict[tuple[UUID, date], tuple[str, Facts]] = {}
         self.dumped: dict[tuple[UUID, date], DumpedVersion] = {}
         """Versions taken from another process's part (`adopt`), not recorded since."""
-        self._days: dict[UUID, list[date]] = {}
+        self.days: dict[UUID, list[date]] = {}
         self._touched: set[Row] = set()
 
     async def record(self, versions: Sequence[FactVersion]) -> None:
@@ -121,7 +117,7 @@ class MemoryFactHistory:
 
     def record_all(self, versions: Mapping[_Key, tuple[str, Facts]]) -> None:
         """`record`, the versions by stream and day (as `bulk_tally` leaves them)."""
-        mine, dumped, by_stream, touched = self.versions, self.dumped, self._days, self._touched
+        mine, dumped, by_stream, touched = self.versions, self.dumped, self.days, self._touched
         for key, version in versions.items():
             stream_id, known_from = key
             if key not in mine and (not dumped or dumped.pop(key, None) is None):
@@ -135,12 +131,12 @@ class MemoryFactHistory:
 
     def adopt(self, stream_id: UUID, versions: Sequence[tuple[date, DumpedVersion]]) -> None:
         """A stream taken from another process's part, its versions in day order."""
-        self._days[stream_id] = [day for day, _ in versions]
+        self.days[stream_id] = [day for day, _ in versions]
         self.dumped.update(((stream_id, day), row) for day, row in versions)
 
     def _until(self, stream_id: UUID, known_from: date) -> date | None:
         """The day the stream's next version is known from, if any."""
-        days = self._days[stream_id]
+        days = self.days[stream_id]
         if len(days) == 1:
             return None
         at = bisect.bisect_right(days, known_from)
@@ -166,7 +162,7 @@ class MemoryFactHistory:
     def _all_rows(self) -> Iterator[Row]:
         """Every row, the versions sorted by stream alone (ids compare in C, pairs of id and
         day do not; the live table's index fills fastest in the key's order)."""
-        text, until, by_stream = self._texts.take, self._until, self._days
+        text, until, by_stream = self._texts.take, self._until, self.days
         for (stream_id, known_from), (stream_type, facts) in sorted(
             self.versions.items(), key=stream_of
         ):
@@ -183,4 +179,4 @@ class MemoryFactHistory:
 
     def handed_over(self) -> None:
         """Forget the versions: they are encoded in a part (`IndicatorReplica.prepare`)."""
-        self.versions, self._days = {}, {}
+        self.versions, self.days = {}, {}

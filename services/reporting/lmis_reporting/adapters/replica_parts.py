@@ -27,6 +27,7 @@ from lmis_shared.processing.copy_binary import (
     Encoded,
     TextFields,
     date_field,
+    field_count,
     jsonb_field,
     read_date,
     read_jsonb,
@@ -34,7 +35,7 @@ from lmis_shared.processing.copy_binary import (
     row,
     uuid_field,
 )
-from lmis_shared.processing.replay_parts import packed, uuids
+from lmis_shared.processing.replay_parts import uuids
 from lmis_shared.processing.staging import Row
 
 DumpedFacts = tuple[str, str, str]
@@ -74,31 +75,44 @@ def stream_of(version: tuple[tuple[UUID, date], object]) -> UUID:
     return version[0][0]
 
 
-def _day_of(version: tuple[tuple[UUID, date], object]) -> date:
-    return version[0][1]
+_FACTS_ROW = field_count(4) + uuid_field(b"")
+_HISTORY_ROW = field_count(6) + uuid_field(b"")
 
 
-def encode_streams(facts: Mapping[UUID, tuple[str, Facts]], versions: Versions) -> EncodedStreams:
+def encode_streams(
+    facts: Mapping[UUID, tuple[str, Facts]], versions: Versions, days: Mapping[UUID, list[date]]
+) -> EncodedStreams:
     """The streams' rows encoded, sorted by id (the live tables' indexes fill fastest in the
-    key's order); a stream's facts and its last version's are one object, dumped once."""
-    text, dumps = TextFields(), {}
-    ordered = sorted(facts.items(), key=itemgetter(0))
-    rows = []
-    for stream_id, (stream_type, f) in ordered:
-        dumped = dumps[id(f)] = dump_bytes(f)  # the object is held meanwhile: its id is not reused
-        rows.append(facts_row(stream_id.bytes, text(stream_type), text(f.commune_code), dumped))
-    history = sorted(sorted(versions.items(), key=_day_of), key=stream_of)
-    history_rows = []
-    for k, ((stream_id, day), (stream_type, f)) in enumerate(history):
-        following = history[k + 1][0] if k + 1 < len(history) else None
-        until = following[1] if following is not None and following[0] == stream_id else None
-        dumped = dumps.get(id(f)) or dump_bytes(f)
-        commune = text(f.commune_code)
-        history_rows.append(
-            history_row(stream_id.bytes, day, until, text(stream_type), commune, dumped)
-        )
-    history_ids = packed([stream_id for (stream_id, _), _ in history])
-    return packed([i for i, _ in ordered]), Encoded.of(rows), history_ids, Encoded.of(history_rows)
+    key's order), from their `facts`, their `versions` and each one's `days` of versions (in
+    order). A stream's last version is its facts, the same object: its row ends as the
+    stream's does, made once (most streams have one version)."""
+    text, made = TextFields(), {}
+    ids, rows, history_ids, history_rows = [], [], [], []
+
+    def end(stream_type: str, f: Facts) -> bytes:
+        """The row's stream type, commune and facts: the same in both tables."""
+        pair = made.get((stream_type, f.commune_code))
+        if pair is None:
+            pair = made[stream_type, f.commune_code] = text(stream_type) + text(f.commune_code)
+        return pair + jsonb_field(dump_bytes(f))
+
+    for stream_id, (stream_type, f) in sorted(facts.items(), key=itemgetter(0)):
+        raw = stream_id.bytes
+        tail = end(stream_type, f)
+        ids.append(raw)
+        rows.append(_FACTS_ROW + raw + tail)
+        stream_days = days[stream_id]
+        last = len(stream_days) - 1
+        for k, day in enumerate(stream_days):
+            version_type, version = versions[stream_id, day]
+            same = version is f and version_type == stream_type
+            until = NULL if k == last else date_field(stream_days[k + 1])
+            history_ids.append(raw)
+            history_rows.append(
+                _HISTORY_ROW + raw + date_field(day) + until
+                + (tail if same else end(version_type, version))
+            )  # fmt: skip
+    return b"".join(ids), Encoded.of(rows), b"".join(history_ids), Encoded.of(history_rows)
 
 
 def encode_rows(width: int, rows: Iterable[Row]) -> bytes:
