@@ -59,7 +59,9 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=default_data)
     parser.add_argument("--port", type=int, default=55432)
     parser.add_argument("--label", default="")
-    parser.add_argument("--processes", type=int, default=1, help="split the replay (as `lmis rebuild`)")
+    parser.add_argument(
+        "--processes", type=int, default=1, help="split the replay (as `lmis rebuild`)"
+    )
     args = parser.parse_args()
     server = EmbeddedPostgres(args.data / "pg", args.port)
     with running(server):

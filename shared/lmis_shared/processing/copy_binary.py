@@ -93,7 +93,7 @@ class TextFields:
 def read_fields(data: bytes, start: int) -> list[bytes | None]:
     """The fields of the row at `start`, as their bytes (None for NULL)."""
     (count,) = _int2.unpack_from(data, start)
-    at, fields = start + 2, []
+    at, fields = start + 2, list[bytes | None]()
     for _ in range(count):
         (length,) = _int4.unpack_from(data, at)
         at += 4

@@ -16,7 +16,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import ClassVar
+from typing import ClassVar, cast
 from uuid import UUID
 
 from lmis_shared.processing.copy_binary import chunked
@@ -263,9 +263,9 @@ class Stage:
         data: Encoding,
         schema: str,
     ) -> None:
-        async def pieces() -> AsyncIterator[bytes | memoryview]:
+        async def pieces() -> AsyncIterator[bytes]:
             for piece in chunked(data):
-                yield piece
+                yield cast(bytes, piece)  # a memoryview is sent as it is, not copied first
 
         await self._conn.copy_to_table(
             table, source=pieces(), columns=list(columns), schema_name=schema, format="binary"

@@ -229,8 +229,8 @@ class IndicatorReplica(Replica):
         return encode_streams(self.facts.facts, self.history.versions, self.history.days)
 
     def export(self) -> object:
-        streams = self._encode_streams()
-        return cast(_Exported, (self.counts.values, self.recorded.values, streams))
+        exported: _Exported = (self.counts.values, self.recorded.values, self._encode_streams())
+        return exported
 
     def absorb(self, exported: object) -> None:
         counts, recorded, streams = cast(_Exported, exported)

@@ -86,7 +86,9 @@ def encode_streams(
     key's order), from their `facts`, their `versions` and each one's `days` of versions (in
     order). A stream's last version is usually its facts, the same object: its row ends as
     the stream's does, made once (most streams have one version)."""
-    text, pairs, dates = TextFields(), {}, {}
+    text = TextFields()
+    pairs: dict[tuple[str, str], bytes] = {}
+    dates: dict[date | None, bytes] = {}
 
     def end(stream_type: str, f: Facts) -> bytes:
         """The row's stream type, commune and facts: the same in both tables."""
@@ -126,14 +128,15 @@ def encode_streams(
             history.append(start + (tail if same else end(version_type, version)))
         made.append((raw, _FACTS_ROW + raw + tail, history))
     made.sort(key=itemgetter(0))
-    history_ids, history_rows = [], []
-    for raw, _, history in made:
-        if type(history) is bytes:
+    history_ids: list[bytes] = []
+    history_rows: list[bytes] = []
+    for raw, _, versions_made in made:
+        if isinstance(versions_made, bytes):
             history_ids.append(raw)
-            history_rows.append(history)
+            history_rows.append(versions_made)
         else:
-            history_ids += [raw] * len(history)
-            history_rows += history
+            history_ids += [raw] * len(versions_made)
+            history_rows += versions_made
     return (
         b"".join([raw for raw, _, _ in made]),
         Encoded.of([row for _, row, _ in made]),
