@@ -29,17 +29,14 @@ import argparse
 import asyncio
 import json
 import statistics
-import tempfile
 import time
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 
-from harness import write_figures
-from lmis_cli.embedded import EmbeddedBroker, EmbeddedPostgres, free_port, running
+from lmis_cli.embedded import EmbeddedBroker, EmbeddedPostgres
 from lmis_notify.adapters.projection import DeadlineProjection
 from lmis_notify.bootstrap import bootstrap as bootstrap_notify
 from lmis_notify.bootstrap import migrate as migrate_notify
@@ -51,23 +48,18 @@ from lmis_shared.processing import (
     Connection,
     Decoded,
     Projection,
-    make_app,
-    projection_agent,
-    serve,
 )
 from lmis_shared.processing.decoding import arrival
 from lmis_shared.processing.heap import settle_heap
 from lmis_shared.settings import CommonSettings
-from lmis_shared.telemetry import setup_telemetry
 from pipeline import (
     aiokafka_rate,
-    applied_window,
     bench_settings,
-    machine,
+    on_embedded_servers,
     publish,
     stored_registrations,
 )
-from processor_throughput import PARTS, Sampler
+from processor_throughput import PARTS, Sampler, arguments, notify_deadlines
 
 RESULTS = Path(__file__).parent / "results" / "notify_processor.json"
 
@@ -84,39 +76,6 @@ NOTIFY_PARTS = {
     "notify: rows to columns": ("subject_columns", "column_arrays", "subject_from_row"),
     **PARTS,
 }
-
-
-async def notify_run(
-    common: CommonSettings, pool: asyncpg.Pool, schema: str, total: int, batch_size: int
-) -> tuple[float, float]:
-    """Events per second notify's deadline projection applies, through the agent its processor
-    runs it in (as `build_processor` wires it; the feeds' agent and the sweep timer are left
-    out), and the CPU seconds this process spent per event in that window."""
-    await migrate_notify(pool, schema)
-    settings = NotifySettings(schema_name=schema, processor_id=f"bench-{schema}")
-    deadlines = bootstrap_notify(pool, settings, common).deadlines
-    app = make_app(settings.processor_id, common)
-    provider = setup_telemetry("notify", common, set_global=False)
-    projection_agent(
-        app, common.topic("registry"), deadlines, batch_size=batch_size, tracer_provider=provider
-    )
-    stop = asyncio.Event()
-    worker = asyncio.create_task(serve(app, stop))
-    count = f"SELECT count(*) FROM {schema}.projection_positions WHERE projection = $1"  # noqa: S608
-    cpu: list[float] = []
-
-    async def applied() -> int:
-        n = int(await pool.fetchval(count, deadlines.name))
-        if (n > 0 and not cpu) or n >= total:
-            cpu.append(time.process_time())
-        return n
-
-    try:
-        seconds = await applied_window(applied, total)
-    finally:
-        stop.set()
-        await worker
-    return total / seconds, (cpu[-1] - cpu[0]) / total
 
 
 class PositionsOnly(Projection):
@@ -199,7 +158,7 @@ async def measure(
             peer = await peer_run(
                 common.kafka_bootstrap, per_run[f"peer{i}"].topic("registry"), pool, args.events
             )
-            notify, cpu = await notify_run(
+            notify, cpu = await notify_deadlines(
                 per_run[f"notify{i}"], pool, f"bench_notify{i}", args.events, args.batch_size
             )
             rounds.append(
@@ -225,7 +184,7 @@ async def measure(
             sampler = Sampler(args.stacks or tmp / "notify-stacks.txt")
             sampler.start()
             try:
-                rate, _ = await notify_run(
+                rate, _ = await notify_deadlines(
                     per_run["profiled"], pool, "bench_profiled", args.events, args.batch_size
                 )
             finally:
@@ -245,24 +204,9 @@ def _median(values: Iterable[float]) -> float | None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--events", type=int, default=20_000)
-    parser.add_argument("--batch-size", type=int, default=500)
+    parser = arguments(__doc__, RESULTS)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--profile", type=int, default=1)
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--stacks", type=Path, help="keep the sampled stacks (collapsed) here")
-    parser.add_argument("--before", type=Path, help="a result of this bench on older code")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="lmis-bench-") as tmp:
-        pg = EmbeddedPostgres(Path(tmp) / "pg", free_port())
-        broker = EmbeddedBroker(free_port(), Path(tmp) / "broker.log")
-        with running(pg, broker):
-            figures = asyncio.run(measure(pg, broker, args, Path(tmp)))
-    result = {"measured_at": datetime.now(UTC).isoformat(), "machine": machine(), **figures}
-    if args.before is not None:
-        result["before"] = json.loads(args.before.read_text())
-    write_figures(args.out, result)
+    result = on_embedded_servers(measure, parser.parse_args())
     print(json.dumps({k: v for k, v in result.items() if k != "before"}, indent=2))
 
 

@@ -9,14 +9,17 @@ bench/rebuild.py (the reporting projection rebuilt from a million events).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
 import platform
 import random
 import sys
+import tempfile
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 
+from harness import write_figures
+from lmis_cli.embedded import EmbeddedBroker, EmbeddedPostgres, free_port, running
 from lmis_reporting.settings import ReportingSettings
 from lmis_shared.cloudevents import to_kafka
 from lmis_shared.contracts.registry import Person, Sex, WorkerRegistered
@@ -183,6 +188,27 @@ async def aiokafka_rate(
 
 
 # -- the run ----------------------------------------------------------------------------------
+
+
+Measure = Callable[
+    [EmbeddedPostgres, EmbeddedBroker, argparse.Namespace, Path], Awaitable[dict[str, Any]]
+]
+
+
+def on_embedded_servers(measure: Measure, args: argparse.Namespace) -> dict[str, Any]:
+    """Runs `measure` on a PostgreSQL and a broker of its own and writes its figures to
+    `args.out` with the time and the machine (and the result `args.before` names beside them);
+    gives back what it wrote."""
+    with tempfile.TemporaryDirectory(prefix="lmis-bench-") as tmp:
+        pg = EmbeddedPostgres(Path(tmp) / "pg", free_port())
+        broker = EmbeddedBroker(free_port(), Path(tmp) / "broker.log")
+        with running(pg, broker):
+            figures = asyncio.run(measure(pg, broker, args, Path(tmp)))
+    result = {"measured_at": datetime.now(UTC).isoformat(), "machine": machine(), **figures}
+    if args.before is not None:
+        result["before"] = json.loads(args.before.read_text())
+    write_figures(args.out, result)
+    return result
 
 
 def machine() -> dict[str, Any]:

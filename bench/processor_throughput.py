@@ -16,6 +16,9 @@ frames left out) and the result says where its CPU went: the functions with the 
 of their own, and the share of samples under each part of the path (decoding, spans, SQL,
 faust's own stream machinery). The profile is a second processor run of its own, so the
 sampling does not slow the measured one.
+A second peer, `same_work_loop`, is a plain aiokafka loop doing the processor's own work (the same
+decoding and `Projection.process`) without faust: the processor against it is what faust's path
+costs on the real work.
 Notify's deadline projection is measured on the same events too (its processor's agent and
 projection, the registrations opening their deadlines). A faust agent on the same events that
 only acknowledges them is the ceiling of any faust processor on this machine; its profile
@@ -33,25 +36,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 import asyncpg
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from harness import write_figures
-from lmis_cli.embedded import EmbeddedBroker, EmbeddedPostgres, free_port, running
+from lmis_cli.embedded import EmbeddedBroker, EmbeddedPostgres
 from lmis_notify.bootstrap import bootstrap as bootstrap_notify
 from lmis_notify.bootstrap import migrate as migrate_notify
 from lmis_notify.settings import NotifySettings
@@ -59,14 +59,16 @@ from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from lmis_reporting.entrypoints.processor import build_processor
 from lmis_shared.eventstore.postgres import create_pool
 from lmis_shared.processing import Projection, make_app, projection_agent, serve
+from lmis_shared.processing.decoding import decode_record
 from lmis_shared.processing.heap import settle_heap
 from lmis_shared.settings import CommonSettings
 from lmis_shared.telemetry import setup_telemetry
 from pipeline import (
+    PARTITIONS,
     aiokafka_rate,
     applied_window,
     bench_settings,
-    machine,
+    on_embedded_servers,
     processor_settings,
     publish,
     stored_registrations,
@@ -144,10 +146,11 @@ async def reporting_processor(
 
 async def notify_deadlines(
     common: CommonSettings, pool: asyncpg.Pool, schema: str, total: int, batch_size: int
-) -> float:
+) -> tuple[float, float]:
     """Events per second notify's deadline projection applies, through the agent its processor
     runs it in (`projection_agent`, as `build_processor` wires it; the processor's second agent,
-    the agency feeds', and its sweep timer are left out)."""
+    the agency feeds', and its sweep timer are left out), and the CPU seconds this process spent
+    per event in that window."""
     await migrate_notify(pool, schema)
     settings = NotifySettings(schema_name=schema, processor_id=f"bench-{schema}")
     deadlines = bootstrap_notify(pool, settings, common).deadlines
@@ -159,16 +162,53 @@ async def notify_deadlines(
     stop = asyncio.Event()
     worker = asyncio.create_task(serve(app, stop))
     count = f"SELECT count(*) FROM {schema}.projection_positions WHERE projection = $1"  # noqa: S608
+    cpu: list[float] = []
 
     async def applied() -> int:
-        return int(await pool.fetchval(count, deadlines.name))
+        n = int(await pool.fetchval(count, deadlines.name))
+        if (n > 0 and not cpu) or n >= total:
+            cpu.append(time.process_time())
+        return n
 
     try:
         seconds = await applied_window(applied, total)
     finally:
         stop.set()
         await worker
-    return total / seconds
+    return total / seconds, (cpu[-1] - cpu[0]) / total
+
+
+async def same_work_loop(
+    bootstrap: str, topic: str, pool: asyncpg.Pool, schema: str, total: int, batch_size: int
+) -> tuple[float, float]:
+    """The second peer: a plain aiokafka loop doing the processor's own work, without faust:
+    the same decoding and the same projection (`Projection.process`: positions, facts,
+    history and counts, one transaction a fetched batch of up to `batch_size`), one step after
+    the other. Events per second from its first batch committed to its last, as the others,
+    and the CPU seconds this process spent per event. The processor against it is what
+    faust's path costs on the real work; the first peer counts only."""
+    projection = IndicatorProjection(pool, schema)
+    await projection.migrate()
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    await consumer.start()
+    consumer.assign([TopicPartition(topic, p) for p in range(PARTITIONS)])
+    seen, started, cpu = 0, 0.0, 0.0
+    try:
+        while seen < total:
+            fetched = await consumer.getmany(timeout_ms=500, max_records=batch_size)
+            records = [record for batch in fetched.values() for record in batch]
+            if not records:
+                continue
+            handled = projection.event_types
+            await projection.process(
+                [decode_record(r.key, r.value, r.headers, handled) for r in records]
+            )
+            if not started:
+                started, cpu = time.perf_counter(), time.process_time()
+            seen += len(records)
+    finally:
+        await consumer.stop()
+    return total / (time.perf_counter() - started), (time.process_time() - cpu) / total
 
 
 class GcClock:
@@ -350,9 +390,17 @@ async def measure(
         ours, busy, collecting, transacting = await reporting_processor(
             per_run["measured"], pool, "bench_measured", args.events, args.batch_size
         )
+        same, same_cpu = await same_work_loop(
+            common.kafka_bootstrap,
+            peer_topic,
+            pool,
+            "bench_same_work",
+            args.events,
+            args.batch_size,
+        )
         await peer_round()
         bare, bare_cpu = await bare_faust_agent(per_run["bare"], args.events)
-        notify = await notify_deadlines(
+        notify, _ = await notify_deadlines(
             per_run["notify"], pool, "bench_notify", args.events, args.batch_size
         )
         await peer_round()
@@ -369,6 +417,10 @@ async def measure(
             "processor_python_cpu_us_per_event": round(busy * 1e6, 1),
             "aiokafka_loop_python_cpu_us_per_event": round(peer_cpu * 1e6, 1),
             "ratio_of_python_cpu_peer_to_processor": round(peer_cpu / busy, 3),
+            # the processor's own work in a loop without faust (`same_work_loop`)
+            "same_work_loop_events_per_s": round(same),
+            "ratio_processor_to_same_work_loop": round(ours / same, 3),
+            "same_work_loop_python_cpu_us_per_event": round(same_cpu * 1e6, 1),
             "processor_garbage_collection_share": round(collecting, 3),
             # the rest of the window the processor's Python works or waits for records
             "processor_share_of_time_in_its_transactions": round(transacting, 3),
@@ -393,26 +445,22 @@ async def measure(
         await pool.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def arguments(doc: str, results: Path) -> argparse.ArgumentParser:
+    """The options of a processor bench (this one's and notify_processor's)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--profile", type=int, default=1)
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--out", type=Path, default=results)
     parser.add_argument("--stacks", type=Path, help="keep the sampled stacks (collapsed) here")
     parser.add_argument(
         "--before", type=Path, help="a result of this bench on the code before, to keep beside"
     )
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="lmis-bench-") as tmp:
-        pg = EmbeddedPostgres(Path(tmp) / "pg", free_port())
-        broker = EmbeddedBroker(free_port(), Path(tmp) / "broker.log")
-        with running(pg, broker):
-            figures = asyncio.run(measure(pg, broker, args, Path(tmp)))
-    result = {"measured_at": datetime.now(UTC).isoformat(), "machine": machine(), **figures}
-    if args.before is not None:
-        result["before"] = json.loads(args.before.read_text())
-    write_figures(args.out, result)
+    return parser
+
+
+def main() -> None:
+    on_embedded_servers(measure, arguments(__doc__, RESULTS).parse_args())
 
 
 if __name__ == "__main__":

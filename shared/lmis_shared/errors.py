@@ -18,6 +18,8 @@ Public API:
     PreconditionFailed(expected: int, actual: int)                  -> 412 (stale If-Match)
     InvalidTransition(current_state, allowed_commands, command=None) -> 409
     InvalidInput(field: str, message: str)        -> 422 with errors=[{field, message}]
+    RegistrationRefused()                         -> 409: a file the caller may not be told
+                                                  why it cannot open (registry, permits)
 """
 
 from __future__ import annotations
@@ -107,3 +109,12 @@ class InvalidInput(DomainError):
 
     def extensions(self) -> dict[str, object]:
         return {"errors": [{"field": self.field, "message": self.message}]}
+
+
+class RegistrationRefused(DomainError):
+    """A file (a worker's, a foreign worker's) cannot be opened by this caller, for a reason it
+    may not be told: the person's open file lies outside what the caller may read, and saying
+    so would tell that the person has a file there."""
+
+    def __init__(self) -> None:
+        super().__init__("the file cannot be opened from here; the province office can say why")

@@ -4,7 +4,7 @@ tables were small, they must still look rows up by key once the tables have grow
 `small_tables` gives a connection on a migrated schema holding a few hundred rows (small
 enough that a sequential scan is the cheapest plan for `= ANY`), set to plan generically, as a
 connection does after five runs of a prepared statement; `generic_plan` is the plan it makes
-for one statement, `assert_probes_by_key` what it must be.
+for one read, `assert_probes_by_key` what it must be, and `assert_read_by_key` both.
 """
 
 from __future__ import annotations
@@ -38,10 +38,14 @@ async def small_tables(
         await conn.close()
 
 
-async def generic_plan(
-    conn: asyncpg.Connection, statement: str, schema: str, types: str, arguments: str
-) -> list[str]:
-    """EXPLAIN of `statement` prepared with parameters of `types`, run with `arguments`."""
+Read = tuple[str, str, str]
+"""A batch read: its statement, its parameters' types, and arguments of those types."""
+
+
+async def generic_plan(conn: asyncpg.Connection, schema: str, read: Read) -> list[str]:
+    """EXPLAIN of the read's statement prepared with parameters of its types, run with its
+    arguments."""
+    statement, types, arguments = read
     await conn.execute(f"PREPARE probe({types}) AS {in_schema(statement, schema)}")
     return [row[0] for row in await conn.fetch(f"EXPLAIN EXECUTE probe({arguments})")]
 
@@ -51,3 +55,10 @@ def assert_probes_by_key(plan: list[str], table: str, key: str) -> None:
     (`key`: the start of the index condition), not scanned whole or filtered."""
     assert not any(f"Seq Scan on {table}" in line for line in plan), plan
     assert any("Index Cond" in line and key in line for line in plan), plan
+
+
+async def assert_read_by_key(
+    conn: asyncpg.Connection, schema: str, read: Read, table: str, key: str
+) -> None:
+    """The generic plan of `read` probes `table` by `key` (`assert_probes_by_key`)."""
+    assert_probes_by_key(await generic_plan(conn, schema, read), table, key)

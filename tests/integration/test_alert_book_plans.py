@@ -21,12 +21,12 @@ import pytest
 from lmis_notify.adapters import _alert_sql as q
 from lmis_notify.bootstrap import migrate
 from tests.integration import plans
-from tests.integration.plans import assert_probes_by_key, generic_plan
+from tests.integration.plans import Read, assert_read_by_key
 
 pytestmark = pytest.mark.integration
 
 # each read, its parameters' types, and arguments of those types
-READS = {
+READS: dict[str, Read] = {
     "subjects": (q.SUBJECTS, "uuid[]", "ARRAY[gen_random_uuid()]"),
     "alerts": (q.ALERTS, "uuid[]", "ARRAY[gen_random_uuid()]"),
     "raised": (q.RAISED, "uuid[], text[]", "ARRAY[gen_random_uuid()], ARRAY['absconded']"),
@@ -58,8 +58,5 @@ async def small_tables(database_url: str, fresh_schema: str) -> AsyncIterator[as
 async def test_a_batch_read_looks_rows_up_by_key_in_a_plan_made_on_small_tables(
     small_tables: asyncpg.Connection, fresh_schema: str, read: str
 ) -> None:
-    statement, types, arguments = READS[read]
-    plan = await generic_plan(small_tables, statement, fresh_schema, types, arguments)
-
     # the index is searched with each unnested key (`t.id`, `t.s`), not read whole and filtered
-    assert_probes_by_key(plan, "", "= t.")
+    await assert_read_by_key(small_tables, fresh_schema, READS[read], "", "= t.")

@@ -22,12 +22,12 @@ from lmis_reporting.bootstrap import migrate as migrate_reporting
 from lmis_reporting.entrypoints.http import create_app as reporting_app
 from lmis_reporting.settings import ReportingSettings
 from lmis_shared.processing import make_app, projection_agent
-from lmis_shared.relay import Relay, build_relay
+from lmis_shared.relay import Relay
 from lmis_shared.relay import migrate as migrate_relay
 from tests.conftest import unique
 from tests.integration.apps import served, signed_settings, signed_token
 from tests.integration.processors import serving
-from tests.integration.test_relay import FAST
+from tests.integration.relays import kept_relay
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 import load  # bench/load.py, a script elsewhere
@@ -61,11 +61,7 @@ async def test_the_load_clients_mix_answers_2xx_and_leaves_the_indicators_exact(
     await migrate_reporting(pg_pool, reporting)
     await migrate_relay(pg_pool, registry)
     topic = common.topic("registry")
-    relay = build_relay(
-        pg_pool, registry, bootstrap=kafka_bootstrap, topic=topic,
-        database_url=database_url, settings=FAST,
-    )  # fmt: skip
-    relays.append(relay)
+    relay = kept_relay(pg_pool, database_url, kafka_bootstrap, registry, topic, relays)
     stop = asyncio.Event()
     processor = make_app(unique("lmis-load-test"), common)
     projection_agent(processor, topic, IndicatorProjection(pg_pool, reporting), batch_size=50)

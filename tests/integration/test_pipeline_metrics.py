@@ -26,7 +26,7 @@ from lmis_reporting.entrypoints.processor import build_processor
 from lmis_reporting.settings import ReportingSettings
 from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.metrics import setup_metrics
-from lmis_shared.relay import Relay, build_relay, migrate, run_relay
+from lmis_shared.relay import Relay, migrate, run_relay
 from lmis_shared.relay.lag import RelayLag
 from lmis_shared.settings import CommonSettings
 from tests.conftest import unique
@@ -36,8 +36,9 @@ from tests.integration.processors import (
     publish,
     serving,
 )
+from tests.integration.relays import FAST, kept_relay
 from tests.integration.test_processing import _waiting_on_lock, record, registrations
-from tests.integration.test_relay import FAST, append, command_context, drain, new_registrations
+from tests.integration.test_relay import append, command_context, drain, new_registrations
 
 pytestmark = pytest.mark.integration
 
@@ -70,11 +71,7 @@ async def test_relay_lag_is_the_committed_events_the_broker_has_not_acknowledged
     store = PostgresEventStore(pg_pool, schema)
     topic = CommonSettings(topic_prefix=fresh_topic).topic("registry")
     lag = RelayLag(pg_pool, schema, topic)
-    relay = build_relay(
-        pg_pool, schema, bootstrap=kafka_bootstrap, topic=topic, database_url=database_url,
-        settings=FAST,
-    )  # fmt: skip
-    relays.append(relay)
+    relay = kept_relay(pg_pool, database_url, kafka_bootstrap, schema, topic, relays)
     await append(store, uuid4(), 3)
     assert await lag.events(relay.cluster) == 3  # never published: everything waits
 

@@ -19,7 +19,7 @@ import pytest
 from lmis_reporting.adapters import facts_store, history_store
 from lmis_reporting.adapters.indicator_store import IndicatorProjection
 from tests.integration import plans
-from tests.integration.plans import assert_probes_by_key, generic_plan
+from tests.integration.plans import Read, assert_read_by_key
 
 pytestmark = pytest.mark.integration
 
@@ -42,7 +42,7 @@ async def small_tables(database_url: str, fresh_schema: str) -> AsyncIterator[as
         yield conn
 
 
-READS = {
+READS: dict[str, Read] = {
     "facts": (facts_store._LOAD, "uuid[]", "ARRAY[gen_random_uuid()]"),
     "history closed": (
         history_store._CLOSE,
@@ -56,7 +56,4 @@ READS = {
 async def test_a_batch_read_looks_rows_up_by_key_in_a_plan_made_on_small_tables(
     small_tables: asyncpg.Connection, fresh_schema: str, read: str
 ) -> None:
-    statement, types, arguments = READS[read]
-    plan = await generic_plan(small_tables, statement, fresh_schema, types, arguments)
-
-    assert_probes_by_key(plan, "stream", "stream_id = ")
+    await assert_read_by_key(small_tables, fresh_schema, READS[read], "stream", "stream_id = ")

@@ -10,6 +10,7 @@ from uuid import UUID
 import pytest
 
 from tests.integration.worker_api import DEPART, RETURN, SIGN_CONTRACT, Api, worker
+from tests.problems import assert_invalid
 
 pytestmark = pytest.mark.integration
 
@@ -54,8 +55,7 @@ async def test_an_idempotency_key_reused_for_another_request_is_refused(api: Api
     headers = api.auth() | {"Idempotency-Key": "import-row-18"}
     await api.client.post("/v1/workers", json=worker(), headers=headers)
     other = await api.client.post("/v1/workers", json=worker(commune_code="03640"), headers=headers)
-    assert other.status_code == 422
-    assert [e["field"] for e in other.json()["errors"]] == ["header.Idempotency-Key"]
+    assert_invalid(other, "header.Idempotency-Key")
     assert len(await api.store.read_all(None)) == 1
 
 
@@ -204,8 +204,7 @@ async def test_an_invalid_field_is_a_422_naming_it(
 ) -> None:
     worker_id = await api.register()
     response = await api.command(worker_id, name, body)
-    assert response.status_code == 422, response.text
-    assert [e["field"] for e in response.json()["errors"]] == [field]
+    assert_invalid(response, field)
 
 
 async def test_a_departure_dated_tomorrow_is_refused(api: Api) -> None:

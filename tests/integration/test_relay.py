@@ -36,20 +36,17 @@ from lmis_shared.eventstore.postgres import PostgresEventStore
 from lmis_shared.relay import (
     TRANSIENT_ERRORS,
     Relay,
-    RelaySettings,
     build_relay,
     migrate,
     run_relay,
 )
 from lmis_shared.relay.lock import LOCK_CLASS
 from lmis_shared.settings import CommonSettings
+from tests.integration.relays import FAST, kept_relay
 from tests.unit.test_indicator_rules import registered
 
 pytestmark = pytest.mark.integration
 
-FAST = RelaySettings(
-    poll_interval=0.05, kafka_timeout=1, retry_initial=0.1, retry_max=0.5, cluster_check_interval=0
-)
 COMMAND_TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 
 
@@ -154,6 +151,15 @@ async def eventually(condition: Callable[[], Awaitable[bool]]) -> None:
     raise AssertionError("condition never became true")
 
 
+async def until_leading(relay: Relay) -> None:
+    """Wait for `relay` to hold its schema's lock."""
+
+    async def leads() -> bool:
+        return relay.stats.leading
+
+    await eventually(leads)
+
+
 async def drain(relay: Relay) -> None:
     """Rounds until nothing is left, waiting out the moments the broker is not there."""
     for _ in range(100):
@@ -167,6 +173,16 @@ async def drain(relay: Relay) -> None:
 
 def stream_versions(events: Sequence[RecordedEvent]) -> Counter[tuple[UUID, int]]:
     return Counter((e.metadata.stream_id, e.metadata.stream_version) for e in events)
+
+
+async def published_once(
+    bootstrap: str, topic: str, expected: Sequence[RecordedEvent]
+) -> list[RecordedEvent]:
+    """What `topic` holds, checked to be exactly the `expected` events, each of them once."""
+    published = await records_on(bootstrap, topic, len(expected))
+    assert stream_versions(published) == stream_versions(expected)
+    assert set(stream_versions(published).values()) == {1}
+    return published
 
 
 async def test_appended_events_reach_the_topic_as_cloudevents_in_stream_order(
@@ -227,9 +243,7 @@ async def test_a_relay_restarted_from_its_checkpoint_publishes_only_what_is_new(
 
     assert await restarted.publish_pending() == len(after)
     assert await restarted.publish_pending() == 0
-    published = await records_on(kafka_bootstrap, topic, len(before + after))
-    assert stream_versions(published) == stream_versions(before + after)
-    assert set(stream_versions(published).values()) == {1}
+    await published_once(kafka_bootstrap, topic, before + after)
 
 
 async def test_a_broker_that_is_down_only_delays_publishing(
@@ -269,9 +283,7 @@ async def test_a_broker_that_is_down_only_delays_publishing(
     assert not [t for t in threading.enumerate() if t.name.endswith(topic)]
     # the restarted broker lost what it held (memory only) and, being the same cluster, was
     # rightly not sent it again: it holds exactly the events appended while it was down
-    published = await records_on(own_broker.bootstrap, topic, len(while_down))
-    assert stream_versions(published) == stream_versions(while_down)
-    assert set(stream_versions(published).values()) == {1}
+    await published_once(own_broker.bootstrap, topic, while_down)
 
 
 async def test_a_broker_with_a_new_cluster_id_gets_every_event_again(
@@ -292,9 +304,7 @@ async def test_a_broker_with_a_new_cluster_id_gets_every_event_again(
     appended += await append(store, uuid4())
     await drain(relay)
 
-    published = await records_on(own_broker.bootstrap, topic, len(appended))
-    assert stream_versions(published) == stream_versions(appended)
-    assert set(stream_versions(published).values()) == {1}
+    await published_once(own_broker.bootstrap, topic, appended)
     assert await checkpoints(pg_pool, schema) == {
         old_cluster: appended[2].position,
         own_broker.cluster_id: appended[3].position,
@@ -349,44 +359,28 @@ def in_stream_order(published: Sequence[RecordedEvent]) -> bool:
     return all(versions == list(range(1, len(versions) + 1)) for versions in seen.values())
 
 
-def kept_relay(
-    pool: asyncpg.Pool, database_url: str, bootstrap: str, schema: str, topic: str,
-    relays: list[Relay], settings: RelaySettings = FAST,
-) -> Relay:  # fmt: skip
-    """A relay of the test's schema, closed at the test's end (by `relays`)."""
-    relay = build_relay(
-        pool, schema, bootstrap=bootstrap, topic=topic, database_url=database_url,
-        settings=settings,
-    )  # fmt: skip
-    relays.append(relay)
-    return relay
-
-
+@pytest.fixture
 def two_relays(
-    pool: asyncpg.Pool, database_url: str, bootstrap: str, schema: str, topic: str,
+    pg_pool: asyncpg.Pool, database_url: str, kafka_bootstrap: str, schema: str, topic: str,
     relays: list[Relay],
 ) -> tuple[Relay, Relay]:  # fmt: skip
-    """Two relays of one schema, as two replicas of its relay would be."""
+    """Two relays of the test's schema, as two replicas of its relay would be."""
     settings = FAST.model_copy(update={"standby_interval": 0.05})
     return (
-        kept_relay(pool, database_url, bootstrap, schema, topic, relays, settings),
-        kept_relay(pool, database_url, bootstrap, schema, topic, relays, settings),
+        kept_relay(pg_pool, database_url, kafka_bootstrap, schema, topic, relays, settings),
+        kept_relay(pg_pool, database_url, kafka_bootstrap, schema, topic, relays, settings),
     )
 
 
 async def test_a_second_relay_stands_by_and_takes_over_when_the_first_is_cancelled(
-    pg_pool: asyncpg.Pool, database_url: str, kafka_bootstrap: str, schema: str, topic: str,
-    relays: list[Relay],
+    pg_pool: asyncpg.Pool, kafka_bootstrap: str, schema: str, topic: str,
+    two_relays: tuple[Relay, Relay],
 ) -> None:  # fmt: skip
     store = PostgresEventStore(pg_pool, schema)
-    first, second = two_relays(pg_pool, database_url, kafka_bootstrap, schema, topic, relays)
+    first, second = two_relays
     a, b = uuid4(), uuid4()
     running_first = asyncio.create_task(first.run(asyncio.Event()))
-
-    async def first_leads() -> bool:
-        return first.stats.leading
-
-    await eventually(first_leads)
+    await until_leading(first)
     stop_second = asyncio.Event()
     running_second = asyncio.create_task(second.run(stop_second))
 
@@ -412,25 +406,19 @@ async def test_a_second_relay_stands_by_and_takes_over_when_the_first_is_cancell
     await running_second
 
     assert (first.stats.published, second.stats.published) == (len(while_both), len(after))
-    published = await records_on(kafka_bootstrap, topic, len(while_both + after))
-    assert stream_versions(published) == stream_versions(while_both + after)
-    assert set(stream_versions(published).values()) == {1}
+    published = await published_once(kafka_bootstrap, topic, while_both + after)
     assert in_stream_order(published)
 
 
 async def test_a_relay_whose_lock_session_ends_stops_publishing_until_it_leads_again(
-    pg_pool: asyncpg.Pool, database_url: str, kafka_bootstrap: str, schema: str, topic: str,
-    relays: list[Relay],
+    pg_pool: asyncpg.Pool, kafka_bootstrap: str, schema: str, topic: str,
+    two_relays: tuple[Relay, Relay],
 ) -> None:  # fmt: skip
     store = PostgresEventStore(pg_pool, schema)
-    first, second = two_relays(pg_pool, database_url, kafka_bootstrap, schema, topic, relays)
+    first, second = two_relays
     stop = asyncio.Event()
     running = [asyncio.create_task(first.run(stop))]
-
-    async def first_leads() -> bool:
-        return first.stats.leading
-
-    await eventually(first_leads)
+    await until_leading(first)
     running.append(asyncio.create_task(second.run(stop)))
 
     async def second_refused() -> bool:
@@ -467,9 +455,7 @@ async def test_a_relay_whose_lock_session_ends_stops_publishing_until_it_leads_a
     # whichever relay took the lock next published the rest, once
     stats = (first.stats, second.stats)
     assert first.stats.published + second.stats.published == len(before + after), stats
-    published = await records_on(kafka_bootstrap, topic, len(before + after))
-    assert stream_versions(published) == stream_versions(before + after)
-    assert set(stream_versions(published).values()) == {1}
+    published = await published_once(kafka_bootstrap, topic, before + after)
     assert in_stream_order(published)
 
 
@@ -547,9 +533,7 @@ async def test_killing_the_leading_relay_process_hands_publishing_to_the_one_sta
         for reader in readers:
             reader.cancel()
 
-    published = await records_on(kafka_bootstrap, topic, len(before + after))
-    assert stream_versions(published) == stream_versions(before + after)
-    assert set(stream_versions(published).values()) == {1}
+    published = await published_once(kafka_bootstrap, topic, before + after)
     assert in_stream_order(published)
 
 

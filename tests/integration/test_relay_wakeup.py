@@ -95,10 +95,13 @@ async def settled(pool: asyncpg.Pool, schema: str, relay: Relay) -> PostgresEven
     return store
 
 
+SettledRelay = tuple[Relay, PostgresEventStore]
+
+
 async def slow_polling_relay(
     pool: asyncpg.Pool, database_url: str, bootstrap: str, schema: str, topic: str,
     running: Callable[[Relay], None],
-) -> tuple[Relay, PostgresEventStore]:  # fmt: skip
+) -> SettledRelay:  # fmt: skip
     """A relay of `schema` polling every 30 s, running and `settled`, and the store it reads."""
     relay = build_relay(
         pool, schema, bootstrap=bootstrap, topic=topic, database_url=database_url,
@@ -108,13 +111,19 @@ async def slow_polling_relay(
     return relay, await settled(pool, schema, relay)
 
 
-async def test_a_commit_wakes_the_relay_long_before_its_poll(
+@pytest.fixture
+async def slow_relay(
     pg_pool: asyncpg.Pool, database_url: str, kafka_bootstrap: str, schema: str, topic: str,
     running: Callable[[Relay], None],
-) -> None:  # fmt: skip
-    relay, store = await slow_polling_relay(
-        pg_pool, database_url, kafka_bootstrap, schema, topic, running
-    )
+) -> SettledRelay:  # fmt: skip
+    """`slow_polling_relay` on the test's own schema and topic."""
+    return await slow_polling_relay(pg_pool, database_url, kafka_bootstrap, schema, topic, running)
+
+
+async def test_a_commit_wakes_the_relay_long_before_its_poll(
+    pg_pool: asyncpg.Pool, schema: str, slow_relay: SettledRelay
+) -> None:
+    relay, store = slow_relay
 
     # two in a row: the round the relay makes when it starts listening can take one, not both
     for _ in range(2):
@@ -124,12 +133,9 @@ async def test_a_commit_wakes_the_relay_long_before_its_poll(
 
 
 async def test_a_commit_held_back_by_an_older_transaction_is_published_once_it_ends(
-    pg_pool: asyncpg.Pool, database_url: str, kafka_bootstrap: str, schema: str, topic: str,
-    running: Callable[[Relay], None],
-) -> None:  # fmt: skip
-    relay, store = await slow_polling_relay(
-        pg_pool, database_url, kafka_bootstrap, schema, topic, running
-    )
+    pg_pool: asyncpg.Pool, schema: str, slow_relay: SettledRelay
+) -> None:
+    relay, store = slow_relay
     older = await pg_pool.acquire()
     try:
         # a transaction that touched the store's schema and has an id, older than the
@@ -149,12 +155,9 @@ async def test_a_commit_held_back_by_an_older_transaction_is_published_once_it_e
 
 
 async def test_a_relay_whose_listening_session_ends_listens_again(
-    pg_pool: asyncpg.Pool, database_url: str, kafka_bootstrap: str, schema: str, topic: str,
-    running: Callable[[Relay], None],
-) -> None:  # fmt: skip
-    _, store = await slow_polling_relay(
-        pg_pool, database_url, kafka_bootstrap, schema, topic, running
-    )
+    pg_pool: asyncpg.Pool, schema: str, slow_relay: SettledRelay
+) -> None:
+    _, store = slow_relay
     [ended] = await listening(pg_pool, schema)
     await pg_pool.execute("select pg_terminate_backend($1)", ended)
 

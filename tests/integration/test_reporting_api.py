@@ -30,6 +30,7 @@ from lmis_shared.sql import in_schema
 from tests.conftest import unique
 from tests.integration.reporting_schema import migrated_reporting_schema
 from tests.integration.test_indicators_projection import decoded, recorded
+from tests.problems import assert_invalid
 from tests.unit.test_indicator_rules import (
     contract,
     departed,
@@ -319,8 +320,7 @@ async def test_an_invalid_period_is_a_422_naming_period(client: httpx.AsyncClien
 async def test_a_missing_period_is_a_422_naming_period(client: httpx.AsyncClient) -> None:
     response = await client.get(f"/v1/indicators/{WORKERS}", params={"unit": "12"})
 
-    assert response.status_code == 422
-    assert [e["field"] for e in response.json()["errors"]] == ["query.period"]
+    assert_invalid(response, "query.period")
 
 
 async def test_an_unknown_unit_is_a_404_naming_unit(client: httpx.AsyncClient) -> None:
@@ -414,8 +414,7 @@ async def test_a_by_the_indicator_does_not_have_is_a_422_naming_by(
         "/v1/indicators/departed", params={"period": "2026", "unit": "12", "by": "nationality"}
     )
 
-    assert response.status_code == 422
-    assert [e["field"] for e in response.json()["errors"]] == ["query.by"]
+    assert_invalid(response, "query.by")
 
 
 # -- stocks on the clock's date ---------------------------------------------------------------
@@ -566,8 +565,7 @@ async def test_an_invalid_target_names_its_input(client: httpx.AsyncClient) -> N
     )
     unknown = await client.put("/v1/targets/nothing/12/2031", json={"value": 1, "source": "x"})
 
-    assert share.status_code == 422
-    assert [e["field"] for e in share.json()["errors"]] == ["body.value"]
+    assert_invalid(share, "body.value")
     assert unknown.status_code == 404
     assert [e["field"] for e in unknown.json()["errors"]] == ["path.indicator"]
 

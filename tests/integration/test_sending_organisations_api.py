@@ -21,6 +21,7 @@ from lmis_shared.contracts.registry_senders import WorkerSenderChecked
 from lmis_shared.processing import Decoded, Passing
 from tests.conftest import unique
 from tests.integration.worker_api import SIGN_CONTRACT, SONA, Api
+from tests.problems import assert_invalid
 
 pytestmark = pytest.mark.integration
 
@@ -89,8 +90,7 @@ async def test_a_contract_through_an_unknown_organisation_is_refused_naming_the_
 ) -> None:
     worker_id = await api.register()
     refused = await api.command(worker_id, "sign-contract", contract())
-    assert refused.status_code == 422
-    assert [e["field"] for e in refused.json()["errors"]] == ["sending_organisation.licence_number"]
+    assert_invalid(refused, "sending_organisation.licence_number")
     assert "999/GP" not in refused.text
 
 

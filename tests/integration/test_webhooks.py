@@ -117,6 +117,13 @@ class World:
     def loop(self, notify: Any = None) -> Any:
         return delivery(self.pool, self.settings, notify or self.notify(), self.sender)
 
+    async def police_subscribed(self, receiver: Receiver) -> tuple[Any, Any]:
+        """notify's use cases, and the police's new subscription delivering to `receiver`."""
+        notify = self.notify()
+        return notify, await notify.subscriptions.register(
+            POLICE, NewSubscription("police", receiver.url)
+        )
+
 
 @contextlib.asynccontextmanager
 async def world(pool: asyncpg.Pool, schema: str, data_dir: Path, **webhook: Any) -> Any:
@@ -150,8 +157,7 @@ async def test_a_failing_receiver_gets_everything_in_order_once_it_recovers(
     pg_pool: asyncpg.Pool, fresh_schema: str, receiver: Receiver, tmp_path: Path
 ) -> None:
     async with world(pg_pool, fresh_schema, tmp_path, webhook_pause_after=50) as w:
-        notify = w.notify()
-        sub = await notify.subscriptions.register(POLICE, NewSubscription("police", receiver.url))
+        notify, sub = await w.police_subscribed(receiver)
         load = _workers(4)
         await notify.feed_projection.process(load)
         receiver.fail_first = 3
@@ -196,8 +202,7 @@ async def test_repeated_failures_pause_the_subscription_with_an_alert_and_resume
     pg_pool: asyncpg.Pool, fresh_schema: str, receiver: Receiver, tmp_path: Path
 ) -> None:
     async with world(pg_pool, fresh_schema, tmp_path, webhook_pause_after=2) as w:
-        notify = w.notify()
-        sub = await notify.subscriptions.register(POLICE, NewSubscription("police", receiver.url))
+        notify, sub = await w.police_subscribed(receiver)
         await notify.feed_projection.process(_workers(1))
         receiver.fail_first = 1000
         loop = w.loop(notify)
@@ -289,8 +294,7 @@ async def test_a_delivery_loop_stopped_while_a_delivery_is_in_flight_loses_nothi
     pg_pool: asyncpg.Pool, fresh_schema: str, receiver: Receiver, tmp_path: Path
 ) -> None:
     async with world(pg_pool, fresh_schema, tmp_path) as w:
-        notify = w.notify()
-        await notify.subscriptions.register(POLICE, NewSubscription("police", receiver.url))
+        notify, _ = await w.police_subscribed(receiver)
         load = _workers(3)
         await notify.feed_projection.process(load)
         receiver.hold = threading.Event()

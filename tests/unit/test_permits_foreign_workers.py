@@ -19,6 +19,7 @@ from lmis_shared.contracts.permits import ForeignWorkerRegistered, PermitIssued,
 from lmis_shared.errors import InvalidInput
 from lmis_shared.events import EventPayload
 from tests.unit.permit_examples import HOA_BINH
+from tests.unit.refusals import refusal_messages, refused_fields
 
 TODAY = date(2026, 11, 23)
 RULES = PermitRules()
@@ -118,15 +119,11 @@ def test_registration_with_no_approved_demand_is_refused() -> None:
 def test_invalid_registration_fields_are_refused_naming_the_field(
     changes: dict[str, Any], field: str
 ) -> None:
-    with pytest.raises(ValidationError) as caught:
-        registration(**changes)
-    assert field in {".".join(map(str, e["loc"])) for e in caught.value.errors()}
+    assert field in refused_fields(registration, **changes)
 
 
 def test_a_refused_passport_number_is_not_echoed_in_the_message() -> None:
-    with pytest.raises(ValidationError) as caught:
-        registration(passport_number="M1234/678")
-    assert "M1234/678" not in str([e["msg"] for e in caught.value.errors()])
+    assert "M1234/678" not in refusal_messages(registration, passport_number="M1234/678")
 
 
 def test_a_worker_under_eighteen_on_the_first_day_is_refused() -> None:

@@ -7,11 +7,11 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from pydantic import ValidationError
 
 from lmis_registry.domain import workers
 from lmis_shared.contracts.registry import WorkerRegistered
 from lmis_shared.errors import InvalidInput
+from tests.unit.refusals import refusal_messages, refused_fields
 
 TODAY = date(2026, 11, 23)
 
@@ -27,12 +27,6 @@ def command(**changes: Any) -> workers.RegisterWorker:
         "priority_groups": ["ethnic_minority", "poor_household", "ethnic_minority"],
     }
     return workers.RegisterWorker.model_validate(body | changes)
-
-
-def field_errors(**changes: Any) -> set[str]:
-    with pytest.raises(ValidationError) as caught:
-        command(**changes)
-    return {".".join(str(p) for p in e["loc"]) for e in caught.value.errors()}
 
 
 def test_registration_records_the_worker_in_the_commune_and_its_province() -> None:
@@ -71,13 +65,11 @@ def test_names_are_kept_as_typed_in_nfc_with_spaces_folded() -> None:
     ],
 )
 def test_invalid_fields_are_refused_naming_the_field(changes: dict[str, Any], field: str) -> None:
-    assert field in field_errors(**changes)
+    assert field in refused_fields(command, **changes)
 
 
 def test_a_refused_citizen_id_is_not_echoed_in_the_message() -> None:
-    with pytest.raises(ValidationError) as caught:
-        command(citizen_id="999198001234")
-    assert "999198001234" not in str([e["msg"] for e in caught.value.errors()])
+    assert "999198001234" not in refusal_messages(command, citizen_id="999198001234")
 
 
 def test_a_worker_under_eighteen_cannot_be_registered() -> None:

@@ -5,17 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
 from lmis_registry.domain import workers as w
 from lmis_registry.domain.workers.reference import PROGRAMMES, countries
+from tests.unit.refusals import refusal_messages, refused_fields
 from tests.unit.worker_examples import command
-
-
-def refused_fields(kind: type[w.WorkerCommand], /, **changes: Any) -> set[str]:
-    with pytest.raises(ValidationError) as caught:
-        command(kind, **changes)
-    return {".".join(str(p) for p in e["loc"]) for e in caught.value.errors()}
 
 
 def org(**fields: Any) -> dict[str, Any]:
@@ -84,7 +78,7 @@ def org(**fields: Any) -> dict[str, Any]:
 def test_an_invalid_field_is_refused_naming_it(
     kind: type[w.WorkerCommand], changes: dict[str, Any], field: str
 ) -> None:
-    assert field in refused_fields(kind, **changes)
+    assert field in refused_fields(command, kind, **changes)
 
 
 def test_text_is_kept_as_typed_in_nfc() -> None:
@@ -127,9 +121,9 @@ def test_the_reference_data_knows_the_countries_and_sends_each_programme_somewhe
 
 
 def test_a_refused_value_is_not_echoed() -> None:
-    with pytest.raises(ValidationError) as caught:
-        command(w.UpdateProfile, citizen_id="999198001234")
-    assert "999198001234" not in str([e["msg"] for e in caught.value.errors()])
+    assert "999198001234" not in refusal_messages(
+        command, w.UpdateProfile, citizen_id="999198001234"
+    )
 
 
 @pytest.mark.parametrize(
@@ -146,7 +140,7 @@ def test_a_refused_value_is_not_echoed() -> None:
     ],
 )
 def test_an_invalid_profile_field_is_refused_naming_it(changes: dict[str, Any], field: str) -> None:
-    assert field in refused_fields(w.UpdateProfile, **changes)
+    assert field in refused_fields(command, w.UpdateProfile, **changes)
 
 
 def test_a_profile_update_keeps_only_what_was_sent_and_normalises_it() -> None:

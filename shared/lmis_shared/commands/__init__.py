@@ -19,6 +19,7 @@ from lmis_shared.commands.streams import (
     EventStoreStreams,
     NoReadModel,
     ReadModel,
+    RowsAfterAppend,
     Streams,
 )
 
@@ -34,6 +35,7 @@ __all__ = [
     "IdempotencyKeyReused",
     "NoReadModel",
     "ReadModel",
+    "RowsAfterAppend",
     "Streams",
     "Versioned",
     "VersionedState",

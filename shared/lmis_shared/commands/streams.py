@@ -86,6 +86,17 @@ class NoReadModel:
         return None
 
 
+class RowsAfterAppend(Generic[S]):
+    """A read model whose rows in `schema` follow the new state, all written by `apply` after
+    the append: nothing to guard before it. Subclasses give `apply`."""
+
+    def __init__(self, schema: str) -> None:
+        self._schema = schema
+
+    async def guard(self, connection: Any, change: Change[S]) -> None:
+        return None
+
+
 class EventStoreStreams(Generic[S]):
     """Streams over any event store; the read model is applied after the append (not in one
     transaction: for the in-memory store of unit tests, where nothing can fail half-way)."""

@@ -161,6 +161,13 @@ _SHARED_PROBLEMS: tuple[tuple[type[Exception], int, str, str, str], ...] = (
         "Không được phép ở trạng thái hiện tại",
     ),
     (errors.InvalidInput, 422, "validation", "Invalid data", "Dữ liệu không hợp lệ"),
+    (
+        errors.RegistrationRefused,
+        409,
+        "registration-refused",
+        "The file cannot be opened from here",
+        "Không thể mở hồ sơ tại đơn vị này",
+    ),
 )
 """The problem type of each error of `lmis_shared.errors`: (class, status, type, title,
 title_vi), registered by every `ProblemMapping`."""

@@ -18,7 +18,7 @@ from lmis_notify.domain.feed_routing import SubjectUnits
 from lmis_notify.domain.feeds import Feed
 from lmis_shared.access.postgres import PostgresAccessLog
 from lmis_shared.access.record import AccessEntry
-from lmis_shared.commands.streams import Change
+from lmis_shared.commands.streams import Change, RowsAfterAppend
 from lmis_shared.contracts.feeds import FeedCatalogue, FeedDefinition, feed_topic
 from lmis_shared.events import RecordedEvent
 from lmis_shared.eventstore.rows import event_from_row
@@ -30,14 +30,12 @@ EXPORT = "export"
 _PURPOSE_CHARS = 200  # the access record's purpose is one header-sized line
 
 
-class FeedRows:
+class FeedRows(RowsAfterAppend[Feed]):
     """The `feeds` row of a feed's stream, in its append's transaction (`ReadModel[Feed]`)."""
 
     def __init__(self, schema: str) -> None:
+        super().__init__(schema)
         self._save = in_schema(q.SAVE_FEED, schema)
-
-    async def guard(self, connection: Any, change: Change[Feed]) -> None:
-        return None
 
     async def apply(self, connection: Any, change: Change[Feed]) -> None:
         feed = change.after

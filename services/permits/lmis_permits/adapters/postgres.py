@@ -6,7 +6,7 @@ and the read model's queries (`PostgresPermitsReads`).
 from __future__ import annotations
 
 from datetime import date
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 import asyncpg
 
@@ -16,7 +16,7 @@ from lmis_permits.domain import foreign_workers as fw
 from lmis_permits.domain.headcount import Headcount
 from lmis_permits.domain.permit_status import Authorisation, PermitFacts, PermitStatus
 from lmis_shared.access.postgres import ACCESS_MIGRATIONS
-from lmis_shared.commands import Change
+from lmis_shared.commands import Change, RowsAfterAppend
 from lmis_shared.contracts.permits import PositionType
 from lmis_shared.eventstore.postgres import Connection, PostgresEventStore
 from lmis_shared.migrations import apply_migrations, load_migrations
@@ -71,18 +71,15 @@ async def migrate(pool: asyncpg.Pool, schema: str) -> None:
     await apply_migrations(pool, schema, [*MIGRATIONS, *ACCESS_MIGRATIONS])
 
 
-class PermitsReadModel(Generic[S]):
+class PermitsReadModel(RowsAfterAppend[S]):
     """The changed stream's row (`projection.project`) written after the append, in its
     transaction; for a new foreign worker file, the headcount re-checked there too; with a
     `lookup_secret`, the file's passport claim (`open_passports`: one open file per passport
     and nationality)."""
 
     def __init__(self, schema: str, lookup_secret: bytes | None = None) -> None:
-        self._schema = schema
+        super().__init__(schema)
         self._secret = lookup_secret
-
-    async def guard(self, connection: Connection, change: Change[S]) -> None:
-        return None
 
     async def apply(self, connection: Connection, change: Change[S]) -> None:
         await projection.project(connection, self._schema, change.after)

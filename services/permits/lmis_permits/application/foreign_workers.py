@@ -17,14 +17,14 @@ from lmis_permits.application.ports import PermitsReads, WorkerQuery, WorkerRow
 from lmis_permits.application.scope import changed, in_scope
 from lmis_permits.domain import foreign_workers as fw
 from lmis_permits.domain.errors import EmployerNotFound
-from lmis_permits.domain.passports import OpenPassportFileExists, PassportRegistrationRefused
+from lmis_permits.domain.passports import OpenPassportFileExists
 from lmis_permits.domain.permit_status import PermitFacts, PermitStatus, permit_status
 from lmis_permits.domain.rules import PermitRules
 from lmis_shared.auth import ERASE, READ, WRITE, Authorizer, Principal
 from lmis_shared.clock import Clock
 from lmis_shared.commands import Command, CommandContext, CommandPath, CommandResult, new_stream_id
 from lmis_shared.contracts.permits import ForeignWorkerErased
-from lmis_shared.errors import Forbidden, InvalidInput
+from lmis_shared.errors import Forbidden, InvalidInput, RegistrationRefused
 from lmis_shared.events import RecordedEvent
 from lmis_shared.privacy.erasure import EraseRequest, decide_erasure
 
@@ -83,7 +83,7 @@ class ForeignWorkers:
             holder = conflict.holder_commune
             if holder and self.authorizer.allows(ctx.principal, READ, holder, PERMIT):
                 raise
-            raise PassportRegistrationRefused() from None
+            raise RegistrationRefused() from None
 
     async def handle(
         self, worker_id: UUID, command: fw.FileCommand, ctx: CommandContext

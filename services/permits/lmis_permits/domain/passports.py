@@ -35,11 +35,3 @@ class OpenPassportFileExists(DomainError):
 
     def extensions(self) -> dict[str, object]:
         return {"errors": [{"field": f"body.{FIELD}", "message": str(self)}]}
-
-
-class PassportRegistrationRefused(DomainError):
-    """The file cannot be opened by this caller, for a reason it may not be told (the open
-    file lies outside what it may read)."""
-
-    def __init__(self) -> None:
-        super().__init__("the file cannot be opened from here; the province office can say why")

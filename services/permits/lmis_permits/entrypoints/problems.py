@@ -4,7 +4,7 @@ input, refused transition, ...) are mapped by `lmis_shared.web` already."""
 from __future__ import annotations
 
 from lmis_permits.domain.errors import HeadcountExceeded
-from lmis_permits.domain.passports import OpenPassportFileExists, PassportRegistrationRefused
+from lmis_permits.domain.passports import OpenPassportFileExists
 from lmis_shared.web import ProblemMapping
 
 
@@ -23,12 +23,5 @@ def problem_mapping() -> ProblemMapping:
         type="open-passport-file-exists",
         title="A foreign worker file with this passport is open",
         title_vi="Đã có hồ sơ lao động nước ngoài đang mở với hộ chiếu này",
-    )
-    problems.register(
-        PassportRegistrationRefused,
-        status=409,
-        type="registration-refused",
-        title="The file cannot be opened from here",
-        title_vi="Không thể mở hồ sơ tại đơn vị này",
     )
     return problems

@@ -28,7 +28,7 @@ from lmis_registry.domain import loans
 from lmis_registry.domain.loans import schedule as sched
 from lmis_registry.domain.loans.state import RUNNING
 from lmis_shared import listing
-from lmis_shared.commands import Change
+from lmis_shared.commands import Change, RowsAfterAppend
 from lmis_shared.contracts.registry_loans import LoanPurpose
 from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.listing import SortOrder, Where
@@ -105,14 +105,8 @@ async def upsert(conn: Connection, schema: str, states: Sequence[loans.Loan]) ->
         await conn.executemany(in_schema(_UPSERT, schema), [row_of(s) for s in states])
 
 
-class LoanReadModel:
+class LoanReadModel(RowsAfterAppend[loans.Loan]):
     """`ReadModel[Loan]`: the loan's `loan_list` row, in the append's transaction."""
-
-    def __init__(self, schema: str) -> None:
-        self._schema = schema
-
-    async def guard(self, connection: Connection, change: Change[loans.Loan]) -> None:
-        return None
 
     async def apply(self, connection: Connection, change: Change[loans.Loan]) -> None:
         await upsert(connection, self._schema, [change.after])

@@ -12,7 +12,7 @@ import asyncpg
 from lmis_registry.application.sender_ports import SenderPage, SenderSearch, SenderSummary
 from lmis_registry.domain import senders
 from lmis_shared import listing
-from lmis_shared.commands import Change
+from lmis_shared.commands import Change, RowsAfterAppend
 from lmis_shared.contracts.registry import SendingOrganisationKind
 from lmis_shared.contracts.registry_senders import LicenceStatus
 from lmis_shared.eventstore.postgres import Connection
@@ -59,16 +59,10 @@ async def upsert(
         await conn.executemany(in_schema(_UPSERT, schema), [row_of(s) for s in states])
 
 
-class SenderReadModel:
+class SenderReadModel(RowsAfterAppend[Any]):
     """`ReadModel[SendingOrganisation]`: the organisation's row, in the append's transaction.
     A second organisation with the same licence number breaks the unique index: the append
     rolls back (409)."""
-
-    def __init__(self, schema: str) -> None:
-        self._schema = schema
-
-    async def guard(self, connection: Connection, change: Change[Any]) -> None:
-        return None
 
     async def apply(self, connection: Connection, change: Change[Any]) -> None:
         try:

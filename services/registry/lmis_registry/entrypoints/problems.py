@@ -4,7 +4,7 @@ transition, ...) are mapped by `lmis_shared.web` already."""
 from __future__ import annotations
 
 from lmis_registry.domain.senders import LicenceTaken
-from lmis_registry.domain.workers import OpenFileExists, RegistrationRefused
+from lmis_registry.domain.workers import OpenFileExists
 from lmis_shared.web import ProblemMapping
 
 
@@ -17,13 +17,6 @@ def problem_mapping() -> ProblemMapping:
         type="open-file-exists",
         title="The citizen already has an open worker file",
         title_vi="Công dân đã có hồ sơ đang mở",
-    )
-    mapping.register(
-        RegistrationRefused,
-        status=409,
-        type="registration-refused",
-        title="The file cannot be opened from here",
-        title_vi="Không thể mở hồ sơ tại đơn vị này",
     )
     mapping.register(
         LicenceTaken,

@@ -14,7 +14,7 @@ from typing import Any
 import asyncpg
 
 from lmis_reporting.domain.filings import FiledReport, Filing
-from lmis_shared.commands import Change
+from lmis_shared.commands import Change, RowsAfterAppend
 from lmis_shared.contracts.notify import ReportRef
 from lmis_shared.migrations import Migration, apply_migrations
 from lmis_shared.sql import in_schema
@@ -90,14 +90,8 @@ class PostgresFilings:
         return {r["unit_code"]: _filing(r) for r in rows}
 
 
-class FilingRows:
+class FilingRows(RowsAfterAppend[FiledReport]):
     """The filings' read model: the new version's row, in the append's transaction."""
-
-    def __init__(self, schema: str) -> None:
-        self._schema = schema
-
-    async def guard(self, connection: Any, change: Change[FiledReport]) -> None:
-        return None
 
     async def apply(self, connection: Any, change: Change[FiledReport]) -> None:
         f = change.after.latest

@@ -34,7 +34,7 @@ import asyncpg
 
 from lmis_reporting.domain.targets import Target, TargetKind, TargetState
 from lmis_reporting.domain.units import Hierarchy
-from lmis_shared.commands import Change
+from lmis_shared.commands import Change, RowsAfterAppend
 from lmis_shared.contracts.reporting import TargetComparison
 from lmis_shared.migrations import Migration, apply_migrations
 from lmis_shared.sql import in_schema
@@ -142,14 +142,8 @@ class PostgresTargets:
         return [_target(r) for r in rows]
 
 
-class TargetRows:
+class TargetRows(RowsAfterAppend[TargetState]):
     """The targets' read model: a target's row follows its stream, in the append's transaction."""
-
-    def __init__(self, schema: str) -> None:
-        self._schema = schema
-
-    async def guard(self, connection: Any, change: Change[TargetState]) -> None:
-        return None
 
     async def apply(self, connection: Any, change: Change[TargetState]) -> None:
         t = change.after.target(change.context.actor, change.context.recorded_at)

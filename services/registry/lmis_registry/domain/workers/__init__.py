@@ -35,7 +35,7 @@ from lmis_registry.domain.workers.commands import (
     WorkerCommand,
 )
 from lmis_registry.domain.workers.decide import MINIMUM_AGE, decide, expected_end
-from lmis_registry.domain.workers.errors import OpenFileExists, RegistrationRefused
+from lmis_registry.domain.workers.errors import OpenFileExists
 from lmis_registry.domain.workers.evolve import evolve
 from lmis_registry.domain.workers.lifecycle import TRANSITIONS, allowed_commands, ensure_allowed
 from lmis_registry.domain.workers.state import (
@@ -49,6 +49,7 @@ from lmis_registry.domain.workers.state import (
     WorkerStatus,
 )
 from lmis_shared.commands import Aggregate
+from lmis_shared.errors import RegistrationRefused  # shared with permits; named here too
 
 AGGREGATE = Aggregate("worker", evolve, WorkerNotFound)
 """The worker file for the command path: stream type `worker`, its `evolve`, its 404."""

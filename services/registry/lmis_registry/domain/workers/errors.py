@@ -10,18 +10,9 @@ class OpenFileExists(DomainError):
 
     Which file it is stays out of the message: the caller may not be allowed to see it.
     `holder_commune`, the open file's commune where known, lets the use case tell a caller
-    who may read that file from one who may not (`RegistrationRefused`).
+    who may read that file from one who may not (`lmis_shared.errors.RegistrationRefused`).
     """
 
     def __init__(self, holder_commune: str | None = None) -> None:
         super().__init__("this citizen already has an open worker file")
         self.holder_commune = holder_commune
-
-
-class RegistrationRefused(DomainError):
-    """The file cannot be opened by this caller, for a reason the caller may not be told: the
-    citizen's open file lies outside what the caller may read, and saying so would tell that
-    the citizen has a file there."""
-
-    def __init__(self) -> None:
-        super().__init__("the file cannot be opened from here; the province office can say why")
