@@ -14,7 +14,7 @@ part's bytes.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from operator import itemgetter
 from typing import cast
@@ -185,15 +185,11 @@ class AbsorbedPart:
         if at == len(ids) or ids[at] != stream_id or stream_id in self._taken:
             return None
         self._taken.add(stream_id)
-        _, stream_type, commune, facts = self._facts.fields(at)
-        first = bisect.bisect_left(self._history_ids, stream_id)
-        end = bisect.bisect_right(self._history_ids, stream_id, first)
         versions = []
-        for k in range(first, end):
-            _, day, _until, kind, place, text = self._history.fields(k)
-            version = (read_text(kind), read_text(place), read_jsonb(text))
-            versions.append((read_date(day), version))
-        return (read_text(stream_type), read_text(commune), read_jsonb(facts)), versions  # type: ignore[return-value]
+        for k in range(*_rows_of(self._history_ids, stream_id)):
+            _, day, _until, *version = self._history.fields(k)
+            versions.append((cast(date, read_date(day)), _dumped(version)))
+        return _dumped(self._facts.fields(at)[1:]), versions
 
     def _left_out(self, ids: list[bytes]) -> list[int]:
         """The rows of the streams taken, ascending."""
@@ -226,7 +222,18 @@ def _rows_of(ids: list[bytes], stream_id: bytes) -> tuple[int, int]:
     return first, bisect.bisect_right(ids, stream_id, first)
 
 
-def _read(encoded: Encoded, ids: list[bytes], taken: set[bytes], readers: tuple) -> Iterator[Row]:  # type: ignore[type-arg]
+def _dumped(fields: Sequence[bytes | None]) -> DumpedFacts:
+    """A row's stream type, commune code and facts (none of them NULL), read back."""
+    stream_type, commune, facts = (cast(bytes, f) for f in fields)
+    return stream_type.decode(), commune.decode(), cast(str, read_jsonb(facts))
+
+
+def _read(
+    encoded: Encoded,
+    ids: list[bytes],
+    taken: set[bytes],
+    readers: Sequence[Callable[[bytes | None], object]],
+) -> Iterator[Row]:
     for k, stream_id in enumerate(ids):
         if stream_id not in taken:
             fields = encoded.fields(k)[1:]
