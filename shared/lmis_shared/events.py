@@ -114,11 +114,28 @@ def new_event_ids(count: int) -> list[UUID]:
 _VARIANT_AND_VERSION = ~(0xC000 << 48) & ~(0xF000 << 64)
 
 
-def versioned_uuid(value: int, version: int) -> UUID:
+def versioned_uuid(value: int, version: int, kind: type[UUID] = UUID) -> UUID:
     """`UUID(int=value, version=version)`: RFC 9562's variant and `version` set on the
     128-bit `value`, as `UUID` sets them, in one step (it takes several: a bulk import makes
-    ids by the hundred thousand)."""
-    return UUID(int=value & _VARIANT_AND_VERSION | (0x8000 << 48) | (version << 76))
+    ids by the hundred thousand). `kind`: `UUID` or a subclass (`SpelledUUID`)."""
+    return kind(int=value & _VARIANT_AND_VERSION | (0x8000 << 48) | (version << 76))
+
+
+class SpelledUUID(UUID):
+    """A UUID that spells itself once and keeps the text: an imported row writes its file's
+    id five times (in its event, its data key, its envelope, its list row and its claim), and
+    `UUID.__str__` formats it anew each time. Equal to, and hashed as, the plain UUID."""
+
+    __slots__ = ("_text",)
+    _text: str
+
+    def __str__(self) -> str:
+        try:
+            return self._text
+        except AttributeError:
+            text = super().__str__()
+            object.__setattr__(self, "_text", text)  # UUID refuses plain assignment
+            return text
 
 
 class RecordedEvent(BaseModel):

@@ -104,7 +104,7 @@ async def copy_new_event_lines(
     conn: Connection, schema: str, first: UUID, events: bytes, keys: bytes
 ) -> int:
     """`copy_new_events` for events already sealed and written as COPY text lines
-    (`copy_text.event_line`, `copy_text.key_line`: an import's worker process made them),
+    (`copy_text.event_line`, `copy_text.key_lines`: an import's worker process made them),
     with the same refusal: a stream or a subject key that exists raises WrongExpectedVersion
     naming `first` (the COPY does not say which). Answers the transaction's id."""
     if not events:

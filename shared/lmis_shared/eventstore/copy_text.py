@@ -20,6 +20,7 @@ from uuid import UUID
 
 from pydantic_core import to_json
 
+from lmis_shared.events import SpelledUUID
 from lmis_shared.eventstore._plan import PlannedEvent
 from lmis_shared.eventstore.api import AppendContext
 from lmis_shared.eventstore.postgres import Connection
@@ -72,6 +73,7 @@ _BY_TYPE: dict[type, Callable[[Any], str]] = {
     str: text,
     type(None): lambda _: NULL,
     UUID: str,
+    SpelledUUID: str,  # an imported file's id, spelled once
     int: str,
     bool: lambda value: "t" if value else "f",
     date: date.isoformat,
@@ -121,8 +123,19 @@ def event_line(event: PlannedEvent, data: dict[str, Any], shared: str) -> str:
     )
 
 
-def key_line(record: KeyRecord) -> str:
-    return line((record.subject_id, record.wrapped, record.master_key_id, record.created_at))
+def key_lines(records: Iterable[KeyRecord]) -> dict[UUID, str]:
+    """Each record's `person_keys` row (`KEY_COLUMNS`) by subject. The columns a batch's
+    records share (the master key's id, the time) are written once, not per record: an
+    import makes a key per row, and those two were half of each row's line."""
+    shared: dict[tuple[str | None, datetime], str] = {}
+    lines: dict[UUID, str] = {}
+    for record in records:
+        tail = shared.get((record.master_key_id, record.created_at))
+        if tail is None:
+            tail = line((record.master_key_id, record.created_at))
+            shared[(record.master_key_id, record.created_at)] = tail
+        lines[record.subject_id] = f"{record.subject_id}\t{field(record.wrapped)}\t{tail}"
+    return lines
 
 
 async def copy_lines(
@@ -134,4 +147,4 @@ async def copy_lines(
     )
 
 
-__all__ = ["EVENT_COLUMNS", "KEY_COLUMNS", "copy_lines", "event_line", "key_line", "line"]
+__all__ = ["EVENT_COLUMNS", "KEY_COLUMNS", "copy_lines", "event_line", "key_lines", "line"]

@@ -43,6 +43,12 @@ _EXISTING = (
 _CLAIM_COLUMNS = ("citizen_key", "worker_id")
 
 
+def claim_line(citizen_key: str, worker_id: UUID) -> str:
+    """A file's `open_files` row as a COPY text line (a hex key and an id: nothing to escape).
+    Lines sort as their keys: the claims' order."""
+    return f"{citizen_key}\t{worker_id}\n"
+
+
 class PostgresBulkFiles:
     """Implements the application's `BulkFiles` port."""
 
@@ -95,7 +101,7 @@ class PostgresBulkFiles:
             for version, e in enumerate(c.events, start=1)
         ]
         claims = sorted(
-            (self._key(c.after.person.citizen_id), c.stream_id)
+            claim_line(self._key(c.after.person.citizen_id), c.stream_id)
             for c in ordered
             if open_files.holds_claim(c.after)
         )
@@ -115,11 +121,10 @@ class PostgresBulkFiles:
         COPY text lines already, joined here in id order and written in one transaction."""
         if not files:
             return
-        ordered = sorted(files, key=lambda f: f.file_id)
+        # by the ids' integers: the same order, compared in C (`UUID.__lt__` is Python's)
+        ordered = sorted(files, key=lambda f: f.file_id.int)
         stored: list[Any] = [f.stored for f in ordered]
-        claims = sorted(
-            (s.claim, f.file_id) for f, s in zip(ordered, stored, strict=True) if s.claim
-        )
+        claims = sorted(s.claim for s in stored if s.claim)
         events = "".join(s.events for s in stored).encode()
         keys = "".join(s.key for s in stored).encode()
         listed = "".join(s.listed for s in stored).encode()
@@ -130,12 +135,13 @@ class PostgresBulkFiles:
             await copy_lines(conn, self._schema, "worker_list", worker_list.COLUMNS, listed)
         self._signal.committed_transaction(tx_id)
 
-    async def _claim(self, conn: Connection, claims: list[tuple[str, UUID]]) -> None:
-        """The claims written with COPY: a key claimed already (or by a transaction that
-        commits meanwhile: the COPY waits for it) violates the key and rolls back."""
+    async def _claim(self, conn: Connection, claims: list[str]) -> None:
+        """The claims (`claim_line`s, in key order) written with COPY: a key claimed already
+        (or by a transaction that commits meanwhile: the COPY waits for it) violates the key
+        and rolls back."""
         if not claims:
             return
-        lines = "".join(f"{key}\t{worker}\n" for key, worker in claims).encode()
+        lines = "".join(claims).encode()
         try:
             await copy_lines(conn, self._schema, "open_files", _CLAIM_COLUMNS, lines)
         except asyncpg.UniqueViolationError:  # a citizen's file was opened meanwhile

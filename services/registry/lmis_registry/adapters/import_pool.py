@@ -24,11 +24,12 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate, pairwise
 from typing import Any, NamedTuple, cast
 from uuid import UUID
 
 from lmis_registry.adapters import open_files, worker_list
-from lmis_registry.adapters.bulk_files import PostgresBulkFiles
+from lmis_registry.adapters.bulk_files import PostgresBulkFiles, claim_line
 from lmis_registry.application.import_files import import_file_id
 from lmis_registry.application.import_prepared import Prepared, PreparedFile, PreparingJob
 from lmis_registry.application.import_rows import STREAM_TYPE, PlannedFile, RowPlanner
@@ -37,9 +38,9 @@ from lmis_registry.application.imports import BATCH_SIZE, FOLLOW_UPS
 from lmis_registry.settings import RegistrySettings
 from lmis_shared.auth import Authorizer
 from lmis_shared.cores import usable_cores
-from lmis_shared.events import new_event_ids
+from lmis_shared.events import SpelledUUID, new_event_ids
 from lmis_shared.eventstore.bulk import PlannedEvent
-from lmis_shared.eventstore.copy_text import context_columns, event_line, key_line, line
+from lmis_shared.eventstore.copy_text import context_columns, event_line, key_lines, line
 from lmis_shared.imports import Row, RowRejected, Table
 from lmis_shared.imports.heap import YOUNG_THRESHOLD
 from lmis_shared.privacy.keys import KeyWrapper
@@ -56,7 +57,8 @@ class StoredFile(NamedTuple):
     key: str
     listed: str
     claim: str | None
-    """The citizen key its open-file claim takes (None: it takes none)."""
+    """Its open-file claim's line (`bulk_files.claim_line`; None: it takes none), so the
+    service's process sorts and joins claims without formatting an id each."""
 
 
 NOT_STORED = StoredFile("", "", "", None)
@@ -88,7 +90,8 @@ class Preparer:
         self._personal = None if wrapper is None else PersonalData(InMemoryKeyStore(), wrapper)
 
     def file_id(self, citizen_id: str, registered_on: Any) -> UUID:
-        return import_file_id(self._key(citizen_id), registered_on)
+        # spelled once: the row's lines write the id five times
+        return import_file_id(self._key(citizen_id), registered_on, SpelledUUID)
 
     def prepare(
         self,
@@ -109,32 +112,29 @@ class Preparer:
             except RowRejected as rejected:
                 outcomes.append(rejected.errors)
         planned = [p for p in outcomes if isinstance(p, PlannedFile)]
-        new = (
-            [p for p in planned if p.after.id.bytes not in stored_already]
-            if stored_already
-            else planned
+        ids = [p.after.id.bytes for p in planned]
+        new = [p for p, i in zip(planned, ids, strict=True) if i not in stored_already]
+        made = iter(self._stored(new, job))
+        keep = job.keep_files
+        raws = iter(
+            [
+                (
+                    p.citizen_id,
+                    i,
+                    p.after.is_open,
+                    *(next(made) if i not in stored_already else NOT_STORED),
+                    p.after if keep else None,
+                )
+                for p, i in zip(planned, ids, strict=True)
+            ]
         )
-        lines = dict(zip(map(id, new), self._stored(new, job), strict=True))
-        stored = (lines.get(id(p), NOT_STORED) for p in planned)
-        return [
-            o if isinstance(o, list) else self._raw(o, next(stored), job.keep_files)
-            for o in outcomes
-        ]
-
-    def _raw(self, planned: PlannedFile, stored: StoredFile, keep: bool) -> Raw:
-        after = planned.after
-        return (
-            planned.citizen_id,
-            after.id.bytes,
-            after.is_open,
-            *stored,
-            after if keep else None,
-        )
+        return [o if isinstance(o, list) else next(raws) for o in outcomes]
 
     def _stored(self, planned: list[PlannedFile], job: PreparingJob) -> list[StoredFile]:
         """Each file's lines, as `PostgresBulkFiles.save_new` and `copy_new_events` would
         write its rows (numbered from version 1, sealed per person)."""
-        ids = iter(new_event_ids(sum(len(p.events) for p in planned)))
+        counts = [len(p.events) for p in planned]
+        ids = iter(new_event_ids(sum(counts)))
         events = [
             PlannedEvent(
                 next(ids),
@@ -152,23 +152,32 @@ class Preparer:
         datas = [e.data for e in events]
         if self._personal is not None and events:
             datas, records = self._personal.seal_new_subjects(events)
-            keys = {r.subject_id: key_line(r) for r in records}
+            keys = key_lines(records)
         shared = context_columns(job.context)
-        # lines by row, not by file id: a row repeating an earlier row's file (refused in the
-        # service's process, in the file's order) must not carry the earlier row's events
-        lines: list[list[str]] = [[] for _ in planned]
-        at = iter(i for i, p in enumerate(planned) for _ in p.events)
-        for event, data in zip(events, datas, strict=True):
-            lines[next(at)].append(event_line(event, data, shared))
+        lines = [event_line(e, d, shared) for e, d in zip(events, datas, strict=True)]
         return [
             StoredFile(
-                "".join(lines[i]),
+                row_lines,
                 keys.get(p.after.id, ""),
                 line(worker_list.row_of(p.after)),
-                self._key(p.citizen_id) if open_files.holds_claim(p.after) else None,
+                (
+                    claim_line(self._key(p.citizen_id), p.after.id)
+                    if open_files.holds_claim(p.after)
+                    else None
+                ),
             )
-            for i, p in enumerate(planned)
+            for p, row_lines in zip(planned, by_row(lines, counts), strict=True)
         ]
+
+
+def by_row(lines: list[str], counts: list[int]) -> list[str]:
+    """The event lines joined per row, `counts[i]` lines for row i. By row, not by file id:
+    a row repeating an earlier row's file (refused in the service's process, in the file's
+    order) must not carry the earlier row's events."""
+    if len(lines) == len(counts):  # one event a row (every row has one at least): no joins
+        return lines
+    starts = list(accumulate(counts, initial=0))
+    return ["".join(lines[start:end]) for start, end in pairwise(starts)]
 
 
 _preparer: Preparer | None = None

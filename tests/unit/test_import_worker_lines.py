@@ -1,0 +1,85 @@
+"""What an import's worker process hands back per row (`adapters/import_pool.Preparer`) and
+the COPY lines it writes for them (`copy_text.key_lines`, `import_pool.by_row`), without
+PostgreSQL: each row keeps its own lines, a file found stored already gets none, and a key's
+shared columns are written as each record says."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from importlib.resources import files
+from uuid import UUID
+
+from lmis_registry.adapters.import_pool import NOT_STORED, Preparer, WorkerSetup, by_row
+from lmis_registry.application.import_prepared import PreparingJob
+from lmis_registry.application.import_template import WORKER_TEMPLATE
+from lmis_shared.auth import Authorizer, Principal, Role
+from lmis_shared.eventstore import AppendContext
+from lmis_shared.eventstore.copy_text import key_lines, line
+from lmis_shared.imports import read_table
+from lmis_shared.privacy.keys import MASTER_KEY_BYTES, LocalMasterKey
+from lmis_shared.privacy.keystore import KeyRecord
+
+SAMPLE = files("lmis_registry").joinpath("data", "import", "sample_workers.csv")
+NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+
+
+def _preparer_and_job() -> tuple[Preparer, PreparingJob, list[tuple[int, dict[str, str]]]]:
+    table = read_table(SAMPLE.read_bytes(), WORKER_TEMPLATE)
+    setup = WorkerSetup(b"lookup" * 6, LocalMasterKey(b"\x07" * MASTER_KEY_BYTES), Authorizer())
+    context = AppendContext("officer-1", uuid.uuid4(), None, None, "import", NOW)
+    principal = Principal("officer-1", Role.PROVINCE_OFFICER, "12")
+    job = PreparingJob(principal, date(2026, 11, 23), context, dict(table.headings), False)
+    rows = [(r.number, dict(r.values)) for r in table.rows[:4]]
+    rows.insert(1, (99, {"full_name": "Lò Văn Páo"}))  # refused: required cells missing
+    return Preparer(setup), job, rows
+
+
+def test_a_file_stored_already_gets_no_lines_and_every_other_row_keeps_its_own() -> None:
+    preparer, job, rows = _preparer_and_job()
+    first = preparer.prepare(job, rows)
+    ids = [raw[1] for raw in first if not isinstance(raw, list)]
+    stored = frozenset({ids[1]})
+
+    again = preparer.prepare(job, rows, stored)
+
+    assert isinstance(again[1], list)  # the refused row, in its place
+    prepared = [raw for raw in again if not isinstance(raw, list)]
+    assert [raw[1] for raw in prepared] == ids
+    for raw in prepared:
+        file_id = str(UUID(bytes=raw[1]))
+        events, key, listed, claim = raw[3:7]
+        if raw[1] in stored:
+            assert (events, key, listed, claim) == tuple(NOT_STORED)
+            continue
+        assert events.split("\t")[2] == file_id  # the row's own event (its stream)
+        assert key.startswith(file_id + "\t")
+        assert listed.startswith(file_id + "\t")
+        assert claim is not None
+        assert claim.endswith(f"\t{file_id}\n")  # its own claim line
+
+
+def test_event_lines_are_joined_per_row_however_many_each_has() -> None:
+    lines = ["a\n", "b\n", "c\n", "d\n"]
+
+    assert by_row(lines, [1, 2, 1]) == ["a\n", "b\nc\n", "d\n"]
+    assert by_row(lines, [1, 1, 1, 1]) == lines
+    assert by_row(lines, [3, 1]) == ["a\nb\nc\n", "d\n"]
+
+
+def test_key_lines_write_each_records_own_master_key_and_time() -> None:
+    later = datetime(2026, 11, 24, tzinfo=UTC)
+    records = [
+        KeyRecord(uuid.uuid4(), b"\x01\\", "key-a", NOW),
+        KeyRecord(uuid.uuid4(), b"\x02", "key-b", NOW),
+        KeyRecord(uuid.uuid4(), b"\x03", "key-a", later),
+        KeyRecord(uuid.uuid4(), None, None, later),
+        KeyRecord(uuid.uuid4(), b"\x04", "key-a", NOW),
+    ]
+
+    written = key_lines(records)
+
+    assert written == {
+        r.subject_id: line((r.subject_id, r.wrapped, r.master_key_id, r.created_at))
+        for r in records
+    }
