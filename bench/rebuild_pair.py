@@ -5,7 +5,8 @@ code needs both run on the same store, back to back, on a machine whose load mov
 keeps an embedded PostgreSQL and its store of `--events` worker registrations in `--data`
 (filled once, `pipeline.fill_store`), rebuilds into a fresh schema and prints one JSON line:
 what `bench/rebuild.py` measures of a first build (wall seconds, phases, CPU seconds of this
-process and of PostgreSQL). Run it with each
+process, of the parts' processes and of PostgreSQL); `--processes 2` splits the replay as
+`lmis rebuild reporting` does on two cores (default 1: one process). Run it with each
 checkout's interpreter in turn (the code imported is that checkout's):
 
     for i in 1 2; do
