@@ -5,7 +5,8 @@ code needs both run on the same store, back to back, on a machine whose load mov
 keeps an embedded PostgreSQL and its store of `--events` worker registrations in `--data`
 (filled once, `pipeline.fill_store`), rebuilds into a fresh schema and prints one JSON line:
 what `bench/rebuild.py` measures of a first build (wall seconds, phases, CPU seconds of this
-process and of PostgreSQL). Run it with each
+process, of the parts' processes and of PostgreSQL); `--processes 2` splits the replay as
+`lmis rebuild reporting` does on two cores (default 1: one process). Run it with each
 checkout's interpreter in turn (the code imported is that checkout's):
 
     for i in 1 2; do
@@ -34,7 +35,9 @@ from pipeline import fill_store
 from rebuild import reporting
 
 
-async def measure(server: EmbeddedPostgres, events: int, label: str) -> dict[str, object]:
+async def measure(
+    server: EmbeddedPostgres, events: int, label: str, processes: int = 1
+) -> dict[str, object]:
     source = f"pair_source_{events}"
     pool = await create_pool(server.dsn, min_size=2, max_size=6)
     try:
@@ -43,7 +46,7 @@ async def measure(server: EmbeddedPostgres, events: int, label: str) -> dict[str
             await fill_store(PostgresEventStore(pool, source), events, seed=3)
             await pool.execute(f"VACUUM ANALYZE {source}.events")
         schema = f"pair_{os.getpid()}"
-        figures = {"label": label, **await reporting(pool, server, schema, source=source)}
+        figures = {"label": label, **await reporting(pool, server, schema, processes, source)}
         await pool.execute(f"DROP SCHEMA {schema} CASCADE")
         return figures
     finally:
@@ -57,10 +60,13 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=default_data)
     parser.add_argument("--port", type=int, default=55432)
     parser.add_argument("--label", default="")
+    parser.add_argument(
+        "--processes", type=int, default=1, help="split the replay (as `lmis rebuild`)"
+    )
     args = parser.parse_args()
     server = EmbeddedPostgres(args.data / "pg", args.port)
     with running(server):
-        print(json.dumps(asyncio.run(measure(server, args.events, args.label))))
+        print(json.dumps(asyncio.run(measure(server, args.events, args.label, args.processes))))
 
 
 if __name__ == "__main__":

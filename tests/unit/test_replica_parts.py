@@ -23,7 +23,7 @@ from lmis_shared.processing.staging import Row
 from tests.integration.as_of_history import history
 
 
-def _replayed(e: RecordedEvent) -> Replayed:
+def replayed(e: RecordedEvent) -> Replayed:
     m = e.metadata
     row = {"recorded_at": m.recorded_at}
     return Replayed(m.stream_id, m.stream_type, m.stream_version, m.event_type, e.payload(), row)  # type: ignore[arg-type]
@@ -34,33 +34,49 @@ def _plain(rows: Iterable[Row]) -> list[tuple[object, ...]]:
     return sorted(tuple(str(v) if isinstance(v, UUID) else v for v in row) for row in rows)  # type: ignore[type-var]
 
 
-def _apply(replica: IndicatorReplica, events: Sequence[Replayed]) -> None:
+def apply(replica: IndicatorReplica, events: Sequence[Replayed]) -> None:
     for start in range(0, len(events), 50):
         asyncio.run(replica.apply(events[start : start + 50]))
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_a_part_absorbed_and_carried_on_here_leaves_what_one_replica_leaves(seed: int) -> None:
-    events = [_replayed(e) for stored in history(seed).values() for e in stored]
+def split(events: Sequence[Replayed]) -> tuple[list[Replayed], list[Replayed]]:
+    """The replay below the bound (every stream but its last event, one in three whole), and
+    the events that came meanwhile."""
     last = {e.stream_id: e.version for e in events}
-    # the replay below the bound: every stream but its last event; the rest came meanwhile
     first = [e for e in events if e.version < last[e.stream_id] or e.stream_id.int % 3]
-    later = [e for e in events if e not in first]
-    assert later
-    assert len({e.stream_id.bytes[0] >= 128 for e in later}) == 2  # streams of both parts
+    return first, [e for e in events if e not in first]
 
+
+def mine(e: Replayed) -> bool:
+    """Whether the event's stream is in the first of two parts (this process's)."""
+    return e.stream_id.bytes[0] < 128
+
+
+def replicas(first: Sequence[Replayed]) -> tuple[IndicatorReplica, IndicatorReplica]:
+    """`first` replayed by one replica, and split in two parts, the second exported and
+    absorbed by the first (`replay_parts.py`)."""
     whole = IndicatorReplica()
-    _apply(whole, first)
+    apply(whole, first)
     here, there = IndicatorReplica(), IndicatorReplica()
-    _apply(here, [e for e in first if e.stream_id.bytes[0] < 128])
-    _apply(there, [e for e in first if e.stream_id.bytes[0] >= 128])
+    apply(here, [e for e in first if mine(e)])
+    apply(there, [e for e in first if not mine(e)])
     here.prepare()
     here.absorb(pickle.loads(pickle.dumps(there.export())))  # noqa: S301 (its own bytes)
+    return whole, here
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_part_absorbed_and_carried_on_here_leaves_what_one_replica_leaves(seed: int) -> None:
+    first, later = split([replayed(e) for stored in history(seed).values() for e in stored])
+    assert later
+    assert len({mine(e) for e in later}) == 2  # streams of both parts
+
+    whole, here = replicas(first)
     for table in whole.tables:  # the swap rewrites what the later events touch
         whole.touched(table)
         here.touched(table)
-    _apply(whole, later)
-    _apply(here, later)
+    apply(whole, later)
+    apply(here, later)
 
     for table in whole.tables:
         touched = whole.touched(table)

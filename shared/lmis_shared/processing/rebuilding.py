@@ -98,7 +98,7 @@ async def rebuild_projection(
         if processes > 1 and dsn is not None:
             cpu = await replay_split(
                 pool, dsn, replica, progress, handled, bound, chunk, processes,
-                between_chunks,
+                between_chunks, name,
             )  # fmt: skip
             if phases is not None:
                 phases["other_processes_cpu"] = round(cpu, 1)
@@ -153,7 +153,7 @@ async def _stage_and_swap(
         and await stage.live_is_empty(name)
     )
     if not first_build:
-        await _fill(stage, replica, progress)
+        await _fill(stage, replica, progress, name)
     clock.done("stage")
     if before_swap is not None:
         await before_swap()
@@ -166,10 +166,11 @@ async def _stage_and_swap(
         bound = await gap_safe_bound(conn)
         await replay_into(pool, replica, progress, handled, bound, chunk)
         if first_build and await stage.live_is_empty(name):
-            await stage.load_live(replica, progress.versions, name)
+            positions = progress.positions_encoded(name)
+            await stage.load_live(replica, progress.versions, name, positions)
         else:
             if first_build:  # the live processor began meanwhile: the stage after all
-                await _fill(stage, replica, progress)
+                await _fill(stage, replica, progress, name)
             await stage.refresh(replica, progress.moved, progress.versions)
             if steps is not None:
                 await steps.staged(conn)
@@ -178,8 +179,8 @@ async def _stage_and_swap(
     clock.done("swap")
 
 
-async def _fill(stage: Stage, replica: Replica, progress: Progress) -> None:
-    await stage.fill(replica, progress.versions)
+async def _fill(stage: Stage, replica: Replica, progress: Progress, name: str) -> None:
+    await stage.fill(replica, progress.versions, progress.positions_encoded(name))
     for table in replica.tables:
         replica.touched(table)  # staged as they are now
     progress.moved = set()

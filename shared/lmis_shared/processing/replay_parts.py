@@ -21,15 +21,18 @@ import asyncio
 import gc
 import multiprocessing
 import time
-from collections.abc import Awaitable, Callable, Container, Sequence
+from collections.abc import Awaitable, Callable, Container, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import chain
 from uuid import UUID
 
 import asyncpg
 from asyncpg.pgproto.pgproto import UUID as _RecordUUID
 
 from lmis_shared.cores import usable_cores
+from lmis_shared.processing.copy_binary import HEADER, TRAILER
+from lmis_shared.processing.positions_encoded import EncodedPositions, encode_positions
 from lmis_shared.processing.replay import WHOLE, Part, Position, Replayed, replay
 from lmis_shared.processing.staging import Replica
 
@@ -54,6 +57,10 @@ class Progress:
     versions: dict[UUID, int] = field(default_factory=dict)
     moved: set[UUID] = field(default_factory=set)
     applied: int = 0
+    encoded: list[EncodedPositions] = field(default_factory=list)
+    """The positions of a split replay's parts, encoded by each part (in their ids' order)."""
+    seen_since: set[UUID] = field(default_factory=set)
+    """The streams read since the parts' positions were encoded: theirs may have moved."""
 
     def kept(self, events: Sequence[Replayed], seen: dict[UUID, int]) -> list[Replayed]:
         """The events above their stream's version; then every stream moves to the last
@@ -70,7 +77,19 @@ class Progress:
             if version > versions.get(stream_id, 0):
                 versions[stream_id] = version
                 moved.add(stream_id)
+        if self.encoded:
+            self.seen_since.update(seen)
         return new
+
+    def positions_encoded(self, projection: str) -> Iterable[bytes | memoryview] | None:
+        """`projection`'s positions (`positions_encoded.POSITION_COLUMNS`) as binary COPY
+        data, if the parts encoded theirs (those read since are encoded here), else None."""
+        if not self.encoded:
+            return None
+        since, versions = self.seen_since, self.versions
+        ids = sorted(i.bytes for i in since)
+        own = encode_positions(projection, ((i, versions[i]) for i in sorted(since)))
+        return chain((HEADER, own.data), *(part.without(ids) for part in self.encoded), (TRAILER,))
 
 
 async def replay_into(
@@ -104,13 +123,15 @@ async def replay_split(
     chunk: int,
     parts: int,
     between_chunks: Hook | None = None,
+    projection: str = "",
 ) -> float:
     """`replay_into` over `parts` processes (this one and `parts - 1` spawned, which connect
-    to `dsn`); `progress` and `replica` end as the whole replay would leave them. Returns the
+    to `dsn`); `progress` and `replica` end as the whole replay would leave them, and each
+    part's positions of `projection` encoded (`Progress.positions_encoded`). Returns the
     CPU seconds the spawned processes took."""
     sources = tuple(progress.read_to)
     jobs = [
-        _Job(dsn, sources, handled, type(replica), bound, chunk, (k, parts))
+        _Job(dsn, sources, handled, type(replica), bound, chunk, (k, parts), projection)
         for k in range(1, parts)
     ]
     executor = ProcessPoolExecutor(len(jobs), mp_context=_context())
@@ -120,10 +141,13 @@ async def replay_split(
         await replay_into(
             pool, replica, progress, handled, bound, chunk, between_chunks, (0, parts)
         )
-        replica.prepare()  # while the other parts finish and export theirs
+        # while the other parts finish and export theirs
+        replica.prepare()
+        own = EncodedPositions.of(projection, progress.versions)
         results = await asyncio.gather(*running)
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
+    progress.encoded = [own, *(result.positions for result in results)]
     for result in results:
         for source, position in result.read_to.items():
             progress.read_to[source] = max(progress.read_to[source], position)
@@ -154,6 +178,7 @@ class _Job:
     bound: int
     chunk: int
     part: Part
+    projection: str
 
 
 @dataclass(frozen=True)
@@ -161,6 +186,7 @@ class _PartDone:
     read_to: dict[str, Position]
     stream_ids: bytes
     versions: list[int]
+    positions: EncodedPositions
     applied: int
     exported: object
     cpu_seconds: float
@@ -194,6 +220,7 @@ async def _replay_part(job: _Job) -> _PartDone:
         progress.read_to,
         packed(ids),
         [progress.versions[i] for i in ids],
+        EncodedPositions.of(job.projection, progress.versions),
         progress.applied,
         replica.export(),
         time.process_time(),

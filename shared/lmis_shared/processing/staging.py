@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import itertools
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import ClassVar
+from typing import ClassVar, cast
 from uuid import UUID
 
+from lmis_shared.processing.copy_binary import chunked
+from lmis_shared.processing.positions_encoded import POSITION_COLUMNS
 from lmis_shared.processing.projection import Connection
 from lmis_shared.processing.replay import CONTEXT, Replayed
 from lmis_shared.sql import in_schema
@@ -27,6 +29,9 @@ _COPY_ROWS = 100_000
 """Rows per COPY into the stage: each COPY is a short transaction of its own."""
 
 Row = tuple[object, ...]
+
+Encoding = Iterable[bytes | memoryview]
+"""Rows as binary COPY data, header and trailer included (`copy_binary.py`)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,11 @@ class Replica(ABC):
     @abstractmethod
     def touched(self, table: Table) -> set[Row]:
         """The keys written or deleted since the last call (the set is handed over)."""
+
+    def encoded(self, table: Table) -> Encoding | None:
+        """All the table's rows as binary COPY data (`copy_binary.py`, header and trailer
+        included), if the replica holds them so; None: `rows` are copied."""
+        return None
 
     def prepare(self) -> None:
         """Work towards its rows that may be done ahead (a split replay's processes finishing
@@ -115,7 +125,8 @@ class Stage:
                 f" AS SELECT {keys} FROM {stage} LIMIT 0"
             )
         await self._conn.execute(
-            "CREATE TEMP TABLE stage_positions (stream_id uuid NOT NULL, version bigint NOT NULL)"
+            "CREATE TEMP TABLE stage_positions"
+            " (projection text, stream_id uuid NOT NULL, version bigint NOT NULL)"
         )
         await self._conn.execute("CREATE TEMP TABLE stage_keys_positions (stream_id uuid)")
 
@@ -126,10 +137,21 @@ class Stage:
         for name in [*names, "stage_positions", "stage_keys_positions"]:
             await self._conn.execute(f"DROP TABLE IF EXISTS pg_temp.{_q(name)}")
 
-    async def fill(self, replica: Replica, versions: dict[UUID, int]) -> None:
+    async def fill(
+        self, replica: Replica, versions: dict[UUID, int], positions: Encoding | None = None
+    ) -> None:
+        """Stage the replica's rows and the `versions` (or the same `positions`, encoded:
+        `positions_encoded.py`)."""
         for t in self._tables:
-            await self._copy(f"stage_{t.name}", t.columns, replica.rows(t))
-        await self._copy("stage_positions", ("stream_id", "version"), _in_order(versions))
+            encoded = replica.encoded(t)
+            if encoded is not None:
+                await self._copy_encoded(f"stage_{t.name}", t.columns, encoded, "pg_temp")
+            else:
+                await self._copy(f"stage_{t.name}", t.columns, replica.rows(t))
+        if positions is not None:
+            await self._copy_encoded("stage_positions", POSITION_COLUMNS, positions, "pg_temp")
+        else:
+            await self._copy("stage_positions", ("stream_id", "version"), _in_order(versions))
         for name in [*(f"stage_{t.name}" for t in self._tables), "stage_positions"]:
             await self._conn.execute(f"ANALYZE pg_temp.{_q(name)}")
 
@@ -195,17 +217,30 @@ class Stage:
         exists = " OR ".join(f"EXISTS ({q})" for q in [*tables, positions])
         return not await self._conn.fetchval(self._sql(f"SELECT {exists}"), projection)
 
-    async def load_live(self, replica: Replica, versions: dict[UUID, int], projection: str) -> None:
+    async def load_live(
+        self,
+        replica: Replica,
+        versions: dict[UUID, int],
+        projection: str,
+        positions: Encoding | None = None,
+    ) -> None:
         """Copy the replica straight into the live tables, empty (inside the transaction that
         found them so, under the projection's lock): one COPY per table, its rows made as
         they are sent, so that the server stores them on its core while this one makes the
         next (a COPY per 100,000 rows left each side waiting for the other)."""
         for t in self._tables:
-            await self._copy_all(t.name, t.columns, replica.rows(t), self._schema)
+            encoded = replica.encoded(t)
+            if encoded is not None:
+                await self._copy_encoded(t.name, t.columns, encoded, self._schema)
+            else:
+                await self._copy_all(t.name, t.columns, replica.rows(t), self._schema)
+        if positions is not None:
+            await self._copy_encoded(
+                "projection_positions", POSITION_COLUMNS, positions, self._schema
+            )
+            return
         rows = ((projection, *position) for position in _in_order(versions))
-        await self._copy_all(
-            "projection_positions", ("projection", "stream_id", "version"), rows, self._schema
-        )
+        await self._copy_all("projection_positions", POSITION_COLUMNS, rows, self._schema)
 
     async def _copy(
         self, table: str, columns: tuple[str, ...], rows: Iterable[Row], schema: str = "pg_temp"
@@ -219,6 +254,21 @@ class Stage:
     ) -> None:
         await self._conn.copy_records_to_table(
             table, records=rows, columns=list(columns), schema_name=schema
+        )
+
+    async def _copy_encoded(
+        self,
+        table: str,
+        columns: tuple[str, ...],
+        data: Encoding,
+        schema: str,
+    ) -> None:
+        async def pieces() -> AsyncIterator[bytes]:
+            for piece in chunked(data):
+                yield cast(bytes, piece)  # a memoryview is sent as it is, not copied first
+
+        await self._conn.copy_to_table(
+            table, source=pieces(), columns=list(columns), schema_name=schema, format="binary"
         )
 
 

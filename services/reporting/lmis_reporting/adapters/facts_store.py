@@ -56,9 +56,14 @@ def parse(stream_type: str, text: str) -> Facts:
 
 def dump(facts: Facts) -> str:
     """`facts.model_dump_json(exclude_defaults=True)`: defaults left out, as most of a record
-    is empty until its stream has gone far. Asked of the serializer straight: a third cheaper,
-    measured, and a rebuild dumps every stream's facts."""
-    return facts.__pydantic_serializer__.to_json(facts, exclude_defaults=True).decode()
+    is empty until its stream has gone far."""
+    return dump_bytes(facts).decode()
+
+
+def dump_bytes(facts: Facts) -> bytes:
+    """`dump` as UTF-8, asked of the serializer straight: a third cheaper than
+    `model_dump_json`, measured, and a rebuild dumps every stream's facts."""
+    return facts.__pydantic_serializer__.to_json(facts, exclude_defaults=True)
 
 
 class BatchDumps:

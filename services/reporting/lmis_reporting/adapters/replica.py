@@ -8,10 +8,10 @@ What was known at the end of each day (`history_store.py`) is rebuilt the same w
 `replica_history.py`'s ports.
 
 Split across processes (`lmis_shared.processing.replay_parts`), each part exports its counts,
-and its streams' facts and history already dumped to JSON, as the tables hold them (the
-dumping is done in parallel too; each facts object once), sorted by stream; the absorbing
-replica keeps them so, and parses a stream's facts again only if a later event of that stream
-comes, as the live projection parses the row it loads.
+and its streams' facts and history rows encoded for COPY (`replica_parts.py`; the dumping to
+JSON is done in parallel too, each facts object once), sorted by stream; the absorbing
+replica encodes its own part so too, keeps them, and parses a stream's facts again only if a
+later event of that stream comes, as the live projection parses the row it loads.
 """
 
 from __future__ import annotations
@@ -19,11 +19,10 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from itertools import chain
-from operator import itemgetter
 from typing import ClassVar, cast
 from uuid import UUID
 
-from lmis_reporting.adapters.facts_store import BatchDumps, parse
+from lmis_reporting.adapters.facts_store import parse
 from lmis_reporting.adapters.replica_history import (
     COUNTS_RECORDED,
     FACTS_HISTORY,
@@ -35,16 +34,16 @@ from lmis_reporting.adapters.replica_history import (
 from lmis_reporting.adapters.replica_parts import (
     AbsorbedPart,
     DumpedFacts,
-    ExportedFacts,
-    ExportedHistory,
-    columns,
+    EncodedStreams,
+    encode_rows,
+    encode_streams,
 )
 from lmis_reporting.application.bulk_counting import bulk_tally
 from lmis_reporting.domain.facts import Facts
 from lmis_reporting.domain.indicators import Increment
 from lmis_shared.clock import VIETNAM_TZ
+from lmis_shared.processing.copy_binary import HEADER, TRAILER
 from lmis_shared.processing.replay import Replayed
-from lmis_shared.processing.replay_parts import packed
 from lmis_shared.processing.staging import Replica, Row, Table
 
 COUNTS = Table(
@@ -53,9 +52,9 @@ COUNTS = Table(
 FACTS = Table("stream_facts", ("stream_id",), ("stream_type", "commune_code", "facts"))
 
 
-_Exported = tuple[dict[Row, int], dict[Row, int], ExportedFacts, ExportedHistory]
+_Exported = tuple[dict[Row, int], dict[Row, int], EncodedStreams]
 """`IndicatorReplica.export`: the counts, the counts by day recorded, the streams' facts and
-their history (`replica_parts.py`)."""
+history rows (`replica_parts.py`)."""
 
 
 class MemoryStreamFacts:
@@ -76,6 +75,11 @@ class MemoryStreamFacts:
             found |= {i: parse(dumped[i][0], dumped[i][2]) for i in stream_ids if i in dumped}
         return found
 
+    def handed_over(self) -> None:
+        """Forget the streams' facts: they are encoded in a part (`IndicatorReplica.prepare`)."""
+        self.facts = {}
+        self.texts.forget()
+
     async def save(self, facts: Mapping[UUID, tuple[str, Facts]]) -> None:
         self.facts.update(facts)
         self.touched.update(facts)
@@ -88,7 +92,7 @@ class MemoryStreamFacts:
         from one end, measured twice as fast as in any order), or those of `ids` that exist."""
         facts, dumped, text = self.facts, self.dumped, self.texts.keep
         if ids is None:  # sorted as pairs by id, not looked up again in that order (slower)
-            for i, (stream_type, f) in sorted(facts.items(), key=itemgetter(0)):
+            for i, (stream_type, f) in sorted(facts.items(), key=_first):
                 yield i, stream_type, f.commune_code, text(f)
             yield from ((i, *row) for i, row in dumped.items())
             return
@@ -98,6 +102,10 @@ class MemoryStreamFacts:
                 yield i, stream_type, f.commune_code, text(f)
             elif i in dumped:
                 yield (i, *dumped[i])
+
+
+def _first(item: tuple[UUID, object]) -> UUID:
+    return item[0]
 
 
 class MemoryCounts:
@@ -172,6 +180,8 @@ class IndicatorReplica(Replica):
                     break
 
     def rows(self, table: Table, keys: Collection[Row] | None = None) -> Iterable[Row]:
+        if keys is not None and self.parts and table in (FACTS, FACTS_HISTORY):
+            self._take({cast(UUID, k[0]) for k in keys})  # rows by key are read here
         if table is COUNTS_RECORDED:
             return self.recorded.rows(keys)
         if table is FACTS_HISTORY:
@@ -197,25 +207,34 @@ class IndicatorReplica(Replica):
         ids, self.facts.touched = self.facts.touched, set()
         return {(i,) for i in ids}
 
+    def encoded(self, table: Table) -> Iterable[bytes | memoryview] | None:
+        if not self.parts or table not in (FACTS, FACTS_HISTORY):
+            return None
+        # the streams taken out of the parts (few: events during the replay), then the parts'
+        if table is FACTS:
+            own = encode_rows(len(FACTS.columns), self.facts.rows())
+            return chain((HEADER, own), *(p.facts_encoded() for p in self.parts), (TRAILER,))
+        own = encode_rows(len(FACTS_HISTORY.columns), self.history.rows(None))
+        return chain((HEADER, own), *(p.history_encoded() for p in self.parts), (TRAILER,))
+
     def prepare(self) -> None:
-        # the facts dumped ahead (while the other parts finish): this replica's rows, made
-        # in the swap, then only look them up
-        self.facts.texts.prepare(f for _, f in self.facts.facts.values())
+        # this process's own streams encoded as the other parts' are, while they finish: the
+        # swap then forwards every part's bytes
+        own = self._encode_streams()
+        self.parts.insert(0, AbsorbedPart(own))
+        self.facts.handed_over()
+        self.history.handed_over()
+
+    def _encode_streams(self) -> EncodedStreams:
+        return encode_streams(self.facts.facts, self.history.versions, self.history.days)
 
     def export(self) -> object:
-        text = BatchDumps()  # a stream's facts and its last version's: dumped once
-        rows = [
-            (i, stream_type, f.commune_code, text(f))
-            for i, (stream_type, f) in sorted(self.facts.facts.items(), key=itemgetter(0))
-        ]
-        ids, stream_types, communes, texts = columns(rows, 4)
-        facts = (packed(cast(list[UUID], ids)), stream_types, communes, texts)
-        exported = (self.counts.values, self.recorded.values, facts, self.history.export(text))
-        return cast(_Exported, exported)
+        exported: _Exported = (self.counts.values, self.recorded.values, self._encode_streams())
+        return exported
 
     def absorb(self, exported: object) -> None:
-        counts, recorded, facts, history = cast(_Exported, exported)
+        counts, recorded, streams = cast(_Exported, exported)
         for mine, theirs in ((self.counts.values, counts), (self.recorded.values, recorded)):
             for key, value in theirs.items():
                 mine[key] = mine.get(key, 0) + value
-        self.parts.append(AbsorbedPart(facts, history))
+        self.parts.append(AbsorbedPart(streams))

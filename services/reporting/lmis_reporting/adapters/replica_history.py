@@ -9,16 +9,15 @@ before it too.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import TypeVar, cast
 from uuid import UUID
 
 from lmis_reporting.adapters.facts_store import dump
-from lmis_reporting.adapters.replica_parts import DumpedVersion, ExportedHistory, columns
+from lmis_reporting.adapters.replica_parts import DumpedVersion, stream_of
 from lmis_reporting.application.ports import FactVersion, RecordedIncrement
 from lmis_reporting.domain.facts import Facts
-from lmis_shared.processing.replay_parts import packed
 from lmis_shared.processing.staging import Row, Table
 
 COUNTS_RECORDED = Table(
@@ -102,17 +101,6 @@ class FactsText:
         self._kept = {}
 
 
-_Version = tuple[_Key, tuple[str, Facts]]
-
-
-def _stream_of(version: _Version) -> UUID:
-    return version[0][0]
-
-
-def _day_of(version: _Version) -> date:
-    return version[0][1]
-
-
 class MemoryFactHistory:
     """The `FactHistory` port over each stream's versions, by day."""
 
@@ -121,7 +109,7 @@ class MemoryFactHistory:
         self.versions: dict[tuple[UUID, date], tuple[str, Facts]] = {}
         self.dumped: dict[tuple[UUID, date], DumpedVersion] = {}
         """Versions taken from another process's part (`adopt`), not recorded since."""
-        self._days: dict[UUID, list[date]] = {}
+        self.days: dict[UUID, list[date]] = {}
         self._touched: set[Row] = set()
 
     async def record(self, versions: Sequence[FactVersion]) -> None:
@@ -129,7 +117,7 @@ class MemoryFactHistory:
 
     def record_all(self, versions: Mapping[_Key, tuple[str, Facts]]) -> None:
         """`record`, the versions by stream and day (as `bulk_tally` leaves them)."""
-        mine, dumped, by_stream, touched = self.versions, self.dumped, self._days, self._touched
+        mine, dumped, by_stream, touched = self.versions, self.dumped, self.days, self._touched
         for key, version in versions.items():
             stream_id, known_from = key
             if key not in mine and (not dumped or dumped.pop(key, None) is None):
@@ -143,12 +131,12 @@ class MemoryFactHistory:
 
     def adopt(self, stream_id: UUID, versions: Sequence[tuple[date, DumpedVersion]]) -> None:
         """A stream taken from another process's part, its versions in day order."""
-        self._days[stream_id] = [day for day, _ in versions]
+        self.days[stream_id] = [day for day, _ in versions]
         self.dumped.update(((stream_id, day), row) for day, row in versions)
 
     def _until(self, stream_id: UUID, known_from: date) -> date | None:
         """The day the stream's next version is known from, if any."""
-        days = self._days[stream_id]
+        days = self.days[stream_id]
         if len(days) == 1:
             return None
         at = bisect.bisect_right(days, known_from)
@@ -174,9 +162,9 @@ class MemoryFactHistory:
     def _all_rows(self) -> Iterator[Row]:
         """Every row, the versions sorted by stream alone (ids compare in C, pairs of id and
         day do not; the live table's index fills fastest in the key's order)."""
-        text, until, by_stream = self._texts.take, self._until, self._days
+        text, until, by_stream = self._texts.take, self._until, self.days
         for (stream_id, known_from), (stream_type, facts) in sorted(
-            self.versions.items(), key=_stream_of
+            self.versions.items(), key=stream_of
         ):
             # most streams have one version: known until no day, no search
             end = None if len(by_stream[stream_id]) == 1 else until(stream_id, known_from)
@@ -189,15 +177,6 @@ class MemoryFactHistory:
         touched, self._touched = self._touched, set()
         return touched
 
-    def export(self, text: Callable[[Facts], str]) -> ExportedHistory:
-        """The versions for another process (a replay split by stream: `replica_parts.py`),
-        their facts as JSON (`text`: the same string as the stream's `stream_facts` row, for
-        its last version; pickled once)."""
-        ordered = sorted(sorted(self.versions.items(), key=_day_of), key=_stream_of)
-        rows = [
-            (stream_id, day.toordinal(), stream_type, facts.commune_code, text(facts))
-            for (stream_id, day), (stream_type, facts) in ordered
-        ]  # one pass: each version's objects read while they are at hand
-        ids, ordinals, stream_types, communes, texts = columns(rows, 5)
-        exported = (packed(cast(list[UUID], ids)), ordinals, stream_types, communes, texts)
-        return cast(ExportedHistory, exported)
+    def handed_over(self) -> None:
+        """Forget the versions: they are encoded in a part (`IndicatorReplica.prepare`)."""
+        self.versions, self.days = {}, {}
