@@ -14,6 +14,10 @@ Public API:
     choice(labels) -> Parse, choices(labels) -> Parse      Vietnamese label -> API value(s)
     read_table(data: bytes | IO[bytes], template, *, max_rows=MAX_ROWS) -> Table
                                                  streamed; limits applied while reading
+    stream_table(data, template, *, max_rows=MAX_ROWS) -> context of (head Table, rows)
+                                                 the rows as they are read (`reading.py`)
+    streamed.streamed_table(open, batch_size) -> StreamedTable   read in a thread, rows in
+                                                 batches to the event loop as they are read
     Table(template, headings, rows, unrecognised, format, example_skipped)
         .heading(field) -> str, .error(row, field, reason) -> RowError
     Row(number: int, values: Mapping[str, str])
@@ -29,7 +33,7 @@ Public API:
 
 from lmis_shared.imports.commands import build_command, decided
 from lmis_shared.imports.errors import RowError, RowRejected, UnreadableFile
-from lmis_shared.imports.reading import MAX_ROWS, Row, Table, read_table
+from lmis_shared.imports.reading import MAX_ROWS, Row, Table, read_table, stream_table
 from lmis_shared.imports.summary import ImportSummary
 from lmis_shared.imports.template import Column, Parse, Template
 from lmis_shared.imports.values import choice, choices, vietnamese_date
@@ -59,6 +63,7 @@ __all__ = [
     "decided",
     "error_report_xlsx",
     "read_table",
+    "stream_table",
     "template_xlsx",
     "vietnamese_date",
 ]

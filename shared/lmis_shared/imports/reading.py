@@ -20,7 +20,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from itertools import chain, islice
 from typing import IO
@@ -82,6 +82,18 @@ def read_table(data: bytes | IO[bytes], template: Template, *, max_rows: int = M
     """The file's rows, or UnreadableFile saying why nothing can be read. `data` is the file's
     bytes or a seekable binary file (an upload spooled to disk), read as a stream: the row
     and line limits apply while reading, so a hostile file is refused having cost little."""
+    with stream_table(data, template, max_rows=max_rows) as (head, rows):
+        return replace(head, rows=list(rows), example_skipped=rows.example_skipped)
+
+
+@contextmanager
+def stream_table(
+    data: bytes | IO[bytes], template: Template, *, max_rows: int = MAX_ROWS
+) -> Iterator[tuple[Table, TableRows]]:
+    """`read_table` one row at a time: the table's head (headings, unrecognised columns,
+    format; no rows) once its heading row is read, and its rows as they are read. Iterating
+    the rows may still raise UnreadableFile: until the last row is read, the file may turn
+    out unreadable (`streamed.py` waits for it before anything is saved)."""
     file = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
     head = file.read(_SNIFF_BYTES)
     file.seek(0)
@@ -97,8 +109,8 @@ def read_table(data: bytes | IO[bytes], template: Template, *, max_rows: int = M
         if head.startswith(_XLSX_MAGIC)
         else (_csv_rows(file, head, template), "csv")
     )
-    with source as rows:
-        return _table(rows, template, fmt, max_rows)
+    with source as numbered:
+        yield _table_head(iter(numbered), template, fmt, max_rows)
 
 
 def _indexed(cells: Cells) -> Iterable[tuple[int, object]]:
@@ -156,33 +168,55 @@ def _bounded_lines(text: IO[str]) -> Iterator[str]:
 # --- rows ---------------------------------------------------------------------------------
 
 
-def _table(rows: Iterable[Numbered], template: Template, fmt: str, max_rows: int) -> Table:
-    rows = iter(rows)
+def _table_head(
+    rows: Iterator[Numbered], template: Template, fmt: str, max_rows: int
+) -> tuple[Table, TableRows]:
     first = list(islice(rows, HEADER_SEARCH_ROWS))
     header_index, matched = _best_header([cells for _, cells in first], template)
     if matched == 0:
         expected = ", ".join(c.heading for c in template.columns if c.required)
         raise UnreadableFile(f"no heading row found: the template's headings are {expected}")
     positions, headings, unrecognised = _headings(first[header_index][1], template)
-    example = template.example_row()
-    table_rows: list[Row] = []
-    example_skipped = False
-    blank = 0
     columns = [(f, i, template.by_field[f]) for f, i in positions.items()]
-    for number, cells in chain(first[header_index + 1 :], rows):
-        values = _values(cells, columns)
-        if not values:
-            blank += 1
-            if blank > MAX_BLANK_ROWS:
-                raise UnreadableFile(f"the file has more than {MAX_BLANK_ROWS} blank rows")
-            continue
-        if values == example:
-            example_skipped = True
-            continue
-        if len(table_rows) == max_rows:
-            raise UnreadableFile(f"the file has more than {max_rows} rows: split it")
-        table_rows.append(Row(number, values))
-    return Table(template, headings, table_rows, unrecognised, fmt, example_skipped)
+    after = chain(first[header_index + 1 :], rows)
+    head = Table(template, headings, [], unrecognised, fmt)
+    return head, TableRows(after, columns, template.example_row(), max_rows)
+
+
+class TableRows:
+    """The rows under the heading row, read as they are iterated (once)."""
+
+    def __init__(
+        self,
+        numbered: Iterator[Numbered],
+        columns: Sequence[tuple[str, int, Column]],
+        example: Mapping[str, str],
+        max_rows: int,
+    ) -> None:
+        self._numbered = numbered
+        self._columns = columns
+        self._example = example
+        self._max_rows = max_rows
+        self.example_skipped = False
+        """Whether a row equal to the template's example row was skipped (so far)."""
+
+    def __iter__(self) -> Iterator[Row]:
+        columns, example, max_rows = self._columns, self._example, self._max_rows
+        blank = count = 0
+        for number, cells in self._numbered:
+            values = _values(cells, columns)
+            if not values:
+                blank += 1
+                if blank > MAX_BLANK_ROWS:
+                    raise UnreadableFile(f"the file has more than {MAX_BLANK_ROWS} blank rows")
+                continue
+            if values == example:
+                self.example_skipped = True
+                continue
+            if count == max_rows:
+                raise UnreadableFile(f"the file has more than {max_rows} rows: split it")
+            count += 1
+            yield Row(number, values)
 
 
 def _best_header(grid: Grid, template: Template) -> tuple[int, int]:

@@ -20,7 +20,8 @@ actor of their events, so the entry does not list them.
 
 import asyncio
 from collections.abc import Callable
-from typing import Annotated, Any, Literal, Protocol
+from functools import partial
+from typing import Annotated, Any, Literal, Protocol, runtime_checkable
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -36,9 +37,11 @@ from lmis_shared.imports import (
     Template,
     error_report_xlsx,
     read_table,
+    stream_table,
     template_xlsx,
 )
 from lmis_shared.imports.heap import fewer_collections
+from lmis_shared.imports.streamed import StreamedTable, streamed_table
 from lmis_shared.telemetry import current_traceparent
 from lmis_shared.web.app import PROBLEM_RESPONSES
 from lmis_shared.web.security import current_principal
@@ -101,6 +104,16 @@ class ImportUseCase(Protocol):
         ...
 
     async def run(self, table: Table, ctx: CommandContext) -> ImportSummary: ...
+
+
+@runtime_checkable
+class StreamedImportUseCase(ImportUseCase, Protocol):
+    """An import that takes the rows as they are read (`imports/streamed.py`), in batches of
+    `batch_size`, and saves nothing before the last one is read."""
+
+    batch_size: int
+
+    async def run_streamed(self, reading: StreamedTable, ctx: CommandContext) -> ImportSummary: ...
 
 
 def imports_router(
@@ -183,10 +196,17 @@ async def import_upload(
     max_bytes: int,
 ) -> Response:
     """Read the uploaded file, import it, and answer the summary or the error workbook."""
+    ctx = _command_context(request, caller)
     with fewer_collections():
-        async with received_file(request, max_bytes) as file:
-            table = await asyncio.to_thread(read_table, file, imports.template)
-        summary = await imports.run(table, _command_context(request, caller))
+        if isinstance(imports, StreamedImportUseCase):  # its rows prepared as they are read
+            async with received_file(request, max_bytes) as file:
+                opened = partial(stream_table, file, imports.template)
+                async with streamed_table(opened, imports.batch_size) as reading:
+                    summary = await imports.run_streamed(reading, ctx)
+        else:
+            async with received_file(request, max_bytes) as file:
+                table = await asyncio.to_thread(read_table, file, imports.template)
+            summary = await imports.run(table, ctx)
     if report == "xlsx":
         report_xlsx = error_report_xlsx(summary.errors, summary)
         return xlsx_response(report_xlsx, report_file, _counts(summary))

@@ -19,17 +19,19 @@ earlier part of the same import (the CLI sends a file in chunks under one correl
 row repeats an earlier row, a mistake in the file, not a re-run.
 
 Planning (CPU: validating and deciding) runs batch k + 1 while batch k is being saved: in a
-thread, or, with worker processes (`import_prepared.py`), ahead in them, sealed and serialised.
+thread, or, with worker processes (`import_prepared.py`), ahead in them, sealed and serialised,
+from the first batch read (`run_streamed`: while the service's process reads the rest of the
+file); the saves wait until the whole file is read.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from functools import partial
 from typing import TypeVar
 
+from lmis_registry.application.import_ahead import PreparingAhead
 from lmis_registry.application.import_files import BulkFiles, Looked, Looks
 from lmis_registry.application.import_identities import ImportedIdentities
 from lmis_registry.application.import_prepared import (
@@ -57,6 +59,7 @@ from lmis_shared.errors import ConcurrencyConflict, Forbidden
 from lmis_shared.events import NewEvent, new_event_ids
 from lmis_shared.eventstore import AppendContext, WrongExpectedVersion
 from lmis_shared.imports import ImportSummary, Row, RowRejected, Table, Template
+from lmis_shared.imports.streamed import StreamedTable
 
 BATCH_SIZE = 1000
 MAX_ATTEMPTS = 5
@@ -93,19 +96,31 @@ class WorkerImports:
         self._authorizer = authorizer
         self.template = template
         self._follow_ups = tuple(follow_ups)
-        self._batch_size = batch_size
+        self.batch_size = batch_size
 
     async def run(
         self, table: Table, ctx: CommandContext, progress: Progress | None = None
     ) -> ImportSummary:
         """Import `table`'s rows; `progress(n)` hears of every `n` rows dealt with."""
+        return await self.run_streamed(StreamedTable.of(table, self.batch_size), ctx, progress)
+
+    async def run_streamed(
+        self, reading: StreamedTable, ctx: CommandContext, progress: Progress | None = None
+    ) -> ImportSummary:
+        """`run` on a table still being read: with worker processes, its batches are prepared
+        as they are read; nothing is saved before the last one is read (the file may still
+        turn out unreadable: UnreadableFile, and nothing is imported)."""
         self.authorise(ctx.principal)
-        summary = ImportSummary(rows=len(table.rows), unrecognised_columns=table.unrecognised)
         context = ctx.append_context(SOURCE, self._clock.now())
         if self._prepared is not None:
-            saved = await self._run_prepared(self._prepared, table, ctx, context, summary, progress)
+            summary, saved = await self._run_prepared(
+                self._prepared, reading, ctx, context, progress
+            )
         else:
-            saved = await self._run_here(table, ctx, context, summary, progress)
+            async for _ in reading.batches():  # planned in a thread: nothing to overlap
+                pass
+            summary = _summary_of(reading.table)
+            saved = await self._run_here(reading.table, ctx, context, summary, progress)
         if self._identities is not None and saved:  # after the rows: not on the import's path
             await self._identities.check(saved, context)
         return summary
@@ -132,7 +147,7 @@ class WorkerImports:
         saved: list[workers.WorkerFile] = []
         saving: asyncio.Task[list[workers.WorkerFile]] | None = None
         try:
-            for rows in _batches(table.rows, self._batch_size):
+            for rows in _batches(table.rows, self.batch_size):
                 planned, errors = await asyncio.to_thread(planner.plan, rows)
                 summary.errors += errors
                 if saving is not None:
@@ -150,43 +165,37 @@ class WorkerImports:
     async def _run_prepared(
         self,
         prepared: PreparedImports,
-        table: Table,
+        reading: StreamedTable,
         ctx: CommandContext,
         context: AppendContext,
-        summary: ImportSummary,
         progress: Progress | None,
-    ) -> list[workers.WorkerFile]:
-        """Rows prepared in worker processes, `prepared.window` batches ahead, checked here
-        in the file's order against earlier rows and stored files, saved batch by batch."""
+    ) -> tuple[ImportSummary, list[workers.WorkerFile]]:
+        """Rows prepared in worker processes as they are read (`import_ahead.py`), then,
+        once the whole file is read, checked here in the file's order against earlier rows
+        and stored files and saved batch by batch, while the later ones are prepared."""
+        head = reading.head
         job = PreparingJob(
             ctx.principal,
             self._clock.today(),
             context,
-            dict(table.headings),
+            dict(head.headings),
             keep_files=self._identities is not None,
         )
-        first = FirstInFile(table)
-        batches = _batches(table.rows, self._batch_size)
-        ahead: deque[tuple[list[Row], asyncio.Future[tuple[list[Prepared], Looked | None]]]]
-        ahead = deque()
         looks = Looks(self._files, adaptive=True)
-
-        def prepare_next() -> None:
-            rows = next(batches, None)
-            if rows is not None:
-                preparing = self._prepare(prepared, looks, job, rows)
-                ahead.append((rows, asyncio.ensure_future(preparing)))
-
-        save = partial(self._save, table, ctx.principal, context, summary, progress, looks=looks)
+        ahead = PreparingAhead(prepared.window, partial(self._prepare, prepared, looks, job))
         saved: list[workers.WorkerFile] = []
         saving: asyncio.Task[list[workers.WorkerFile]] | None = None
         try:
-            for _ in range(prepared.window):
-                prepare_next()
-            while ahead:
-                rows, preparing = ahead.popleft()
-                outcomes, looked = await preparing
-                prepare_next()
+            async for rows in reading.batches():
+                ahead.add(rows)
+            table = reading.table  # read to its end: the saves may start
+            summary = _summary_of(table)
+            first = FirstInFile(table)
+            save = partial(
+                self._save, table, ctx.principal, context, summary, progress, looks=looks
+            )
+            while (taken := await ahead.next()) is not None:
+                rows, (outcomes, looked) = taken
                 ready: list[PreparedFile] = []
                 for outcome in outcomes:
                     if isinstance(outcome, list):
@@ -203,11 +212,11 @@ class WorkerImports:
             if saving is not None:
                 saved += await saving
         finally:
-            left = [f for _, f in ahead] + ([saving] if saving is not None else [])
-            for future in left:
-                future.cancel()
-            await asyncio.gather(*left, return_exceptions=True)
-        return saved
+            if saving is not None and not saving.done():
+                saving.cancel()
+                await asyncio.gather(saving, return_exceptions=True)
+            await ahead.aclose()
+        return summary, saved
 
     @staticmethod
     async def _prepare(
@@ -316,6 +325,10 @@ def _changes(batch: list[PlannedFile], context: AppendContext) -> list[Change[wo
         )
         for p in batch
     ]
+
+
+def _summary_of(table: Table) -> ImportSummary:
+    return ImportSummary(rows=len(table.rows), unrecognised_columns=table.unrecognised)
 
 
 def _batches(rows: list[Row], size: int) -> Iterator[list[Row]]:
