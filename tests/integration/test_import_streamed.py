@@ -23,6 +23,8 @@ BROKEN = {
     "not UTF-8": "012090999999,\xff\xfe".encode("latin-1"),
     "a line too long": b"x" * (MAX_LINE_CHARS + 1),
     "too many blank rows": b",,,\r\n" * (MAX_BLANK_ROWS + 1),
+    "a quote left open": '1,"Lò Văn Páo,03/05/1995\r\n'.encode() + b"2,x,y\r\n" * 3,
+    "a NUL in a name": "1,Lò\x00Văn Páo,03/05/1995,Nam,Thái,012095183405,03637".encode(),
 }
 """What comes after the file's good rows (more than two batches of them)."""
 

@@ -61,6 +61,45 @@ def windows_1258(text: str) -> bytes:
     return out
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_a_nul_anywhere_in_a_csv_refuses_the_file_not_only_in_its_first_bytes(
+    encoding: str,
+) -> None:
+    # PostgreSQL stores no NUL in text: one in a name, past the bytes looked at first, was
+    # a 500 after the rows before it were saved
+    rows = [HEADINGS, *[ROW] * 200, [f"Lò{chr(0)}Thị Mai", *ROW[1:]]]
+    text = "\r\n".join(",".join(r) for r in rows)
+    data = (
+        text.encode("utf-8")
+        if encoding == "utf-8"
+        else codecs.BOM_UTF16_LE + text.encode("utf-16-le")
+    )
+    assert b"\x00" not in data[:4096] or encoding == "utf-16"
+    with pytest.raises(UnreadableFile) as refused:
+        read_table(data, TEMPLATE)
+    assert refused.value.field == "file"
+    assert "NUL" in refused.value.message
+    assert "Lò" not in refused.value.message
+
+
+def test_a_quote_left_open_refuses_the_file_instead_of_taking_the_rows_after_it() -> None:
+    # not strict, the reader took every line after the open quote into one cell: those
+    # rows were neither imported nor refused, with no error of their own
+    rows = [",".join(HEADINGS), *[",".join(ROW)] * 3, '"Lò Thị Mai,' + ",".join(ROW[1:])]
+    data = "\r\n".join([*rows, *[",".join(ROW)] * 5]).encode()
+    with pytest.raises(UnreadableFile) as refused:
+        read_table(data, TEMPLATE)
+    assert refused.value.field == "file"
+    assert "at line 10" in refused.value.message  # where the reader gave up: the last
+    assert "Lò" not in refused.value.message
+
+
+def test_quoted_cells_that_spreadsheets_write_still_read() -> None:
+    text = ",".join(HEADINGS) + '\r\n"Lò Thị Mai","12/04/1998",Nữ,"' + CITIZEN_ID + '",03637\r\n'
+    table = read_table(text.encode(), TEMPLATE)
+    assert dict(table.rows[0].values) == EXPECTED
+
+
 def test_a_windows_1258_csv_is_refused_with_how_to_save_it_as_utf8() -> None:
     data = windows_1258("Họ và tên,Ngày sinh,Số CCCD\r\nLò Thị Mai,12/04/1998,012198001234\r\n")
     assert len(data) > 40  # every character written

@@ -23,7 +23,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from itertools import chain, islice
-from typing import IO
+from typing import IO, Any
 
 from lmis_shared.imports.errors import RowError, UnreadableFile
 from lmis_shared.imports.template import Column, Template
@@ -41,6 +41,8 @@ _XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE: Excel 97-2003, or an en
 _SEPARATORS = (",", ";", "\t")
 _MAX_HEADING_SHOWN = 60
 _SNIFF_BYTES = 4096
+_NOT_TEXT = "the file is neither an XLSX workbook nor CSV text (it holds a NUL character)"
+"""PostgreSQL stores no NUL in text, and no CSV a spreadsheet writes holds one."""
 
 Cells = Sequence[object] | Mapping[int, object]
 """A row's cells: a CSV line's in order, or an XLSX row's by column (sparse)."""
@@ -126,7 +128,7 @@ def _csv_rows(
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding = "utf-16"
     elif b"\x00" in head:
-        raise UnreadableFile("the file is neither an XLSX workbook nor CSV text")
+        raise UnreadableFile(_NOT_TEXT)
     else:
         encoding = "utf-8-sig"
     return _csv_reader(file, encoding, template)
@@ -142,15 +144,23 @@ def _csv_reader(file: IO[bytes], encoding: str, template: Template) -> Iterator[
 
 
 def _csv_cells(lines: Iterator[str], template: Template) -> Iterator[list[str]]:
+    reader: Any = None
     try:
         first = list(islice(lines, HEADER_SEARCH_ROWS))
         separator = max(
             _SEPARATORS,
             key=lambda s: _best_header(list(csv.reader(first, delimiter=s)), template)[1],
         )
-        yield from csv.reader(chain(first, lines), delimiter=separator)
-    except csv.Error as error:
-        raise UnreadableFile(f"the CSV file is malformed ({type(error).__name__})") from None
+        # strict: a quote left open would otherwise take every line after it into one cell,
+        # rows lost with no error of their own; a spreadsheet never writes one
+        reader = csv.reader(chain(first, lines), delimiter=separator, strict=True)
+        yield from reader
+    except csv.Error:
+        where = f" at line {reader.line_num}" if reader is not None else ""
+        raise UnreadableFile(
+            f"the CSV file is malformed{where}: a quoted cell is not closed, text follows "
+            f"its closing quote, or a cell is longer than {csv.field_size_limit()} characters"
+        ) from None
     except UnicodeDecodeError:
         raise UnreadableFile(
             "the CSV file is not UTF-8 (Windows-1258, TCVN3 and VNI are not read): in Excel "
@@ -162,6 +172,8 @@ def _bounded_lines(text: IO[str]) -> Iterator[str]:
     while line := text.readline(MAX_LINE_CHARS + 1):
         if len(line) > MAX_LINE_CHARS:
             raise UnreadableFile(f"a line of the file is longer than {MAX_LINE_CHARS} characters")
+        if "\x00" in line:  # the first bytes are looked at for it; this is every line after
+            raise UnreadableFile(_NOT_TEXT)
         yield line
 
 
