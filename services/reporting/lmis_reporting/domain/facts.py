@@ -161,12 +161,15 @@ def _empty(cls: type[Facts]) -> Facts:
     return cls()
 
 
+_NO_WORKER_FACTS = WorkerFacts()
+
+
 def _worker(f: WorkerFacts, e: EventPayload) -> WorkerFacts:
     match e:
         case r.WorkerRegistered():
             # a copy of the empty facts, not validated anew: the payload's values are typed
             # already (measured 2.9 -> 2.1 us, one per worker replayed); same fields set
-            return _empty(WorkerFacts).model_copy(
+            return _NO_WORKER_FACTS.model_copy(
                 update={
                     "commune_code": e.commune_code,
                     "province_code": e.province_code,
