@@ -16,7 +16,7 @@ from lmis_shared.events import EventPayload
 from lmis_shared.privacy import envelope
 from lmis_shared.privacy.fields import personal_fields
 from lmis_shared.processing.decoding import Rejected, validate_payload
-from lmis_shared.processing.replay import Replayed, Typing, typed
+from lmis_shared.processing.replay import WHOLE, Part, Replayed, Typing, chunk_statement, typed
 from tests.unit.event_examples import recorded_event
 from tests.unit.test_registry_contracts import EXAMPLES
 
@@ -77,3 +77,10 @@ def test_a_payload_off_its_contract_is_refused() -> None:
     row = stored(payload.event_type, {**payload.model_dump(mode="json"), "commune_code": [1]})
     with pytest.raises(Rejected):
         Typing({payload.event_type})([row])
+
+
+@pytest.mark.parametrize("part", [WHOLE, (1, 2)])
+def test_the_statements_give_the_columns_in_the_places_typing_reads(part: Part) -> None:
+    selected = chunk_statement("s", part).split(" from ")[0].removeprefix("select ")
+    names = [c.strip().split(" as ")[-1] for c in selected.split(",")]
+    assert names[:7] == ["tx", "seq", "event_type", "stream_id", "stream_type", "version", "data"]

@@ -156,8 +156,9 @@ _UPCAST: _Validate = cast(_Validate, object())
 
 class Typing:
     """`typed` over a chunk's rows, with what depends only on an event's type looked up once
-    per type (the upcasters, `handled`, the payload class and its validator): per row only
-    the payload is validated (measured: the lookups were a third of typing's own time)."""
+    per type (the upcasters, `handled`, the payload class and its validator) and the row read
+    by place: per row only the payload is validated (the look-ups by name and per row were
+    most of typing's own time, besides validating; a rebuild types every event)."""
 
     def __init__(self, handled: Container[str]) -> None:
         self.handled = handled
