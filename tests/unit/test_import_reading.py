@@ -90,7 +90,7 @@ def test_a_quote_left_open_refuses_the_file_instead_of_taking_the_rows_after_it(
     with pytest.raises(UnreadableFile) as refused:
         read_table(data, TEMPLATE)
     assert refused.value.field == "file"
-    assert "at line 10" in refused.value.message  # where the reader gave up: the last
+    assert "beginning at line 5" in refused.value.message  # where the quote opens
     assert "Lò" not in refused.value.message
 
 

@@ -154,9 +154,12 @@ def _csv_cells(lines: Iterator[str], template: Template) -> Iterator[list[str]]:
         # strict: a quote left open would otherwise take every line after it into one cell,
         # rows lost with no error of their own; a spreadsheet never writes one
         reader = csv.reader(chain(first, lines), delimiter=separator, strict=True)
-        yield from reader
+        begun = 1  # the line the record being read begins on: where an open quote is
+        for cells in reader:
+            yield cells
+            begun = reader.line_num + 1
     except csv.Error:
-        where = f" at line {reader.line_num}" if reader is not None else ""
+        where = f" in the row beginning at line {begun}" if reader is not None else ""
         raise UnreadableFile(
             f"the CSV file is malformed{where}: a quoted cell is not closed, text follows "
             f"its closing quote, or a cell is longer than {csv.field_size_limit()} characters"
