@@ -161,22 +161,15 @@ def _empty(cls: type[Facts]) -> Facts:
     return cls()
 
 
-_NO_WORKER_FACTS = WorkerFacts()
-
-
 def _worker(f: WorkerFacts, e: EventPayload) -> WorkerFacts:
     match e:
         case r.WorkerRegistered():
-            # a copy of the empty facts, not validated anew: the payload's values are typed
-            # already (measured 2.9 -> 2.1 us, one per worker replayed); same fields set
-            return _NO_WORKER_FACTS.model_copy(
-                update={
-                    "commune_code": e.commune_code,
-                    "province_code": e.province_code,
-                    "sex": e.sex.value,
-                    "ethnicity": e.ethnicity,
-                    "priority_groups": tuple(g.value for g in e.priority_groups),
-                }
+            return WorkerFacts(
+                commune_code=e.commune_code,
+                province_code=e.province_code,
+                sex=e.sex.value,
+                ethnicity=e.ethnicity,
+                priority_groups=tuple(g.value for g in e.priority_groups),
             )
         case r.WorkerProfileUpdated():
             return _profile_updated(f, e)
