@@ -176,6 +176,7 @@ class Typing:
         return kind
 
     def __call__(self, rows: Sequence[asyncpg.Record]) -> list[Replayed]:
+        # `tuple.__new__` makes the named tuple without its generated `__new__`'s call
         kinds, handled, new = self.kinds, self.handled, tuple.__new__
         found: list[Replayed] = []
         for row in rows:
