@@ -65,6 +65,7 @@ def test_event_lines_are_joined_per_row_however_many_each_has() -> None:
     assert by_row(lines, [1, 2, 1]) == ["a\n", "b\nc\n", "d\n"]
     assert by_row(lines, [1, 1, 1, 1]) == lines
     assert by_row(lines, [3, 1]) == ["a\nb\nc\n", "d\n"]
+    assert by_row(lines[:3], [0, 2, 1]) == ["", "a\nb\n", "c\n"]  # counts, not lengths
 
 
 def test_key_lines_write_each_records_own_master_key_and_time() -> None:

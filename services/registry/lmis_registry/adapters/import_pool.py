@@ -174,7 +174,7 @@ def by_row(lines: list[str], counts: list[int]) -> list[str]:
     """The event lines joined per row, `counts[i]` lines for row i. By row, not by file id:
     a row repeating an earlier row's file (refused in the service's process, in the file's
     order) must not carry the earlier row's events."""
-    if len(lines) == len(counts):  # one event a row (every row has one at least): no joins
+    if all(count == 1 for count in counts):  # one event a row: no joins
         return lines
     starts = list(accumulate(counts, initial=0))
     return ["".join(lines[start:end]) for start, end in pairwise(starts)]
