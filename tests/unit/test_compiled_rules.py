@@ -141,9 +141,8 @@ def test_a_row_that_cancels_out_over_days_is_left_out_but_its_days_are_kept() ->
     )
     correction = report.model_copy(update={"jobs": 0, "jobs_change": -3})
     days = (day, date(2026, 3, 11))
-    batch = [
-        StreamEvent(stream, jobs.STREAM_TYPE, e, d) for e, d in zip((report, correction), days)
-    ]
+    pairs = zip((report, correction), days, strict=True)
+    batch = [StreamEvent(stream, jobs.STREAM_TYPE, e, d) for e, d in pairs]
     theirs = tally(batch, {})
 
     ours = bulk_tally([(stream, jobs.STREAM_TYPE, e.payload, e.recorded_on) for e in batch], {})
