@@ -13,6 +13,7 @@ import bisect
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
+from typing import cast
 from uuid import UUID
 
 from lmis_shared.processing.copy_binary import (
@@ -61,6 +62,20 @@ class EncodedPositions:
         ordered = sorted([(i.bytes, v) for i, v in versions.items()], key=itemgetter(0))
         ids = b"".join([raw for raw, _ in ordered])
         return cls(ids, Encoded.of(_rows(projection, ordered)))
+
+    def version(self, stream_id: bytes) -> int | None:
+        """The version of the stream (its id's bytes), if the part holds it."""
+        ids, lo, hi = self.ids, 0, len(self.ids) // 16
+        while lo < hi:  # a binary search of the packed ids: few streams are looked up
+            mid = (lo + hi) // 2
+            if ids[mid * 16 : mid * 16 + 16] < stream_id:
+                lo = mid + 1
+            else:
+                hi = mid
+        if ids[lo * 16 : lo * 16 + 16] != stream_id:
+            return None
+        version = cast(bytes, self.rows.fields(lo)[-1])
+        return int.from_bytes(version, "big", signed=True)
 
     def without(self, left_out: Sequence[bytes]) -> Iterator[memoryview]:
         """The rows but those of the streams `left_out` (their ids' bytes, sorted)."""
