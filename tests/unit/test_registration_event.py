@@ -80,8 +80,8 @@ CELLS: list[dict[str, str]] = [
 
 def commands() -> list[workers.RegisterWorker]:
     table = Table(WORKER_TEMPLATE, {}, [])
-    imported = [build_command(table, Row(i, c), workers.RegisterWorker) for i, c in enumerate(CELLS)]
-    return [workers.RegisterWorker.model_validate(b) for b in BODIES] + imported
+    built = [build_command(table, Row(i, c), workers.RegisterWorker) for i, c in enumerate(CELLS)]
+    return [workers.RegisterWorker.model_validate(b) for b in BODIES] + built
 
 
 def validated_event(command: workers.RegisterWorker) -> WorkerRegistered:
