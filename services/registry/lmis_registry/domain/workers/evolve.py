@@ -40,7 +40,7 @@ def evolve(state: WorkerFile | None, event: EventPayload, stream_id: UUID) -> Wo
 
 
 _UNREGISTERED = {
-    f.name: f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
+    f.name: f.default if f.default is not MISSING else f.default_factory()  # type: ignore[operator]
     for f in fields(WorkerFile)
     if f.name not in ("id", "version", "status", *events.WorkerRegistered.model_fields)
 }
