@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from importlib.resources import files
 from uuid import UUID
 
+from lmis_registry.adapters.bulk_files import _in_list_order
 from lmis_registry.adapters.import_pool import NOT_STORED, Preparer, WorkerSetup, by_row
 from lmis_registry.application.import_prepared import PreparingJob
 from lmis_registry.application.import_template import WORKER_TEMPLATE
@@ -84,3 +85,21 @@ def test_key_lines_write_each_records_own_master_key_and_time() -> None:
         r.subject_id: line((r.subject_id, r.wrapped, r.master_key_id, r.created_at))
         for r in records
     }
+
+
+def test_list_lines_go_newest_registration_first_ties_in_the_order_given() -> None:
+    def listed(worker_id: str, name: str, registered_on: date) -> str:
+        values = [worker_id, 1, "registered", name, name.lower(), "03640", "12", []]
+        return line([*values, registered_on, None, None, None, None, None, None, "unverified"])
+
+    lines = [
+        listed("f", "Lò\tVăn", date(2024, 1, 2)),  # a tab in a cell is escaped, not a column
+        listed("e", "A", date(2025, 3, 1)),
+        listed("d", "B\\", date(2024, 1, 2)),
+        listed("c", "C", date(2023, 12, 31)),
+        listed("b", "D", date(2025, 3, 1)),
+    ]
+
+    ordered = _in_list_order(lines)
+
+    assert [text.split("\t", 1)[0] for text in ordered] == ["e", "b", "f", "d", "c"]
