@@ -197,7 +197,9 @@ def _ready() -> bool:
 
 
 def _prepare(
-    job: PreparingJob, rows: Sequence[tuple[int, Mapping[str, str]]], stored_already: frozenset[bytes]
+    job: PreparingJob,
+    rows: Sequence[tuple[int, Mapping[str, str]]],
+    stored_already: frozenset[bytes],
 ) -> list[Any]:
     if _preparer is None:
         raise RuntimeError("the import worker was not started")
