@@ -92,7 +92,7 @@ class PostgresBulkFiles:
 
     async def existing(self, file_ids: Sequence[UUID]) -> dict[UUID, ImportedFile]:
         rows = await self._pool.fetch(in_schema(_EXISTING, self._schema), list(file_ids))
-        return {r["stream_id"]: ImportedFile(r["correlation_id"], r["commune_code"]) for r in rows}
+        return {stream: ImportedFile(made_by, commune) for stream, made_by, commune in rows}
 
     async def open_file_holders(self, citizen_ids: Sequence[str]) -> dict[str, str | None]:
         by_key = {self._key(c): c for c in citizen_ids}
