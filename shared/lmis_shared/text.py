@@ -42,7 +42,8 @@ def search_key(text: str) -> str:
     # word by word, each word folded once: names are made of a few hundred words, and a
     # bulk import writes a key per row. The same as folding the whole text: white space
     # separates the words' marks (it is a starter) and no character folds into white space.
-    return " ".join(key for word in text.split() if (key := _folded_word(word)))
+    # `map`, `filter`: the same words as a generator, without a Python frame per word
+    return " ".join(filter(None, map(_folded_word, text.split())))
 
 
 @lru_cache(maxsize=1 << 14)

@@ -16,7 +16,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from lmis_registry.adapters.open_files import CitizenKeys, citizen_key
@@ -110,6 +110,9 @@ def test_the_citizen_key_is_the_hmac_of_the_citizen_id(citizen_id: str) -> None:
 
 
 @given(st.text(max_size=20), st.binary(min_size=1, max_size=100))
+@example("012084000000", bytes(range(64)))  # SHA-256's block: used as it is
+@example("012084000000", bytes(range(65)))  # longer: hashed first
+@example("", b"\xff" * 100)
 def test_the_citizen_keys_of_an_import_are_the_hmacs_of_the_ids(
     citizen_id: str, secret: bytes
 ) -> None:

@@ -10,14 +10,18 @@ from datetime import UTC, date, datetime
 from importlib.resources import files
 from uuid import UUID
 
+from pydantic_core import to_json
+
+from lmis_registry.adapters import worker_list
 from lmis_registry.adapters.bulk_files import _in_list_order
 from lmis_registry.adapters.import_pool import NOT_STORED, Preparer, WorkerSetup, by_row
 from lmis_registry.application.import_prepared import PreparingJob
+from lmis_registry.application.import_rows import RowPlanner
 from lmis_registry.application.import_template import WORKER_TEMPLATE
 from lmis_shared.auth import Authorizer, Principal, Role
 from lmis_shared.eventstore import AppendContext
 from lmis_shared.eventstore.copy_text import key_lines, line
-from lmis_shared.imports import read_table
+from lmis_shared.imports import Row, Table, read_table
 from lmis_shared.privacy.keys import MASTER_KEY_BYTES, LocalMasterKey
 from lmis_shared.privacy.keystore import KeyRecord
 
@@ -85,6 +89,25 @@ def test_key_lines_write_each_records_own_master_key_and_time() -> None:
         r.subject_id: line((r.subject_id, r.wrapped, r.master_key_id, r.created_at))
         for r in records
     }
+
+
+def test_an_event_line_holds_the_events_own_json_and_the_list_row_the_files_own_row() -> None:
+    """Unsealed (no master key), each row's event data is its event's `model_dump` as JSON,
+    and its list row `worker_list.row_of` of the file the row plans."""
+    _, job, rows = _preparer_and_job()
+    preparer = Preparer(WorkerSetup(b"lookup" * 6, None, Authorizer()))
+    table = Table(WORKER_TEMPLATE, job.headings, [])
+    planner = RowPlanner(table, job.principal, job.today, Authorizer(), preparer.file_id)
+    planned = [planner.plan_row(Row(number, values)) for number, values in rows if number != 99]
+
+    prepared = [raw for raw in preparer.prepare(job, rows) if not isinstance(raw, list)]
+
+    assert len(prepared) == len(planned) == 4
+    for raw, plan in zip(prepared, planned, strict=True):
+        [event] = plan.events
+        data = raw[3].split("\t")[5]
+        assert data == to_json(event.model_dump(mode="json")).decode()
+        assert raw[5] == line(worker_list.row_of(plan.after))
 
 
 def test_list_lines_go_newest_registration_first_ties_in_the_order_given() -> None:

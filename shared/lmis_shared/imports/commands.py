@@ -65,7 +65,7 @@ def build_command(
     prefix = f"{group}." if group else ""
     columns, required = table.template.group_columns(prefix)
     values = row.values
-    data: dict[str, Any] = dict(extra or {})
+    data: dict[str, Any] = dict(extra) if extra else {}
     # a blank cell in a column the template requires (the command may have a default the
     # import must not use, such as today's date for a historical record)
     errors = [table.error(row, f, REQUIRED) for f in required if f not in values]
@@ -78,10 +78,10 @@ def build_command(
             data[name] = parse(text) if parse else text
         except ValueError as problem:
             errors.append(table.error(row, field_name, _scrubbed(str(problem), text)))
-    failed = {e.field for e in errors}
     try:
         command = model.model_validate(data)
     except ValidationError as invalid:
+        failed = {e.field for e in errors}  # made only for a refused row (0.3 µs of 6.7)
         errors += _row_errors(table, row, prefix, invalid.errors(), failed)
     else:
         if not errors:

@@ -41,7 +41,7 @@ from lmis_shared.contracts.registry import (
 )
 from lmis_shared.dates import happened, not_before
 from lmis_shared.events import EventPayload
-from lmis_shared.records import record_from
+from lmis_shared.records import record_from, validated_already
 from lmis_shared.reference import citizen_id, units
 
 ERASED = "erased"
@@ -127,13 +127,25 @@ def _register(command: c.RegisterWorker, today: date) -> list[EventPayload]:
     _check_age(command.date_of_birth, registered_on)
     province = units.province_of(command.commune_code)
     assert province is not None  # the command validated the commune
+    # the command's fields are validated to the event's types: the event is not validated
+    # again (`validated_already`, proven equal by `test_registration_event`)
+    person = {
+        "full_name": command.full_name,
+        "date_of_birth": command.date_of_birth,
+        "citizen_id": command.citizen_id,
+    }
     return [
-        record_from(
+        validated_already(
             WorkerRegistered,
-            command,
-            person=record_from(Person, command),
-            province_code=province,
-            registered_on=registered_on,
+            {
+                "person": validated_already(Person, person),
+                "sex": command.sex,
+                "ethnicity": command.ethnicity,
+                "commune_code": command.commune_code,
+                "province_code": province,
+                "priority_groups": command.priority_groups,
+                "registered_on": registered_on,
+            },
         )
     ]
 
