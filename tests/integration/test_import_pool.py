@@ -41,7 +41,7 @@ from tests.integration.worker_api import NOW, Api, running_api
 
 pytestmark = pytest.mark.integration
 
-MORE = 2_300
+MORE = 4_300
 """Generated good rows after the sample's: three batches, so several are prepared at once."""
 
 

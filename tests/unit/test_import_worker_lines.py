@@ -13,6 +13,7 @@ from uuid import UUID
 from pydantic_core import to_json
 
 from lmis_registry.adapters import worker_list
+from lmis_registry.adapters.bulk_files import _in_list_order
 from lmis_registry.adapters.import_pool import NOT_STORED, Preparer, WorkerSetup, by_row
 from lmis_registry.application.import_prepared import PreparingJob
 from lmis_registry.application.import_rows import RowPlanner
@@ -107,3 +108,21 @@ def test_an_event_line_holds_the_events_own_json_and_the_list_row_the_files_own_
         data = raw[3].split("\t")[5]
         assert data == to_json(event.model_dump(mode="json")).decode()
         assert raw[5] == line(worker_list.row_of(plan.after))
+
+
+def test_list_lines_go_newest_registration_first_ties_in_the_order_given() -> None:
+    def listed(worker_id: str, name: str, registered_on: date) -> str:
+        values = [worker_id, 1, "registered", name, name.lower(), "03640", "12", []]
+        return line([*values, registered_on, None, None, None, None, None, None, "unverified"])
+
+    lines = [
+        listed("f", "Lò\tVăn", date(2024, 1, 2)),  # a tab in a cell is escaped, not a column
+        listed("e", "A", date(2025, 3, 1)),
+        listed("d", "B\\", date(2024, 1, 2)),
+        listed("c", "C", date(2023, 12, 31)),
+        listed("b", "D", date(2025, 3, 1)),
+    ]
+
+    ordered = _in_list_order(lines)
+
+    assert [text.split("\t", 1)[0] for text in ordered] == ["e", "b", "f", "d", "c"]

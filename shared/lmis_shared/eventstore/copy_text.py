@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
-from io import BytesIO
 from typing import Any
 from uuid import UUID
 
@@ -166,9 +165,16 @@ def key_lines(records: Iterable[KeyRecord]) -> dict[UUID, str]:
 async def copy_lines(
     conn: Connection, schema: str, table: str, columns: Sequence[str], lines: bytes
 ) -> None:
-    """COPY `lines` (text format, UTF-8) into `schema.table`."""
+    """COPY `lines` (text format, UTF-8) into `schema.table`.
+
+    Handed to asyncpg as a memoryview: it sends a buffer as it is, where a file (BytesIO)
+    is read in 512 KiB chunks, each in a thread of the executor and awaited under a timeout
+    of its own (2.4-2.9 µs of this process's CPU a row of an import against 1.6, measured). Not
+    as bytes: asyncpg would take those for a file's path (`os.fspath` accepts them)."""
+    # asyncpg documents "an object supporting the buffer protocol"; its stubs leave it out
+    buffer: Any = memoryview(lines)
     await conn.copy_to_table(
-        table, source=BytesIO(lines), schema_name=schema, columns=list(columns), format="text"
+        table, source=buffer, schema_name=schema, columns=list(columns), format="text"
     )
 
 

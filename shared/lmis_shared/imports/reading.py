@@ -23,7 +23,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from itertools import chain, islice
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from lmis_shared.imports.errors import RowError, UnreadableFile
 from lmis_shared.imports.template import Column, Template
@@ -51,8 +51,11 @@ Numbered = tuple[int, Cells]
 """A row's number in the file (the first row is 1) and its cells."""
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
+    """A tuple, not a frozen dataclass: an import makes one per row it reads (and its worker
+    processes one per row they plan), and a frozen dataclass sets each field through
+    `object.__setattr__` (0.36 µs a row against 0.1, measured)."""
+
     number: int
     """As the spreadsheet numbers it: the first row of the file is 1."""
     values: Mapping[str, str]
@@ -217,6 +220,7 @@ class TableRows:
 
     def __iter__(self) -> Iterator[Row]:
         columns, example, max_rows = self._columns, self._example, self._max_rows
+        made = tuple.__new__  # a named tuple's own `__new__` is a Python call around it
         blank = count = 0
         for number, cells in self._numbered:
             values = _values(cells, columns)
@@ -231,7 +235,7 @@ class TableRows:
             if count == max_rows:
                 raise UnreadableFile(f"the file has more than {max_rows} rows: split it")
             count += 1
-            yield Row(number, values)
+            yield made(Row, (number, values))
 
 
 def _best_header(grid: Grid, template: Template) -> tuple[int, int]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import multiprocessing
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -96,7 +96,7 @@ class Preparer:
     def prepare(
         self,
         job: PreparingJob,
-        rows: Sequence[tuple[int, dict[str, str]]],
+        rows: Sequence[tuple[int, Mapping[str, str]]],
         stored_already: frozenset[bytes] = frozenset(),
     ) -> list[Raw | list[Any]]:
         """The rows planned and, but for the files in `stored_already` (ids' bytes: they
@@ -199,7 +199,9 @@ def _ready() -> bool:
 
 
 def _prepare(
-    job: PreparingJob, rows: Sequence[tuple[int, dict[str, str]]], stored_already: frozenset[bytes]
+    job: PreparingJob,
+    rows: Sequence[tuple[int, Mapping[str, str]]],
+    stored_already: frozenset[bytes],
 ) -> list[Any]:
     if _preparer is None:
         raise RuntimeError("the import worker was not started")
@@ -240,7 +242,7 @@ class ImportPool:
     async def prepare(
         self, job: PreparingJob, rows: Sequence[Row], stored: Collection[UUID]
     ) -> list[Prepared]:
-        numbered = [(r.number, dict(r.values)) for r in rows]
+        numbered = [(r.number, r.values) for r in rows]
         already = frozenset(i.bytes for i in stored)
         loop, executor = asyncio.get_running_loop(), self._started()
         try:
@@ -250,10 +252,15 @@ class ImportPool:
                 self._executor = None
             executor.shutdown(wait=False, cancel_futures=True)
             raise
+        # tuples made as tuples (`tuple.__new__`: a named tuple's own `__new__` is Python)
+        made = tuple.__new__
         return [
             o
             if isinstance(o, list)
-            else PreparedFile(row, o[0], UUID(bytes=o[1]), o[2], StoredFile(*o[3:7]), o[7])
+            else made(
+                PreparedFile,
+                (row, o[0], UUID(bytes=o[1]), o[2], made(StoredFile, o[3:7]), o[7]),
+            )
             for row, o in zip(rows, raw, strict=True)
         ]
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import NamedTuple, Protocol
 from uuid import UUID
 
 from lmis_registry.domain import workers
@@ -37,8 +37,10 @@ class PreparingJob:
     """Hand back each file's state too (the population register is asked about them after)."""
 
 
-@dataclass(frozen=True)
-class PreparedFile:
+class PreparedFile(NamedTuple):
+    """A tuple, not a dataclass: the service's process makes one per row a worker hands back,
+    and a frozen dataclass's `__init__` sets each field through `object.__setattr__`."""
+
     row: Row
     citizen_id: str
     file_id: UUID

@@ -61,7 +61,10 @@ from lmis_shared.eventstore import AppendContext, WrongExpectedVersion
 from lmis_shared.imports import ImportSummary, Row, RowRejected, Table, Template
 from lmis_shared.imports.streamed import StreamedTable
 
-BATCH_SIZE = 1000
+BATCH_SIZE = 2000
+"""Rows a batch (one transaction): against 1000, PostgreSQL's CPU a row fell from 28-37 µs to
+24-26 and the service's from 14-15 to 13-14 (bench/import_workers.py, three pairs): fewer
+commits and round trips, and twice the rows reaching each index leaf in order."""
 MAX_ATTEMPTS = 5
 REPEATED = "repeats an earlier row of this import (same citizen and registration date)"
 REFUSED = str(workers.RegistrationRefused())
@@ -285,15 +288,22 @@ class WorkerImports:
         holders, existing = await looks.at_save(batch, looked)
         this_import = context.correlation_id
         ready: list[F] = []
+        # may the importer see a commune's files: asked once a commune, not once a row (a
+        # re-run found every row, and the authorizer's look is 2.5 µs, measured)
+        visible: dict[str | None, bool] = {}
         for planned in batch:
-            made = existing.get(planned.file_id)
-            if made is not None and not self._may_see(principal, made.commune_code):
-                summary.errors.append(table.error(planned.row, "citizen_id", REFUSED))
-            elif made is not None and made.correlation_id == this_import:
-                # a row of an earlier part (CLI chunk) of this import
-                summary.errors.append(table.error(planned.row, "citizen_id", REPEATED))
-            elif made is not None:
-                summary.skipped_rows.append(planned.row.number)
+            made = existing.get(planned.file_id) if existing else None
+            if made is not None:
+                seen = visible.get(made.commune_code)
+                if seen is None:
+                    seen = visible[made.commune_code] = self._may_see(principal, made.commune_code)
+                if not seen:
+                    summary.errors.append(table.error(planned.row, "citizen_id", REFUSED))
+                elif made.correlation_id == this_import:
+                    # a row of an earlier part (CLI chunk) of this import
+                    summary.errors.append(table.error(planned.row, "citizen_id", REPEATED))
+                else:
+                    summary.skipped_rows.append(planned.row.number)
             elif planned.is_open and planned.citizen_id in holders:
                 holder = holders[planned.citizen_id]
                 reason = OPEN_FILE if self._may_see(principal, holder) else REFUSED
