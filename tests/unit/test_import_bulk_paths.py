@@ -78,6 +78,41 @@ def test_a_subjects_second_event_in_the_batch_is_sealed_with_the_same_key() -> N
     assert sealed[0]["person"]["n"] != sealed[1]["person"]["n"]
 
 
+async def test_a_batch_seals_what_the_single_append_seals_and_only_that() -> None:
+    """A personal field without a value or sealed already stays as it is, an event type
+    without personal fields is not copied, and only a subject with a field sealed gets a key:
+    as `seal` does, field for field."""
+    sealing = personal()
+    sealed_already = envelope.seal(envelope.new_data_key(), uuid4(), {"a": 1}, b"x")
+    enrolled = "lmis.registry.worker.enrolled_in_training.v1"
+    events = [
+        Planned(uuid4(), REGISTERED.event_type, {**REGISTERED.model_dump(mode="json"), **extra})
+        for extra in ({}, {"person": None}, {"person": sealed_already}, {})
+    ]
+    events.insert(2, Planned(events[0].stream_id, enrolled, {"course": "x"}))
+    events.append(Planned(events[0].stream_id, REGISTERED.event_type, events[0].data))
+
+    batch, records = sealing.seal_new_subjects(events)
+    single = await sealing.seal(None, events)
+
+    assert [r.subject_id for r in records] == [events[0].stream_id, events[4].stream_id]
+    assert [d is e.data for d, e in zip(batch, events, strict=True)] == [
+        False,
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
+    keys = {r.subject_id: sealing.unwrap(r) for r in records}
+    for b, s, e in zip(batch, single, events, strict=True):
+        assert [k for k, v in b.items() if v != e.data[k]] == [
+            k for k, v in s.items() if v != e.data[k]
+        ]
+        if b is not e.data:
+            assert sealing.open_data(keys, e.event_type, e.stream_id, b)[0] == e.data
+
+
 def test_an_erasure_opens_no_stream() -> None:
     erased = registry.WorkerErased(
         legal_basis="Art. 16", request_reference="R-1", erased_on=AT.date()

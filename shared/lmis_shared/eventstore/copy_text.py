@@ -25,7 +25,6 @@ from lmis_shared.eventstore._plan import PlannedEvent
 from lmis_shared.eventstore.api import AppendContext
 from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.eventstore.rows import EVENT_COLUMNS
-from lmis_shared.privacy.keystore import KeyRecord
 
 NULL = "\\N"
 KEY_COLUMNS = ("subject_id", "wrapped_key", "master_key_id", "created_at")
@@ -148,18 +147,20 @@ def event_line(event: PlannedEvent, data: dict[str, Any], shared: str) -> str:
     )
 
 
-def key_lines(records: Iterable[KeyRecord]) -> dict[UUID, str]:
-    """Each record's `person_keys` row (`KEY_COLUMNS`) by subject. The columns a batch's
-    records share (the master key's id, the time) are written once, not per record: an
+def key_lines(made: Iterable[tuple[PlannedEvent, bytes]], master_key_id: str) -> dict[UUID, str]:
+    """The `person_keys` row (`KEY_COLUMNS`) of each key `PersonalData.seal_new_streams` made
+    (its subject's first event, the key wrapped by `master_key_id`), by subject. The columns a
+    batch's keys share (the master key's id, the time) are written once, not per key: an
     import makes a key per row, and those two were half of each row's line."""
-    shared: dict[tuple[str | None, datetime], str] = {}
+    tails: dict[datetime, str] = {}
     lines: dict[UUID, str] = {}
-    for record in records:
-        tail = shared.get((record.master_key_id, record.created_at))
+    for first, wrapped in made:
+        at = first.context.recorded_at
+        tail = tails.get(at)
         if tail is None:
-            tail = line((record.master_key_id, record.created_at))
-            shared[(record.master_key_id, record.created_at)] = tail
-        lines[record.subject_id] = f"{record.subject_id}\t{field(record.wrapped)}\t{tail}"
+            tail = tails[at] = line((master_key_id, at))
+        subject = first.stream_id
+        lines[subject] = f"{subject}\t{_bytea(wrapped)}\t{tail}"
     return lines
 
 

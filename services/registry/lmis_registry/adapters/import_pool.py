@@ -153,8 +153,8 @@ class Preparer:
         keys: dict[UUID, str] = {}
         datas = [e.data for e in events]
         if self._personal is not None and events:
-            datas, records = self._personal.seal_new_subjects(events)
-            keys = key_lines(records)
+            datas, made = self._personal.seal_new_streams(events)
+            keys = key_lines(made, self._personal.wrapper.key_id)
         shared = context_columns(job.context)
         lines = [event_line(e, d, shared) for e, d in zip(events, datas, strict=True)]
         return [
