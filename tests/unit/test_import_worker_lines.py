@@ -6,10 +6,14 @@ shared columns are written as each key's first event says."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime
+from functools import cache
 from importlib.resources import files
 from uuid import UUID
 
+from hypothesis import example, given
+from hypothesis import strategies as st
 from pydantic_core import to_json
 
 from lmis_registry.adapters import worker_list
@@ -17,7 +21,10 @@ from lmis_registry.adapters.import_pool import NOT_STORED, Preparer, WorkerSetup
 from lmis_registry.application.import_prepared import PreparingJob
 from lmis_registry.application.import_rows import RowPlanner
 from lmis_registry.application.import_template import WORKER_TEMPLATE
+from lmis_registry.domain.workers import WorkerFile
+from lmis_registry.domain.workers.state import Abroad
 from lmis_shared.auth import Authorizer, Principal, Role
+from lmis_shared.contracts.registry import PriorityGroup
 from lmis_shared.eventstore import AppendContext
 from lmis_shared.eventstore.bulk import PlannedEvent
 from lmis_shared.eventstore.copy_text import key_lines, line
@@ -41,6 +48,14 @@ def _preparer_and_job() -> tuple[Preparer, PreparingJob, list[tuple[int, dict[st
     rows = [(r.number, dict(r.values)) for r in table.rows[:4]]
     rows.insert(1, (99, {"full_name": "Lò Văn Páo"}))  # refused: required cells missing
     return Preparer(setup), job, rows
+
+
+@cache
+def _planned_state() -> WorkerFile:
+    preparer, job, rows = _preparer_and_job()
+    table = Table(WORKER_TEMPLATE, job.headings, [])
+    planner = RowPlanner(table, job.principal, job.today, Authorizer(), preparer.file_id)
+    return planner.plan_row(Row(*rows[0])).after
 
 
 def test_a_file_stored_already_gets_no_lines_and_every_other_row_keeps_its_own() -> None:
@@ -111,3 +126,26 @@ def test_an_event_line_holds_the_events_own_json_and_the_list_row_the_files_own_
         data = raw[3].split("\t")[5]
         assert data == to_json(event.model_dump(mode="json")).decode()
         assert raw[5] == line(worker_list.row_of(plan.after))
+
+
+@given(
+    st.text(st.characters(codec="utf-8"), min_size=1, max_size=12),
+    st.lists(st.sampled_from(PriorityGroup), max_size=3).map(tuple),
+    st.booleans(),
+)
+@example("Lò Văn\\Páo\t", (), False)
+@example("Giàng A Sử", (PriorityGroup.ethnic_minority,), True)
+def test_a_files_list_row_is_written_as_line_writes_its_row(
+    name: str, groups: tuple[PriorityGroup, ...], abroad: bool
+) -> None:
+    """`worker_list.row_line` writes a file's row as `line(row_of(...))` does, whatever its
+    texts (escapes), priority groups, or whether it is abroad (written by `line`)."""
+    planned = _planned_state()
+    state = replace(
+        planned,
+        person=planned.person.model_copy(update={"full_name": name}),
+        priority_groups=groups,
+        abroad=Abroad(date(2026, 1, 2), "Nội Bài") if abroad else None,
+    )
+
+    assert worker_list.row_line(state) == line(worker_list.row_of(state))

@@ -84,6 +84,9 @@ _BY_TYPE: dict[type, Callable[[Any], str]] = {
 
 
 _needs_escape = _NEEDS_ESCAPE.search
+needs_escape = _NEEDS_ESCAPE.search
+"""Whether a text needs an escape (`text` would change it): a writer of whole lines looks
+once in all of a row's texts."""
 _formats = _BY_TYPE.get
 
 

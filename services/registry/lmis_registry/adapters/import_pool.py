@@ -40,7 +40,7 @@ from lmis_shared.auth import Authorizer
 from lmis_shared.cores import usable_cores
 from lmis_shared.events import SpelledUUID, new_event_ids
 from lmis_shared.eventstore.bulk import PlannedEvent
-from lmis_shared.eventstore.copy_text import context_columns, event_line, key_lines, line
+from lmis_shared.eventstore.copy_text import context_columns, event_line, key_lines
 from lmis_shared.imports import Row, RowRejected, Table
 from lmis_shared.imports.heap import YOUNG_THRESHOLD
 from lmis_shared.privacy.keys import KeyWrapper
@@ -161,7 +161,7 @@ class Preparer:
             StoredFile(
                 row_lines,
                 keys.get(p.after.id, ""),
-                line(worker_list.row_of(p.after)),
+                worker_list.row_line(p.after),
                 (
                     claim_line(self._key(p.citizen_id), p.after.id)
                     if open_files.holds_claim(p.after)
