@@ -15,13 +15,12 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from io import BytesIO
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from pydantic_core import to_json
 
 from lmis_shared.events import SpelledUUID
-from lmis_shared.eventstore._plan import PlannedEvent
 from lmis_shared.eventstore.api import AppendContext
 from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.eventstore.rows import EVENT_COLUMNS
@@ -142,7 +141,30 @@ def context_columns(context: AppendContext) -> str:
     )
 
 
-def event_line(event: PlannedEvent, data: dict[str, Any], shared: str) -> str:
+class EventRow(Protocol):
+    """An event as `event_line` and `key_lines` write it: the store's planned event, or an
+    import's worker's (its id spelled already)."""
+
+    @property
+    def event_id(self) -> UUID | str: ...
+
+    @property
+    def event_type(self) -> str: ...
+
+    @property
+    def stream_id(self) -> UUID: ...
+
+    @property
+    def stream_type(self) -> str: ...
+
+    @property
+    def version(self) -> int: ...
+
+    @property
+    def context(self) -> AppendContext: ...
+
+
+def event_line(event: EventRow, data: dict[str, Any], shared: str) -> str:
     """An event's row; `shared` is `context_columns(event.context)`, made once per batch."""
     return (
         f"{event.event_id}\t{text(event.event_type)}\t{event.stream_id}\t"
@@ -150,7 +172,7 @@ def event_line(event: PlannedEvent, data: dict[str, Any], shared: str) -> str:
     )
 
 
-def key_lines(made: Iterable[tuple[PlannedEvent, bytes]], master_key_id: str) -> dict[UUID, str]:
+def key_lines(made: Iterable[tuple[EventRow, bytes]], master_key_id: str) -> dict[UUID, str]:
     """The `person_keys` row (`KEY_COLUMNS`) of each key `PersonalData.seal_new_streams` made
     (its subject's first event, the key wrapped by `master_key_id`), by subject. The columns a
     batch's keys share (the master key's id, the time) are written once, not per key: an
