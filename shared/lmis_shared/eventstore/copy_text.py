@@ -82,7 +82,6 @@ _BY_TYPE: dict[type, Callable[[Any], str]] = {
 }
 
 
-_needs_escape = _NEEDS_ESCAPE.search
 needs_escape = _NEEDS_ESCAPE.search
 """Whether a text needs an escape (`text` would change it): a writer of whole lines looks
 once in all of a row's texts."""
@@ -117,7 +116,7 @@ def line(values: Iterable[Any]) -> str:
             [
                 NULL
                 if v is None
-                else (text(v) if _needs_escape(v) else v)
+                else (text(v) if needs_escape(v) else v)
                 if type(v) is str
                 else (_formats(type(v)) or field)(v)
                 for v in values

@@ -115,8 +115,8 @@ def row_line(state: WorkerFile) -> str:
 
 @cache
 def _groups_text(groups: tuple[PriorityGroup, ...]) -> str:
-    """A file's priority groups as COPY text: a few of six, so a few dozen lists in all
-    (0.08 µs looked up, against 0.9 written)."""
+    """A file's priority groups as COPY text, kept: distinct groups of six (`_distinct`), so
+    at most 1,957 lists, most files one of a few (0.08 µs looked up, against 0.9 written)."""
     return field([g.value for g in groups])
 
 
