@@ -124,3 +124,31 @@ def test_a_bulk_tally_leaves_out_rows_whose_deltas_cancel_out() -> None:
     assert ours.counts == {} == {i.key: i.delta for i in tally(batch, {}).increments}
     assert ours.recorded == {}
     assert bulk_tally([(stream, jobs.STREAM_TYPE, report, day)], {}).counts
+
+
+def test_a_row_that_cancels_out_over_days_is_left_out_but_its_days_are_kept() -> None:
+    # the report on one day and its correction the next, in one batch: each row's sum is that
+    # of its sums by day (nothing), while each day keeps what it added
+    stream, day = uuid4(), date(2026, 3, 10)
+    report = jobs.JobCreationReported(
+        commune_code="03640",
+        province_code="12",
+        period=date(2026, 2, 1),
+        programme=next(iter(jobs.JobCreationProgramme)),
+        jobs=3,
+        jobs_change=3,
+        reported_on=day,
+    )
+    correction = report.model_copy(update={"jobs": 0, "jobs_change": -3})
+    days = (day, date(2026, 3, 11))
+    pairs = zip((report, correction), days, strict=True)
+    batch = [StreamEvent(stream, jobs.STREAM_TYPE, e, d) for e, d in pairs]
+    theirs = tally(batch, {})
+
+    ours = bulk_tally([(stream, jobs.STREAM_TYPE, e.payload, e.recorded_on) for e in batch], {})
+
+    assert ours.counts == {} == {i.key: i.delta for i in theirs.increments}
+    assert ours.recorded == {
+        (*i.increment.key, i.recorded_on): i.increment.delta for i in theirs.recorded
+    }
+    assert set(ours.recorded.values()) == {3, -3}

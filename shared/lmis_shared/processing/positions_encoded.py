@@ -12,6 +12,8 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
+from typing import cast
 from uuid import UUID
 
 from lmis_shared.processing.copy_binary import (
@@ -32,7 +34,16 @@ def encode_positions(projection: str, positions: Iterable[tuple[UUID, int]]) -> 
 
 def _rows(projection: str, positions: Iterable[tuple[bytes, int]]) -> list[bytes]:
     start = field_count(len(POSITION_COLUMNS)) + text_field(projection) + uuid_field(b"")
-    return [start + raw + bigint_field(v) for raw, v in positions]
+    # each version's field encoded once: versions repeat by the hundred thousand (a fifth of
+    # encoding a part's positions, measured at 0.9 s for 500,000)
+    versions: dict[int, bytes] = {}
+    rows = []
+    for raw, v in positions:
+        version = versions.get(v)
+        if version is None:
+            version = versions[v] = bigint_field(v)
+        rows.append(start + raw + version)
+    return rows
 
 
 @dataclass(frozen=True)
@@ -46,10 +57,25 @@ class EncodedPositions:
     def of(cls, projection: str, versions: Mapping[UUID, int]) -> EncodedPositions:
         # the ids' bytes taken in the dict's order and sorted (bytes compare as PostgreSQL
         # orders uuids): sorting the ids themselves reads each id object once more, out of
-        # memory order (measured slower)
-        ordered = sorted([(i.bytes, v) for i, v in versions.items()])
+        # memory order (measured slower); by the id alone (unique), not as pairs, which
+        # compares tuples (a third slower)
+        ordered = sorted([(i.bytes, v) for i, v in versions.items()], key=itemgetter(0))
         ids = b"".join([raw for raw, _ in ordered])
         return cls(ids, Encoded.of(_rows(projection, ordered)))
+
+    def version(self, stream_id: bytes) -> int | None:
+        """The version of the stream (its id's bytes), if the part holds it."""
+        ids, lo, hi = self.ids, 0, len(self.ids) // 16
+        while lo < hi:  # a binary search of the packed ids: few streams are looked up
+            mid = (lo + hi) // 2
+            if ids[mid * 16 : mid * 16 + 16] < stream_id:
+                lo = mid + 1
+            else:
+                hi = mid
+        if ids[lo * 16 : lo * 16 + 16] != stream_id:
+            return None
+        version = cast(bytes, self.rows.fields(lo)[-1])
+        return int.from_bytes(version, "big", signed=True)
 
     def without(self, left_out: Sequence[bytes]) -> Iterator[memoryview]:
         """The rows but those of the streams `left_out` (their ids' bytes, sorted)."""

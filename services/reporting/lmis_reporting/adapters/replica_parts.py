@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
+from functools import cached_property
 from operator import itemgetter
 from typing import cast
 from uuid import UUID
@@ -173,9 +174,18 @@ class AbsorbedPart:
     """One part's streams: their facts and history rows, until a stream is `take`n."""
 
     def __init__(self, streams: EncodedStreams) -> None:
-        ids, self._facts, history_ids, self._history = streams
-        self._ids, self._history_ids = _split(ids), _split(history_ids)
+        self._packed_ids, self._facts, self._packed_history_ids, self._history = streams
         self._taken: set[bytes] = set()
+
+    # split only once a stream is looked up (events committed during the replay): a first
+    # build with none forwards the bytes as they came (splitting was 0.1 s at 500,000 streams)
+    @cached_property
+    def _ids(self) -> list[bytes]:
+        return _split(self._packed_ids)
+
+    @cached_property
+    def _history_ids(self) -> list[bytes]:
+        return _split(self._packed_history_ids)
 
     def take(self, stream_id: bytes) -> tuple[DumpedFacts, list[tuple[date, DumpedVersion]]] | None:
         """The stream's facts row and its versions by day, if the part holds it (and they
@@ -191,20 +201,21 @@ class AbsorbedPart:
             versions.append((cast(date, read_date(day)), _dumped(version)))
         return _dumped(self._facts.fields(at)[1:]), versions
 
-    def _left_out(self, ids: list[bytes]) -> list[int]:
-        """The rows of the streams taken, ascending."""
+    def _left_out(self, history: bool) -> list[int]:
+        """The rows of the streams taken, ascending (in `stream_facts_history` if `history`)."""
         taken = self._taken
         if not taken:
             return []
+        ids = self._history_ids if history else self._ids
         return [k for t in sorted(taken) for k in range(*_rows_of(ids, t))]
 
     def facts_encoded(self) -> Iterator[memoryview]:
         """The `stream_facts` rows of the streams not taken, encoded, in id order."""
-        return self._facts.without(self._left_out(self._ids))
+        return self._facts.without(self._left_out(history=False))
 
     def history_encoded(self) -> Iterator[memoryview]:
         """The `stream_facts_history` rows of the streams not taken, encoded, in key order."""
-        return self._history.without(self._left_out(self._history_ids))
+        return self._history.without(self._left_out(history=True))
 
     def facts_rows(self) -> Iterator[Row]:
         """The `stream_facts` rows of the streams not taken, in id order (read back)."""
