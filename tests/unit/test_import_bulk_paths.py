@@ -23,7 +23,7 @@ from lmis_registry.adapters.open_files import CitizenKeys, citizen_key
 from lmis_registry.application.import_files import FILE_ID_NAMESPACE, import_file_id
 from lmis_registry.domain import workers
 from lmis_shared.contracts import registry
-from lmis_shared.events import versioned_uuid
+from lmis_shared.events import new_event_id_texts, spelled_v4_ids, versioned_uuid
 from lmis_shared.privacy import envelope
 from lmis_shared.privacy.keys import LocalMasterKey
 from lmis_shared.privacy.keystore import InMemoryKeyStore
@@ -76,6 +76,41 @@ def test_a_subjects_second_event_in_the_batch_is_sealed_with_the_same_key() -> N
     aad = envelope.associated_data(REGISTERED.event_type, subject, "person")
     assert [envelope.unseal(key, d["person"], aad) for d in sealed] == [data["person"]] * 2
     assert sealed[0]["person"]["n"] != sealed[1]["person"]["n"]
+
+
+async def test_a_batch_seals_what_the_single_append_seals_and_only_that() -> None:
+    """A personal field without a value or sealed already stays as it is, an event type
+    without personal fields is not copied, and only a subject with a field sealed gets a key:
+    as `seal` does, field for field."""
+    sealing = personal()
+    sealed_already = envelope.seal(envelope.new_data_key(), uuid4(), {"a": 1}, b"x")
+    enrolled = "lmis.registry.worker.enrolled_in_training.v1"
+    events = [
+        Planned(uuid4(), REGISTERED.event_type, {**REGISTERED.model_dump(mode="json"), **extra})
+        for extra in ({}, {"person": None}, {"person": sealed_already}, {})
+    ]
+    events.insert(2, Planned(events[0].stream_id, enrolled, {"course": "x"}))
+    events.append(Planned(events[0].stream_id, REGISTERED.event_type, events[0].data))
+
+    batch, records = sealing.seal_new_subjects(events)
+    single = await sealing.seal(None, events)
+
+    assert [r.subject_id for r in records] == [events[0].stream_id, events[4].stream_id]
+    assert [d is e.data for d, e in zip(batch, events, strict=True)] == [
+        False,
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
+    keys = {r.subject_id: sealing.unwrap(r) for r in records}
+    for b, s, e in zip(batch, single, events, strict=True):
+        assert [k for k, v in b.items() if v != e.data[k]] == [
+            k for k, v in s.items() if v != e.data[k]
+        ]
+        if b is not e.data:
+            assert sealing.open_data(keys, e.event_type, e.stream_id, b)[0] == e.data
 
 
 def test_an_erasure_opens_no_stream() -> None:
@@ -169,3 +204,15 @@ def _register() -> dict[str, Any]:
         "commune_code": "03618",
         "registered_on": date(2024, 3, 15),
     }
+
+
+@given(st.lists(st.binary(min_size=16, max_size=16), max_size=5))
+@example([b"\x00" * 16, b"\xff" * 16])
+def test_an_imports_event_ids_are_spelled_as_the_ids_it_made_before(ids: list[bytes]) -> None:
+    """`spelled_v4_ids` writes what `str(versioned_uuid(..., 4))` writes for the same bytes
+    (the version and variant set, as `UUID` spells them), and `new_event_id_texts` as many."""
+    spelled = spelled_v4_ids(b"".join(ids))
+    assert spelled == [str(versioned_uuid(int.from_bytes(i), 4)) for i in ids]
+    made = new_event_id_texts(3)
+    assert len(set(made)) == 3
+    assert all(str(uuid.UUID(t)) == t and uuid.UUID(t).version == 4 for t in made)

@@ -1,15 +1,19 @@
 """What an import's worker process hands back per row (`adapters/import_pool.Preparer`) and
 the COPY lines it writes for them (`copy_text.key_lines`, `import_pool.by_row`), without
 PostgreSQL: each row keeps its own lines, a file found stored already gets none, and a key's
-shared columns are written as each record says."""
+shared columns are written as each key's first event says."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime
+from functools import cache
 from importlib.resources import files
 from uuid import UUID
 
+from hypothesis import example, given
+from hypothesis import strategies as st
 from pydantic_core import to_json
 
 from lmis_registry.adapters import worker_list
@@ -18,26 +22,41 @@ from lmis_registry.adapters.import_pool import NOT_STORED, Preparer, WorkerSetup
 from lmis_registry.application.import_prepared import PreparingJob
 from lmis_registry.application.import_rows import RowPlanner
 from lmis_registry.application.import_template import WORKER_TEMPLATE
+from lmis_registry.domain.workers import WorkerFile
+from lmis_registry.domain.workers.state import Abroad
 from lmis_shared.auth import Authorizer, Principal, Role
+from lmis_shared.contracts.registry import PriorityGroup
 from lmis_shared.eventstore import AppendContext
+from lmis_shared.eventstore.bulk import PlannedEvent
 from lmis_shared.eventstore.copy_text import key_lines, line
 from lmis_shared.imports import Row, Table, read_table
 from lmis_shared.privacy.keys import MASTER_KEY_BYTES, LocalMasterKey
-from lmis_shared.privacy.keystore import KeyRecord
 
 SAMPLE = files("lmis_registry").joinpath("data", "import", "sample_workers.csv")
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 
 
+def _context() -> AppendContext:
+    return AppendContext("officer-1", uuid.uuid4(), None, None, "import", NOW)
+
+
 def _preparer_and_job() -> tuple[Preparer, PreparingJob, list[tuple[int, dict[str, str]]]]:
     table = read_table(SAMPLE.read_bytes(), WORKER_TEMPLATE)
     setup = WorkerSetup(b"lookup" * 6, LocalMasterKey(b"\x07" * MASTER_KEY_BYTES), Authorizer())
-    context = AppendContext("officer-1", uuid.uuid4(), None, None, "import", NOW)
+    context = _context()
     principal = Principal("officer-1", Role.PROVINCE_OFFICER, "12")
     job = PreparingJob(principal, date(2026, 11, 23), context, dict(table.headings), False)
     rows = [(r.number, dict(r.values)) for r in table.rows[:4]]
     rows.insert(1, (99, {"full_name": "Lò Văn Páo"}))  # refused: required cells missing
     return Preparer(setup), job, rows
+
+
+@cache
+def _planned_state() -> WorkerFile:
+    preparer, job, rows = _preparer_and_job()
+    table = Table(WORKER_TEMPLATE, job.headings, [])
+    planner = RowPlanner(table, job.principal, job.today, Authorizer(), preparer.file_id)
+    return planner.plan_row(Row(*rows[0])).after
 
 
 def test_a_file_stored_already_gets_no_lines_and_every_other_row_keeps_its_own() -> None:
@@ -73,21 +92,21 @@ def test_event_lines_are_joined_per_row_however_many_each_has() -> None:
     assert by_row(lines[:3], [0, 2, 1]) == ["", "a\nb\n", "c\n"]  # counts, not lengths
 
 
-def test_key_lines_write_each_records_own_master_key_and_time() -> None:
-    later = datetime(2026, 11, 24, tzinfo=UTC)
-    records = [
-        KeyRecord(uuid.uuid4(), b"\x01\\", "key-a", NOW),
-        KeyRecord(uuid.uuid4(), b"\x02", "key-b", NOW),
-        KeyRecord(uuid.uuid4(), b"\x03", "key-a", later),
-        KeyRecord(uuid.uuid4(), None, None, later),
-        KeyRecord(uuid.uuid4(), b"\x04", "key-a", NOW),
+def test_key_lines_write_each_keys_own_time_and_the_master_keys_id() -> None:
+    """Each key made by `seal_new_streams` is written as its subject's `person_keys` row,
+    with its first event's time (two appends' events may differ)."""
+    later = AppendContext("officer-2", uuid.uuid4(), None, None, "import", NOW.replace(hour=9))
+    events = [
+        PlannedEvent(uuid.uuid4(), "t", uuid.uuid4(), "worker", 1, {}, context)
+        for context in (_context(), _context(), later, _context())
     ]
+    made = list(zip(events, [b"\x01\\", b"\x02", b"\x03\t", b"\x04"], strict=True))
 
-    written = key_lines(records)
+    written = key_lines(made, "key-a")
 
     assert written == {
-        r.subject_id: line((r.subject_id, r.wrapped, r.master_key_id, r.created_at))
-        for r in records
+        e.stream_id: line((e.stream_id, wrapped, "key-a", e.context.recorded_at))
+        for e, wrapped in made
     }
 
 
@@ -126,3 +145,26 @@ def test_list_lines_go_newest_registration_first_ties_in_the_order_given() -> No
     ordered = _in_list_order(lines)
 
     assert [text.split("\t", 1)[0] for text in ordered] == ["e", "b", "f", "d", "c"]
+
+
+@given(
+    st.text(st.characters(codec="utf-8"), min_size=1, max_size=12),
+    st.lists(st.sampled_from(PriorityGroup), max_size=3).map(tuple),
+    st.booleans(),
+)
+@example("Lò Văn\\Páo\t", (), False)
+@example("Giàng A Sử", (PriorityGroup.ethnic_minority,), True)
+def test_a_files_list_row_is_written_as_line_writes_its_row(
+    name: str, groups: tuple[PriorityGroup, ...], abroad: bool
+) -> None:
+    """`worker_list.row_line` writes a file's row as `line(row_of(...))` does, whatever its
+    texts (escapes), priority groups, or whether it is abroad (written by `line`)."""
+    planned = _planned_state()
+    state = replace(
+        planned,
+        person=planned.person.model_copy(update={"full_name": name}),
+        priority_groups=groups,
+        abroad=Abroad(date(2026, 1, 2), "Nội Bài") if abroad else None,
+    )
+
+    assert worker_list.row_line(state) == line(worker_list.row_of(state))

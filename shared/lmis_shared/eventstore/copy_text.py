@@ -14,17 +14,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from pydantic_core import to_json
 
 from lmis_shared.events import SpelledUUID
-from lmis_shared.eventstore._plan import PlannedEvent
 from lmis_shared.eventstore.api import AppendContext
 from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.eventstore.rows import EVENT_COLUMNS
-from lmis_shared.privacy.keystore import KeyRecord
 
 NULL = "\\N"
 KEY_COLUMNS = ("subject_id", "wrapped_key", "master_key_id", "created_at")
@@ -83,7 +81,9 @@ _BY_TYPE: dict[type, Callable[[Any], str]] = {
 }
 
 
-_needs_escape = _NEEDS_ESCAPE.search
+needs_escape = _NEEDS_ESCAPE.search
+"""Whether a text needs an escape (`text` would change it): a writer of whole lines looks
+once in all of a row's texts."""
 _formats = _BY_TYPE.get
 
 
@@ -115,7 +115,7 @@ def line(values: Iterable[Any]) -> str:
             [
                 NULL
                 if v is None
-                else (text(v) if _needs_escape(v) else v)
+                else (text(v) if needs_escape(v) else v)
                 if type(v) is str
                 else (_formats(type(v)) or field)(v)
                 for v in values
@@ -139,7 +139,30 @@ def context_columns(context: AppendContext) -> str:
     )
 
 
-def event_line(event: PlannedEvent, data: dict[str, Any], shared: str) -> str:
+class EventRow(Protocol):
+    """An event as `event_line` and `key_lines` write it: the store's planned event, or an
+    import's worker's (its id spelled already)."""
+
+    @property
+    def event_id(self) -> UUID | str: ...
+
+    @property
+    def event_type(self) -> str: ...
+
+    @property
+    def stream_id(self) -> UUID: ...
+
+    @property
+    def stream_type(self) -> str: ...
+
+    @property
+    def version(self) -> int: ...
+
+    @property
+    def context(self) -> AppendContext: ...
+
+
+def event_line(event: EventRow, data: dict[str, Any], shared: str) -> str:
     """An event's row; `shared` is `context_columns(event.context)`, made once per batch."""
     return (
         f"{event.event_id}\t{text(event.event_type)}\t{event.stream_id}\t"
@@ -147,18 +170,20 @@ def event_line(event: PlannedEvent, data: dict[str, Any], shared: str) -> str:
     )
 
 
-def key_lines(records: Iterable[KeyRecord]) -> dict[UUID, str]:
-    """Each record's `person_keys` row (`KEY_COLUMNS`) by subject. The columns a batch's
-    records share (the master key's id, the time) are written once, not per record: an
+def key_lines(made: Iterable[tuple[EventRow, bytes]], master_key_id: str) -> dict[UUID, str]:
+    """The `person_keys` row (`KEY_COLUMNS`) of each key `PersonalData.seal_new_streams` made
+    (its subject's first event, the key wrapped by `master_key_id`), by subject. The columns a
+    batch's keys share (the master key's id, the time) are written once, not per key: an
     import makes a key per row, and those two were half of each row's line."""
-    shared: dict[tuple[str | None, datetime], str] = {}
+    tails: dict[datetime, str] = {}
     lines: dict[UUID, str] = {}
-    for record in records:
-        tail = shared.get((record.master_key_id, record.created_at))
+    for first, wrapped in made:
+        at = first.context.recorded_at
+        tail = tails.get(at)
         if tail is None:
-            tail = line((record.master_key_id, record.created_at))
-            shared[(record.master_key_id, record.created_at)] = tail
-        lines[record.subject_id] = f"{record.subject_id}\t{field(record.wrapped)}\t{tail}"
+            tail = tails[at] = line((master_key_id, at))
+        subject = first.stream_id
+        lines[subject] = f"{subject}\t{_bytea(wrapped)}\t{tail}"
     return lines
 
 

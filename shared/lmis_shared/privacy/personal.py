@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -41,6 +41,9 @@ class Sealable(Protocol):
 
     @property
     def context(self) -> _Context: ...
+
+
+S = TypeVar("S", bound=Sealable)
 
 
 class SubjectErased(Exception):
@@ -104,37 +107,53 @@ class PersonalData:
     ) -> tuple[list[dict[str, Any]], list[KeyRecord]]:
         """`seal` for events that all open new streams (an import's), with no round trip:
         each subject's data key is made here, and the key records come back for the caller
-        to store in the events' transaction (`keys.create`). Keys and nonces are drawn from
-        one read of the system's randomness for the whole batch, each subject's cipher made
-        once: thousands of events are sealed at a time."""
-        if any(_erases(e.event_type) for e in events):
-            raise ValueError("an erasure does not open a stream")
-        clear = [self._clear_fields(e) for e in events]
-        # at most a key per event and a nonce per field, drawn at once; a key not needed is
-        # dropped unused
-        keys = iter(envelope.new_data_keys(len(events)))
-        nonces = iter(envelope.new_nonces(sum(map(len, clear))))
-        wrap, key_id = self.wrapper.wrap, self.wrapper.key_id
-        ciphers: dict[UUID, tuple[AESGCM, str]] = {}  # each subject's, made at its first event
-        records: list[KeyRecord] = []
-        sealed: list[dict[str, Any]] = []
-        for e, fields in zip(events, clear, strict=True):
-            if not fields:
-                sealed.append(e.data)
-                continue
-            subject_id = e.stream_id
-            cipher_of = ciphers.get(subject_id)
-            if cipher_of is None:
-                key = next(keys)
-                records.append(KeyRecord(subject_id, wrap(key), key_id, e.context.recorded_at))
-                cipher_of = ciphers[subject_id] = (AESGCM(key), str(subject_id))
-            cipher, subject = cipher_of
-            data = dict(e.data)
-            for f in fields:
-                aad = envelope.associated_data(e.event_type, subject, f)
-                data[f] = envelope.sealed_with(cipher, subject, next(nonces), data[f], aad)
-            sealed.append(data)
+        to store in the events' transaction (`keys.create`)."""
+        sealed, made = self.seal_new_streams(events)
+        key_id = self.wrapper.key_id
+        records = [
+            KeyRecord(e.stream_id, wrapped, key_id, e.context.recorded_at) for e, wrapped in made
+        ]
         return sealed, records
+
+    def seal_new_streams(
+        self, events: Sequence[S]
+    ) -> tuple[list[dict[str, Any]], list[tuple[S, bytes]]]:
+        """`seal_new_subjects` with each key made as its subject's first event and the key
+        wrapped (by `wrapper.key_id`), not as a record: an import's worker writes them as
+        COPY lines at once (a frozen record was 0.8 µs of a row's 6.5 to make, measured).
+        Keys and nonces are drawn from one read of the system's randomness for the whole
+        batch, each subject's cipher made once, each event type's personal fields looked up
+        once: thousands of events are sealed at a time."""
+        personal = {t: personal_of(t) for t in {e.event_type for e in events}}
+        if any(_erases(t) for t in personal):
+            raise ValueError("an erasure does not open a stream")
+        # at most a key per event and a nonce per personal field, drawn at once; a key or
+        # nonce not needed (no value, or sealed already) is dropped unused
+        keys = iter(envelope.new_data_keys(len(events)))
+        nonces = iter(envelope.new_nonces(sum([len(personal[e.event_type]) for e in events])))
+        wrap, seal, associated = self.wrapper.wrap, envelope.sealed_with, envelope.associated_data
+        ciphers: dict[UUID, tuple[AESGCM, str]] = {}  # each subject's, made at its first event
+        made: list[tuple[S, bytes]] = []
+        sealed: list[dict[str, Any]] = []
+        for e in events:
+            data = e.data
+            copy: dict[str, Any] | None = None
+            for f in personal[e.event_type]:
+                value = data.get(f)
+                if value is None or envelope.is_envelope(value):
+                    continue
+                if copy is None:
+                    copy = dict(data)
+                    cipher_of = ciphers.get(e.stream_id)
+                    if cipher_of is None:
+                        key = next(keys)
+                        made.append((e, wrap(key)))
+                        cipher_of = ciphers[e.stream_id] = (AESGCM(key), str(e.stream_id))
+                    cipher, subject = cipher_of
+                aad = associated(e.event_type, subject, f)
+                copy[f] = seal(cipher, subject, next(nonces), value, aad)
+            sealed.append(data if copy is None else copy)
+        return sealed, made
 
     def _clear_fields(self, event: Sealable) -> list[str]:
         data = event.data

@@ -38,9 +38,9 @@ from lmis_registry.application.imports import BATCH_SIZE, FOLLOW_UPS
 from lmis_registry.settings import RegistrySettings
 from lmis_shared.auth import Authorizer
 from lmis_shared.cores import usable_cores
-from lmis_shared.events import SpelledUUID, new_event_ids
-from lmis_shared.eventstore.bulk import PlannedEvent
-from lmis_shared.eventstore.copy_text import context_columns, event_line, key_lines, line
+from lmis_shared.events import SpelledUUID, new_event_id_texts
+from lmis_shared.eventstore import AppendContext
+from lmis_shared.eventstore.copy_text import context_columns, event_line, key_lines
 from lmis_shared.imports import Row, RowRejected, Table
 from lmis_shared.imports.heap import YOUNG_THRESHOLD
 from lmis_shared.privacy.keys import KeyWrapper
@@ -63,6 +63,19 @@ class StoredFile(NamedTuple):
 
 NOT_STORED = StoredFile("", "", "", None)
 """The lines of a file found stored already (its row is skipped, not saved)."""
+
+
+class ImportedEvent(NamedTuple):
+    """A row's event as the worker writes it: the store's `PlannedEvent`, its id made as text
+    (`new_event_id_texts`: the line is all it is written in)."""
+
+    event_id: str
+    event_type: str
+    stream_id: UUID
+    stream_type: str
+    version: int
+    data: dict[str, Any]
+    context: AppendContext
 
 
 @dataclass(frozen=True)
@@ -134,11 +147,11 @@ class Preparer:
         """Each file's lines, as `PostgresBulkFiles.save_new` and `copy_new_events` would
         write its rows (numbered from version 1, sealed per person)."""
         counts = [len(p.events) for p in planned]
-        ids = iter(new_event_ids(sum(counts)))
+        ids = iter(new_event_id_texts(sum(counts)))
         # `model_dump(mode="json")` without its Python wrapper: the model's own serializer,
         # with the same (default) options (1.4 µs an event against 1.85, measured)
         events = [
-            PlannedEvent(
+            ImportedEvent(
                 next(ids),
                 e.event_type,
                 p.after.id,
@@ -153,15 +166,15 @@ class Preparer:
         keys: dict[UUID, str] = {}
         datas = [e.data for e in events]
         if self._personal is not None and events:
-            datas, records = self._personal.seal_new_subjects(events)
-            keys = key_lines(records)
+            datas, made = self._personal.seal_new_streams(events)
+            keys = key_lines(made, self._personal.wrapper.key_id)
         shared = context_columns(job.context)
         lines = [event_line(e, d, shared) for e, d in zip(events, datas, strict=True)]
         return [
             StoredFile(
                 row_lines,
                 keys.get(p.after.id, ""),
-                line(worker_list.row_of(p.after)),
+                worker_list.row_line(p.after),
                 (
                     claim_line(self._key(p.citizen_id), p.after.id)
                     if open_files.holds_claim(p.after)
