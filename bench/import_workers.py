@@ -285,6 +285,19 @@ async def counts(pool: asyncpg.Pool, schema: str) -> dict[str, int]:
     }
 
 
+async def wal_position(pool: asyncpg.Pool) -> int:
+    """Where the server's WAL is now (an LSN, a byte position): read again after a run, the
+    bytes it wrote."""
+    position: int = await pool.fetchval("select pg_current_wal_lsn()")
+    return position
+
+
+async def wal_per_row(pool: asyncpg.Pool, since: int, n: int) -> dict[str, float]:
+    """WAL bytes a row written since `since`: what the commits flush, and what the server
+    zero-fills new WAL segment files for (a fresh cluster has none to recycle)."""
+    return {"wal_bytes_per_row": round((await wal_position(pool) - since) / n, 1)}
+
+
 async def measure(
     server: EmbeddedPostgres,
     n: int,
@@ -301,9 +314,10 @@ async def measure(
     with tempfile.TemporaryDirectory(prefix="lmis-bench-import-") as tmp:
         await migrate(pool, "bulk")
         async with served_registry(server, Path(tmp), "bulk", processes) as client:
+            wal = await wal_position(pool)
             with cpu_per_row(server.data_dir, n) as cpu:
                 result["http_csv"] = await post_file(client, data, "text/csv")
-            result["http_csv"] |= cpu
+            result["http_csv"] |= cpu | await wal_per_row(pool, wal, n)
             with cpu_per_row(server.data_dir, n) as cpu:
                 result["http_csv_again"] = await post_file(client, data, "text/csv")
             result["http_csv_again"] |= cpu

@@ -83,12 +83,13 @@ class FirstInFile:
 
     def __init__(self, table: Table) -> None:
         self._table = table
-        self._files_seen: dict[UUID, int] = {}
+        # by the ids' integers: hashed in C (`UUID.__hash__` is Python's, a call each)
+        self._files_seen: dict[int, int] = {}
         self._opened_by: dict[str, int] = {}
 
     def check(self, planned: F) -> F:
         """`planned`, or RowRejected naming the earlier row it repeats."""
-        number, file_id, citizen = planned.row.number, planned.file_id, planned.citizen_id
+        number, file_id, citizen = planned.row.number, planned.file_id.int, planned.citizen_id
         reason = None
         if file_id in self._files_seen:
             reason = f"repeats row {self._files_seen[file_id]} (same citizen and registration date)"
