@@ -18,7 +18,7 @@ from pydantic_core import to_json
 
 from lmis_registry.adapters import worker_list
 from lmis_registry.adapters.bulk_files import _in_list_order
-from lmis_registry.adapters.import_pool import NOT_STORED, Preparer, WorkerSetup, by_row, uuid_of
+from lmis_registry.adapters.import_pool import NOT_STORED, Preparer, WorkerSetup, by_row
 from lmis_registry.application.import_prepared import PreparingJob
 from lmis_registry.application.import_rows import RowPlanner
 from lmis_registry.application.import_template import WORKER_TEMPLATE
@@ -168,24 +168,3 @@ def test_a_files_list_row_is_written_as_line_writes_its_row(
     )
 
     assert worker_list.row_line(state) == line(worker_list.row_of(state))
-
-
-@given(st.uuids(), st.uuids())
-@example(UUID(int=0), UUID(int=2**128 - 1))
-def test_a_file_id_from_its_bytes_is_the_uuid_those_bytes_make(made: UUID, other: UUID) -> None:
-    """`uuid_of` (the service's process makes a row's file id with it) answers what
-    `UUID(bytes=...)` answers: equal, hashed, ordered, spelled and flagged alike."""
-    fast, slow = uuid_of(made.bytes), UUID(bytes=made.bytes)
-
-    assert type(fast) is UUID
-    assert (fast.int, fast.is_safe, str(fast), repr(fast)) == (
-        slow.int,
-        slow.is_safe,
-        str(slow),
-        repr(slow),
-    )
-    assert fast == made
-    assert hash(fast) == hash(made)
-    assert {fast: 1}[made] == 1
-    assert (fast < other) == (made < other)
-    assert (fast == other) == (made == other)
