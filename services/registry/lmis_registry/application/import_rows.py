@@ -152,4 +152,5 @@ class RowPlanner:
                 more = decided(table, row, follow_up.group, decide)
                 after = workers.AGGREGATE.fold_more(after, file_id, more)
                 events = events + more
-        return PlannedFile(row, register.citizen_id, events, after)
+        # made as a tuple (a named tuple's own `__new__` is Python: 0.21 µs against 0.12)
+        return tuple.__new__(PlannedFile, (row, register.citizen_id, events, after))
