@@ -86,7 +86,8 @@ def build_command(
         except ValueError as problem:
             errors.append(table.error(row, field_name, _scrubbed(str(problem), text)))
     try:
-        command = model.model_validate(data)
+        # the model's own validator, without `model_validate`'s Python wrapper (0.26 µs of 3.4)
+        command: M = model.__pydantic_validator__.validate_python(data)
     except ValidationError as invalid:
         failed = {e.field for e in errors}  # made only for a refused row (0.3 µs of 6.7)
         errors += _row_errors(table, row, prefix, invalid.errors(), failed)
