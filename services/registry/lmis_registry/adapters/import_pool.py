@@ -129,7 +129,7 @@ class Preparer:
             except RowRejected as rejected:
                 outcomes.append(rejected.errors)
         planned = [p for p in outcomes if isinstance(p, PlannedFile)]
-        ids = [p.after.id.bytes for p in planned]
+        ids = [p.after.id.int.to_bytes(16) for p in planned]  # `UUID.bytes`, without its Python
         new = [p for p, i in zip(planned, ids, strict=True) if i not in stored_already]
         made = iter(self._stored(new, job))
         keep = job.keep_files
