@@ -19,6 +19,11 @@ def clean_text(value: str) -> str:
 def person_name(value: str) -> str:
     """A person's name as typed (`clean_text`): it has letters and no digits."""
     value = clean_text(value)
+    # a name of letters and single spaces (most names): letters, and so no digit (no
+    # character is both, checked over all of Unicode by a test), in one pass (0.33 µs a
+    # name against 0.66, measured)
+    if value.replace(" ", "").isalpha():
+        return value
     # `map` of the str methods: the same test as a generator over the characters, faster
     if not any(map(str.isalpha, value)):
         raise ValueError("must contain letters")

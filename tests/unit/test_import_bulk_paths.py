@@ -158,7 +158,22 @@ def test_the_citizen_keys_of_an_import_are_the_hmacs_of_the_ids(
 
 @given(st.binary(min_size=16, max_size=16), st.sampled_from([1, 3, 4, 5]))
 def test_a_versioned_uuid_is_the_one_uuid_makes(raw: bytes, version: int) -> None:
-    assert versioned_uuid(int.from_bytes(raw), version) == uuid.UUID(bytes=raw, version=version)
+    """Made without `UUID.__init__`, its slots as `__init__` sets them (pickled alike)."""
+    made, expected = (
+        versioned_uuid(int.from_bytes(raw), version),
+        uuid.UUID(bytes=raw, version=version),
+    )
+    assert made == expected
+    assert made.is_safe is expected.is_safe
+    assert made.__getstate__() == expected.__getstate__()
+
+
+@pytest.mark.parametrize("value", [-1, 1 << 128])
+def test_a_versioned_uuid_of_more_than_128_bits_is_refused_as_uuid_refuses_it(value: int) -> None:
+    with pytest.raises(ValueError, match="out of range"):
+        versioned_uuid(value, 4)
+    with pytest.raises(ValueError, match="out of range"):
+        uuid.UUID(int=value)
 
 
 def test_a_version_stamp_is_a_copy_like_replace_makes() -> None:

@@ -7,10 +7,13 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from lmis_registry.domain import workers
-from lmis_shared.contracts.registry import WorkerRegistered
+from lmis_shared.contracts.registry import Sex, WorkerRegistered
 from lmis_shared.errors import InvalidInput
+from lmis_shared.reference import citizen_id
 from tests.unit.refusals import refusal_messages, refused_fields
 
 TODAY = date(2026, 11, 23)
@@ -98,3 +101,28 @@ def test_folding_the_registration_gives_a_registered_file_at_version_one() -> No
     assert state.status == workers.WorkerStatus.registered
     assert state.version == 1
     assert state.id == stream_id
+
+
+@given(
+    st.dates(min_value=date(1, 1, 1)),
+    st.sampled_from(["male", "female", *Sex]),
+    st.text("0123456789", min_size=3, max_size=3),
+)
+@example(date(1998, 4, 12), "female", "198")
+@example(date(2004, 1, 1), Sex.male, "204")
+@example(date(1899, 12, 31), "male", "099")
+@example(date(2400, 1, 1), "female", "100")
+def test_digits_4_to_6_of_a_citizen_id_follow_the_birth_year_and_sex(
+    born: date, sex: str, digits: str
+) -> None:
+    """`check_matches` (its digits looked up by year and sex) keeps Circular 59's rule as
+    written out: digit 4 the century and sex, digits 5-6 the year's last two."""
+    number = f"012{digits}001234"
+    century = 2 * ((born.year - 1900) // 100) + (sex == "female")
+    expected = number[3] == str(century) and number[4:6] == f"{born.year % 100:02d}"
+    try:
+        citizen_id.check_matches(number, born, sex)
+    except citizen_id.CitizenIdProblem:
+        assert not expected
+    else:
+        assert expected

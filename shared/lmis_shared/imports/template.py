@@ -82,20 +82,21 @@ class Template:
 
     def group_columns(
         self, prefix: str
-    ) -> tuple[dict[str, tuple[str, Parse | None]], tuple[str, ...]]:
+    ) -> tuple[dict[str, tuple[str, Parse | None]], frozenset[str]]:
         """The columns feeding the command of `prefix` ("" the row's own, "contract." a later
         one's): field → (the command's field name, the cell's translator), and the fields of
-        them that are required. Worked out once per group, not per row."""
+        them that are required (a set: a row's cells are checked for all of them at once).
+        Worked out once per group, not per row."""
         if prefix not in self._groups:
             mine = [(c, name) for c in self.columns if (name := in_group(c.field, prefix))]
             self._groups[prefix] = (
                 {c.field: (name, c.parse) for c, name in mine},
-                tuple(c.field for c, _ in mine if c.required),
+                frozenset(c.field for c, _ in mine if c.required),
             )
         return self._groups[prefix]
 
     @cached_property
-    def _groups(self) -> dict[str, tuple[dict[str, tuple[str, Parse | None]], tuple[str, ...]]]:
+    def _groups(self) -> dict[str, tuple[dict[str, tuple[str, Parse | None]], frozenset[str]]]:
         return {}
 
     def is_ignored(self, heading: str) -> bool:

@@ -63,7 +63,10 @@ def sealed_with(
     """`seal` with the subject's cipher and a fresh nonce made by the caller (a bulk import
     draws its nonces and keys in one read of the system's randomness)."""
     sealed = cipher.encrypt(nonce, to_json(value), aad)
-    return {MARK: VERSION, "k": subject, "n": _b64(nonce), "c": _b64(sealed)}
+    # `_b64` written in place: an import seals a field a row
+    n = binascii.b2a_base64(nonce, newline=False).decode("ascii")
+    c = binascii.b2a_base64(sealed, newline=False).decode("ascii")
+    return {MARK: VERSION, "k": subject, "n": n, "c": c}
 
 
 def unseal(key: bytes, envelope: dict[str, Any], aad: bytes) -> Any:

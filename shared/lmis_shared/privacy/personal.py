@@ -132,7 +132,9 @@ class PersonalData:
         keys = iter(envelope.new_data_keys(len(events)))
         nonces = iter(envelope.new_nonces(sum([len(personal[e.event_type]) for e in events])))
         wrap, seal, associated = self.wrapper.wrap, envelope.sealed_with, envelope.associated_data
-        ciphers: dict[UUID, tuple[AESGCM, str]] = {}  # each subject's, made at its first event
+        # each subject's, made at its first event; by the id's number (a slot, hashed in C:
+        # `UUID.__hash__` is Python, and an import looks up and adds a subject per row)
+        ciphers: dict[int, tuple[AESGCM, str]] = {}
         made: list[tuple[S, bytes]] = []
         sealed: list[dict[str, Any]] = []
         for e in events:
@@ -144,11 +146,11 @@ class PersonalData:
                     continue
                 if copy is None:
                     copy = dict(data)
-                    cipher_of = ciphers.get(e.stream_id)
+                    cipher_of = ciphers.get(e.stream_id.int)
                     if cipher_of is None:
                         key = next(keys)
                         made.append((e, wrap(key)))
-                        cipher_of = ciphers[e.stream_id] = (AESGCM(key), str(e.stream_id))
+                        cipher_of = ciphers[e.stream_id.int] = (AESGCM(key), str(e.stream_id))
                     cipher, subject = cipher_of
                 aad = associated(e.event_type, subject, f)
                 copy[f] = seal(cipher, subject, next(nonces), value, aad)

@@ -67,8 +67,9 @@ def decide(
         if state is not None:
             allowed = allowed_commands(state)
             raise IllegalTransition(state.status.value, allowed, command=command.command_name)
-        checked = [identity[0].as_event(identity[1])] if identity else []
-        return [*_register(command, today), *checked]
+        if not identity:  # an import's rows: the registration's events as they are
+            return _register(command, today)
+        return [*_register(command, today), identity[0].as_event(identity[1])]
     if state is None:
         raise IllegalTransition("absent", [c.RegisterWorker.command_name], command.command_name)
     if state.erasure is not None:  # its personal data is gone: nothing more is recorded

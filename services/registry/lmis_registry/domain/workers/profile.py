@@ -45,7 +45,9 @@ def _commune(value: str | None) -> str | None:
 
 
 def _distinct(value: tuple[PriorityGroup, ...] | None) -> tuple[PriorityGroup, ...] | None:
-    return None if value is None else tuple(dict.fromkeys(value))
+    if value is None or len(value) < 2:  # distinct already (most rows: 0.05 µs against 0.18)
+        return value
+    return tuple(dict.fromkeys(value))
 
 
 class RegisterWorker(BaseModel):
