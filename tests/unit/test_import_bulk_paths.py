@@ -158,7 +158,7 @@ def test_the_citizen_keys_of_an_import_are_the_hmacs_of_the_ids(
 
 @given(st.binary(min_size=16, max_size=16), st.sampled_from([1, 3, 4, 5]))
 def test_a_versioned_uuid_is_the_one_uuid_makes(raw: bytes, version: int) -> None:
-    """Made without `UUID.__init__`, its slots as `__init__` sets them (pickled alike)."""
+    """The variant and version set in one step give the UUID `uuid` makes (pickled alike)."""
     made, expected = (
         versioned_uuid(int.from_bytes(raw), version),
         uuid.UUID(bytes=raw, version=version),
