@@ -178,6 +178,7 @@ def rebuild(service: ServiceArg) -> None:
     ref = SERVICES[service].rebuild
     if ref is None:
         raise typer.BadParameter(f"{service} has no read models to rebuild")
+    from lmis_cli.pools import close_after_signals
     from lmis_shared.eventstore.postgres import create_pool
     from lmis_shared.settings import CommonSettings
 
@@ -187,7 +188,7 @@ def rebuild(service: ServiceArg) -> None:
         try:
             typer.echo(await load(ref)(pool, settings_of(service), common))
         finally:
-            await pool.close()
+            await close_after_signals(pool)
 
     asyncio.run(run())
 

@@ -37,11 +37,8 @@ def _personal_services() -> dict[str, Any]:
     return {n: s for n, s in found.items() if isinstance(s, PersonalDataSettings)}
 
 
-_SIGNALS_WAIT = 5.0
-"""Seconds the commit signals get at most before the pool closes (each takes one round trip)."""
-
-
 def _with_pool(work: Callable[[Any, Any], Awaitable[T]]) -> T:
+    from lmis_cli.pools import close_after_signals
     from lmis_shared.eventstore.postgres import create_pool
     from lmis_shared.settings import CommonSettings
 
@@ -51,13 +48,7 @@ def _with_pool(work: Callable[[Any, Any], Awaitable[T]]) -> T:
         try:
             return await work(pool, common)
         finally:
-            # the commit signals of the work's appends (`eventstore/signal.py`: tasks of their
-            # own, sent after the commit) go out before the pool closes: closed under them,
-            # they failed, and the relays heard of the erasures only at their next poll
-            others = asyncio.all_tasks() - {asyncio.current_task()}
-            if others:
-                await asyncio.wait(others, timeout=_SIGNALS_WAIT)
-            await pool.close()
+            await close_after_signals(pool)
 
     return asyncio.run(run())
 
