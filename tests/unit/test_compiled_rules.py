@@ -104,9 +104,10 @@ def test_facts_are_dumped_as_pydantic_dumps_them_without_defaults() -> None:
     assert [dump(f) for f in every] == [f.model_dump_json(exclude_defaults=True) for f in every]
 
 
-def test_a_bulk_tally_leaves_out_rows_whose_deltas_cancel_out() -> None:
-    # a commune's report and its correction back to nothing in one batch: no row, as `merge`
-    stream, day = uuid4(), date(2026, 3, 10)
+def _report_and_its_correction(
+    day: date,
+) -> tuple[jobs.JobCreationReported, jobs.JobCreationReported]:
+    """A commune's report of 3 jobs on `day`, and its correction back to none."""
     report = jobs.JobCreationReported(
         commune_code="03640",
         province_code="12",
@@ -116,7 +117,13 @@ def test_a_bulk_tally_leaves_out_rows_whose_deltas_cancel_out() -> None:
         jobs_change=3,
         reported_on=day,
     )
-    correction = report.model_copy(update={"jobs": 0, "jobs_change": -3})
+    return report, report.model_copy(update={"jobs": 0, "jobs_change": -3})
+
+
+def test_a_bulk_tally_leaves_out_rows_whose_deltas_cancel_out() -> None:
+    # a commune's report and its correction back to nothing in one batch: no row, as `merge`
+    stream, day = uuid4(), date(2026, 3, 10)
+    report, correction = _report_and_its_correction(day)
     batch = [StreamEvent(stream, jobs.STREAM_TYPE, e, day) for e in (report, correction)]
 
     ours = bulk_tally([(stream, jobs.STREAM_TYPE, e.payload, day) for e in batch], {})
@@ -130,16 +137,7 @@ def test_a_row_that_cancels_out_over_days_is_left_out_but_its_days_are_kept() ->
     # the report on one day and its correction the next, in one batch: each row's sum is that
     # of its sums by day (nothing), while each day keeps what it added
     stream, day = uuid4(), date(2026, 3, 10)
-    report = jobs.JobCreationReported(
-        commune_code="03640",
-        province_code="12",
-        period=date(2026, 2, 1),
-        programme=next(iter(jobs.JobCreationProgramme)),
-        jobs=3,
-        jobs_change=3,
-        reported_on=day,
-    )
-    correction = report.model_copy(update={"jobs": 0, "jobs_change": -3})
+    report, correction = _report_and_its_correction(day)
     days = (day, date(2026, 3, 11))
     pairs = zip((report, correction), days, strict=True)
     batch = [StreamEvent(stream, jobs.STREAM_TYPE, e, d) for e, d in pairs]
