@@ -137,8 +137,12 @@ class PostgresEventStore(api.EventStore):
         return await self._append(conn, batch, None)
 
     def _span(self, item: api.StreamAppend) -> AbstractContextManager[Span]:
-        """The append's span, child of the command's: ids and counts only, never data."""
-        return _tracer.start_as_current_span(
+        """The append's span, child of the command's: ids and counts only, never data.
+
+        Made current by `use_span`, which is what `start_as_current_span` does under its two
+        layers of context managers (the proxy's and the tracer's): 2.2 µs against 4.4 with
+        no tracer provider set, as in bench/event_store.py."""
+        span = _tracer.start_span(
             "eventstore.append",
             kind=SpanKind.CLIENT,
             attributes={
@@ -148,6 +152,7 @@ class PostgresEventStore(api.EventStore):
                 "lmis.event_count": len(item.events),
             },
         )
+        return trace.use_span(span, end_on_exit=True)
 
     async def append_many(self, batch: Sequence[api.StreamAppend]) -> list[api.AppendResult]:
         if not batch:
