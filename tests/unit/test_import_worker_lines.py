@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from pydantic_core import to_json
 
 from lmis_registry.adapters import worker_list
-from lmis_registry.adapters.bulk_files import _in_list_order
+from lmis_registry.adapters.import_lines import in_list_order
 from lmis_registry.adapters.import_pool import NOT_STORED, Preparer, WorkerSetup, by_row
 from lmis_registry.application.import_prepared import PreparingJob
 from lmis_registry.application.import_rows import RowPlanner
@@ -61,21 +61,22 @@ def _planned_state() -> WorkerFile:
 
 def test_a_file_stored_already_gets_no_lines_and_every_other_row_keeps_its_own() -> None:
     preparer, job, rows = _preparer_and_job()
-    first = preparer.prepare(job, rows)
+    first, _ = preparer.prepare(job, rows)
     ids = [raw[1] for raw in first if not isinstance(raw, list)]
     stored = frozenset({ids[1]})
 
-    again = preparer.prepare(job, rows, stored)
+    again, lines = preparer.prepare(job, rows, stored)
 
     assert isinstance(again[1], list)  # the refused row, in its place
     prepared = [raw for raw in again if not isinstance(raw, list)]
     assert [raw[1] for raw in prepared] == ids
+    assert lines.size == len(ids) - 1
     for raw in prepared:
         file_id = str(UUID(bytes=raw[1]))
-        events, key, listed, claim = raw[3:7]
         if raw[1] in stored:
-            assert (events, key, listed, claim) == tuple(NOT_STORED)
+            assert raw[3] == NOT_STORED
             continue
+        events, key, listed, claim = lines.row(raw[3])
         assert events.split("\t")[2] == file_id  # the row's own event (its stream)
         assert key.startswith(file_id + "\t")
         assert listed.startswith(file_id + "\t")
@@ -119,14 +120,15 @@ def test_an_event_line_holds_the_events_own_json_and_the_list_row_the_files_own_
     planner = RowPlanner(table, job.principal, job.today, Authorizer(), preparer.file_id)
     planned = [planner.plan_row(Row(number, values)) for number, values in rows if number != 99]
 
-    prepared = [raw for raw in preparer.prepare(job, rows) if not isinstance(raw, list)]
+    raws, lines = preparer.prepare(job, rows)
+    prepared = [raw for raw in raws if not isinstance(raw, list)]
 
     assert len(prepared) == len(planned) == 4
     for raw, plan in zip(prepared, planned, strict=True):
         [event] = plan.events
-        data = raw[3].split("\t")[5]
+        data = lines.row(raw[3]).events.split("\t")[5]
         assert data == to_json(event.model_dump(mode="json")).decode()
-        assert raw[5] == line(worker_list.row_of(plan.after))
+        assert lines.row(raw[3]).listed == line(worker_list.row_of(plan.after))
 
 
 def test_list_lines_go_newest_registration_first_ties_in_the_order_given() -> None:
@@ -142,7 +144,7 @@ def test_list_lines_go_newest_registration_first_ties_in_the_order_given() -> No
         listed("b", "D", date(2025, 3, 1)),
     ]
 
-    ordered = _in_list_order(lines)
+    ordered = in_list_order(lines)
 
     assert [text.split("\t", 1)[0] for text in ordered] == ["e", "b", "f", "d", "c"]
 

@@ -3,10 +3,11 @@
 as COPY text lines in a worker, and the service's process only looks the batch up and COPYs
 the lines (`PostgresBulkFiles.save_prepared`).
 
-A worker hands back per row its citizen ID, file id, whether it opens a file, the lines of its
-events, data key and list row, its open-file claim, and its state only when the import asks
-(`keep_files`: the population register is asked about the files after). Pickling those back
-is a few microseconds a row; pickling planned files (models) back cost 50 (measured).
+A worker hands back per row its citizen ID, file id, whether it opens a file, where its
+lines are, and its state only when the import asks (`keep_files`: the population register is
+asked about the files after); and the batch's lines (events, data keys, list rows, open-file
+claims) joined as they are written (`import_lines.py`). Pickling planned files (models) back
+cost 50 µs a row (measured).
 
 The workers are started with `spawn` (the service has threads; a fork would copy their
 locks), on the first import, and stopped with the service (`close`). Each gets the lookup
@@ -25,11 +26,12 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate, pairwise
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from lmis_registry.adapters import open_files, worker_list
 from lmis_registry.adapters.bulk_files import PostgresBulkFiles, claim_line
+from lmis_registry.adapters.import_lines import BatchLines, RowLines, batch_lines
 from lmis_registry.application.import_files import import_file_id
 from lmis_registry.application.import_prepared import Prepared, PreparedFile, PreparingJob
 from lmis_registry.application.import_rows import STREAM_TYPE, PlannedFile, RowPlanner
@@ -48,21 +50,6 @@ from lmis_shared.privacy.keystore import InMemoryKeyStore
 from lmis_shared.privacy.personal import PersonalData
 
 MAX_DEFAULT_PROCESSES = 4
-
-
-class StoredFile(NamedTuple):
-    """A prepared file's rows as COPY text lines (`PreparedFile.stored`)."""
-
-    events: str
-    key: str
-    listed: str
-    claim: str | None
-    """Its open-file claim's line (`bulk_files.claim_line`; None: it takes none), so the
-    service's process sorts and joins claims without formatting an id each."""
-
-
-NOT_STORED = StoredFile("", "", "", None)
-"""The lines of a file found stored already (its row is skipped, not saved)."""
 
 
 class ImportedEvent(NamedTuple):
@@ -91,9 +78,11 @@ _made = tuple.__new__
 """Named tuples made as tuples, the worker making several a row (a named tuple's own
 `__new__` is Python: 0.21 µs against 0.12, measured)."""
 
-Raw = tuple[str, bytes, bool, str, str, str, str | None, Any]
-"""A prepared row as a worker hands it back: citizen ID, file id's bytes, opens a file,
-`StoredFile`'s fields, its state (or None)."""
+Raw = tuple[str, bytes, bool, int, Any]
+"""A prepared row as a worker hands it back: citizen ID, file id's bytes, opens a file, its
+row in the batch's lines (-1: none, its file is stored already), its state (or None)."""
+
+NOT_STORED = -1
 
 
 class Preparer:
@@ -115,7 +104,7 @@ class Preparer:
         job: PreparingJob,
         rows: Sequence[tuple[int, Mapping[str, str]]],
         stored_already: frozenset[bytes] = frozenset(),
-    ) -> list[Raw | list[Any]]:
+    ) -> tuple[list[Raw | list[Any]], BatchLines]:
         """The rows planned and, but for the files in `stored_already` (ids' bytes: they
         will be skipped, a stream never goes away), sealed and written as lines."""
         table = Table(WORKER_TEMPLATE, job.headings, [])
@@ -131,25 +120,25 @@ class Preparer:
         planned = [p for p in outcomes if isinstance(p, PlannedFile)]
         ids = [p.after.id.int.to_bytes(16) for p in planned]  # `UUID.bytes`, without its Python
         new = [p for p, i in zip(planned, ids, strict=True) if i not in stored_already]
-        made = iter(self._stored(new, job))
-        keep = job.keep_files
+        lines = self._stored(new, job)
+        keep, numbers = job.keep_files, iter(range(len(new)))
         raws = iter(
             [
                 (
                     p.citizen_id,
                     i,
                     p.after.is_open,
-                    *(next(made) if i not in stored_already else NOT_STORED),
+                    next(numbers) if i not in stored_already else NOT_STORED,
                     p.after if keep else None,
                 )
                 for p, i in zip(planned, ids, strict=True)
             ]
         )
-        return [o if isinstance(o, list) else next(raws) for o in outcomes]
+        return [o if isinstance(o, list) else next(raws) for o in outcomes], lines
 
-    def _stored(self, planned: list[PlannedFile], job: PreparingJob) -> list[StoredFile]:
-        """Each file's lines, as `PostgresBulkFiles.save_new` and `copy_new_events` would
-        write its rows (numbered from version 1, sealed per person)."""
+    def _stored(self, planned: list[PlannedFile], job: PreparingJob) -> BatchLines:
+        """The files' lines, as `PostgresBulkFiles.save_new` and `copy_new_events` would
+        write their rows (numbered from version 1, sealed per person)."""
         counts = [len(p.events) for p in planned]
         ids = iter(new_event_id_texts(sum(counts)))
         # `model_dump(mode="json")` without its Python wrapper: the model's own serializer,
@@ -177,22 +166,18 @@ class Preparer:
             keys = key_lines(made, self._personal.wrapper.key_id)
         shared = context_columns(job.context)
         lines = [event_line(e, d, shared) for e, d in zip(events, datas, strict=True)]
-        return [
-            _made(
-                StoredFile,
-                (
-                    row_lines,
-                    keys.get(p.after.id, ""),
-                    worker_list.row_line(p.after),
-                    (
-                        claim_line(self._key(p.citizen_id), p.after.id)
-                        if open_files.holds_claim(p.after)
-                        else None
-                    ),
-                ),
-            )
-            for p, row_lines in zip(planned, by_row(lines, counts), strict=True)
-        ]
+        key = self._key
+        return batch_lines(
+            by_row(lines, counts),
+            [keys.get(p.after.id, "") for p in planned],
+            [worker_list.row_line(p.after) for p in planned],
+            [
+                claim_line(key(p.citizen_id), p.after.id) if open_files.holds_claim(p.after) else ""
+                for p in planned
+            ],
+            [p.after.id.int for p in planned],
+            [p.after.registered_on for p in planned],
+        )
 
 
 def by_row(lines: list[str], counts: list[int]) -> list[str]:
@@ -225,7 +210,7 @@ def _prepare(
     job: PreparingJob,
     rows: Sequence[tuple[int, Mapping[str, str]]],
     stored_already: frozenset[bytes],
-) -> list[Any]:
+) -> tuple[list[Any], BatchLines]:
     if _preparer is None:
         raise RuntimeError("the import worker was not started")
     return _preparer.prepare(job, rows, stored_already)
@@ -269,7 +254,7 @@ class ImportPool:
         already = frozenset(i.bytes for i in stored)
         loop, executor = asyncio.get_running_loop(), self._started()
         try:
-            raw = await loop.run_in_executor(executor, _prepare, job, numbered, already)
+            raw, lines = await loop.run_in_executor(executor, _prepare, job, numbered, already)
         except BrokenProcessPool:  # a worker died (killed, out of memory): this import fails,
             if self._executor is executor:  # the next one starts new workers
                 self._executor = None
@@ -282,13 +267,20 @@ class ImportPool:
             if isinstance(o, list)
             else made(
                 PreparedFile,
-                (row, o[0], UUID(bytes=o[1]), o[2], made(StoredFile, o[3:7]), o[7]),
+                (
+                    row,
+                    o[0],
+                    UUID(bytes=o[1]),
+                    o[2],
+                    None if o[3] == NOT_STORED else made(RowLines, (lines, o[3])),
+                    o[4],
+                ),
             )
             for row, o in zip(rows, raw, strict=True)
         ]
 
     async def save_prepared(self, files: Sequence[PreparedFile]) -> None:
-        if any(not cast(StoredFile, f.stored).events for f in files):
+        if any(f.stored is None for f in files):
             raise RuntimeError("a file found stored already came to be saved")
         await self._bulk.save_prepared(files)
 
