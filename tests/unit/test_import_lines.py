@@ -33,7 +33,7 @@ class Saved(NamedTuple):
 def _stored(file_id: UUID, name: str, registered_on: date, claims: bool) -> StoredFile:
     listed = [file_id, 1, "registered", name, name.lower(), "03640", "12", []]
     return StoredFile(
-        events=f'{uuid.uuid4()}\tworker.registered\t{file_id}\t{{"n":"{name}"}}\n',
+        events=file_id.bytes + name.encode(),  # a binary row's bytes, as far as joins go
         key=f"{file_id}\t\\\\x0102\tkey-a\n",
         listed=line([*listed, registered_on, None, None, None, None, None, None, "unverified"]),
         claim=f"{uuid.uuid4().hex}\t{file_id}\n" if claims else None,
@@ -61,7 +61,7 @@ def _as_joined_before(files: list[tuple[UUID, StoredFile]]) -> tuple[bytes, ...]
     """`save_prepared`'s joins of each row's own lines, as they were."""
     stored = [s for _, s in sorted(files, key=lambda f: f[0].int)]
     return (
-        "".join(s.events for s in stored).encode(),
+        b"".join(s.events for s in stored),
         "".join(s.key for s in stored).encode(),
         "".join(in_list_order(s.listed for s in reversed(stored))).encode(),
         "".join(sorted(s.claim for s in stored if s.claim)).encode(),

@@ -31,6 +31,7 @@ from lmis_shared.eventstore.bulk import PlannedEvent
 from lmis_shared.eventstore.copy_text import key_lines, line
 from lmis_shared.imports import Row, Table, read_table
 from lmis_shared.privacy.keys import MASTER_KEY_BYTES, LocalMasterKey
+from lmis_shared.processing.copy_binary import read_fields
 
 SAMPLE = files("lmis_registry").joinpath("data", "import", "sample_workers.csv")
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
@@ -77,20 +78,20 @@ def test_a_file_stored_already_gets_no_lines_and_every_other_row_keeps_its_own()
             assert raw[3] == NOT_STORED
             continue
         events, key, listed, claim = lines.row(raw[3])
-        assert events.split("\t")[2] == file_id  # the row's own event (its stream)
+        assert read_fields(events, 0)[2] == UUID(file_id).bytes  # the row's own event
         assert key.startswith(file_id + "\t")
         assert listed.startswith(file_id + "\t")
         assert claim is not None
         assert claim.endswith(f"\t{file_id}\n")  # its own claim line
 
 
-def test_event_lines_are_joined_per_row_however_many_each_has() -> None:
-    lines = ["a\n", "b\n", "c\n", "d\n"]
+def test_event_rows_are_joined_per_row_however_many_each_has() -> None:
+    rows = [b"a", b"b", b"c", b"d"]
 
-    assert by_row(lines, [1, 2, 1]) == ["a\n", "b\nc\n", "d\n"]
-    assert by_row(lines, [1, 1, 1, 1]) == lines
-    assert by_row(lines, [3, 1]) == ["a\nb\nc\n", "d\n"]
-    assert by_row(lines[:3], [0, 2, 1]) == ["", "a\nb\n", "c\n"]  # counts, not lengths
+    assert by_row(rows, [1, 2, 1]) == [b"a", b"bc", b"d"]
+    assert by_row(rows, [1, 1, 1, 1]) == rows
+    assert by_row(rows, [3, 1]) == [b"abc", b"d"]
+    assert by_row(rows[:3], [0, 2, 1]) == [b"", b"ab", b"c"]  # counts, not lengths
 
 
 def test_key_lines_write_each_keys_own_time_and_the_master_keys_id() -> None:
@@ -126,8 +127,8 @@ def test_an_event_line_holds_the_events_own_json_and_the_list_row_the_files_own_
     assert len(prepared) == len(planned) == 4
     for raw, plan in zip(prepared, planned, strict=True):
         [event] = plan.events
-        data = lines.row(raw[3]).events.split("\t")[5]
-        assert data == to_json(event.model_dump(mode="json")).decode()
+        fields = read_fields(lines.row(raw[3]).events, 0)
+        assert fields[5] == b"\x01" + to_json(event.model_dump(mode="json"))  # jsonb's version
         assert lines.row(raw[3]).listed == line(worker_list.row_of(plan.after))
 
 

@@ -22,7 +22,7 @@ from lmis_registry.application.import_prepared import PreparedFile
 from lmis_registry.application.imports import BATCH_SIZE
 from lmis_registry.domain.workers import OpenFileExists, WorkerFile
 from lmis_shared.commands import Change
-from lmis_shared.eventstore.bulk import PlannedEvent, copy_new_event_lines, copy_new_events
+from lmis_shared.eventstore.bulk import PlannedEvent, copy_new_event_rows, copy_new_events
 from lmis_shared.eventstore.copy_text import copy_lines
 from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.eventstore.signal import CommitSignal
@@ -127,7 +127,7 @@ class PostgresBulkFiles:
         # the first in id order (compared by the ids' integers: `UUID.__lt__` is Python's)
         first = min(files, key=lambda f: f.file_id.int).file_id
         async with self._pool.acquire() as conn, conn.transaction():
-            tx_id = await copy_new_event_lines(conn, self._schema, first, events, keys)
+            tx_id = await copy_new_event_rows(conn, self._schema, first, events, keys)
             await self._claim(conn, claims)
             await copy_lines(conn, self._schema, "worker_list", worker_list.COLUMNS, listed)
         self._signal.committed_transaction(tx_id)

@@ -26,9 +26,10 @@ from lmis_registry.adapters import worker_list
 
 
 class StoredFile(NamedTuple):
-    """A prepared file's rows as COPY text lines."""
+    """A prepared file's rows: its events as binary COPY rows (`copy_rows.event_row`), the
+    rest as COPY text lines."""
 
-    events: str
+    events: bytes
     key: str
     listed: str
     claim: str | None
@@ -63,7 +64,7 @@ class BatchLines(NamedTuple):
         """Row `k`'s own lines."""
         claim = self.claims.row(k)
         return StoredFile(
-            self.events.row(k).decode(),
+            self.events.row(k),
             self.keys.row(k).decode(),
             self.listed.row(k).decode(),
             claim.decode() if claim else None,
@@ -84,6 +85,11 @@ def _places(order: list[int], size: int) -> array[int]:
     return at
 
 
+def _joined_rows(rows: Sequence[bytes], order: list[int], at: array[int]) -> Joined:
+    ordered = [rows[k] for k in order]
+    return Joined(b"".join(ordered), array("q", accumulate(map(len, ordered), initial=0)), at)
+
+
 def _joined(lines: Sequence[str], order: list[int], at: array[int]) -> Joined:
     ordered = [lines[k] for k in order]
     text = "".join(ordered)
@@ -94,7 +100,7 @@ def _joined(lines: Sequence[str], order: list[int], at: array[int]) -> Joined:
 
 
 def batch_lines(
-    events: Sequence[str],
+    events: Sequence[bytes],
     keys: Sequence[str],
     listed: Sequence[str],
     claims: Sequence[str],
@@ -102,7 +108,7 @@ def batch_lines(
     registered: Sequence[date],
 ) -> BatchLines:
     """The batch's lines in the orders `PostgresBulkFiles.save_prepared` wrote them: row k's
-    lines `events[k]`, `keys[k]`, `listed[k]` and `claims[k]` ("": none), its file id's
+    event rows `events[k]`, lines `keys[k]`, `listed[k]` and `claims[k]` ("": none), its file id's
     integer `ids[k]`, its registration date `registered[k]` (its list row's)."""
     size = len(ids)
     by_id = sorted(range(size), key=ids.__getitem__)
@@ -113,7 +119,7 @@ def batch_lines(
     at = _places(by_id, size)
     return BatchLines(
         size,
-        _joined(events, by_id, at),
+        _joined_rows(events, by_id, at),
         _joined(keys, by_id, at),
         _joined(listed, in_list, _places(in_list, size)),
         _joined(claims, claiming, _places(claiming, size)),
@@ -131,9 +137,9 @@ class SavedFile(Protocol):
 
 
 def copy_data(files: Sequence[SavedFile]) -> tuple[bytes, bytes, bytes, bytes]:
-    """The events', data keys', list rows' and claims' COPY data of `files` (each `stored`
-    a `RowLines`): events and keys in file id order, list rows in the list's order, claims in
-    key order."""
+    """The events' (binary rows), data keys', list rows' and claims' COPY data of `files`
+    (each `stored` a `RowLines`): events and keys in file id order, list rows in the list's
+    order, claims in key order."""
     rows = [cast(RowLines, f.stored) for f in files]
     batch = rows[0].batch
     whole = len(rows) == batch.size and all(r.batch is batch for r in rows)
@@ -143,7 +149,7 @@ def copy_data(files: Sequence[SavedFile]) -> tuple[bytes, bytes, bytes, bytes]:
     stored = [r.batch.row(r.k) for _, r in ordered]
     claims = sorted(s.claim for s in stored if s.claim)
     return (
-        "".join(s.events for s in stored).encode(),
+        b"".join(s.events for s in stored),
         "".join(s.key for s in stored).encode(),
         "".join(in_list_order(s.listed for s in reversed(stored))).encode(),
         "".join(claims).encode(),
