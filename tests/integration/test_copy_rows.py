@@ -1,6 +1,7 @@
-"""Events written as binary COPY rows (`eventstore/copy_rows.py`, what an import's worker
-processes make) are stored as the store's own bulk append (`copy_new_events`) stores the
-same events: every column, awkward texts, times in other zones and all."""
+"""Events and data keys written as binary COPY rows (`eventstore/copy_rows.py`, what an
+import's worker processes make) are stored as the store's own bulk append (`copy_new_events`,
+`copy_new_keys`) stores the same: every column, awkward texts, times in other zones and
+all."""
 
 from __future__ import annotations
 
@@ -17,11 +18,15 @@ from lmis_shared.eventstore.bulk import PlannedEvent, copy_new_event_rows, copy_
 from lmis_shared.eventstore.copy_rows import (
     context_fields,
     event_row,
+    key_rows,
     new_event_id_bytes,
     timestamptz_field,
 )
 from lmis_shared.eventstore.postgres import Connection, PostgresEventStore
 from lmis_shared.eventstore.rows import EVENT_COLUMNS
+from lmis_shared.privacy.keystore import KeyRecord
+from lmis_shared.privacy.postgres import copy_new_keys
+from lmis_shared.privacy.postgres import migrate as keys_migrate
 from lmis_shared.processing.copy_binary import text_field
 
 pytestmark = pytest.mark.integration
@@ -72,25 +77,31 @@ def _rows(events: list[PlannedEvent]) -> bytes:
 async def _stored(conn: Connection, schema: str) -> list[tuple[Any, ...]]:
     columns = ", ".join(EVENT_COLUMNS)
     rows = await conn.fetch(f'select {columns}, data::text from "{schema}".events order by seq')
-    return [tuple(r) for r in rows]
+    keys = await conn.fetch(f'select * from "{schema}".person_keys order by subject_id')
+    return [tuple(r) for r in rows] + [tuple(k) for k in keys]
 
 
-async def test_events_copied_as_binary_rows_are_stored_as_the_stores_own_bulk_append(
+async def test_events_and_keys_copied_as_binary_rows_are_stored_as_the_stores_own(
     pg_pool: asyncpg.Pool, fresh_schema: str
 ) -> None:
     events = _events()
+    made = [(e, bytes([n, 92, 9, 0]) * 10) for n, e in enumerate(events)]  # wrapped keys
+    keys = b"".join(key_rows(made, "key-a").values())
     rows_schema, store_schema = fresh_schema, fresh_schema + "_store"
     for schema in (rows_schema, store_schema):
         await PostgresEventStore.migrate(pg_pool, schema)
+        await keys_migrate(pg_pool, schema)
     async with pg_pool.acquire() as conn:
         async with conn.transaction():
             first = events[0].stream_id
-            await copy_new_event_rows(conn, rows_schema, first, _rows(events), b"")
+            await copy_new_event_rows(conn, rows_schema, first, _rows(events), keys)
         async with conn.transaction():
+            records = [KeyRecord(e.stream_id, w, "key-a", e.context.recorded_at) for e, w in made]
+            await copy_new_keys(conn, store_schema, records)
             await copy_new_events(conn, store_schema, events)
         written, stored = await _stored(conn, rows_schema), await _stored(conn, store_schema)
         assert written == stored
-        assert len(written) == len(events)
+        assert len(written) == 2 * len(events)
 
         with pytest.raises(WrongExpectedVersion):  # a stream that exists: refused, as before
             async with conn.transaction():

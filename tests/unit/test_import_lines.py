@@ -34,7 +34,7 @@ def _stored(file_id: UUID, name: str, registered_on: date, claims: bool) -> Stor
     listed = [file_id, 1, "registered", name, name.lower(), "03640", "12", []]
     return StoredFile(
         events=file_id.bytes + name.encode(),  # a binary row's bytes, as far as joins go
-        key=f"{file_id}\t\\\\x0102\tkey-a\n",
+        key=file_id.bytes + b"key-a",
         listed=line([*listed, registered_on, None, None, None, None, None, None, "unverified"]),
         claim=f"{uuid.uuid4().hex}\t{file_id}\n" if claims else None,
     )
@@ -62,7 +62,7 @@ def _as_joined_before(files: list[tuple[UUID, StoredFile]]) -> tuple[bytes, ...]
     stored = [s for _, s in sorted(files, key=lambda f: f[0].int)]
     return (
         b"".join(s.events for s in stored),
-        "".join(s.key for s in stored).encode(),
+        b"".join(s.key for s in stored),
         "".join(in_list_order(s.listed for s in reversed(stored))).encode(),
         "".join(sorted(s.claim for s in stored if s.claim)).encode(),
     )

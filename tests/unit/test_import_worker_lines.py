@@ -1,5 +1,5 @@
 """What an import's worker process hands back per row (`adapters/import_pool.Preparer`) and
-the COPY lines it writes for them (`copy_text.key_lines`, `import_pool.by_row`), without
+the COPY rows it writes for them (`copy_rows.key_rows`, `import_pool.by_row`), without
 PostgreSQL: each row keeps its own lines, a file found stored already gets none, and a key's
 shared columns are written as each key's first event says."""
 
@@ -28,7 +28,8 @@ from lmis_shared.auth import Authorizer, Principal, Role
 from lmis_shared.contracts.registry import PriorityGroup
 from lmis_shared.eventstore import AppendContext
 from lmis_shared.eventstore.bulk import PlannedEvent
-from lmis_shared.eventstore.copy_text import key_lines, line
+from lmis_shared.eventstore.copy_rows import key_rows, timestamptz_field
+from lmis_shared.eventstore.copy_text import line
 from lmis_shared.imports import Row, Table, read_table
 from lmis_shared.privacy.keys import MASTER_KEY_BYTES, LocalMasterKey
 from lmis_shared.processing.copy_binary import read_fields
@@ -79,7 +80,7 @@ def test_a_file_stored_already_gets_no_lines_and_every_other_row_keeps_its_own()
             continue
         events, key, listed, claim = lines.row(raw[3])
         assert read_fields(events, 0)[2] == UUID(file_id).bytes  # the row's own event
-        assert key.startswith(file_id + "\t")
+        assert read_fields(key, 0)[0] == UUID(file_id).bytes
         assert listed.startswith(file_id + "\t")
         assert claim is not None
         assert claim.endswith(f"\t{file_id}\n")  # its own claim line
@@ -94,7 +95,7 @@ def test_event_rows_are_joined_per_row_however_many_each_has() -> None:
     assert by_row(rows[:3], [0, 2, 1]) == [b"", b"ab", b"c"]  # counts, not lengths
 
 
-def test_key_lines_write_each_keys_own_time_and_the_master_keys_id() -> None:
+def test_key_rows_write_each_keys_own_time_and_the_master_keys_id() -> None:
     """Each key made by `seal_new_streams` is written as its subject's `person_keys` row,
     with its first event's time (two appends' events may differ)."""
     later = AppendContext("officer-2", uuid.uuid4(), None, None, "import", NOW.replace(hour=9))
@@ -104,10 +105,15 @@ def test_key_lines_write_each_keys_own_time_and_the_master_keys_id() -> None:
     ]
     made = list(zip(events, [b"\x01\\", b"\x02", b"\x03\t", b"\x04"], strict=True))
 
-    written = key_lines(made, "key-a")
+    written = key_rows(made, "key-a")
 
-    assert written == {
-        e.stream_id: line((e.stream_id, wrapped, "key-a", e.context.recorded_at))
+    assert {subject: read_fields(row, 0) for subject, row in written.items()} == {
+        e.stream_id: [
+            e.stream_id.bytes,
+            wrapped,
+            b"key-a",
+            timestamptz_field(e.context.recorded_at)[4:],  # after its length
+        ]
         for e, wrapped in made
     }
 

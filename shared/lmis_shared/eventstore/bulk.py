@@ -24,7 +24,7 @@ from lmis_shared.eventstore import copy_rows
 from lmis_shared.eventstore._plan import PlannedEvent as PlannedEvent  # an import numbers its own
 from lmis_shared.eventstore._plan import plan
 from lmis_shared.eventstore.api import StreamAppend
-from lmis_shared.eventstore.copy_text import KEY_COLUMNS, copy_lines
+from lmis_shared.eventstore.copy_text import KEY_COLUMNS
 from lmis_shared.eventstore.errors import WrongExpectedVersion
 from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.eventstore.rows import EVENT_COLUMNS
@@ -106,21 +106,27 @@ async def copy_new_event_rows(
     conn: Connection, schema: str, first: UUID, events: bytes, keys: bytes
 ) -> int:
     """`copy_new_events` for events already sealed and written as binary COPY rows
-    (`copy_rows.event_row`) and their data keys as COPY text lines (`copy_text.key_lines`):
-    an import's worker process made them. The same refusal: a stream or a subject key that
+    (`copy_rows.event_row`), and their data keys too (`copy_rows.key_rows`): an import's
+    worker process made them. The same refusal: a stream or a subject key that
     exists raises WrongExpectedVersion naming `first` (the COPY does not say which). Answers
     the transaction's id."""
     if not events:
         raise ValueError("no events to append")
     try:
         if keys:
-            await copy_lines(conn, schema, "person_keys", KEY_COLUMNS, keys)
-        # asyncpg documents "an object supporting the buffer protocol"; its stubs leave it out
-        data: Any = memoryview(copy_rows.copy_data(events))
-        await conn.copy_to_table(
-            "events", source=data, schema_name=schema, columns=list(EVENT_COLUMNS), format="binary"
-        )
+            await _copy_rows(conn, schema, "person_keys", KEY_COLUMNS, keys)
+        await _copy_rows(conn, schema, "events", EVENT_COLUMNS, events)
     except asyncpg.UniqueViolationError:
         raise WrongExpectedVersion(first, 0, None) from None
     tx_id: int = await conn.fetchval(_TRANSACTION)
     return tx_id
+
+
+async def _copy_rows(
+    conn: Connection, schema: str, table: str, columns: Sequence[str], rows: bytes
+) -> None:
+    # asyncpg documents "an object supporting the buffer protocol"; its stubs leave it out
+    data: Any = memoryview(copy_rows.copy_data(rows))
+    await conn.copy_to_table(
+        table, source=data, schema_name=schema, columns=list(columns), format="binary"
+    )

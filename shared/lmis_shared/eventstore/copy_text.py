@@ -1,5 +1,5 @@
 """Rows in PostgreSQL's text COPY format, made where the rows are made (a bulk import's worker
-process: its data keys, list rows and claims; its events go as binary rows, `copy_rows.py`)
+process: its list rows and claims; its events and data keys go as binary rows, `copy_rows.py`)
 and handed to the database as bytes, so the process that holds the connection only sends them.
 
 asyncpg's `copy_records_to_table` encodes each value itself, in the connection's process;
@@ -14,13 +14,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any
 from uuid import UUID
 
 from pydantic_core import to_json
 
 from lmis_shared.events import SpelledUUID
-from lmis_shared.eventstore.api import AppendContext
 from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.eventstore.rows import EVENT_COLUMNS
 
@@ -125,34 +124,6 @@ def line(values: Iterable[Any]) -> str:
     )
 
 
-class KeyedEvent(Protocol):
-    """The first event of a subject whose key `key_lines` writes: the store's planned event,
-    or an import's worker's."""
-
-    @property
-    def stream_id(self) -> UUID: ...
-
-    @property
-    def context(self) -> AppendContext: ...
-
-
-def key_lines(made: Iterable[tuple[KeyedEvent, bytes]], master_key_id: str) -> dict[UUID, str]:
-    """The `person_keys` row (`KEY_COLUMNS`) of each key `PersonalData.seal_new_streams` made
-    (its subject's first event, the key wrapped by `master_key_id`), by subject. The columns a
-    batch's keys share (the master key's id, the time) are written once, not per key: an
-    import makes a key per row, and those two were half of each row's line."""
-    tails: dict[datetime, str] = {}
-    lines: dict[UUID, str] = {}
-    for first, wrapped in made:
-        at = first.context.recorded_at
-        tail = tails.get(at)
-        if tail is None:
-            tail = tails[at] = line((master_key_id, at))
-        subject = first.stream_id
-        lines[subject] = f"{subject}\t{_bytea(wrapped)}\t{tail}"
-    return lines
-
-
 async def copy_lines(
     conn: Connection, schema: str, table: str, columns: Sequence[str], lines: bytes
 ) -> None:
@@ -169,4 +140,4 @@ async def copy_lines(
     )
 
 
-__all__ = ["EVENT_COLUMNS", "KEY_COLUMNS", "copy_lines", "key_lines", "line"]
+__all__ = ["EVENT_COLUMNS", "KEY_COLUMNS", "copy_lines", "line"]

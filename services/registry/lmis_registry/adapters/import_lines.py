@@ -26,11 +26,11 @@ from lmis_registry.adapters import worker_list
 
 
 class StoredFile(NamedTuple):
-    """A prepared file's rows: its events as binary COPY rows (`copy_rows.event_row`), the
-    rest as COPY text lines."""
+    """A prepared file's rows: its events and data key as binary COPY rows (`copy_rows`),
+    its list row and claim as COPY text lines."""
 
     events: bytes
-    key: str
+    key: bytes
     listed: str
     claim: str | None
     """Its open-file claim's line (`bulk_files.claim_line`; None: it takes none)."""
@@ -65,7 +65,7 @@ class BatchLines(NamedTuple):
         claim = self.claims.row(k)
         return StoredFile(
             self.events.row(k),
-            self.keys.row(k).decode(),
+            self.keys.row(k),
             self.listed.row(k).decode(),
             claim.decode() if claim else None,
         )
@@ -101,7 +101,7 @@ def _joined(lines: Sequence[str], order: list[int], at: array[int]) -> Joined:
 
 def batch_lines(
     events: Sequence[bytes],
-    keys: Sequence[str],
+    keys: Sequence[bytes],
     listed: Sequence[str],
     claims: Sequence[str],
     ids: Sequence[int],
@@ -120,7 +120,7 @@ def batch_lines(
     return BatchLines(
         size,
         _joined_rows(events, by_id, at),
-        _joined(keys, by_id, at),
+        _joined_rows(keys, by_id, at),
         _joined(listed, in_list, _places(in_list, size)),
         _joined(claims, claiming, _places(claiming, size)),
     )
@@ -137,7 +137,7 @@ class SavedFile(Protocol):
 
 
 def copy_data(files: Sequence[SavedFile]) -> tuple[bytes, bytes, bytes, bytes]:
-    """The events' (binary rows), data keys', list rows' and claims' COPY data of `files`
+    """The events' and data keys' (binary rows), list rows' and claims' COPY data of `files`
     (each `stored` a `RowLines`): events and keys in file id order, list rows in the list's
     order, claims in key order."""
     rows = [cast(RowLines, f.stored) for f in files]
@@ -150,7 +150,7 @@ def copy_data(files: Sequence[SavedFile]) -> tuple[bytes, bytes, bytes, bytes]:
     claims = sorted(s.claim for s in stored if s.claim)
     return (
         b"".join(s.events for s in stored),
-        "".join(s.key for s in stored).encode(),
+        b"".join(s.key for s in stored),
         "".join(in_list_order(s.listed for s in reversed(stored))).encode(),
         "".join(claims).encode(),
     )

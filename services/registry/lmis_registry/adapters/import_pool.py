@@ -44,8 +44,12 @@ from lmis_shared.auth import Authorizer
 from lmis_shared.cores import usable_cores
 from lmis_shared.events import SpelledUUID
 from lmis_shared.eventstore import AppendContext
-from lmis_shared.eventstore.copy_rows import context_fields, event_row, new_event_id_bytes
-from lmis_shared.eventstore.copy_text import key_lines
+from lmis_shared.eventstore.copy_rows import (
+    context_fields,
+    event_row,
+    key_rows,
+    new_event_id_bytes,
+)
 from lmis_shared.imports import Row, RowRejected, Table
 from lmis_shared.imports.heap import YOUNG_THRESHOLD
 from lmis_shared.privacy.keys import KeyWrapper
@@ -160,11 +164,11 @@ class Preparer:
             for p in planned
             for version, e in enumerate(p.events, start=1)
         ]
-        keys: dict[UUID, str] = {}
+        keys: dict[UUID, bytes] = {}
         datas = [e.data for e in events]
         if self._personal is not None and events:
             datas, made = self._personal.seal_new_streams(events)
-            keys = key_lines(made, self._personal.wrapper.key_id)
+            keys = key_rows(made, self._personal.wrapper.key_id)
         ids, shared, types = iter(new_event_id_bytes(len(events))), context_fields(job.context), {}
         for e in events:
             if e.event_type not in types:  # a few types, each written once a row
@@ -185,7 +189,7 @@ class Preparer:
         key = self._key
         return batch_lines(
             by_row(rows, counts),
-            [keys.get(p.after.id, "") for p in planned],
+            [keys.get(p.after.id, b"") for p in planned],
             [worker_list.row_line(p.after) for p in planned],
             [
                 claim_line(key(p.citizen_id), p.after.id) if open_files.holds_claim(p.after) else ""
