@@ -108,8 +108,8 @@ def batch_lines(
     registered: Sequence[date],
 ) -> BatchLines:
     """The batch's lines in the orders `PostgresBulkFiles.save_prepared` wrote them: row k's
-    event rows `events[k]`, lines `keys[k]`, `listed[k]` and `claims[k]` ("": none), its file id's
-    integer `ids[k]`, its registration date `registered[k]` (its list row's)."""
+    binary rows `events[k]` and `keys[k]`, text lines `listed[k]` and `claims[k]` ("": none),
+    its file id's integer `ids[k]`, its registration date `registered[k]` (its list row's)."""
     size = len(ids)
     by_id = sorted(range(size), key=ids.__getitem__)
     # `in_list_order` of the lines in descending id order (a stable sort: ties keep that
