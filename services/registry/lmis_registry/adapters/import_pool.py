@@ -1,7 +1,8 @@
 """Worker processes that prepare an import's rows for PostgreSQL (the application's
 `PreparedImports` port): each batch of rows is validated, decided, folded, sealed and written
-as COPY text lines in a worker, and the service's process only looks the batch up and COPYs
-the lines (`PostgresBulkFiles.save_prepared`).
+as COPY data in a worker (events and data keys as binary rows, `copy_rows.py`; list rows and
+claims as text lines), and the service's process only looks the batch up and COPYs it
+(`PostgresBulkFiles.save_prepared`).
 
 A worker hands back per row its citizen ID, file id, whether it opens a file, where its
 lines are, and its state only when the import asks (`keep_files`: the population register is
