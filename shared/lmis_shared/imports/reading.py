@@ -272,10 +272,11 @@ def _headings(
 
 
 def _values(cells: Cells, columns: Sequence[tuple[str, int, Column]]) -> dict[str, str]:
-    """The row's non-blank cells by field; a CSV cell is text already (the fast path)."""
+    """The row's non-blank cells by field; a text cell, as every CSV cell is, is only
+    stripped (an XLSX row of 8 text cells: 2.5 µs, against 4.5 through `_cell_text`)."""
     values: dict[str, str] = {}
-    if type(cells) is dict or isinstance(cells, Mapping):  # an XLSX row: a text cell's fast
-        for field_name, index, column in columns:  # path is the CSV cell's (4 µs a row, 2)
+    if type(cells) is dict or isinstance(cells, Mapping):  # an XLSX row
+        for field_name, index, column in columns:
             cell = cells.get(index)
             if cell is None:
                 continue
