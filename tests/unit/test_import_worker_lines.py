@@ -108,7 +108,7 @@ def test_key_rows_write_each_keys_own_time_and_the_master_keys_id() -> None:
     written = key_rows(made, "key-a")
 
     assert {subject: read_fields(row, 0) for subject, row in written.items()} == {
-        e.stream_id: [
+        e.stream_id.int: [
             e.stream_id.bytes,
             wrapped,
             b"key-a",

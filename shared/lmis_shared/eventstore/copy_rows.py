@@ -115,20 +115,21 @@ class KeyedEvent(Protocol):
 _KEY_START = field_count(len(KEY_COLUMNS))
 
 
-def key_rows(made: Iterable[tuple[KeyedEvent, bytes]], master_key_id: str) -> dict[UUID, bytes]:
+def key_rows(made: Iterable[tuple[KeyedEvent, bytes]], master_key_id: str) -> dict[int, bytes]:
     """The `person_keys` row (`KEY_COLUMNS`) of each key `PersonalData.seal_new_streams` made
     (its subject's first event, the key wrapped by `master_key_id`, made at that event's
-    time), by subject. The columns a batch's keys share are encoded once."""
+    time), by the subject's integer (hashed in C: `UUID.__hash__` is Python's, and an import
+    makes a key a row). The columns a batch's keys share are encoded once."""
     tails: dict[datetime, bytes] = {}
-    rows: dict[UUID, bytes] = {}
+    rows: dict[int, bytes] = {}
     for first, wrapped in made:
         at = first.context.recorded_at
         tail = tails.get(at)
         if tail is None:
             tail = tails[at] = text_field(master_key_id) + timestamptz_field(at)
-        subject = first.stream_id
+        subject = first.stream_id.int
         rows[subject] = b"".join(
-            (_KEY_START, _UUID, subject.int.to_bytes(16), _int4(len(wrapped)), wrapped, tail)
+            (_KEY_START, _UUID, subject.to_bytes(16), _int4(len(wrapped)), wrapped, tail)
         )
     return rows
 

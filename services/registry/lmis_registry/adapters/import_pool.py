@@ -165,7 +165,7 @@ class Preparer:
             for p in planned
             for version, e in enumerate(p.events, start=1)
         ]
-        keys: dict[UUID, bytes] = {}
+        keys: dict[int, bytes] = {}
         datas = [e.data for e in events]
         if self._personal is not None and events:
             datas, made = self._personal.seal_new_streams(events)
@@ -190,7 +190,7 @@ class Preparer:
         key = self._key
         return batch_lines(
             by_row(rows, counts),
-            [keys.get(p.after.id, b"") for p in planned],
+            [keys.get(p.after.id.int, b"") for p in planned],
             [worker_list.row_line(p.after) for p in planned],
             [
                 claim_line(key(p.citizen_id), p.after.id) if open_files.holds_claim(p.after) else ""
