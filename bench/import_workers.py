@@ -53,6 +53,7 @@ from lmis_shared.reference.citizen_id import century_sex_digit
 from lmis_shared.reference.units import commune_code_str, province_of
 from lmis_shared.settings import CommonSettings
 from process_cpu import cpu_per_row
+from xlsx_books import with_shared_strings
 
 RESULTS = Path(__file__).parent / "results" / "import_workers.json"
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
@@ -338,9 +339,16 @@ async def measure(
                     )
         if xlsx:
             book = as_xlsx(rows)
-            await migrate(pool, "bulk_xlsx")
-            async with served_registry(server, Path(tmp), "bulk_xlsx", processes) as client:
-                result["http_xlsx"] = await post_file(client, book, XLSX_MEDIA_TYPE)
+            for name, workbook in (("", book), ("_shared_strings", with_shared_strings(book))):
+                await migrate(pool, f"bulk_xlsx{name}")
+                async with served_registry(
+                    server, Path(tmp), f"bulk_xlsx{name}", processes
+                ) as client:
+                    with cpu_per_row(server.data_dir, n) as cpu:
+                        result[f"http_xlsx{name}"] = await post_file(
+                            client, workbook, XLSX_MEDIA_TYPE
+                        )
+                    result[f"http_xlsx{name}"] |= cpu
             result["xlsx_reading"] = xlsx_reading(book)
     peer_rows = generated_rows(PEER_ROWS, seed=7, first=n)
     await migrate(pool, "peer_single")
@@ -365,6 +373,7 @@ async def measure(
         "cores - 1; 0: rows planned in a thread of the service's process)",
         "copy_peer": "COPY of the stored event rows into an empty events table, one transaction",
         "http_xlsx": "the same rows as an XLSX workbook (inline strings, as openpyxl writes)",
+        "http_xlsx_shared_strings": "the same workbook with shared strings, as Excel saves it",
         "xlsx_reading": "read_table on the workbook (streamed expat reader) against openpyxl's "
         "read-only iter_rows(values_only=True) on the same workbook",
         "peer_single": "WorkerFiles.register per row on PostgreSQL (what POST /v1/workers runs, "

@@ -189,6 +189,13 @@ def test_xlsx_cells_become_text_dates_iso_and_numeric_codes_get_their_zeros_back
     assert table.format == "xlsx"
 
 
+def test_xlsx_text_cells_are_trimmed_as_csv_cells_are_and_blank_ones_left_out() -> None:
+    row = ["  Lò Thị Mai\t", date(1998, 4, 12), "   ", f" {CITIZEN_ID} ", "03637"]
+    values = read_table(xlsx_bytes([HEADINGS, row]), TEMPLATE).rows[0].values
+    assert (values["full_name"], values["citizen_id"]) == ("Lò Thị Mai", CITIZEN_ID)
+    assert "sex" not in values
+
+
 def test_codes_typed_as_text_are_never_padded() -> None:
     row = ["Lò Thị Mai", date(1998, 4, 12), "Nữ", "12198001234", "3637"]
     values = read_table(xlsx_bytes([HEADINGS, row]), TEMPLATE).rows[0].values

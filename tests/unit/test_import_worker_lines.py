@@ -1,5 +1,5 @@
 """What an import's worker process hands back per row (`adapters/import_pool.Preparer`) and
-the COPY lines it writes for them (`copy_text.key_lines`, `import_pool.by_row`), without
+the COPY rows it writes for them (`copy_rows.key_rows`, `import_pool.by_row`), without
 PostgreSQL: each row keeps its own lines, a file found stored already gets none, and a key's
 shared columns are written as each key's first event says."""
 
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from pydantic_core import to_json
 
 from lmis_registry.adapters import worker_list
-from lmis_registry.adapters.bulk_files import _in_list_order
+from lmis_registry.adapters.import_lines import in_list_order
 from lmis_registry.adapters.import_pool import NOT_STORED, Preparer, WorkerSetup, by_row
 from lmis_registry.application.import_prepared import PreparingJob
 from lmis_registry.application.import_rows import RowPlanner
@@ -28,9 +28,11 @@ from lmis_shared.auth import Authorizer, Principal, Role
 from lmis_shared.contracts.registry import PriorityGroup
 from lmis_shared.eventstore import AppendContext
 from lmis_shared.eventstore.bulk import PlannedEvent
-from lmis_shared.eventstore.copy_text import key_lines, line
+from lmis_shared.eventstore.copy_rows import key_rows, timestamptz_field
+from lmis_shared.eventstore.copy_text import line
 from lmis_shared.imports import Row, Table, read_table
 from lmis_shared.privacy.keys import MASTER_KEY_BYTES, LocalMasterKey
+from lmis_shared.processing.copy_binary import read_fields
 
 SAMPLE = files("lmis_registry").joinpath("data", "import", "sample_workers.csv")
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
@@ -61,38 +63,39 @@ def _planned_state() -> WorkerFile:
 
 def test_a_file_stored_already_gets_no_lines_and_every_other_row_keeps_its_own() -> None:
     preparer, job, rows = _preparer_and_job()
-    first = preparer.prepare(job, rows)
+    first, _ = preparer.prepare(job, rows)
     ids = [raw[1] for raw in first if not isinstance(raw, list)]
     stored = frozenset({ids[1]})
 
-    again = preparer.prepare(job, rows, stored)
+    again, lines = preparer.prepare(job, rows, stored)
 
     assert isinstance(again[1], list)  # the refused row, in its place
     prepared = [raw for raw in again if not isinstance(raw, list)]
     assert [raw[1] for raw in prepared] == ids
+    assert lines.size == len(ids) - 1
     for raw in prepared:
         file_id = str(UUID(bytes=raw[1]))
-        events, key, listed, claim = raw[3:7]
         if raw[1] in stored:
-            assert (events, key, listed, claim) == tuple(NOT_STORED)
+            assert raw[3] == NOT_STORED
             continue
-        assert events.split("\t")[2] == file_id  # the row's own event (its stream)
-        assert key.startswith(file_id + "\t")
+        events, key, listed, claim = lines.row(raw[3])
+        assert read_fields(events, 0)[2] == UUID(file_id).bytes  # the row's own event
+        assert read_fields(key, 0)[0] == UUID(file_id).bytes
         assert listed.startswith(file_id + "\t")
         assert claim is not None
         assert claim.endswith(f"\t{file_id}\n")  # its own claim line
 
 
-def test_event_lines_are_joined_per_row_however_many_each_has() -> None:
-    lines = ["a\n", "b\n", "c\n", "d\n"]
+def test_event_rows_are_joined_per_row_however_many_each_has() -> None:
+    rows = [b"a", b"b", b"c", b"d"]
 
-    assert by_row(lines, [1, 2, 1]) == ["a\n", "b\nc\n", "d\n"]
-    assert by_row(lines, [1, 1, 1, 1]) == lines
-    assert by_row(lines, [3, 1]) == ["a\nb\nc\n", "d\n"]
-    assert by_row(lines[:3], [0, 2, 1]) == ["", "a\nb\n", "c\n"]  # counts, not lengths
+    assert by_row(rows, [1, 2, 1]) == [b"a", b"bc", b"d"]
+    assert by_row(rows, [1, 1, 1, 1]) == rows
+    assert by_row(rows, [3, 1]) == [b"abc", b"d"]
+    assert by_row(rows[:3], [0, 2, 1]) == [b"", b"ab", b"c"]  # counts, not lengths
 
 
-def test_key_lines_write_each_keys_own_time_and_the_master_keys_id() -> None:
+def test_key_rows_write_each_keys_own_time_and_the_master_keys_id() -> None:
     """Each key made by `seal_new_streams` is written as its subject's `person_keys` row,
     with its first event's time (two appends' events may differ)."""
     later = AppendContext("officer-2", uuid.uuid4(), None, None, "import", NOW.replace(hour=9))
@@ -102,10 +105,15 @@ def test_key_lines_write_each_keys_own_time_and_the_master_keys_id() -> None:
     ]
     made = list(zip(events, [b"\x01\\", b"\x02", b"\x03\t", b"\x04"], strict=True))
 
-    written = key_lines(made, "key-a")
+    written = key_rows(made, "key-a")
 
-    assert written == {
-        e.stream_id: line((e.stream_id, wrapped, "key-a", e.context.recorded_at))
+    assert {subject: read_fields(row, 0) for subject, row in written.items()} == {
+        e.stream_id.int: [
+            e.stream_id.bytes,
+            wrapped,
+            b"key-a",
+            timestamptz_field(e.context.recorded_at)[4:],  # after its length
+        ]
         for e, wrapped in made
     }
 
@@ -119,14 +127,15 @@ def test_an_event_line_holds_the_events_own_json_and_the_list_row_the_files_own_
     planner = RowPlanner(table, job.principal, job.today, Authorizer(), preparer.file_id)
     planned = [planner.plan_row(Row(number, values)) for number, values in rows if number != 99]
 
-    prepared = [raw for raw in preparer.prepare(job, rows) if not isinstance(raw, list)]
+    raws, lines = preparer.prepare(job, rows)
+    prepared = [raw for raw in raws if not isinstance(raw, list)]
 
     assert len(prepared) == len(planned) == 4
     for raw, plan in zip(prepared, planned, strict=True):
         [event] = plan.events
-        data = raw[3].split("\t")[5]
-        assert data == to_json(event.model_dump(mode="json")).decode()
-        assert raw[5] == line(worker_list.row_of(plan.after))
+        fields = read_fields(lines.row(raw[3]).events, 0)
+        assert fields[5] == b"\x01" + to_json(event.model_dump(mode="json"))  # jsonb's version
+        assert lines.row(raw[3]).listed == line(worker_list.row_of(plan.after))
 
 
 def test_list_lines_go_newest_registration_first_ties_in_the_order_given() -> None:
@@ -142,7 +151,7 @@ def test_list_lines_go_newest_registration_first_ties_in_the_order_given() -> No
         listed("b", "D", date(2025, 3, 1)),
     ]
 
-    ordered = _in_list_order(lines)
+    ordered = in_list_order(lines)
 
     assert [text.split("\t", 1)[0] for text in ordered] == ["e", "b", "f", "d", "c"]
 

@@ -14,15 +14,17 @@ that has a key already (its stream exists) violates that table's primary key the
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 import asyncpg
 from pydantic_core import to_json
 
+from lmis_shared.eventstore import copy_rows
 from lmis_shared.eventstore._plan import PlannedEvent as PlannedEvent  # an import numbers its own
 from lmis_shared.eventstore._plan import plan
 from lmis_shared.eventstore.api import StreamAppend
-from lmis_shared.eventstore.copy_text import KEY_COLUMNS, copy_lines
+from lmis_shared.eventstore.copy_text import KEY_COLUMNS
 from lmis_shared.eventstore.errors import WrongExpectedVersion
 from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.eventstore.rows import EVENT_COLUMNS
@@ -100,20 +102,31 @@ async def copy_new_events(
     return tx_id
 
 
-async def copy_new_event_lines(
+async def copy_new_event_rows(
     conn: Connection, schema: str, first: UUID, events: bytes, keys: bytes
 ) -> int:
-    """`copy_new_events` for events already sealed and written as COPY text lines
-    (`copy_text.event_line`, `copy_text.key_lines`: an import's worker process made them),
-    with the same refusal: a stream or a subject key that exists raises WrongExpectedVersion
-    naming `first` (the COPY does not say which). Answers the transaction's id."""
+    """`copy_new_events` for events already sealed and written as binary COPY rows
+    (`copy_rows.event_row`), and their data keys too (`copy_rows.key_rows`): an import's
+    worker process made them. The same refusal: a stream or a subject key that
+    exists raises WrongExpectedVersion naming `first` (the COPY does not say which). Answers
+    the transaction's id."""
     if not events:
         raise ValueError("no events to append")
     try:
         if keys:
-            await copy_lines(conn, schema, "person_keys", KEY_COLUMNS, keys)
-        await copy_lines(conn, schema, "events", EVENT_COLUMNS, events)
+            await _copy_rows(conn, schema, "person_keys", KEY_COLUMNS, keys)
+        await _copy_rows(conn, schema, "events", EVENT_COLUMNS, events)
     except asyncpg.UniqueViolationError:
         raise WrongExpectedVersion(first, 0, None) from None
     tx_id: int = await conn.fetchval(_TRANSACTION)
     return tx_id
+
+
+async def _copy_rows(
+    conn: Connection, schema: str, table: str, columns: Sequence[str], rows: bytes
+) -> None:
+    # asyncpg documents "an object supporting the buffer protocol"; its stubs leave it out
+    data: Any = memoryview(copy_rows.copy_data(rows))
+    await conn.copy_to_table(
+        table, source=data, schema_name=schema, columns=list(columns), format="binary"
+    )

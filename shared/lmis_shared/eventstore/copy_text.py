@@ -1,6 +1,6 @@
 """Rows in PostgreSQL's text COPY format, made where the rows are made (a bulk import's worker
-process) and handed to the database as bytes, so the process that holds the connection only
-joins and sends them.
+process: its list rows and claims; its events and data keys go as binary rows, `copy_rows.py`)
+and handed to the database as bytes, so the process that holds the connection only sends them.
 
 asyncpg's `copy_records_to_table` encodes each value itself, in the connection's process;
 a worker process that handed it records would have to pickle them back (UUIDs, datetimes,
@@ -14,14 +14,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
-from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any
 from uuid import UUID
 
 from pydantic_core import to_json
 
 from lmis_shared.events import SpelledUUID
-from lmis_shared.eventstore.api import AppendContext
 from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.eventstore.rows import EVENT_COLUMNS
 
@@ -126,75 +124,6 @@ def line(values: Iterable[Any]) -> str:
     )
 
 
-def context_columns(context: AppendContext) -> str:
-    """The columns every event of one append shares, after its data (`EVENT_COLUMNS`)."""
-    return line(
-        (
-            context.recorded_at,
-            context.actor,
-            context.correlation_id,
-            context.causation_id,
-            context.traceparent,
-            context.source,
-        )
-    )
-
-
-class EventRow(Protocol):
-    """An event as `event_line` and `key_lines` write it: the store's planned event, or an
-    import's worker's (its id spelled already)."""
-
-    @property
-    def event_id(self) -> UUID | str: ...
-
-    @property
-    def event_type(self) -> str: ...
-
-    @property
-    def stream_id(self) -> UUID: ...
-
-    @property
-    def stream_type(self) -> str: ...
-
-    @property
-    def version(self) -> int: ...
-
-    @property
-    def context(self) -> AppendContext: ...
-
-
-def event_line(event: EventRow, data: dict[str, Any], shared: str) -> str:
-    """An event's row; `shared` is `context_columns(event.context)`, made once per batch."""
-    return (
-        f"{event.event_id}\t{_name_text(event.event_type)}\t{event.stream_id}\t"
-        f"{_name_text(event.stream_type)}\t{event.version}\t{json_text(data)}\t{shared}"
-    )
-
-
-@lru_cache(maxsize=1024)
-def _name_text(name: str) -> str:
-    """`text` of an event or stream type: a few names, each written once a line (looked up
-    in 0.05 µs, against 0.15 for `text`'s look for escapes, measured)."""
-    return text(name)
-
-
-def key_lines(made: Iterable[tuple[EventRow, bytes]], master_key_id: str) -> dict[UUID, str]:
-    """The `person_keys` row (`KEY_COLUMNS`) of each key `PersonalData.seal_new_streams` made
-    (its subject's first event, the key wrapped by `master_key_id`), by subject. The columns a
-    batch's keys share (the master key's id, the time) are written once, not per key: an
-    import makes a key per row, and those two were half of each row's line."""
-    tails: dict[datetime, str] = {}
-    lines: dict[UUID, str] = {}
-    for first, wrapped in made:
-        at = first.context.recorded_at
-        tail = tails.get(at)
-        if tail is None:
-            tail = tails[at] = line((master_key_id, at))
-        subject = first.stream_id
-        lines[subject] = f"{subject}\t{_bytea(wrapped)}\t{tail}"
-    return lines
-
-
 async def copy_lines(
     conn: Connection, schema: str, table: str, columns: Sequence[str], lines: bytes
 ) -> None:
@@ -211,4 +140,4 @@ async def copy_lines(
     )
 
 
-__all__ = ["EVENT_COLUMNS", "KEY_COLUMNS", "copy_lines", "event_line", "key_lines", "line"]
+__all__ = ["EVENT_COLUMNS", "KEY_COLUMNS", "copy_lines", "line"]

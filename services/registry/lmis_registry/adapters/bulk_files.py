@@ -4,26 +4,25 @@ events (`lmis_shared.eventstore.bulk`), open-file claims and list rows each with
 As for a single command (`worker_files.py`), the append comes first and a refused claim rolls
 everything back. Rows are taken in id order and claims in key order so that two imports
 writing overlapping batches wait for each other instead of deadlocking (a prepared batch's
-list rows then go in the list's order: `_in_list_order`).
+list rows then go in the list's order: `import_lines.in_list_order`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
-from typing import Any
 from uuid import UUID
 
 import asyncpg
 
-from lmis_registry.adapters import open_files, worker_list
+from lmis_registry.adapters import import_lines, open_files, worker_list
 from lmis_registry.application.import_files import ImportedFile, import_file_id
 from lmis_registry.application.import_prepared import PreparedFile
 from lmis_registry.application.imports import BATCH_SIZE
 from lmis_registry.domain.workers import OpenFileExists, WorkerFile
 from lmis_shared.commands import Change
-from lmis_shared.eventstore.bulk import PlannedEvent, copy_new_event_lines, copy_new_events
+from lmis_shared.eventstore.bulk import PlannedEvent, copy_new_event_rows, copy_new_events
 from lmis_shared.eventstore.copy_text import copy_lines
 from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.eventstore.signal import CommitSignal
@@ -42,23 +41,6 @@ _EXISTING = (
     " where e.stream_id = any($1::uuid[]) and e.version = 1"
 )
 _CLAIM_COLUMNS = ("citizen_key", "worker_id")
-
-
-def _in_list_order(lines: Iterable[str]) -> list[str]:
-    """`worker_list` lines (COPY text, id descending) in the list's order, newest registration
-    first (ties keep their order): three of its five indexes lead with the registration
-    date (after a province and a status a batch mostly shares), and rows reaching a btree in
-    its order touch each leaf once (9.3 µs a row of the server's time against 10.9 in id
-    order, measured; the sort costs this process 0.4). Its primary key needs no order: the
-    events' key, written first in id order, already holds each id for this transaction."""
-    return sorted(lines, key=_registered_on, reverse=True)
-
-
-def _registered_on(line: str) -> str:
-    return line.split("\t", _REGISTERED_ON + 1)[_REGISTERED_ON]  # ISO: sorts as the dates
-
-
-_REGISTERED_ON = worker_list.COLUMNS.index("registered_on")
 
 
 def claim_line(citizen_key: str, worker_id: UUID) -> str:
@@ -118,11 +100,13 @@ class PostgresBulkFiles:
             for c in ordered
             for version, e in enumerate(c.events, start=1)
         ]
-        claims = sorted(
-            claim_line(self._key(c.after.person.citizen_id), c.stream_id)
-            for c in ordered
-            if open_files.holds_claim(c.after)
-        )
+        claims = "".join(
+            sorted(
+                claim_line(self._key(c.after.person.citizen_id), c.stream_id)
+                for c in ordered
+                if open_files.holds_claim(c.after)
+            )
+        ).encode()
         async with self._pool.acquire() as conn, conn.transaction():
             tx_id = await copy_new_events(conn, self._schema, events, self._personal)
             await self._claim(conn, claims)
@@ -139,28 +123,22 @@ class PostgresBulkFiles:
         COPY text lines already, joined here in id order and written in one transaction."""
         if not files:
             return
-        # by the ids' integers: the same order, compared in C (`UUID.__lt__` is Python's)
-        ordered = sorted(files, key=lambda f: f.file_id.int)
-        stored: list[Any] = [f.stored for f in ordered]
-        claims = sorted(s.claim for s in stored if s.claim)
-        events = "".join(s.events for s in stored).encode()
-        keys = "".join(s.key for s in stored).encode()
-        listed = "".join(_in_list_order(s.listed for s in reversed(stored))).encode()
+        events, keys, listed, claims = import_lines.copy_data(files)
+        # the first in id order (compared by the ids' integers: `UUID.__lt__` is Python's)
+        first = min(files, key=lambda f: f.file_id.int).file_id
         async with self._pool.acquire() as conn, conn.transaction():
-            first = ordered[0].file_id
-            tx_id = await copy_new_event_lines(conn, self._schema, first, events, keys)
+            tx_id = await copy_new_event_rows(conn, self._schema, first, events, keys)
             await self._claim(conn, claims)
             await copy_lines(conn, self._schema, "worker_list", worker_list.COLUMNS, listed)
         self._signal.committed_transaction(tx_id)
 
-    async def _claim(self, conn: Connection, claims: list[str]) -> None:
-        """The claims (`claim_line`s, in key order) written with COPY: a key claimed already
-        (or by a transaction that commits meanwhile: the COPY waits for it) violates the key
-        and rolls back."""
+    async def _claim(self, conn: Connection, claims: bytes) -> None:
+        """The claims (`claim_line`s, in key order, encoded) written with COPY: a key claimed
+        already (or by a transaction that commits meanwhile: the COPY waits for it) violates
+        the key and rolls back."""
         if not claims:
             return
-        lines = "".join(claims).encode()
         try:
-            await copy_lines(conn, self._schema, "open_files", _CLAIM_COLUMNS, lines)
+            await copy_lines(conn, self._schema, "open_files", _CLAIM_COLUMNS, claims)
         except asyncpg.UniqueViolationError:  # a citizen's file was opened meanwhile
             raise OpenFileExists() from None

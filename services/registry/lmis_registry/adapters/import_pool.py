@@ -1,12 +1,14 @@
 """Worker processes that prepare an import's rows for PostgreSQL (the application's
 `PreparedImports` port): each batch of rows is validated, decided, folded, sealed and written
-as COPY text lines in a worker, and the service's process only looks the batch up and COPYs
-the lines (`PostgresBulkFiles.save_prepared`).
+as COPY data in a worker (events and data keys as binary rows, `copy_rows.py`; list rows and
+claims as text lines), and the service's process only looks the batch up and COPYs it
+(`PostgresBulkFiles.save_prepared`).
 
-A worker hands back per row its citizen ID, file id, whether it opens a file, the lines of its
-events, data key and list row, its open-file claim, and its state only when the import asks
-(`keep_files`: the population register is asked about the files after). Pickling those back
-is a few microseconds a row; pickling planned files (models) back cost 50 (measured).
+A worker hands back per row its citizen ID, file id, whether it opens a file, where its
+lines are, and its state only when the import asks (`keep_files`: the population register is
+asked about the files after); and the batch's lines (events, data keys, list rows, open-file
+claims) joined as they are written (`import_lines.py`). Pickling planned files (models) back
+cost 50 µs a row (measured).
 
 The workers are started with `spawn` (the service has threads; a fork would copy their
 locks), on the first import, and stopped with the service (`close`). Each gets the lookup
@@ -25,11 +27,14 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate, pairwise
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 from uuid import UUID
+
+from pydantic_core import to_json
 
 from lmis_registry.adapters import open_files, worker_list
 from lmis_registry.adapters.bulk_files import PostgresBulkFiles, claim_line
+from lmis_registry.adapters.import_lines import BatchLines, RowLines, batch_lines
 from lmis_registry.application.import_files import import_file_id
 from lmis_registry.application.import_prepared import Prepared, PreparedFile, PreparingJob
 from lmis_registry.application.import_rows import STREAM_TYPE, PlannedFile, RowPlanner
@@ -38,38 +43,28 @@ from lmis_registry.application.imports import BATCH_SIZE, FOLLOW_UPS
 from lmis_registry.settings import RegistrySettings
 from lmis_shared.auth import Authorizer
 from lmis_shared.cores import usable_cores
-from lmis_shared.events import SpelledUUID, new_event_id_texts
+from lmis_shared.events import SpelledUUID
 from lmis_shared.eventstore import AppendContext
-from lmis_shared.eventstore.copy_text import context_columns, event_line, key_lines
+from lmis_shared.eventstore.copy_rows import (
+    context_fields,
+    event_row,
+    key_rows,
+    new_event_id_bytes,
+)
 from lmis_shared.imports import Row, RowRejected, Table
 from lmis_shared.imports.heap import YOUNG_THRESHOLD
 from lmis_shared.privacy.keys import KeyWrapper
 from lmis_shared.privacy.keystore import InMemoryKeyStore
 from lmis_shared.privacy.personal import PersonalData
+from lmis_shared.processing.copy_binary import text_field
 
 MAX_DEFAULT_PROCESSES = 4
 
 
-class StoredFile(NamedTuple):
-    """A prepared file's rows as COPY text lines (`PreparedFile.stored`)."""
-
-    events: str
-    key: str
-    listed: str
-    claim: str | None
-    """Its open-file claim's line (`bulk_files.claim_line`; None: it takes none), so the
-    service's process sorts and joins claims without formatting an id each."""
-
-
-NOT_STORED = StoredFile("", "", "", None)
-"""The lines of a file found stored already (its row is skipped, not saved)."""
-
-
 class ImportedEvent(NamedTuple):
-    """A row's event as the worker writes it: the store's `PlannedEvent`, its id made as text
-    (`new_event_id_texts`: the line is all it is written in)."""
+    """A row's event as the worker seals it: the store's `PlannedEvent` but for its id (made
+    as bytes, `copy_rows.new_event_id_bytes`: the row is all it is written in)."""
 
-    event_id: str
     event_type: str
     stream_id: UUID
     stream_type: str
@@ -91,9 +86,11 @@ _made = tuple.__new__
 """Named tuples made as tuples, the worker making several a row (a named tuple's own
 `__new__` is Python: 0.21 µs against 0.12, measured)."""
 
-Raw = tuple[str, bytes, bool, str, str, str, str | None, Any]
-"""A prepared row as a worker hands it back: citizen ID, file id's bytes, opens a file,
-`StoredFile`'s fields, its state (or None)."""
+Raw = tuple[str, bytes, bool, int, Any]
+"""A prepared row as a worker hands it back: citizen ID, file id's bytes, opens a file, its
+row in the batch's lines (-1: none, its file is stored already), its state (or None)."""
+
+NOT_STORED = -1
 
 
 class Preparer:
@@ -115,7 +112,7 @@ class Preparer:
         job: PreparingJob,
         rows: Sequence[tuple[int, Mapping[str, str]]],
         stored_already: frozenset[bytes] = frozenset(),
-    ) -> list[Raw | list[Any]]:
+    ) -> tuple[list[Raw | list[Any]], BatchLines]:
         """The rows planned and, but for the files in `stored_already` (ids' bytes: they
         will be skipped, a stream never goes away), sealed and written as lines."""
         table = Table(WORKER_TEMPLATE, job.headings, [])
@@ -131,34 +128,32 @@ class Preparer:
         planned = [p for p in outcomes if isinstance(p, PlannedFile)]
         ids = [p.after.id.int.to_bytes(16) for p in planned]  # `UUID.bytes`, without its Python
         new = [p for p, i in zip(planned, ids, strict=True) if i not in stored_already]
-        made = iter(self._stored(new, job))
-        keep = job.keep_files
+        lines = self._stored(new, job)
+        keep, numbers = job.keep_files, iter(range(len(new)))
         raws = iter(
             [
                 (
                     p.citizen_id,
                     i,
                     p.after.is_open,
-                    *(next(made) if i not in stored_already else NOT_STORED),
+                    next(numbers) if i not in stored_already else NOT_STORED,
                     p.after if keep else None,
                 )
                 for p, i in zip(planned, ids, strict=True)
             ]
         )
-        return [o if isinstance(o, list) else next(raws) for o in outcomes]
+        return [o if isinstance(o, list) else next(raws) for o in outcomes], lines
 
-    def _stored(self, planned: list[PlannedFile], job: PreparingJob) -> list[StoredFile]:
-        """Each file's lines, as `PostgresBulkFiles.save_new` and `copy_new_events` would
-        write its rows (numbered from version 1, sealed per person)."""
+    def _stored(self, planned: list[PlannedFile], job: PreparingJob) -> BatchLines:
+        """The files' lines, as `PostgresBulkFiles.save_new` and `copy_new_events` would
+        write their rows (numbered from version 1, sealed per person)."""
         counts = [len(p.events) for p in planned]
-        ids = iter(new_event_id_texts(sum(counts)))
         # `model_dump(mode="json")` without its Python wrapper: the model's own serializer,
         # with the same (default) options (1.4 µs an event against 1.85, measured)
         events = [
             _made(
                 ImportedEvent,
                 (
-                    next(ids),
                     e.event_type,
                     p.after.id,
                     STREAM_TYPE,
@@ -170,39 +165,50 @@ class Preparer:
             for p in planned
             for version, e in enumerate(p.events, start=1)
         ]
-        keys: dict[UUID, str] = {}
+        keys: dict[int, bytes] = {}
         datas = [e.data for e in events]
         if self._personal is not None and events:
             datas, made = self._personal.seal_new_streams(events)
-            keys = key_lines(made, self._personal.wrapper.key_id)
-        shared = context_columns(job.context)
-        lines = [event_line(e, d, shared) for e, d in zip(events, datas, strict=True)]
-        return [
-            _made(
-                StoredFile,
-                (
-                    row_lines,
-                    keys.get(p.after.id, ""),
-                    worker_list.row_line(p.after),
-                    (
-                        claim_line(self._key(p.citizen_id), p.after.id)
-                        if open_files.holds_claim(p.after)
-                        else None
-                    ),
-                ),
+            keys = key_rows(made, self._personal.wrapper.key_id)
+        ids, shared, types = iter(new_event_id_bytes(len(events))), context_fields(job.context), {}
+        for e in events:
+            if e.event_type not in types:  # a few types, each written once a row
+                types[e.event_type] = text_field(e.event_type)
+        stream_type = text_field(STREAM_TYPE)
+        rows = [
+            event_row(
+                next(ids),
+                types[e.event_type],
+                e.stream_id.int.to_bytes(16),  # `UUID.bytes`, without its Python
+                stream_type,
+                e.version,
+                to_json(data),
+                shared,
             )
-            for p, row_lines in zip(planned, by_row(lines, counts), strict=True)
+            for e, data in zip(events, datas, strict=True)
         ]
+        key = self._key
+        return batch_lines(
+            by_row(rows, counts),
+            [keys.get(p.after.id.int, b"") for p in planned],
+            [worker_list.row_line(p.after) for p in planned],
+            [
+                claim_line(key(p.citizen_id), p.after.id) if open_files.holds_claim(p.after) else ""
+                for p in planned
+            ],
+            [p.after.id.int for p in planned],
+            [p.after.registered_on for p in planned],
+        )
 
 
-def by_row(lines: list[str], counts: list[int]) -> list[str]:
-    """The event lines joined per row, `counts[i]` lines for row i. By row, not by file id:
-    a row repeating an earlier row's file (refused in the service's process, in the file's
-    order) must not carry the earlier row's events."""
+def by_row(rows: list[bytes], counts: list[int]) -> list[bytes]:
+    """The event rows joined per row of the file, `counts[i]` rows for row i. By row, not by
+    file id: a row repeating an earlier row's file (refused in the service's process, in the
+    file's order) must not carry the earlier row's events."""
     if all(count == 1 for count in counts):  # one event a row: no joins
-        return lines
+        return rows
     starts = list(accumulate(counts, initial=0))
-    return ["".join(lines[start:end]) for start, end in pairwise(starts)]
+    return [b"".join(rows[start:end]) for start, end in pairwise(starts)]
 
 
 _preparer: Preparer | None = None
@@ -225,7 +231,7 @@ def _prepare(
     job: PreparingJob,
     rows: Sequence[tuple[int, Mapping[str, str]]],
     stored_already: frozenset[bytes],
-) -> list[Any]:
+) -> tuple[list[Any], BatchLines]:
     if _preparer is None:
         raise RuntimeError("the import worker was not started")
     return _preparer.prepare(job, rows, stored_already)
@@ -269,7 +275,7 @@ class ImportPool:
         already = frozenset(i.bytes for i in stored)
         loop, executor = asyncio.get_running_loop(), self._started()
         try:
-            raw = await loop.run_in_executor(executor, _prepare, job, numbered, already)
+            raw, lines = await loop.run_in_executor(executor, _prepare, job, numbered, already)
         except BrokenProcessPool:  # a worker died (killed, out of memory): this import fails,
             if self._executor is executor:  # the next one starts new workers
                 self._executor = None
@@ -282,13 +288,20 @@ class ImportPool:
             if isinstance(o, list)
             else made(
                 PreparedFile,
-                (row, o[0], UUID(bytes=o[1]), o[2], made(StoredFile, o[3:7]), o[7]),
+                (
+                    row,
+                    o[0],
+                    UUID(bytes=o[1]),
+                    o[2],
+                    None if o[3] == NOT_STORED else made(RowLines, (lines, o[3])),
+                    o[4],
+                ),
             )
             for row, o in zip(rows, raw, strict=True)
         ]
 
     async def save_prepared(self, files: Sequence[PreparedFile]) -> None:
-        if any(not cast(StoredFile, f.stored).events for f in files):
+        if any(f.stored is None for f in files):
             raise RuntimeError("a file found stored already came to be saved")
         await self._bulk.save_prepared(files)
 
