@@ -27,8 +27,12 @@ from lmis_shared.privacy.fields import placeholders
 class EventPayload(BaseModel):
     """Base of every event's data. Frozen; unknown fields are refused when we produce."""
 
-    # attribute docstrings become field descriptions in the published JSON Schemas
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    # attribute docstrings become field descriptions in the published JSON Schemas; an
+    # infinity or NaN is written as JSON's `json` module writes it (which the store's jsonb
+    # refuses), not as null: the store writes the data with `model_dump_json`
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", use_attribute_docstrings=True, ser_json_inf_nan="constants"
+    )
 
     event_type: ClassVar[str]
     """Versioned wire name, e.g. `lmis.registry.worker.registered.v1`."""

@@ -71,6 +71,25 @@ async def test_back_to_back_appends_on_a_full_pool_share_their_signals(
     assert len(heard) < APPENDS / 4
 
 
+async def test_a_signal_held_back_by_a_full_pool_goes_out_after_the_most_delay(
+    database_url: str, schema: str, heard: Heard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # no commit follows to wake the signal: only its MOST_DELAY sends it, queued for the
+    # connection the test holds (and it waits for the test to let go, not for ever)
+    monkeypatch.setattr(signal, "MOST_DELAY", 0.05)
+    pool = await create_pool(database_url, min_size=1, max_size=1)
+    try:
+        store = PostgresEventStore(pool, schema)
+        position = (await append(store, uuid4()))[-1].position
+        assert position is not None
+        async with pool.acquire():  # taken before the signal looks: the pool is full
+            await asyncio.sleep(0.2)
+            assert heard == []
+        await heard.until(position[0])
+    finally:
+        await pool.close()
+
+
 async def test_a_pool_with_a_free_connection_signals_each_commit_apart(
     database_url: str, schema: str, heard: Heard
 ) -> None:

@@ -1,6 +1,6 @@
 """The single-stream append of the PostgreSQL store (one INSERT that checks the version itself):
-it keeps a cached plan, it explains every refusal without a second connection, and a writer
-that loses the race for a version learns the version that won."""
+it keeps a cached plan, it explains every refusal without a second connection, a writer that
+loses the race for a version learns the version that won, and it is a span of the command."""
 
 from __future__ import annotations
 
@@ -10,8 +10,17 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, StatusCode
 
-from lmis_shared.eventstore import DuplicateCommand, DuplicateEventId, WrongExpectedVersion
+from lmis_shared.eventstore import (
+    DuplicateCommand,
+    DuplicateEventId,
+    WrongExpectedVersion,
+    postgres,
+)
 from lmis_shared.eventstore.postgres import PostgresEventStore, create_pool
 from tests.eventstore_contract import ctx, key_record, notes, numbers
 
@@ -109,3 +118,34 @@ async def test_a_writer_that_loses_the_race_for_a_version_learns_the_winning_ver
             await racing
     assert caught.value.actual_version == 1
     assert numbers(await store.read_stream(stream)) == [1]
+
+
+async def test_an_append_is_a_client_span_of_the_command_with_ids_and_counts_only(
+    store: PostgresEventStore, fresh_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("test")
+    monkeypatch.setattr(postgres, "_tracer", tracer)
+    stream = uuid.uuid4()
+
+    with tracer.start_as_current_span("command") as command:
+        await store.append(stream, "note", 0, notes(1, 2), ctx())
+        with pytest.raises(WrongExpectedVersion):
+            await store.append(stream, "note", 0, notes(3), ctx())
+
+    appended, refused, _ = exporter.get_finished_spans()
+    for span in (appended, refused):
+        assert (span.name, span.kind) == ("eventstore.append", SpanKind.CLIENT)
+        assert span.parent is not None
+        assert span.parent.span_id == command.get_span_context().span_id
+    assert dict(appended.attributes or {}) == {
+        "db.system": "postgresql",
+        "db.namespace": fresh_schema,
+        "lmis.stream_type": "note",
+        "lmis.event_count": 2,
+    }
+    assert appended.status.status_code == StatusCode.UNSET
+    assert refused.status.status_code == StatusCode.ERROR
+    assert [e.name for e in refused.events] == ["exception"]

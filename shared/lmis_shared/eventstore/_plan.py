@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, overload
@@ -59,6 +60,34 @@ def plan(batch: Sequence[StreamAppend]) -> Plan:
     return Plan(checks, events)
 
 
+class StreamRows(NamedTuple):
+    """One stream's append as the PostgreSQL store's INSERT takes it (`_sql.py`): the stream
+    and its context once, the events' fields as columns, their data as JSON text."""
+
+    stream_id: UUID
+    stream_type: str
+    expected_version: int
+    event_ids: list[UUID]
+    event_types: list[str]
+    datas: list[str]
+    context: AppendContext
+
+
+def stream_rows(item: StreamAppend, datas: list[str]) -> StreamRows:
+    """The rows of `item`, whose events' data `datas` are (the store's JSON text of each)."""
+    if item.expected_version < 0:
+        raise ValueError("expected_version must be 0 (new stream) or more")
+    return StreamRows(
+        item.stream_id,
+        item.stream_type,
+        item.expected_version,
+        [e.event_id for e in item.events],
+        [e.payload.event_type for e in item.events],
+        datas,
+        item.context,
+    )
+
+
 def recorded(event: PlannedEvent, position: Position) -> RecordedEvent:
     """The stored form of a planned event.
 
@@ -103,10 +132,13 @@ class Recorded(Sequence[RecordedEvent]):
     def positions(self) -> Sequence[Position]:
         return self._positions
 
+    def _planned(self) -> Sequence[PlannedEvent]:
+        return self._events
+
     def _all(self) -> list[RecordedEvent]:
         if self._built is None:
             self._built = [
-                recorded(e, p) for e, p in zip(self._events, self._positions, strict=True)
+                recorded(e, p) for e, p in zip(self._planned(), self._positions, strict=True)
             ]
         return self._built
 
@@ -120,7 +152,7 @@ class Recorded(Sequence[RecordedEvent]):
         return self._all()[index]
 
     def __len__(self) -> int:
-        return len(self._events)
+        return len(self._positions)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Sequence) and not isinstance(other, str | bytes):
@@ -137,6 +169,40 @@ class Recorded(Sequence[RecordedEvent]):
 
     def __repr__(self) -> str:
         return repr(self._all())
+
+
+class StreamRecorded(Recorded):
+    """`Recorded` of one stream's append written from its `StreamRows`, no event planned (a
+    dict of each event's data is not needed to write it): planned when first looked at, each
+    event's data read back from the JSON text that was stored."""
+
+    def __init__(self, rows: StreamRows, positions: Sequence[Position]) -> None:
+        if len(rows.datas) != len(positions):
+            raise ValueError("one position per event")
+        self._rows = rows
+        self._positions = positions
+        self._built = None
+
+    def _planned(self) -> list[PlannedEvent]:
+        r = self._rows
+        return [
+            PlannedEvent(
+                event_id,
+                event_type,
+                r.stream_id,
+                r.stream_type,
+                version,
+                json.loads(data),
+                r.context,
+            )
+            for version, event_id, event_type, data in zip(
+                range(r.expected_version + 1, r.expected_version + len(r.datas) + 1),
+                r.event_ids,
+                r.event_types,
+                r.datas,
+                strict=True,
+            )
+        ]
 
 
 def results(

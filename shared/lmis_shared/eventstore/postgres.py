@@ -17,7 +17,6 @@ import re
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -27,7 +26,8 @@ from opentelemetry.trace import Span, SpanKind
 
 from lmis_shared.events import NewEvent, RecordedEvent
 from lmis_shared.eventstore import api
-from lmis_shared.eventstore._plan import Plan, Recorded, plan, results
+from lmis_shared.eventstore._args import append_args, json_text, stream_args
+from lmis_shared.eventstore._plan import Plan, Recorded, StreamRecorded, plan, results, stream_rows
 from lmis_shared.eventstore._sql import Statements
 from lmis_shared.eventstore.errors import DuplicateCommand, DuplicateEventId, WrongExpectedVersion
 from lmis_shared.eventstore.horizon import horizon
@@ -137,8 +137,12 @@ class PostgresEventStore(api.EventStore):
         return await self._append(conn, batch, None)
 
     def _span(self, item: api.StreamAppend) -> AbstractContextManager[Span]:
-        """The append's span, child of the command's: ids and counts only, never data."""
-        return _tracer.start_as_current_span(
+        """The append's span, child of the command's: ids and counts only, never data.
+
+        Made current by `use_span`, which is what `start_as_current_span` does under its two
+        layers of context managers (the proxy's and the tracer's): 2.2 µs against 4.4 with
+        no tracer provider set, as in bench/event_store.py."""
+        span = _tracer.start_span(
             "eventstore.append",
             kind=SpanKind.CLIENT,
             attributes={
@@ -148,6 +152,7 @@ class PostgresEventStore(api.EventStore):
                 "lmis.event_count": len(item.events),
             },
         )
+        return trace.use_span(span, end_on_exit=True)
 
     async def append_many(self, batch: Sequence[api.StreamAppend]) -> list[api.AppendResult]:
         if not batch:
@@ -194,16 +199,26 @@ class PostgresEventStore(api.EventStore):
         if not item.events:  # no row to tell success from refusal: the function says which
             [result] = await self._append(conn, [item], idempotency)
             return result
-        planned = await self._plan(conn, [item])
-        sql, args = _stream_args(self._sql, planned, item.context, idempotency)
+        planned = None
+        if self._personal is None:  # no dict of the data needed: see `_payload_json`
+            rows = stream_rows(item, [_payload_json(e) for e in item.events])
+        else:
+            planned = await self._plan(conn, [item])
+            rows = stream_rows(item, [json_text(e.data) for e in planned.events])
+        sql, args = stream_args(self._sql, rows, idempotency)
+        checks = [(item.stream_id, item.expected_version)]
         try:
-            rows = await conn.fetch(sql, *args)
+            written = await conn.fetch(sql, *args)
         except asyncpg.UniqueViolationError as e:
-            raise await self._refusal(_reader(conn, self._pool), planned, idempotency, e) from None
-        if not rows:
-            raise await self._refusal(conn, planned, idempotency, None)
-        written = Recorded(planned.events, [(r[0], r[1]) for r in rows])
-        return api.AppendResult(item.stream_id, planned.events[-1].version, written)
+            raise await self._refusal(_reader(conn, self._pool), checks, idempotency, e) from None
+        if not written:
+            raise await self._refusal(conn, checks, idempotency, None)
+        positions = [(r[0], r[1]) for r in written]
+        if planned is None:
+            events: Recorded = StreamRecorded(rows, positions)
+        else:
+            events = Recorded(planned.events, positions)
+        return api.AppendResult(item.stream_id, item.expected_version + len(positions), events)
 
     async def _append(
         self,
@@ -212,16 +227,18 @@ class PostgresEventStore(api.EventStore):
         idempotency: api.IdempotencyRecord | None,
     ) -> list[api.AppendResult]:
         planned = await self._plan(conn, batch)
-        args = _append_args(planned, idempotency, batch[0].context if batch else None)
+        args = append_args(planned, idempotency, batch[0].context if batch else None)
         try:
             row = await conn.fetchrow(self._sql.append, *args)
         except asyncpg.UniqueViolationError as e:
-            raise await self._refusal(_reader(conn, self._pool), planned, idempotency, e) from None
+            raise await self._refusal(
+                _reader(conn, self._pool), planned.checks, idempotency, e
+            ) from None
         assert row is not None
         if row["ok"] and (idempotency is None or row["idem_applied"]):
             position_of = [(row["tx_id"], seq) for seq in row["seqs"] or []]
             return results(batch, planned.events, position_of)
-        raise await self._refusal(conn, planned, idempotency, row["actuals"])
+        raise await self._refusal(conn, planned.checks, idempotency, row["actuals"])
 
     async def _plan(self, conn: Connection, batch: Sequence[api.StreamAppend]) -> Plan:
         """The batch's rows, personal fields sealed (a key made or destroyed on `conn`)."""
@@ -235,7 +252,7 @@ class PostgresEventStore(api.EventStore):
     async def _refusal(
         self,
         reader: Connection | asyncpg.Pool,
-        planned: Plan,
+        checks: Sequence[tuple[UUID, int]],
         idempotency: api.IdempotencyRecord | None,
         refused: asyncpg.UniqueViolationError | list[int] | None,
     ) -> DuplicateEventId | DuplicateCommand | WrongExpectedVersion:
@@ -256,12 +273,12 @@ class PostgresEventStore(api.EventStore):
                 return DuplicateCommand(_stored(row))
         actuals = refused
         if actuals is None:
-            actuals = [await reader.fetchval(self._sql.version, s) for s, _ in planned.checks]
-        for (stream_id, expected), actual in zip(planned.checks, actuals, strict=True):
+            actuals = [await reader.fetchval(self._sql.version, s) for s, _ in checks]
+        for (stream_id, expected), actual in zip(checks, actuals, strict=True):
             if actual != expected:
                 return WrongExpectedVersion(stream_id, expected, actual)
         # every stream is where it was expected: a writer got in between and out again
-        stream_id, expected = planned.checks[0]
+        stream_id, expected = checks[0]
         return WrongExpectedVersion(stream_id, expected, None)
 
 
@@ -271,70 +288,11 @@ def _reader(conn: Connection, pool: asyncpg.Pool) -> Connection | asyncpg.Pool:
     return pool if conn.is_in_transaction() else conn
 
 
-def _stream_args(
-    sql: Statements,
-    planned: Plan,
-    ctx: api.AppendContext,
-    idempotency: api.IdempotencyRecord | None,
-) -> tuple[str, list[Any]]:
-    """The single-stream INSERT and its arguments: the stream and its context once, not per
-    event; versions follow from the expected one on the server."""
-    ev = planned.events
-    [(stream_id, expected)] = planned.checks
-    args: list[Any] = [
-        stream_id,
-        ev[0].stream_type,
-        expected,
-        [e.event_id for e in ev],
-        [e.event_type for e in ev],
-        [_json(e.data) for e in ev],
-        ctx.recorded_at,
-        ctx.actor,
-        ctx.correlation_id,
-        ctx.causation_id,
-        ctx.traceparent,
-        ctx.source,
-    ]
-    if idempotency is None:
-        return sql.append_stream, args
-    i = idempotency
-    args += [i.key, i.fingerprint, i.status_code, _json(i.response)]
-    return sql.append_stream_keyed, args
-
-
-def _append_args(
-    planned: Plan, idempotency: api.IdempotencyRecord | None, context: api.AppendContext | None
-) -> list[Any]:
-    ev = planned.events
-    key = fingerprint = status = response = None
-    if idempotency is not None:
-        key, fingerprint = idempotency.key, idempotency.fingerprint
-        status, response = idempotency.status_code, _json(idempotency.response)
-    return [
-        [s for s, _ in planned.checks],
-        [v for _, v in planned.checks],
-        key,
-        fingerprint,
-        status,
-        response,
-        context.recorded_at if context else None,
-        [e.event_id for e in ev],
-        [e.event_type for e in ev],
-        [e.stream_id for e in ev],
-        [e.stream_type for e in ev],
-        [e.version for e in ev],
-        [_json(e.data) for e in ev],
-        [e.context.recorded_at for e in ev],
-        [e.context.actor for e in ev],
-        [e.context.correlation_id for e in ev],
-        [e.context.causation_id for e in ev],
-        [e.context.traceparent for e in ev],
-        [e.context.source for e in ev],
-    ]
-
-
-_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-"""Compact JSON text, with one encoder made once rather than one per call (json.dumps)."""
+def _payload_json(event: NewEvent) -> str:
+    """The event's data as the store writes it, by pydantic's serialiser (Rust) without the dict
+    that `model_dump` makes for Python's `json` to encode (1.0 µs an event against 2.2,
+    measured). The same JSON value: tests/integration/test_event_store_json.py reads it back."""
+    return event.payload.model_dump_json()
 
 
 def _stored(row: asyncpg.Record) -> api.StoredResponse:
