@@ -58,6 +58,8 @@ MIX = (("register", 3), ("lifecycle", 2), ("list", 3), ("indicator", 2))
 DEPARTED_PERIOD = DEPART["departure_date"][:7]
 REGISTERED = "lmis.registry.worker.registered.v1"
 DEPARTED = "lmis.registry.worker.departed.v1"
+NO_ANSWER = 0
+"""The status recorded for a request that got no HTTP answer (a connection error)."""
 
 
 @dataclass
@@ -75,6 +77,8 @@ class Target:
 class Tally:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     statuses: dict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
+    no_answer: Counter[str] = field(default_factory=Counter)
+    """Requests that got no HTTP answer (counted as status `NO_ANSWER`), by httpx's error."""
 
     def record(self, endpoint: str, started: float, status: int) -> None:
         self.latencies[endpoint].append(time.perf_counter() - started)
@@ -102,6 +106,7 @@ class Tally:
             "requests": total,
             "per_second": round(total / seconds, 1),
             "not_2xx": failed,
+            "no_answer": dict(self.no_answer),
             "endpoints": endpoints,
         }
 
@@ -133,7 +138,12 @@ class Client:
         self, http: httpx.AsyncClient, endpoint: str, method: str, url: str, **kw: Any
     ) -> httpx.Response:
         started = time.perf_counter()
-        response = await http.request(method, url, headers=self.auth, **kw)
+        try:
+            response = await http.request(method, url, headers=self.auth, **kw)
+        except httpx.TransportError as error:  # no answer: a failure of its own, counted
+            self.tally.record(endpoint, started, NO_ANSWER)
+            self.tally.no_answer[type(error).__name__] += 1
+            return httpx.Response(NO_ANSWER)
         self.tally.record(endpoint, started, response.status_code)
         return response
 
@@ -179,7 +189,11 @@ async def drive(target: Target, clients: int, seconds: float, ids: Iterator[int]
     """`clients` officers on the mix for `seconds`; what they were answered."""
     tally = Tally()
     until = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    # an idle connection is dropped by the client before the server's keep-alive (uvicorn's
+    # 5 s) can close it under a request sent at that moment: httpx's own default is also 5 s
+    limits = httpx.Limits(
+        max_connections=clients, max_keepalive_connections=clients, keepalive_expiry=2.0
+    )
     async with httpx.AsyncClient(timeout=60, limits=limits) as http:
         await asyncio.gather(
             *(Client(target, i, ids, tally).run(http, until) for i in range(clients))
