@@ -1,7 +1,6 @@
-"""The COPY text lines' short cuts (`copy_text.line` looks at texts in place, `json_text` looks
-for a backslash only) write what escaping each value with `text`/`field` writes, awkward
-characters and all (that PostgreSQL reads such lines back unchanged is
-`tests/integration/test_copy_text.py`)."""
+"""The COPY text lines' short cut (`copy_text.line` looks at texts in place) writes what
+escaping each value with `text`/`field` writes, awkward characters and all (that PostgreSQL
+reads such lines back unchanged is `tests/integration/test_copy_text.py`)."""
 
 from __future__ import annotations
 
@@ -12,10 +11,9 @@ from enum import StrEnum
 from typing import Any
 
 import pytest
-from pydantic_core import to_json
 
 from lmis_shared.events import SpelledUUID
-from lmis_shared.eventstore.copy_text import NULL, field, json_text, line, text
+from lmis_shared.eventstore.copy_text import NULL, field, line, text
 
 AWKWARD = 'Lò\tThị\nMai\\ "Páo" \r{x,y} \\N'
 CONTROL = "".join(chr(c) for c in range(32)) + "\x7f\u2028\u00a0"
@@ -57,15 +55,3 @@ ROWS: list[tuple[Any, ...]] = [
 def test_a_line_is_its_values_each_escaped(row: tuple[Any, ...]) -> None:
     assert line(row) == each_escaped(row)
     assert line(iter(row)) == each_escaped(row)
-
-
-@pytest.mark.parametrize(
-    "data",
-    [
-        {"person": {"full_name": AWKWARD, "note": CONTROL}, "groups": [AWKWARD, "\\"]},
-        {"name": "Nguyễn Văn Hải", "emoji": "\U0001f600", "quote": '"', "slash": "/"},
-        {"n": 1, "none": None, "ok": True, "k": "v"},
-    ],
-)
-def test_data_as_json_text_is_its_json_escaped(data: dict[str, Any]) -> None:
-    assert json_text(data) == text(to_json(data).decode())

@@ -23,7 +23,7 @@ from lmis_registry.adapters.open_files import CitizenKeys, citizen_key
 from lmis_registry.application.import_files import FILE_ID_NAMESPACE, import_file_id
 from lmis_registry.domain import workers
 from lmis_shared.contracts import registry
-from lmis_shared.events import new_event_id_texts, spelled_v4_ids, versioned_uuid
+from lmis_shared.events import versioned_uuid
 from lmis_shared.privacy import envelope
 from lmis_shared.privacy.keys import LocalMasterKey
 from lmis_shared.privacy.keystore import InMemoryKeyStore
@@ -219,15 +219,3 @@ def _register() -> dict[str, Any]:
         "commune_code": "03618",
         "registered_on": date(2024, 3, 15),
     }
-
-
-@given(st.lists(st.binary(min_size=16, max_size=16), max_size=5))
-@example([b"\x00" * 16, b"\xff" * 16])
-def test_an_imports_event_ids_are_spelled_as_the_ids_it_made_before(ids: list[bytes]) -> None:
-    """`spelled_v4_ids` writes what `str(versioned_uuid(..., 4))` writes for the same bytes
-    (the version and variant set, as `UUID` spells them), and `new_event_id_texts` as many."""
-    spelled = spelled_v4_ids(b"".join(ids))
-    assert spelled == [str(versioned_uuid(int.from_bytes(i), 4)) for i in ids]
-    made = new_event_id_texts(3)
-    assert len(set(made)) == 3
-    assert all(str(uuid.UUID(t)) == t and uuid.UUID(t).version == 4 for t in made)
