@@ -6,6 +6,7 @@ of two batches."""
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import date
 from typing import NamedTuple
@@ -14,15 +15,16 @@ from uuid import UUID
 from hypothesis import given
 from hypothesis import strategies as st
 
+from lmis_registry.adapters.bulk_files import claim_line
 from lmis_registry.adapters.import_lines import (
     BatchLines,
     RowLines,
     StoredFile,
     batch_lines,
     copy_data,
-    in_list_order,
 )
-from lmis_shared.eventstore.copy_text import line
+from lmis_registry.adapters.worker_list import COLUMNS, binary_row
+from lmis_shared.processing.copy_binary import read_date, read_fields
 
 
 class Saved(NamedTuple):
@@ -35,8 +37,8 @@ def _stored(file_id: UUID, name: str, registered_on: date, claims: bool) -> Stor
     return StoredFile(
         events=file_id.bytes + name.encode(),  # a binary row's bytes, as far as joins go
         key=file_id.bytes + b"key-a",
-        listed=line([*listed, registered_on, None, None, None, None, None, None, "unverified"]),
-        claim=f"{uuid.uuid4().hex}\t{file_id}\n" if claims else None,
+        listed=binary_row([*listed, registered_on, None, None, None, None, None, None, "x"]),
+        claim=claim_line(secrets.token_hex(32), file_id) if claims else None,
     )
 
 
@@ -51,7 +53,7 @@ def _batch(files: list[tuple[UUID, StoredFile]], registered: list[date]) -> Batc
         [s.events for s in stored],
         [s.key for s in stored],
         [s.listed for s in stored],
-        [s.claim or "" for s in stored],
+        [s.claim or b"" for s in stored],
         [i.int for i, _ in files],
         registered,
     )
@@ -60,12 +62,22 @@ def _batch(files: list[tuple[UUID, StoredFile]], registered: list[date]) -> Batc
 def _as_joined_before(files: list[tuple[UUID, StoredFile]]) -> tuple[bytes, ...]:
     """`save_prepared`'s joins of each row's own lines, as they were."""
     stored = [s for _, s in sorted(files, key=lambda f: f[0].int)]
+    # newest registration first, ties in descending id order (a stable sort)
+    listed: list[bytes] = sorted(
+        reversed([s.listed for s in stored]), key=_registered_on, reverse=True
+    )
     return (
         b"".join(s.events for s in stored),
         b"".join(s.key for s in stored),
-        "".join(in_list_order(s.listed for s in reversed(stored))).encode(),
-        "".join(sorted(s.claim for s in stored if s.claim)).encode(),
+        b"".join(listed),
+        b"".join(sorted(s.claim for s in stored if s.claim)),
     )
+
+
+def _registered_on(row: bytes) -> date:
+    day = read_date(read_fields(row, 0)[COLUMNS.index("registered_on")])
+    assert day is not None
+    return day
 
 
 _files = st.lists(

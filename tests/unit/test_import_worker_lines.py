@@ -29,7 +29,6 @@ from lmis_shared.contracts.registry import PriorityGroup
 from lmis_shared.eventstore import AppendContext
 from lmis_shared.eventstore.bulk import PlannedEvent
 from lmis_shared.eventstore.copy_rows import key_rows, timestamptz_field
-from lmis_shared.eventstore.copy_text import line
 from lmis_shared.imports import Row, Table, read_table
 from lmis_shared.privacy.keys import MASTER_KEY_BYTES, LocalMasterKey
 from lmis_shared.processing.copy_binary import read_fields
@@ -81,9 +80,9 @@ def test_a_file_stored_already_gets_no_lines_and_every_other_row_keeps_its_own()
         events, key, listed, claim = lines.row(raw[3])
         assert read_fields(events, 0)[2] == UUID(file_id).bytes  # the row's own event
         assert read_fields(key, 0)[0] == UUID(file_id).bytes
-        assert listed.startswith(file_id + "\t")
+        assert read_fields(listed, 0)[0] == UUID(file_id).bytes
         assert claim is not None
-        assert claim.endswith(f"\t{file_id}\n")  # its own claim line
+        assert read_fields(claim, 0)[1] == UUID(file_id).bytes  # its own claim
 
 
 def test_event_rows_are_joined_per_row_however_many_each_has() -> None:
@@ -135,16 +134,15 @@ def test_an_event_line_holds_the_events_own_json_and_the_list_row_the_files_own_
         [event] = plan.events
         fields = read_fields(lines.row(raw[3]).events, 0)
         assert fields[5] == b"\x01" + to_json(event.model_dump(mode="json"))  # jsonb's version
-        assert lines.row(raw[3]).listed == line(worker_list.row_of(plan.after))
+        assert lines.row(raw[3]).listed == worker_list.binary_row(worker_list.row_of(plan.after))
 
 
 def test_list_lines_go_newest_registration_first_ties_in_the_order_given() -> None:
-    def listed(worker_id: str, name: str, registered_on: date) -> str:
-        values = [worker_id, 1, "registered", name, name.lower(), "03640", "12", []]
-        return line([*values, registered_on, None, None, None, None, None, None, "unverified"])
+    def listed(worker_id: str, name: str, registered_on: date) -> tuple[int, bytes]:
+        return registered_on.toordinal(), f"{worker_id}\t{name}".encode()
 
     lines = [
-        listed("f", "Lò\tVăn", date(2024, 1, 2)),  # a tab in a cell is escaped, not a column
+        listed("f", "Lò Văn", date(2024, 1, 2)),
         listed("e", "A", date(2025, 3, 1)),
         listed("d", "B\\", date(2024, 1, 2)),
         listed("c", "C", date(2023, 12, 31)),
@@ -153,7 +151,7 @@ def test_list_lines_go_newest_registration_first_ties_in_the_order_given() -> No
 
     ordered = in_list_order(lines)
 
-    assert [text.split("\t", 1)[0] for text in ordered] == ["e", "b", "f", "d", "c"]
+    assert [row.split(b"\t", 1)[0] for row in ordered] == [b"e", b"b", b"f", b"d", b"c"]
 
 
 @given(
@@ -166,8 +164,8 @@ def test_list_lines_go_newest_registration_first_ties_in_the_order_given() -> No
 def test_a_files_list_row_is_written_as_line_writes_its_row(
     name: str, groups: tuple[PriorityGroup, ...], abroad: bool
 ) -> None:
-    """`worker_list.row_line` writes a file's row as `line(row_of(...))` does, whatever its
-    texts (escapes), priority groups, or whether it is abroad (written by `line`)."""
+    """`worker_list.row_line` writes a file's row as `binary_row(row_of(...))` does, whatever
+    its texts, priority groups, or whether it is abroad (written by `binary_row`)."""
     planned = _planned_state()
     state = replace(
         planned,
@@ -176,4 +174,4 @@ def test_a_files_list_row_is_written_as_line_writes_its_row(
         abroad=Abroad(date(2026, 1, 2), "Nội Bài") if abroad else None,
     )
 
-    assert worker_list.row_line(state) == line(worker_list.row_of(state))
+    assert worker_list.row_line(state) == worker_list.binary_row(worker_list.row_of(state))

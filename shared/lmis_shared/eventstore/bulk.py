@@ -14,7 +14,6 @@ that has a key already (its stream exists) violates that table's primary key the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -114,19 +113,9 @@ async def copy_new_event_rows(
         raise ValueError("no events to append")
     try:
         if keys:
-            await _copy_rows(conn, schema, "person_keys", KEY_COLUMNS, keys)
-        await _copy_rows(conn, schema, "events", EVENT_COLUMNS, events)
+            await copy_rows.copy_rows_into(conn, schema, "person_keys", KEY_COLUMNS, keys)
+        await copy_rows.copy_rows_into(conn, schema, "events", EVENT_COLUMNS, events)
     except asyncpg.UniqueViolationError:
         raise WrongExpectedVersion(first, 0, None) from None
     tx_id: int = await conn.fetchval(_TRANSACTION)
     return tx_id
-
-
-async def _copy_rows(
-    conn: Connection, schema: str, table: str, columns: Sequence[str], rows: bytes
-) -> None:
-    # asyncpg documents "an object supporting the buffer protocol"; its stubs leave it out
-    data: Any = memoryview(copy_rows.copy_data(rows))
-    await conn.copy_to_table(
-        table, source=data, schema_name=schema, columns=list(columns), format="binary"
-    )

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import os
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from lmis_shared.eventstore.api import AppendContext
 from lmis_shared.eventstore.copy_text import KEY_COLUMNS
+from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.processing.copy_binary import (
     HEADER,
     NULL,
@@ -137,3 +138,15 @@ def key_rows(made: Iterable[tuple[KeyedEvent, bytes]], master_key_id: str) -> di
 def copy_data(rows: bytes) -> bytes:
     """Rows (`event_row`s, joined) as the whole of a binary COPY's data."""
     return HEADER + rows + TRAILER
+
+
+async def copy_rows_into(
+    conn: Connection, schema: str, table: str, columns: Sequence[str], rows: bytes
+) -> None:
+    """COPY `rows` (binary rows of `columns`, joined) into `schema.table`, as a buffer
+    (`copy_text.copy_lines` says why)."""
+    # asyncpg documents "an object supporting the buffer protocol"; its stubs leave it out
+    data: Any = memoryview(copy_data(rows))
+    await conn.copy_to_table(
+        table, source=data, schema_name=schema, columns=list(columns), format="binary"
+    )

@@ -68,6 +68,20 @@ def jsonb_field(text: bytes) -> bytes:
     return _int4.pack(len(text) + 1) + _JSONB_VERSION + text
 
 
+_TEXT_ARRAY = struct.Struct(">iiIii")
+_EMPTY_TEXT_ARRAY = _int4.pack(12) + struct.pack(">iiI", 0, 0, 25)
+"""No dimension, no NULL, text's type oid (25): what `'{}'::text[]` reads as."""
+
+
+def text_array_field(values: Sequence[str]) -> bytes:
+    """A one-dimensional `text[]` of texts (no NULL): one dimension of `len(values)` from 1,
+    no NULL, text's type oid, then each element as a `text_field`."""
+    if not values:
+        return _EMPTY_TEXT_ARRAY
+    body = _TEXT_ARRAY.pack(1, 0, 25, len(values), 1) + b"".join(map(text_field, values))
+    return _int4.pack(len(body)) + body
+
+
 def field_count(count: int) -> bytes:
     """A row's start: how many fields follow."""
     return _int2.pack(count)

@@ -23,10 +23,11 @@ from lmis_registry.application.imports import BATCH_SIZE
 from lmis_registry.domain.workers import OpenFileExists, WorkerFile
 from lmis_shared.commands import Change
 from lmis_shared.eventstore.bulk import PlannedEvent, copy_new_event_rows, copy_new_events
-from lmis_shared.eventstore.copy_text import copy_lines
+from lmis_shared.eventstore.copy_rows import copy_rows_into
 from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.eventstore.signal import CommitSignal
 from lmis_shared.privacy.personal import PersonalData
+from lmis_shared.processing.copy_binary import field_count, text_field, uuid_field
 from lmis_shared.sql import in_schema
 
 KEYS_KEPT = 8 * BATCH_SIZE
@@ -41,12 +42,14 @@ _EXISTING = (
     " where e.stream_id = any($1::uuid[]) and e.version = 1"
 )
 _CLAIM_COLUMNS = ("citizen_key", "worker_id")
+_CLAIM_START = field_count(len(_CLAIM_COLUMNS))
 
 
-def claim_line(citizen_key: str, worker_id: UUID) -> str:
-    """A file's `open_files` row as a COPY text line (a hex key and an id: nothing to escape).
-    Lines sort as their keys: the claims' order."""
-    return f"{citizen_key}\t{worker_id}\n"
+def claim_line(citizen_key: str, worker_id: UUID) -> bytes:
+    """A file's `open_files` row as a binary COPY row (`processing/copy_binary.py`). Its key is
+    a SHA-256 hex digest, 64 bytes in every row, so rows sort as their keys: the claims'
+    order."""
+    return _CLAIM_START + text_field(citizen_key) + uuid_field(worker_id.int.to_bytes(16))
 
 
 class PostgresBulkFiles:
@@ -100,13 +103,13 @@ class PostgresBulkFiles:
             for c in ordered
             for version, e in enumerate(c.events, start=1)
         ]
-        claims = "".join(
+        claims = b"".join(
             sorted(
                 claim_line(self._key(c.after.person.citizen_id), c.stream_id)
                 for c in ordered
                 if open_files.holds_claim(c.after)
             )
-        ).encode()
+        )
         async with self._pool.acquire() as conn, conn.transaction():
             tx_id = await copy_new_events(conn, self._schema, events, self._personal)
             await self._claim(conn, claims)
@@ -120,7 +123,7 @@ class PostgresBulkFiles:
 
     async def save_prepared(self, files: Sequence[PreparedFile]) -> None:
         """`save_new` for files a worker process prepared (`import_pool.py`): their rows are
-        COPY text lines already, joined here in id order and written in one transaction."""
+        binary COPY rows already (`import_lines.py`), written in one transaction."""
         if not files:
             return
         events, keys, listed, claims = import_lines.copy_data(files)
@@ -129,16 +132,16 @@ class PostgresBulkFiles:
         async with self._pool.acquire() as conn, conn.transaction():
             tx_id = await copy_new_event_rows(conn, self._schema, first, events, keys)
             await self._claim(conn, claims)
-            await copy_lines(conn, self._schema, "worker_list", worker_list.COLUMNS, listed)
+            await copy_rows_into(conn, self._schema, "worker_list", worker_list.COLUMNS, listed)
         self._signal.committed_transaction(tx_id)
 
     async def _claim(self, conn: Connection, claims: bytes) -> None:
-        """The claims (`claim_line`s, in key order, encoded) written with COPY: a key claimed
+        """The claims (`claim_line`s, in key order, joined) written with COPY: a key claimed
         already (or by a transaction that commits meanwhile: the COPY waits for it) violates
         the key and rolls back."""
         if not claims:
             return
         try:
-            await copy_lines(conn, self._schema, "open_files", _CLAIM_COLUMNS, claims)
+            await copy_rows_into(conn, self._schema, "open_files", _CLAIM_COLUMNS, claims)
         except asyncpg.UniqueViolationError:  # a citizen's file was opened meanwhile
             raise OpenFileExists() from None

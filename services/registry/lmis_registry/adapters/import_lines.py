@@ -8,8 +8,8 @@ encoded each table's lines: about 3 µs of its CPU a row (0.8 unpickling, 0.6 th
 the sorts and joins, measured over 20,000 rows). The worker now sorts and joins its batch as
 `PostgresBulkFiles.save_prepared` did (events and keys in file id order, list rows in the
 list's order, claims in key order) and hands back four byte strings and the offsets of the
-rows in them (events and data keys as binary COPY rows since). The worker's CPU stayed the
-same (the sorts and joins it took on, 1.1 µs a row, against the pickling it saved); the
+rows in them (all four binary COPY rows since: `copy_rows`, `worker_list.row_line`). The
+worker's CPU stayed the same (the sorts and joins it took on, 1.1 µs a row, against the pickling it saved); the
 service's fell by 2.5-3 µs a row (bench/import_workers.py). A batch saved whole (every
 prepared row new: an import's usual case) is COPYed as it came; a batch with rows left out
 (repeats, files stored meanwhile, open files) takes each kept row's lines back out and joins
@@ -25,18 +25,16 @@ from itertools import accumulate
 from typing import NamedTuple, Protocol, cast
 from uuid import UUID
 
-from lmis_registry.adapters import worker_list
-
 
 class StoredFile(NamedTuple):
-    """A prepared file's rows: its events and data key as binary COPY rows (`copy_rows`),
-    its list row and claim as COPY text lines."""
+    """A prepared file's rows, each a binary COPY row: its events and data key
+    (`copy_rows`), its list row (`worker_list.row_line`) and its claim."""
 
     events: bytes
     key: bytes
-    listed: str
-    claim: str | None
-    """Its open-file claim's line (`bulk_files.claim_line`; None: it takes none)."""
+    listed: bytes
+    claim: bytes | None
+    """Its open-file claim's row (`bulk_files.claim_line`; None: it takes none)."""
 
 
 class Joined(NamedTuple):
@@ -62,15 +60,13 @@ class BatchLines(NamedTuple):
     keys: Joined
     listed: Joined
     claims: Joined
+    registered: array[int]
+    """Each row's registration day (its ordinal): where its list row goes."""
 
     def row(self, k: int) -> StoredFile:
         """Row `k`'s own lines."""
-        claim = self.claims.row(k)
         return StoredFile(
-            self.events.row(k),
-            self.keys.row(k),
-            self.listed.row(k).decode(),
-            claim.decode() if claim else None,
+            self.events.row(k), self.keys.row(k), self.listed.row(k), self.claims.row(k) or None
         )
 
 
@@ -93,30 +89,21 @@ def _joined_rows(rows: Sequence[bytes], order: list[int], at: array[int]) -> Joi
     return Joined(b"".join(ordered), array("q", accumulate(map(len, ordered), initial=0)), at)
 
 
-def _joined(lines: Sequence[str], order: list[int], at: array[int]) -> Joined:
-    ordered = [lines[k] for k in order]
-    text = "".join(ordered)
-    if text.isascii():  # a character a byte: the lines' lengths are their offsets
-        return Joined(text.encode(), array("q", accumulate(map(len, ordered), initial=0)), at)
-    encoded = [line.encode() for line in ordered]
-    return Joined(b"".join(encoded), array("q", accumulate(map(len, encoded), initial=0)), at)
-
-
 def batch_lines(
     events: Sequence[bytes],
     keys: Sequence[bytes],
-    listed: Sequence[str],
-    claims: Sequence[str],
+    listed: Sequence[bytes],
+    claims: Sequence[bytes],
     ids: Sequence[int],
     registered: Sequence[date],
 ) -> BatchLines:
-    """The batch's lines in the orders `PostgresBulkFiles.save_prepared` wrote them: row k's
-    binary rows `events[k]` and `keys[k]`, text lines `listed[k]` and `claims[k]` ("": none),
-    its file id's integer `ids[k]`, its registration date `registered[k]` (its list row's)."""
+    """The batch's rows in the orders `PostgresBulkFiles.save_prepared` writes them: row k's
+    binary rows `events[k]`, `keys[k]`, `listed[k]` and `claims[k]` (b"": none), its file
+    id's integer `ids[k]`, its registration date `registered[k]` (its list row's)."""
     size = len(ids)
     by_id = sorted(range(size), key=ids.__getitem__)
-    # `in_list_order` of the lines in descending id order (a stable sort: ties keep that
-    # order), by the dates the lines were written from (their ISO texts sort as the dates)
+    # `in_list_order` of the rows in descending id order (a stable sort: ties keep that
+    # order), by the dates the rows were written from
     in_list = sorted(reversed(by_id), key=registered.__getitem__, reverse=True)
     claiming = sorted((k for k, c in enumerate(claims) if c), key=claims.__getitem__)
     at = _places(by_id, size)
@@ -124,8 +111,9 @@ def batch_lines(
         size,
         _joined_rows(events, by_id, at),
         _joined_rows(keys, by_id, at),
-        _joined(listed, in_list, _places(in_list, size)),
-        _joined(claims, claiming, _places(claiming, size)),
+        _joined_rows(listed, in_list, _places(in_list, size)),
+        _joined_rows(claims, claiming, _places(claiming, size)),
+        array("q", map(date.toordinal, registered)),
     )
 
 
@@ -148,29 +136,32 @@ def copy_data(files: Sequence[SavedFile]) -> tuple[bytes, bytes, bytes, bytes]:
     whole = len(rows) == batch.size and all(r.batch is batch for r in rows)
     if whole and len({r.k for r in rows}) == batch.size:  # the whole batch: as it came
         return batch.events.data, batch.keys.data, batch.listed.data, batch.claims.data
-    ordered = sorted(zip(files, rows, strict=True), key=lambda fr: fr[0].file_id.int)
-    stored = [r.batch.row(r.k) for _, r in ordered]
+    ordered = [r for _, r in sorted(zip(files, rows, strict=True), key=_by_id)]
+    stored = [r.batch.row(r.k) for r in ordered]
     claims = sorted(s.claim for s in stored if s.claim)
+    listed = ((r.batch.registered[r.k], s.listed) for r, s in zip(ordered, stored, strict=True))
     return (
         b"".join(s.events for s in stored),
         b"".join(s.key for s in stored),
-        "".join(in_list_order(s.listed for s in reversed(stored))).encode(),
-        "".join(claims).encode(),
+        b"".join(in_list_order(reversed(list(listed)))),
+        b"".join(claims),
     )
 
 
-def in_list_order(lines: Iterable[str]) -> list[str]:
-    """`worker_list` lines (COPY text, id descending) in the list's order, newest registration
-    first (ties keep their order): three of its five indexes lead with the registration
-    date (after a province and a status a batch mostly shares), and rows reaching a btree in
-    its order touch each leaf once (9.3 µs a row of the server's time against 10.9 in id
-    order, measured). Its primary key needs no order: the events' key, written first in id
-    order, already holds each id for this transaction."""
-    return sorted(lines, key=_registered_on, reverse=True)
+def _by_id(saved: tuple[SavedFile, RowLines]) -> int:
+    return saved[0].file_id.int
 
 
-def _registered_on(line: str) -> str:
-    return line.split("\t", _REGISTERED_ON + 1)[_REGISTERED_ON]  # ISO: sorts as the dates
+def in_list_order(rows: Iterable[tuple[int, bytes]]) -> list[bytes]:
+    """`worker_list` rows (each after its registration day's ordinal, id descending) in the
+    list's order, newest registration first (ties keep their order): three of its five
+    indexes lead with the registration date (after a province and a status a batch mostly
+    shares), and rows reaching a btree in its order touch each leaf once (9.3 µs a row of the
+    server's time against 10.9 in id order, measured in text). Its primary key needs no
+    order: the events' key, written first in id order, already holds each id for this
+    transaction."""
+    return [row for _, row in sorted(rows, key=_day, reverse=True)]
 
 
-_REGISTERED_ON = worker_list.COLUMNS.index("registered_on")
+def _day(row: tuple[int, bytes]) -> int:
+    return row[0]

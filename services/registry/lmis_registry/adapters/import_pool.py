@@ -193,7 +193,9 @@ class Preparer:
             [keys.get(p.after.id.int, b"") for p in planned],
             [worker_list.row_line(p.after) for p in planned],
             [
-                claim_line(key(p.citizen_id), p.after.id) if open_files.holds_claim(p.after) else ""
+                claim_line(key(p.citizen_id), p.after.id)
+                if open_files.holds_claim(p.after)
+                else b""
                 for p in planned
             ],
             [p.after.id.int for p in planned],
