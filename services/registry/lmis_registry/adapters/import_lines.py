@@ -10,10 +10,10 @@ the sorts and joins, measured over 20,000 rows). The worker now sorts and joins 
 list's order, claims in key order) and hands back four byte strings and the offsets of the
 rows in them (all four binary COPY rows since: `copy_rows`, `worker_list.row_line`). The
 worker's CPU stayed the same (the sorts and joins it took on, 1.1 µs a row, against the
-pickling it saved); the service's fell by 2.5-3 µs a row (bench/import_workers.py). A batch saved whole (every
-prepared row new: an import's usual case) is COPYed as it came; a batch with rows left out
-(repeats, files stored meanwhile, open files) takes each kept row's lines back out and joins
-them as before, in the same orders.
+pickling it saved); the service's fell by 2.5-3 µs a row (bench/import_workers.py). A batch
+saved whole (every prepared row new: an import's usual case) is COPYed as it came; a batch
+with rows left out (repeats, files stored meanwhile, open files) takes each kept row's lines
+back out and joins them as before, in the same orders.
 """
 
 from __future__ import annotations
