@@ -46,9 +46,10 @@ _CLAIM_START = field_count(len(_CLAIM_COLUMNS))
 
 
 def claim_line(citizen_key: str, worker_id: UUID) -> bytes:
-    """A file's `open_files` row as a binary COPY row (`processing/copy_binary.py`). Its key is
-    a SHA-256 hex digest, 64 bytes in every row, so rows sort as their keys: the claims'
-    order."""
+    """A file's `open_files` row as a binary COPY row (`processing/copy_binary.py`), like the
+    list's (`worker_list.row_line`): the server's CPU 3.7 µs a row against 3.9 as a text line
+    (five alternating runs). Its key is a SHA-256 hex digest, 64 bytes in every row, so rows
+    sort as their keys: the claims' order."""
     return _CLAIM_START + text_field(citizen_key) + uuid_field(worker_id.int.to_bytes(16))
 
 
