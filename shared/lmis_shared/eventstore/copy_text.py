@@ -1,6 +1,7 @@
-"""Rows in PostgreSQL's text COPY format, made where the rows are made (a bulk import's worker
-process: its list rows and claims; its events and data keys go as binary rows, `copy_rows.py`)
-and handed to the database as bytes, so the process that holds the connection only sends them.
+"""Rows in PostgreSQL's text COPY format, made where the rows are made and handed to the
+database as bytes, so the process that holds the connection only sends them. A bulk import's
+worker process wrote its rows so; they all go as binary rows now (`copy_rows.py`,
+`worker_list.row_line`), tested against these lines (`test_copy_rows`, `test_copy_list_rows`).
 
 asyncpg's `copy_records_to_table` encodes each value itself, in the connection's process;
 a worker process that handed it records would have to pickle them back (UUIDs, datetimes,
