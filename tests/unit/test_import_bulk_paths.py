@@ -23,7 +23,7 @@ from lmis_registry.adapters.open_files import CitizenKeys, citizen_key
 from lmis_registry.application.import_files import FILE_ID_NAMESPACE, import_file_id
 from lmis_registry.domain import workers
 from lmis_shared.contracts import registry
-from lmis_shared.events import versioned_uuid
+from lmis_shared.events import spelled_uuid, versioned_uuid
 from lmis_shared.privacy import envelope
 from lmis_shared.privacy.keys import LocalMasterKey
 from lmis_shared.privacy.keystore import InMemoryKeyStore
@@ -135,7 +135,12 @@ def test_the_envelope_of_a_batch_opens_with_the_single_event_form() -> None:
 @given(st.text(min_size=0, max_size=40), st.dates())
 def test_the_imported_files_id_is_uuid5_of_the_key_and_date(key: str, registered: date) -> None:
     name = f"{key}|{registered.isoformat()}"
-    assert import_file_id(key, registered) == uuid.uuid5(FILE_ID_NAMESPACE, name)
+    expected = uuid.uuid5(FILE_ID_NAMESPACE, name)
+    assert import_file_id(key, registered) == expected
+    # as the import worker makes it: spelled at once, with uuid5's own text
+    spelled = import_file_id(key, registered, spelled_uuid)
+    assert spelled == expected
+    assert str(spelled) == str(expected)
 
 
 @given(st.text(max_size=20))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pickle
 import uuid
 
-from lmis_shared.events import SpelledUUID, versioned_uuid
+from lmis_shared.events import SpelledUUID, spelled_uuid, versioned_uuid
 from lmis_shared.eventstore.copy_text import field, line
 
 VALUE = 0x0123456789ABCDEF0123456789ABCDEF
@@ -34,3 +34,15 @@ def test_a_spelled_id_is_spelled_once() -> None:
 
     assert str(spelled) is str(spelled)
     assert str(uuid.UUID(int=VALUE)) is not str(uuid.UUID(int=VALUE))  # what it saves
+
+
+def test_an_id_made_spelled_is_the_versioned_id_with_its_own_text() -> None:
+    """`spelled_uuid` (the import worker's file ids) makes the id `versioned_uuid` makes, its
+    text made at once: `UUID.__str__`'s, never another id's."""
+    for value, version in ((VALUE, 5), (0, 5), (2**128 - 1, 4), (VALUE >> 3, 5)):
+        made, plain = spelled_uuid(value, version), versioned_uuid(value, version)
+
+        assert isinstance(made, SpelledUUID)
+        assert made == plain
+        assert made.version == version
+        assert str(made) == str(plain) == str(uuid.UUID(int=plain.int))

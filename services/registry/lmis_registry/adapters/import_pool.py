@@ -25,7 +25,6 @@ from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import accumulate, pairwise
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -39,11 +38,11 @@ from lmis_registry.application.import_files import import_file_id
 from lmis_registry.application.import_prepared import Prepared, PreparedFile, PreparingJob
 from lmis_registry.application.import_rows import STREAM_TYPE, PlannedFile, RowPlanner
 from lmis_registry.application.import_template import WORKER_TEMPLATE
-from lmis_registry.application.imports import BATCH_SIZE, FOLLOW_UPS
+from lmis_registry.application.imports import FOLLOW_UPS
 from lmis_registry.settings import RegistrySettings
 from lmis_shared.auth import Authorizer
 from lmis_shared.cores import usable_cores
-from lmis_shared.events import SpelledUUID
+from lmis_shared.events import spelled_uuid
 from lmis_shared.eventstore import AppendContext
 from lmis_shared.eventstore.copy_rows import (
     context_fields,
@@ -98,14 +97,19 @@ class Preparer:
 
     def __init__(self, setup: WorkerSetup) -> None:
         self._setup = setup
-        self._key = lru_cache(maxsize=2 * BATCH_SIZE)(open_files.CitizenKeys(setup.lookup_secret))
+        self._citizen_key = open_files.CitizenKeys(setup.lookup_secret)
+        self._keys: dict[str, str] = {}
+        """The citizen keys of the batch being prepared (its file ids', then its claims')."""
         wrapper = setup.wrapper
         # seal_new_subjects makes the keys itself: the key store is never asked
         self._personal = None if wrapper is None else PersonalData(InMemoryKeyStore(), wrapper)
 
     def file_id(self, citizen_id: str, registered_on: Any) -> UUID:
-        # spelled once: the row's lines write the id five times
-        return import_file_id(self._key(citizen_id), registered_on, SpelledUUID)
+        """The row's file id, its citizen's key kept for the batch's claims (a dict emptied
+        each batch, not a bounded `lru_cache`: a key kept and read 0.10 µs against 0.16,
+        measured), the id spelled at once (its lines write it five times)."""
+        key = self._keys[citizen_id] = self._citizen_key(citizen_id)
+        return import_file_id(key, registered_on, spelled_uuid)
 
     def prepare(
         self,
@@ -116,6 +120,7 @@ class Preparer:
         """The rows planned and, but for the files in `stored_already` (ids' bytes: they
         will be skipped, a stream never goes away), sealed and written as lines."""
         table = Table(WORKER_TEMPLATE, job.headings, [])
+        self._keys.clear()
         planner = RowPlanner(
             table, job.principal, job.today, self._setup.authorizer, self.file_id, FOLLOW_UPS
         )
@@ -187,7 +192,7 @@ class Preparer:
             )
             for e, data in zip(events, datas, strict=True)
         ]
-        key = self._key
+        key = self._keys.__getitem__
         return batch_lines(
             by_row(rows, counts),
             [keys.get(p.after.id.int, b"") for p in planned],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple, Protocol
@@ -25,14 +25,16 @@ FILE_ID_NAMESPACE = uuid.UUID("5b0f6a52-2c2e-5d8e-9a36-7f1c2b9e4d10")
 _NAMESPACED = hashlib.sha1(FILE_ID_NAMESPACE.bytes, usedforsecurity=False)
 
 
-def import_file_id(citizen_key: str, registered_on: date, kind: type[UUID] = UUID) -> UUID:
+def import_file_id(
+    citizen_key: str, registered_on: date, made: Callable[[int, int], UUID] = versioned_uuid
+) -> UUID:
     """The id of the file a row registers: its citizen's keyed hash and registration date.
     `uuid.uuid5`, twice as fast: the namespace's hash state is made once and copied, and the
     version bits are set on the integer (`UUID(version=5)` sets them in several steps).
-    `kind`: a subclass of `UUID` to make it as (`SpelledUUID`)."""
+    `made`: how the id is made of its integer and version (`events.spelled_uuid`)."""
     digest = _NAMESPACED.copy()
     digest.update(f"{citizen_key}|{registered_on.isoformat()}".encode())
-    return versioned_uuid(int.from_bytes(digest.digest()[:16]), 5, kind)
+    return made(int.from_bytes(digest.digest()[:16]), 5)
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,11 @@ revealing the citizen ID. A file made under the import's own correlation id was 
 earlier part of the same import (the CLI sends a file in chunks under one correlation id): that
 row repeats an earlier row, a mistake in the file, not a re-run.
 
-Planning (CPU: validating and deciding) runs batch k + 1 while batch k is being saved: in a
+Planning (CPU: validating and deciding) runs batch k + 1 while earlier ones are being saved: in a
 thread, or, with worker processes (`import_prepared.py`), ahead in them, sealed and serialised,
 from the first batch read (`run_streamed`: while the service's process reads the rest of the
-file); the saves wait until the whole file is read.
+file); the saves wait until the whole file is read, and then go two batches at a time
+(`import_saves.py`).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from lmis_registry.application.import_rows import (
     PlannedFile,
     RowPlanner,
 )
+from lmis_registry.application.import_saves import Saves
 from lmis_registry.application.import_template import WORKER_TEMPLATE
 from lmis_registry.application.workers import SOURCE
 from lmis_registry.domain import workers
@@ -136,7 +138,7 @@ class WorkerImports:
         summary: ImportSummary,
         progress: Progress | None,
     ) -> list[workers.WorkerFile]:
-        """Plan in a thread, batch k + 1 while batch k is being saved."""
+        """Plan in a thread, batch k + 1 while batches k - 1 and k are being saved."""
         planner = RowPlanner(
             table,
             ctx.principal,
@@ -147,23 +149,17 @@ class WorkerImports:
         )
         looks = Looks(self._files, adaptive=False)
         save = partial(self._save, table, ctx.principal, context, summary, progress, looks=looks)
-        saved: list[workers.WorkerFile] = []
-        saving: asyncio.Task[list[workers.WorkerFile]] | None = None
+        store = partial(self._save_changes, context=context)
+        saves = Saves()
         try:
             for rows in _batches(table.rows, self.batch_size):
                 planned, errors = await asyncio.to_thread(planner.plan, rows)
                 summary.errors += errors
-                if saving is not None:
-                    saved += await saving
-                store = partial(self._save_changes, context=context)
-                saving = asyncio.create_task(save(planned, store, rows=len(rows)))
-            if saving is not None:
-                saved += await saving
+                batch = partial(save, planned, store, rows=len(rows))
+                await saves.start((p.citizen_id for p in planned), batch)
+            return await saves.finish()
         finally:
-            if saving is not None and not saving.done():  # planning failed: stop saving
-                saving.cancel()
-                await asyncio.gather(saving, return_exceptions=True)
-        return saved
+            await saves.stop()  # planning or a save failed: stop the others
 
     async def _run_prepared(
         self,
@@ -175,7 +171,8 @@ class WorkerImports:
     ) -> tuple[ImportSummary, list[workers.WorkerFile]]:
         """Rows prepared in worker processes as they are read (`import_ahead.py`), then,
         once the whole file is read, checked here in the file's order against earlier rows
-        and stored files and saved batch by batch, while the later ones are prepared."""
+        and stored files and saved two batches at a time (`import_saves.py`), while the later
+        ones are prepared."""
         head = reading.head
         job = PreparingJob(
             ctx.principal,
@@ -186,8 +183,7 @@ class WorkerImports:
         )
         looks = Looks(self._files, adaptive=True)
         ahead = PreparingAhead(prepared.window, partial(self._prepare, prepared, looks, job))
-        saved: list[workers.WorkerFile] = []
-        saving: asyncio.Task[list[workers.WorkerFile]] | None = None
+        saves = Saves()
         try:
             async for rows in reading.batches():
                 ahead.add(rows)
@@ -208,18 +204,12 @@ class WorkerImports:
                         ready.append(first.check(outcome))
                     except RowRejected as rejected:
                         summary.errors += rejected.errors
-                if saving is not None:
-                    saved += await saving
-                store = prepared.save_prepared
-                saving = asyncio.create_task(save(ready, store, rows=len(rows), looked=looked))
-            if saving is not None:
-                saved += await saving
+                batch = partial(save, ready, prepared.save_prepared, rows=len(rows), looked=looked)
+                await saves.start((p.citizen_id for p in ready), batch)
+            return summary, await saves.finish()
         finally:
-            if saving is not None and not saving.done():
-                saving.cancel()
-                await asyncio.gather(saving, return_exceptions=True)
+            await saves.stop()
             await ahead.aclose()
-        return summary, saved
 
     @staticmethod
     async def _prepare(
