@@ -370,7 +370,7 @@ async def measure(
         "about every file and records the answers before it answers; http_csv_none_register "
         "is the same rows without it",
         "import_processes": "the registry's import worker processes (None: its default, "
-        "cores - 1; 0: rows planned in a thread of the service's process)",
+        "the cores, at most 4, niced; 0: rows planned in a thread of the service's process)",
         "copy_peer": "COPY of the stored event rows into an empty events table, one transaction",
         "http_xlsx": "the same rows as an XLSX workbook (inline strings, as openpyxl writes)",
         "http_xlsx_shared_strings": "the same workbook with shared strings, as Excel saves it",

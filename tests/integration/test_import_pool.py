@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import multiprocessing
 import os
 import signal
 import uuid
@@ -20,6 +21,7 @@ import pytest
 
 from lmis_registry.adapters.bulk_files import PostgresBulkFiles
 from lmis_registry.adapters.identity_records import PostgresIdentityRecords
+from lmis_registry.adapters.import_pool import WORKER_NICENESS
 from lmis_registry.adapters.population_local import LocalPopulationRegister
 from lmis_registry.application.import_identities import ImportedIdentities
 from lmis_registry.application.import_rows import OPEN_FILE
@@ -128,6 +130,21 @@ async def test_rows_prepared_in_worker_processes_are_stored_as_rows_planned_here
     assert pooled[1]["skipped"] == 20 + MORE
     assert pooled[2] == here[2]
     assert len(pooled[2]["events"]) == 20 + MORE
+
+
+async def test_the_workers_run_below_the_service_s_priority(
+    tmp_path: Path, database_url: str, fresh_schema: str, pg_pool: asyncpg.Pool
+) -> None:
+    """Niced: an import takes the CPU the service's answers leave (`WORKER_NICENESS`)."""
+    before = {p.pid for p in multiprocessing.active_children()}
+    async with running_api(
+        tmp_path, database_url, fresh_schema, pg_pool, import_processes=2
+    ) as api:
+        await api.app.state.registry.import_pool.start()  # both workers (else started as needed)
+        await imported(api, SAMPLE.read_bytes())
+        workers = [p.pid for p in multiprocessing.active_children() if p.pid not in before]
+        niceness = [os.getpriority(os.PRIO_PROCESS, pid) for pid in workers]
+    assert niceness == [os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICENESS] * 2
 
 
 async def test_personal_data_prepared_in_a_worker_is_sealed(

@@ -43,13 +43,13 @@ class RegistrySettings(PersonalDataSettings):
     population_register_attempts: int = Field(3, ge=1, le=10)
 
     # Bulk imports prepare their rows in worker processes (`adapters/import_pool.py`),
-    # started on the first import: None picks one fewer than the machine's cores (at most 4;
-    # the service's own process writes the rows), 0 prepares them in the service's process.
+    # started on the first import: None picks as many as the cores (at most 4; they run
+    # niced, below the service's own process), 0 prepares them in the service's process.
     import_processes: int | None = Field(
         None,
         ge=0,
         le=32,
-        description="worker processes of bulk imports (0: none; default: cores - 1)",
+        description="worker processes of bulk imports (0: none; default: the cores, at most 4)",
     )
 
     def lookup_secret(self, mode: str) -> bytes:
