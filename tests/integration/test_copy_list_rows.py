@@ -29,10 +29,10 @@ from lmis_shared.auth import Authorizer, Principal, Role
 from lmis_shared.contracts.registry import PriorityGroup
 from lmis_shared.eventstore import AppendContext
 from lmis_shared.eventstore.copy_rows import copy_rows_into
-from lmis_shared.eventstore.copy_text import copy_lines, line
 from lmis_shared.eventstore.postgres import Connection
 from lmis_shared.imports import Row, Table, read_table
 from lmis_shared.migrations import apply_migrations
+from tests.copy_text_reference import copy_lines, line
 
 pytestmark = pytest.mark.integration
 

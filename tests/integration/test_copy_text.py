@@ -1,6 +1,6 @@
-"""Rows written in PostgreSQL's text COPY format (`eventstore/copy_text.py`, what an import's
-worker processes make) read back as the values they were made from, awkward characters and
-all."""
+"""Rows written in PostgreSQL's text COPY format (`tests/copy_text_reference.py`, the reference
+the import's binary rows are held to) read back as the values they were made from, awkward
+characters and all."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 import asyncpg
 import pytest
 
-from lmis_shared.eventstore.copy_text import copy_lines, line
+from tests.copy_text_reference import copy_lines, line
 
 pytestmark = pytest.mark.integration
 

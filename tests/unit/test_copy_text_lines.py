@@ -1,4 +1,4 @@
-"""The COPY text lines' short cut (`copy_text.line` looks at texts in place) writes what
+"""The COPY text lines' short cut (`copy_text_reference.line`: texts looked at in place) writes what
 escaping each value with `text`/`field` writes, awkward characters and all (that PostgreSQL
 reads such lines back unchanged is `tests/integration/test_copy_text.py`)."""
 
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from lmis_shared.events import SpelledUUID
-from lmis_shared.eventstore.copy_text import NULL, field, line, text
+from tests.copy_text_reference import NULL, field, line, text
 
 AWKWARD = 'Lò\tThị\nMai\\ "Páo" \r{x,y} \\N'
 CONTROL = "".join(chr(c) for c in range(32)) + "\x7f\u2028\u00a0"

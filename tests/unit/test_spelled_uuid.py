@@ -7,7 +7,7 @@ import pickle
 import uuid
 
 from lmis_shared.events import SpelledUUID, spelled_uuid, versioned_uuid
-from lmis_shared.eventstore.copy_text import field, line
+from tests.copy_text_reference import field, line
 
 VALUE = 0x0123456789ABCDEF0123456789ABCDEF
 

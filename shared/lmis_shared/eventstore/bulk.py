@@ -23,10 +23,9 @@ from lmis_shared.eventstore import copy_rows
 from lmis_shared.eventstore._plan import PlannedEvent as PlannedEvent  # an import numbers its own
 from lmis_shared.eventstore._plan import plan
 from lmis_shared.eventstore.api import StreamAppend
-from lmis_shared.eventstore.copy_text import KEY_COLUMNS
 from lmis_shared.eventstore.errors import WrongExpectedVersion
 from lmis_shared.eventstore.postgres import Connection
-from lmis_shared.eventstore.rows import EVENT_COLUMNS
+from lmis_shared.eventstore.rows import EVENT_COLUMNS, KEY_COLUMNS
 from lmis_shared.privacy.personal import PersonalData
 from lmis_shared.privacy.postgres import copy_new_keys
 

@@ -24,6 +24,8 @@ EVENT_COLUMNS = (
     "source",
 )
 """The events table's columns after its position (tx_id, seq)."""
+KEY_COLUMNS = ("subject_id", "wrapped_key", "master_key_id", "created_at")
+"""The person_keys table's columns, as a bulk append COPYs them."""
 
 
 def metadata_from_row(row: asyncpg.Record, event_type: str | None = None) -> EventMetadata:

@@ -1,13 +1,10 @@
-"""Rows in PostgreSQL's text COPY format, made where the rows are made and handed to the
-database as bytes, so the process that holds the connection only sends them. A bulk import's
-worker process wrote its rows so; they all go as binary rows now (`copy_rows.py`,
-`worker_list.row_line`), tested against these lines (`test_copy_rows`, `test_copy_list_rows`).
+"""Rows in PostgreSQL's text COPY format: the reference the import's binary COPY rows are
+held to (`test_copy_list_rows`: the same values stored either way). A bulk
+import's worker process wrote its list rows and claims as these lines until they too went
+binary (`eventstore/copy_rows.py`, `worker_list.row_line`); no production path writes them now.
 
-asyncpg's `copy_records_to_table` encodes each value itself, in the connection's process;
-a worker process that handed it records would have to pickle them back (UUIDs, datetimes,
-dicts: dearer than encoding them). Text lines are bytes: cheap to send back, and the COPY
-reads them as it would read a file. The format is PostgreSQL's (`COPY ... FROM STDIN`, text):
-tab between columns, `\\N` for NULL, and backslash, newline, carriage return and tab escaped.
+The format is PostgreSQL's (`COPY ... FROM STDIN`, text): tab between columns, `\\N` for NULL,
+and backslash, newline, carriage return and tab escaped.
 """
 
 from __future__ import annotations
@@ -20,10 +17,9 @@ from uuid import UUID
 
 from lmis_shared.events import SpelledUUID
 from lmis_shared.eventstore.postgres import Connection
-from lmis_shared.eventstore.rows import EVENT_COLUMNS
+from lmis_shared.eventstore.rows import EVENT_COLUMNS, KEY_COLUMNS
 
 NULL = "\\N"
-KEY_COLUMNS = ("subject_id", "wrapped_key", "master_key_id", "created_at")
 _NEEDS_ESCAPE = re.compile(r"[\\\n\r\t]")
 _ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 
