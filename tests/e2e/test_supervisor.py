@@ -45,8 +45,9 @@ def supervised(tmp_path: Path) -> Platform:
 
 
 def free_block(size: int) -> int:
-    """The first of `size` consecutive free ports below the ephemeral range (where
-    `free_port` draws from), for the metrics ports `lmis up` numbers from a base."""
+    """The first of `size` consecutive free ports below the ephemeral range (and above
+    `FREE_PORTS`, where `free_port` draws from), for the metrics ports `lmis up` numbers
+    from a base."""
     for base in random.sample(range(20_000, 32_000, size), 200):
         if all(_port_free(port) for port in range(base, base + size)):
             return base
