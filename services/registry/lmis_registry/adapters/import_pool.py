@@ -1,8 +1,9 @@
 """Worker processes that prepare an import's rows for PostgreSQL (the application's
 `PreparedImports` port): each batch of rows is validated, decided, folded, sealed and written
-as COPY data in a worker (events and data keys as binary rows, `copy_rows.py`; list rows and
-claims as text lines), and the service's process only looks the batch up and COPYs it
-(`PostgresBulkFiles.save_prepared`).
+as COPY data in a worker (all four kinds as binary COPY rows: events and data keys,
+`copy_rows.py`; list rows, `worker_list.row_line`; open-file claims, `bulk_files.claim_line`;
+"lines" in these names is older than the binary form), and the service's process only looks
+the batch up and COPYs it (`PostgresBulkFiles.save_prepared`).
 
 A worker hands back per row its citizen ID, file id, whether it opens a file, where its
 lines are, and its state only when the import asks (`keep_files`: the population register is
